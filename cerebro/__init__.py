@@ -1,0 +1,1 @@
+"""Cerebro: the user-facing side of the platform (CLI, configuration, warehouse access)."""

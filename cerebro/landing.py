@@ -1,0 +1,143 @@
+"""Landing: run ``tap | target`` for one tenant and source, for real, with Singer state.
+
+The tap's stdout is piped straight into the target (an OS pipe, no copy in
+Python). The target echoes STATE messages once the data they cover is
+written; the last one is persisted per tenant and source, so the next run is
+incremental and a failed run resumes from what was safely landed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+# singer-sdk logs a record_count metric per stream (Singer metrics spec).
+_RECORD_COUNT = re.compile(r'METRIC: (\{"type":\s*"counter",\s*"metric":\s*"record_count".*\})')
+
+
+class LandingError(RuntimeError):
+    """A tap or target failed; the message carries the end of its log."""
+
+
+@dataclass
+class LandingResult:
+    tenant_id: str
+    source: str
+    records_by_stream: dict[str, int]
+    state_path: Path
+    seconds: float
+
+    @property
+    def records(self) -> int:
+        return sum(self.records_by_stream.values())
+
+
+def _write_private_json(directory: Path, name: str, payload: dict) -> Path:
+    """Config files may hold credentials: readable by the owner only."""
+    path = directory / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(payload, handle)
+    return path
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _records_by_stream(tap_log: Path) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for line in tap_log.read_text(errors="replace").splitlines():
+        match = _RECORD_COUNT.search(line)
+        if match:
+            metric = json.loads(match.group(1))
+            counts[metric["tags"]["stream"]] += int(metric["value"])
+    return dict(counts)
+
+
+def _last_state(target_stdout: str) -> dict | None:
+    state = None
+    for line in target_stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            message = json.loads(line)
+            # Targets emit bare state values (Singer spec); be lenient with wrapped ones.
+            state = message.get("value", message) if message.get("type") == "STATE" else message
+    return state
+
+
+def _save_state(path: Path, state: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, indent=1))
+    temporary.replace(path)  # atomic: a crash never leaves half a state file
+
+
+def run_pipeline(
+    *,
+    tenant_id: str,
+    source: str,
+    tap_command: list[str],
+    tap_config: dict,
+    target_command: list[str],
+    target_config: dict,
+    state_path: Path,
+    log_dir: Path,
+) -> LandingResult:
+    """Run the tap into the target and persist the resulting state."""
+    started = time.monotonic()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    tap_log, target_log = log_dir / f"{source}.tap.log", log_dir / f"{source}.target.log"
+    with tempfile.TemporaryDirectory(prefix="cerebro-singer-") as scratch, ExitStack() as stack:
+        scratch_dir = Path(scratch)
+        tap_args = [
+            *tap_command,
+            "--config",
+            str(_write_private_json(scratch_dir, "tap.json", tap_config)),
+        ]
+        if state_path.exists():
+            tap_args += ["--state", str(state_path)]
+        target_args = [
+            *target_command,
+            "--config",
+            str(_write_private_json(scratch_dir, "target.json", target_config)),
+        ]
+        tap_err = stack.enter_context(tap_log.open("w"))
+        target_err = stack.enter_context(target_log.open("w"))
+        tap = subprocess.Popen(tap_args, stdout=subprocess.PIPE, stderr=tap_err)
+        target = subprocess.Popen(
+            target_args, stdin=tap.stdout, stdout=subprocess.PIPE, stderr=target_err, text=True
+        )
+        tap.stdout.close()  # the target owns the read end; the tap gets SIGPIPE if it dies
+        target_stdout, _ = target.communicate()
+        tap.wait()
+
+    state = _last_state(target_stdout)
+    if state is not None:
+        _save_state(state_path, state)
+    if tap.returncode != 0:
+        raise LandingError(
+            f"{tenant_id}/{source}: the tap failed (exit {tap.returncode}); log {tap_log}:\n{_tail(tap_log)}"
+        )
+    if target.returncode != 0:
+        raise LandingError(
+            f"{tenant_id}/{source}: the target failed (exit {target.returncode}); "
+            f"log {target_log}:\n{_tail(target_log)}"
+        )
+    return LandingResult(
+        tenant_id=tenant_id,
+        source=source,
+        records_by_stream=_records_by_stream(tap_log),
+        state_path=state_path,
+        seconds=time.monotonic() - started,
+    )

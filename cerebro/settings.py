@@ -1,0 +1,104 @@
+"""Where things live and which warehouse is used, from environment variables.
+
+Every setting has a default that works from a fresh clone, so the demo needs
+no configuration at all; production sets the variables (see README).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+WAREHOUSE_KINDS = ("duckdb", "postgres")
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    host: str = "localhost"
+    port: int = 5432
+    user: str = "cerebro"
+    database: str = "cerebro"
+    # The password stays in the environment; only its variable name is kept here.
+    password_env_var: str = "CEREBRO_PG_PASSWORD"
+
+    @property
+    def password(self) -> str:
+        return os.environ.get(self.password_env_var, "")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    tenants_file: Path
+    warehouse: str = "duckdb"
+    duckdb_path: Path = field(default=Path())
+    postgres: PostgresSettings = field(default_factory=PostgresSettings)
+
+    def __post_init__(self) -> None:
+        if self.warehouse not in WAREHOUSE_KINDS:
+            raise ValueError(
+                f"CEREBRO_WAREHOUSE={self.warehouse!r} is not supported; use one of {WAREHOUSE_KINDS}"
+            )
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.data_dir / "demo"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster_home"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables read by dbt_project/profiles.yml."""
+        return {
+            "CEREBRO_WAREHOUSE": self.warehouse,
+            "CEREBRO_DUCKDB_PATH": str(self.duckdb_path),
+            "CEREBRO_PG_HOST": self.postgres.host,
+            "CEREBRO_PG_PORT": str(self.postgres.port),
+            "CEREBRO_PG_USER": self.postgres.user,
+            "CEREBRO_PG_DATABASE": self.postgres.database,
+        }
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("CEREBRO_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    return Settings(
+        data_dir=data_dir,
+        tenants_file=Path(
+            env.get("CEREBRO_TENANTS_FILE", PROJECT_ROOT / "cerebro" / "tenants.yml")
+        ),
+        warehouse=env.get("CEREBRO_WAREHOUSE", "duckdb"),
+        duckdb_path=Path(env.get("CEREBRO_DUCKDB_PATH", data_dir / "cerebro.duckdb")).resolve(),
+        postgres=PostgresSettings(
+            host=env.get("CEREBRO_PG_HOST", "localhost"),
+            port=int(env.get("CEREBRO_PG_PORT", "5432")),
+            user=env.get("CEREBRO_PG_USER", "cerebro"),
+            database=env.get("CEREBRO_PG_DATABASE", "cerebro"),
+        ),
+    )
+
+
+def console_script(name: str) -> str:
+    """A console script of this environment, found even when the venv is not activated."""
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed; run `make setup`")
+    return found

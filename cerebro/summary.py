@@ -1,0 +1,60 @@
+"""The terminal summary printed after the main job."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from cerebro.ingest import raw_row_counts
+from cerebro.platform import PlatformRun
+from cerebro.settings import DBT_PROJECT_DIR, Settings
+from cerebro.tenants import SOURCES, Tenant
+from cerebro.warehouse import Warehouse
+
+
+def _dbt_resource_types() -> dict[str, str]:
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    return {node["name"]: node["resource_type"] for node in manifest["nodes"].values()}
+
+
+def landed_rows_table(warehouse: Warehouse, tenants: list[Tenant]) -> pd.DataFrame:
+    """Rows per raw table (rows) and tenant (columns)."""
+    counts = pd.concat([raw_row_counts(warehouse, source) for source in SOURCES], ignore_index=True)
+    table = counts.pivot_table(index="table", columns="tenant_id", values="n_rows", aggfunc="sum")
+    return table.reindex(columns=[t.tenant_id for t in tenants]).fillna(0).astype(int)
+
+
+def render_summary(run: PlatformRun, settings: Settings, tenants: list[Tenant]) -> str:
+    warehouse = Warehouse(settings)
+    status = "succeeded" if run.success else "FAILED"
+    lines = [f"Cerebro platform run {status} in {run.seconds:.1f} s", "", "Tenants:"]
+    lines += [
+        f"  {t.tenant_id:<16} {t.name} · {t.timezone} · {t.currency} · sources: {', '.join(t.sources)}"
+        for t in tenants
+    ]
+    landed = landed_rows_table(warehouse, tenants)
+    lines += ["", "Rows in the raw tables (landed through Singer):"]
+    lines += ["  " + line for line in landed.to_string(index_names=False).splitlines()]
+    kinds = _dbt_resource_types()
+    # dagster-dbt keys are [schema, name]: the node is found by its name.
+    built = [key for key in run.materialized if kinds.get(key.split("/")[-1]) == "model"]
+    seeds = [key for key in run.materialized if kinds.get(key.split("/")[-1]) == "seed"]
+    checks = run.checks_passed + len(run.checks_failed)
+    lines += [
+        "",
+        f"dbt: {len(built)} models and {len(seeds)} seeds built; "
+        f"{run.checks_passed} of {checks} tests passed",
+    ]
+    lines += [f"  failed: {name}" for name in run.checks_failed]
+    if run.error:
+        lines += ["", "Error:", *("  " + line for line in run.error.splitlines())]
+    if warehouse.kind == "duckdb":
+        lines += ["", f"Warehouse: DuckDB file {settings.duckdb_path}"]
+    else:
+        lines += ["", f"Warehouse: {warehouse.location}"]
+    lines += [
+        f"Dagster UI: DAGSTER_HOME={run.dagster_home} uv run dagster dev"
+        "   (then open http://localhost:3000)",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,146 @@
+"""One connection object for both warehouses: DuckDB (embedded default) and PostgreSQL.
+
+SQL handed to ``query`` uses named parameters in psycopg's ``%(name)s`` style;
+for DuckDB they are rewritten to its ``$name`` style. Values are always bound,
+never formatted into the SQL text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cerebro.settings import Settings, console_script
+
+_NAMED_PARAM = re.compile(r"%\((\w+)\)s")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class WarehouseNotBuiltError(RuntimeError):
+    """The warehouse has not been built yet; the message says how to build it."""
+
+
+def _identifier(name: str) -> str:
+    """A schema/table name safe to put in SQL text (identifiers cannot be bound)."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a valid identifier: {name!r}")
+    return name
+
+
+def _postgres_type(column: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(column):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(column):
+        return "bigint"
+    if pd.api.types.is_float_dtype(column):
+        return "double precision"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "timestamp"
+    return "text"
+
+
+@dataclass
+class Warehouse:
+    settings: Settings
+
+    @property
+    def kind(self) -> str:
+        return self.settings.warehouse
+
+    @property
+    def location(self) -> str:
+        if self.kind == "duckdb":
+            return str(self.settings.duckdb_path)
+        pg = self.settings.postgres
+        return f"postgresql://{pg.user}@{pg.host}:{pg.port}/{pg.database}"
+
+    @contextlib.contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator:
+        """A DB-API connection, closed (and committed on success) at the end of the block."""
+        if self.kind == "duckdb":
+            import duckdb
+
+            path = self.settings.duckdb_path
+            if read_only and not path.exists():
+                raise WarehouseNotBuiltError(
+                    f"no warehouse at {path}: run `make demo` (or `cerebro run`) first"
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = duckdb.connect(str(path), read_only=read_only)
+        else:
+            import psycopg
+
+            pg = self.settings.postgres
+            connection = psycopg.connect(
+                host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname=pg.database
+            )
+        try:
+            yield connection
+            connection.commit()
+        finally:
+            connection.close()
+
+    def _sql(self, sql: str) -> str:
+        return _NAMED_PARAM.sub(r"$\1", sql) if self.kind == "duckdb" else sql
+
+    def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        """Run a read query with bound parameters and return a DataFrame."""
+        with self.connect(read_only=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute(self._sql(sql), params or {})
+            columns = [d[0] for d in cursor.description]
+            return pd.DataFrame(cursor.fetchall(), columns=columns)
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        sql = (
+            "select count(*) as n from information_schema.tables "
+            "where table_schema = %(schema)s and table_name = %(table)s"
+        )
+        try:
+            return bool(self.query(sql, {"schema": schema, "table": table})["n"].iloc[0])
+        except WarehouseNotBuiltError:
+            return False
+
+    def replace_table(self, schema: str, table: str, frame: pd.DataFrame) -> None:
+        """Create or replace ``schema.table`` with the rows of ``frame``."""
+        name = f"{_identifier(schema)}.{_identifier(table)}"
+        with self.connect() as connection:
+            if self.kind == "duckdb":
+                connection.execute(f"create schema if not exists {_identifier(schema)}")
+                connection.register("incoming_frame", frame)
+                connection.execute(
+                    f"create or replace table {name} as select * from incoming_frame"
+                )
+                connection.unregister("incoming_frame")
+                return
+            columns = ", ".join(
+                f"{_identifier(c)} {_postgres_type(frame[c])}" for c in frame.columns
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"create schema if not exists {_identifier(schema)}")
+                cursor.execute(f"drop table if exists {name}")
+                cursor.execute(f"create table {name} ({columns})")
+                with cursor.copy(f"copy {name} from stdin") as copy:
+                    for row in (
+                        frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+                    ):
+                        copy.write_row(row)
+
+    def singer_target(self, schema: str) -> tuple[list[str], dict]:
+        """The Singer target command and configuration that land into ``schema``."""
+        base = {"default_target_schema": schema, "add_record_metadata": True}
+        if self.kind == "duckdb":
+            return [console_script("target-cerebro-duckdb")], {**base, "path": self.location}
+        pg = self.settings.postgres
+        return [console_script("target-postgres")], {
+            **base,
+            "host": pg.host,
+            "port": pg.port,
+            "user": pg.user,
+            "password": pg.password,
+            "database": pg.database,
+        }

@@ -1,0 +1,45 @@
+{#- Chilean RUT (Rol Único Tributario) helpers.
+    normalize_rut only fixes the format; is_valid_rut judges the number. Both
+    are plain expressions (no UDFs), so they run on every warehouse. The `~`
+    regex operator means the same on PostgreSQL and DuckDB (a partial match);
+    every pattern here is anchored with ^...$, so partial = full match. -#}
+
+{#- Canonical `12345678-5`: body digits without dots or leading zeros, a
+    hyphen, uppercase check digit. NULL when empty or not shaped like a RUT
+    (a body of 1 to 8 digits and one check digit 0-9/K, with optional dots,
+    spaces and hyphen), e.g. '12.345.678-k' -> '12345678-K'. -#}
+{% macro normalize_rut(column) -%}
+    {%- set compact -%}
+        upper(regexp_replace({{ column }}, '[[:space:].]', '', 'g'))
+    {%- endset -%}
+    case
+        when {{ compact }} ~ '^0*[1-9][0-9]{0,7}-?[0-9K]$'
+            then regexp_replace({{ compact }}, '^0*([0-9]+)-?([0-9K])$', '\1-\2')
+    end
+{%- endmacro %}
+
+{#- True when the RUT is present, its body is between 1 000 000 and 99 999 999
+    and the modulo-11 check digit is right: body digits weighted 2, 3, 4, 5, 6,
+    7, 2, 3 from the rightmost; check digit 11 - (sum mod 11), where 11 -> 0
+    and 10 -> K. Never NULL: KPIS.md counts a missing or unreadable RUT as not
+    validated. -#}
+{% macro is_valid_rut(column) -%}
+    {%- set normalized = cerebro.normalize_rut(column) -%}
+    {#- Left-padded to 8 digits so that position i always has the same weight. -#}
+    {%- set body = "lpad(split_part(" ~ normalized ~ ", '-', 1), 8, '0')" -%}
+    {%- set weights = [3, 2, 7, 6, 5, 4, 3, 2] -%}
+    {%- set weighted_sum -%}
+        ({% for weight in weights -%}
+            cast(substr({{ body }}, {{ loop.index }}, 1) as integer) * {{ weight }}
+            {%- if not loop.last %} + {% endif %}
+        {%- endfor %})
+    {%- endset -%}
+    {#- The check digit is read from a lookup string indexed by sum mod 11:
+        remainder 0 -> '0', 1 -> 'K', 2 -> '9', ..., 10 -> '1'. -#}
+    coalesce(
+        cast(split_part({{ normalized }}, '-', 1) as integer) between 1000000 and 99999999
+        and split_part({{ normalized }}, '-', 2)
+            = substr('0K987654321', {{ weighted_sum }} % 11 + 1, 1),
+        false
+    )
+{%- endmacro %}

@@ -1,0 +1,59 @@
+-- Daily spend of every ad platform in one shape, with its channel group.
+with
+
+meta_ads as (
+    select * from {{ ref('stg_meta_ads__ads_insights') }}
+),
+
+google_ads as (
+    select * from {{ ref('stg_google_ads__campaign_performance') }}
+),
+
+csv_ad_spend as (
+    select * from {{ ref('stg_csv__ad_spend') }}
+),
+
+ad_platforms as (
+    select * from {{ ref('ad_platforms') }}
+),
+
+unioned as (
+    select
+        tenant_id, 'meta_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
+        currency, spend_amount, impressions, clicks
+    from meta_ads
+
+    union all
+
+    select
+        tenant_id, 'google_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
+        currency, spend_amount, impressions, clicks
+    from google_ads
+
+    union all
+
+    select
+        tenant_id, platform, account_id, cast(null as {{ dbt.type_string() }}) as campaign_id,
+        campaign_name, spend_date, currency, spend_amount, impressions, clicks
+    from csv_ad_spend
+),
+
+labelled as (
+    select
+        unioned.tenant_id,
+        unioned.platform,
+        coalesce(ad_platforms.channel_group, 'Otro') as channel_group,
+        unioned.account_id,
+        unioned.campaign_id,
+        unioned.campaign_name,
+        unioned.spend_date,
+        unioned.currency,
+        unioned.spend_amount,
+        unioned.impressions,
+        unioned.clicks
+    from unioned
+    left join ad_platforms
+        on unioned.platform = ad_platforms.platform
+)
+
+select * from labelled

@@ -1,0 +1,18 @@
+with
+
+local_time_cases as (
+    select * from {{ ref('local_time_cases') }}
+),
+
+converted as (
+    select
+        case_name,
+        utc_at,
+        timezone_name,
+        {{ to_local_date('utc_at', 'timezone_name') }} as actual,
+        {{ to_local_date('utc_at', "'America/Santiago'") }} as actual_from_literal_timezone,
+        expected_local_date as expected
+    from local_time_cases
+)
+
+select * from converted

@@ -1,0 +1,100 @@
+with
+
+customers as (
+    select * from {{ ref('stg_shopify__customers') }}
+),
+
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
+touchpoints as (
+    select * from {{ ref('int_touchpoints_channel_mapped') }}
+),
+
+places as (
+    select * from {{ ref('int_places_matchable') }}
+),
+
+regions as (
+    select * from {{ ref('regions') }}
+),
+
+ranked_orders as (
+    select
+        orders.tenant_id,
+        orders.customer_id,
+        orders.order_id,
+        row_number() over (
+            partition by orders.tenant_id, orders.customer_id
+            order by orders.created_at, orders.order_id
+        ) as order_rank
+    from orders
+    where orders.customer_id is not null
+        and not orders.is_test
+),
+
+first_order_channels as (
+    select
+        ranked_orders.tenant_id,
+        ranked_orders.customer_id,
+        touchpoints.channel_group
+    from ranked_orders
+    inner join touchpoints
+        on ranked_orders.tenant_id = touchpoints.tenant_id
+        and ranked_orders.order_id = touchpoints.touchpoint_id
+        and touchpoints.touchpoint_type = 'order_landing'
+    where ranked_orders.order_rank = 1
+),
+
+enriched as (
+    select
+        customers.tenant_id,
+        customers.customer_id,
+        customers.email,
+        customers.phone,
+        customers.first_name,
+        customers.last_name,
+        customers.account_state,
+        customers.is_email_verified,
+        {{ is_onboarded('customers.account_state', 'customers.is_email_verified') }} as is_onboarded,
+        customers.email_marketing_state,
+        customers.rut,
+        customers.rut is not null as has_rut,
+        customers.is_rut_valid,
+        -- First touch: the signup's UTMs when the store kept them, else the first order's landing.
+        case
+            when signup_touchpoints.has_touchpoint_data then signup_touchpoints.channel_group
+            else coalesce(first_order_channels.channel_group, 'Directo')
+        end as acquisition_channel,
+        coalesce(places.comuna_name, customers.default_address_city, 'Sin comuna') as comuna,
+        coalesce(places.region_code, regions.region_code) as region_code,
+        coalesce(place_regions.region_name, regions.region_name, 'Sin región') as region_name,
+        customers.created_at as signup_at,
+        {{ to_local_date('customers.created_at', 'tenants.timezone') }} as signup_date,
+        customers.updated_at
+    from customers
+    inner join tenants
+        on customers.tenant_id = tenants.tenant_id
+    left join touchpoints as signup_touchpoints
+        on customers.tenant_id = signup_touchpoints.tenant_id
+        and customers.customer_id = signup_touchpoints.touchpoint_id
+        and signup_touchpoints.touchpoint_type = 'customer_signup'
+    left join first_order_channels
+        on customers.tenant_id = first_order_channels.tenant_id
+        and customers.customer_id = first_order_channels.customer_id
+    left join places
+        on coalesce(customers.default_address_country_code, tenants.country_code) = places.country_code
+        and customers.default_address_city_key = places.match_key
+    left join regions as place_regions
+        on places.region_code = place_regions.region_code
+    left join regions
+        on {{ region_code('customers.default_address_country_code', 'customers.default_address_province_code', 'tenants.country_code') }}
+            = regions.region_code
+)
+
+select * from enriched

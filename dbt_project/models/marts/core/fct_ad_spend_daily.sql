@@ -1,0 +1,19 @@
+with
+
+ad_spend as (
+    select * from {{ ref('int_ad_spend_unioned') }}
+)
+
+select
+    tenant_id,
+    spend_date,
+    platform,
+    channel_group,
+    account_id,
+    campaign_id,
+    campaign_name,
+    currency,
+    spend_amount,
+    impressions,
+    clicks
+from ad_spend

@@ -1,0 +1,31 @@
+with
+
+checkouts as (
+    select * from {{ ref('stg_shopify__checkouts') }}
+),
+
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
+enriched as (
+    select
+        checkouts.tenant_id,
+        checkouts.checkout_id,
+        checkouts.customer_id,
+        checkouts.order_id,
+        checkouts.created_at,
+        {{ to_local_date('checkouts.created_at', 'tenants.timezone') }} as created_date,
+        checkouts.completed_at,
+        checkouts.completed_at is not null as is_completed,
+        {{ dbt.datediff('checkouts.created_at', 'checkouts.completed_at', 'second') }} / 3600.0
+            as hours_to_complete,
+        checkouts.items_count,
+        checkouts.total_amount,
+        checkouts.currency
+    from checkouts
+    inner join tenants
+        on checkouts.tenant_id = tenants.tenant_id
+)
+
+select * from enriched

@@ -1,0 +1,36 @@
+with
+
+order_lines as (
+    select * from {{ ref('stg_shopify__order_lines') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+joined as (
+    select
+        order_lines.tenant_id,
+        order_lines.order_line_id,
+        order_lines.order_id,
+        orders.customer_id,
+        orders.created_at,
+        orders.created_date,
+        orders.is_valid as is_valid_order,
+        order_lines.product_id,
+        order_lines.product_title as service_name,
+        order_lines.variant_title,
+        order_lines.sku,
+        order_lines.quantity,
+        order_lines.unit_price_amount,
+        order_lines.original_amount,
+        order_lines.discount_amount,
+        order_lines.original_amount - order_lines.discount_amount as line_amount
+    from order_lines
+    -- Inner join: lines of test orders leave with their orders.
+    inner join orders
+        on order_lines.tenant_id = orders.tenant_id
+        and order_lines.order_id = orders.order_id
+)
+
+select * from joined

@@ -1,0 +1,110 @@
+with
+
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
+payments as (
+    select * from {{ ref('int_orders_payments_summarized') }}
+),
+
+refunds as (
+    select * from {{ ref('int_orders_refunds_summarized') }}
+),
+
+fulfillments as (
+    select * from {{ ref('int_orders_fulfillments_summarized') }}
+),
+
+touchpoints as (
+    select * from {{ ref('int_touchpoints_channel_mapped') }}
+    where touchpoint_type = 'order_landing'
+),
+
+places as (
+    select * from {{ ref('int_places_matchable') }}
+),
+
+regions as (
+    select * from {{ ref('regions') }}
+),
+
+joined as (
+    select
+        orders.tenant_id,
+        orders.order_id,
+        orders.order_name,
+        orders.customer_id,
+        orders.email,
+        tenants.timezone,
+        orders.created_at,
+        payments.paid_at,
+        orders.cancelled_at,
+        -- A cancelled order's service never counts as completed.
+        case when orders.cancelled_at is null then fulfillments.completed_at end as completed_at,
+        orders.currency,
+        orders.total_amount,
+        orders.subtotal_amount,
+        orders.discount_amount,
+        orders.shipping_amount,
+        orders.tax_amount,
+        coalesce(refunds.refunded_amount, 0) as refunded_amount,
+        orders.financial_status,
+        payments.payment_gateway,
+        payments.payment_method,
+        touchpoints.channel_group,
+        touchpoints.utm_source,
+        touchpoints.utm_medium,
+        touchpoints.utm_campaign,
+        coalesce(places.comuna_name, orders.shipping_city, 'Sin comuna') as comuna,
+        coalesce(places.region_code, regions.region_code) as region_code,
+        coalesce(place_regions.region_name, regions.region_name, 'Sin región') as region_name,
+        orders.rating
+    from orders
+    inner join tenants
+        on orders.tenant_id = tenants.tenant_id
+    left join payments
+        on orders.tenant_id = payments.tenant_id
+        and orders.order_id = payments.order_id
+    left join refunds
+        on orders.tenant_id = refunds.tenant_id
+        and orders.order_id = refunds.order_id
+    left join fulfillments
+        on orders.tenant_id = fulfillments.tenant_id
+        and orders.order_id = fulfillments.order_id
+    left join touchpoints
+        on orders.tenant_id = touchpoints.tenant_id
+        and orders.order_id = touchpoints.touchpoint_id
+    left join places
+        on coalesce(orders.shipping_country_code, tenants.country_code) = places.country_code
+        and orders.shipping_city_key = places.match_key
+    left join regions as place_regions
+        on places.region_code = place_regions.region_code
+    left join regions
+        on {{ region_code('orders.shipping_country_code', 'orders.shipping_province_code', 'tenants.country_code') }}
+            = regions.region_code
+    -- KPIS.md: test orders are excluded everywhere.
+    where not orders.is_test
+),
+
+final as (
+    select
+        joined.*,
+        joined.paid_at is not null as is_paid,
+        joined.cancelled_at is not null as is_cancelled,
+        joined.paid_at is not null and joined.cancelled_at is null as is_valid,
+        joined.completed_at is not null as is_completed,
+        joined.total_amount - joined.refunded_amount as net_amount,
+        {{ to_local_date('joined.created_at', 'joined.timezone') }} as created_date,
+        {{ local_hour('joined.created_at', 'joined.timezone') }} as created_hour,
+        {{ to_local_date('joined.completed_at', 'joined.timezone') }} as completed_date,
+        {{ dbt.datediff('joined.paid_at', 'joined.completed_at', 'second') }} / 3600.0
+            as service_cycle_hours
+    from joined
+)
+
+select * from final

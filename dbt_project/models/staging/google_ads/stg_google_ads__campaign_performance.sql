@@ -1,0 +1,26 @@
+with
+
+source as (
+    select * from {{ source('google_ads', 'campaign_performance') }}
+),
+
+renamed as (
+    select
+        tenant_id,
+        account_id,
+        campaign_id,
+        campaign_name,
+        upper(advertising_channel_type) as advertising_channel_type,
+        cast(date as date) as spend_date,
+        upper(currency_code) as currency,
+        -- Google Ads reports cost in millionths of the account currency.
+        cast(cost_micros as {{ dbt.type_numeric() }}) / 1000000 as spend_amount,
+        cast(impressions as {{ dbt.type_bigint() }}) as impressions,
+        cast(clicks as {{ dbt.type_bigint() }}) as clicks,
+        cast(conversions as {{ dbt.type_numeric() }}) as platform_conversions,
+        cast(conversions_value as {{ dbt.type_numeric() }}) as platform_conversions_value,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

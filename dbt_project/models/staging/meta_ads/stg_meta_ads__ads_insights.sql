@@ -1,0 +1,23 @@
+with
+
+source as (
+    select * from {{ source('meta_ads', 'ads_insights') }}
+),
+
+renamed as (
+    select
+        tenant_id,
+        account_id,
+        campaign_id,
+        campaign_name,
+        cast(date_start as date) as spend_date,
+        upper(account_currency) as currency,
+        cast(spend as {{ dbt.type_numeric() }}) as spend_amount,
+        cast(impressions as {{ dbt.type_bigint() }}) as impressions,
+        cast(clicks as {{ dbt.type_bigint() }}) as clicks,
+        cast(reach as {{ dbt.type_bigint() }}) as reach,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

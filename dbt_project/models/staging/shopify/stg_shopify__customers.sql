@@ -1,0 +1,37 @@
+with
+
+source as (
+    select * from {{ source('shopify', 'customers') }}
+),
+
+renamed as (
+    select
+        tenant_id,
+        customer_id,
+        lower(trim(email)) as email,
+        nullif(trim(phone), '') as phone,
+        first_name,
+        last_name,
+        upper(state) as account_state,
+        coalesce(verified_email, false) as is_email_verified,
+        upper(email_marketing_state) as email_marketing_state,
+        nullif(trim(tags), '') as tags,
+        nullif(trim(rut), '') as rut_as_entered,
+        {{ normalize_rut('rut') }} as rut,
+        {{ is_valid_rut('rut') }} as is_rut_valid,
+        lower(nullif(trim(signup_utm_source), '')) as signup_utm_source,
+        lower(nullif(trim(signup_utm_medium), '')) as signup_utm_medium,
+        lower(nullif(trim(signup_utm_campaign), '')) as signup_utm_campaign,
+        {{ referring_domain('signup_referring_site') }} as signup_referring_domain,
+        nullif(trim(default_address_city), '') as default_address_city,
+        {{ normalize_place_name('default_address_city') }} as default_address_city_key,
+        nullif(trim(default_address_province), '') as default_address_province,
+        upper(nullif(trim(default_address_province_code), '')) as default_address_province_code,
+        upper(nullif(trim(default_address_country_code), '')) as default_address_country_code,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

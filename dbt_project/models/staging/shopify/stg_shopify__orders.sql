@@ -1,0 +1,48 @@
+with
+
+source as (
+    select * from {{ source('shopify', 'orders') }}
+),
+
+renamed as (
+    select
+        tenant_id,
+        order_id,
+        order_name,
+        customer_id,
+        lower(trim(email)) as email,
+        cast(created_at as timestamp) as created_at,
+        cast(processed_at as timestamp) as processed_at,
+        cast(cancelled_at as timestamp) as cancelled_at,
+        upper(cancel_reason) as cancel_reason,
+        cast(closed_at as timestamp) as closed_at,
+        cast(updated_at as timestamp) as updated_at,
+        upper(currency) as currency,
+        upper(financial_status) as financial_status,
+        upper(fulfillment_status) as fulfillment_status,
+        cast(subtotal_amount as {{ dbt.type_numeric() }}) as subtotal_amount,
+        cast(total_discounts_amount as {{ dbt.type_numeric() }}) as discount_amount,
+        cast(total_shipping_amount as {{ dbt.type_numeric() }}) as shipping_amount,
+        cast(total_tax_amount as {{ dbt.type_numeric() }}) as tax_amount,
+        cast(total_amount as {{ dbt.type_numeric() }}) as total_amount,
+        cast(total_refunded_amount as {{ dbt.type_numeric() }}) as reported_refunded_amount,
+        coalesce(taxes_included, false) as are_taxes_included,
+        coalesce(is_test, false) as is_test,
+        lower(source_name) as source_name,
+        lower(nullif(trim(landing_utm_source), '')) as landing_utm_source,
+        lower(nullif(trim(landing_utm_medium), '')) as landing_utm_medium,
+        lower(nullif(trim(landing_utm_campaign), '')) as landing_utm_campaign,
+        {{ referring_domain('referring_site') }} as referring_domain,
+        landing_page,
+        nullif(trim(shipping_city), '') as shipping_city,
+        {{ normalize_place_name('shipping_city') }} as shipping_city_key,
+        nullif(trim(shipping_province), '') as shipping_province,
+        upper(nullif(trim(shipping_province_code), '')) as shipping_province_code,
+        upper(nullif(trim(shipping_country_code), '')) as shipping_country_code,
+        -- Ratings outside 1..5 are typos in the metafield, not ratings.
+        case when rating between 1 and 5 then cast(rating as integer) end as rating,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

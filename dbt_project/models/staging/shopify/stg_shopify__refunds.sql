@@ -1,0 +1,20 @@
+with
+
+source as (
+    select * from {{ source('shopify', 'refunds') }}
+),
+
+renamed as (
+    select
+        tenant_id,
+        refund_id,
+        order_id,
+        cast(created_at as timestamp) as created_at,
+        cast(amount as {{ dbt.type_numeric() }}) as amount,
+        upper(currency) as currency,
+        note,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,24 @@
+with
+
+source as (
+    select * from {{ source('shopify', 'transactions') }}
+),
+
+renamed as (
+    select
+        tenant_id,
+        transaction_id,
+        order_id,
+        upper(kind) as transaction_kind,
+        upper(status) as transaction_status,
+        lower(trim(gateway)) as gateway,
+        cast(amount as {{ dbt.type_numeric() }}) as amount,
+        upper(currency) as currency,
+        error_code,
+        cast(created_at as timestamp) as created_at,
+        cast(processed_at as timestamp) as processed_at,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

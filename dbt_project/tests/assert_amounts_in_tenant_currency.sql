@@ -1,0 +1,23 @@
+-- Reported in Dagster as a check on dim_tenants.
+{{ config(meta={'dagster': {'ref': {'name': 'dim_tenants'}}}) }}
+
+-- Every order and ad-spend row is in its tenant's currency: amounts of two
+-- currencies must never be added up. Returns the rows that break this.
+with
+
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
+currencies as (
+    select tenant_id, 'fct_orders' as model_name, currency from {{ ref('fct_orders') }}
+    union all
+    select tenant_id, 'fct_ad_spend_daily' as model_name, currency from {{ ref('fct_ad_spend_daily') }}
+)
+
+select currencies.*
+from currencies
+left join tenants
+    on currencies.tenant_id = tenants.tenant_id
+where tenants.currency is null
+    or currencies.currency <> tenants.currency

@@ -1,0 +1,1 @@
+"""Dagster code location: wires taps, dbt and ML code into assets. No business logic here."""

@@ -1,0 +1,24 @@
+"""The Dagster code location: merges the definitions of the modules beside it."""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from cerebro.settings import console_script
+from orchestration.config_assets import tenants_table
+from orchestration.dbt_assets import dbt_models
+from orchestration.dbt_project import dbt_project
+from orchestration.demo_assets import demo_datasets
+from orchestration.ingestion_assets import landing_assets
+from orchestration.jobs import platform_job
+from orchestration.resources import CerebroResource
+
+defs = dg.Definitions(
+    assets=[demo_datasets, tenants_table, *landing_assets(), dbt_models],
+    jobs=[platform_job],
+    resources={
+        "cerebro": CerebroResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=console_script("dbt")),
+    },
+    # DuckDB allows one writer at a time: steps run one after another in one process.
+    executor=dg.in_process_executor,
+)

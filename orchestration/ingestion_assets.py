@@ -1,0 +1,56 @@
+"""One multi-asset per Singer source: its tap runs for every tenant that has it.
+
+The asset keys are the dbt sources' keys (``[source, table]``), read from the
+dbt manifest, so dagster-dbt wires staging models downstream of ingestion with
+no list to keep in sync.
+"""
+
+import dagster as dg
+
+from cerebro.ingest import land_source, raw_row_counts
+from orchestration.dbt_project import singer_sources
+from orchestration.resources import CerebroResource
+
+
+def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        name=f"land_{source}",
+        specs=[
+            dg.AssetSpec(
+                [source, table],
+                group_name="ingestion",
+                kinds={"singer"},
+                description=f"Raw `{table}` of {source}, landed by its Singer tap (upsert by key).",
+                deps=["demo_datasets"],
+            )
+            for table in tables
+        ],
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
+    )
+    def land(context: dg.AssetExecutionContext, cerebro: CerebroResource):
+        results = land_source(source, cerebro.tenants(), cerebro.settings(), cerebro.warehouse())
+        for result in results:
+            context.log.info(
+                f"{result.tenant_id}/{source}: {result.records} records in {result.seconds:.1f}s"
+            )
+        counts = raw_row_counts(cerebro.warehouse(), source)
+        for table in tables:
+            rows = counts[counts["table"] == f"raw_{source}.{table}"]
+            rows_by_tenant = dict(zip(rows["tenant_id"], rows["n_rows"].astype(int), strict=True))
+            synced = {r.tenant_id: r.records_by_stream.get(table, 0) for r in results}
+            yield dg.MaterializeResult(
+                asset_key=[source, table],
+                metadata={
+                    "rows": int(rows["n_rows"].sum()),
+                    "rows_by_tenant": dict(
+                        zip(rows["tenant_id"], rows["n_rows"].astype(int), strict=True)
+                    ),
+                    "records_synced_this_run": synced,
+                },
+            )
+
+    return land
+
+
+def landing_assets() -> list[dg.AssetsDefinition]:
+    return [_landing_asset(source, tables) for source, tables in singer_sources().items()]

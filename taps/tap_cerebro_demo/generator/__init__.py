@@ -1,0 +1,1 @@
+"""Demo data generator: a simulated services marketplace with a known truth."""

@@ -1,0 +1,124 @@
+"""A tenant's demo dataset on disk: settings, fingerprint, parquet streams and truth.
+
+Kept apart from the simulation so that the tap, which only reads datasets,
+starts without importing it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .profiles import PROFILES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GENERATOR_VERSION = "1"
+STREAMS_BY_SOURCE = {
+    "shopify": (
+        "customers",
+        "orders",
+        "order_lines",
+        "transactions",
+        "refunds",
+        "fulfillments",
+        "checkouts",
+    ),
+    "meta_ads": ("ads_insights",),
+    "google_ads": ("campaign_performance",),
+    "csv": ("ad_spend",),
+    "search_console": ("performance_by_date",),
+    "calendar": ("events",),
+}
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """What a demo tenant's data is generated from."""
+
+    tenant_id: str
+    profile: str
+    timezone: str
+    customers: int
+    seed: int
+    end_date: dt.date
+    days: int = 730
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(
+                f"unknown demo profile {self.profile!r}; choose from {sorted(PROFILES)}"
+            )
+        if self.customers < 10:
+            raise ValueError("a demo tenant needs at least 10 customers")
+        if self.days < 30:
+            raise ValueError("a demo needs at least 30 days of history")
+
+    @classmethod
+    def from_tap_config(cls, config: dict) -> DemoSettings:
+        """Settings from tap-cerebro-demo's configuration (end date: yesterday, local)."""
+        end_date = config.get("end_date")
+        if end_date is None:
+            today = dt.datetime.now(ZoneInfo(config["timezone"])).date()
+            end = today - dt.timedelta(days=1)
+        else:
+            end = dt.date.fromisoformat(str(end_date))
+        return cls(
+            tenant_id=config["tenant_id"],
+            profile=config["profile"],
+            timezone=config["timezone"],
+            customers=config.get("customers", 1500),
+            seed=config.get("seed", 42),
+            end_date=end,
+            days=config.get("history_days", 730),
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        payload = json.dumps(
+            {**dataclasses.asdict(self), "version": GENERATOR_VERSION}, default=str, sort_keys=True
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass
+class DemoDataset:
+    settings: DemoSettings
+    streams: dict[str, pd.DataFrame]
+    truth: dict
+
+
+def write_dataset(dataset: DemoDataset, directory: Path) -> None:
+    """Parquet per stream plus ``truth.json``, written atomically via a fingerprint file last."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stream, frame in dataset.streams.items():
+        frame.to_parquet(directory / f"{stream}.parquet", index=False)
+    (directory / "truth.json").write_text(json.dumps(dataset.truth, indent=2, ensure_ascii=False))
+    (directory / "FINGERPRINT").write_text(dataset.settings.fingerprint)
+
+
+def load_or_generate(settings: DemoSettings, cache_dir: Path) -> Path:
+    """The directory holding this tenant's dataset, generating it if absent or stale."""
+    directory = cache_dir / settings.tenant_id
+    marker = directory / "FINGERPRINT"
+    if not (marker.exists() and marker.read_text() == settings.fingerprint):
+        if marker.exists():
+            marker.unlink()
+        from .dataset import generate  # the simulation is only imported when needed
+
+        write_dataset(generate(settings), directory)
+    return directory
+
+
+def read_stream(directory: Path, stream: str) -> pa.Table:
+    return pq.read_table(directory / f"{stream}.parquet")

@@ -1,0 +1,1 @@
+"""Singer target for DuckDB landing the same raw tables as meltanolabs-target-postgres."""
