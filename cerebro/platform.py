@@ -28,18 +28,21 @@ class PlatformRun:
     error: str | None = None
 
 
-def export_settings(settings: Settings) -> None:
-    """Make this process's settings visible to Dagster resources and to dbt subprocesses.
-
-    The environment's scripts (dbt, the taps, the target) go first on PATH so that
-    they are found even when the virtualenv is not activated.
-    """
+def put_scripts_on_path() -> None:
+    """The environment's scripts (dbt, the taps, the target) first on PATH, so that they
+    are found even when the virtualenv is not activated."""
     scripts = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != scripts:
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+
+
+def export_settings(settings: Settings) -> None:
+    """Make this process's settings visible to Dagster resources and to dbt subprocesses."""
+    put_scripts_on_path()
     os.environ.update(
         {
             "CEREBRO_DATA_DIR": str(settings.data_dir),
             "CEREBRO_TENANTS_FILE": str(settings.tenants_file),
-            "PATH": os.pathsep.join([scripts, os.environ.get("PATH", "")]),
             **settings.dbt_env(),
         }
     )
@@ -59,6 +62,7 @@ def prepare_dbt_manifest() -> None:
     """Parse the dbt project (the manifest the Dagster definitions are built from)."""
     from orchestration.dbt_project import dbt_project
 
+    put_scripts_on_path()
     dbt_project.preparer.prepare(dbt_project)
 
 

@@ -32,10 +32,10 @@ def demand_index(dates: pd.DatetimeIndex, holiday_days: set, event_days: set) ->
     quieter; Mondays busier than Sundays; public holidays are quiet and
     commercial events busy.
     """
-    day_of_year = dates.dayofyear.to_numpy()
+    day_of_year = dates.day_of_year.to_numpy()
     yearly = 1.0 + 0.15 * np.cos(2 * np.pi * (day_of_year - 350) / 365.25)
     yearly += 0.05 * np.cos(4 * np.pi * (day_of_year - 75) / 365.25)
-    weekly = np.array([1.12, 1.05, 1.02, 1.0, 0.98, 0.93, 0.9])[dates.dayofweek.to_numpy()]
+    weekly = np.array([1.12, 1.05, 1.02, 1.0, 0.98, 0.93, 0.9])[dates.day_of_week.to_numpy()]
     days = dates.date
     holiday = np.array([0.7 if d in holiday_days else 1.0 for d in days])
     event = np.array([1.35 if d in event_days else 1.0 for d in days])

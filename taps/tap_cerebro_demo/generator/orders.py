@@ -29,7 +29,10 @@ def _extra_orders(rng: np.random.Generator, valid: pd.DataFrame, signup_t: np.nd
         picked = valid[rng.random(len(valid)) < rate]
         hours_before = rng.uniform(0.5, 6.0, len(picked))
         t = picked["t"].to_numpy() - hours_before / 24
-        t = np.maximum(t, signup_t[picked["customer"].to_numpy()] + MINUTE)
+        # After the signup, but not after the valid order it precedes (so never
+        # past the cut-off).
+        after_signup = signup_t[picked["customer"].to_numpy()] + MINUTE
+        t = np.maximum(t, np.minimum(after_signup, picked["t"].to_numpy()))
         value = picked["value"].to_numpy() * rng.uniform(0.8, 1.2, len(picked))
         frames.append(
             pd.DataFrame(
@@ -55,10 +58,12 @@ def build_orders(
     """One row per order with amounts in minor units and its touchpoint and place."""
     signup_t = customers["signup_t"].to_numpy()
     valid = purchases.copy()
-    # Purchases keep their day; the hour follows when people actually book.
+    # Purchases keep their day; the hour follows when people actually book, but
+    # not before the signup, nor later than the purchase itself (the cut-off).
+    purchase_t = valid["t"].to_numpy()
     valid["t"] = np.maximum(
-        clock.at_busy_hours(rng, valid["t"].to_numpy()),
-        signup_t[valid["customer"].to_numpy()] + 5 * MINUTE,
+        clock.at_busy_hours(rng, purchase_t),
+        np.minimum(signup_t[valid["customer"].to_numpy()] + 5 * MINUTE, purchase_t),
     )
     valid["kind"] = "valid"
     orders = pd.concat([valid, *_extra_orders(rng, valid, signup_t)], ignore_index=True)

@@ -54,7 +54,7 @@ def ad_reports(
         campaign_number[key]
         for key in zip(delivered["platform"], delivered["campaign"], strict=True)
     ]
-    account = {p: f"{profile.id_base // 10**12}{s}" for p, s in ACCOUNT_SUFFIX.items()}
+    account = {p: f"{profile.id_base // 10**11}{s}" for p, s in ACCOUNT_SUFFIX.items()}
 
     meta = delivered[delivered["platform"] == "meta_ads"]
     google = delivered[delivered["platform"] == "google_ads"]

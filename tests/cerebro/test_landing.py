@@ -1,0 +1,98 @@
+"""Landing runs tap | target for real, keeps Singer state, and fails loudly."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from cerebro.landing import LandingError, run_pipeline
+from cerebro.settings import console_script
+
+DEMO_TAP_CONFIG = {
+    "tenant_id": "tienda_cl",
+    "profile": "cl_services",
+    "timezone": "America/Santiago",
+    "customers": 60,
+    "seed": 3,
+    "end_date": "2026-06-30",
+    "history_days": 120,
+}
+
+
+def python_command(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def land(tmp_path, source, tap_command=None, target_command=None):
+    return run_pipeline(
+        tenant_id="tienda_cl",
+        source=source,
+        tap_command=tap_command or [console_script("tap-cerebro-demo")],
+        tap_config={**DEMO_TAP_CONFIG, "source": source, "cache_dir": str(tmp_path / "demo")},
+        target_command=target_command or [console_script("target-cerebro-duckdb")],
+        target_config={
+            "path": str(tmp_path / "w.duckdb"),
+            "default_target_schema": f"raw_{source}",
+        },
+        state_path=tmp_path / "state" / f"{source}.json",
+        log_dir=tmp_path / "logs",
+    )
+
+
+def test_demo_source_lands_every_record_and_saves_state(tmp_path):
+    result = land(tmp_path, "search_console")
+    generated = pq.read_table(tmp_path / "demo" / "tienda_cl" / "performance_by_date.parquet")
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as connection:
+        (rows,) = connection.execute(
+            "select count(*) from raw_search_console.performance_by_date"
+        ).fetchone()
+    assert rows == generated.num_rows == result.records_by_stream["performance_by_date"]
+    state = json.loads(result.state_path.read_text())
+    assert state["bookmarks"]["performance_by_date"]["replication_key_value"].startswith(
+        "2026-06-30"
+    )
+
+
+def test_second_run_resumes_from_state_and_adds_no_rows(tmp_path):
+    first = land(tmp_path, "search_console")
+    second = land(tmp_path, "search_console")
+    # The bookmark is inclusive: only the last day is sent again, and upserted.
+    assert second.records_by_stream["performance_by_date"] == 1 < first.records
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as connection:
+        (rows,) = connection.execute(
+            "select count(*) from raw_search_console.performance_by_date"
+        ).fetchone()
+    assert rows == first.records
+
+
+def test_failing_tap_raises_with_the_end_of_its_log(tmp_path):
+    failing = python_command("import sys; print('token rejected', file=sys.stderr); sys.exit(3)")
+    with pytest.raises(LandingError, match=r"(?s)the tap failed \(exit 3\).*token rejected"):
+        land(tmp_path, "calendar", tap_command=failing)
+
+
+def test_failing_target_raises_and_keeps_the_state_it_had_confirmed(tmp_path):
+    confirmed = {"bookmarks": {"events": {"replication_key_value": "2026-03-01"}}}
+    target = python_command(
+        "import sys, json; sys.stdin.read(); "
+        f"print(json.dumps({confirmed!r})); sys.stdout.flush(); "
+        "print('disk full', file=sys.stderr); sys.exit(1)"
+    )
+    with pytest.raises(LandingError, match=r"(?s)the target failed \(exit 1\).*disk full"):
+        land(tmp_path, "calendar", target_command=target)
+    saved = json.loads((tmp_path / "state" / "calendar.json").read_text())
+    assert saved == confirmed
+
+
+def test_config_files_with_credentials_are_not_left_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    land(tmp_path, "calendar")
+    assert list((tmp_path / "scratch").iterdir()) == []

@@ -1,0 +1,152 @@
+"""The whole platform on a small demo: taps → target → dbt build, through Dagster, twice.
+
+Oracles: the generator's own datasets (what was emitted must be what landed),
+the raw tables (what landed must be what the facts hold), and the first run
+(a second run must change nothing).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
+
+pytestmark = pytest.mark.e2e
+
+KEYS = {
+    "customers": ["customer_id"], "orders": ["order_id"], "order_lines": ["order_line_id"],
+    "transactions": ["transaction_id"], "refunds": ["refund_id"],
+    "fulfillments": ["fulfillment_id"], "checkouts": ["checkout_id"],
+    "ads_insights": ["account_id", "campaign_id", "date_start"],
+    "campaign_performance": ["account_id", "campaign_id", "date"],
+    "ad_spend": ["date", "platform", "account_id", "campaign_name"],
+    "performance_by_date": ["site_url", "search_type", "date"],
+    "events": ["event_date", "event_name"],
+}  # fmt: skip
+TENANTS = ("test_cl", "test_pe")
+
+
+def test_main_command_succeeds_and_prints_the_summary(demo_platform):
+    run = demo_platform.first
+    assert run.exit_code == 0, run.output
+    assert "Cerebro platform run succeeded" in run.output
+    for tenant in TENANTS:
+        assert tenant in run.output
+    assert "raw_shopify.orders" in run.output
+    assert str(demo_platform.duckdb_path) in run.output
+    assert "dagster dev" in run.output
+
+
+def test_summary_reports_models_built_and_every_test_passed(demo_platform):
+    line = next(x for x in demo_platform.first.output.splitlines() if x.startswith("dbt:"))
+    models = int(line.split()[1])
+    passed, total = int(line.split(";")[1].split()[0]), int(line.split(" of ")[1].split()[0])
+    assert models >= 20
+    assert total >= 100
+    assert passed == total
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+@pytest.mark.parametrize(
+    "source, stream", [(s, t) for s, streams in STREAMS_BY_SOURCE.items() for t in streams]
+)
+def test_every_generated_row_lands_exactly_once(demo_platform, tenant, source, stream):
+    generated = pq.read_table(demo_platform.data_dir / "demo" / tenant / f"{stream}.parquet")
+    landed = demo_platform.query(
+        f"select count(*) as n, count(distinct ({', '.join(KEYS[stream])})) as keys "
+        f"from raw_{source}.{stream} where tenant_id = '{tenant}'"
+    )
+    assert landed["n"].iloc[0] == generated.num_rows
+    assert landed["keys"].iloc[0] == generated.num_rows
+
+
+def test_every_order_has_its_customer_in_the_same_tenant(demo_platform):
+    orphans = demo_platform.query(
+        """
+        select count(*) as n from marts.fct_orders as orders
+        left join marts.dim_customers as customers
+            on orders.tenant_id = customers.tenant_id and orders.customer_id = customers.customer_id
+        where customers.customer_id is null
+        """
+    )
+    assert orphans["n"].iloc[0] == 0
+
+
+def test_order_amounts_reconcile_with_lines_and_with_what_landed(demo_platform):
+    by_tenant = demo_platform.query(
+        """
+        with lines as (
+            select tenant_id, order_id, sum(line_amount) as lines_amount
+            from marts.fct_order_lines group by 1, 2
+        )
+        select
+            orders.tenant_id,
+            sum(orders.total_amount) as facts_total,
+            sum(lines.lines_amount + orders.shipping_amount) as lines_total,
+            (select sum(total_amount) from raw_shopify.orders as raw
+             where raw.tenant_id = orders.tenant_id and not raw.is_test) as landed_total
+        from marts.fct_orders as orders
+        inner join lines using (tenant_id, order_id)
+        group by 1
+        """
+    )
+    assert set(by_tenant["tenant_id"]) == set(TENANTS)
+    for row in by_tenant.itertuples():
+        assert float(row.facts_total) == pytest.approx(float(row.lines_total), abs=0.01)
+        assert float(row.facts_total) == pytest.approx(float(row.landed_total), abs=0.01)
+
+
+def test_no_tenant_mixing_counts_and_currencies_per_tenant(demo_platform):
+    facts = demo_platform.query(
+        """
+        select orders.tenant_id, count(*) as n_orders,
+               count(distinct orders.currency) as currencies, min(orders.currency) as currency
+        from marts.fct_orders as orders group by 1
+        """
+    ).set_index("tenant_id")
+    landed = demo_platform.query(
+        "select tenant_id, count(*) as n from raw_shopify.orders where not is_test group by 1"
+    ).set_index("tenant_id")
+    assert facts.loc["test_cl", "currency"] == "CLP"
+    assert facts.loc["test_pe", "currency"] == "PEN"
+    assert (facts["currencies"] == 1).all()
+    assert facts["n_orders"].to_dict() == landed["n"].to_dict()
+    mixed_lines = demo_platform.query(
+        """
+        select count(*) as n from marts.fct_order_lines as lines
+        inner join marts.fct_orders as orders on lines.order_id = orders.order_id
+        where lines.tenant_id <> orders.tenant_id
+        """
+    )
+    assert mixed_lines["n"].iloc[0] == 0
+
+
+def test_local_dates_use_each_tenants_timezone(demo_platform):
+    orders = demo_platform.query(
+        "select tenant_id, created_at, created_date, created_hour from marts.fct_orders"
+    )
+    zones = {"test_cl": "America/Santiago", "test_pe": "America/Lima"}
+    for tenant, zone in zones.items():
+        mine = orders[orders["tenant_id"] == tenant]
+        local = pd.to_datetime(mine["created_at"]).dt.tz_localize("UTC").dt.tz_convert(zone)
+        assert (
+            local.dt.date.to_numpy() == pd.to_datetime(mine["created_date"]).dt.date.to_numpy()
+        ).all()
+        assert (local.dt.hour.to_numpy() == mine["created_hour"].to_numpy()).all()
+
+
+def test_second_run_changes_nothing(demo_platform):
+    assert demo_platform.second.exit_code == 0, demo_platform.second.output
+    for table, before in demo_platform.first.raw_snapshot.items():
+        pd.testing.assert_frame_equal(before, demo_platform.second.raw_snapshot[table], obj=table)
+    for table, before in demo_platform.first.marts_snapshot.items():
+        pd.testing.assert_frame_equal(before, demo_platform.second.marts_snapshot[table], obj=table)
+
+
+def test_singer_state_is_kept_per_tenant_and_source(demo_platform):
+    for tenant in TENANTS:
+        for source in STREAMS_BY_SOURCE:
+            state = demo_platform.data_dir / "state" / tenant / f"{source}.json"
+            assert state.exists(), state
+            assert "bookmarks" in state.read_text()
