@@ -57,8 +57,7 @@ def tenants(tenants_file: Path | None) -> None:
     try:
         for tenant in load_tenants(settings.tenants_file):
             sources = ", ".join(f"{name} ({s.tap})" for name, s in tenant.sources.items())
-            click.echo(
-                f"{tenant.tenant_id}: {tenant.name} · {tenant.timezone} · {tenant.currency} · {sources}"
-            )
+            place = f"{tenant.timezone} · {tenant.currency}"
+            click.echo(f"{tenant.tenant_id}: {tenant.name} · {place} · {sources}")
     except TenantConfigError as error:
         raise click.ClickException(str(error)) from error

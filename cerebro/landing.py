@@ -127,7 +127,8 @@ def run_pipeline(
         _save_state(state_path, state)
     if tap.returncode != 0:
         raise LandingError(
-            f"{tenant_id}/{source}: the tap failed (exit {tap.returncode}); log {tap_log}:\n{_tail(tap_log)}"
+            f"{tenant_id}/{source}: the tap failed (exit {tap.returncode}); "
+            f"log {tap_log}:\n{_tail(tap_log)}"
         )
     if target.returncode != 0:
         raise LandingError(

@@ -42,7 +42,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.warehouse not in WAREHOUSE_KINDS:
             raise ValueError(
-                f"CEREBRO_WAREHOUSE={self.warehouse!r} is not supported; use one of {WAREHOUSE_KINDS}"
+                f"CEREBRO_WAREHOUSE={self.warehouse!r} is not supported; "
+                f"use one of {WAREHOUSE_KINDS}"
             )
 
     @property

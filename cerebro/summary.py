@@ -30,7 +30,8 @@ def render_summary(run: PlatformRun, settings: Settings, tenants: list[Tenant]) 
     status = "succeeded" if run.success else "FAILED"
     lines = [f"Cerebro platform run {status} in {run.seconds:.1f} s", "", "Tenants:"]
     lines += [
-        f"  {t.tenant_id:<16} {t.name} · {t.timezone} · {t.currency} · sources: {', '.join(t.sources)}"
+        f"  {t.tenant_id:<16} {t.name} · {t.timezone} · {t.currency} · "
+        f"sources: {', '.join(t.sources)}"
         for t in tenants
     ]
     landed = landed_rows_table(warehouse, tenants)

@@ -42,9 +42,7 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
                 asset_key=[source, table],
                 metadata={
                     "rows": int(rows["n_rows"].sum()),
-                    "rows_by_tenant": dict(
-                        zip(rows["tenant_id"], rows["n_rows"].astype(int), strict=True)
-                    ),
+                    "rows_by_tenant": rows_by_tenant,
                     "records_synced_this_run": synced,
                 },
             )

@@ -20,7 +20,8 @@ tenants:
     timezone: America/Santiago
     currency: CLP
     country_code: CL
-    demo: {profile: cl_services, customers: 250, seed: 11, end_date: "2026-10-31", history_days: 180}
+    demo:
+      {profile: cl_services, customers: 250, seed: 11, end_date: "2026-10-31", history_days: 180}
     sources: &all_demo
       shopify: {tap: demo}
       meta_ads: {tap: demo}
@@ -33,7 +34,8 @@ tenants:
     timezone: America/Lima
     currency: PEN
     country_code: PE
-    demo: {profile: pe_services, customers: 120, seed: 12, end_date: "2026-10-31", history_days: 180}
+    demo:
+      {profile: pe_services, customers: 120, seed: 12, end_date: "2026-10-31", history_days: 180}
     sources: *all_demo
 """
 

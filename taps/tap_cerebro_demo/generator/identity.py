@@ -134,6 +134,10 @@ def draw_ruts(rng: np.random.Generator, n: int) -> tuple[list[str | None], np.nd
     return ruts, kind == "valid"
 
 
+def _ascii(name: str) -> str:
+    return name.lower().translate(_ASCII)
+
+
 def draw_people(
     rng: np.random.Generator, ids: np.ndarray, email_domain: str, phone_prefix: str
 ) -> dict[str, list]:
@@ -142,7 +146,7 @@ def draw_people(
     first = rng.choice(FIRST_NAMES, size=n)
     last = rng.choice(LAST_NAMES, size=n)
     emails = [
-        f"{f.lower().translate(_ASCII)}.{la.lower().translate(_ASCII)}.{i % 1_000_000_000}@{email_domain}"
+        f"{_ascii(f)}.{_ascii(la)}.{i % 1_000_000_000}@{email_domain}"
         for f, la, i in zip(first, last, ids, strict=True)
     ]
     numbers = rng.integers(10_000_000, 99_999_999, size=n)
