@@ -78,7 +78,9 @@ def run_platform(settings: Settings, *, instance=None) -> PlatformRun:
     started = time.monotonic()
     job = defs.resolve_job_def(PLATFORM_JOB)
     instance = instance or dg.DagsterInstance.get()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    # The terminal gets the summary; the full event log stays in the Dagster instance.
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
     checks = result.get_asset_check_evaluations()
     error = None
     if not result.success:

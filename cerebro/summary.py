@@ -55,7 +55,7 @@ def render_summary(run: PlatformRun, settings: Settings, tenants: list[Tenant]) 
     else:
         lines += ["", f"Warehouse: {warehouse.location}"]
     lines += [
-        f"Dagster UI: DAGSTER_HOME={run.dagster_home} uv run dagster dev"
-        "   (then open http://localhost:3000)",
+        "Dagster UI: `make dagster`, then open http://localhost:3000 "
+        f"(runs and logs are kept in {run.dagster_home})",
     ]
     return "\n".join(lines)

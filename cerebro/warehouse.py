@@ -91,7 +91,9 @@ class Warehouse:
         """Run a read query with bound parameters and return a DataFrame."""
         with self.connect(read_only=True) as connection:
             cursor = connection.cursor()
-            cursor.execute(self._sql(sql), params or {})
+            # DuckDB rejects parameters the statement does not use: pass only those it names.
+            used = {name: value for name, value in (params or {}).items() if f"%({name})s" in sql}
+            cursor.execute(self._sql(sql), used)
             columns = [d[0] for d in cursor.description]
             return pd.DataFrame(cursor.fetchall(), columns=columns)
 

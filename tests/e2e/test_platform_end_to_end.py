@@ -35,7 +35,7 @@ def test_main_command_succeeds_and_prints_the_summary(demo_platform):
         assert tenant in run.output
     assert "raw_shopify.orders" in run.output
     assert str(demo_platform.duckdb_path) in run.output
-    assert "dagster dev" in run.output
+    assert "make dagster" in run.output
 
 
 def test_summary_reports_models_built_and_every_test_passed(demo_platform):

@@ -54,7 +54,9 @@ def simulate_lifecycle(rng: np.random.Generator, orders: pd.DataFrame, horizon: 
     paid = _before(np.where(pays, created + _payment_delay(rng, gateway), np.nan), horizon)
     cancel_delay = np.where(np.isnan(paid), rng.uniform(0.5, 24, n), rng.uniform(1, 48, n)) * HOUR
     auto_cancel = (kind == "unpaid") & (rng.random(n) < 0.5)
-    cancelled = np.where(is_cancelled_kind, created + cancel_delay, np.nan)
+    # A paid order is cancelled after its payment, which slow gateways settle hours later.
+    cancel_from = np.where(np.isnan(paid), created, paid)
+    cancelled = np.where(is_cancelled_kind, cancel_from + cancel_delay, np.nan)
     cancelled = _before(np.where(auto_cancel, created + 3.0, cancelled), horizon)
 
     service_hours = rng.lognormal(np.log(36.0), 0.6, n)

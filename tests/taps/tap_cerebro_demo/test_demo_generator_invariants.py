@@ -256,6 +256,30 @@ def test_order_is_placed_then_paid_then_fulfilled(small_dataset):
     assert len(paid) > 0.8 * len(orders)
 
 
+def test_cancellations_and_refunds_of_paid_orders_follow_the_payment(small_dataset):
+    streams = small_dataset.streams
+    orders = streams["orders"].set_index("order_id")
+    tx = streams["transactions"]
+    paid = (
+        tx[(tx["kind"] == "SALE") & (tx["status"] == "SUCCESS")]
+        .groupby("order_id")["created_at"]
+        .min()
+    )
+    cancelled_paid = orders.loc[orders.index.isin(paid.index), "cancelled_at"].dropna()
+    assert len(cancelled_paid) > 0
+    assert (cancelled_paid >= paid.reindex(cancelled_paid.index)).all()
+    refunds = streams["refunds"]
+    assert refunds["order_id"].isin(paid.index).all(), "a refund of an unpaid order"
+    assert (refunds["created_at"].to_numpy() >= paid.reindex(refunds["order_id"]).to_numpy()).all()
+
+
+def test_customer_emails_are_unique_and_orders_carry_their_customers_email(small_dataset):
+    customers = small_dataset.streams["customers"].set_index("customer_id")
+    orders = small_dataset.streams["orders"]
+    assert customers["email"].is_unique
+    assert (orders["email"].to_numpy() == customers.loc[orders["customer_id"], "email"]).all()
+
+
 def test_cancelled_orders_are_never_fulfilled(small_dataset):
     streams = small_dataset.streams
     orders = streams["orders"]
@@ -278,7 +302,9 @@ def test_completed_checkout_is_completed_when_its_order_is_created(small_dataset
         check_names=False,
     )
     assert (completed["customer_id"] == orders.loc[completed.index, "customer_id"]).all()
-    assert (checkouts["created_at"] <= checkouts["completed_at"].fillna(pd.Timestamp.max)).all()
+    open_or_ordered = checkouts["completed_at"].isna()
+    open_or_ordered |= checkouts["created_at"] <= checkouts["completed_at"]
+    assert open_or_ordered.all(), "a checkout completed before it was created"
     assert checkouts.loc[checkouts["order_id"].isna(), "completed_at"].isna().all()
 
 

@@ -1,0 +1,20 @@
+"""KPI functions: each page of KPIS.md as a plain dict, read from the marts.
+
+Every function takes ``(tenant_id, date_from, date_to, *, warehouse=None)``;
+``warehouse`` defaults to the one the environment configures.
+"""
+
+from cerebro.kpis.acquisition import get_acquisition_kpis
+from cerebro.kpis.engagement import get_cart_abandonment_rate, get_engagement_kpis
+from cerebro.kpis.operations import get_operations_kpis
+from cerebro.kpis.retention import get_retention_kpis
+from cerebro.kpis.segmentation import get_rfm_segmentation
+
+__all__ = [
+    "get_acquisition_kpis",
+    "get_cart_abandonment_rate",
+    "get_engagement_kpis",
+    "get_operations_kpis",
+    "get_retention_kpis",
+    "get_rfm_segmentation",
+]

@@ -1,0 +1,119 @@
+"""truth.json records the parameters the data was simulated from and what was realized.
+
+Oracles: ``profiles.py`` (the true parameters) and the written streams (the
+realized counts and spend must add up to what the truth file claims).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from tap_cerebro_demo.generator.profiles import PROFILES
+from tap_cerebro_demo.generator.storage import GENERATOR_VERSION, DemoSettings, load_or_generate
+
+# Orders older than this before the cut-off have their whole payment and
+# cancellation story inside the data (payment within 24 h, cancellation within
+# 48 h of it, auto-cancel at 3 days), so whether they count as valid can be read
+# from the stream exactly.
+SETTLED_DAYS = 3
+SPEND_STREAMS = {"meta_ads": "ads_insights", "google_ads": "campaign_performance"}
+
+
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def tenant(request, tmp_path_factory):
+    timezone = {"cl_services": "America/Santiago", "pe_services": "America/Lima"}[request.param]
+    settings = DemoSettings(
+        tenant_id=f"truth_{request.param}",
+        profile=request.param,
+        timezone=timezone,
+        customers=500,
+        seed=3,
+        end_date=dt.date(2024, 12, 31),
+        days=365,
+    )
+    directory = load_or_generate(settings, tmp_path_factory.mktemp("cache"))
+    truth = json.loads((directory / "truth.json").read_text())
+    streams = {path.stem: pd.read_parquet(path) for path in sorted(directory.glob("*.parquet"))}
+    return settings, truth, streams
+
+
+def test_truth_echoes_settings_currency_and_window(tenant):
+    settings, truth, _ = tenant
+    assert truth["tenant_id"] == settings.tenant_id
+    assert truth["generator_version"] == GENERATOR_VERSION
+    assert truth["currency"] == PROFILES[settings.profile].currency
+    assert truth["end_date"] == settings.end_date.isoformat()
+    span = dt.date.fromisoformat(truth["end_date"]) - dt.date.fromisoformat(truth["start_date"])
+    assert span.days + 1 == settings.days
+    assert truth["settings"]["seed"] == settings.seed
+
+
+def test_truth_parameters_equal_the_profile(tenant):
+    settings, truth, _ = tenant
+    channels = PROFILES[settings.profile].channels
+    assert list(truth["channels"]) == [c.group for c in channels]
+    for channel in channels:
+        recorded = truth["channels"][channel.group]
+        assert recorded["bgnbd"] == {
+            "r": channel.r, "alpha": channel.alpha, "a": channel.a, "b": channel.b
+        }  # fmt: skip
+        assert recorded["gamma_gamma"] == {"p": channel.p, "q": channel.q, "v": channel.v}
+        assert recorded["conversion_rate"] == channel.conversion_rate
+        assert recorded["share_of_signups"] == channel.share
+
+
+def test_paid_channels_carry_their_media_response_and_organic_ones_do_not(tenant):
+    settings, truth, _ = tenant
+    for channel in PROFILES[settings.profile].channels:
+        recorded = truth["channels"][channel.group]
+        if not channel.is_paid:
+            assert "media" not in recorded and "organic" in recorded, channel.group
+            continue
+        media = recorded["media"]
+        assert media["platform"] == channel.media.platform
+        assert media["adstock_decay"] == channel.media.adstock_decay
+        assert media["adstock_max_lag"] == channel.media.adstock_max_lag
+        assert media["hill_shape"] == channel.media.hill_shape
+        assert media["hill_half_saturation"] > 0 and media["beta_signups_per_day"] > 0
+
+
+def test_truth_spend_per_paid_channel_equals_its_report_stream(tenant):
+    settings, truth, streams = tenant
+    reported = {
+        "meta_ads": streams["ads_insights"]["spend"].sum(),
+        "google_ads": streams["campaign_performance"]["cost_micros"].sum() / 1_000_000,
+        "tiktok": streams["ad_spend"]["spend"].sum(),
+    }
+    for channel in PROFILES[settings.profile].channels:
+        if channel.is_paid:
+            media = truth["channels"][channel.group]["media"]
+            assert media["total_spend"] == pytest.approx(reported[media["platform"]], rel=1e-9)
+
+
+def test_realized_signups_buyers_and_purchases_match_the_streams(tenant):
+    settings, truth, streams = tenant
+    per_channel = truth["channels"].values()
+    assert sum(c["signups"] for c in per_channel) == len(streams["customers"])
+
+    orders = streams["orders"]
+    cutoff_local_midnight = pd.Timestamp(settings.end_date + dt.timedelta(days=1))  # local midnight
+    # A UTC timestamp is at most 14 h away from local time; a day of margin is safe.
+    settled = orders["created_at"] < cutoff_local_midnight - pd.Timedelta(days=SETTLED_DAYS + 1)
+    valid = ~orders["is_test"] & orders["cancelled_at"].isna()
+    valid &= orders["financial_status"] != "PENDING"
+    unsettled = orders[~settled]
+
+    truth_purchases = sum(c["valid_purchases"] for c in per_channel)
+    settled_valid = int((valid & settled).sum())
+    assert settled_valid <= truth_purchases <= settled_valid + len(unsettled)
+
+    truth_buyers = sum(c["buyers"] for c in per_channel)
+    settled_buyers = orders.loc[valid & settled, "customer_id"].nunique()
+    assert settled_buyers <= truth_buyers
+    assert truth_buyers <= settled_buyers + unsettled["customer_id"].nunique()
+    assert len(unsettled) < 0.05 * len(orders), "the margins above would be too loose"
+    assert np.all([c["buyers"] <= c["signups"] for c in per_channel])
