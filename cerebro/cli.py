@@ -61,3 +61,128 @@ def tenants(tenants_file: Path | None) -> None:
             click.echo(f"{tenant.tenant_id}: {tenant.name} · {place} · {sources}")
     except TenantConfigError as error:
         raise click.ClickException(str(error)) from error
+
+
+def _warehouse_and_currency(tenant_id: str):
+    from cerebro.warehouse import Warehouse
+
+    warehouse = Warehouse(load_settings())
+    frame = (
+        warehouse.query(
+            "select currency from marts.dim_tenants where tenant_id = %(tenant_id)s",
+            {"tenant_id": tenant_id},
+        )
+        if warehouse.table_exists("marts", "dim_tenants")
+        else None
+    )
+    currency = "" if frame is None or frame.empty else frame["currency"].iloc[0]
+    return warehouse, currency
+
+
+def _period(tenant_id, warehouse, date_from, date_to):
+    """The requested period; by default the tenant's last 30 days of data."""
+    import datetime as dt
+
+    from cerebro.kpis.report import latest_data_date
+
+    end = date_to.date() if date_to else latest_data_date(tenant_id, warehouse) or dt.date.today()
+    start = date_from.date() if date_from else end - dt.timedelta(days=29)
+    return start, end
+
+
+def _kpi_errors():
+    from cerebro.kpis.period import InvalidPeriodError, UnknownTenantError
+    from cerebro.warehouse import WarehouseNotBuiltError
+
+    return (InvalidPeriodError, UnknownTenantError, WarehouseNotBuiltError)
+
+
+@main.command()
+@click.argument(
+    "page",
+    type=click.Choice(["acquisition", "engagement", "operations", "retention", "segmentation"]),
+)
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")
+@click.option(
+    "--from",
+    "date_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First local day (default: 30 days before --to).",
+)
+@click.option(
+    "--to",
+    "date_to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last local day (default: the last day with orders).",
+)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def kpis(page, tenant_id, date_from, date_to, output) -> None:
+    """Print one KPI page (KPIS.md) for a tenant and period."""
+    import json
+
+    from cerebro.kpis.report import PAGES, render_page
+
+    try:
+        warehouse, currency = _warehouse_and_currency(tenant_id)
+        start, end = _period(tenant_id, warehouse, date_from, date_to)
+        result = PAGES[page][1](tenant_id, start, end, warehouse=warehouse)
+    except _kpi_errors() as error:
+        raise click.ClickException(str(error)) from error
+    if output == "json":
+        customers = result.pop("customers", None)
+        if customers is not None:
+            result["customers_count"] = len(customers)
+        click.echo(
+            json.dumps(
+                {"tenant_id": tenant_id, "date_from": str(start), "date_to": str(end), **result},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(f"{tenant_id} · {start} → {end}\n")
+        click.echo(render_page(page, result, currency))
+
+
+@main.group()
+def segment() -> None:
+    """RFM segments: lists for e-mail and WhatsApp campaigns."""
+
+
+@segment.command("export")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")
+@click.option("--segment", "segment_name", required=True, help='Segment, e.g. "En riesgo".')
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(path_type=Path), help="CSV file to write."
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="RFM as of this day (default: the last day with orders).",
+)
+def segment_export(tenant_id, segment_name, out_path, as_of) -> None:
+    """Write one RFM segment's customers (id, e-mail, phone, RFM values, segment) as CSV."""
+    from cerebro.kpis.segmentation import get_rfm_segmentation
+
+    try:
+        warehouse, _ = _warehouse_and_currency(tenant_id)
+        start, end = _period(tenant_id, warehouse, None, as_of)
+        customers = get_rfm_segmentation(tenant_id, start, end, warehouse=warehouse)["customers"]
+    except _kpi_errors() as error:
+        raise click.ClickException(str(error)) from error
+    known = sorted(set(customers["segment"]))
+    if segment_name not in known:
+        raise click.ClickException(
+            f"unknown segment {segment_name!r}; segments as of {end}: {', '.join(known)}"
+        )
+    chosen = customers[customers["segment"] == segment_name].sort_values(
+        ["monetary", "customer_id"], ascending=[False, True]
+    )
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    chosen.to_csv(out_path, index=False, encoding="utf-8")
+    click.echo(
+        f"{len(chosen)} customers of segment {segment_name!r} (as of {end}) written to {out_path}"
+    )

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from cerebro.ingest import raw_row_counts
+from cerebro.kpis.report import headline
 from cerebro.platform import PlatformRun
 from cerebro.settings import DBT_PROJECT_DIR, Settings
 from cerebro.tenants import SOURCES, Tenant
@@ -48,6 +49,10 @@ def render_summary(run: PlatformRun, settings: Settings, tenants: list[Tenant]) 
         f"{run.checks_passed} of {checks} tests passed",
     ]
     lines += [f"  failed: {name}" for name in run.checks_failed]
+    if run.success:
+        lines += ["", "Headline KPIs, each tenant's last 30 days of data:"]
+        for tenant in tenants:
+            lines += ["  " + line for line in headline(tenant.tenant_id, tenant.currency, warehouse)]
     if run.error:
         lines += ["", "Error:", *("  " + line for line in run.error.splitlines())]
     if warehouse.kind == "duckdb":

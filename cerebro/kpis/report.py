@@ -1,0 +1,104 @@
+"""KPI pages rendered for the terminal: one page as a table, and the run summary's headlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cerebro.kpis.acquisition import get_acquisition_kpis
+from cerebro.kpis.engagement import get_engagement_kpis
+from cerebro.kpis.operations import get_operations_kpis
+from cerebro.kpis.retention import get_retention_kpis
+from cerebro.kpis.segmentation import get_rfm_segmentation
+from cerebro.warehouse import Warehouse
+
+PAGES = {
+    "acquisition": ("Adquisición", get_acquisition_kpis),
+    "engagement": ("Engagement y Conversión", get_engagement_kpis),
+    "operations": ("Operaciones y Calidad", get_operations_kpis),
+    "retention": ("Retención y Lealtad", get_retention_kpis),
+    "segmentation": ("Segmentación y Marketing", get_rfm_segmentation),
+}
+RATES = {
+    "onboarding_rate", "rut_validation_rate", "cart_abandonment_rate", "cancellation_rate",
+    "repurchase_rate", "share", "retention_rate",
+}  # fmt: skip
+MONEY = {"aov", "historical_ltv", "revenue", "monetary"}
+ZERO_DECIMAL_CURRENCIES = {"CLP"}
+
+
+def latest_data_date(tenant_id: str, warehouse: Warehouse) -> dt.date | None:
+    """The last local day with orders: the natural end of a default period."""
+    frame = warehouse.query(
+        "select max(created_date) as last_day from marts.mart_orders_daily "
+        "where tenant_id = %(tenant_id)s",
+        {"tenant_id": tenant_id},
+    )
+    value = frame["last_day"].iloc[0]
+    return None if value is None else dt.date.fromisoformat(str(value)[:10])
+
+
+def format_value(key: str, value, currency: str = "") -> str:
+    if value is None:
+        return "—"
+    if key in RATES:
+        return f"{value:.1%}"
+    if key in MONEY:
+        decimals = 0 if currency in ZERO_DECIMAL_CURRENCIES or not currency else 2
+        return f"{value:,.{decimals}f} {currency}".strip()
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render_page(page: str, kpis: dict, currency: str = "") -> str:
+    """A page's KPIs as plain text: scalars first, then each distribution as a small table."""
+    title, _ = PAGES[page]
+    lines = [title, "=" * len(title)]
+    scalars = {k: v for k, v in kpis.items() if not isinstance(v, list) and k != "customers"}
+    width = max((len(k) for k in scalars), default=0)
+    lines += [f"{k:<{width}}  {format_value(k, v, currency)}" for k, v in scalars.items()]
+    for key, rows in kpis.items():
+        if not isinstance(rows, list):
+            continue
+        lines += ["", key]
+        if not rows:
+            lines.append("  (sin datos)")
+            continue
+        columns = list(rows[0])
+        cells = [[format_value(c, row[c], currency) for c in columns] for row in rows]
+        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+        lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        lines += [
+            "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells
+        ]
+    return "\n".join(lines)
+
+
+def headline(tenant_id: str, currency: str, warehouse: Warehouse, days: int = 30) -> list[str]:
+    """One line per page with its headline KPIs over the tenant's last ``days`` days of data."""
+    end = latest_data_date(tenant_id, warehouse)
+    if end is None:
+        return [f"{tenant_id}: no orders yet"]
+    start = end - dt.timedelta(days=days - 1)
+    a = get_acquisition_kpis(tenant_id, start, end, warehouse=warehouse)
+    e = get_engagement_kpis(tenant_id, start, end, warehouse=warehouse)
+    o = get_operations_kpis(tenant_id, start, end, warehouse=warehouse)
+    r = get_retention_kpis(tenant_id, start, end, warehouse=warehouse)
+    s = get_rfm_segmentation(tenant_id, start, end, warehouse=warehouse)
+    top = ", ".join(f"{x['segment']} {x['customers']}" for x in s["segment_distribution"][:3])
+    f = format_value
+    return [
+        f"{tenant_id} ({start} → {end})",
+        f"  Adquisición: {f('n', a['new_users'])} nuevos usuarios · onboarding "
+        f"{f('onboarding_rate', a['onboarding_rate'])} · RUT válido "
+        f"{f('rut_validation_rate', a['rut_validation_rate'])}",
+        f"  Engagement: abandono {f('cart_abandonment_rate', e['cart_abandonment_rate'])} · "
+        f"ticket promedio {f('aov', e['aov'], currency)} · frecuencia "
+        f"{f('x', e['purchase_frequency'])}",
+        f"  Operaciones: ciclo {f('x', o['avg_service_cycle_hours'])} h · cancelación "
+        f"{f('cancellation_rate', o['cancellation_rate'])} · satisfacción "
+        f"{f('x', o['avg_rating'])} ({o['ratings_count']} notas)",
+        f"  Retención: recompra {f('repurchase_rate', r['repurchase_rate'])} · LTV histórico "
+        f"{f('historical_ltv', r['historical_ltv'], currency)}",
+        f"  Segmentos RFM: {top}",
+    ]
