@@ -1,0 +1,97 @@
+"""`cerebro kpis` and `cerebro segment export` on the demo warehouse: what users type."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cerebro.cli import main
+from cerebro.kpis import get_operations_kpis, get_rfm_segmentation
+from cerebro.settings import load_settings
+from cerebro.warehouse import Warehouse
+
+pytestmark = pytest.mark.e2e
+PERIOD = ["--from", "2026-10-02", "--to", "2026-10-31"]
+
+
+@pytest.fixture(scope="module")
+def cli(demo_platform):
+    env = {"CEREBRO_DUCKDB_PATH": str(demo_platform.duckdb_path), "CEREBRO_WAREHOUSE": "duckdb"}
+
+    def invoke(*args):
+        return CliRunner().invoke(main, list(args), env=env)
+
+    invoke.warehouse = Warehouse(load_settings(env))
+    return invoke
+
+
+@pytest.mark.parametrize(
+    "page", ["acquisition", "engagement", "operations", "retention", "segmentation"]
+)
+def test_every_page_prints_as_a_table(cli, page):
+    result = cli("kpis", page, "--tenant", "test_cl", *PERIOD)
+    assert result.exit_code == 0, result.output
+    assert "test_cl · 2026-10-02 → 2026-10-31" in result.output
+
+
+def test_json_output_is_the_function_result(cli):
+    result = cli("kpis", "operations", "--tenant", "test_pe", *PERIOD, "--format", "json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    expected = get_operations_kpis(
+        "test_pe", dt.date(2026, 10, 2), dt.date(2026, 10, 31), warehouse=cli.warehouse
+    )
+    assert {k: printed[k] for k in expected} == json.loads(json.dumps(expected))
+
+
+def test_default_period_is_the_last_30_days_of_data(cli):
+    result = cli("kpis", "acquisition", "--tenant", "test_cl", "--format", "json")
+    printed = json.loads(result.output)
+    assert (printed["date_from"], printed["date_to"]) == ("2026-10-02", "2026-10-31")
+
+
+def test_segment_export_writes_exactly_the_segments_customers(cli, tmp_path):
+    out = tmp_path / "en_riesgo.csv"
+    result = cli("segment", "export", "--tenant", "test_cl", "--segment", "En riesgo",
+                 "--out", str(out), "--as-of", "2026-10-31")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    exported = pd.read_csv(out, dtype={"customer_id": str, "phone": str})
+    rfm = get_rfm_segmentation(
+        "test_cl", dt.date(2026, 10, 1), dt.date(2026, 10, 31), warehouse=cli.warehouse
+    )["customers"]
+    expected = rfm[rfm["segment"] == "En riesgo"]
+    assert len(exported) == len(expected) > 0
+    assert set(exported["customer_id"]) == set(expected["customer_id"])
+    assert list(exported.columns) == [
+        "customer_id", "email", "phone", "recency_days", "frequency", "monetary",
+        "r_score", "f_score", "m_score", "segment",
+    ]  # fmt: skip
+    assert exported["email"].str.contains("@").all()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["kpis", "retention", "--tenant", "nope"], "unknown tenant 'nope'"),
+        (["kpis", "retention", "--tenant", "test_cl", "--from", "2026-10-31", "--to", "2026-10-01"],
+         "is after date_to"),
+        (["segment", "export", "--tenant", "test_cl", "--segment", "VIP", "--out", "x.csv"],
+         "unknown segment 'VIP'"),
+    ],
+)  # fmt: skip
+def test_bad_requests_fail_with_a_clear_message(cli, args, message):
+    result = cli(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_warehouse_tells_the_user_to_run_the_demo(tmp_path):
+    env = {"CEREBRO_DUCKDB_PATH": str(tmp_path / "none.duckdb"), "CEREBRO_WAREHOUSE": "duckdb"}
+    result = CliRunner().invoke(main, ["kpis", "acquisition", "--tenant", "x", *PERIOD], env=env)
+    assert result.exit_code == 1
+    assert "make demo" in result.output
