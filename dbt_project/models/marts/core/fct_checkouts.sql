@@ -8,6 +8,10 @@ tenants as (
     select * from {{ ref('dim_tenants') }}
 ),
 
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
 enriched as (
     select
         checkouts.tenant_id,
@@ -26,6 +30,11 @@ enriched as (
     from checkouts
     inner join tenants
         on checkouts.tenant_id = tenants.tenant_id
+    left join orders
+        on checkouts.tenant_id = orders.tenant_id
+        and checkouts.order_id = orders.order_id
+    -- A checkout that became a test order is test traffic: out, like test orders.
+    where not coalesce(orders.is_test, false)
 )
 
 select * from enriched
