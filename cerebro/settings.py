@@ -63,8 +63,12 @@ class Settings:
         return self.data_dir / "dagster_home"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment variables read by dbt_project/profiles.yml."""
-        return {
+        """Environment variables read by dbt_project/profiles.yml (and libpq, for PostgreSQL).
+
+        The password is not among them: profiles.yml reads ``CEREBRO_PG_PASSWORD``, which is
+        already in the environment dbt inherits, so it is never copied anywhere.
+        """
+        env = {
             "CEREBRO_WAREHOUSE": self.warehouse,
             "CEREBRO_DUCKDB_PATH": str(self.duckdb_path),
             "CEREBRO_PG_HOST": self.postgres.host,
@@ -72,6 +76,11 @@ class Settings:
             "CEREBRO_PG_USER": self.postgres.user,
             "CEREBRO_PG_DATABASE": self.postgres.database,
         }
+        if self.warehouse == "postgres":
+            # dbt-postgres has no profile setting for session options; libpq reads PGTZ.
+            # UTC sessions, as in the DuckDB profile (see cerebro/warehouse.py).
+            env["PGTZ"] = "UTC"
+        return env
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

@@ -52,7 +52,8 @@ def render_summary(run: PlatformRun, settings: Settings, tenants: list[Tenant]) 
     if run.success:
         lines += ["", "Headline KPIs, each tenant's last 30 days of data:"]
         for tenant in tenants:
-            lines += ["  " + line for line in headline(tenant.tenant_id, tenant.currency, warehouse)]
+            headlines = headline(tenant.tenant_id, tenant.currency, warehouse)
+            lines += ["  " + line for line in headlines]
     if run.error:
         lines += ["", "Error:", *("  " + line for line in run.error.splitlines())]
     if warehouse.kind == "duckdb":

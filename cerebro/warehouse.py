@@ -17,6 +17,11 @@ import pandas as pd
 from cerebro.settings import Settings, console_script
 
 _NAMED_PARAM = re.compile(r"%\((\w+)\)s")
+#: Raw and modelled timestamps are naive and hold UTC. PostgreSQL converts an aware
+#: datetime bound to a `timestamp without time zone` column through the session's
+#: TimeZone, which defaults to the server's (often local time), so every session pins
+#: UTC, as the DuckDB target and profile do.
+POSTGRES_SESSION_OPTIONS = "-c TimeZone=UTC"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -76,7 +81,12 @@ class Warehouse:
 
             pg = self.settings.postgres
             connection = psycopg.connect(
-                host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname=pg.database
+                host=pg.host,
+                port=pg.port,
+                user=pg.user,
+                password=pg.password,
+                dbname=pg.database,
+                options=POSTGRES_SESSION_OPTIONS,
             )
         try:
             yield connection
@@ -133,16 +143,29 @@ class Warehouse:
                         copy.write_row(row)
 
     def singer_target(self, schema: str) -> tuple[list[str], dict]:
-        """The Singer target command and configuration that land into ``schema``."""
+        """The Singer target command and configuration that land into ``schema``.
+
+        The configuration holds the PostgreSQL password: the landing runner writes it to a
+        file only its owner can read, in a temporary directory removed after the run.
+        """
         base = {"default_target_schema": schema, "add_record_metadata": True}
         if self.kind == "duckdb":
             return [console_script("target-cerebro-duckdb")], {**base, "path": self.location}
+        import sqlalchemy
+
         pg = self.settings.postgres
+        # target-postgres takes session options only through a URL (its host/port/...
+        # settings build one without them), so the URL carries the UTC session.
+        url = sqlalchemy.URL.create(
+            "postgresql+psycopg",
+            username=pg.user,
+            password=pg.password,
+            host=pg.host,
+            port=pg.port,
+            database=pg.database,
+            query={"options": POSTGRES_SESSION_OPTIONS},
+        )
         return [console_script("target-postgres")], {
             **base,
-            "host": pg.host,
-            "port": pg.port,
-            "user": pg.user,
-            "password": pg.password,
-            "database": pg.database,
+            "sqlalchemy_url": url.render_as_string(hide_password=False),
         }

@@ -138,10 +138,10 @@ def test_local_dates_use_each_tenants_timezone(demo_platform):
 
 def test_second_run_changes_nothing(demo_platform):
     assert demo_platform.second.exit_code == 0, demo_platform.second.output
-    for table, before in demo_platform.first.raw_snapshot.items():
-        pd.testing.assert_frame_equal(before, demo_platform.second.raw_snapshot[table], obj=table)
-    for table, before in demo_platform.first.marts_snapshot.items():
-        pd.testing.assert_frame_equal(before, demo_platform.second.marts_snapshot[table], obj=table)
+    for table, before in demo_platform.first.raw.items():
+        pd.testing.assert_frame_equal(before, demo_platform.second.raw[table], obj=table)
+    for table, before in demo_platform.first.marts.items():
+        pd.testing.assert_frame_equal(before, demo_platform.second.marts[table], obj=table)
 
 
 def test_singer_state_is_kept_per_tenant_and_source(demo_platform):

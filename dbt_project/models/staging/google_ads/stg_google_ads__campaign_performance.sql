@@ -13,8 +13,10 @@ renamed as (
         upper(advertising_channel_type) as advertising_channel_type,
         cast(date as date) as spend_date,
         upper(currency_code) as currency,
-        -- Google Ads reports cost in millionths of the account currency.
-        cast(cost_micros as {{ dbt.type_numeric() }}) / 1000000 as spend_amount,
+        -- Google Ads reports cost in millionths of the account currency. Cast after the
+        -- division too: DuckDB divides decimals into a double, PostgreSQL keeps numeric.
+        cast(cast(cost_micros as {{ dbt.type_numeric() }}) / 1000000 as {{ dbt.type_numeric() }})
+            as spend_amount,
         cast(impressions as {{ dbt.type_bigint() }}) as impressions,
         cast(clicks as {{ dbt.type_bigint() }}) as clicks,
         cast(conversions as {{ dbt.type_numeric() }}) as platform_conversions,

@@ -1,0 +1,351 @@
+"""Session fixtures shared across the suite: a throwaway PostgreSQL server, and the same small
+demo platform run once on each warehouse (DuckDB and PostgreSQL)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cerebro.cli import main
+from cerebro.settings import Settings, load_settings
+from cerebro.warehouse import Warehouse
+
+#: Where Debian/Ubuntu's postgresql-15 package puts the server binaries; CI has them too.
+PG_BINDIR = Path(os.environ.get("CEREBRO_TEST_PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+#: initdb and pg_ctl refuse to run as root; sessions and CI run as root, so the server runs
+#: as this system user (created by the postgresql package).
+PG_SYSTEM_USER = "postgres"
+#: Deliberately not UTC: timestamps must land and transform the same whatever the server's
+#: (or a session's) TimeZone is, as on a production server set to local time.
+PG_SERVER_TIMEZONE = "America/Santiago"
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A running throwaway server: connection settings and a way to get a fresh database."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    # The maintenance database; tests make their own with create_database().
+    dbname: str = "postgres"
+
+    def connect(self, dbname: str | None = None, **kwargs):
+        import psycopg
+
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=dbname or self.dbname,
+            **kwargs,
+        )
+
+    def create_database(self, prefix: str = "test") -> str:
+        """Create an empty database with a name no other test uses, and return the name."""
+        name = f"{prefix}_{secrets.token_hex(4)}"
+        with self.connect(autocommit=True) as connection:
+            connection.execute(f'create database "{name}"')
+        return name
+
+    def cerebro_environ(self, database: str) -> dict[str, str]:
+        """The environment that points `cerebro` (and dbt, and the target) at ``database``."""
+        return {
+            "CEREBRO_WAREHOUSE": "postgres",
+            "CEREBRO_PG_HOST": self.host,
+            "CEREBRO_PG_PORT": str(self.port),
+            "CEREBRO_PG_USER": self.user,
+            "CEREBRO_PG_DATABASE": database,
+            "CEREBRO_PG_PASSWORD": self.password,
+        }
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _as_server_user() -> list[str]:
+    """Command prefix that runs PostgreSQL's tools as an unprivileged user when we are root."""
+    if os.geteuid() != 0:
+        return []
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        raise RuntimeError("running as root, but runuser is missing: cannot start PostgreSQL")
+    return [runuser, "-u", PG_SYSTEM_USER, "--"]
+
+
+def _give_to_server_user(path: Path) -> None:
+    if os.geteuid() == 0:
+        account = pwd.getpwnam(PG_SYSTEM_USER)
+        os.chown(path, account.pw_uid, account.pw_gid)
+
+
+def _run_pg_tool(command: list[str], cwd: Path) -> None:
+    """Run initdb/pg_ctl; on failure the error carries their output."""
+    done = subprocess.run(
+        [*_as_server_user(), *command],
+        cwd=cwd,  # the server user cannot read the caller's working directory
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def _start(directory: Path, data: Path, log: Path, *, attempts: int = 3) -> int:
+    """Start the server on a free port, retrying when another process took the port first."""
+    for attempt in range(1, attempts + 1):
+        port = _free_port()
+        settings = [
+            "-c listen_addresses=127.0.0.1",
+            f"-c port={port}",
+            f"-c unix_socket_directories={directory}",
+            f"-c timezone={PG_SERVER_TIMEZONE}",
+            # A throwaway server: durability buys nothing and costs seconds.
+            "-c fsync=off",
+            "-c synchronous_commit=off",
+            "-c full_page_writes=off",
+        ]
+        try:
+            _run_pg_tool(
+                [str(PG_BINDIR / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
+                 "-l", str(log), "-o", " ".join(settings)],
+                cwd=directory,
+            )  # fmt: skip
+            return port
+        except RuntimeError as error:
+            server_log = log.read_text(errors="replace") if log.exists() else ""
+            if attempt == attempts or "could not bind" not in server_log:
+                raise RuntimeError(f"{error}\nserver log:\n{server_log}") from None
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[PostgresServer]:
+    """initdb + pg_ctl start in a private temporary directory; stopped and removed on exit.
+
+    The superuser authenticates with a random password over TCP (scram-sha-256), so a
+    component that forgets to pass the password fails here as it would in production.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="cerebro-pg-"))
+    # Characters that URLs, libpq connection strings and YAML treat specially, so that a
+    # component that forgets to escape the password fails here rather than in production.
+    user, password = "cerebro_test", f"{secrets.token_hex(6)}@:/?#%&' ñ{secrets.token_hex(6)}"
+    data, log = directory / "data", directory / "server.log"
+    try:
+        password_file = directory / "pwfile"
+        password_file.write_text(password)  # inside mkdtemp's 0700 directory
+        for path in (directory, password_file):
+            _give_to_server_user(path)
+        _run_pg_tool(
+            [str(PG_BINDIR / "initdb"), "-D", str(data), "-U", user, f"--pwfile={password_file}",
+             "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
+             "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
+            cwd=directory,
+        )  # fmt: skip
+        password_file.unlink()
+        port = _start(directory, data, log)
+        yield PostgresServer("127.0.0.1", port, user, password)
+    finally:
+        # Also after a failed or timed-out start, which can leave a postmaster behind.
+        if (data / "postmaster.pid").exists():
+            # `immediate`: the data is thrown away, so there is nothing to flush.
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                _run_pg_tool(
+                    [str(PG_BINDIR / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate", "-w"],
+                    cwd=directory,
+                )
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 15 server for the whole session (skipped if it is not installed).
+
+    Its password is also put in ``CEREBRO_PG_PASSWORD`` for the session: that variable is how
+    Cerebro (its settings, dbt's profile, the Singer target) receives the password.
+    """
+    if not (PG_BINDIR / "initdb").exists():
+        pytest.skip(f"PostgreSQL server binaries not found in {PG_BINDIR}")
+    with throwaway_postgres() as server:
+        previous = os.environ.get("CEREBRO_PG_PASSWORD")
+        os.environ["CEREBRO_PG_PASSWORD"] = server.password
+        try:
+            yield server
+        finally:
+            if previous is None:
+                os.environ.pop("CEREBRO_PG_PASSWORD", None)
+            else:
+                os.environ["CEREBRO_PG_PASSWORD"] = previous
+
+
+# The same small demo on both warehouses -------------------------------------------------------
+
+#: Two tenants (two currencies, two timezones), every source, a fixed end date: small enough to
+#: run the platform twice in about two minutes, large enough for every mart to have rows.
+DEMO_TENANTS_YAML = """
+tenants:
+  - tenant_id: test_cl
+    name: Tienda de prueba Chile
+    timezone: America/Santiago
+    currency: CLP
+    country_code: CL
+    demo:
+      {profile: cl_services, customers: 250, seed: 11, end_date: "2026-10-31", history_days: 180}
+    sources: &all_demo
+      shopify: {tap: demo}
+      meta_ads: {tap: demo}
+      google_ads: {tap: demo}
+      csv: {tap: demo}
+      search_console: {tap: demo}
+      calendar: {tap: demo}
+  - tenant_id: test_pe
+    name: Tienda de prueba Perú
+    timezone: America/Lima
+    currency: PEN
+    country_code: PE
+    demo:
+      {profile: pe_services, customers: 120, seed: 12, end_date: "2026-10-31", history_days: 180}
+    sources: *all_demo
+"""
+DEMO_TENANTS = ("test_cl", "test_pe")
+
+
+@dataclass
+class DemoRun:
+    """One `cerebro run` of the demo into one warehouse, and how to read that warehouse."""
+
+    warehouse: Warehouse
+    data_dir: Path
+    exit_code: int
+    output: str
+    started_at: dt.datetime  # naive UTC, like the warehouse's timestamps
+    finished_at: dt.datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def settings(self) -> Settings:
+        return self.warehouse.settings
+
+    @property
+    def kind(self) -> str:
+        return self.warehouse.kind
+
+
+@dataclass
+class DemoWarehouses:
+    """The same tenants file run through the whole platform on DuckDB and on PostgreSQL."""
+
+    tenants_file: Path
+    duckdb: DemoRun
+    postgres: DemoRun
+
+    def __iter__(self) -> Iterator[DemoRun]:
+        return iter((self.duckdb, self.postgres))
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def run_demo_platform(root: Path, tenants_file: Path, environ: dict[str, str]) -> DemoRun:
+    """`cerebro run` through click, in this process, with ``environ`` added to the environment.
+
+    The platform exports its settings into ``os.environ`` (for Dagster and dbt); the whole
+    environment is restored afterwards so that the next run and other tests start clean.
+    """
+    data_dir = root / "data"
+    saved = dict(os.environ)
+    for name in ("CEREBRO_WAREHOUSE", "CEREBRO_DUCKDB_PATH", "CEREBRO_DATA_DIR"):
+        os.environ.pop(name, None)
+    os.environ.update({"DAGSTER_HOME": str(root / "dagster_home"), **environ})
+    started_at = _utc_now()
+    try:
+        result = CliRunner().invoke(
+            main, ["run", "--tenants-file", str(tenants_file), "--data-dir", str(data_dir)]
+        )
+        settings = load_settings(
+            {
+                **os.environ,
+                "CEREBRO_TENANTS_FILE": str(tenants_file),
+                "CEREBRO_DATA_DIR": str(data_dir),
+            }
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return DemoRun(
+        warehouse=Warehouse(settings),
+        data_dir=data_dir,
+        exit_code=result.exit_code,
+        output=result.output + (repr(result.exception) if result.exception else ""),
+        started_at=started_at,
+        finished_at=_utc_now(),
+    )
+
+
+@pytest.fixture(scope="session")
+def run_demo():
+    """`run_demo_platform`, for conftests below this one (they cannot import this module)."""
+    return run_demo_platform
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory) -> Path:
+    """Where the session's demo runs live, with the shared tenants file."""
+    root = tmp_path_factory.mktemp("demo_warehouses")
+    (root / "tenants.yml").write_text(DEMO_TENANTS_YAML, encoding="utf-8")
+    return root
+
+
+def _succeeded(run: DemoRun) -> DemoRun:
+    if run.exit_code != 0:
+        pytest.fail(f"the demo platform failed on {run.kind}:\n{run.output}", pytrace=False)
+    return run
+
+
+@pytest.fixture(scope="session")
+def demo_duckdb(demo_root) -> DemoRun:
+    """The small demo run once per session on DuckDB (fails if the run failed)."""
+    return _succeeded(run_demo_platform(demo_root / "duckdb", demo_root / "tenants.yml", {}))
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(demo_root, postgres_server) -> DemoRun:
+    """The same demo run once per session on a fresh PostgreSQL database."""
+    database = postgres_server.create_database("cerebro_demo")
+    return _succeeded(
+        run_demo_platform(
+            demo_root / "postgres",
+            demo_root / "tenants.yml",
+            postgres_server.cerebro_environ(database),
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_warehouses(demo_root, demo_duckdb, demo_postgres) -> DemoWarehouses:
+    """The same tenants file run through the whole platform on each warehouse."""
+    return DemoWarehouses(demo_root / "tenants.yml", demo_duckdb, demo_postgres)

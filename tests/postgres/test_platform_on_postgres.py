@@ -1,0 +1,233 @@
+"""The whole platform on PostgreSQL gives what it gives on DuckDB.
+
+`demo_warehouses` (tests/conftest.py) runs `cerebro run` on the same small demo twice: into a
+DuckDB file, and with ``CEREBRO_WAREHOUSE=postgres`` into a fresh database of a throwaway
+PostgreSQL 15 server whose TimeZone is deliberately not UTC. Oracles: the generator's datasets
+(every row lands once; timestamps and amounts as generated), the DuckDB run (same raw shape and
+rows, same marts), and the password (never written anywhere).
+
+The two runs are session fixtures shared with the KPI oracle tests and the DuckDB end-to-end
+tests, so the whole suite pays for each once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+import pyarrow.parquet as pq
+import pytest
+
+from cerebro.settings import DBT_PROJECT_DIR
+from cerebro.tenants import STREAMS_BY_SOURCE
+from cerebro.warehouse import Warehouse
+
+pytestmark = pytest.mark.e2e
+
+TENANTS = ("test_cl", "test_pe")
+RAW_TABLES = [
+    f"raw_{source}.{stream}" for source, streams in STREAMS_BY_SOURCE.items() for stream in streams
+]
+CORE_MARTS = [
+    "marts.dim_tenants", "marts.dim_customers", "marts.fct_orders", "marts.fct_order_lines",
+    "marts.fct_checkouts", "marts.fct_ad_spend_daily", "marts.fct_organic_search_daily",
+    "marts.fct_calendar_events",
+]  # fmt: skip
+#: Column type families: the two targets (and the two engines) spell types differently.
+TYPE_FAMILIES = {
+    "bigint": "integer", "integer": "integer", "smallint": "integer", "hugeint": "integer",
+    "decimal": "exact number", "numeric": "exact number",
+    "double": "float", "double precision": "float", "real": "float", "float": "float",
+    "varchar": "text", "text": "text", "character varying": "text",
+    "boolean": "boolean", "date": "date",
+    "timestamp": "timestamp", "timestamp without time zone": "timestamp",
+    "json": "json", "jsonb": "json",
+}  # fmt: skip
+AMOUNT_PRECISION = Decimal("1e-6")
+
+
+def _type_family(data_type: str) -> str:
+    return TYPE_FAMILIES[data_type.lower().split("(")[0]]
+
+
+def _columns(warehouse: Warehouse, table: str) -> list[tuple[str, str]]:
+    schema, name = table.split(".")
+    frame = warehouse.query(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = %(schema)s and table_name = %(name)s order by ordinal_position",
+        {"schema": schema, "name": name},
+    )
+    return list(frame.itertuples(index=False, name=None))
+
+
+def _comparable(value):
+    """Numbers as decimals to 1e-6 (ints, exact decimals and floats alike), the rest as is."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else Decimal(value).quantize(AMOUNT_PRECISION)
+    if isinstance(value, int | Decimal):
+        return Decimal(value).quantize(AMOUNT_PRECISION)
+    return value
+
+
+def _sorted_rows(warehouse: Warehouse, table: str, *, skip_prefix: str = "_sdc_") -> tuple:
+    """Column names and sorted rows, straight from the DB-API (no pandas type guessing)."""
+    with warehouse.connect(read_only=True) as connection:
+        cursor = connection.cursor()
+        cursor.execute(f"select * from {table}")
+        names = [d[0] for d in cursor.description]
+        kept = [i for i, name in enumerate(names) if not name.startswith(skip_prefix)]
+        rows = [tuple(_comparable(row[i]) for i in kept) for row in cursor.fetchall()]
+    rows.sort(key=lambda row: tuple((value is None, str(value)) for value in row))
+    return [names[i] for i in kept], rows
+
+
+def _assert_same_rows(duckdb_side: tuple, postgres_side: tuple, table: str) -> None:
+    (duck_names, duck_rows), (pg_names, pg_rows) = duckdb_side, postgres_side
+    assert pg_names == duck_names, table
+    assert len(pg_rows) == len(duck_rows), table
+    differences = [
+        f"{name}: duckdb {duck!r} != postgres {pg!r}"
+        for duck_row, pg_row in zip(duck_rows, pg_rows, strict=True)
+        for name, duck, pg in zip(duck_names, duck_row, pg_row, strict=True)
+        if duck != pg
+    ]
+    assert not differences, f"{table}: {len(differences)} values differ, e.g.\n" + "\n".join(
+        differences[:10]
+    )
+
+
+def test_platform_run_succeeds_on_postgres_and_says_where_the_data_is(demo_warehouses):
+    run = demo_warehouses.postgres
+    assert run.exit_code == 0, run.output
+    assert "Cerebro platform run succeeded" in run.output
+    pg = run.settings.postgres
+    assert f"postgresql://{pg.user}@{pg.host}:{pg.port}/{pg.database}" in run.output
+    dbt_line = next(line for line in run.output.splitlines() if line.startswith("dbt:"))
+    passed, total = (
+        int(dbt_line.split(";")[1].split()[0]),
+        int(dbt_line.split(" of ")[1].split()[0]),
+    )
+    assert passed == total > 100
+    assert dbt_line == next(
+        line for line in demo_warehouses.duckdb.output.splitlines() if line.startswith("dbt:")
+    )
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+@pytest.mark.parametrize("table", RAW_TABLES)
+def test_every_generated_row_lands_once_in_postgres(demo_warehouses, table, tenant):
+    stream = table.split(".")[1]
+    generated = {
+        run.kind: pq.read_metadata(run.data_dir / "demo" / tenant / f"{stream}.parquet").num_rows
+        for run in demo_warehouses
+    }
+    landed = demo_warehouses.postgres.warehouse.query(
+        f"select count(*) as n from {table} where tenant_id = %(tenant)s", {"tenant": tenant}
+    )
+    assert generated["postgres"] == generated["duckdb"] > 0
+    assert landed["n"].iloc[0] == generated["duckdb"]
+
+
+@pytest.mark.parametrize("table", RAW_TABLES)
+def test_raw_tables_have_the_duckdb_targets_columns_in_the_same_type_families(
+    demo_warehouses, table
+):
+    duck = _columns(demo_warehouses.duckdb.warehouse, table)
+    pg = _columns(demo_warehouses.postgres.warehouse, table)
+    assert [name for name, _ in pg] == [name for name, _ in duck]
+    assert [_type_family(t) for _, t in pg] == [_type_family(t) for _, t in duck]
+
+
+@pytest.mark.parametrize("table", RAW_TABLES)
+def test_raw_rows_are_the_same_on_both_warehouses(demo_warehouses, table):
+    """Every value but Singer's load metadata: amounts exact, timestamps the same UTC instants."""
+    _assert_same_rows(
+        _sorted_rows(demo_warehouses.duckdb.warehouse, table),
+        _sorted_rows(demo_warehouses.postgres.warehouse, table),
+        table,
+    )
+
+
+def test_raw_timestamps_and_amounts_are_the_generated_ones(demo_warehouses):
+    """Against the generator's own data (UTC), not just DuckDB: naive values hold UTC."""
+    run = demo_warehouses.postgres
+    generated = pq.read_table(run.data_dir / "demo" / "test_pe" / "orders.parquet").to_pylist()
+    landed = run.warehouse.query(
+        "select order_id, created_at, total_amount from raw_shopify.orders "
+        "where tenant_id = %(tenant)s",
+        {"tenant": "test_pe"},
+    )
+    by_id = {row.order_id: row for row in landed.itertuples()}
+    assert any(Decimal(repr(order["total_amount"])) % 1 for order in generated)  # cents exist
+    for order in generated:
+        row = by_id[order["order_id"]]
+        assert row.created_at.to_pydatetime() == order["created_at"]
+        assert row.total_amount == Decimal(repr(order["total_amount"]))
+
+
+def test_singer_load_times_are_utc_on_a_server_set_to_local_time(demo_warehouses, postgres_server):
+    run = demo_warehouses.postgres
+    with postgres_server.connect() as connection:
+        (server_zone,) = connection.execute("show timezone").fetchone()
+    assert server_zone != "UTC"
+    loaded = run.warehouse.query(
+        "select min(_sdc_batched_at) as first, max(_sdc_batched_at) as last from raw_shopify.orders"
+    )
+    slack = dt.timedelta(seconds=5)
+    assert run.started_at - slack <= loaded["first"].iloc[0].to_pydatetime()
+    assert loaded["last"].iloc[0].to_pydatetime() <= run.finished_at + slack
+
+
+@pytest.mark.parametrize("table", CORE_MARTS)
+def test_core_marts_are_identical_on_both_warehouses(demo_warehouses, table):
+    _assert_same_rows(
+        _sorted_rows(demo_warehouses.duckdb.warehouse, table),
+        _sorted_rows(demo_warehouses.postgres.warehouse, table),
+        table,
+    )
+
+
+def test_every_mart_is_built_on_both_warehouses_with_the_same_rows(demo_warehouses):
+    """The KPI and ML marts too, whichever exist: no model may be DuckDB-only."""
+    query = "select table_name from information_schema.tables where table_schema = 'marts'"
+    tables = {run.kind: set(run.warehouse.query(query)["table_name"]) for run in demo_warehouses}
+    assert tables["postgres"] == tables["duckdb"]
+    for name in sorted(tables["duckdb"]):
+        _assert_same_rows(
+            _sorted_rows(demo_warehouses.duckdb.warehouse, f"marts.{name}"),
+            _sorted_rows(demo_warehouses.postgres.warehouse, f"marts.{name}"),
+            f"marts.{name}",
+        )
+
+
+def _files_written_by(run) -> list[Path]:
+    written = [path for path in run.data_dir.parent.rglob("*") if path.is_file()]
+    dbt_logs = DBT_PROJECT_DIR / "target"
+    written += [
+        path
+        for path in dbt_logs.glob("*/dbt.log")
+        if dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+        >= run.started_at
+    ]
+    return written
+
+
+def test_the_password_is_never_written_to_logs_state_or_output(demo_warehouses, postgres_server):
+    run = demo_warehouses.postgres
+    secret = postgres_server.password
+    spellings = {secret, quote(secret, safe=""), quote(secret)}
+    files = _files_written_by(run)
+    assert any(path.name.endswith(".target.log") for path in files)
+    leaks = [
+        str(path)
+        for path in files
+        for spelling in spellings
+        if spelling.encode() in path.read_bytes()
+    ]
+    assert not leaks
+    assert not any(spelling in run.output for spelling in spellings)
