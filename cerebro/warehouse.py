@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -51,6 +51,7 @@ def _postgres_type(column: pd.Series) -> str:
 @dataclass
 class Warehouse:
     settings: Settings
+    _reader: object = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -97,10 +98,27 @@ class Warehouse:
     def _sql(self, sql: str) -> str:
         return _NAMED_PARAM.sub(r"$\1", sql) if self.kind == "duckdb" else sql
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Serve every ``query`` inside the block from one read-only connection.
+
+        Opening a connection costs more than a KPI query on the marts; a page of KPIs
+        runs several queries, so it opens one connection for all of them.
+        """
+        if self._reader is not None:
+            yield
+            return
+        with self.connect(read_only=True) as connection:
+            self._reader = connection
+            try:
+                yield
+            finally:
+                self._reader = None
+
     def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         """Run a read query with bound parameters and return a DataFrame."""
-        with self.connect(read_only=True) as connection:
-            cursor = connection.cursor()
+        with self.reading():
+            cursor = self._reader.cursor()
             # DuckDB rejects parameters the statement does not use: pass only those it names.
             used = {name: value for name, value in (params or {}).items() if f"%({name})s" in sql}
             cursor.execute(self._sql(sql), used)

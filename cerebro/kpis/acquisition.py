@@ -17,19 +17,21 @@ _BY_CHANNEL_AND_REGION = """
 
 def get_acquisition_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
     """New users, onboarding and RUT validation rates, and new users by channel and region."""
-    request = kpi_request(tenant_id, date_from, date_to, warehouse)
-    rows = request.query(_BY_CHANNEL_AND_REGION)
-    new_users = count(rows["new_users"].sum())
-    by_channel = rows.groupby("acquisition_channel", as_index=False)["new_users"].sum()
-    by_region = rows.groupby("region_name", as_index=False)["new_users"].sum()
-    return {
-        "new_users": new_users,
-        "onboarding_rate": ratio(rows["onboarded_users"].sum(), new_users),
-        "rut_validation_rate": ratio(rows["rut_validated_users"].sum(), new_users),
-        "channel_distribution": distribution(
-            by_channel.rename(columns={"acquisition_channel": "channel"}), "channel", "new_users"
-        ),
-        "region_distribution": distribution(
-            by_region.rename(columns={"region_name": "region"}), "region", "new_users"
-        ),
-    }
+    with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
+        rows = request.query(_BY_CHANNEL_AND_REGION)
+        new_users = count(rows["new_users"].sum())
+        by_channel = rows.groupby("acquisition_channel", as_index=False)["new_users"].sum()
+        by_region = rows.groupby("region_name", as_index=False)["new_users"].sum()
+        return {
+            "new_users": new_users,
+            "onboarding_rate": ratio(rows["onboarded_users"].sum(), new_users),
+            "rut_validation_rate": ratio(rows["rut_validated_users"].sum(), new_users),
+            "channel_distribution": distribution(
+                by_channel.rename(columns={"acquisition_channel": "channel"}),
+                "channel",
+                "new_users",
+            ),
+            "region_distribution": distribution(
+                by_region.rename(columns={"region_name": "region"}), "region", "new_users"
+            ),
+        }

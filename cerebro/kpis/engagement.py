@@ -42,30 +42,32 @@ def _abandonment_rate(request) -> float | None:
 
 def get_cart_abandonment_rate(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
     """Checkouts created in the period that never became an order, over all of them."""
-    request = kpi_request(tenant_id, date_from, date_to, warehouse)
-    return {"cart_abandonment_rate": _abandonment_rate(request)}
+    with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
+        return {"cart_abandonment_rate": _abandonment_rate(request)}
 
 
 def get_engagement_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
     """Cart abandonment, AOV, purchase frequency, conversion by service, payment methods."""
-    request = kpi_request(tenant_id, date_from, date_to, warehouse)
-    orders = request.query(_ORDERS).iloc[0]
-    buyers = request.query(_BUYERS).iloc[0]
-    services = request.query(_SERVICES).sort_values(["orders", "service"], ascending=[False, True])
-    return {
-        "cart_abandonment_rate": _abandonment_rate(request),
-        "aov": ratio(orders["valid_amount"], orders["valid_orders"]),
-        "purchase_frequency": ratio(buyers["valid_orders"], buyers["buyers"]),
-        "conversion_by_service": [
-            {
-                "service": row["service"],
-                "orders": count(row["orders"]),
-                "units": count(row["units"]),
-                "revenue": number(row["revenue"]),
-            }
-            for row in services.to_dict("records")
-        ],
-        "payment_methods": distribution(
-            request.query(_PAYMENT_METHODS), "payment_method", "orders"
-        ),
-    }
+    with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
+        orders = request.query(_ORDERS).iloc[0]
+        buyers = request.query(_BUYERS).iloc[0]
+        services = request.query(_SERVICES).sort_values(
+            ["orders", "service"], ascending=[False, True]
+        )
+        return {
+            "cart_abandonment_rate": _abandonment_rate(request),
+            "aov": ratio(orders["valid_amount"], orders["valid_orders"]),
+            "purchase_frequency": ratio(buyers["valid_orders"], buyers["buyers"]),
+            "conversion_by_service": [
+                {
+                    "service": row["service"],
+                    "orders": count(row["orders"]),
+                    "units": count(row["units"]),
+                    "revenue": number(row["revenue"]),
+                }
+                for row in services.to_dict("records")
+            ],
+            "payment_methods": distribution(
+                request.query(_PAYMENT_METHODS), "payment_method", "orders"
+            ),
+        }

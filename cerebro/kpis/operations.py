@@ -32,18 +32,20 @@ _VALID_BY_HOUR = """
 
 def get_operations_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
     """Service cycle time, cancellation rate, orders by comuna and local hour, ratings."""
-    request = kpi_request(tenant_id, date_from, date_to, warehouse)
-    completions = request.query(_COMPLETIONS).iloc[0]
-    created = request.query(_CREATED).iloc[0]
-    by_hour = request.query(_VALID_BY_HOUR)
-    per_hour = {int(h): count(n) for h, n in zip(by_hour["hour"], by_hour["orders"], strict=True)}
-    return {
-        "avg_service_cycle_hours": ratio(completions["cycle_hours"], completions["completed"]),
-        "cancellation_rate": ratio(created["cancelled"], created["created"]),
-        "orders_by_comuna": distribution(
-            request.query(_VALID_BY_COMUNA), "comuna", "orders", share=False
-        ),
-        "orders_by_hour": [{"hour": h, "orders": per_hour.get(h, 0)} for h in range(24)],
-        "avg_rating": ratio(completions["ratings_total"], completions["rated"]),
-        "ratings_count": count(completions["rated"]),
-    }
+    with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
+        completions = request.query(_COMPLETIONS).iloc[0]
+        created = request.query(_CREATED).iloc[0]
+        by_hour = request.query(_VALID_BY_HOUR)
+        per_hour = {
+            int(h): count(n) for h, n in zip(by_hour["hour"], by_hour["orders"], strict=True)
+        }
+        return {
+            "avg_service_cycle_hours": ratio(completions["cycle_hours"], completions["completed"]),
+            "cancellation_rate": ratio(created["cancelled"], created["created"]),
+            "orders_by_comuna": distribution(
+                request.query(_VALID_BY_COMUNA), "comuna", "orders", share=False
+            ),
+            "orders_by_hour": [{"hour": h, "orders": per_hour.get(h, 0)} for h in range(24)],
+            "avg_rating": ratio(completions["ratings_total"], completions["rated"]),
+            "ratings_count": count(completions["rated"]),
+        }

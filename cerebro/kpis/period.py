@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -47,12 +49,21 @@ def _as_date(value, name: str) -> dt.date:
         raise InvalidPeriodError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from error
 
 
-def kpi_request(tenant_id: str, date_from, date_to, warehouse: Warehouse | None) -> KpiRequest:
-    """Validate the arguments every KPI function shares, with errors that say what to do."""
+@contextlib.contextmanager
+def kpi_request(
+    tenant_id: str, date_from, date_to, warehouse: Warehouse | None
+) -> Iterator[KpiRequest]:
+    """Validate the arguments every KPI function shares, with errors that say what to do,
+    and keep one warehouse connection open for the page's queries."""
+    warehouse = warehouse or Warehouse(load_settings())
+    with warehouse.reading():  # a DuckDB file that does not exist raises WarehouseNotBuiltError
+        yield _validated(tenant_id, date_from, date_to, warehouse)
+
+
+def _validated(tenant_id: str, date_from, date_to, warehouse: Warehouse) -> KpiRequest:
     start, end = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
     if start > end:
         raise InvalidPeriodError(f"date_from {start} is after date_to {end}; swap them")
-    warehouse = warehouse or Warehouse(load_settings())
     if not warehouse.table_exists("marts", "dim_tenants"):
         raise WarehouseNotBuiltError(
             f"the KPI marts are not built in {warehouse.location}: "

@@ -64,45 +64,45 @@ def get_retention_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict
     """Repurchase rate and historical LTV up to date_to, MAU per month of the period, and
     the cohort retention matrix of the cohorts that started in the period (offsets 0..11
     reached by date_to)."""
-    request = kpi_request(tenant_id, date_from, date_to, warehouse)
-    customers = request.query(_CUSTOMERS).iloc[0]
-    first, last = _month_index(request.date_from), _month_index(request.date_to)
+    with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
+        customers = request.query(_CUSTOMERS).iloc[0]
+        first, last = _month_index(request.date_from), _month_index(request.date_to)
 
-    active = request.query(_MONTHLY_ACTIVE)
-    per_month = {
-        int(m): count(n)
-        for m, n in zip(active["month_index"], active["active_customers"], strict=True)
-    }
-    cohorts = request.query(_COHORTS, first_month=first, last_month=last)
-    retained = {
-        (int(c), int(k)): count(n)
-        for c, k, n in zip(
-            cohorts["cohort_index"],
-            cohorts["month_offset"],
-            cohorts["retained_customers"],
-            strict=True,
-        )
-    }
-    matrix = []
-    for cohort in sorted({c for c, _ in retained}):
-        size = retained[(cohort, 0)]
-        for offset in range(min(COHORT_MONTHS, last - cohort + 1)):
-            kept = retained.get((cohort, offset), 0)
-            matrix.append(
-                {
-                    "cohort_month": _month_label(cohort),
-                    "month_offset": offset,
-                    "cohort_customers": size,
-                    "retained_customers": kept,
-                    "retention_rate": ratio(kept, size),
-                }
+        active = request.query(_MONTHLY_ACTIVE)
+        per_month = {
+            int(m): count(n)
+            for m, n in zip(active["month_index"], active["active_customers"], strict=True)
+        }
+        cohorts = request.query(_COHORTS, first_month=first, last_month=last)
+        retained = {
+            (int(c), int(k)): count(n)
+            for c, k, n in zip(
+                cohorts["cohort_index"],
+                cohorts["month_offset"],
+                cohorts["retained_customers"],
+                strict=True,
             )
-    return {
-        "repurchase_rate": ratio(customers["repeat_buyers"], customers["buyers"]),
-        "historical_ltv": ratio(number(customers["net_amount"]), customers["buyers"]),
-        "mau": [
-            {"month": _month_label(m), "active_customers": per_month.get(m, 0)}
-            for m in range(first, last + 1)
-        ],
-        "cohort_retention": matrix,
-    }
+        }
+        matrix = []
+        for cohort in sorted({c for c, _ in retained}):
+            size = retained[(cohort, 0)]
+            for offset in range(min(COHORT_MONTHS, last - cohort + 1)):
+                kept = retained.get((cohort, offset), 0)
+                matrix.append(
+                    {
+                        "cohort_month": _month_label(cohort),
+                        "month_offset": offset,
+                        "cohort_customers": size,
+                        "retained_customers": kept,
+                        "retention_rate": ratio(kept, size),
+                    }
+                )
+        return {
+            "repurchase_rate": ratio(customers["repeat_buyers"], customers["buyers"]),
+            "historical_ltv": ratio(number(customers["net_amount"]), customers["buyers"]),
+            "mau": [
+                {"month": _month_label(m), "active_customers": per_month.get(m, 0)}
+                for m in range(first, last + 1)
+            ],
+            "cohort_retention": matrix,
+        }

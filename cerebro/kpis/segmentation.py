@@ -54,23 +54,23 @@ def get_rfm_segmentation(tenant_id, date_from, date_to, *, warehouse=None) -> di
     """Per-customer RFM values, scores and segment as of date_to, and the segment
     distribution (customers, share, revenue). ``date_from`` only validates the period:
     RFM looks at the whole history up to ``date_to``."""
-    request = kpi_request(tenant_id, date_from, date_to, warehouse)
-    customers = rfm_customers(request)
-    total = len(customers)
-    segments = (
-        customers.groupby("segment", as_index=False)
-        .agg(customers=("customer_id", "count"), revenue=("monetary", "sum"))
-        .sort_values(["customers", "segment"], ascending=[False, True])
-    )
-    return {
-        "segment_distribution": [
-            {
-                "segment": row["segment"],
-                "customers": count(row["customers"]),
-                "share": ratio(row["customers"], total),
-                "revenue": number(row["revenue"]),
-            }
-            for row in segments.to_dict("records")
-        ],
-        "customers": customers,
-    }
+    with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
+        customers = rfm_customers(request)
+        total = len(customers)
+        segments = (
+            customers.groupby("segment", as_index=False)
+            .agg(customers=("customer_id", "count"), revenue=("monetary", "sum"))
+            .sort_values(["customers", "segment"], ascending=[False, True])
+        )
+        return {
+            "segment_distribution": [
+                {
+                    "segment": row["segment"],
+                    "customers": count(row["customers"]),
+                    "share": ratio(row["customers"], total),
+                    "revenue": number(row["revenue"]),
+                }
+                for row in segments.to_dict("records")
+            ],
+            "customers": customers,
+        }
