@@ -16,12 +16,9 @@ touchpoints as (
     select * from {{ ref('int_touchpoints_channel_mapped') }}
 ),
 
-places as (
-    select * from {{ ref('int_places_matchable') }}
-),
-
-regions as (
-    select * from {{ ref('regions') }}
+addresses as (
+    select * from {{ ref('int_addresses_placed') }}
+    where address_type = 'customer_default'
 ),
 
 ranked_orders as (
@@ -71,9 +68,9 @@ enriched as (
             when signup_touchpoints.has_touchpoint_data then signup_touchpoints.channel_group
             else coalesce(first_order_channels.channel_group, 'Directo')
         end as acquisition_channel,
-        coalesce(places.comuna_name, customers.default_address_city, 'Sin comuna') as comuna,
-        coalesce(places.region_code, regions.region_code) as region_code,
-        coalesce(place_regions.region_name, regions.region_name, 'Sin región') as region_name,
+        coalesce(addresses.comuna, 'Sin comuna') as comuna,
+        addresses.region_code,
+        coalesce(addresses.region_name, 'Sin región') as region_name,
         customers.created_at as signup_at,
         {{ to_local_date('customers.created_at', 'tenants.timezone') }} as signup_date,
         customers.updated_at
@@ -87,14 +84,9 @@ enriched as (
     left join first_order_channels
         on customers.tenant_id = first_order_channels.tenant_id
         and customers.customer_id = first_order_channels.customer_id
-    left join places
-        on coalesce(customers.default_address_country_code, tenants.country_code) = places.country_code
-        and customers.default_address_city_key = places.match_key
-    left join regions as place_regions
-        on places.region_code = place_regions.region_code
-    left join regions
-        on {{ region_code('customers.default_address_country_code', 'customers.default_address_province_code', 'tenants.country_code') }}
-            = regions.region_code
+    left join addresses
+        on customers.tenant_id = addresses.tenant_id
+        and customers.customer_id = addresses.owner_id
 )
 
 select * from enriched

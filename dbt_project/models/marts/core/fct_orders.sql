@@ -25,12 +25,9 @@ touchpoints as (
     where touchpoint_type = 'order_landing'
 ),
 
-places as (
-    select * from {{ ref('int_places_matchable') }}
-),
-
-regions as (
-    select * from {{ ref('regions') }}
+addresses as (
+    select * from {{ ref('int_addresses_placed') }}
+    where address_type = 'order_shipping'
 ),
 
 joined as (
@@ -60,9 +57,9 @@ joined as (
         touchpoints.utm_source,
         touchpoints.utm_medium,
         touchpoints.utm_campaign,
-        coalesce(places.comuna_name, orders.shipping_city, 'Sin comuna') as comuna,
-        coalesce(places.region_code, regions.region_code) as region_code,
-        coalesce(place_regions.region_name, regions.region_name, 'Sin región') as region_name,
+        coalesce(addresses.comuna, 'Sin comuna') as comuna,
+        addresses.region_code,
+        coalesce(addresses.region_name, 'Sin región') as region_name,
         orders.rating
     from orders
     inner join tenants
@@ -79,14 +76,9 @@ joined as (
     left join touchpoints
         on orders.tenant_id = touchpoints.tenant_id
         and orders.order_id = touchpoints.touchpoint_id
-    left join places
-        on coalesce(orders.shipping_country_code, tenants.country_code) = places.country_code
-        and orders.shipping_city_key = places.match_key
-    left join regions as place_regions
-        on places.region_code = place_regions.region_code
-    left join regions
-        on {{ region_code('orders.shipping_country_code', 'orders.shipping_province_code', 'tenants.country_code') }}
-            = regions.region_code
+    left join addresses
+        on orders.tenant_id = addresses.tenant_id
+        and orders.order_id = addresses.owner_id
     -- KPIS.md: test orders are excluded everywhere.
     where not orders.is_test
 ),

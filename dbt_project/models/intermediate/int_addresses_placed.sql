@@ -1,0 +1,72 @@
+-- Every address (a customer's default address, an order's service address)
+-- placed on the map: the official comuna name when the free-text city matches
+-- the comunas seed or an alias, and its region; else the region of the Shopify
+-- province code; else 'Sin comuna' / 'Sin región'.
+with
+
+customers as (
+    select * from {{ ref('stg_shopify__customers') }}
+),
+
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
+places as (
+    select * from {{ ref('int_places_matchable') }}
+),
+
+regions as (
+    select * from {{ ref('regions') }}
+),
+
+addresses as (
+    select
+        tenant_id,
+        'customer_default' as address_type,
+        customer_id as owner_id,
+        default_address_city as city,
+        default_address_city_key as city_key,
+        default_address_province_code as province_code,
+        default_address_country_code as country_code
+    from customers
+
+    union all
+
+    select
+        tenant_id,
+        'order_shipping' as address_type,
+        order_id as owner_id,
+        shipping_city as city,
+        shipping_city_key as city_key,
+        shipping_province_code as province_code,
+        shipping_country_code as country_code
+    from orders
+),
+
+placed as (
+    select
+        addresses.tenant_id,
+        addresses.address_type,
+        addresses.owner_id,
+        coalesce(places.comuna_name, addresses.city, 'Sin comuna') as comuna,
+        coalesce(places.region_code, regions.region_code) as region_code,
+        coalesce(place_regions.region_name, regions.region_name, 'Sin región') as region_name
+    from addresses
+    inner join tenants
+        on addresses.tenant_id = tenants.tenant_id
+    left join places
+        on coalesce(addresses.country_code, tenants.country_code) = places.country_code
+        and addresses.city_key = places.match_key
+    left join regions as place_regions
+        on places.region_code = place_regions.region_code
+    left join regions
+        on {{ region_code('addresses.country_code', 'addresses.province_code', 'tenants.country_code') }}
+            = regions.region_code
+)
+
+select * from placed
