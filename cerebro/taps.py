@@ -11,7 +11,15 @@ from cerebro.settings import console_script
 from cerebro.tenants import SourceConfig, Tenant
 
 # Tap name in the tenants file -> console script installed by this project.
-TAP_EXECUTABLES = {"demo": "tap-cerebro-demo"}
+TAP_EXECUTABLES = {
+    "demo": "tap-cerebro-demo",
+    "shopify": "tap-cerebro-shopify",
+    "meta_ads": "tap-cerebro-meta-ads",
+    "google_ads": "tap-cerebro-google-ads",
+    "search_console": "tap-cerebro-search-console",
+    "calendar": "tap-cerebro-calendar",
+    "csv": "tap-cerebro-csv",
+}
 
 
 class MissingSecretError(RuntimeError):

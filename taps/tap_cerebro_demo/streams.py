@@ -159,6 +159,20 @@ class PerformanceByDateStream(DemoStream):
     replication_key = "date"
 
 
+class PerformanceByPageStream(DemoStream):
+    name = "performance_by_page"
+    source = "search_console"
+    primary_keys = ("tenant_id", "site_url", "search_type", "date", "page")
+    replication_key = "date"
+
+
+class PerformanceByQueryStream(DemoStream):
+    name = "performance_by_query"
+    source = "search_console"
+    primary_keys = ("tenant_id", "site_url", "search_type", "date", "query")
+    replication_key = "date"
+
+
 class EventsStream(DemoStream):
     name = "events"
     source = "calendar"
@@ -178,5 +192,7 @@ STREAM_TYPES: tuple[type[DemoStream], ...] = (
     CampaignPerformanceStream,
     AdSpendStream,
     PerformanceByDateStream,
+    PerformanceByPageStream,
+    PerformanceByQueryStream,
     EventsStream,
 )

@@ -22,6 +22,8 @@ KEYS = {
     "campaign_performance": ["account_id", "campaign_id", "date"],
     "ad_spend": ["date", "platform", "account_id", "campaign_name"],
     "performance_by_date": ["site_url", "search_type", "date"],
+    "performance_by_page": ["site_url", "search_type", "date", "page"],
+    "performance_by_query": ["site_url", "search_type", "date", "query"],
     "events": ["event_date", "event_name"],
 }  # fmt: skip
 TENANTS = ("test_cl", "test_pe")

@@ -22,14 +22,19 @@ from .orders import build_order_lines, build_orders
 from .profiles import PROFILES, TenantProfile
 from .purchases import simulate_purchases
 from .raw_shape import RawShaper
-from .reports import ad_reports, calendar_report, search_console_report
+from .reports import (
+    ad_reports,
+    calendar_report,
+    search_console_breakdowns,
+    search_console_report,
+)
 from .storage import GENERATOR_VERSION, DemoDataset, DemoSettings
 
 
 def generate(settings: DemoSettings) -> DemoDataset:
     """Simulate one tenant from its profile's truth."""
     profile: TenantProfile = PROFILES[settings.profile]
-    rngs = iter(np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(10))
+    rngs = iter(np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(11))
     clock = Clock(
         settings.end_date - dt.timedelta(days=settings.days - 1), settings.days, settings.timezone
     )
@@ -66,6 +71,10 @@ def generate(settings: DemoSettings) -> DemoDataset:
         ),
         "events": calendar_report(settings.tenant_id, profile, events),
     }
+    by_date = streams["performance_by_date"]
+    streams.update(
+        search_console_breakdowns(next(rngs), settings.tenant_id, profile, clock, by_date)
+    )
     truth = _truth(settings, profile, clock, acquisition.truth, customers, purchases)
     return DemoDataset(settings, streams, truth)
 

@@ -1,11 +1,16 @@
 """Ad platform, Search Console and calendar reports, shaped as their taps land them.
 
 Meta and Google report a row per campaign per day with delivery (no rows on
-dark days); TikTok spend arrives as a CSV export; Search Console reports daily
-totals per property.
+dark days) in the ad account's timezone; TikTok spend arrives as a CSV export;
+Search Console reports daily totals per property, and per page and per query
+(the query breakdown leaves out anonymized queries, so it sums to less). Its
+last days are still being processed when read, as the API flags them.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -18,6 +23,11 @@ from .profiles import TenantProfile
 CPM = {"meta_ads": 3_500.0, "google_ads": 9_000.0, "tiktok": 2_500.0}
 CTR = {"meta_ads": 0.012, "google_ads": 0.045, "tiktok": 0.008}
 ACCOUNT_SUFFIX = {"meta_ads": "1029384756", "google_ads": "5551234567", "tiktok": "7001"}
+META_PURCHASE_RATE = 0.02
+# Search Console finishes processing a day two to three days later; the demo's last
+# INCOMPLETE_DAYS days are flagged as still incomplete, as `dataState: all` reports them.
+INCOMPLETE_DAYS = 2
+SHARE_OF_CLICKS_WITH_A_KNOWN_QUERY = 0.7
 
 
 def _delivery(rng, spend: np.ndarray, platform: str, spend_unit: float):
@@ -59,12 +69,19 @@ def ad_reports(
     meta = delivered[delivered["platform"] == "meta_ads"]
     google = delivered[delivered["platform"] == "google_ads"]
     tiktok = delivered[delivered["platform"] == "tiktok"]
+    # Purchases as Meta's pixel attributes them: a platform's own claim, not the store's orders.
+    purchases = rng.binomial(meta["clicks"].to_numpy(), META_PURCHASE_RATE)
+    purchase_value = np.round(
+        purchases * 40_000 * spend_unit * rng.lognormal(0.0, 0.25, len(meta)),
+        profile.currency_decimals,
+    )
     return {
         "ads_insights": pd.DataFrame(
             {
                 "tenant_id": tenant_id,
                 "account_id": account["meta_ads"],
                 "account_currency": profile.currency,
+                "account_timezone": clock.timezone,
                 "campaign_id": meta["campaign_id"],
                 "campaign_name": meta["campaign"],
                 "date_start": meta["date"],
@@ -73,6 +90,8 @@ def ad_reports(
                 "impressions": meta["impressions"],
                 "clicks": meta["clicks"],
                 "reach": np.round(meta["impressions"] / 1.6).astype(np.int64),
+                "purchases": purchases,
+                "purchase_value": purchase_value,
             }
         ),
         "campaign_performance": pd.DataFrame(
@@ -80,6 +99,7 @@ def ad_reports(
                 "tenant_id": tenant_id,
                 "account_id": account["google_ads"],
                 "currency_code": profile.currency,
+                "time_zone": clock.timezone,
                 "campaign_id": google["campaign_id"],
                 "campaign_name": google["campaign"],
                 "advertising_channel_type": np.where(
@@ -120,20 +140,118 @@ def search_console_report(
 ) -> pd.DataFrame:
     ctr = np.clip(rng.normal(0.035, 0.004, len(clicks)), 0.01, 0.1)
     impressions = np.maximum(np.round(clicks / ctr), clicks).astype(np.int64)
-    return pd.DataFrame(
-        {
-            "tenant_id": tenant_id,
-            "site_url": profile.site_url,
-            "search_type": "web",
-            "date": clock.dates.date,
-            "clicks": clicks,
-            "impressions": impressions,
-            "ctr": np.round(
-                np.divide(clicks, impressions, where=impressions > 0, out=np.zeros(len(clicks))), 6
-            ),
-            "position": np.round(rng.normal(11.5, 1.2, len(clicks)).clip(1, 50), 2),
-        }
+    return _with_data_state(
+        pd.DataFrame(
+            {
+                "tenant_id": tenant_id,
+                "site_url": profile.site_url,
+                "search_type": "web",
+                "date": clock.dates.date,
+                "clicks": clicks,
+                "impressions": impressions,
+                "ctr": _ctr(clicks, impressions),
+                "position": np.round(rng.normal(11.5, 1.2, len(clicks)).clip(1, 50), 2),
+            }
+        ),
+        clock,
     )
+
+
+def search_console_breakdowns(
+    rng: np.random.Generator,
+    tenant_id: str,
+    profile: TenantProfile,
+    clock: Clock,
+    by_date: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    """``performance_by_page`` and ``performance_by_query`` from the daily totals.
+
+    Every click lands on one page, so pages add up to the day's clicks; queries
+    cover only part of them, as Search Console hides rare (anonymized) queries.
+    Rows without impressions are absent, as in the API.
+    """
+    host = profile.site_url.removeprefix("sc-domain:")
+    pages = [f"https://{host}/"] + [
+        f"https://{host}/servicios/{_slug(service.title)}" for service in profile.services
+    ]
+    page_weights = np.array([20.0] + [service.popularity for service in profile.services])
+    queries = ["casafacil"] + [
+        f"{service.title.lower()}{suffix}"
+        for service in profile.services
+        for suffix in ("", " precio")
+    ]
+    query_weights = np.array(
+        [25.0] + [service.popularity * w for service in profile.services for w in (1.0, 0.4)]
+    )
+    clicks, impressions = by_date["clicks"].to_numpy(), by_date["impressions"].to_numpy()
+    known_clicks = rng.binomial(clicks, SHARE_OF_CLICKS_WITH_A_KNOWN_QUERY)
+    known_impressions = np.maximum(
+        rng.binomial(impressions, SHARE_OF_CLICKS_WITH_A_KNOWN_QUERY), known_clicks
+    )
+    days = by_date["date"].to_numpy()
+    by_page = _breakdown(rng, days, pages, page_weights, clicks, impressions)
+    by_query = _breakdown(rng, days, queries, query_weights, known_clicks, known_impressions)
+    return {
+        f"performance_by_{dimension}": _with_data_state(
+            pd.DataFrame(
+                {
+                    "tenant_id": tenant_id,
+                    "site_url": profile.site_url,
+                    "search_type": "web",
+                    "date": frame["date"],
+                    dimension: frame["value"],
+                    "clicks": frame["clicks"],
+                    "impressions": frame["impressions"],
+                    "ctr": _ctr(frame["clicks"], frame["impressions"]),
+                    "position": frame["position"],
+                }
+            ),
+            clock,
+        )
+        for dimension, frame in (("page", by_page), ("query", by_query))
+    }
+
+
+def _breakdown(rng, days, values, weights, clicks, impressions) -> dict[str, np.ndarray]:
+    """Split each day's clicks and impressions over ``values`` (multinomial on ``weights``)."""
+    shares = weights / weights.sum()
+    click_split = np.stack([rng.multinomial(n, shares) for n in clicks])
+    # Impressions spread wider than clicks (lower-ranked pages are seen, not clicked).
+    flatter = np.sqrt(shares) / np.sqrt(shares).sum()
+    extra = np.stack([rng.multinomial(n, flatter) for n in np.maximum(impressions - clicks, 0)])
+    impression_split = click_split + extra
+    day, value = np.nonzero(impression_split)
+    positions = rng.normal(6.0, 2.0, len(values)).clip(1.0, 40.0)
+    return {
+        "date": days[day],
+        "value": np.asarray(values, dtype=object)[value],
+        "clicks": click_split[day, value],
+        "impressions": impression_split[day, value],
+        "position": np.round(
+            (positions[value] * rng.lognormal(0.0, 0.1, len(day))).clip(1.0, 100.0), 2
+        ),
+    }
+
+
+def _with_data_state(frame: pd.DataFrame, clock: Clock) -> pd.DataFrame:
+    """Flag the last days as the API does when asked for ``dataState: all``."""
+    first_incomplete = clock.end - dt.timedelta(days=INCOMPLETE_DAYS - 1)
+    incomplete = frame["date"].to_numpy() >= first_incomplete
+    return frame.assign(
+        data_state=np.where(incomplete, "incomplete", "final"),
+        first_incomplete_date=first_incomplete,
+    )
+
+
+def _ctr(clicks: np.ndarray, impressions: np.ndarray) -> np.ndarray:
+    clicks, impressions = np.asarray(clicks), np.asarray(impressions)
+    out = np.zeros(len(clicks))
+    return np.round(np.divide(clicks, impressions, where=impressions > 0, out=out), 6)
+
+
+def _slug(title: str) -> str:
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return "-".join(plain.lower().split())
 
 
 def calendar_report(tenant_id: str, profile: TenantProfile, events: pd.DataFrame) -> pd.DataFrame:

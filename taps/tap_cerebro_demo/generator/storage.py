@@ -23,7 +23,7 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 STREAMS_BY_SOURCE = {
     "shopify": (
         "customers",
@@ -37,7 +37,7 @@ STREAMS_BY_SOURCE = {
     "meta_ads": ("ads_insights",),
     "google_ads": ("campaign_performance",),
     "csv": ("ad_spend",),
-    "search_console": ("performance_by_date",),
+    "search_console": ("performance_by_date", "performance_by_page", "performance_by_query"),
     "calendar": ("events",),
 }
 

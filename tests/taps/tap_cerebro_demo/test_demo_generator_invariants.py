@@ -36,7 +36,7 @@ MONEY_COLUMNS = {
     "transactions": ("amount",),
     "refunds": ("amount",),
     "checkouts": ("total_amount",),
-    "ads_insights": ("spend",),
+    "ads_insights": ("spend", "purchase_value"),
     "ad_spend": ("spend",),
 }
 

@@ -13,6 +13,8 @@ renamed as (
         upper(advertising_channel_type) as advertising_channel_type,
         cast(date as date) as spend_date,
         upper(currency_code) as currency,
+        -- segments.date is a day of the account's timezone, not the tenant's.
+        time_zone as account_timezone,
         -- Google Ads reports cost in millionths of the account currency. Cast after the
         -- division too: DuckDB divides decimals into a double, PostgreSQL keeps numeric.
         cast(cast(cost_micros as {{ dbt.type_numeric() }}) / 1000000 as {{ dbt.type_numeric() }})

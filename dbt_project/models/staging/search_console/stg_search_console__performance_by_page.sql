@@ -1,0 +1,23 @@
+with
+
+source as (
+    select * from {{ source('search_console', 'performance_by_page') }}
+),
+
+renamed as (
+    select
+        tenant_id,
+        site_url,
+        lower(search_type) as search_type,
+        cast(date as date) as search_date,
+        page as page_url,
+        cast(clicks as {{ dbt.type_bigint() }}) as clicks,
+        cast(impressions as {{ dbt.type_bigint() }}) as impressions,
+        cast(position as double precision) as average_position,
+        lower(data_state) as data_state,
+        cast(first_incomplete_date as date) as first_incomplete_date,
+        _sdc_batched_at as loaded_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,6 @@
+"""What Cerebro's HTTP taps share: an injectable clock, retries, daily report windows, OAuth.
+
+Each tap's ``client.py`` keeps its vendor's quirks (how errors look, how long
+to wait, how pages chain); this package keeps the mechanics that are the same
+for every vendor, so they are written and tested once.
+"""

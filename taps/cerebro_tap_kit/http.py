@@ -1,0 +1,125 @@
+"""The base of Cerebro's REST streams: retries on the tap's clock and errors without secrets.
+
+singer-sdk's own retry decorator sleeps with ``time.sleep`` and waits by
+exponential backoff only. Vendors say how long to wait (a usage header, a
+``retryDelay``), and tests must not wait at all, so ``request_decorator`` is
+replaced (a documented extension point) by a loop that asks the stream how
+long to wait and waits on the tap's ``Clock``.
+"""
+
+from __future__ import annotations
+
+import decimal
+import functools
+import typing as t
+from urllib.parse import urlparse
+
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from cerebro_tap_kit.clock import Clock, SystemClock
+
+SYSTEM_CLOCK = SystemClock()
+# Failures worth another attempt: the server said so, or the network dropped.
+RETRIABLE_ERRORS = (
+    RetriableAPIError,
+    ConnectionResetError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class RetryAfter(RetriableAPIError):
+    """A throttling answer: retry once the wait the API suggests has passed."""
+
+    def __init__(
+        self, message: str, response: requests.Response | None = None, *, wait_seconds: float
+    ) -> None:
+        super().__init__(message, response)
+        self.wait_seconds = wait_seconds
+
+
+class ResilientStream(RESTStream):
+    """A REST stream that retries on the tap's clock and never puts a secret in a message.
+
+    Subclasses classify responses in ``validate_response``: raise ``RetryAfter``
+    when the API says how long to wait, ``RetriableAPIError`` for transient
+    failures (exponential backoff), ``FatalAPIError`` for everything a retry
+    cannot fix, with a message that says what to do.
+    """
+
+    max_attempts: t.ClassVar[int] = 8
+    backoff_base_seconds: t.ClassVar[float] = 2.0
+    backoff_max_seconds: t.ClassVar[float] = 300.0
+    # A vendor may ask for long pauses; never block a run longer than this per attempt.
+    max_wait_seconds: t.ClassVar[float] = 3600.0
+
+    @property
+    def clock(self) -> Clock:
+        """The tap's clock (``tap.clock``), the system clock by default."""
+        return getattr(self._tap, "clock", SYSTEM_CLOCK)
+
+    def redact(self, text: str) -> str:
+        """``text`` with the value of every secret setting replaced by ``[secret]``."""
+        properties = self._tap.config_jsonschema.get("properties", {})
+        for name, spec in properties.items():
+            value = self.config.get(name)
+            if spec.get("secret") and value:
+                text = text.replace(str(value), "[secret]")
+        return text
+
+    def retry_wait(self, error: Exception, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt + 1``: the API's word, else backoff."""
+        if isinstance(error, RetryAfter):
+            wait = error.wait_seconds
+        else:
+            wait = min(self.backoff_base_seconds * 2 ** (attempt - 1), self.backoff_max_seconds)
+        return max(0.0, min(wait, self.max_wait_seconds))
+
+    def request_decorator(self, func: t.Callable) -> t.Callable:
+        """Retry ``func`` on transient failures, waiting on the tap's clock."""
+
+        @functools.wraps(func)
+        def with_retries(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            attempt = 1
+            while True:
+                try:
+                    return func(*args, **kwargs)
+                except RETRIABLE_ERRORS as error:
+                    reason = self.redact(str(error))
+                    if attempt >= self.max_attempts:
+                        raise FatalAPIError(
+                            f"{self.name}: gave up after {attempt} attempts; last error: {reason}"
+                        ) from error
+                    wait = self.retry_wait(error, attempt)
+                    attempt += 1
+                    self.logger.warning(
+                        "%s: %s; retrying in %.1f s (attempt %d of %d)",
+                        self.name, reason, wait, attempt, self.max_attempts,
+                    )  # fmt: skip
+                    self.clock.sleep(wait)
+
+        return with_retries
+
+    def response_error_message(self, response: requests.Response) -> str:
+        """Status, path (never the query string) and the start of the body, redacted."""
+        path = urlparse(response.url).path
+        body = response.text[:500] if response.content else ""
+        return self.redact(f"HTTP {response.status_code} {response.reason} for {path}: {body}")
+
+    def send_json(
+        self, method: str, url: str, *, params: dict | None = None, body: t.Any = None
+    ) -> t.Any:
+        """One request outside the stream's pages (account settings), with the same retries."""
+        request = requests.Request(method, url, params=params, json=body, headers=self.http_headers)
+        prepared = self.requests_session.prepare_request(request)
+        response = self.request_decorator(self._send_and_validate)(prepared)
+        return response.json(parse_float=decimal.Decimal)
+
+    def _send_and_validate(self, prepared: requests.PreparedRequest) -> requests.Response:
+        response = self.requests_session.send(self.authenticator(prepared), timeout=self.timeout)
+        self.validate_response(response)
+        return response

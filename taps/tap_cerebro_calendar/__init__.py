@@ -1,0 +1,1 @@
+"""tap-cerebro-calendar: public holidays and commercial events, for models and dashboards."""

@@ -1,0 +1,1 @@
+"""tap-cerebro-csv: store exports (ad spend, customers, orders, ...) from CSV files, validated."""

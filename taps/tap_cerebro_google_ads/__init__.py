@@ -1,0 +1,1 @@
+"""tap-cerebro-google-ads: Google Ads campaign performance, daily, into Cerebro's contract."""

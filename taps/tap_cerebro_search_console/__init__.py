@@ -1,0 +1,1 @@
+"""tap-cerebro-search-console: Search Console analytics per day, by date, page and query."""

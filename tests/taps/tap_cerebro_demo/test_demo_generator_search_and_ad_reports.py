@@ -1,0 +1,65 @@
+"""Search Console breakdowns and the ad reports' account settings, as the real taps land them.
+
+Oracles: Search Console's own arithmetic (every click lands on one page, so
+pages add up to the day; anonymized queries are left out, so queries add up to
+less; rows without impressions do not exist), its ``dataState: all`` flags (the
+last days are incomplete, and ``first_incomplete_date`` says from when), and
+the tenant settings the ad accounts are configured with (timezone, currency).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from tap_cerebro_demo.generator.profiles import PROFILES
+from tap_cerebro_demo.generator.reports import INCOMPLETE_DAYS
+
+
+def daily(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame.groupby("date")[column].sum()
+
+
+def test_pages_add_up_to_the_days_clicks_and_queries_to_less(small_dataset):
+    streams = small_dataset.streams
+    by_date = streams["performance_by_date"].set_index("date")
+    by_page, by_query = streams["performance_by_page"], streams["performance_by_query"]
+    pages = daily(by_page, "clicks").reindex(by_date.index, fill_value=0)
+    queries = daily(by_query, "clicks").reindex(by_date.index, fill_value=0)
+    assert (pages == by_date["clicks"]).all()
+    assert (queries <= by_date["clicks"]).all()
+    assert 0.5 < queries.sum() / by_date["clicks"].sum() < 0.9
+    for frame in (by_page, by_query):
+        assert (frame["impressions"] > 0).all(), "Search Console has no rows without impressions"
+        assert (frame["clicks"] <= frame["impressions"]).all()
+        assert frame["ctr"].between(0, 1).all()
+
+
+def test_only_the_last_days_are_flagged_incomplete_from_first_incomplete_date(small_dataset):
+    end = small_dataset.settings.end_date
+    first_incomplete = end - dt.timedelta(days=INCOMPLETE_DAYS - 1)
+    for stream in ("performance_by_date", "performance_by_page", "performance_by_query"):
+        frame = small_dataset.streams[stream]
+        assert set(frame["first_incomplete_date"]) == {first_incomplete}, stream
+        incomplete = frame["date"] >= first_incomplete
+        assert (frame.loc[incomplete, "data_state"] == "incomplete").all(), stream
+        assert (frame.loc[~incomplete, "data_state"] == "final").all(), stream
+        assert incomplete.any() and (~incomplete).any(), stream
+
+
+def test_ad_accounts_report_in_the_tenants_timezone_and_currency(small_dataset):
+    settings = small_dataset.settings
+    meta = small_dataset.streams["ads_insights"]
+    google = small_dataset.streams["campaign_performance"]
+    assert set(meta["account_timezone"]) == {settings.timezone}
+    assert set(google["time_zone"]) == {settings.timezone}
+    assert set(meta["account_currency"]) == {PROFILES[settings.profile].currency}
+
+
+def test_meta_purchases_are_whole_counts_with_value_only_when_purchased(small_dataset):
+    meta = small_dataset.streams["ads_insights"]
+    assert (meta["purchases"] >= 0).all() and (meta["purchases"] % 1 == 0).all()
+    assert (meta["purchases"] <= meta["clicks"]).all()
+    assert (meta.loc[meta["purchases"] == 0, "purchase_value"] == 0).all()
+    assert (meta.loc[meta["purchases"] > 0, "purchase_value"] > 0).all()
+    assert meta["purchases"].sum() > 0

@@ -1,0 +1,47 @@
+"""singer-sdk's standard tap tests (discovery, sync, schema and key checks) on the fake API.
+
+``get_tap_test_class`` needs its configuration when the module is imported, so
+the fake API and token endpoint get their own server here, started at import
+and stopped when the module's tests are done.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fake_google_ads_api import Customer, FakeGoogleAdsApi
+from fake_google_oauth import FakeGoogleTokenEndpoint
+from pytest_httpserver import HTTPServer
+from singer_sdk.testing import get_tap_test_class
+from tap_cerebro_google_ads.tap import TapCerebroGoogleAds
+
+SERVER = HTTPServer(host="127.0.0.1", port=0)
+SERVER.start()
+TOKENS = FakeGoogleTokenEndpoint()
+TOKENS.register(SERVER)
+API = FakeGoogleAdsApi(
+    TOKENS, "standard-dev-token", {"5551234567": Customer("CLP", "America/Santiago", ("9001",))}
+)
+API.register(SERVER)
+
+TestTapCerebroGoogleAdsStandard = get_tap_test_class(
+    TapCerebroGoogleAds,
+    config={
+        "tenant_id": "tienda_cl",
+        "customer_ids": ["5551234567"],
+        "developer_token": "standard-dev-token",
+        "client_id": TOKENS.client_id,
+        "client_secret": TOKENS.client_secret,
+        "refresh_token": TOKENS.refresh_token,
+        "start_date": "2024-12-01",
+        "end_date": "2025-01-10",
+        "base_url": API.base_url,
+        "token_url": TOKENS.url,
+    },
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_server():
+    yield
+    SERVER.clear()
+    SERVER.stop()

@@ -1,0 +1,45 @@
+"""singer-sdk's standard tap tests (discovery, sync, schema and key checks) on the fake API.
+
+``get_tap_test_class`` needs its configuration when the module is imported, so
+the fake API and token endpoint get their own server here, started at import
+and stopped when the module's tests are done.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fake_google_oauth import FakeGoogleTokenEndpoint
+from fake_search_console_api import FakeSearchConsoleApi
+from pytest_httpserver import HTTPServer
+from singer_sdk.testing import get_tap_test_class
+from tap_cerebro_search_console.tap import TapCerebroSearchConsole
+
+SERVER = HTTPServer(host="127.0.0.1", port=0)
+SERVER.start()
+TOKENS = FakeGoogleTokenEndpoint()
+TOKENS.register(SERVER)
+API = FakeSearchConsoleApi(TOKENS, ("sc-domain:tienda.cl",), fresh_from="2024-03-08")
+API.register(SERVER)
+
+TestTapCerebroSearchConsoleStandard = get_tap_test_class(
+    TapCerebroSearchConsole,
+    config={
+        "tenant_id": "tienda_cl",
+        "site_urls": ["sc-domain:tienda.cl"],
+        "client_id": TOKENS.client_id,
+        "client_secret": TOKENS.client_secret,
+        "refresh_token": TOKENS.refresh_token,
+        "start_date": "2024-03-01",
+        "end_date": "2024-03-09",
+        "row_limit": 7,
+        "base_url": API.base_url,
+        "token_url": TOKENS.url,
+    },
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_server():
+    yield
+    SERVER.clear()
+    SERVER.stop()
