@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: setup demo test test-slow test-all lint format dagster clean
+.PHONY: setup system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -25,8 +25,24 @@ setup: .venv/.synced
 demo: setup
 	$(RUN) cerebro run
 
+## system-deps: Debian packages two test groups drive: headless chromium (the static
+## dashboards) and docker-compose 1.29 (validates docker-compose.yml without an engine).
+## Installed with apt-get when running as root; otherwise those tests skip and say why.
+SYSTEM_COMMANDS := chromium:chromium chromedriver:chromium-driver docker-compose:docker-compose
+system-deps:
+	@missing=""; for pair in $(SYSTEM_COMMANDS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing$$missing (apt-get)"; \
+	  (apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
+	   || (apt-get update -qq >/dev/null 2>&1 \
+	       && apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1)) \
+	  || echo "could not install$$missing: the browser and compose tests will skip"; \
+	else echo "missing$$missing (needs root and apt-get): the browser and compose tests will skip"; fi
+
 ## test: the default test suite (pytest exits non-zero, 5, when nothing is collected)
-test: setup
+test: setup system-deps
 	$(RUN) pytest -m "not slow"
 
 ## test-slow: the long-running tests only
@@ -43,6 +59,20 @@ lint: setup
 format: setup
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+## bench-clv: BG/NBD + Gamma-Gamma on 1M simulated customers, lifetimes vs ml_assets.clv (not a test)
+bench-clv: setup
+	$(RUN) python benchmarks/clv_benchmark.py
+
+## bench-mmm: the MMM vs least squares on the true transforms and pymc-marketing, simulated data (not a test)
+# pymc-marketing needs Python >= 3.12 in its own environment; give one with PYMC_PYTHON=/path.
+PYMC_PYTHON ?= python3.12
+PYMC_ENV := .bench/pymc-marketing
+bench-mmm: setup
+	@($(UV) venv --quiet --allow-existing --python $(PYMC_PYTHON) $(PYMC_ENV) 2>/dev/null \
+	  && $(UV) pip install --quiet --python $(PYMC_ENV)/bin/python pymc-marketing==1.3.0) \
+	  || echo "pymc-marketing: no usable Python >= 3.12 ($(PYMC_PYTHON)); reference models only"
+	$(RUN) python benchmarks/mmm_benchmark.py --pymc-python $(PYMC_ENV)/bin/python
 
 ## dagster: the Dagster UI on http://localhost:3000, over the demo's run history
 dagster: setup

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from cerebro.clv_cli import clv
+from cerebro.mmm_cli import mmm
 from cerebro.settings import load_settings
 from cerebro.tenants import TenantConfigError, load_tenants
 
@@ -186,3 +188,7 @@ def segment_export(tenant_id, segment_name, out_path, as_of) -> None:
     click.echo(
         f"{len(chosen)} customers of segment {segment_name!r} (as of {end}) written to {out_path}"
     )
+
+
+main.add_command(clv)
+main.add_command(mmm)

@@ -12,6 +12,8 @@ import yaml
 from tap_cerebro_demo.generator.profiles import PROFILES
 from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
 
+from ml_assets.clv.settings import ClvSettings
+
 SOURCES = tuple(STREAMS_BY_SOURCE)
 DEMO_TAP = "demo"
 _TENANT_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
@@ -52,6 +54,8 @@ class Tenant:
     country_code: str
     sources: dict[str, SourceConfig]
     demo: DemoConfig | None = None
+    # Customer-value model settings (the optional `clv:` block; defaults in ClvSettings).
+    clv: ClvSettings = field(default_factory=ClvSettings)
 
 
 def load_tenants(path: Path) -> list[Tenant]:
@@ -103,6 +107,10 @@ def _parse_tenant(entry: dict, where: str) -> Tenant:
             raise TenantConfigError(f"{where}: demo profile must be one of {sorted(PROFILES)}")
     if any(s.is_demo for s in sources.values()) and demo is None:
         raise TenantConfigError(f"{where}: sources use the demo tap but there is no 'demo:' block")
+    try:
+        clv = ClvSettings.from_mapping(entry.get("clv"))
+    except (TypeError, ValueError) as error:
+        raise TenantConfigError(f"{where}: clv: {error}") from error
     return Tenant(
         tenant_id=tenant_id,
         name=_require(entry, "name", where),
@@ -111,6 +119,7 @@ def _parse_tenant(entry: dict, where: str) -> Tenant:
         country_code=_require(entry, "country_code", where),
         sources=sources,
         demo=demo,
+        clv=clv,
     )
 
 

@@ -21,13 +21,35 @@ class CerebroDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
+#: Models on the ML outputs. Those outputs are dbt sources written by Python assets that read
+#: the marts, so these models are a second dbt step: in one step the graph would be a cycle.
+ML_MODELS = "path:models/staging/ml path:models/marts/ml"
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
+    # profiles.yml reads the warehouse location from these variables.
+    os.environ.update(cerebro.settings().dbt_env())
+    yield from dbt.cli(["build"], context=context).stream()
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=CerebroDbtTranslator(),
+    exclude=ML_MODELS,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
     """Runs `dbt build` for the selected models: seeds, models and their tests."""
-    # profiles.yml reads the warehouse location from these variables.
-    os.environ.update(cerebro.settings().dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from _build(context, dbt, cerebro)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=CerebroDbtTranslator(),
+    select=ML_MODELS,
+    name="dbt_ml_models",
+)
+def dbt_ml_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
+    """Runs `dbt build` for the models on the ML outputs (staging/ml, marts/ml) and their tests."""
+    yield from _build(context, dbt, cerebro)

@@ -4,16 +4,26 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from cerebro.settings import console_script
+from orchestration.clv_assets import clv_predictions
 from orchestration.config_assets import tenants_table
-from orchestration.dbt_assets import dbt_models
+from orchestration.dbt_assets import dbt_ml_models, dbt_models
 from orchestration.dbt_project import dbt_project
 from orchestration.demo_assets import demo_datasets
 from orchestration.ingestion_assets import landing_assets
 from orchestration.jobs import platform_job
+from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.resources import CerebroResource
 
 defs = dg.Definitions(
-    assets=[demo_datasets, tenants_table, *landing_assets(), dbt_models],
+    assets=[
+        demo_datasets,
+        tenants_table,
+        *landing_assets(),
+        dbt_models,
+        clv_predictions,
+        mmm_budget_brain,
+        dbt_ml_models,
+    ],
     jobs=[platform_job],
     resources={
         "cerebro": CerebroResource(),

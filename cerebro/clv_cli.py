@@ -1,0 +1,123 @@
+"""`cerebro clv`: customer-value predictions (BG/NBD + Gamma-Gamma) for any transaction CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def _horizons(_context, _parameter, value: str) -> tuple[int, ...]:
+    try:
+        days = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected days separated by commas, got {value!r}") from None
+    if not days or any(d <= 0 for d in days):
+        raise click.BadParameter(f"expected positive numbers of days, got {value!r}")
+    return days
+
+
+@click.command("clv")
+@click.option(
+    "--transactions",
+    "transactions_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV file with one row per order (or per transaction), with a header line.",
+)
+@click.option("--customer-column", required=True, help="Column with the customer id.")
+@click.option(
+    "--date-column",
+    required=True,
+    help="Column with the order date or ISO 8601 timestamp (the day is taken as written).",
+)
+@click.option("--amount-column", required=True, help="Column with the amount (net of refunds).")
+@click.option(
+    "--cutoff",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day of the fitting data; T is measured to it (YYYY-MM-DD).",
+)
+@click.option(
+    "--horizons",
+    default="30,90",
+    show_default=True,
+    callback=_horizons,
+    help="Days ahead for expected_purchases_<H>d (30 and 90 are always written).",
+)
+@click.option(
+    "--penalizer", default=0.0, show_default=True, type=click.FloatRange(min=0), help="L2 penalty."
+)
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(path_type=Path), help="Predictions CSV."
+)
+@click.option(
+    "--params-out", type=click.Path(path_type=Path), help="Write the fitted parameters (JSON)."
+)
+@click.option(
+    "--quarantine", type=click.Path(path_type=Path), help="Write the rejected rows (CSV) here."
+)
+def clv(
+    transactions_path: Path,
+    customer_column: str,
+    date_column: str,
+    amount_column: str,
+    cutoff,
+    horizons: tuple[int, ...],
+    penalizer: float,
+    out_path: Path,
+    params_out: Path | None,
+    quarantine: Path | None,
+) -> None:
+    """Predict each customer's purchases, probability of being alive and 12-month value.
+
+    Same-day orders of a customer are one transaction; rows after --cutoff are not used.
+    Rows with an empty customer id, an unreadable date or a missing, non-numeric or negative
+    amount are rejected and reported (and written to --quarantine); no other row is dropped.
+    """
+    import pandas as pd
+
+    from ml_assets.clv.fitting import ConvergenceError
+    from ml_assets.clv.persistence import write_parameters
+    from ml_assets.clv.predict import predict_customer_value
+    from ml_assets.clv.settings import ClvSettings
+    from ml_assets.clv.transactions import CUSTOMER, DATE
+    from ml_assets.clv.validation import check_transaction_rows
+
+    raw = pd.read_csv(transactions_path, dtype=str, keep_default_na=False)
+    try:
+        rows = check_transaction_rows(
+            raw,
+            customer_column=customer_column,
+            date_column=date_column,
+            amount_column=amount_column,
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    if not rows.rejected.empty:
+        click.echo(f"Warning: {rows.summary()}", err=True)
+    if quarantine is not None:
+        quarantine.parent.mkdir(parents=True, exist_ok=True)
+        rows.rejected.to_csv(quarantine, index=False)
+        click.echo(f"{len(rows.rejected)} rejected rows written to {quarantine}", err=True)
+    after = int((rows.valid[DATE] > pd.Timestamp(cutoff)).sum())
+    if after:
+        click.echo(f"{after} transactions after the cut-off are not used for fitting", err=True)
+    try:
+        result = predict_customer_value(
+            rows.valid, cutoff=cutoff.date(), settings=ClvSettings(penalizer=penalizer),
+            horizons=horizons,
+        )  # fmt: skip
+    except (ValueError, ConvergenceError) as error:
+        raise click.ClickException(str(error)) from error
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    result.predictions.rename(columns={CUSTOMER: customer_column}).to_csv(out_path, index=False)
+    if params_out is not None:
+        write_parameters(result, params_out)
+    params = {**result.bgnbd.params_, **(result.gamma_gamma.params_ if result.gamma_gamma else {})}
+    click.echo(
+        f"{len(result.predictions)} customers (cut-off {result.cutoff}) written to {out_path}; "
+        + ", ".join(f"{name}={value:.4g}" for name, value in params.items())
+    )

@@ -1,0 +1,59 @@
+-- Customer value (KPIS.md, predictive figures): every customer with a
+-- prediction, with who they are, their first-touch channel, RFM as of the
+-- data's cut-off and the latest BG/NBD + Gamma-Gamma predictions.
+with
+
+predictions as (
+    select * from {{ ref('stg_ml__customer_predictions') }}
+),
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+rfm_customers as (
+    select * from {{ ref('mart_rfm_customers') }}
+),
+
+joined as (
+    select
+        predictions.tenant_id,
+        predictions.customer_id,
+        customers.email,
+        customers.phone,
+        customers.acquisition_channel,
+        customers.region_name,
+        customers.signup_date,
+        rfm_customers.as_of_date as rfm_as_of_date,
+        rfm_customers.recency_days as rfm_recency_days,
+        rfm_customers.frequency as rfm_frequency,
+        rfm_customers.monetary as historical_net_amount,
+        rfm_customers.r_score,
+        rfm_customers.f_score,
+        rfm_customers.m_score,
+        rfm_customers.segment as rfm_segment,
+        predictions.cutoff_date,
+        predictions.model_version,
+        predictions.repeat_purchase_days,
+        predictions.first_to_last_purchase_days,
+        predictions.customer_age_days,
+        predictions.repeat_purchase_mean_amount,
+        predictions.prob_alive,
+        predictions.expected_purchases_30d,
+        predictions.expected_purchases_90d,
+        predictions.expected_spend_per_purchase_amount,
+        predictions.predicted_clv_12m,
+        predictions.clv_if_retained_12m,
+        predictions.value_at_risk,
+        predictions.expected_days_to_next_purchase,
+        predictions.churn_risk_segment
+    from predictions
+    inner join customers
+        on predictions.tenant_id = customers.tenant_id
+        and predictions.customer_id = customers.customer_id
+    left join rfm_customers
+        on predictions.tenant_id = rfm_customers.tenant_id
+        and predictions.customer_id = rfm_customers.customer_id
+)
+
+select * from joined

@@ -1,0 +1,1 @@
+"""Models as plain Python (pandas/numpy/scipy/lifetimes): no Dagster here."""

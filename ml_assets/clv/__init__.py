@@ -1,0 +1,10 @@
+"""Customer value: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader & Hardie 2013).
+
+Four levels, each importable on its own (this package imports nothing, so the tenants file
+can read `settings` without loading scipy):
+- math: `bgnbd_math`, `gamma_gamma_math`, `value` (pure functions on arrays);
+- estimators: `bgnbd.BetaGeoModel`, `gamma_gamma.GammaGammaModel` (scikit-learn's contract);
+- use cases: `transactions`, `predict.predict_customer_value`, `backtest`, `segments`,
+  `tenant.run_tenant` and the rows of the ML output tables (`records`), `guards`;
+- persistence: `persistence` (plain JSON).
+"""

@@ -1,0 +1,14 @@
+"""The budget brain: marketing-mix model, response curves, budget optimizer and scenarios.
+
+Four levels, as every model in ``ml_assets``:
+
+- math: ``transforms`` (adstock, Hill; Jin et al. 2017), ``linear`` (profiled ridge baseline,
+  bounded coefficients), ``curves``, ``optimizer`` (SLSQP, KKT);
+- estimator: ``model.MarketingMixModel`` (scikit-learn's contract), with ``search``
+  (hyperparameters by time-series cross-validation) and ``bootstrap`` (intervals);
+- use cases, DataFrame in and out: ``workflow.fit_mmm``, ``summary``, ``budget.plan_budget``,
+  ``scenarios``, ``tenant`` (the platform's per-tenant run), ``guards`` (asset checks);
+- persistence: ``persistence`` (plain JSON, no pickle).
+
+``simulate`` generates data with known truth for tests and ``benchmarks/mmm_benchmark.py``.
+"""

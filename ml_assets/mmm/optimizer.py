@@ -1,0 +1,146 @@
+"""Budget optimizer: split a total budget across channels to maximize the expected return.
+
+    maximize  sum_c v_c f_c(s_c)   subject to  sum_c s_c = B,  l_c <= s_c <= u_c
+
+with f_c the channel's response curve per day (``curves.py``), v_c the value of one unit of
+the target (1 for revenue; a channel's mean predicted 12-month CLV when the target is new
+customers, which turns the objective into expected customer value) and s_c spend per day.
+Hill curves with shape > 1 are S-shaped, so the problem is not concave: SLSQP (Kraft 1988)
+runs from several starts and the best local optimum wins. At an optimum the KKT conditions
+hold: every channel strictly inside its bounds has the same marginal return lambda, channels
+at their lower bound have a marginal return <= lambda, at their upper bound >= lambda
+(``kkt_conditions``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+
+class InfeasibleBudgetError(ValueError):
+    """No allocation satisfies the budget and the bounds; the message gives the range."""
+
+
+@dataclass(frozen=True)
+class Allocation:
+    spend: np.ndarray  # per channel, per day
+    value: float  # sum_c v_c f_c(s_c) per day
+    multiplier: float  # lambda: the common marginal return of the free channels
+    kkt_violation: float  # largest violation of the KKT conditions, relative to lambda
+    starts: int
+
+
+def project_to_budget(point: np.ndarray, total: float, lower, upper) -> np.ndarray:
+    """The allocation clip(point + t, lower, upper) that sums to ``total`` (t by bisection)."""
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    low, high = -total - np.abs(point).sum() - upper.max(initial=0), total + upper.max(initial=0)
+    for _ in range(200):
+        shift = 0.5 * (low + high)
+        if np.clip(point + shift, lower, upper).sum() < total:
+            low = shift
+        else:
+            high = shift
+    return np.clip(point + 0.5 * (low + high), lower, upper)
+
+
+def kkt_conditions(
+    marginals: np.ndarray, spend: np.ndarray, lower, upper, *, tolerance: float = 1e-6
+) -> tuple[float, float]:
+    """lambda and the largest relative violation of the KKT conditions at ``spend``.
+
+    ``tolerance`` (relative to the budget scale) decides which channels sit on a bound.
+    """
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    scale = max(float(np.abs(spend).sum()), 1e-12)
+    at_lower = spend <= lower + tolerance * scale
+    at_upper = spend >= upper - tolerance * scale
+    free = ~at_lower & ~at_upper
+    if free.any():
+        multiplier = float(np.mean(marginals[free]))
+    else:  # every channel on a bound: any lambda between the two groups works
+        candidates = [
+            marginals[at_lower].max(initial=-np.inf),
+            marginals[at_upper].min(initial=np.inf),
+        ]
+        finite = [c for c in candidates if np.isfinite(c)]
+        multiplier = float(np.mean(finite)) if finite else 0.0
+    violations = np.concatenate(
+        [
+            np.abs(marginals[free] - multiplier),
+            np.maximum(marginals[at_lower & ~at_upper] - multiplier, 0.0),
+            np.maximum(multiplier - marginals[at_upper & ~at_lower], 0.0),
+        ]
+    )
+    reference = max(abs(multiplier), 1e-12)
+    return multiplier, float(violations.max(initial=0.0) / reference)
+
+
+def maximize_response(
+    responses: list,
+    total: float,
+    lower,
+    upper,
+    *,
+    values=None,
+    starts: list[np.ndarray] | None = None,
+    n_random_starts: int = 6,
+    seed: int = 0,
+) -> Allocation:
+    """Best allocation of ``total`` per day over ``responses`` (objects with ``value`` and
+    ``marginal`` per day), from the given starts plus random ones (Dirichlet shares)."""
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    m = len(responses)
+    weights = np.ones(m) if values is None else np.asarray(values, dtype=float)
+    if lower.sum() > total * (1 + 1e-12) or upper.sum() < total * (1 - 1e-12):
+        raise InfeasibleBudgetError(
+            f"a budget of {total:,.2f} per day is outside what the bounds allow "
+            f"({lower.sum():,.2f} to {upper.sum():,.2f} per day)"
+        )
+    if total <= 0:
+        spend = np.zeros(m)
+        return Allocation(spend, 0.0, 0.0, 0.0, 0)
+    scale = total
+
+    def objective(share):
+        spend = share * scale
+        value = sum(w * r.value(s)[0] for w, r, s in zip(weights, responses, spend, strict=True))
+        grad = np.array(
+            [w * r.marginal(s)[0] for w, r, s in zip(weights, responses, spend, strict=True)]
+        )
+        return -value / scale, -grad
+
+    rng = np.random.default_rng(seed)
+    points = [np.asarray(s, float) for s in (starts or [])]
+    points.append(np.full(m, total / m))
+    points += [rng.dirichlet(np.ones(m)) * total for _ in range(n_random_starts)]
+    best = None
+    for point in points:
+        x0 = project_to_budget(point, total, lower, upper) / scale
+        result = minimize(
+            objective,
+            x0,
+            jac=True,
+            method="SLSQP",
+            bounds=list(zip(lower / scale, upper / scale, strict=True)),
+            constraints=[
+                {"type": "eq", "fun": lambda x: x.sum() - 1.0, "jac": lambda x: np.ones(m)}
+            ],
+            options={"ftol": 1e-12, "maxiter": 500},
+        )
+        # SLSQP may end a hair off the constraints: put the answer back on them exactly,
+        # and a channel within a hair of a bound on the bound.
+        spend = project_to_budget(result.x * scale, total, lower, upper)
+        hair = 1e-9 * total
+        spend = np.where(spend - lower < hair, lower, np.where(upper - spend < hair, upper, spend))
+        value = -objective(spend / scale)[0] * scale
+        if best is None or value > best[1] + 1e-12 * max(abs(value), 1.0):
+            best = (spend, value)
+    spend, value = best
+    marginals = np.array(
+        [w * r.marginal(s)[0] for w, r, s in zip(weights, responses, spend, strict=True)]
+    )
+    multiplier, violation = kkt_conditions(marginals, spend, lower, upper)
+    return Allocation(spend, float(value), multiplier, violation, len(points))

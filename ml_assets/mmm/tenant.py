@@ -1,0 +1,211 @@
+"""One tenant's budget-brain run: the marts become a daily table, the model is fitted per
+target (revenue, new customers), and every output is stamped as rows of the ``ml_mmm_*`` and
+``ml_budget_scenarios`` tables.
+
+Inputs are the marts' rows as queried (``orchestration/mmm_assets.py`` holds the SQL):
+spend per local day and channel group, organic search clicks, calendar events, revenue and
+signups per local day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ml_assets.mmm.inputs import MmmInputError
+from ml_assets.mmm.model import MODEL_VERSION
+from ml_assets.mmm.scenarios import Scenario, grid_scenarios, run_scenarios
+from ml_assets.mmm.workflow import MmmResult, fit_mmm
+
+#: Target name -> (column of the tenant table, objective label of its budget scenarios).
+TARGETS = {"revenue": "revenue", "new_customers": "new_customers"}
+EVENT_TYPES = ("public_holiday", "commercial_event")
+ORGANIC = "organic_search_clicks"
+
+
+@dataclass(frozen=True)
+class TenantInputs:
+    """The marts' rows for one tenant (column names as in the queries)."""
+
+    spend: pd.DataFrame  # spend_date, channel_group, spend_amount
+    organic: pd.DataFrame  # search_date, clicks
+    events: pd.DataFrame  # event_date, event_type
+    revenue: pd.DataFrame  # created_date, revenue
+    signups: pd.DataFrame  # signup_date, new_customers
+
+
+def _daily(frame: pd.DataFrame, date_column: str, value_column: str, dates) -> np.ndarray:
+    if frame.empty:
+        return np.zeros(len(dates))
+    # Warehouses return sums of exact decimals as Decimal objects: floats from here on.
+    amounts = pd.to_numeric(frame[value_column]).astype(float)
+    values = amounts.groupby(pd.to_datetime(frame[date_column]).to_numpy()).sum()
+    return values.reindex(dates, fill_value=0.0).to_numpy(dtype=float)
+
+
+def tenant_table(inputs: TenantInputs) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
+    """One row per local day from the first day with ad spend to the last day with revenue
+    or signups: spend per channel group (0 on days without rows), organic clicks (a control
+    when Search Console covers the whole window), holiday and commercial-event indicators,
+    revenue and new customers. Returns the table, channels, controls and events."""
+    if inputs.spend.empty:
+        raise MmmInputError("no ad spend: the budget brain needs paid channels")
+    first = pd.to_datetime(inputs.spend["spend_date"]).min()
+    targets = ((inputs.revenue, "created_date"), (inputs.signups, "signup_date"))
+    ends = [pd.to_datetime(frame[column]).max() for frame, column in targets if not frame.empty]
+    if not ends:
+        raise MmmInputError("no orders and no signups: nothing for spend to explain")
+    dates = pd.date_range(first, max(ends), freq="D")
+    table = pd.DataFrame({"date": dates})
+    spend = inputs.spend.assign(spend_date=pd.to_datetime(inputs.spend["spend_date"]))
+    channels = []
+    for channel, rows in spend.groupby("channel_group", sort=True):
+        values = _daily(rows, "spend_date", "spend_amount", dates)
+        if values.sum() > 0:
+            table[channel] = values
+            channels.append(str(channel))
+    controls = []
+    if not inputs.organic.empty:
+        covered = pd.DatetimeIndex(pd.to_datetime(inputs.organic["search_date"]).unique())
+        if dates.isin(covered).all():
+            table[ORGANIC] = _daily(inputs.organic, "search_date", "clicks", dates)
+            controls.append(ORGANIC)
+    events = []
+    for event_type in EVENT_TYPES:
+        days = pd.to_datetime(
+            inputs.events.loc[inputs.events["event_type"] == event_type, "event_date"]
+        )
+        flags = dates.isin(days).astype(float)
+        if flags.any():
+            table[event_type] = flags
+            events.append(event_type)
+    table["revenue"] = _daily(inputs.revenue, "created_date", "revenue", dates)
+    table["new_customers"] = _daily(inputs.signups, "signup_date", "new_customers", dates)
+    return table, channels, controls, events
+
+
+@dataclass
+class TenantMmm:
+    """A tenant's output rows (one frame per warehouse table) and what could not be done."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    results: dict[str, MmmResult] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped_scenarios: list[str] = field(default_factory=list)
+
+
+#: The outputs' ``date`` column, named after its table as the warehouse's ``<event>_date``.
+DATE_COLUMNS = {"ml_mmm_contributions": "contribution_date", "ml_mmm_backtest": "backtest_date"}
+
+
+def _stamp(frame: pd.DataFrame, tenant_id: str, target: str, cutoff, predicted_at) -> pd.DataFrame:
+    stamped = frame.copy()
+    stamped.insert(0, "target", target)
+    stamped.insert(0, "tenant_id", tenant_id)
+    stamped["model_version"] = MODEL_VERSION
+    stamped["cutoff_date"] = pd.Timestamp(cutoff)
+    stamped["predicted_at"] = pd.Timestamp(predicted_at)
+    return stamped
+
+
+def diagnostics_rows(diagnostics: dict) -> pd.DataFrame:
+    """The diagnostics dict as long rows: metric, channel (or None), value, text."""
+    rows = []
+
+    def add(metric, value, channel=None):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        rows.append(
+            {
+                "metric": metric,
+                "channel": channel,
+                "value": float(value) if number else np.nan,
+                "text": None if number or value is None else str(value),
+            }
+        )
+
+    for key, value in diagnostics.items():
+        if key in ("in_sample", "holdout"):
+            for name, number in value.items():
+                add(f"{key}_{name}", number)
+        elif key in ("hyperparameters", "identification"):
+            for channel, values in value.items():
+                for name, number in values.items():
+                    add(name, number, channel)
+        elif key in ("coefficients", "decomposition_shares"):
+            for channel, number in value.items():
+                add(key.removesuffix("s"), number, channel)
+        elif isinstance(value, list):
+            add(key, ",".join(map(str, value)))
+        else:
+            add(key, value)
+    return pd.DataFrame(rows)
+
+
+def run_tenant_mmm(
+    tenant_id: str,
+    inputs: TenantInputs,
+    *,
+    scenarios: list[Scenario],
+    predicted_at: dt.datetime,
+    clv_values: dict[str, float] | None = None,
+    targets: tuple[str, ...] = tuple(TARGETS),
+    holdout_days: int = 56,
+    n_bootstrap: int = 100,
+    seed: int = 0,
+) -> TenantMmm:
+    """Fit every target, build every output table's rows, run the scenario grid and the named
+    scenarios; with ``clv_values`` (channel group -> mean predicted 12-month CLV of its new
+    customers) the new-customers model also plans for expected customer value ("ltv")."""
+    run = TenantMmm()
+    table, channels, controls, events = tenant_table(inputs)
+    cutoff = table["date"].max()
+    for target in targets:
+        try:
+            result = fit_mmm(
+                table, date_column="date", spend_columns=channels, target_column=TARGETS[target],
+                control_columns=controls, event_columns=events, holdout_days=holdout_days,
+                n_bootstrap=n_bootstrap, seed=seed,
+            )  # fmt: skip
+        except MmmInputError as error:
+            run.failed[target] = str(error)
+            continue
+        run.results[target] = result
+        outputs = {
+            "ml_mmm_channel_summary": result.channel_summary(),
+            "ml_mmm_contributions": result.contributions(),
+            "ml_mmm_response_curves": result.response_curves(),
+            "ml_mmm_diagnostics": diagnostics_rows(result.diagnostics()),
+            "ml_mmm_backtest": result.backtest,
+            "ml_budget_scenarios": _scenarios(run, result, target, scenarios, clv_values, seed),
+        }
+        for name, frame in outputs.items():
+            stamped = _stamp(frame, tenant_id, target, cutoff, predicted_at)
+            if name in DATE_COLUMNS:
+                stamped = stamped.rename(columns={"date": DATE_COLUMNS[name]})
+            run.tables[name] = pd.concat(
+                [run.tables[name], stamped] if name in run.tables else [stamped],
+                ignore_index=True,
+            )
+    return run
+
+
+def _scenarios(run, result, target, scenarios, clv_values, seed) -> pd.DataFrame:
+    everything = grid_scenarios() + list(scenarios)
+    objectives = [(target, None)]
+    if target == "new_customers" and clv_values:
+        missing = [c for c in result.model.channels_ if c not in clv_values]
+        if missing:
+            run.skipped_scenarios.append(f"ltv: no predicted CLV for channels {missing}")
+        else:
+            objectives.append(("ltv", clv_values))
+    frames = []
+    for objective, values in objectives:
+        plans, skipped = run_scenarios(result.model, everything, values=values, seed=seed)
+        run.skipped_scenarios += [f"{objective}: {reason}" for reason in skipped]
+        if not plans.empty:
+            plans.insert(0, "objective", objective)
+            frames.append(plans)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

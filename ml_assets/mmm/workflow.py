@@ -1,0 +1,191 @@
+"""Use case: fit the MMM on a table and get every output (DataFrame in, DataFrames out)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ml_assets.mmm import summary
+from ml_assets.mmm.inputs import MmmInputError, ModelInput, prepare_input
+from ml_assets.mmm.model import MODEL_VERSION, MarketingMixModel
+
+MIN_BOOTSTRAP = 20
+
+
+@dataclass
+class MmmResult:
+    """A fitted model with the data it was fitted on, and its outputs."""
+
+    model: MarketingMixModel
+    data: ModelInput
+    backtest: pd.DataFrame
+    fit_seconds: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def X(self) -> pd.DataFrame:
+        return self.data.frame
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.data.frame[self.data.target].to_numpy(dtype=float)
+
+    def channel_summary(self) -> pd.DataFrame:
+        return summary.channel_summary(self.model, float(self.y.sum()))
+
+    def contributions(self) -> pd.DataFrame:
+        return summary.contributions(self.model, self.X, self.y)
+
+    def response_curves(self) -> pd.DataFrame:
+        return summary.response_curves(self.model)
+
+    def diagnostics(self) -> dict:
+        """Errors in sample and on the holdout, hyperparameters, decomposition shares."""
+        model, y = self.model, self.y
+        parts = model.decompose(self.X)
+        fitted = parts.sum(axis=1).to_numpy()
+        holdout = self.backtest
+        return {
+            "model_version": MODEL_VERSION,
+            "target": self.data.target,
+            "period_days": model.period_days,
+            "start_date": model.start_date_,
+            "end_date": model.end_date_,
+            "periods": model.n_periods_,
+            "channels": list(model.channels_),
+            "controls": list(model.baseline_design_.controls),
+            "events": list(model.baseline_design_.events),
+            "seed": model.seed,
+            "n_bootstrap": model.n_replicates_,
+            "interval": model.interval,
+            "fit_seconds": round(self.fit_seconds, 3),
+            "in_sample": error_metrics(y, fitted),
+            "holdout": error_metrics(holdout["actual"].to_numpy(), holdout["predicted"].to_numpy()),
+            "holdout_start": str(holdout["date"].min().date()),
+            "holdout_periods": len(holdout),
+            "cv_folds": model.cv_folds_,
+            "cv_mean_squared_error": model.cv_score_,
+            "residual_sd": model.residual_sd_,
+            "hyperparameters": model.hyperparameters_,
+            "coefficients": dict(zip(model.channels_, model.coef_.tolist(), strict=True)),
+            "decomposition_shares": {
+                name: float(parts[name].sum() / fitted.sum()) for name in parts.columns
+            },
+            "identification": model.identification_,
+            **self.extra,
+        }
+
+
+def error_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict:
+    """MAPE (over non-zero actuals), RMSE, and R^2."""
+    actual, predicted = np.asarray(actual, float), np.asarray(predicted, float)
+    nonzero = actual != 0
+    residual = actual - predicted
+    total = np.sum((actual - actual.mean()) ** 2)
+    return {
+        "mape": float(np.mean(np.abs(residual[nonzero] / actual[nonzero])))
+        if nonzero.any()
+        else None,
+        "rmse": float(np.sqrt(np.mean(residual**2))),
+        "r2": float(1.0 - np.sum(residual**2) / total) if total > 0 else None,
+    }
+
+
+def backtest(data: ModelInput, model_params: dict, holdout_periods: int) -> pd.DataFrame:
+    """Refit on everything before the last ``holdout_periods`` and predict them.
+
+    The refit sees the holdout's spend, controls and events (they are known when the figures
+    are read) but not its target. Columns: date, actual, predicted, trained_until (the last
+    day the refit saw).
+    """
+    frame = data.frame
+    cutoff = len(frame) - holdout_periods
+    params = {**model_params, "n_bootstrap": 0}
+    model = _model(data, params).fit(frame.iloc[:cutoff], frame[data.target].iloc[:cutoff])
+    predicted = model.predict(frame)[cutoff:]
+    return pd.DataFrame(
+        {
+            "date": frame.index[cutoff:],
+            "actual": frame[data.target].to_numpy()[cutoff:],
+            "predicted": predicted,
+            "trained_until": frame.index[cutoff - 1],
+        }
+    )
+
+
+def _model(data: ModelInput, params: dict) -> MarketingMixModel:
+    return MarketingMixModel(
+        data.channels,
+        controls=data.controls,
+        events=data.events,
+        period_days=data.period_days,
+        **params,
+    )
+
+
+def fit_mmm(
+    table: pd.DataFrame,
+    *,
+    date_column: str,
+    spend_columns: list[str],
+    target_column: str,
+    control_columns: list[str] = (),
+    event_columns: list[str] = (),
+    frequency: str = "daily",
+    holdout_days: int = 56,
+    seed: int = 0,
+    n_bootstrap: int = 100,
+    lift_tests: list[dict] | None = None,
+    roi_bounds: dict | None = None,
+    **model_params,
+) -> MmmResult:
+    """Validate, back-test on the last ``holdout_days``, then fit on everything with intervals.
+
+    Raises ``MmmInputError`` naming the problem for bad input (unknown columns, non-numeric or
+    negative spend, missing dates, too few rows).
+    """
+    data = prepare_input(
+        table,
+        date_column=date_column,
+        spend_columns=list(spend_columns),
+        target_column=target_column,
+        control_columns=list(control_columns),
+        event_columns=list(event_columns),
+        frequency=frequency,
+    )
+    if n_bootstrap < MIN_BOOTSTRAP:
+        raise MmmInputError(f"n_bootstrap must be at least {MIN_BOOTSTRAP} for intervals")
+    holdout = max(1, round(holdout_days / data.period_days))
+    params = {
+        "seed": seed,
+        "n_bootstrap": n_bootstrap,
+        "lift_tests": lift_tests,
+        "roi_bounds": roi_bounds,
+        **model_params,
+    }
+    _check_enough_rows(data, params, holdout)
+    started = time.perf_counter()
+    try:
+        held_out = backtest(data, params, holdout)
+        model = _model(data, params).fit(data.frame, data.frame[data.target])
+    except MmmInputError:
+        raise
+    except ValueError as error:  # lift tests, ROI bounds: the model names the problem
+        raise MmmInputError(str(error)) from error
+    return MmmResult(model, data, held_out, time.perf_counter() - started)
+
+
+def _check_enough_rows(data: ModelInput, params: dict, holdout: int) -> None:
+    needed = _model(data, params).required_periods(data.frame)
+    total = needed["fit"] + needed["validate"] + holdout
+    unit = "days" if data.period_days == 1 else "weeks"
+    if len(data.frame) < total:
+        raise MmmInputError(
+            f"too few rows: {len(data.frame)} {unit}, the model needs at least {total} "
+            f"({needed['fit']} to fit {needed['baseline_terms']} baseline terms and "
+            f"{len(data.channels)} channels, {needed['validate']} to validate the "
+            f"hyperparameters, {holdout} held out for the backtest; a shorter holdout lowers this)"
+        )

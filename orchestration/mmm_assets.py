@@ -1,0 +1,227 @@
+"""The budget brain for every tenant: marketing-mix model, response curves and budget scenarios,
+written to the `ml` schema for dbt and the Metabase "Simulador" to read.
+
+The asset keys are those the dbt source `ml` gives these tables, and the asset runs after the
+marts it reads and after the customer-value predictions (their CLV per channel turns the
+new-customers model into an expected-value plan).
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from ml_assets.mmm.guards import (
+    allocations_guard,
+    contributions_guard,
+    curves_guard,
+    intervals_guard,
+)
+from ml_assets.mmm.inputs import MmmInputError
+from ml_assets.mmm.model import MODEL_VERSION
+from ml_assets.mmm.scenarios import load_scenarios
+from ml_assets.mmm.tenant import TenantInputs, run_tenant_mmm
+from orchestration.resources import CerebroResource
+
+#: Named scenarios (see the file's header).
+SCENARIOS_FILE = Path(__file__).resolve().parents[1] / "cerebro" / "scenarios.yml"
+TABLES = (
+    "ml_mmm_channel_summary",
+    "ml_mmm_contributions",
+    "ml_mmm_response_curves",
+    "ml_mmm_diagnostics",
+    "ml_mmm_backtest",
+    "ml_budget_scenarios",
+)
+KEYS = {table: dg.AssetKey(["ml", table]) for table in TABLES}
+DESCRIPTIONS = {
+    "ml_mmm_channel_summary": "One row per tenant, target and paid channel: spend, "
+    "contribution, ROI and marginal ROI with intervals, identified flag.",
+    "ml_mmm_contributions": "One row per tenant, target, day and component (channel, "
+    "baseline, event, control): its contribution to the fitted total.",
+    "ml_mmm_response_curves": "One row per tenant, target, channel and spend level: "
+    "incremental target per day with interval.",
+    "ml_mmm_diagnostics": "One row per tenant, target and metric: errors in sample and on "
+    "the holdout, hyperparameters, decomposition shares, identification statistics.",
+    "ml_mmm_backtest": "One row per tenant, target and held-out day: actual vs predicted by "
+    "a refit that did not see the holdout's target.",
+    "ml_budget_scenarios": "One row per tenant, target, objective, scenario and channel: "
+    "optimal spend and expected change with interval.",
+}
+MARTS = [
+    dg.AssetKey(["marts", name])
+    for name in (
+        "fct_ad_spend_daily",
+        "fct_organic_search_daily",
+        "fct_calendar_events",
+        "mart_orders_daily",
+        "mart_acquisition_daily",
+        "dim_customers",
+    )
+]
+CUSTOMER_PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
+QUERIES = {
+    "spend": """
+        select spend_date, channel_group, sum(spend_amount) as spend_amount
+        from marts.fct_ad_spend_daily where tenant_id = %(tenant_id)s group by 1, 2""",
+    "organic": """
+        select search_date, sum(clicks) as clicks
+        from marts.fct_organic_search_daily where tenant_id = %(tenant_id)s group by 1""",
+    "events": """
+        select distinct event_date, event_type
+        from marts.fct_calendar_events where tenant_id = %(tenant_id)s""",
+    "revenue": """
+        select created_date, sum(valid_orders_amount) as revenue
+        from marts.mart_orders_daily where tenant_id = %(tenant_id)s group by 1""",
+    "signups": """
+        select signup_date, sum(new_users) as new_customers
+        from marts.mart_acquisition_daily where tenant_id = %(tenant_id)s group by 1""",
+}
+#: Mean predicted 12-month CLV of each acquisition channel's customers (KPIS.md).
+CLV_BY_CHANNEL_SQL = """
+    select customers.acquisition_channel as channel, avg(predictions.predicted_clv_12m) as clv
+    from ml.ml_customer_predictions as predictions
+    inner join marts.dim_customers as customers
+        on customers.tenant_id = predictions.tenant_id
+        and customers.customer_id = predictions.customer_id
+    where predictions.tenant_id = %(tenant_id)s
+    group by 1"""
+
+
+class MmmRunConfig(dg.Config):
+    """Run configuration of the budget-brain asset."""
+
+    n_bootstrap: int = 100
+    """Bootstrap replicates behind every interval."""
+    holdout_days: int = 56
+    """Last days held out for the backtest."""
+    seed: int = 0
+    """Seed of the bootstrap and the optimizer's random starts (same seed, same tables)."""
+
+
+def _clv_values(warehouse, tenant_id: str) -> dict[str, float] | None:
+    if not warehouse.table_exists("ml", "ml_customer_predictions"):
+        return None
+    frame = warehouse.query(CLV_BY_CHANNEL_SQL, {"tenant_id": tenant_id})
+    return dict(zip(frame["channel"], frame["clv"].astype(float), strict=True)) or None
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            KEYS[table],
+            deps=[*MARTS, CUSTOMER_PREDICTIONS],
+            description=text,
+            kinds={"python", "scipy"},
+        )
+        for table, text in DESCRIPTIONS.items()
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "contributions_add_up", asset=KEYS["ml_mmm_contributions"], blocking=True
+        ),
+        dg.AssetCheckSpec(
+            "intervals_contain_estimates", asset=KEYS["ml_mmm_channel_summary"], blocking=True
+        ),
+        dg.AssetCheckSpec(
+            "curves_match_reported_roi", asset=KEYS["ml_mmm_response_curves"], blocking=True
+        ),
+        dg.AssetCheckSpec(
+            "allocations_spend_budget_within_bounds",
+            asset=KEYS["ml_budget_scenarios"],
+            blocking=True,
+        ),
+        dg.AssetCheckSpec("every_tenant_modelled", asset=KEYS["ml_mmm_diagnostics"]),
+    ],
+    group_name="ml",
+)
+def mmm_budget_brain(
+    context: dg.AssetExecutionContext, config: MmmRunConfig, cerebro: CerebroResource
+):
+    """Fits the marketing-mix model per tenant on daily revenue and on daily new customers
+    (spend per channel group; trend, seasonality, holidays, commercial events and organic
+    search clicks as baseline), with bootstrap intervals and identification flags; backtests
+    on the last weeks; plans the budget for a grid of totals (50 %..200 %) and the named
+    scenarios of `cerebro/scenarios.yml`. Replaces the `ml.ml_mmm_*` and
+    `ml.ml_budget_scenarios` tables (re-runs never duplicate rows)."""
+    warehouse = cerebro.warehouse()
+    scenarios = load_scenarios(SCENARIOS_FILE)
+    predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    frames: dict[str, list[pd.DataFrame]] = {table: [] for table in TABLES}
+    failed, summaries = {}, {}
+    for tenant in cerebro.tenants():
+        params = {"tenant_id": tenant.tenant_id}
+        inputs = TenantInputs(**{k: warehouse.query(sql, params) for k, sql in QUERIES.items()})
+        try:
+            run = run_tenant_mmm(
+                tenant.tenant_id, inputs, scenarios=scenarios, predicted_at=predicted_at,
+                clv_values=_clv_values(warehouse, tenant.tenant_id),
+                holdout_days=config.holdout_days, n_bootstrap=config.n_bootstrap,
+                seed=config.seed,
+            )  # fmt: skip
+        except MmmInputError as error:
+            failed[tenant.tenant_id] = str(error)
+            continue
+        failed.update({f"{tenant.tenant_id}/{t}": reason for t, reason in run.failed.items()})
+        for table, frame in run.tables.items():
+            frames[table].append(frame)
+        summaries[tenant.tenant_id] = _tenant_summary(run)
+    for name, reason in failed.items():
+        context.log.warning(f"{name}: budget brain skipped: {reason}")
+    tables = {
+        t: pd.concat(f, ignore_index=True) if f else pd.DataFrame() for t, f in frames.items()
+    }
+    if all(frame.empty for frame in tables.values()):
+        raise dg.Failure(f"no tenant could be modelled: {failed}")
+    for table, frame in tables.items():
+        if not frame.empty:  # a table needs columns; an empty result keeps the last run's
+            warehouse.replace_table("ml", table, frame)
+    for table, frame in tables.items():
+        metadata = {"rows": len(frame), "model_version": MODEL_VERSION}
+        if table == "ml_mmm_channel_summary":
+            metadata["tenants"] = summaries
+        yield dg.MaterializeResult(asset_key=KEYS[table], metadata=metadata)
+    yield from _check_results(tables, failed)
+
+
+def _tenant_summary(run) -> dict:
+    summary = {}
+    for target, result in run.results.items():
+        channels = result.channel_summary()
+        holdout = result.diagnostics()["holdout"]
+        summary[target] = {
+            "holdout_mape": holdout["mape"],
+            "fit_seconds": round(result.fit_seconds, 1),
+            "roi": {
+                row.channel: f"{row.roi:.4g} [{row.roi_low:.4g}, {row.roi_high:.4g}]"
+                + ("" if row.identified else " (not identified)")
+                for row in channels.itertuples()
+            },
+        }
+    if run.skipped_scenarios:
+        summary["skipped_scenarios"] = run.skipped_scenarios
+    return summary
+
+
+def _check_results(tables: dict[str, pd.DataFrame], failed: dict[str, str]):
+    summary, curves = tables["ml_mmm_channel_summary"], tables["ml_mmm_response_curves"]
+    for check_name, table, guard in (
+        ("contributions_add_up", "ml_mmm_contributions",
+         contributions_guard(tables["ml_mmm_contributions"])),
+        ("intervals_contain_estimates", "ml_mmm_channel_summary", intervals_guard(tables)),
+        ("curves_match_reported_roi", "ml_mmm_response_curves", curves_guard(summary, curves)),
+        ("allocations_spend_budget_within_bounds", "ml_budget_scenarios",
+         allocations_guard(tables["ml_budget_scenarios"])),
+    ):  # fmt: skip
+        yield dg.AssetCheckResult(
+            asset_key=KEYS[table], check_name=check_name, passed=guard.passed,
+            metadata=guard.metadata,
+        )  # fmt: skip
+    yield dg.AssetCheckResult(
+        asset_key=KEYS["ml_mmm_diagnostics"],
+        check_name="every_tenant_modelled",
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"skipped": failed},
+    )

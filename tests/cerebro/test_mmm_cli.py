@@ -1,0 +1,120 @@
+"""`cerebro mmm fit` and `cerebro mmm optimize` on a CSV: the outputs, and errors that name
+the problem."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cerebro.cli import main
+from ml_assets.mmm.simulate import simulate
+
+FIT = [
+    "mmm", "fit", "--spend-columns", "Search Ads,social,video", "--target-column", "revenue",
+    "--control-columns", "organic_clicks", "--event-columns", "holiday,commercial_event",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    frame = simulate("easy", seed=4, n_days=400).frame.rename(columns={"search": "Search Ads"})
+    path = tmp_path_factory.mktemp("mmm_cli") / "spend.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted(csv_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("mmm_out")
+    result = CliRunner().invoke(
+        main, [*FIT, "--input", str(csv_path), "--bootstrap", "30", "--out-dir", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_fit_writes_every_output_with_channel_names_as_given(fitted):
+    out, output = fitted
+    assert {p.name for p in out.iterdir()} == {
+        "channel_summary.csv", "contributions.csv", "response_curves.csv",
+        "diagnostics.json", "model.json",
+    }  # fmt: skip
+    summary = pd.read_csv(out / "channel_summary.csv")
+    assert summary["channel"].tolist() == ["Search Ads", "social", "video"]
+    required = ["channel", "spend", "contribution", "contribution_share", "roi", "roi_low",
+                "roi_high", "marginal_roi", "identified"]  # fmt: skip
+    assert set(required) <= set(summary.columns)
+    assert (summary["roi_low"] <= summary["roi"]).all() and (
+        summary["roi"] <= summary["roi_high"]
+    ).all()
+    diagnostics = json.loads((out / "diagnostics.json").read_text())
+    assert diagnostics["holdout_periods"] == 56 and diagnostics["in_sample"]["mape"] < 0.1
+    assert "Search Ads" in output and "90% interval" in output
+
+
+def test_optimize_allocates_the_budget_within_bounds(fitted, tmp_path):
+    out, _ = fitted
+    allocation = tmp_path / "allocation.csv"
+    result = CliRunner().invoke(
+        main,
+        ["mmm", "optimize", "--model", str(out), "--total-budget", "6000000",
+         "--bound", "video=0:500000", "--bound", "Search Ads=1000000:", "--out", str(allocation)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = pd.read_csv(allocation)
+    columns = ["channel", "current_spend", "optimal_spend", "expected_revenue_change",
+               "expected_revenue_change_low", "expected_revenue_change_high"]  # fmt: skip
+    assert set(columns) <= set(plan.columns)
+    assert plan["optimal_spend"].sum() == pytest.approx(6_000_000, rel=1e-9)
+    by_channel = plan.set_index("channel")["optimal_spend"]
+    assert by_channel["video"] <= 500_000 + 1e-6 and by_channel["Search Ads"] >= 1_000_000 - 1e-6
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t, "unknown column(s) ['Search Ads']"),
+        (lambda t: t.rename(columns={"search": "Search Ads"}).astype({"video": str})
+         .assign(video=lambda f: f["video"].where(f.index != 3, "n/a")),
+         "spend column 'video' has 1 non-numeric values (row 4: 'n/a')"),
+        (lambda t: t.rename(columns={"search": "Search Ads"})
+         .assign(social=lambda f: f["social"].where(f.index != 0, -1)),
+         "spend column 'social' has 1 negative values (row 1: '-1.0')"),
+        (lambda t: t.rename(columns={"search": "Search Ads"}).drop(index=[10, 11, 12]),
+         "3 missing dates"),
+        (lambda t: t.rename(columns={"search": "Search Ads"}).head(120),
+         "too few rows: 120 days"),
+    ],
+)  # fmt: skip
+def test_fit_errors_name_the_problem(edit, message, tmp_path):
+    frame = edit(simulate("easy", seed=4, n_days=400).frame)
+    path = tmp_path / "input.csv"
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        main, [*FIT, "--input", str(path), "--out-dir", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_optimize_errors_name_the_problem(fitted, tmp_path):
+    out, _ = fitted
+    common = ["mmm", "optimize", "--model", str(out), "--out", str(tmp_path / "a.csv")]
+    unknown = CliRunner().invoke(main, [*common, "--total-budget", "100", "--bound", "tv=0:1"])
+    assert unknown.exit_code == 1 and "bounds for unknown channels ['tv']" in unknown.output
+    infeasible = CliRunner().invoke(
+        main, [*common, "--total-budget", "100000000", "--bound", "video=0:1",
+               "--bound", "social=0:1", "--bound", "Search Ads=0:1"],
+    )  # fmt: skip
+    assert infeasible.exit_code == 1 and "outside what the bounds allow" in infeasible.output
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "model.json").write_text("{}")
+    broken = CliRunner().invoke(
+        main, ["mmm", "optimize", "--model", str(tmp_path / "bad"), "--total-budget", "1",
+               "--out", str(tmp_path / "b.csv")],
+    )  # fmt: skip
+    assert broken.exit_code == 1 and "not a Cerebro MMM model file" in broken.output

@@ -1,0 +1,133 @@
+"""`cerebro clv` on a CSV: CDNOW's transactions, and files with bad rows."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from clv_cdnow import CDNOW_CUTOFF
+
+from cerebro.cli import main
+from ml_assets.clv.predict import predict_customer_value
+
+ARGS = ["--customer-column", "customer", "--date-column", "order_date", "--amount-column", "amount"]
+
+
+@pytest.fixture(scope="module")
+def cdnow_csv(tmp_path_factory, cdnow_transactions):
+    path = tmp_path_factory.mktemp("clv_cli") / "cdnow.csv"
+    frame = cdnow_transactions.assign(
+        order_date=cdnow_transactions["order_date"].dt.strftime("%Y-%m-%d")
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, ["clv", *args])
+
+
+def test_cli_writes_predictions_and_parameters_for_the_cdnow_transactions(
+    tmp_path, cdnow_csv, cdnow_transactions
+):
+    out, params = tmp_path / "predictions.csv", tmp_path / "params.json"
+    result = _run(
+        "--transactions", str(cdnow_csv), *ARGS, "--cutoff", CDNOW_CUTOFF,
+        "--horizons", "30,90,273", "--out", str(out), "--params-out", str(params),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2357 customers (cut-off 1997-09-30)" in result.output
+    assert "transactions after the cut-off are not used for fitting" in result.output
+
+    predictions = pd.read_csv(out, dtype={"customer": str})
+    assert len(predictions) == 2357 and predictions["customer"].is_unique
+    assert {"expected_purchases_30d", "expected_purchases_90d", "expected_purchases_273d"} <= set(
+        predictions.columns
+    )
+    document = json.loads(params.read_text())
+    assert document["time_unit"] == "days" and document["cutoff_date"] == CDNOW_CUTOFF
+    # The published weekly BG/NBD parameters, with alpha in days (x 7): within 0.5 %.
+    assert document["r"] == pytest.approx(0.243, rel=0.005)
+    assert document["alpha"] == pytest.approx(4.414 * 7, rel=0.005)
+    assert document["a"] == pytest.approx(0.793, rel=0.005)
+    assert document["b"] == pytest.approx(2.426, rel=0.005)
+    for key in ("p", "q", "v", "bgnbd_log_likelihood", "gamma_gamma_log_likelihood"):
+        assert isinstance(document[key], float), key
+
+    # The same numbers as the Python use case on the same rows.
+    expected = predict_customer_value(
+        cdnow_transactions, cutoff=CDNOW_CUTOFF, customer_column="customer",
+        date_column="order_date", amount_column="amount", horizons=(30, 90, 273),
+    ).predictions  # fmt: skip
+    np.testing.assert_allclose(
+        predictions["predicted_clv_12m"], expected["predicted_clv_12m"], rtol=1e-12
+    )
+
+
+def test_bad_rows_are_reported_quarantined_and_the_rest_is_used(tmp_path, cdnow_csv):
+    bad = pd.DataFrame(
+        {
+            "customer": ["", "X1", "X2", "X3", "X4"],
+            "order_date": ["1997-03-01", "1997-02-30", "1997-03-02", "1997-03-03", "mañana"],
+            "amount": ["10", "5", "-3", "abc", ""],
+        }
+    )
+    dirty = tmp_path / "dirty.csv"
+    pd.concat([pd.read_csv(cdnow_csv, dtype=str), bad]).to_csv(dirty, index=False)
+    out, quarantine = tmp_path / "predictions.csv", tmp_path / "rejected.csv"
+    result = _run(
+        "--transactions", str(dirty), *ARGS, "--cutoff", CDNOW_CUTOFF,
+        "--out", str(out), "--quarantine", str(quarantine),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "5 rows rejected" in result.output
+    for reason in (
+        "empty customer id: 1",
+        "unparseable date: 2",
+        "negative amount: 1",
+        "non-numeric amount: 2",
+    ):
+        assert reason in result.output, reason
+    assert "line 6921: empty customer id" in result.output  # header + 6 919 rows before it
+    rejected = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
+    assert list(rejected["line"]) == ["6921", "6922", "6923", "6924", "6925"]
+    assert list(rejected["customer"]) == ["", "X1", "X2", "X3", "X4"]
+    assert rejected.loc[4, "reason"] == "unparseable date; non-numeric amount"
+    # X1's and X4's rows are rejected; X2 and X3 too: no X customer is predicted.
+    predictions = pd.read_csv(out, dtype={"customer": str})
+    assert len(predictions) == 2357
+
+
+def test_timestamps_with_utc_offsets_keep_the_local_day(tmp_path, cdnow_csv):
+    # A store export writes local times with their offset; converting to UTC would move the
+    # 23:30 order to the next day. Two orders on 1 March are one transaction.
+    extra = pd.DataFrame(
+        {
+            "customer": ["tz"] * 3,
+            "order_date": ["1997-03-01 23:30:00 -0300", "1997-03-01 08:00:00 -03:00",
+                           "1997-03-10T10:00:00Z"],
+            "amount": ["10", "20", "30"],
+        }
+    )  # fmt: skip
+    path = tmp_path / "export.csv"
+    pd.concat([pd.read_csv(cdnow_csv, dtype=str), extra]).to_csv(path, index=False)
+    out = tmp_path / "predictions.csv"
+    result = _run("--transactions", str(path), *ARGS, "--cutoff", CDNOW_CUTOFF, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    row = pd.read_csv(out, dtype={"customer": str}).set_index("customer").loc["tz"]
+    assert (row["frequency"], row["recency"], row["T"], row["monetary_value"]) == (1, 9, 213, 30)
+
+
+def test_missing_column_and_bad_horizons_are_clear_errors(tmp_path, cdnow_csv):
+    out = str(tmp_path / "p.csv")
+    result = _run(
+        "--transactions", str(cdnow_csv), "--customer-column", "client", "--date-column",
+        "order_date", "--amount-column", "amount", "--cutoff", CDNOW_CUTOFF, "--out", out,
+    )  # fmt: skip
+    assert result.exit_code != 0 and "no column(s) ['client']" in result.output
+    result = _run("--transactions", str(cdnow_csv), *ARGS, "--cutoff", CDNOW_CUTOFF,
+                  "--horizons", "30,-1", "--out", out)  # fmt: skip
+    assert result.exit_code != 0 and "positive numbers of days" in result.output

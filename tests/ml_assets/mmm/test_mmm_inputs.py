@@ -1,0 +1,89 @@
+"""Input validation: every problem with a user's table is reported by name."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ml_assets.mmm.inputs import MmmInputError, prepare_input
+from ml_assets.mmm.tenant import TenantInputs, tenant_table
+from ml_assets.mmm.workflow import fit_mmm
+
+
+def _table(days=10) -> pd.DataFrame:
+    dates = pd.date_range("2025-01-06", periods=days, freq="D")
+    return pd.DataFrame(
+        {
+            "date": dates.strftime("%Y-%m-%d"),
+            "meta": [str(100 + i) for i in range(days)],
+            "google": ["50"] * days,
+            "revenue": [str(1000 + 7 * i) for i in range(days)],
+        }
+    )
+
+
+def _prepare(table, **options):
+    params = {"date_column": "date", "spend_columns": ["meta", "google"],
+              "target_column": "revenue", **options}  # fmt: skip
+    return prepare_input(table, **params)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t, None),
+        (lambda t: t.rename(columns={"google": "gads"}), r"unknown column\(s\) \['google'\]"),
+        (lambda t: t.assign(meta=["12", "abc", *t["meta"][2:]]), "'meta' has 1 non-numeric.*'abc'"),
+        (lambda t: t.assign(google=["-5", *t["google"][1:]]), "'google' has 1 negative.*row 1"),
+        (lambda t: t.assign(meta=["", *t["meta"][1:]]), "'meta' has 1 empty.*write 0"),
+        (lambda t: t.drop(index=[3, 4]), "2 missing dates.*first missing: 2025-01-09"),
+        (lambda t: t.assign(date=["2025-13-01", *t["date"][1:]]), "unreadable dates.*2025-13-01"),
+        (lambda t: pd.concat([t, t.iloc[[2]]]), "1 duplicate dates.*2025-01-08"),
+        (lambda t: t.assign(google="0"), r"\['google'\] are all zero"),
+        (lambda t: t.assign(revenue=["x", *t["revenue"][1:]]), "target column 'revenue'"),
+    ],
+)
+def test_each_input_problem_is_named(change, message):
+    table = change(_table())
+    if message is None:
+        assert list(_prepare(table).frame.columns) == ["revenue", "meta", "google"]
+        return
+    with pytest.raises(MmmInputError, match=message):
+        _prepare(table)
+
+
+def test_a_column_cannot_play_two_roles_nor_be_called_baseline():
+    with pytest.raises(MmmInputError, match="more than one role"):
+        _prepare(_table(), control_columns=["meta"])
+    with pytest.raises(MmmInputError, match="'baseline' names the model's baseline"):
+        _prepare(_table().rename(columns={"google": "baseline"}).assign(),
+                 spend_columns=["meta", "baseline"])  # fmt: skip
+
+
+def test_too_few_rows_says_how_many_are_needed():
+    with pytest.raises(MmmInputError, match=r"too few rows: 60 days, the model needs at least"):
+        fit_mmm(_table(60), date_column="date", spend_columns=["meta", "google"],
+                target_column="revenue")  # fmt: skip
+
+
+def test_daily_rows_sum_into_complete_weeks():
+    weekly = _prepare(_table(17), frequency="weekly")  # Mon 6 Jan .. Wed 22 Jan
+    assert weekly.period_days == 7 and len(weekly.frame) == 2  # the third week is incomplete
+    assert weekly.frame["google"].tolist() == [350.0, 350.0]
+
+
+def test_tenant_table_fills_days_without_spend_and_keeps_calendar_flags():
+    inputs = TenantInputs(
+        spend=pd.DataFrame({"spend_date": ["2025-01-01", "2025-01-03"],
+                            "channel_group": ["Meta Ads", "Meta Ads"], "spend_amount": [10, 20]}),
+        organic=pd.DataFrame({"search_date": ["2025-01-01", "2025-01-02"], "clicks": [5, 6]}),
+        events=pd.DataFrame({"event_date": ["2025-01-01"], "event_type": ["public_holiday"]}),
+        revenue=pd.DataFrame({"created_date": ["2025-01-02", "2025-01-04"], "revenue": [100, 50]}),
+        signups=pd.DataFrame({"signup_date": ["2025-01-01"], "new_customers": [3]}),
+    )  # fmt: skip
+    table, channels, controls, events = tenant_table(inputs)
+    assert channels == ["Meta Ads"] and events == ["public_holiday"]
+    assert controls == []  # Search Console does not cover every day: no control
+    assert table["Meta Ads"].tolist() == [10, 0, 20, 0]
+    assert table["revenue"].tolist() == [0, 100, 0, 50]
+    assert table["public_holiday"].tolist() == [1, 0, 0, 0]

@@ -1,0 +1,172 @@
+"""Budget optimizer: KKT conditions, bounds, an analytic case, regret against the true optimum,
+the rule for unidentified channels, and the scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import CHANNELS
+
+from ml_assets.mmm.budget import DEFAULT_MAX_RATIO, ChannelBound, plan_budget
+from ml_assets.mmm.curves import ChannelResponse, SpendProfile
+from ml_assets.mmm.optimizer import (
+    InfeasibleBudgetError,
+    kkt_conditions,
+    maximize_response,
+    project_to_budget,
+)
+from ml_assets.mmm.scenarios import (
+    GRID_RATIOS,
+    ScenarioFileError,
+    grid_scenarios,
+    load_scenarios,
+    parse_scenarios,
+    run_scenarios,
+)
+from ml_assets.mmm.summary import DailyResponse
+
+SCENARIOS_FILE = Path(__file__).resolve().parents[3] / "cerebro" / "scenarios.yml"
+
+
+def _curve(coefficient, half_saturation, shape, spend=None):
+    spend = np.ones(10) if spend is None else spend
+    profile = SpendProfile.from_spend(spend, "geometric", 0.0, 0.0, 0)
+    return DailyResponse(ChannelResponse(coefficient, half_saturation, shape, profile), 1)
+
+
+def _true_curves(data) -> list[DailyResponse]:
+    curves = []
+    for channel in CHANNELS:
+        truth = data.truth[channel]
+        profile = SpendProfile.from_spend(
+            data.frame[channel].to_numpy(), "geometric", truth["decay"], 0.0, truth["max_lag"]
+        )
+        response = ChannelResponse(truth["beta"], truth["half_saturation"], truth["shape"], profile)
+        curves.append(DailyResponse(response, 1))
+    return curves
+
+
+@pytest.mark.parametrize("shape", [1.0, 2.5])  # concave, and S-shaped (non-concave)
+def test_two_identical_channels_split_the_budget_evenly(shape):
+    curves = [_curve(1000.0, 50.0, shape), _curve(1000.0, 50.0, shape)]
+    allocation = maximize_response(curves, 200.0, [0, 0], [200, 200], seed=3)
+    np.testing.assert_allclose(allocation.spend, [100.0, 100.0], rtol=1e-5)
+    assert allocation.kkt_violation < 1e-5
+
+
+def test_kkt_conditions_hold_at_the_plan_of_a_fitted_model(easy_fit):
+    model = easy_fit.result.model
+    plan = plan_budget(model, 30 * 1.3 * model.current_spend_.sum())
+    daily = plan["optimal_spend"] / 30
+    free = (daily > plan["lower_bound"] / 30 + 1) & (daily < plan["upper_bound"] / 30 - 1)
+    assert free.sum() >= 2, plan
+    marginal = plan.loc[free, "marginal_return"]
+    # Equal marginal ROI across channels inside their bounds ...
+    assert marginal.max() - marginal.min() <= 1e-4 * marginal.mean()
+    # ... and no channel on a bound that would rather move.
+    multiplier, violation = kkt_conditions(
+        plan["marginal_return"].to_numpy(), daily.to_numpy(),
+        plan["lower_bound"] / 30, plan["upper_bound"] / 30,
+    )  # fmt: skip
+    assert violation <= 1e-4 and multiplier == pytest.approx(marginal.mean(), rel=1e-4)
+
+
+def test_plans_spend_exactly_the_budget_within_user_bounds(easy_fit):
+    model = easy_fit.result.model
+    current = model.current_spend_ * 30
+    bounds = {
+        "search": ChannelBound(max=0.5 * current[0]),
+        "video": ChannelBound(min=1.2 * current[2], max=1.4 * current[2]),
+        "social": ChannelBound(min_ratio=0.9, max_ratio=1.1),
+    }
+    budget = 0.4 * current[0] + current[1] + 1.3 * current[2]  # feasible by construction
+    plan = plan_budget(model, budget, bounds=bounds).set_index("channel")
+    assert plan["optimal_spend"].sum() == pytest.approx(budget, rel=1e-9)
+    assert plan.loc["search", "optimal_spend"] <= 0.5 * current[0] * (1 + 1e-9)
+    assert 1.2 * current[2] * (1 - 1e-9) <= plan.loc["video", "optimal_spend"]
+    assert plan.loc["video", "optimal_spend"] <= 1.4 * current[2] * (1 + 1e-9)
+    assert (plan["bound_rule"] == "user").all()
+    with pytest.raises(InfeasibleBudgetError, match="outside what the bounds allow"):
+        plan_budget(model, 10 * current.sum(), bounds=bounds)
+
+
+def test_regret_of_the_models_plan_on_the_true_curves_is_small(easy_fit):
+    model, data = easy_fit.result.model, easy_fit.data
+    truth = _true_curves(data)
+    for ratio in (0.7, 1.0, 1.5):
+        budget = ratio * model.current_spend_.sum()
+        best = maximize_response(
+            truth, budget, np.zeros(3), DEFAULT_MAX_RATIO * model.current_spend_, seed=1
+        )
+        plan = plan_budget(model, 30 * budget)
+        achieved = sum(
+            curve.value(spend / 30)[0]
+            for curve, spend in zip(truth, plan["optimal_spend"], strict=True)
+        )
+        assert (best.value - achieved) / best.value <= 0.03, (ratio, best.spend, plan)
+
+
+def test_unidentified_channels_keep_their_share_within_the_band(hard_fit):
+    model = hard_fit.result.model
+    plan = plan_budget(model, 30 * 1.5 * model.current_spend_.sum())
+    assert not plan["identified"].any()
+    ratio = plan["optimal_spend"] / (1.5 * plan["current_spend"])
+    assert ratio.between(0.9 - 1e-9, 1.1 + 1e-9).all(), plan
+    # Removing a channel moves its money to the others, still in proportion +/- 10 %.
+    without = plan_budget(
+        model, 30 * model.current_spend_.sum(), bounds={"social": ChannelBound(max=0)}
+    ).set_index("channel")
+    assert without.loc["social", "optimal_spend"] == 0
+    others = without.drop("social")
+    share = others["optimal_spend"] / others["current_spend"]
+    expected = model.current_spend_.sum() / others["current_spend"].sum() * 30
+    assert share.between(0.9 * expected, 1.1 * expected).all(), without
+
+
+def test_project_to_budget_respects_bounds_and_total():
+    projected = project_to_budget(np.array([5.0, -3.0, 40.0]), 30.0, [0, 0, 0], [10, 10, 15])
+    assert projected.sum() == pytest.approx(30.0)
+    assert np.all(projected >= 0) and np.all(projected <= [10, 10, 15])
+
+
+def test_scenario_grid_and_named_scenarios_from_the_config_file(easy_fit):
+    assert GRID_RATIOS[0] == 0.5 and GRID_RATIOS[-1] == 2.0 and len(GRID_RATIOS) == 16
+    named = load_scenarios(SCENARIOS_FILE)
+    assert {"+20 % para CyberDay", "sin Meta Ads"} <= {s.name for s in named}
+    model = easy_fit.result.model
+    plans, skipped = run_scenarios(model, grid_scenarios() + named)
+    # The file speaks of the demo's channel groups; this model's channels are others.
+    assert any("sin Meta Ads" in reason for reason in skipped)
+    spent = plans.groupby("scenario").agg(
+        spent=("optimal_spend", "sum"), budget=("total_budget", "first")
+    )
+    np.testing.assert_allclose(spent["spent"], spent["budget"], rtol=1e-9)
+    assert plans.loc[plans["scenario"] == "+20 % para CyberDay", "budget_ratio"].iloc[0] == 1.2
+    low, high = plans["scenario_change_low"], plans["scenario_change_high"]
+    assert (low <= plans["scenario_change"]).all() and (plans["scenario_change"] <= high).all()
+
+
+def test_malformed_scenarios_are_refused_with_the_scenario_named():
+    with pytest.raises(ScenarioFileError, match="top-level list"):
+        parse_scenarios({"scenario": []})
+    with pytest.raises(ScenarioFileError, match="'x': unknown fields"):
+        parse_scenarios({"scenarios": [{"name": "x", "budget": 2}]})
+    with pytest.raises(ScenarioFileError, match="bounds of 'Meta Ads'"):
+        parse_scenarios({"scenarios": [{"name": "y", "bounds": {"Meta Ads": {"maximum": 0}}}]})
+    with pytest.raises(ScenarioFileError, match="defined twice"):
+        parse_scenarios({"scenarios": [{"name": "z"}, {"name": "z"}]})
+
+
+def test_value_per_customer_turns_the_plan_into_expected_value(easy_fit):
+    model = easy_fit.result.model
+    budget = 30 * model.current_spend_.sum()
+    plain = plan_budget(model, budget)
+    valued = plan_budget(model, budget, values={"search": 0.2, "social": 5.0, "video": 1.0})
+    assert (
+        valued.set_index("channel").loc["social", "optimal_spend"]
+        > plain.set_index("channel").loc["social", "optimal_spend"]
+    )
+    with pytest.raises(ValueError, match="missing for channels"):
+        plan_budget(model, budget, values={"search": 1.0})

@@ -1,0 +1,104 @@
+"""The budget-brain asset on a copy of the demo warehouse: tables, checks, idempotency."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.mmm_assets import KEYS, TABLES, mmm_budget_brain
+from orchestration.resources import CerebroResource
+
+SORT_KEYS = ("tenant_id", "target", "objective", "scenario", "channel", "component", "metric",
+             "contribution_date", "backtest_date", "daily_spend")  # fmt: skip
+RUN_CONFIG = {"ops": {"mmm_budget_brain": {"config": {"n_bootstrap": 30, "seed": 3}}}}
+
+
+@pytest.fixture(scope="module")
+def warehouse_copy(demo_duckdb, tmp_path_factory):
+    """A copy of the shared demo warehouse: this test writes, the original stays as it is."""
+    copy = tmp_path_factory.mktemp("mmm_warehouse") / "cerebro.duckdb"
+    shutil.copy(demo_duckdb.settings.duckdb_path, copy)
+    return demo_duckdb.settings, copy
+
+
+def _materialize(settings, path) -> dg.ExecuteInProcessResult:
+    resource = CerebroResource(
+        data_dir=str(settings.data_dir),
+        tenants_file=str(settings.tenants_file),
+        duckdb_path=str(path),
+    )
+    return dg.materialize(
+        [mmm_budget_brain], resources={"cerebro": resource}, run_config=RUN_CONFIG
+    )
+
+
+def _tables(path) -> dict:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return {
+            table: connection.sql(f"select * from ml.{table}").df().drop(columns="predicted_at")
+            for table in TABLES
+        }
+
+
+@pytest.fixture(scope="module")
+def two_runs(warehouse_copy):
+    settings, path = warehouse_copy
+    first = _materialize(settings, path)
+    tables = _tables(path)
+    second = _materialize(settings, path)
+    return first, tables, second, _tables(path)
+
+
+def test_every_table_has_both_targets_for_every_demo_tenant(two_runs):
+    first, tables, _, _ = two_runs
+    assert first.success
+    for table in TABLES:
+        pairs = set(map(tuple, tables[table][["tenant_id", "target"]].drop_duplicates().values))
+        assert pairs == {
+            (t, g) for t in ("test_cl", "test_pe") for g in ("revenue", "new_customers")
+        }
+    summary = tables["ml_mmm_channel_summary"]
+    assert set(summary["channel"]) <= {"Meta Ads", "Google Ads", "TikTok Ads"}
+    assert (summary["model_version"] == "cerebro-mmm-1").all()
+    scenarios = tables["ml_budget_scenarios"]
+    assert {"Presupuesto 50%", "Presupuesto 200%", "sin Meta Ads"} <= set(scenarios["scenario"])
+
+
+def test_checks_pass_with_their_values_in_the_metadata(two_runs):
+    first, _, _, _ = two_runs
+    evaluations = {e.check_name: e for e in first.get_asset_check_evaluations()}
+    assert set(evaluations) == {
+        "contributions_add_up", "intervals_contain_estimates", "curves_match_reported_roi",
+        "allocations_spend_budget_within_bounds", "every_tenant_modelled",
+    }  # fmt: skip
+    for name, evaluation in evaluations.items():
+        assert evaluation.passed, (name, evaluation.metadata)
+    gap = evaluations["contributions_add_up"].metadata["max_relative_gap"].value
+    assert gap <= evaluations["contributions_add_up"].metadata["allowed_relative_gap"].value
+    blocking = {spec.name for spec in mmm_budget_brain.check_specs if spec.blocking}
+    assert "every_tenant_modelled" not in blocking and len(blocking) == 4
+
+
+def test_a_second_run_replaces_the_rows_with_the_same_values(two_runs):
+    _, before, second, after = two_runs
+    assert second.success
+    for table in TABLES:
+        assert len(after[table]) == len(before[table]), table
+        key = [c for c in after[table].columns if c in SORT_KEYS]
+        left = before[table].sort_values(key, ignore_index=True)
+        right = after[table].sort_values(key, ignore_index=True)
+        if table == "ml_mmm_diagnostics":  # the run time is the one figure that changes
+            left, right = (
+                f[f["metric"] != "fit_seconds"].reset_index(drop=True) for f in (left, right)
+            )
+        assert left.equals(right), table
+
+
+def test_asset_keys_are_the_ml_source_tables():
+    assert {key.to_user_string() for key in mmm_budget_brain.keys} == {
+        f"ml/{table}" for table in TABLES
+    }
+    assert KEYS["ml_budget_scenarios"] in mmm_budget_brain.keys
