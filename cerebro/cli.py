@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from cerebro.clv_cli import clv
+from cerebro.dashboards.cli import dashboards
+from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
 from cerebro.settings import load_settings
 from cerebro.tenants import TenantConfigError, load_tenants
@@ -46,7 +48,12 @@ def run(tenants_file: Path | None, data_dir: Path | None) -> None:
         raise click.ClickException(str(error)) from error
     click.echo(f"Running the platform for {len(tenants)} tenants into {settings.warehouse}…")
     result = run_platform(settings)
-    click.echo(render_summary(result, settings, tenants))
+    site = None
+    if result.success:
+        from cerebro.dashboards.static_site import render_after_run
+
+        site = render_after_run(settings)  # the dashboards without Metabase
+    click.echo(render_summary(result, settings, tenants, site=site))
     if not result.success:
         sys.exit(1)
 
@@ -191,4 +198,6 @@ def segment_export(tenant_id, segment_name, out_path, as_of) -> None:
 
 
 main.add_command(clv)
+main.add_command(dashboards)
+main.add_command(metabase)
 main.add_command(mmm)

@@ -73,14 +73,19 @@ def run_platform(settings: Settings, *, instance=None) -> PlatformRun:
     export_settings(settings)
     home = prepare_dagster_home(settings)
     prepare_dbt_manifest()
+    from cerebro.run_history import write_run_history
+    from cerebro.warehouse import Warehouse
     from orchestration.definitions import defs
 
     started = time.monotonic()
     job = defs.resolve_job_def(PLATFORM_JOB)
     instance = instance or dg.DagsterInstance.get()
+    warehouse = Warehouse(settings)
+    write_run_history(warehouse, instance)  # before: dbt's views over it find the table
     # The terminal gets the summary; the full event log stays in the Dagster instance.
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
+    write_run_history(warehouse, instance)  # after: with this run's outcome
     checks = result.get_asset_check_evaluations()
     error = None
     if not result.success:

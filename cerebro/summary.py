@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from cerebro.dashboards.static_site import RenderedSite
 from cerebro.ingest import raw_row_counts
 from cerebro.kpis.report import headline
 from cerebro.platform import PlatformRun
@@ -26,7 +27,24 @@ def landed_rows_table(warehouse: Warehouse, tenants: list[Tenant]) -> pd.DataFra
     return table.reindex(columns=[t.tenant_id for t in tenants]).fillna(0).astype(int)
 
 
-def render_summary(run: PlatformRun, settings: Settings, tenants: list[Tenant]) -> str:
+def dashboards_lines(site: RenderedSite) -> list[str]:
+    """Where the static dashboards are, or why they are missing or incomplete."""
+    lines = ["", "Dashboards without Metabase (static HTML, work offline):"]
+    if site.pages:
+        lines.append(
+            f"  open {site.index} · {len(site.pages)} pages for {len(site.tenants)} tenants "
+            f"in {site.seconds:.1f} s"
+        )
+    lines += [f"  failed: {failure}" for failure in site.failures]
+    return lines
+
+
+def render_summary(
+    run: PlatformRun,
+    settings: Settings,
+    tenants: list[Tenant],
+    site: RenderedSite | None = None,
+) -> str:
     warehouse = Warehouse(settings)
     status = "succeeded" if run.success else "FAILED"
     lines = [f"Cerebro platform run {status} in {run.seconds:.1f} s", "", "Tenants:"]
@@ -54,6 +72,8 @@ def render_summary(run: PlatformRun, settings: Settings, tenants: list[Tenant]) 
         for tenant in tenants:
             headlines = headline(tenant.tenant_id, tenant.currency, warehouse)
             lines += ["  " + line for line in headlines]
+    if site is not None:
+        lines += dashboards_lines(site)
     if run.error:
         lines += ["", "Error:", *("  " + line for line in run.error.splitlines())]
     if warehouse.kind == "duckdb":

@@ -160,6 +160,30 @@ class Warehouse:
                     ):
                         copy.write_row(row)
 
+    def replace_rows(self, schema: str, table: str, frame: pd.DataFrame) -> None:
+        """Replace every row of the existing ``schema.table`` with ``frame``'s (same columns),
+        in one transaction, keeping the table and whatever depends on it (views)."""
+        name = f"{_identifier(schema)}.{_identifier(table)}"
+        columns = ", ".join(_identifier(c) for c in frame.columns)
+        with self.connect() as connection:
+            if self.kind == "duckdb":
+                connection.register("incoming_frame", frame)
+                connection.execute("begin transaction")
+                connection.execute(f"delete from {name}")
+                connection.execute(
+                    f"insert into {name} ({columns}) select {columns} from incoming_frame"
+                )
+                connection.execute("commit")
+                connection.unregister("incoming_frame")
+                return
+            with connection.cursor() as cursor:
+                cursor.execute(f"delete from {name}")
+                with cursor.copy(f"copy {name} ({columns}) from stdin") as copy:
+                    for row in (
+                        frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+                    ):
+                        copy.write_row(row)
+
     def singer_target(self, schema: str) -> tuple[list[str], dict]:
         """The Singer target command and configuration that land into ``schema``.
 

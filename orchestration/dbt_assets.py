@@ -23,7 +23,9 @@ class CerebroDbtTranslator(DagsterDbtTranslator):
 
 #: Models on the ML outputs. Those outputs are dbt sources written by Python assets that read
 #: the marts, so these models are a second dbt step: in one step the graph would be a cycle.
-ML_MODELS = "path:models/staging/ml path:models/marts/ml"
+#: Everything downstream of staging/ml belongs there, wherever it lives (marts/ml, the budget,
+#: executive and model-health marts), hence the `+` rather than a list of folders.
+ML_MODELS = "path:models/staging/ml+"
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
@@ -51,5 +53,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: 
     name="dbt_ml_models",
 )
 def dbt_ml_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
-    """Runs `dbt build` for the models on the ML outputs (staging/ml, marts/ml) and their tests."""
+    """Runs `dbt build` for the models on the ML outputs (staging/ml and everything downstream
+    of it: marts/ml, marts/budget, marts/executive, the model-health marts) and their tests."""
     yield from _build(context, dbt, cerebro)

@@ -11,6 +11,7 @@ from orchestration.dbt_project import dbt_project
 from orchestration.demo_assets import demo_datasets
 from orchestration.ingestion_assets import landing_assets
 from orchestration.jobs import platform_job
+from orchestration.metabase_assets import every_card_runs_in_metabase, metabase_dashboards
 from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.resources import CerebroResource
 
@@ -23,7 +24,9 @@ defs = dg.Definitions(
         clv_predictions,
         mmm_budget_brain,
         dbt_ml_models,
+        metabase_dashboards,
     ],
+    asset_checks=[every_card_runs_in_metabase],
     jobs=[platform_job],
     resources={
         "cerebro": CerebroResource(),

@@ -192,17 +192,41 @@ def test_core_marts_are_identical_on_both_warehouses(demo_warehouses, table):
     )
 
 
+#: Marts about the run itself (run ids, times): the same columns, not the same rows.
+RUN_RECORDS = {"mart_pipeline_runs"}
+#: Marts of the budget optimizer's plans. SLSQP from several starts turns last-bit
+#: differences of its float inputs (sums computed in another order by each warehouse) into
+#: differences of about 1e-4 relative in a plan, so these are compared to 1e-3.
+OPTIMIZER_PLANS = {
+    "mart_budget_scenarios", "mart_budget_scenario_summaries", "mart_budget_recommendation",
+}  # fmt: skip
+
+
+def _assert_close_rows(duckdb_side: tuple, postgres_side: tuple, table: str) -> None:
+    (duck_names, duck_rows), (pg_names, pg_rows) = duckdb_side, postgres_side
+    assert pg_names == duck_names and len(pg_rows) == len(duck_rows), table
+    for duck_row, pg_row in zip(duck_rows, pg_rows, strict=True):
+        for name, duck, pg in zip(duck_names, duck_row, pg_row, strict=True):
+            if isinstance(duck, Decimal) and isinstance(pg, Decimal):
+                assert float(pg) == pytest.approx(float(duck), rel=1e-3, abs=1e-3), (table, name)
+            else:
+                assert duck == pg, (table, name)
+
+
 def test_every_mart_is_built_on_both_warehouses_with_the_same_rows(demo_warehouses):
     """The KPI and ML marts too, whichever exist: no model may be DuckDB-only."""
     query = "select table_name from information_schema.tables where table_schema = 'marts'"
     tables = {run.kind: set(run.warehouse.query(query)["table_name"]) for run in demo_warehouses}
     assert tables["postgres"] == tables["duckdb"]
     for name in sorted(tables["duckdb"]):
-        _assert_same_rows(
-            _sorted_rows(demo_warehouses.duckdb.warehouse, f"marts.{name}"),
-            _sorted_rows(demo_warehouses.postgres.warehouse, f"marts.{name}"),
-            f"marts.{name}",
-        )
+        sides = [_sorted_rows(run.warehouse, f"marts.{name}") for run in demo_warehouses]
+        if name in RUN_RECORDS:
+            assert sides[0][0] == sides[1][0] and sides[0][1] and sides[1][1], name
+            continue
+        if name in OPTIMIZER_PLANS:
+            _assert_close_rows(*sides, f"marts.{name}")
+            continue
+        _assert_same_rows(*sides, f"marts.{name}")
 
 
 def _files_written_by(run) -> list[Path]:

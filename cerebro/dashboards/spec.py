@@ -1,0 +1,234 @@
+"""Dashboard specs: one YAML file per dashboard under ``metabase/dashboards/``, validated
+against ``metabase/dashboard.schema.json``. Two renderers read them — Metabase provisioning
+and the static HTML pages — so a card is defined once.
+
+A card's SQL uses Metabase's native-query syntax: ``{{name}}`` is a parameter (a dashboard
+filter) and ``[[ ... ]]`` an optional clause, kept only when every parameter in it has a
+value. :meth:`Card.bind` turns that into the warehouse's ``%(name)s`` style with bound
+values, so the same text runs in Metabase, on DuckDB and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+SPECS_DIR = Path(__file__).resolve().parents[2] / "metabase" / "dashboards"
+SCHEMA_FILE = SPECS_DIR.parent / "dashboard.schema.json"
+
+_PARAMETER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
+_OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+#: Card SQL may read only the marts schema (and the dashboards' own views in it).
+_TABLE_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\.", re.IGNORECASE)
+#: `extract(year from alias.column)` names a column, not a table.
+_EXTRACT_FROM = re.compile(r"\bextract\s*\(\s*[a-z_]+\s+from\b", re.IGNORECASE)
+ALLOWED_SCHEMAS = frozenset({"marts"})
+
+
+class DashboardSpecError(ValueError):
+    """A spec file is invalid; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    default: object = None
+    values_sql: str | None = None
+    #: With default 'period_start': the period opens on the tenant's last ``period_days`` days.
+    period_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    title: str
+    display: str
+    sql: str
+    columns: dict[str, str]
+    layout: dict[str, int]
+    description: str = ""
+    labels: dict[str, str] | None = None
+    x: str | None = None
+    y: tuple[str, ...] = ()
+    series: str | None = None
+    marker: str | None = None
+    comparison: str | None = None
+    kpi: dict[str, str] | None = None
+
+    @property
+    def parameters(self) -> list[str]:
+        """Parameter names in order of first use (required and optional)."""
+        return list(dict.fromkeys(_PARAMETER.findall(self.sql)))
+
+    @property
+    def required_parameters(self) -> list[str]:
+        return list(dict.fromkeys(_PARAMETER.findall(_OPTIONAL.sub("", self.sql))))
+
+    def label(self, column: str) -> str:
+        return (self.labels or {}).get(column, column)
+
+    def bind(self, values: dict[str, object]) -> tuple[str, dict[str, object]]:
+        """The SQL in the warehouse's ``%(name)s`` style and its parameters. Optional clauses
+        whose parameters are all given (not None) are kept, the others dropped."""
+        missing = [name for name in self.required_parameters if values.get(name) is None]
+        if missing:
+            raise DashboardSpecError(f"card {self.key!r} needs a value for {missing}")
+
+        def optional(match: re.Match) -> str:
+            names = _PARAMETER.findall(match.group(1))
+            return match.group(1) if all(values.get(n) is not None for n in names) else ""
+
+        text = _OPTIONAL.sub(optional, self.sql).replace("%", "%%")
+        used = dict.fromkeys(_PARAMETER.findall(text))
+        return _PARAMETER.sub(r"%(\1)s", text), {name: values[name] for name in used}
+
+    def run(self, warehouse, values: dict[str, object]):
+        """The card's rows as a DataFrame, on either warehouse."""
+        sql, params = self.bind(values)
+        return warehouse.query(sql, params)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    key: str
+    title: str
+    position: int
+    filters: tuple[Filter, ...]
+    cards: tuple[Card, ...]
+    description: str = ""
+    path: Path | None = None
+
+    def filter(self, key: str) -> Filter:
+        return next(f for f in self.filters if f.key == key)
+
+    def card(self, key: str) -> Card:
+        return next(c for c in self.cards if c.key == key)
+
+
+@cache
+def _schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def _validate(document: object, where: str) -> None:
+    import jsonschema  # only needed when specs are loaded
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        location = "/".join(map(str, first.absolute_path)) or "(top)"
+        raise DashboardSpecError(f"{where}: {location}: {first.message}")
+
+
+def _check_consistency(dashboard: Dashboard, where: str) -> None:
+    """What the JSON schema cannot say: unique keys, parameters that are filters, columns
+    that exist, marts-only SQL."""
+    for kind, keys in (
+        ("filter", [f.key for f in dashboard.filters]),
+        ("card", [c.key for c in dashboard.cards]),
+    ):
+        duplicated = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicated:
+            raise DashboardSpecError(f"{where}: duplicated {kind} keys {duplicated}")
+    for item in dashboard.filters:
+        if item.required and item.type != "tenant" and item.default is None:
+            raise DashboardSpecError(
+                f"{where}: filter {item.key!r} is required, so it needs a default"
+            )
+        if item.period_days is not None and item.default != "period_start":
+            raise DashboardSpecError(
+                f"{where}: filter {item.key!r} sets period_days without default period_start"
+            )
+    filters = {f.key for f in dashboard.filters}
+    for card in dashboard.cards:
+        unknown = [p for p in card.parameters if p not in filters]
+        if unknown:
+            raise DashboardSpecError(
+                f"{where}: card {card.key!r} uses {unknown}, which are not dashboard filters"
+            )
+        named = [card.x, *card.y, card.series, card.marker]
+        absent = [c for c in named if c is not None and c not in card.columns]
+        if absent:
+            raise DashboardSpecError(
+                f"{where}: card {card.key!r} charts {absent}, which are not in its columns"
+            )
+        schemas = {s.lower() for s in _TABLE_REFERENCE.findall(_EXTRACT_FROM.sub("", card.sql))}
+        if not schemas or not schemas <= ALLOWED_SCHEMAS:
+            raise DashboardSpecError(
+                f"{where}: card {card.key!r} must read the marts schema only (reads {schemas})"
+            )
+
+
+def _card(entry: dict) -> Card:
+    entry = dict(entry)
+    entry["y"] = tuple(entry.get("y", ()))
+    return Card(**entry)
+
+
+def load_dashboard(path: Path) -> Dashboard:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise DashboardSpecError(f"{path}: not valid YAML: {error}") from error
+    _validate(document, str(path))
+    dashboard = Dashboard(
+        key=document["key"],
+        title=document["title"],
+        position=document["position"],
+        description=document.get("description", ""),
+        filters=tuple(Filter(**f) for f in document["filters"]),
+        cards=tuple(_card(c) for c in document["cards"]),
+        path=path,
+    )
+    _check_consistency(dashboard, str(path))
+    return dashboard
+
+
+def load_dashboards(directory: Path = SPECS_DIR) -> list[Dashboard]:
+    """Every spec in ``directory``, ordered by position; keys are unique across files."""
+    dashboards = sorted(
+        (load_dashboard(p) for p in sorted(directory.glob("*.yml"))), key=lambda d: d.position
+    )
+    keys = [d.key for d in dashboards]
+    duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicated:
+        raise DashboardSpecError(f"{directory}: duplicated dashboard keys {duplicated}")
+    return dashboards
+
+
+#: The period dashboards open on: the tenant's last 30 days of data (as the run summary).
+DEFAULT_PERIOD_DAYS = 30
+
+
+def filter_values(dashboard: Dashboard, warehouse, tenant_id: str, **chosen) -> dict:
+    """Every filter's value for one tenant: what the caller chose, else the filter's default
+    ('period_start' / 'period_end' resolve to the tenant's last 30 days of data, or its
+    ``period_days``), else None (optional clauses using it are dropped)."""
+    import datetime as dt
+
+    from cerebro.kpis.report import latest_data_date
+
+    end = latest_data_date(tenant_id, warehouse) or dt.date.today()
+    values = {}
+    for item in dashboard.filters:
+        if item.key in chosen:
+            values[item.key] = chosen[item.key]
+        elif item.type == "tenant":
+            values[item.key] = tenant_id
+        elif item.default == "period_start":
+            days = item.period_days or DEFAULT_PERIOD_DAYS
+            values[item.key] = end - dt.timedelta(days=days - 1)
+        elif item.default == "period_end":
+            values[item.key] = end
+        else:
+            values[item.key] = item.default
+    return values

@@ -1,0 +1,109 @@
+"""Where Metabase is and how to log in, from environment variables.
+
+Secrets (the admin password, the API key, the warehouse reader's password) are fields with
+``repr=False`` so that printing or logging the settings never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class MetabaseSettingsError(ValueError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+@dataclass(frozen=True)
+class WarehouseConnection:
+    """How *Metabase* reaches the warehouse: a read-only role that sees the marts only."""
+
+    host: str
+    port: int
+    database: str
+    user: str
+    password: str = field(repr=False, default="")
+    schema: str = "marts"
+    #: The name the database gets in Metabase (and the key provisioning finds it by).
+    display_name: str = "Cerebro"
+
+
+@dataclass(frozen=True)
+class MetabaseSettings:
+    url: str
+    admin_email: str | None = None
+    admin_password: str | None = field(repr=False, default=None)
+    api_key: str | None = field(repr=False, default=None)
+    #: Where `apply` keeps the API key it creates (read back by later runs).
+    api_key_file: Path | None = None
+    site_name: str = "Cerebro"
+    site_locale: str = "es"
+    warehouse: WarehouseConnection | None = None
+    sync_timeout_seconds: float = 300.0
+
+    @property
+    def secrets(self) -> list[str]:
+        """Values that must never appear in output (error messages are scrubbed of them)."""
+        values = [self.admin_password, self.api_key]
+        if self.warehouse is not None:
+            values.append(self.warehouse.password)
+        return [value for value in values if value]
+
+    def stored_api_key(self) -> str | None:
+        """The API key: ``METABASE_API_KEY``, else the content of ``METABASE_API_KEY_FILE``."""
+        if self.api_key:
+            return self.api_key
+        if self.api_key_file is not None and self.api_key_file.is_file():
+            return self.api_key_file.read_text(encoding="utf-8").strip() or None
+        return None
+
+
+def _integer(environ, name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise MetabaseSettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _warehouse(environ) -> WarehouseConnection:
+    """Metabase's warehouse connection; host, port and database default to Cerebro's own
+    (``CEREBRO_PG_*``), the user to ``metabase_reader``."""
+    return WarehouseConnection(
+        host=environ.get("METABASE_WAREHOUSE_HOST") or environ.get("CEREBRO_PG_HOST", "localhost"),
+        port=_integer(
+            environ, "METABASE_WAREHOUSE_PORT", _integer(environ, "CEREBRO_PG_PORT", 5432)
+        ),
+        database=environ.get("METABASE_WAREHOUSE_DATABASE")
+        or environ.get("CEREBRO_PG_DATABASE", "cerebro"),
+        user=environ.get("METABASE_WAREHOUSE_USER", "metabase_reader"),
+        password=environ.get("METABASE_WAREHOUSE_PASSWORD", ""),
+        schema=environ.get("METABASE_WAREHOUSE_SCHEMA", "marts"),
+        display_name=environ.get("METABASE_DATABASE_NAME", "Cerebro"),
+    )
+
+
+def load_metabase_settings(environ: dict[str, str] | None = None) -> MetabaseSettings | None:
+    """Settings from ``environ`` (default: the process environment), or None when
+    ``METABASE_URL`` is not set (Metabase is optional: the embedded demo runs without it)."""
+    env = os.environ if environ is None else environ
+    url = (env.get("METABASE_URL") or "").strip().rstrip("/")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise MetabaseSettingsError(f"METABASE_URL must start with http:// or https://: {url!r}")
+    key_file = env.get("METABASE_API_KEY_FILE")
+    return MetabaseSettings(
+        url=url,
+        admin_email=env.get("METABASE_ADMIN_EMAIL") or None,
+        admin_password=env.get("METABASE_ADMIN_PASSWORD") or None,
+        api_key=env.get("METABASE_API_KEY") or None,
+        api_key_file=Path(key_file) if key_file else None,
+        site_name=env.get("METABASE_SITE_NAME", "Cerebro"),
+        site_locale=env.get("METABASE_SITE_LOCALE", "es"),
+        warehouse=_warehouse(env),
+        sync_timeout_seconds=float(_integer(env, "METABASE_SYNC_TIMEOUT_SECONDS", 300)),
+    )

@@ -1,0 +1,41 @@
+{#- Spanish labels of the budget brain's codes, defined once for every mart
+    that shows them (dashboards filter on the labels). -#}
+
+{#- A model target or a plan objective: revenue, new_customers, ltv. -#}
+{% macro mmm_objective_label(column) -%}
+    case {{ column }}
+        when 'revenue' then 'Ingresos'
+        when 'new_customers' then 'Nuevos clientes'
+        when 'ltv' then 'Valor de clientes (LTV)'
+        else {{ column }}
+    end
+{%- endmacro %}
+
+{#- A component of the decomposition: channels keep their channel group name. -#}
+{% macro mmm_component_label(component, component_kind) -%}
+    case
+        when {{ component_kind }} = 'channel' then {{ component }}
+        when {{ component }} = 'baseline' then 'Base (tendencia y estacionalidad)'
+        when {{ component }} = 'organic_search_clicks' then 'Búsqueda orgánica'
+        when {{ component }} = 'public_holiday' then 'Feriados'
+        when {{ component }} = 'commercial_event' then 'Eventos comerciales'
+        else {{ component }}
+    end
+{%- endmacro %}
+
+{#- A change of a plan's objective in words: money for revenue and ltv
+    ('+$115.073 en ingresos esperados'), customers with one decimal for
+    new_customers ('+1,0 clientes nuevos esperados'). Without `signed` only the
+    number is written (for the bounds of an interval). -#}
+{% macro budget_change_text(objective, value, currency, signed=true) -%}
+    {%- set sign = "case when " ~ round_half_away(value, 1) ~ " > 0 then '+' else '' end || " if signed else "" -%}
+    case {{ objective }}
+        when 'new_customers' then {{ sign }}{{ format_number(value, 1) }}
+            {%- if signed %} || ' clientes nuevos esperados'{% endif %}
+        else {{ sign }}{{ format_money(value, currency) }}
+            {%- if signed %} || case {{ objective }}
+                when 'ltv' then ' en valor de clientes esperado (LTV a 12 meses)'
+                else ' en ingresos esperados'
+            end{% endif %}
+    end
+{%- endmacro %}

@@ -1,0 +1,68 @@
+-- What the Singer taps landed, per tenant, source, stream and UTC day of the
+-- target's write (`_sdc_batched_at`, exposed by every staging model as
+-- loaded_at), with the source's freshness target from its dbt source config
+-- (define once). Raw tables are upserted by key, so a row counts on the day
+-- its latest version was written. The load-time columns keep Singer's `_sdc_`
+-- prefix: they describe a run, not the data, and differ on every run.
+{%- set landed_streams = [
+    ('shopify', 'customers'), ('shopify', 'orders'), ('shopify', 'order_lines'),
+    ('shopify', 'transactions'), ('shopify', 'refunds'), ('shopify', 'fulfillments'),
+    ('shopify', 'checkouts'),
+    ('meta_ads', 'ads_insights'),
+    ('google_ads', 'campaign_performance'),
+    ('csv', 'ad_spend'),
+    ('search_console', 'performance_by_date'), ('search_console', 'performance_by_page'),
+    ('search_console', 'performance_by_query'),
+    ('calendar', 'events'),
+] %}
+
+with
+
+{% for source_name, stream_name in landed_streams -%}
+{{ source_name }}__{{ stream_name }} as (
+    select * from {{ ref('stg_' ~ source_name ~ '__' ~ stream_name) }}
+),
+
+{% endfor -%}
+
+landed as (
+    {% for source_name, stream_name in landed_streams -%}
+    select
+        tenant_id,
+        '{{ source_name }}' as source_name,
+        '{{ stream_name }}' as stream_name,
+        cast(loaded_at as date) as _sdc_batched_date,
+        count(*) as rows_landed,
+        max(loaded_at) as _sdc_last_batched_at
+    from {{ source_name }}__{{ stream_name }}
+    group by 1, 2, 3, 4
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+freshness_targets as (
+    {% for source_name, stream_name in landed_streams -%}
+    select
+        '{{ source_name }}' as source_name,
+        '{{ stream_name }}' as stream_name,
+        cast({{ freshness_hours(source_name, stream_name, 'warn_after') }} as double precision)
+            as warn_after_hours,
+        cast({{ freshness_hours(source_name, stream_name, 'error_after') }} as double precision)
+            as error_after_hours
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+)
+
+select
+    landed.tenant_id,
+    landed.source_name,
+    landed.stream_name,
+    landed._sdc_batched_date,
+    landed.rows_landed,
+    landed._sdc_last_batched_at,
+    freshness_targets.warn_after_hours,
+    freshness_targets.error_after_hours
+from landed
+inner join freshness_targets
+    on landed.source_name = freshness_targets.source_name
+    and landed.stream_name = freshness_targets.stream_name

@@ -1,0 +1,72 @@
+"""Metabase as a Dagster asset: the dashboard specs provisioned after the marts they read, and
+a check that runs every card's query through Metabase.
+
+Metabase is optional. Without ``METABASE_URL`` the asset materializes with a note and does
+nothing, so the embedded DuckDB demo (and its platform job) never depends on a Metabase. With
+it, every platform run re-applies the specs, which also moves the dashboards' default dates
+to the newest data.
+"""
+
+import dagster as dg
+
+from cerebro.dashboards.spec import load_dashboards
+from cerebro.metabase.context import dashboard_tables, read_context
+from cerebro.metabase.provision import provision, run_cards
+from cerebro.metabase.settings import load_metabase_settings
+from orchestration.resources import CerebroResource
+
+#: The marts the specs read (parsing the YAML specs reads files only: no network, no secret).
+MARTS = sorted(set().union(*(dashboard_tables(d) for d in load_dashboards())))
+NOT_CONFIGURED = (
+    "skipped: METABASE_URL is not set, so there is no Metabase to provision "
+    "(see README, 'Metabase'); the static dashboards cover this case"
+)
+
+
+@dg.asset(
+    name="metabase_dashboards",
+    group_name="metabase",
+    kinds={"metabase"},
+    deps=[dg.AssetKey(["marts", table]) for table in MARTS],
+    # Metabase may be restarting (an upgrade migrates its database first): try again later.
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
+)
+def metabase_dashboards(
+    context: dg.AssetExecutionContext, cerebro: CerebroResource
+) -> dg.MaterializeResult:
+    """Provisions the dashboard specs (`metabase/dashboards/*.yml`) in Metabase: the warehouse
+    as a read-only database, the "Cerebro" collection, cards and dashboards with filters and
+    layout. Idempotent: objects are found by their `[cerebro:key=…]` marker, updated in place,
+    and cards no spec asks for are archived. Skipped when METABASE_URL is not set."""
+    settings = load_metabase_settings()
+    if settings is None:
+        context.log.info(NOT_CONFIGURED)
+        return dg.MaterializeResult(metadata={"status": NOT_CONFIGURED})
+    dashboards = load_dashboards()
+    provisioning_context = read_context(dashboards, cerebro.tenants(), cerebro.warehouse())
+    result = provision(settings, dashboards, provisioning_context)
+    for note in result.notes:
+        context.log.warning(note)
+    context.log.info(result.plan.summary())
+    return dg.MaterializeResult(metadata={"status": "applied", **result.metadata()})
+
+
+@dg.asset_check(
+    asset=metabase_dashboards,
+    name="every_card_runs_in_metabase",
+    description="Runs each card's saved question through Metabase (POST /api/card/:id/query, "
+    "default filters) and fails listing the cards whose query errors.",
+)
+def every_card_runs_in_metabase() -> dg.AssetCheckResult:
+    settings = load_metabase_settings()
+    if settings is None:
+        return dg.AssetCheckResult(passed=True, metadata={"status": NOT_CONFIGURED})
+    runs, calls = run_cards(settings, load_dashboards())
+    failed = {run.key: run.error for run in runs if run.error is not None}
+    return dg.AssetCheckResult(
+        passed=not failed,
+        description=f"{len(failed)} of {len(runs)} cards failed: {', '.join(failed)}"
+        if failed
+        else f"all {len(runs)} cards ran",
+        metadata={"cards": len(runs), "failed": failed, "api_calls": calls},
+    )

@@ -1,0 +1,226 @@
+"""An independent pandas computation of the numbers of the executive insights
+(marts.mart_executive_insights) from the facts and the ML output tables, and a reader of the
+numbers written in the Spanish sentences.
+
+Definitions (docs in dbt_project/models/marts/executive/_executive__models.yml): the window is
+the 12 signup months ending in the month of the tenant's data cut-off; channels need 30 new
+customers to be compared; LTV per new customer = (net value of valid orders + predicted
+12-month CLV) / new customers; LTV-ROAS = (first valid order total + predicted CLV) / spend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from cerebro.warehouse import Warehouse
+
+LOOKBACK_MONTHS = 12  # dbt var insights_lookback_months
+CLV_HORIZON_MONTHS = 12  # predicted_clv_12m, named in the sentence
+BUDGET_MOVE_MIN_SHARE = 0.01  # dbt var budget_move_min_share
+MIN_NEW_CUSTOMERS = 30  # dbt var insights_min_new_customers
+MONEY_DECIMALS = {"CLP": 0}  # dbt var currency_formats (others: 2)
+
+QUERIES = {
+    "tenants": "select tenant_id, currency from marts.dim_tenants",
+    "cutoffs": "select tenant_id, max(as_of_date) as cutoff_date from marts.mart_rfm_customers "
+    "group by 1",
+    "customers": "select tenant_id, customer_id, signup_date, acquisition_channel "
+    "from marts.dim_customers",
+    "orders": "select tenant_id, customer_id, order_id, created_at, total_amount, net_amount "
+    "from marts.fct_orders where is_valid and customer_id is not null",
+    "spend": "select tenant_id, spend_date, channel_group, spend_amount "
+    "from marts.fct_ad_spend_daily",
+    "predictions": "select tenant_id, customer_id, prob_alive, predicted_clv_12m, value_at_risk "
+    "from ml.ml_customer_predictions",
+    "clv_runs": "select tenant_id, risk_prob_alive from ml.ml_clv_model_runs",
+    "channels": "select tenant_id, target, channel, marginal_roi, marginal_roi_low, "
+    "marginal_roi_high, identified from ml.ml_mmm_channel_summary",
+    "diagnostics": "select tenant_id, target, value from ml.ml_mmm_diagnostics "
+    "where metric = 'interval'",
+    "scenarios": "select tenant_id, objective, scenario_kind, budget_ratio, period_days, "
+    "total_budget, channel, "
+    "current_spend, optimal_spend, scenario_change, scenario_change_low, scenario_change_high "
+    "from ml.ml_budget_scenarios",
+}
+
+
+def _with_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Exact decimals (sums of numeric amounts come back as Decimal objects) as floats."""
+    for column in frame.columns:
+        if frame[column].map(lambda value: isinstance(value, Decimal)).any():
+            frame[column] = frame[column].astype(float)
+    return frame
+
+
+def load_inputs(warehouse: Warehouse) -> dict[str, pd.DataFrame]:
+    with warehouse.reading():
+        return {name: _with_floats(warehouse.query(sql)) for name, sql in QUERIES.items()}
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One insight's expected numbers, in the order its sentence writes them, and words it
+    must contain. `decimals` says how each number is written (None: money of the tenant)."""
+
+    numbers: list[float]
+    decimals: list[int | None]
+    words: list[str]
+
+
+def _month(values) -> pd.Series:
+    return pd.to_datetime(values).dt.to_period("M")
+
+
+def channel_value(inputs: dict, tenant: str) -> pd.DataFrame:
+    """Per channel over the window: new customers, value to date + predicted, spend, first order."""
+    cutoff = pd.Timestamp(inputs["cutoffs"].set_index("tenant_id").loc[tenant, "cutoff_date"])
+    last = cutoff.to_period("M")
+    first = last - (LOOKBACK_MONTHS - 1)
+    customers = inputs["customers"].query("tenant_id == @tenant").copy()
+    customers = customers[_month(customers["signup_date"]).between(first, last)]
+    orders = inputs["orders"].query("tenant_id == @tenant").sort_values(["created_at", "order_id"])
+    per_customer = orders.groupby("customer_id").agg(
+        first_order=("total_amount", "first"), historical=("net_amount", "sum")
+    )
+    predicted = inputs["predictions"].query("tenant_id == @tenant").set_index("customer_id")
+    customers = customers.join(per_customer, on="customer_id").join(
+        predicted["predicted_clv_12m"], on="customer_id"
+    )
+    customers = customers.fillna({"first_order": 0.0, "historical": 0.0, "predicted_clv_12m": 0.0})
+    per_channel = customers.groupby("acquisition_channel").agg(
+        new_customers=("customer_id", "count"),
+        first_order=("first_order", "sum"),
+        historical=("historical", "sum"),
+        predicted=("predicted_clv_12m", "sum"),
+    )
+    spend = inputs["spend"].query("tenant_id == @tenant")
+    spend = spend[_month(spend["spend_date"]).between(first, last)]
+    spend_per_channel = spend.groupby("channel_group")["spend_amount"].sum()
+    per_channel = per_channel.join(spend_per_channel, how="outer")
+    return per_channel.fillna(0.0).rename_axis("channel")
+
+
+def expected_insights(inputs: dict, tenant: str) -> dict[str, Expected]:
+    """The numbers each insight must state for the tenant; an insight without data is absent."""
+    expected = {}
+    values = channel_value(inputs, tenant)
+    values["ltv"] = (values["historical"] + values["predicted"]) / values["new_customers"]
+    pooled = (values["historical"] + values["predicted"]).sum() / values["new_customers"].sum()
+    rankable = values[values["new_customers"] >= MIN_NEW_CUSTOMERS]
+    if not rankable.empty and pooled > 0:
+        best = rankable.sort_values("ltv", ascending=False, kind="stable")
+        best = best[best["ltv"] == best["ltv"].iloc[0]].sort_index().iloc[:1]
+        ltv = float(best["ltv"].iloc[0])
+        expected["canal_mayor_ltv"] = Expected(
+            [100 * (ltv / pooled - 1), ltv, pooled, CLV_HORIZON_MONTHS],
+            [0, None, None, 0],
+            [best.index[0]],
+        )
+    paid = rankable[rankable["spend_amount"] > 0].copy()
+    if len(paid) >= 2:
+        paid["ltv_roas"] = (paid["first_order"] + paid["predicted"]) / paid["spend_amount"]
+        ordered = paid.reset_index().sort_values(["ltv_roas", "channel"], ascending=[False, True])
+        best, worst = ordered.iloc[0], ordered.iloc[-1]
+        expected["ltv_roas"] = Expected(
+            [best["ltv_roas"], worst["ltv_roas"]], [1, 1], [best["channel"], worst["channel"]]
+        )
+    expected.update(_capital(inputs, tenant))
+    expected.update(_budget_move(inputs, tenant))
+    expected.update(_marginal_roi(inputs, tenant))
+    return expected
+
+
+def _capital(inputs: dict, tenant: str) -> dict[str, Expected]:
+    predictions = inputs["predictions"].query("tenant_id == @tenant")
+    if predictions.empty:
+        return {}
+    threshold = float(inputs["clv_runs"].query("tenant_id == @tenant")["risk_prob_alive"].iloc[0])
+    at_risk = predictions[predictions["prob_alive"] < threshold]
+    share = 100 * len(at_risk) / len(predictions)
+    numbers = [at_risk["value_at_risk"].sum(), len(at_risk), share, 100 * threshold]
+    return {"capital_en_riesgo": Expected(numbers, [None, 0, 0, 0], [])}
+
+
+def _interval_level(inputs: dict, tenant: str, target: str) -> float:
+    rows = inputs["diagnostics"].query("tenant_id == @tenant and target == @target")
+    return 100 * float(rows["value"].iloc[0])
+
+
+def _budget_move(inputs: dict, tenant: str) -> dict[str, Expected]:
+    plan = inputs["scenarios"].query(
+        "tenant_id == @tenant and objective == 'revenue' and scenario_kind == 'grid'"
+    )
+    plan = plan[np.isclose(plan["budget_ratio"], 1.0)].copy()
+    if plan.empty:
+        return {}
+    plan["change"] = plan["optimal_spend"] - plan["current_spend"]
+    losses = (
+        plan[plan["change"] < 0]
+        .sort_values("channel")
+        .sort_values("change", key=np.abs, ascending=False, kind="stable")
+    )
+    gains = (
+        plan[plan["change"] > 0]
+        .sort_values("channel")
+        .sort_values("change", key=np.abs, ascending=False, kind="stable")
+    )
+    first = plan.iloc[0]
+    if gains["change"].sum() < BUDGET_MOVE_MIN_SHARE * first["total_budget"]:
+        return {"movimiento_presupuesto": Expected([], [], ["Mantener el reparto actual"])}
+    numbers = [gains["change"].sum(), *losses["change"], *gains["change"], first["period_days"],
+               first["scenario_change"], _interval_level(inputs, tenant, "revenue"),
+               first["scenario_change_low"], first["scenario_change_high"]]  # fmt: skip
+    decimals = [None] * (1 + len(losses) + len(gains)) + [0, None, 0, None, None]
+    words = ["Mover", *losses["channel"], *gains["channel"], "ingresos esperados"]
+    return {"movimiento_presupuesto": Expected(numbers, decimals, words)}
+
+
+def _marginal_roi(inputs: dict, tenant: str) -> dict[str, Expected]:
+    channels = inputs["channels"].query("tenant_id == @tenant and target == 'revenue'")
+    if channels.empty:
+        return {}
+    best = channels.sort_values(["marginal_roi", "channel"], ascending=[False, True]).iloc[0]
+    words = [best["channel"]]
+    if not best["identified"]:
+        words.append("no está identificado")
+    level = _interval_level(inputs, tenant, "revenue")
+    numbers = [best["marginal_roi"], level, best["marginal_roi_low"], best["marginal_roi_high"]]
+    return {"roi_marginal": Expected(numbers, [2, 0, 2, 2], words)}
+
+
+# Reading the sentences ---------------------------------------------------------------------------
+
+#: A Spanish number, optionally signed and with a currency symbol: -$14.584, S/ 1.234,50, 27,6.
+_NUMBER = re.compile(r"([+-]?)(\$|S/ )?(\d{1,3}(?:\.\d{3})*(?:,\d+)?|\d+(?:,\d+)?)")
+
+
+def numbers_in(sentence: str) -> list[tuple[float, int]]:
+    """Every number the sentence writes, with how many decimals it was written with."""
+    found = []
+    for sign, _symbol, digits in _NUMBER.findall(sentence):
+        whole, _, fraction = digits.partition(",")
+        value = float(whole.replace(".", "") + ("." + fraction if fraction else ""))
+        found.append((-value if sign == "-" else value, len(fraction)))
+    return found
+
+
+def mismatch(sentence: str, expected: Expected, currency: str) -> str | None:
+    """Why the sentence does not state the expected numbers (each within half a unit of its
+    last written digit) and words, or None."""
+    written = numbers_in(sentence)
+    # Channel names hold no digits, so the numbers line up one to one.
+    if len(written) != len(expected.numbers):
+        return f"{sentence!r}: {len(written)} numbers, expected {len(expected.numbers)}"
+    for (value, shown_decimals), number, decimals in zip(
+        written, expected.numbers, expected.decimals, strict=True
+    ):
+        decimals = MONEY_DECIMALS.get(currency, 2) if decimals is None else decimals
+        if shown_decimals != decimals or abs(value - float(number)) > 0.5 * 10**-decimals + 1e-9:
+            return f"{sentence!r}: wrote {value} ({shown_decimals} decimals), expected {number}"
+    missing = [word for word in expected.words if word not in sentence]
+    return f"{sentence!r}: does not say {missing}" if missing else None

@@ -1,0 +1,71 @@
+"""`cerebro metabase plan | apply | check` with settings from the environment, against the fake;
+the output shows what changes and never a secret."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from provisioning_support import ADMIN_EMAIL, ADMIN_PASSWORD, READER_PASSWORD
+
+from cerebro.cli import main
+
+
+@pytest.fixture
+def environment(fake, tmp_path, monkeypatch) -> dict[str, str]:
+    """Metabase settings for the fake; Cerebro's warehouse is an embedded one not built yet."""
+    monkeypatch.delenv("CEREBRO_WAREHOUSE", raising=False)
+    monkeypatch.delenv("CEREBRO_DUCKDB_PATH", raising=False)
+    return {
+        "METABASE_URL": fake.url,
+        "METABASE_ADMIN_EMAIL": ADMIN_EMAIL,
+        "METABASE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "METABASE_API_KEY_FILE": str(tmp_path / "key"),
+        "METABASE_WAREHOUSE_PASSWORD": READER_PASSWORD,
+        "METABASE_SYNC_TIMEOUT_SECONDS": "10",
+        "CEREBRO_DATA_DIR": str(tmp_path / "data"),
+    }
+
+
+def _run(command: str, environment: dict, specs_dir) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, ["metabase", command, "--specs-dir", str(specs_dir)], env=environment
+    )
+    return result.exit_code, result.output
+
+
+def test_plan_then_apply_then_a_quiet_apply(fake, environment, specs_dir, tmp_path):
+    code, planned = _run("plan", environment, specs_dir)
+    assert code == 0, planned
+    assert "plan (dry run" in planned and "+ first-user setup" in planned
+    assert fake.writes() == []
+
+    code, applied = _run("apply", environment, specs_dir)
+    assert code == 0, applied
+    assert "0 to update, 0 to archive, 0 unchanged" in applied
+    assert "the warehouse has no marts yet" in applied
+
+    code, again = _run("apply", environment, specs_dir)
+    assert code == 0, again
+    assert "no changes" in again and "0 to create, 0 to update, 0 to archive" in again
+    key = (tmp_path / "key").read_text().strip()
+    for output in (planned, applied, again):
+        assert ADMIN_PASSWORD not in output and READER_PASSWORD not in output
+        assert key not in output
+
+
+def test_check_exits_non_zero_and_names_the_failing_card(fake, environment, specs_dir, dashboards):
+    assert _run("apply", environment, specs_dir)[0] == 0
+    broken = dashboards[0].cards[0]
+    fake.failing_sql[broken.sql.strip()] = 'ERROR: syntax error at or near "selec"'
+
+    code, output = _run("check", environment, specs_dir)
+
+    assert code == 1
+    assert f"{dashboards[0].key}/{broken.key}: FAILED: ERROR: syntax error" in output
+    assert f"1 cards failed: {dashboards[0].key}/{broken.key}" in output
+
+
+def test_without_metabase_url_the_command_says_what_to_set(environment, specs_dir):
+    code, output = _run("plan", {**environment, "METABASE_URL": ""}, specs_dir)
+    assert code == 1
+    assert "METABASE_URL is not set" in output

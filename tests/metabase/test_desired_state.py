@@ -1,0 +1,205 @@
+"""From a spec card to Metabase's shapes: displays, formats (CLP without decimals, fractions as
+percentages), template tags and filters; and the normal form that compares cards read back
+in either query format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from cerebro.dashboards.spec import Card
+from cerebro.metabase.current import native_query, normal_sql, normal_tags
+from cerebro.metabase.desired import desired_state, metabase_sql
+from cerebro.metabase.visualization import column_key, metabase_display, visualization_settings
+
+
+def _card(**fields) -> Card:
+    base = {
+        "key": "k",
+        "title": "Título",
+        "display": "bar",
+        "sql": "select 1 from marts.x",
+        "columns": {"channel": "text", "value": "integer"},
+        "layout": {"row": 0, "col": 0, "width": 12, "height": 6},
+        "x": "channel",
+        "y": ("value",),
+    }
+    return Card(**{**base, **fields})
+
+
+def test_scalar_compared_with_the_previous_period_is_a_trend_on_the_previous_row():
+    card = _card(display="scalar", comparison="previous_period", x=None,
+                 columns={"period_start": "date", "value": "percent"})  # fmt: skip
+    settings = visualization_settings(card, "CLP")
+    assert metabase_display(card) == "smartscalar"
+    assert settings["scalar.field"] == "value"
+    assert settings["scalar.comparisons"] == [{"id": "previous_period", "type": "previousValue"}]
+    assert settings["column_settings"][column_key("value")] == {
+        "number_style": "percent",
+        "decimals": 1,
+    }
+
+
+def test_money_is_clp_without_decimals_and_other_currencies_keep_two():
+    card = _card(columns={"channel": "text", "value": "currency"}, labels={"value": "Ticket"})
+    clp = visualization_settings(card, "CLP")["column_settings"][column_key("value")]
+    pen = visualization_settings(card, "PEN")["column_settings"][column_key("value")]
+    assert clp == {"number_style": "currency", "currency": "CLP", "currency_style": "symbol",
+                   "decimals": 0, "column_title": "Ticket"}  # fmt: skip
+    assert pen["currency"] == "PEN" and pen["decimals"] == 2
+
+
+def test_column_keys_are_metabase_name_references_without_spaces():
+    assert column_key("new_users") == '["name","new_users"]'
+    assert json.loads(column_key("new_users")) == ["name", "new_users"]
+
+
+@pytest.mark.parametrize(
+    ("display", "expected"),
+    [("donut", "pie"), ("pie", "pie"), ("heatmap", "table"), ("row", "row"), ("area", "area")],
+)
+def test_displays_map_to_metabase_names(display, expected):
+    assert metabase_display(_card(display=display)) == expected
+
+
+def test_donut_shows_its_total_in_the_hole_and_pie_does_not():
+    donut = visualization_settings(_card(display="donut"), "CLP")
+    pie = visualization_settings(_card(display="pie"), "CLP")
+    assert (donut["pie.show_total"], pie["pie.show_total"]) == (True, False)
+    assert (donut["pie.dimension"], donut["pie.metric"]) == ("channel", "value")
+
+
+def test_heatmap_is_a_pivoted_table_coloured_by_cell_value():
+    columns = {"cohort": "month", "month_offset": "integer", "retention": "percent"}
+    card = _card(display="heatmap", x="cohort", series="month_offset", y=("retention",),
+                 columns=columns)  # fmt: skip
+    settings = visualization_settings(card, "CLP")
+    assert settings["table.pivot"] is True
+    assert (settings["table.pivot_column"], settings["table.cell_column"]) == (
+        "month_offset", "retention")  # fmt: skip
+    (rule,) = settings["table.column_formatting"]
+    assert rule["type"] == "range" and rule["columns"] == ["retention"]
+
+
+def test_charts_name_their_axes_and_series_in_spanish():
+    labels = {"hour": "Hora del día", "orders": "Órdenes", "revenue": "Ventas"}
+    columns = {"hour": "integer", "orders": "integer", "revenue": "currency"}
+    card = _card(display="line", x="hour", y=("orders", "revenue"), labels=labels,
+                 columns=columns)  # fmt: skip
+    settings = visualization_settings(card, "CLP")
+    assert settings["graph.dimensions"] == ["hour"]
+    assert settings["graph.metrics"] == ["orders", "revenue"]
+    assert settings["graph.x_axis.title_text"] == "Hora del día"
+    assert settings["series_settings"]["revenue"] == {"title": "Ventas"}
+
+
+def test_cards_and_filters_of_the_specs(dashboards, context):
+    state = desired_state(dashboards, context)
+    spec = dashboards[0]
+    card = next(c for c in state.cards if c.key == f"{spec.key}/{spec.cards[0].key}")
+    tenant = card.template_tags["tenant"]
+    assert (tenant["type"], tenant["required"], tenant["default"]) == ("text", True, "casafacil_cl")
+    date_from = card.template_tags["date_from"]
+    assert (date_from["type"], date_from["default"]) == ("date", "2026-10-02")
+    # Optional clauses ([[ ... ]]) give optional tags without a default.
+    assert card.template_tags["channel"]["required"] is False
+    assert "default" not in card.template_tags["channel"]
+    board = next(d for d in state.dashboards if d.key == spec.key)
+    by_slug = {p["slug"]: p for p in board.parameters}
+    assert by_slug["date_to"]["type"] == "date/single"
+    assert by_slug["date_to"]["default"] == "2026-10-31"
+    assert by_slug["channel"]["values_source_config"] == {"values": ["Google Ads", "Meta Ads"]}
+    assert "required" not in by_slug["channel"]
+
+
+def test_template_tag_ids_are_stable_across_runs(dashboards, context):
+    first = desired_state(dashboards, context)
+    second = desired_state(dashboards, context)
+    assert [c.template_tags for c in first.cards] == [c.template_tags for c in second.cards]
+
+
+LEGACY = {
+    "type": "native",
+    "database": 3,
+    "native": {
+        "query": "select *\n  from marts.x\n where tenant_id = {{tenant}}\n",
+        "template-tags": {"tenant": {"id": "a", "name": "tenant", "display-name": "Cliente",
+                                     "type": "text", "required": True, "default": "cl"}},
+    },
+}  # fmt: skip
+MBQL5 = {
+    "lib/type": "mbql/query",
+    "database": 3,
+    "stages": [
+        {
+            "lib/type": "mbql.stage/native",
+            "native": "select * from marts.x where tenant_id = {{tenant}}",
+            "template-tags": [{"id": "b", "name": "tenant", "display-name": "Cliente",
+                               "type": "text", "required": True, "default": "cl",
+                               "widget-type": "none"}],
+        }
+    ],
+}  # fmt: skip
+
+
+def test_legacy_and_mbql5_queries_have_the_same_normal_form():
+    legacy_sql, legacy_tags = native_query(LEGACY)
+    new_sql, new_tags = native_query(MBQL5)
+    assert normal_sql(legacy_sql) == normal_sql(new_sql)
+    assert normal_tags(legacy_tags) == normal_tags(new_tags)
+    map_form = {
+        **MBQL5,
+        "stages": [{**MBQL5["stages"][0], "template-tags": LEGACY["native"]["template-tags"]}],
+    }
+    assert normal_tags(native_query(map_form)[1]) == normal_tags(legacy_tags)
+
+
+def test_context_on_the_demo_warehouse_ends_on_its_last_day_of_data(demo_duckdb):
+    from cerebro.dashboards.spec import load_dashboards
+    from cerebro.kpis.report import latest_data_date
+    from cerebro.metabase.context import read_context
+    from cerebro.tenants import load_tenants
+
+    dashboards = load_dashboards()
+    tenants = load_tenants(demo_duckdb.settings.tenants_file)
+
+    context = read_context(dashboards, tenants, demo_duckdb.warehouse)
+
+    last_day = latest_data_date(tenants[0].tenant_id, demo_duckdb.warehouse)
+    assert context.tenants == tuple(t.tenant_id for t in tenants)
+    assert context.currency == "CLP"
+    acquisition = context.defaults["adquisicion"]
+    assert acquisition["date_to"] == last_day.isoformat()
+    assert acquisition["tenant"] == tenants[0].tenant_id
+    channels = context.choices["adquisicion"]["channel"]
+    assert channels and list(channels) == sorted(channels)
+    assert "mart_acquisition_daily" in context.tables
+
+
+def test_a_heatmap_with_extra_columns_is_narrowed_to_the_three_metabase_pivots():
+    card = _card(display="heatmap", x="cohort", series="month_offset", y=("retention",),
+                 sql="select * from marts.cohorts -- by cohort",
+                 columns={"cohort": "month", "month_offset": "integer", "customers": "integer",
+                          "retention": "percent"})  # fmt: skip
+    sql = metabase_sql(card)
+    assert sql.startswith("select cohort, month_offset, retention\nfrom (\n")
+    assert "-- by cohort\n) as cells" in sql
+    three = {"cohort": "month", "month_offset": "integer", "retention": "percent"}
+    narrow = _card(display="heatmap", x="cohort", series="month_offset", y=("retention",),
+                   columns=three)  # fmt: skip
+    assert metabase_sql(narrow) == narrow.sql
+
+
+def test_defaults_without_data_follow_the_spec_rules(dashboards, monkeypatch):
+    import cerebro.kpis.report
+    from cerebro.dashboards.spec import filter_values
+    from cerebro.metabase.context import values_without_data
+
+    end = dt.date(2026, 10, 31)
+    monkeypatch.setattr(cerebro.kpis.report, "latest_data_date", lambda tenant, warehouse: end)
+    for dashboard in dashboards:
+        assert values_without_data(dashboard, "casafacil_cl", end) == filter_values(
+            dashboard, None, "casafacil_cl"
+        )
