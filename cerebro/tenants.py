@@ -13,6 +13,7 @@ from tap_cerebro_demo.generator.profiles import PROFILES
 from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
 
 from ml_assets.clv.settings import ClvSettings
+from ml_assets.mmm.settings import MmmSettings
 
 SOURCES = tuple(STREAMS_BY_SOURCE)
 DEMO_TAP = "demo"
@@ -56,6 +57,8 @@ class Tenant:
     demo: DemoConfig | None = None
     # Customer-value model settings (the optional `clv:` block; defaults in ClvSettings).
     clv: ClvSettings = field(default_factory=ClvSettings)
+    # Budget-brain settings (the optional `mmm:` block; defaults in MmmSettings).
+    mmm: MmmSettings = field(default_factory=MmmSettings)
 
 
 def load_tenants(path: Path) -> list[Tenant]:
@@ -111,6 +114,10 @@ def _parse_tenant(entry: dict, where: str) -> Tenant:
         clv = ClvSettings.from_mapping(entry.get("clv"))
     except (TypeError, ValueError) as error:
         raise TenantConfigError(f"{where}: clv: {error}") from error
+    try:
+        mmm = MmmSettings.from_mapping(entry.get("mmm"))
+    except (TypeError, ValueError) as error:
+        raise TenantConfigError(f"{where}: mmm: {error}") from error
     return Tenant(
         tenant_id=tenant_id,
         name=_require(entry, "name", where),
@@ -120,6 +127,7 @@ def _parse_tenant(entry: dict, where: str) -> Tenant:
         sources=sources,
         demo=demo,
         clv=clv,
+        mmm=mmm,
     )
 
 

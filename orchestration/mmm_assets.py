@@ -90,14 +90,19 @@ CLV_BY_CHANNEL_SQL = """
 
 
 class MmmRunConfig(dg.Config):
-    """Run configuration of the budget-brain asset."""
+    """Run configuration of the budget-brain asset: unset values come from each tenant's
+    `mmm:` block of the tenants file (defaults in ml_assets/mmm/settings.py)."""
 
-    n_bootstrap: int = 100
-    """Bootstrap replicates behind every interval."""
-    holdout_days: int = 56
-    """Last days held out for the backtest."""
-    seed: int = 0
+    n_bootstrap: int | None = None
+    """Bootstrap replicates behind every interval (tenant default: 100)."""
+    holdout_days: int | None = None
+    """Last days held out for the backtest (tenant default: 56)."""
+    seed: int | None = None
     """Seed of the bootstrap and the optimizer's random starts (same seed, same tables)."""
+
+
+def _chosen(run_value: int | None, tenant_value: int) -> int:
+    return tenant_value if run_value is None else run_value
 
 
 def _clv_values(warehouse, tenant_id: str) -> dict[str, float] | None:
@@ -157,8 +162,9 @@ def mmm_budget_brain(
             run = run_tenant_mmm(
                 tenant.tenant_id, inputs, scenarios=scenarios, predicted_at=predicted_at,
                 clv_values=_clv_values(warehouse, tenant.tenant_id),
-                holdout_days=config.holdout_days, n_bootstrap=config.n_bootstrap,
-                seed=config.seed,
+                holdout_days=_chosen(config.holdout_days, tenant.mmm.holdout_days),
+                n_bootstrap=_chosen(config.n_bootstrap, tenant.mmm.bootstrap),
+                seed=_chosen(config.seed, tenant.mmm.seed),
             )  # fmt: skip
         except MmmInputError as error:
             failed[tenant.tenant_id] = str(error)

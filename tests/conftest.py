@@ -211,6 +211,9 @@ tenants:
     country_code: CL
     demo:
       {profile: cl_services, customers: 250, seed: 11, end_date: "2026-10-31", history_days: 180}
+    # Fewer bootstrap replicates than the default 100: the tests check the tables' shape and
+    # consistency here; interval coverage is measured in tests/ml_assets/mmm.
+    mmm: {bootstrap: 20}
     sources: &all_demo
       shopify: {tap: demo}
       meta_ads: {tap: demo}
@@ -225,6 +228,7 @@ tenants:
     country_code: PE
     demo:
       {profile: pe_services, customers: 120, seed: 12, end_date: "2026-10-31", history_days: 180}
+    mmm: {bootstrap: 20}
     sources: *all_demo
 """
 DEMO_TENANTS = ("test_cl", "test_pe")
@@ -349,3 +353,27 @@ def demo_postgres(demo_root, postgres_server) -> DemoRun:
 def demo_warehouses(demo_root, demo_duckdb, demo_postgres) -> DemoWarehouses:
     """The same tenants file run through the whole platform on each warehouse."""
     return DemoWarehouses(demo_root / "tenants.yml", demo_duckdb, demo_postgres)
+
+
+#: Session fixtures that run the whole demo platform beyond the first DuckDB run: on
+#: PostgreSQL, and a second DuckDB run (idempotency). Each costs minutes on two cores, so the
+#: tests needing them run with `make test-slow`; the default run keeps one platform run on
+#: DuckDB plus PostgreSQL tests on crafted data (run history, marts, read-only role, pages).
+EXTRA_PLATFORM_RUNS = {"demo_postgres", "demo_warehouses", "demo_platform_second_run"}
+#: Parametrized fixtures that pick the demo of one warehouse from their parameter.
+PER_WAREHOUSE_FIXTURES = {"demo_run", "oracle_demo"}
+
+
+def _needs_extra_platform_run(item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if names & EXTRA_PLATFORM_RUNS or item.get_closest_marker("postgres_demo"):
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    picks_postgres = any(str(value) in ("postgres", "demo_postgres") for value in params.values())
+    return picks_postgres and bool(names & PER_WAREHOUSE_FIXTURES)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _needs_extra_platform_run(item):
+            item.add_marker(pytest.mark.slow)

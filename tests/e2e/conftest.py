@@ -40,7 +40,6 @@ class RunSnapshot:
 class DemoPlatform:
     data_dir: Path
     first: RunSnapshot
-    second: RunSnapshot
 
     @property
     def duckdb_path(self) -> Path:
@@ -70,8 +69,13 @@ def _snapshot(run) -> RunSnapshot:
 
 
 @pytest.fixture(scope="session")
-def demo_platform(demo_root, demo_duckdb, run_demo) -> DemoPlatform:
-    """The shared DuckDB demo, and a second run of it: the second run must change nothing."""
-    first = _snapshot(demo_duckdb)
-    second = _snapshot(run_demo(demo_root / "duckdb", demo_root / "tenants.yml", {}))
-    return DemoPlatform(demo_duckdb.data_dir, first, second)
+def demo_platform(demo_duckdb) -> DemoPlatform:
+    """The shared DuckDB demo, snapshotted."""
+    return DemoPlatform(demo_duckdb.data_dir, _snapshot(demo_duckdb))
+
+
+@pytest.fixture(scope="session")
+def demo_platform_second_run(demo_platform, demo_root, run_demo) -> RunSnapshot:
+    """A second `cerebro run` into the same warehouse: it must change nothing (slow: tests
+    asking for it run with `make test-slow`, see tests/conftest.py)."""
+    return _snapshot(run_demo(demo_root / "duckdb", demo_root / "tenants.yml", {}))

@@ -138,12 +138,13 @@ def test_local_dates_use_each_tenants_timezone(demo_platform):
         assert (local.dt.hour.to_numpy() == mine["created_hour"].to_numpy()).all()
 
 
-def test_second_run_changes_nothing(demo_platform):
-    assert demo_platform.second.exit_code == 0, demo_platform.second.output
+def test_second_run_changes_nothing(demo_platform, demo_platform_second_run):
+    second = demo_platform_second_run
+    assert second.exit_code == 0, second.output
     for table, before in demo_platform.first.raw.items():
-        pd.testing.assert_frame_equal(before, demo_platform.second.raw[table], obj=table)
+        pd.testing.assert_frame_equal(before, second.raw[table], obj=table)
     for table, before in demo_platform.first.marts.items():
-        pd.testing.assert_frame_equal(before, demo_platform.second.marts[table], obj=table)
+        pd.testing.assert_frame_equal(before, second.marts[table], obj=table)
 
 
 def test_singer_state_is_kept_per_tenant_and_source(demo_platform):
@@ -152,3 +153,15 @@ def test_singer_state_is_kept_per_tenant_and_source(demo_platform):
             state = demo_platform.data_dir / "state" / tenant / f"{source}.json"
             assert state.exists(), state
             assert "bookmarks" in state.read_text()
+
+
+def test_pipeline_runs_mart_shows_the_run_that_just_ended(demo_duckdb):
+    runs = demo_duckdb.warehouse.query(
+        "select run_status, duration_seconds, started_at from marts.mart_pipeline_runs "
+        "where job_name = 'cerebro_platform'"
+    )
+    # A view over the history written after the run: the run itself is in it, finished.
+    # (One run, or two when the slow second-run test ran first.)
+    assert len(runs) >= 1 and set(runs["run_status"]) == {"SUCCESS"}
+    assert (runs["duration_seconds"] > 0).all()
+    assert runs["started_at"].min() >= demo_duckdb.started_at

@@ -1,7 +1,7 @@
 """The KPI functions against the raw-data oracle, on the small demo of every warehouse.
 
-The demo itself is `demo_warehouses` from ``tests/conftest.py``: one session run of the
-platform per warehouse, shared with every other test that needs it. Here each warehouse's raw
+The demo itself is `demo_duckdb` / `demo_postgres` from ``tests/conftest.py``: one session run
+of the platform per warehouse, shared with every other test that needs it. Here each warehouse's raw
 tables are read once per session and each tenant's data prepared once for the oracle.
 """
 
@@ -29,16 +29,28 @@ PERIODS = {
 }
 
 
+class OracleDemos:
+    """The demo of each warehouse, each one's raw tables loaded once for the oracle when first
+    asked for, so DuckDB-only tests never start the PostgreSQL run."""
+
+    def __init__(self, request):
+        self._request = request
+        self._loaded: dict[str, OracleDemo] = {}
+
+    def __getitem__(self, kind: str) -> OracleDemo:
+        if kind not in self._loaded:
+            run = self._request.getfixturevalue(f"demo_{kind}")
+            tenants_file = self._request.getfixturevalue("demo_root") / "tenants.yml"
+            self._loaded[kind] = load_oracle_demo(
+                run.warehouse, load_reference(), tenant_timezones(tenants_file)
+            )
+        return self._loaded[kind]
+
+
 @pytest.fixture(scope="session")
-def oracle_demos(request) -> dict[str, OracleDemo]:
-    """The demo on every warehouse, each one's raw tables loaded once for the oracle."""
-    try:
-        demo = request.getfixturevalue("demo_warehouses")
-    except pytest.FixtureLookupError:
-        pytest.skip("no `demo_warehouses` fixture in tests/conftest.py: nothing to compare")
-    reference = load_reference()
-    timezones = tenant_timezones(demo.tenants_file)
-    return {run.kind: load_oracle_demo(run.warehouse, reference, timezones) for run in demo}
+def oracle_demos(request) -> OracleDemos:
+    """The demo on every warehouse, loaded on first use (see OracleDemos)."""
+    return OracleDemos(request)
 
 
 @pytest.fixture(scope="session", params=WAREHOUSE_KINDS)

@@ -29,9 +29,8 @@ def _every_kpi(demo, tenant, period) -> dict:
     }
 
 
+@pytest.mark.postgres_demo
 def test_the_oracle_gives_the_same_kpis_on_both_warehouses(oracle_demos, tenant, period):
-    if set(oracle_demos) != {"duckdb", "postgres"}:
-        pytest.skip(f"the demo ran only on {sorted(oracle_demos)}")
     on_duckdb = _every_kpi(oracle_demos["duckdb"], tenant, period)
     on_postgres = _every_kpi(oracle_demos["postgres"], tenant, period)
     assert_same_kpis(on_postgres, on_duckdb)
