@@ -218,6 +218,14 @@ def filter_values(dashboard: Dashboard, warehouse, tenant_id: str, **chosen) -> 
     from cerebro.kpis.report import latest_data_date
 
     end = latest_data_date(tenant_id, warehouse) or dt.date.today()
+    return resolve_filter_values(dashboard, tenant_id, end, **chosen)
+
+
+def resolve_filter_values(dashboard: Dashboard, tenant_id: str, end, **chosen) -> dict:
+    """The rules of :func:`filter_values` with the period's last day given (``end``), for
+    callers that know it without reading the marts."""
+    import datetime as dt
+
     values = {}
     for item in dashboard.filters:
         if item.key in chosen:

@@ -14,7 +14,7 @@ import decimal
 import re
 from dataclasses import dataclass, field
 
-from cerebro.dashboards.spec import DEFAULT_PERIOD_DAYS, Dashboard, filter_values
+from cerebro.dashboards.spec import Dashboard, filter_values, resolve_filter_values
 
 _PARAMETER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 _MARTS_TABLE = re.compile(r"\bmarts\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
@@ -51,21 +51,9 @@ def _as_text(value):
 
 
 def values_without_data(dashboard: Dashboard, tenant_id: str, end: dt.date) -> dict:
-    """Filter values when the warehouse has no marts yet: the rules of the spec's
-    ``filter_values`` (which needs the marts to find the last day) with a period ending on
-    ``end``. A test holds the two to the same answers."""
-    values = {}
-    for item in dashboard.filters:
-        if item.type == "tenant":
-            values[item.key] = tenant_id
-        elif item.default == "period_start":
-            days = item.period_days or DEFAULT_PERIOD_DAYS
-            values[item.key] = end - dt.timedelta(days=days - 1)
-        elif item.default == "period_end":
-            values[item.key] = end
-        else:
-            values[item.key] = item.default
-    return values
+    """Filter values when the warehouse has no marts yet: the spec's rules with a period
+    ending on ``end`` (``filter_values`` needs the marts to find the last day)."""
+    return resolve_filter_values(dashboard, tenant_id, end)
 
 
 def marts_tables(sql: str) -> set[str]:
