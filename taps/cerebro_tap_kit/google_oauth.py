@@ -118,3 +118,34 @@ def _json_or_empty(response: requests.Response) -> dict[str, t.Any]:
     except ValueError:
         return {}
     return payload if isinstance(payload, dict) else {}
+
+
+def google_oauth_properties(scope: str) -> list:
+    """The config settings every Google tap needs to mint access tokens: the OAuth client and
+    a refresh token issued for ``scope`` (named in its description)."""
+    from singer_sdk import typing as th
+
+    return [
+        th.Property(
+            "client_id", th.StringType, required=True,
+            description="OAuth client id the refresh token was issued to.",
+        ),
+        th.Property(
+            "client_secret", th.StringType, required=True, secret=True,
+            description="OAuth client secret.",
+        ),
+        th.Property(
+            "refresh_token", th.StringType, required=True, secret=True,
+            description=f"OAuth refresh token with the {scope} scope.",
+        ),
+    ]  # fmt: skip
+
+
+def google_token_url_property():
+    """The token endpoint setting (a proxy or a test server may replace Google's)."""
+    from singer_sdk import typing as th
+
+    return th.Property(
+        "token_url", th.StringType, default=GOOGLE_TOKEN_URL,
+        description="OAuth token endpoint used to refresh the access token.",
+    )  # fmt: skip

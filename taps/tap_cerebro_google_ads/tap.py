@@ -10,7 +10,11 @@ from __future__ import annotations
 import functools
 
 from cerebro_tap_kit.clock import Clock, SystemClock
-from cerebro_tap_kit.google_oauth import GOOGLE_TOKEN_URL, GoogleOAuth
+from cerebro_tap_kit.google_oauth import (
+    GoogleOAuth,
+    google_oauth_properties,
+    google_token_url_property,
+)
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -41,18 +45,7 @@ class TapCerebroGoogleAds(Tap):
             "developer_token", th.StringType, required=True, secret=True,
             description="Google Ads API developer token (sent as the developer-token header).",
         ),
-        th.Property(
-            "client_id", th.StringType, required=True,
-            description="OAuth client id the refresh token was issued to.",
-        ),
-        th.Property(
-            "client_secret", th.StringType, required=True, secret=True,
-            description="OAuth client secret.",
-        ),
-        th.Property(
-            "refresh_token", th.StringType, required=True, secret=True,
-            description="OAuth refresh token with the adwords scope.",
-        ),
+        *google_oauth_properties("adwords"),
         th.Property(
             "start_date", th.DateType, required=True,
             description="First day to read when there is no bookmark.",
@@ -74,10 +67,7 @@ class TapCerebroGoogleAds(Tap):
             "base_url", th.StringType, default="https://googleads.googleapis.com",
             description="Google Ads API root; change it for a proxy or a test server.",
         ),
-        th.Property(
-            "token_url", th.StringType, default=GOOGLE_TOKEN_URL,
-            description="OAuth token endpoint used to refresh the access token.",
-        ),
+        google_token_url_property(),
     ).to_dict()  # fmt: skip
 
     @functools.cached_property

@@ -10,7 +10,11 @@ from __future__ import annotations
 import functools
 
 from cerebro_tap_kit.clock import Clock, SystemClock
-from cerebro_tap_kit.google_oauth import GOOGLE_TOKEN_URL, GoogleOAuth
+from cerebro_tap_kit.google_oauth import (
+    GoogleOAuth,
+    google_oauth_properties,
+    google_token_url_property,
+)
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -38,18 +42,7 @@ class TapCerebroSearchConsole(Tap):
             "search_types", th.ArrayType(th.StringType), default=["web"],
             description="Search types to read: web, image, video, news, discover, googleNews.",
         ),
-        th.Property(
-            "client_id", th.StringType, required=True,
-            description="OAuth client id the refresh token was issued to.",
-        ),
-        th.Property(
-            "client_secret", th.StringType, required=True, secret=True,
-            description="OAuth client secret.",
-        ),
-        th.Property(
-            "refresh_token", th.StringType, required=True, secret=True,
-            description="OAuth refresh token with the webmasters.readonly scope.",
-        ),
+        *google_oauth_properties("webmasters.readonly"),
         th.Property(
             "start_date", th.DateType, required=True,
             description="First day to read when there is no bookmark (Search Console keeps "
@@ -76,10 +69,7 @@ class TapCerebroSearchConsole(Tap):
             "base_url", th.StringType, default="https://searchconsole.googleapis.com",
             description="API root; change it for a proxy or a test server.",
         ),
-        th.Property(
-            "token_url", th.StringType, default=GOOGLE_TOKEN_URL,
-            description="OAuth token endpoint used to refresh the access token.",
-        ),
+        google_token_url_property(),
     ).to_dict()  # fmt: skip
 
     @functools.cached_property
