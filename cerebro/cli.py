@@ -36,8 +36,22 @@ def main() -> None:
 @click.option(
     "--data-dir", type=click.Path(path_type=Path), help="Where the warehouse and state live."
 )
-def run(tenants_file: Path | None, data_dir: Path | None) -> None:
-    """Run the whole platform: demo data, Singer landing, dbt build; then print a summary."""
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last partition day (local to each tenant). Default: the latest day over everywhere.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Days ending on --date, in one run (a backfill: one dbt invocation).",
+)
+def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> None:
+    """Run the whole platform for every tenant: demo data, Singer landing, dbt (the run's days,
+    incrementally), CLV and budget brains, dashboards; then print a summary."""
     from cerebro.platform import run_platform
     from cerebro.summary import render_summary
 
@@ -47,7 +61,7 @@ def run(tenants_file: Path | None, data_dir: Path | None) -> None:
     except TenantConfigError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Running the platform for {len(tenants)} tenants into {settings.warehouse}…")
-    result = run_platform(settings)
+    result = run_platform(settings, day=day.date() if day else None, days=days)
     site = None
     if result.success:
         from cerebro.dashboards.static_site import render_after_run

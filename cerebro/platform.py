@@ -6,6 +6,7 @@ UI (``dagster dev``) shows them afterwards with their logs and metadata.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -15,6 +16,9 @@ from pathlib import Path
 from cerebro.settings import Settings
 
 PLATFORM_JOB = "cerebro_platform"
+#: Dagster's run tags for a run over a range of partitions (a single-run backfill).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass
@@ -26,6 +30,8 @@ class PlatformRun:
     checks_failed: list[str]
     dagster_home: Path
     error: str | None = None
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
 
 
 def put_scripts_on_path() -> None:
@@ -53,7 +59,9 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        # DuckDB takes one writer at a time: queued runs (the daily schedule's one run per
+        # tenant, a backfill) go one after another instead of failing on the file lock.
+        config.write_text("telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 1\n")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -66,10 +74,45 @@ def prepare_dbt_manifest() -> None:
     dbt_project.preparer.prepare(dbt_project)
 
 
-def run_platform(settings: Settings, *, instance=None) -> PlatformRun:
-    """Materialize every asset (demo data → Singer landing → dbt build) and report."""
+def partition_range_tags(
+    instance, tenant_ids: list[str], first_day: dt.date, last_day: dt.date
+) -> dict[str, str]:
+    """Tags for one run over every tenant and the days ``first_day..last_day``.
+
+    The tenant dimension is ordered as the tenants were registered; the range spans from the
+    first to the last of ``tenant_ids`` in that order.
+    """
+    from orchestration.partitions import TENANT_PARTITIONS, partition_key, register_tenants
+
+    register_tenants(instance, tenant_ids)
+    order = {t: i for i, t in enumerate(instance.get_dynamic_partitions(TENANT_PARTITIONS))}
+    ordered = sorted(tenant_ids, key=order.__getitem__)
+    return {
+        RANGE_START_TAG: str(partition_key(first_day, ordered[0])),
+        RANGE_END_TAG: str(partition_key(last_day, ordered[-1])),
+    }
+
+
+def latest_complete_day(timezones: list[str], now: dt.datetime | None = None) -> dt.date:
+    """The latest day that is over in every tenant's timezone."""
+    from orchestration.partitions import last_complete_day
+
+    now = now or dt.datetime.now(dt.UTC)
+    return min(last_complete_day(timezone, now) for timezone in timezones)
+
+
+def run_platform(
+    settings: Settings, *, instance=None, day: dt.date | None = None, days: int = 1
+) -> PlatformRun:
+    """Materialize every asset for every tenant and the ``days`` days ending on ``day`` (default:
+    the latest day complete for every tenant) in one run, and report. On a new warehouse the
+    incremental models build their whole history whatever the window."""
     import dagster as dg
 
+    from cerebro.tenants import load_tenants
+
+    if days < 1:
+        raise ValueError(f"days must be at least 1 (got {days})")
     export_settings(settings)
     home = prepare_dagster_home(settings)
     prepare_dbt_manifest()
@@ -78,13 +121,19 @@ def run_platform(settings: Settings, *, instance=None) -> PlatformRun:
     from orchestration.definitions import defs
 
     started = time.monotonic()
+    tenants = load_tenants(settings.tenants_file)
+    last_day = day or latest_complete_day([tenant.timezone for tenant in tenants])
+    first_day = last_day - dt.timedelta(days=days - 1)
     job = defs.resolve_job_def(PLATFORM_JOB)
     instance = instance or dg.DagsterInstance.get()
+    tags = partition_range_tags(instance, [t.tenant_id for t in tenants], first_day, last_day)
     warehouse = Warehouse(settings)
     write_run_history(warehouse, instance)  # before: dbt's views over it find the table
     # The terminal gets the summary; the full event log stays in the Dagster instance.
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
+    result = job.execute_in_process(
+        run_config=quiet, instance=instance, raise_on_error=False, tags=tags
+    )
     write_run_history(warehouse, instance)  # after: with this run's outcome
     checks = result.get_asset_check_evaluations()
     error = None
@@ -94,13 +143,18 @@ def run_platform(settings: Settings, *, instance=None) -> PlatformRun:
     return PlatformRun(
         success=result.success,
         seconds=time.monotonic() - started,
-        materialized=[
-            "/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
-        ],
+        # One event per partition: each asset once, in the order they ran.
+        materialized=list(
+            dict.fromkeys(
+                "/".join(e.asset_key.path) for e in result.get_asset_materialization_events()
+            )
+        ),
         checks_passed=sum(1 for c in checks if c.passed),
         checks_failed=[
             f"{c.asset_key.to_user_string()}: {c.check_name}" for c in checks if not c.passed
         ],
         dagster_home=home,
         error=error,
+        first_day=first_day,
+        last_day=last_day,
     )

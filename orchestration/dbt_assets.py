@@ -1,5 +1,12 @@
-"""dbt models, seeds and tests as Dagster assets and asset checks (dagster-dbt)."""
+"""dbt models, seeds and tests as Dagster assets and asset checks (dagster-dbt).
 
+Two steps. ``dbt_models`` is partitioned per tenant and day (orchestration/partitions.py): a run
+passes its window to dbt as vars, and the incremental models replace just that window (plus their
+lookback; decision 0011); the other models of the step (views, whole-history tables) are rebuilt.
+A backfill of many partitions is a single run and a single dbt invocation.
+"""
+
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -8,17 +15,27 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
+from orchestration.freshness import DAILY_FRESHNESS
+from orchestration.partitions import tenant_daily_partitions, window_of
 from orchestration.resources import CerebroResource
 
 
 class CerebroDbtTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt folder (staging, intermediate, marts, ...); seeds are 'reference'."""
+    """Groups follow the dbt folder (staging, intermediate, marts, ...); seeds are 'reference';
+    the marts, which dashboards read, carry the daily freshness policy."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else None
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id, {})
+        if node.get("resource_type") == "model" and node.get("fqn", [None, None])[1] == "marts":
+            return spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
+        return spec
 
 
 #: Models on the ML outputs. Those outputs are dbt sources written by Python assets that read
@@ -28,10 +45,10 @@ class CerebroDbtTranslator(DagsterDbtTranslator):
 ML_MODELS = "path:models/staging/ml+"
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
+def _build(args: list[str], context, dbt: DbtCliResource, cerebro: CerebroResource):
     # profiles.yml reads the warehouse location from these variables.
     os.environ.update(cerebro.settings().dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", *args], context=context).stream()
 
 
 @dbt_assets(
@@ -39,10 +56,17 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: Cere
     project=dbt_project,
     dagster_dbt_translator=CerebroDbtTranslator(),
     exclude=ML_MODELS,
+    partitions_def=tenant_daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
-    """Runs `dbt build` for the selected models: seeds, models and their tests."""
-    yield from _build(context, dbt, cerebro)
+    """Runs `dbt build` for the run's tenants and days: seeds, models and their tests."""
+    window = window_of(context.partition_keys)
+    context.log.info(
+        f"dbt window: {', '.join(window.tenants)} from {window.start} to {window.end} "
+        "(incremental models also re-read their lookback)"
+    )
+    yield from _build(["--vars", json.dumps(window.dbt_vars())], context, dbt, cerebro)
 
 
 @dbt_assets(
@@ -55,4 +79,4 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: 
 def dbt_ml_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
     """Runs `dbt build` for the models on the ML outputs (staging/ml and everything downstream
     of it: marts/ml, marts/budget, marts/executive, the model-health marts) and their tests."""
-    yield from _build(context, dbt, cerebro)
+    yield from _build([], context, dbt, cerebro)

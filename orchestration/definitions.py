@@ -10,10 +10,12 @@ from orchestration.dbt_assets import dbt_ml_models, dbt_models
 from orchestration.dbt_project import dbt_project
 from orchestration.demo_assets import demo_datasets
 from orchestration.ingestion_assets import landing_assets
-from orchestration.jobs import platform_job
+from orchestration.jobs import daily_publish_job, daily_tenant_job, platform_job
 from orchestration.metabase_assets import every_card_runs_in_metabase, metabase_dashboards
 from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.resources import CerebroResource
+from orchestration.schedules import daily_tenant_schedule
+from orchestration.sensors import daily_publish_sensor, tenant_partitions_sensor
 
 defs = dg.Definitions(
     assets=[
@@ -27,7 +29,9 @@ defs = dg.Definitions(
         metabase_dashboards,
     ],
     asset_checks=[every_card_runs_in_metabase],
-    jobs=[platform_job],
+    jobs=[platform_job, daily_tenant_job, daily_publish_job],
+    schedules=[daily_tenant_schedule],
+    sensors=[tenant_partitions_sensor, daily_publish_sensor],
     resources={
         "cerebro": CerebroResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=console_script("dbt")),

@@ -2,13 +2,18 @@
 
 The asset keys are the dbt sources' keys (``[source, table]``), read from the
 dbt manifest, so dagster-dbt wires staging models downstream of ingestion with
-no list to keep in sync.
+no list to keep in sync. Landing is partitioned like the dbt step (per tenant and day): a run
+lands the tenants of its partitions. Each sync is incremental from the tenant's Singer state
+(with the tap's own lookback for restated days) and upserts by key, so landing a partition again,
+or many partitions in one backfill run, lands each row once.
 """
 
 import dagster as dg
 
 from cerebro.ingest import land_source, raw_row_counts
 from orchestration.dbt_project import singer_sources
+from orchestration.freshness import DAILY_FRESHNESS
+from orchestration.partitions import tenant_daily_partitions, window_of
 from orchestration.resources import CerebroResource
 
 
@@ -22,13 +27,22 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
                 kinds={"singer"},
                 description=f"Raw `{table}` of {source}, landed by its Singer tap (upsert by key).",
                 deps=["demo_datasets"],
+                freshness_policy=DAILY_FRESHNESS,
             )
             for table in tables
         ],
         retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
+        partitions_def=tenant_daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def land(context: dg.AssetExecutionContext, cerebro: CerebroResource):
-        results = land_source(source, cerebro.tenants(), cerebro.settings(), cerebro.warehouse())
+        window = window_of(context.partition_keys)
+        tenants = [t for t in cerebro.tenants() if t.tenant_id in window.tenants]
+        removed = sorted(set(window.tenants) - {t.tenant_id for t in tenants})
+        if removed:
+            # A tenant taken out of the file keeps its partitions (and its data) but lands no more.
+            context.log.warning(f"not in the tenants file, not landed: {', '.join(removed)}")
+        results = land_source(source, tenants, cerebro.settings(), cerebro.warehouse())
         for result in results:
             context.log.info(
                 f"{result.tenant_id}/{source}: {result.records} records in {result.seconds:.1f}s"

@@ -1,12 +1,53 @@
-"""Jobs: the whole platform in one run."""
+"""Jobs: the whole platform in one run, and the two halves the daily schedule runs.
+
+- ``cerebro_platform``: everything, in order (``cerebro run``, manual runs): the run's partitions
+  (usually yesterday for every tenant) are landed and built, then models, dashboards and
+  notifications are refreshed.
+- ``daily_tenant``: one tenant's day — demo data, tenants table, Singer landing and the
+  partitioned dbt step. The schedule launches one run per tenant, so a failing source or check
+  holds back only its own tenant.
+- ``daily_publish``: what reads every tenant's marts — the CLV and budget brains (when due), the
+  dbt models on their outputs, Metabase, alerts and reports. The publish sensor launches it once
+  every tenant's daily run has finished.
+"""
 
 import dagster as dg
 
+from orchestration.clv_assets import clv_predictions
+from orchestration.dbt_assets import dbt_ml_models
+from orchestration.metabase_assets import metabase_dashboards
+from orchestration.mmm_assets import mmm_budget_brain
+
+PLATFORM_JOB = "cerebro_platform"
+
+#: Unpartitioned assets that read the marts of every tenant.
+MODEL_ASSETS = dg.AssetSelection.assets(clv_predictions, mmm_budget_brain)
+PUBLISH_ASSETS = (
+    MODEL_ASSETS
+    | dg.AssetSelection.assets(dbt_ml_models, metabase_dashboards)
+    | dg.AssetSelection.groups("notifications")
+)
+
 platform_job = dg.define_asset_job(
-    name="cerebro_platform",
+    name=PLATFORM_JOB,
     selection=dg.AssetSelection.all(),
     description=(
-        "Everything, in order: demo data, tenants, Singer landing for every source and tenant, "
-        "dbt build (models and tests)."
+        "Everything, in order: demo data, tenants, Singer landing and dbt for the run's "
+        "tenants and days, the CLV and budget brains, Metabase, alerts and reports."
+    ),
+)
+
+daily_tenant_job = dg.define_asset_job(
+    name="daily_tenant",
+    selection=dg.AssetSelection.all() - PUBLISH_ASSETS,
+    description="One tenant's day: Singer landing and the partitioned dbt step (with tests).",
+)
+
+daily_publish_job = dg.define_asset_job(
+    name="daily_publish",
+    selection=PUBLISH_ASSETS,
+    description=(
+        "After every tenant's daily run: CLV and budget brains when due, the dbt models on "
+        "their outputs, Metabase dashboards, alerts and scheduled reports."
     ),
 )

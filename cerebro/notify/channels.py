@@ -98,5 +98,6 @@ def send_email(
                 client.login(smtp.username, smtp.password)
             client.send_message(message)
     except (smtplib.SMTPException, OSError) as error:
-        # The exception text of a failed login may echo the credentials' user, never the password.
-        raise NotifyError(f"SMTP {smtp.host}:{smtp.port}: {type(error).__name__}: {error}") from None
+        # A failed login's text may echo the user name, never the password.
+        reason = f"{type(error).__name__}: {error}"
+        raise NotifyError(f"SMTP {smtp.host}:{smtp.port}: {reason}") from None

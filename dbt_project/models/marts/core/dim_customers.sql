@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['tenant_id', 'customer_id'],
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- An entity, not events: an incremental run merges (upserts by key) the customers of the
+    window's tenants whose record changed, who signed up or who ordered inside the window. -#}
+{%- set window = partition_window() if is_incremental() else none %}
+
 with
 
 customers as (
@@ -73,7 +85,8 @@ enriched as (
         coalesce(addresses.region_name, 'Sin región') as region_name,
         customers.created_at as signup_at,
         {{ to_local_date('customers.created_at', 'tenants.timezone') }} as signup_date,
-        customers.updated_at
+        customers.updated_at,
+        {{ to_local_date('customers.updated_at', 'tenants.timezone') }} as updated_date
     from customers
     inner join tenants
         on customers.tenant_id = tenants.tenant_id
@@ -87,6 +100,35 @@ enriched as (
     left join addresses
         on customers.tenant_id = addresses.tenant_id
         and customers.customer_id = addresses.owner_id
+),
+{%- if window is not none %}
+
+orders_in_window as (
+    select distinct
+        orders.tenant_id,
+        orders.customer_id
+    from orders
+    inner join tenants
+        on orders.tenant_id = tenants.tenant_id
+    where {{ partition_window_predicate(
+        window, to_local_date('orders.created_at', 'tenants.timezone'), 'orders.tenant_id'
+    ) }}
+),
+
+changed as (
+    select enriched.*
+    from enriched
+    left join orders_in_window
+        on enriched.tenant_id = orders_in_window.tenant_id
+        and enriched.customer_id = orders_in_window.customer_id
+    where ({{ partition_window_predicate(window, 'enriched.signup_date', 'enriched.tenant_id') }})
+        or ({{ partition_window_predicate(window, 'enriched.updated_date', 'enriched.tenant_id') }})
+        or orders_in_window.customer_id is not null
+),
+{%- endif %}
+
+final as (
+    select * from {{ 'changed' if window is not none else 'enriched' }}
 )
 
-select * from enriched
+select * from final

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='spend_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 with
 
 ad_spend as (
@@ -17,3 +26,4 @@ select
     impressions,
     clicks
 from ad_spend
+where {{ in_partition_window('spend_date') }}

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='created_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 with
 
 checkouts as (
@@ -38,3 +47,4 @@ enriched as (
 )
 
 select * from enriched
+where {{ in_partition_window('created_date') }}

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='created_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 with
 
 order_lines as (
@@ -34,3 +43,4 @@ joined as (
 )
 
 select * from joined
+where {{ in_partition_window('created_date') }}

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='created_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 with
 
 orders as (
@@ -100,3 +109,4 @@ final as (
 )
 
 select * from final
+where {{ in_partition_window('created_date') }}

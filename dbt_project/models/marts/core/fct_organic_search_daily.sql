@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='search_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 with
 
 search_performance as (
@@ -14,3 +23,4 @@ select
     {{ safe_divide('clicks', 'impressions') }} as click_through_rate,
     average_position
 from search_performance
+where {{ in_partition_window('search_date') }}

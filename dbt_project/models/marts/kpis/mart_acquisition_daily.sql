@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='signup_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- Página "Adquisición": signups per local day, channel and region, with the
 -- numerators of the onboarding and RUT validation rates (KPIS.md), so any
 -- period's rates are sums over days, never averages of daily rates.
@@ -5,6 +14,7 @@ with
 
 customers as (
     select * from {{ ref('dim_customers') }}
+    where {{ in_partition_window('signup_date') }}
 ),
 
 aggregated as (

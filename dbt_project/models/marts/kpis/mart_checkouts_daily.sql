@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='created_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- Cart abandonment inputs per local day: checkouts created, those still inside
 -- the abandonment window at the data's cut-off (left out of both sides), and
 -- the abandoned ones among the rest (never completed into an order).
@@ -5,6 +14,7 @@ with
 
 checkouts as (
     select * from {{ ref('fct_checkouts') }}
+    where {{ in_partition_window('created_date') }}
 ),
 
 cutoffs as (

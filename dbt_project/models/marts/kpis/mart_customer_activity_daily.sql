@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='activity_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- One row per customer and local day with a valid order or a checkout: the
 -- rows behind monthly active users (KPIS.md, MAU).
 with
@@ -5,11 +14,13 @@ with
 orders as (
     select * from {{ ref('fct_orders') }}
     where is_valid and customer_id is not null
+        and {{ in_partition_window('created_date') }}
 ),
 
 checkouts as (
     select * from {{ ref('fct_checkouts') }}
     where customer_id is not null
+        and {{ in_partition_window('created_date') }}
 ),
 
 activity as (

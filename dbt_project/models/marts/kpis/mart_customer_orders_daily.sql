@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='created_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- One row per customer and local day with a valid order: the per-customer
 -- rows behind distinct counts (purchase frequency), retention, cohorts and
 -- RFM, which are not additive over days.
@@ -6,6 +15,7 @@ with
 orders as (
     select * from {{ ref('fct_orders') }}
     where is_valid and customer_id is not null
+        and {{ in_partition_window('created_date') }}
 ),
 
 aggregated as (

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='completed_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- Valid orders by the local day their service was completed: the inputs of
 -- the mean service cycle time and the mean rating (KPIS.md, Operaciones).
 with
@@ -5,6 +14,7 @@ with
 orders as (
     select * from {{ ref('fct_orders') }}
     where is_valid and completed_at is not null
+        and {{ in_partition_window('completed_date') }}
 ),
 
 aggregated as (

@@ -1,9 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='created_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- Orders per local day and hour, channel, place and payment method: the
 -- additive inputs of AOV, cancellation rate and the order distributions.
 with
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    where {{ in_partition_window('created_date') }}
 ),
 
 aggregated as (

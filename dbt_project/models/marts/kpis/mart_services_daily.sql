@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='created_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 -- Valid orders per local day and service: orders containing it, units and
 -- revenue (line amounts after discounts), by channel and region.
 with
@@ -5,6 +14,7 @@ with
 order_lines as (
     select * from {{ ref('fct_order_lines') }}
     where is_valid_order
+        and {{ in_partition_window('created_date') }}
 ),
 
 orders as (

@@ -1,0 +1,14 @@
+"""Freshness policies, defined once: what the daily schedule promises.
+
+The schedule runs at 02:00 America/Santiago; a healthy asset is at most a day and a couple of
+hours old. Past 36 hours a whole daily run was missed: the asset fails its freshness (the same
+36 hours as the "source not synced" alert rule, cerebro/alerts.yml).
+"""
+
+import datetime as dt
+
+import dagster as dg
+
+DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=dt.timedelta(hours=36), warn_window=dt.timedelta(hours=26)
+)

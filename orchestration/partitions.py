@@ -1,0 +1,83 @@
+"""The partitions, defined once: one per tenant and local calendar day (decision 0011).
+
+A key is ``"<date>|<tenant_id>"`` (dimensions sorted by name: date, tenant). The date is a
+calendar day *in the tenant's timezone*: partition ``2026-11-20|casafacil_pe`` holds what happened
+on 20 November in Lima. Tenants are a dynamic dimension, registered from the tenants file by
+``register_tenants`` (``cerebro run`` and the ``tenant_partitions_sensor`` call it), so that
+loading the definitions reads no configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+TENANT_PARTITIONS = "tenant"
+#: The schedule's timezone; a date key is read in each tenant's own timezone.
+SCHEDULE_TIMEZONE = "America/Santiago"
+#: The first day that can be asked for; history before it is built by the first (full) build.
+PARTITIONS_START = os.environ.get("CEREBRO_PARTITIONS_START", "2024-01-01")
+
+tenant_partitions = dg.DynamicPartitionsDefinition(name=TENANT_PARTITIONS)
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=PARTITIONS_START, timezone=SCHEDULE_TIMEZONE, end_offset=0
+)
+tenant_daily_partitions = dg.MultiPartitionsDefinition(
+    {"date": daily_partitions, "tenant": tenant_partitions}
+)
+
+
+def partition_key(day: dt.date, tenant_id: str) -> dg.MultiPartitionKey:
+    return dg.MultiPartitionKey({"date": day.isoformat(), "tenant": tenant_id})
+
+
+@dataclass(frozen=True)
+class PartitionWindow:
+    """What a run covers: tenants and an inclusive range of local dates."""
+
+    tenants: tuple[str, ...]
+    start: dt.date
+    end: dt.date
+
+    def dbt_vars(self) -> dict:
+        return {
+            "partition_tenants": list(self.tenants),
+            "partition_start_date": self.start.isoformat(),
+            "partition_end_date": self.end.isoformat(),
+        }
+
+
+def window_of(keys: Iterable[str | dg.MultiPartitionKey]) -> PartitionWindow:
+    """The window spanned by a run's partition keys (one key, or a single-run backfill)."""
+    tenants: set[str] = set()
+    days: set[dt.date] = set()
+    for key in keys:
+        dimensions = (
+            key.keys_by_dimension
+            if isinstance(key, dg.MultiPartitionKey)
+            else tenant_daily_partitions.get_partition_key_from_str(key).keys_by_dimension
+        )
+        tenants.add(dimensions["tenant"])
+        days.add(dt.date.fromisoformat(dimensions["date"]))
+    if not tenants:
+        raise ValueError("a partitioned run needs at least one partition key")
+    return PartitionWindow(tuple(sorted(tenants)), min(days), max(days))
+
+
+def last_complete_day(timezone: str, now: dt.datetime) -> dt.date:
+    """The latest local calendar day that is over at ``now`` in ``timezone`` (yesterday there)."""
+    return now.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=1)
+
+
+def register_tenants(instance: dg.DagsterInstance, tenant_ids: Sequence[str]) -> list[str]:
+    """Add the tenants missing from the tenant dimension; returns those added."""
+    known = set(instance.get_dynamic_partitions(TENANT_PARTITIONS))
+    missing = [tenant_id for tenant_id in tenant_ids if tenant_id not in known]
+    if missing:
+        instance.add_dynamic_partitions(TENANT_PARTITIONS, missing)
+    return missing

@@ -1,0 +1,97 @@
+"""dbt run in this process on a private DuckDB file, and comparisons of its marts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from cerebro.settings import DBT_PROJECT_DIR
+
+#: The demo of tests/conftest.py ends here, for both tenants.
+DEMO_LAST_DAY = dt.date(2026, 10, 31)
+TENANTS = ("test_cl", "test_pe")
+
+
+@dataclass
+class DbtOnCopy:
+    """dbt (in-process, dbtRunner) on one DuckDB file, with a target path of its own."""
+
+    database: Path
+    target_path: Path
+
+    def invoke(self, *args: str) -> None:
+        from dbt.cli.main import dbtRunner
+
+        previous = os.environ.get("CEREBRO_DUCKDB_PATH")
+        os.environ["CEREBRO_DUCKDB_PATH"] = str(self.database)
+        try:
+            result = dbtRunner().invoke(
+                [
+                    *args,
+                    "--project-dir", str(DBT_PROJECT_DIR),
+                    "--profiles-dir", str(DBT_PROJECT_DIR),
+                    "--target-path", str(self.target_path),
+                    "--target", "duckdb",
+                    "--quiet",
+                ]
+            )  # fmt: skip
+        finally:
+            if previous is None:
+                os.environ.pop("CEREBRO_DUCKDB_PATH", None)
+            else:
+                os.environ["CEREBRO_DUCKDB_PATH"] = previous
+        if not result.success:
+            detail = result.exception or result.result
+            raise AssertionError(f"dbt {' '.join(args)} failed: {detail}")
+
+    def run_partitions(
+        self,
+        first_day: dt.date,
+        last_day: dt.date,
+        *,
+        tenants: Iterable[str] = TENANTS,
+        lookback_days: int | None = None,
+    ) -> None:
+        """What Dagster does for a run over these partitions (the incremental models only)."""
+        variables = {
+            "partition_tenants": list(tenants),
+            "partition_start_date": first_day.isoformat(),
+            "partition_end_date": last_day.isoformat(),
+        }
+        if lookback_days is not None:
+            variables["incremental_lookback_days"] = lookback_days
+        self.invoke(
+            "run", "--select", "config.materialized:incremental", "--vars", json.dumps(variables)
+        )
+
+    def incremental_tables(self) -> dict[str, str | None]:
+        """Incremental model -> its partition date column (None for the merged entities)."""
+        manifest = json.loads((self.target_path / "manifest.json").read_text())
+        return {
+            node["name"]: node["config"].get("partition_date_column")
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+        }
+
+
+def table_differences(left: Path, right: Path, tables: Iterable[str]) -> dict[str, int]:
+    """Rows of marts.<table> in one file and not in the other (both ways, with multiplicity)."""
+    differences = {}
+    with duckdb.connect(str(left), read_only=True) as connection:
+        connection.execute(f"attach '{right}' as other (read_only)")
+        for table in tables:
+            one = f"select * from marts.{table}"
+            two = f"select * from other.marts.{table}"
+            count = connection.execute(
+                f"select (select count(*) from ({one} except all {two}))"
+                f" + (select count(*) from ({two} except all {one}))"
+            ).fetchone()[0]
+            if count:
+                differences[table] = count
+    return differences

@@ -1,0 +1,151 @@
+"""The daily schedule, the tenant and publish sensors, evaluated with Dagster's contexts on an
+ephemeral instance (no run is executed: the runs the sensor reads are recorded directly)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+from dagster._core.test_utils import create_run_for_test
+
+from cerebro.platform import prepare_dbt_manifest
+from orchestration.resources import CerebroResource
+
+SANTIAGO = ZoneInfo("America/Santiago")
+TENANTS_YAML = """
+tenants:
+  - {tenant_id: shop_cl, name: Chile, timezone: America/Santiago, currency: CLP,
+     country_code: CL, sources: {}}
+  - {tenant_id: shop_pe, name: Perú, timezone: America/Lima, currency: PEN,
+     country_code: PE, sources: {}}
+  - {tenant_id: shop_mx, name: México, timezone: America/Mexico_City, currency: MXN,
+     country_code: MX, sources: {}}
+"""
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    prepare_dbt_manifest()
+    from orchestration.definitions import defs
+
+    return defs
+
+
+@pytest.fixture
+def cerebro(tmp_path) -> CerebroResource:
+    tenants_file = tmp_path / "tenants.yml"
+    tenants_file.write_text(TENANTS_YAML, encoding="utf-8")
+    return CerebroResource(tenants_file=str(tenants_file), data_dir=str(tmp_path))
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def _tick(instance, cerebro, when: dt.datetime) -> list[dg.RunRequest]:
+    from orchestration.schedules import daily_tenant_schedule
+
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=when, resources={"cerebro": cerebro}
+    )
+    return list(daily_tenant_schedule(context))
+
+
+def test_the_schedule_asks_for_yesterday_in_each_tenants_timezone(instance, cerebro):
+    # 02:00 in Santiago on 21 November 2026 (summer time, UTC-3) is 05:00 UTC: the 20th is
+    # over in Santiago and Lima (00:00), but not yet in Mexico City (23:00 on the 20th).
+    requests = _tick(instance, cerebro, dt.datetime(2026, 11, 21, 2, 0, tzinfo=SANTIAGO))
+    keys = {r.partition_key for r in requests}
+    assert keys == {"2026-11-20|shop_cl", "2026-11-20|shop_pe", "2026-11-19|shop_mx"}
+    assert {r.run_key for r in requests} == {
+        "shop_cl:2026-11-20", "shop_pe:2026-11-20", "shop_mx:2026-11-19"
+    }  # fmt: skip
+    assert {r.tags["cerebro/publish_date"] for r in requests} == {"2026-11-21"}
+    assert set(instance.get_dynamic_partitions("tenant")) == {"shop_cl", "shop_pe", "shop_mx"}
+
+
+def test_the_schedule_fires_at_two_in_santiago(defs):
+    # Dagster evaluates the cron in the execution timezone, daylight saving time included.
+    schedule = defs.get_schedule_def("daily_tenant_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == (
+        "0 2 * * *",
+        "America/Santiago",
+    )
+    assert schedule.job_name == "daily_tenant"
+
+
+def test_tenant_sensor_registers_only_new_tenants(instance, cerebro):
+    from orchestration.sensors import tenant_partitions_sensor
+
+    instance.add_dynamic_partitions("tenant", ["shop_cl"])
+    context = dg.build_sensor_context(instance=instance, resources={"cerebro": cerebro})
+    result = tenant_partitions_sensor(context)
+    (request,) = result.dynamic_partitions_requests
+    assert list(request.partition_keys) == ["shop_pe", "shop_mx"]
+
+
+def _record_tenant_run(instance, tenant: str, day: str, status: dg.DagsterRunStatus):
+    return create_run_for_test(
+        instance,
+        job_name="daily_tenant",
+        status=status,
+        tags={
+            "dagster/partition/tenant": tenant,
+            "dagster/partition/date": day,
+            "cerebro/publish_date": "2026-11-21",
+            "cerebro/tenants_expected": "2",
+        },
+    )
+
+
+def _publish(defs, instance):
+    from orchestration.sensors import daily_publish_sensor
+
+    context = dg.build_sensor_context(instance=instance, definitions=defs)
+    return daily_publish_sensor(context)
+
+
+def test_publish_waits_for_every_tenant_run_to_finish(defs, instance):
+    _record_tenant_run(instance, "shop_cl", "2026-11-20", dg.DagsterRunStatus.SUCCESS)
+    assert isinstance(_publish(defs, instance), dg.SkipReason)  # shop_pe not launched yet
+    _record_tenant_run(instance, "shop_pe", "2026-11-20", dg.DagsterRunStatus.STARTED)
+    skipped = _publish(defs, instance)
+    assert isinstance(skipped, dg.SkipReason) and "1 of 2" in skipped.skip_message
+
+
+def test_publish_runs_once_per_day_with_the_models_when_never_fitted(defs, instance):
+    _record_tenant_run(instance, "shop_cl", "2026-11-20", dg.DagsterRunStatus.SUCCESS)
+    _record_tenant_run(instance, "shop_pe", "2026-11-20", dg.DagsterRunStatus.FAILURE)
+    request = _publish(defs, instance)
+    assert request.run_key == "publish:2026-11-21"
+    selected = {key.to_user_string() for key in request.asset_selection}
+    assert "ml/ml_customer_predictions" in selected  # never fitted: refit
+    names = {key.path[-1] for key in request.asset_selection}
+    assert {"orders", "stg_shopify__orders", "fct_orders"}.isdisjoint(names)  # the tenant runs'
+    assert "stg_ml__customer_predictions" in names  # the dbt step on the models' outputs
+    assert request.tags["cerebro/tenants_failed"] == "shop_pe"
+    assert request.tags["cerebro/models_refit"] == "true"
+
+
+def test_publish_leaves_the_models_out_when_a_refit_is_not_due(defs, instance):
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(asset_key=dg.AssetKey(["ml", "ml_customer_predictions"]))
+    )
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            asset_key=dg.AssetKey(["shopify", "orders"]),
+            metadata={"rows": 1000, "records_synced_this_run": {"shop_cl": 20, "shop_pe": 10}},
+        )
+    )
+    _record_tenant_run(instance, "shop_cl", "2026-11-20", dg.DagsterRunStatus.SUCCESS)
+    _record_tenant_run(instance, "shop_pe", "2026-11-20", dg.DagsterRunStatus.SUCCESS)
+    request = _publish(defs, instance)
+    selected = {key.to_user_string() for key in request.asset_selection}
+    assert "ml/ml_customer_predictions" not in selected
+    names = {key.path[-1] for key in request.asset_selection}
+    assert {"metabase_dashboards", "stg_ml__customer_predictions"} <= names
+    assert request.tags["cerebro/models_refit"] == "false"
