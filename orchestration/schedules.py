@@ -25,6 +25,7 @@ TENANTS_EXPECTED_TAG = "cerebro/tenants_expected"
     job=daily_tenant_job,
     cron_schedule="0 2 * * *",
     execution_timezone=SCHEDULE_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every day at 02:00 America/Santiago: yesterday's partition of every tenant.",
 )
 def daily_tenant_schedule(context: dg.ScheduleEvaluationContext, cerebro: CerebroResource):

@@ -19,7 +19,11 @@ ORDERS_KEY = dg.AssetKey(["shopify", "orders"])
 FIT_KEY = PREDICTIONS
 
 
-@dg.sensor(minimum_interval_seconds=300, description="Adds the tenants file's new tenants.")
+@dg.sensor(
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Adds the tenants file's new tenants.",
+)
 def tenant_partitions_sensor(context: dg.SensorEvaluationContext, cerebro: CerebroResource):
     known = set(context.instance.get_dynamic_partitions(TENANT_PARTITIONS))
     missing = [t.tenant_id for t in cerebro.tenants() if t.tenant_id not in known]
@@ -56,6 +60,7 @@ def _orders_landed_since(instance: dg.DagsterInstance, since: float | None) -> t
 @dg.sensor(
     job=daily_publish_job,
     minimum_interval_seconds=120,
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Once every tenant run of a daily tick has finished: the publish step, with the CLV and "
         "budget brains when a refit is due (weekly, or 10 % more orders)."
