@@ -18,6 +18,17 @@ DEMO_LAST_DAY = dt.date(2026, 10, 31)
 TENANTS = ("test_cl", "test_pe")
 
 
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its database open in the process after an invocation; close it so this
+    process can open the file with its own settings (it is reopened by the next invocation)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 @dataclass
 class DbtOnCopy:
     """dbt (in-process, dbtRunner) on one DuckDB file, with a target path of its own."""
@@ -42,6 +53,7 @@ class DbtOnCopy:
                 ]
             )  # fmt: skip
         finally:
+            _release_duckdb()
             if previous is None:
                 os.environ.pop("CEREBRO_DUCKDB_PATH", None)
             else:
