@@ -47,7 +47,15 @@ def render_summary(
 ) -> str:
     warehouse = Warehouse(settings)
     status = "succeeded" if run.success else "FAILED"
-    lines = [f"Cerebro platform run {status} in {run.seconds:.1f} s", "", "Tenants:"]
+    lines = [f"Cerebro platform run {status} in {run.seconds:.1f} s"]
+    if run.first_day is not None:
+        days = (
+            str(run.first_day)
+            if run.first_day == run.last_day
+            else f"{run.first_day} to {run.last_day}"
+        )
+        lines.append(f"Partitions: {days} (each tenant's local days), every tenant")
+    lines += ["", "Tenants:"]
     lines += [
         f"  {t.tenant_id:<16} {t.name} · {t.timezone} · {t.currency} · "
         f"sources: {', '.join(t.sources)}"
