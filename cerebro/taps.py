@@ -59,6 +59,9 @@ def tap_invocation(tenant: Tenant, source: SourceConfig, cache_dir: Path) -> tup
         config = {**demo_settings(tenant, cache_dir), "source": source.source}
     else:
         config = {"tenant_id": tenant.tenant_id, **source.settings}
+        if source.tap == "csv":
+            # Date-times without an offset in the files are the tenant's local time (decision 0010).
+            config.setdefault("timezone", tenant.timezone)
         for setting, env_var in source.secrets.items():
             if not os.environ.get(env_var):
                 raise MissingSecretError(

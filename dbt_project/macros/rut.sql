@@ -2,15 +2,28 @@
     normalize_rut only fixes the format; is_valid_rut judges the number. Both
     are plain expressions (no UDFs), so they run on every warehouse. The `~`
     regex operator means the same on PostgreSQL and DuckDB (a partial match);
-    every pattern here is anchored with ^...$, so partial = full match. -#}
+    every pattern here is anchored with ^...$, so partial = full match.
+    Property-tested against a Python reference in tests/dbt_macros. -#}
 
 {#- Canonical `12345678-5`: body digits without dots or leading zeros, a
     hyphen, uppercase check digit. NULL when empty or not shaped like a RUT
     (a body of 1 to 8 digits and one check digit 0-9/K, with optional dots,
-    spaces and hyphen), e.g. '12.345.678-k' -> '12345678-K'. -#}
+    spaces and hyphen), e.g. '12.345.678-k' -> '12345678-K'.
+
+    The separators dropped are dots, ASCII whitespace (space, tab, line feed,
+    vertical tab, form feed, carriage return) and the no-break space U+00A0
+    that web pages and spreadsheets put in pasted numbers. They are listed
+    with chr() and deleted with translate() (characters without a
+    counterpart in the empty target string are removed), not matched with
+    the regex class [[:space:]], which differs between warehouses: ASCII
+    only in DuckDB (RE2), the database locale's in PostgreSQL (under
+    C.UTF-8 it also takes U+2009, U+3000...) and never U+00A0 in either. -#}
 {% macro normalize_rut(column) -%}
+    {%- set separators -%}
+        '. ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)
+    {%- endset -%}
     {%- set compact -%}
-        upper(regexp_replace({{ column }}, '[[:space:].]', '', 'g'))
+        upper(translate({{ column }}, {{ separators }}, ''))
     {%- endset -%}
     case
         when {{ compact }} ~ '^0*[1-9][0-9]{0,7}-?[0-9K]$'

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
 from pathlib import Path
 
 COLUMNS = ("stream", "source_file", "line_number", "reason", "row")
@@ -27,7 +26,6 @@ class Quarantine:
         self._writer = csv.writer(self._handle)
         self._writer.writerow(COLUMNS)
         self._handle.flush()
-        self.rejected: Counter[str] = Counter()
 
     def add(
         self,
@@ -47,4 +45,3 @@ class Quarantine:
             (stream, str(source_file), line_number, reason, json.dumps(row, ensure_ascii=False))
         )
         self._handle.flush()
-        self.rejected[str(source_file)] += 1

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import typing as t
+from collections import Counter
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from singer_sdk import Stream
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from tap_cerebro_csv.errors import RowRejected
+from tap_cerebro_csv.ledger import KeyLedger
 from tap_cerebro_csv.reader import ExportReader, FileSpec
-from tap_cerebro_csv.validation import RowConverter, RowRejected
+from tap_cerebro_csv.validation import RowConverter
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 # Stream kind -> (source whose contract it follows, primary key).
@@ -53,9 +56,16 @@ class CsvExportStream(Stream):
     """Every file configured for one stream kind, row by row, validated.
 
     Full table: the files are read whole on every run and the target upserts
-    on the primary key. A row that breaks the contract, or repeats a key seen
-    earlier in the run, goes to the quarantine file with its line and reason.
+    on the primary key. A row that breaks the contract, or repeats a key
+    accepted earlier in the run, goes to the quarantine file with its line and
+    reason: the first row of a key wins (it was already emitted when the
+    repeat is read, and the file is never held in memory), and the repeat's
+    reason says whether it is an exact copy or a different version.
     """
+
+    # Records are built from the contract schema's own types (str, int, Decimal, bool,
+    # None), so the SDK's per-record type conformance would only cost time.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, tap, kind: str) -> None:
         super().__init__(tap, name=kind, schema=contract_schema(kind))
@@ -70,44 +80,68 @@ class CsvExportStream(Stream):
 
     def get_records(self, context: dict | None) -> t.Iterable[dict]:
         """Accepted rows of every configured file, in file order."""
-        quarantine = self._tap.quarantine
-        seen: dict[tuple, str] = {}
+        quarantine, ledger = self._tap.quarantine, KeyLedger()
         for entry in self.config["files"][self.name]:
             spec = FileSpec.from_config(entry)
             with ExportReader(spec) as export:
-                converter = RowConverter(
-                    stream=self.name,
-                    schema=self.schema,
-                    required=self.required,
-                    spec=spec,
-                    dialect=export.dialect,
-                    timezone=ZoneInfo(self.config.get("timezone", "America/Santiago")),
-                )
-                accepted = 0
-                for line_number, cells in export.rows():
+                converter = self._converter(spec, export)
+                counts: Counter[str] = Counter()
+                first_reason = ""
+                for line_number, last_line, cells in export.rows():
                     if not any(cell.strip() for cell in cells):
-                        continue  # a blank line (Excel pads exports with them) holds no row
+                        counts["blank"] += 1  # Excel pads exports with blank lines: no row
+                        continue
                     try:
-                        record = self._record(converter, cells, spec, line_number, seen)
+                        record = self._record(export, converter, cells, line_number, last_line,
+                                              ledger)  # fmt: skip
                     except RowRejected as error:
                         quarantine.add(stream=self.name, source_file=spec.path,
                                        line_number=line_number, reason=str(error),
                                        header=export.dialect.header, cells=cells)  # fmt: skip
+                        counts["rejected"] += 1
+                        first_reason = first_reason or f"line {line_number}: {error}"
                         continue
-                    accepted += 1
+                    counts["accepted"] += 1
                     yield record
             self.logger.info(
-                "%s: %d rows accepted, %d rejected into %s",
-                spec.path, accepted, quarantine.rejected[str(spec.path)], quarantine.path,
+                "%s: %d rows read, %d accepted, %d rejected into %s (%d blank lines skipped)",
+                spec.path, counts["accepted"] + counts["rejected"], counts["accepted"],
+                counts["rejected"], quarantine.path, counts["blank"],
             )  # fmt: skip
+            if counts["rejected"] and not counts["accepted"]:
+                # Usually a setting, not the data: date_format, decimal_separator, a mapping.
+                self.logger.warning("%s: every row was rejected; the first one for %s",
+                                    spec.path, first_reason)  # fmt: skip
 
-    def _record(self, converter, cells, spec, line_number, seen) -> dict:
-        record = {"tenant_id": self.config["tenant_id"], **converter.convert(cells)}
+    def _converter(self, spec: FileSpec, export: ExportReader) -> RowConverter:
+        return RowConverter(
+            stream=self.name,
+            schema=self.schema,
+            required=self.required,
+            spec=spec,
+            dialect=export.dialect,
+            timezone=self._tap.timezone,
+            window=self._tap.date_window,
+            tenant_id=self.config["tenant_id"],
+        )
+
+    def _record(self, export, converter, cells, line_number, last_line, ledger) -> dict:
+        unclosed = export.unclosed_quote(line_number, last_line, cells)
+        if unclosed:
+            raise RowRejected(unclosed)
+        values = converter.convert(cells)
+        record = {"tenant_id": self.config["tenant_id"], **values}
         if "source_file" in self.schema["properties"]:
-            record["source_file"] = spec.path.name
+            record["source_file"] = export.spec.path.name
         key = tuple(record[k] for k in self.primary_keys)
-        if key in seen:
-            raise RowRejected(f"same key {dict(zip(self.primary_keys, key, strict=True))} as "
-                              f"{seen[key]}")  # fmt: skip
-        seen[key] = f"{spec.path.name} line {line_number}"
+        first = ledger.claim(key, tuple(values.values()), export.spec.path.name, line_number)
+        if first is not None:
+            where = f"{first.source_file} line {first.line_number}"
+            described = dict(zip(self.primary_keys, key, strict=True))
+            if first.same_values:
+                raise RowRejected(f"same key {described} as {where}, same values: an exact "
+                                  "copy, nothing is lost")  # fmt: skip
+            raise RowRejected(f"same key {described} as {where}, with different values: the "
+                              "first row wins; remove the stale one from the export to land "
+                              "this one")  # fmt: skip
         return record

@@ -7,20 +7,30 @@ Two uses, one tap:
 - ``shopify: {tap: csv, settings: {files: {customers: [...], orders: [...], ...}}}``:
   a store without Shopify API access lands its exports in ``raw_shopify``, in
   the Shopify streams' shapes, so every model downstream works unchanged.
+
+Bad rows go to the quarantine file and the run goes on; a setting or a file
+that makes every row untrustworthy stops the run with one clear log line and
+exit code 2 (docs/decisions/0010-bad-input-catalogue.md lists every case).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import typing as t
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cerebro_tap_kit.clock import Clock, SystemClock
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
+from tap_cerebro_csv.errors import FileConfigError, TapConfigError
 from tap_cerebro_csv.quarantine import Quarantine
-from tap_cerebro_csv.reader import FileConfigError
 from tap_cerebro_csv.streams import STREAM_KINDS, CsvExportStream
+from tap_cerebro_csv.validation import DateWindow
+
+DEFAULT_EARLIEST_DATE = "2000-01-01"
 
 FILE = th.ObjectType(
     th.Property("path", th.StringType, required=True, description="The CSV file."),
@@ -71,9 +81,66 @@ class TapCerebroCsv(Tap):
         ),
         th.Property(
             "timezone", th.StringType, default="America/Santiago",
-            description="Timezone of date-times written without an offset in the files.",
+            description="The tenant's IANA timezone: date-times written without an offset "
+            "in the files are read as its local time.",
+        ),
+        th.Property(
+            "earliest_date", th.StringType, default=DEFAULT_EARLIEST_DATE,
+            description="YYYY-MM-DD. Rows with an earlier date or date-time are quarantined "
+            "(1970-01-01 and 1900-01-01 are placeholders, not history).",
         ),
     ).to_dict()  # fmt: skip
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        tenant_id = self.config.get("tenant_id") or ""
+        if not tenant_id.strip() or tenant_id != tenant_id.strip():
+            raise TapConfigError(
+                f"tap-cerebro-csv config: tenant_id {tenant_id!r} is empty or has spaces around "
+                "it; every record is stamped with it, so it must be the tenant's id"
+            )
+        _ = self.timezone, self.earliest_date  # settings errors surface now, not mid-run
+
+    @classmethod
+    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
+        """The command line: a setting or a file that cannot be used is one error line, exit 2.
+
+        The SDK would log the same message with a traceback, which buries the
+        one line that says what to change (bugs still get their traceback).
+        """
+        try:
+            super().invoke(*args, **kwargs)
+        except TapConfigError as error:
+            cls.logger.error("%s", error)
+            raise SystemExit(2) from None
+
+    @functools.cached_property
+    def timezone(self) -> ZoneInfo:
+        """The tenant's timezone, for date-times without an offset."""
+        name = self.config.get("timezone") or "America/Santiago"
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise TapConfigError(
+                f"tap-cerebro-csv config: timezone {name!r} is not an IANA timezone "
+                "(e.g. America/Santiago)"
+            ) from None
+
+    @functools.cached_property
+    def earliest_date(self) -> dt.date:
+        """The earliest date a row may carry."""
+        text = self.config.get("earliest_date") or DEFAULT_EARLIEST_DATE
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise TapConfigError(
+                f"tap-cerebro-csv config: earliest_date {text!r} is not a YYYY-MM-DD date"
+            ) from None
+
+    @property
+    def date_window(self) -> DateWindow:
+        """Dates a row may carry: from earliest_date to a day after now (read per file)."""
+        return DateWindow.around(self.clock.now(), self.earliest_date)
 
     @functools.cached_property
     def quarantine(self) -> Quarantine:

@@ -23,7 +23,8 @@ DIRECT, OTHER = "Directo", "Otro"
 NO_REGION, NO_COMUNA = "Sin región", "Sin comuna"
 UNKNOWN_PAYMENT_METHOD = "Otro"
 
-_RUT = re.compile(r"(\d+)-?([0-9K])")
+#: A body of 1 to 8 ASCII digits after any leading zeros, as normalize_rut accepts.
+_RUT = re.compile(r"0*([1-9][0-9]{0,7})-?([0-9K])")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
 
 
@@ -109,16 +110,15 @@ def to_local(utc: pd.Timestamp | None, timezone: str) -> dt.datetime | None:
 
 
 def normalize_rut(value) -> str | None:
-    """`<body>-<check digit>`: spaces and dots removed, optional hyphen, uppercase K,
-    leading zeros dropped; None when the text is not shaped like a RUT."""
+    """`<body>-<check digit>`: dots, ASCII whitespace and no-break spaces removed, optional
+    hyphen, uppercase K, leading zeros dropped; None when the text is not shaped like a RUT."""
     text = _text(value)
     if text is None:
         return None
-    match = _RUT.fullmatch(re.sub(r"[\s.]", "", text).upper())
+    match = _RUT.fullmatch(re.sub(r"[ \t\n\v\f\r\u00a0.]", "", text).upper())
     if match is None:
         return None
-    body = match.group(1).lstrip("0")
-    return f"{body}-{match.group(2)}" if body else None
+    return f"{match.group(1)}-{match.group(2)}"
 
 
 def rut_check_digit(body: str) -> str:
