@@ -14,6 +14,7 @@ from orchestration.jobs import daily_publish_job, daily_tenant_job, platform_job
 from orchestration.metabase_assets import every_card_runs_in_metabase, metabase_dashboards
 from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.resources import CerebroResource
+from orchestration.run_history_assets import dagster_run_history
 from orchestration.schedules import daily_tenant_schedule
 from orchestration.sensors import daily_publish_sensor, tenant_partitions_sensor
 
@@ -27,6 +28,7 @@ defs = dg.Definitions(
         mmm_budget_brain,
         dbt_ml_models,
         metabase_dashboards,
+        dagster_run_history,
     ],
     asset_checks=[every_card_runs_in_metabase],
     jobs=[platform_job, daily_tenant_job, daily_publish_job],

@@ -17,6 +17,7 @@ from orchestration.clv_assets import clv_predictions
 from orchestration.dbt_assets import dbt_ml_models
 from orchestration.metabase_assets import metabase_dashboards
 from orchestration.mmm_assets import mmm_budget_brain
+from orchestration.run_history_assets import dagster_run_history
 
 PLATFORM_JOB = "cerebro_platform"
 
@@ -24,7 +25,7 @@ PLATFORM_JOB = "cerebro_platform"
 MODEL_ASSETS = dg.AssetSelection.assets(clv_predictions, mmm_budget_brain)
 PUBLISH_ASSETS = (
     MODEL_ASSETS
-    | dg.AssetSelection.assets(dbt_ml_models, metabase_dashboards)
+    | dg.AssetSelection.assets(dbt_ml_models, metabase_dashboards, dagster_run_history)
     | dg.AssetSelection.groups("notifications")
 )
 

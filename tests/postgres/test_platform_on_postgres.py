@@ -198,7 +198,7 @@ def test_core_marts_are_identical_on_both_warehouses(demo_warehouses, table):
 
 
 #: Marts about the run itself (run ids, times): the same columns, not the same rows.
-RUN_RECORDS = {"mart_pipeline_runs"}
+RUN_RECORDS = {"mart_pipeline_runs", "mart_pipeline_reliability_daily"}
 #: Marts of the budget optimizer's plans. SLSQP from several starts turns last-bit
 #: differences of its float inputs (sums computed in another order by each warehouse) into
 #: differences of about 1e-4 relative in a plan, so these are compared to 1e-3.

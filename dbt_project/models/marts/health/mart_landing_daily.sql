@@ -3,51 +3,42 @@
 -- loaded_at), with the source's freshness target from its dbt source config
 -- (define once). Raw tables are upserted by key, so a row counts on the day
 -- its latest version was written. The load-time columns keep Singer's `_sdc_`
--- prefix: they describe a run, not the data, and differ on every run.
-{%- set landed_streams = [
-    ('shopify', 'customers'), ('shopify', 'orders'), ('shopify', 'order_lines'),
-    ('shopify', 'transactions'), ('shopify', 'refunds'), ('shopify', 'fulfillments'),
-    ('shopify', 'checkouts'),
-    ('meta_ads', 'ads_insights'),
-    ('google_ads', 'campaign_performance'),
-    ('csv', 'ad_spend'),
-    ('search_console', 'performance_by_date'), ('search_console', 'performance_by_page'),
-    ('search_console', 'performance_by_query'),
-    ('calendar', 'events'),
-] %}
+-- prefix: they describe a run, not the data, and differ on every run. The
+-- streams are the declared list of macro landed_streams.
+{%- set streams = landed_streams() %}
 
 with
 
-{% for source_name, stream_name in landed_streams -%}
-{{ source_name }}__{{ stream_name }} as (
-    select * from {{ ref('stg_' ~ source_name ~ '__' ~ stream_name) }}
+{% for stream in streams -%}
+{{ stream.source }}__{{ stream.stream }} as (
+    select * from {{ ref('stg_' ~ stream.source ~ '__' ~ stream.stream) }}
 ),
 
 {% endfor -%}
 
 landed as (
-    {% for source_name, stream_name in landed_streams -%}
+    {% for stream in streams -%}
     select
         tenant_id,
-        '{{ source_name }}' as source_name,
-        '{{ stream_name }}' as stream_name,
+        '{{ stream.source }}' as source_name,
+        '{{ stream.stream }}' as stream_name,
         cast(loaded_at as date) as _sdc_batched_date,
         count(*) as rows_landed,
         max(loaded_at) as _sdc_last_batched_at
-    from {{ source_name }}__{{ stream_name }}
+    from {{ stream.source }}__{{ stream.stream }}
     group by 1, 2, 3, 4
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 freshness_targets as (
-    {% for source_name, stream_name in landed_streams -%}
+    {% for stream in streams -%}
     select
-        '{{ source_name }}' as source_name,
-        '{{ stream_name }}' as stream_name,
-        cast({{ freshness_hours(source_name, stream_name, 'warn_after') }} as double precision)
+        '{{ stream.source }}' as source_name,
+        '{{ stream.stream }}' as stream_name,
+        cast({{ freshness_hours(stream.source, stream.stream, 'warn_after') }} as double precision)
             as warn_after_hours,
-        cast({{ freshness_hours(source_name, stream_name, 'error_after') }} as double precision)
+        cast({{ freshness_hours(stream.source, stream.stream, 'error_after') }} as double precision)
             as error_after_hours
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

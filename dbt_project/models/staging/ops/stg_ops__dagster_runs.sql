@@ -9,9 +9,13 @@ source as (
 
 renamed as (
     select
+        -- NULL: the run covered several tenants (or is not partitioned per tenant).
+        tenant_id,
         run_id,
         job_name,
         upper(status) as run_status,
+        cast(partition_start_date as date) as partition_start_date,
+        cast(partition_end_date as date) as partition_end_date,
         created_at,
         started_at,
         finished_at,

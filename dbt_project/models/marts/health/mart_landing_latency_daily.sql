@@ -1,0 +1,85 @@
+-- How late data lands, per tenant, source, stream and UTC day of landing: for each row the
+-- target wrote that day (its latest version), the hours from the data's own time to the
+-- write (`loaded_at`), as a median and a maximum. One rule per kind of time column, by its
+-- suffix (macro landed_streams declares the column of each stream):
+--   `*_at`   a UTC timestamp (an entity's last change, an event's creation): loaded_at minus it;
+--   `*_date` a day of daily figures (ad spend, search), complete at the end of that day in
+--            the tenant's timezone: loaded_at minus that midnight, on the tenant's wall clock
+--            (an hour off when a daylight-saving change falls in between).
+-- Streams with no time of their own are left out. A re-read (a tap's lookback window)
+-- lands old rows again: they count as late. The latency columns keep Singer's `_sdc_`
+-- prefix: they come from load times and differ on every run.
+{%- set streams = landed_streams() | selectattr('event_time') | list %}
+
+with
+
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
+{% for stream in streams -%}
+{{ stream.source }}__{{ stream.stream }} as (
+    select * from {{ ref('stg_' ~ stream.source ~ '__' ~ stream.stream) }}
+),
+
+{% endfor -%}
+
+latencies as (
+    {% for stream in streams -%}
+    {%- set cte = stream.source ~ '__' ~ stream.stream -%}
+    {%- set event_time = cte ~ '.' ~ stream.event_time -%}
+    select
+        {{ cte }}.tenant_id,
+        '{{ stream.source }}' as source_name,
+        '{{ stream.stream }}' as stream_name,
+        '{{ stream.event_time }}' as event_time_column,
+        cast({{ cte }}.loaded_at as date) as _sdc_batched_date,
+        {% if stream.event_time.endswith('_at') -%}
+        {{ dbt.datediff(event_time, cte ~ '.loaded_at', 'second') }}
+        {%- elif stream.event_time.endswith('_date') -%}
+        {{ dbt.datediff(
+            'cast(' ~ dbt.dateadd('day', 1, event_time) ~ ' as timestamp)',
+            '(' ~ to_local_timestamp(cte ~ '.loaded_at', 'tenants.timezone') ~ ')',
+            'second'
+        ) }}
+        {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "landed_streams: the time column of " ~ cte ~ " is '" ~ stream.event_time
+            ~ "'; it must end in _at (a UTC timestamp) or _date (a day of daily figures)"
+        ) }}
+        {%- endif %} as latency_seconds
+    from {{ cte }}
+    {% if stream.event_time.endswith('_date') -%}
+    left join tenants
+        on {{ cte }}.tenant_id = tenants.tenant_id
+    {% endif -%}
+    where {{ event_time }} is not null
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+daily as (
+    select
+        tenant_id,
+        source_name,
+        stream_name,
+        event_time_column,
+        _sdc_batched_date,
+        count(latency_seconds) as rows_timed,
+        -- An ordered-set aggregate with the same syntax and meaning on PostgreSQL and DuckDB.
+        percentile_cont(0.5) within group (order by latency_seconds) as p50_latency_seconds,
+        max(latency_seconds) as max_latency_seconds
+    from latencies
+    group by 1, 2, 3, 4, 5
+)
+
+select
+    tenant_id,
+    source_name,
+    stream_name,
+    event_time_column,
+    _sdc_batched_date,
+    rows_timed,
+    cast(p50_latency_seconds as double precision) / 3600 as _sdc_latency_p50_hours,
+    cast(max_latency_seconds as double precision) / 3600 as _sdc_latency_max_hours
+from daily

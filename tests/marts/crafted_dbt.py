@@ -1,0 +1,88 @@
+"""Building a few models of the real dbt project on a crafted warehouse: a DuckDB file, or a
+fresh database of the session's PostgreSQL server. Shared by the marts tests that write their
+own inputs (run history, raw rows) instead of running the demo platform."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tap_cerebro_demo.streams import SCHEMAS_DIR, STREAM_TYPES
+
+from cerebro.settings import DBT_PROJECT_DIR, load_settings
+from cerebro.tenants import Tenant, tenants_frame
+from cerebro.warehouse import Warehouse
+
+
+def warehouse_environ(request: pytest.FixtureRequest, kind: str, directory: Path) -> dict:
+    """The environment pointing Cerebro and dbt at a new, empty warehouse of that kind."""
+    if kind == "duckdb":
+        crafted = {
+            "CEREBRO_WAREHOUSE": "duckdb",
+            "CEREBRO_DUCKDB_PATH": str(directory / "w.duckdb"),
+        }
+    else:
+        server = request.getfixturevalue("postgres_server")
+        crafted = server.cerebro_environ(server.create_database("crafted_marts"))
+    return {**os.environ, **crafted}
+
+
+def crafted_warehouse(environ: dict) -> Warehouse:
+    return Warehouse(load_settings(environ))
+
+
+def write_tenants(warehouse: Warehouse, tenants: dict[str, str]) -> None:
+    """The tenants table as `cerebro run` writes it, for {tenant_id: timezone}."""
+    warehouse.replace_table(
+        "cerebro_config",
+        "tenants",
+        tenants_frame(
+            [Tenant(tenant_id, tenant_id, timezone, "CLP", "CL", sources={})
+             for tenant_id, timezone in tenants.items()]
+        ),
+    )  # fmt: skip
+
+
+def build_models(environ: dict, directory: Path, *selectors: str) -> float:
+    """`dbt build --select <selectors>` (the models and their data tests); returns the seconds
+    it took, and fails the test with dbt's output when dbt fails."""
+    dbt = Path(sys.executable).parent / "dbt"
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(dbt), "build", "--profiles-dir", ".", "--target-path", str(directory / "target"),
+         "--log-path", str(directory / "logs"), "--select", *selectors,
+         # Only the data tests of what is built: not other marts' relationships to dim_tenants,
+         # nor the upstream models' unit tests (the platform's build runs those).
+         "--indirect-selection", "cautious", "--exclude", "test_type:unit"],
+        cwd=DBT_PROJECT_DIR, env=environ, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(f"dbt build {' '.join(selectors)} failed:\n{done.stdout[-6000:]}")
+    return time.monotonic() - started
+
+
+def land_empty_streams(environ: dict, directory: Path) -> None:
+    """Every raw table of the data contract, empty, as the real DuckDB target creates it from
+    the streams' SCHEMA messages (with its `_sdc_` columns); tests then insert their rows."""
+    messages = [
+        {"type": "SCHEMA", "stream": f"raw_{stream.source}-{stream.name}",
+         "schema": json.loads((SCHEMAS_DIR / stream.source / f"{stream.name}.json").read_text()),
+         "key_properties": list(stream.primary_keys)}
+        for stream in STREAM_TYPES
+    ]  # fmt: skip
+    config = directory / "target.json"
+    config.write_text(
+        json.dumps({"path": environ["CEREBRO_DUCKDB_PATH"], "add_record_metadata": True})
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "target-cerebro-duckdb"), "--config", str(config)],
+        input="".join(json.dumps(message) + "\n" for message in messages),
+        env=environ, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(f"target-cerebro-duckdb failed:\n{done.stderr[-6000:]}")
