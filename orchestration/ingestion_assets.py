@@ -8,9 +8,12 @@ lands the tenants of its partitions. Each sync is incremental from the tenant's 
 or many partitions in one backfill run, lands each row once.
 """
 
+import datetime as dt
+
 import dagster as dg
 
 from cerebro.ingest import land_source, raw_row_counts
+from orchestration.contract_checks import contract_check_specs, evaluate_contracts
 from orchestration.dbt_project import singer_sources
 from orchestration.freshness import DAILY_FRESHNESS
 from orchestration.partitions import tenant_daily_partitions, window_of
@@ -31,6 +34,7 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
             )
             for table in tables
         ],
+        check_specs=contract_check_specs(source, tables),
         retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
         partitions_def=tenant_daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -42,6 +46,8 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
         if removed:
             # A tenant taken out of the file keeps its partitions (and its data) but lands no more.
             context.log.warning(f"not in the tenants file, not landed: {', '.join(removed)}")
+        # Rows this landing writes carry a later _sdc_batched_at: only those are checked.
+        landing_started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         results = land_source(source, tenants, cerebro.settings(), cerebro.warehouse())
         for result in results:
             context.log.info(
@@ -60,6 +66,9 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
                     "records_synced_this_run": synced,
                 },
             )
+        yield from evaluate_contracts(
+            context, source, tenants, cerebro.warehouse(), since=landing_started
+        )
 
     return land
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('calendar', 'events') }}
+    select * from {{ not_quarantined('calendar', 'events') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('csv', 'ad_spend') }}
+    select * from {{ not_quarantined('csv', 'ad_spend') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('google_ads', 'campaign_performance') }}
+    select * from {{ not_quarantined('google_ads', 'campaign_performance') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('meta_ads', 'ads_insights') }}
+    select * from {{ not_quarantined('meta_ads', 'ads_insights') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('search_console', 'performance_by_date') }}
+    select * from {{ not_quarantined('search_console', 'performance_by_date') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('shopify', 'checkouts') }}
+    select * from {{ not_quarantined('shopify', 'checkouts') }}
 ),
 
 renamed as (

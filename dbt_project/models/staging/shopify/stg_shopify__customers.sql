@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('shopify', 'customers') }}
+    select * from {{ not_quarantined('shopify', 'customers') }}
 ),
 
 renamed as (

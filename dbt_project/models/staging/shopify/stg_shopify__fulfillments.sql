@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('shopify', 'fulfillments') }}
+    select * from {{ not_quarantined('shopify', 'fulfillments') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('shopify', 'order_lines') }}
+    select * from {{ not_quarantined('shopify', 'order_lines') }}
 ),
 
 renamed as (

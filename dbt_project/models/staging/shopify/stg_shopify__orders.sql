@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('shopify', 'orders') }}
+    select * from {{ not_quarantined('shopify', 'orders') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('shopify', 'refunds') }}
+    select * from {{ not_quarantined('shopify', 'refunds') }}
 ),
 
 renamed as (

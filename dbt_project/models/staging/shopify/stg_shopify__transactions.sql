@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('shopify', 'transactions') }}
+    select * from {{ not_quarantined('shopify', 'transactions') }}
 ),
 
 renamed as (

@@ -1,0 +1,43 @@
+{#- The rows of a raw Singer table that staging may read: those with their whole primary key
+    (declared in the source's `meta.primary_key`) and no open entry in the quarantine
+    (ops.quarantine, written by the landing's contract checks). The record key is built as
+    cerebro/contracts/keys.py builds it: the key without tenant_id, each part cast to varchar,
+    joined with '|'. The quarantine is read through source_or_empty, so a build before the
+    first contract check keeps every row. -#}
+{% macro not_quarantined(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set quarantine = source_or_empty('quarantine', 'quarantine') -%}
+    {%- if not execute -%}
+        {{ relation }}
+    {%- else -%}
+        {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+        {%- set primary_key = node.meta.get('primary_key') or node.config.meta.get('primary_key') -%}
+        {%- if not primary_key -%}
+            {{ exceptions.raise_compiler_error(
+                "source " ~ source_name ~ "." ~ table_name ~ " declares no config.meta.primary_key"
+            ) }}
+        {%- endif -%}
+        {%- set record_key = [] -%}
+        {%- for column in primary_key if column != 'tenant_id' -%}
+            {%- do record_key.append('cast(raw_rows.' ~ column ~ ' as varchar)') -%}
+        {%- endfor -%}
+        (
+            select raw_rows.*
+            from {{ relation }} as raw_rows
+            where
+                {%- for column in primary_key %}
+                raw_rows.{{ column }} is not null and
+                {%- endfor %}
+                not exists (
+                    -- Wrapped: source_or_empty gives a table name or an aliased subquery.
+                    select 1
+                    from (select * from {{ quarantine }}) as entries
+                    where entries.resolved_at is null
+                        and entries.source_name = '{{ source_name }}'
+                        and entries.stream_name = '{{ table_name }}'
+                        and entries.tenant_id = raw_rows.tenant_id
+                        and entries.record_key = {{ record_key | join(" || '|' || ") }}
+                )
+        ) as {{ table_name }}_not_quarantined
+    {%- endif -%}
+{%- endmacro %}
