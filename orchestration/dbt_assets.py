@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from cerebro.security import apply_tenant_isolation
 from orchestration.dbt_project import dbt_project
 from orchestration.freshness import DAILY_FRESHNESS
 from orchestration.partitions import tenant_daily_partitions, window_of
@@ -48,7 +49,12 @@ ML_MODELS = "path:models/staging/ml+"
 def _build(args: list[str], context, dbt: DbtCliResource, cerebro: CerebroResource):
     # profiles.yml reads the warehouse location from these variables.
     os.environ.update(cerebro.settings().dbt_env())
-    yield from dbt.cli(["build", *args], context=context).stream()
+    try:
+        yield from dbt.cli(["build", *args], context=context).stream()
+    finally:
+        # dbt recreates the marts' tables, and their row-level security with them (decision
+        # 0009): tenant roles cannot read a rebuilt table until this runs (PostgreSQL only).
+        context.log.info(apply_tenant_isolation(cerebro.warehouse()).summary())
 
 
 @dbt_assets(

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from cerebro.settings import console_script
+from orchestration.alert_assets import alert_notifications, notify_on_run_failure
 from orchestration.clv_assets import clv_predictions
 from orchestration.config_assets import tenants_table
 from orchestration.dbt_assets import dbt_ml_models, dbt_models
@@ -28,12 +29,13 @@ defs = dg.Definitions(
         mmm_budget_brain,
         dbt_ml_models,
         metabase_dashboards,
+        alert_notifications,
         dagster_run_history,
     ],
     asset_checks=[every_card_runs_in_metabase],
     jobs=[platform_job, daily_tenant_job, daily_publish_job],
     schedules=[daily_tenant_schedule],
-    sensors=[tenant_partitions_sensor, daily_publish_sensor],
+    sensors=[tenant_partitions_sensor, daily_publish_sensor, notify_on_run_failure],
     resources={
         "cerebro": CerebroResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=console_script("dbt")),

@@ -30,6 +30,9 @@ def _redacted(url: str) -> str:
 
 def post_webhook(url: str, payload: Mapping, *, timeout: float = 10.0) -> None:
     """POST ``payload`` as JSON (Slack's incoming-webhook format is ``{"text": ...}``)."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        # urllib's own error for a malformed URL quotes the whole URL, token included.
+        raise NotifyError("a webhook URL must start with https:// (or http://)")
     request = urllib.request.Request(
         url,
         data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
@@ -101,3 +104,8 @@ def send_email(
         # A failed login's text may echo the user name, never the password.
         reason = f"{type(error).__name__}: {error}"
         raise NotifyError(f"SMTP {smtp.host}:{smtp.port}: {reason}") from None
+    except UnicodeEncodeError:
+        # smtplib sends AUTH credentials as ASCII; the error's text would quote a character.
+        raise NotifyError(
+            f"SMTP {smtp.host}:{smtp.port}: the SMTP user name and password must be ASCII"
+        ) from None
