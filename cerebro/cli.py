@@ -12,6 +12,8 @@ from cerebro.clv_cli import clv
 from cerebro.dashboards.cli import dashboards
 from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
+from cerebro.reports.cli import report
+from cerebro.security.cli import security
 from cerebro.settings import load_settings
 from cerebro.tenants import TenantConfigError, load_tenants
 
@@ -215,3 +217,5 @@ main.add_command(clv)
 main.add_command(dashboards)
 main.add_command(metabase)
 main.add_command(mmm)
+main.add_command(security)
+main.add_command(report)

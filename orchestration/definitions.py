@@ -14,6 +14,7 @@ from orchestration.ingestion_assets import landing_assets
 from orchestration.jobs import daily_publish_job, daily_tenant_job, platform_job
 from orchestration.metabase_assets import every_card_runs_in_metabase, metabase_dashboards
 from orchestration.mmm_assets import mmm_budget_brain
+from orchestration.report_assets import scheduled_reports
 from orchestration.resources import CerebroResource
 from orchestration.run_history_assets import dagster_run_history
 from orchestration.schedules import daily_tenant_schedule
@@ -30,6 +31,7 @@ defs = dg.Definitions(
         dbt_ml_models,
         metabase_dashboards,
         alert_notifications,
+        scheduled_reports,
         dagster_run_history,
     ],
     asset_checks=[every_card_runs_in_metabase],

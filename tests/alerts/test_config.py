@@ -60,7 +60,6 @@ BAD_DOCUMENTS = [
     (_with({"lookback_days": 0}), "lookback_days must be a whole number of days >= 1"),
     (_with({"id": "Abandono Alto"}), "'id' is required: lowercase letters"),
     (_with({"message": "Abandono {valor}"}), "unknown placeholder(s) ['valor']"),
-    (_with({"overrides": {"t_xx": {"threshold": 0.5}}}), "overrides for unknown tenant 't_xx'"),
     (_with({"overrides": {"t_pe": {"channels": ["slack"]}}}), "unknown key(s) ['channels']"),
     (_with({"metric": "cac", "threshold": 1000, "channel": "Facebook"}), "not a channel group"),
     (_with({"metric": "source_hours_since_sync", "threshold": 36, "lookback_days": 3}),
@@ -83,6 +82,14 @@ def test_config_errors_say_what_is_wrong_and_where(document, expected):
         parse_alerts_config(document, Path("alerts.yml"), tenant_ids=["t_cl", "t_pe"])
     assert expected in str(raised.value)
     assert str(raised.value).startswith("alerts.yml")
+
+
+def test_overrides_for_a_tenant_not_in_the_tenants_file_are_skipped_with_a_warning(caplog):
+    document = _with({"overrides": {"t_xx": {"threshold": 0.5}, "t_pe": {"threshold": 0.6}}})
+    config = parse_alerts_config(document, Path("alerts.yml"), tenant_ids=["t_cl", "t_pe"])
+    (parsed,) = config.rules
+    assert set(parsed.overrides) == {"t_pe"}
+    assert "overrides for tenant 't_xx' skipped" in caplog.text
 
 
 def test_a_duplicated_rule_id_is_an_error():
