@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: setup system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm
+.PHONY: setup system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -73,6 +73,15 @@ bench-mmm: setup
 	  && $(UV) pip install --quiet --python $(PYMC_ENV)/bin/python pymc-marketing==1.3.0) \
 	  || echo "pymc-marketing: no usable Python >= 3.12 ($(PYMC_PYTHON)); reference models only"
 	$(RUN) python benchmarks/mmm_benchmark.py --pymc-python $(PYMC_ENV)/bin/python
+
+## bench-dbt: dbt full rebuild vs one daily partition run, two years of demo data (not a test).
+## SIZE=tiny|small|medium|large (several: SIZE="small medium"), WAREHOUSE=duckdb|postgres|both;
+## more options in BENCH_DBT_ARGS (e.g. "--repeats 1 --dbt-ref HEAD"; see --help).
+SIZE ?= small
+WAREHOUSE ?= both
+bench-dbt: setup
+	$(RUN) python benchmarks/dbt_incremental_benchmark.py $(foreach size,$(SIZE),--size $(size)) \
+	  --warehouse $(WAREHOUSE) $(BENCH_DBT_ARGS)
 
 ## dagster: the Dagster UI on http://localhost:3000, over the demo's run history
 dagster: setup
