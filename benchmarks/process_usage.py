@@ -1,7 +1,11 @@
 """Wall time, CPU time and peak memory of a command, and of a database server while it runs.
 
-The command's own figures come from the kernel when it is reaped (``wait4``: user + system
-CPU seconds, peak resident set). A server that is not our child (PostgreSQL runs as its own
+The command's CPU seconds (user + system) come from the kernel when it is reaped (``wait4``).
+Its peak memory does not: the kernel's peak resident set of a child includes the pages of the
+parent it was forked from before it exec'd (a 700 MB test process makes every command look
+700 MB). The peak is therefore the command's own high-water mark (``VmHWM``, reset by exec)
+plus its descendants' resident sets, sampled every ``SAMPLE_SECONDS``: growth in the last
+sample interval before exit is missed. A server that is not our child (PostgreSQL runs as its own
 user, started by ``pg_ctl``) is read from /proc: CPU as the change, over the command, of its
 processes' CPU time plus what its main process collected from the backends that exited; memory
 as the highest sum, sampled every ``SAMPLE_SECONDS``, of its processes' proportional set sizes
@@ -91,20 +95,49 @@ def server_pss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
+def _status_kib(pid: int, field: str) -> int:
+    """A ``/proc/<pid>/status`` memory field in KiB (0 once the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found, frontier = [], [pid]
+    while frontier:
+        children = [c for parent in frontier for c in _children(parent)]
+        found += children
+        frontier = children
+    return found
+
+
+def command_peak_mib(pid: int) -> float:
+    """A running command's high-water mark plus its descendants' resident sets, in MiB."""
+    kib = _status_kib(pid, "VmHWM") + sum(_status_kib(c, "VmRSS") for c in _descendants(pid))
+    return kib / 1024
+
+
 class _PeakSampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
+    """The highest value of ``measure(pid)`` while the thread runs."""
+
+    def __init__(self, pid: int, measure) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak_mib = pid, server_pss_mib(pid)
+        self.pid, self.measure = pid, measure
+        self.peak_mib = measure(pid)
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.wait(SAMPLE_SECONDS):
-            self.peak_mib = max(self.peak_mib, server_pss_mib(self.pid))
+            self.peak_mib = max(self.peak_mib, self.measure(self.pid))
 
     def stop(self) -> float:
         self._stop_event.set()
         self.join()
-        return max(self.peak_mib, server_pss_mib(self.pid))
+        return max(self.peak_mib, self.measure(self.pid))
 
 
 def run_measured(
@@ -116,7 +149,7 @@ def run_measured(
     server_pid: int | None = None,
 ) -> Usage:
     """Run ``command`` (output to ``log_path``) and measure it, and the server if given."""
-    sampler = _PeakSampler(server_pid) if server_pid else None
+    sampler = _PeakSampler(server_pid, server_pss_mib) if server_pid else None
     server_cpu_before = server_cpu_seconds(server_pid) if server_pid else None
     if sampler:
         sampler.start()
@@ -125,18 +158,21 @@ def run_measured(
         process = subprocess.Popen(
             list(command), cwd=cwd, env=dict(env), stdout=log, stderr=subprocess.STDOUT
         )
+        command_sampler = _PeakSampler(process.pid, command_peak_mib)
+        command_sampler.start()
         # wait4 reaps the child and returns its own resource usage (not that of our other
         # children); Popen is told the exit code so that it does not wait again.
         _, status, rusage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
+    command_peak = command_sampler.stop()  # the reaped command reads as 0: its peak stays
     server_peak = sampler.stop() if sampler else None
     server_cpu = server_cpu_seconds(server_pid) - server_cpu_before if server_pid else None
     return Usage(
         returncode=process.returncode,
         wall_seconds=wall,
         cpu_seconds=rusage.ru_utime + rusage.ru_stime,
-        peak_mib=rusage.ru_maxrss / 1024,  # KiB on Linux
+        peak_mib=command_peak,
         server_cpu_seconds=server_cpu,
         server_peak_mib=server_peak,
     )

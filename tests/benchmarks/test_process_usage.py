@@ -58,6 +58,38 @@ def test_run_measured_reports_the_commands_own_cpu_and_peak_memory(tmp_path):
     assert usage.server_cpu_seconds is None and usage.total_cpu_seconds == usage.cpu_seconds
 
 
+def test_the_peak_is_the_commands_own_not_the_memory_of_the_process_that_started_it(tmp_path):
+    # The kernel's peak resident set of a child counts the parent's pages it was forked with.
+    ballast = bytearray(400 * 2**20)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+
+    usage = run_measured(
+        [sys.executable, "-c", ALLOCATE_AND_SPIN],
+        env=os.environ,
+        cwd=tmp_path,
+        log_path=tmp_path / "child.log",
+    )
+
+    assert len(ballast) and 150 <= usage.peak_mib < 300
+
+
+def test_the_peak_counts_the_commands_children(tmp_path):
+    # The grandchild holds its block for a second: several sampling intervals.
+    hold = ALLOCATE_AND_SPIN + "time.sleep(1)\n"
+    spawn_allocator = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {hold!r}])"
+
+    usage = run_measured(
+        [sys.executable, "-c", spawn_allocator],
+        env=os.environ,
+        cwd=tmp_path,
+        log_path=tmp_path / "child.log",
+    )
+
+    assert usage.returncode == 0
+    assert usage.peak_mib >= 150  # the grandchild's block
+
+
 def test_a_failing_command_reports_its_exit_code_and_keeps_its_output(tmp_path):
     usage = run_measured(
         [sys.executable, "-c", "print('boom'); raise SystemExit(3)"],
