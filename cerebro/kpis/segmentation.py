@@ -6,7 +6,9 @@ import pandas as pd
 
 from cerebro.kpis.period import count, kpi_request, number, ratio
 
-# Same definition as the dbt mart mart_rfm_customers, as of any date_to.
+# Same definition as the dbt mart mart_rfm_customers, as of any date_to. The customer list is
+# what `cerebro segment export` writes for a campaign, so e-mail and phone come in clear from
+# mart_customer_contacts, the one mart that has them (docs/decisions/0014).
 _RFM_CUSTOMERS = """
     with per_customer as (
         select customer_id,
@@ -24,12 +26,14 @@ _RFM_CUSTOMERS = """
                ntile(5) over (order by monetary, customer_id) as m_score
         from per_customer
     )
-    select scored.customer_id, customers.email, customers.phone,
+    select scored.customer_id, contacts.email, contacts.phone,
            scored.recency_days, scored.frequency, scored.monetary,
            scored.r_score, scored.f_score, scored.m_score, rfm_segments.segment
     from scored
     inner join marts.dim_customers as customers
         on customers.tenant_id = %(tenant_id)s and customers.customer_id = scored.customer_id
+    left join marts.mart_customer_contacts as contacts
+        on contacts.tenant_id = %(tenant_id)s and contacts.customer_id = scored.customer_id
     left join reference.rfm_segments as rfm_segments
         on scored.r_score = rfm_segments.r_score and scored.f_score = rfm_segments.f_score
     order by scored.customer_id

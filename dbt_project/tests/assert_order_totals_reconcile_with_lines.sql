@@ -1,8 +1,11 @@
 -- Reported in Dagster as a check on fct_orders.
 {{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
 
--- An order's total is its lines after discounts plus shipping (taxes are
--- included in prices), to the cent. Returns the orders that do not add up.
+-- Per order, the Shopify order shape adds up: the subtotal is its lines after their
+-- discounts, the discount is its lines' discounts, and the total is the subtotal plus
+-- shipping, plus taxes when prices exclude them (taxesIncluded false; the demo's prices
+-- include them). Amounts are rounded to the currency, so a side may be off by less than
+-- one minor unit (1 peso, 1 céntimo), never by one. Returns the orders that do not add up.
 with
 
 orders as (
@@ -17,21 +20,38 @@ line_totals as (
     select
         tenant_id,
         order_id,
-        sum(line_amount) as lines_amount,
+        sum(original_amount) as lines_original_amount,
         sum(discount_amount) as lines_discount_amount
     from order_lines
     group by 1, 2
+),
+
+expected as (
+    select
+        orders.tenant_id,
+        orders.order_id,
+        orders.currency,
+        orders.subtotal_amount,
+        coalesce(line_totals.lines_original_amount, 0)
+            - coalesce(line_totals.lines_discount_amount, 0) as expected_subtotal_amount,
+        orders.discount_amount,
+        coalesce(line_totals.lines_discount_amount, 0) as expected_discount_amount,
+        orders.total_amount,
+        coalesce(line_totals.lines_original_amount, 0)
+            - coalesce(line_totals.lines_discount_amount, 0)
+            + coalesce(orders.shipping_amount, 0)
+            + case when orders.are_taxes_included then 0 else coalesce(orders.tax_amount, 0) end
+            as expected_total_amount,
+        {{ currency_minor_unit('orders.currency') }} as tolerance_amount
+    from orders
+    left join line_totals
+        on orders.tenant_id = line_totals.tenant_id
+        and orders.order_id = line_totals.order_id
 )
 
-select
-    orders.tenant_id,
-    orders.order_id,
-    orders.total_amount,
-    line_totals.lines_amount,
-    orders.shipping_amount
-from orders
-left join line_totals
-    on orders.tenant_id = line_totals.tenant_id
-    and orders.order_id = line_totals.order_id
-where abs(orders.total_amount - (coalesce(line_totals.lines_amount, 0) + orders.shipping_amount)) > 0.005
-    or abs(orders.discount_amount - coalesce(line_totals.lines_discount_amount, 0)) > 0.005
+select *
+from expected
+-- A missing amount does not add up either.
+where not coalesce(abs(total_amount - expected_total_amount) < tolerance_amount, false)
+    or not coalesce(abs(subtotal_amount - expected_subtotal_amount) < tolerance_amount, false)
+    or not coalesce(abs(discount_amount - expected_discount_amount) < tolerance_amount, false)

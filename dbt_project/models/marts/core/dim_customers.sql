@@ -64,8 +64,8 @@ enriched as (
     select
         customers.tenant_id,
         customers.customer_id,
-        customers.email,
-        customers.phone,
+        customers.email_sha256,
+        customers.phone_sha256,
         customers.first_name,
         customers.last_name,
         customers.account_state,

@@ -50,8 +50,8 @@ scored as (
 select
     scored.tenant_id,
     scored.customer_id,
-    customers.email,
-    customers.phone,
+    customers.email_sha256,
+    customers.phone_sha256,
     scored.as_of_date,
     scored.recency_days,
     scored.frequency,

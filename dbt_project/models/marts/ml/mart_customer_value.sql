@@ -19,8 +19,8 @@ joined as (
     select
         predictions.tenant_id,
         predictions.customer_id,
-        customers.email,
-        customers.phone,
+        customers.email_sha256,
+        customers.phone_sha256,
         customers.acquisition_channel,
         customers.region_name,
         customers.signup_date,

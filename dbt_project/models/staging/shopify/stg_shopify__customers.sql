@@ -10,6 +10,9 @@ renamed as (
         customer_id,
         lower(trim(email)) as email,
         nullif(trim(phone), '') as phone,
+        -- The marts carry these instead of the clear values (decision 0014).
+        {{ email_sha256('email') }} as email_sha256,
+        {{ phone_sha256('phone') }} as phone_sha256,
         first_name,
         last_name,
         upper(state) as account_state,

@@ -11,6 +11,8 @@ renamed as (
         order_name,
         customer_id,
         lower(trim(email)) as email,
+        -- The marts carry this instead of the clear e-mail (decision 0014).
+        {{ email_sha256('email') }} as email_sha256,
         cast(created_at as timestamp) as created_at,
         cast(processed_at as timestamp) as processed_at,
         cast(cancelled_at as timestamp) as cancelled_at,

@@ -1,0 +1,33 @@
+-- The contact sheet behind the customer lists a marketer exports (Segmentación y Marketing,
+-- Clientes, `cerebro segment export`): the one mart with e-mail and phone in clear
+-- (docs/decisions/0014). Every other model carries email_sha256 / phone_sha256, which join
+-- here on (tenant_id, customer_id) or match ad-platform audiences as they are.
+with
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+staged_customers as (
+    select * from {{ ref('stg_shopify__customers') }}
+),
+
+contacts as (
+    select
+        customers.tenant_id,
+        customers.customer_id,
+        customers.first_name,
+        customers.last_name,
+        staged_customers.email,
+        staged_customers.phone,
+        customers.email_sha256,
+        customers.phone_sha256,
+        customers.is_email_verified,
+        customers.email_marketing_state
+    from customers
+    inner join staged_customers
+        on customers.tenant_id = staged_customers.tenant_id
+        and customers.customer_id = staged_customers.customer_id
+)
+
+select * from contacts

@@ -1,0 +1,104 @@
+-- Reported in Dagster as a check on fct_orders.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
+
+-- Per tenant, every staged Shopify row reaches its fact once (customers, orders, order lines,
+-- checkouts). Staging has already left out the quarantined rows (decision 0012); the facts
+-- leave out only test orders with their lines and the checkouts that became them, lines whose
+-- order is not staged (they leave with a quarantined order), and tenants missing from the
+-- tenants file. Returns one row per tenant and table whose counts differ.
+with
+
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
+staged_customers as (
+    select * from {{ ref('stg_shopify__customers') }}
+),
+
+staged_orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
+staged_order_lines as (
+    select * from {{ ref('stg_shopify__order_lines') }}
+),
+
+staged_checkouts as (
+    select * from {{ ref('stg_shopify__checkouts') }}
+),
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+order_lines as (
+    select * from {{ ref('fct_order_lines') }}
+),
+
+checkouts as (
+    select * from {{ ref('fct_checkouts') }}
+),
+
+landed_orders as (
+    select staged_orders.*
+    from staged_orders
+    inner join tenants
+        on staged_orders.tenant_id = tenants.tenant_id
+),
+
+counted_landed as (
+    select staged_customers.tenant_id, 'customers' as table_name, count(*) as row_count
+    from staged_customers
+    inner join tenants
+        on staged_customers.tenant_id = tenants.tenant_id
+    group by 1, 2
+    union all
+    select tenant_id, 'orders' as table_name, count(*) as row_count
+    from landed_orders
+    where not is_test
+    group by 1, 2
+    union all
+    select staged_order_lines.tenant_id, 'order_lines' as table_name, count(*) as row_count
+    from staged_order_lines
+    inner join landed_orders
+        on staged_order_lines.tenant_id = landed_orders.tenant_id
+        and staged_order_lines.order_id = landed_orders.order_id
+    where not landed_orders.is_test
+    group by 1, 2
+    union all
+    select staged_checkouts.tenant_id, 'checkouts' as table_name, count(*) as row_count
+    from staged_checkouts
+    inner join tenants
+        on staged_checkouts.tenant_id = tenants.tenant_id
+    left join landed_orders
+        on staged_checkouts.tenant_id = landed_orders.tenant_id
+        and staged_checkouts.order_id = landed_orders.order_id
+    where not coalesce(landed_orders.is_test, false)
+    group by 1, 2
+),
+
+counted_facts as (
+    select tenant_id, 'customers' as table_name, count(*) as row_count from customers group by 1, 2
+    union all
+    select tenant_id, 'orders' as table_name, count(*) as row_count from orders group by 1, 2
+    union all
+    select tenant_id, 'order_lines' as table_name, count(*) as row_count from order_lines group by 1, 2
+    union all
+    select tenant_id, 'checkouts' as table_name, count(*) as row_count from checkouts group by 1, 2
+)
+
+select
+    coalesce(counted_landed.tenant_id, counted_facts.tenant_id) as tenant_id,
+    coalesce(counted_landed.table_name, counted_facts.table_name) as table_name,
+    coalesce(counted_landed.row_count, 0) as landed_rows,
+    coalesce(counted_facts.row_count, 0) as facts_rows
+from counted_landed
+full outer join counted_facts
+    on counted_landed.tenant_id = counted_facts.tenant_id
+    and counted_landed.table_name = counted_facts.table_name
+where coalesce(counted_landed.row_count, 0) <> coalesce(counted_facts.row_count, 0)
