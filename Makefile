@@ -8,7 +8,8 @@ RUN := $(UV) run --frozen
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: setup system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt
+.PHONY: setup system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt \
+	bench
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -82,6 +83,19 @@ WAREHOUSE ?= both
 bench-dbt: setup
 	$(RUN) python benchmarks/dbt_incremental_benchmark.py $(foreach size,$(SIZE),--size $(size)) \
 	  --warehouse $(WAREHOUSE) $(BENCH_DBT_ARGS)
+
+## bench: every stage of the platform timed per size and warehouse (not a test; README
+## "Benchmarks"): generation, Singer landing vs bulk load, dbt full and daily, CLV vs lifetimes,
+## MMM and optimizer, every dashboard card's p50/p95, the KPI functions; growth exponents and
+## the targets. SIZE and WAREHOUSE as for bench-dbt; STAGE="dbt clv" measures only those
+## (what they need still runs); BENCH_JSON=path (default .bench/platform/results.json, sizes
+## accumulate); more options in BENCH_ARGS (e.g. "--repeats 1"; see --help).
+STAGE ?=
+BENCH_JSON ?=
+bench: setup
+	$(RUN) python benchmarks/platform_benchmark.py $(foreach size,$(SIZE),--size $(size)) \
+	  --warehouse $(WAREHOUSE) $(foreach stage,$(STAGE),--stage $(stage)) \
+	  $(if $(BENCH_JSON),--json $(BENCH_JSON)) $(BENCH_ARGS)
 
 ## dagster: the Dagster UI on http://localhost:3000, over the demo's run history
 dagster: setup

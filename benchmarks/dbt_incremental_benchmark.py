@@ -184,10 +184,15 @@ class DbtInvoker:
 
 
 def run_scenarios(
-    dbt: DbtInvoker, tenants: list[BenchTenant], repeats: int, keys: list[str]
+    dbt: DbtInvoker,
+    tenants: list[BenchTenant],
+    repeats: int,
+    keys: list[str],
+    max_repeat_seconds: float | None = None,
 ) -> dict[str, list[Measurement]]:
-    """The scenarios ``keys``, each ``repeats`` times, after one (untimed) full build: the
-    timed full builds rebuild an existing warehouse, as a full refresh does in practice."""
+    """The scenarios ``keys``, each ``repeats`` times (fewer when one invocation took longer
+    than ``max_repeat_seconds``), after one (untimed) full build: the timed full builds
+    rebuild an existing warehouse, as a full refresh does in practice."""
     day = max(t.settings.end_date for t in tenants)
     ids = [t.tenant_id for t in tenants]
     windows = {
@@ -209,7 +214,10 @@ def run_scenarios(
                 args = ("--vars", json.dumps(windows[scenario.window]), *excluded)
             label = f"{scenario.key}_{repeat + 1}"
             measured[scenario.key].append(dbt.invoke(scenario.verb, *args, label=label))
-            print(f"  {label}: {measured[scenario.key][-1].usage.wall_seconds:.1f} s", flush=True)
+            wall = measured[scenario.key][-1].usage.wall_seconds
+            print(f"  {label}: {wall:.1f} s", flush=True)
+            if max_repeat_seconds is not None and wall > max_repeat_seconds:
+                break
     return measured
 
 

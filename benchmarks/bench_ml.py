@@ -1,0 +1,276 @@
+"""The platform benchmark's model stages, on the warehouse dbt built.
+
+- ``clv_stage``: the platform's customer-value path (``predict_customer_value``, what the
+  Dagster asset runs per tenant) from each tenant's rows of
+  ``marts.mart_customer_orders_daily`` (the asset's own query), every tenant in turn: fit +
+  score, timed. With ``write_outputs`` it then writes ``ml.ml_customer_predictions`` and
+  ``ml.ml_clv_model_runs`` as the asset does (``run_tenant``: the fit again plus the
+  backtest), for the dbt models and dashboards downstream.
+- ``lifetimes_stage``: lifetimes 0.11.3 used as its documentation shows (``BetaGeoFitter``
+  on frequency / recency / T, ``GammaGammaFitter`` on the repeat buyers,
+  ``conditional_probability_alive``, ``conditional_expected_number_of_purchases_up_to_time``,
+  ``customer_lifetime_value``), on the same per-tenant summaries: the histories and the
+  Gamma-Gamma sample (repeat buyers without outlier transactions and non-positive means) the
+  platform computed, with the penalizer the platform used. Building the summaries is not
+  timed for lifetimes; it is inside the platform's time.
+- ``mmm_stage``: the largest tenant's budget brain: ``fit_mmm`` on daily revenue (the
+  hyperparameter search, the backtest refit and the bootstrap), then the budget optimizer over
+  the grid of totals and the named scenarios of ``cerebro/scenarios.yml``. With
+  ``write_outputs`` the tenant's whole run (both targets, every table) is written to ``ml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.bench_timing import timed_repeats
+from cerebro.warehouse import Warehouse
+from ml_assets.clv.fitting import ConvergenceError
+from ml_assets.clv.predict import CLV_MONTHS, predict_customer_value
+from ml_assets.clv.records import merge_model_runs
+from ml_assets.clv.tenant import run_tenant
+from ml_assets.clv.transactions import (
+    DATE,
+    customer_histories,
+    daily_transactions,
+    spend_sample,
+)
+
+#: The predictions both CLV paths give, compared customer by customer.
+COMPARED = ("prob_alive", "expected_purchases_90d", "predicted_clv_12m")
+KEYS = ("tenant_id", "customer_id")
+#: The columns of the asset's query, as predict_customer_value is told.
+COLUMNS = {
+    "customer_column": "customer_id",
+    "date_column": "created_date",
+    "amount_column": "valid_orders_net_amount",
+}
+
+
+def _transactions(warehouse: Warehouse, tenant_ids: list[str]) -> dict[str, pd.DataFrame]:
+    from orchestration.clv_assets import TRANSACTIONS_SQL
+
+    return {t: warehouse.query(TRANSACTIONS_SQL, {"tenant_id": t}) for t in tenant_ids}
+
+
+def _read(warehouse: Warehouse, tenant_ids: list[str]) -> tuple[dict, float]:
+    started = time.perf_counter()
+    frames = _transactions(warehouse, tenant_ids)
+    return frames, time.perf_counter() - started
+
+
+def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
+    """Fit + score every tenant with the platform's path (timed), save the compared
+    predictions to ``request["predictions_path"]``, and optionally write the ML tables."""
+    settings = {t.tenant_id: t.tenant.clv for t in tenants}
+    frames, read_seconds = _read(warehouse, list(settings))
+    frames = {t: frame for t, frame in frames.items() if not frame.empty}
+    failed: dict[str, str] = {}
+
+    def fit_and_score() -> dict:
+        results = {}
+        for tenant_id, frame in frames.items():
+            try:
+                results[tenant_id] = predict_customer_value(
+                    frame, settings=settings[tenant_id], **COLUMNS
+                )
+            except (ValueError, ConvergenceError) as error:
+                failed[tenant_id] = str(error)
+        return results
+
+    results, timing = timed_repeats(fit_and_score, request["repeats"])
+    predictions = pd.concat(
+        [r.predictions.assign(tenant_id=t)[[*KEYS, *COMPARED]] for t, r in results.items()],
+        ignore_index=True,
+    )
+    predictions.to_parquet(request["predictions_path"], index=False)
+    result = {
+        **timing.summary(),
+        "rows": len(predictions),
+        "rows_label": "customers",
+        "transactions": int(sum(len(f) for f in frames.values())),
+        "read_seconds": read_seconds,
+        "tenants": {
+            t: {
+                "customers": len(r.predictions),
+                "penalizer": float(r.bgnbd.penalizer),
+                "gamma_gamma": not r.spend.is_fallback,
+            }
+            for t, r in results.items()
+        },
+        "failed": failed,
+    }
+    if request.get("write_outputs"):
+        result["write_seconds"] = write_clv_outputs(warehouse, frames, settings)
+    return result
+
+
+def write_clv_outputs(warehouse: Warehouse, frames: dict, settings: dict) -> float:
+    """What the customer-value asset writes (predictions replaced, model runs), untimed
+    above; returns its seconds."""
+    started = time.perf_counter()
+    predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    runs = []
+    for tenant_id, frame in frames.items():
+        try:
+            runs.append(
+                run_tenant(tenant_id, frame, settings=settings[tenant_id],
+                           predicted_at=predicted_at, **COLUMNS)
+            )  # fmt: skip
+        except (ValueError, ConvergenceError):
+            continue  # reported by the timed fits
+    warehouse.replace_table(
+        "ml", "ml_customer_predictions", pd.concat([r.predictions for r in runs], ignore_index=True)
+    )
+    model_runs = merge_model_runs(None, pd.concat([r.model_run for r in runs], ignore_index=True))
+    warehouse.replace_table("ml", "ml_clv_model_runs", model_runs)
+    return time.perf_counter() - started
+
+
+def lifetimes_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
+    """lifetimes as documented on the platform's summaries of the same tenants (timed: fit +
+    score), its predictions saved to ``request["predictions_path"]``."""
+    with warnings.catch_warnings():
+        # lifetimes predates pandas 3 and setuptools 81: its imports warn.
+        warnings.simplefilter("ignore")
+        from lifetimes import BetaGeoFitter, GammaGammaFitter
+        from lifetimes.utils import ConvergenceError as LifetimesConvergenceError
+
+    modelled = request["tenants"]  # the platform's fits: penalizer, Gamma-Gamma used or not
+    settings = {t.tenant_id: t.tenant.clv for t in tenants if t.tenant_id in modelled}
+    frames, _ = _read(warehouse, list(settings))
+    summaries = {}
+    for tenant_id, frame in frames.items():
+        daily = daily_transactions(frame, **COLUMNS)
+        cutoff = daily[DATE].max()
+        summaries[tenant_id] = (
+            customer_histories(daily, cutoff),
+            spend_sample(daily, cutoff, settings[tenant_id].outlier_rule),
+        )
+
+    failed: dict[str, str] = {}
+
+    def fit_and_score() -> pd.DataFrame:
+        scored = []
+        for tenant_id, (histories, sample) in summaries.items():
+            penalizer = modelled[tenant_id]["penalizer"]
+            f, r, t = histories["frequency"], histories["recency"], histories["T"]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    bgf = BetaGeoFitter(penalizer_coef=penalizer).fit(f, r, t)
+                except LifetimesConvergenceError as error:
+                    failed[tenant_id] = str(error).strip().splitlines()[0]
+                    continue
+                expected = bgf.conditional_expected_number_of_purchases_up_to_time
+                frame = pd.DataFrame(
+                    {
+                        "prob_alive": bgf.conditional_probability_alive(f, r, t),
+                        "expected_purchases_90d": expected(90, f, r, t),
+                        "predicted_clv_12m": np.nan,
+                    },
+                    index=histories.index,
+                )
+                if modelled[tenant_id]["gamma_gamma"]:
+                    ggf = GammaGammaFitter(penalizer_coef=penalizer).fit(
+                        sample.frequency, sample.monetary_value
+                    )
+                    # freq="D": lifetimes counts a month as 30 days, as the platform does
+                    # (ml_assets.clv.settings.DAYS_PER_MONTH).
+                    frame["predicted_clv_12m"] = ggf.customer_lifetime_value(
+                        bgf, f, r, t, histories["monetary_value"].clip(lower=0),
+                        time=CLV_MONTHS, freq="D",
+                        discount_rate=settings[tenant_id].monthly_discount_rate,
+                    ).to_numpy()  # fmt: skip
+            scored.append(frame.reset_index().assign(tenant_id=tenant_id)[[*KEYS, *COMPARED]])
+        return pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=[*KEYS])
+
+    predictions, timing = timed_repeats(fit_and_score, request["repeats"])
+    predictions.to_parquet(request["predictions_path"], index=False)
+    return {
+        **timing.summary(),
+        "rows": len(predictions),
+        "rows_label": "customers",
+        "failed": failed,
+    }
+
+
+def prediction_differences(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
+    """Largest absolute difference of each compared prediction over the customers both paths
+    scored (NaN where one path has none, e.g. no Gamma-Gamma), and how many were compared."""
+    both = ours.merge(theirs, on=list(KEYS), suffixes=("_ours", "_theirs"), how="inner")
+    differences = {}
+    for column in COMPARED:
+        gap = (both[f"{column}_ours"] - both[f"{column}_theirs"]).abs().dropna()
+        differences[column] = float(gap.max()) if len(gap) else None
+    return {"customers_compared": len(both), "max_abs_difference": differences}
+
+
+def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
+    """The largest tenant's MMM on revenue (fit with search and backtest) and the budget
+    optimizer over the scenarios, each timed; optionally the tenant's whole run written."""
+    from ml_assets.mmm.scenarios import grid_scenarios, load_scenarios, run_scenarios
+    from ml_assets.mmm.tenant import TenantInputs, run_tenant_mmm, tenant_table
+    from ml_assets.mmm.workflow import fit_mmm
+    from orchestration.mmm_assets import CLV_BY_CHANNEL_SQL, QUERIES, SCENARIOS_FILE
+
+    tenant = next(t for t in tenants if t.tenant_id == request["tenant_id"])
+    settings = tenant.tenant.mmm
+    bootstrap = request.get("mmm_bootstrap") or settings.bootstrap
+    params = {"tenant_id": tenant.tenant_id}
+    inputs = TenantInputs(**{key: warehouse.query(sql, params) for key, sql in QUERIES.items()})
+    table, channels, controls, events = tenant_table(inputs)
+    result: dict = {
+        "tenant_id": tenant.tenant_id,
+        "rows": len(table),
+        "rows_label": "days",
+        "channels": channels,
+        "n_bootstrap": bootstrap,
+    }
+    if request.get("measure", True):
+        fitted, fit_timing = timed_repeats(
+            lambda: fit_mmm(
+                table, date_column="date", spend_columns=channels, target_column="revenue",
+                control_columns=controls, event_columns=events,
+                holdout_days=settings.holdout_days, n_bootstrap=bootstrap, seed=settings.seed,
+            ),
+            request["repeats"],
+        )  # fmt: skip
+        scenarios = grid_scenarios() + load_scenarios(Path(SCENARIOS_FILE))
+        (plans, skipped), optimizer_timing = timed_repeats(
+            lambda: run_scenarios(fitted.model, scenarios, seed=settings.seed), request["repeats"]
+        )
+        result["fit"] = {
+            **fit_timing.summary(),
+            "holdout_mape": fitted.diagnostics()["holdout"]["mape"],
+            "cv_folds": fitted.model.cv_folds_,
+        }
+        result["optimizer"] = {
+            **optimizer_timing.summary(),
+            "scenarios": len(scenarios),
+            "plans_rows": len(plans),
+            "skipped": skipped,
+        }
+    if request.get("write_outputs"):
+        started = time.perf_counter()
+        clv_values = None
+        if warehouse.table_exists("ml", "ml_customer_predictions"):
+            clv = warehouse.query(CLV_BY_CHANNEL_SQL, params)
+            clv_values = dict(zip(clv["channel"], clv["clv"].astype(float), strict=True)) or None
+        run = run_tenant_mmm(
+            tenant.tenant_id, inputs, scenarios=load_scenarios(Path(SCENARIOS_FILE)),
+            predicted_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), clv_values=clv_values,
+            holdout_days=settings.holdout_days, n_bootstrap=bootstrap, seed=settings.seed,
+        )  # fmt: skip
+        for name, frame in run.tables.items():
+            if not frame.empty:
+                warehouse.replace_table("ml", name, frame)
+        result["outputs_seconds"] = time.perf_counter() - started
+        result["failed_targets"] = run.failed
+    return result
