@@ -54,8 +54,9 @@ def main() -> None:
 def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> None:
     """Run the whole platform for every tenant: demo data, Singer landing, dbt (the run's days,
     incrementally), CLV and budget brains, dashboards; then print a summary."""
-    from cerebro.platform import run_platform
+    from cerebro.platform import one_run_per_warehouse, run_platform
     from cerebro.summary import render_summary
+    from cerebro.warehouse import WarehouseLockedError
 
     settings = _settings(tenants_file, data_dir)
     try:
@@ -63,13 +64,17 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
     except TenantConfigError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Running the platform for {len(tenants)} tenants into {settings.warehouse}…")
-    result = run_platform(settings, day=day.date() if day else None, days=days)
-    site = None
-    if result.success:
-        from cerebro.dashboards.static_site import render_after_run
+    try:
+        with one_run_per_warehouse(settings, on_wait=click.echo):
+            result = run_platform(settings, day=day.date() if day else None, days=days)
+            site = None
+            if result.success:
+                from cerebro.dashboards.static_site import render_after_run
 
-        site = render_after_run(settings)  # the dashboards without Metabase
-    click.echo(render_summary(result, settings, tenants, site=site))
+                site = render_after_run(settings)  # the dashboards without Metabase
+            click.echo(render_summary(result, settings, tenants, site=site))
+    except WarehouseLockedError as error:
+        raise click.ClickException(str(error)) from error
     if not result.success:
         sys.exit(1)
 

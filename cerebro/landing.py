@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -55,6 +56,12 @@ def _tail(path: Path, lines: int = 25) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def _exit(returncode: int) -> str:
+    if returncode < 0:
+        return f"exit {returncode}, killed by {signal.Signals(-returncode).name}"
+    return f"exit {returncode}"
+
+
 def _records_by_stream(tap_log: Path) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for line in tap_log.read_text(errors="replace").splitlines():
@@ -67,10 +74,16 @@ def _records_by_stream(tap_log: Path) -> dict[str, int]:
 
 def _last_state(target_stdout: str) -> dict | None:
     state = None
-    for line in target_stdout.splitlines():
+    lines = target_stdout.splitlines()
+    for number, line in enumerate(lines, start=1):
         line = line.strip()
         if line.startswith("{"):
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except json.JSONDecodeError:
+                if number == len(lines):
+                    break  # torn by a target killed while writing it: the one before holds
+                raise
             # Targets emit bare state values (Singer spec); be lenient with wrapped ones.
             state = message.get("value", message) if message.get("type") == "STATE" else message
     return state
@@ -125,15 +138,21 @@ def run_pipeline(
     state = _last_state(target_stdout)
     if state is not None:
         _save_state(state_path, state)
-    if tap.returncode != 0:
+    failed = [
+        (name, process.returncode, log)
+        for name, process, log in (("tap", tap, tap_log), ("target", target, target_log))
+        if process.returncode != 0
+    ]
+    if failed:
+        # When one dies the other usually fails too: a tap writing to a dead target gets a
+        # broken pipe, a target reading a killed tap's torn last line cannot parse it. The
+        # cause is named first: a process killed by a signal, else the target (a tap failing
+        # on its own leaves the target a clean end of input).
+        failed.sort(key=lambda failure: (failure[1] >= 0, failure[0] == "tap"))
         raise LandingError(
-            f"{tenant_id}/{source}: the tap failed (exit {tap.returncode}); "
-            f"log {tap_log}:\n{_tail(tap_log)}"
-        )
-    if target.returncode != 0:
-        raise LandingError(
-            f"{tenant_id}/{source}: the target failed (exit {target.returncode}); "
-            f"log {target_log}:\n{_tail(target_log)}"
+            f"{tenant_id}/{source}: "
+            + " and ".join(f"the {name} failed ({_exit(code)})" for name, code, _ in failed)
+            + "".join(f"; log {log}:\n{_tail(log)}" for _, _, log in failed)
         )
     return LandingResult(
         tenant_id=tenant_id,

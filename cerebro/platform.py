@@ -6,10 +6,13 @@ UI (``dagster dev``) shows them afterwards with their logs and metadata.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +104,53 @@ def latest_complete_day(timezones: list[str], now: dt.datetime | None = None) ->
     return min(last_complete_day(timezone, now) for timezone in timezones)
 
 
+@contextlib.contextmanager
+def one_run_per_warehouse(
+    settings: Settings, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold the DuckDB warehouse for one platform run and its summary: a second run on the
+    same file waits (``on_wait`` is told why) until the first has finished.
+
+    The Dagster run queue (``max_concurrent_runs: 1``) serializes the runs the daemon launches,
+    but ``cerebro run`` executes in its own process, outside the queue: two at once would
+    interleave their steps on one file, which DuckDB opens for one writer only, and fail at
+    random. The lock is an ``flock`` on a file beside the warehouse, which the kernel releases
+    when the process ends however it ends: a killed run never leaves it behind. PostgreSQL
+    takes concurrent writers; its runs are not held.
+    """
+    if settings.warehouse != "duckdb":
+        yield
+        return
+    path = settings.duckdb_path.with_name(f"{settings.duckdb_path.name}.run.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "?"
+            if on_wait is not None:
+                on_wait(
+                    f"Another run is using {settings.duckdb_path} (pid {holder}); "
+                    "waiting for it to finish…"
+                )
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield
+
+
+def step_failure_message(error) -> str:
+    """A failed step's error and its causes: a step that failed on its last retry says only
+    `Exceeded max_retries of 2`; the attempt's own error, its cause, says why."""
+    messages = []
+    while error is not None:
+        messages.append(error.message.strip())
+        error = error.cause
+    return "\n".join(messages)
+
+
 def run_platform(
     settings: Settings, *, instance=None, day: dt.date | None = None, days: int = 1
 ) -> PlatformRun:
@@ -139,7 +189,8 @@ def run_platform(
     error = None
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
-        error = "\n".join(str(e.step_failure_data.error.message) for e in failures) or "run failed"
+        error = "\n".join(step_failure_message(e.step_failure_data.error) for e in failures)
+        error = error or "run failed"
     return PlatformRun(
         success=result.success,
         seconds=time.monotonic() - started,

@@ -103,8 +103,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     )
 
 
+#: A directory of executables that stand in for the console scripts of the same name (the
+#: taps, the target, dbt): the fault-injection suite (tests/faults) puts there wrappers that kill
+#: the real program at planned points. The one seam for faults; unset outside those tests.
+EXECUTABLE_SHIMS_ENV = "CEREBRO_EXECUTABLE_SHIMS"
+
+
 def console_script(name: str) -> str:
     """A console script of this environment, found even when the venv is not activated."""
+    shims = os.environ.get(EXECUTABLE_SHIMS_ENV)
+    if shims and (Path(shims) / name).is_file():
+        return str(Path(shims) / name)
     beside_python = Path(sys.executable).parent / name
     if beside_python.exists():
         return str(beside_python)

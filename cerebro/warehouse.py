@@ -29,6 +29,10 @@ class WarehouseNotBuiltError(RuntimeError):
     """The warehouse has not been built yet; the message says how to build it."""
 
 
+class WarehouseLockedError(RuntimeError):
+    """Another process holds the DuckDB file (DuckDB takes one writer, or readers only)."""
+
+
 def _identifier(name: str) -> str:
     """A schema/table name safe to put in SQL text (identifiers cannot be bound)."""
     if not _IDENTIFIER.match(name):
@@ -76,7 +80,16 @@ class Warehouse:
                     f"no warehouse at {path}: run `make demo` (or `cerebro run`) first"
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = duckdb.connect(str(path), read_only=read_only)
+            try:
+                connection = duckdb.connect(str(path), read_only=read_only)
+            except duckdb.IOException as error:
+                if "Could not set lock" not in str(error):
+                    raise
+                raise WarehouseLockedError(
+                    f"the warehouse {path} is in use by another process: close that connection "
+                    "(a SQL client, a notebook, a BI tool's DuckDB driver) or let its run finish, "
+                    f"then try again. DuckDB says: {error}"
+                ) from error
         else:
             import psycopg
 

@@ -19,11 +19,14 @@ from orchestration.resources import CerebroResource
 PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
 MODEL_RUNS = dg.AssetKey(["ml", "ml_clv_model_runs"])
 CUSTOMER_ORDERS_DAILY = dg.AssetKey(["marts", "mart_customer_orders_daily"])
-#: Valid orders per customer and local day, net of refunds: one BG/NBD transaction each.
+#: Valid orders per customer and local day, net of refunds: one BG/NBD transaction each. In a
+#: fixed order: the incremental mart's rows move when a run replaces its window, and floating
+#: sums in another order differ in their last bits, so the same data gave other predictions.
 TRANSACTIONS_SQL = """
 select customer_id, created_date, valid_orders_net_amount
 from marts.mart_customer_orders_daily
 where tenant_id = %(tenant_id)s
+order by customer_id, created_date
 """
 
 

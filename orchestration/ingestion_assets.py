@@ -12,6 +12,7 @@ import datetime as dt
 
 import dagster as dg
 
+from cerebro.contracts.landed import mark_checked, unchecked_since
 from cerebro.ingest import land_source, raw_row_counts
 from orchestration.contract_checks import contract_check_specs, evaluate_contracts
 from orchestration.dbt_project import singer_sources
@@ -46,8 +47,11 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
         if removed:
             # A tenant taken out of the file keeps its partitions (and its data) but lands no more.
             context.log.warning(f"not in the tenants file, not landed: {', '.join(removed)}")
-        # Rows this landing writes carry a later _sdc_batched_at: only those are checked.
+        # Rows this landing writes carry a later _sdc_batched_at: only those are checked, and
+        # those an earlier landing wrote before it failed.
         landing_started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        tenant_ids = [t.tenant_id for t in tenants]
+        since = unchecked_since(cerebro.settings(), tenant_ids, source, landing_started)
         results = land_source(source, tenants, cerebro.settings(), cerebro.warehouse())
         for result in results:
             context.log.info(
@@ -66,9 +70,8 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
                     "records_synced_this_run": synced,
                 },
             )
-        yield from evaluate_contracts(
-            context, source, tenants, cerebro.warehouse(), since=landing_started
-        )
+        yield from evaluate_contracts(context, source, tenants, cerebro.warehouse(), since=since)
+        mark_checked(cerebro.settings(), tenant_ids, source)
 
     return land
 

@@ -4,7 +4,9 @@ their contracts, with the result kept in the quarantine."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -13,6 +15,7 @@ from cerebro.contracts.keys import record_key_sql
 from cerebro.contracts.quarantine import QuarantineChange, merge_quarantine
 from cerebro.contracts.rules import Bounds, StreamContract, stream_contract
 from cerebro.ingest import raw_schema
+from cerebro.settings import Settings
 from cerebro.warehouse import Warehouse
 
 #: How far in the future a timestamp may lie (clock skew, sources that stamp local time as
@@ -28,6 +31,38 @@ class StreamCheck:
 
 def _table(source: str, stream: str) -> str:
     return f"{raw_schema(source)}.{stream}"
+
+
+def _unchecked_marker(settings: Settings, tenant_id: str, source: str) -> Path:
+    return settings.state_dir / tenant_id / f"{source}.unchecked_since"
+
+
+def unchecked_since(
+    settings: Settings, tenant_ids: Iterable[str], source: str, landing_started: dt.datetime
+) -> dt.datetime:
+    """Since when the tenants' rows of ``source`` are unchecked, for a landing starting now.
+
+    A landing that fails (a tap killed, a target crashing) has committed some batches and saved
+    the state they confirmed, so the next landing does not send those rows again: checking only
+    the rows written since it started would let them reach staging unchecked. Each landing
+    leaves its start in the state folder until ``mark_checked``; the next one starts its check
+    at the oldest start left there. Rows checked twice are merged into the quarantine as one.
+    """
+    since = landing_started
+    for tenant_id in tenant_ids:
+        marker = _unchecked_marker(settings, tenant_id, source)
+        if marker.exists():
+            since = min(since, dt.datetime.fromisoformat(marker.read_text().strip()))
+        else:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(landing_started.isoformat())
+    return since
+
+
+def mark_checked(settings: Settings, tenant_ids: Iterable[str], source: str) -> None:
+    """The tenants' landed rows of ``source`` have all been checked."""
+    for tenant_id in tenant_ids:
+        _unchecked_marker(settings, tenant_id, source).unlink(missing_ok=True)
 
 
 def load_rows(

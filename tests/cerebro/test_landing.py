@@ -97,3 +97,30 @@ def test_config_files_with_credentials_are_not_left_behind(tmp_path, monkeypatch
     monkeypatch.setattr(tempfile, "tempdir", None)
     land(tmp_path, "calendar")
     assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_a_killed_target_is_named_before_the_tap_its_death_broke(tmp_path):
+    # The target dies by SIGKILL on its first line; the tap, writing on, gets a broken pipe.
+    target = python_command(
+        "import os, signal, sys; sys.stdin.readline(); os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    tap = python_command("import sys\nwhile True: print('{}', flush=True)")
+    with pytest.raises(
+        LandingError,
+        match=r"the target failed \(exit -9, killed by SIGKILL\) and the tap failed \(exit \d+\)",
+    ):
+        land(tmp_path, "calendar", tap_command=tap, target_command=target)
+
+
+def test_a_state_line_torn_by_a_killed_target_leaves_the_state_before_it(tmp_path):
+    confirmed = {"bookmarks": {"events": {"replication_key_value": "2026-03-01"}}}
+    torn = json.dumps({"bookmarks": {"events": {"replication_key_value": "2026-04-01"}}})[:20]
+    target = python_command(
+        "import os, signal, sys, json; sys.stdin.read(); "
+        f"sys.stdout.write(json.dumps({confirmed!r}) + '\\n' + {torn!r}); sys.stdout.flush(); "
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    tap = python_command("print('{}')")
+    with pytest.raises(LandingError, match=r"the target failed \(exit -9, killed by SIGKILL\)"):
+        land(tmp_path, "calendar", tap_command=tap, target_command=target)
+    assert json.loads((tmp_path / "state" / "calendar.json").read_text()) == confirmed
