@@ -43,8 +43,11 @@ system-deps:
 	else echo "missing$$missing (needs root and apt-get): the browser and compose tests will skip"; fi
 
 ## test: the default test suite (pytest exits non-zero, 5, when nothing is collected)
+## Two workers (pytest-xdist): the suite's subprocesses (taps, dbt, Dagster) leave a core idle
+## in a single worker; tests sharing a session fixture share a worker (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: setup system-deps
-	$(RUN) pytest -m "not slow"
+	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 ## test-slow: the long-running tests only
 test-slow: setup

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -70,11 +71,32 @@ def prepare_dagster_home(settings: Settings) -> Path:
 
 
 def prepare_dbt_manifest() -> None:
-    """Parse the dbt project (the manifest the Dagster definitions are built from)."""
+    """Parse the dbt project (the manifest the Dagster definitions are built from).
+
+    Other processes may load the definitions while this one parses (two `cerebro run`s, the
+    Dagster daemon, parallel test workers). dbt writes its manifest in place, so a reader could
+    see half a file: the parse writes into a folder of its own, one process at a time, and the
+    finished manifest replaces the old one in one rename.
+    """
+    from dagster_dbt import DbtCliResource
+
     from orchestration.dbt_project import dbt_project
 
     put_scripts_on_path()
-    dbt_project.preparer.prepare(dbt_project)
+    manifest = dbt_project.manifest_path
+    parse_dir = manifest.parent / "parse"
+    parse_dir.mkdir(parents=True, exist_ok=True)
+    with (parse_dir / "parse.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        dbt = DbtCliResource(project_dir=dbt_project)
+        dbt.cli(["parse", "--quiet"], target_path=parse_dir).wait()
+        # dagster-dbt seeds each dbt invocation with the project's partial-parse file.
+        partial_parse = parse_dir / "partial_parse.msgpack"
+        if partial_parse.exists():
+            staged = parse_dir / "partial_parse.msgpack.staged"
+            shutil.copyfile(partial_parse, staged)
+            os.replace(staged, manifest.parent / partial_parse.name)
+        os.replace(parse_dir / "manifest.json", manifest)
 
 
 def partition_range_tags(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from click.testing import CliRunner
 
 from cerebro.cli import main
@@ -214,7 +215,44 @@ def _needs_extra_platform_run(item) -> bool:
     return picks_postgres and bool(names & PER_WAREHOUSE_FIXTURES)
 
 
+#: Under pytest-xdist (`make test` runs two workers), tests sharing a session fixture must
+#: share a worker, or each worker pays for the fixture: the demo platform run (minutes) in
+#: one group, and every other test grouped by its top-level folder, whose conftest holds the
+#: folder's own session fixtures (crafted warehouses, parsed projects).
+DEMO_PLATFORM_GROUP = "demo_platform"
+
+
+def _uses_the_duckdb_demo(item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if names & {"demo_duckdb", "oracle_demos"}:  # oracle_demos reads it as oracle_demos["duckdb"]
+        return True
+    # Tests that pick the demo by name at run time (`request.getfixturevalue(f"demo_{kind}")`).
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    picks_duckdb = any(str(value) in ("duckdb", "demo_duckdb") for value in params.values())
+    return picks_duckdb and bool(names & (PER_WAREHOUSE_FIXTURES | {"request"}))
+
+
+def _worker_group(item) -> str:
+    if _uses_the_duckdb_demo(item):
+        return DEMO_PLATFORM_GROUP
+    relative = Path(str(item.path)).relative_to(Path(__file__).parent)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def _join_worker_group(config, item) -> None:
+    group = _worker_group(item)
+    item.add_marker(pytest.mark.xdist_group(group))
+    # pytest-xdist 3.8 groups tests by an `@group` suffix it writes to `item._nodeid`, which
+    # pytest 9.2 no longer reads (it keeps node ids in `item._id`): without this line every
+    # test is its own group and each worker builds the session fixtures again.
+    if getattr(config.option, "loadgroup", False) and not item.nodeid.endswith(f"@{group}"):
+        item._id = coerce_node_id(f"{item.nodeid}@{group}")
+
+
+# First: xdist reads the groups in its own hook of the same name.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if _needs_extra_platform_run(item):
             item.add_marker(pytest.mark.slow)
+        _join_worker_group(config, item)

@@ -107,3 +107,39 @@ def test_a_step_that_failed_on_its_last_retry_reports_why():
     assert step_failure_message(retried) == (
         "Exceeded max_retries of 2\nLandingError: t/shopify: the tap failed (exit -9)"
     )
+
+
+def test_the_manifest_is_replaced_whole_by_one_parse_at_a_time(monkeypatch):
+    """Definitions are loaded while another process parses: the manifest must never be seen
+    half written, so a parse waits for the one in progress and then swaps the file in."""
+    import fcntl
+    import json
+    import threading
+
+    from dagster_dbt import DbtCliResource
+
+    from cerebro.platform import prepare_dbt_manifest
+    from orchestration.dbt_project import dbt_project
+
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        prepare_dbt_manifest()
+    before = manifest.stat().st_ino
+    dbt_started = threading.Event()
+    real_cli = DbtCliResource.cli
+
+    def cli(self, *args, **kwargs):
+        dbt_started.set()
+        return real_cli(self, *args, **kwargs)
+
+    monkeypatch.setattr(DbtCliResource, "cli", cli)
+    parse = threading.Thread(target=prepare_dbt_manifest)
+    (manifest.parent / "parse").mkdir(exist_ok=True)
+    with (manifest.parent / "parse" / "parse.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process is parsing
+        parse.start()
+        assert not dbt_started.wait(timeout=2), "dbt parsed while another parse held the lock"
+    parse.join(timeout=300)
+    assert dbt_started.is_set() and not parse.is_alive()
+    assert manifest.stat().st_ino != before, "the manifest was rewritten in place"
+    assert json.loads(manifest.read_text())["nodes"]
