@@ -10,9 +10,9 @@ then dbt runs the platform's first dbt step (everything but the models on the ML
 ``--exclude path:models/staging/ml+`` as ``orchestration/dbt_assets.py``) as a subprocess:
 
 - full build: ``dbt build --full-refresh`` (seeds, models, data and unit tests);
-- daily build: ``dbt build`` with the partition vars of the last day, every tenant in one run
-  (a single-run backfill or ``cerebro run``), and for one tenant (what the daily schedule
-  launches per tenant);
+- daily build: ``dbt build`` with the partition vars of the last day and without the unit
+  tests, as Dagster's partitioned step runs it, every tenant in one run (a single-run backfill
+  or ``cerebro run``), and for one tenant (what the daily schedule launches per tenant);
 - full run and daily run: the same with ``dbt run`` (models only).
 
 Every daily invocation starts from a manifest parsed without vars, as Dagster's prepared
@@ -60,6 +60,9 @@ from orchestration.partitions import PartitionWindow
 #: The models on the ML outputs: the platform's second dbt step (ML_MODELS in
 #: orchestration/dbt_assets.py, which cannot be imported without a parsed dbt manifest).
 ML_STEP = "path:models/staging/ml+"
+#: What the partitioned step leaves out (PARTITION_RUN_EXCLUDES in orchestration/dbt_assets.py):
+#: the dbt unit tests, which CI and the full builds run.
+PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
 WAREHOUSES = ("duckdb", "postgres")
 DEFAULT_REPEATS = {"tiny": 1, "small": 3, "medium": 3, "large": 1}
 DEFAULT_WORK_DIR = PROJECT_ROOT / ".bench" / "dbt"
@@ -212,6 +215,8 @@ def run_scenarios(
                 args = ("--full-refresh", *excluded)
             else:
                 args = ("--vars", json.dumps(windows[scenario.window]), *excluded)
+                if scenario.verb == "build":  # `dbt run` runs no tests of any kind
+                    args += PARTITION_RUN_EXCLUDES
             label = f"{scenario.key}_{repeat + 1}"
             measured[scenario.key].append(dbt.invoke(scenario.verb, *args, label=label))
             wall = measured[scenario.key][-1].usage.wall_seconds

@@ -7,7 +7,7 @@
     everything: the model is rebuilt whole, through the same path.
 -#}
 
-{% macro partition_window() %}
+{% macro partition_window(lookback_days=none) %}
     {%- set start = var('partition_start_date', none) -%}
     {%- set end = var('partition_end_date', none) -%}
     {%- if start is none and end is none -%}
@@ -23,7 +23,10 @@
     {%- if tenants | length == 0 -%}
         {{ exceptions.raise_compiler_error("partition_tenants must name at least one tenant") }}
     {%- endif -%}
-    {%- set lookback = config.get('lookback_days', var('incremental_lookback_days')) | int -%}
+    {%- set lookback = (
+        lookback_days if lookback_days is not none
+        else config.get('lookback_days', var('incremental_lookback_days'))
+    ) | int -%}
     {%- set first_day = modules.datetime.date.fromisoformat(start | string)
         - modules.datetime.timedelta(days=lookback) -%}
     {%- set last_day = modules.datetime.date.fromisoformat(end | string) -%}
@@ -39,13 +42,23 @@
     {%- if window is none -%}
         1 = 1
     {%- else -%}
+        {{ partition_window_tenants_predicate(window, tenant_expression) }}
+        and {{ date_expression }} between cast('{{ window.start }}' as date)
+            and cast('{{ window.end }}' as date)
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- The window's tenants as a predicate on a tenant expression (no filter without a window). -#}
+{% macro partition_window_tenants_predicate(window, tenant_expression='tenant_id') %}
+    {%- if window is none -%}
+        1 = 1
+    {%- else -%}
         {{ tenant_expression }} in (
             {%- for tenant in window.tenants -%}
                 '{{ tenant | replace("'", "''") }}'{{ ', ' if not loop.last }}
             {%- endfor -%}
         )
-        and {{ date_expression }} between cast('{{ window.start }}' as date)
-            and cast('{{ window.end }}' as date)
     {%- endif -%}
 {% endmacro %}
 
@@ -56,6 +69,28 @@
         {{ partition_window_predicate(partition_window(), date_column, tenant_column) }}
     {%- else -%}
         1 = 1
+    {%- endif -%}
+{% endmacro %}
+
+
+{#-
+    In a model, before its joins: a superset of the run's window on a UTC timestamp, so that
+    an incremental run prunes its sources before joining and aggregating them (the exact
+    filter on the local date stays at the end of the model). A local day D lies within the
+    UTC days D-1 .. D+1 (offsets are between -12 and +14 hours), so the UTC range is the
+    window widened by a day on each side. All rows on full builds.
+-#}
+{% macro in_partition_window_utc(timestamp_column, tenant_column='tenant_id') %}
+    {%- set window = partition_window() if is_incremental() else none -%}
+    {%- if window is none -%}
+        1 = 1
+    {%- else -%}
+        {%- set day = modules.datetime.timedelta(days=1) -%}
+        {%- set first_utc = modules.datetime.date.fromisoformat(window.start) - day -%}
+        {%- set after_last_utc = modules.datetime.date.fromisoformat(window.end) + day + day -%}
+        {{ partition_window_tenants_predicate(window, tenant_column) }}
+        and {{ timestamp_column }} >= cast('{{ first_utc.isoformat() }}' as timestamp)
+        and {{ timestamp_column }} < cast('{{ after_last_utc.isoformat() }}' as timestamp)
     {%- endif -%}
 {% endmacro %}
 

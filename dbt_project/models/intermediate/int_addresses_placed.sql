@@ -30,7 +30,6 @@ addresses as (
         'customer_default' as address_type,
         customer_id as owner_id,
         default_address_city as city,
-        default_address_city_key as city_key,
         default_address_province_code as province_code,
         default_address_country_code as country_code
     from customers
@@ -42,10 +41,25 @@ addresses as (
         'order_shipping' as address_type,
         order_id as owner_id,
         shipping_city as city,
-        shipping_city_key as city_key,
         shipping_province_code as province_code,
         shipping_country_code as country_code
     from orders
+),
+
+cities as (
+    select distinct addresses.city
+    from addresses
+    where addresses.city is not null
+),
+
+-- Keyed once per distinct city rather than per address: a store's addresses repeat a few
+-- thousand place names at most, and the accent fold is the dearest expression of the model
+-- (translate() is slow on DuckDB; millions of rows spent most of the build there).
+city_keys as (
+    select
+        cities.city,
+        {{ normalize_place_name('cities.city') }} as city_key
+    from cities
 ),
 
 placed as (
@@ -59,9 +73,11 @@ placed as (
     from addresses
     inner join tenants
         on addresses.tenant_id = tenants.tenant_id
+    left join city_keys
+        on addresses.city = city_keys.city
     left join places
         on coalesce(addresses.country_code, tenants.country_code) = places.country_code
-        and addresses.city_key = places.match_key
+        and city_keys.city_key = places.match_key
     left join regions as place_regions
         on places.region_code = place_regions.region_code
     left join regions

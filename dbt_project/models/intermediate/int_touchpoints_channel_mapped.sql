@@ -40,7 +40,51 @@ touchpoints as (
     from orders
 ),
 
+-- Rules are matched once per distinct combination of the matched fields, not once per
+-- touchpoint: millions of touchpoints share a few hundred combinations, and matching is a
+-- join on nullable patterns that cannot be hashed.
+matchable_combinations as (
+    select distinct
+        touchpoints.utm_source,
+        touchpoints.utm_medium,
+        touchpoints.referring_domain
+    from touchpoints
+),
+
 ranked_matches as (
+    select
+        matchable_combinations.utm_source,
+        matchable_combinations.utm_medium,
+        matchable_combinations.referring_domain,
+        channel_mapping.channel_group as matched_channel_group,
+        row_number() over (
+            partition by
+                matchable_combinations.utm_source,
+                matchable_combinations.utm_medium,
+                matchable_combinations.referring_domain
+            order by channel_mapping.priority
+        ) as match_rank
+    from matchable_combinations
+    left join channel_mapping
+        on (channel_mapping.utm_source is null or channel_mapping.utm_source = matchable_combinations.utm_source)
+        and (channel_mapping.utm_medium is null or channel_mapping.utm_medium = matchable_combinations.utm_medium)
+        and (
+            channel_mapping.referring_domain is null
+            or channel_mapping.referring_domain = matchable_combinations.referring_domain
+        )
+),
+
+combination_channels as (
+    select
+        ranked_matches.utm_source,
+        ranked_matches.utm_medium,
+        ranked_matches.referring_domain,
+        ranked_matches.matched_channel_group
+    from ranked_matches
+    where ranked_matches.match_rank = 1
+),
+
+mapped as (
     select
         touchpoints.tenant_id,
         touchpoints.touchpoint_type,
@@ -49,39 +93,29 @@ ranked_matches as (
         touchpoints.utm_medium,
         touchpoints.utm_campaign,
         touchpoints.referring_domain,
-        channel_mapping.channel_group as matched_channel_group,
-        row_number() over (
-            partition by touchpoints.tenant_id, touchpoints.touchpoint_type, touchpoints.touchpoint_id
-            order by channel_mapping.priority
-        ) as match_rank
-    from touchpoints
-    left join channel_mapping
-        on (channel_mapping.utm_source is null or channel_mapping.utm_source = touchpoints.utm_source)
-        and (channel_mapping.utm_medium is null or channel_mapping.utm_medium = touchpoints.utm_medium)
-        and (
-            channel_mapping.referring_domain is null
-            or channel_mapping.referring_domain = touchpoints.referring_domain
-        )
-),
-
-mapped as (
-    select
-        tenant_id,
-        touchpoint_type,
-        touchpoint_id,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        referring_domain,
-        utm_source is not null or utm_medium is not null or referring_domain is not null
+        touchpoints.utm_source is not null
+            or touchpoints.utm_medium is not null
+            or touchpoints.referring_domain is not null
             as has_touchpoint_data,
         case
-            when utm_source is null and utm_medium is null and referring_domain is null
+            when touchpoints.utm_source is null
+                and touchpoints.utm_medium is null
+                and touchpoints.referring_domain is null
                 then 'Directo'
-            else coalesce(matched_channel_group, 'Otro')
+            else coalesce(combination_channels.matched_channel_group, 'Otro')
         end as channel_group
-    from ranked_matches
-    where match_rank = 1
+    from touchpoints
+    -- NULL-safe equality written as hashable equalities (a coalesced value and its NULL
+    -- flag): PostgreSQL cannot hash-join on `is not distinct from`.
+    left join combination_channels
+        on coalesce(touchpoints.utm_source, '') = coalesce(combination_channels.utm_source, '')
+        and (touchpoints.utm_source is null) = (combination_channels.utm_source is null)
+        and coalesce(touchpoints.utm_medium, '') = coalesce(combination_channels.utm_medium, '')
+        and (touchpoints.utm_medium is null) = (combination_channels.utm_medium is null)
+        and coalesce(touchpoints.referring_domain, '')
+            = coalesce(combination_channels.referring_domain, '')
+        and (touchpoints.referring_domain is null)
+            = (combination_channels.referring_domain is null)
 )
 
 select * from mapped

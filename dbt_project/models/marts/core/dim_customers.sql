@@ -7,7 +7,9 @@
     )
 }}
 {#- An entity, not events: an incremental run merges (upserts by key) the customers of the
-    window's tenants whose record changed, who signed up or who ordered inside the window. -#}
+    window's tenants whose record changed, who signed up or who ordered inside the window. It
+    picks them first and enriches only them: a customer's row depends on nothing but its own
+    record, touchpoints, orders and address. -#}
 {%- set window = partition_window() if is_incremental() else none %}
 
 with
@@ -32,6 +34,56 @@ addresses as (
     select * from {{ ref('int_addresses_placed') }}
     where address_type = 'customer_default'
 ),
+{%- if window is not none %}
+
+customers_in_window as (
+    select
+        customers.tenant_id,
+        customers.customer_id
+    from customers
+    inner join tenants
+        on customers.tenant_id = tenants.tenant_id
+    where ({{ partition_window_predicate(
+            window, to_local_date('customers.created_at', 'tenants.timezone'), 'customers.tenant_id'
+        ) }})
+        or ({{ partition_window_predicate(
+            window, to_local_date('customers.updated_at', 'tenants.timezone'), 'customers.tenant_id'
+        ) }})
+
+    union
+
+    select
+        orders.tenant_id,
+        orders.customer_id
+    from orders
+    inner join tenants
+        on orders.tenant_id = tenants.tenant_id
+    where {{ in_partition_window_utc('orders.created_at', 'orders.tenant_id') }}
+        and {{ partition_window_predicate(
+            window, to_local_date('orders.created_at', 'tenants.timezone'), 'orders.tenant_id'
+        ) }}
+),
+{%- endif %}
+
+scoped_customers as (
+    select customers.*
+    from customers
+    {%- if window is not none %}
+    inner join customers_in_window
+        on customers.tenant_id = customers_in_window.tenant_id
+        and customers.customer_id = customers_in_window.customer_id
+    {%- endif %}
+),
+
+scoped_orders as (
+    select orders.*
+    from orders
+    {%- if window is not none %}
+    inner join customers_in_window
+        on orders.tenant_id = customers_in_window.tenant_id
+        and orders.customer_id = customers_in_window.customer_id
+    {%- endif %}
+),
 
 ranked_orders as (
     select
@@ -42,7 +94,7 @@ ranked_orders as (
             partition by orders.tenant_id, orders.customer_id
             order by orders.created_at, orders.order_id
         ) as order_rank
-    from orders
+    from scoped_orders as orders
     where orders.customer_id is not null
         and not orders.is_test
 ),
@@ -87,7 +139,7 @@ enriched as (
         {{ to_local_date('customers.created_at', 'tenants.timezone') }} as signup_date,
         customers.updated_at,
         {{ to_local_date('customers.updated_at', 'tenants.timezone') }} as updated_date
-    from customers
+    from scoped_customers as customers
     inner join tenants
         on customers.tenant_id = tenants.tenant_id
     left join touchpoints as signup_touchpoints
@@ -101,34 +153,9 @@ enriched as (
         on customers.tenant_id = addresses.tenant_id
         and customers.customer_id = addresses.owner_id
 ),
-{%- if window is not none %}
-
-orders_in_window as (
-    select distinct
-        orders.tenant_id,
-        orders.customer_id
-    from orders
-    inner join tenants
-        on orders.tenant_id = tenants.tenant_id
-    where {{ partition_window_predicate(
-        window, to_local_date('orders.created_at', 'tenants.timezone'), 'orders.tenant_id'
-    ) }}
-),
-
-changed as (
-    select enriched.*
-    from enriched
-    left join orders_in_window
-        on enriched.tenant_id = orders_in_window.tenant_id
-        and enriched.customer_id = orders_in_window.customer_id
-    where ({{ partition_window_predicate(window, 'enriched.signup_date', 'enriched.tenant_id') }})
-        or ({{ partition_window_predicate(window, 'enriched.updated_date', 'enriched.tenant_id') }})
-        or orders_in_window.customer_id is not null
-),
-{%- endif %}
 
 final as (
-    select * from {{ 'changed' if window is not none else 'enriched' }}
+    select * from enriched
 )
 
 select * from final

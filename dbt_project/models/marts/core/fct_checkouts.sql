@@ -11,6 +11,8 @@ with
 
 checkouts as (
     select * from {{ ref('stg_shopify__checkouts') }}
+    -- Incremental runs: the window's checkouts before the joins (exact local dates at the end).
+    where {{ in_partition_window_utc('created_at') }}
 ),
 
 tenants as (

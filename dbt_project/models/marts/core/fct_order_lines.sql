@@ -15,6 +15,8 @@ order_lines as (
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    -- Incremental runs: the window's orders before the join.
+    where {{ in_partition_window('created_date') }}
 ),
 
 joined as (

@@ -11,6 +11,8 @@ with
 
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
+    -- Incremental runs: the window's orders before the joins (exact local dates at the end).
+    where {{ in_partition_window_utc('created_at') }}
 ),
 
 tenants as (

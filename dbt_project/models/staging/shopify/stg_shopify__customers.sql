@@ -27,7 +27,6 @@ renamed as (
         lower(nullif(trim(signup_utm_campaign), '')) as signup_utm_campaign,
         {{ referring_domain('signup_referring_site') }} as signup_referring_domain,
         nullif(trim(default_address_city), '') as default_address_city,
-        {{ normalize_place_name('default_address_city') }} as default_address_city_key,
         nullif(trim(default_address_province), '') as default_address_province,
         upper(nullif(trim(default_address_province_code), '')) as default_address_province_code,
         upper(nullif(trim(default_address_country_code), '')) as default_address_country_code,

@@ -37,7 +37,6 @@ renamed as (
         {{ referring_domain('referring_site') }} as referring_domain,
         landing_page,
         nullif(trim(shipping_city), '') as shipping_city,
-        {{ normalize_place_name('shipping_city') }} as shipping_city_key,
         nullif(trim(shipping_province), '') as shipping_province,
         upper(nullif(trim(shipping_province_code), '')) as shipping_province_code,
         upper(nullif(trim(shipping_country_code), '')) as shipping_country_code,

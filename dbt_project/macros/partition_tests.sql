@@ -1,0 +1,53 @@
+{#-
+    Data tests in a partition run (decision 0015). dbt wraps the model of every generic test
+    in get_where_subquery; with the partition vars set, this version also keeps only what the
+    run rebuilt or reads for its window:
+    - an incremental model with a `partition_date_column`: the window's tenants and days
+      (with the model's lookback), the rows the run replaced;
+    - any other model that declares a `tenant_id` column: the window's tenants.
+    Without the vars (a full build) tests see every row, as dbt's own macro does. A test's
+    own `where` config is kept in both cases.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- do conditions.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- set window = partition_window() if execute else none -%}
+    {%- if window is not none -%}
+        {%- set tested = cerebro.tested_model_node(relation) -%}
+        {%- if tested is not none -%}
+            {%- set date_column = tested.config.get('partition_date_column') -%}
+            {%- if tested.config.materialized == 'incremental' and date_column -%}
+                {%- set model_window = partition_window(
+                    tested.config.get('lookback_days', var('incremental_lookback_days'))
+                ) -%}
+                {%- do conditions.append(partition_window_predicate(model_window, date_column)) -%}
+            {%- elif 'tenant_id' in tested.columns -%}
+                {%- do conditions.append(partition_window_tenants_predicate(window)) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The model node behind a relation that a test reads, or none (a seed, a source). -#}
+{% macro tested_model_node(relation) -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model'
+            and (node.alias or node.name) | lower == (relation.identifier or '') | lower
+            and node.schema | lower == (relation.schema or '') | lower -%}
+            {%- do return(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do return(none) -%}
+{%- endmacro %}
