@@ -35,8 +35,8 @@ from benchmarks.bench_timing import timed_repeats
 from benchmarks.dbt_bench_data import (
     STREAMS_BY_SOURCE,
     BenchTenant,
-    _is_cached,
     generate,
+    is_cached,
     landed_table,
     stream_specs,
 )
@@ -252,7 +252,7 @@ def generate_stage(request: dict, tenants: list[BenchTenant]) -> dict:
     """Generate the size (timed) unless it is cached. For a cached size, ``known`` is the
     report line of the run that generated it (``save_generation``), if this benchmark's."""
     datasets_dir = Path(request["datasets_dir"])
-    if all(_is_cached(t.settings, datasets_dir) for t in tenants) and not request["regenerate"]:
+    if all(is_cached(t.settings, datasets_dir) for t in tenants) and not request["regenerate"]:
         path = measurement_file(datasets_dir, request["size"])
         document = json.loads(path.read_text()) if path.exists() else {}
         known = document.get("fingerprints") == fingerprints(tenants)

@@ -150,7 +150,7 @@ def _copy(tenant: Tenant, copy: int, customers: int) -> Tenant:
 PARALLEL_FROM_CUSTOMERS = 20_000
 
 
-def _is_cached(settings: DemoSettings, cache_dir: Path) -> bool:
+def is_cached(settings: DemoSettings, cache_dir: Path) -> bool:
     marker = cache_dir / settings.tenant_id / "FINGERPRINT"
     return marker.exists() and marker.read_text() == settings.fingerprint
 
@@ -163,7 +163,7 @@ def generate(tenants: list[BenchTenant], cache_dir: Path, workers: int = 2) -> d
     large = [
         t.settings
         for t in tenants
-        if t.settings.customers >= PARALLEL_FROM_CUSTOMERS and not _is_cached(t.settings, cache_dir)
+        if t.settings.customers >= PARALLEL_FROM_CUSTOMERS and not is_cached(t.settings, cache_dir)
     ]
     if workers > 1 and len(large) > 1:
         # spawn: the parent may hold DuckDB or Arrow threads, which fork does not copy safely.

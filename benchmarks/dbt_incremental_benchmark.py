@@ -341,6 +341,14 @@ def describe_ref(ref: str) -> str:
     return f"{ref} ({commit})"
 
 
+def describe_machine(about: dict) -> str:
+    """The line printed above every benchmark's figures."""
+    return (
+        f"Machine: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB, load "
+        f"average {about['load_average_1m']} (other jobs share the cores); {about['commit']}"
+    )
+
+
 def machine() -> dict:
     """Where and when the numbers were measured."""
     memory_kib = next(
@@ -373,7 +381,7 @@ def merge_results(path: Path, entries: list[dict]) -> list[dict]:
     return merged
 
 
-def _pg_setting(text: str) -> tuple[str, str]:
+def pg_setting_option(text: str) -> tuple[str, str]:
     name, _, value = text.partition("=")
     if not name or not value:
         raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
@@ -400,7 +408,7 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
         help="the dbt project to time: worktree (default) or a git ref such as HEAD",
     )
     parser.add_argument(
-        "--pg-setting", type=_pg_setting, action="append", default=[], metavar="NAME=VALUE"
+        "--pg-setting", type=pg_setting_option, action="append", default=[], metavar="NAME=VALUE"
     )
     options = parser.parse_args(argv)
     options.size = options.size or ["small"]
@@ -416,10 +424,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     kinds = list(WAREHOUSES) if options.warehouse == "both" else [options.warehouse]
     options.project_dir = snapshot_dbt_project(options.dbt_ref, options.work_dir / "project")
     about = machine()
-    print(
-        f"Machine: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB, load "
-        f"average {about['load_average_1m']} (other jobs share the cores); {about['commit']}"
-    )
+    print(describe_machine(about))
     with contextlib.ExitStack() as stack:
         server = None
         if "postgres" in kinds:

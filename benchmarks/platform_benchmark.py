@@ -49,11 +49,12 @@ from benchmarks.dbt_incremental_benchmark import (
     SCENARIOS,
     WAREHOUSES,
     BenchmarkError,
-    _pg_setting,
+    describe_machine,
     describe_ref,
     machine,
     median_summary,
     merge_results,
+    pg_setting_option,
     run_scenarios,
     snapshot_dbt_project,
     warehouse_for,
@@ -436,7 +437,7 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     add("--regenerate", action="store_true", help="generate (and time) even a cached size")
     add("--workers", type=int, default=os.cpu_count() or 1, help="generator processes")
     add("--dbt-ref", default="worktree", help="dbt project to time: worktree or a git ref")
-    add("--pg-setting", type=_pg_setting, action="append", default=[], metavar="NAME=VALUE")
+    add("--pg-setting", type=pg_setting_option, action="append", default=[], metavar="NAME=VALUE")
     options = parser.parse_args(argv)
     options.size = options.size or ["small"]
     options.stage = options.stage or list(STAGES[1:])
@@ -452,10 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = list(WAREHOUSES) if options.warehouse == "both" else [options.warehouse]
     options.project_dir = snapshot_dbt_project(options.dbt_ref, options.work_dir / "project")
     about = machine()
-    print(
-        f"Machine: {about['cores']} cores ({about['cpu']}), {about['memory_gib']} GiB, load "
-        f"average {about['load_average_1m']} (other jobs share the cores); {about['commit']}"
-    )
+    print(describe_machine(about))
     entries: list[dict] = []
     with contextlib.ExitStack() as stack:
         server = None

@@ -74,7 +74,9 @@ NOW = dt.datetime(2026, 11, 21, 6, tzinfo=dt.UTC)
         (1, 0, 0, False),
     ],
 )
-def test_models_refit_weekly_or_after_ten_percent_more_orders(last_fit_days_ago, landed, total, due):
+def test_models_refit_weekly_or_after_ten_percent_more_orders(
+    last_fit_days_ago, landed, total, due
+):
     last = None if last_fit_days_ago is None else NOW - dt.timedelta(days=last_fit_days_ago)
     decision = models_refresh_due(
         last_refresh_at=last, now=NOW, orders_landed_since=landed, orders_total=total
