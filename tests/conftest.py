@@ -206,13 +206,17 @@ EXTRA_PLATFORM_RUNS = {"demo_postgres", "demo_warehouses", "demo_platform_second
 PER_WAREHOUSE_FIXTURES = {"demo_run", "oracle_demo"}
 
 
+def _picks_demo_of(item, kind: str) -> bool:
+    """Whether one of the test's parameters names the demo of ``kind`` (`duckdb`, `postgres`)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return any(str(value) in (kind, f"demo_{kind}") for value in params.values())
+
+
 def _needs_extra_platform_run(item) -> bool:
     names = set(getattr(item, "fixturenames", ()))
     if names & EXTRA_PLATFORM_RUNS or item.get_closest_marker("postgres_demo"):
         return True
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    picks_postgres = any(str(value) in ("postgres", "demo_postgres") for value in params.values())
-    return picks_postgres and bool(names & PER_WAREHOUSE_FIXTURES)
+    return _picks_demo_of(item, "postgres") and bool(names & PER_WAREHOUSE_FIXTURES)
 
 
 #: Under pytest-xdist (`make test` runs two workers), tests sharing a session fixture must
@@ -227,9 +231,7 @@ def _uses_the_duckdb_demo(item) -> bool:
     if names & {"demo_duckdb", "oracle_demos"}:  # oracle_demos reads it as oracle_demos["duckdb"]
         return True
     # Tests that pick the demo by name at run time (`request.getfixturevalue(f"demo_{kind}")`).
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    picks_duckdb = any(str(value) in ("duckdb", "demo_duckdb") for value in params.values())
-    return picks_duckdb and bool(names & (PER_WAREHOUSE_FIXTURES | {"request"}))
+    return _picks_demo_of(item, "duckdb") and bool(names & (PER_WAREHOUSE_FIXTURES | {"request"}))
 
 
 def _worker_group(item) -> str:
