@@ -1,12 +1,13 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (dagster-dbt).
 
 Two steps. ``dbt_models`` is partitioned per tenant and day (orchestration/partitions.py): a run
-passes its window to dbt as vars, and the incremental models replace just that window (plus their
-lookback; decision 0011); the other models of the step (views, whole-history tables) are rebuilt.
+passes its window to dbt (in the environment, decision 0016), and the incremental models replace
+just that window (plus their lookback; decision 0011); the other models of the step (views,
+whole-history tables) are rebuilt.
 A backfill of many partitions is a single run and a single dbt invocation.
 """
 
-import json
+import contextlib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -51,15 +52,40 @@ PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
 ML_MODELS = "path:models/staging/ml+"
 
 
-def _build(args: list[str], context, dbt: DbtCliResource, cerebro: CerebroResource):
+def _build(
+    args: list[str],
+    context,
+    dbt: DbtCliResource,
+    cerebro: CerebroResource,
+    run_env: Mapping[str, str] | None = None,
+):
     # profiles.yml reads the warehouse location from these variables.
     os.environ.update(cerebro.settings().dbt_env())
     try:
-        yield from dbt.cli(["build", *args], context=context).stream()
+        # dbt's process inherits the environment when it starts, inside cli(): `run_env` is
+        # this invocation's alone, gone from ours before the next one starts.
+        with _environment(run_env or {}):
+            invocation = dbt.cli(["build", *args], context=context)
+        yield from invocation.stream()
     finally:
         # dbt recreates the marts' tables, and their row-level security with them (decision
         # 0009): tenant roles cannot read a rebuilt table until this runs (PostgreSQL only).
         context.log.info(apply_tenant_isolation(cerebro.warehouse()).summary())
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]):
+    """Set environment variables for the duration of the block, then restore them."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @dbt_assets(
@@ -78,9 +104,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: 
         f"dbt window: {', '.join(window.tenants)} from {window.start} to {window.end} "
         "(incremental models also re-read their lookback)"
     )
-    yield from _build(
-        ["--vars", json.dumps(window.dbt_vars()), *PARTITION_RUN_EXCLUDES], context, dbt, cerebro
-    )
+    # The window travels in the environment, not as --vars: new vars would make dbt re-parse
+    # the whole project on every run (decision 0016).
+    yield from _build(list(PARTITION_RUN_EXCLUDES), context, dbt, cerebro, window.dbt_env())
 
 
 @dbt_assets(

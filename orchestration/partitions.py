@@ -10,6 +10,7 @@ loading the definitions reads no configuration.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ TENANT_PARTITIONS = "tenant"
 SCHEDULE_TIMEZONE = "America/Santiago"
 #: The first day that can be asked for; history before it is built by the first (full) build.
 PARTITIONS_START = os.environ.get("CEREBRO_PARTITIONS_START", "2024-01-01")
+#: Where dbt's partition_window_given macro reads a run's window (dbt_project/macros).
+DBT_WINDOW_ENV = "CEREBRO_DBT_PARTITION_WINDOW"
 
 tenant_partitions = dg.DynamicPartitionsDefinition(name=TENANT_PARTITIONS)
 daily_partitions = dg.DailyPartitionsDefinition(
@@ -50,6 +53,11 @@ class PartitionWindow:
             "partition_start_date": self.start.isoformat(),
             "partition_end_date": self.end.isoformat(),
         }
+
+    def dbt_env(self) -> dict[str, str]:
+        """The window for dbt as its macros read it from the environment (decision 0016):
+        unlike ``--vars``, a new window does not make dbt re-parse the whole project."""
+        return {DBT_WINDOW_ENV: json.dumps(self.dbt_vars())}
 
 
 def window_of(keys: Iterable[str | dg.MultiPartitionKey]) -> PartitionWindow:

@@ -4,6 +4,9 @@
     run rebuilt or reads for its window:
     - an incremental model with a `partition_date_column`: the window's tenants and days
       (with the model's lookback), the rows the run replaced;
+    - a model with a `partition_timestamp_column` (a staging view's event time, UTC): the
+      window's tenants and the UTC superset of its days with the lookback, the rows the run's
+      incremental models re-read (decision 0016);
     - any other model that declares a `tenant_id` column: the window's tenants.
     Without the vars (a full build) tests see every row, as dbt's own macro does. A test's
     own `where` config is kept in both cases.
@@ -19,11 +22,16 @@
         {%- set tested = cerebro.tested_model_node(relation) -%}
         {%- if tested is not none -%}
             {%- set date_column = tested.config.get('partition_date_column') -%}
+            {%- set timestamp_column = tested.config.get('partition_timestamp_column') -%}
+            {%- set model_window = partition_window(
+                tested.config.get('lookback_days', var('incremental_lookback_days'))
+            ) -%}
             {%- if tested.config.materialized == 'incremental' and date_column -%}
-                {%- set model_window = partition_window(
-                    tested.config.get('lookback_days', var('incremental_lookback_days'))
-                ) -%}
                 {%- do conditions.append(partition_window_predicate(model_window, date_column)) -%}
+            {%- elif timestamp_column -%}
+                {%- do conditions.append(
+                    partition_window_utc_predicate(model_window, timestamp_column)
+                ) -%}
             {%- elif 'tenant_id' in tested.columns -%}
                 {%- do conditions.append(partition_window_tenants_predicate(window)) -%}
             {%- endif -%}

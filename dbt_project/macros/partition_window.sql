@@ -1,15 +1,19 @@
 {#-
-    Daily partitions (decision 0011). Dagster passes the run's partitions as vars:
-    `partition_tenants` (list), `partition_start_date` and `partition_end_date` (inclusive local
-    dates). An incremental model re-reads that window widened by its lookback (late data: ad
-    platforms restate ~28 days, refunds and fulfilments update older orders), deletes the
-    window's rows and inserts the new ones. Without the vars (a plain `dbt build`), the window is
-    everything: the model is rebuilt whole, through the same path.
+    Daily partitions (decision 0011). A run's partitions are `partition_tenants` (list),
+    `partition_start_date` and `partition_end_date` (inclusive local dates), given as vars
+    (`dbt build --vars ...`, by hand) or, the same JSON object, in the environment variable
+    CEREBRO_DBT_PARTITION_WINDOW (Dagster's way: new vars make dbt re-parse the whole project,
+    an environment variable read only at run time does not; decision 0016). Vars win. An
+    incremental model re-reads that window widened by its lookback (late data: ad platforms
+    restate ~28 days, refunds and fulfilments update older orders), deletes the window's rows
+    and inserts the new ones. Without either (a plain `dbt build`), the window is everything:
+    the model is rebuilt whole, through the same path.
 -#}
 
 {% macro partition_window(lookback_days=none) %}
-    {%- set start = var('partition_start_date', none) -%}
-    {%- set end = var('partition_end_date', none) -%}
+    {%- set given = partition_window_given() -%}
+    {%- set start = given.get('partition_start_date') -%}
+    {%- set end = given.get('partition_end_date') -%}
     {%- if start is none and end is none -%}
         {{ return(none) }}
     {%- endif -%}
@@ -18,7 +22,7 @@
             "partition_start_date and partition_end_date go together (got "
             ~ start ~ " and " ~ end ~ ")") }}
     {%- endif -%}
-    {%- set tenants = var('partition_tenants', []) -%}
+    {%- set tenants = given.get('partition_tenants') or [] -%}
     {%- if tenants is string -%}{%- set tenants = [tenants] -%}{%- endif -%}
     {%- if tenants | length == 0 -%}
         {{ exceptions.raise_compiler_error("partition_tenants must name at least one tenant") }}
@@ -36,6 +40,34 @@
     {{ return({'tenants': tenants, 'start': first_day.isoformat(), 'end': last_day.isoformat()}) }}
 {% endmacro %}
 
+
+
+{#- The window as given, before the lookback: the vars when they name a date, else the JSON
+    object in CEREBRO_DBT_PARTITION_WINDOW, else nothing. Called at run time only (models call
+    it behind is_incremental(), tests behind execute), so dbt never records the variable for
+    partial parsing and a new window costs no re-parse. -#}
+{% macro partition_window_given() %}
+    {%- set keys = ['partition_tenants', 'partition_start_date', 'partition_end_date'] -%}
+    {%- if var('partition_start_date', none) is not none
+        or var('partition_end_date', none) is not none -%}
+        {%- set given = {} -%}
+        {%- for key in keys -%}
+            {%- do given.update({key: var(key, none)}) -%}
+        {%- endfor -%}
+        {{ return(given) }}
+    {%- endif -%}
+    {%- set text = env_var('CEREBRO_DBT_PARTITION_WINDOW', '') | trim -%}
+    {%- if not text -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set given = fromjson(text) -%}
+    {%- if given is not mapping -%}
+        {{ exceptions.raise_compiler_error(
+            "CEREBRO_DBT_PARTITION_WINDOW must be a JSON object with " ~ keys | join(', ')
+            ~ ", got: " ~ text) }}
+    {%- endif -%}
+    {{ return(given) }}
+{% endmacro %}
 
 {#- The window as a predicate on a date expression and a tenant expression. -#}
 {% macro partition_window_predicate(window, date_expression, tenant_expression='tenant_id') %}
@@ -82,15 +114,21 @@
 -#}
 {% macro in_partition_window_utc(timestamp_column, tenant_column='tenant_id') %}
     {%- set window = partition_window() if is_incremental() else none -%}
+    {{ partition_window_utc_predicate(window, timestamp_column, tenant_column) }}
+{% endmacro %}
+
+
+{#- That UTC superset of a window as a predicate on a UTC timestamp expression (1 = 1 for none). -#}
+{% macro partition_window_utc_predicate(window, timestamp_expression, tenant_expression='tenant_id') %}
     {%- if window is none -%}
         1 = 1
     {%- else -%}
         {%- set day = modules.datetime.timedelta(days=1) -%}
         {%- set first_utc = modules.datetime.date.fromisoformat(window.start) - day -%}
         {%- set after_last_utc = modules.datetime.date.fromisoformat(window.end) + day + day -%}
-        {{ partition_window_tenants_predicate(window, tenant_column) }}
-        and {{ timestamp_column }} >= cast('{{ first_utc.isoformat() }}' as timestamp)
-        and {{ timestamp_column }} < cast('{{ after_last_utc.isoformat() }}' as timestamp)
+        {{ partition_window_tenants_predicate(window, tenant_expression) }}
+        and {{ timestamp_expression }} >= cast('{{ first_utc.isoformat() }}' as timestamp)
+        and {{ timestamp_expression }} < cast('{{ after_last_utc.isoformat() }}' as timestamp)
     {%- endif -%}
 {% endmacro %}
 

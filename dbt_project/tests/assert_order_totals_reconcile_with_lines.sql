@@ -6,14 +6,19 @@
 -- shipping, plus taxes when prices exclude them (taxesIncluded false; the demo's prices
 -- include them). Amounts are rounded to the currency, so a side may be off by less than
 -- one minor unit (1 peso, 1 céntimo), never by one. Returns the orders that do not add up.
+-- A partition run checks the orders of its window (an order's lines carry its date).
+{%- set window = partition_window() if execute else none %}
+
 with
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    where {{ partition_window_predicate(window, 'created_date') }}
 ),
 
 order_lines as (
     select * from {{ ref('fct_order_lines') }}
+    where {{ partition_window_predicate(window, 'created_date') }}
 ),
 
 line_totals as (

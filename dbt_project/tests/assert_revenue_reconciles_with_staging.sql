@@ -5,7 +5,10 @@
 -- the quarantined ones (decision 0012); the facts leave out only test orders (with their
 -- lines and refunds) and tenants missing from the tenants file. Order totals, line amounts
 -- after discounts and refunds must agree to less than one minor unit of the tenant's
--- currency. Returns one row per tenant and measure that does not.
+-- currency. Returns one row per tenant and measure that does not. A partition run reconciles
+-- the orders created in its window (its tenants and days, with the lookback; decision 0016).
+{%- set window = partition_window() if execute else none %}
+
 with
 
 tenants as (
@@ -26,10 +29,12 @@ staged_refunds as (
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    where {{ partition_window_predicate(window, 'created_date') }}
 ),
 
 order_lines as (
     select * from {{ ref('fct_order_lines') }}
+    where {{ partition_window_predicate(window, 'created_date') }}
 ),
 
 landed_orders as (
@@ -38,6 +43,14 @@ landed_orders as (
     inner join tenants
         on staged_orders.tenant_id = tenants.tenant_id
     where not staged_orders.is_test
+        and {{ partition_window_utc_predicate(
+            window, 'staged_orders.created_at', 'staged_orders.tenant_id'
+        ) }}
+        and {{ partition_window_predicate(
+            window,
+            to_local_date('staged_orders.created_at', 'tenants.timezone'),
+            'staged_orders.tenant_id'
+        ) }}
 ),
 
 summed_landed as (

@@ -5,7 +5,11 @@
 -- checkouts). Staging has already left out the quarantined rows (decision 0012); the facts
 -- leave out only test orders with their lines and the checkouts that became them, lines whose
 -- order is not staged (they leave with a quarantined order), and tenants missing from the
--- tenants file. Returns one row per tenant and table whose counts differ.
+-- tenants file. Returns one row per tenant and table whose counts differ. A partition run counts
+-- the rows of its window (its tenants; customers, orders and checkouts created in its days with
+-- the lookback, and those orders' lines; decision 0016).
+{%- set window = partition_window() if execute else none %}
+
 with
 
 tenants as (
@@ -30,18 +34,22 @@ staged_checkouts as (
 
 customers as (
     select * from {{ ref('dim_customers') }}
+    where {{ partition_window_predicate(window, 'signup_date') }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    where {{ partition_window_predicate(window, 'created_date') }}
 ),
 
 order_lines as (
     select * from {{ ref('fct_order_lines') }}
+    where {{ partition_window_predicate(window, 'created_date') }}
 ),
 
 checkouts as (
     select * from {{ ref('fct_checkouts') }}
+    where {{ partition_window_predicate(window, 'created_date') }}
 ),
 
 landed_orders as (
@@ -49,6 +57,21 @@ landed_orders as (
     from staged_orders
     inner join tenants
         on staged_orders.tenant_id = tenants.tenant_id
+    where {{ partition_window_utc_predicate(
+            window, 'staged_orders.created_at', 'staged_orders.tenant_id'
+        ) }}
+        and {{ partition_window_predicate(
+            window,
+            to_local_date('staged_orders.created_at', 'tenants.timezone'),
+            'staged_orders.tenant_id'
+        ) }}
+),
+
+-- Whether a checkout became a test order, whenever that order was created.
+test_orders as (
+    select tenant_id, order_id
+    from staged_orders
+    where is_test
 ),
 
 counted_landed as (
@@ -56,6 +79,14 @@ counted_landed as (
     from staged_customers
     inner join tenants
         on staged_customers.tenant_id = tenants.tenant_id
+    where {{ partition_window_utc_predicate(
+            window, 'staged_customers.created_at', 'staged_customers.tenant_id'
+        ) }}
+        and {{ partition_window_predicate(
+            window,
+            to_local_date('staged_customers.created_at', 'tenants.timezone'),
+            'staged_customers.tenant_id'
+        ) }}
     group by 1, 2
     union all
     select tenant_id, 'orders' as table_name, count(*) as row_count
@@ -75,10 +106,18 @@ counted_landed as (
     from staged_checkouts
     inner join tenants
         on staged_checkouts.tenant_id = tenants.tenant_id
-    left join landed_orders
-        on staged_checkouts.tenant_id = landed_orders.tenant_id
-        and staged_checkouts.order_id = landed_orders.order_id
-    where not coalesce(landed_orders.is_test, false)
+    left join test_orders
+        on staged_checkouts.tenant_id = test_orders.tenant_id
+        and staged_checkouts.order_id = test_orders.order_id
+    where test_orders.order_id is null
+        and {{ partition_window_utc_predicate(
+            window, 'staged_checkouts.created_at', 'staged_checkouts.tenant_id'
+        ) }}
+        and {{ partition_window_predicate(
+            window,
+            to_local_date('staged_checkouts.created_at', 'tenants.timezone'),
+            'staged_checkouts.tenant_id'
+        ) }}
     group by 1, 2
 ),
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from cerebro.settings import DBT_PROJECT_DIR
+from orchestration.partitions import PartitionWindow
 
 #: The demo of tests/conftest.py ends here, for both tenants.
 DEMO_LAST_DAY = dt.date(2026, 10, 31)
@@ -36,11 +37,13 @@ class DbtOnCopy:
     database: Path
     target_path: Path
 
-    def invoke(self, *args: str) -> None:
+    def invoke(self, *args: str, env: dict[str, str] | None = None) -> None:
+        """dbt with ``args``, the environment variables ``env`` set while it runs."""
         from dbt.cli.main import dbtRunner
 
-        previous = os.environ.get("CEREBRO_DUCKDB_PATH")
-        os.environ["CEREBRO_DUCKDB_PATH"] = str(self.database)
+        env = {"CEREBRO_DUCKDB_PATH": str(self.database), **(env or {})}
+        previous = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
         try:
             result = dbtRunner().invoke(
                 [
@@ -54,10 +57,11 @@ class DbtOnCopy:
             )  # fmt: skip
         finally:
             _release_duckdb()
-            if previous is None:
-                os.environ.pop("CEREBRO_DUCKDB_PATH", None)
-            else:
-                os.environ["CEREBRO_DUCKDB_PATH"] = previous
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         if not result.success:
             detail = result.exception or result.result
             raise AssertionError(f"dbt {' '.join(args)} failed: {detail}")
@@ -70,16 +74,15 @@ class DbtOnCopy:
         tenants: Iterable[str] = TENANTS,
         lookback_days: int | None = None,
     ) -> None:
-        """What Dagster does for a run over these partitions (the incremental models only)."""
-        variables = {
-            "partition_tenants": list(tenants),
-            "partition_start_date": first_day.isoformat(),
-            "partition_end_date": last_day.isoformat(),
-        }
-        if lookback_days is not None:
-            variables["incremental_lookback_days"] = lookback_days
+        """What Dagster does for a run over these partitions (the incremental models only):
+        the window in the environment (orchestration/dbt_assets.py); a lookback other than the
+        project's as a var."""
+        window = PartitionWindow(tuple(tenants), first_day, last_day)
+        variables = [] if lookback_days is None else [
+            "--vars", json.dumps({"incremental_lookback_days": lookback_days})
+        ]  # fmt: skip
         self.invoke(
-            "run", "--select", "config.materialized:incremental", "--vars", json.dumps(variables)
+            "run", "--select", "config.materialized:incremental", *variables, env=window.dbt_env()
         )
 
     def incremental_tables(self) -> dict[str, str | None]:

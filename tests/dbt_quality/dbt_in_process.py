@@ -28,12 +28,18 @@ def _release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def _invoke(args: list[str], target_path: Path, database: Path, manifest: Any = None):
+def _invoke(
+    args: list[str],
+    target_path: Path,
+    database: Path,
+    manifest: Any = None,
+    env: dict[str, str] | None = None,
+):
     from dbt.cli.main import dbtRunner
 
-    saved = {name: os.environ.get(name) for name in ("CEREBRO_DUCKDB_PATH", "CEREBRO_WAREHOUSE")}
-    os.environ["CEREBRO_DUCKDB_PATH"] = str(database)
-    os.environ["CEREBRO_WAREHOUSE"] = "duckdb"
+    env = {"CEREBRO_DUCKDB_PATH": str(database), "CEREBRO_WAREHOUSE": "duckdb", **(env or {})}
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         return dbtRunner(manifest=manifest).invoke(
             [
@@ -91,9 +97,12 @@ class WarehouseCopy:
         shutil.copy(original, database)
         return cls(project, database, directory)
 
-    def dbt(self, *args: str):
-        """A dbt command on the copy; the result is returned whether it succeeded or not."""
-        return _invoke(list(args), self.directory / "target", self.database, self.project.manifest)
+    def dbt(self, *args: str, env: dict[str, str] | None = None):
+        """A dbt command on the copy (``env`` set while it runs); the result is returned whether
+        it succeeded or not."""
+        return _invoke(
+            list(args), self.directory / "target", self.database, self.project.manifest, env
+        )
 
     def artifact(self, name: str) -> dict:
         """run_results.json or sources.json of the last command."""

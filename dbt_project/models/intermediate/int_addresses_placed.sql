@@ -1,3 +1,7 @@
+{#- A table, not a view: fct_orders, dim_customers and ten data tests read it; as a view each
+    of them placed every address again (decision 0016). -#}
+{{ config(materialized='table') }}
+
 -- Every address (a customer's default address, an order's service address)
 -- placed on the map: the official comuna name when the free-text city matches
 -- the comunas seed or an alias, and its region; else the region of the Shopify

@@ -1,3 +1,7 @@
+{#- A table, not a view: fct_orders and this model's data tests read it; as a view each of
+    them ranked every fulfillment again (decision 0016). -#}
+{{ config(materialized='table') }}
+
 -- When each order's service was completed: its first successful fulfillment.
 with
 

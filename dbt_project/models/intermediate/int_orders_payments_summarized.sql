@@ -1,3 +1,7 @@
+{#- A table, not a view: fct_orders and this model's data tests read it; as a view each of
+    them ranked every transaction again (decision 0016). -#}
+{{ config(materialized='table') }}
+
 -- When and how each order was paid: the first successful sale or capture.
 with
 

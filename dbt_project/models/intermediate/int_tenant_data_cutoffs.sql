@@ -1,3 +1,7 @@
+{#- A table, not a view: one row per tenant, read by many marts and tests, each of which
+    scanned every order and checkout again when it was a view (decision 0016). -#}
+{{ config(materialized='table') }}
+
 -- The data's cut-off per tenant: the newest order or checkout change landed.
 -- KPIs that depend on "now" (the abandonment window, RFM recency) use it, so
 -- they are reproducible from the data rather than from the wall clock.

@@ -1,3 +1,7 @@
+{#- A table, not a view: fct_orders, dim_customers (twice) and its data tests read it; as a
+    view each of them matched every touchpoint again (decision 0016). -#}
+{{ config(materialized='table') }}
+
 -- Every marketing touchpoint (a customer's signup, an order's landing) mapped
 -- to a channel group by the editable channel_mapping rules: the matching rule
 -- with the lowest priority wins; no information at all is 'Directo', and

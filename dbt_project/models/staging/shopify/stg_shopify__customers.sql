@@ -1,3 +1,7 @@
+{#- A partition run's tests read the rows whose updated_at falls in its window,
+    a new customer or a changed one (macros/partition_tests.sql, decision 0016). -#}
+{{ config(partition_timestamp_column='updated_at') }}
+
 with
 
 source as (

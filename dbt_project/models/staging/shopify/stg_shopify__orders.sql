@@ -1,3 +1,7 @@
+{#- A partition run's tests read the rows whose created_at falls in its window,
+    the orders fct_orders rebuilds (macros/partition_tests.sql, decision 0016). -#}
+{{ config(partition_timestamp_column='created_at') }}
+
 with
 
 source as (
