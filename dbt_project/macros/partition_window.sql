@@ -41,7 +41,6 @@
 {% endmacro %}
 
 
-
 {#- The window as given, before the lookback: the vars when they name a date, else the JSON
     object in CEREBRO_DBT_PARTITION_WINDOW, else nothing. Called at run time only (models call
     it behind is_incremental(), tests behind execute), so dbt never records the variable for
@@ -68,6 +67,7 @@
     {%- endif -%}
     {{ return(given) }}
 {% endmacro %}
+
 
 {#- The window as a predicate on a date expression and a tenant expression. -#}
 {% macro partition_window_predicate(window, date_expression, tenant_expression='tenant_id') %}

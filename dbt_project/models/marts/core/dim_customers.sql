@@ -4,6 +4,7 @@
         incremental_strategy='merge',
         unique_key=['tenant_id', 'customer_id'],
         on_schema_change='sync_all_columns',
+        pre_hook="{{ hash_joins_only() }}",
     )
 }}
 {#- An entity, not events: an incremental run merges (upserts by key) the customers of the

@@ -1,0 +1,66 @@
+"""The partitioned dbt step hands dbt its window in dbt's environment, and only there (decision
+0016): the environment dbt starts with holds the window, and the step's own environment is as it
+was afterwards, so a later run in the same process (or the unpartitioned ML step) never
+inherits a window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from cerebro.settings import DBT_PROJECT_DIR, console_script
+from orchestration.dbt_assets import PARTITION_RUN_EXCLUDES, dbt_models
+from orchestration.partitions import DBT_WINDOW_ENV, TENANT_PARTITIONS, partition_key
+from orchestration.resources import CerebroResource
+
+#: What the stand-in for dbt was asked to run: its arguments and the window it would inherit.
+CALLS: list[dict] = []
+
+
+class _NoEvents:
+    def stream(self):
+        return iter(())
+
+
+class RecordingDbt(DbtCliResource):
+    """Records each invocation instead of starting dbt."""
+
+    def cli(self, args, **kwargs):
+        CALLS.append({"args": list(args), "window": os.environ.get(DBT_WINDOW_ENV)})
+        return _NoEvents()
+
+
+def test_a_partition_run_passes_its_window_to_dbt_alone(tmp_path, monkeypatch):
+    # The step also exports the warehouse settings for dbt: keep them out of other tests.
+    monkeypatch.setattr(os, "environ", os.environ.copy())
+    os.environ.pop(DBT_WINDOW_ENV, None)
+    CALLS.clear()
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(TENANT_PARTITIONS, ["casafacil_cl"])
+    context = dg.build_asset_context(
+        partition_key=partition_key(dt.date(2026, 11, 20), "casafacil_cl"), instance=instance
+    )
+
+    list(
+        dbt_models(
+            context,
+            dbt=RecordingDbt(
+                project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=console_script("dbt")
+            ),
+            cerebro=CerebroResource(data_dir=os.fspath(tmp_path)),
+        )
+    )
+
+    (call,) = CALLS
+    assert json.loads(call["window"]) == {
+        "partition_tenants": ["casafacil_cl"],
+        "partition_start_date": "2026-11-20",
+        "partition_end_date": "2026-11-20",
+    }
+    # No --vars: new vars would make dbt parse the whole project again.
+    assert call["args"] == ["build", *PARTITION_RUN_EXCLUDES]
+    assert DBT_WINDOW_ENV not in os.environ
