@@ -6,9 +6,11 @@ no configuration at all; production sets the variables (see README).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,3 +123,20 @@ def console_script(name: str) -> str:
     if found is None:
         raise FileNotFoundError(f"{name} is not installed; run `make setup`")
     return found
+
+
+@contextlib.contextmanager
+def environment_set(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of the block, then put back what was there
+    (a variable that was unset is unset again): for a subprocess or an in-process dbt that
+    reads them while it starts, without leaking them into what runs next in this process."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

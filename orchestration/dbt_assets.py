@@ -7,7 +7,6 @@ whole-history tables) are rebuilt.
 A backfill of many partitions is a single run and a single dbt invocation.
 """
 
-import contextlib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from cerebro.security import apply_tenant_isolation
+from cerebro.settings import environment_set
 from orchestration.dbt_project import dbt_project
 from orchestration.freshness import DAILY_FRESHNESS
 from orchestration.partitions import tenant_daily_partitions, window_of
@@ -64,28 +64,13 @@ def _build(
     try:
         # dbt's process inherits the environment when it starts, inside cli(): `run_env` is
         # this invocation's alone, gone from ours before the next one starts.
-        with _environment(run_env or {}):
+        with environment_set(run_env or {}):
             invocation = dbt.cli(["build", *args], context=context)
         yield from invocation.stream()
     finally:
         # dbt recreates the marts' tables, and their row-level security with them (decision
         # 0009): tenant roles cannot read a rebuilt table until this runs (PostgreSQL only).
         context.log.info(apply_tenant_isolation(cerebro.warehouse()).summary())
-
-
-@contextlib.contextmanager
-def _environment(values: Mapping[str, str]):
-    """Set environment variables for the duration of the block, then restore them."""
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @dbt_assets(

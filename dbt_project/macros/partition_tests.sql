@@ -1,14 +1,14 @@
 {#-
     Data tests in a partition run (decision 0015). dbt wraps the model of every generic test
-    in get_where_subquery; with the partition vars set, this version also keeps only what the
-    run rebuilt or reads for its window:
+    in get_where_subquery; given a partition window (vars or CEREBRO_DBT_PARTITION_WINDOW),
+    this version also keeps only what the run rebuilt or reads for its window:
     - an incremental model with a `partition_date_column`: the window's tenants and days
       (with the model's lookback), the rows the run replaced;
     - a model with a `partition_timestamp_column` (a staging view's event time, UTC): the
       window's tenants and the UTC superset of its days with the lookback, the rows the run's
       incremental models re-read (decision 0016);
     - any other model that declares a `tenant_id` column: the window's tenants.
-    Without the vars (a full build) tests see every row, as dbt's own macro does. A test's
+    Without a window (a full build) tests see every row, as dbt's own macro does. A test's
     own `where` config is kept in both cases.
 -#}
 {% macro get_where_subquery(relation) -%}

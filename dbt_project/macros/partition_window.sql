@@ -119,7 +119,9 @@
 
 
 {#- That UTC superset of a window as a predicate on a UTC timestamp expression (1 = 1 for none). -#}
-{% macro partition_window_utc_predicate(window, timestamp_expression, tenant_expression='tenant_id') %}
+{% macro partition_window_utc_predicate(
+    window, timestamp_expression, tenant_expression='tenant_id'
+) %}
     {%- if window is none -%}
         1 = 1
     {%- else -%}
@@ -132,6 +134,23 @@
     {%- endif -%}
 {% endmacro %}
 
+
+
+{#- The window's local days of a UTC timestamp (in a timezone), for reading sources: the UTC
+    superset first, a plain range the warehouse can prune and estimate, then the exact local
+    dates (1 = 1 for none). -#}
+{% macro partition_window_local_predicate(
+    window, utc_timestamp, timezone, tenant_expression='tenant_id'
+) %}
+    {%- if window is none -%}
+        1 = 1
+    {%- else -%}
+        {{ partition_window_utc_predicate(window, utc_timestamp, tenant_expression) }}
+        and {{ partition_window_predicate(
+            window, to_local_date(utc_timestamp, timezone), tenant_expression
+        ) }}
+    {%- endif -%}
+{% endmacro %}
 
 {#-
     The `partition_window` incremental strategy: replace the window's rows. Unlike dbt's

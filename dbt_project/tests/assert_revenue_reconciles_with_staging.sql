@@ -43,13 +43,8 @@ landed_orders as (
     inner join tenants
         on staged_orders.tenant_id = tenants.tenant_id
     where not staged_orders.is_test
-        and {{ partition_window_utc_predicate(
-            window, 'staged_orders.created_at', 'staged_orders.tenant_id'
-        ) }}
-        and {{ partition_window_predicate(
-            window,
-            to_local_date('staged_orders.created_at', 'tenants.timezone'),
-            'staged_orders.tenant_id'
+        and {{ partition_window_local_predicate(
+            window, 'staged_orders.created_at', 'tenants.timezone', 'staged_orders.tenant_id'
         ) }}
 ),
 

@@ -57,13 +57,8 @@ landed_orders as (
     from staged_orders
     inner join tenants
         on staged_orders.tenant_id = tenants.tenant_id
-    where {{ partition_window_utc_predicate(
-            window, 'staged_orders.created_at', 'staged_orders.tenant_id'
-        ) }}
-        and {{ partition_window_predicate(
-            window,
-            to_local_date('staged_orders.created_at', 'tenants.timezone'),
-            'staged_orders.tenant_id'
+    where {{ partition_window_local_predicate(
+            window, 'staged_orders.created_at', 'tenants.timezone', 'staged_orders.tenant_id'
         ) }}
 ),
 
@@ -79,13 +74,8 @@ counted_landed as (
     from staged_customers
     inner join tenants
         on staged_customers.tenant_id = tenants.tenant_id
-    where {{ partition_window_utc_predicate(
-            window, 'staged_customers.created_at', 'staged_customers.tenant_id'
-        ) }}
-        and {{ partition_window_predicate(
-            window,
-            to_local_date('staged_customers.created_at', 'tenants.timezone'),
-            'staged_customers.tenant_id'
+    where {{ partition_window_local_predicate(
+            window, 'staged_customers.created_at', 'tenants.timezone', 'staged_customers.tenant_id'
         ) }}
     group by 1, 2
     union all
@@ -110,13 +100,8 @@ counted_landed as (
         on staged_checkouts.tenant_id = test_orders.tenant_id
         and staged_checkouts.order_id = test_orders.order_id
     where test_orders.order_id is null
-        and {{ partition_window_utc_predicate(
-            window, 'staged_checkouts.created_at', 'staged_checkouts.tenant_id'
-        ) }}
-        and {{ partition_window_predicate(
-            window,
-            to_local_date('staged_checkouts.created_at', 'tenants.timezone'),
-            'staged_checkouts.tenant_id'
+        and {{ partition_window_local_predicate(
+            window, 'staged_checkouts.created_at', 'tenants.timezone', 'staged_checkouts.tenant_id'
         ) }}
     group by 1, 2
 ),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from cerebro.settings import DBT_PROJECT_DIR
+from cerebro.settings import DBT_PROJECT_DIR, environment_set
 from orchestration.partitions import PartitionWindow
 
 #: The demo of tests/conftest.py ends here, for both tenants.
@@ -42,26 +41,20 @@ class DbtOnCopy:
         from dbt.cli.main import dbtRunner
 
         env = {"CEREBRO_DUCKDB_PATH": str(self.database), **(env or {})}
-        previous = {name: os.environ.get(name) for name in env}
-        os.environ.update(env)
         try:
-            result = dbtRunner().invoke(
-                [
-                    *args,
-                    "--project-dir", str(DBT_PROJECT_DIR),
-                    "--profiles-dir", str(DBT_PROJECT_DIR),
-                    "--target-path", str(self.target_path),
-                    "--target", "duckdb",
-                    "--quiet",
-                ]
-            )  # fmt: skip
+            with environment_set(env):
+                result = dbtRunner().invoke(
+                    [
+                        *args,
+                        "--project-dir", str(DBT_PROJECT_DIR),
+                        "--profiles-dir", str(DBT_PROJECT_DIR),
+                        "--target-path", str(self.target_path),
+                        "--target", "duckdb",
+                        "--quiet",
+                    ]
+                )  # fmt: skip
         finally:
             _release_duckdb()
-            for name, value in previous.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
         if not result.success:
             detail = result.exception or result.result
             raise AssertionError(f"dbt {' '.join(args)} failed: {detail}")

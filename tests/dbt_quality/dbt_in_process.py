@@ -4,13 +4,12 @@ handed to every later invocation, which then skips parsing (seconds each on two 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cerebro.settings import DBT_PROJECT_DIR
+from cerebro.settings import DBT_PROJECT_DIR, environment_set
 
 #: dbt-duckdb names the database (catalog) after the file, and a parsed manifest keeps that
 #: name in every relation: the parse and the copies use the same file name.
@@ -38,26 +37,20 @@ def _invoke(
     from dbt.cli.main import dbtRunner
 
     env = {"CEREBRO_DUCKDB_PATH": str(database), "CEREBRO_WAREHOUSE": "duckdb", **(env or {})}
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
     try:
-        return dbtRunner(manifest=manifest).invoke(
-            [
-                *args,
-                "--project-dir", str(DBT_PROJECT_DIR),
-                "--profiles-dir", str(DBT_PROJECT_DIR),
-                "--target-path", str(target_path),
-                "--log-path", str(target_path / "logs"),
-                "--quiet",
-            ]
-        )  # fmt: skip
+        with environment_set(env):
+            return dbtRunner(manifest=manifest).invoke(
+                [
+                    *args,
+                    "--project-dir", str(DBT_PROJECT_DIR),
+                    "--profiles-dir", str(DBT_PROJECT_DIR),
+                    "--target-path", str(target_path),
+                    "--log-path", str(target_path / "logs"),
+                    "--quiet",
+                ]
+            )  # fmt: skip
     finally:
         _release_duckdb()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,8 @@ customers_in_window as (
     from orders
     inner join tenants
         on orders.tenant_id = tenants.tenant_id
-    where {{ in_partition_window_utc('orders.created_at', 'orders.tenant_id') }}
-        and {{ partition_window_predicate(
-            window, to_local_date('orders.created_at', 'tenants.timezone'), 'orders.tenant_id'
+    where {{ partition_window_local_predicate(
+            window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
         ) }}
 ),
 {%- endif %}
