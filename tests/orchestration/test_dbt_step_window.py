@@ -10,10 +10,11 @@ import json
 import os
 
 import dagster as dg
+import pytest
 from dagster_dbt import DbtCliResource
 
+from cerebro.platform import prepare_dbt_manifest
 from cerebro.settings import DBT_PROJECT_DIR, console_script
-from orchestration.dbt_assets import PARTITION_RUN_EXCLUDES, dbt_models
 from orchestration.partitions import DBT_WINDOW_ENV, TENANT_PARTITIONS, partition_key
 from orchestration.resources import CerebroResource
 
@@ -34,7 +35,16 @@ class RecordingDbt(DbtCliResource):
         return _NoEvents()
 
 
-def test_a_partition_run_passes_its_window_to_dbt_alone(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def dbt_assets_module():
+    # The dbt assets are built from the manifest, which a fresh clone does not have yet.
+    prepare_dbt_manifest()
+    from orchestration import dbt_assets
+
+    return dbt_assets
+
+
+def test_a_partition_run_passes_its_window_to_dbt_alone(tmp_path, monkeypatch, dbt_assets_module):
     # The step also exports the warehouse settings for dbt: keep them out of other tests.
     monkeypatch.setattr(os, "environ", os.environ.copy())
     os.environ.pop(DBT_WINDOW_ENV, None)
@@ -46,7 +56,7 @@ def test_a_partition_run_passes_its_window_to_dbt_alone(tmp_path, monkeypatch):
     )
 
     list(
-        dbt_models(
+        dbt_assets_module.dbt_models(
             context,
             dbt=RecordingDbt(
                 project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=console_script("dbt")
@@ -62,5 +72,5 @@ def test_a_partition_run_passes_its_window_to_dbt_alone(tmp_path, monkeypatch):
         "partition_end_date": "2026-11-20",
     }
     # No --vars: new vars would make dbt parse the whole project again.
-    assert call["args"] == ["build", *PARTITION_RUN_EXCLUDES]
+    assert call["args"] == ["build", *dbt_assets_module.PARTITION_RUN_EXCLUDES]
     assert DBT_WINDOW_ENV not in os.environ
