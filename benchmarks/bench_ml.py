@@ -11,8 +11,10 @@
   ``conditional_probability_alive``, ``conditional_expected_number_of_purchases_up_to_time``,
   ``customer_lifetime_value``), on the same per-tenant summaries: the histories and the
   Gamma-Gamma sample (repeat buyers without outlier transactions and non-positive means) the
-  platform computed, with the penalizer the platform used. Building the summaries is not
-  timed for lifetimes; it is inside the platform's time.
+  platform computed, with the penalizer the platform used. lifetimes' own first step,
+  ``summary_data_from_transaction_data`` on the same daily transactions, is timed apart and
+  its frequency / recency / T compared with the platform's: the platform's time includes its
+  summaries, so transactions-to-predictions is that step plus the fit and scores.
 - ``mmm_stage``: the largest tenant's budget brain: ``fit_mmm`` on daily revenue (the
   hyperparameter search, the backtest refit and the bootstrap), then the budget optimizer over
   the grid of totals and the named scenarios of ``cerebro/scenarios.yml``. With
@@ -135,7 +137,8 @@ def write_clv_outputs(warehouse: Warehouse, frames: dict, settings: dict) -> flo
 
 def lifetimes_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
     """lifetimes as documented on the platform's summaries of the same tenants (timed: fit +
-    score), its predictions saved to ``request["predictions_path"]``."""
+    score; its own summaries timed apart), its predictions saved to
+    ``request["predictions_path"]``."""
     with warnings.catch_warnings():
         # lifetimes predates pandas 3 and setuptools 81: its imports warn.
         warnings.simplefilter("ignore")
@@ -153,6 +156,9 @@ def lifetimes_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
             customer_histories(daily, cutoff),
             spend_sample(daily, cutoff, settings[tenant_id].outlier_rule),
         )
+    own_summaries, summary_timing = timed_repeats(
+        lambda: lifetimes_summaries({t: frames[t] for t in summaries}), request["repeats"]
+    )
 
     failed: dict[str, str] = {}
 
@@ -198,7 +204,45 @@ def lifetimes_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         "rows": len(predictions),
         "rows_label": "customers",
         "failed": failed,
+        "summaries": {
+            **summary_timing.summary(),
+            "max_abs_difference": summary_differences(
+                {t: histories for t, (histories, _) in summaries.items()}, own_summaries
+            ),
+        },
     }
+
+
+def lifetimes_summaries(frames: dict[str, pd.DataFrame]) -> dict:
+    """lifetimes' documented first step, ``summary_data_from_transaction_data``, per tenant on
+    the rows the platform reads (one row per customer and day), to the same cut-off (the last
+    day with a purchase) and counting in days as the platform does."""
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    summaries = {}
+    for tenant_id, frame in frames.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            summaries[tenant_id] = summary_data_from_transaction_data(
+                frame, COLUMNS["customer_column"], COLUMNS["date_column"],
+                monetary_value_col=COLUMNS["amount_column"],
+                observation_period_end=frame[COLUMNS["date_column"]].max(), freq="D",
+            )  # fmt: skip
+    return summaries
+
+
+def summary_differences(ours: dict, theirs: dict) -> dict:
+    """Largest absolute difference of frequency, recency and T between the platform's
+    histories and lifetimes' summaries over the platform's customers (NaN if lifetimes has
+    no summary for one of them)."""
+    differences = {}
+    for column in ("frequency", "recency", "T"):
+        gaps = [
+            (ours[t][column] - theirs[t][column].reindex(ours[t].index)).abs().max(skipna=False)
+            for t in ours
+        ]
+        differences[column] = float(max(gaps)) if gaps else None
+    return differences
 
 
 def prediction_differences(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:

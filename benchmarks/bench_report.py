@@ -66,7 +66,7 @@ def stage_table(entries: list[dict]) -> pd.DataFrame:
 
 #: Stages whose rows per second mean something (rows processed, not rows behind a query).
 RATED_STAGES = {"generate", "singer_landing", "singer_bulk_reference", "bulk_load", "clv_cerebro",
-                "clv_lifetimes"}  # fmt: skip
+                "clv_lifetimes_summaries", "clv_lifetimes"}  # fmt: skip
 
 
 def latency_table(
@@ -195,9 +195,15 @@ def target_rows(entries: list[dict]) -> list[dict]:
     rows.append(_target("CLV fit + score < 5 s", seconds,
                         f"{format_seconds(seconds)} s{customers}", below(5)))  # fmt: skip
     comparison = next((e["clv_comparison"] for e in entries if "clv_comparison" in e), None)
-    speedup = None if comparison is None else comparison["speedup"]
-    rows.append(_target("CLV >= 5x faster than lifetimes", speedup, f"{speedup:.1f}x"
-                        if speedup else "", lambda v: None if v is None else v >= 5))  # fmt: skip
+    # lifetimes as documented starts from the transactions, as ours does: its summaries count
+    # (results written before they were timed have the fit + score ratio alone).
+    fit_only = None if comparison is None else comparison["speedup"]
+    speedup = None if comparison is None else comparison.get("speedup_from_transactions", fit_only)
+    shown = "" if speedup is None else f"{speedup:.1f}x"
+    if speedup is not None and speedup != fit_only:
+        shown += f" ({fit_only:.1f}x fit + score alone)"
+    rows.append(_target("CLV >= 5x faster than lifetimes", speedup, shown,
+                        lambda v: None if v is None else v >= 5))  # fmt: skip
     mmm = _wall(entries, None, "mmm_fit")
     rows.append(_target("MMM fit incl. search and backtest < 2 min", mmm,
                         f"{format_seconds(mmm)} s", below(120)))  # fmt: skip

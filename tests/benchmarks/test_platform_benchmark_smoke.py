@@ -127,8 +127,12 @@ def test_the_whole_command_at_the_tiny_size(tmp_path):
         "generate", "singer_landing", "singer_bulk_reference", "bulk_load", "dbt_full_build",
         "dbt_daily_build_one_tenant", "dbt_ml_step", "dashboards", "kpis",
     }  # fmt: skip
-    models = {"clv_cerebro", "clv_lifetimes", "mmm_fit", "mmm_optimizer"}
+    models = {"clv_cerebro", "clv_lifetimes_summaries", "clv_lifetimes", "mmm_fit", "mmm_optimizer"}
     assert set(entries[0]["stages"]) == every_warehouse | models  # measured on the first
+    # lifetimes' own summaries of the same transactions are the platform's histories.
+    comparison = entries[0]["clv_comparison"]
+    assert comparison["summary_max_abs_difference"] == {"frequency": 0, "recency": 0, "T": 0}
+    assert comparison["speedup_from_transactions"] > comparison["speedup"] > 0
     for entry in entries:
         assert set(entry["stages"]) >= every_warehouse and entry["failures"] == {}
         singer = entry["singer"]
