@@ -157,7 +157,7 @@ def lifetimes_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
             spend_sample(daily, cutoff, settings[tenant_id].outlier_rule),
         )
     own_summaries, summary_timing = timed_repeats(
-        lambda: lifetimes_summaries({t: frames[t] for t in summaries}), request["repeats"]
+        lambda: lifetimes_summaries(frames), request["repeats"]
     )
 
     failed: dict[str, str] = {}

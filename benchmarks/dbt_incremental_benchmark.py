@@ -54,6 +54,7 @@ from cerebro.settings import (
     PostgresSettings,
     Settings,
     console_script,
+    environment_set,
 )
 from cerebro.warehouse import Warehouse
 from orchestration.partitions import PartitionWindow
@@ -265,15 +266,13 @@ def warehouse_for(
     database = server.create_database(f"bench_{size}")
     postgres = PostgresSettings(server.host, server.port, server.user, database)
     settings = Settings(work_dir, work_dir / "unused.yml", "postgres", postgres=postgres)
-    previous = os.environ.get(postgres.password_env_var)
-    os.environ[postgres.password_env_var] = server.password  # read by Warehouse.connect
     try:
-        yield DbtInvoker(settings, work_dir, project_dir, server.postmaster_pid(), server.password)
+        # The password is read from the environment by Warehouse.connect.
+        with environment_set({postgres.password_env_var: server.password}):
+            yield DbtInvoker(
+                settings, work_dir, project_dir, server.postmaster_pid(), server.password
+            )
     finally:
-        if previous is None:
-            os.environ.pop(postgres.password_env_var, None)
-        else:
-            os.environ[postgres.password_env_var] = previous
         with server.connect(autocommit=True) as connection:
             connection.execute(f'drop database "{database}" with (force)')
 

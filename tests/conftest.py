@@ -14,7 +14,7 @@ from _pytest.nodeid import coerce_node_id
 from click.testing import CliRunner
 
 from cerebro.cli import main
-from cerebro.settings import Settings, load_settings
+from cerebro.settings import Settings, environment_set, load_settings
 from cerebro.throwaway_postgres import PG_BINDIR, PostgresServer, throwaway_postgres
 from cerebro.warehouse import Warehouse
 
@@ -28,16 +28,8 @@ def postgres_server() -> Iterator[PostgresServer]:
     """
     if not (PG_BINDIR / "initdb").exists():
         pytest.skip(f"PostgreSQL server binaries not found in {PG_BINDIR}")
-    with throwaway_postgres() as server:
-        previous = os.environ.get("CEREBRO_PG_PASSWORD")
-        os.environ["CEREBRO_PG_PASSWORD"] = server.password
-        try:
-            yield server
-        finally:
-            if previous is None:
-                os.environ.pop("CEREBRO_PG_PASSWORD", None)
-            else:
-                os.environ["CEREBRO_PG_PASSWORD"] = previous
+    with throwaway_postgres() as server, environment_set({"CEREBRO_PG_PASSWORD": server.password}):
+        yield server
 
 
 # The same small demo on both warehouses -------------------------------------------------------
