@@ -155,14 +155,30 @@
 {#-
     The `partition_window` incremental strategy: replace the window's rows. Unlike dbt's
     delete+insert on a unique key, a day whose rows all disappeared upstream is emptied too.
-    The model names its date column with the `partition_date_column` config.
+    The model names its date column with the `partition_date_column` config. A model whose
+    rows can move to a later date (an entity dated by its last update) also names its
+    `unique_key`: the rows of the keys it inserts are deleted wherever they were dated, so a
+    key never appears twice (decision 0017).
 -#}
 {% macro get_incremental_partition_window_sql(arg_dict) %}
     {%- set date_column = config.require('partition_date_column') -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set new_rows = arg_dict['temp_relation'] -%}
+    {%- set unique_key = arg_dict['unique_key'] -%}
+    {%- if unique_key is string -%}{%- set unique_key = [unique_key] -%}{%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    delete from {{ arg_dict['target_relation'] }}
+    delete from {{ target }}
     where {{ partition_window_predicate(partition_window(), date_column) }};
+    {%- if unique_key %}
 
-    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
-    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+    delete from {{ target }}
+    using {{ new_rows }}
+    where
+        {%- for column in unique_key %}
+        {{ new_rows }}.{{ column }} = {{ target }}.{{ column }}{{ ' and' if not loop.last }}
+        {%- endfor %};
+    {%- endif %}
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ new_rows }}
 {% endmacro %}

@@ -79,23 +79,25 @@ class DbtOnCopy:
         )
 
     def incremental_tables(self) -> dict[str, str | None]:
-        """Incremental model -> its partition date column (None for the merged entities)."""
+        """Incremental model as schema.table -> its partition date column (None for the merged
+        entities): the marts and the intermediates incremental like them (decision 0017)."""
         manifest = json.loads((self.target_path / "manifest.json").read_text())
         return {
-            node["name"]: node["config"].get("partition_date_column")
+            f"{node['schema']}.{node['name']}": node["config"].get("partition_date_column")
             for node in manifest["nodes"].values()
             if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
         }
 
 
 def table_differences(left: Path, right: Path, tables: Iterable[str]) -> dict[str, int]:
-    """Rows of marts.<table> in one file and not in the other (both ways, with multiplicity)."""
+    """Rows of each schema.table in one file and not in the other (both ways, with
+    multiplicity)."""
     differences = {}
     with duckdb.connect(str(left), read_only=True) as connection:
         connection.execute(f"attach '{right}' as other (read_only)")
         for table in tables:
-            one = f"select * from marts.{table}"
-            two = f"select * from other.marts.{table}"
+            one = f"select * from {table}"
+            two = f"select * from other.{table}"
             count = connection.execute(
                 f"select (select count(*) from ({one} except all {two}))"
                 f" + (select count(*) from ({two} except all {one}))"

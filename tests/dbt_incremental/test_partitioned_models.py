@@ -11,7 +11,7 @@ import shutil
 
 import duckdb
 import pytest
-from partitioned_dbt import DEMO_LAST_DAY, table_differences
+from partitioned_dbt import DEMO_LAST_DAY, DbtOnCopy, table_differences
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def _delete_window(database, tables: dict[str, str | None], first_day: dt.date) 
     with duckdb.connect(str(database)) as connection:
         for table, date_column in tables.items():
             column = date_column or "signup_date"  # dim_customers: the window's new customers
-            connection.execute(f"delete from marts.{table} where {column} >= ?", [first_day])
+            connection.execute(f"delete from {table} where {column} >= ?", [first_day])
 
 
 def test_sixty_partitions_one_by_one_equal_a_full_rebuild(dbt_on_copy, tmp_path):
@@ -31,7 +31,8 @@ def test_sixty_partitions_one_by_one_equal_a_full_rebuild(dbt_on_copy, tmp_path)
     rebuilt = tmp_path / "full_rebuild.duckdb"
     shutil.copy(dbt_on_copy.database, rebuilt)
     tables = dbt_on_copy.incremental_tables()
-    assert len(tables) >= 10 and "fct_orders" in tables and "dim_customers" in tables
+    assert len(tables) >= 14 and {"marts.fct_orders", "marts.dim_customers"} <= set(tables)
+    assert "intermediate.int_touchpoints_channel_mapped" in tables
 
     first_day = DEMO_LAST_DAY - dt.timedelta(days=DAYS - 1)
     _delete_window(dbt_on_copy.database, tables, first_day)
@@ -69,7 +70,7 @@ def test_a_restated_day_changes_only_its_partitions(dbt_on_copy, demo_duckdb):
 
     tables = dbt_on_copy.incremental_tables()
     changed = table_differences(dbt_on_copy.database, demo_duckdb.settings.duckdb_path, tables)
-    assert "fct_ad_spend_daily" in changed
+    assert "marts.fct_ad_spend_daily" in changed
     with duckdb.connect(str(dbt_on_copy.database), read_only=True) as connection:
         connection.execute(f"attach '{demo_duckdb.settings.duckdb_path}' as original (read_only)")
         for table in changed:
@@ -77,10 +78,71 @@ def test_a_restated_day_changes_only_its_partitions(dbt_on_copy, demo_duckdb):
             assert date_column is not None, f"{table} changed but it is not daily"
             outside = connection.execute(
                 f"select count(*) from ("
-                f"  (select * from marts.{table} except all select * from original.marts.{table})"
+                f"  (select * from {table} except all select * from original.{table})"
                 f"  union all"
-                f"  (select * from original.marts.{table} except all select * from marts.{table})"
+                f"  (select * from original.{table} except all select * from {table})"
                 f") as changed_rows where tenant_id <> 'test_cl' or {date_column} <> ?",
                 [restated_day],
             ).fetchone()[0]
             assert outside == 0, f"{table}: {outside} rows changed outside the restated day"
+
+
+def test_a_customer_changed_long_after_its_last_change_keeps_one_row(dbt_on_copy, tmp_path):
+    """The intermediates date a customer's rows by its last change (decision 0017). A change
+    far older than the lookback moves them to the day of the new change: that day's partition
+    replaces the earlier rows by key instead of adding a second one, and the intermediates and
+    dim_customers end as a full rebuild of the same data makes them."""
+    with duckdb.connect(str(dbt_on_copy.database)) as connection:
+        customer_id, signup_channel = connection.execute(
+            "select customers.customer_id, touchpoints.channel_group"
+            " from raw_shopify.customers as customers"
+            " join intermediate.int_touchpoints_channel_mapped as touchpoints"
+            "   on touchpoints.tenant_id = customers.tenant_id"
+            "   and touchpoints.touchpoint_id = customers.customer_id"
+            "   and touchpoints.touchpoint_type = 'customer_signup'"
+            " where customers.tenant_id = 'test_cl' and touchpoints.channel_group <> 'Meta Ads'"
+            "   and cast(customers.updated_at as date) < ?"
+            " order by customers.customer_id limit 1",
+            [DEMO_LAST_DAY - dt.timedelta(days=90)],
+        ).fetchone()
+        connection.execute(
+            "update raw_shopify.customers set signup_utm_source = 'facebook',"
+            " default_address_city = 'Valparaíso', updated_at = ?"
+            " where tenant_id = 'test_cl' and customer_id = ?",
+            [dt.datetime.combine(DEMO_LAST_DAY, dt.time(15)), customer_id],
+        )
+
+    dbt_on_copy.run_partitions(DEMO_LAST_DAY, DEMO_LAST_DAY, tenants=["test_cl"])
+
+    with duckdb.connect(str(dbt_on_copy.database), read_only=True) as connection:
+        touchpoints = connection.execute(
+            "select channel_group, partition_date from intermediate.int_touchpoints_channel_mapped"
+            " where tenant_id = 'test_cl' and touchpoint_type = 'customer_signup'"
+            " and touchpoint_id = ?",
+            [customer_id],
+        ).fetchall()
+        addresses = connection.execute(
+            "select comuna from intermediate.int_addresses_placed"
+            " where tenant_id = 'test_cl' and address_type = 'customer_default' and owner_id = ?",
+            [customer_id],
+        ).fetchall()
+        dimension = connection.execute(
+            "select acquisition_channel, comuna from marts.dim_customers"
+            " where tenant_id = 'test_cl' and customer_id = ?",
+            [customer_id],
+        ).fetchall()
+    assert signup_channel != "Meta Ads"
+    assert touchpoints == [("Meta Ads", DEMO_LAST_DAY)]
+    assert addresses == [("Valparaíso",)]
+    assert dimension == [("Meta Ads", "Valparaíso")]
+
+    rebuilt = tmp_path / "full_rebuild.duckdb"
+    shutil.copy(dbt_on_copy.database, rebuilt)
+    DbtOnCopy(rebuilt, tmp_path / "rebuilt_target").invoke(
+        "run", "--select", "config.materialized:incremental", "--full-refresh"
+    )
+    # The keyed tables equal a rebuild; the daily marts dated by signup keep that (long past)
+    # day's figures until a full build, as they did before the intermediates were incremental.
+    keyed = [t for t in dbt_on_copy.incremental_tables() if not t.startswith("marts.mart_")]
+    assert {"marts.dim_customers", "intermediate.int_addresses_placed"} <= set(keyed)
+    assert table_differences(dbt_on_copy.database, rebuilt, keyed) == {}

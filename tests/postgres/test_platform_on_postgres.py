@@ -289,13 +289,15 @@ def test_marts_are_indexed_on_what_dashboards_filter_by(demo_warehouses):
 
 def test_running_a_partition_again_changes_no_mart_on_postgres(demo_warehouses, tmp_path):
     """The incremental path on PostgreSQL: the last partition of both tenants, built again with
-    its 30-day lookback, leaves every mart as the first (full) build made it."""
+    its 30-day lookback, leaves every mart and intermediate table (decision 0017) as the first
+    (full) build made it."""
     postgres = demo_warehouses.postgres
-    marts = postgres.warehouse.query(
-        "select table_name from information_schema.tables"
-        " where table_schema = 'marts' and table_type = 'BASE TABLE'"
-    )["table_name"].tolist()
-    before = {t: postgres.warehouse.query(f"select * from marts.{t}") for t in marts}
+    tables = postgres.warehouse.query(
+        "select table_schema || '.' || table_name as name from information_schema.tables"
+        " where table_schema in ('marts', 'intermediate') and table_type = 'BASE TABLE'"
+    )["name"].tolist()
+    assert "intermediate.int_touchpoints_channel_mapped" in tables
+    before = {t: postgres.warehouse.query(f"select * from {t}") for t in tables}
     variables = {
         "partition_tenants": list(TENANTS),
         "partition_start_date": "2026-10-31",
@@ -309,7 +311,7 @@ def test_running_a_partition_again_changes_no_mart_on_postgres(demo_warehouses, 
         cwd=DBT_PROJECT_DIR, env=environ, check=True,
     )  # fmt: skip
     for table, frame in before.items():
-        after = postgres.warehouse.query(f"select * from marts.{table}")
+        after = postgres.warehouse.query(f"select * from {table}")
         columns = list(frame.columns)
         left = frame.sort_values(columns).reset_index(drop=True)
         right = after[columns].sort_values(columns).reset_index(drop=True)

@@ -1,6 +1,17 @@
-{#- A table, not a view: fct_orders, dim_customers and ten data tests read it; as a view each
-    of them placed every address again (decision 0016). -#}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='partition_date',
+        unique_key=['tenant_id', 'address_type', 'owner_id'],
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Incremental like its readers, fct_orders and dim_customers (decision 0017): a partition
+    run re-reads what they read, the window's orders (dated by their local creation day) and
+    the window's customers (dated by their last change), lookback included, and replaces
+    those rows by key. A full build reads everything. -#}
+{%- set window = partition_window() if is_incremental() else none %}
 
 -- Every address (a customer's default address, an order's service address)
 -- placed on the map: the official comuna name when the free-text city matches
@@ -9,11 +20,15 @@
 with
 
 customers as (
-    select * from {{ ref('stg_shopify__customers') }}
+    {{ dated_customers(window, [
+        'default_address_city', 'default_address_province_code', 'default_address_country_code',
+    ]) }}
 ),
 
 orders as (
-    select * from {{ ref('stg_shopify__orders') }}
+    {{ dated_orders(window, [
+        'shipping_city', 'shipping_province_code', 'shipping_country_code',
+    ], 'partition_date') }}
 ),
 
 tenants as (
@@ -35,7 +50,8 @@ addresses as (
         customer_id as owner_id,
         default_address_city as city,
         default_address_province_code as province_code,
-        default_address_country_code as country_code
+        default_address_country_code as country_code,
+        partition_date
     from customers
 
     union all
@@ -46,7 +62,8 @@ addresses as (
         order_id as owner_id,
         shipping_city as city,
         shipping_province_code as province_code,
-        shipping_country_code as country_code
+        shipping_country_code as country_code,
+        partition_date
     from orders
 ),
 
@@ -73,7 +90,8 @@ placed as (
         addresses.owner_id,
         coalesce(places.comuna_name, addresses.city, 'Sin comuna') as comuna,
         coalesce(places.region_code, regions.region_code) as region_code,
-        coalesce(place_regions.region_name, regions.region_name, 'Sin región') as region_name
+        coalesce(place_regions.region_name, regions.region_name, 'Sin región') as region_name,
+        addresses.partition_date
     from addresses
     inner join tenants
         on addresses.tenant_id = tenants.tenant_id

@@ -1,12 +1,28 @@
-{#- A table, not a view: fct_orders and this model's data tests read it; as a view each of
-    them ranked every transaction again (decision 0016). -#}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='order_created_date',
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Incremental like fct_orders, its reader (decision 0017): a partition run re-reads the
+    window's orders (their local creation day, lookback included) and replaces their rows; a
+    full build reads everything. A table rebuilt whole for every tenant cost a daily run more
+    than its incremental models together. -#}
+{%- set window = partition_window() if is_incremental() else none %}
 
 -- When and how each order was paid: the first successful sale or capture.
 with
 
+-- The orders whose rows this run replaces, dated by their local creation day.
+window_orders as (
+    {{ dated_orders(window) }}
+),
+
 transactions as (
     select * from {{ ref('stg_shopify__transactions') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 payment_gateways as (
@@ -17,6 +33,7 @@ successful_payments as (
     select
         transactions.tenant_id,
         transactions.order_id,
+        window_orders.order_created_date,
         transactions.gateway,
         transactions.processed_at,
         row_number() over (
@@ -24,6 +41,9 @@ successful_payments as (
             order by transactions.processed_at, transactions.transaction_id
         ) as payment_number
     from transactions
+    inner join window_orders
+        on transactions.tenant_id = window_orders.tenant_id
+        and transactions.order_id = window_orders.order_id
     where transactions.transaction_status = 'SUCCESS'
         and transactions.transaction_kind in ('SALE', 'CAPTURE')
 ),
@@ -32,6 +52,7 @@ first_payments as (
     select
         successful_payments.tenant_id,
         successful_payments.order_id,
+        successful_payments.order_created_date,
         successful_payments.processed_at as paid_at,
         successful_payments.gateway as payment_gateway,
         coalesce(payment_gateways.payment_method, 'Otro') as payment_method

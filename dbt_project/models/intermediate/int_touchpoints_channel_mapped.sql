@@ -1,6 +1,18 @@
-{#- A table, not a view: fct_orders, dim_customers (twice) and its data tests read it; as a
-    view each of them matched every touchpoint again (decision 0016). -#}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_window',
+        partition_date_column='partition_date',
+        unique_key=['tenant_id', 'touchpoint_type', 'touchpoint_id'],
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Incremental like its readers, fct_orders and dim_customers (decision 0017): a partition
+    run re-reads what they read, the window's orders (dated by their local creation day) and
+    the window's customers (dated by their last change) with all their orders (their first
+    order's landing is a customer's channel when the signup has none), lookback included,
+    and replaces those rows by key. A full build reads everything. -#}
+{%- set window = partition_window() if is_incremental() else none %}
 
 -- Every marketing touchpoint (a customer's signup, an order's landing) mapped
 -- to a channel group by the editable channel_mapping rules: the matching rule
@@ -9,11 +21,16 @@
 with
 
 customers as (
-    select * from {{ ref('stg_shopify__customers') }}
+    {{ dated_customers(window, [
+        'signup_utm_source', 'signup_utm_medium', 'signup_utm_campaign',
+        'signup_referring_domain',
+    ]) }}
 ),
 
 orders as (
-    select * from {{ ref('stg_shopify__orders') }}
+    {{ dated_orders(window, [
+        'landing_utm_source', 'landing_utm_medium', 'landing_utm_campaign', 'referring_domain',
+    ], 'partition_date', of_window_customers=true) }}
 ),
 
 channel_mapping as (
@@ -28,7 +45,8 @@ touchpoints as (
         customers.signup_utm_source as utm_source,
         customers.signup_utm_medium as utm_medium,
         customers.signup_utm_campaign as utm_campaign,
-        customers.signup_referring_domain as referring_domain
+        customers.signup_referring_domain as referring_domain,
+        customers.partition_date
     from customers
 
     union all
@@ -40,7 +58,8 @@ touchpoints as (
         orders.landing_utm_source as utm_source,
         orders.landing_utm_medium as utm_medium,
         orders.landing_utm_campaign as utm_campaign,
-        orders.referring_domain
+        orders.referring_domain,
+        orders.partition_date
     from orders
 ),
 
@@ -107,7 +126,8 @@ mapped as (
                 and touchpoints.referring_domain is null
                 then 'Directo'
             else coalesce(combination_channels.matched_channel_group, 'Otro')
-        end as channel_group
+        end as channel_group,
+        touchpoints.partition_date
     from touchpoints
     -- NULL-safe equality written as hashable equalities (a coalesced value and its NULL
     -- flag): PostgreSQL cannot hash-join on `is not distinct from`.

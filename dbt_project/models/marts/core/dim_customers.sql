@@ -38,30 +38,7 @@ addresses as (
 {%- if window is not none %}
 
 customers_in_window as (
-    select
-        customers.tenant_id,
-        customers.customer_id
-    from customers
-    inner join tenants
-        on customers.tenant_id = tenants.tenant_id
-    where ({{ partition_window_predicate(
-            window, to_local_date('customers.created_at', 'tenants.timezone'), 'customers.tenant_id'
-        ) }})
-        or ({{ partition_window_predicate(
-            window, to_local_date('customers.updated_at', 'tenants.timezone'), 'customers.tenant_id'
-        ) }})
-
-    union
-
-    select
-        orders.tenant_id,
-        orders.customer_id
-    from orders
-    inner join tenants
-        on orders.tenant_id = tenants.tenant_id
-    where {{ partition_window_local_predicate(
-            window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
-        ) }}
+    {{ window_customers(window) }}
 ),
 {%- endif %}
 

@@ -1,0 +1,78 @@
+{#-
+    What a partition run re-reads of the orders and customers, each with the local day that
+    dates its rows in the intermediates that are incremental like their readers (decision
+    0017). Every row on a full build (`window` none). `columns` are staging columns to keep.
+-#}
+
+{#- The customers dim_customers re-merges in a window: those who signed up, whose record
+    changed, or who ordered in it. -#}
+{% macro window_customers(window) %}
+    select
+        customers.tenant_id,
+        customers.customer_id
+    from {{ ref('stg_shopify__customers') }} as customers
+    inner join {{ ref('dim_tenants') }} as tenants
+        on customers.tenant_id = tenants.tenant_id
+    where ({{ partition_window_predicate(
+            window, to_local_date('customers.created_at', 'tenants.timezone'), 'customers.tenant_id'
+        ) }})
+        or ({{ partition_window_predicate(
+            window, to_local_date('customers.updated_at', 'tenants.timezone'), 'customers.tenant_id'
+        ) }})
+
+    union
+
+    select
+        orders.tenant_id,
+        orders.customer_id
+    from {{ ref('stg_shopify__orders') }} as orders
+    inner join {{ ref('dim_tenants') }} as tenants
+        on orders.tenant_id = tenants.tenant_id
+    where {{ partition_window_local_predicate(
+            window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
+        ) }}
+{% endmacro %}
+
+
+{#- Orders, dated by their local creation day, which never moves: in a window, the window's
+    orders (fct_orders' own); with `of_window_customers`, also every order of the window's
+    customers (dim_customers reads their first order, which may lie outside the window). -#}
+{% macro dated_orders(window, columns=[], date_alias='order_created_date', of_window_customers=false) %}
+    select
+        orders.tenant_id,
+        orders.order_id,
+        {%- for column in columns %}
+        orders.{{ column }},
+        {%- endfor %}
+        {{ to_local_date('orders.created_at', 'tenants.timezone') }} as {{ date_alias }}
+    from {{ ref('stg_shopify__orders') }} as orders
+    inner join {{ ref('dim_tenants') }} as tenants
+        on orders.tenant_id = tenants.tenant_id
+    where {{ partition_window_local_predicate(
+        window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
+    ) }}
+    {%- if window is not none and of_window_customers %}
+        or (orders.tenant_id, orders.customer_id) in ({{ window_customers(window) }})
+    {%- endif %}
+{% endmacro %}
+
+
+{#- Customers, dated by the local day of their last change (the update, else the signup): any
+    change to a record moves it to a later day, so the strategy's unique_key removes its
+    earlier row. In a window, the window's customers (dim_customers' own). -#}
+{% macro dated_customers(window, columns=[], date_alias='partition_date') %}
+    {%- set changed_at = 'coalesce(customers.updated_at, customers.created_at)' -%}
+    select
+        customers.tenant_id,
+        customers.customer_id,
+        {%- for column in columns %}
+        customers.{{ column }},
+        {%- endfor %}
+        {{ to_local_date(changed_at, 'tenants.timezone') }} as {{ date_alias }}
+    from {{ ref('stg_shopify__customers') }} as customers
+    inner join {{ ref('dim_tenants') }} as tenants
+        on customers.tenant_id = tenants.tenant_id
+    {%- if window is not none %}
+    where (customers.tenant_id, customers.customer_id) in ({{ window_customers(window) }})
+    {%- endif %}
+{% endmacro %}
