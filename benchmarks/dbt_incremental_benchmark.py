@@ -9,10 +9,11 @@ loaded into fresh raw tables in the Singer targets' shape (``benchmarks/dbt_benc
 then dbt runs the platform's first dbt step (everything but the models on the ML outputs,
 ``--exclude path:models/staging/ml+`` as ``orchestration/dbt_assets.py``) as a subprocess:
 
-- full build: ``dbt build --full-refresh`` (seeds, models, data and unit tests);
+- full build: ``dbt build --full-refresh`` (seeds, models, data, unit and macro tests);
 - daily build: ``dbt build`` with the last day's partition window and without the unit
-  tests, as Dagster's partitioned step runs it, every tenant in one run (a single-run backfill
-  or ``cerebro run``), and for one tenant (what the daily schedule launches per tenant);
+  and macro tests, as Dagster's partitioned step runs it, every tenant in one run (a
+  single-run backfill or ``cerebro run``), and for one tenant (what the daily schedule
+  launches per tenant);
 - full run and daily run: the same with ``dbt run`` (models only).
 
 Every daily invocation starts from a manifest parsed without a window, as Dagster's prepared
@@ -65,6 +66,9 @@ ML_STEP = "path:models/staging/ml+"
 #: What the partitioned step leaves out (PARTITION_RUN_EXCLUDES in orchestration/dbt_assets.py):
 #: the dbt unit tests, which CI and the full builds run.
 PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
+#: The macro tests on fixed cases, which Dagster's dbt steps leave to CI and the full builds
+#: (MACRO_TESTS in orchestration/dbt_assets.py).
+MACRO_TESTS = "tag:macro_test"
 WAREHOUSES = ("duckdb", "postgres")
 DEFAULT_REPEATS = {"tiny": 1, "small": 3, "medium": 3, "large": 1}
 DEFAULT_WORK_DIR = PROJECT_ROOT / ".bench" / "dbt"
@@ -220,7 +224,7 @@ def run_scenarios(
             if scenario.window is None:
                 args = ("--full-refresh", *excluded)
             else:
-                args, env = excluded, windows[scenario.window]
+                args, env = (*excluded, MACRO_TESTS), windows[scenario.window]
                 if scenario.verb == "build":  # `dbt run` runs no tests of any kind
                     args += PARTITION_RUN_EXCLUDES
             label = f"{scenario.key}_{repeat + 1}"

@@ -45,6 +45,11 @@ class CerebroDbtTranslator(DagsterDbtTranslator):
 #: tests/dbt_quality) instead of paying their ~15 s on every tenant and day (decision 0015).
 PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
 
+#: The macro tests on their fixed cases (models/macro_tests, seeds *_cases): like the unit tests,
+#: the same answer on every run; CI runs them (tests/dbt_quality), Dagster's steps leave them
+#: out rather than rebuild ~25 views, seeds and tests for every tenant and day.
+MACRO_TESTS = "tag:macro_test"
+
 #: Models on the ML outputs. Those outputs are dbt sources written by Python assets that read
 #: the marts, so these models are a second dbt step: in one step the graph would be a cycle.
 #: Everything downstream of staging/ml belongs there, wherever it lives (marts/ml, the budget,
@@ -77,7 +82,7 @@ def _build(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=CerebroDbtTranslator(),
-    exclude=ML_MODELS,
+    exclude=f"{ML_MODELS} {MACRO_TESTS}",
     partitions_def=tenant_daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )

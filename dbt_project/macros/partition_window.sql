@@ -182,3 +182,27 @@
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ new_rows }}
 {% endmacro %}
+
+
+{#-
+    The `partition_tenants` incremental strategy, for models that aggregate a tenant's whole
+    history (RFM, cohorts, the landing health marts): a partition run recomputes its tenants
+    whole and replaces their rows; other tenants keep theirs (decision 0017). Exact, since
+    such a model reads nothing of other tenants. The model reads its sources through
+    `in_partition_tenants()`.
+-#}
+{% macro get_incremental_partition_tenants_sql(arg_dict) %}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where {{ partition_window_tenants_predicate(partition_window()) }};
+
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{% endmacro %}
+
+
+{#- In a model: keep the run's tenants on incremental runs, every tenant otherwise. -#}
+{% macro in_partition_tenants(tenant_column='tenant_id') %}
+    {%- set window = partition_window() if is_incremental() else none -%}
+    {{ partition_window_tenants_predicate(window, tenant_column) }}
+{% endmacro %}

@@ -1,6 +1,12 @@
-{#- A table, not a view: one row per tenant, read by many marts and tests, each of which
-    scanned every order and checkout again when it was a view (decision 0016). -#}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_tenants',
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
+    history and replaces their rows; a full build, every tenant's. -#}
 
 -- The data's cut-off per tenant: the newest order or checkout change landed.
 -- KPIs that depend on "now" (the abandonment window, RFM recency) use it, so
@@ -9,10 +15,12 @@ with
 
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
+    where {{ in_partition_tenants() }}
 ),
 
 checkouts as (
     select * from {{ ref('stg_shopify__checkouts') }}
+    where {{ in_partition_tenants() }}
 ),
 
 tenants as (

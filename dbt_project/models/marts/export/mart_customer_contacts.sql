@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_tenants',
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
+    history and replaces their rows; a full build, every tenant's. -#}
 -- The contact sheet behind the customer lists a marketer exports (Segmentación y Marketing,
 -- Clientes, `cerebro segment export`): the one mart with e-mail and phone in clear
 -- (docs/decisions/0014). Every other model carries email_sha256 / phone_sha256, which join
@@ -6,10 +15,12 @@ with
 
 customers as (
     select * from {{ ref('dim_customers') }}
+    where {{ in_partition_tenants() }}
 ),
 
 staged_customers as (
     select * from {{ ref('stg_shopify__customers') }}
+    where {{ in_partition_tenants() }}
 ),
 
 contacts as (

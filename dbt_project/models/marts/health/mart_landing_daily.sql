@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_tenants',
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
+    history and replaces their rows; a full build, every tenant's. -#}
 -- What the Singer taps landed, per tenant, source, stream and UTC day of the
 -- target's write (`_sdc_batched_at`, exposed by every staging model as
 -- loaded_at), with the source's freshness target from its dbt source config
@@ -12,6 +21,7 @@ with
 {% for stream in streams -%}
 {{ stream.source }}__{{ stream.stream }} as (
     select * from {{ ref('stg_' ~ stream.source ~ '__' ~ stream.stream) }}
+    where {{ in_partition_tenants() }}
 ),
 
 {% endfor -%}

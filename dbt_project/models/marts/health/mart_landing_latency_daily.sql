@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_tenants',
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
+    history and replaces their rows; a full build, every tenant's. -#}
 -- How late data lands, per tenant, source, stream and UTC day of landing: for each row the
 -- target wrote that day (its latest version), the hours from the data's own time to the
 -- write (`loaded_at`), as a median and a maximum. One rule per kind of time column, by its
@@ -20,6 +29,7 @@ tenants as (
 {% for stream in streams -%}
 {{ stream.source }}__{{ stream.stream }} as (
     select * from {{ ref('stg_' ~ stream.source ~ '__' ~ stream.stream) }}
+    where {{ in_partition_tenants() }}
 ),
 
 {% endfor -%}

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_tenants',
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
+    history and replaces their rows; a full build, every tenant's. -#}
 -- Cohort retention matrix as of the data's cut-off: cohort = local month of a
 -- customer's first valid order; for month offset k = 0..N-1 (dbt var
 -- cohort_retention_months), the share of the cohort with a valid order in
@@ -6,10 +15,12 @@ with
 
 customer_orders as (
     select * from {{ ref('mart_customer_orders_daily') }}
+    where {{ in_partition_tenants() }}
 ),
 
 cutoffs as (
     select * from {{ ref('int_tenant_data_cutoffs') }}
+    where {{ in_partition_tenants() }}
 ),
 
 customer_months as (

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='partition_tenants',
+        on_schema_change='sync_all_columns',
+    )
+}}
+{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
+    history and replaces their rows; a full build, every tenant's. -#}
 -- RFM as of the data's cut-off date (KPIS.md, Segmentación): recency,
 -- frequency and monetary value per customer with a valid order, quintile
 -- scores with deterministic tie-breaks, and the Spanish segment from the
@@ -6,14 +15,17 @@ with
 
 customer_orders as (
     select * from {{ ref('mart_customer_orders_daily') }}
+    where {{ in_partition_tenants() }}
 ),
 
 customers as (
     select * from {{ ref('dim_customers') }}
+    where {{ in_partition_tenants() }}
 ),
 
 cutoffs as (
     select * from {{ ref('int_tenant_data_cutoffs') }}
+    where {{ in_partition_tenants() }}
 ),
 
 rfm_segments as (
