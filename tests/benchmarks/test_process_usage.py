@@ -9,7 +9,9 @@ import textwrap
 
 from benchmarks.process_usage import run_measured, server_cpu_seconds, server_pss_mib
 
-#: Holds 150 MiB of touched memory, then spins the CPU for 0.2 s.
+#: Holds 150 MiB of touched memory, spins the CPU for 0.2 s, and stays alive a little longer:
+#: the peak is sampled every 0.25 s, and on a loaded machine the spin alone can end between two
+#: samples.
 ALLOCATE_AND_SPIN = textwrap.dedent(
     """
     import time
@@ -19,6 +21,7 @@ ALLOCATE_AND_SPIN = textwrap.dedent(
     started = time.process_time()
     while time.process_time() - started < 0.2:
         pass
+    time.sleep(0.5)
     """
 )
 

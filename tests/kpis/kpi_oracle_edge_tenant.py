@@ -235,9 +235,10 @@ def add_edge_tenant(duckdb_path: Path) -> None:
 
 
 def rebuild_models(duckdb_path: Path, work_dir: Path) -> subprocess.CompletedProcess:
-    """`dbt run` of every model on that warehouse (seeds are already loaded)."""
+    """`dbt run` of every model on that warehouse (seeds are already loaded), but the macro
+    tests, whose case seeds the demo's Dagster run leaves out (decision 0017)."""
     environ = {**os.environ, "CEREBRO_WAREHOUSE": "duckdb", "CEREBRO_DUCKDB_PATH": str(duckdb_path)}
     command = [console_script("dbt"), "run", "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(work_dir / "target"),
-               "--log-path", str(work_dir / "logs")]  # fmt: skip
+               "--log-path", str(work_dir / "logs"), "--exclude", "tag:macro_test"]  # fmt: skip
     return subprocess.run(command, env=environ, capture_output=True, text=True, check=False)
