@@ -4,6 +4,7 @@
         incremental_strategy='partition_window',
         partition_date_column='order_created_date',
         on_schema_change='sync_all_columns',
+        pre_hook="{{ hash_joins_only() }}",
     )
 }}
 {#- Incremental like fct_orders, its reader (decision 0017): a partition run re-reads the
