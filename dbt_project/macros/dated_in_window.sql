@@ -48,11 +48,23 @@
     from {{ ref('stg_shopify__orders') }} as orders
     inner join {{ ref('dim_tenants') }} as tenants
         on orders.tenant_id = tenants.tenant_id
+    {%- if window is not none and of_window_customers %}
+    {#- A join, not `or ... in (subquery)`: PostgreSQL re-ran that subquery for every order
+        (3.8 s for 4 000 rows at the `small` size). window_customers has distinct rows. #}
+    left join ({{ window_customers(window) }}) as window_customers
+        on orders.tenant_id = window_customers.tenant_id
+        and orders.customer_id = window_customers.customer_id
+    where {{ partition_window_tenants_predicate(window, 'orders.tenant_id') }}
+        and (
+            ({{ partition_window_local_predicate(
+                window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
+            ) }})
+            or window_customers.customer_id is not null
+        )
+    {%- else %}
     where {{ partition_window_local_predicate(
         window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
     ) }}
-    {%- if window is not none and of_window_customers %}
-        or (orders.tenant_id, orders.customer_id) in ({{ window_customers(window) }})
     {%- endif %}
 {% endmacro %}
 
@@ -73,6 +85,8 @@
     inner join {{ ref('dim_tenants') }} as tenants
         on customers.tenant_id = tenants.tenant_id
     {%- if window is not none %}
-    where (customers.tenant_id, customers.customer_id) in ({{ window_customers(window) }})
+    inner join ({{ window_customers(window) }}) as window_customers
+        on customers.tenant_id = window_customers.tenant_id
+        and customers.customer_id = window_customers.customer_id
     {%- endif %}
 {% endmacro %}
