@@ -3,9 +3,12 @@
     the window's customers by local dates (expressions over `at time zone`), PostgreSQL guesses
     a handful of rows where a daily run has hundreds to thousands, and plans nested loops over
     materialized CTEs: 280 s for a daily run at the `small` size, against 2.6 s with hash joins
-    (decision 0016). The intermediates that read the same window (decision 0017) use it too:
-    without it, int_orders_payments_summarized took 8 s of a `small` daily run. `set local`
-    lasts for the model's transaction only. DuckDB plans hash joins by itself and needs nothing.
+    (decision 0016). The order intermediates that read the same window (decision 0017) use it
+    too: without it, int_orders_payments_summarized took 8 s of a `small` daily run. Not for a
+    model with a join that cannot be hashed (the channel rules' nullable patterns in
+    int_touchpoints_channel_mapped): its nested loop, forced anyway, is then costed as
+    disabled and the rest of the plan goes wrong (0.5 s -> 4 s at `small`). `set local` lasts
+    for the model's transaction only. DuckDB plans hash joins by itself and needs nothing.
 -#}
 {% macro hash_joins_only() %}
     {{ return(adapter.dispatch('hash_joins_only', 'cerebro')()) }}

@@ -5,7 +5,6 @@
         partition_date_column='partition_date',
         unique_key=['tenant_id', 'touchpoint_type', 'touchpoint_id'],
         on_schema_change='sync_all_columns',
-        pre_hook="{{ hash_joins_only() }}",
     )
 }}
 {#- Incremental like its readers, fct_orders and dim_customers (decision 0017): a partition
