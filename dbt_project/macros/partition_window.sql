@@ -162,13 +162,34 @@
 -#}
 {% macro get_incremental_partition_window_sql(arg_dict) %}
     {%- set date_column = config.require('partition_date_column') -%}
+    {%- set window_rows = partition_window_predicate(partition_window(), date_column) -%}
+    {{ replace_partition_rows(arg_dict, window_rows) }}
+{% endmacro %}
+
+
+{#-
+    The `partition_tenants` incremental strategy, for models that aggregate a tenant's whole
+    history (RFM, cohorts, the landing health marts): a partition run recomputes its tenants
+    whole and replaces their rows; other tenants keep theirs (decision 0017). Exact, since
+    such a model reads nothing of other tenants. The model reads its sources through
+    `in_partition_tenants()`.
+-#}
+{% macro get_incremental_partition_tenants_sql(arg_dict) %}
+    {%- set tenant_rows = partition_window_tenants_predicate(partition_window()) -%}
+    {{ replace_partition_rows(arg_dict, tenant_rows) }}
+{% endmacro %}
+
+
+{#- Both strategies: delete the target's rows matching `predicate` and, when the model names a
+    `unique_key`, the rows of the keys being inserted; then insert the new rows. -#}
+{% macro replace_partition_rows(arg_dict, predicate) %}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set new_rows = arg_dict['temp_relation'] -%}
     {%- set unique_key = arg_dict['unique_key'] -%}
     {%- if unique_key is string -%}{%- set unique_key = [unique_key] -%}{%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }}
-    where {{ partition_window_predicate(partition_window(), date_column) }};
+    where {{ predicate }};
     {%- if unique_key %}
 
     delete from {{ target }}
@@ -181,23 +202,6 @@
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ new_rows }}
-{% endmacro %}
-
-
-{#-
-    The `partition_tenants` incremental strategy, for models that aggregate a tenant's whole
-    history (RFM, cohorts, the landing health marts): a partition run recomputes its tenants
-    whole and replaces their rows; other tenants keep theirs (decision 0017). Exact, since
-    such a model reads nothing of other tenants. The model reads its sources through
-    `in_partition_tenants()`.
--#}
-{% macro get_incremental_partition_tenants_sql(arg_dict) %}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    delete from {{ arg_dict['target_relation'] }}
-    where {{ partition_window_tenants_predicate(partition_window()) }};
-
-    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
-    select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {% endmacro %}
 
 
