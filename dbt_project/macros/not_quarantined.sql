@@ -25,20 +25,25 @@
         (
             select raw_rows.*
             from {{ relation }} as raw_rows
+            {#- An anti-join on the open entries, not `not exists (...)`: DuckDB decorrelates
+                that subquery by first copying every raw row, whole, into a temporary result
+                (6 s for 5.7 M orders at the large benchmark size, in every query reading the
+                view); this plans as one hash join on the handful of open entries. #}
+            left join (
+                -- Wrapped: source_or_empty gives a table name or an aliased subquery.
+                select entries.tenant_id, entries.record_key
+                from (select * from {{ quarantine }}) as entries
+                where entries.resolved_at is null
+                    and entries.source_name = '{{ source_name }}'
+                    and entries.stream_name = '{{ table_name }}'
+            ) as open_entries
+                on open_entries.tenant_id = raw_rows.tenant_id
+                and open_entries.record_key = {{ record_key | join(" || '|' || ") }}
             where
                 {%- for column in primary_key %}
                 raw_rows.{{ column }} is not null and
                 {%- endfor %}
-                not exists (
-                    -- Wrapped: source_or_empty gives a table name or an aliased subquery.
-                    select 1
-                    from (select * from {{ quarantine }}) as entries
-                    where entries.resolved_at is null
-                        and entries.source_name = '{{ source_name }}'
-                        and entries.stream_name = '{{ table_name }}'
-                        and entries.tenant_id = raw_rows.tenant_id
-                        and entries.record_key = {{ record_key | join(" || '|' || ") }}
-                )
+                open_entries.record_key is null
         ) as {{ table_name }}_not_quarantined
     {%- endif -%}
 {%- endmacro %}

@@ -37,7 +37,16 @@
     and 10 -> K. Never NULL: KPIS.md counts a missing or unreadable RUT as not
     validated. -#}
 {% macro is_valid_rut(column) -%}
-    {%- set normalized = cerebro.normalize_rut(column) -%}
+    {{ cerebro.is_valid_normalized_rut(cerebro.normalize_rut(column)) }}
+{%- endmacro %}
+
+{#- is_valid_rut of a column that already holds normalize_rut's output. A model
+    that keeps the normalized RUT should select it in one CTE and judge it in
+    the next: the check reads the value ten times, and where a filter is
+    pushed down onto it (a not_null test) DuckDB evaluates the inlined
+    expression, regular expressions included, each of those ten times
+    (8 s instead of 0.7 s for a million customers). -#}
+{% macro is_valid_normalized_rut(normalized) -%}
     {#- Left-padded to 8 digits so that position i always has the same weight. -#}
     {%- set body = "lpad(split_part(" ~ normalized ~ ", '-', 1), 8, '0')" -%}
     {%- set weights = [3, 2, 7, 6, 5, 4, 3, 2] -%}

@@ -110,7 +110,10 @@ def render_rut_macros() -> tuple[str, str]:
     source = (DBT_PROJECT_DIR / "macros" / "rut.sql").read_text(encoding="utf-8")
     environment = jinja2.Environment()
     first = environment.from_string(source).make_module({})
-    project = SimpleNamespace(normalize_rut=first.normalize_rut)  # `cerebro.normalize_rut`
+    project = SimpleNamespace(  # what `cerebro.normalize_rut` etc. resolve to
+        normalize_rut=first.normalize_rut,
+        is_valid_normalized_rut=first.is_valid_normalized_rut,
+    )
     module = environment.from_string(source).make_module({"cerebro": project})
     return str(module.normalize_rut("rut_input")), str(module.is_valid_rut("rut_input"))
 

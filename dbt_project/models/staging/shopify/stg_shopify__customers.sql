@@ -25,7 +25,6 @@ renamed as (
         nullif(trim(tags), '') as tags,
         nullif(trim(rut), '') as rut_as_entered,
         {{ normalize_rut('rut') }} as rut,
-        {{ is_valid_rut('rut') }} as is_rut_valid,
         lower(nullif(trim(signup_utm_source), '')) as signup_utm_source,
         lower(nullif(trim(signup_utm_medium), '')) as signup_utm_medium,
         lower(nullif(trim(signup_utm_campaign), '')) as signup_utm_campaign,
@@ -38,6 +37,14 @@ renamed as (
         cast(updated_at as timestamp) as updated_at,
         _sdc_batched_at as loaded_at
     from source
+),
+
+validated as (
+    select
+        renamed.*,
+        -- Judged from the normalized column, one CTE later (see the macro).
+        {{ is_valid_normalized_rut('renamed.rut') }} as is_rut_valid
+    from renamed
 )
 
-select * from renamed
+select * from validated
