@@ -12,7 +12,7 @@ renamed as (
         campaign_name,
         cast(date as date) as spend_date,
         upper(currency) as currency,
-        cast(spend as {{ dbt.type_numeric() }}) as spend_amount,
+        cast(spend as {{ cerebro.type_amount() }}) as spend_amount,
         cast(impressions as {{ dbt.type_bigint() }}) as impressions,
         cast(clicks as {{ dbt.type_bigint() }}) as clicks,
         source_file,

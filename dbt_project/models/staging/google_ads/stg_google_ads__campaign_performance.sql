@@ -17,12 +17,12 @@ renamed as (
         time_zone as account_timezone,
         -- Google Ads reports cost in millionths of the account currency. Cast after the
         -- division too: DuckDB divides decimals into a double, PostgreSQL keeps numeric.
-        cast(cast(cost_micros as {{ dbt.type_numeric() }}) / 1000000 as {{ dbt.type_numeric() }})
+        cast(cast(cost_micros as {{ cerebro.type_amount() }}) / 1000000 as {{ cerebro.type_amount() }})
             as spend_amount,
         cast(impressions as {{ dbt.type_bigint() }}) as impressions,
         cast(clicks as {{ dbt.type_bigint() }}) as clicks,
-        cast(conversions as {{ dbt.type_numeric() }}) as platform_conversions,
-        cast(conversions_value as {{ dbt.type_numeric() }}) as platform_conversions_value,
+        cast(conversions as {{ cerebro.type_amount() }}) as platform_conversions,
+        cast(conversions_value as {{ cerebro.type_amount() }}) as platform_conversions_value,
         _sdc_batched_at as loaded_at
     from source
 )

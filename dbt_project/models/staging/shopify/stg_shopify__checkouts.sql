@@ -19,7 +19,7 @@ renamed as (
         cast(updated_at as timestamp) as updated_at,
         cast(completed_at as timestamp) as completed_at,
         cast(items_count as integer) as items_count,
-        cast(total_amount as {{ dbt.type_numeric() }}) as total_amount,
+        cast(total_amount as {{ cerebro.type_amount() }}) as total_amount,
         upper(currency) as currency,
         _sdc_batched_at as loaded_at
     from source

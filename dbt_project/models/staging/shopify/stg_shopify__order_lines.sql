@@ -15,9 +15,9 @@ renamed as (
         variant_title,
         sku,
         cast(quantity as integer) as quantity,
-        cast(unit_price_amount as {{ dbt.type_numeric() }}) as unit_price_amount,
-        cast(original_total_amount as {{ dbt.type_numeric() }}) as original_amount,
-        cast(discount_amount as {{ dbt.type_numeric() }}) as discount_amount,
+        cast(unit_price_amount as {{ cerebro.type_amount() }}) as unit_price_amount,
+        cast(original_total_amount as {{ cerebro.type_amount() }}) as original_amount,
+        cast(discount_amount as {{ cerebro.type_amount() }}) as discount_amount,
         _sdc_batched_at as loaded_at
     from source
 )

@@ -14,7 +14,7 @@ renamed as (
         refund_id,
         order_id,
         cast(created_at as timestamp) as created_at,
-        cast(amount as {{ dbt.type_numeric() }}) as amount,
+        cast(amount as {{ cerebro.type_amount() }}) as amount,
         upper(currency) as currency,
         note,
         _sdc_batched_at as loaded_at

@@ -16,7 +16,7 @@ renamed as (
         upper(kind) as transaction_kind,
         upper(status) as transaction_status,
         lower(trim(gateway)) as gateway,
-        cast(amount as {{ dbt.type_numeric() }}) as amount,
+        cast(amount as {{ cerebro.type_amount() }}) as amount,
         upper(currency) as currency,
         error_code,
         cast(created_at as timestamp) as created_at,
