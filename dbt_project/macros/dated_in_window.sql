@@ -38,6 +38,9 @@
     orders (fct_orders' own); with `of_window_customers`, also every order of the window's
     customers (dim_customers reads their first order, which may lie outside the window). -#}
 {% macro dated_orders(window, columns=[], date_alias='order_created_date', of_window_customers=false) %}
+    {%- set created_in_window = partition_window_local_predicate(
+        window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
+    ) -%}
     select
         orders.tenant_id,
         orders.order_id,
@@ -55,16 +58,9 @@
         on orders.tenant_id = window_customers.tenant_id
         and orders.customer_id = window_customers.customer_id
     where {{ partition_window_tenants_predicate(window, 'orders.tenant_id') }}
-        and (
-            ({{ partition_window_local_predicate(
-                window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
-            ) }})
-            or window_customers.customer_id is not null
-        )
+        and (({{ created_in_window }}) or window_customers.customer_id is not null)
     {%- else %}
-    where {{ partition_window_local_predicate(
-        window, 'orders.created_at', 'tenants.timezone', 'orders.tenant_id'
-    ) }}
+    where {{ created_in_window }}
     {%- endif %}
 {% endmacro %}
 
