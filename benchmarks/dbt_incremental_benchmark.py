@@ -63,8 +63,10 @@ from orchestration.partitions import PartitionWindow
 #: The models on the ML outputs: the platform's second dbt step (ML_MODELS in
 #: orchestration/dbt_assets.py, which cannot be imported without a parsed dbt manifest).
 ML_STEP = "path:models/staging/ml+"
-#: What the partitioned step leaves out (PARTITION_RUN_EXCLUDES in orchestration/dbt_assets.py):
+#: What the partitioned step builds, models but not seeds (PARTITIONED_MODELS in
+#: orchestration/dbt_assets.py, decision 0019), and what it leaves out (PARTITION_RUN_EXCLUDES):
 #: the dbt unit tests, which CI and the full builds run.
+PARTITIONED_MODELS = "resource_type:model"
 PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
 #: The macro tests on fixed cases, which Dagster's dbt steps leave to CI and the full builds
 #: (MACRO_TESTS in orchestration/dbt_assets.py).
@@ -224,7 +226,8 @@ def run_scenarios(
             if scenario.window is None:
                 args = ("--full-refresh", *excluded)
             else:
-                args, env = (*excluded, MACRO_TESTS), windows[scenario.window]
+                args = ("--select", PARTITIONED_MODELS, *excluded, MACRO_TESTS)
+                env = windows[scenario.window]
                 if scenario.verb == "build":  # `dbt run` runs no tests of any kind
                     args += PARTITION_RUN_EXCLUDES
             label = f"{scenario.key}_{repeat + 1}"

@@ -1,10 +1,13 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (dagster-dbt).
 
-Two steps. ``dbt_models`` is partitioned per tenant and day (orchestration/partitions.py): a run
+Three steps. ``dbt_models`` is partitioned per tenant and day (orchestration/partitions.py): a run
 passes its window to dbt (in the environment, decision 0016), and the incremental models replace
 just that window (plus their lookback; decision 0011); the other models of the step (views,
 whole-history tables) are rebuilt.
 A backfill of many partitions is a single run and a single dbt invocation.
+``dbt_reference`` builds the seeds, which change with the code rather than with the day, when
+their files change (the reference sensor, decision 0019); ``dbt_ml_models`` the models on the ML
+outputs.
 """
 
 import os
@@ -50,6 +53,14 @@ PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
 #: out rather than rebuild ~25 views, seeds and tests for every tenant and day.
 MACRO_TESTS = "tag:macro_test"
 
+#: The partitioned step builds models, the reference step seeds: reference data changes with
+#: the code, so it is built when its files change, not on every tenant and day (decision 0019).
+#: dbt picks a step's tests eagerly (any of a test's parents selected), so a test that reads a
+#: model and a seed (fct_orders' gateways against payment_gateways) comes with the model, and
+#: the reference step leaves out every model and with it such tests.
+PARTITIONED_MODELS = "resource_type:model"
+REFERENCE_DATA = "resource_type:seed"
+
 #: Models on the ML outputs. Those outputs are dbt sources written by Python assets that read
 #: the marts, so these models are a second dbt step: in one step the graph would be a cycle.
 #: Everything downstream of staging/ml belongs there, wherever it lives (marts/ml, the budget,
@@ -82,13 +93,14 @@ def _build(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=CerebroDbtTranslator(),
+    select=PARTITIONED_MODELS,
     exclude=f"{ML_MODELS} {MACRO_TESTS}",
     partitions_def=tenant_daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
-    """Runs `dbt build` for the run's tenants and days: seeds, models and their data tests
-    (scoped to the window, decision 0015)."""
+    """Runs `dbt build` for the run's tenants and days: models and their data tests (scoped to
+    the window, decision 0015)."""
     window = window_of(context.partition_keys)
     context.log.info(
         f"dbt window: {', '.join(window.tenants)} from {window.start} to {window.end} "
@@ -97,6 +109,21 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: 
     # The window travels in the environment, not as --vars: new vars would make dbt re-parse
     # the whole project on every run (decision 0016).
     yield from _build(list(PARTITION_RUN_EXCLUDES), context, dbt, cerebro, window.dbt_env())
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=CerebroDbtTranslator(),
+    select=REFERENCE_DATA,
+    exclude=f"{MACRO_TESTS} {PARTITIONED_MODELS}",
+    name="dbt_reference",
+)
+def dbt_reference(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: CerebroResource):
+    """Runs `dbt build` for the seeds (channel mapping, comunas, gateways, RFM segments, ...)
+    and their tests. A seed's code version is its file's checksum, which the reference sensor
+    compares with the last build's."""
+    yield from _build([], context, dbt, cerebro)
 
 
 @dbt_assets(

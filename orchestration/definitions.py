@@ -7,24 +7,34 @@ from cerebro.settings import console_script
 from orchestration.alert_assets import alert_notifications, notify_on_run_failure
 from orchestration.clv_assets import clv_predictions
 from orchestration.config_assets import tenants_table
-from orchestration.dbt_assets import dbt_ml_models, dbt_models
+from orchestration.dbt_assets import dbt_ml_models, dbt_models, dbt_reference
 from orchestration.dbt_project import dbt_project
 from orchestration.demo_assets import demo_datasets
 from orchestration.ingestion_assets import landing_assets
-from orchestration.jobs import daily_publish_job, daily_tenant_job, platform_job
+from orchestration.jobs import (
+    daily_publish_job,
+    daily_tenant_job,
+    platform_job,
+    reference_data_job,
+)
 from orchestration.metabase_assets import every_card_runs_in_metabase, metabase_dashboards
 from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.report_assets import scheduled_reports
 from orchestration.resources import CerebroResource
 from orchestration.run_history_assets import dagster_run_history
 from orchestration.schedules import daily_tenant_schedule
-from orchestration.sensors import daily_publish_sensor, tenant_partitions_sensor
+from orchestration.sensors import (
+    daily_publish_sensor,
+    reference_data_sensor,
+    tenant_partitions_sensor,
+)
 
 defs = dg.Definitions(
     assets=[
         demo_datasets,
         tenants_table,
         *landing_assets(),
+        dbt_reference,
         dbt_models,
         clv_predictions,
         mmm_budget_brain,
@@ -35,9 +45,14 @@ defs = dg.Definitions(
         dagster_run_history,
     ],
     asset_checks=[every_card_runs_in_metabase],
-    jobs=[platform_job, daily_tenant_job, daily_publish_job],
+    jobs=[platform_job, daily_tenant_job, daily_publish_job, reference_data_job],
     schedules=[daily_tenant_schedule],
-    sensors=[tenant_partitions_sensor, daily_publish_sensor, notify_on_run_failure],
+    sensors=[
+        tenant_partitions_sensor,
+        reference_data_sensor,
+        daily_publish_sensor,
+        notify_on_run_failure,
+    ],
     resources={
         "cerebro": CerebroResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=console_script("dbt")),

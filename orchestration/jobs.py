@@ -6,6 +6,8 @@
 - ``daily_tenant``: one tenant's day — demo data, tenants table, Singer landing and the
   partitioned dbt step. The schedule launches one run per tenant, so a failing source or check
   holds back only its own tenant.
+- ``reference_data``: the dbt seeds and their tests, which the reference sensor launches when a
+  seed file changed (decision 0019).
 - ``daily_publish``: what reads every tenant's marts — the CLV and budget brains (when due), the
   dbt models on their outputs, Metabase, alerts and reports. The publish sensor launches it once
   every tenant's daily run has finished.
@@ -14,7 +16,7 @@
 import dagster as dg
 
 from orchestration.clv_assets import clv_predictions
-from orchestration.dbt_assets import dbt_ml_models
+from orchestration.dbt_assets import dbt_ml_models, dbt_reference
 from orchestration.metabase_assets import metabase_dashboards
 from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.run_history_assets import dagster_run_history
@@ -29,6 +31,9 @@ PUBLISH_ASSETS = (
     | dg.AssetSelection.groups("notifications")
 )
 
+#: The seeds: built by the platform job and when their files change, not by daily runs.
+REFERENCE_ASSETS = dg.AssetSelection.assets(dbt_reference)
+
 platform_job = dg.define_asset_job(
     name=PLATFORM_JOB,
     selection=dg.AssetSelection.all(),
@@ -40,8 +45,14 @@ platform_job = dg.define_asset_job(
 
 daily_tenant_job = dg.define_asset_job(
     name="daily_tenant",
-    selection=dg.AssetSelection.all() - PUBLISH_ASSETS,
+    selection=dg.AssetSelection.all() - PUBLISH_ASSETS - REFERENCE_ASSETS,
     description="One tenant's day: Singer landing and the partitioned dbt step (with tests).",
+)
+
+reference_data_job = dg.define_asset_job(
+    name="reference_data",
+    selection=REFERENCE_ASSETS,
+    description="The dbt seeds (channel mapping, comunas, gateways, RFM segments) and their tests.",
 )
 
 daily_publish_job = dg.define_asset_job(

@@ -1,14 +1,24 @@
-"""Sensors: tenants become partitions, and each day's publish step follows its tenant runs."""
+"""Sensors: tenants become partitions, changed seed files are rebuilt, and each day's publish
+step follows its tenant runs."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import dagster as dg
+from dagster._core.definitions.data_version import CODE_VERSION_TAG
 
 from cerebro.model_refresh import models_refresh_due
 from orchestration.clv_assets import PREDICTIONS
-from orchestration.jobs import MODEL_ASSETS, PUBLISH_ASSETS, daily_publish_job, daily_tenant_job
+from orchestration.jobs import (
+    MODEL_ASSETS,
+    PUBLISH_ASSETS,
+    REFERENCE_ASSETS,
+    daily_publish_job,
+    daily_tenant_job,
+    reference_data_job,
+)
 from orchestration.partitions import TENANT_PARTITIONS, tenant_partitions
 from orchestration.resources import CerebroResource
 from orchestration.schedules import PUBLISH_DATE_TAG, TENANTS_EXPECTED_TAG
@@ -31,6 +41,42 @@ def tenant_partitions_sensor(context: dg.SensorEvaluationContext, cerebro: Cereb
         return dg.SkipReason("every tenant of the tenants file has its partitions")
     add = tenant_partitions.build_add_request(missing)
     return dg.SensorResult(dynamic_partitions_requests=[add])
+
+
+def _built_code_version(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None:
+    """The code version the asset's last materialization was built from (None: never built)."""
+    event = instance.get_latest_materialization_event(key)
+    if event is None or event.asset_materialization is None:
+        return None
+    return event.asset_materialization.tags.get(CODE_VERSION_TAG)
+
+
+@dg.sensor(
+    job=reference_data_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Builds the dbt seeds when a seed file differs from the one their last build read "
+        "(a deploy that edits the channel mapping or the comunas), or they were never built."
+    ),
+)
+def reference_data_sensor(context: dg.SensorEvaluationContext):
+    graph = context.repository_def.asset_graph
+    # A seed's code version is its file's checksum (dagster-dbt), the place-keys check's its SQL.
+    changed = {}
+    for key in sorted(REFERENCE_ASSETS.resolve(graph)):
+        built, current = _built_code_version(context.instance, key), graph.get(key).code_version
+        if built != current:
+            changed[key.to_user_string()] = f"{built}->{current}"
+    if not changed:
+        return dg.SkipReason("every seed was built from its current file")
+    # The run key is the change (what was built, what the files hold now): a re-evaluation
+    # before the run has finished asks for nothing new, and a later revert is a change again.
+    change = ",".join(f"{key}:{versions}" for key, versions in changed.items())
+    return dg.RunRequest(
+        run_key=f"reference:{hashlib.sha256(change.encode()).hexdigest()[:16]}",
+        tags={"cerebro/reference_changed": ",".join(changed)[:200]},
+    )
 
 
 def _latest_run_per_tenant(runs: list[dg.DagsterRun]) -> dict[str, dg.DagsterRun]:

@@ -11,7 +11,9 @@ import pytest
 from benchmarks.dbt_bench_report import exponents_table, growth_exponent, timings_table
 from benchmarks.dbt_incremental_benchmark import (
     ML_STEP,
+    MACRO_TESTS,
     PARTITION_RUN_EXCLUDES,
+    PARTITIONED_MODELS,
     Measurement,
     median_summary,
     merge_results,
@@ -50,7 +52,8 @@ def test_run_results_give_statuses_seconds_per_type_and_the_slowest_nodes():
 
 def test_the_benchmark_selects_the_dbt_steps_as_dagster_runs_them():
     """The benchmark cannot import orchestration/dbt_assets.py (it needs a parsed manifest), so
-    it repeats two of its constants: the excluded ML step and what partition runs leave out."""
+    it repeats four of its constants: the excluded ML step, what partition runs build and what
+    they leave out."""
     source = (PROJECT_ROOT / "orchestration" / "dbt_assets.py").read_text()
     assigned = {
         node.targets[0].id: ast.literal_eval(node.value)
@@ -58,6 +61,8 @@ def test_the_benchmark_selects_the_dbt_steps_as_dagster_runs_them():
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant | ast.Tuple)
     }
     assert assigned["ML_MODELS"] == ML_STEP
+    assert assigned["PARTITIONED_MODELS"] == PARTITIONED_MODELS
+    assert assigned["MACRO_TESTS"] == MACRO_TESTS
     assert assigned["PARTITION_RUN_EXCLUDES"] == PARTITION_RUN_EXCLUDES
 
 

@@ -165,3 +165,18 @@ def test_pipeline_runs_mart_shows_the_run_that_just_ended(demo_duckdb):
     assert len(runs) >= 1 and set(runs["run_status"]) == {"SUCCESS"}
     assert (runs["duration_seconds"] > 0).all()
     assert runs["started_at"].min() >= demo_duckdb.started_at
+
+
+def test_the_seeds_built_by_the_run_are_not_rebuilt_until_their_files_change(demo_duckdb):
+    """The platform run builds the seeds through Dagster, which records each one's code
+    version (its file's checksum): the reference sensor then has nothing to do (decision 0019)."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.sensors import reference_data_sensor
+
+    home = demo_duckdb.data_dir.parent / "dagster_home"
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        context = dg.build_sensor_context(instance=instance, definitions=defs)
+        result = reference_data_sensor(context)
+    assert isinstance(result, dg.SkipReason), result

@@ -54,7 +54,41 @@ def test_loading_the_definitions_has_no_side_effects_on_the_warehouse(defs, tmp_
 
 def test_the_macro_tests_on_fixed_cases_are_left_to_ci(defs):
     """Decision 0017: the tagged macro tests and their case seeds are no Dagster assets (CI
-    runs them, tests/dbt_quality); the check of the editable place seeds stays in every run."""
+    runs them, tests/dbt_quality); the editable seeds are."""
     keys = {key.path[-1] for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {"macro_test_normalize_rut", "rut_cases", "pii_hash_cases"}.isdisjoint(keys)
-    assert {"macro_test_place_keys_in_seeds", "comunas", "channel_mapping"} <= keys
+    assert {"comunas", "channel_mapping"} <= keys
+
+
+def _job_assets_and_checks(defs, job_name: str) -> tuple[set[str], dict[str, set[str]]]:
+    """The names of the assets a job materializes, and of the checks it runs per asset."""
+    layer = defs.resolve_job_def(job_name).asset_layer
+    checks: dict[str, set[str]] = {}
+    for key in layer.asset_graph.asset_check_keys:
+        checks.setdefault(key.asset_key.path[-1], set()).add(key.name)
+    return {key.path[-1] for key in layer.executable_asset_keys}, checks
+
+
+def test_the_seeds_are_a_step_of_their_own_not_part_of_the_daily_runs(defs):
+    """Decision 0019: reference data changes with the code; a daily run builds none of it, the
+    reference job builds it with its tests, and nothing else."""
+    daily, daily_checks = _job_assets_and_checks(defs, "daily_tenant")
+    reference, reference_checks = _job_assets_and_checks(defs, "reference_data")
+    assert reference == {
+        "ad_platforms", "channel_mapping", "comuna_aliases", "comunas", "payment_gateways",
+        "regions", "rfm_segments",
+    }  # fmt: skip
+    assert reference.isdisjoint(daily) and "fct_orders" in daily
+    assert "unique_payment_gateways_gateway" in reference_checks["payment_gateways"]
+    assert any(name.startswith("is_normalized_place_name") for name in reference_checks["comunas"])
+    assert set(reference_checks) <= reference
+
+
+def test_a_test_of_a_model_against_a_seed_runs_with_the_model(defs):
+    """fct_orders' gateways against the payment_gateways seed is a check of the partition runs
+    (they build fct_orders), not of the seeds' step, which would test a table it does not build."""
+    against_seed = "relationships_fct_orders_payment_gateway__gateway__ref_payment_gateways_"
+    _, daily_checks = _job_assets_and_checks(defs, "daily_tenant")
+    _, reference_checks = _job_assets_and_checks(defs, "reference_data")
+    assert against_seed in daily_checks["fct_orders"]
+    assert "fct_orders" not in reference_checks

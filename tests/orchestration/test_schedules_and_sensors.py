@@ -149,3 +149,46 @@ def test_publish_leaves_the_models_out_when_a_refit_is_not_due(defs, instance):
     names = {key.path[-1] for key in request.asset_selection}
     assert {"metabase_dashboards", "stg_ml__customer_predictions"} <= names
     assert request.tags["cerebro/models_refit"] == "false"
+
+
+# The reference sensor (decision 0019) ----------------------------------------------------------
+
+
+def _reference(defs, instance):
+    from orchestration.sensors import reference_data_sensor
+
+    return reference_data_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+
+
+def _record_reference_builds(defs, instance, **built_from: str) -> None:
+    """A build of every seed from its current file, or from the version named for it."""
+    from orchestration.jobs import REFERENCE_ASSETS
+
+    graph = defs.resolve_asset_graph()
+    for key in REFERENCE_ASSETS.resolve(graph):
+        version = built_from.get(key.path[-1], graph.get(key).code_version)
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key=key, tags={"dagster/code_version": version})
+        )
+
+
+def test_the_reference_sensor_builds_seeds_that_were_never_built(defs, instance):
+    request = _reference(defs, instance)
+    assert request.run_key.startswith("reference:")
+    changed = set(request.tags["cerebro/reference_changed"].split(","))
+    assert {"reference/channel_mapping", "reference/comunas"} <= changed
+
+
+def test_the_reference_sensor_skips_seeds_built_from_their_current_files(defs, instance):
+    _record_reference_builds(defs, instance)
+    assert isinstance(_reference(defs, instance), dg.SkipReason)
+
+
+def test_an_edited_seed_is_rebuilt_once_per_change(defs, instance):
+    _record_reference_builds(defs, instance, channel_mapping="the file before the deploy")
+    request = _reference(defs, instance)
+    assert request.tags["cerebro/reference_changed"] == "reference/channel_mapping"
+    assert _reference(defs, instance).run_key == request.run_key  # not started yet: same run
+    # Built, then the deploy reverted: another change, another run.
+    _record_reference_builds(defs, instance, channel_mapping="the file after the revert")
+    assert _reference(defs, instance).run_key != request.run_key
