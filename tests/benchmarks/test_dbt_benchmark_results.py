@@ -10,8 +10,8 @@ import pytest
 
 from benchmarks.dbt_bench_report import exponents_table, growth_exponent, timings_table
 from benchmarks.dbt_incremental_benchmark import (
-    ML_STEP,
     MACRO_TESTS,
+    ML_STEP,
     PARTITION_RUN_EXCLUDES,
     PARTITIONED_MODELS,
     Measurement,

@@ -72,7 +72,7 @@ def _job_assets_and_checks(defs, job_name: str) -> tuple[set[str], dict[str, set
 def test_the_seeds_are_a_step_of_their_own_not_part_of_the_daily_runs(defs):
     """Decision 0019: reference data changes with the code; a daily run builds none of it, the
     reference job builds it with its tests, and nothing else."""
-    daily, daily_checks = _job_assets_and_checks(defs, "daily_tenant")
+    daily, _ = _job_assets_and_checks(defs, "daily_tenant")
     reference, reference_checks = _job_assets_and_checks(defs, "reference_data")
     assert reference == {
         "ad_platforms", "channel_mapping", "comuna_aliases", "comunas", "payment_gateways",
