@@ -1,6 +1,7 @@
 """Every dbt model has data tests on its grain, read from the parsed manifest (no build): a
-uniqueness test (`unique` on a column, or `unique_combination_of_columns`) and `not_null` on
-every column of that key. A genuine exception is declared in the model's yml with the reason,
+uniqueness test (`unique` on a column, or `unique_combination_of_columns`) and every column of
+that key required (`not_null_columns`, the model's one test of its required columns, decision
+0019; `not_null` on the column in the macro-test fixtures). A genuine exception is declared in the model's yml with the reason,
 which these checks read: `meta.grain_test_exception` (no uniqueness test possible) or
 `meta.nullable_key_columns` ({column: reason}). The table-driven macro tests (models/macro_tests)
 are fixtures of macro tests, not models anyone reads, and are left out."""
@@ -45,6 +46,18 @@ def _keys(tests: list[dict]) -> list[list[str]]:
     return keys
 
 
+def _required_columns(tests: list[dict]) -> set[str]:
+    """The columns the model's tests require to be non-NULL."""
+    required = set()
+    for test in tests:
+        metadata = test["test_metadata"]
+        if metadata["name"] == "not_null":
+            required.add(test["column_name"])
+        elif metadata["name"] == "not_null_columns":
+            required.update(metadata["kwargs"]["column_names"])
+    return required
+
+
 def models_without_grain_test(manifest: dict) -> list[str]:
     """Models with neither a uniqueness test nor a grain_test_exception reason."""
     attached = _generic_tests(manifest)
@@ -64,7 +77,7 @@ def key_columns_without_not_null(manifest: dict) -> list[str]:
     missing = set()
     for unique_id, node in _models(manifest).items():
         tests = attached.get(unique_id, [])
-        not_null = {t["column_name"] for t in tests if t["test_metadata"]["name"] == "not_null"}
+        not_null = _required_columns(tests)
         excused = {
             column
             for column, reason in (_meta(node).get("nullable_key_columns") or {}).items()
@@ -89,7 +102,7 @@ def test_every_model_has_a_uniqueness_test_on_its_grain(dbt_project_parsed):
 def test_every_key_column_is_tested_not_null(dbt_project_parsed):
     missing = key_columns_without_not_null(dbt_project_parsed.manifest_json)
     assert not missing, (
-        "key columns without a not_null test (add it, or list the column under "
+        "key columns not required (add them to the model's not_null_columns, or list them under "
         "meta.nullable_key_columns with the reason): " + ", ".join(missing)
     )
 
@@ -136,7 +149,7 @@ def test_a_model_that_loses_its_uniqueness_test_is_named(manifest):
 
 
 def test_a_key_column_that_loses_its_not_null_test_is_named(manifest):
-    doctored = _without_tests(manifest, "fct_orders", {"not_null"})
+    doctored = _without_tests(manifest, "fct_orders", {"not_null_columns"})
     assert key_columns_without_not_null(doctored) == ["fct_orders.order_id", "fct_orders.tenant_id"]
     meta = doctored["nodes"]["model.cerebro.fct_orders"]["config"]["meta"]
     meta["nullable_key_columns"] = {"order_id": "a reason", "tenant_id": ""}
