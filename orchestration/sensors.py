@@ -62,7 +62,7 @@ def _built_code_version(instance: dg.DagsterInstance, key: dg.AssetKey) -> str |
 )
 def reference_data_sensor(context: dg.SensorEvaluationContext):
     graph = context.repository_def.asset_graph
-    # A seed's code version is its file's checksum (dagster-dbt), the place-keys check's its SQL.
+    # A seed's code version is its file's checksum (dagster-dbt's default for seeds).
     changed = {}
     for key in sorted(REFERENCE_ASSETS.resolve(graph)):
         built, current = _built_code_version(context.instance, key), graph.get(key).code_version
