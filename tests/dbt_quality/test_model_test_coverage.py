@@ -1,10 +1,11 @@
 """Every dbt model has data tests on its grain, read from the parsed manifest (no build): a
 uniqueness test (`unique` on a column, or `unique_combination_of_columns`) and every column of
 that key required (`not_null_columns`, the model's one test of its required columns, decision
-0019; `not_null` on the column in the macro-test fixtures). A genuine exception is declared in the model's yml with the reason,
-which these checks read: `meta.grain_test_exception` (no uniqueness test possible) or
-`meta.nullable_key_columns` ({column: reason}). The table-driven macro tests (models/macro_tests)
-are fixtures of macro tests, not models anyone reads, and are left out."""
+0019; `not_null` on the column in the macro-test fixtures). A genuine exception is declared in
+the model's yml with the reason, which these checks read: `meta.grain_test_exception` (no
+uniqueness test possible) or `meta.nullable_key_columns` ({column: reason}). The table-driven
+macro tests (models/macro_tests) are fixtures of macro tests, not models anyone reads, and are
+left out."""
 
 from __future__ import annotations
 
