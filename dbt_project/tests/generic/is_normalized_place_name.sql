@@ -4,11 +4,16 @@
     (the reference step, decision 0019). -#}
 {% test is_normalized_place_name(model, column_name, name_column) %}
 
-select
-    {{ name_column }} as place_name,
-    {{ column_name }} as stored_key,
-    {{ cerebro.normalize_place_name(name_column) }} as expected_key
-from {{ model }}
-where {{ column_name }} is distinct from {{ cerebro.normalize_place_name(name_column) }}
+with keys as (
+    select
+        {{ name_column }} as place_name,
+        {{ column_name }} as stored_key,
+        {{ cerebro.normalize_place_name(name_column) }} as expected_key
+    from {{ model }}
+)
+
+select *
+from keys
+where stored_key is distinct from expected_key
 
 {% endtest %}
