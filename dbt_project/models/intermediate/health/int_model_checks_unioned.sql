@@ -63,7 +63,7 @@ mmm_holdout_totals as (
     select
         tenant_id,
         target,
-        {{ safe_divide('abs(sum(predicted_value) - sum(actual_value))', 'sum(actual_value)') }}
+        {{ safe_divide('abs(' ~ sum_exact('predicted_value') ~ ' - ' ~ sum_exact('actual_value') ~ ')', sum_exact('actual_value')) }}
             as holdout_total_error
     from mmm_backtest
     group by 1, 2

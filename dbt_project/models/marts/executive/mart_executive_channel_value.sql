@@ -40,7 +40,7 @@ summed as (
         sum(channel_value.new_customers) as new_customers,
         sum(channel_value.first_order_amount) as first_order_amount,
         sum(channel_value.historical_net_amount) as historical_net_amount,
-        sum(channel_value.predicted_clv_12m_amount) as predicted_clv_12m_amount
+        {{ sum_exact('channel_value.predicted_clv_12m_amount') }} as predicted_clv_12m_amount
     from channel_value
     inner join windows
         on channel_value.tenant_id = windows.tenant_id
@@ -58,7 +58,7 @@ valued as (
         {{ safe_divide('summed.first_order_amount', 'summed.spend_amount') }} as first_order_roas,
         summed.new_customers >= {{ min_customers }} as is_rankable,
         {{ safe_divide(
-            'sum(summed.historical_net_amount + summed.predicted_clv_12m_amount) over (partition by summed.tenant_id)',
+            sum_exact('summed.historical_net_amount + summed.predicted_clv_12m_amount', over='partition by summed.tenant_id'),
             'sum(summed.new_customers) over (partition by summed.tenant_id)'
         ) }} as tenant_ltv_per_customer_amount
     from summed

@@ -61,7 +61,7 @@ new_customers as (
             as new_customers_with_orders,
         sum(coalesce(customer_order_values.first_order_amount, 0)) as first_order_amount,
         sum(coalesce(customer_order_values.historical_net_amount, 0)) as historical_net_amount,
-        sum(coalesce(predictions.predicted_clv_12m, 0)) as predicted_clv_12m_amount,
+        {{ sum_exact('coalesce(predictions.predicted_clv_12m, 0)') }} as predicted_clv_12m_amount,
         sum(case when predictions.customer_id is not null then 1 else 0 end)
             as new_customers_with_prediction
     from customers

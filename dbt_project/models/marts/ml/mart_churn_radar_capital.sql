@@ -40,11 +40,11 @@ summed as (
         flagged.risk_prob_alive,
         count(*) as customers,
         count(case when flagged.is_at_risk then 1 end) as customers_at_risk,
-        sum(case when flagged.is_at_risk then flagged.value_at_risk else 0 end)
+        {{ sum_exact('case when flagged.is_at_risk then flagged.value_at_risk else 0 end') }}
             as capital_at_risk_amount,
-        sum(flagged.value_at_risk) as value_at_risk_amount,
-        sum(flagged.predicted_clv_12m) as predicted_clv_12m_amount,
-        sum(flagged.clv_if_retained_12m) as clv_if_retained_12m_amount
+        {{ sum_exact('flagged.value_at_risk') }} as value_at_risk_amount,
+        {{ sum_exact('flagged.predicted_clv_12m') }} as predicted_clv_12m_amount,
+        {{ sum_exact('flagged.clv_if_retained_12m') }} as clv_if_retained_12m_amount
     from flagged
     group by 1, 2, 3, 4
 )

@@ -13,9 +13,10 @@ per_segment as (
         customer_value.model_version,
         customer_value.churn_risk_segment,
         count(*) as customers,
-        sum(customer_value.predicted_clv_12m) as predicted_clv_12m_amount,
-        sum(customer_value.value_at_risk) as value_at_risk_amount,
-        avg(customer_value.prob_alive) as mean_prob_alive
+        {{ sum_exact('customer_value.predicted_clv_12m') }} as predicted_clv_12m_amount,
+        {{ sum_exact('customer_value.value_at_risk') }} as value_at_risk_amount,
+        {{ sum_exact('customer_value.prob_alive') }} / count(customer_value.prob_alive)
+            as mean_prob_alive
     from customer_value
     group by 1, 2, 3, 4
 )
