@@ -24,6 +24,13 @@ from pathlib import Path
 _RECORD_COUNT = re.compile(r'METRIC: (\{"type":\s*"counter",\s*"metric":\s*"record_count".*\})')
 
 
+#: Python's lines between the tracebacks of chained exceptions.
+_CHAINED_EXCEPTION = (
+    "The above exception was the direct cause",
+    "During handling of the above exception",
+)
+
+
 class LandingError(RuntimeError):
     """A tap or target failed; the message carries the end of its log."""
 
@@ -50,10 +57,29 @@ def _write_private_json(directory: Path, name: str, payload: dict) -> Path:
     return path
 
 
+def _without_tracebacks(lines: list[str]) -> list[str]:
+    """Log lines with each Python traceback cut to its exception line: the frames say where
+    the program was, the exception what went wrong, which is what the error must show."""
+    kept: list[str] = []
+    in_traceback = False
+    for line in lines:
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+        elif not line.strip() or line.startswith(_CHAINED_EXCEPTION):
+            continue
+        elif not in_traceback:
+            kept.append(line)
+        elif not line.startswith((" ", "\t")):
+            kept.append(line)  # the exception, after its frames (chained ones each have one)
+            in_traceback = False
+    return kept
+
+
 def _tail(path: Path, lines: int = 25) -> str:
+    """The end of a tap's or target's log, without the frames of its tracebacks."""
     if not path.exists():
         return ""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return "\n".join(_without_tracebacks(path.read_text(errors="replace").splitlines())[-lines:])
 
 
 def _exit(returncode: int) -> str:

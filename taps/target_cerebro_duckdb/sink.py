@@ -155,6 +155,19 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             self.schema, stream_name=self.stream_name, validate_types=self.validate_schema
         )
 
+    def _validate_and_parse(self, record: dict) -> dict:
+        """Check the record, then parse its date-like strings as the SDK does.
+
+        The SDK's version logs every invalid record with its traceback before raising; the
+        error itself names stream, column and value, and the command line reports it in one
+        line (``TargetCerebroDuckDB.invoke``).
+        """
+        self._validator.validate(record)
+        self._parse_timestamps_in_record(
+            record=record, schema=self.schema, treatment=self.datetime_error_treatment
+        )
+        return record
+
     def setup(self) -> None:
         """Create schema and table (or add new columns) and plan the batch columns."""
         super().setup()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from singer_sdk import typing as th
+from singer_sdk.exceptions import InvalidInputLine, InvalidRecord, RecordsWithoutSchemaException
 from singer_sdk.helpers.capabilities import TargetLoadMethods
+from singer_sdk.io_base import SingerReader
+from singer_sdk.singerlib.json import deserialize_json
 from singer_sdk.sql import SQLTarget
 
+from target_cerebro_duckdb.connector import BadValueError
 from target_cerebro_duckdb.sink import DEFAULT_BATCH_SIZE_ROWS, DuckDBSink
 
 if t.TYPE_CHECKING:
@@ -16,12 +21,47 @@ if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
 
 
+#: Input the target refuses: a line that is not a Singer message (a tap killed mid-write tears
+#: its last one), a record of a stream with no SCHEMA before it, a value its column cannot hold.
+#: The fix is upstream, in the tap or the source, so the error is all the log needs to say.
+REFUSED_INPUT = (InvalidInputLine, InvalidRecord, BadValueError, RecordsWithoutSchemaException)
+#: A refused line is quoted up to this many characters: enough to recognise, not a whole record.
+QUOTED_LINE_CHARS = 200
+
+
+class NumberedLineReader(SingerReader):
+    """Reads Singer messages as the SDK does, but names a line that is not JSON by its number
+    (the SDK logs the whole line with a traceback, then raises)."""
+
+    lines_read = 0
+
+    def deserialize_json(self, line: str) -> dict:
+        """One message; ``InvalidInputLine`` saying which line, quoting its start."""
+        self.lines_read += 1
+        try:
+            return deserialize_json(line)
+        except json.JSONDecodeError as error:
+            text = line.rstrip("\n")
+            quoted = text[:QUOTED_LINE_CHARS] + ("…" if len(text) > QUOTED_LINE_CHARS else "")
+            msg = (
+                f"input line {self.lines_read} is not a Singer message (not valid JSON from "
+                f"column {error.colno}): {quoted!r}"
+            )
+            raise InvalidInputLine(msg) from None
+
+
+def refusal(error: Exception) -> str:
+    """The refused input and why, in one line."""
+    return " ".join(str(error).split()).removeprefix("Record Message Validation Error: ")
+
+
 class TargetCerebroDuckDB(SQLTarget):
     """Upsert Singer streams into DuckDB tables shaped like target-postgres' tables."""
 
     name = "target-cerebro-duckdb"
     package_name = "cerebro"
     default_sink_class = DuckDBSink
+    message_reader_class = NumberedLineReader
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -82,6 +122,19 @@ class TargetCerebroDuckDB(SQLTarget):
             ),
         ),
     ).to_dict()
+
+    @classmethod
+    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
+        """The command line: refused input is one error line and exit 2, not a traceback.
+
+        Batches committed before it stay landed and their state was emitted; the refused batch
+        is not written, so the next run sends it again (bugs still get their traceback).
+        """
+        try:
+            super().invoke(*args, **kwargs)
+        except REFUSED_INPUT as error:
+            cls.logger.error("%s", refusal(error))
+            raise SystemExit(2) from None
 
     @property
     def max_parallelism(self) -> int:

@@ -76,6 +76,33 @@ def test_failing_tap_raises_with_the_end_of_its_log(tmp_path):
         land(tmp_path, "calendar", tap_command=failing)
 
 
+def test_a_traceback_in_the_log_is_cut_to_its_exception_lines(tmp_path):
+    failing = python_command(
+        "import logging\n"
+        "logging.basicConfig(format='%(levelname)s | %(message)s')\n"
+        "def fetch(page):\n"
+        "    raise ConnectionError(f'page {page}: connection reset')\n"
+        "try:\n"
+        "    fetch(7)\n"
+        "except ConnectionError as error:\n"
+        "    logging.exception('sync failed')\n"
+        "    raise RuntimeError('orders stream stopped') from error\n"
+    )
+    with pytest.raises(LandingError) as failure:
+        land(tmp_path, "calendar", tap_command=failing)
+    message = str(failure.value)
+    shown = message.split("tap.log:\n", 1)[1].splitlines()
+    # The logged traceback and the uncaught one, each cut to its exceptions (chained ones too).
+    assert shown == [
+        "ERROR | sync failed",
+        "ConnectionError: page 7: connection reset",
+        "ConnectionError: page 7: connection reset",
+        "RuntimeError: orders stream stopped",
+    ]
+    # The whole traceback stays in the log file for whoever debugs the tap.
+    assert "Traceback" in (tmp_path / "logs" / "calendar.tap.log").read_text()
+
+
 def test_failing_target_raises_and_keeps_the_state_it_had_confirmed(tmp_path):
     confirmed = {"bookmarks": {"events": {"replication_key_value": "2026-03-01"}}}
     target = python_command(

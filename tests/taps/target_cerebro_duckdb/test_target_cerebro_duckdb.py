@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -454,3 +457,48 @@ def test_duckdb_progress_bar_is_off_so_stdout_carries_only_singer_messages(confi
 
     target.target_connector.dispose()
     assert tuple(settings) == (False, "UTC")
+
+
+TORN = '{"type": "RECORD", "stream": "orders", "record": {"tenant_id": "ac'
+PAYMENT_SCHEMA = schema_message(
+    "payments", {"payment_id": {"type": "string"}, "amount": {"type": "number"}}, ["payment_id"]
+)
+
+
+@pytest.mark.parametrize(
+    ("bad_input", "error"),
+    [
+        # A tap killed while writing tears its last line: JSON breaks where the line ends.
+        ([TORN], f"input line 5 is not a Singer message (not valid JSON from column {len(TORN) + 1})"),
+        ([order("o9", status=5)], "Stream 'orders': value 5 in column 'status' is invalid"),
+        ([record_message("payments", {"payment_id": "p1", "amount": 1})],
+         "A record for stream 'payments' was encountered before a corresponding schema"),
+        ([PAYMENT_SCHEMA, record_message("payments", {"payment_id": "p1", "amount": 1e40})],
+         "Stream 'payments': value '1E+40' in column 'amount' cannot be cast to DECIMAL(38,9)"),
+    ],
+    ids=["torn_json_line", "wrong_type", "record_before_schema", "value_too_large"],
+)
+def test_refused_input_is_one_error_line_exit_2_and_earlier_batches_stay(
+    config, warehouse, tmp_path, bad_input, error
+):
+    """A full batch of three orders is committed before the bad input arrives."""
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    good = singer_lines([schema_message("orders", ORDER_PROPERTIES, KEYS), *map(order, "abc")])
+    lines = "".join(
+        (line if isinstance(line, str) else json.dumps(line)) + "\n" for line in bad_input
+    )
+    target = Path(sys.executable).parent / "target-cerebro-duckdb"
+
+    done = subprocess.run(
+        [str(target), "--config", str(config_file)], input=good + lines,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if "| ERROR" in line]
+    assert len(errors) == 1 and error in errors[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert query(warehouse, "select order_id from raw.orders order by 1") == [
+        ("a",), ("b",), ("c",)
+    ]
