@@ -179,9 +179,7 @@ def health_page():
     return next(d for d in load_dashboards() if d.key == "salud_datos")
 
 
-@pytest.mark.parametrize(
-    ("tenant", "rows", "tables"), [("t_cl", 3, 2), ("t_pe", 1, 1)]
-)
+@pytest.mark.parametrize(("tenant", "rows", "tables"), [("t_cl", 3, 2), ("t_pe", 1, 1)])
 def test_the_scalar_cards_count_held_back_rows_and_tables(
     quarantine_mart, health_page, tenant, rows, tables
 ):

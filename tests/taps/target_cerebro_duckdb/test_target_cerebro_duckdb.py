@@ -469,12 +469,16 @@ PAYMENT_SCHEMA = schema_message(
     ("bad_input", "error"),
     [
         # A tap killed while writing tears its last line: JSON breaks where the line ends.
-        ([TORN], f"input line 5 is not a Singer message (not valid JSON from column {len(TORN) + 1})"),
+        ([TORN], f"line 5 is not a Singer message (not valid JSON from column {len(TORN) + 1})"),
         ([order("o9", status=5)], "Stream 'orders': value 5 in column 'status' is invalid"),
-        ([record_message("payments", {"payment_id": "p1", "amount": 1})],
-         "A record for stream 'payments' was encountered before a corresponding schema"),
-        ([PAYMENT_SCHEMA, record_message("payments", {"payment_id": "p1", "amount": 1e40})],
-         "Stream 'payments': value '1E+40' in column 'amount' cannot be cast to DECIMAL(38,9)"),
+        (
+            [record_message("payments", {"payment_id": "p1", "amount": 1})],
+            "A record for stream 'payments' was encountered before a corresponding schema",
+        ),
+        (
+            [PAYMENT_SCHEMA, record_message("payments", {"payment_id": "p1", "amount": 1e40})],
+            "Stream 'payments': value '1E+40' in column 'amount' cannot be cast to DECIMAL(38,9)",
+        ),
     ],
     ids=["torn_json_line", "wrong_type", "record_before_schema", "value_too_large"],
 )
@@ -500,5 +504,7 @@ def test_refused_input_is_one_error_line_exit_2_and_earlier_batches_stay(
     assert len(errors) == 1 and error in errors[0], done.stderr
     assert "Traceback" not in done.stderr
     assert query(warehouse, "select order_id from raw.orders order by 1") == [
-        ("a",), ("b",), ("c",)
+        ("a",),
+        ("b",),
+        ("c",),
     ]

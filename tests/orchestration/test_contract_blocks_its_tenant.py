@@ -1,0 +1,113 @@
+"""A blocking contract check stops what is downstream for the tenant whose landing broke it, and
+only for that tenant: the daily schedule launches one run per tenant partition, and each run's
+check judges only the rows its own tenant landed.
+
+The Meta Ads landing asset runs for real (demo tap, DuckDB target, Great Expectations) for two
+tenants; one's dataset has a fifth of its spend rows negative, above the 5 % a check tolerates.
+Downstream stands a partitioned asset reading the landed table, as the dbt step does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cerebro.platform import prepare_dbt_manifest
+from cerebro.settings import load_settings
+from cerebro.taps import demo_settings
+from cerebro.tenants import load_tenants
+
+DAY = dt.date(2026, 10, 31)
+TENANTS_YAML = """
+tenants:
+  - tenant_id: broken_cl
+    name: Rota Chile
+    timezone: America/Santiago
+    currency: CLP
+    country_code: CL
+    demo: {profile: cl_services, customers: 30, seed: 5, end_date: "2026-10-31",
+           history_days: 30}
+    sources: {meta_ads: {tap: demo}}
+  - tenant_id: sound_pe
+    name: Sana Perú
+    timezone: America/Lima
+    currency: PEN
+    country_code: PE
+    demo: {profile: pe_services, customers: 30, seed: 6, end_date: "2026-10-31",
+           history_days: 30}
+    sources: {meta_ads: {tap: demo}}
+"""
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    (tmp_path / "tenants.yml").write_text(TENANTS_YAML)
+    for name in ("CEREBRO_DUCKDB_PATH", "CEREBRO_WAREHOUSE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CEREBRO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CEREBRO_TENANTS_FILE", str(tmp_path / "tenants.yml"))
+    prepare_dbt_manifest()
+    return load_settings()
+
+
+def _break_a_fifth_of_the_spend(settings, tenant_id: str) -> None:
+    from tap_cerebro_demo.generator.storage import DemoSettings, load_or_generate
+
+    (tenant,) = [t for t in load_tenants(settings.tenants_file) if t.tenant_id == tenant_id]
+    directory = load_or_generate(
+        DemoSettings.from_tap_config(demo_settings(tenant, settings.demo_dir)), settings.demo_dir
+    )
+    table = pq.read_table(directory / "ads_insights.parquet")
+    spend = [-abs(x) - 1 if n % 5 == 0 else x for n, x in enumerate(table["spend"].to_pylist())]
+    column = table.column_names.index("spend")
+    pq.write_table(
+        table.set_column(column, "spend", pa.array(spend, table["spend"].type)),
+        directory / "ads_insights.parquet",
+    )
+
+
+def _landing_and_a_reader():
+    from orchestration.ingestion_assets import landing_assets
+    from orchestration.partitions import tenant_daily_partitions
+    from orchestration.resources import CerebroResource
+
+    (land,) = [asset for asset in landing_assets() if asset.op.name == "land_meta_ads"]
+
+    @dg.asset(
+        deps=[dg.AssetKey(["meta_ads", "ads_insights"])],
+        partitions_def=tenant_daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
+    def spend_read_downstream() -> None:
+        """Stands for the dbt step: materialized only when the landing's checks let it."""
+
+    return [land, spend_read_downstream], {"cerebro": CerebroResource()}
+
+
+def test_a_failed_contract_check_stops_downstream_for_its_tenant_only(settings):
+    from orchestration.partitions import partition_key, register_tenants
+
+    _break_a_fifth_of_the_spend(settings, "broken_cl")
+    assets, resources = _landing_and_a_reader()
+    instance = dg.DagsterInstance.ephemeral()
+    register_tenants(instance, ["broken_cl", "sound_pe"])
+
+    runs = {}
+    for tenant in ("broken_cl", "sound_pe"):  # one run per tenant, as the schedule launches
+        runs[tenant] = dg.materialize(
+            assets, partition_key=str(partition_key(DAY, tenant)), instance=instance,
+            resources=resources, raise_on_error=False,
+        )  # fmt: skip
+
+    def outcome(result) -> tuple[bool, list[str]]:
+        (check,) = result.get_asset_check_evaluations()
+        events = result.get_asset_materialization_events()
+        return check.passed, sorted({event.asset_key.to_user_string() for event in events})
+
+    assert outcome(runs["broken_cl"]) == (False, ["meta_ads/ads_insights"])
+    assert outcome(runs["sound_pe"]) == (True, ["meta_ads/ads_insights", "spend_read_downstream"])
+    assert not runs["broken_cl"].success and runs["sound_pe"].success
