@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 from tap_cerebro_demo.streams import SCHEMAS_DIR, STREAM_TYPES
 
@@ -64,6 +65,16 @@ def build_models(environ: dict, directory: Path, *selectors: str) -> float:
     if done.returncode != 0:
         pytest.fail(f"dbt build {' '.join(selectors)} failed:\n{done.stdout[-6000:]}")
     return time.monotonic() - started
+
+
+def insert_rows(path: str, table: str, rows: list[dict]) -> None:
+    """Insert each row (column -> value) into a raw table of the DuckDB file at ``path``."""
+    with duckdb.connect(path) as connection:
+        for row in rows:
+            marks = ", ".join("?" for _ in row)
+            connection.execute(
+                f"insert into {table} ({', '.join(row)}) values ({marks})", list(row.values())
+            )
 
 
 def land_empty_streams(environ: dict, directory: Path) -> None:

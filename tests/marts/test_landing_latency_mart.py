@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 import pytest
 from crafted_dbt import (
     build_models,
     crafted_warehouse,
+    insert_rows,
     land_empty_streams,
     warehouse_environ,
     write_tenants,
@@ -79,16 +79,6 @@ EXPECTED = {
 }  # fmt: skip
 
 
-def _insert(path: str, table: str, rows: list[dict]) -> None:
-    with duckdb.connect(path) as connection:
-        for row in rows:
-            columns = ", ".join(row)
-            marks = ", ".join("?" for _ in row)
-            connection.execute(
-                f"insert into {table} ({columns}) values ({marks})", list(row.values())
-            )
-
-
 @pytest.fixture(scope="module")
 def landing_marts(request, tmp_path_factory):
     """The landing marts built once on RAW_ROWS; the build's seconds are printed."""
@@ -96,7 +86,7 @@ def landing_marts(request, tmp_path_factory):
     environ = warehouse_environ(request, "duckdb", directory)
     land_empty_streams(environ, directory)
     for table, rows in RAW_ROWS.items():
-        _insert(environ["CEREBRO_DUCKDB_PATH"], table, rows)
+        insert_rows(environ["CEREBRO_DUCKDB_PATH"], table, rows)
     warehouse = crafted_warehouse(environ)
     write_tenants(warehouse, {"t_cl": "America/Santiago", "t_pe": "America/Lima"})
     seconds = build_models(environ, directory, "+mart_landing_latency_daily", "+mart_landing_daily")

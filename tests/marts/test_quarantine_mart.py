@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 import pytest
 from crafted_dbt import (
     build_models,
     crafted_warehouse,
+    insert_rows,
     land_empty_streams,
     warehouse_environ,
     write_tenants,
@@ -104,15 +104,6 @@ FIELDS = ["rows_staged", "open_rows", "open_share", "open_entries", "resolved_en
           "open_rules", "oldest_open_since", "last_detected_at", "example_record_key"]  # fmt: skip
 
 
-def _insert(path: str, table: str, rows: list[dict]) -> None:
-    with duckdb.connect(path) as connection:
-        for row in rows:
-            marks = ", ".join("?" for _ in row)
-            connection.execute(
-                f"insert into {table} ({', '.join(row)}) values ({marks})", list(row.values())
-            )
-
-
 def _entries() -> pd.DataFrame:
     frame = pd.DataFrame(
         [(*entry[:4], "{}", *entry[4:]) for entry in ENTRIES],
@@ -130,7 +121,7 @@ def quarantine_mart(request, tmp_path_factory):
     environ = warehouse_environ(request, "duckdb", directory)
     land_empty_streams(environ, directory)
     for table, rows in RAW_ROWS.items():
-        _insert(environ["CEREBRO_DUCKDB_PATH"], table, rows)
+        insert_rows(environ["CEREBRO_DUCKDB_PATH"], table, rows)
     warehouse = crafted_warehouse(environ)
     write_tenants(warehouse, {"t_cl": "America/Santiago", "t_pe": "America/Lima"})
     write_quarantine(warehouse, _entries())
