@@ -9,6 +9,7 @@ were during the run, so the secrets did flow; then every byte the run left is se
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import stat
@@ -171,3 +172,59 @@ def test_a_failed_landing_leaves_no_token_or_password_in_logs_state_or_error(
         assert secret not in str(raised.value)
         for path in left_behind:
             assert secret not in path.read_text(errors="replace"), path
+
+
+def test_a_dagster_landing_keeps_the_token_out_of_its_event_log_and_files(
+    httpserver, tmp_path, monkeypatch
+):
+    """The Shopify landing asset, run by Dagster on DuckDB, with a token Shopify refuses: the
+    failure is recorded (event log, step error, compute logs), the token nowhere in it."""
+    import dagster as dg
+
+    from cerebro.platform import prepare_dbt_manifest
+    from orchestration import ingestion_assets
+    from orchestration.partitions import partition_key, register_tenants
+    from orchestration.resources import CerebroResource
+
+    token = f"shpat_FAKE{secrets.token_hex(12)}"
+    monkeypatch.setenv(TOKEN_VARIABLE, token)
+    seen: dict = {}
+
+    def refuse_the_token(request: Request) -> Response:
+        seen["token"] = request.headers.get("X-Shopify-Access-Token")
+        body = {"errors": "[API] Invalid API key or access token (unrecognized login)"}
+        return Response(json.dumps(body), status=401, content_type="application/json")
+
+    httpserver.expect_request(
+        f"/admin/api/{API_VERSION}/graphql.json", method="POST"
+    ).respond_with_handler(refuse_the_token)
+    tenants_file = write_tenants(tmp_path / "tenants.yml", httpserver.url_for("/"))
+    for name in ("CEREBRO_DUCKDB_PATH", "CEREBRO_WAREHOUSE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CEREBRO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CEREBRO_TENANTS_FILE", str(tenants_file))
+    prepare_dbt_manifest()
+    # One attempt: the asset's retries (two, 30 s apart) would only repeat the same refusal.
+    monkeypatch.setattr(ingestion_assets.dg, "RetryPolicy", lambda **_: None)
+    (land,) = [a for a in ingestion_assets.landing_assets() if a.op.name == "land_shopify"]
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    with dg.instance_for_test(temp_dir=str(dagster_home)) as instance:
+        register_tenants(instance, ["tienda_cl"])
+        result = dg.materialize(
+            [land], partition_key=str(partition_key(dt.date(2026, 1, 31), "tienda_cl")),
+            instance=instance, resources={"cerebro": CerebroResource()}, raise_on_error=False,
+        )  # fmt: skip
+        events = instance.all_logs(result.run_id)
+
+    assert not result.success and seen["token"] == token  # the token did flow, to Shopify
+    failures = [event.dagster_event for event in events if event.is_dagster_event]
+    errors = [str(e.event_specific_data.error) for e in failures if e.is_step_failure]
+    assert errors and "refused the access token" in errors[0]
+    recorded = [dg.serialize_value(event) for event in events]
+    files = all_files(dagster_home) + all_files(tmp_path / "data")
+    assert any(path.name == "shopify.tap.log" for path in files)
+    for secret in spellings(token):
+        assert not any(secret in text for text in recorded)
+        for path in files:
+            assert secret.encode() not in path.read_bytes(), path
