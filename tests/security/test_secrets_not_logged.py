@@ -69,6 +69,28 @@ def write_tenants(path: Path, base_url: str) -> Path:
     return path
 
 
+def serve_a_refused_token(httpserver, config_dir: Path | None = None) -> dict:
+    """A fake Shopify that refuses every token (401). The returned dict fills in as requests
+    arrive: the token received and, with ``config_dir``, the Singer config files there then
+    (name -> (mode, text))."""
+    seen: dict = {}
+
+    def refuse_the_token(request: Request) -> Response:
+        seen["token"] = request.headers.get("X-Shopify-Access-Token")
+        if config_dir is not None:
+            seen["configs"] = {
+                path.name: (stat.S_IMODE(path.stat().st_mode), path.read_text())
+                for path in config_dir.glob("*/*.json")
+            }
+        body = {"errors": "[API] Invalid API key or access token (unrecognized login)"}
+        return Response(json.dumps(body), status=401, content_type="application/json")
+
+    httpserver.expect_request(
+        f"/admin/api/{API_VERSION}/graphql.json", method="POST"
+    ).respond_with_handler(refuse_the_token)
+    return seen
+
+
 def all_files(directory: Path) -> list[Path]:
     return [path for path in directory.rglob("*") if path.is_file()]
 
@@ -129,20 +151,7 @@ def test_a_failed_landing_leaves_no_token_or_password_in_logs_state_or_error(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the config files go
-    seen: dict = {}
-
-    def refuse_the_token(request: Request) -> Response:
-        seen["token"] = request.headers.get("X-Shopify-Access-Token")
-        seen["configs"] = {
-            path.name: (stat.S_IMODE(path.stat().st_mode), path.read_text())
-            for path in scratch.glob("*/*.json")
-        }
-        body = {"errors": "[API] Invalid API key or access token (unrecognized login)"}
-        return Response(json.dumps(body), status=401, content_type="application/json")
-
-    httpserver.expect_request(
-        f"/admin/api/{API_VERSION}/graphql.json", method="POST"
-    ).respond_with_handler(refuse_the_token)
+    seen = serve_a_refused_token(httpserver, config_dir=scratch)
     tenants_file = write_tenants(tmp_path / "tenants.yml", httpserver.url_for("/"))
     data_dir = tmp_path / "data"
     settings = load_settings(
@@ -188,16 +197,7 @@ def test_a_dagster_landing_keeps_the_token_out_of_its_event_log_and_files(
 
     token = f"shpat_FAKE{secrets.token_hex(12)}"
     monkeypatch.setenv(TOKEN_VARIABLE, token)
-    seen: dict = {}
-
-    def refuse_the_token(request: Request) -> Response:
-        seen["token"] = request.headers.get("X-Shopify-Access-Token")
-        body = {"errors": "[API] Invalid API key or access token (unrecognized login)"}
-        return Response(json.dumps(body), status=401, content_type="application/json")
-
-    httpserver.expect_request(
-        f"/admin/api/{API_VERSION}/graphql.json", method="POST"
-    ).respond_with_handler(refuse_the_token)
+    seen = serve_a_refused_token(httpserver)
     tenants_file = write_tenants(tmp_path / "tenants.yml", httpserver.url_for("/"))
     for name in ("CEREBRO_DUCKDB_PATH", "CEREBRO_WAREHOUSE"):
         monkeypatch.delenv(name, raising=False)
