@@ -40,7 +40,7 @@ class SourceConfig:
 @dataclass(frozen=True)
 class DemoConfig:
     profile: str
-    customers: int = 1500
+    customers: int = 9500
     seed: int = 42
     end_date: str | None = None
     history_days: int = 730

@@ -48,7 +48,7 @@ class TapCerebroDemo(Tap):
         th.Property(
             "customers",
             th.IntegerType,
-            default=1500,
+            default=9500,
             description="Approximate number of customers acquired over the history.",
         ),
         th.Property(

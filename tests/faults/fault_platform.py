@@ -40,9 +40,11 @@ tenants:
     timezone: America/Santiago
     currency: CLP
     country_code: CL
-    demo: {profile: cl_services, customers: 60, seed: 21, end_date: "2026-10-31",
+    # Most demo customers book once or twice a year: fewer signups leave the customer brain
+    # too few repeat purchases to fit in 120 days.
+    demo: {profile: cl_services, customers: 180, seed: 21, end_date: "2026-10-31",
            history_days: 120}
-    mmm: {bootstrap: 20, holdout_days: 28}
+    mmm: {draws: 60, holdout_days: 28}
     sources:
       shopify: {tap: demo}
       meta_ads: {tap: demo}
@@ -55,9 +57,9 @@ tenants:
     timezone: America/Lima
     currency: PEN
     country_code: PE
-    demo: {profile: pe_services, customers: 40, seed: 22, end_date: "2026-10-31",
+    demo: {profile: pe_services, customers: 120, seed: 22, end_date: "2026-10-31",
            history_days: 120}
-    mmm: {bootstrap: 20, holdout_days: 28}
+    mmm: {draws: 60, holdout_days: 28}
     sources: {shopify: {tap: demo}, meta_ads: {tap: demo}, google_ads: {tap: demo}}
 """
 SOURCES_BY_TENANT = {

@@ -15,7 +15,7 @@ from kpi_oracle_reference import load_reference, tenant_timezones
 
 WAREHOUSE_KINDS = ("duckdb", "postgres")
 TENANTS = ("test_cl", "test_pe")
-#: The demo's data ends on 2026-10-31 (local), after 180 days of history.
+#: The demo's data ends on 2026-10-31 (local), after 365 days of history (from 2025-11-01).
 PERIODS = {
     "last_30_days": (dt.date(2026, 10, 2), dt.date(2026, 10, 31)),
     # Chile moves its clocks forward at 24:00 on the first Saturday of September (2026-09-05).
@@ -23,9 +23,9 @@ PERIODS = {
     "across_a_month_boundary": (dt.date(2026, 7, 20), dt.date(2026, 8, 10)),
     # A single day, and the 23-hour day on which Chile's clocks jump.
     "single_day": (dt.date(2026, 9, 6), dt.date(2026, 9, 6)),
-    "full_history": (dt.date(2026, 5, 1), dt.date(2026, 10, 31)),
+    "full_history": (dt.date(2025, 11, 1), dt.date(2026, 10, 31)),
     # Before the first order: every rate has a zero denominator (None, never 0).
-    "before_any_data": (dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
+    "before_any_data": (dt.date(2025, 9, 1), dt.date(2025, 9, 30)),
 }
 
 

@@ -24,7 +24,8 @@ from .media import (
 )
 from .profiles import TenantProfile
 
-SPEND_STYLES = {"google_ads": "steady", "meta_ads": "dark_periods", "tiktok": "pulsed"}
+# How each platform is bought (see media.spend_pattern).
+SPEND_STYLES = {"google_ads": "always_on", "meta_ads": "flighted", "tiktok": "pulsed"}
 CAMPAIGNS = {
     "google_ads": ("Search - Servicios hogar", "Search - Marca", "Performance Max"),
     "meta_ads": ("Prospección - Limpieza", "Prospección - Reparaciones", "Remarketing"),
@@ -108,7 +109,7 @@ def simulate_acquisition(
         else:
             intensity = per_day * demand / demand.mean()
             truth[channel.group] = {}
-        truth[channel.group]["expected_signups"] = float(intensity.sum())
+        truth[channel.group]["expected_new_customers"] = float(intensity.sum())
         intensities.append(intensity)
 
     counts = rng.poisson(np.vstack(intensities))  # channels x days

@@ -29,6 +29,7 @@ from .reports import (
     search_console_report,
 )
 from .storage import GENERATOR_VERSION, DemoDataset, DemoSettings
+from .truth import TRUTH_DEFINITIONS, realized_by_channel, totals
 
 
 def generate(settings: DemoSettings) -> DemoDataset:
@@ -75,16 +76,22 @@ def generate(settings: DemoSettings) -> DemoDataset:
     streams.update(
         search_console_breakdowns(next(rngs), settings.tenant_id, profile, clock, by_date)
     )
-    truth = _truth(settings, profile, clock, acquisition.truth, customers, purchases)
+    truth = _truth(settings, profile, clock, acquisition, customers, purchases, life.orders)
     return DemoDataset(settings, streams, truth)
 
 
-def _truth(settings, profile, clock, media_truth, customers, purchases) -> dict:
+def _truth(settings, profile, clock, acquisition, customers, purchases, orders) -> dict:
+    """The parameters simulated from and what they realized, per channel group.
+
+    See ``truth.TRUTH_DEFINITIONS`` for what each realized figure counts.
+    """
     channel_of = customers["channel"].to_numpy()
+    realized = realized_by_channel(profile, customers, orders)
     per_channel = {}
     for idx, channel in enumerate(profile.channels):
         mine = channel_of == idx
         bought = purchases["customer"].isin(np.flatnonzero(mine))
+        response = {**acquisition.truth[channel.group], **realized[channel.group]}
         per_channel[channel.group] = {
             "bgnbd": {"r": channel.r, "alpha": channel.alpha, "a": channel.a, "b": channel.b},
             "gamma_gamma": {"p": channel.p, "q": channel.q, "v": channel.v},
@@ -93,8 +100,7 @@ def _truth(settings, profile, clock, media_truth, customers, purchases) -> dict:
             "signups": int(mine.sum()),
             "buyers": int(customers.loc[mine, "is_buyer"].sum()),
             "valid_purchases": int(bought.sum()),
-            **({"media": media_truth[channel.group]} if channel.is_paid else {}),
-            **({} if channel.is_paid else {"organic": media_truth[channel.group]}),
+            ("media" if channel.is_paid else "organic"): response,
         }
     return {
         "tenant_id": settings.tenant_id,
@@ -109,5 +115,7 @@ def _truth(settings, profile, clock, media_truth, customers, purchases) -> dict:
             "currency units (Fader & Hardie 2013); media: normalized geometric adstock and Hill "
             "saturation of daily spend into signups (Jin et al. 2017)."
         ),
+        "definitions": TRUTH_DEFINITIONS,
+        "totals": totals(customers, orders, profile),
         "channels": per_channel,
     }

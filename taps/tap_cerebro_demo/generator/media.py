@@ -45,23 +45,54 @@ def demand_index(dates: pd.DatetimeIndex, holiday_days: set, event_days: set) ->
 def spend_pattern(
     rng: np.random.Generator, n_days: int, style: str, event_mask: np.ndarray
 ) -> np.ndarray:
-    """A realistic, identifiable spend shape with mean about 1.
+    """A realistic, identifiable daily spend shape with mean 1.
 
-    Budgets move in steps (monthly planning), campaigns go dark for a while,
-    and some channels run in pulses; all of them spend more during commercial
-    events. Different styles per channel keep their spend from moving in
-    lockstep, which is what lets an MMM tell channels apart.
+    Each style is how such a channel is bought, and together they keep the
+    channels' spend from moving in lockstep, which is what lets an MMM tell
+    them apart; a channel whose spend never moves has no effect to measure
+    (an always-on channel with steady budgets is confounded with the baseline):
+
+    - ``always_on`` (search): a budget revised every month from last month's
+      (a mean-reverting walk, so it climbs and falls for a season), and one or
+      two week-long pauses a year (a budget cut, an account review);
+    - ``flighted`` (social prospecting): flights of three to eight weeks, each at
+      its own budget, with one to three dark weeks between them;
+    - ``pulsed`` (short-video awareness): three weeks on and two off, each burst
+      at its own budget.
+
+    Every channel runs during commercial events, at 2.2 times its usual level,
+    and delivery varies a little from day to day.
     """
-    steps = np.repeat(rng.uniform(0.6, 1.4, size=n_days // 30 + 1), 30)[:n_days]
-    pattern = steps.copy()
-    if style == "pulsed":  # three weeks on, two weeks off
-        pattern *= (np.arange(n_days) % 35) < 21
-    elif style == "dark_periods":  # a few two-week pauses a year
-        for start in rng.choice(n_days - 14, size=max(1, n_days // 180), replace=False):
-            pattern[start : start + 14] = 0.0
-    pattern *= np.where(event_mask, 2.2, 1.0)
+    if style == "always_on":
+        pattern = _monthly_budgets(rng, n_days)
+        for start in rng.choice(n_days - 14, size=max(1, round(1.5 * n_days / 365)), replace=False):
+            pattern[start : start + rng.integers(7, 13)] = 0.0
+    elif style == "flighted":
+        pattern = np.zeros(n_days)
+        day = int(rng.integers(0, 14))
+        while day < n_days:
+            length = int(rng.integers(21, 57))
+            pattern[day : day + length] = rng.uniform(0.5, 1.5)
+            day += length + int(rng.integers(7, 22))
+    elif style == "pulsed":
+        pattern = np.zeros(n_days)
+        for start in range(-int(rng.integers(0, 35)), n_days, 35):
+            pattern[max(start, 0) : max(start + 21, 0)] = rng.uniform(0.6, 1.4)
+    else:
+        raise ValueError(f"unknown spend style {style!r}")
+    usual = np.median(pattern[pattern > 0])
+    pattern = np.where(event_mask, 2.2 * np.maximum(pattern, usual), pattern)
     pattern *= rng.lognormal(0.0, 0.2, size=n_days)
     return pattern / pattern.mean()
+
+
+def _monthly_budgets(rng: np.random.Generator, n_days: int) -> np.ndarray:
+    """Monthly budget levels, each set from the last: an AR(1) walk in log space."""
+    months = n_days // 30 + 1
+    log_level = np.zeros(months)
+    for month in range(1, months):
+        log_level[month] = 0.7 * log_level[month - 1] + rng.normal(0.0, 0.25)
+    return np.repeat(np.exp(log_level), 30)[:n_days]
 
 
 def split_campaigns(

@@ -23,7 +23,7 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 STREAMS_BY_SOURCE = {
     "shopify": (
         "customers",
@@ -77,7 +77,7 @@ class DemoSettings:
             tenant_id=config["tenant_id"],
             profile=config["profile"],
             timezone=config["timezone"],
-            customers=config.get("customers", 1500),
+            customers=config.get("customers", 9500),
             seed=config.get("seed", 42),
             end_date=end,
             days=config.get("history_days", 730),

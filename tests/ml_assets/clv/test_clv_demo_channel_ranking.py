@@ -8,12 +8,12 @@ tenant. The truth's value per channel is computed analytically from the *true* c
 parameters on the same customers' histories (BG/NBD eq. 10 and P(alive), Gamma-Gamma eq. 5,
 the same 12-month discounting), so it is the ranking the model should find.
 
-3 000 signups per channel (about 15 000 buyers). Channels whose true values are within
+3 000 signups per channel (about 14 000 buyers). Channels whose true values are within
 NEAR_TIE (5 %) of each other may come out in either order: the pooled model shrinks every
-channel toward the tenant's mean, so a 2 % gap is below what it resolves. Measured when this
-was written: the exact ranking for seeds 0 and 2-5 and for the seed below; seed 1 swapped
-Email and SEO / Orgánico, 1.9 % apart in truth. On the 1 500-customer demo tenant Meta Ads and
-Directo (7 % apart) swap; decision note 0005 records both.
+channel toward the tenant's mean, so a 2 % gap is below what it resolves. Measured with the
+profile's current rates (most customers book once or twice a year): the exact ranking for
+seeds 0, 2, 4, 5 and the seed below; seeds 1 and 3 swap Email and SEO / Orgánico (4 % and 1 %
+apart in truth). Decision note 0005 records the swaps seen with the earlier profile.
 """
 
 from __future__ import annotations

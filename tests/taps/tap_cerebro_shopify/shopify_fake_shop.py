@@ -28,7 +28,7 @@ DEMO_CONFIG = {
     "source": "shopify",
     "profile": "cl_services",
     "timezone": "America/Santiago",
-    "customers": 120,
+    "customers": 300,  # about 280 orders (most customers book once or twice a year)
     "seed": 5,
     "end_date": "2026-06-30",
     "history_days": 150,
