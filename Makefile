@@ -73,15 +73,17 @@ format: setup
 bench-clv: setup
 	$(RUN) python benchmarks/clv_benchmark.py
 
-## bench-mmm: the MMM vs least squares on the true transforms and pymc-marketing, simulated data (not a test)
-# pymc-marketing needs Python >= 3.12 in its own environment; give one with PYMC_PYTHON=/path.
+## bench-mmm: the budget brain vs pymc-marketing on independent simulated data, fresh seeds (not
+## a test); SEEDS=0,1,2 to choose them. pymc-marketing needs Python >= 3.12 in its own
+## environment (PYMC_PYTHON=/path); its fits are cached in .bench/pymc-cache.
 PYMC_PYTHON ?= python3.12
 PYMC_ENV := .bench/pymc-marketing
 bench-mmm: setup
 	@($(UV) venv --quiet --allow-existing --python $(PYMC_PYTHON) $(PYMC_ENV) 2>/dev/null \
 	  && $(UV) pip install --quiet --python $(PYMC_ENV)/bin/python pymc-marketing==1.3.0) \
 	  || echo "pymc-marketing: no usable Python >= 3.12 ($(PYMC_PYTHON)); reference models only"
-	$(RUN) python benchmarks/mmm_benchmark.py --pymc-python $(PYMC_ENV)/bin/python
+	$(RUN) python benchmarks/mmm_benchmark.py --pymc-python $(PYMC_ENV)/bin/python \
+	  $(if $(SEEDS),--seeds $(SEEDS))
 
 ## bench-dbt: dbt full rebuild vs one daily partition run, two years of demo data (not a test).
 ## SIZE=tiny|small|medium|large (several: SIZE="small medium"), WAREHOUSE=duckdb|postgres|both;

@@ -16,7 +16,7 @@
   its frequency / recency / T compared with the platform's: the platform's time includes its
   summaries, so transactions-to-predictions is that step plus the fit and scores.
 - ``mmm_stage``: the largest tenant's budget brain: ``fit_mmm`` on daily revenue (the
-  hyperparameter search, the backtest refit and the bootstrap), then the budget optimizer over
+  posterior sampling and the backtest refit), then the budget optimizer over
   the grid of totals and the named scenarios of ``cerebro/scenarios.yml``. With
   ``write_outputs`` the tenant's whole run (both targets, every table) is written to ``ml``.
 """
@@ -257,7 +257,7 @@ def prediction_differences(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
 
 
 def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
-    """The largest tenant's MMM on revenue (fit with search and backtest) and the budget
+    """The largest tenant's MMM on revenue (posterior and backtest) and the budget
     optimizer over the scenarios, each timed; optionally the tenant's whole run written."""
     from ml_assets.mmm.scenarios import grid_scenarios, load_scenarios, run_scenarios
     from ml_assets.mmm.tenant import TenantInputs, run_tenant_mmm, tenant_table
@@ -266,7 +266,7 @@ def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
 
     tenant = next(t for t in tenants if t.tenant_id == request["tenant_id"])
     settings = tenant.tenant.mmm
-    bootstrap = request.get("mmm_bootstrap") or settings.bootstrap
+    draws = request.get("mmm_draws") or settings.draws
     params = {"tenant_id": tenant.tenant_id}
     inputs = TenantInputs(**{key: warehouse.query(sql, params) for key, sql in QUERIES.items()})
     table, channels, controls, events = tenant_table(inputs)
@@ -275,14 +275,14 @@ def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         "rows": len(table),
         "rows_label": "days",
         "channels": channels,
-        "n_bootstrap": bootstrap,
+        "posterior_draws": draws,
     }
     if request.get("measure", True):
         fitted, fit_timing = timed_repeats(
             lambda: fit_mmm(
                 table, date_column="date", spend_columns=channels, target_column="revenue",
                 control_columns=controls, event_columns=events,
-                holdout_days=settings.holdout_days, n_bootstrap=bootstrap, seed=settings.seed,
+                holdout_days=settings.holdout_days, draws=draws, seed=settings.seed,
             ),
             request["repeats"],
         )  # fmt: skip
@@ -293,7 +293,7 @@ def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         result["fit"] = {
             **fit_timing.summary(),
             "holdout_mape": fitted.diagnostics()["holdout"]["mape"],
-            "cv_folds": fitted.model.cv_folds_,
+            "sampler": fitted.model.sampler_,
         }
         result["optimizer"] = {
             **optimizer_timing.summary(),
@@ -310,7 +310,7 @@ def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         run = run_tenant_mmm(
             tenant.tenant_id, inputs, scenarios=load_scenarios(Path(SCENARIOS_FILE)),
             predicted_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), clv_values=clv_values,
-            holdout_days=settings.holdout_days, n_bootstrap=bootstrap, seed=settings.seed,
+            holdout_days=settings.holdout_days, draws=draws, seed=settings.seed,
         )  # fmt: skip
         for name, frame in run.tables.items():
             if not frame.empty:

@@ -12,7 +12,7 @@ customers; large = 1 000 000, two years) and warehouse, in the platform's order:
 3. ``load``: every row bulk loaded in the targets' shape;
 4. ``dbt``: the full build and the daily partition runs (``dbt_incremental_benchmark``);
 5. ``clv``: the platform's customer-value fit + score vs lifetimes used as documented, and
-   ``mmm``: the largest tenant's MMM fit (search, backtest, bootstrap) and the budget
+   ``mmm``: the largest tenant's MMM fit (posterior, backtest) and the budget
    optimizer over the scenarios (``benchmarks/bench_ml.py``), measured on the first warehouse;
 6. ``dashboards``: every card's query p50 / p95 after the models on the ML outputs are built,
    and ``kpis``: the KPI functions (``benchmarks/bench_queries.py``).
@@ -284,15 +284,15 @@ class SizeRun:
     def mmm(self, measure: bool, write_outputs: bool) -> None:
         result = self.child(
             "mmm", tenant_id=self.largest, measure=measure, write_outputs=write_outputs,
-            mmm_bootstrap=self.options.mmm_bootstrap,
+            mmm_draws=self.options.mmm_draws,
         )  # fmt: skip
         if not measure:
             return
         process, days = result["process"], result["rows"]
         note = f"{result['tenant_id']}, {len(result['channels'])} channels"
         self.lines["mmm_fit"] = stage_summary(
-            "MMM fit + search + backtest (revenue)", result["fit"], process, days, "days",
-            note=f"{note}, {result['n_bootstrap']} bootstrap replicates",
+            "MMM posterior + backtest (revenue)", result["fit"], process, days, "days",
+            note=f"{note}, {result['posterior_draws']} draws per chain",
         )  # fmt: skip
         optimizer = result["optimizer"]
         self.lines["mmm_optimizer"] = stage_summary(
@@ -449,7 +449,7 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     add("--singer-days", type=_days, default=-1,
         help="days of the first tenant landed through Singer, or 'all' (default per size: "
              "everything for tiny and small, 14 days for medium and large)")  # fmt: skip
-    add("--mmm-bootstrap", type=int, help="bootstrap replicates (default: the tenant's, 100)")
+    add("--mmm-draws", type=int, help="posterior draws per chain (default: the tenant's, 200)")
     add("--skip-lifetimes", action="store_true", help="do not time lifetimes beside ours")
     add("--regenerate", action="store_true", help="generate (and time) even a cached size")
     add("--workers", type=int, default=os.cpu_count() or 1, help="generator processes")

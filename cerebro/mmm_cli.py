@@ -6,6 +6,7 @@ Heavy imports (pandas, the model) happen inside the commands so that `cerebro --
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
@@ -28,22 +29,28 @@ def _pairs(items: tuple[str, ...], what: str) -> dict[str, str]:
     return pairs
 
 
+def _number(text: str, what: str) -> float:
+    try:
+        return float(text)
+    except ValueError as error:
+        raise ValueError(f"{what} must be a number, got {text!r}") from error
+
+
 @click.group()
 def mmm() -> None:
     """Marketing-mix model: ROI per channel with intervals, and budget plans."""
 
 
 def _read_lift_tests(path: Path | None) -> list[dict] | None:
-    import pandas as pd
+    from ml_assets.mmm.inputs import MmmInputError
+    from ml_assets.mmm.lift_tests import lift_tests_for, read_lift_tests
 
     if path is None:
         return None
-    tests = pd.read_csv(path)
-    needed = ["channel", "start", "end", "lift", "standard_error"]
-    missing = [c for c in needed if c not in tests.columns]
-    if missing:
-        raise click.ClickException(f"lift tests file {path} lacks columns {missing}")
-    return tests[needed].to_dict("records")
+    try:
+        return lift_tests_for(read_lift_tests(path)) or None
+    except MmmInputError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _roi_bounds(items: tuple[str, ...]) -> dict[str, tuple[float, float]]:
@@ -84,19 +91,18 @@ def _roi_bounds(items: tuple[str, ...]) -> dict[str, tuple[float, float]]:
     type=click.IntRange(1),
     help="Last days held out for the backtest.",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the sampler.")
 @click.option(
-    "--bootstrap",
-    "n_bootstrap",
-    default=100,
+    "--draws",
+    default=200,
     show_default=True,
-    type=int,
-    help="Bootstrap replicates behind every interval.",
+    type=click.IntRange(1),
+    help="Posterior draws per chain (two chains) behind every estimate and interval.",
 )
 @click.option(
     "--lift-tests",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV of experiments: channel,start,end,lift,standard_error.",
+    help="CSV of experiments: channel,start,end,lift,standard_error (lift in the target's unit).",
 )
 @click.option(
     "--roi-bounds",
@@ -115,7 +121,7 @@ def fit(
     frequency,
     holdout_days,
     seed,
-    n_bootstrap,
+    draws,
     lift_tests,
     roi_bounds,
     out_dir,
@@ -141,7 +147,7 @@ def fit(
             frequency=frequency,
             holdout_days=holdout_days,
             seed=seed,
-            n_bootstrap=n_bootstrap,
+            draws=draws,
             lift_tests=_read_lift_tests(lift_tests),
             roi_bounds=_roi_bounds(roi_bounds),
         )
@@ -185,7 +191,7 @@ def _render_summary(channels, diagnostics) -> str:
     type=click.Path(exists=True, path_type=Path),
     help="Directory written by `cerebro mmm fit` (or its model.json).",
 )
-@click.option("--total-budget", required=True, type=click.FloatRange(0), help="Budget to split.")
+@click.option("--total-budget", required=True, type=float, help="Budget to split (>= 0).")
 @click.option(
     "--period-days",
     default=30,
@@ -208,21 +214,34 @@ def _render_summary(channels, diagnostics) -> str:
     help="Value of one unit of the target per channel (e.g. mean 12-month CLV of a "
     "new customer); give it for every channel or none.",
 )
+@click.option(
+    "--move-unidentified",
+    is_flag=True,
+    help="Let the plan move channels the data cannot judge too (the model's expected-value "
+    "bet; by default they keep their share of the budget).",
+)
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def optimize(model_path, total_budget, period_days, bounds, values, out_path) -> None:
+def optimize(model_path, total_budget, period_days, bounds, values, move_unidentified, out_path):
     """Split TOTAL_BUDGET across channels; write channel, current_spend, optimal_spend and
     expected_revenue_change with its interval."""
     from ml_assets.mmm.budget import ChannelBound, plan_budget
     from ml_assets.mmm.persistence import ModelFileError, load_model
 
     path = model_path / MODEL_FILE if model_path.is_dir() else model_path
+    if not (math.isfinite(total_budget) and total_budget >= 0):
+        raise click.BadParameter(
+            f"{total_budget} is not a budget: write a finite amount >= 0",
+            param_hint="--total-budget",
+        )
     try:
         model = load_model(path)
         parsed = {c: ChannelBound.parse(text) for c, text in _pairs(bounds, "bounds").items()}
-        worth = {c: float(v) for c, v in _pairs(values, "values").items()} or None
+        worth = {c: _number(v, f"value of {c!r}") for c, v in _pairs(values, "values").items()}
+        worth = worth or None
         plan = plan_budget(
-            model, total_budget, period_days=period_days, bounds=parsed, values=worth
-        )
+            model, total_budget, period_days=period_days, bounds=parsed, values=worth,
+            hold_unidentified=not move_unidentified,
+        )  # fmt: skip
     except (ModelFileError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from ml_assets.mmm.guards import (
     intervals_guard,
 )
 from ml_assets.mmm.inputs import MmmInputError
+from ml_assets.mmm.lift_tests import read_lift_tests
 from ml_assets.mmm.model import MODEL_VERSION
 from ml_assets.mmm.scenarios import load_scenarios
 from ml_assets.mmm.tenant import TenantInputs, run_tenant_mmm
@@ -33,6 +34,7 @@ TABLES = (
     "ml_mmm_diagnostics",
     "ml_mmm_backtest",
     "ml_budget_scenarios",
+    "ml_budget_recommendations",
 )
 KEYS = {table: dg.AssetKey(["ml", table]) for table in TABLES}
 DESCRIPTIONS = {
@@ -48,6 +50,10 @@ DESCRIPTIONS = {
     "a refit that did not see the holdout's target.",
     "ml_budget_scenarios": "One row per tenant, target, objective, scenario and channel: "
     "optimal spend and expected change with interval.",
+    "ml_budget_recommendations": "One row per tenant, target, objective and channel: the "
+    "advice for today's budget (aumentar, reducir, mantener, experimentar), the recommended "
+    "spend, the expected change with interval and the experiment that would measure an "
+    "unidentified channel; every page sentence about a channel's budget is written from it.",
 }
 MARTS = [
     dg.AssetKey(["marts", name])
@@ -93,16 +99,23 @@ class MmmRunConfig(dg.Config):
     """Run configuration of the budget-brain asset: unset values come from each tenant's
     `mmm:` block of the tenants file (defaults in ml_assets/mmm/settings.py)."""
 
-    n_bootstrap: int | None = None
-    """Bootstrap replicates behind every interval (tenant default: 100)."""
+    draws: int | None = None
+    """Posterior draws per chain behind every interval (tenant default: 200)."""
     holdout_days: int | None = None
     """Last days held out for the backtest (tenant default: 56)."""
     seed: int | None = None
-    """Seed of the bootstrap and the optimizer's random starts (same seed, same tables)."""
+    """Seed of the sampler and the optimizer's random starts (same seed, same tables)."""
 
 
 def _chosen(run_value: int | None, tenant_value: int) -> int:
     return tenant_value if run_value is None else run_value
+
+
+def _experiments(data_dir: Path, path: str | None) -> pd.DataFrame | None:
+    """The tenant's lift-test results (relative paths start at the data directory)."""
+    if path is None:
+        return None
+    return read_lift_tests(Path(data_dir) / path)
 
 
 def _clv_values(warehouse, tenant_id: str) -> dict[str, float] | None:
@@ -118,7 +131,7 @@ def _clv_values(warehouse, tenant_id: str) -> dict[str, float] | None:
             KEYS[table],
             deps=[*MARTS, CUSTOMER_PREDICTIONS],
             description=text,
-            kinds={"python", "scipy"},
+            kinds={"python", "numpyro"},
         )
         for table, text in DESCRIPTIONS.items()
     ],
@@ -144,12 +157,13 @@ def _clv_values(warehouse, tenant_id: str) -> dict[str, float] | None:
 def mmm_budget_brain(
     context: dg.AssetExecutionContext, config: MmmRunConfig, cerebro: CerebroResource
 ):
-    """Fits the marketing-mix model per tenant on daily revenue and on daily new customers
-    (spend per channel group; trend, seasonality, holidays, commercial events and organic
-    search clicks as baseline), with bootstrap intervals and identification flags; backtests
-    on the last weeks; plans the budget for a grid of totals (50 %..200 %) and the named
-    scenarios of `cerebro/scenarios.yml`. Replaces the `ml.ml_mmm_*` and
-    `ml.ml_budget_scenarios` tables (re-runs never duplicate rows)."""
+    """Fits the Bayesian marketing-mix model per tenant on daily revenue and on daily new
+    customers (spend per channel group; trend, seasonality, holidays, commercial events and
+    organic search clicks as baseline; NUTS posterior draws behind every interval and
+    identification flag); backtests on the last weeks; plans the budget for a grid of totals
+    (10 %..300 %) and the named scenarios of `cerebro/scenarios.yml`, and writes the advice
+    per channel. Replaces the `ml.ml_mmm_*` and `ml.ml_budget_*` tables (re-runs never
+    duplicate rows)."""
     warehouse = cerebro.warehouse()
     scenarios = load_scenarios(SCENARIOS_FILE)
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -163,8 +177,9 @@ def mmm_budget_brain(
                 tenant.tenant_id, inputs, scenarios=scenarios, predicted_at=predicted_at,
                 clv_values=_clv_values(warehouse, tenant.tenant_id),
                 holdout_days=_chosen(config.holdout_days, tenant.mmm.holdout_days),
-                n_bootstrap=_chosen(config.n_bootstrap, tenant.mmm.bootstrap),
+                draws=_chosen(config.draws, tenant.mmm.draws),
                 seed=_chosen(config.seed, tenant.mmm.seed),
+                lift_tests=_experiments(cerebro.settings().data_dir, tenant.mmm.experiments),
             )  # fmt: skip
         except MmmInputError as error:
             failed[tenant.tenant_id] = str(error)

@@ -4,8 +4,8 @@ Intercept, a piecewise-linear trend (changepoints as in Prophet: Taylor & Letham
 restricted to the older part of the history so that the trend extrapolates with its last
 slope), day-of-week effects, yearly seasonality as a Fourier series (Harvey & Shephard 1993;
 Prophet eq. 5), calendar events (holidays, commercial events) and controls such as organic
-search clicks. All of it enters linearly with a small ridge penalty, so the media search only
-has to deal with the baseline through one QR factorization (see ``linear.py``).
+search clicks. All of it enters linearly, each group of columns with its prior
+(``prior_scales``; the scales live in ``priors.py``).
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ class BaselineDesign:
     events: tuple[str, ...]
     controls: tuple[str, ...]
     control_scales: tuple[float, ...]
-    trend_penalty: float
-    seasonality_penalty: float
 
     @classmethod
     def for_data(
@@ -45,8 +43,6 @@ class BaselineDesign:
         yearly_seasonality: str | bool,
         yearly_order: int,
         changepoint_spacing_days: int,
-        trend_penalty: float,
-        seasonality_penalty: float,
     ) -> BaselineDesign:
         """The design for a training window: changepoints, which seasonalities, scales."""
         n = len(dates)
@@ -72,8 +68,6 @@ class BaselineDesign:
             events=tuple(events),
             controls=tuple(controls.columns),
             control_scales=tuple(scales),
-            trend_penalty=trend_penalty,
-            seasonality_penalty=seasonality_penalty,
         )
 
     def to_dict(self) -> dict:
@@ -109,20 +103,27 @@ class BaselineDesign:
                 groups.append("baseline")
         return groups
 
-    def penalties(self) -> np.ndarray:
-        """Ridge penalty per column. A tiny one everywhere keeps the QR full rank when a
-        column is all zeros in a window (an event that did not happen there)."""
-        penalty = []
+    def priors(self, priors) -> tuple[np.ndarray, np.ndarray]:
+        """Per column, the normal prior's mean and sd (in target shares per unit of the
+        column; the intercept's mean is the target's level). Trend changes get a small sd:
+        the trend bends where the data insist, not to chase every wiggle."""
+        means, scales = [], []
         for name in self.column_names():
-            if name in ("intercept", "trend"):
-                penalty.append(1e-6)
+            if name == "intercept":
+                mean, scale = priors.intercept_mean, priors.intercept_sd
+            elif name == "trend":
+                mean, scale = 0.0, priors.trend_sd
             elif name.startswith("trend_change_"):
-                penalty.append(self.trend_penalty)
+                mean, scale = 0.0, priors.trend_change_sd
             elif name.startswith(("weekday_", "yearly_")):
-                penalty.append(self.seasonality_penalty)
+                mean, scale = 0.0, priors.seasonality_sd
+            elif name.startswith("event:"):
+                mean, scale = 0.0, priors.event_sd
             else:
-                penalty.append(1e-3)
-        return np.asarray(penalty)
+                mean, scale = 0.0, priors.control_sd
+            means.append(mean)
+            scales.append(scale)
+        return np.asarray(means), np.asarray(scales)
 
     def matrix(
         self, dates: pd.DatetimeIndex, events: pd.DataFrame, controls: pd.DataFrame

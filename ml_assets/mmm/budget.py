@@ -6,13 +6,13 @@ them evenly over the period (the same amount each day, each channel keeping its 
 day-to-day pattern, which is what its response curve describes).
 
 The rule for channels whose effect is not identified (``summary.identification_issues``):
-such a channel keeps its current share of the budget within +/- ``unidentified_band``
-(default 10 %): at a budget r times the current one it gets between r(1 - band) and
-r(1 + band) times its current spend (r counts the budget the user's bounds leave to the
-channels without bounds, so that "without Meta Ads" moves Meta's money to the others).
-The optimizer can neither pour money into it nor starve it on the strength of a number the
-data cannot support. Explicit user bounds for the channel
-win over the rule (a user who writes "Meta Ads: max 0" means it).
+no money moves on their account. Such a channel keeps its current share of the budget
+(within +/- ``unidentified_band``, 0 by default): at a budget r times the current one it gets
+r times its current spend (r counts the budget the user's bounds leave to the channels
+without bounds, so that "without Meta Ads" moves Meta's money to the others). The optimizer
+can neither pour money into it nor starve it on the strength of a number the data cannot
+support; the page proposes an experiment instead (``experiments.py``). Explicit user bounds
+for the channel win over the rule (a user who writes "Meta Ads: max 0" means it).
 """
 
 from __future__ import annotations
@@ -24,9 +24,17 @@ import pandas as pd
 
 from ml_assets.mmm.model import MarketingMixModel
 from ml_assets.mmm.optimizer import maximize_response
-from ml_assets.mmm.summary import daily_responses, identified_channels, interval
+from ml_assets.mmm.summary import (
+    daily_response,
+    identified_channels,
+    interval,
+    tabulated_response,
+)
 
-UNIDENTIFIED_BAND = 0.1
+UNIDENTIFIED_BAND = 0.0
+#: Random starts of the search on the tables (besides today's split scaled, today's split and
+#: the equal split): posterior mean curves average S curves into smoother ones.
+ROUGH_RANDOM_STARTS = 2
 #: Without user bounds a channel may go from 0 to this multiple of its current spend: the
 #: curves are not trusted far beyond the spend levels the data has seen.
 DEFAULT_MAX_RATIO = 3.0
@@ -49,9 +57,20 @@ class ChannelBound:
         if not separator:
             raise ValueError(f"a bound is written min:max, got {text!r}")
         try:
-            return cls(float(low) if low.strip() else None, float(high) if high.strip() else None)
+            bound = cls(float(low) if low.strip() else None, float(high) if high.strip() else None)
         except ValueError as error:
             raise ValueError(f"bound {text!r} is not min:max with numbers") from error
+        bound.validate(text)
+        return bound
+
+    def validate(self, label: str) -> None:
+        """Every given limit is a finite amount >= 0, and min <= max."""
+        for name in ("min", "max", "min_ratio", "max_ratio"):
+            value = getattr(self, name)
+            if value is not None and not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"bound {label!r}: {name} must be a finite number >= 0")
+        if self.min is not None and self.max is not None and self.max < self.min:
+            raise ValueError(f"bound {label!r}: max is below min")
 
 
 def _bounds(channels, current, daily_total, period_days, bounds, identified, band):
@@ -82,7 +101,7 @@ def _bounds(channels, current, daily_total, period_days, bounds, identified, ban
             low, high, rule = 0.0, DEFAULT_MAX_RATIO * current[c], "default"
         else:
             low, high = free_ratio * current[c] * (1 - band), free_ratio * current[c] * (1 + band)
-            rule = f"unidentified +/-{band:.0%}"
+            rule = "unidentified" if band == 0 else f"unidentified +/-{band:.0%}"
         if name in user:
             user_low, user_high = user[name]
             if user_low is not None and user_high is not None and user_high < user_low:
@@ -120,9 +139,13 @@ def plan_budget(
     bounds: dict[str, ChannelBound] | None = None,
     values: dict[str, float] | None = None,
     unidentified_band: float = UNIDENTIFIED_BAND,
+    hold_unidentified: bool = True,
     seed: int = 0,
 ) -> pd.DataFrame:
     """The optimal split of ``total_budget`` over ``period_days``, one row per channel.
+
+    ``hold_unidentified=False`` lets the plan move every channel on the posterior mean
+    curves (the Bayes-optimal bet, ignoring whether the data can judge each channel).
 
     ``values`` (optional) maps every channel to the value of one unit of the target, e.g. the
     mean predicted 12-month CLV of a new customer from that channel when the model's target
@@ -138,51 +161,66 @@ def plan_budget(
     unknown = sorted(set(bounds) - set(channels))
     if unknown:
         raise ValueError(f"bounds for unknown channels {unknown}; channels: {channels}")
-    if total_budget < 0 or period_days <= 0:
-        raise ValueError("the budget must be >= 0 and the period at least one day")
+    if not (np.isfinite(total_budget) and total_budget >= 0) or period_days <= 0:
+        raise ValueError("the budget must be a finite number >= 0 and the period at least a day")
+    for name, bound in bounds.items():
+        bound.validate(name)
     weights = np.ones(len(channels))
     if values is not None:
         missing = [c for c in channels if c not in values]
         if missing:
             raise ValueError(f"values per unit are missing for channels {missing}")
         weights = np.array([float(values[c]) for c in channels])
+        wrong = [
+            c for c, w in zip(channels, weights, strict=True) if not (np.isfinite(w) and w >= 0)
+        ]
+        if wrong:
+            raise ValueError(f"values per unit must be finite numbers >= 0; not for {wrong}")
     current = model.current_spend_ / model.period_days
     daily_total = total_budget / period_days
     ratio = daily_total / current.sum() if current.sum() > 0 else 0.0
-    identified = identified_channels(model)
+    identified = (
+        identified_channels(model)
+        if hold_unidentified
+        else dict.fromkeys(channels, True)  # the posterior-optimal plan: a bet, not advice
+    )
     lower, upper, rules = _bounds(
         channels, current, daily_total, period_days, bounds, identified, unidentified_band
     )
-    curves = [daily_responses(model, name) for name in channels]
-    points = [point for point, _ in curves]
+    curves = [daily_response(model, name) for name in channels]
+    # The search runs on tables of the mean curves (period units: the table's spend is per
+    # period); the interval and the reported values below use every draw.
+    tables = [
+        tabulated_response(model, name, high * model.period_days)
+        for name, high in zip(channels, np.maximum(upper, current), strict=True)
+    ]
+    rough = maximize_response(
+        tables, daily_total, lower, upper, values=weights,
+        starts=[current * ratio, current], n_random_starts=ROUGH_RANDOM_STARTS, seed=seed,
+    )  # fmt: skip
+    # The tables' slopes are interpolated: one more search on the exact curves, from the best
+    # point found, makes the marginal returns of the free channels equal (the KKT conditions).
     allocation = maximize_response(
-        points, daily_total, lower, upper, values=weights,
-        starts=[current * ratio, current], seed=seed,
+        curves, daily_total, lower, upper, values=weights, starts=[rough.spend],
+        n_random_starts=0, equal_split_start=False, seed=seed,
     )  # fmt: skip
     spend = allocation.spend
-    point_change = (
-        np.array(
+    # Per draw and channel: value at the plan minus value today, over the period.
+    draws = (
+        np.column_stack(
             [
-                w * (p.value(s)[0] - p.value(c)[0])
-                for w, p, s, c in zip(weights, points, spend, current, strict=True)
+                w * (curve.draw_values([s, c]) @ np.array([1.0, -1.0]))
+                for w, curve, s, c in zip(weights, curves, spend, current, strict=True)
             ]
         )
         * period_days
-    )
-    draws = (
-        np.array(
-            [
-                [w * (d.value(s)[0] - d.value(c)[0]) for d in draws_c]
-                for w, (_, draws_c), s, c in zip(weights, curves, spend, current, strict=True)
-            ]
-        ).T
-        * period_days
-    )  # (replicates, channels)
+    )  # (draws, channels)
+    point_change = draws.mean(axis=0)
     level = model.interval
     channel_bounds = [interval(draws[:, c], point_change[c], level) for c in range(len(channels))]
     total_low, total_high = interval(draws.sum(axis=1), point_change.sum(), level)
     marginals = np.array(
-        [w * p.marginal(s)[0] for w, p, s in zip(weights, points, spend, strict=True)]
+        [w * p.marginal(s)[0] for w, p, s in zip(weights, curves, spend, strict=True)]
     )
     return pd.DataFrame(
         {
@@ -195,7 +233,7 @@ def plan_budget(
             "identified": [identified[c] for c in channels],
             "expected_contribution": [
                 w * p.value(s)[0] * period_days
-                for w, p, s in zip(weights, points, spend, strict=True)
+                for w, p, s in zip(weights, curves, spend, strict=True)
             ],
             "expected_revenue_change": point_change,
             "expected_revenue_change_low": [b[0] for b in channel_bounds],

@@ -10,6 +10,11 @@ spending s instead of the historical mean m scales every adstocked value by s / 
 and f(m) / m is exactly the reported historical ROI: the curve and the ROI cannot disagree
 (Jin et al. 2017, section 4, compute ROAS and mROAS the same way, by scaling spend).
 Profiles are sorted and, beyond ``MAX_PROFILE_POINTS`` values, averaged in equal-count bins.
+
+A fitted model has one curve per posterior draw (``CurveDraws``); the curve it reports and
+optimizes is their mean, the posterior expected response (Jin et al. 2017, section 4: the
+optimal allocation maximizes the posterior mean of the response), and intervals are the
+draws' percentiles at each spend.
 """
 
 from __future__ import annotations
@@ -33,16 +38,22 @@ class SpendProfile:
 
     @classmethod
     def from_spend(
-        cls, spend: np.ndarray, kind: str, decay: float, delay: float, max_lag: int
+        cls,
+        spend: np.ndarray,
+        kind: str,
+        decay: float,
+        delay: float,
+        max_lag: int,
+        max_points: int = MAX_PROFILE_POINTS,
     ) -> SpendProfile:
         spend = np.asarray(spend, dtype=float)
         mean = spend.mean()
         if mean <= 0:
             raise ValueError("a spend profile needs some spend")
         relative = np.sort(adstock(spend, kind, decay, max_lag, delay) / mean)
-        if len(relative) <= MAX_PROFILE_POINTS:
+        if len(relative) <= max_points:
             return cls(relative, np.full(len(relative), 1.0 / len(relative)))
-        groups = np.array_split(relative, MAX_PROFILE_POINTS)
+        groups = np.array_split(relative, max_points)
         values = np.array([group.mean() for group in groups])
         weights = np.array([len(group) for group in groups], dtype=float) / len(relative)
         return cls(values, weights)
@@ -98,3 +109,114 @@ class ChannelResponse:
             else:
                 high = middle
         return 0.5 * (low + high)
+
+
+@dataclass(frozen=True)
+class CurveDraws:
+    """One channel's curve per posterior draw; reports their mean and percentiles.
+
+    Arrays are parallel over draws; ``profiles`` is (draws, points), each row the sorted
+    adstocked spend profile of that draw's carry-over, with equal weights per point.
+    """
+
+    coefficient: np.ndarray
+    half_saturation: np.ndarray
+    shape: np.ndarray
+    profiles: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.coefficient)
+
+    def draw(self, index: int) -> ChannelResponse:
+        """The curve of one draw."""
+        points = self.profiles.shape[1]
+        profile = SpendProfile(self.profiles[index], np.full(points, 1.0 / points))
+        return ChannelResponse(
+            float(self.coefficient[index]), float(self.half_saturation[index]),
+            float(self.shape[index]), profile,
+        )  # fmt: skip
+
+    def _levels(self, spend: np.ndarray, function) -> np.ndarray:
+        """function(s * profile) averaged over each draw's profile: (draws, spends)."""
+        carried = spend[None, :, None] * self.profiles[:, None, :]
+        values = function(carried, self.half_saturation[:, None, None], self.shape[:, None, None])
+        return values.mean(axis=2)
+
+    def draw_values(self, spend) -> np.ndarray:
+        """f_d(s) for every draw d and spend s: (draws, spends)."""
+        spend = np.atleast_1d(np.asarray(spend, dtype=float))
+        return self.coefficient[:, None] * self._levels(spend, hill)
+
+    def draw_marginals(self, spend) -> np.ndarray:
+        """f_d'(s) for every draw d and spend s: (draws, spends)."""
+        spend = np.atleast_1d(np.asarray(spend, dtype=float))
+        carried = spend[None, :, None] * self.profiles[:, None, :]
+        slopes = hill_derivative(
+            carried, self.half_saturation[:, None, None], self.shape[:, None, None]
+        )
+        return self.coefficient[:, None] * (slopes * self.profiles[:, None, :]).mean(axis=2)
+
+    def value(self, spend) -> np.ndarray:
+        """Posterior mean response at each spend."""
+        return self.draw_values(spend).mean(axis=0)
+
+    def marginal(self, spend) -> np.ndarray:
+        """Posterior mean marginal response at each spend."""
+        return self.draw_marginals(spend).mean(axis=0)
+
+    def saturation_spend(self, level: float = SATURATION_LEVEL) -> float:
+        """Mean spend per period where the mean curve reaches ``level`` of its ceiling."""
+        ceiling = float(np.mean(self.coefficient * (self.profiles > 0).mean(axis=1)))
+        if ceiling <= 0:
+            return 0.0
+        low, high = 0.0, max(float(np.median(self.half_saturation)), 1e-9)
+        while self.value(high)[0] < level * ceiling:
+            high *= 2.0
+            if high > 1e6 * float(np.median(self.half_saturation)):
+                return float("inf")
+        for _ in range(60):
+            middle = 0.5 * (low + high)
+            if self.value(middle)[0] < level * ceiling:
+                low = middle
+            else:
+                high = middle
+        return 0.5 * (low + high)
+
+
+@dataclass(frozen=True)
+class TabulatedCurve:
+    """A posterior mean curve's slope on a grid of spends, interpolated linearly, and its value
+    as the exact integral of that interpolation: the optimizer evaluates curves thousands of
+    times (each exact evaluation averages every draw's curve over its profile), and its line
+    searches need a value whose derivative is the slope it is given."""
+
+    spend: np.ndarray
+    marginals: np.ndarray
+    values: np.ndarray  # the integral of the interpolated slope at each grid point
+
+    @classmethod
+    def from_draws(cls, curves: CurveDraws, upper: float, points: int = 401) -> TabulatedCurve:
+        spend = np.linspace(0.0, upper, points)
+        marginals = curves.marginal(spend)
+        steps = np.diff(spend) * (marginals[1:] + marginals[:-1]) / 2.0
+        values = float(curves.value(spend[:1])[0]) + np.concatenate([[0.0], np.cumsum(steps)])
+        return cls(spend, marginals, values)
+
+    def _locate(self, spend):
+        spend = np.atleast_1d(np.asarray(spend, dtype=float))
+        index = np.clip(
+            np.searchsorted(self.spend, spend, side="right") - 1, 0, len(self.spend) - 2
+        )
+        width = self.spend[index + 1] - self.spend[index]
+        slope = (self.marginals[index + 1] - self.marginals[index]) / width
+        # Beyond the grid the curve goes on with its last slope (no curvature).
+        slope = np.where(spend > self.spend[-1], 0.0, slope)
+        return spend - self.spend[index], index, slope
+
+    def value(self, spend) -> np.ndarray:
+        offset, index, slope = self._locate(spend)
+        return self.values[index] + self.marginals[index] * offset + 0.5 * slope * offset**2
+
+    def marginal(self, spend) -> np.ndarray:
+        offset, index, slope = self._locate(spend)
+        return self.marginals[index] + slope * offset

@@ -1,72 +1,63 @@
-"""Is a channel's effect identified by the data? Statistics behind the flag.
+"""Has the data taught the model a channel's return? Statistics behind the flag.
 
-On correlated spend a regression can fit the target well while splitting the credit between
-channels almost arbitrarily (Chan & Perry 2017, "Challenges and Opportunities in Media Mix
-Modeling", Google, section 3.1). Three symptoms are measured on the transformed spend, after
-the baseline has been projected out (what the media coefficients are actually estimated from):
+On correlated spend a model can fit the target well while the credit between channels stays
+whatever the prior said (Chan & Perry 2017, "Challenges and Opportunities in Media Mix
+Modeling", Google, section 3.1). A Bayesian model shows this directly: the posterior of such a
+channel's return is about as wide as its prior. Per channel:
 
-- ``vif``: variance inflation factor, 1 / (1 - R^2) of a channel's transformed column regressed
-  on the other channels' (Belsley, Kuh & Welsch 1980); large means collinear spend;
-  ``spend_vif`` is the same on raw spend relative to its mean, which does not depend on the
-  hyperparameters the search happened to pick;
-- ``variation_share``: share of the transformed spend's variance left once trend, seasonality,
-  events and controls are accounted for; small means the channel moves with the calendar;
-- ``spend_cv``: coefficient of variation of raw spend; small means too little variation.
+- ``prior_contraction``: 1 - posterior sd / prior sd of the log return (Meridian's
+  prior-vs-posterior check; 0 = the data taught nothing, 1 = the data decided alone);
+- ``roi_interval_ratio``: width of the 90 % interval of the return over its posterior mean;
+- ``spend_cv``: coefficient of variation of spend; ``max_spend_correlation``: the largest
+  correlation of its daily spend with another channel's (why a channel may stay unidentified,
+  in words a marketer can act on).
 
-The flag itself (which also looks at the bootstrap interval) is set in ``summary.py``.
+The flag itself is set in ``summary.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ml_assets.mmm.priors import Priors
+
+
+def prior_log_share_sd(priors: Priors) -> float:
+    """Prior sd of a channel's log return: portfolio location plus channel offset (the
+    offset's sd is the half-normal spread, whose second moment is its scale squared)."""
+    return float(np.sqrt(priors.media_share_log_sd**2 + priors.channel_spread**2))
+
 
 def identification_statistics(
-    channels: list[str],
-    projected_gram: np.ndarray,
-    projected_spend_gram: np.ndarray,
-    media: np.ndarray,
-    spend: np.ndarray,
+    channels: list[str], spend: np.ndarray, share_draws: np.ndarray, priors: Priors
 ) -> dict[str, dict[str, float]]:
-    """Per channel: vif, spend_vif, variation_share, spend_cv, active_share (days with spend).
-
-    ``projected_gram`` is G of the transformed spend (``linear.py``), ``projected_spend_gram``
-    the same for raw spend divided by its mean.
-    """
-    diagonal = np.diag(projected_gram).copy()
-    centered = media - media.mean(axis=1, keepdims=True)
-    total = np.einsum("ij,ij->i", centered, centered)
-    vif = _variance_inflation(projected_gram)
-    spend_vif = _variance_inflation(projected_spend_gram)
+    """Per channel: prior_contraction, roi_interval_ratio, spend_cv, max_spend_correlation,
+    active_share (days with spend)."""
+    prior_sd = prior_log_share_sd(priors)
+    log_sd = np.log(share_draws).std(axis=0)
+    low, high = np.percentile(share_draws, [5.0, 95.0], axis=0)
+    mean = share_draws.mean(axis=0)
+    correlation = _spend_correlation(spend)
     stats = {}
     for c, name in enumerate(channels):
-        mean = spend[c].mean()
+        spend_mean = spend[c].mean()
+        others = np.delete(correlation[c], c)
         stats[name] = {
-            "vif": float(vif[c]),
-            "spend_vif": float(spend_vif[c]),
-            "variation_share": float(diagonal[c] / total[c]) if total[c] > 0 else 0.0,
-            "spend_cv": float(spend[c].std() / mean) if mean > 0 else 0.0,
+            "prior_contraction": float(1.0 - log_sd[c] / prior_sd),
+            "roi_interval_ratio": float((high[c] - low[c]) / mean[c]) if mean[c] > 0 else np.inf,
+            "spend_cv": float(spend[c].std() / spend_mean) if spend_mean > 0 else 0.0,
+            "max_spend_correlation": float(others.max()) if len(others) else 0.0,
             "active_share": float(np.mean(spend[c] > 0)),
         }
     return stats
 
 
-def _variance_inflation(gram: np.ndarray) -> np.ndarray:
-    """Diagonal of the inverse correlation matrix of the projected columns.
-
-    A column with no variation left is infinitely inflated; the others are measured among
-    themselves. A singular correlation matrix (exact collinearity) gives inf everywhere.
-    """
-    diagonal = np.diag(gram)
-    vif = np.full(len(diagonal), np.inf)
-    alive = np.flatnonzero(diagonal > 1e-12 * max(1.0, float(diagonal.max(initial=0.0))))
-    if len(alive) == 1:
-        vif[alive] = 1.0
-    if len(alive) <= 1:
-        return vif
-    scale = 1.0 / np.sqrt(diagonal[alive])
-    correlation = gram[np.ix_(alive, alive)] * scale[:, None] * scale[None, :]
-    if np.linalg.cond(correlation) > 1e12:
-        return vif
-    vif[alive] = np.maximum(np.diag(np.linalg.inv(correlation)), 1.0)
-    return vif
+def _spend_correlation(spend: np.ndarray) -> np.ndarray:
+    """Pairwise correlation of channels' spend; 0 where a channel's spend never varies."""
+    centred = spend - spend.mean(axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", centred, centred))
+    safe = np.where(norms > 0, norms, 1.0)
+    correlation = (centred @ centred.T) / np.outer(safe, safe)
+    correlation[norms == 0, :] = 0.0
+    correlation[:, norms == 0] = 0.0
+    return correlation

@@ -3,9 +3,10 @@
     target_t = baseline_t + sum_c beta_c * Hill(adstock(spend_c)_t; K_c, S_c) + noise_t
 
 (Jin et al. 2017, section 2.3, with the transforms of ``transforms.py`` and the baseline of
-``baseline.py``), beta_c >= 0 (or boxed by ROI bounds), hyperparameters per channel chosen
-by time-series cross-validation (``search.py``), calibrated by lift tests, with a block
-bootstrap for uncertainty (``bootstrap.py``).
+``baseline.py``), Bayesian: priors on every parameter (``priors.py``), media effects
+parameterised by their return and pooled across channels, lift tests as observations, and
+the posterior sampled with NUTS (``posterior.py``). Every figure it reports is a posterior
+mean with a percentile interval over the draws.
 
 ``__init__`` only stores hyperparameters; ``fit`` validates and returns ``self``; fitted
 attributes end in ``_``; no training rows are kept (curves keep sorted spend *profiles*).
@@ -19,24 +20,14 @@ import numpy as np
 import pandas as pd
 
 from ml_assets.mmm.baseline import BaselineDesign
-from ml_assets.mmm.bootstrap import bootstrap_replicates
-from ml_assets.mmm.curves import ChannelResponse, SpendProfile
+from ml_assets.mmm.curves import CurveDraws, SpendProfile
 from ml_assets.mmm.identification import identification_statistics
-from ml_assets.mmm.search import (
-    ChannelGrid,
-    Fold,
-    FoldTarget,
-    LiftConstraint,
-    SearchProblem,
-    coordinate_search,
-    fit_coefficients,
-    joint_system,
-    transform_candidates,
-)
-from ml_assets.mmm.threads import single_blas_thread
-from ml_assets.mmm.transforms import ADSTOCK_KINDS, GEOMETRIC, adstock, hill
+from ml_assets.mmm.priors import Priors
+from ml_assets.mmm.transforms import GEOMETRIC, adstock, hill
 
-MODEL_VERSION = "cerebro-mmm-1"
+MODEL_VERSION = "cerebro-mmm-2"
+#: Points of each draw's spend profile (sorted adstocked spend, averaged in equal bins).
+PROFILE_POINTS = 64
 
 
 class NotFittedError(RuntimeError):
@@ -51,7 +42,8 @@ class MarketingMixModel:
     ``controls`` (e.g. organic search clicks) and ``events`` (0/1 calendar columns).
     Lift tests are dicts ``{"channel", "start", "end", "lift", "standard_error"}`` (lift in
     target units summed over the inclusive date range); ROI bounds map a channel to
-    ``(low, high)`` target units per unit of spend.
+    ``(low, high)`` target units per unit of spend. ``chains`` x ``draws`` posterior draws
+    (after ``warmup`` tuning steps per chain) back every estimate and interval.
     """
 
     def __init__(
@@ -61,22 +53,15 @@ class MarketingMixModel:
         controls=(),
         events=(),
         period_days: int = 1,
-        adstock: str = GEOMETRIC,
         max_lag: int | None = None,
-        decays=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
-        delays=(0.0,),
-        saturation_ratios=(0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0),
-        shapes=(0.8, 1.2, 1.6, 2.0, 2.8),
-        cv_folds: int = 4,
-        cv_horizon: int | None = None,
-        n_bootstrap: int = 100,
-        interval: float = 0.9,
-        block_length: int | None = None,
-        trend_penalty: float = 1.0,
-        seasonality_penalty: float = 1.0,
         yearly_seasonality="auto",
-        yearly_order: int = 3,
+        yearly_order: int = 2,
         changepoint_spacing_days: int = 91,
+        priors: Priors | None = None,
+        chains: int = 2,
+        warmup: int = 200,
+        draws: int = 200,
+        interval: float = 0.9,
         lift_tests=None,
         roi_bounds=None,
         current_window_days: int = 28,
@@ -86,22 +71,15 @@ class MarketingMixModel:
         self.controls = controls
         self.events = events
         self.period_days = period_days
-        self.adstock = adstock
         self.max_lag = max_lag
-        self.decays = decays
-        self.delays = delays
-        self.saturation_ratios = saturation_ratios
-        self.shapes = shapes
-        self.cv_folds = cv_folds
-        self.cv_horizon = cv_horizon
-        self.n_bootstrap = n_bootstrap
-        self.interval = interval
-        self.block_length = block_length
-        self.trend_penalty = trend_penalty
-        self.seasonality_penalty = seasonality_penalty
         self.yearly_seasonality = yearly_seasonality
         self.yearly_order = yearly_order
         self.changepoint_spacing_days = changepoint_spacing_days
+        self.priors = priors
+        self.chains = chains
+        self.warmup = warmup
+        self.draws = draws
+        self.interval = interval
         self.lift_tests = lift_tests
         self.roi_bounds = roi_bounds
         self.current_window_days = current_window_days
@@ -126,15 +104,11 @@ class MarketingMixModel:
     def lag(self) -> int:
         return self.max_lag if self.max_lag is not None else (13 if self.period_days == 1 else 8)
 
-    def _horizon(self) -> int:
-        return self.cv_horizon or (28 if self.period_days == 1 else 8)
+    def _priors(self) -> Priors:
+        return self.priors or Priors()
 
-    def _block(self) -> int:
-        return self.block_length or (14 if self.period_days == 1 else 4)
-
-    def required_periods(self, X: pd.DataFrame) -> dict:
-        """Rows ``fit`` needs for data like ``X``: to fit the parameters, and to validate."""
-        design = BaselineDesign.for_data(
+    def _design(self, X: pd.DataFrame) -> BaselineDesign:
+        return BaselineDesign.for_data(
             _dates(X),
             period_days=self.period_days,
             events=list(self.events),
@@ -142,30 +116,30 @@ class MarketingMixModel:
             yearly_seasonality=self.yearly_seasonality,
             yearly_order=self.yearly_order,
             changepoint_spacing_days=self.changepoint_spacing_days,
-            trend_penalty=self.trend_penalty,
-            seasonality_penalty=self.seasonality_penalty,
         )
-        terms = len(design.column_names())
+
+    def required_periods(self, X: pd.DataFrame) -> dict:
+        """Rows ``fit`` needs for data like ``X``, and the baseline terms it would fit."""
+        terms = len(self._design(X).column_names())
         fit = minimum_training_periods(terms, len(self.channels), self.period_days)
-        return {"fit": fit, "validate": self._horizon(), "baseline_terms": terms}
+        return {"fit": fit, "baseline_terms": terms}
 
     # Fitting -----------------------------------------------------------------------------
 
     def fit(self, X: pd.DataFrame, y) -> MarketingMixModel:
-        """Search hyperparameters, fit coefficients, bootstrap; returns ``self``."""
-        with single_blas_thread():
-            return self._fit(X, y)
+        """Sample the posterior; returns ``self``."""
+        from ml_assets.mmm.posterior import PosteriorProblem, sample_posterior
 
-    def _fit(self, X: pd.DataFrame, y) -> MarketingMixModel:
         channels = list(self.channels)
-        if self.adstock not in ADSTOCK_KINDS:
-            raise ValueError(f"adstock must be one of {ADSTOCK_KINDS}, got {self.adstock!r}")
         if not channels:
             raise ValueError("at least one spend channel is needed")
         dates = _dates(X)
         target = np.asarray(y, dtype=float)
         if len(target) != len(X) or not np.all(np.isfinite(target)):
             raise ValueError("y must be finite and have one value per row of X")
+        y_scale = float(np.mean(target))
+        if y_scale <= 0:
+            raise ValueError("the target must have a positive mean")
         spend = X[channels].to_numpy(dtype=float).T
         if np.any(spend < 0) or not np.all(np.isfinite(spend)):
             raise ValueError("spend must be finite and non-negative")
@@ -173,188 +147,166 @@ class MarketingMixModel:
         if np.any(mean_spend <= 0):
             idle = [c for c, m in zip(channels, mean_spend, strict=True) if m <= 0]
             raise ValueError(f"channels with no spend at all cannot be modelled: {idle}")
-
-        self.y_scale_ = float(np.mean(np.abs(target))) or 1.0
-        scaled = target / self.y_scale_
-        self.baseline_design_ = BaselineDesign.for_data(
-            dates,
-            period_days=self.period_days,
-            events=list(self.events),
-            controls=X[list(self.controls)],
-            yearly_seasonality=self.yearly_seasonality,
-            yearly_order=self.yearly_order,
-            changepoint_spacing_days=self.changepoint_spacing_days,
-            trend_penalty=self.trend_penalty,
-            seasonality_penalty=self.seasonality_penalty,
+        needed = minimum_training_periods(
+            len(self._design(X).column_names()), len(channels), self.period_days
         )
-        design = self.baseline_design_.matrix(dates, X, X[list(self.controls)])
-        penalties = self.baseline_design_.penalties()
+        if len(dates) < needed:
+            raise ValueError(f"too few rows: {len(dates)} periods, the model needs {needed}")
 
-        grids = [
-            ChannelGrid.build(m, self.decays, self.delays, self.saturation_ratios, self.shapes)
-            for m in mean_spend
-        ]
-        blocks = [
-            transform_candidates(s, g, self.adstock, self.lag)
-            for s, g in zip(spend, grids, strict=True)
-        ]
-        candidates = np.vstack(blocks)
-        offsets = np.concatenate([[0], np.cumsum([len(g) for g in grids])])
-        lower, upper = self._coefficient_bounds(channels, spend, blocks)
-        folds = self._folds(candidates, design, penalties, n_media=len(channels))
-        full = Fold.build(candidates, design, penalties, len(dates), None)
-        problem = SearchProblem(candidates, offsets, lower, upper, folds)
-        start = np.array([offsets[c] + _middle(grids[c]) for c in range(len(channels))])
-
-        lifts, lift_errors = self._lift_constraints(
-            problem, full, scaled, start, channels, dates, offsets
+        design_spec = self._design(X)
+        design = design_spec.matrix(dates, X, X[list(self.controls)])
+        # Centred columns (column 0 is the intercept) keep the intercept's prior about the
+        # target's level on an average day.
+        centres = np.concatenate([[0.0], design[:, 1:].mean(axis=0)])
+        priors = self._priors()
+        prior_mean, prior_sd = design_spec.priors(priors)
+        spend_share = spend.sum(axis=1) / spend.sum()
+        # Return r_c = ROI_c * total spend / total target (see priors.py).
+        to_share = spend.sum() / target.sum()
+        low, high = self._share_bounds(channels, to_share)
+        problem = PosteriorProblem(
+            baseline=design - centres,
+            baseline_prior_mean=prior_mean,
+            baseline_prior_sd=prior_sd,
+            lagged_spend=_lagged(spend / mean_spend[:, None], self.lag),
+            spend_share=spend_share,
+            target=target / y_scale,
+            priors=priors,
+            lifts=self._lift_observations(channels, dates, y_scale),
+            share_low=low,
+            share_high=high,
         )
-        problem.lifts = lifts
-        chosen, cv_score = coordinate_search(problem, scaled, start)
-        full_target = FoldTarget.build(full, candidates, scaled)
-        coef = fit_coefficients(problem, full, full_target, chosen)
-        media = candidates[chosen]
-        baseline_coef = full.baseline.coefficients(scaled - coef @ media)
-        fitted = design @ baseline_coef + coef @ media
-        residuals = scaled - fitted
-        degrees = design.shape[1] + 4 * len(channels)
+        posterior = sample_posterior(
+            problem, chains=self.chains, warmup=self.warmup, draws=self.draws, seed=self.seed
+        )
+        intercept = posterior.intercept - posterior.baseline @ centres[1:]
+        baseline_draws = np.column_stack([intercept, posterior.baseline]) * y_scale
 
-        replicates = bootstrap_replicates(
-            problem, full, fitted, residuals, chosen,
-            n_replicates=self.n_bootstrap, block_length=self._block(),
-            degrees_of_freedom=degrees, lift_standard_errors=lift_errors,
-            rng=np.random.default_rng(self.seed),
-        )  # fmt: skip
-
-        gram, _, _ = joint_system(problem, full, full_target, chosen, with_lifts=False)
         self.channels_ = channels
         self.n_periods_ = len(dates)
         self.start_date_ = dates[0].date().isoformat()
         self.end_date_ = dates[-1].date().isoformat()
-        self.baseline_coef_ = baseline_coef * self.y_scale_
-        self.coef_ = coef * self.y_scale_
-        self.hyperparameters_ = _hyperparameters(channels, grids, chosen - offsets[:-1])
-        self.cv_score_ = float(cv_score)
-        self.cv_folds_ = len(folds)
-        self.residual_sd_ = float(residuals.std(ddof=0) * self.y_scale_)
+        self.y_scale_ = y_scale
+        self.baseline_design_ = design_spec
+        self.baseline_coef_ = baseline_draws.mean(axis=0)
         self.total_spend_ = spend.sum(axis=1)
         self.mean_spend_ = mean_spend
         window = max(1, round(self.current_window_days / self.period_days))
         self.current_spend_ = spend[:, -window:].mean(axis=1)
-        self.contribution_ = (media * coef[:, None]).sum(axis=1) * self.y_scale_
-        relative = spend / mean_spend[:, None]
-        projected = full.baseline.project(relative.T)
-        spend_gram = relative @ relative.T - projected.T @ projected
-        self.identification_ = identification_statistics(channels, gram, spend_gram, media, spend)
-        self._store_replicates(replicates, candidates, grids, offsets, spend)
+        contribution = posterior.share * spend_share[None, :] * target.sum()
+        self.draws_ = {
+            "decay": posterior.decay,
+            "half_saturation": posterior.half_saturation * mean_spend[None, :],
+            "shape": posterior.shape,
+            "coefficient": posterior.beta * y_scale,
+            "contribution": contribution,
+            "roi": contribution / spend.sum(axis=1)[None, :],
+        }
+        self.contribution_ = contribution.mean(axis=0)
+        self.coef_ = self.draws_["coefficient"].mean(axis=0)
+        self.hyperparameters_ = {
+            name: {
+                field: float(np.median(self.draws_[field][:, c]))
+                for field in ("decay", "half_saturation", "shape")
+            }
+            for c, name in enumerate(channels)
+        }
+        self.residual_sd_ = float(posterior.sigma.mean() * y_scale)
+        self.sampler_ = {
+            "chains": self.chains,
+            "draws": len(posterior.sigma),
+            "divergences": posterior.divergences,
+            "mean_tree_steps": posterior.mean_tree_steps,
+            "max_rhat": posterior.max_rhat,
+        }
+        self.identification_ = identification_statistics(channels, spend, posterior.share, priors)
+        self._store_profiles(spend)
         return self
 
-    def _coefficient_bounds(self, channels, spend, blocks):
-        """Coefficient bounds per candidate, from ROI bounds (ROI = coef * sum(h) / sum(x))."""
-        lower, upper = [], []
+    def _store_profiles(self, spend: np.ndarray) -> None:
+        """Each draw's binned spend profile, and the coefficient its curve uses: scaled so that
+        the binned curve at mean spend gives exactly the draw's contribution over the window
+        (binning averages adstocked spend before the Hill function; the correction is a
+        fraction of a percent, and it makes curves and reported ROI agree exactly)."""
+        self.profiles_, curve_coefficient = {}, np.empty_like(self.draws_["coefficient"])
+        for c, name in enumerate(self.channels_):
+            profiles = []
+            for d, decay in enumerate(self.draws_["decay"][:, c]):
+                relative = adstock(spend[c], GEOMETRIC, decay, self.lag) / spend[c].mean()
+                profile = SpendProfile.from_spend(
+                    spend[c], GEOMETRIC, decay, 0.0, self.lag, PROFILE_POINTS
+                )
+                half = self.draws_["half_saturation"][d, c] / spend[c].mean()
+                shape = self.draws_["shape"][d, c]
+                exact = hill(relative, half, shape).mean()
+                binned = hill(profile.values, half, shape).mean()  # as CurveDraws averages
+                curve_coefficient[d, c] = self.draws_["coefficient"][d, c] * (
+                    exact / binned if binned > 0 else 1.0
+                )
+                profiles.append(profile.values)
+            self.profiles_[name] = np.array(profiles)
+        self.draws_["curve_coefficient"] = curve_coefficient
+
+    def _share_bounds(self, channels, to_share):
+        """ROI bounds (target per unit of spend) as bounds on the return r_c, or None."""
         bounds = dict(self.roi_bounds or {})
         unknown = sorted(set(bounds) - set(channels))
         if unknown:
             raise ValueError(f"ROI bounds for unknown channels: {unknown}")
-        for name, channel_spend, block in zip(channels, spend, blocks, strict=True):
-            low, high = bounds.get(name, (0.0, np.inf))
-            if low < 0 or high < low:
+        if not bounds:
+            return None, None
+        low, high = np.zeros(len(channels)), np.full(len(channels), np.inf)
+        for c, name in enumerate(channels):
+            if name not in bounds:
+                continue
+            lower, upper = (float(v) for v in bounds[name])
+            if not (np.isfinite(lower) and 0 <= lower <= upper) or np.isnan(upper):
                 raise ValueError(f"ROI bounds for {name!r} must satisfy 0 <= low <= high")
-            totals = np.maximum(block.sum(axis=1), 1e-12) * self.y_scale_
-            lower.append(low * channel_spend.sum() / totals)
-            upper.append(high * channel_spend.sum() / totals)
-        return np.concatenate(lower), np.concatenate(upper)
+            low[c], high[c] = lower * to_share, upper * to_share
+        return low, high
 
-    def _folds(self, candidates, design, penalties, *, n_media: int) -> list[Fold]:
-        """Rolling-origin folds: the last ``cv_folds`` blocks of ``cv_horizon`` periods."""
-        n, horizon = candidates.shape[1], self._horizon()
-        needed = minimum_training_periods(design.shape[1], n_media, self.period_days)
-        ends = [n - k * horizon for k in range(self.cv_folds, 0, -1)]
-        folds = [
-            Fold.build(candidates, design, penalties, end, end + horizon)
-            for end in ends
-            if end >= needed
-        ]
-        if not folds:
-            raise ValueError(
-                f"too few rows: {n} periods, the model needs at least {needed + horizon} "
-                f"({needed} to fit {design.shape[1]} baseline terms and {n_media} channels, "
-                f"plus {horizon} to validate)"
-            )
-        return folds
+    def _lift_observations(self, channels, dates, y_scale):
+        """Lift tests on the scaled target, over the rows of their date range."""
+        from ml_assets.mmm.posterior import LiftObservation
 
-    def _lift_constraints(self, problem, full, scaled, start, channels, dates, offsets):
-        """Lift tests as weighted pseudo-observations; weights need the noise level first."""
-        tests = list(self.lift_tests or [])
-        if not tests:
-            return [], []
-        target = FoldTarget.build(full, problem.candidates, scaled)
-        coef = fit_coefficients(problem, full, target, start)
-        gram, linear, constant = joint_system(problem, full, target, start, with_lifts=False)
-        noise_var = max(float(coef @ gram @ coef - 2 * linear @ coef + constant), 1e-12) / len(
-            scaled
-        )
-        constraints, errors = [], []
-        for test in tests:
+        observations = []
+        for test in self.lift_tests or []:
             channel = test["channel"]
             if channel not in channels:
                 raise ValueError(f"lift test for unknown channel {channel!r}")
             rows = (dates >= pd.Timestamp(test["start"])) & (dates <= pd.Timestamp(test["end"]))
             if not rows.any():
                 raise ValueError(f"lift test for {channel!r} lies outside the data's dates")
-            index = channels.index(channel)
-            own = slice(offsets[index], offsets[index + 1])
-            totals = np.zeros(problem.candidates.shape[0])
-            totals[own] = problem.candidates[own][:, rows].sum(axis=1)
-            se = float(test["standard_error"]) / self.y_scale_
-            if se <= 0:
-                raise ValueError(f"lift test for {channel!r} needs a positive standard error")
-            lift = float(test["lift"]) / self.y_scale_
-            constraints.append(LiftConstraint(index, totals, lift, noise_var / se**2))
-            errors.append(se)
-        return constraints, errors
-
-    def _store_replicates(self, replicates, candidates, grids, offsets, spend) -> None:
-        """Per replicate: hyperparameters, coefficient, ROI; and the spend profiles they use."""
-        local = replicates.chosen - offsets[:-1][None, :]
-        draws = {name: np.empty_like(replicates.coefficients) for name in _HYPER}
-        for c, grid in enumerate(grids):
-            for name in _HYPER:
-                draws[name][:, c] = getattr(grid, name)[local[:, c]]
-        coef = replicates.coefficients * self.y_scale_
-        sums = candidates.sum(axis=1)[replicates.chosen]
-        draws["coefficient"] = coef
-        draws["contribution"] = coef * sums
-        draws["roi"] = draws["contribution"] / spend.sum(axis=1)[None, :]
-        self.bootstrap_ = draws
-        profiles = {}
-        for c, name in enumerate(self.channels_):
-            keys = {(self.hyperparameters_[name]["decay"], self.hyperparameters_[name]["delay"])}
-            keys |= set(zip(draws["decay"][:, c], draws["delay"][:, c], strict=True))
-            profiles[name] = {
-                _profile_key(decay, delay): SpendProfile.from_spend(
-                    spend[c], self.adstock, decay, delay, self.lag
+            error, lift = float(test["standard_error"]), float(test["lift"])
+            if not (np.isfinite(error) and error > 0 and np.isfinite(lift)):
+                raise ValueError(
+                    f"lift test for {channel!r} needs a finite lift and a positive standard error"
                 )
-                for decay, delay in sorted(keys)
-            }
-        self.spend_profiles_ = profiles
+            observations.append(
+                LiftObservation(channels.index(channel), np.asarray(rows), lift / y_scale,
+                                error / y_scale)
+            )  # fmt: skip
+        return observations
 
     # Using the fitted model ----------------------------------------------------------------
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
+        if not hasattr(self, "draws_"):
             raise NotFittedError("this MarketingMixModel is not fitted yet: call fit first")
 
-    def media_transforms(self, X: pd.DataFrame) -> np.ndarray:
-        """Hill(adstock(spend)) per channel with the fitted hyperparameters: (channels, rows)."""
+    def media_contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """Posterior mean contribution of every channel per row: (channels, rows)."""
         self._check_fitted()
         rows = []
-        for name in self.channels_:
-            h = self.hyperparameters_[name]
-            carried = adstock(
-                X[name].to_numpy(dtype=float), self.adstock, h["decay"], self.lag, h["delay"]
-            )
-            rows.append(hill(carried, h["half_saturation"], h["shape"]))
+        for c, name in enumerate(self.channels_):
+            spend = X[name].to_numpy(dtype=float)
+            total = np.zeros(len(spend))
+            for decay, half, shape, coef in zip(
+                self.draws_["decay"][:, c], self.draws_["half_saturation"][:, c],
+                self.draws_["shape"][:, c], self.draws_["coefficient"][:, c], strict=True,
+            ):  # fmt: skip
+                total += coef * hill(adstock(spend, GEOMETRIC, decay, self.lag), half, shape)
+            rows.append(total / self.n_draws_)
         return np.vstack(rows)
 
     def decompose(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -368,7 +320,7 @@ class MarketingMixModel:
         design = self.baseline_design_.matrix(dates, X, X[list(self.baseline_design_.controls)])
         parts = design * self.baseline_coef_[None, :]
         frame = pd.DataFrame(index=dates)
-        media = self.media_transforms(X) * self.coef_[:, None]
+        media = self.media_contributions(X)
         for c, name in enumerate(self.channels_):
             frame[name] = media[c]
         names = self.baseline_design_.column_names()
@@ -381,57 +333,36 @@ class MarketingMixModel:
         return frame
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Fitted target per row (adstock starts at X's first row: pass the history too)."""
+        """Posterior mean target per row (adstock starts at X's first row: pass the history)."""
         return self.decompose(X).sum(axis=1).to_numpy()
 
-    def response(self, channel: str, replicate: int | None = None) -> ChannelResponse:
-        """The channel's response curve (per period), point estimate or one bootstrap draw."""
+    def response(self, channel: str) -> CurveDraws:
+        """The channel's response curve per period, one per posterior draw."""
         self._check_fitted()
         c = self.channels_.index(channel)
-        if replicate is None:
-            h = self.hyperparameters_[channel]
-            decay, delay, coef = h["decay"], h["delay"], self.coef_[c]
-            half, shape = h["half_saturation"], h["shape"]
-        else:
-            draw = {name: self.bootstrap_[name][replicate, c] for name in self.bootstrap_}
-            decay, delay, coef = draw["decay"], draw["delay"], draw["coefficient"]
-            half, shape = draw["half_saturation"], draw["shape"]
-        profile = self.spend_profiles_[channel][_profile_key(decay, delay)]
-        return ChannelResponse(float(coef), float(half), float(shape), profile)
+        return CurveDraws(
+            self.draws_["curve_coefficient"][:, c], self.draws_["half_saturation"][:, c],
+            self.draws_["shape"][:, c], self.profiles_[channel],
+        )  # fmt: skip
 
     @property
-    def n_replicates_(self) -> int:
+    def n_draws_(self) -> int:
         self._check_fitted()
-        return len(self.bootstrap_["coefficient"])
-
-
-_HYPER = ("decay", "delay", "half_saturation", "shape")
+        return len(self.draws_["coefficient"])
 
 
 def minimum_training_periods(n_baseline: int, n_media: int, period_days: int) -> int:
     """Rows a training window needs: three per parameter, and at least eight weeks."""
-    return max(3 * (n_baseline + n_media), 56 // period_days)
+    return max(3 * (n_baseline + 4 * n_media), 56 // period_days)
 
 
-def _profile_key(decay: float, delay: float) -> str:
-    return f"{float(decay):.6g}|{float(delay):.6g}"
-
-
-def _middle(grid: ChannelGrid) -> int:
-    """The candidate nearest the middle of the grid: where the search starts."""
-    targets = [np.median(np.unique(getattr(grid, name))) for name in _HYPER]
-    distance = sum(
-        np.abs(np.log1p(getattr(grid, name)) - np.log1p(value))
-        for name, value in zip(_HYPER, targets, strict=True)
-    )
-    return int(np.argmin(distance))
-
-
-def _hyperparameters(channels, grids, local) -> dict:
-    return {
-        name: {field: float(getattr(grid, field)[i]) for field in _HYPER}
-        for name, grid, i in zip(channels, grids, local, strict=True)
-    }
+def _lagged(relative: np.ndarray, max_lag: int) -> np.ndarray:
+    """(channels, max_lag + 1, rows): spend shifted by 0..max_lag rows (zeros before)."""
+    channels, rows = relative.shape
+    lagged = np.zeros((channels, max_lag + 1, rows))
+    for lag in range(min(max_lag + 1, rows)):
+        lagged[:, lag, lag:] = relative[:, : rows - lag]
+    return lagged
 
 
 def _dates(X: pd.DataFrame) -> pd.DatetimeIndex:

@@ -87,10 +87,12 @@ def maximize_response(
     values=None,
     starts: list[np.ndarray] | None = None,
     n_random_starts: int = 6,
+    equal_split_start: bool = True,
     seed: int = 0,
 ) -> Allocation:
     """Best allocation of ``total`` per day over ``responses`` (objects with ``value`` and
-    ``marginal`` per day), from the given starts plus random ones (Dirichlet shares)."""
+    ``marginal`` per day), from the given starts, the equal split and random ones (Dirichlet
+    shares)."""
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     m = len(responses)
     weights = np.ones(m) if values is None else np.asarray(values, dtype=float)
@@ -114,7 +116,8 @@ def maximize_response(
 
     rng = np.random.default_rng(seed)
     points = [np.asarray(s, float) for s in (starts or [])]
-    points.append(np.full(m, total / m))
+    if equal_split_start:
+        points.append(np.full(m, total / m))
     points += [rng.dirichlet(np.ones(m)) * total for _ in range(n_random_starts)]
     best = None
     for point in points:

@@ -1,8 +1,8 @@
 """A fitted model as plain JSON (hyperparameters, fitted parameters, model version); no pickle.
 
 The file holds what the curves, the decomposition of new data and the optimizer need: the
-baseline design and coefficients, the media hyperparameters and coefficients, the bootstrap
-draws, and the sorted spend profiles. Loading checks the version, so a file written by an
+baseline design and coefficients, the posterior draws of the media parameters, and each
+draw's sorted spend profile. Loading checks the version, so a file written by an
 incompatible release fails with a clear message instead of giving wrong numbers.
 """
 
@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from ml_assets.mmm.baseline import BaselineDesign
-from ml_assets.mmm.curves import SpendProfile
 from ml_assets.mmm.model import MODEL_VERSION, MarketingMixModel
+from ml_assets.mmm.priors import Priors
 
 _ARRAYS = ("baseline_coef_", "coef_", "total_spend_", "mean_spend_", "current_spend_",
            "contribution_")  # fmt: skip
-_SCALARS = ("y_scale_", "n_periods_", "start_date_", "end_date_", "cv_score_", "cv_folds_",
-            "residual_sd_")  # fmt: skip
+_SCALARS = ("y_scale_", "n_periods_", "start_date_", "end_date_", "residual_sd_")
 
 
 class ModelFileError(ValueError):
@@ -50,14 +49,14 @@ def model_to_dict(model: MarketingMixModel) -> dict:
     fitted["hyperparameters_"] = model.hyperparameters_
     fitted["identification_"] = model.identification_
     fitted["baseline_design_"] = model.baseline_design_.to_dict()
-    fitted["bootstrap_"] = {k: v.tolist() for k, v in model.bootstrap_.items()}
-    fitted["spend_profiles_"] = {
-        channel: {key: profile.to_dict() for key, profile in profiles.items()}
-        for channel, profiles in model.spend_profiles_.items()
-    }
+    fitted["sampler_"] = model.sampler_
+    fitted["draws_"] = {k: v.tolist() for k, v in model.draws_.items()}
+    fitted["profiles_"] = {channel: p.tolist() for channel, p in model.profiles_.items()}
+    params = model.get_params()
+    params["priors"] = (model.priors or Priors()).to_dict()
     return {
         "model_version": MODEL_VERSION,
-        "params": _jsonable(model.get_params()),
+        "params": _jsonable(params),
         "fitted": _jsonable(fitted),
     }
 
@@ -69,6 +68,7 @@ def model_from_dict(data: dict) -> MarketingMixModel:
         raise ModelFileError(f"model version {version!r} cannot be read (expected {MODEL_VERSION})")
     params = dict(data["params"])
     channels = params.pop("channels")
+    params["priors"] = Priors.from_dict(params["priors"])
     model = MarketingMixModel(channels, **params)
     fitted = data["fitted"]
     for name in _ARRAYS:
@@ -79,13 +79,13 @@ def model_from_dict(data: dict) -> MarketingMixModel:
     model.hyperparameters_ = fitted["hyperparameters_"]
     model.identification_ = fitted["identification_"]
     model.baseline_design_ = BaselineDesign.from_dict(fitted["baseline_design_"])
-    model.bootstrap_ = {
+    model.sampler_ = fitted["sampler_"]
+    model.draws_ = {
         k: np.asarray(v, dtype=float).reshape(-1, len(model.channels_))
-        for k, v in fitted["bootstrap_"].items()
+        for k, v in fitted["draws_"].items()
     }
-    model.spend_profiles_ = {
-        channel: {key: SpendProfile.from_dict(p) for key, p in profiles.items()}
-        for channel, profiles in fitted["spend_profiles_"].items()
+    model.profiles_ = {
+        channel: np.asarray(p, dtype=float) for channel, p in fitted["profiles_"].items()
     }
     return model
 

@@ -19,7 +19,7 @@ from ml_assets.mmm.budget import ChannelBound, plan_budget
 from ml_assets.mmm.model import MarketingMixModel
 from ml_assets.mmm.optimizer import InfeasibleBudgetError
 
-GRID_RATIOS = tuple(np.round(np.arange(0.5, 2.0001, 0.1), 2))
+GRID_RATIOS = tuple(np.round(np.arange(0.1, 3.0001, 0.1), 2))
 _BOUND_KEYS = {"min", "max", "min_ratio", "max_ratio"}
 
 
@@ -37,7 +37,8 @@ class Scenario:
 
 
 def grid_scenarios(ratios=GRID_RATIOS, period_days: int = 30) -> list[Scenario]:
-    """Total budget from 50 % to 200 % of the current one, in steps of 10 points."""
+    """Total budget from 10 % to 300 % of the current one, in steps of 10 points: the
+    Simulador interpolates between them for any budget typed in that range."""
     return [
         Scenario(f"Presupuesto {ratio:.0%}", float(ratio), period_days, kind="grid")
         for ratio in ratios

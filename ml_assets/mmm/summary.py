@@ -1,8 +1,8 @@
 """What a fitted model says, as tables: channel summary, response curves, contributions.
 
-Every ROI-like figure comes with a bootstrap percentile interval; the interval is widened to
-include the point estimate when the bootstrap distribution is shifted (a bounded estimator at
-0 is the usual case), so that a table never shows a point outside its own interval.
+Every figure is a posterior mean with a percentile interval over the posterior draws; the
+interval is widened to include the point estimate when the draws sit beside it (a skewed
+posterior), so that a table never shows a point outside its own interval.
 Per-day units everywhere, whatever the model's period.
 """
 
@@ -11,15 +11,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml_assets.mmm.curves import ChannelResponse
+from ml_assets.mmm.curves import TabulatedCurve
 from ml_assets.mmm.model import MarketingMixModel
 
-#: Identification rules (docs/decisions/0007-mmm-uncertainty-and-identification.md).
-MAX_VIF = 10.0
-MIN_VARIATION_SHARE = 0.1
+#: Identification rules (docs/decisions/0021-bayesian-budget-brain.md). A channel's effect is
+#: measured when the data narrowed the prior of its return by at least this much ...
+MIN_PRIOR_CONTRACTION = 0.5
+#: ... and the 90 % interval of its return is narrower than this multiple of the estimate;
+MAX_INTERVAL_RATIO = 1.0
+#: or its rank is known: the posterior probability that its next peso returns more than the
+#: portfolio's next peso is at least this (or at most 1 minus this): 4 to 1 odds.
+MIN_RANK_PROBABILITY = 0.8
+#: Hints that explain an unidentified channel in words a marketer can act on.
+COLLINEAR_SPEND = 0.8
 MIN_SPEND_CV = 0.1
-#: An ROI interval wider than this multiple of the portfolio ROI does not tell good from bad.
-MAX_INTERVAL_WIDTH = 1.5
+#: The identification statistics a channel summary shows (``identification.py``).
+STATISTICS = ("prior_contraction", "roi_interval_ratio", "spend_cv", "max_spend_correlation")
 #: "Margen de escala": the return of the next 1 000 units of currency, spent over 30 days.
 NEXT_SPEND = 1000.0
 NEXT_SPEND_DAYS = 30
@@ -29,16 +36,20 @@ def interval(draws: np.ndarray, point: float, level: float) -> tuple[float, floa
     """Percentile interval of ``draws`` at ``level``, widened to contain ``point``."""
     draws = np.asarray(draws, dtype=float)
     if draws.size == 0:
-        raise ValueError("no bootstrap replicates: intervals need n_bootstrap > 0")
+        raise ValueError("no posterior draws: intervals need draws")
     tail = 100.0 * (1.0 - level) / 2.0
     low, high = np.percentile(draws, [tail, 100.0 - tail])
     return float(min(low, point)), float(max(high, point))
 
 
 class DailyResponse:
-    """A channel's curve in per-day units: spend per day -> incremental target per day."""
+    """A channel's curve in per-day units: spend per day -> incremental target per day.
 
-    def __init__(self, response: ChannelResponse, period_days: int):
+    Wraps one curve (``ChannelResponse``) or a curve per posterior draw (``CurveDraws``,
+    which also gives ``draw_values`` and ``draw_marginals``, one row per draw).
+    """
+
+    def __init__(self, response, period_days: int):
         self.response = response
         self.period_days = period_days
 
@@ -48,57 +59,94 @@ class DailyResponse:
     def marginal(self, daily_spend) -> np.ndarray:
         return self.response.marginal(np.asarray(daily_spend) * self.period_days)
 
+    def draw_values(self, daily_spend) -> np.ndarray:
+        spend = np.asarray(daily_spend) * self.period_days
+        return self.response.draw_values(spend) / self.period_days
+
+    def draw_marginals(self, daily_spend) -> np.ndarray:
+        return self.response.draw_marginals(np.asarray(daily_spend) * self.period_days)
+
     def saturation_spend(self) -> float:
         return self.response.saturation_spend() / self.period_days
 
-    def next_spend_return(self, daily_spend: float) -> float:
-        """Return of ``NEXT_SPEND`` more, spread over ``NEXT_SPEND_DAYS`` at ``daily_spend``."""
+    def next_spend_returns(self, daily_spend: float) -> tuple[float, np.ndarray]:
+        """Return of ``NEXT_SPEND`` more over ``NEXT_SPEND_DAYS``: posterior mean, per draw."""
         extra = NEXT_SPEND / NEXT_SPEND_DAYS
-        gain = self.value([daily_spend + extra, daily_spend])
-        return float((gain[0] - gain[1]) * NEXT_SPEND_DAYS)
+        gains = self.draw_values([daily_spend + extra, daily_spend])
+        per_draw = (gains[:, 0] - gains[:, 1]) * NEXT_SPEND_DAYS
+        return float(per_draw.mean()), per_draw
 
 
-def daily_responses(model: MarketingMixModel, channel: str) -> tuple[DailyResponse, list]:
-    """The point curve and every bootstrap curve of a channel, per day."""
-    point = DailyResponse(model.response(channel), model.period_days)
-    draws = [
-        DailyResponse(model.response(channel, r), model.period_days)
-        for r in range(model.n_replicates_)
-    ]
-    return point, draws
+def daily_response(model: MarketingMixModel, channel: str) -> DailyResponse:
+    """A channel's posterior curves, per day."""
+    return DailyResponse(model.response(channel), model.period_days)
+
+
+#: Tables reach this multiple of a channel's larger of current and mean spend (a plan at 300 %
+#: of the budget with a channel at 3 times its share stays inside).
+TABLE_REACH = 10.0
+
+
+def tabulated_response(model: MarketingMixModel, channel: str, upper: float) -> DailyResponse:
+    """The channel's posterior mean curve per day as a table reaching at least ``upper`` daily
+    spend, kept on the model for the plans that follow (not saved with it)."""
+    tables = model.__dict__.setdefault("_curve_tables", {})
+    table = tables.get(channel)
+    if table is None or table.spend[-1] < upper:
+        c = model.channels_.index(channel)
+        reach = TABLE_REACH * max(model.current_spend_[c], model.mean_spend_[c])
+        table = TabulatedCurve.from_draws(model.response(channel), max(reach, upper * 1.25))
+        tables[channel] = table
+    return DailyResponse(table, model.period_days)
 
 
 def identification_issues(
-    stats: dict, roi_width: float, portfolio_roi: float, *, calibrated: bool = False
+    stats: dict, rank_probability: float, *, calibrated: bool = False
 ) -> list[str]:
-    """Why a channel's effect is not identified (empty when it is).
+    """Why the data do not support a budget decision on a channel (empty when they do).
 
-    A lift test identifies a channel's effect whatever its spend looks like, so for a
-    calibrated channel only the width of its interval counts.
+    A channel is identified when its effect is measured (``MIN_PRIOR_CONTRACTION``,
+    ``MAX_INTERVAL_RATIO``) or when its rank is known (``MIN_RANK_PROBABILITY``): then
+    moving money on its account is a bet the data back. Otherwise the issues name why:
+    ``prior_dominated`` (the data narrowed the prior too little), ``wide_interval`` (the
+    interval does not tell a good channel from a poor one), ``unranked`` (as likely better as
+    worse than the rest), and the likely reasons: ``collinear_spend`` (its spend moves with
+    another channel's) and ``low_variation`` (its spend hardly moves). A lift test measures a
+    channel whatever its spend looks like, so for a calibrated channel only the interval
+    counts.
     """
-    issues = []
-    if not calibrated and max(stats["vif"], stats["spend_vif"]) > MAX_VIF:
-        issues.append("collinear_spend")
-    low_variation = (
-        stats["variation_share"] < MIN_VARIATION_SHARE or stats["spend_cv"] < MIN_SPEND_CV
+    measured = stats["roi_interval_ratio"] <= MAX_INTERVAL_RATIO and (
+        calibrated or stats["prior_contraction"] >= MIN_PRIOR_CONTRACTION
     )
-    if not calibrated and low_variation:
-        issues.append("low_variation")
-    if not roi_width <= MAX_INTERVAL_WIDTH * max(portfolio_roi, 0.0):
+    ranked = max(rank_probability, 1.0 - rank_probability) >= MIN_RANK_PROBABILITY
+    if measured or ranked:
+        return []
+    issues = []
+    if not calibrated and stats["prior_contraction"] < MIN_PRIOR_CONTRACTION:
+        issues.append("prior_dominated")
+    if not stats["roi_interval_ratio"] <= MAX_INTERVAL_RATIO:
         issues.append("wide_interval")
+    issues.append("unranked")
+    if stats["max_spend_correlation"] > COLLINEAR_SPEND:
+        issues.append("collinear_spend")
+    if stats["spend_cv"] < MIN_SPEND_CV:
+        issues.append("low_variation")
     return issues
 
 
-def _roi_identification(model: MarketingMixModel, c: int, portfolio_roi: float):
-    """ROI, its interval, and the identification issues of channel ``c``."""
-    roi = float(model.contribution_[c] / model.total_spend_[c])
-    low, high = interval(model.bootstrap_["roi"][:, c], roi, model.interval)
-    name = model.channels_[c]
-    issues = identification_issues(
-        model.identification_[name], high - low, portfolio_roi,
-        calibrated=name in calibrated_channels(model),
-    )  # fmt: skip
-    return roi, low, high, issues
+def rank_probabilities(model: MarketingMixModel) -> dict[str, float]:
+    """Per channel, the posterior probability that its marginal return at current spend
+    beats the portfolio's (the spend-weighted mean of every channel's, draw by draw)."""
+    current = model.current_spend_ / model.period_days
+    marginals = np.column_stack(
+        [
+            daily_response(model, name).draw_marginals(current[c])[:, 0]
+            for c, name in enumerate(model.channels_)
+        ]
+    )
+    portfolio = marginals @ current / current.sum()
+    better = (marginals > portfolio[:, None]).mean(axis=0)
+    return dict(zip(model.channels_, better.tolist(), strict=True))
 
 
 def calibrated_channels(model: MarketingMixModel) -> set[str]:
@@ -106,16 +154,15 @@ def calibrated_channels(model: MarketingMixModel) -> set[str]:
     return {test["channel"] for test in model.lift_tests or []}
 
 
-def _portfolio_roi(model: MarketingMixModel) -> float:
-    return float(model.contribution_.sum() / model.total_spend_.sum())
-
-
 def identified_channels(model: MarketingMixModel) -> dict[str, bool]:
-    """Channel -> whether its effect is identified (no identification issue)."""
-    portfolio = _portfolio_roi(model)
+    """Channel -> whether the data support a budget decision on it (no identification issue)."""
+    calibrated = calibrated_channels(model)
+    ranks = rank_probabilities(model)
     return {
-        name: not _roi_identification(model, c, portfolio)[3]
-        for c, name in enumerate(model.channels_)
+        name: not identification_issues(
+            model.identification_[name], ranks[name], calibrated=name in calibrated
+        )
+        for name in model.channels_
     }
 
 
@@ -125,28 +172,29 @@ def channel_summary(model: MarketingMixModel, target_total: float) -> pd.DataFra
     Columns: channel, spend, contribution (+ low/high), contribution_share (of the target's
     total), roi (+ low/high), marginal_roi (+ low/high) at current spend, return_next_1000
     (+ low/high), current_daily_spend, saturation_daily_spend, identified, calibrated (has a
-    lift test), identification_issues, vif, spend_vif, variation_share, spend_cv.
+    lift test), identification_issues, rank_probability (that its next peso beats the
+    portfolio's), prior_contraction, roi_interval_ratio, spend_cv, max_spend_correlation.
     """
     level = model.interval
-    portfolio_roi = _portfolio_roi(model)
+    calibrated = calibrated_channels(model)
+    ranks = rank_probabilities(model)
     rows = []
     for c, name in enumerate(model.channels_):
         spend, contribution = float(model.total_spend_[c]), float(model.contribution_[c])
-        roi, roi_low, roi_high, issues = _roi_identification(model, c, portfolio_roi)
-        contribution_low, contribution_high = interval(
-            model.bootstrap_["contribution"][:, c], contribution, level
-        )
-        point, draws = daily_responses(model, name)
-        current = float(model.current_spend_[c] / model.period_days)
-        marginal = float(point.marginal(current)[0])
-        marginal_low, marginal_high = interval(
-            [d.marginal(current)[0] for d in draws], marginal, level
-        )
-        scale = point.next_spend_return(current)
-        scale_low, scale_high = interval(
-            [d.next_spend_return(current) for d in draws], scale, level
-        )
+        roi = contribution / spend
+        roi_low, roi_high = interval(model.draws_["roi"][:, c], roi, level)
         stats = model.identification_[name]
+        issues = identification_issues(stats, ranks[name], calibrated=name in calibrated)
+        contribution_low, contribution_high = interval(
+            model.draws_["contribution"][:, c], contribution, level
+        )
+        curve = daily_response(model, name)
+        current = float(model.current_spend_[c] / model.period_days)
+        marginals = curve.draw_marginals(current)[:, 0]
+        marginal = float(marginals.mean())
+        marginal_low, marginal_high = interval(marginals, marginal, level)
+        scale, scale_draws = curve.next_spend_returns(current)
+        scale_low, scale_high = interval(scale_draws, scale, level)
         rows.append(
             {
                 "channel": name,
@@ -165,11 +213,12 @@ def channel_summary(model: MarketingMixModel, target_total: float) -> pd.DataFra
                 "return_next_1000_low": scale_low,
                 "return_next_1000_high": scale_high,
                 "current_daily_spend": current,
-                "saturation_daily_spend": point.saturation_spend(),
+                "saturation_daily_spend": curve.saturation_spend(),
                 "identified": not issues,
-                "calibrated": name in calibrated_channels(model),
+                "calibrated": name in calibrated,
                 "identification_issues": ";".join(issues),
-                **{key: stats[key] for key in ("vif", "spend_vif", "variation_share", "spend_cv")},
+                "rank_probability": ranks[name],
+                **{key: stats[key] for key in STATISTICS},
             }
         )
     return pd.DataFrame(rows)
@@ -180,14 +229,14 @@ def response_curves(model: MarketingMixModel, points: int = 41) -> pd.DataFrame:
     plus both of those) -> incremental target per day with interval, ROI and marginal ROI."""
     frames = []
     for c, name in enumerate(model.channels_):
-        point, draws = daily_responses(model, name)
+        curve = daily_response(model, name)
         current = model.current_spend_[c] / model.period_days
         mean = model.mean_spend_[c] / model.period_days
         grid = np.unique(
             np.concatenate([np.linspace(0.0, 2.5 * max(current, mean), points), [current, mean]])
         )
-        values = point.value(grid)
-        sampled = np.array([d.value(grid) for d in draws])
+        sampled = curve.draw_values(grid)
+        values = sampled.mean(axis=0)
         bounds = np.array(
             [interval(sampled[:, i], values[i], model.interval) for i in range(len(grid))]
         )
@@ -202,7 +251,7 @@ def response_curves(model: MarketingMixModel, points: int = 41) -> pd.DataFrame:
                     "incremental_low": bounds[:, 0],
                     "incremental_high": bounds[:, 1],
                     "roi": roi,
-                    "marginal_roi": point.marginal(grid),
+                    "marginal_roi": curve.marginal(grid),
                     "is_current_spend": np.isclose(grid, current),
                     "is_historical_mean_spend": np.isclose(grid, mean),
                 }

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ml_assets.mmm.inputs import MmmInputError
+from ml_assets.mmm.lift_tests import lift_tests_for
 from ml_assets.mmm.model import MODEL_VERSION
+from ml_assets.mmm.recommendation import recommend
 from ml_assets.mmm.scenarios import Scenario, grid_scenarios, run_scenarios
 from ml_assets.mmm.workflow import MmmResult, fit_mmm
 
@@ -153,12 +155,14 @@ def run_tenant_mmm(
     clv_values: dict[str, float] | None = None,
     targets: tuple[str, ...] = tuple(TARGETS),
     holdout_days: int = 56,
-    n_bootstrap: int = 100,
+    draws: int = 200,
     seed: int = 0,
+    lift_tests: pd.DataFrame | None = None,
 ) -> TenantMmm:
     """Fit every target, build every output table's rows, run the scenario grid and the named
     scenarios; with ``clv_values`` (channel group -> mean predicted 12-month CLV of its new
-    customers) the new-customers model also plans for expected customer value ("ltv")."""
+    customers) the new-customers model also plans for expected customer value ("ltv").
+    ``lift_tests`` (``lift_tests.read_lift_tests``) calibrate the model of their target."""
     run = TenantMmm()
     table, channels, controls, events = tenant_table(inputs)
     cutoff = table["date"].max()
@@ -167,7 +171,8 @@ def run_tenant_mmm(
             result = fit_mmm(
                 table, date_column="date", spend_columns=channels, target_column=TARGETS[target],
                 control_columns=controls, event_columns=events, holdout_days=holdout_days,
-                n_bootstrap=n_bootstrap, seed=seed,
+                draws=draws, seed=seed,
+                lift_tests=None if lift_tests is None else lift_tests_for(lift_tests, target),
             )  # fmt: skip
         except MmmInputError as error:
             run.failed[target] = str(error)
@@ -180,6 +185,7 @@ def run_tenant_mmm(
             "ml_mmm_diagnostics": diagnostics_rows(result.diagnostics()),
             "ml_mmm_backtest": result.backtest,
             "ml_budget_scenarios": _scenarios(run, result, target, scenarios, clv_values, seed),
+            "ml_budget_recommendations": _recommendations(result, target, clv_values, seed),
         }
         for name, frame in outputs.items():
             stamped = _stamp(frame, tenant_id, target, cutoff, predicted_at)
@@ -192,17 +198,33 @@ def run_tenant_mmm(
     return run
 
 
+def _objectives(result: MmmResult, target: str, clv_values) -> list[tuple[str, dict | None]]:
+    """What a target's model can plan for: the target itself and, for new customers with a
+    predicted value for every channel, their 12-month value ("ltv")."""
+    objectives = [(target, None)]
+    valued = clv_values and all(c in clv_values for c in result.model.channels_)
+    if target == "new_customers" and valued:
+        objectives.append(("ltv", clv_values))
+    return objectives
+
+
+def _recommendations(result: MmmResult, target: str, clv_values, seed: int) -> pd.DataFrame:
+    frames = []
+    for objective, values in _objectives(result, target, clv_values):
+        advice = recommend(result.model, values=values, seed=seed)
+        advice.insert(0, "objective", objective)
+        frames.append(advice)
+    return pd.concat(frames, ignore_index=True)
+
+
 def _scenarios(run, result, target, scenarios, clv_values, seed) -> pd.DataFrame:
     everything = grid_scenarios() + list(scenarios)
-    objectives = [(target, None)]
     if target == "new_customers" and clv_values:
         missing = [c for c in result.model.channels_ if c not in clv_values]
         if missing:
             run.skipped_scenarios.append(f"ltv: no predicted CLV for channels {missing}")
-        else:
-            objectives.append(("ltv", clv_values))
     frames = []
-    for objective, values in objectives:
+    for objective, values in _objectives(result, target, clv_values):
         plans, skipped = run_scenarios(result.model, everything, values=values, seed=seed)
         run.skipped_scenarios += [f"{objective}: {reason}" for reason in skipped]
         if not plans.empty:

@@ -11,8 +11,8 @@ import pandas as pd
 from ml_assets.mmm import summary
 from ml_assets.mmm.inputs import MmmInputError, ModelInput, prepare_input
 from ml_assets.mmm.model import MODEL_VERSION, MarketingMixModel
+from ml_assets.mmm.settings import MIN_DRAWS
 
-MIN_BOOTSTRAP = 20
 
 
 @dataclass
@@ -59,16 +59,17 @@ class MmmResult:
             "controls": list(model.baseline_design_.controls),
             "events": list(model.baseline_design_.events),
             "seed": model.seed,
-            "n_bootstrap": model.n_replicates_,
+            "posterior_draws": model.n_draws_,
             "interval": model.interval,
             "fit_seconds": round(self.fit_seconds, 3),
             "in_sample": error_metrics(y, fitted),
             "holdout": error_metrics(holdout["actual"].to_numpy(), holdout["predicted"].to_numpy()),
             "holdout_start": str(holdout["date"].min().date()),
             "holdout_periods": len(holdout),
-            "cv_folds": model.cv_folds_,
-            "cv_mean_squared_error": model.cv_score_,
             "residual_sd": model.residual_sd_,
+            "sampler_divergences": model.sampler_["divergences"],
+            "sampler_max_rhat": model.sampler_["max_rhat"],
+            "sampler_mean_tree_steps": model.sampler_["mean_tree_steps"],
             "hyperparameters": model.hyperparameters_,
             "coefficients": dict(zip(model.channels_, model.coef_.tolist(), strict=True)),
             "decomposition_shares": {
@@ -103,7 +104,9 @@ def backtest(data: ModelInput, model_params: dict, holdout_periods: int) -> pd.D
     """
     frame = data.frame
     cutoff = len(frame) - holdout_periods
-    params = {**model_params, "n_bootstrap": 0}
+    # The same sampler settings as the full fit: a history of similar length then reuses its
+    # compiled sampler (posterior.py), which costs more than the draws.
+    params = dict(model_params)
     model = _model(data, params).fit(frame.iloc[:cutoff], frame[data.target].iloc[:cutoff])
     predicted = model.predict(frame)[cutoff:]
     return pd.DataFrame(
@@ -137,7 +140,7 @@ def fit_mmm(
     frequency: str = "daily",
     holdout_days: int = 56,
     seed: int = 0,
-    n_bootstrap: int = 100,
+    draws: int = 200,
     lift_tests: list[dict] | None = None,
     roi_bounds: dict | None = None,
     **model_params,
@@ -156,12 +159,13 @@ def fit_mmm(
         event_columns=list(event_columns),
         frequency=frequency,
     )
-    if n_bootstrap < MIN_BOOTSTRAP:
-        raise MmmInputError(f"n_bootstrap must be at least {MIN_BOOTSTRAP} for intervals")
+    if draws < MIN_DRAWS:
+        raise MmmInputError(f"draws must be at least {MIN_DRAWS} for intervals")
     holdout = max(1, round(holdout_days / data.period_days))
     params = {
         "seed": seed,
-        "n_bootstrap": n_bootstrap,
+        "draws": draws,
+        "warmup": draws,
         "lift_tests": lift_tests,
         "roi_bounds": roi_bounds,
         **model_params,
@@ -180,12 +184,12 @@ def fit_mmm(
 
 def _check_enough_rows(data: ModelInput, params: dict, holdout: int) -> None:
     needed = _model(data, params).required_periods(data.frame)
-    total = needed["fit"] + needed["validate"] + holdout
+    total = needed["fit"] + holdout
     unit = "days" if data.period_days == 1 else "weeks"
     if len(data.frame) < total:
         raise MmmInputError(
             f"too few rows: {len(data.frame)} {unit}, the model needs at least {total} "
             f"({needed['fit']} to fit {needed['baseline_terms']} baseline terms and "
-            f"{len(data.channels)} channels, {needed['validate']} to validate the "
-            f"hyperparameters, {holdout} held out for the backtest; a shorter holdout lowers this)"
+            f"{len(data.channels)} channels, {holdout} held out for the backtest; "
+            "a shorter holdout lowers this)"
         )

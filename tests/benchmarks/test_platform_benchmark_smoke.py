@@ -91,7 +91,7 @@ def test_model_and_query_stages_time_the_platforms_own_paths(demo_duckdb, demo_r
     assert len(compared) == len(timed)
     assert (compared["prob_alive"] - compared["prob_alive_lifetimes"]).abs().max() < 1e-3
 
-    mmm = child("mmm", tenant_id="test_cl", measure=True, write_outputs=False, mmm_bootstrap=20)
+    mmm = child("mmm", tenant_id="test_cl", measure=True, write_outputs=False, mmm_draws=50)
     assert mmm["rows"] > 100 and mmm["channels"]
     assert mmm["fit"]["repeats"] == mmm["optimizer"]["repeats"] == 1
     assert mmm["optimizer"]["scenarios"] == 16 + 7  # the grid 50 %..200 % and scenarios.yml
@@ -117,7 +117,7 @@ def test_the_whole_command_at_the_tiny_size(tmp_path):
     done = _run(
         tmp_path, "--warehouse", "both" if len(warehouses) == 2 else "duckdb",
         "--dbt-scenario", "full_build", "--dbt-scenario", "daily_build_one_tenant",
-        "--mmm-bootstrap", "20", "--query-repeats", "2",
+        "--mmm-draws", "50", "--query-repeats", "2",
     )  # fmt: skip
 
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-4000:]

@@ -30,7 +30,7 @@ def csv_path(tmp_path_factory):
 def fitted(csv_path, tmp_path_factory):
     out = tmp_path_factory.mktemp("mmm_out")
     result = CliRunner().invoke(
-        main, [*FIT, "--input", str(csv_path), "--bootstrap", "30", "--out-dir", str(out)]
+        main, [*FIT, "--input", str(csv_path), "--draws", "60", "--out-dir", str(out)]
     )
     assert result.exit_code == 0, result.output
     return out, result.output

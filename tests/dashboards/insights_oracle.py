@@ -5,7 +5,9 @@ numbers written in the Spanish sentences.
 Definitions (docs in dbt_project/models/marts/executive/_executive__models.yml): the window is
 the 12 signup months ending in the month of the tenant's data cut-off; channels need 30 new
 customers to be compared; LTV per new customer = (net value of valid orders + predicted
-12-month CLV) / new customers; LTV-ROAS = (first valid order total + predicted CLV) / spend.
+12-month CLV) / new customers. The budget sentences restate the budget brain's advice
+(ml.ml_budget_recommendations) for the headline objective: customer value ("ltv") when the
+tenant has it, revenue otherwise.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from cerebro.warehouse import Warehouse
 
 LOOKBACK_MONTHS = 12  # dbt var insights_lookback_months
 CLV_HORIZON_MONTHS = 12  # predicted_clv_12m, named in the sentence
-BUDGET_MOVE_MIN_SHARE = 0.01  # dbt var budget_move_min_share
+INTERVAL_PERCENT = 90  # the interval the budget sentences name
+HEADLINE_OBJECTIVES = ("ltv", "revenue")  # the first one a tenant has leads
 MIN_NEW_CUSTOMERS = 30  # dbt var insights_min_new_customers
 MONEY_DECIMALS = {"CLP": 0}  # dbt var currency_formats (others: 2)
 
@@ -38,14 +41,10 @@ QUERIES = {
     "predictions": "select tenant_id, customer_id, prob_alive, predicted_clv_12m, value_at_risk "
     "from ml.ml_customer_predictions",
     "clv_runs": "select tenant_id, risk_prob_alive from ml.ml_clv_model_runs",
-    "channels": "select tenant_id, target, channel, marginal_roi, marginal_roi_low, "
-    "marginal_roi_high, identified from ml.ml_mmm_channel_summary",
-    "diagnostics": "select tenant_id, target, value from ml.ml_mmm_diagnostics "
-    "where metric = 'interval'",
-    "scenarios": "select tenant_id, objective, scenario_kind, budget_ratio, period_days, "
-    "total_budget, channel, "
-    "current_spend, optimal_spend, scenario_change, scenario_change_low, scenario_change_high "
-    "from ml.ml_budget_scenarios",
+    "advice": "select tenant_id, objective, channel, action, period_days, current_spend, "
+    "recommended_spend, expected_change, expected_change_low, expected_change_high, "
+    "experiment_days, experiment_geo_days, experiment_feasible, scenario_change, "
+    "scenario_change_low, scenario_change_high from ml.ml_budget_recommendations",
 }
 
 
@@ -121,17 +120,11 @@ def expected_insights(inputs: dict, tenant: str) -> dict[str, Expected]:
             [0, None, None, 0],
             [best.index[0]],
         )
-    paid = rankable[rankable["spend_amount"] > 0].copy()
-    if len(paid) >= 2:
-        paid["ltv_roas"] = (paid["first_order"] + paid["predicted"]) / paid["spend_amount"]
-        ordered = paid.reset_index().sort_values(["ltv_roas", "channel"], ascending=[False, True])
-        best, worst = ordered.iloc[0], ordered.iloc[-1]
-        expected["ltv_roas"] = Expected(
-            [best["ltv_roas"], worst["ltv_roas"]], [1, 1], [best["channel"], worst["channel"]]
-        )
     expected.update(_capital(inputs, tenant))
-    expected.update(_budget_move(inputs, tenant))
-    expected.update(_marginal_roi(inputs, tenant))
+    advice = _headline_advice(inputs, tenant)
+    if not advice.empty:
+        expected.update(_budget_move(advice))
+        expected.update(_channel_advice(advice))
     return expected
 
 
@@ -146,51 +139,69 @@ def _capital(inputs: dict, tenant: str) -> dict[str, Expected]:
     return {"capital_en_riesgo": Expected(numbers, [None, 0, 0, 0], [])}
 
 
-def _interval_level(inputs: dict, tenant: str, target: str) -> float:
-    rows = inputs["diagnostics"].query("tenant_id == @tenant and target == @target")
-    return 100 * float(rows["value"].iloc[0])
+def _headline_advice(inputs: dict, tenant: str) -> pd.DataFrame:
+    advice = inputs["advice"].query("tenant_id == @tenant")
+    for objective in HEADLINE_OBJECTIVES:
+        rows = advice[advice["objective"] == objective]
+        if not rows.empty:
+            return rows.copy()
+    return advice.iloc[:0]
 
 
-def _budget_move(inputs: dict, tenant: str) -> dict[str, Expected]:
-    plan = inputs["scenarios"].query(
-        "tenant_id == @tenant and objective == 'revenue' and scenario_kind == 'grid'"
+def _horizon(objective: str) -> list[int]:
+    """A change in customer value names its horizon: "(LTV a 12 meses)"."""
+    return [CLV_HORIZON_MONTHS] if objective == "ltv" else []
+
+
+def _by_size_of_move(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values("channel").sort_values(
+        "change", key=np.abs, ascending=False, kind="stable"
     )
-    plan = plan[np.isclose(plan["budget_ratio"], 1.0)].copy()
-    if plan.empty:
-        return {}
-    plan["change"] = plan["optimal_spend"] - plan["current_spend"]
-    losses = (
-        plan[plan["change"] < 0]
-        .sort_values("channel")
-        .sort_values("change", key=np.abs, ascending=False, kind="stable")
-    )
-    gains = (
-        plan[plan["change"] > 0]
-        .sort_values("channel")
-        .sort_values("change", key=np.abs, ascending=False, kind="stable")
-    )
-    first = plan.iloc[0]
-    if gains["change"].sum() < BUDGET_MOVE_MIN_SHARE * first["total_budget"]:
-        return {"movimiento_presupuesto": Expected([], [], ["Mantener el reparto actual"])}
+
+
+def _budget_move(advice: pd.DataFrame) -> dict[str, Expected]:
+    advice["change"] = advice["recommended_spend"] - advice["current_spend"]
+    gains = _by_size_of_move(advice[advice["action"] == "aumentar"])
+    losses = _by_size_of_move(advice[advice["action"] == "reducir"])
+    tested = sorted(advice.loc[advice["action"] == "experimentar", "channel"])
+    words = [*tested]
+    if gains.empty or losses.empty:
+        return {"movimiento_presupuesto": Expected([], [], ["Mantener el reparto actual", *words])}
+    first = advice.iloc[0]
     numbers = [gains["change"].sum(), *losses["change"], *gains["change"], first["period_days"],
-               first["scenario_change"], _interval_level(inputs, tenant, "revenue"),
+               first["scenario_change"], *_horizon(first["objective"]), INTERVAL_PERCENT,
                first["scenario_change_low"], first["scenario_change_high"]]  # fmt: skip
-    decimals = [None] * (1 + len(losses) + len(gains)) + [0, None, 0, None, None]
-    words = ["Mover", *losses["channel"], *gains["channel"], "ingresos esperados"]
+    decimals = [None] * (1 + len(losses) + len(gains)) + [0, None]
+    decimals += [0] * len(_horizon(first["objective"])) + [0, None, None]
+    words = ["Mover", *losses["channel"], *gains["channel"], *words]
     return {"movimiento_presupuesto": Expected(numbers, decimals, words)}
 
 
-def _marginal_roi(inputs: dict, tenant: str) -> dict[str, Expected]:
-    channels = inputs["channels"].query("tenant_id == @tenant and target == 'revenue'")
-    if channels.empty:
-        return {}
-    best = channels.sort_values(["marginal_roi", "channel"], ascending=[False, True]).iloc[0]
-    words = [best["channel"]]
-    if not best["identified"]:
-        words.append("no está identificado")
-    level = _interval_level(inputs, tenant, "revenue")
-    numbers = [best["marginal_roi"], level, best["marginal_roi_low"], best["marginal_roi_high"]]
-    return {"roi_marginal": Expected(numbers, [2, 0, 2, 2], words)}
+def _channel_advice(advice: pd.DataFrame) -> dict[str, Expected]:
+    """One sentence per channel: its move with the expected change and interval, or where it
+    stays, or the experiment that would measure it."""
+    expected = {}
+    for row in advice.itertuples():
+        key = "canal_" + row.channel.lower().replace(" ", "_")
+        if row.action in ("aumentar", "reducir"):
+            horizon = _horizon(row.objective)
+            numbers = [row.current_spend, row.recommended_spend, row.period_days,
+                       row.expected_change, *horizon, INTERVAL_PERCENT, row.expected_change_low,
+                       row.expected_change_high]  # fmt: skip
+            decimals = [None, None, 0, None, *[0] * len(horizon), 0, None, None]
+            words = [row.action.capitalize(), row.channel]
+        elif row.action == "mantener":
+            numbers, decimals = [row.current_spend, row.period_days], [None, 0]
+            words = ["Mantener", row.channel]
+        else:
+            numbers = [row.current_spend, row.experiment_days, row.experiment_geo_days]
+            decimals = [None, 0, 0]
+            if row.experiment_feasible:
+                numbers.append(25)
+                decimals.append(0)
+            words = ["medirlo", row.channel]
+        expected[key] = Expected(numbers, decimals, words)
+    return expected
 
 
 # Reading the sentences ---------------------------------------------------------------------------

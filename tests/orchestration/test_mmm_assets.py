@@ -13,7 +13,7 @@ from orchestration.resources import CerebroResource
 
 SORT_KEYS = ("tenant_id", "target", "objective", "scenario", "channel", "component", "metric",
              "contribution_date", "backtest_date", "daily_spend")  # fmt: skip
-RUN_CONFIG = {"ops": {"mmm_budget_brain": {"config": {"n_bootstrap": 30, "seed": 3}}}}
+RUN_CONFIG = {"ops": {"mmm_budget_brain": {"config": {"draws": 60, "seed": 3}}}}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_every_table_has_both_targets_for_every_demo_tenant(two_runs):
         }
     summary = tables["ml_mmm_channel_summary"]
     assert set(summary["channel"]) <= {"Meta Ads", "Google Ads", "TikTok Ads"}
-    assert (summary["model_version"] == "cerebro-mmm-1").all()
+    assert (summary["model_version"] == "cerebro-mmm-2").all()
     scenarios = tables["ml_budget_scenarios"]
     assert {"Presupuesto 50%", "Presupuesto 200%", "sin Meta Ads"} <= set(scenarios["scenario"])
 

@@ -18,23 +18,28 @@ ad_platforms as (
 ),
 
 unioned as (
+    -- What each platform says its ads earned (its own attribution): Meta's purchase value,
+    -- Google's conversion value; a CSV export reports none.
     select
         tenant_id, 'meta_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
-        currency, spend_amount, impressions, clicks
+        currency, spend_amount, impressions, clicks,
+        platform_purchase_value as platform_conversion_value_amount
     from meta_ads
 
     union all
 
     select
         tenant_id, 'google_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
-        currency, spend_amount, impressions, clicks
+        currency, spend_amount, impressions, clicks,
+        platform_conversions_value as platform_conversion_value_amount
     from google_ads
 
     union all
 
     select
         tenant_id, platform, account_id, cast(null as {{ dbt.type_string() }}) as campaign_id,
-        campaign_name, spend_date, currency, spend_amount, impressions, clicks
+        campaign_name, spend_date, currency, spend_amount, impressions, clicks,
+        cast(null as {{ cerebro.type_amount() }}) as platform_conversion_value_amount
     from csv_ad_spend
 ),
 
@@ -50,7 +55,8 @@ labelled as (
         unioned.currency,
         unioned.spend_amount,
         unioned.impressions,
-        unioned.clicks
+        unioned.clicks,
+        unioned.platform_conversion_value_amount
     from unioned
     left join ad_platforms
         on unioned.platform = ad_platforms.platform

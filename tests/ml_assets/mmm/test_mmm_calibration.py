@@ -20,10 +20,8 @@ def test_lift_tests_pin_collinear_channels_to_the_measured_effect(hard_fit):
     after = fit_simulated(data, seed=0, lift_tests=tests).channel_summary().set_index("channel")
     for channel in ("search", "video"):
         true_roi = data.truth[channel]["roi"]
-        assert abs(after.loc[channel, "roi"] - true_roi) < abs(
-            before.loc[channel, "roi"] - true_roi
-        )
-        assert after.loc[channel, "roi"] == pytest.approx(true_roi, rel=0.15)
+        # Measured to 5 % over two months: the posterior follows the experiment.
+        assert after.loc[channel, "roi"] == pytest.approx(true_roi, rel=0.1)
         width_before = before.loc[channel, "roi_high"] - before.loc[channel, "roi_low"]
         width_after = after.loc[channel, "roi_high"] - after.loc[channel, "roi_low"]
         assert width_after < 0.3 * width_before
@@ -32,9 +30,11 @@ def test_lift_tests_pin_collinear_channels_to_the_measured_effect(hard_fit):
     assert not after.loc["social", "calibrated"]
 
 
-def test_roi_bounds_hold_for_the_estimate_and_every_bootstrap_draw(hard_fit):
+def test_roi_bounds_hold_for_the_estimate_and_every_posterior_draw(hard_fit):
     result = fit_simulated(hard_fit.data, seed=0, roi_bounds={"search": (2.0, 4.0)})
     row = result.channel_summary().set_index("channel").loc["search"]
-    assert 2.0 - 1e-9 <= row["roi_low"] <= row["roi"] <= row["roi_high"] <= 4.0 + 1e-9
-    draws = result.model.bootstrap_["roi"][:, result.model.channels_.index("search")]
-    assert draws.min() >= 2.0 - 1e-9 and draws.max() <= 4.0 + 1e-9
+    assert 2.0 * (1 - 1e-3) <= row["roi_low"] <= row["roi"] <= row["roi_high"] <= 4.0 * (1 + 1e-3)
+    draws = result.model.draws_["roi"][:, result.model.channels_.index("search")]
+    # The bounds are a steep penalty (a hard wall would stop the sampler): 1 % outside a bound
+    # costs a factor of e^-100, so no draw strays measurably.
+    assert draws.min() >= 2.0 * (1 - 1e-3) and draws.max() <= 4.0 * (1 + 1e-3)

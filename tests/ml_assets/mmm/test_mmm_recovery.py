@@ -14,13 +14,13 @@ from tap_cerebro_demo.generator.calendar import COMMERCIAL_EVENT, PUBLIC_HOLIDAY
 from tap_cerebro_demo.generator.clock import Clock
 from tap_cerebro_demo.generator.profiles import PROFILES
 
-from ml_assets.mmm.simulate import simulate
+from benchmarks.mmm_suite.independent import HOLDOUT_DAYS, LEVELS, generate
 from ml_assets.mmm.transforms import geometric_adstock, hill
 from ml_assets.mmm.workflow import fit_mmm
 
 #: Stated tolerances on the easy case (independent spend with pauses, 4 % noise, two years).
-MAX_MEAN_ROI_ERROR = 0.25  # mean over channels of |roi / true roi - 1|
-MAX_ROI_ERROR = 0.35  # any single channel
+MAX_MEAN_ROI_ERROR = 0.15  # mean over channels of |roi / true roi - 1|
+MAX_ROI_ERROR = 0.25  # any single channel
 MAX_SHARE_ERROR = 0.02  # contribution share of total revenue, absolute
 
 
@@ -45,11 +45,16 @@ def test_easy_case_recovers_roi_and_contribution_shares_within_tolerance(easy_fi
     assert summary["inside"].sum() >= 2, summary
 
 
-def test_hard_case_flags_every_channel_and_keeps_the_truth_inside_the_intervals(hard_fit):
+def test_hard_case_learns_little_per_channel_and_keeps_the_truth_inside_the_intervals(hard_fit):
+    # Spend correlation above 0.99: the data cannot split the credit, so no channel's return
+    # is measured; its posterior stays wide instead of confidently wrong. Pooling pulls the
+    # returns towards each other, so a channel far from the rest (video: 1.2 against 3 and 2)
+    # may fall outside.
     summary = _with_truth(hard_fit)
-    assert not summary["identified"].any()
-    assert summary["identification_issues"].str.contains("collinear_spend").all()
+    assert (summary["roi_interval_ratio"] > 1.0).all(), summary
     assert summary["inside"].sum() >= 2, summary
+    unidentified = summary[~summary["identified"]]
+    assert unidentified["identification_issues"].str.contains("collinear_spend").all()
     # The holdout error stays low although attribution is wrong: why intervals matter.
     assert hard_fit.result.diagnostics()["holdout"]["mape"] < 0.06
 
@@ -67,6 +72,9 @@ def test_contributions_add_up_to_the_fit_and_curves_pass_through_the_reported_ro
     curves = easy_fit.result.response_curves()
     at_mean = curves[curves["is_historical_mean_spend"]].groupby("channel")["roi"].first()
     np.testing.assert_allclose(at_mean[summary.index], summary["roi"], rtol=1e-9)
+    # The posterior mean is the mean over draws: of the contributions and of the curves.
+    draws = easy_fit.result.model.draws_
+    np.testing.assert_allclose(summary.loc[CHANNELS, "contribution"], draws["contribution"].mean(0))
 
 
 def test_backtest_never_sees_the_holdout_target(easy_fit):
@@ -128,22 +136,24 @@ def test_demo_generator_media_truth_is_recovered_with_new_customers_as_target():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
-def test_roi_intervals_cover_the_truth_about_as_often_as_stated(difficulty):
-    covered, flagged = [], []
-    for seed in range(10):
-        data = simulate(difficulty, seed=100 + seed)
-        summary = fit_simulated(data, seed=seed).channel_summary()
+@pytest.mark.parametrize("level", LEVELS)
+def test_roi_intervals_cover_the_truth_about_as_often_as_stated_on_independent_data(level):
+    # benchmarks/mmm_suite/independent.py was written apart from the model; seeds 0-2 were
+    # looked at while building it, these never.
+    covered = []
+    for seed in range(200, 205):
+        data = generate(level, seed)
+        train = data.frame.iloc[: len(data.frame) - HOLDOUT_DAYS]
+        summary = fit_mmm(
+            train, date_column="date", spend_columns=data.channels, target_column="revenue",
+            control_columns=data.controls, event_columns=data.events, seed=seed,
+        ).channel_summary()  # fmt: skip
         for row in summary.itertuples():
-            covered.append(row.roi_low <= data.truth[row.channel]["roi"] <= row.roi_high)
-            flagged.append(not row.identified)
-    # Nominal 90 %; measured 97 / 93 / 100 % (docs/decisions/0007). 30 channels: allow for
-    # sampling error.
+            covered.append(
+                row.roi_low <= data.truth["channels"][row.channel]["roi"] <= row.roi_high
+            )
+    # Nominal 90 %; 20 channels per level: allow for sampling error.
     assert np.mean(covered) >= 0.8, np.mean(covered)
-    if difficulty == "hard":
-        assert all(flagged)
-    if difficulty == "easy":
-        assert not any(flagged)
 
 
 def test_a_weekly_model_sums_days_into_weeks_and_still_reports_per_day(easy_fit):
@@ -155,6 +165,7 @@ def test_a_weekly_model_sums_days_into_weeks_and_still_reports_per_day(easy_fit)
     np.testing.assert_allclose(at_mean.loc[CHANNELS, "daily_spend"], daily_mean, rtol=0.01)
     summary = result.channel_summary().set_index("channel")
     np.testing.assert_allclose(at_mean.loc[CHANNELS, "roi"], summary.loc[CHANNELS, "roi"])
-    for channel in summary.index[summary["identified"]]:
-        true_roi = easy_fit.data.truth[channel]["roi"]
-        assert summary.loc[channel, "roi"] == pytest.approx(true_roi, rel=0.4)
+    # A quarter of the rows (104 weeks): wider intervals, still around the truth.
+    truth = pd.Series({c: easy_fit.data.truth[c]["roi"] for c in CHANNELS})
+    inside = (summary.loc[CHANNELS, "roi_low"] <= truth) & (truth <= summary.loc[CHANNELS, "roi_high"])
+    assert inside.sum() >= 2, summary

@@ -29,14 +29,14 @@ def _outputs(result) -> dict:
 
 def test_same_input_and_seed_give_identical_outputs():
     data = simulate("medium", seed=7, n_days=400)
-    first = _outputs(fit_simulated(data, seed=5, n_bootstrap=30))
-    second = _outputs(fit_simulated(data, seed=5, n_bootstrap=30))
+    first = _outputs(fit_simulated(data, seed=5, draws=60))
+    second = _outputs(fit_simulated(data, seed=5, draws=60))
     for name, frame in first.items():
         if isinstance(frame, pd.DataFrame):
             pd.testing.assert_frame_equal(frame, second[name], check_exact=True)
         else:
             assert frame == second[name]
-    third = _outputs(fit_simulated(data, seed=6, n_bootstrap=30))
+    third = _outputs(fit_simulated(data, seed=6, draws=60))
     assert not first["summary"]["roi_low"].equals(third["summary"]["roi_low"])
 
 
@@ -44,7 +44,7 @@ def test_a_saved_model_reloads_to_the_same_summary_curves_and_plans(easy_fit, tm
     model = easy_fit.result.model
     path = save_model(model, tmp_path / "model.json")
     text = path.read_text(encoding="utf-8")
-    assert json.loads(text)["model_version"] == "cerebro-mmm-1"
+    assert json.loads(text)["model_version"] == "cerebro-mmm-2"
     loaded = load_model(path)
     total = float(easy_fit.result.y.sum())
     pd.testing.assert_frame_equal(channel_summary(loaded, total), channel_summary(model, total))
@@ -56,7 +56,7 @@ def test_a_saved_model_reloads_to_the_same_summary_curves_and_plans(easy_fit, tm
 
 def test_a_file_of_another_version_or_not_a_model_is_refused(easy_fit, tmp_path):
     data = json.loads(save_model(easy_fit.result.model, tmp_path / "m.json").read_text())
-    data["model_version"] = "cerebro-mmm-0"
+    data["model_version"] = "cerebro-mmm-1"
     (tmp_path / "old.json").write_text(json.dumps(data))
     with pytest.raises(ModelFileError, match="cannot be read"):
         load_model(tmp_path / "old.json")

@@ -21,11 +21,11 @@ tenants:
 
 
 def test_defaults_and_the_tenants_file_block(tmp_path):
-    assert MmmSettings() == MmmSettings(bootstrap=100, holdout_days=56, seed=0)
+    assert MmmSettings() == MmmSettings(draws=200, holdout_days=56, seed=0)
     path = tmp_path / "tenants.yml"
-    path.write_text(TENANT.format(mmm="    mmm: {bootstrap: 40, holdout_days: 28}"))
+    path.write_text(TENANT.format(mmm="    mmm: {draws: 80, holdout_days: 28}"))
     (tenant,) = load_tenants(path)
-    assert tenant.mmm == MmmSettings(bootstrap=40, holdout_days=28, seed=0)
+    assert tenant.mmm == MmmSettings(draws=80, holdout_days=28, seed=0)
     path.write_text(TENANT.format(mmm=""))
     assert load_tenants(path)[0].mmm == MmmSettings()
 
@@ -33,8 +33,8 @@ def test_defaults_and_the_tenants_file_block(tmp_path):
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ("{bootstraps: 40}", "unknown MMM setting(s) ['bootstraps']"),
-        ("{bootstrap: 3}", "bootstrap=3"),
+        ("{bootstrap: 40}", "unknown MMM setting(s) ['bootstrap']"),
+        ("{draws: 3}", "draws=3"),
         ("{holdout_days: 2.5}", "holdout_days=2.5"),
         ("{seed: -1}", "seed=-1"),
     ],

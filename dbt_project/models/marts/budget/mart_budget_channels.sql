@@ -37,11 +37,15 @@ labelled as (
         channel_summary.current_daily_spend_amount,
         channel_summary.saturation_daily_spend_amount,
         channel_summary.is_identified,
+        channel_summary.is_calibrated,
+        -- A lift test measured the channel: the page says so (decision 0021).
         case
+            when channel_summary.is_calibrated then 'Calibrado con experimento'
             when channel_summary.is_identified then 'Identificado'
             else 'No identificado'
         end as identification_label,
-        channel_summary.identification_issues
+        channel_summary.identification_issues,
+        channel_summary.rank_probability
     from channel_summary
     inner join tenants
         on channel_summary.tenant_id = tenants.tenant_id

@@ -1,17 +1,12 @@
--- The recommended budget move per tenant and objective: today's total budget
--- split the best way the model knows (the grid plan at 100 %), as the money
--- that moves between channels and what it is expected to add, in a Spanish
--- sentence built from those numbers.
+-- The recommended budget move per tenant and objective, from the same advice
+-- rows as every channel sentence (mart_budget_channel_advice): the money that
+-- moves between the channels the data can judge, which channels give and
+-- receive it, what it is expected to add, and the channels kept for an
+-- experiment, in a Spanish sentence built from those numbers.
 with
 
-scenarios as (
-    select * from {{ ref('mart_budget_scenarios') }}
-    where scenario_kind = 'grid' and budget_percent = 100
-),
-
-summaries as (
-    select * from {{ ref('mart_budget_scenario_summaries') }}
-    where scenario_kind = 'grid' and budget_percent = 100
+advice as (
+    select * from {{ ref('mart_budget_channel_advice') }}
 ),
 
 ranked_moves as (
@@ -21,16 +16,14 @@ ranked_moves as (
         channel_group,
         spend_change_amount,
         currency,
-        spend_change_amount > 0 as is_gain,
+        direction > 0 as is_gain,
         row_number() over (
-            partition by tenant_id, objective, spend_change_amount > 0
+            partition by tenant_id, objective, direction
             order by abs(spend_change_amount) desc, channel_group
         ) as move_rank,
-        count(*) over (
-            partition by tenant_id, objective, spend_change_amount > 0
-        ) as moves
-    from scenarios
-    where spend_change_amount <> 0
+        count(*) over (partition by tenant_id, objective, direction) as moves
+    from advice
+    where direction <> 0
 ),
 
 listed_moves as (
@@ -51,64 +44,96 @@ listed_moves as (
     group by 1, 2, 3
 ),
 
+tested as (
+    select
+        tenant_id,
+        objective,
+        {{ dbt.listagg("channel_group", "', '", "order by channel_group") }} as channels_text
+    from advice
+    where action = 'experimentar'
+    group by 1, 2
+),
+
+plans as (
+    select
+        tenant_id,
+        objective,
+        min(objective_label) as objective_label,
+        bool_or(is_headline_objective) as is_headline_objective,
+        min(period_days) as period_days,
+        min(cutoff_date) as cutoff_date,
+        min(currency) as currency,
+        sum(current_spend_amount) as total_budget_amount,
+        sum(expected_change) as scenario_change,
+        sum(expected_change_low) as channel_change_low_sum
+    from advice
+    group by 1, 2
+),
+
+scenario_intervals as (
+    select distinct
+        tenant_id,
+        objective,
+        scenario_change_low,
+        scenario_change_high
+    from {{ ref('stg_ml__budget_recommendations') }}
+),
+
 combined as (
     select
-        summaries.tenant_id,
-        summaries.objective,
-        summaries.objective_label,
-        summaries.scenario_name,
-        summaries.period_days,
-        summaries.cutoff_date,
-        summaries.currency,
-        summaries.total_budget_amount,
+        plans.tenant_id,
+        plans.objective,
+        plans.objective_label,
+        plans.is_headline_objective,
+        plans.period_days,
+        plans.cutoff_date,
+        plans.currency,
+        plans.total_budget_amount,
         coalesce(gains.moved_amount, 0) as moved_amount,
-        -- Moves under this share of the budget are noise, not advice.
-        coalesce(gains.moved_amount, 0)
-            >= {{ var('budget_move_min_share') }} * summaries.total_budget_amount as is_move,
+        gains.moved_amount is not null and losses.moved_amount is not null as is_move,
         losses.channels_text as from_channels_text,
         gains.channels_text as to_channels_text,
-        summaries.scenario_change,
-        summaries.scenario_change_low,
-        summaries.scenario_change_high,
-        summaries.interval_level,
-        summaries.change_text,
-        summaries.interval_text
-    from summaries
+        tested.channels_text as tested_channels_text,
+        plans.scenario_change,
+        scenario_intervals.scenario_change_low,
+        scenario_intervals.scenario_change_high
+    from plans
+    inner join scenario_intervals
+        on plans.tenant_id = scenario_intervals.tenant_id
+        and plans.objective = scenario_intervals.objective
     left join listed_moves as gains
-        on summaries.tenant_id = gains.tenant_id
-        and summaries.objective = gains.objective
+        on plans.tenant_id = gains.tenant_id
+        and plans.objective = gains.objective
         and gains.is_gain
     left join listed_moves as losses
-        on summaries.tenant_id = losses.tenant_id
-        and summaries.objective = losses.objective
+        on plans.tenant_id = losses.tenant_id
+        and plans.objective = losses.objective
         and not losses.is_gain
+    left join tested
+        on plans.tenant_id = tested.tenant_id
+        and plans.objective = tested.objective
 )
 
 select
-    combined.tenant_id,
-    combined.objective,
-    combined.objective_label,
-    combined.scenario_name,
-    combined.period_days,
-    combined.cutoff_date,
-    combined.currency,
-    combined.total_budget_amount,
-    combined.moved_amount,
-    combined.is_move,
-    combined.from_channels_text,
-    combined.to_channels_text,
-    combined.scenario_change,
-    combined.scenario_change_low,
-    combined.scenario_change_high,
-    combined.interval_level,
+    combined.*,
     case
         when combined.is_move then
             'Mover ' || {{ format_money('combined.moved_amount', 'combined.currency') }}
             || ' de ' || combined.from_channels_text || ' a ' || combined.to_channels_text
             || ' en los próximos ' || cast(combined.period_days as {{ dbt.type_string() }}) || ' días: '
-            || combined.change_text || ' (intervalo ' || combined.interval_text || ').'
+            || {{ budget_change_text('combined.objective', 'combined.scenario_change', 'combined.currency') }}
+            || ' (intervalo 90 %: '
+            || {{ budget_change_text('combined.objective', 'combined.scenario_change_low', 'combined.currency', signed=false) }}
+            || ' a '
+            || {{ budget_change_text('combined.objective', 'combined.scenario_change_high', 'combined.currency', signed=false) }}
+            || ').'
         else
             'Mantener el reparto actual: el modelo no encuentra un reparto del mismo presupuesto '
             || 'que cambie ' || lower(combined.objective_label) || ' de forma apreciable.'
+    end
+    || case
+        when combined.tested_channels_text is null then ''
+        else ' Sin datos para juzgar ' || combined.tested_channels_text
+            || ': se mantienen y se propone medirlos con un experimento.'
     end as recommendation_text
 from combined

@@ -24,6 +24,7 @@ select
     currency,
     spend_amount,
     impressions,
-    clicks
+    clicks,
+    platform_conversion_value_amount
 from ad_spend
 where {{ in_partition_window('spend_date') }}

@@ -31,10 +31,11 @@ renamed as (
         identified as is_identified,
         calibrated as is_calibrated,
         nullif(identification_issues, '') as identification_issues,
-        vif,
-        spend_vif,
-        variation_share,
-        spend_cv
+        rank_probability,
+        prior_contraction,
+        roi_interval_ratio,
+        spend_cv,
+        max_spend_correlation
     from source
 )
 

@@ -1,0 +1,1 @@
+"""Simulated marketing data with known truth, to benchmark marketing-mix models."""

@@ -1,0 +1,98 @@
+-- Per tenant, paid channel group and local month, the numbers behind the
+-- brief's headline chart ("lo que dice la plataforma / el último clic vs lo
+-- que dice tu modelo"): spend; the value the ad platform attributes to its own
+-- ads; the revenue of valid orders whose last click (landing UTMs) was the
+-- channel; the revenue the budget brain attributes to the channel and the new
+-- customers it attributes, valued at the channel's mean predicted 12-month
+-- customer value the budget plan uses (value_per_unit of the ltv advice).
+-- Sums only: a page computes any period's ROAS as sum / sum.
+with
+
+ad_spend as (
+    select * from {{ ref('fct_ad_spend_daily') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+    where is_valid
+),
+
+contributions as (
+    select * from {{ ref('stg_ml__mmm_contributions') }}
+    where component_kind = 'channel'
+),
+
+customer_values as (
+    select tenant_id, channel_group, value_per_unit as value_per_new_customer_amount
+    from {{ ref('stg_ml__budget_recommendations') }}
+    where objective = 'ltv'
+),
+
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
+spend_monthly as (
+    select
+        tenant_id,
+        channel_group,
+        cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as month_start_date,
+        sum(spend_amount) as spend_amount,
+        sum(platform_conversion_value_amount) as platform_value_amount
+    from ad_spend
+    group by 1, 2, 3
+),
+
+last_click_monthly as (
+    select
+        tenant_id,
+        channel_group,
+        cast({{ dbt.date_trunc('month', 'created_date') }} as date) as month_start_date,
+        sum(total_amount) as last_click_revenue_amount
+    from orders
+    group by 1, 2, 3
+),
+
+model_monthly as (
+    select
+        tenant_id,
+        component as channel_group,
+        cast({{ dbt.date_trunc('month', 'contribution_date') }} as date) as month_start_date,
+        {{ sum_exact("case when target = 'revenue' then contribution else 0 end") }}
+            as model_revenue_amount,
+        {{ sum_exact("case when target = 'new_customers' then contribution else 0 end") }}
+            as model_new_customers
+    from contributions
+    group by 1, 2, 3
+),
+
+combined as (
+    select
+        spend_monthly.tenant_id,
+        spend_monthly.channel_group,
+        spend_monthly.month_start_date,
+        tenants.currency,
+        spend_monthly.spend_amount,
+        spend_monthly.platform_value_amount,
+        coalesce(last_click_monthly.last_click_revenue_amount, 0) as last_click_revenue_amount,
+        model_monthly.model_revenue_amount,
+        model_monthly.model_new_customers,
+        model_monthly.model_new_customers * customer_values.value_per_new_customer_amount
+            as model_customer_value_amount
+    from spend_monthly
+    inner join tenants
+        on spend_monthly.tenant_id = tenants.tenant_id
+    left join last_click_monthly
+        on spend_monthly.tenant_id = last_click_monthly.tenant_id
+        and spend_monthly.channel_group = last_click_monthly.channel_group
+        and spend_monthly.month_start_date = last_click_monthly.month_start_date
+    left join model_monthly
+        on spend_monthly.tenant_id = model_monthly.tenant_id
+        and spend_monthly.channel_group = model_monthly.channel_group
+        and spend_monthly.month_start_date = model_monthly.month_start_date
+    left join customer_values
+        on spend_monthly.tenant_id = customer_values.tenant_id
+        and spend_monthly.channel_group = customer_values.channel_group
+)
+
+select * from combined

@@ -1,0 +1,309 @@
+"""The model's posterior, sampled with NUTS (numpyro).
+
+    y_t / ybar = intercept + B_t gamma + sum_c beta_c Hill(adstock(x_c / xbar_c)_t; K_c, S_c) + e_t
+
+with the transforms of ``transforms.py``, beta_c set by the channel's return r_c so that its
+contribution over the training window is ``r_c * spend_share_c`` of the target's total (the
+parameterisation and priors of ``priors.py``), lift tests as Gaussian observations of a
+channel's summed contribution over the test's days, and e_t ~ Normal(0, sigma).
+
+Sampled with the No-U-Turn Sampler (Hoffman & Gelman 2014) with a dense mass matrix: the
+Hill parameters and the return of one channel are strongly correlated, and a diagonal mass
+matrix needed three times the leapfrog steps. This module is the only one that imports JAX;
+the rest of ``ml_assets.mmm`` sees numpy arrays of draws.
+
+Compiling the sampler costs about 20 s of CPU, sampling a few seconds. So the data are the
+compiled program's arguments (not constants in it), rows are padded to a multiple of
+``ROW_BUCKET`` with a mask, one sampler is kept per shape and setting in the process, and
+compiled programs are cached on disk (``compilation_cache_dir``): the backtest, both
+targets and every tenant with as many channels share one compilation, and later runs none.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ml_assets.mmm.priors import Priors
+
+# Two host devices let the two chains run in parallel on two cores; the flag only takes effect
+# before JAX starts, so a process that started JAX earlier runs them one after the other.
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+
+import jax
+import jax.numpy as jnp
+import numpyro
+import numpyro.distributions as dist
+from numpyro.diagnostics import split_gelman_rubin
+from numpyro.infer import MCMC, NUTS, init_to_median
+
+# Sums over hundreds of days of squared residuals lose digits in float32.
+jax.config.update("jax_enable_x64", True)
+
+#: Rows are padded up to a multiple of this, and baseline terms (whose changepoints depend on
+#: the history's length) to a multiple of ``TERM_BUCKET``, so that histories of similar
+#: length (a tenant's backtest and its full fit) share a compiled sampler.
+ROW_BUCKET = 128
+TERM_BUCKET = 8
+
+
+def compilation_cache_dir() -> Path:
+    """Where compiled samplers are kept between processes ($CEREBRO_JAX_CACHE, or the user's
+    cache folder)."""
+    configured = os.environ.get("CEREBRO_JAX_CACHE")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cerebro" / "jax"
+
+
+jax.config.update("jax_compilation_cache_dir", str(compilation_cache_dir()))
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+
+
+@dataclass(frozen=True)
+class LiftObservation:
+    """A lift test on scaled data: channel index, the rows it covers, lift and its error."""
+
+    channel: int
+    rows: np.ndarray  # bool over the training rows
+    lift: float
+    standard_error: float
+
+
+@dataclass(frozen=True)
+class PosteriorProblem:
+    """Everything the sampler needs, already scaled (see ``priors.py``)."""
+
+    baseline: np.ndarray  # (rows, terms) baseline columns, the intercept's included
+    baseline_prior_mean: np.ndarray  # (terms,) normal prior per column
+    baseline_prior_sd: np.ndarray  # (terms,)
+    lagged_spend: np.ndarray  # (channels, lags + 1, rows): spend / mean spend, lagged
+    spend_share: np.ndarray  # (channels,) share of all paid spend over the window
+    target: np.ndarray  # (rows,) target / its mean
+    priors: Priors
+    lifts: list[LiftObservation] = field(default_factory=list)
+    share_low: np.ndarray | None = None  # (channels,) bounds on r, or None
+    share_high: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class PosteriorDraws:
+    """Posterior draws (chains concatenated) and the sampler's diagnostics."""
+
+    intercept: np.ndarray  # (draws,)
+    baseline: np.ndarray  # (draws, terms)
+    decay: np.ndarray  # (draws, channels)
+    half_saturation: np.ndarray  # (draws, channels), relative to mean spend
+    shape: np.ndarray  # (draws, channels)
+    share: np.ndarray  # (draws, channels): r_c
+    beta: np.ndarray  # (draws, channels): scaled target per period at saturation
+    sigma: np.ndarray  # (draws,)
+    divergences: int
+    mean_tree_steps: float
+    max_rhat: float
+
+
+def _adstock(lagged: jnp.ndarray, decay: jnp.ndarray) -> jnp.ndarray:
+    """Normalised geometric adstock (transforms.py, eqs. 1-2) on pre-lagged spend."""
+    lags = jnp.arange(lagged.shape[1])
+    weights = decay[:, None] ** lags[None, :]
+    weights = weights / weights.sum(axis=1, keepdims=True)
+    return jnp.einsum("cl,clt->ct", weights, lagged)
+
+
+def _hill(carried: jnp.ndarray, half: jnp.ndarray, shape: jnp.ndarray) -> jnp.ndarray:
+    """Hill saturation (transforms.py, eq. 4) as a logistic in log spend; 0 where no spend."""
+    log_ratio = jnp.log(jnp.clip(carried, 1e-12)) - jnp.log(half)[:, None]
+    return jnp.where(carried > 0, jax.nn.sigmoid(shape[:, None] * log_ratio), 0.0)
+
+
+def _media(arrays, decay, half, shape, share):
+    """Per-channel contribution per row and beta, from the return parameterisation; padded
+    rows contribute nothing."""
+    levels = _hill(_adstock(arrays["lagged"], decay), half, shape) * arrays["mask"]
+    beta = share * arrays["spend_share"] * arrays["rows"] / jnp.clip(levels.sum(axis=1), 1e-12)
+    return beta[:, None] * levels, beta
+
+
+def _collapsed_log_likelihood(arrays, residual, sigma):
+    """log N(residual; 0, sigma^2 I + B Lambda B') with the baseline coefficients integrated
+    out (Woodbury identity and the matrix determinant lemma; Rasmussen & Williams 2006,
+    "Gaussian Processes for Machine Learning", A.9 and 2.7): the sampler then moves only the
+    media parameters and the noise, and the baseline's strong correlation with always-on
+    spend no longer slows it down."""
+    rows = arrays["rows"]  # padded rows have a zero residual and a zero design row
+    variance = sigma**2
+    projected = arrays["baseline_t"] @ residual / variance  # B'e / sigma^2
+    precision = arrays["gram"] / variance + jnp.diag(1.0 / arrays["prior_var"])
+    factor = jnp.linalg.cholesky(precision)
+    solved = jax.scipy.linalg.cho_solve((factor, True), projected)
+    quadratic = residual @ residual / variance - projected @ solved
+    log_det = (
+        2.0 * jnp.sum(jnp.log(jnp.diag(factor)))
+        + jnp.sum(jnp.log(arrays["prior_var"]))
+        + rows * jnp.log(variance)
+    )
+    return -0.5 * (quadratic + log_det + rows * jnp.log(2.0 * jnp.pi))
+
+
+def _model(arrays: dict, *, priors: Priors, bounded: bool):
+    channels = arrays["spend_share"].shape[0]
+    decay = numpyro.sample(
+        "decay", dist.Beta(priors.decay_alpha, priors.decay_beta).expand([channels])
+    )
+    half = numpyro.sample(
+        "half_saturation", dist.LogNormal(0.0, priors.half_saturation_log_sd).expand([channels])
+    )
+    shape = numpyro.sample(
+        "shape", dist.LogNormal(priors.shape_log_median, priors.shape_log_sd).expand([channels])
+    )
+    # The portfolio's location is on the share scale: r_c's average, weighted by spend,
+    # is the media share of the target.
+    location = numpyro.sample(
+        "share_location", dist.Normal(priors.share_location(), priors.media_share_log_sd)
+    )
+    spread = numpyro.sample("share_spread", dist.HalfNormal(priors.channel_spread))
+    offsets = numpyro.sample("share_offset", dist.Normal(0.0, 1.0).expand([channels]))
+    share = numpyro.deterministic("share", jnp.exp(location + spread * offsets))
+    if bounded:
+        low, high = arrays["share_low"], arrays["share_high"]
+        # Bounds as a steep penalty outside [low, high] (1 % of the bound gives a factor e^-100):
+        # a hard truncation would stop NUTS at the boundary.
+        below = jnp.clip((low - share) / jnp.maximum(low, 1e-12), 0.0)
+        above = jnp.clip((share - high) / high, 0.0)
+        numpyro.factor("share_bounds", -1e6 * jnp.sum(below**2 + above**2))
+    contribution, beta = _media(arrays, decay, half, shape, share)
+    numpyro.deterministic("beta", beta)
+    media = numpyro.deterministic("media", contribution.sum(axis=0))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(priors.noise_sd))
+    residual = arrays["target"] - arrays["prior_mean_fit"] - media
+    numpyro.factor("target", _collapsed_log_likelihood(arrays, residual, sigma))
+    if "lift_rows" in arrays:
+        observed = jnp.sum(arrays["lift_rows"] * contribution[arrays["lift_channel"]], axis=1)
+        numpyro.sample(
+            "lifts", dist.Normal(observed, arrays["lift_error"]), obs=arrays["lift_value"]
+        )
+
+
+def _padded(values: np.ndarray, rows: int) -> np.ndarray:
+    """``values`` with zeros appended along the last axis up to ``rows``."""
+    extra = rows - values.shape[-1]
+    return np.pad(values, [(0, 0)] * (values.ndim - 1) + [(0, extra)])
+
+
+def _arrays(problem: PosteriorProblem) -> dict:
+    """The sampler's arguments: the problem padded to a multiple of ``ROW_BUCKET`` rows."""
+    rows, terms = problem.baseline.shape
+    padded = -(-rows // ROW_BUCKET) * ROW_BUCKET
+    # A padded term is an all-zero column with a unit prior: it adds log(1) to the collapsed
+    # likelihood's determinant terms, and nothing else.
+    padded_terms = -(-terms // TERM_BUCKET) * TERM_BUCKET
+    baseline = _padded(_padded(problem.baseline.T, padded).T, padded_terms).T
+    prior_var = _padded(problem.baseline_prior_sd[None, :] ** 2 - 1.0, padded_terms)[0] + 1.0
+    arrays = {
+        "rows": np.float64(rows),
+        "mask": _padded(np.ones(rows), padded),
+        "baseline_t": baseline,
+        "gram": baseline @ baseline.T,
+        "prior_var": prior_var,
+        "prior_mean_fit": _padded(problem.baseline @ problem.baseline_prior_mean, padded),
+        "lagged": _padded(problem.lagged_spend, padded),
+        "spend_share": problem.spend_share,
+        "target": _padded(problem.target, padded),
+    }
+    if problem.share_low is not None:
+        arrays["share_low"] = problem.share_low
+        # An unbounded side stays finite so that the penalty's arithmetic stays finite.
+        arrays["share_high"] = np.minimum(problem.share_high, 1e12)
+    if problem.lifts:
+        arrays["lift_channel"] = np.array([lift.channel for lift in problem.lifts])
+        rows_covered = np.array([lift.rows for lift in problem.lifts], dtype=float)
+        arrays["lift_rows"] = _padded(rows_covered, padded)
+        arrays["lift_value"] = np.array([lift.lift for lift in problem.lifts])
+        arrays["lift_error"] = np.array([lift.standard_error for lift in problem.lifts])
+    return {name: jnp.asarray(value) for name, value in arrays.items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _sampler(priors: Priors, bounded: bool, chains: int, warmup: int, draws: int, shapes):
+    """One MCMC object per setting and argument shapes: numpyro reuses its compiled program
+    when it runs again on arguments of the same shapes (``jit_model_args``)."""
+    kernel = NUTS(
+        functools.partial(_model, priors=priors, bounded=bounded),
+        init_strategy=init_to_median(num_samples=15), target_accept_prob=0.85, dense_mass=True,
+    )  # fmt: skip
+    # Chains run one after the other: numpyro's parallel chains (pmap) trace the data into the
+    # program, so every fit compiled again; sequential chains reuse the compiled sampler.
+    return MCMC(
+        kernel, num_warmup=warmup, num_samples=draws, num_chains=chains,
+        chain_method="sequential", progress_bar=False, jit_model_args=True,
+    )  # fmt: skip
+
+
+def sample_posterior(
+    problem: PosteriorProblem,
+    *,
+    chains: int = 2,
+    warmup: int = 200,
+    draws: int = 200,
+    seed: int = 0,
+) -> PosteriorDraws:
+    """NUTS draws of every parameter; same problem and seed give the same draws.
+
+    The baseline coefficients are drawn afterwards, per draw, from their Gaussian conditional
+    posterior (they were integrated out while sampling).
+    """
+    arrays = _arrays(problem)
+    shapes = tuple(sorted((name, value.shape) for name, value in arrays.items()))
+    bounded = problem.share_low is not None
+    mcmc = _sampler(problem.priors, bounded, chains, warmup, draws, shapes)
+    mcmc.run(jax.random.PRNGKey(seed), arrays, extra_fields=("num_steps", "diverging"))
+    grouped = mcmc.get_samples(group_by_chain=True)
+    rows = problem.target.shape[0]
+    flat = {
+        name: np.asarray(value).reshape(-1, *value.shape[2:]) for name, value in grouped.items()
+    }
+    flat["media"] = flat["media"][:, :rows]
+    extra = mcmc.get_extra_fields()
+    rhat = max(
+        float(np.nanmax(split_gelman_rubin(np.asarray(grouped[name]))))
+        for name in ("share", "decay", "half_saturation", "shape", "sigma")
+    ) if chains > 1 and draws >= 4 else float("nan")  # fmt: skip
+    coefficients = _baseline_draws(problem, flat["media"], flat["sigma"], seed)
+    return PosteriorDraws(
+        intercept=coefficients[:, 0],
+        baseline=coefficients[:, 1:],
+        decay=flat["decay"],
+        half_saturation=flat["half_saturation"],
+        shape=flat["shape"],
+        share=flat["share"],
+        beta=flat["beta"],
+        sigma=flat["sigma"],
+        divergences=int(np.asarray(extra["diverging"]).sum()),
+        mean_tree_steps=float(np.asarray(extra["num_steps"]).mean()),
+        max_rhat=rhat,
+    )
+
+
+def _baseline_draws(problem: PosteriorProblem, media: np.ndarray, sigma: np.ndarray, seed: int):
+    """One draw of the baseline coefficients per posterior draw, from
+    N(mu0 + A^-1 B'e / sigma^2, A^-1) with A = B'B / sigma^2 + Lambda^-1 and e the target
+    minus the prior mean and the draw's media (the conjugate normal update)."""
+    rng = np.random.default_rng(seed)
+    baseline, prior_mean = problem.baseline, problem.baseline_prior_mean
+    gram, inverse_prior = baseline.T @ baseline, np.diag(1.0 / problem.baseline_prior_sd**2)
+    residuals = problem.target[None, :] - (baseline @ prior_mean)[None, :] - media
+    out = np.empty((len(sigma), baseline.shape[1]))
+    for d, (residual, noise) in enumerate(zip(residuals, sigma, strict=True)):
+        precision = gram / noise**2 + inverse_prior
+        factor = np.linalg.cholesky(precision)
+        mean = np.linalg.solve(precision, baseline.T @ residual / noise**2)
+        # x = L^-T z has covariance (L L')^-1 = A^-1.
+        jitter = np.linalg.solve(factor.T, rng.standard_normal(len(mean)))
+        out[d] = prior_mean + mean + jitter
+    return out

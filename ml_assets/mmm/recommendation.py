@@ -1,0 +1,144 @@
+"""The budget brain's advice as one object: per channel what to do, why, and what it is worth.
+
+Every sentence a page shows about a channel's budget (the recommended move, the insights, the
+per-channel table) is written from these rows, so no two can disagree. The advice splits
+today's budget over the next ``period_days`` the best way the model knows for the objective
+(``budget.plan_budget``). A channel the data cannot judge (``summary.identification_issues``)
+keeps its spend and gets the experiment that would measure it (``experiments.py``) instead of
+a move; a move smaller than ``MIN_MOVE_SHARE`` of the channel's spend is no move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from ml_assets.mmm.budget import plan_budget
+from ml_assets.mmm.experiments import design_experiment
+from ml_assets.mmm.model import MarketingMixModel
+from ml_assets.mmm.summary import (
+    calibrated_channels,
+    daily_response,
+    identification_issues,
+    interval,
+    rank_probabilities,
+)
+
+MIN_MOVE_SHARE = 0.05
+#: Actions, as the pages write them.
+INCREASE, DECREASE, KEEP, TEST = "aumentar", "reducir", "mantener", "experimentar"
+
+
+@dataclass(frozen=True)
+class ChannelAdvice:
+    """One channel's advice; money over the period, the objective in its own units."""
+
+    channel: str
+    action: str
+    identified: bool
+    calibrated: bool
+    identification_issues: str
+    rank_probability: float
+    #: What one unit of the model's target is worth for the objective (1, or a channel's mean
+    #: predicted 12-month customer value for "ltv").
+    value_per_unit: float
+    current_spend: float
+    recommended_spend: float
+    expected_change: float
+    expected_change_low: float
+    expected_change_high: float
+    #: Objective per unit of spend over the fitted window (ROI, or LTV-ROAS for "ltv").
+    return_on_spend: float
+    return_on_spend_low: float
+    return_on_spend_high: float
+    marginal_return: float
+    marginal_return_low: float
+    marginal_return_high: float
+    experiment_days: int | None
+    experiment_geo_days: int | None
+    experiment_geo_share: float | None
+    experiment_expected_lift: float | None
+    experiment_spend_paused: float | None
+    experiment_relative_error: float | None
+    experiment_feasible: bool | None
+
+
+def _action(identified: bool, current: float, recommended: float) -> str:
+    if not identified:
+        return TEST
+    if abs(recommended - current) < MIN_MOVE_SHARE * max(current, 1e-12):
+        return KEEP
+    return INCREASE if recommended > current else DECREASE
+
+
+def recommend(
+    model: MarketingMixModel,
+    *,
+    values: dict[str, float] | None = None,
+    period_days: int = 30,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per channel (``ChannelAdvice``'s fields) for today's budget over the period,
+    plus the whole plan's expected change with its interval on every row."""
+    current_total = float(model.current_spend_.sum() / model.period_days) * period_days
+    plan = plan_budget(model, current_total, period_days=period_days, values=values, seed=seed)
+    ranks = rank_probabilities(model)
+    calibrated = calibrated_channels(model)
+    weights = {c: 1.0 for c in model.channels_} if values is None else values
+    rows = []
+    for c, name in enumerate(model.channels_):
+        row = plan.iloc[c]
+        issues = identification_issues(
+            model.identification_[name], ranks[name], calibrated=name in calibrated
+        )
+        worth = float(weights[name])
+        roi_draws = model.draws_["roi"][:, c] * worth
+        roi = float(model.contribution_[c] / model.total_spend_[c]) * worth
+        current = float(model.current_spend_[c] / model.period_days)
+        marginal_draws = daily_response(model, name).draw_marginals(current)[:, 0] * worth
+        marginal = float(marginal_draws.mean())
+        experiment = None if not issues else design_experiment(model, name)
+        rows.append(
+            ChannelAdvice(
+                channel=name,
+                action=_action(not issues, row.current_spend, row.optimal_spend),
+                identified=not issues,
+                calibrated=name in calibrated,
+                identification_issues=";".join(issues),
+                rank_probability=ranks[name],
+                value_per_unit=worth,
+                current_spend=float(row.current_spend),
+                recommended_spend=float(row.optimal_spend),
+                expected_change=float(row.expected_revenue_change),
+                expected_change_low=float(row.expected_revenue_change_low),
+                expected_change_high=float(row.expected_revenue_change_high),
+                return_on_spend=roi,
+                return_on_spend_low=interval(roi_draws, roi, model.interval)[0],
+                return_on_spend_high=interval(roi_draws, roi, model.interval)[1],
+                marginal_return=marginal,
+                marginal_return_low=interval(marginal_draws, marginal, model.interval)[0],
+                marginal_return_high=interval(marginal_draws, marginal, model.interval)[1],
+                experiment_days=None if experiment is None else experiment.days,
+                experiment_geo_days=None if experiment is None else experiment.geo_days,
+                experiment_geo_share=None if experiment is None else experiment.geo_share,
+                experiment_expected_lift=(
+                    None if experiment is None else experiment.expected_lift * worth
+                ),
+                experiment_spend_paused=None if experiment is None else experiment.spend_paused,
+                experiment_relative_error=(
+                    None if experiment is None else experiment.relative_error
+                ),
+                experiment_feasible=None if experiment is None else experiment.feasible,
+            )
+        )
+    frame = pd.DataFrame([asdict(advice) for advice in rows])
+    frame.insert(0, "period_days", period_days)
+    frame["total_budget"] = current_total
+    for column in ("scenario_change", "scenario_change_low", "scenario_change_high"):
+        frame[column] = float(plan[column].iloc[0])
+    frame["moved_amount"] = float(
+        np.clip(frame["recommended_spend"] - frame["current_spend"], 0, None).sum()
+    )
+    return frame

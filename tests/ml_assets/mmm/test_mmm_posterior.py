@@ -1,0 +1,72 @@
+"""The sampler's mathematics against direct computations: the baseline integrated out equals
+the Gaussian marginal likelihood written out in full (scipy), padding changes nothing, and the
+baseline draws follow the conjugate posterior solved another way (augmented least squares)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
+
+from ml_assets.mmm.posterior import (
+    ROW_BUCKET,
+    PosteriorProblem,
+    _arrays,
+    _baseline_draws,
+    _collapsed_log_likelihood,
+)
+from ml_assets.mmm.priors import Priors
+
+
+def _problem(rows: int = 150, terms: int = 5, seed: int = 0) -> PosteriorProblem:
+    rng = np.random.default_rng(seed)
+    baseline = np.column_stack([np.ones(rows), rng.normal(size=(rows, terms - 1))])
+    return PosteriorProblem(
+        baseline=baseline,
+        baseline_prior_mean=np.r_[1.0, np.zeros(terms - 1)],
+        baseline_prior_sd=rng.uniform(0.2, 1.5, terms),
+        lagged_spend=rng.uniform(0.0, 2.0, size=(2, 4, rows)),
+        spend_share=np.array([0.6, 0.4]),
+        target=1.0 + rng.normal(0.0, 0.2, rows),
+        priors=Priors(),
+    )
+
+
+def _direct(problem: PosteriorProblem, residual: np.ndarray, sigma: float) -> float:
+    """log N(residual; 0, sigma^2 I + B Lambda B'), the covariance written out."""
+    baseline = problem.baseline
+    covariance = (
+        sigma**2 * np.eye(len(residual)) + (baseline * problem.baseline_prior_sd**2) @ baseline.T
+    )
+    return float(multivariate_normal(np.zeros(len(residual)), covariance).logpdf(residual))
+
+
+@pytest.mark.parametrize("rows", [150, ROW_BUCKET, 300])  # padded, exact, padded again
+def test_collapsed_likelihood_equals_the_gaussian_marginal_written_out(rows):
+    problem = _problem(rows=rows)
+    arrays = _arrays(problem)  # padded rows and terms
+    rng = np.random.default_rng(1)
+    residual = rng.normal(0.0, 0.3, rows)
+    padded = np.zeros(arrays["target"].shape[0])
+    padded[:rows] = residual
+    for sigma in (0.05, 0.3, 2.0):
+        collapsed = float(_collapsed_log_likelihood(arrays, padded, sigma))
+        assert collapsed == pytest.approx(_direct(problem, residual, sigma), rel=1e-9, abs=1e-6)
+
+
+def test_baseline_draws_follow_the_conjugate_posterior_solved_as_augmented_least_squares():
+    problem = _problem(rows=200, terms=4, seed=3)
+    media = np.zeros((4000, 200))
+    sigma = np.full(4000, 0.25)
+    draws = _baseline_draws(problem, media, sigma, seed=7)
+    # Posterior mean of gamma = argmin |y - B gamma|^2 / s^2 + |(gamma - mu0) / sd|^2:
+    # ordinary least squares on the data stacked over the prior's pseudo-rows.
+    stacked = np.vstack([problem.baseline / 0.25, np.diag(1.0 / problem.baseline_prior_sd)])
+    rhs = np.r_[problem.target / 0.25, problem.baseline_prior_mean / problem.baseline_prior_sd]
+    mean, *_ = np.linalg.lstsq(stacked, rhs, rcond=None)
+    covariance = np.linalg.inv(stacked.T @ stacked)
+    standard_error = np.sqrt(np.diag(covariance) / len(draws))
+    assert np.all(np.abs(draws.mean(axis=0) - mean) < 5 * standard_error)
+    # A sample covariance of n draws errs by about variance / sqrt(n) per entry.
+    tolerance = 5 * np.diag(covariance).max() / np.sqrt(len(draws))
+    np.testing.assert_allclose(np.cov(draws.T), covariance, rtol=0, atol=tolerance)
