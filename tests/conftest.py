@@ -50,7 +50,8 @@ tenants:
       {profile: cl_services, customers: 800, seed: 11, end_date: "2026-10-31", history_days: 365}
     # Fewer posterior draws than the default 200: the tests check the tables' shape and
     # consistency here; interval coverage is measured in tests/ml_assets/mmm.
-    mmm: {draws: 60}
+    # The demo's geo holdout on Google Ads (written with the demo data) calibrates that channel.
+    mmm: {draws: 60, experiments: demo/test_cl/experiments.csv}
     sources: &all_demo
       shopify: {tap: demo}
       meta_ads: {tap: demo}

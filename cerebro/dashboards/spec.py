@@ -42,6 +42,8 @@ class Filter:
     required: bool = False
     default: object = None
     values_sql: str | None = None
+    #: The values_sql choices are suggestions: any other value may be typed (a search box).
+    any_value: bool = False
     #: With default 'period_start': the period opens on the tenant's last ``period_days`` days.
     period_days: int | None = None
 

@@ -189,7 +189,7 @@ def _parameter(dashboard: Dashboard, item: Filter, context: ProvisioningContext)
     if choices:
         parameter.update(
             {
-                "values_query_type": "list",
+                "values_query_type": "search" if item.any_value else "list",
                 "values_source_type": "static-list",
                 "values_source_config": {"values": list(choices)},
             }

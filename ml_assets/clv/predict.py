@@ -133,9 +133,22 @@ def predict_customer_value(
     )
 
 
+#: Below this many repeat buyers BG/NBD's four parameters are not pinned down: the likelihood
+#: is so flat that whether the optimizer "converges" depends on floating-point details of the
+#: machine, and either way the predictions would be a guess.
+MIN_BGNBD_REPEAT_BUYERS = 10
+
+
 def _fit_bgnbd(histories, settings: ClvSettings, warnings: list[str]) -> BetaGeoModel:
     """BG/NBD with the configured penalizer, retried once with ``retry_penalizer`` (and a
     warning) when the likelihood has no finite maximum."""
+    repeat_buyers = int((histories["frequency"] > 0).sum())
+    if repeat_buyers < MIN_BGNBD_REPEAT_BUYERS:
+        raise ConvergenceError(
+            f"too little data for the BG/NBD model: {repeat_buyers} customers bought more than "
+            f"once, at least {MIN_BGNBD_REPEAT_BUYERS} needed (a longer history, or more "
+            "customers)"
+        )
     columns = (histories["frequency"], histories["recency"], histories["T"])
     try:
         return BetaGeoModel(penalizer=settings.penalizer).fit(*columns)

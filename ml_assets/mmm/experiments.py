@@ -27,9 +27,12 @@ from ml_assets.mmm.summary import daily_response
 
 #: The experiment measures the channel's contribution to +/- this (one standard error).
 RELATIVE_ERROR = 0.25
-#: Whole weeks (weekday effects cancel), at least two, at most eight.
+#: Whole weeks (weekday effects cancel), at least two, at most eight; a geo holdout, which
+#: keeps the channel on in most of the market, at most sixteen (a season: longer and the
+#: market changes under the test).
 MIN_DAYS = 14
 MAX_DAYS = 56
+GEO_MAX_DAYS = 112
 GEO_SHARE = 0.5
 
 
@@ -53,7 +56,9 @@ def _whole_weeks(days: float) -> int:
 
 
 def design_experiment(model: MarketingMixModel, channel: str) -> ExperimentDesign:
-    """The go-dark and geo-holdout tests that would measure ``channel`` to ``RELATIVE_ERROR``."""
+    """The go-dark and geo-holdout tests that would measure ``channel`` to ``RELATIVE_ERROR``,
+    each capped at its longest sensible duration (then ``feasible`` is False: a first measure).
+    """
     c = model.channels_.index(channel)
     current = float(model.current_spend_[c] / model.period_days)
     per_day = float(daily_response(model, channel).value(current)[0])
@@ -66,7 +71,7 @@ def design_experiment(model: MarketingMixModel, channel: str) -> ExperimentDesig
     return ExperimentDesign(
         channel=channel,
         days=days,
-        geo_days=_whole_weeks(geo) if math.isfinite(geo) else MAX_DAYS * 4,
+        geo_days=min(_whole_weeks(geo), GEO_MAX_DAYS) if math.isfinite(geo) else GEO_MAX_DAYS,
         geo_share=GEO_SHARE,
         expected_lift=per_day * days,
         spend_paused=current * days,

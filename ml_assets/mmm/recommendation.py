@@ -134,6 +134,10 @@ def recommend(
             )
         )
     frame = pd.DataFrame([asdict(advice) for advice in rows])
+    # Whole days, missing where no experiment is proposed: floats in the ML table either way
+    # (the staging model casts them back to whole numbers).
+    days = ["experiment_days", "experiment_geo_days"]
+    frame[days] = frame[days].astype(float)
     frame.insert(0, "period_days", period_days)
     frame["total_budget"] = current_total
     for column in ("scenario_change", "scenario_change_low", "scenario_change_high"):

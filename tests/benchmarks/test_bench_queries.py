@@ -47,7 +47,10 @@ def test_dashboards_without_a_period_use_their_other_defaults():
     period, values = default_parameters(_dashboard("simulador"), "casafacil_cl", END)
 
     assert period == "all"
-    assert values == {"tenant": "casafacil_cl", "budget_percent": 100, "objective": "Ingresos"}
+    assert values == {
+        "tenant": "casafacil_cl", "budget_percent": 100, "objective": "Valor de clientes (LTV)",
+        "budget_amount": None, "move_from": None, "move_to": None, "move_amount": None,
+    }  # fmt: skip
     _, params = _dashboard("simulador").card("presupuesto_total").bind(values)
     assert params == {"tenant": "casafacil_cl", "budget_percent": 100}
 

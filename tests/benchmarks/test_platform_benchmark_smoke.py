@@ -24,6 +24,7 @@ from cerebro.dashboards.spec import load_dashboards
 from cerebro.kpis.report import latest_data_date
 from cerebro.settings import PROJECT_ROOT
 from cerebro.throwaway_postgres import PG_BINDIR
+from ml_assets.mmm.scenarios import GRID_RATIOS
 
 BENCHMARK = PROJECT_ROOT / "benchmarks" / "platform_benchmark.py"
 
@@ -94,7 +95,8 @@ def test_model_and_query_stages_time_the_platforms_own_paths(demo_duckdb, demo_r
     mmm = child("mmm", tenant_id="test_cl", measure=True, write_outputs=False, mmm_draws=50)
     assert mmm["rows"] > 100 and mmm["channels"]
     assert mmm["fit"]["repeats"] == mmm["optimizer"]["repeats"] == 1
-    assert mmm["optimizer"]["scenarios"] == 16 + 7  # the grid 50 %..200 % and scenarios.yml
+    # The grid (10 % .. 300 % of today's budget) and the seven of scenarios.yml.
+    assert mmm["optimizer"]["scenarios"] == len(GRID_RATIOS) + 7
 
     dashboards = child("dashboards", tenant_id="test_cl")
     specs = load_dashboards()

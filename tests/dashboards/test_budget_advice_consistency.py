@@ -15,8 +15,8 @@ from dashboard_runs import DEMO_TENANTS
 
 pytestmark = pytest.mark.e2e
 
-#: "Google Ads (-$12.000)" or "Meta Ads (+S/ 1.234,50)" in the recommended move.
-MOVED_CHANNEL = re.compile(r"([A-Za-zÁÉÍÓÚáéíóúñÑ][\w /]*?) \(([+-])")
+#: "de Google Ads (-$12.000)", "a Meta Ads (+S/ 1.234,50)", "y TikTok Ads (+$5)" in the move.
+MOVED_CHANNEL = re.compile(r"(?:\bde|\ba|\by|,) ([^(),$]+?) \(([+-])")
 #: A move smaller than this share of a channel's spend is no move (recommendation.py).
 MIN_MOVE_SHARE = 0.05
 

@@ -202,4 +202,5 @@ def test_default_periods_end_on_the_last_day_of_data_and_span_period_days(one_da
     year = filter_values(by_key["retencion_lealtad"], one_day_warehouse, "t")
     assert year["date_from"] == dt.date(2025, 11, 1)
     simulator = filter_values(by_key["simulador"], one_day_warehouse, "t")
-    assert (simulator["budget_percent"], simulator["objective"]) == (100, "Ingresos")
+    # The plan maximizes customer value by default (issue 22: the product's central idea).
+    assert (simulator["budget_percent"], simulator["objective"]) == (100, "Valor de clientes (LTV)")

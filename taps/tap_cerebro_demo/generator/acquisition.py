@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .clock import Clock
+from .experiments import LIFT_TEST_COLUMNS, geo_readout
 from .media import (
     demand_index,
     geometric_adstock,
@@ -39,6 +40,7 @@ class Acquisition:
     campaign_spend: pd.DataFrame  # day, platform, campaign, spend (currency, rounded)
     search_clicks: np.ndarray  # per day
     truth: dict  # per channel: media parameters and expected signups
+    experiments: pd.DataFrame  # lift-test results the store read out (LIFT_TEST_COLUMNS)
 
 
 def _round_money(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -59,6 +61,9 @@ def simulate_acquisition(
     event_mask = np.array([d in event_days for d in dates.date])
     intensities, spend_rows, truth = [], [], {}
     search_clicks = np.zeros(clock.days, dtype=np.int64)
+    study = profile.geo_holdout
+    dark = study.dark_days(clock.days) if study else np.zeros(clock.days, dtype=bool)
+    tested = None
 
     for channel in profile.channels:
         per_day = channel.share * customers / clock.days
@@ -69,10 +74,11 @@ def simulate_acquisition(
                 * per_day
                 * spend_pattern(rng, clock.days, SPEND_STYLES[media.platform], event_mask)
             )
-            by_campaign = _round_money(
-                split_campaigns(rng, daily, len(CAMPAIGNS[media.platform])),
-                profile.currency_decimals,
-            )
+            planned = split_campaigns(rng, daily, len(CAMPAIGNS[media.platform]))
+            # During a geo holdout half of the regions are dark: half the national spend,
+            # and half of what the whole country would have brought (experiments.py).
+            lit = np.where(dark, 0.5, 1.0) if study and study.platform == media.platform else 1.0
+            by_campaign = _round_money(planned * np.reshape(lit, (-1, 1)), profile.currency_decimals)
             spend = by_campaign.sum(axis=1)
             for k, campaign in enumerate(CAMPAIGNS[media.platform]):
                 spend_rows.append(
@@ -85,12 +91,17 @@ def simulate_acquisition(
                         }
                     )
                 )
-            adstocked = geometric_adstock(spend, media.adstock_decay, media.adstock_max_lag)
-            half_saturation = media.half_saturation_ratio * spend.mean()
+            national = planned.sum(axis=1)
+            adstocked = geometric_adstock(national, media.adstock_decay, media.adstock_max_lag)
+            half_saturation = media.half_saturation_ratio * national.mean()
             response = hill(adstocked, half_saturation, media.hill_shape)
             beta = per_day * clock.days / response.sum()
-            intensity = beta * response
+            intensity = beta * response * lit
+            if np.ndim(lit):
+                tested = len(intensities)
+                truth[channel.group] = {"geo_holdout_expected_lift": float(intensity[dark].sum())}
             truth[channel.group] = {
+                **truth.get(channel.group, {}),
                 "platform": media.platform,
                 "adstock": "geometric_normalized",
                 "adstock_decay": media.adstock_decay,
@@ -121,4 +132,9 @@ def simulate_acquisition(
     signups["signup_t"] = clock.at_busy_hours(rng, signups["day"].to_numpy())
     signups = signups.sort_values("signup_t", kind="stable").reset_index(drop=True)
     campaign_spend = pd.concat(spend_rows, ignore_index=True)
-    return Acquisition(signups, campaign_spend, search_clicks, truth)
+    experiments = (
+        pd.DataFrame(columns=LIFT_TEST_COLUMNS)
+        if tested is None
+        else geo_readout(rng, counts, tested, dark, profile.channels[tested].group, dates)
+    )
+    return Acquisition(signups, campaign_spend, search_clicks, truth, experiments)

@@ -77,7 +77,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
         search_console_breakdowns(next(rngs), settings.tenant_id, profile, clock, by_date)
     )
     truth = _truth(settings, profile, clock, acquisition, customers, purchases, life.orders)
-    return DemoDataset(settings, streams, truth)
+    return DemoDataset(settings, streams, truth, acquisition.experiments)
 
 
 def _truth(settings, profile, clock, acquisition, customers, purchases, orders) -> dict:
@@ -118,4 +118,5 @@ def _truth(settings, profile, clock, acquisition, customers, purchases, orders) 
         "definitions": TRUTH_DEFINITIONS,
         "totals": totals(customers, orders, profile),
         "channels": per_channel,
+        "experiments": acquisition.experiments.to_dict("records"),
     }

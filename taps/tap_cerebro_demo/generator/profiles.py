@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .experiments import GeoHoldout
+
 
 @dataclass(frozen=True)
 class MediaResponse:
@@ -95,6 +97,8 @@ class TenantProfile:
     search_clicks_per_customer: float  # organic clicks needed per SEO signup
     id_base: int  # keeps every id unique across tenants, as Shopify's are
     commercial_events: tuple[str, ...] = field(default=())
+    # An experiment the store ran, read out as a lift test for the budget brain.
+    geo_holdout: GeoHoldout | None = None
 
 
 def _services_cl() -> tuple[Service, ...]:
@@ -316,6 +320,10 @@ PROFILES: dict[str, TenantProfile] = {
         search_clicks_per_customer=40.0,
         id_base=6_100_000_000_000,
         commercial_events=("CyberDay", "CyberMonday", "Black Friday", "Día de la Madre"),
+        # Search is bought always on: the channel whose effect the baseline can absorb, so the
+        # one worth an experiment (six weeks dark in half of the regions, ending in August
+        # for a history that ends in November).
+        geo_holdout=GeoHoldout("google_ads", days=42, ends_days_before_end=90),
     ),
     "pe_services": TenantProfile(
         name="pe_services",

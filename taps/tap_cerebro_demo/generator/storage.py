@@ -23,7 +23,7 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 STREAMS_BY_SOURCE = {
     "shopify": (
         "customers",
@@ -96,13 +96,18 @@ class DemoDataset:
     settings: DemoSettings
     streams: dict[str, pd.DataFrame]
     truth: dict
+    #: Lift-test results the store read out (``experiments.py``), for the budget brain.
+    experiments: pd.DataFrame | None = None
 
 
 def write_dataset(dataset: DemoDataset, directory: Path) -> None:
-    """Parquet per stream plus ``truth.json``, written atomically via a fingerprint file last."""
+    """Parquet per stream, ``truth.json`` and, when the store ran one, ``experiments.csv``;
+    written atomically via a fingerprint file last."""
     directory.mkdir(parents=True, exist_ok=True)
     for stream, frame in dataset.streams.items():
         frame.to_parquet(directory / f"{stream}.parquet", index=False)
+    if dataset.experiments is not None and len(dataset.experiments):
+        dataset.experiments.to_csv(directory / "experiments.csv", index=False)
     (directory / "truth.json").write_text(json.dumps(dataset.truth, indent=2, ensure_ascii=False))
     (directory / "FINGERPRINT").write_text(dataset.settings.fingerprint)
 

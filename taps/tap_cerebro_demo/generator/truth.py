@@ -35,6 +35,11 @@ TRUTH_DEFINITIONS = {
         "sees on daily revenue. Later (repeat) orders are the customer-value model's."
     ),
     "total_spend": "The channel's spend over the history, as its ad platform reports it.",
+    "geo_holdout_expected_lift": (
+        "For the channel a geo holdout tested (experiments.py): the new customers its spend "
+        "brought in expectation over the test's days, half the country dark; what the test's "
+        "readout (the top-level experiments, also experiments.csv) estimates."
+    ),
     "totals": (
         "new_customers: every signup; valid_orders and valid_orders_amount: every valid order "
         "of the history, as mart_orders_daily sums them."

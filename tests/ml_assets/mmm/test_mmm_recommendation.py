@@ -36,8 +36,8 @@ def test_a_noisy_small_channel_needs_the_longest_test_and_says_it_falls_short():
     assert not design.feasible
     assert design.days == 56
     assert design.relative_error == pytest.approx(1000.0 / (500.0 * math.sqrt(56)))
-    # Half the market for 2 / 0.5 = 4 times the days: 256, rounded up to whole weeks.
-    assert design.geo_days == 259 and design.geo_share == 0.5
+    # Half the market for 2 / 0.5 = 4 times the days: 256, past the sixteen weeks allowed.
+    assert design.geo_days == 112 and design.geo_share == 0.5
     assert design.expected_lift == pytest.approx(500.0 * 56)
     assert design.spend_paused == pytest.approx(2000.0 * 56)
 
@@ -46,6 +46,8 @@ def test_a_clear_channel_needs_only_the_two_week_minimum():
     # (250 / 125)^2 = 4 days, but never less than two whole weeks.
     design = design_experiment(_model_with(500.0, 250.0), "Meta Ads")
     assert design.feasible and design.days == 14
+    # 4 x 4 = 16 days in half the market: three whole weeks.
+    assert design.geo_days == 21
     assert design.relative_error == pytest.approx(250.0 / (500.0 * math.sqrt(14)))
 
 
