@@ -29,6 +29,24 @@ MAX_PROFILE_POINTS = 1000
 SATURATION_LEVEL = 0.9
 
 
+def spend_reaching(value, target: float, scale: float) -> float:
+    """The spend at which the increasing curve ``value`` reaches ``target`` (bisection),
+    searched from ``scale`` (a half-saturation) upwards; inf when it is not reached within a
+    million times ``scale``."""
+    low, high = 0.0, max(scale, 1e-9)
+    while value(high)[0] < target:
+        high *= 2.0
+        if high > 1e6 * scale:
+            return float("inf")
+    for _ in range(60):
+        middle = 0.5 * (low + high)
+        if value(middle)[0] < target:
+            low = middle
+        else:
+            high = middle
+    return 0.5 * (low + high)
+
+
 @dataclass(frozen=True)
 class SpendProfile:
     """Adstocked spend relative to mean spend: values and their weights (summing to 1)."""
@@ -97,18 +115,7 @@ class ChannelResponse:
         ceiling = self.coefficient * float(self.profile.weights[self.profile.values > 0].sum())
         if ceiling <= 0:
             return 0.0
-        low, high = 0.0, max(self.half_saturation, 1e-9)
-        while self.value(high)[0] < level * ceiling:
-            high *= 2.0
-            if high > 1e6 * self.half_saturation:
-                return float("inf")
-        for _ in range(100):
-            middle = 0.5 * (low + high)
-            if self.value(middle)[0] < level * ceiling:
-                low = middle
-            else:
-                high = middle
-        return 0.5 * (low + high)
+        return spend_reaching(self.value, level * ceiling, self.half_saturation)
 
 
 @dataclass(frozen=True)
@@ -169,18 +176,7 @@ class CurveDraws:
         ceiling = float(np.mean(self.coefficient * (self.profiles > 0).mean(axis=1)))
         if ceiling <= 0:
             return 0.0
-        low, high = 0.0, max(float(np.median(self.half_saturation)), 1e-9)
-        while self.value(high)[0] < level * ceiling:
-            high *= 2.0
-            if high > 1e6 * float(np.median(self.half_saturation)):
-                return float("inf")
-        for _ in range(60):
-            middle = 0.5 * (low + high)
-            if self.value(middle)[0] < level * ceiling:
-                low = middle
-            else:
-                high = middle
-        return 0.5 * (low + high)
+        return spend_reaching(self.value, level * ceiling, float(np.median(self.half_saturation)))
 
 
 @dataclass(frozen=True)

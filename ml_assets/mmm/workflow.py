@@ -14,7 +14,6 @@ from ml_assets.mmm.model import MODEL_VERSION, MarketingMixModel
 from ml_assets.mmm.settings import MIN_DRAWS
 
 
-
 @dataclass
 class MmmResult:
     """A fitted model with the data it was fitted on, and its outputs."""

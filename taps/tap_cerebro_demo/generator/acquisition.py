@@ -78,7 +78,9 @@ def simulate_acquisition(
             # During a geo holdout half of the regions are dark: half the national spend,
             # and half of what the whole country would have brought (experiments.py).
             lit = np.where(dark, 0.5, 1.0) if study and study.platform == media.platform else 1.0
-            by_campaign = _round_money(planned * np.reshape(lit, (-1, 1)), profile.currency_decimals)
+            by_campaign = _round_money(
+                planned * np.reshape(lit, (-1, 1)), profile.currency_decimals
+            )
             spend = by_campaign.sum(axis=1)
             for k, campaign in enumerate(CAMPAIGNS[media.platform]):
                 spend_rows.append(

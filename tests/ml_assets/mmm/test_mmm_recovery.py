@@ -167,5 +167,7 @@ def test_a_weekly_model_sums_days_into_weeks_and_still_reports_per_day(easy_fit)
     np.testing.assert_allclose(at_mean.loc[CHANNELS, "roi"], summary.loc[CHANNELS, "roi"])
     # A quarter of the rows (104 weeks): wider intervals, still around the truth.
     truth = pd.Series({c: easy_fit.data.truth[c]["roi"] for c in CHANNELS})
-    inside = (summary.loc[CHANNELS, "roi_low"] <= truth) & (truth <= summary.loc[CHANNELS, "roi_high"])
+    inside = (summary.loc[CHANNELS, "roi_low"] <= truth) & (
+        truth <= summary.loc[CHANNELS, "roi_high"]
+    )
     assert inside.sum() >= 2, summary
