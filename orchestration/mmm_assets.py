@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from ml_assets.mmm.customer_revenue import FIRST_DAYS
 from ml_assets.mmm.guards import (
     allocations_guard,
     contributions_guard,
@@ -64,6 +65,7 @@ MARTS = [
         "mart_orders_daily",
         "mart_acquisition_daily",
         "dim_customers",
+        "fct_orders",
     )
 ]
 CUSTOMER_PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
@@ -83,6 +85,34 @@ QUERIES = {
     "signups": """
         select signup_date, sum(new_users) as new_customers
         from marts.mart_acquisition_daily where tenant_id = %(tenant_id)s group by 1""",
+    # Per first-touch channel: customers whose first FIRST_DAYS days are all in the data, and
+    # the valid orders they placed in those days (ml_assets/mmm/customer_revenue.py).
+    "customer_revenue": f"""
+        with customers as (
+            select customer_id, acquisition_channel, signup_date
+            from marts.dim_customers
+            where tenant_id = %(tenant_id)s
+                and signup_date <= (
+                    select max(created_date) from marts.fct_orders
+                    where tenant_id = %(tenant_id)s
+                ) - {FIRST_DAYS - 1}
+        ),
+        first_days as (
+            select customers.customer_id, sum(orders.total_amount) as amount
+            from customers
+            inner join marts.fct_orders as orders
+                on orders.tenant_id = %(tenant_id)s
+                and orders.customer_id = customers.customer_id
+                and orders.is_valid
+                and orders.created_date >= customers.signup_date
+                and orders.created_date - customers.signup_date < {FIRST_DAYS}
+            group by 1
+        )
+        select customers.acquisition_channel as channel, count(*) as new_customers,
+            coalesce(sum(first_days.amount), 0) as first_days_revenue
+        from customers
+        left join first_days on first_days.customer_id = customers.customer_id
+        group by 1""",
 }
 #: Mean predicted 12-month CLV of each acquisition channel's customers (KPIS.md).
 CLV_BY_CHANNEL_SQL = """
@@ -157,10 +187,11 @@ def _clv_values(warehouse, tenant_id: str) -> dict[str, float] | None:
 def mmm_budget_brain(
     context: dg.AssetExecutionContext, config: MmmRunConfig, cerebro: CerebroResource
 ):
-    """Fits the Bayesian marketing-mix model per tenant on daily revenue and on daily new
-    customers (spend per channel group; trend, seasonality, holidays, commercial events and
+    """Fits the Bayesian marketing-mix model per tenant on daily new customers and on daily
+    revenue (spend per channel group; trend, seasonality, holidays, commercial events and
     organic search clicks as baseline; NUTS posterior draws behind every interval and
-    identification flag); backtests on the last weeks; plans the budget for a grid of totals
+    identification flag; the tenant's lift tests, and for revenue each channel's new customers
+    times their first-14-day revenue as evidence); backtests on the last weeks; plans the budget for a grid of totals
     (10 %..300 %) and the named scenarios of `cerebro/scenarios.yml`, and writes the advice
     per channel. Replaces the `ml.ml_mmm_*` and `ml.ml_budget_*` tables (re-runs never
     duplicate rows)."""

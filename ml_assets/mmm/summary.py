@@ -150,8 +150,13 @@ def rank_probabilities(model: MarketingMixModel) -> dict[str, float]:
 
 
 def calibrated_channels(model: MarketingMixModel) -> set[str]:
-    """Channels with at least one lift test."""
-    return {test["channel"] for test in model.lift_tests or []}
+    """Channels with at least one experiment among their lift tests (observations of another
+    kind, such as ``customer_revenue``'s, are evidence but not an experiment)."""
+    return {
+        test["channel"]
+        for test in model.lift_tests or []
+        if test.get("kind", "experiment") == "experiment"
+    }
 
 
 def identified_channels(model: MarketingMixModel) -> dict[str, bool]:

@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ml_assets.mmm.customer_revenue import (
+    new_customer_revenue_observations,
+    revenue_per_new_customer,
+)
 from ml_assets.mmm.inputs import MmmInputError
 from ml_assets.mmm.lift_tests import lift_tests_for
 from ml_assets.mmm.model import MODEL_VERSION
@@ -22,8 +26,9 @@ from ml_assets.mmm.recommendation import recommend
 from ml_assets.mmm.scenarios import Scenario, grid_scenarios, run_scenarios
 from ml_assets.mmm.workflow import MmmResult, fit_mmm
 
-#: Target name -> (column of the tenant table, objective label of its budget scenarios).
-TARGETS = {"revenue": "revenue", "new_customers": "new_customers"}
+#: Target name -> column of the tenant table. New customers first: the revenue model uses
+#: what that model measured (``customer_revenue.py``).
+TARGETS = {"new_customers": "new_customers", "revenue": "revenue"}
 EVENT_TYPES = ("public_holiday", "commercial_event")
 ORGANIC = "organic_search_clicks"
 
@@ -37,6 +42,12 @@ class TenantInputs:
     events: pd.DataFrame  # event_date, event_type
     revenue: pd.DataFrame  # created_date, revenue
     signups: pd.DataFrame  # signup_date, new_customers
+    #: channel, new_customers, first_days_revenue (``customer_revenue.py``); empty: unused.
+    customer_revenue: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["channel", "new_customers", "first_days_revenue"]
+        )
+    )
 
 
 def _daily(frame: pd.DataFrame, date_column: str, value_column: str, dates) -> np.ndarray:
@@ -162,17 +173,26 @@ def run_tenant_mmm(
     """Fit every target, build every output table's rows, run the scenario grid and the named
     scenarios; with ``clv_values`` (channel group -> mean predicted 12-month CLV of its new
     customers) the new-customers model also plans for expected customer value ("ltv").
-    ``lift_tests`` (``lift_tests.read_lift_tests``) calibrate the model of their target."""
+    ``lift_tests`` (``lift_tests.read_lift_tests``) calibrate the model of their target; the
+    revenue model also gets each channel's new customers times their first-days revenue
+    (``customer_revenue.py``) when both are known."""
     run = TenantMmm()
     table, channels, controls, events = tenant_table(inputs)
     cutoff = table["date"].max()
     for target in targets:
+        evidence = [] if lift_tests is None else lift_tests_for(lift_tests, target)
+        if target == "revenue" and "new_customers" in run.results:
+            training = pd.DatetimeIndex(table["date"]).sort_values()[:-holdout_days]
+            evidence += new_customer_revenue_observations(
+                run.results["new_customers"].model,
+                revenue_per_new_customer(inputs.customer_revenue),
+                training,
+            )
         try:
             result = fit_mmm(
                 table, date_column="date", spend_columns=channels, target_column=TARGETS[target],
                 control_columns=controls, event_columns=events, holdout_days=holdout_days,
-                draws=draws, seed=seed,
-                lift_tests=None if lift_tests is None else lift_tests_for(lift_tests, target),
+                draws=draws, seed=seed, lift_tests=evidence or None,
             )  # fmt: skip
         except MmmInputError as error:
             run.failed[target] = str(error)
