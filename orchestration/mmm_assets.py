@@ -190,10 +190,10 @@ def mmm_budget_brain(
     """Fits the Bayesian marketing-mix model per tenant on daily new customers and on daily
     revenue (spend per channel group; trend, seasonality, holidays, commercial events and
     organic search clicks as baseline; NUTS posterior draws behind every interval and
-    identification flag; the tenant's lift tests, and for revenue each channel's new customers
-    times their first-14-day revenue as evidence); backtests on the last weeks; plans the budget for a grid of totals
-    (10 %..300 %) and the named scenarios of `cerebro/scenarios.yml`, and writes the advice
-    per channel. Replaces the `ml.ml_mmm_*` and `ml.ml_budget_*` tables (re-runs never
+    identification flag; the tenant's lift tests, and for revenue each channel's new
+    customers times their first-14-day revenue as evidence); backtests on the last weeks;
+    plans the budget for a grid of totals (10 %..300 %) and the named scenarios of
+    `cerebro/scenarios.yml`, and writes the advice per channel. Replaces the `ml.ml_mmm_*` and `ml.ml_budget_*` tables (re-runs never
     duplicate rows)."""
     warehouse = cerebro.warehouse()
     scenarios = load_scenarios(SCENARIOS_FILE)
