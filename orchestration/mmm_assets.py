@@ -193,8 +193,8 @@ def mmm_budget_brain(
     identification flag; the tenant's lift tests, and for revenue each channel's new
     customers times their first-14-day revenue as evidence); backtests on the last weeks;
     plans the budget for a grid of totals (10 %..300 %) and the named scenarios of
-    `cerebro/scenarios.yml`, and writes the advice per channel. Replaces the `ml.ml_mmm_*` and `ml.ml_budget_*` tables (re-runs never
-    duplicate rows)."""
+    `cerebro/scenarios.yml`, and writes the advice per channel. Replaces the `ml.ml_mmm_*`
+    and `ml.ml_budget_*` tables (re-runs never duplicate rows)."""
     warehouse = cerebro.warehouse()
     scenarios = load_scenarios(SCENARIOS_FILE)
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
