@@ -6,7 +6,6 @@ Heavy imports (pandas, the model) happen inside the commands so that `cerebro --
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import click
@@ -228,11 +227,6 @@ def optimize(model_path, total_budget, period_days, bounds, values, move_unident
     from ml_assets.mmm.persistence import ModelFileError, load_model
 
     path = model_path / MODEL_FILE if model_path.is_dir() else model_path
-    if not (math.isfinite(total_budget) and total_budget >= 0):
-        raise click.BadParameter(
-            f"{total_budget} is not a budget: write a finite amount >= 0",
-            param_hint="--total-budget",
-        )
     try:
         model = load_model(path)
         parsed = {c: ChannelBound.parse(text) for c, text in _pairs(bounds, "bounds").items()}

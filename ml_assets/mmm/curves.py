@@ -56,19 +56,18 @@ class SpendProfile:
 
     @classmethod
     def from_spend(
-        cls,
-        spend: np.ndarray,
-        kind: str,
-        decay: float,
-        delay: float,
-        max_lag: int,
-        max_points: int = MAX_PROFILE_POINTS,
+        cls, spend: np.ndarray, kind: str, decay: float, delay: float, max_lag: int
     ) -> SpendProfile:
         spend = np.asarray(spend, dtype=float)
         mean = spend.mean()
         if mean <= 0:
             raise ValueError("a spend profile needs some spend")
-        relative = np.sort(adstock(spend, kind, decay, max_lag, delay) / mean)
+        return cls.binned(adstock(spend, kind, decay, max_lag, delay) / mean)
+
+    @classmethod
+    def binned(cls, relative: np.ndarray, max_points: int = MAX_PROFILE_POINTS) -> SpendProfile:
+        """Adstocked spend relative to its mean, sorted, in at most ``max_points`` bins."""
+        relative = np.sort(relative)
         if len(relative) <= max_points:
             return cls(relative, np.full(len(relative), 1.0 / len(relative)))
         groups = np.array_split(relative, max_points)
@@ -130,18 +129,6 @@ class CurveDraws:
     half_saturation: np.ndarray
     shape: np.ndarray
     profiles: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.coefficient)
-
-    def draw(self, index: int) -> ChannelResponse:
-        """The curve of one draw."""
-        points = self.profiles.shape[1]
-        profile = SpendProfile(self.profiles[index], np.full(points, 1.0 / points))
-        return ChannelResponse(
-            float(self.coefficient[index]), float(self.half_saturation[index]),
-            float(self.shape[index]), profile,
-        )  # fmt: skip
 
     def _levels(self, spend: np.ndarray, function) -> np.ndarray:
         """function(s * profile) averaged over each draw's profile: (draws, spends)."""

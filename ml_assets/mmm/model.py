@@ -28,6 +28,8 @@ from ml_assets.mmm.transforms import GEOMETRIC, adstock, hill
 MODEL_VERSION = "cerebro-mmm-2"
 #: Points of each draw's spend profile (sorted adstocked spend, averaged in equal bins).
 PROFILE_POINTS = 64
+#: Attribute holding what ``summary.py`` derives from a fit and reuses across plans.
+DERIVED = "_derived"
 
 
 class NotFittedError(RuntimeError):
@@ -130,6 +132,8 @@ class MarketingMixModel:
         """Sample the posterior; returns ``self``."""
         from ml_assets.mmm.posterior import PosteriorProblem, sample_posterior
 
+        self.__dict__.pop(DERIVED, None)  # figures derived from a previous fit
+
         channels = list(self.channels)
         if not channels:
             raise ValueError("at least one spend channel is needed")
@@ -147,13 +151,13 @@ class MarketingMixModel:
         if np.any(mean_spend <= 0):
             idle = [c for c, m in zip(channels, mean_spend, strict=True) if m <= 0]
             raise ValueError(f"channels with no spend at all cannot be modelled: {idle}")
+        design_spec = self._design(X)
         needed = minimum_training_periods(
-            len(self._design(X).column_names()), len(channels), self.period_days
+            len(design_spec.column_names()), len(channels), self.period_days
         )
         if len(dates) < needed:
             raise ValueError(f"too few rows: {len(dates)} periods, the model needs {needed}")
 
-        design_spec = self._design(X)
         design = design_spec.matrix(dates, X, X[list(self.controls)])
         # Centred columns (column 0 is the intercept) keep the intercept's prior about the
         # target's level on an average day.
@@ -233,9 +237,7 @@ class MarketingMixModel:
             profiles = []
             for d, decay in enumerate(self.draws_["decay"][:, c]):
                 relative = adstock(spend[c], GEOMETRIC, decay, self.lag) / spend[c].mean()
-                profile = SpendProfile.from_spend(
-                    spend[c], GEOMETRIC, decay, 0.0, self.lag, PROFILE_POINTS
-                )
+                profile = SpendProfile.binned(relative, PROFILE_POINTS)
                 half = self.draws_["half_saturation"][d, c] / spend[c].mean()
                 shape = self.draws_["shape"][d, c]
                 exact = hill(relative, half, shape).mean()

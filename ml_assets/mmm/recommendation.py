@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ml_assets.mmm.budget import plan_budget
-from ml_assets.mmm.experiments import design_experiment
+from ml_assets.mmm.experiments import ExperimentDesign, design_experiment
 from ml_assets.mmm.model import MarketingMixModel
 from ml_assets.mmm.summary import (
     calibrated_channels,
@@ -27,6 +27,10 @@ from ml_assets.mmm.summary import (
 )
 
 MIN_MOVE_SHARE = 0.05
+#: The experiment's fields the advice carries (``ExperimentDesign``'s, prefixed experiment_).
+EXPERIMENT_FIELDS = (
+    "days", "geo_days", "geo_share", "expected_lift", "spend_paused", "relative_error", "feasible",
+)  # fmt: skip
 #: Actions, as the pages write them.
 INCREASE, DECREASE, KEEP, TEST = "aumentar", "reducir", "mantener", "experimentar"
 
@@ -73,6 +77,16 @@ def _action(identified: bool, current: float, recommended: float) -> str:
     return INCREASE if recommended > current else DECREASE
 
 
+def _experiment_fields(experiment: ExperimentDesign | None, worth: float) -> dict:
+    """``ChannelAdvice``'s experiment_* fields: the design (its lift valued at ``worth`` per
+    unit of the target), or None throughout for a channel that needs none."""
+    if experiment is None:
+        return {f"experiment_{name}": None for name in EXPERIMENT_FIELDS}
+    fields = {f"experiment_{name}": getattr(experiment, name) for name in EXPERIMENT_FIELDS}
+    fields["experiment_expected_lift"] *= worth
+    return fields
+
+
 def recommend(
     model: MarketingMixModel,
     *,
@@ -99,6 +113,8 @@ def recommend(
         current = float(model.current_spend_[c] / model.period_days)
         marginal_draws = daily_response(model, name).draw_marginals(current)[:, 0] * worth
         marginal = float(marginal_draws.mean())
+        roi_low, roi_high = interval(roi_draws, roi, model.interval)
+        marginal_low, marginal_high = interval(marginal_draws, marginal, model.interval)
         experiment = None if not issues else design_experiment(model, name)
         rows.append(
             ChannelAdvice(
@@ -115,22 +131,12 @@ def recommend(
                 expected_change_low=float(row.expected_revenue_change_low),
                 expected_change_high=float(row.expected_revenue_change_high),
                 return_on_spend=roi,
-                return_on_spend_low=interval(roi_draws, roi, model.interval)[0],
-                return_on_spend_high=interval(roi_draws, roi, model.interval)[1],
+                return_on_spend_low=roi_low,
+                return_on_spend_high=roi_high,
                 marginal_return=marginal,
-                marginal_return_low=interval(marginal_draws, marginal, model.interval)[0],
-                marginal_return_high=interval(marginal_draws, marginal, model.interval)[1],
-                experiment_days=None if experiment is None else experiment.days,
-                experiment_geo_days=None if experiment is None else experiment.geo_days,
-                experiment_geo_share=None if experiment is None else experiment.geo_share,
-                experiment_expected_lift=(
-                    None if experiment is None else experiment.expected_lift * worth
-                ),
-                experiment_spend_paused=None if experiment is None else experiment.spend_paused,
-                experiment_relative_error=(
-                    None if experiment is None else experiment.relative_error
-                ),
-                experiment_feasible=None if experiment is None else experiment.feasible,
+                marginal_return_low=marginal_low,
+                marginal_return_high=marginal_high,
+                **_experiment_fields(experiment, worth),
             )
         )
     frame = pd.DataFrame([asdict(advice) for advice in rows])

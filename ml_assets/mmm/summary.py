@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ml_assets.mmm.curves import TabulatedCurve
-from ml_assets.mmm.model import MarketingMixModel
+from ml_assets.mmm.model import DERIVED, MarketingMixModel
 
 #: Identification rules (docs/decisions/0021-bayesian-budget-brain.md). A channel's effect is
 #: measured when the data narrowed the prior of its return by at least this much ...
@@ -87,10 +87,16 @@ def daily_response(model: MarketingMixModel, channel: str) -> DailyResponse:
 TABLE_REACH = 10.0
 
 
+def _derived(model: MarketingMixModel) -> dict:
+    """Figures derived from a fitted model that every plan reuses (curve tables, rank
+    probabilities): kept on the model, not saved with it, dropped when it is fitted again."""
+    return model.__dict__.setdefault(DERIVED, {})
+
+
 def tabulated_response(model: MarketingMixModel, channel: str, upper: float) -> DailyResponse:
     """The channel's posterior mean curve per day as a table reaching at least ``upper`` daily
-    spend, kept on the model for the plans that follow (not saved with it)."""
-    tables = model.__dict__.setdefault("_curve_tables", {})
+    spend, kept on the model for the plans that follow."""
+    tables = _derived(model).setdefault("curve_tables", {})
     table = tables.get(channel)
     if table is None or table.spend[-1] < upper:
         c = model.channels_.index(channel)
@@ -136,7 +142,15 @@ def identification_issues(
 
 def rank_probabilities(model: MarketingMixModel) -> dict[str, float]:
     """Per channel, the posterior probability that its marginal return at current spend
-    beats the portfolio's (the spend-weighted mean of every channel's, draw by draw)."""
+    beats the portfolio's (the spend-weighted mean of every channel's, draw by draw); computed
+    once per fitted model (every plan and summary asks)."""
+    derived = _derived(model)
+    if "rank_probabilities" not in derived:
+        derived["rank_probabilities"] = _rank_probabilities(model)
+    return dict(derived["rank_probabilities"])
+
+
+def _rank_probabilities(model: MarketingMixModel) -> dict[str, float]:
     current = model.current_spend_ / model.period_days
     marginals = np.column_stack(
         [

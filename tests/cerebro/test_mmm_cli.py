@@ -118,3 +118,23 @@ def test_optimize_errors_name_the_problem(fitted, tmp_path):
                "--out", str(tmp_path / "b.csv")],
     )  # fmt: skip
     assert broken.exit_code == 1 and "not a Cerebro MMM model file" in broken.output
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--total-budget", "nan"], "the budget must be a finite number >= 0"),
+        (["--total-budget", "-5"], "the budget must be a finite number >= 0"),
+        (["--total-budget", "100", "--bound", "video=-100:100"], "finite number >= 0"),
+        (["--total-budget", "100", "--value", "video=abc"], "must be a number, got 'abc'"),
+    ],
+)
+def test_optimize_refuses_numbers_that_are_not_amounts_in_one_line(
+    fitted, tmp_path, extra, message
+):
+    out, _ = fitted
+    result = CliRunner().invoke(
+        main, ["mmm", "optimize", "--model", str(out), "--out", str(tmp_path / "a.csv"), *extra]
+    )
+    assert result.exit_code != 0 and message in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "a.csv").exists()

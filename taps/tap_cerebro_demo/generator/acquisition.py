@@ -77,10 +77,9 @@ def simulate_acquisition(
             planned = split_campaigns(rng, daily, len(CAMPAIGNS[media.platform]))
             # During a geo holdout half of the regions are dark: half the national spend,
             # and half of what the whole country would have brought (experiments.py).
-            lit = np.where(dark, 0.5, 1.0) if study and study.platform == media.platform else 1.0
-            by_campaign = _round_money(
-                planned * np.reshape(lit, (-1, 1)), profile.currency_decimals
-            )
+            is_tested = study is not None and study.platform == media.platform
+            lit = np.where(dark & is_tested, 0.5, 1.0)
+            by_campaign = _round_money(planned * lit[:, None], profile.currency_decimals)
             spend = by_campaign.sum(axis=1)
             for k, campaign in enumerate(CAMPAIGNS[media.platform]):
                 spend_rows.append(
@@ -99,11 +98,12 @@ def simulate_acquisition(
             response = hill(adstocked, half_saturation, media.hill_shape)
             beta = per_day * clock.days / response.sum()
             intensity = beta * response * lit
-            if np.ndim(lit):
+            tested_truth = {}
+            if is_tested:
                 tested = len(intensities)
-                truth[channel.group] = {"geo_holdout_expected_lift": float(intensity[dark].sum())}
+                tested_truth = {"geo_holdout_expected_lift": float(intensity[dark].sum())}
             truth[channel.group] = {
-                **truth.get(channel.group, {}),
+                **tested_truth,
                 "platform": media.platform,
                 "adstock": "geometric_normalized",
                 "adstock_decay": media.adstock_decay,
