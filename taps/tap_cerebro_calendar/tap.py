@@ -7,6 +7,7 @@ holidays (quiet) and which are CyberDay or Black Friday (busy).
 
 from __future__ import annotations
 
+from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -28,10 +29,12 @@ RULE = th.ObjectType(
 )
 
 
-class TapCerebroCalendar(Tap):
+class TapCerebroCalendar(ClearErrors, Tap):
     """Holidays and commercial events for one tenant."""
 
     name = "tap-cerebro-calendar"
+    # A wrongly configured event is one line on the command line, not a traceback.
+    clear_errors = (CalendarConfigError,)
     # Tests replace it with a fake clock, which fixes "this year".
     clock: Clock = SystemClock()
 

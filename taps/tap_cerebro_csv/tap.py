@@ -21,6 +21,7 @@ import typing as t
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -56,11 +57,13 @@ FILE = th.ObjectType(
 )  # fmt: skip
 
 
-class TapCerebroCsv(Tap):
+class TapCerebroCsv(ClearErrors, Tap):
     """CSV exports for one tenant and source."""
 
     name = "tap-cerebro-csv"
     clock: Clock = SystemClock()
+    # A setting or a file that cannot be used is one error line on the command line, exit 2.
+    clear_errors = (TapConfigError,)
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -100,19 +103,6 @@ class TapCerebroCsv(Tap):
                 "it; every record is stamped with it, so it must be the tenant's id"
             )
         _ = self.timezone, self.earliest_date  # settings errors surface now, not mid-run
-
-    @classmethod
-    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        """The command line: a setting or a file that cannot be used is one error line, exit 2.
-
-        The SDK would log the same message with a traceback, which buries the
-        one line that says what to change (bugs still get their traceback).
-        """
-        try:
-            super().invoke(*args, **kwargs)
-        except TapConfigError as error:
-            cls.logger.error("%s", error)
-            raise SystemExit(2) from None
 
     @functools.cached_property
     def timezone(self) -> ZoneInfo:

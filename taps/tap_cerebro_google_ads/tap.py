@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.google_oauth import (
     GoogleOAuth,
@@ -21,7 +22,7 @@ from singer_sdk import typing as th
 from tap_cerebro_google_ads.streams import STREAM_TYPES
 
 
-class TapCerebroGoogleAds(Tap):
+class TapCerebroGoogleAds(ClearErrors, Tap):
     """Google Ads campaign performance for one tenant."""
 
     name = "tap-cerebro-google-ads"

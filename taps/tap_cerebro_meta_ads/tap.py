@@ -7,6 +7,7 @@ docs/decisions/0002), plus the account's timezone and Meta's purchases.
 
 from __future__ import annotations
 
+from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -14,7 +15,7 @@ from singer_sdk import typing as th
 from tap_cerebro_meta_ads.streams import STREAM_TYPES
 
 
-class TapCerebroMetaAds(Tap):
+class TapCerebroMetaAds(ClearErrors, Tap):
     """Meta Ads insights for one tenant."""
 
     name = "tap-cerebro-meta-ads"

@@ -9,8 +9,11 @@ Vendor facts this module honours, each with its reference:
   comes back short or without ``rows``.
   https://developers.google.com/webmaster-tools/v1/how-tos/all-your-data
 - Days are Pacific time (``America/Los_Angeles``). Recent days are still being
-  processed: with ``dataState: all`` they are included and
-  ``metadata.firstIncompleteDate`` says from which day on (grouped by date).
+  processed: with ``dataState: all`` they are included and the response's
+  ``metadata`` says from which day on (grouped by date). The query reference
+  names that field ``first_incomplete_date``, the discovery document and the
+  client libraries ``firstIncompleteDate``: both are read, since missing it
+  would land fresh rows as final and never read them again.
   https://developers.google.com/webmaster-tools/v1/searchanalytics/query#metadata
 - Quota: 429, or 403 with reason ``quotaExceeded`` / ``rateLimitExceeded``, is
   retried later; 403 ``forbidden`` (no access to the property) is fatal.
@@ -37,6 +40,8 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded", "userRateLimitE
 QUOTA_WAIT_SECONDS = 60.0
 # Where the first day still being processed is kept, in the partition's state.
 FIRST_INCOMPLETE_DATE = "first_incomplete_date"
+# The response's metadata field, as the discovery document and as the reference spell it.
+FIRST_INCOMPLETE_DATE_FIELDS = ("firstIncompleteDate", "first_incomplete_date")
 
 
 class StartRowPaginator(OffsetPaginator):
@@ -55,6 +60,14 @@ def sc_error(response: requests.Response) -> dict[str, t.Any]:
         return {}
     error = payload.get("error") if isinstance(payload, dict) else None
     return error if isinstance(error, dict) else {}
+
+
+def first_incomplete_date(metadata: t.Any) -> str | None:
+    """The first day still being processed, from a response's ``metadata`` (either spelling)."""
+    if not isinstance(metadata, dict):
+        return None
+    found = (metadata.get(name) for name in FIRST_INCOMPLETE_DATE_FIELDS)
+    return next((value for value in found if value), None)
 
 
 class SearchAnalyticsStream(DailyReportStream):
@@ -122,7 +135,7 @@ class SearchAnalyticsStream(DailyReportStream):
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         """The page's rows, each carrying the response's first incomplete day."""
         payload = response.json(parse_float=decimal.Decimal)
-        first_incomplete = (payload.get("metadata") or {}).get("firstIncompleteDate")
+        first_incomplete = first_incomplete_date(payload.get("metadata"))
         if first_incomplete:
             self._seen_incomplete.append(first_incomplete)
         for row in payload.get("rows", []):

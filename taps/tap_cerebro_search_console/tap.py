@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.google_oauth import (
     GoogleOAuth,
@@ -21,7 +22,7 @@ from singer_sdk import typing as th
 from tap_cerebro_search_console.streams import STREAM_TYPES
 
 
-class TapCerebroSearchConsole(Tap):
+class TapCerebroSearchConsole(ClearErrors, Tap):
     """Search Console search analytics for one tenant."""
 
     name = "tap-cerebro-search-console"

@@ -4,6 +4,7 @@ in the raw shape the demo tap fixed (docs/decisions/0002)."""
 
 from __future__ import annotations
 
+from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -25,7 +26,7 @@ from tap_cerebro_shopify.streams import (
 MAX_PAGE_SIZE = 250
 
 
-class TapCerebroShopify(Tap):
+class TapCerebroShopify(ClearErrors, Tap):
     name = "tap-cerebro-shopify"
     #: "Now" (the window's end) and waiting (throttling, backoff); tests set a fake clock.
     clock: Clock = SystemClock()

@@ -13,6 +13,9 @@ import datetime as dt
 import decimal
 import io
 import json
+import os
+import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +112,49 @@ class Landing:
 
     def tap_log(self, source: str) -> str:
         return (self.workdir / "logs" / f"{source}.tap.log").read_text()
+
+
+@dataclass
+class Command:
+    """A tap or target run as its console script: exit code and log (stderr)."""
+
+    returncode: int
+    stderr: str
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if "| ERROR" in line]
+
+    def assert_one_clear_error(self, pattern: str) -> str:
+        """Exit 2, no traceback, and the message matching ``pattern`` on one ERROR line only
+        (besides the SDK's line naming the stream that failed); returns that line."""
+        assert self.returncode == 2, self.stderr
+        assert "Traceback" not in self.stderr, self.stderr
+        matching = [line for line in self.error_lines if re.search(pattern, line)]
+        assert len(matching) == 1, self.stderr
+        others = [line for line in self.error_lines if line not in matching]
+        assert all("An unhandled error occurred while syncing" in line for line in others), (
+            self.stderr
+        )
+        return matching[0]
+
+
+@pytest.fixture
+def run_command(tmp_path):
+    """Run a console script (``tap-cerebro-meta-ads``) with ``config`` written to a file, as
+    ``cerebro run`` does; the fake APIs answer from this test process's HTTP server."""
+
+    def run(script: str, config: dict, *, stdin: str = "", env: dict | None = None) -> Command:
+        config_file = tmp_path / f"{script}.config.json"
+        config_file.write_text(json.dumps(config))
+        done = subprocess.run(
+            [console_script(script), "--config", str(config_file)],
+            input=stdin, capture_output=True, text=True, timeout=120,
+            env={**os.environ, **(env or {})},
+        )  # fmt: skip
+        return Command(done.returncode, done.stderr)
+
+    return run
 
 
 @pytest.fixture

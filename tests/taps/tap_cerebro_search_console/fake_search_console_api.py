@@ -3,9 +3,12 @@
 As documented: rows grouped by the requested dimensions, ordered by clicks
 (not by day), paged by ``startRow``/``rowLimit``, clicks and impressions as
 JSON doubles, days after ``fresh_from`` still being processed (their numbers
-grow once final) and reported in ``metadata.firstIncompleteDate`` when
-``dataState`` is ``all``. It insists on a live access token from the fake
-token endpoint. Faults are queued by the test; every request is logged.
+grow once final) and reported in the response's ``metadata`` when
+``dataState`` is ``all``, as ``firstIncompleteDate`` (the discovery document's
+spelling) or ``first_incomplete_date`` (the query reference's), whichever
+``metadata_field`` says. It insists on a live access token from the fake token
+endpoint; a property the user cannot read is 403 ``forbidden``, as Search
+Console answers it. Faults are queued by the test; every request is logged.
 """
 
 from __future__ import annotations
@@ -49,13 +52,18 @@ def quota_exceeded() -> Fault:
     return google_error(403, "PERMISSION_DENIED", "quotaExceeded", "Search Analytics load quota.")
 
 
-def forbidden() -> Fault:
+def forbidden(site: str = "") -> Fault:
     return google_error(
         403,
         "PERMISSION_DENIED",
         "forbidden",
-        "User does not have sufficient permission for site. See also: support.google.com",
+        f"User does not have sufficient permission for site '{site}'. See also: "
+        "https://support.google.com/webmasters/answer/2451999.",
     )
+
+
+def bad_request(message: str) -> Fault:
+    return google_error(400, "INVALID_ARGUMENT", "badRequest", message)
 
 
 def backend_error() -> Fault:
@@ -73,6 +81,7 @@ class FakeSearchConsoleApi:
             f"https://www.tienda.cl/{slug}" for slug in ("", "gasfiter", "pintura", "plagas")
         )
         self.queries = ("gasfiter santiago", "pintor", "control de plagas", "tienda", "gasfíter")
+        self.metadata_field = "firstIncompleteDate"
         self.faults: list[Fault] = []
         self.fail_after_requests: tuple[int, Fault] | None = None
         self.revoke_tokens_at_request: int | None = None
@@ -122,14 +131,16 @@ class FakeSearchConsoleApi:
             return _respond(
                 google_error(401, "UNAUTHENTICATED", "authError", "Invalid Credentials")
             )
-        assert body["dataState"] == "all" and site in self.sites
+        if site not in self.sites:
+            return _respond(forbidden(site))
+        assert body["dataState"] == "all"
         rows = self._rows(site, body)
         start, limit = body.get("startRow", 0), body["rowLimit"]
         payload: dict = {"responseAggregationType": "byProperty"}
         if rows[start : start + limit]:
             payload["rows"] = rows[start : start + limit]
         if dt.date.fromisoformat(body["endDate"]) >= self.fresh_from:
-            payload["metadata"] = {"firstIncompleteDate": self.fresh_from.isoformat()}
+            payload["metadata"] = {self.metadata_field: self.fresh_from.isoformat()}
         return Response(json.dumps(payload), content_type="application/json")
 
     def _rows(self, site: str, body: dict) -> list[dict]:

@@ -3,9 +3,10 @@
 Oracles: the fake API's truth per key and day (every row of every page lands
 once, counts as integers, ctr and position exact), Search Console's documented
 behaviour (``startRow`` paging until a short page or no ``rows``, Pacific-time
-days, ``firstIncompleteDate`` with ``dataState: all``, 429 and 403
-quotaExceeded retried, 403 forbidden fatal) and the Singer state (incomplete
-days read again until final; resumable; untouched by a fatal error).
+days, ``firstIncompleteDate`` or ``first_incomplete_date`` with ``dataState:
+all``, 429 and 403 quotaExceeded retried, 403 forbidden fatal) and the Singer
+state (incomplete days read again until final; resumable; untouched by a fatal
+error). On the command line, a fatal error is one line and exit 2.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from fake_search_console_api import (
     FakeSearchConsoleApi,
     backend_error,
+    bad_request,
     forbidden,
     quota_exceeded,
     rate_limited,
@@ -122,9 +124,13 @@ def test_days_are_pacific_time_days(api, config, run_in_process, fake_clock_at):
     assert {end for *_, end in api.windows(["date"])} == {"2024-03-09"}
 
 
+@pytest.mark.parametrize("metadata_field", ["firstIncompleteDate", "first_incomplete_date"])
 def test_incomplete_days_land_flagged_and_are_read_again_until_final(
-    api, config, run_in_process, fake_clock_at
+    metadata_field, api, config, run_in_process, fake_clock_at
 ):
+    """Whichever spelling of the metadata field the API answers with (the discovery
+    document's or the query reference's), fresh days land flagged and are read again."""
+    api.metadata_field = metadata_field
     first = run_in_process(TapCerebroSearchConsole, config, clock=fake_clock_at(NOW))
     for stream in STREAMS:
         states = {
@@ -229,8 +235,11 @@ def test_interrupted_sync_resumes_from_its_state_without_losing_or_repeating_row
     config = {**config, "site_urls": [DOMAIN], "start_date": "2024-01-01", "end_date": "2024-03-09"}
     # by_date takes 18 requests and by_page 138: the failure comes in by_query.
     api.fail_after_requests = (200, forbidden())
-    with pytest.raises(LandingError, match="Search Console refused access"):
+    with pytest.raises(LandingError, match="Search Console refused access") as failure:
         landing.run("tap-cerebro-search-console", "search_console", config)
+    # The landing error shows the tap's one line, once, without a traceback.
+    assert str(failure.value).count("Search Console refused access") == 1
+    assert "the tap failed (exit 2)" in str(failure.value)
     saved = json.loads(landing.state_path("search_console").read_text())["bookmarks"]
     for stream in ("performance_by_date", "performance_by_page"):
         (partition,) = saved[stream]["partitions"]
@@ -257,6 +266,50 @@ def test_interrupted_sync_resumes_from_its_state_without_losing_or_repeating_row
             assert data_state == ("incomplete" if day >= "2024-03-08" else "final")
     log = landing.tap_log("search_console")
     assert google_tokens.refresh_token not in log and google_tokens.client_secret not in log
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda api, tokens, config: setattr(tokens, "dead_on_arrival", True),
+            r"rejected a freshly refreshed access token .* Check that client_id",
+        ),
+        (
+            lambda api, tokens, config: config.update(site_urls=["sc-domain:otra-tienda.cl"]),
+            r"refused access to sc-domain:otra-tienda.cl .*Add the authorized Google account",
+        ),
+        (
+            lambda api, tokens, config: api.faults.append(bad_request("Invalid date range.")),
+            r"Search Console API error \(INVALID_ARGUMENT: Invalid date range.\) \(HTTP 400\)",
+        ),
+        (
+            lambda api, tokens, config: api.faults.extend([rate_limited("0")] * 8),
+            r"gave up after 8 attempts; last error: Search Console quota exceeded",
+        ),
+    ],
+    ids=["401-bad-token", "403-unknown-property", "400-bad-request", "429-after-retries"],
+)
+def test_a_fatal_error_on_the_command_line_is_one_line_and_exit_2(
+    setup, message, api, config, google_tokens, run_command
+):
+    setup(api, google_tokens, config)
+    config["end_date"] = "2024-03-09"
+    command = run_command("tap-cerebro-search-console", config)
+    line = command.assert_one_clear_error(message)
+    assert command.stderr.count(line.split("| ")[-1]) == 1, "the message is not repeated"
+    assert google_tokens.refresh_token not in command.stderr
+
+
+def test_the_traceback_of_a_fatal_error_is_kept_at_debug_level(
+    api, config, google_tokens, run_command
+):
+    google_tokens.dead_on_arrival = True
+    command = run_command(
+        "tap-cerebro-search-console", config, env={"TAP_CEREBRO_SEARCH_CONSOLE_LOGLEVEL": "DEBUG"}
+    )
+    assert command.returncode == 2
+    assert "Traceback" in command.stderr and "FatalAPIError" in command.stderr
 
 
 def test_streams_follow_the_demo_contract_schemas_and_keys(config):
