@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 import pandas as pd
-import yaml
 from tap_cerebro_demo.generator.profiles import PROFILES
 from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
 
+from cerebro.contracts.currencies import ISO_4217_CODES
+from cerebro.yaml_schema import (
+    SchemaError,
+    item,
+    key,
+    known_keys,
+    mapping,
+    one_of,
+    read_yaml,
+    required,
+    shown,
+    suggestion,
+    text,
+    whole_number,
+)
 from ml_assets.clv.settings import ClvSettings
 from ml_assets.mmm.settings import MmmSettings
 
@@ -62,90 +79,221 @@ class Tenant:
 
 
 def load_tenants(path: Path) -> list[Tenant]:
-    """Read and validate the tenants file."""
+    """Read the tenants file and validate every key the platform reads from it; an invalid file
+    raises ``TenantConfigError`` with one line naming the file and the key path."""
     if not path.exists():
         raise TenantConfigError(f"tenants file not found: {path} (set CEREBRO_TENANTS_FILE)")
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return _tenants(read_yaml(path))
+    except SchemaError as error:
+        raise TenantConfigError(f"{path}: {error}") from error
+
+
+def _tenants(document: object) -> list[Tenant]:
+    if document is None:
+        raise SchemaError("the file is empty; it needs a 'tenants:' list (see cerebro/tenants.yml)")
+    document = mapping(document, "top level", "a mapping with a 'tenants:' list")
+    known_keys(document, ("tenants",), "")
     entries = document.get("tenants")
     if not isinstance(entries, list) or not entries:
-        raise TenantConfigError(f"{path}: expected a non-empty 'tenants:' list")
-    tenants = [_parse_tenant(entry, f"{path}: tenants[{i}]") for i, entry in enumerate(entries)]
-    ids = [t.tenant_id for t in tenants]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicated:
-        raise TenantConfigError(f"{path}: duplicated tenant_id {duplicated}")
+        raise SchemaError(f"tenants: expected a non-empty list of tenants, got {shown(entries)}")
+    tenants = [_tenant(entry, item("tenants", i)) for i, entry in enumerate(entries)]
+    seen: dict[str, int] = {}
+    for i, tenant in enumerate(tenants):
+        if tenant.tenant_id in seen:
+            raise SchemaError(
+                f"tenants[{i}].tenant_id: duplicated tenant_id {tenant.tenant_id!r} (also "
+                f"tenants[{seen[tenant.tenant_id]}]); each tenant needs an id of its own"
+            )
+        seen[tenant.tenant_id] = i
     return tenants
 
 
-def _require(entry: dict, key: str, where: str) -> str:
-    value = entry.get(key)
-    if value in (None, ""):
-        raise TenantConfigError(f"{where}: '{key}' is required")
-    return str(value)
-
-
-def _parse_tenant(entry: dict, where: str) -> Tenant:
-    tenant_id = _require(entry, "tenant_id", where)
+def _tenant(entry: object, where: str) -> Tenant:
+    entry = mapping(entry, where, "a tenant (a mapping with tenant_id, name, timezone, ...)")
+    known_keys(entry, _field_names(Tenant), where)
+    tenant_id = text(required(entry, "tenant_id", where), key(where, "tenant_id"))
     if not _TENANT_ID.match(tenant_id):
-        raise TenantConfigError(
-            f"{where}: tenant_id {tenant_id!r} must be lowercase letters, digits and underscores"
+        raise SchemaError(
+            f"{key(where, 'tenant_id')}: {tenant_id!r} must be 2 to 63 lowercase letters, digits "
+            "and underscores, starting with a letter (e.g. casafacil_cl)"
         )
-    where = f"{where} ({tenant_id})"
-    timezone = _require(entry, "timezone", where)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise TenantConfigError(f"{where}: unknown timezone {timezone!r}") from error
-    currency = _require(entry, "currency", where)
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise TenantConfigError(f"{where}: currency must be an ISO 4217 code such as CLP")
+    sources_where = key(where, "sources")
     sources = {
-        name: _parse_source(name, spec or {}, f"{where}: sources.{name}")
-        for name, spec in (entry.get("sources") or {}).items()
+        name: _source(name, spec, key(sources_where, name))
+        for name, spec in mapping(
+            _or_empty(entry.get("sources")), sources_where, "a mapping of source name to its tap"
+        ).items()
     }
-    demo = None
-    if entry.get("demo"):
-        demo = DemoConfig(**entry["demo"])
-        if demo.profile not in PROFILES:
-            raise TenantConfigError(f"{where}: demo profile must be one of {sorted(PROFILES)}")
-    if any(s.is_demo for s in sources.values()) and demo is None:
-        raise TenantConfigError(f"{where}: sources use the demo tap but there is no 'demo:' block")
-    try:
-        clv = ClvSettings.from_mapping(entry.get("clv"))
-    except (TypeError, ValueError) as error:
-        raise TenantConfigError(f"{where}: clv: {error}") from error
-    try:
-        mmm = MmmSettings.from_mapping(entry.get("mmm"))
-    except (TypeError, ValueError) as error:
-        raise TenantConfigError(f"{where}: mmm: {error}") from error
+    demo = _demo(entry["demo"], key(where, "demo")) if entry.get("demo") is not None else None
+    if demo is None and any(s.is_demo for s in sources.values()):
+        raise SchemaError(f"{where}: sources use the demo tap but there is no 'demo:' block")
     return Tenant(
         tenant_id=tenant_id,
-        name=_require(entry, "name", where),
-        timezone=timezone,
-        currency=currency,
-        country_code=_require(entry, "country_code", where),
+        name=text(required(entry, "name", where), key(where, "name")),
+        timezone=_timezone(required(entry, "timezone", where), key(where, "timezone")),
+        currency=_currency(required(entry, "currency", where), key(where, "currency")),
+        country_code=_country_code(
+            required(entry, "country_code", where), key(where, "country_code")
+        ),
         sources=sources,
         demo=demo,
-        clv=clv,
-        mmm=mmm,
+        clv=_model_settings(ClvSettings, entry.get("clv"), key(where, "clv")),
+        mmm=_model_settings(MmmSettings, entry.get("mmm"), key(where, "mmm")),
     )
 
 
-def _parse_source(name: str, spec: dict, where: str) -> SourceConfig:
-    if name not in SOURCES:
-        raise TenantConfigError(f"{where}: unknown source; known sources are {list(SOURCES)}")
-    secrets = spec.get("secrets") or {}
-    for setting, env_var in secrets.items():
-        if not _ENV_VAR.match(str(env_var)):
-            raise TenantConfigError(
-                f"{where}: secrets.{setting} must name an environment variable "
-                f"(e.g. SHOP_TOKEN), never hold the secret itself"
+def _or_empty(value: object) -> object:
+    """An optional block left empty (``sources:`` with nothing under it) is an empty one."""
+    return {} if value is None else value
+
+
+def _field_names(cls) -> tuple[str, ...]:
+    """The keys of a block are the fields of the object it becomes (defined once, there)."""
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+@functools.cache
+def _tz_database() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _timezone(value: object, where: str) -> str:
+    value = text(value, where)
+    if value not in _tz_database():
+        raise SchemaError(
+            f"{where}: unknown timezone {value!r}{suggestion(value, _tz_database())}; "
+            "use a name of the tz database such as America/Santiago"
+        )
+    return value
+
+
+def _currency(value: object, where: str) -> str:
+    value = text(value, where)
+    if value not in ISO_4217_CODES:
+        hint = suggestion(value.upper(), ISO_4217_CODES) or " (e.g. CLP, PEN, USD)"
+        raise SchemaError(f"{where}: {value!r} is not an ISO 4217 currency code{hint}")
+    return value
+
+
+def _country_code(value: object, where: str) -> str:
+    value = text(value, where)
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise SchemaError(f"{where}: {value!r} is not an ISO 3166 country code such as CL or PE")
+    return value
+
+
+def _demo(value: object, where: str) -> DemoConfig:
+    value = mapping(value, where, "a mapping with the demo's profile (e.g. {profile: cl_services})")
+    known_keys(value, _field_names(DemoConfig), where)
+    end_date = value.get("end_date")
+    if end_date is not None:
+        # YAML reads an unquoted 2026-10-31 as a date, a quoted one as text: both are fine.
+        try:
+            end_date = dt.date.fromisoformat(str(end_date)).isoformat()
+        except ValueError as error:
+            raise SchemaError(
+                f"{key(where, 'end_date')}: {shown(end_date)} is not a date (YYYY-MM-DD)"
+            ) from error
+    defaults = DemoConfig(profile="")
+    return DemoConfig(
+        profile=one_of(
+            required(value, "profile", where), PROFILES, key(where, "profile"), "demo profile"
+        ),
+        customers=whole_number(
+            value.get("customers", defaults.customers), key(where, "customers"), minimum=1
+        ),
+        seed=whole_number(value.get("seed", defaults.seed), key(where, "seed"), minimum=0),
+        end_date=end_date,
+        history_days=whole_number(
+            value.get("history_days", defaults.history_days), key(where, "history_days"), minimum=1
+        ),
+    )
+
+
+def _model_settings(cls, value: object, where: str):
+    """A model's settings block (``clv:``, ``mmm:``); the model's settings class checks it."""
+    if value is None:
+        return cls()
+    value = mapping(value, where, "a mapping of settings")
+    try:
+        return cls.from_mapping(value)
+    except (TypeError, ValueError) as error:
+        raise SchemaError(f"{where}: {error}") from error
+
+
+def _source(name: str, spec: object, where: str) -> SourceConfig:
+    # cerebro.taps imports this module for Tenant and SourceConfig: its table of taps is
+    # read when a file is loaded, not at import.
+    from cerebro.taps import TAP_EXECUTABLES
+
+    one_of(name, SOURCES, where, "source")
+    spec = mapping(spec, where, "a mapping with the source's tap (e.g. {tap: demo})")
+    known_keys(spec, tuple(n for n in _field_names(SourceConfig) if n != "source"), where)
+    tap = one_of(required(spec, "tap", where), TAP_EXECUTABLES, key(where, "tap"), "tap")
+    settings = mapping(
+        _or_empty(spec.get("settings")), key(where, "settings"), "a mapping of tap settings"
+    )
+    secrets = _secrets(spec.get("secrets"), key(where, "secrets"))
+    if tap == DEMO_TAP and (settings or secrets):
+        raise SchemaError(f"{where}: the demo tap takes no settings or secrets; remove them")
+    _refuse_credentials(settings, key(where, "settings"))
+    for setting in secrets:
+        if setting in settings:
+            raise SchemaError(
+                f"{key(where, 'settings')}.{setting}: also under secrets; keep it in one place"
             )
-    return SourceConfig(
-        source=name,
-        tap=_require(spec, "tap", where),
-        settings=spec.get("settings") or {},
-        secrets=secrets,
+    return SourceConfig(source=name, tap=tap, settings=settings, secrets=secrets)
+
+
+def _secrets(value: object, where: str) -> dict[str, str]:
+    """``{tap setting: name of the environment variable holding it}``."""
+    if value is None:
+        return {}
+    value = mapping(
+        value, where, "a mapping of tap setting to environment variable name "
+        "(e.g. {access_token: SHOP_TOKEN})"
+    )  # fmt: skip
+    for setting, env_var in value.items():
+        if not isinstance(env_var, str) or not _ENV_VAR.match(env_var):
+            raise SchemaError(
+                f"{key(where, setting)}: must name an environment variable (e.g. SHOP_TOKEN), "
+                "never hold the secret itself"
+            )
+    return value
+
+
+def _refuse_credentials(settings: object, where: str) -> None:
+    """Settings are written in the file, which is versioned and shared: a credential there
+    leaks. Refuse any key, at any depth, whose name says it holds one."""
+    if isinstance(settings, list):
+        for index, value in enumerate(settings):
+            _refuse_credentials(value, item(where, index))
+    elif isinstance(settings, dict):
+        for name, value in settings.items():
+            if _looks_like_credential(str(name)):
+                raise SchemaError(
+                    f"{key(where, name)}: a credential does not belong in the tenants file (it "
+                    "is shared and versioned); put it in an environment variable and move the "
+                    f"key under secrets: with that variable's name "
+                    f"(e.g. secrets: {{{name}: {str(name).upper()}}})"
+                )
+            _refuse_credentials(value, key(where, name))
+
+
+#: Words in a setting's name that say it holds a credential (access_token, client_secret,
+#: refresh_token, developer_token, password, api_key, ...).
+_CREDENTIAL_WORDS = frozenset(
+    {"token", "secret", "password", "passwd", "apikey", "credential", "credentials"}
+)
+_CREDENTIAL_PAIRS = ("api_key", "access_key", "private_key", "secret_key", "auth_key")
+
+
+def _looks_like_credential(name: str) -> bool:
+    snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()  # accessToken too
+    words = re.split(r"[^a-z0-9]+", snake)
+    return bool(_CREDENTIAL_WORDS & set(words)) or any(
+        p in "_".join(words) for p in _CREDENTIAL_PAIRS
     )
 
 

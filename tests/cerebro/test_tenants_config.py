@@ -81,3 +81,110 @@ def test_a_secret_value_instead_of_an_env_var_name_is_rejected(tmp_path):
 def test_missing_file_says_which_variable_points_to_it(tmp_path):
     with pytest.raises(TenantConfigError, match="CEREBRO_TENANTS_FILE"):
         load_tenants(tmp_path / "nope.yml")
+
+
+def load_changed(tmp_path, old, new):
+    assert old in VALID
+    return load_tenants(write(tmp_path, VALID.replace(old, new)))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("currency: CLP", "currency: XYZ"), "'XYZ' is not an ISO 4217 currency code"),
+        (("currency: CLP", "currency: clp"), "did you mean 'CLP'"),
+        (("America/Santiago", "America/Santigo"), "did you mean 'America/Santiago'"),
+        (("    name: Tienda", "    nmae: Tienda"), r"tenants\[0\]\.nmae: unknown key \(did you"),
+        (("country_code: CL", "country_code: NO"), "country_code: got false; quote"),
+        (("country_code: CL", "country_code: Chile"), "ISO 3166"),
+        (("tap: demo}", "tap: shopfy}"), r"shopify\.tap: unknown tap 'shopfy' \(did you mean"),
+        (("{profile: cl_services}", "{profile: cl_services, seed: -1}"), r"demo\.seed: .*>= 0"),
+        (("{profile: cl_services}", "{profile: cl_services, end_date: 2026-12}"), "YYYY-MM-DD"),
+        (
+            ("{profile: cl_services}", "{profile: cl_services, end_date: 2026-13-01}"),
+            "line 8, column 44",
+        ),
+        (("{profile: cl_services}", "{profile: cl_services, days: 30}"), r"demo\.days: unknown"),
+        (("{profile: cl_services}", "[cl_services]"), r"demo: expected a mapping"),
+        (("shopify: {tap: demo}", "shopify: [demo]"), r"sources\.shopify: expected a mapping"),
+        (("tap: demo}", "tap: demo, settings: {x: 1}}"), "demo tap takes no settings"),
+        (("    sources:\n", "    clv: {vip: 1}\n    sources:\n"), r"clv: unknown CLV"),
+        (("    sources:\n", "    mmm: 200\n    sources:\n"), r"mmm: expected a mapping"),
+    ],
+)
+def test_schema_errors_name_the_key_path_and_what_to_write(tmp_path, change, message):
+    with pytest.raises(TenantConfigError, match=message) as error:
+        load_changed(tmp_path, *change)
+    assert "\n" not in str(error.value)
+    assert str(error.value).startswith(f"{tmp_path / 'tenants.yml'}: ")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the file is empty"),
+        ("- tienda_cl\n", "top level: expected a mapping"),
+        ("tenant:\n  - tenant_id: x\n", r"tenant: unknown key \(did you mean 'tenants'\?\)"),
+        ("tenants: tienda_cl\n", "tenants: expected a non-empty list"),
+        ("tenants:\n  - tienda_cl\n", r"tenants\[0\]: expected a tenant .*got 'tienda_cl'"),
+        ("tenants: [\n", "line 2, column 1: not valid YAML"),
+        ("tenants:\n\t- tenant_id: x\n", r"line 2, column 1: .*indent with spaces, not tabs"),
+        ("tenants:\n  - {name: a, name: b}\n", "the key 'name' appears twice"),
+    ],
+)
+def test_a_file_that_is_not_a_list_of_tenants_says_so_in_one_line(tmp_path, text, message):
+    with pytest.raises(TenantConfigError, match=message) as error:
+        load_tenants(write(tmp_path, text))
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        "{access_token: shpat_123}",
+        "{client_secret: abc}",
+        "{refreshToken: abc}",
+        "{developer_token: abc}",
+        "{api_key: abc}",
+        "{password: hunter2}",
+        "{files: {orders: [{path: a.csv, api-key: abc}]}}",
+    ],
+)
+def test_a_credential_under_settings_is_refused_and_sent_to_secrets(tmp_path, settings):
+    with pytest.raises(TenantConfigError, match="move the key under secrets:"):
+        load_changed(
+            tmp_path, "shopify: {tap: demo}", f"shopify: {{tap: csv, settings: {settings}}}"
+        )
+
+
+def test_ordinary_tap_settings_and_secrets_by_variable_name_are_accepted(tmp_path):
+    (tenant,) = load_changed(
+        tmp_path,
+        "shopify: {tap: demo}",
+        "shopify: {tap: shopify, settings: {shop: tienda, api_version: '2026-10', page_size: 50},"
+        " secrets: {access_token: SHOP_TOKEN_TIENDA}}",
+    )
+    source = tenant.sources["shopify"]
+    assert source.settings == {"shop": "tienda", "api_version": "2026-10", "page_size": 50}
+    assert source.secrets == {"access_token": "SHOP_TOKEN_TIENDA"}
+
+
+def test_secrets_must_be_a_mapping_of_variable_names(tmp_path):
+    with pytest.raises(TenantConfigError, match=r"secrets: expected a mapping of tap setting"):
+        load_changed(
+            tmp_path, "shopify: {tap: demo}", "shopify: {tap: shopify, secrets: [SHOP_TOKEN]}"
+        )
+
+
+def test_demo_end_date_may_be_written_as_a_yaml_date_or_as_text(tmp_path):
+    for written in ("2026-10-31", '"2026-10-31"'):
+        (tenant,) = load_changed(
+            tmp_path, "{profile: cl_services}", f"{{profile: cl_services, end_date: {written}}}"
+        )
+        assert tenant.demo.end_date == "2026-10-31"
+
+
+def test_the_test_suites_demo_tenants_file_is_valid(demo_root):
+    """tests/conftest.py's DEMO_TENANTS_YAML, which the session's demo runs load."""
+    tenants = load_tenants(demo_root / "tenants.yml")
+    assert [t.tenant_id for t in tenants] == ["test_cl", "test_pe"]
