@@ -86,6 +86,14 @@ class BadValueError(ValueError):
     """A record value cannot land in its column; the whole batch is rejected."""
 
 
+class SchemaConflictError(ValueError):
+    """A stream's schema cannot be landed in its table as it is; nothing of it is written."""
+
+
+class DatabaseFileError(OSError):
+    """The DuckDB file cannot be opened (locked, not a database, an unusable folder)."""
+
+
 class JSONSchemaToDuckDB(JSONSchemaToSQL):
     """Map JSON Schema properties to the DuckDB column types target-postgres also uses."""
 
@@ -142,7 +150,14 @@ class DuckDBConnector(SQLConnector):
         """Create the engine; every connection it opens works in UTC."""
         path = self.config.get("path", ":memory:")
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # a file where a folder should be, no permission
+                msg = (
+                    f"cannot create the folder of the DuckDB file {path} ({error.strerror}: "
+                    f"{error.filename}); check the target's path setting"
+                )
+                raise DatabaseFileError(msg) from None
         engine = sa.create_engine(
             self.sqlalchemy_url,
             json_serializer=self.serialize_json,
@@ -157,7 +172,14 @@ class DuckDBConnector(SQLConnector):
             # carry only Singer STATE lines.
             dbapi_connection.execute("set enable_progress_bar = false")
 
+        def explain_open_failure(context: sa.engine.ExceptionContext) -> None:
+            # No connection yet: the file itself could not be opened. Errors of statements
+            # on an open connection keep their own exceptions.
+            if context.connection is None and isinstance(context.original_exception, duckdb.Error):
+                raise DatabaseFileError(_open_failure(path, context.original_exception))
+
         sa.event.listen(engine, "connect", configure)
+        sa.event.listen(engine, "handle_error", explain_open_failure)
         return engine
 
     @contextmanager
@@ -264,7 +286,7 @@ class DuckDBConnector(SQLConnector):
         """Create the table, or add columns for new properties; never drop or retype.
 
         Raises:
-            ValueError: if two properties differ only by case (one column in DuckDB),
+            SchemaConflictError: if two properties differ only by case (one column in DuckDB),
                 a key property is not a property, or an existing column has another
                 type than the schema now asks for.
         """
@@ -300,9 +322,10 @@ class DuckDBConnector(SQLConnector):
                 msg = (
                     f"Column '{name}' of {full_table_name} is {current} but the stream "
                     f"schema now maps it to {canonical[ddl_type]}; column types are never "
-                    "changed automatically."
+                    "changed automatically: fix the tap's schema, or alter the column (or "
+                    "drop the table, to land it again) in the warehouse."
                 )
-                raise ValueError(msg)
+                raise SchemaConflictError(msg)
         if statements:
             with self.open_connection() as connection, connection.begin():
                 for statement in statements:
@@ -413,6 +436,19 @@ class DuckDBConnector(SQLConnector):
         return min(found, key=lambda bad: bad.row_number, default=None)
 
 
+def _open_failure(path: str, error: Exception) -> str:
+    """Why the database file could not be opened, and what to do about a lock."""
+    reason = " ".join(str(error).split())
+    if "lock" in reason.lower():
+        # DuckDB lets one process write a file at a time (Metabase, a notebook, dbt, another
+        # run may hold it): https://duckdb.org/docs/connect/concurrency
+        return (
+            f"cannot open the DuckDB file {path}: another process has it open ({reason}); "
+            "close that process or wait for it to finish, then run again"
+        )
+    return f"cannot open the DuckDB file {path} ({reason}); check the target's path setting"
+
+
 def _check_names(
     full_table_name: str | FullyQualifiedName,
     properties: dict[str, dict],
@@ -427,7 +463,7 @@ def _check_names(
                 f"Properties '{other}' and '{name}' of {full_table_name} differ only by "
                 "case and would be one DuckDB column."
             )
-            raise ValueError(msg)
+            raise SchemaConflictError(msg)
     if missing := [key for key in primary_keys if key not in properties]:
         msg = f"Key properties {missing} of {full_table_name} are not in the stream schema."
-        raise ValueError(msg)
+        raise SchemaConflictError(msg)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import typing as t
 
+from cerebro_tap_kit.clear_errors import ClearErrors
 from singer_sdk import typing as th
 from singer_sdk.exceptions import InvalidInputLine, InvalidRecord, RecordsWithoutSchemaException
 from singer_sdk.helpers.capabilities import TargetLoadMethods
-from singer_sdk.io_base import SingerReader
+from singer_sdk.io_base import SingerMessageType, SingerReader
 from singer_sdk.singerlib.json import deserialize_json
 from singer_sdk.sql import SQLTarget
 
-from target_cerebro_duckdb.connector import BadValueError
+from target_cerebro_duckdb.connector import BadValueError, DatabaseFileError, SchemaConflictError
 from target_cerebro_duckdb.sink import DEFAULT_BATCH_SIZE_ROWS, DuckDBSink
 
 if t.TYPE_CHECKING:
@@ -22,9 +23,17 @@ if t.TYPE_CHECKING:
 
 
 #: Input the target refuses: a line that is not a Singer message (a tap killed mid-write tears
-#: its last one), a record of a stream with no SCHEMA before it, a value its column cannot hold.
-#: The fix is upstream, in the tap or the source, so the error is all the log needs to say.
-REFUSED_INPUT = (InvalidInputLine, InvalidRecord, BadValueError, RecordsWithoutSchemaException)
+#: its last one; an unknown message type might carry rows), a record of a stream with no
+#: SCHEMA before it, a value its column cannot hold, a schema its table cannot take. The fix
+#: is upstream, in the tap or the source, so the error is all the log needs to say.
+REFUSED_INPUT = (
+    InvalidInputLine,
+    InvalidRecord,
+    BadValueError,
+    RecordsWithoutSchemaException,
+    SchemaConflictError,
+)
+MESSAGE_TYPES = frozenset(message_type.value for message_type in SingerMessageType)
 #: A refused line is quoted up to this many characters: enough to recognise, not a whole record.
 QUOTED_LINE_CHARS = 200
 
@@ -36,18 +45,30 @@ class NumberedLineReader(SingerReader):
     lines_read = 0
 
     def deserialize_json(self, line: str) -> dict:
-        """One message; ``InvalidInputLine`` saying which line, quoting its start."""
+        """One message; ``InvalidInputLine`` saying which line, quoting its start.
+
+        A message of a type the Singer spec does not define is refused, not skipped (the
+        SDK raises without the line): it may be a tap's misspelt RECORD, and skipping it
+        would drop rows without a word.
+        """
         self.lines_read += 1
         try:
-            return deserialize_json(line)
+            message = deserialize_json(line)
         except json.JSONDecodeError as error:
-            text = line.rstrip("\n")
-            quoted = text[:QUOTED_LINE_CHARS] + ("…" if len(text) > QUOTED_LINE_CHARS else "")
-            msg = (
-                f"input line {self.lines_read} is not a Singer message (not valid JSON from "
-                f"column {error.colno}): {quoted!r}"
-            )
-            raise InvalidInputLine(msg) from None
+            why = f"not valid JSON from column {error.colno}"
+            raise InvalidInputLine(self._refused(line, why)) from None
+        if not isinstance(message, dict):
+            raise InvalidInputLine(self._refused(line, "not a JSON object"))
+        if message.get("type") not in MESSAGE_TYPES:
+            found = f"type {message['type']!r}" if "type" in message else "no type"
+            why = f"{found}; a message's type is one of {', '.join(sorted(MESSAGE_TYPES))}"
+            raise InvalidInputLine(self._refused(line, why))
+        return message
+
+    def _refused(self, line: str, why: str) -> str:
+        text = line.rstrip("\n")
+        quoted = text[:QUOTED_LINE_CHARS] + ("…" if len(text) > QUOTED_LINE_CHARS else "")
+        return f"input line {self.lines_read} is not a Singer message ({why}): {quoted!r}"
 
 
 def refusal(error: Exception) -> str:
@@ -55,13 +76,14 @@ def refusal(error: Exception) -> str:
     return " ".join(str(error).split()).removeprefix("Record Message Validation Error: ")
 
 
-class TargetCerebroDuckDB(SQLTarget):
+class TargetCerebroDuckDB(ClearErrors, SQLTarget):
     """Upsert Singer streams into DuckDB tables shaped like target-postgres' tables."""
 
     name = "target-cerebro-duckdb"
     package_name = "cerebro"
     default_sink_class = DuckDBSink
     message_reader_class = NumberedLineReader
+    clear_errors = (*REFUSED_INPUT, DatabaseFileError)
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -124,17 +146,13 @@ class TargetCerebroDuckDB(SQLTarget):
     ).to_dict()
 
     @classmethod
-    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        """The command line: refused input is one error line and exit 2, not a traceback.
+    def error_line(cls, error: BaseException) -> str:
+        """Refused input and an unusable database file are one error line, exit 2.
 
         Batches committed before it stay landed and their state was emitted; the refused batch
         is not written, so the next run sends it again (bugs still get their traceback).
         """
-        try:
-            super().invoke(*args, **kwargs)
-        except REFUSED_INPUT as error:
-            cls.logger.error("%s", refusal(error))
-            raise SystemExit(2) from None
+        return refusal(error)
 
     @property
     def max_parallelism(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -479,8 +480,33 @@ PAYMENT_SCHEMA = schema_message(
             [PAYMENT_SCHEMA, record_message("payments", {"payment_id": "p1", "amount": 1e40})],
             "Stream 'payments': value '1E+40' in column 'amount' cannot be cast to DECIMAL(38,9)",
         ),
+        # A type the spec does not define may be a misspelt RECORD: refused, never skipped.
+        (
+            [{**order("o9"), "type": "RECORDS"}],
+            "input line 5 is not a Singer message (type 'RECORDS'; a message's type is one of",
+        ),
+        ([{"stream": "orders"}], "input line 5 is not a Singer message (no type;"),
+        ([["RECORD", "orders"]], "input line 5 is not a Singer message (not a JSON object)"),
+        (
+            [schema_message("orders", {**ORDER_PROPERTIES, "status": {"type": "integer"}}, KEYS)],
+            "Column 'status' of raw.orders is VARCHAR but the stream schema now maps it to BIGINT",
+        ),
+        (
+            [schema_message("orders", {**ORDER_PROPERTIES, "Status": {"type": "string"}}, KEYS)],
+            "Properties 'status' and 'Status' of raw.orders differ only by case",
+        ),
     ],
-    ids=["torn_json_line", "wrong_type", "record_before_schema", "value_too_large"],
+    ids=[
+        "torn_json_line",
+        "wrong_type",
+        "record_before_schema",
+        "value_too_large",
+        "unknown_message_type",
+        "no_message_type",
+        "not_an_object",
+        "column_type_changed",
+        "names_differing_by_case",
+    ],
 )
 def test_refused_input_is_one_error_line_exit_2_and_earlier_batches_stay(
     config, warehouse, tmp_path, bad_input, error
@@ -508,3 +534,87 @@ def test_refused_input_is_one_error_line_exit_2_and_earlier_batches_stay(
         ("b",),
         ("c",),
     ]
+
+
+def run_cli(config, tmp_path, stdin):
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    target = Path(sys.executable).parent / "target-cerebro-duckdb"
+    return subprocess.run(
+        [str(target), "--config", str(config_file)], input=stdin,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_empty_input_lands_nothing_and_succeeds(config, warehouse, tmp_path):
+    done = run_cli(config, tmp_path, "")
+    assert done.returncode == 0 and done.stdout == "", done.stderr
+    assert "ERROR" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_state_alone_is_echoed_so_the_bookmark_is_kept(config, warehouse, tmp_path):
+    done = run_cli(config, tmp_path, singer_lines([state_message({"bookmarks": {"o": 1}})]))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ['{"bookmarks": {"o": 1}}']
+
+
+def test_a_missing_folder_is_created(config, tmp_path):
+    config["path"] = str(tmp_path / "new" / "folder" / "w.duckdb")
+    messages = [schema_message("orders", ORDER_PROPERTIES, KEYS), order("1")]
+    done = run_cli(config, tmp_path, singer_lines(messages))
+    assert done.returncode == 0, done.stderr
+    assert query(config["path"], "select order_id from raw.orders") == [("1",)]
+
+
+def inside_a_file(tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    return tmp_path / "a_file" / "w.duckdb"
+
+
+def a_text_file(tmp_path):
+    (tmp_path / "notes.duckdb").write_text("not a database")
+    return tmp_path / "notes.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("make_path", "error"),
+    [
+        (inside_a_file, "cannot create the folder of the DuckDB file .*a_file/w.duckdb .*exists"),
+        (
+            a_text_file,
+            "cannot open the DuckDB file .*notes.duckdb .*not a valid DuckDB database file.*"
+            "check the target's path setting",
+        ),
+    ],
+    ids=["folder_is_a_file", "not_a_duckdb_file"],
+)
+def test_an_unusable_database_path_is_one_error_line_exit_2(config, tmp_path, make_path, error):
+    config["path"] = str(make_path(tmp_path))
+    messages = [schema_message("orders", ORDER_PROPERTIES, KEYS), order("1")]
+    done = run_cli(config, tmp_path, singer_lines(messages))
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if "| ERROR" in line]
+    assert len(errors) == 1 and re.search(error, errors[0]), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_database_locked_by_another_process_is_one_error_line_and_nothing_lands(
+    config, warehouse, tmp_path
+):
+    """DuckDB lets one process write a file; the other process here is a real one."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+         "print('open', flush=True); sys.stdin.read()", str(warehouse)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        messages = [schema_message("orders", ORDER_PROPERTIES, KEYS), order("1")]
+        done = run_cli(config, tmp_path, singer_lines(messages))
+    finally:
+        holder.communicate("")
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if "| ERROR" in line]
+    assert len(errors) == 1 and "another process has it open" in errors[0], done.stderr
+    assert f"PID {holder.pid}" in errors[0] and "Traceback" not in done.stderr
+    assert done.stdout == "", "no state: nothing was landed"
