@@ -171,7 +171,9 @@ def _timezone(value: object, where: str) -> str:
 def _currency(value: object, where: str) -> str:
     value = text(value, where)
     if value not in ISO_4217_CODES:
-        hint = suggestion(value.upper(), ISO_4217_CODES) or " (e.g. CLP, PEN, USD)"
+        # Only a case slip gets a "did you mean": a name such as 'pesos' is no near-miss.
+        upper = value.upper()
+        hint = f" (did you mean {upper!r}?)" if upper in ISO_4217_CODES else " (e.g. CLP, PEN)"
         raise SchemaError(f"{where}: {value!r} is not an ISO 4217 currency code{hint}")
     return value
 
