@@ -11,7 +11,9 @@ Vendor facts this module honours, each with its reference:
   gives ``reset_time_duration`` in seconds.
   https://developers.facebook.com/docs/marketing-api/overview/rate-limiting
   https://developers.facebook.com/docs/graph-api/overview/rate-limiting
-- Code 190 is an expired or revoked access token: fatal.
+- Code 190 is an expired or revoked access token: fatal. Code 100 with subcode
+  33 is an object (an ad account) that does not exist or that the token cannot
+  see: fatal, naming the account_ids setting.
   https://developers.facebook.com/docs/graph-api/guides/error-handling
 - Every metric arrives as a JSON string; days are days of the ad account's
   timezone (``timezone_name`` on the ad account), amounts in its currency.
@@ -36,6 +38,9 @@ from singer_sdk.pagination import BaseHATEOASPaginator
 # error.code values Meta uses for rate limits (app, user, ad account, business use case).
 THROTTLING_CODES = frozenset({4, 17, 613, *range(80000, 80015)})
 EXPIRED_TOKEN_CODE = 190
+# "Unsupported get request. Object with ID ... does not exist, cannot be loaded due to missing
+# permissions, or does not support this operation" (code 100, subcode 33).
+UNKNOWN_OBJECT = (100, 33)
 # When a throttling answer carries no usage header: Meta asks to wait "a bit".
 THROTTLE_FALLBACK_SECONDS = 60.0
 # Percent-of-quota readings in the usage headers.
@@ -203,6 +208,13 @@ class MetaInsightsStream(DailyReportStream):
                 f"{error.get('error_subcode', '-')}: {message}) {where}. It expired or was "
                 "revoked: create a new token (a system user token does not expire) and put it "
                 "in the environment variable the tenant names for access_token."
+            )
+        if (code, error.get("error_subcode")) == UNKNOWN_OBJECT:
+            account = response.request.path_url.split("?")[0].split("/act_")[-1].split("/")[0]
+            raise FatalAPIError(
+                f"Meta cannot read ad account {account} (code 100, subcode 33: {message}) "
+                f"{where}. Check account_ids, and that the token's user (or system user) has "
+                "access to the ad account in Business Manager."
             )
         if error.get("is_transient") or response.status_code >= 500:
             raise RetriableAPIError(

@@ -5,8 +5,10 @@ It answers GAQL queries on ``customer`` (currency and timezone) and on
 ``results`` (several batches per answer), int64 metrics as strings, zero
 metrics omitted, rows in its own order. It insists on the ``developer-token``
 header, on ``login-customer-id`` when configured, and on a live access token
-from the fake token endpoint. Faults are queued by the test and served to the
-next requests; every request is logged.
+from the fake token endpoint; a customer it does not know is 403
+``USER_PERMISSION_DENIED``, as the API answers an account the user cannot
+read. Faults are queued by the test and served to the next requests; every
+request is logged.
 """
 
 from __future__ import annotations
@@ -92,6 +94,22 @@ def permission_denied() -> Fault:
     )
 
 
+def query_error(code: str, message: str) -> Fault:
+    """A 400 INVALID_ARGUMENT for a GAQL query the API cannot run."""
+    failure = {
+        "@type": f"type.googleapis.com/google.ads.googleads.{VERSION}.errors.GoogleAdsFailure",
+        "errors": [{"errorCode": {"queryError": code}, "message": message}],
+        "requestId": "bad1",
+    }
+    error = {
+        "code": 400,
+        "message": "Request contains an invalid argument.",
+        "status": "INVALID_ARGUMENT",
+        "details": [failure],
+    }
+    return Fault(400, [{"error": error}])
+
+
 def unavailable() -> Fault:
     return Fault(
         503,
@@ -172,6 +190,8 @@ class FakeGoogleAdsApi:
             return _respond(permission_denied())
         manager = request.headers.get("login-customer-id")
         if self.login_customer_id and manager != self.login_customer_id:
+            return _respond(permission_denied())
+        if customer_id not in self.customers:
             return _respond(permission_denied())
         customer = self.customers[customer_id]
         if "FROM customer" in query:

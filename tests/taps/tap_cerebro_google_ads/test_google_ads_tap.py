@@ -19,6 +19,7 @@ from fake_google_ads_api import (
     Customer,
     FakeGoogleAdsApi,
     permission_denied,
+    query_error,
     quota_exhausted,
     unavailable,
 )
@@ -243,6 +244,42 @@ def test_interrupted_sync_resumes_from_its_state_without_losing_or_repeating_row
     log = landing.tap_log("google_ads")
     for secret in (google_tokens.refresh_token, google_tokens.client_secret, DEVELOPER_TOKEN):
         assert secret not in log
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda api, tokens, config: setattr(tokens, "dead_on_arrival", True),
+            r"Google Ads rejected a freshly refreshed access token .* Check that client_id",
+        ),
+        (
+            lambda api, tokens, config: setattr(tokens, "revoked", True),
+            r"Google refused to refresh the access token \(HTTP 400, invalid_grant.*Authorize",
+        ),
+        (
+            lambda api, tokens, config: config.update(customer_ids=["404-404-4040"]),
+            r"Google Ads refused access \(PERMISSION_DENIED: .*\)\. Check that the developer",
+        ),
+        (
+            lambda api, tokens, config: api.faults.append(
+                query_error("UNRECOGNIZED_FIELD", "Unrecognized field in the query: 'x'.")
+            ),
+            r"Google Ads API error \(INVALID_ARGUMENT: Unrecognized field in the query: 'x'\.\) "
+            r"\(HTTP 400\)",
+        ),
+    ],
+    ids=["401-bad-token", "revoked-refresh-token", "unknown-account", "400-bad-request"],
+)
+def test_a_fatal_error_on_the_command_line_is_one_line_and_exit_2(
+    setup, message, api, config, google_tokens, run_command
+):
+    setup(api, google_tokens, config)
+    command = run_command("tap-cerebro-google-ads", config)
+    line = command.assert_one_clear_error(message)
+    assert command.stderr.count(line.split("| ")[-1]) == 1, "the message is not repeated"
+    for secret in (google_tokens.refresh_token, google_tokens.client_secret, DEVELOPER_TOKEN):
+        assert secret not in command.stderr
 
 
 def test_streams_follow_the_demo_contract_schemas_and_keys(config):

@@ -4,7 +4,9 @@ It behaves as the documentation describes: insights for ``level=campaign`` and
 ``time_increment=1`` in pages chained by ``paging.next`` (absent on the last
 page), rows in the API's own order (by spend, not by day), every metric a
 string, purchases reported under both ``purchase`` and the pixel's action type,
-errors as ``{"error": {"code": ...}}`` with usage headers when throttling.
+errors as ``{"error": {"code": ...}}`` with usage headers when throttling, and
+an ad account it does not know answered with code 100, subcode 33, as Graph
+answers an object that does not exist or that the token cannot see.
 Faults are queued by the test and served in order to the next insights
 requests. Every request is logged for the test to inspect.
 """
@@ -80,6 +82,33 @@ def expired_token() -> Fault:
     return Fault(400, body)
 
 
+def unknown_object(object_id: str) -> Fault:
+    body = {
+        "error": {
+            "message": f"Unsupported get request. Object with ID '{object_id}' does not exist, "
+            "cannot be loaded due to missing permissions, or does not support this operation. "
+            "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+            "type": "GraphMethodException",
+            "code": 100,
+            "error_subcode": 33,
+            "fbtrace_id": "Unk",
+        }
+    }
+    return Fault(400, body)
+
+
+def bad_parameter(message: str) -> Fault:
+    body = {
+        "error": {
+            "message": f"(#100) {message}",
+            "type": "OAuthException",
+            "code": 100,
+            "fbtrace_id": "Par",
+        }
+    }
+    return Fault(400, body)
+
+
 def server_error() -> Fault:
     body = {
         "error": {
@@ -138,6 +167,8 @@ class FakeMetaApi:
         if not self._authorized(request):
             return _json(expired_token())
         account_id = request.path.rsplit("act_", 1)[1]
+        if account_id not in self.accounts:
+            return _json(unknown_object(f"act_{account_id}"))
         account = self.accounts[account_id]
         return Response(
             json.dumps(

@@ -15,7 +15,14 @@ import json
 from decimal import Decimal
 
 import pytest
-from fake_meta_api import Account, FakeMetaApi, expired_token, server_error, throttled
+from fake_meta_api import (
+    Account,
+    FakeMetaApi,
+    bad_parameter,
+    expired_token,
+    server_error,
+    throttled,
+)
 from singer_sdk.exceptions import FatalAPIError
 from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
 from tap_cerebro_demo.streams import SCHEMAS_DIR
@@ -254,6 +261,36 @@ def test_interrupted_sync_resumes_from_its_state_without_losing_or_repeating_row
         assert timezone == ACCOUNTS[account_id].timezone
     assert TOKEN not in landing.tap_log("meta_ads")
     assert TOKEN not in landing.state_path("meta_ads").read_text()
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda api, config: config.update(access_token="EAAB-revoked"),
+            r"Meta rejected the access token \(code 190.* put it in the environment variable",
+        ),
+        (
+            lambda api, config: config.update(account_ids=["act_404404"]),
+            r"Meta cannot read ad account 404404 \(code 100, subcode 33: .*\) "
+            r"\(HTTP 400.* Check account_ids",
+        ),
+        (
+            lambda api, config: api.faults.append(bad_parameter("Invalid parameter")),
+            r"Meta Marketing API error \(code 100, type OAuthException: \(#100\) Invalid "
+            r"parameter\) \(HTTP 400, fbtrace_id Par\) for /v25.0/act_1029384756/insights",
+        ),
+    ],
+    ids=["bad-token-code-190", "unknown-account", "400-bad-request"],
+)
+def test_a_fatal_error_on_the_command_line_is_one_line_and_exit_2(
+    setup, message, api, config, run_command
+):
+    setup(api, config)
+    command = run_command("tap-cerebro-meta-ads", config)
+    line = command.assert_one_clear_error(message)
+    assert command.stderr.count(line.split("| ")[-1]) == 1, "the message is not repeated"
+    assert TOKEN not in command.stderr
 
 
 def test_streams_follow_the_demo_contract_schemas_and_keys(config):

@@ -72,6 +72,7 @@ class HttpFailure:
     """One answer with this HTTP status and a non-GraphQL body."""
 
     status: int = 502
+    body: str = "<html>Bad Gateway</html>"
 
 
 @dataclass
@@ -332,9 +333,7 @@ class FakeShopifyAdminAPI:
                 }
             )
         if isinstance(fault, HttpFailure):
-            return Response(
-                "<html>Bad Gateway</html>", status=fault.status, content_type="text/html"
-            )
+            return Response(fault.body, status=fault.status, content_type="text/html")
         return None
 
     def handle(self, request: Request) -> Response:

@@ -157,6 +157,43 @@ def test_missing_scope_is_fatal_access_denied_after_earlier_streams_progressed(
     assert "replication_key_value" not in bookmarks.get("customers", {})
 
 
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda api, config: config.update(access_token="shpat_revoked000000000000000000000"),
+            r"Shopify refused the access token for tienda-prueba\.myshopify\.com \(HTTP 401 "
+            r"Unauthorized\)\. Check the access_token setting",
+        ),
+        (
+            lambda api, config: api.fail_next(HttpFailure(403, "<html>Forbidden</html>")),
+            r"Shopify forbids this access token on tienda-prueba\.myshopify\.com \(HTTP 403 "
+            r"Forbidden\): the app needs the scopes",
+        ),
+        (
+            lambda api, config: api.fail_next(HttpFailure(404, "<html>Not Found</html>")),
+            r"Shopify answered HTTP 404 for tienda-prueba\.myshopify\.com: check the shop and "
+            r"api_version",
+        ),
+        (
+            lambda api, config: api.fail_next(HttpFailure(400, "<html>Bad Request</html>")),
+            r"Shopify answered HTTP 400 for tienda-prueba\.myshopify\.com: "
+            r"<html>Bad Request</html>",
+        ),
+    ],
+    ids=["401-bad-token", "403-forbidden", "404-unknown-shop", "400-bad-request"],
+)
+def test_a_fatal_error_on_the_command_line_is_one_line_and_exit_2(
+    setup, message, small_shop, make_api, tap_config, run_command
+):
+    api = make_api(small_shop)
+    setup(api, tap_config)
+    command = run_command("tap-cerebro-shopify", tap_config)
+    line = command.assert_one_clear_error(message)
+    assert command.stderr.count(line.split("| ")[-1]) == 1, "the message is not repeated"
+    assert tap_config["access_token"] not in command.stderr
+
+
 def test_line_items_beyond_the_first_page_are_read_with_their_order(
     small_shop, make_api, tap_config, run_tap
 ):
