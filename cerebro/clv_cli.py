@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from cerebro.csv_input.options import input_options
+
 
 def _horizons(_context, _parameter, value: str) -> tuple[int, ...]:
     try:
@@ -29,7 +31,8 @@ def _horizons(_context, _parameter, value: str) -> tuple[int, ...]:
 @click.option(
     "--date-column",
     required=True,
-    help="Column with the order date or ISO 8601 timestamp (the day is taken as written).",
+    help="Column with the order date (ISO or day-first: 05/03/2024 is 5 March) or timestamp; "
+    "the day is taken as written unless --timezone is given.",
 )
 @click.option("--amount-column", required=True, help="Column with the amount (net of refunds).")
 @click.option(
@@ -57,6 +60,7 @@ def _horizons(_context, _parameter, value: str) -> tuple[int, ...]:
 @click.option(
     "--quarantine", type=click.Path(path_type=Path), help="Write the rejected rows (CSV) here."
 )
+@input_options
 def clv(
     transactions_path: Path,
     customer_column: str,
@@ -68,15 +72,23 @@ def clv(
     out_path: Path,
     params_out: Path | None,
     quarantine: Path | None,
+    encoding: str,
+    delimiter: str,
+    decimal_separator: str,
+    timezone: str | None,
 ) -> None:
     """Predict each customer's purchases, probability of being alive and 12-month value.
 
     Same-day orders of a customer are one transaction; rows after --cutoff are not used.
     Rows with an empty customer id, an unreadable date or a missing, non-numeric or negative
-    amount are rejected and reported (and written to --quarantine); no other row is dropped.
+    amount are rejected and reported (and written to --quarantine, with their line in the
+    file); no other row is dropped. Amounts may use dot thousands and a decimal comma
+    (1.234.567,5) or a decimal point, decided per column (see --decimal-separator).
     """
     import pandas as pd
 
+    from cerebro.csv_input.columns import parse_days, parse_numbers
+    from cerebro.csv_input.table import read_table
     from ml_assets.clv.fitting import ConvergenceError
     from ml_assets.clv.persistence import write_parameters
     from ml_assets.clv.predict import predict_customer_value
@@ -84,14 +96,18 @@ def clv(
     from ml_assets.clv.transactions import CUSTOMER, DATE
     from ml_assets.clv.validation import check_transaction_rows
 
-    raw = pd.read_csv(transactions_path, dtype=str, keep_default_na=False)
     try:
-        rows = check_transaction_rows(
-            raw,
-            customer_column=customer_column,
-            date_column=date_column,
-            amount_column=amount_column,
+        table = read_table(transactions_path, encoding=encoding, delimiter=delimiter)
+        table.require([customer_column, date_column, amount_column])
+        days = parse_days(table, date_column, timezone=timezone)
+        amounts = parse_numbers(
+            table, amount_column, decimal_separator=decimal_separator, noun="amount"
         )
+        rows = check_transaction_rows(
+            table.frame, customer_column=customer_column, days=days.values,
+            amounts=amounts.values, unread=[table.problems, days.problems, amounts.problems],
+            lines=table.lines,
+        )  # fmt: skip
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     if not rows.rejected.empty:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from cerebro.csv_input.options import input_options
+
 MODEL_FILE = "model.json"
 
 
@@ -110,6 +112,7 @@ def _roi_bounds(items: tuple[str, ...]) -> dict[str, tuple[float, float]]:
     help="Bounds on a channel's ROI (repeatable).",
 )
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@input_options
 def fit(
     input_path,
     date_column,
@@ -124,25 +127,39 @@ def fit(
     lift_tests,
     roi_bounds,
     out_dir,
+    encoding,
+    delimiter,
+    decimal_separator,
+    timezone,
 ) -> None:
     """Fit the model; write channel_summary.csv, contributions.csv, response_curves.csv,
-    diagnostics.json and model.json into OUT_DIR."""
-    import pandas as pd
+    diagnostics.json and model.json into OUT_DIR.
 
+    Dates may be ISO or day-first (05/03/2024 is 5 March); numbers may use dot thousands and
+    a decimal comma (1.234.567,5) or a decimal point, decided per column."""
+    from cerebro.csv_input.columns import normalized_frame
+    from cerebro.csv_input.table import CsvInputError, read_table
     from ml_assets.mmm.inputs import MmmInputError
     from ml_assets.mmm.persistence import save_model
     from ml_assets.mmm.workflow import fit_mmm
 
-    # Read everything as text: the validation reports the offending value as written.
-    table = pd.read_csv(input_path, dtype=str, keep_default_na=False)
+    spend, controls, events = _split(spend_columns), _split(control_columns), _split(event_columns)
     try:
+        # Text in the one form the validation reads: it reports an offending value as written.
+        table = normalized_frame(
+            read_table(input_path, encoding=encoding, delimiter=delimiter),
+            day_columns=[date_column],
+            number_columns=[target_column, *spend, *controls, *events],
+            decimal_separator=decimal_separator,
+            timezone=timezone,
+        )
         result = fit_mmm(
             table,
             date_column=date_column,
-            spend_columns=_split(spend_columns),
+            spend_columns=spend,
             target_column=target_column,
-            control_columns=_split(control_columns),
-            event_columns=_split(event_columns),
+            control_columns=controls,
+            event_columns=events,
             frequency=frequency,
             holdout_days=holdout_days,
             seed=seed,
@@ -150,7 +167,7 @@ def fit(
             lift_tests=_read_lift_tests(lift_tests),
             roi_bounds=_roi_bounds(roi_bounds),
         )
-    except MmmInputError as error:
+    except (CsvInputError, MmmInputError) as error:
         raise click.ClickException(str(error)) from error
     out_dir.mkdir(parents=True, exist_ok=True)
     channels = result.channel_summary()

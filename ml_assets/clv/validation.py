@@ -1,13 +1,13 @@
 """Row checks for transactions read from a file (a store's order export, for example).
 
-Every row is either kept or rejected with its reasons; nothing else is dropped. Dates are
-read as written: a trailing UTC offset is ignored, so that the day is the local day of the
-export (converting to UTC would move late-evening orders to the next day).
+Every row is either kept or rejected with its reasons; nothing else is dropped. Reading the
+file's cells (its dates and amounts, in whatever convention it was exported) is the caller's:
+this module receives them read, with the reason wherever a cell could not be.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +15,6 @@ import pandas as pd
 
 from ml_assets.clv.transactions import AMOUNT, CUSTOMER, DATE
 
-_UTC_OFFSET = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
 #: The first line of a CSV file is its header, so data row i (from 0) is on line i + 2.
 FIRST_DATA_LINE = 2
 
@@ -41,43 +40,61 @@ class CheckedRows:
         return f"{len(self.rejected)} rows rejected ({by_reason}). First: {first}"
 
 
-def parse_local_days(values: pd.Series) -> pd.Series:
-    """Dates or ISO 8601 timestamps as the local day written in them (NaT when unreadable)."""
-    text = values.astype(str).str.strip().str.replace(_UTC_OFFSET, "", regex=True)
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    return parsed.dt.normalize()
-
-
 def check_transaction_rows(
-    raw: pd.DataFrame, *, customer_column: str, date_column: str, amount_column: str
+    raw: pd.DataFrame,
+    *,
+    customer_column: str,
+    days: pd.Series,
+    amounts: pd.Series,
+    unread: Sequence[pd.Series] = (),
+    lines: Sequence[int] | None = None,
 ) -> CheckedRows:
-    """Split rows read as text into valid transactions and rejected rows. A row is rejected
-    for an empty customer id, an unreadable date, or an amount that is not a finite
-    non-negative number (every reason of the row is listed)."""
-    missing = [c for c in (customer_column, date_column, amount_column) if c not in raw.columns]
-    if missing:
-        raise ValueError(f"the file has no column(s) {missing}; its columns: {list(raw.columns)}")
-    customers = raw[customer_column].fillna("").astype(str).str.strip()
-    days = parse_local_days(raw[date_column].fillna(""))
-    amounts = pd.to_numeric(raw[amount_column].fillna("").astype(str).str.strip(), errors="coerce")
-    problems = {
-        "empty customer id": customers == "",
-        "unparseable date": days.isna(),
-        "non-numeric amount": ~np.isfinite(amounts.astype(float)),
-        "negative amount": amounts < 0,
-    }
-    reasons = pd.Series("", index=raw.index)
-    for reason, mask in problems.items():
-        reasons = reasons.where(~mask, reasons + np.where(reasons == "", "", "; ") + reason)
-    bad = reasons != ""
+    """Split rows read from a file into valid transactions and rejected rows.
+
+    ``raw``: the rows as read (text). ``days`` (datetime64) and ``amounts`` (float): its date
+    and amount columns as the caller read them, NaT / NaN where a cell could not be read;
+    ``unread``: why, per row ("" where nothing failed), one series per thing read (the row's
+    shape, the date, the amount). ``lines``: each row's line in the file (default: data row i
+    on line i + 2). A row is rejected for an empty customer id, anything unread, or a negative
+    amount; every reason of the row is listed.
+    """
+    if customer_column not in raw.columns:
+        raise ValueError(f"the file has no column {customer_column!r}; its columns: "
+                         f"{list(raw.columns)}")  # fmt: skip
+    customers = raw[customer_column].fillna("").astype(str).str.strip().reset_index(drop=True)
+    days = pd.to_datetime(pd.Series(days).reset_index(drop=True)).dt.normalize()
+    amounts = pd.Series(amounts, dtype=float).reset_index(drop=True)
+    stated = _joined([pd.Series(reasons, dtype=str).reset_index(drop=True) for reasons in unread],
+                     len(raw))  # fmt: skip
+    # A cell the caller could not read but gave no reason for is still not used.
+    parts = [
+        pd.Series(np.where(customers == "", "empty customer id", "")),
+        stated,
+        pd.Series(np.where(days.isna() & (stated == ""), "unparseable date", "")),
+        pd.Series(np.where(~np.isfinite(amounts) & (stated == ""), "non-numeric amount", "")),
+        pd.Series(np.where(amounts < 0, "negative amount", "")),
+    ]
+    reasons = _joined(parts, len(raw))
+    bad = (reasons != "").to_numpy()
+    line_numbers = (np.arange(len(raw)) + FIRST_DATA_LINE) if lines is None else np.asarray(lines)
     rejected = raw[bad].copy()
-    rejected.insert(0, "reason", reasons[bad])
-    rejected.insert(0, "line", np.flatnonzero(bad.to_numpy()) + FIRST_DATA_LINE)
+    rejected.insert(0, "reason", reasons[bad].to_numpy())
+    rejected.insert(0, "line", line_numbers[bad])
     valid = pd.DataFrame(
         {
             CUSTOMER: customers[~bad].to_numpy(),
             DATE: days[~bad].to_numpy(),
-            AMOUNT: amounts[~bad].astype(float).to_numpy(),
+            AMOUNT: amounts[~bad].to_numpy(),
         }
     )
     return CheckedRows(valid=valid, rejected=rejected.reset_index(drop=True))
+
+
+def _joined(parts: Sequence[pd.Series], length: int) -> pd.Series:
+    """The non-empty reasons of each row, in order, joined by '; '."""
+    joined = pd.Series("", index=range(length), dtype=str)
+    for part in parts:
+        part = part.fillna("").astype(str)
+        glue = np.where((joined == "") | (part == ""), "", "; ")
+        joined = joined + glue + part
+    return joined

@@ -99,10 +99,13 @@ class ExportReader:
     ``with ExportReader(spec) as export:`` checks the encoding, reads the
     header (and decides the delimiter and decimal separator);
     ``export.rows()`` yields ``(first line, last line, cells)`` lazily.
+    ``encoding_setting`` is how the advice for a file in another encoding names the
+    setting to change: the tap's ``encoding: {}``, a command line's ``--encoding {}``.
     """
 
-    def __init__(self, spec: FileSpec) -> None:
+    def __init__(self, spec: FileSpec, *, encoding_setting: str = "encoding: {}") -> None:
         self.spec = spec
+        self.encoding_setting = encoding_setting
         self.encoding = spec.encoding
         self._handle: t.TextIO | None = None
         self._reader: t.Any = None
@@ -114,7 +117,7 @@ class ExportReader:
             raise FileConfigError(f"{path}: no such file")
         if path.is_file():  # not a pipe: it can be read twice
             self.encoding = _effective_encoding(path, self.spec.encoding)
-            _check_decodes(path, self.encoding)
+            _check_decodes(path, self.encoding, self.encoding_setting)
         self._handle = path.open(encoding=self.encoding, newline="")
         with self._errors_explained(line_number=1):
             header_line = self._handle.readline()
@@ -180,7 +183,8 @@ class ExportReader:
         except UnicodeDecodeError as error:
             raise FileConfigError(
                 f"{self.spec.path}: not valid {self.encoding} near line {line_number} "
-                f"({error.reason}); {_encoding_advice(error.object[error.start : error.end])}"
+                f"({error.reason}); "
+                f"{_encoding_advice(error.object[error.start : error.end], self.encoding_setting)}"
             ) from None
         except csv.Error as error:
             hint = ""
@@ -209,7 +213,7 @@ def _effective_encoding(path: Path, encoding: str) -> str:
         return "utf-16" if handle.read(2) in UTF16_BOMS else encoding
 
 
-def _check_decodes(path: Path, encoding: str) -> None:
+def _check_decodes(path: Path, encoding: str, setting: str) -> None:
     """Decode the whole file once; stop at the first byte the encoding cannot read.
 
     Only for encodings where a newline is the byte 0x0A (UTF-8, cp1252,
@@ -240,7 +244,7 @@ def _check_decodes(path: Path, encoding: str) -> None:
                 raise FileConfigError(
                     f"{path}: not valid {encoding} on line {bad_line} (byte "
                     f"{part[error.start : error.end]!r}: {error.reason}); "
-                    f"{_encoding_advice(part[error.start : error.end + 3])}"
+                    f"{_encoding_advice(part[error.start : error.end + 3], setting)}"
                 ) from None
             line += part.count(b"\n")
             first = first and not part
@@ -248,12 +252,12 @@ def _check_decodes(path: Path, encoding: str) -> None:
                 return
 
 
-def _encoding_advice(raw: bytes) -> str:
+def _encoding_advice(raw: bytes, setting: str) -> str:
     try:
         sample = raw.split(b"\n")[0].decode("cp1252")
     except UnicodeDecodeError:
-        return "set the file's encoding (e.g. encoding: latin-1)"
+        return f"set the file's encoding (e.g. {setting.format('latin-1')})"
     return (
-        f"in cp1252 these bytes read {sample!r}; set encoding: cp1252 for files saved by "
-        "Excel on Windows (or latin-1)"
+        f"in cp1252 these bytes read {sample!r}; set {setting.format('cp1252')} for files "
+        "saved by Excel on Windows (or latin-1)"
     )

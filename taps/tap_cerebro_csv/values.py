@@ -43,9 +43,14 @@ class CellError(ValueError):
     """A cell that does not hold what its column needs; the message is the reason."""
 
 
+def number_text(text: str) -> str:
+    """A number cell without its decoration: currency sign, spaces, no-break spaces."""
+    return DECORATION.sub("", text).replace("\u00a0", "").replace(" ", "")
+
+
 def parse_decimal(text: str, decimal_separator: str) -> decimal.Decimal:
     """``"1.234,5"`` (decimal comma) or ``"1,234.5"`` (decimal point) as an exact Decimal."""
-    cleaned = DECORATION.sub("", text).replace("\u00a0", "").replace(" ", "")
+    cleaned = number_text(text)
     if not NUMBER_PATTERNS[decimal_separator].fullmatch(cleaned):
         kind = "decimal comma" if decimal_separator == "," else "decimal point"
         raise CellError(f"{text!r} is not a number ({kind})")
