@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -14,8 +16,24 @@ from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
 from cerebro.reports.cli import report
 from cerebro.security.cli import security
-from cerebro.settings import load_settings
+from cerebro.settings import SettingsError, load_settings
 from cerebro.tenants import TenantConfigError, load_tenants
+from cerebro.warehouse import Warehouse, WarehouseError
+
+#: Errors a user fixes (an environment variable, the tenants file, the warehouse's state or
+#: reachability): whichever command meets one ends with its one-line message.
+USER_ERRORS = (SettingsError, TenantConfigError, WarehouseError)
+
+
+class _CerebroGroup(click.Group):
+    """The one place where ``USER_ERRORS`` become ``Error: …`` lines, for every command
+    (those of the sub-groups too), instead of a try/except in each."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as error:
+            raise click.ClickException(str(error)) from error
 
 
 def _settings(tenants_file: Path | None, data_dir: Path | None):
@@ -28,7 +46,7 @@ def _settings(tenants_file: Path | None, data_dir: Path | None):
     return load_settings(environ)
 
 
-@click.group()
+@click.group(cls=_CerebroGroup)
 def main() -> None:
     """Cerebro: marketing data platform for e-commerce and services marketplaces."""
 
@@ -56,25 +74,20 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
     incrementally), CLV and budget brains, dashboards; then print a summary."""
     from cerebro.platform import one_run_per_warehouse, run_platform
     from cerebro.summary import render_summary
-    from cerebro.warehouse import WarehouseLockedError
 
     settings = _settings(tenants_file, data_dir)
-    try:
-        tenants = load_tenants(settings.tenants_file)
-    except TenantConfigError as error:
-        raise click.ClickException(str(error)) from error
+    tenants = load_tenants(settings.tenants_file)
     click.echo(f"Running the platform for {len(tenants)} tenants into {settings.warehouse}…")
-    try:
-        with one_run_per_warehouse(settings, on_wait=click.echo):
-            result = run_platform(settings, day=day.date() if day else None, days=days)
-            site = None
-            if result.success:
-                from cerebro.dashboards.static_site import render_after_run
+    with one_run_per_warehouse(settings, on_wait=click.echo):
+        # A warehouse held by another program or out of reach fails now, not after dbt's parse.
+        Warehouse(settings).check_available()
+        result = run_platform(settings, day=day.date() if day else None, days=days)
+        site = None
+        if result.success:
+            from cerebro.dashboards.static_site import render_after_run
 
-                site = render_after_run(settings)  # the dashboards without Metabase
-            click.echo(render_summary(result, settings, tenants, site=site))
-    except WarehouseLockedError as error:
-        raise click.ClickException(str(error)) from error
+            site = render_after_run(settings)  # the dashboards without Metabase
+        click.echo(render_summary(result, settings, tenants, site=site))
     if not result.success:
         sys.exit(1)
 
@@ -84,47 +97,71 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
 def tenants(tenants_file: Path | None) -> None:
     """List the configured tenants and their sources."""
     settings = _settings(tenants_file, None)
-    try:
-        for tenant in load_tenants(settings.tenants_file):
-            sources = ", ".join(f"{name} ({s.tap})" for name, s in tenant.sources.items())
-            place = f"{tenant.timezone} · {tenant.currency}"
-            click.echo(f"{tenant.tenant_id}: {tenant.name} · {place} · {sources}")
-    except TenantConfigError as error:
-        raise click.ClickException(str(error)) from error
+    for tenant in load_tenants(settings.tenants_file):
+        sources = ", ".join(f"{name} ({s.tap})" for name, s in tenant.sources.items())
+        place = f"{tenant.timezone} · {tenant.currency}"
+        click.echo(f"{tenant.tenant_id}: {tenant.name} · {place} · {sources}")
 
 
-def _warehouse_and_currency(tenant_id: str):
-    from cerebro.warehouse import Warehouse
+@dataclass(frozen=True)
+class _TenantData:
+    """A tenant known to the warehouse, and the local days its orders span (None: no orders)."""
 
-    warehouse = Warehouse(load_settings())
-    frame = (
-        warehouse.query(
-            "select currency from marts.dim_tenants where tenant_id = %(tenant_id)s",
-            {"tenant_id": tenant_id},
-        )
-        if warehouse.table_exists("marts", "dim_tenants")
-        else None
+    tenant_id: str
+    warehouse: Warehouse
+    currency: str
+    first_day: dt.date | None
+    last_day: dt.date | None
+
+
+def _tenant_data(tenant_id: str) -> _TenantData:
+    """Check the marts are built and the tenant is in them (naming the known tenants) before
+    anything else, with the checks every KPI function makes; then read its days of data."""
+    from cerebro.kpis.period import kpi_request
+
+    today = dt.date.today()
+    with kpi_request(tenant_id, today, today, Warehouse(load_settings())) as request:
+        days = request.query(
+            "select min(created_date) as first_day, max(created_date) as last_day "
+            "from marts.mart_orders_daily where tenant_id = %(tenant_id)s"
+        ).iloc[0]
+        currency = request.query(
+            "select currency from marts.dim_tenants where tenant_id = %(tenant_id)s"
+        )["currency"].iloc[0]
+    return _TenantData(
+        tenant_id, request.warehouse, currency, _day(days["first_day"]), _day(days["last_day"])
     )
-    currency = "" if frame is None or frame.empty else frame["currency"].iloc[0]
-    return warehouse, currency
 
 
-def _period(tenant_id, warehouse, date_from, date_to):
-    """The requested period; by default the tenant's last 30 days of data."""
-    import datetime as dt
+def _day(value) -> dt.date | None:
+    import pandas as pd
 
-    from cerebro.kpis.report import latest_data_date
+    return None if pd.isna(value) else dt.date.fromisoformat(str(value)[:10])
 
-    end = date_to.date() if date_to else latest_data_date(tenant_id, warehouse) or dt.date.today()
-    start = date_from.date() if date_from else end - dt.timedelta(days=29)
-    return start, end
+
+def _period(tenant: _TenantData, date_from, date_to) -> tuple[dt.date, dt.date]:
+    """The requested period; by default the 30 days ending on the tenant's last day of data."""
+    from cerebro.kpis.period import InvalidPeriodError
+
+    start = date_from.date() if date_from else None
+    end = date_to.date() if date_to else tenant.last_day or dt.date.today()
+    # Both days given the wrong way round: the KPI functions' own check says to swap them.
+    if start is not None and start > end and not date_to:
+        last = (
+            f"{tenant.tenant_id}'s last day with data ({end}, the default --to)"
+            if tenant.last_day
+            else f"today ({end}, the default --to: {tenant.tenant_id} has no orders yet)"
+        )
+        raise InvalidPeriodError(
+            f"--from {start} starts after {last}: choose an earlier --from, or give --to too"
+        )
+    return start or end - dt.timedelta(days=29), end
 
 
 def _kpi_errors():
     from cerebro.kpis.period import InvalidPeriodError, UnknownTenantError
-    from cerebro.warehouse import WarehouseNotBuiltError
 
-    return (InvalidPeriodError, UnknownTenantError, WarehouseNotBuiltError)
+    return (InvalidPeriodError, UnknownTenantError)
 
 
 @main.command()
@@ -155,9 +192,9 @@ def kpis(page, tenant_id, date_from, date_to, output) -> None:
     from cerebro.kpis.report import PAGES, render_page
 
     try:
-        warehouse, currency = _warehouse_and_currency(tenant_id)
-        start, end = _period(tenant_id, warehouse, date_from, date_to)
-        result = PAGES[page][1](tenant_id, start, end, warehouse=warehouse)
+        tenant = _tenant_data(tenant_id)
+        start, end = _period(tenant, date_from, date_to)
+        result = PAGES[page][1](tenant_id, start, end, warehouse=tenant.warehouse)
     except _kpi_errors() as error:
         raise click.ClickException(str(error)) from error
     if output == "json":
@@ -173,7 +210,7 @@ def kpis(page, tenant_id, date_from, date_to, output) -> None:
         )
     else:
         click.echo(f"{tenant_id} · {start} → {end}\n")
-        click.echo(render_page(page, result, currency))
+        click.echo(render_page(page, result, tenant.currency))
 
 
 @main.group()
@@ -198,11 +235,23 @@ def segment_export(tenant_id, segment_name, out_path, as_of) -> None:
     from cerebro.kpis.segmentation import get_rfm_segmentation
 
     try:
-        warehouse, _ = _warehouse_and_currency(tenant_id)
-        start, end = _period(tenant_id, warehouse, None, as_of)
-        customers = get_rfm_segmentation(tenant_id, start, end, warehouse=warehouse)["customers"]
+        tenant = _tenant_data(tenant_id)
+        start, end = _period(tenant, None, as_of)
+        customers = get_rfm_segmentation(tenant_id, start, end, warehouse=tenant.warehouse)[
+            "customers"
+        ]
     except _kpi_errors() as error:
         raise click.ClickException(str(error)) from error
+    if customers.empty:
+        # No segment exists before the first order: say that, not "unknown segment".
+        since = (
+            f"its first day with orders is {tenant.first_day}: give an --as-of on or after it"
+            if tenant.first_day
+            else "it has no orders yet"
+        )
+        raise click.ClickException(
+            f"{tenant_id} has no customers with orders on or before {end}; {since}"
+        )
     known = sorted(set(customers["segment"]))
     if segment_name not in known:
         raise click.ClickException(

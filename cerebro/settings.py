@@ -19,6 +19,10 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 WAREHOUSE_KINDS = ("duckdb", "postgres")
 
 
+class SettingsError(ValueError):
+    """An environment variable holds a value Cerebro cannot use; the message names it."""
+
+
 @dataclass(frozen=True)
 class PostgresSettings:
     host: str = "localhost"
@@ -43,9 +47,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.warehouse not in WAREHOUSE_KINDS:
-            raise ValueError(
-                f"CEREBRO_WAREHOUSE={self.warehouse!r} is not supported; "
-                f"use one of {WAREHOUSE_KINDS}"
+            raise SettingsError(
+                f"CEREBRO_WAREHOUSE={self.warehouse!r} is not a warehouse Cerebro supports: "
+                f"set it to {' or '.join(WAREHOUSE_KINDS)} (or unset it for duckdb)"
             )
 
     @property
@@ -98,11 +102,20 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         duckdb_path=Path(env.get("CEREBRO_DUCKDB_PATH", data_dir / "cerebro.duckdb")).resolve(),
         postgres=PostgresSettings(
             host=env.get("CEREBRO_PG_HOST", "localhost"),
-            port=int(env.get("CEREBRO_PG_PORT", "5432")),
+            port=_port(env.get("CEREBRO_PG_PORT", "5432")),
             user=env.get("CEREBRO_PG_USER", "cerebro"),
             database=env.get("CEREBRO_PG_DATABASE", "cerebro"),
         ),
     )
+
+
+def _port(value: str) -> int:
+    port = int(value) if value.strip().isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise SettingsError(
+            f"CEREBRO_PG_PORT={value!r} is not a port number (1 to 65535; PostgreSQL's is 5432)"
+        )
+    return port
 
 
 #: A directory of executables that stand in for the console scripts of the same name (the

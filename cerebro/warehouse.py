@@ -11,6 +11,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -25,12 +26,63 @@ POSTGRES_SESSION_OPTIONS = "-c TimeZone=UTC"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-class WarehouseNotBuiltError(RuntimeError):
+#: A connection attempt to PostgreSQL gives up after this long instead of the operating
+#: system's TCP timeout (minutes), so an unreachable server fails a command promptly.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be used; the message, one line, says what to do. The one place
+    where connection failures become such messages is ``Warehouse.connect``."""
+
+
+class WarehouseNotBuiltError(WarehouseError):
     """The warehouse has not been built yet; the message says how to build it."""
 
 
-class WarehouseLockedError(RuntimeError):
+class WarehouseLockedError(WarehouseError):
     """Another process holds the DuckDB file (DuckDB takes one writer, or readers only)."""
+
+
+class WarehouseUnreachableError(WarehouseError):
+    """The warehouse cannot be opened or reached (server down, wrong host, port or login)."""
+
+
+_LOCK_HOLDER = re.compile(r"lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+
+_IS_IT_RUNNING = "is the server running? check CEREBRO_PG_*"
+#: libpq's failure (a pattern of its message) -> the reason to show (None: libpq's own words),
+#: and what to do.
+_POSTGRES_FAILURES = (
+    (r"Connection refused", "connection refused", _IS_IT_RUNNING),
+    (r"resolve host|translate host name", "unknown host", "check CEREBRO_PG_HOST"),
+    (r"timeout expired", "no answer", _IS_IT_RUNNING),
+    (r'password authentication failed for user "[^"]*"', None, "check CEREBRO_PG_PASSWORD"),
+    (r"no password supplied", None, "set CEREBRO_PG_PASSWORD"),
+    (r'(database|role) "[^"]*" does not exist', None, "create it or check CEREBRO_PG_*"),
+)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _unopenable(path: Path, error: BaseException) -> WarehouseUnreachableError:
+    return WarehouseUnreachableError(
+        f"cannot open the warehouse {path} ({_first_line(error)}): is it a DuckDB file? "
+        "check CEREBRO_DUCKDB_PATH and CEREBRO_DATA_DIR"
+    )
+
+
+def _postgres_failure(location: str, error: BaseException) -> str:
+    """One line for a failed PostgreSQL connection: where, why, and what to check."""
+    for pattern, reason, advice in _POSTGRES_FAILURES:
+        found = re.search(pattern, str(error))
+        if found:
+            return f"cannot connect to the warehouse at {location} ({reason or found[0]}): {advice}"
+    return (
+        f"cannot connect to the warehouse at {location} ({_first_line(error)}): check CEREBRO_PG_*"
+    )
 
 
 def _identifier(name: str) -> str:
@@ -70,43 +122,67 @@ class Warehouse:
 
     @contextlib.contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator:
-        """A DB-API connection, closed (and committed on success) at the end of the block."""
-        if self.kind == "duckdb":
-            import duckdb
+        """A DB-API connection, closed (and committed on success) at the end of the block.
 
-            path = self.settings.duckdb_path
-            if read_only and not path.exists():
-                raise WarehouseNotBuiltError(
-                    f"no warehouse at {path}: run `make demo` (or `cerebro run`) first"
-                )
+        Failing to connect raises a ``WarehouseError`` whose message says what to do.
+        """
+        connection = (
+            self._connect_duckdb(read_only) if self.kind == "duckdb" else self._connect_postgres()
+        )
+        try:
+            yield connection
+            connection.commit()
+        finally:
+            connection.close()
+
+    def check_available(self) -> None:
+        """Open and close a writing connection, so that a warehouse in use by another process
+        or out of reach stops a command before it starts its work."""
+        with self.connect():
+            pass
+
+    def _connect_duckdb(self, read_only: bool):
+        import duckdb
+
+        path = self.settings.duckdb_path
+        if read_only and not path.exists():
+            raise WarehouseNotBuiltError(
+                f"no warehouse at {path}: run `make demo` (or `cerebro run`) first"
+            )
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                connection = duckdb.connect(str(path), read_only=read_only)
-            except duckdb.IOException as error:
-                if "Could not set lock" not in str(error):
-                    raise
-                raise WarehouseLockedError(
-                    f"the warehouse {path} is in use by another process: close that connection "
-                    "(a SQL client, a notebook, a BI tool's DuckDB driver) or let its run finish, "
-                    f"then try again. DuckDB says: {error}"
-                ) from error
-        else:
-            import psycopg
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            holder = _LOCK_HOLDER.search(str(error))
+            if "Could not set lock" not in str(error):
+                raise _unopenable(path, error) from error
+            by = f" ({Path(holder['program']).name}, pid {holder['pid']})" if holder else ""
+            # DuckDB's own words close the line: the phrase to search for, and the one the
+            # fault-injection suite (tests/faults) recognizes.
+            raise WarehouseLockedError(
+                f"the warehouse {path} is in use by another process{by}: wait for it to finish "
+                "or stop it (a SQL client or notebook holding the file counts too); "
+                "DuckDB: Could not set lock on file"
+            ) from error
+        except (duckdb.Error, OSError) as error:
+            raise _unopenable(path, error) from error
 
-            pg = self.settings.postgres
-            connection = psycopg.connect(
+    def _connect_postgres(self):
+        import psycopg
+
+        pg = self.settings.postgres
+        try:
+            return psycopg.connect(
                 host=pg.host,
                 port=pg.port,
                 user=pg.user,
                 password=pg.password,
                 dbname=pg.database,
                 options=POSTGRES_SESSION_OPTIONS,
+                connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
             )
-        try:
-            yield connection
-            connection.commit()
-        finally:
-            connection.close()
+        except psycopg.OperationalError as error:
+            raise WarehouseUnreachableError(_postgres_failure(self.location, error)) from error
 
     def _sql(self, sql: str) -> str:
         return _NAMED_PARAM.sub(r"$\1", sql) if self.kind == "duckdb" else sql
