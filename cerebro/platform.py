@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from cerebro.settings import Settings
 
@@ -174,11 +175,17 @@ def step_failure_message(error) -> str:
 
 
 def run_platform(
-    settings: Settings, *, instance=None, day: dt.date | None = None, days: int = 1
+    settings: Settings,
+    *,
+    instance=None,
+    day: dt.date | None = None,
+    days: int = 1,
+    progress: TextIO | None = None,
 ) -> PlatformRun:
     """Materialize every asset for every tenant and the ``days`` days ending on ``day`` (default:
     the latest day complete for every tenant) in one run, and report. On a new warehouse the
-    incremental models build their whole history whatever the window."""
+    incremental models build their whole history whatever the window. Each step's line goes
+    to ``progress`` (default: stdout)."""
     import dagster as dg
 
     from cerebro.tenants import load_tenants
@@ -188,6 +195,7 @@ def run_platform(
     export_settings(settings)
     home = prepare_dagster_home(settings)
     prepare_dbt_manifest()
+    from cerebro.progress import progress_logger_for
     from cerebro.run_history import write_run_history
     from cerebro.warehouse import Warehouse
     from orchestration.definitions import defs
@@ -201,11 +209,13 @@ def run_platform(
     tags = partition_range_tags(instance, [t.tenant_id for t in tenants], first_day, last_day)
     warehouse = Warehouse(settings)
     write_run_history(warehouse, instance)  # before: dbt's views over it find the table
-    # The terminal gets the summary; the full event log stays in the Dagster instance.
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    # The terminal gets a line per step and the summary; the full event log stays in the
+    # Dagster instance.
+    job = job.with_logger_defs({"progress": progress_logger_for(progress)})
     result = job.execute_in_process(
-        run_config=quiet, instance=instance, raise_on_error=False, tags=tags
-    )
+        run_config={"loggers": {"progress": {}}}, instance=instance, raise_on_error=False,
+        tags=tags,
+    )  # fmt: skip
     write_run_history(warehouse, instance)  # after: with this run's outcome
     checks = result.get_asset_check_evaluations()
     error = None

@@ -9,6 +9,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
+from cerebro.progress import note
 from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.guards import backtest_guard, probabilities_guard, values_guard
 from ml_assets.clv.predict import MODEL_VERSION
@@ -125,6 +126,7 @@ def clv_predictions(
     warehouse.replace_table("ml", "ml_clv_model_runs", model_runs)
 
     tenants = {run.model_run["tenant_id"].iloc[0]: _tenant_summary(run) for run in runs}
+    note(context, f"{len(predictions):,} customers of {len(tenants)} tenants")
     yield dg.MaterializeResult(
         asset_key=PREDICTIONS,
         metadata={"rows": len(predictions), "model_version": MODEL_VERSION, "tenants": tenants},

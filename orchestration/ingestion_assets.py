@@ -14,6 +14,7 @@ import dagster as dg
 
 from cerebro.contracts.landed import mark_checked, unchecked_since
 from cerebro.ingest import land_source, raw_row_counts
+from cerebro.progress import note
 from orchestration.contract_checks import contract_check_specs, evaluate_contracts
 from orchestration.dbt_project import singer_sources
 from orchestration.freshness import DAILY_FRESHNESS
@@ -57,6 +58,8 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
             context.log.info(
                 f"{result.tenant_id}/{source}: {result.records} records in {result.seconds:.1f}s"
             )
+        records = sum(result.records for result in results)
+        note(context, f"{records:,} records for {len(results)} tenants")
         counts = raw_row_counts(cerebro.warehouse(), source)
         for table in tables:
             rows = counts[counts["table"] == f"raw_{source}.{table}"]

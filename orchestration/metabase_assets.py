@@ -13,6 +13,7 @@ from cerebro.dashboards.spec import load_dashboards
 from cerebro.metabase.context import dashboard_tables, read_context
 from cerebro.metabase.provision import provision, run_cards
 from cerebro.metabase.settings import load_metabase_settings
+from cerebro.progress import note
 from orchestration.resources import CerebroResource
 
 #: The marts the specs read (parsing the YAML specs reads files only: no network, no secret).
@@ -40,13 +41,13 @@ def metabase_dashboards(
     and cards no spec asks for are archived. Skipped when METABASE_URL is not set."""
     settings = load_metabase_settings()
     if settings is None:
-        context.log.info(NOT_CONFIGURED)
+        note(context, NOT_CONFIGURED)
         return dg.MaterializeResult(metadata={"status": NOT_CONFIGURED})
     dashboards = load_dashboards()
     provisioning_context = read_context(dashboards, cerebro.tenants(), cerebro.warehouse())
     result = provision(settings, dashboards, provisioning_context)
-    for note in result.notes:
-        context.log.warning(note)
+    for warning in result.notes:
+        context.log.warning(warning)
     context.log.info(result.plan.summary())
     return dg.MaterializeResult(metadata={"status": "applied", **result.metadata()})
 

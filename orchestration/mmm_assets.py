@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from cerebro.progress import note
 from ml_assets.mmm.customer_revenue import FIRST_DAYS
 from ml_assets.mmm.guards import (
     allocations_guard,
@@ -219,6 +220,8 @@ def mmm_budget_brain(
         for table, frame in run.tables.items():
             frames[table].append(frame)
         summaries[tenant.tenant_id] = _tenant_summary(run)
+        fits = ", ".join(f"{t} {r.fit_seconds:.0f} s" for t, r in run.results.items())
+        note(context, f"{tenant.tenant_id}: {fits}")
     for name, reason in failed.items():
         context.log.warning(f"{name}: budget brain skipped: {reason}")
     tables = {
