@@ -3,9 +3,11 @@
 Numbers: the tap's ``parse_decimal`` reads one convention at a time, so the convention of a
 column is decided first, from all of its values. ``1.234.567``, ``1.234,5`` and ``12,5`` can
 only be dot-thousands with a decimal comma; ``1,234.5``, ``12.5`` and ``12.3456`` only a
-decimal point. ``11.957`` alone could be either (11 957 pesos or 11.957): a column whose only
-separated values look like that is refused, with the option that settles it, rather than read
-1000 times off; so is a column with evidence for both conventions.
+decimal point. ``11.957`` alone could be either (11 957 pesos or 11.957): in a ``;`` file (Excel
+where the decimal mark is a comma, as in es-CL, the CSV tap's rule too) it is 11 957; in any
+other file a column whose only separated values look like that is refused, with the option
+that settles it, rather than read 1000 times off; so is a column with evidence for both
+conventions.
 
 Days: ISO or day-first (the tap's ``parse_date``: 05/03/2024 is 5 March, never 3 May), or a
 timestamp. A timestamp's day is the day written in it (the local day of the export), unless
@@ -74,6 +76,9 @@ def column_decimal_separator(table: TextTable, column: str, given: str = "auto")
         )
     if comma is not None or point is not None:
         return "," if comma is not None else "."
+    if ambiguous is not None and table.delimiter == ";":
+        # Excel saves ';' where the decimal mark is ',' (es-CL): 11.957 pesos there is 11957.
+        return ","
     if ambiguous is not None:
         text = cells.iloc[ambiguous]
         mark = "." if "." in number_text(text) else ","

@@ -41,6 +41,7 @@ class TextTable:
     frame: pd.DataFrame
     lines: np.ndarray
     problems: pd.Series
+    delimiter: str = ","
 
     def where(self, position: int) -> str:
         """'line N' for the row at ``position``."""
@@ -75,6 +76,7 @@ def read_table(path: Path, *, encoding: str = "utf-8", delimiter: str = "auto") 
     try:
         with ExportReader(spec, encoding_setting=ENCODING_OPTION) as export:
             header = list(export.dialect.header)
+            delimiter = export.dialect.delimiter
             width = len(header)
             for first_line, last_line, cells in export.rows():
                 if not any(cell.strip() for cell in cells):
@@ -94,6 +96,7 @@ def read_table(path: Path, *, encoding: str = "utf-8", delimiter: str = "auto") 
         frame=pd.DataFrame(rows, columns=header, dtype=str),
         lines=np.asarray(lines),
         problems=pd.Series(problems, dtype=str),
+        delimiter=delimiter,
     )
 
 

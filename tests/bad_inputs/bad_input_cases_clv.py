@@ -116,6 +116,9 @@ X_FIRST = "X,2024-02-01,5000"
 ES_CL = export(["X;01-02-2024;5.000", "X;05-03-2024;11.957", "Y;01-02-2024;100",
                 "Y;02-02-2024;2.345,50"], delimiter=";", day=day_first, amount=dots)  # fmt: skip
 THOUSANDS = export(["X,2024-02-01,5.000", "X,2024-03-05,11.957"], amount=dots)
+# Whole pesos only, as most CLP exports are: no value shows a decimal comma, the ';' says it.
+ES_CL_WHOLE_PESOS = export(["X;01-02-2024;5.000", "X;05-03-2024;11.957"], delimiter=";",
+                           day=day_first, amount=dots)  # fmt: skip
 CP1252_ROWS = ["Muñoz,2024-02-01,5000", "Muñoz,2024-03-05,7000"]
 BLANKS = export(blank_every=5)
 BLANK_BAD_LINE = next_line(BLANKS + "\n\n")
@@ -203,6 +206,13 @@ CASES = [
             customer("X", frequency=1, recency=33, monetary_value=11957),
             customer("Y", frequency=1, recency=1, monetary_value=2345.5),
         ),
+    ),
+    Case(
+        "clv: Excel es-CL with whole pesos only: ';' makes 11.957 eleven thousand pesos",
+        "handled",
+        RUN,
+        files={"t.csv": ES_CL_WHOLE_PESOS},
+        check=customer("X", frequency=1, recency=33, monetary_value=11957),
     ),
     Case(
         "clv: 11.957 with no other evidence is ambiguous: the column, value, line and option",
