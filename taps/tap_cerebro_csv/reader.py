@@ -79,11 +79,13 @@ class FileSpec:
 
 @dataclass(frozen=True)
 class Dialect:
-    """What was decided about a file once its header was read."""
+    """What was decided about a file once its header was read; ``decimal_guessed`` when the
+    decimal separator came from the delimiter, not from the settings."""
 
     delimiter: str
     decimal_separator: str
     header: tuple[str, ...]
+    decimal_guessed: bool = False
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -132,7 +134,8 @@ class ExportReader:
         header = tuple(cell.strip() for cell in next(self._reader, []))
         if not any(header):
             raise FileConfigError(f"{path}: the file is empty (no header line)")
-        self.dialect = Dialect(delimiter, decimal_separator, header)
+        guessed = self.spec.decimal_separator == "auto"
+        self.dialect = Dialect(delimiter, decimal_separator, header, decimal_guessed=guessed)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -193,11 +193,15 @@ class RowConverter:
     def _parser(self, column: str, schema: dict) -> t.Callable[[str], t.Any]:
         """The cell parser for a column, from its JSON schema type and format."""
         kinds = _types(schema)
-        separator = self.dialect.decimal_separator
+        separator, guessed = self.dialect.decimal_separator, self.dialect.decimal_guessed
         if "integer" in kinds:
-            return lambda text: _within_limits(text, parse_count(text, separator), COUNT_LIMIT)
+            return lambda text: _within_limits(
+                text, parse_count(text, separator, guessed=guessed), COUNT_LIMIT
+            )
         if "number" in kinds:
-            return lambda text: _within_limits(text, parse_decimal(text, separator), AMOUNT_LIMIT)
+            return lambda text: _within_limits(
+                text, parse_decimal(text, separator, guessed=guessed), AMOUNT_LIMIT
+            )
         if "boolean" in kinds:
             return parse_boolean
         if schema.get("format") == "date":

@@ -8,6 +8,18 @@ is an error, not fifteen. Digits are ASCII only (``[0-9]``, not ``\\d``, which
 also matches Arabic-Indic and full-width digits). Every parser raises
 ``CellError`` and nothing else, whatever the text (property-tested).
 
+Thousands or decimals? A file's decimal mark is set (``decimal_separator``) or,
+by default, guessed from its delimiter: ``,`` for ``;`` files, ``.`` otherwise.
+A guess cannot tell ``11.957`` (11 957 pesos, as Chile writes it, in a
+comma-delimited file) from 11.957: a cell whose only mark is the guessed
+decimal mark with exactly three digits after it is refused as ambiguous, with
+a reason that says to set ``decimal_separator``, rather than read 1000 times
+off. When that mark repeats (``1.234.567``; ``1,234,567`` in a ``;`` file) it
+can only separate thousands, and is read so. A leading ``0`` (``0.957``) is a
+decimal: no grouped number starts with 0. The file's own thousands mark is
+trusted (``"12,000"`` in a comma-delimited file is 12000). Amounts and counts
+follow the same rule; a set ``decimal_separator`` is honoured as given.
+
 Default formats are matched with regular expressions rather than ``strptime``
 (which costs ~7 µs a call and was tried up to five times per cell); a
 configured ``date_format`` still goes through ``strptime``.
@@ -26,6 +38,11 @@ NUMBER_PATTERNS = {
     ",": re.compile(r"-?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?"),
     ".": re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"),
 }
+# A number whose only mark separates groups of three digits (11.957, 1.234.567), per mark.
+GROUPED_BY = {
+    mark: re.compile(rf"-?[1-9][0-9]{{0,2}}(?:{re.escape(mark)}[0-9]{{3}})+") for mark in ",."
+}
+MARK_NAMES = {",": "comma", ".": "point"}
 # Currency signs and spaces that exports put around amounts ("$ 1.234", "S/ 99,90").
 DECORATION = re.compile(r"^\s*(\$|S/\.?|US\$|CLP|PEN|USD)?\s*|\s+$")
 # Day first, never month first: 03/05/2024 is 3 May in Chile. ISO and year-first too.
@@ -48,9 +65,18 @@ def number_text(text: str) -> str:
     return DECORATION.sub("", text).replace("\u00a0", "").replace(" ", "")
 
 
-def parse_decimal(text: str, decimal_separator: str) -> decimal.Decimal:
-    """``"1.234,5"`` (decimal comma) or ``"1,234.5"`` (decimal point) as an exact Decimal."""
+def parse_decimal(text: str, decimal_separator: str, *, guessed: bool = False) -> decimal.Decimal:
+    """``"1.234,5"`` (decimal comma) or ``"1,234.5"`` (decimal point) as an exact Decimal.
+
+    ``guessed``: ``decimal_separator`` was guessed from the file's delimiter, so a cell
+    that reads 1000 times apart in the other convention is refused or, when its mark
+    repeats, read as thousands (module docstring).
+    """
     cleaned = number_text(text)
+    if guessed and GROUPED_BY[decimal_separator].fullmatch(cleaned):
+        if cleaned.count(decimal_separator) == 1:
+            raise CellError(_ambiguous(text, cleaned, decimal_separator))
+        return decimal.Decimal(cleaned.replace(decimal_separator, ""))
     if not NUMBER_PATTERNS[decimal_separator].fullmatch(cleaned):
         kind = "decimal comma" if decimal_separator == "," else "decimal point"
         raise CellError(f"{text!r} is not a number ({kind})")
@@ -58,9 +84,19 @@ def parse_decimal(text: str, decimal_separator: str) -> decimal.Decimal:
     return decimal.Decimal(cleaned.replace(thousands, "").replace(decimal_separator, "."))
 
 
-def parse_count(text: str, decimal_separator: str) -> int:
-    """A whole number, thousands separators allowed (``"12.345"`` in a decimal-comma file)."""
-    value = parse_decimal(text, decimal_separator)
+def _ambiguous(text: str, cleaned: str, mark: str) -> str:
+    name = MARK_NAMES[mark]
+    return (
+        f"{text!r} is ambiguous: {cleaned.replace(mark, '')} if the {name} separates "
+        f"thousands, {cleaned.replace(mark, '.')} if it is the decimal mark; set the file's "
+        "decimal_separator (',' or '.') to say which"
+    )
+
+
+def parse_count(text: str, decimal_separator: str, *, guessed: bool = False) -> int:
+    """A whole number, thousands separators allowed (``"12.345"`` in a decimal-comma file);
+    ``guessed`` as for ``parse_decimal``."""
+    value = parse_decimal(text, decimal_separator, guessed=guessed)
     if value != value.to_integral_value():
         raise CellError(f"{text!r} is not a whole number")
     return int(value)

@@ -411,3 +411,75 @@ def test_a_file_whose_every_row_is_rejected_gets_a_warning_naming_the_first_reas
         f"{path}: every row was rejected; the first one for line 2: "
         "total_amount: '1,234.5' is not a number (decimal comma)"
     )
+
+
+SPEND_HEADER = "date,platform,account_id,campaign_name,currency,spend,impressions,clicks"
+
+
+def spend_config(tmp_path: Path, path: Path, **entry) -> dict:
+    return {
+        "tenant_id": "tienda_cl",
+        "quarantine_path": str(tmp_path / "quarantine.csv"),
+        "files": {"ad_spend": [{"path": str(path), **entry}]},
+    }
+
+
+def test_dot_groups_in_a_comma_delimited_file_are_never_read_1000_times_off(
+    tmp_path, run_in_process, fake_clock_at
+):
+    """A Chilean sheet saved as comma-delimited CSV: the decimal point is only guessed.
+    Oracle: the two readings of each cell, worked by hand; only one may land."""
+    path = write(tmp_path / "gasto.csv", SPEND_HEADER + "\n"
+                 "2024-03-05,meta,1,a,CLP,1.234.567,2.000.000,10\n"  # mark repeated: thousands
+                 "2024-03-05,meta,1,b,CLP,11.957,100,10\n"  # 11957 or 11.957: ambiguous
+                 "2024-03-05,meta,1,c,CLP,100,11.957,10\n"  # the same rule in a count
+                 "2024-03-05,meta,1,d,CLP,0.957,100,10\n"  # no grouped number starts with 0
+                 '2024-03-05,meta,1,e,CLP,"12,000",100,10\n'  # the file's own thousands
+                 "2024-03-05,meta,1,f,CLP,11.95,100,10\n", encoding="utf-8")  # fmt: skip
+    config = spend_config(tmp_path, path)
+    run = run_in_process(TapCerebroCsv, config, clock=fake_clock_at(NOW))
+    landed = {r["campaign_name"]: (r["spend"], r["impressions"]) for r in run.records("ad_spend")}
+    assert landed == {
+        "a": (Decimal(1234567), 2000000),
+        "d": (Decimal("0.957"), 100),
+        "e": (Decimal(12000), 100),
+        "f": (Decimal("11.95"), 100),
+    }
+    assert [(e["line_number"], e["reason"]) for e in quarantined(config)] == [
+        ("3", "spend: '11.957' is ambiguous: 11957 if the point separates thousands, 11.957 if "
+              "it is the decimal mark; set the file's decimal_separator (',' or '.') to say which"),
+        ("4", "impressions: '11.957' is ambiguous: 11957 if the point separates thousands, "
+              "11.957 if it is the decimal mark; set the file's decimal_separator (',' or '.') "
+              "to say which"),
+    ]  # fmt: skip
+
+
+def test_comma_groups_in_a_semicolon_file_follow_the_same_rule(
+    tmp_path, run_in_process, fake_clock_at
+):
+    path = write(tmp_path / "gasto.csv", SPEND_HEADER.replace(",", ";") + "\n"
+                 "05-03-2024;meta;1;a;CLP;1,234,567;10;10\n"
+                 "05-03-2024;meta;1;b;CLP;11,957;10;10\n"
+                 "05-03-2024;meta;1;c;CLP;1.234,5;10;10\n")  # fmt: skip
+    config = spend_config(tmp_path, path)
+    run = run_in_process(TapCerebroCsv, config, clock=fake_clock_at(NOW))
+    landed = {r["campaign_name"]: r["spend"] for r in run.records("ad_spend")}
+    assert landed == {"a": Decimal(1234567), "c": Decimal("1234.5")}
+    (entry,) = quarantined(config)
+    assert entry["reason"].startswith("spend: '11,957' is ambiguous: 11957 if the comma")
+
+
+@pytest.mark.parametrize(
+    ("decimal_separator", "cells", "landed"),
+    [
+        (".", "11.957,12", (Decimal("11.957"), 12)),
+        (",", "11.957,11.957", (Decimal(11957), 11957)),
+    ],
+)
+def test_a_decimal_separator_set_explicitly_is_honoured(
+    decimal_separator, cells, landed, tmp_path, run_in_process, fake_clock_at
+):
+    path = write(tmp_path / "gasto.csv", f"{SPEND_HEADER}\n2024-03-05,meta,1,a,CLP,{cells},1\n")
+    config = spend_config(tmp_path, path, decimal_separator=decimal_separator)
+    run = run_in_process(TapCerebroCsv, config, clock=fake_clock_at(NOW))
+    assert [(r["spend"], r["impressions"]) for r in run.records("ad_spend")] == [landed]

@@ -67,6 +67,51 @@ def test_an_amount_written_in_the_files_convention_reads_back_exactly(
 
 
 @FAST
+@given(
+    # Three decimal places too: 11.957 is where the two conventions collide.
+    value=st.one_of(amounts, st.decimals(min_value=-(10**7), max_value=10**7, places=3)),
+    decimal_separator=st.sampled_from([",", "."]),
+    grouped=st.booleans(),
+    decoration=st.sampled_from(["", "$ ", " "]),
+)
+def test_with_a_guessed_mark_an_amount_reads_back_or_is_refused_only_when_both_readings_exist(
+    value, decimal_separator, grouped, decoration
+):
+    """A file whose decimal mark is guessed from its delimiter: a cell written in the guessed
+    convention reads back exactly, or is refused as ambiguous only when the other convention
+    reads the same text as another number (``11.957``: 11957 or 11.957)."""
+    text = decoration + spreadsheet_number(value, decimal_separator, grouped)
+    try:
+        assert parse_decimal(text, decimal_separator, guessed=True) == value
+    except CellError as error:
+        assert "is ambiguous" in str(error)
+        other = "," if decimal_separator == "." else "."
+        assert parse_decimal(text, other) != value
+
+
+@FAST
+@given(
+    value=st.integers(min_value=1000, max_value=10**18),
+    guess=st.sampled_from([",", "."]),
+    sign=st.sampled_from(["", "-"]),
+)
+def test_a_guessed_mark_between_thousands_is_read_as_thousands_or_refused(value, guess, sign):
+    """``value`` grouped with the guessed decimal mark as its thousands mark (the other
+    convention, e.g. ``1.234.567`` where a decimal point is guessed). Never read 1000 times
+    off: when the mark repeats it can only be thousands; once, it is refused."""
+    other = "," if guess == "." else "."
+    text = sign + spreadsheet_number(Decimal(value), other, grouped=True)
+    expected = -value if sign else value
+    if text.count(guess) > 1:
+        assert parse_decimal(text, guess, guessed=True) == expected
+        assert parse_count(text, guess, guessed=True) == expected
+    else:
+        for parse in (parse_decimal, parse_count):
+            with pytest.raises(CellError, match="is ambiguous"):
+                parse(text, guess, guessed=True)
+
+
+@FAST
 @given(value=amounts.filter(lambda v: abs(v) >= 1000 and v != v.to_integral_value()))
 def test_a_grouped_decimal_is_never_read_in_the_other_convention(value):
     """'1.234,5' in a decimal-point file (or '1,234.5' in a comma file) is refused, not guessed."""
@@ -195,6 +240,8 @@ def test_any_text_either_parses_or_raises_cell_error(text):
         lambda: parse_decimal(text, ","),
         lambda: parse_decimal(text, "."),
         lambda: parse_count(text, ","),
+        lambda: parse_decimal(text, ".", guessed=True),
+        lambda: parse_count(text, ",", guessed=True),
         lambda: parse_boolean(text),
         lambda: parse_date(text, None),
         lambda: parse_date(text, "%d-%m-%Y"),
