@@ -1,0 +1,1 @@
+"""One module per vendor, each a small client implementing ``cerebro.activation.destination``."""
