@@ -233,7 +233,15 @@ def segment() -> None:
 def segment_export(tenant_id, segment_name, out_path, as_of) -> None:
     """Write one RFM segment's customers (id, e-mail, phone, RFM values, segment) as CSV."""
     from cerebro.kpis.segmentation import get_rfm_segmentation
+    from cerebro.output_files import OutputPathError, check_output_file, write_csv
 
+    settings = load_settings()
+    try:
+        check_output_file(
+            out_path, option="--out", inputs=[settings.duckdb_path, settings.tenants_file]
+        )
+    except OutputPathError as error:
+        raise click.ClickException(str(error)) from error
     try:
         tenant = _tenant_data(tenant_id)
         start, end = _period(tenant, None, as_of)
@@ -260,8 +268,7 @@ def segment_export(tenant_id, segment_name, out_path, as_of) -> None:
     chosen = customers[customers["segment"] == segment_name].sort_values(
         ["monetary", "customer_id"], ascending=[False, True]
     )
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    chosen.to_csv(out_path, index=False, encoding="utf-8")
+    write_csv(chosen, out_path)
     click.echo(
         f"{len(chosen)} customers of segment {segment_name!r} (as of {end}) written to {out_path}"
     )

@@ -38,7 +38,7 @@ def _report_date(tenant_id: str, warehouse, chosen: dt.datetime | None) -> dt.da
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="HTML file to write; the text part goes beside it as .txt. "
     "Default: <data dir>/reports/<tenant>/<cadence>_<period start>.html.",
 )
@@ -65,24 +65,29 @@ def report(tenant_id, cadence, chosen_date, out_path, send, to, specs_dir) -> No
     """Build a tenant's summary of every dashboard's headline KPIs for a period, with the
     change from the period before; write it (HTML and text) and optionally e-mail it."""
     from cerebro.dashboards.spec import SPECS_DIR, DashboardSpecError, load_dashboards
-    from cerebro.reports.delivery import report_path, reports_dir, write_report
+    from cerebro.reports.config import reports_file
+    from cerebro.reports.delivery import report_path, reports_dir, text_path, write_report
     from cerebro.reports.headlines import build_report
     from cerebro.reports.render import render_report
     from cerebro.settings import load_settings
     from cerebro.warehouse import Warehouse, WarehouseNotBuiltError
 
     settings = load_settings()
+    specs = specs_dir or SPECS_DIR
+    inputs = [settings.duckdb_path, settings.tenants_file, reports_file(), *specs.glob("*.yml")]
+    if out_path is not None:
+        _check_outputs(out_path, inputs)  # before the work; the default path after it
     warehouse = Warehouse(settings)
     try:
         day = _report_date(tenant_id, warehouse, chosen_date)
-        built = build_report(
-            warehouse, tenant_id, cadence, day, dashboards=load_dashboards(specs_dir or SPECS_DIR)
-        )
+        built = build_report(warehouse, tenant_id, cadence, day, dashboards=load_dashboards(specs))
     except (DashboardSpecError, WarehouseNotBuiltError, ValueError) as error:
         raise click.ClickException(str(error)) from error
+    path = out_path or report_path(reports_dir(settings), built)
+    _check_outputs(path, inputs)
     rendered = render_report(built)
-    path = write_report(rendered, out_path or report_path(reports_dir(settings), built))
-    click.echo(f"{rendered.subject}\nwritten to {path} (text: {path.with_suffix('.txt')})")
+    write_report(rendered, path)
+    click.echo(f"{rendered.subject}\nwritten to {path} (text: {text_path(path)})")
     if send or to:
         _send(warehouse, built, rendered, tuple(to))
     if built.failures:
@@ -90,6 +95,19 @@ def report(tenant_id, cadence, chosen_date, out_path, send, to, specs_dir) -> No
         for failure in built.failures:
             click.echo(f"  {failure}", err=True)
         raise SystemExit(1)
+
+
+def _check_outputs(path: Path, inputs: list[Path]) -> None:
+    """Refuse a report path that is a folder or an input, or whose text part is either."""
+    from cerebro.output_files import OutputPathError, check_distinct_outputs, check_output_file
+    from cerebro.reports.delivery import text_path
+
+    try:
+        check_output_file(path, option="--out", inputs=inputs)
+        check_output_file(text_path(path), option="--out's text part", inputs=inputs)
+        check_distinct_outputs({"--out": path, "its text part": text_path(path)})
+    except OutputPathError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _send(warehouse, built, rendered, preview_to: tuple[str, ...]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cerebro.dashboards.spec import Dashboard, load_dashboards
 from cerebro.notify import NotifyError, SmtpSettings, send_email
+from cerebro.output_files import atomic_outputs
 from cerebro.reports import log
 from cerebro.reports.config import ReportsConfig
 from cerebro.reports.headlines import Report, build_report
@@ -38,11 +39,17 @@ def report_path(out_dir: Path, report: Report) -> Path:
 
 
 def write_report(rendered: RenderedReport, path: Path) -> Path:
-    """The HTML part to ``path`` and the plain-text part to the same name with ``.txt``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(rendered.html, encoding="utf-8")
-    path.with_suffix(".txt").write_text(rendered.text, encoding="utf-8")
+    """The HTML part to ``path`` and the plain-text part to the same name with ``.txt``,
+    both replaced together once complete (``output_files.atomic_outputs``)."""
+    with atomic_outputs(path, text_path(path)) as (html, text):
+        html.write_text(rendered.html, encoding="utf-8")
+        text.write_text(rendered.text, encoding="utf-8")
     return path
+
+
+def text_path(path: Path) -> Path:
+    """Where the plain-text part of the report written to ``path`` goes."""
+    return path.with_suffix(".txt")
 
 
 def send_once(

@@ -44,7 +44,9 @@ def parameters_document(result: CustomerValue) -> dict:
 
 
 def write_parameters(result: CustomerValue, path: Path) -> None:
-    """``parameters_document`` as an indented JSON file."""
+    """``parameters_document`` as an indented JSON file. Not atomic by itself: ``cerebro
+    clv`` passes a temporary path and renames it with the predictions once both are complete
+    (``cerebro.output_files``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(parameters_document(result), indent=2), encoding="utf-8")
 

@@ -91,7 +91,9 @@ def model_from_dict(data: dict) -> MarketingMixModel:
 
 
 def save_model(model: MarketingMixModel, path: Path) -> Path:
-    """Write the model as JSON to ``path``."""
+    """Write the model as JSON to ``path``. Not atomic by itself (ml_assets does not know the
+    command line): ``cerebro mmm fit`` passes a temporary path and renames it once complete
+    (``cerebro.output_files``), so that Ctrl-C never leaves half a model."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(model_to_dict(model), ensure_ascii=False), encoding="utf-8")
