@@ -13,6 +13,9 @@ import click
 from cerebro.csv_input.options import input_options
 
 MODEL_FILE = "model.json"
+#: What `mmm fit` writes into --out-dir (the model last: it is what `optimize` reads).
+FIT_FILES = ("channel_summary.csv", "contributions.csv", "response_curves.csv",
+             "diagnostics.json", MODEL_FILE)  # fmt: skip
 
 
 def _split(value: str | None) -> list[str]:
@@ -111,7 +114,12 @@ def _roi_bounds(items: tuple[str, ...]) -> dict[str, tuple[float, float]]:
     metavar="CHANNEL=LOW:HIGH",
     help="Bounds on a channel's ROI (repeatable).",
 )
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out-dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the outputs (created if missing; the files in it are replaced together).",
+)
 @input_options
 def fit(
     input_path,
@@ -137,8 +145,10 @@ def fit(
 
     Dates may be ISO or day-first (05/03/2024 is 5 March); numbers may use dot thousands and
     a decimal comma (1.234.567,5) or a decimal point, decided per column."""
+    _check_fit_outputs(out_dir, [input_path, lift_tests])
     from cerebro.csv_input.columns import normalized_frame
     from cerebro.csv_input.table import CsvInputError, read_table
+    from cerebro.output_files import atomic_outputs
     from ml_assets.mmm.inputs import MmmInputError
     from ml_assets.mmm.persistence import save_model
     from ml_assets.mmm.workflow import fit_mmm
@@ -169,18 +179,33 @@ def fit(
         )
     except (CsvInputError, MmmInputError) as error:
         raise click.ClickException(str(error)) from error
-    out_dir.mkdir(parents=True, exist_ok=True)
     channels = result.channel_summary()
-    channels.to_csv(out_dir / "channel_summary.csv", index=False)
-    result.contributions().to_csv(out_dir / "contributions.csv", index=False)
-    result.response_curves().to_csv(out_dir / "response_curves.csv", index=False)
     diagnostics = result.diagnostics()
-    (out_dir / "diagnostics.json").write_text(
-        json.dumps(diagnostics, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
-    save_model(result.model, out_dir / MODEL_FILE)
+    # The five files replace the previous fit's together: never a new summary beside an old
+    # model, nor a truncated model.json after Ctrl-C.
+    with atomic_outputs(*(out_dir / name for name in FIT_FILES)) as paths:
+        summary_csv, contributions_csv, curves_csv, diagnostics_json, model_json = paths
+        channels.to_csv(summary_csv, index=False)
+        result.contributions().to_csv(contributions_csv, index=False)
+        result.response_curves().to_csv(curves_csv, index=False)
+        diagnostics_json.write_text(
+            json.dumps(diagnostics, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        save_model(result.model, model_json)
     click.echo(_render_summary(channels, diagnostics))
     click.echo(f"\nWritten to {out_dir}/")
+
+
+def _check_fit_outputs(out_dir: Path, inputs: list[Path | None]) -> None:
+    """Refuse, before the fit, an --out-dir that is a file or would replace an input."""
+    from cerebro.output_files import OutputPathError, check_output_file, check_output_folder
+
+    try:
+        check_output_folder(out_dir, option="--out-dir", inputs=inputs)
+        for name in FIT_FILES:
+            check_output_file(out_dir / name, option="--out-dir", inputs=inputs)
+    except OutputPathError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _render_summary(channels, diagnostics) -> str:
@@ -236,27 +261,37 @@ def _render_summary(channels, diagnostics) -> str:
     help="Let the plan move channels the data cannot judge too (the model's expected-value "
     "bet; by default they keep their share of the budget).",
 )
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(path_type=Path), help="Plan CSV to write."
+)
 def optimize(model_path, total_budget, period_days, bounds, values, move_unidentified, out_path):
     """Split TOTAL_BUDGET across channels; write channel, current_spend, optimal_spend and
     expected_revenue_change with its interval."""
+    from cerebro.output_files import OutputPathError, check_output_file, write_csv
     from ml_assets.mmm.budget import ChannelBound, plan_budget
     from ml_assets.mmm.persistence import ModelFileError, load_model
 
     path = model_path / MODEL_FILE if model_path.is_dir() else model_path
     try:
+        check_output_file(out_path, option="--out", inputs=[path])
         model = load_model(path)
-        parsed = {c: ChannelBound.parse(text) for c, text in _pairs(bounds, "bounds").items()}
+        parsed = {c: ChannelBound.parse(t, c) for c, t in _pairs(bounds, "bounds").items()}
         worth = {c: _number(v, f"value of {c!r}") for c, v in _pairs(values, "values").items()}
+        # plan_budget ignores values of other channels (the platform passes every source's);
+        # a user who names one means a channel of this model.
+        strangers = sorted(set(worth) - set(model.channels_))
+        if strangers:
+            raise ValueError(
+                f"values for unknown channels {strangers}; channels: {model.channels_}"
+            )
         worth = worth or None
         plan = plan_budget(
             model, total_budget, period_days=period_days, bounds=parsed, values=worth,
             hold_unidentified=not move_unidentified,
         )  # fmt: skip
-    except (ModelFileError, ValueError) as error:
+    except (OutputPathError, ModelFileError, ValueError) as error:
         raise click.ClickException(str(error)) from error
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    plan.to_csv(out_path, index=False)
+    write_csv(plan, out_path)
     first = plan.iloc[0]
     click.echo(
         plan[["channel", "current_spend", "optimal_spend", "expected_revenue_change"]].to_string(

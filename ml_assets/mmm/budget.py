@@ -51,16 +51,18 @@ class ChannelBound:
     max_ratio: float | None = None
 
     @classmethod
-    def parse(cls, text: str) -> ChannelBound:
-        """``"min:max"`` in budget units, either side optional (``":0"``, ``"1000:"``)."""
+    def parse(cls, text: str, channel: str | None = None) -> ChannelBound:
+        """``"min:max"`` in budget units, either side optional (``":0"``, ``"1000:"``); errors
+        quote ``channel=text`` when the channel is given, as the user wrote it."""
+        label = text if channel is None else f"{channel}={text}"
         low, separator, high = text.partition(":")
         if not separator:
-            raise ValueError(f"a bound is written min:max, got {text!r}")
+            raise ValueError(f"a bound is written min:max, got {label!r}")
         try:
             bound = cls(float(low) if low.strip() else None, float(high) if high.strip() else None)
         except ValueError as error:
-            raise ValueError(f"bound {text!r} is not min:max with numbers") from error
-        bound.validate(text)
+            raise ValueError(f"bound {label!r} is not min:max with numbers") from error
+        bound.validate(label)
         return bound
 
     def validate(self, label: str) -> None:

@@ -14,6 +14,10 @@ import pandas as pd
 FREQUENCIES = {"daily": 1, "weekly": 7}
 #: The decomposition's name for intercept + trend + seasonality.
 RESERVED_NAME = "baseline"
+#: Largest spend, target or control per row accepted. Beyond it the number is a unit or
+#: parsing mistake (1e15 a day is a thousand times the largest advertiser's yearly spend in
+#: pesos), and the sampler's scaling turns it into ROI 0 "identified" instead of an error.
+MAX_ABS_VALUE = 1e15
 
 
 class MmmInputError(ValueError):
@@ -145,6 +149,7 @@ def prepare_input(
         frame[column] = values.to_numpy()
     for column in [*control_columns, *event_columns]:
         frame[column] = _numeric(table, column, roles[column]).to_numpy()
+    _check_magnitudes(table, frame, roles)
     frame = frame.sort_values("__date", kind="stable")
 
     step = _observed_step(frame["__date"])
@@ -165,6 +170,20 @@ def prepare_input(
         frame, target_column, list(spend_columns), list(control_columns),
         list(event_columns), period_days,
     )  # fmt: skip
+
+
+def _check_magnitudes(table: pd.DataFrame, frame: pd.DataFrame, roles: dict[str, str]) -> None:
+    """Refuse values beyond ``MAX_ABS_VALUE`` (``frame`` rows are still in ``table``'s order)."""
+    for column, role in roles.items():
+        if role == "date":
+            continue
+        huge = pd.Series(frame[column].abs().to_numpy() > MAX_ABS_VALUE, index=table.index)
+        if huge.any():
+            raise MmmInputError(
+                f"{role} column {column!r} has {int(huge.sum())} values beyond "
+                f"{MAX_ABS_VALUE:.0e} ({_first_bad(table[column], huge)}): more than any business "
+                "spends or sells in a day; check the column's unit"
+            )
 
 
 def _observed_step(dates: pd.Series) -> int:
