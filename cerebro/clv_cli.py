@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -17,6 +18,20 @@ def _horizons(_context, _parameter, value: str) -> tuple[int, ...]:
     if not days or any(d <= 0 for d in days):
         raise click.BadParameter(f"expected positive numbers of days, got {value!r}")
     return days
+
+
+def _check_outputs(transactions: Path, *outputs: Path | None) -> None:
+    """Refuse, before reading anything, outputs that are folders, the input, or each other."""
+    from cerebro.output_files import OutputPathError, check_distinct_outputs, check_output_file
+
+    named = dict(zip(("--out", "--params-out", "--quarantine"), outputs, strict=True))
+    try:
+        for option, path in named.items():
+            if path is not None:
+                check_output_file(path, option=option, inputs=[transactions])
+        check_distinct_outputs(named)
+    except OutputPathError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @click.command("clv")
@@ -52,6 +67,13 @@ def _horizons(_context, _parameter, value: str) -> tuple[int, ...]:
     "--penalizer", default=0.0, show_default=True, type=click.FloatRange(min=0), help="L2 penalty."
 )
 @click.option(
+    "--keep-outliers",
+    is_flag=True,
+    help="Fit the spend model (Gamma-Gamma) on every repeat transaction; by default those "
+    "above the mean + 3 standard deviations are left out of that fit only (counted in a "
+    "warning; they still count as purchases).",
+)
+@click.option(
     "--out", "out_path", required=True, type=click.Path(path_type=Path), help="Predictions CSV."
 )
 @click.option(
@@ -69,6 +91,7 @@ def clv(
     cutoff,
     horizons: tuple[int, ...],
     penalizer: float,
+    keep_outliers: bool,
     out_path: Path,
     params_out: Path | None,
     quarantine: Path | None,
@@ -84,17 +107,25 @@ def clv(
     amount are rejected and reported (and written to --quarantine, with their line in the
     file); no other row is dropped. Amounts may use dot thousands and a decimal comma
     (1.234.567,5) or a decimal point, decided per column (see --decimal-separator).
+    Rows repeated exactly are kept (two equal orders on a day are possible) and counted in a
+    warning. Repeat transactions above the mean + 3 standard deviations still count as
+    purchases but are left out of the spend (Gamma-Gamma) fit, with a warning, unless
+    --keep-outliers.
     """
+    _check_outputs(transactions_path, out_path, params_out, quarantine)
+
     import pandas as pd
 
     from cerebro.csv_input.columns import parse_days, parse_numbers
     from cerebro.csv_input.table import read_table
+    from cerebro.output_files import atomic_outputs, write_csv
+    from ml_assets.clv.data_checks import duplicate_rows_warning
     from ml_assets.clv.fitting import ConvergenceError
     from ml_assets.clv.persistence import write_parameters
     from ml_assets.clv.predict import predict_customer_value
     from ml_assets.clv.settings import ClvSettings
     from ml_assets.clv.transactions import CUSTOMER, DATE
-    from ml_assets.clv.validation import check_transaction_rows
+    from ml_assets.clv.validation import FIRST_DATA_LINE, check_transaction_rows
 
     try:
         table = read_table(transactions_path, encoding=encoding, delimiter=delimiter)
@@ -110,28 +141,35 @@ def clv(
         )  # fmt: skip
     except ValueError as error:
         raise click.ClickException(str(error)) from error
+    raw = table.frame
     if not rows.rejected.empty:
         click.echo(f"Warning: {rows.summary()}", err=True)
+    duplicates = duplicate_rows_warning(raw, first_line=FIRST_DATA_LINE)
+    if duplicates:
+        click.echo(f"Warning: {duplicates}", err=True)
     if quarantine is not None:
-        quarantine.parent.mkdir(parents=True, exist_ok=True)
-        rows.rejected.to_csv(quarantine, index=False)
+        write_csv(rows.rejected, quarantine)
         click.echo(f"{len(rows.rejected)} rejected rows written to {quarantine}", err=True)
     after = int((rows.valid[DATE] > pd.Timestamp(cutoff)).sum())
     if after:
         click.echo(f"{after} transactions after the cut-off are not used for fitting", err=True)
+    settings = ClvSettings(penalizer=penalizer)
+    if keep_outliers:
+        settings = dataclasses.replace(settings, outlier_std=None)
     try:
         result = predict_customer_value(
-            rows.valid, cutoff=cutoff.date(), settings=ClvSettings(penalizer=penalizer),
-            horizons=horizons,
-        )  # fmt: skip
+            rows.valid, cutoff=cutoff.date(), settings=settings, horizons=horizons
+        )
     except (ValueError, ConvergenceError) as error:
         raise click.ClickException(str(error)) from error
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    result.predictions.rename(columns={CUSTOMER: customer_column}).to_csv(out_path, index=False)
-    if params_out is not None:
-        write_parameters(result, params_out)
+    predictions = result.predictions.rename(columns={CUSTOMER: customer_column})
+    # Predictions and parameters replace the previous pair together, or not at all.
+    with atomic_outputs(*(p for p in (out_path, params_out) if p is not None)) as temporaries:
+        predictions.to_csv(temporaries[0], index=False, encoding="utf-8")
+        if params_out is not None:
+            write_parameters(result, temporaries[1])
     params = {**result.bgnbd.params_, **(result.gamma_gamma.params_ if result.gamma_gamma else {})}
     click.echo(
         f"{len(result.predictions)} customers (cut-off {result.cutoff}) written to {out_path}; "

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ml_assets.clv import bgnbd_math
 from ml_assets.clv.bgnbd import BetaGeoModel
+from ml_assets.clv.data_checks import late_cutoff_warning
 from ml_assets.clv.factor import distinct_rows
 from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.gamma_gamma import GammaGammaModel
@@ -106,7 +107,8 @@ def predict_customer_value(
     histories = customer_histories(daily, cutoff_day)
     if histories.empty:
         raise ValueError(f"no transaction on or before the cut-off {cutoff_day.date()}")
-    warnings: list[str] = []
+    late = late_cutoff_warning(histories["last_purchase_date"].max().date(), cutoff_day.date())
+    warnings: list[str] = [late] if late else []
     bgnbd = _fit_bgnbd(histories, settings, warnings)
     gamma_gamma, spend, spend_report = _expected_spend(daily, histories, cutoff_day, settings)
     warnings += _spend_warnings(spend_report, settings)
@@ -145,8 +147,9 @@ def _fit_bgnbd(histories, settings: ClvSettings, warnings: list[str]) -> BetaGeo
     repeat_buyers = int((histories["frequency"] > 0).sum())
     if repeat_buyers < MIN_BGNBD_REPEAT_BUYERS:
         raise ConvergenceError(
-            f"too little data for the BG/NBD model: {repeat_buyers} customers bought more than "
-            f"once, at least {MIN_BGNBD_REPEAT_BUYERS} needed (a longer history, or more "
+            f"too little data for the BG/NBD model: {len(histories)} customer(s), "
+            f"{repeat_buyers} of them bought more than once; at least "
+            f"{MIN_BGNBD_REPEAT_BUYERS} repeat buyers are needed (a longer history, or more "
             "customers)"
         )
     columns = (histories["frequency"], histories["recency"], histories["T"])

@@ -147,7 +147,7 @@ def test_too_little_data_is_a_clear_error_not_a_guess():
         }
     )  # fmt: skip
     # Five customers, two of them repeat buyers: nothing to fit four parameters on.
-    with pytest.raises(ConvergenceError, match=r"too little data .* 2 customers bought more"):
+    with pytest.raises(ConvergenceError, match=r"too little data .*: 5 customer\(s\), 2 of them"):
         predict_customer_value(frame)
 
 
