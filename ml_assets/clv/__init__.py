@@ -5,6 +5,7 @@ can read `settings` without loading scipy):
 - math: `bgnbd_math`, `gamma_gamma_math`, `value` (pure functions on arrays);
 - estimators: `bgnbd.BetaGeoModel`, `gamma_gamma.GammaGammaModel` (scikit-learn's contract);
 - use cases: `transactions`, `predict.predict_customer_value`, `backtest`, `segments`,
-  `tenant.run_tenant` and the rows of the ML output tables (`records`), `guards`;
+  `tenant.run_tenant` and the rows of the ML output tables (`records`), `guards`, and the
+  warnings about data that fits but may mislead (`data_checks`);
 - persistence: `persistence` (plain JSON).
 """
