@@ -31,6 +31,9 @@ def customer_record(node: dict) -> dict:
         "state": node.get("state"),
         "verified_email": node.get("verifiedEmail"),
         "email_marketing_state": dig(node, "defaultEmailAddress", "marketingState"),
+        # The SMS consent travels with the phone number (CustomerPhoneNumber.marketingState,
+        # which replaced Customer.smsMarketingConsent in 2025-04): WhatsApp sends need it.
+        "sms_marketing_state": dig(node, "defaultPhoneNumber", "marketingState"),
         "tags": joined_tags(node.get("tags")),
         "rut": metafield_text(node.get("rut")),
         "signup_utm_source": metafield_text(node.get("utmSource")),

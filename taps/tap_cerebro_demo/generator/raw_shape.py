@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .clock import Clock
+from .customers import sms_marketing_states
 from .identity import draw_people
 from .lifecycle import Lifecycle
 from .profiles import TenantProfile
@@ -70,6 +71,9 @@ class RawShaper:
                 "state": customers["state"].to_numpy(),
                 "verified_email": customers["verified_email"].to_numpy(),
                 "email_marketing_state": customers["email_marketing_state"].to_numpy(),
+                "sms_marketing_state": sms_marketing_states(
+                    rng, people["phone"], customers["email_marketing_state"].to_numpy()
+                ),
                 "tags": customers["tags"].to_numpy(),
                 "rut": customers["rut"].to_numpy(),
                 **{

@@ -23,7 +23,7 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "6"
+GENERATOR_VERSION = "7"
 STREAMS_BY_SOURCE = {
     "shopify": (
         "customers",

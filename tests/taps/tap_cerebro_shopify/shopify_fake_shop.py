@@ -120,6 +120,9 @@ def customer_node(row: dict) -> dict:
     email = None
     if row["email"] is not None or row["email_marketing_state"] is not None:
         email = {"emailAddress": row["email"], "marketingState": row["email_marketing_state"]}
+    phone = None
+    if row["phone"] is not None:
+        phone = {"phoneNumber": row["phone"], "marketingState": row["sms_marketing_state"]}
     return {
         "id": gid("Customer", row["customer_id"]),
         "firstName": row["first_name"],
@@ -130,7 +133,7 @@ def customer_node(row: dict) -> dict:
         "createdAt": shopify_time(row["created_at"]),
         "updatedAt": shopify_time(row["updated_at"]),
         "defaultEmailAddress": email,
-        "defaultPhoneNumber": None if row["phone"] is None else {"phoneNumber": row["phone"]},
+        "defaultPhoneNumber": phone,
         "defaultAddress": address(
             row["default_address_city"],
             row["default_address_province"],

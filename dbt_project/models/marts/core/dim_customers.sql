@@ -101,6 +101,7 @@ enriched as (
         customers.is_email_verified,
         {{ is_onboarded('customers.account_state', 'customers.is_email_verified') }} as is_onboarded,
         customers.email_marketing_state,
+        customers.sms_marketing_state,
         customers.rut,
         customers.rut is not null as has_rut,
         customers.is_rut_valid,

@@ -22,6 +22,7 @@ renamed as (
         upper(state) as account_state,
         coalesce(verified_email, false) as is_email_verified,
         upper(email_marketing_state) as email_marketing_state,
+        upper(sms_marketing_state) as sms_marketing_state,
         nullif(trim(tags), '') as tags,
         nullif(trim(rut), '') as rut_as_entered,
         {{ normalize_rut('rut') }} as rut,
