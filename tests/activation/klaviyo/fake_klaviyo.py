@@ -1,0 +1,627 @@
+"""A local stand-in for Klaviyo's JSON:API, for the Klaviyo destination's tests and benchmark.
+
+Built from Klaviyo's API reference and OpenAPI spec (facts only): the routes the destination
+uses, with Klaviyo's shapes, limits and errors, and state kept between calls:
+
+- auth: ``Authorization: Klaviyo-API-Key <key>``, else 401 ``not_authenticated``; a key without
+  the route's scope answers 403 ``permission_denied``; the ``revision`` header (a date) is
+  required (400 without it);
+- lists: ``GET /api/lists`` (``filter=equals(name,"…")``, ``sort=created``, at most 10 a page,
+  opaque ``page[cursor]`` in ``links.next``) and ``POST /api/lists`` (names need not be unique);
+- profiles: ``POST /api/profile-import`` (upsert by e-mail, 201 created / 200 updated, 400 for
+  an invalid e-mail or a phone not in E.164);
+- membership: ``POST``/``DELETE /api/lists/{id}/relationships/profiles`` (at most 1000 ids,
+  204) and ``GET /api/lists/{id}/profiles`` (``any(email,[…])``, at most 100 a page);
+- bulk import: ``POST /api/profile-bulk-import-jobs`` (at most 10,000 profiles and 5 MB, 202),
+  ``GET …/{id}`` (queued → processing → complete after one or two polls, alternately), and
+  ``GET …/{id}/import-errors`` (one error per refused profile, with ``source.pointer`` and
+  ``original_payload``, 100 a page);
+- errors as ``{"errors": [{id, status, code, title, detail, source}]}``; rate-limit headers on
+  every answer but a 429, which carries ``Retry-After``; 429 and 5xx on demand.
+
+Klaviyo's docs do not say whether ``equals(name,…)`` on lists is case-sensitive; this fake
+matches case-insensitively, the reading under which a client that trusts the filter goes wrong.
+Every request is recorded (method, route, items in the body, bytes) so that tests can check
+batch limits; a request over a limit is refused as Klaviyo does.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.server
+import itertools
+import json
+import re
+import threading
+import urllib.parse
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+LISTS_PAGE_MAX = 10
+PAGE_MAX = 100
+RELATIONSHIPS_MAX = 1_000
+BULK_PROFILES_MAX = 10_000
+BULK_BYTES_MAX = 5_000_000
+ALL_SCOPES = frozenset({"lists:read", "lists:write", "profiles:read", "profiles:write"})
+_EMAIL = re.compile(r"^[^@\s\"]+@[^@\s\"]+\.[A-Za-z]{2,}$")
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.pre)?$")
+_FILTER = re.compile(r"^(equals|any)\((\w+),(.*)\)$", re.S)
+
+#: (method, route pattern) → (handler name, scopes needed)
+ROUTES = [
+    ("GET", r"/api/lists", "get_lists", {"lists:read"}),
+    ("POST", r"/api/lists", "create_list", {"lists:write"}),
+    ("POST", r"/api/profile-import", "import_profile", {"profiles:write"}),
+    (
+        "POST",
+        r"/api/lists/(?P<id>[^/]+)/relationships/profiles",
+        "add_to_list",
+        {"lists:write", "profiles:write"},
+    ),
+    (
+        "DELETE",
+        r"/api/lists/(?P<id>[^/]+)/relationships/profiles",
+        "remove_from_list",
+        {"lists:write", "profiles:write"},
+    ),
+    (
+        "GET",
+        r"/api/lists/(?P<id>[^/]+)/profiles",
+        "get_list_profiles",
+        {"lists:read", "profiles:read"},
+    ),
+    ("POST", r"/api/profile-bulk-import-jobs", "spawn_job", {"lists:write", "profiles:write"}),
+    (
+        "GET",
+        r"/api/profile-bulk-import-jobs/(?P<id>[^/]+)",
+        "get_job",
+        {"lists:read", "profiles:read"},
+    ),
+    (
+        "GET",
+        r"/api/profile-bulk-import-jobs/(?P<id>[^/]+)/import-errors",
+        "get_import_errors",
+        {"profiles:read"},
+    ),
+]
+
+
+class KlaviyoError(Exception):
+    def __init__(self, status: int, code: str, title: str, detail: str, **source):
+        self.status, self.code, self.title, self.detail = status, code, title, detail
+        self.source = source or {"pointer": "/data/"}
+
+
+@dataclass
+class Seen:
+    """One request as the fake saw it."""
+
+    method: str
+    route: str  # the handler name, or the path when no route matched
+    items: int  # resources in the body's data (profiles for a bulk import job)
+    bytes: int
+    status: int = 0
+
+
+@dataclass
+class Job:
+    id: str
+    profiles: list[dict]
+    list_ids: list[str]
+    polls_to_complete: int
+    polls: int = 0
+    status: str = "queued"
+    errors: list[dict] = field(default_factory=list)
+    completed: int = 0
+
+
+class FakeKlaviyo:
+    """One Klaviyo account: lists, profiles, memberships and import jobs, behind one API key."""
+
+    def __init__(self, api_key: str = "pk_test_cerebro", scopes=ALL_SCOPES):
+        self.api_key: str | None = api_key
+        self.scopes = set(scopes)
+        self.lists: dict[str, dict] = {}
+        self.profiles: dict[str, dict] = {}
+        self.profile_by_email: dict[str, str] = {}
+        self.members: dict[str, dict[str, None]] = {}  # list id → profile ids, in joining order
+        self.jobs: dict[str, Job] = {}
+        self.seen: list[Seen] = []
+        self._faults: deque[tuple[int, dict]] = deque()
+        self._revoke_in: int | None = None
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    # What tests arrange and read --------------------------------------------------------------
+
+    def add_list(self, name: str) -> str:
+        with self._lock:
+            return self._new_list(name)
+
+    def member_emails(self, list_id: str) -> set[str]:
+        return {self.profiles[pid]["email"] for pid in self.members.get(list_id, {})}
+
+    def list_named(self, name: str) -> list[str]:
+        return [lid for lid, item in self.lists.items() if item["name"] == name]
+
+    def throttle(self, times: int = 1, retry_after: str = "3") -> None:
+        """The next ``times`` requests answer 429 with ``Retry-After``."""
+        self._faults.extend([(429, {"Retry-After": retry_after})] * times)
+
+    def fail(self, times: int = 1, status: int = 503) -> None:
+        self._faults.extend([(status, {})] * times)
+
+    def revoke_after(self, requests: int) -> None:
+        """The key is revoked after the next ``requests`` requests (as a user would, mid-sync)."""
+        self._revoke_in = requests
+
+    def largest(self, route: str) -> int:
+        return max((s.items for s in self.seen if s.route == route), default=0)
+
+    def calls(self, route: str | None = None) -> int:
+        return sum(1 for s in self.seen if route is None or s.route == route)
+
+    # The HTTP surface ----------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers, body: bytes, host: str):
+        """Answer one request: (status, headers, JSON body or None)."""
+        parts = urllib.parse.urlsplit(target)
+        path = parts.path.rstrip("/") or "/"
+        query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+        seen = Seen(method, path, 0, len(body))
+        # Every answer but a 429 tells the state of the steady window.
+        extra = {"RateLimit-Limit": "750", "RateLimit-Remaining": "749", "RateLimit-Reset": "59"}
+        with self._lock:
+            self.seen.append(seen)
+            if self._revoke_in is not None:
+                self._revoke_in -= 1
+                if self._revoke_in < 0:
+                    self.api_key, self._revoke_in = None, None
+            try:
+                status, payload = self._dispatch(method, path, query, headers, body, seen, host)
+            except KlaviyoError as error:
+                status = error.status
+                if status == 429:
+                    extra = getattr(error, "headers", {})
+                payload = {
+                    "errors": [
+                        {
+                            "id": str(uuid.uuid4()),
+                            "status": error.status,
+                            "code": error.code,
+                            "title": error.title,
+                            "detail": error.detail,
+                            "source": error.source,
+                        }
+                    ]
+                }
+        seen.status = status
+        return status, extra, payload
+
+    def _dispatch(self, method, path, query, headers, body, seen, host):
+        if self._faults:
+            status, fault_headers = self._faults.popleft()
+            if status == 429:
+                error = KlaviyoError(
+                    429, "throttled", "Request was throttled.", "Request was throttled."
+                )
+            else:
+                error = KlaviyoError(status, "error", "A server error occurred.", "Try again.")
+            error.headers = fault_headers
+            raise error
+        self._authenticate(headers.get("Authorization"))
+        if not _REVISION.match(headers.get("revision") or ""):
+            raise KlaviyoError(
+                400,
+                "invalid",
+                "Invalid input.",
+                "A valid revision header is required.",
+                parameter="revision",
+            )
+        allowed = False
+        for route_method, pattern, name, scopes in ROUTES:
+            match = re.fullmatch(pattern, path)
+            if not match:
+                continue
+            allowed = True
+            if route_method != method:
+                continue
+            seen.route = name
+            if not scopes <= self.scopes:
+                raise KlaviyoError(
+                    403,
+                    "permission_denied",
+                    "You do not have permission to perform this action.",
+                    "This API key is missing required scopes.",
+                )
+            document = self._document(method, headers, body)
+            context = {"query": query, "host": host, "path": path, "seen": seen}
+            return getattr(self, name)(document, context, **match.groupdict())
+        if allowed:
+            raise KlaviyoError(405, "method_not_allowed", "Method not allowed.", method)
+        raise KlaviyoError(404, "not_found", "Not found.", f"No route for {path}.")
+
+    def _authenticate(self, authorization: str | None) -> None:
+        scheme, _, key = (authorization or "").partition(" ")
+        if scheme != "Klaviyo-API-Key" or not key:
+            raise KlaviyoError(
+                401,
+                "not_authenticated",
+                "Authentication credentials were not provided.",
+                "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.",
+            )
+        if key != self.api_key:
+            raise KlaviyoError(
+                401,
+                "not_authenticated",
+                "Incorrect authentication credentials.",
+                "Incorrect authentication credentials.",
+            )
+
+    @staticmethod
+    def _document(method, headers, body):
+        if method not in ("POST", "DELETE", "PATCH"):
+            return None
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip()
+        if content_type not in ("application/vnd.api+json", "application/json"):
+            raise KlaviyoError(
+                415,
+                "unsupported_media_type",
+                "Unsupported media type.",
+                f"Unsupported media type {content_type!r}.",
+            )
+        try:
+            return json.loads(body)
+        except ValueError as error:
+            raise KlaviyoError(400, "parse_error", "Malformed request.", str(error)) from None
+
+    # Lists ---------------------------------------------------------------------------------------
+
+    def get_lists(self, _, context):
+        query = context["query"]
+        found = list(self.lists.values())
+        field_name, value = _filter(query.get("filter"), {"name": "equals", "id": "equals"})
+        if field_name == "name":
+            found = [item for item in found if item["name"].casefold() == value.casefold()]
+        elif field_name == "id":
+            found = [item for item in found if item["id"] == value]
+        resources = [_list_resource(item) for item in found]
+        return 200, self._page(resources, context, LISTS_PAGE_MAX, default=10)
+
+    def create_list(self, document, context):
+        name = _required(document, "list")["attributes"].get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise KlaviyoError(
+                400,
+                "invalid",
+                "Invalid input.",
+                "A list needs a name.",
+                pointer="/data/attributes/name",
+            )
+        return 201, {"data": _list_resource(self.lists[self._new_list(name)])}
+
+    def _new_list(self, name: str) -> str:
+        list_id = f"L{next(self._ids):05d}"
+        self.lists[list_id] = {"id": list_id, "name": name, "created": next(self._ids)}
+        self.members[list_id] = {}
+        return list_id
+
+    # Profiles and membership ---------------------------------------------------------------------
+
+    def import_profile(self, document, context):
+        attributes = _required(document, "profile")["attributes"]
+        problem = _invalid(attributes)
+        if problem:
+            raise KlaviyoError(400, "invalid", "Invalid input.", problem[1], pointer=problem[0])
+        created = attributes["email"].strip().lower() not in self.profile_by_email
+        profile_id = self._upsert(attributes)
+        return (201 if created else 200), {"data": self._profile_resource(profile_id)}
+
+    def add_to_list(self, document, context, id):
+        profile_ids = self._relationship_ids(document, context["seen"], id)
+        for profile_id in profile_ids:
+            self.members[id].setdefault(profile_id, None)
+        return 204, None
+
+    def remove_from_list(self, document, context, id):
+        for profile_id in self._relationship_ids(document, context["seen"], id):
+            self.members[id].pop(profile_id, None)
+        return 204, None
+
+    def get_list_profiles(self, _, context, id):
+        self._known_list(id)
+        field_name, value = _filter(context["query"].get("filter"), {"email": "any|equals"})
+        members = list(self.members[id])
+        if field_name == "email":
+            wanted = {value.lower()} if isinstance(value, str) else {v.lower() for v in value}
+            members = [pid for pid in members if self.profiles[pid]["email"] in wanted]
+        fields = context["query"].get("fields[profile]")
+        resources = [self._profile_resource(pid, fields) for pid in members]
+        return 200, self._page(resources, context, PAGE_MAX, default=20)
+
+    def _relationship_ids(self, document, seen, list_id):
+        self._known_list(list_id)
+        data = document.get("data") if isinstance(document, dict) else None
+        if not isinstance(data, list):
+            raise KlaviyoError(400, "invalid", "Invalid input.", "data must be a list.")
+        seen.items = len(data)
+        if len(data) > RELATIONSHIPS_MAX:
+            raise KlaviyoError(
+                400,
+                "invalid",
+                "Invalid input.",
+                f"At most {RELATIONSHIPS_MAX} profiles per call.",
+                pointer="/data",
+            )
+        ids = []
+        for index, item in enumerate(data):
+            if item.get("type") != "profile" or item.get("id") not in self.profiles:
+                raise KlaviyoError(
+                    400, "invalid", "Invalid input.", "Unknown profile.", pointer=f"/data/{index}"
+                )
+            ids.append(item["id"])
+        return ids
+
+    def _known_list(self, list_id):
+        if list_id not in self.lists:
+            raise KlaviyoError(404, "not_found", "Not found.", f"No list with id {list_id}.")
+
+    def _upsert(self, attributes: dict) -> str:
+        email = attributes["email"].strip().lower()
+        profile_id = self.profile_by_email.get(email)
+        if profile_id is None:
+            profile_id = f"01FAKEPROFILE{next(self._ids):013d}"
+            self.profile_by_email[email] = profile_id
+            self.profiles[profile_id] = {"email": email}
+        kept = ("phone_number", "first_name", "last_name")
+        self.profiles[profile_id].update({k: attributes[k] for k in kept if attributes.get(k)})
+        return profile_id
+
+    def _profile_resource(self, profile_id: str, fields: str | None = None) -> dict:
+        attributes = dict(self.profiles[profile_id])
+        if fields:
+            attributes = {k: v for k, v in attributes.items() if k in fields.split(",")}
+        return {
+            "type": "profile",
+            "id": profile_id,
+            "attributes": attributes,
+            "links": {"self": f"/api/profiles/{profile_id}/"},
+        }
+
+    # Bulk import jobs ----------------------------------------------------------------------------
+
+    def spawn_job(self, document, context):
+        data = _required(document, "profile-bulk-import-job")
+        profiles = (data["attributes"].get("profiles") or {}).get("data")
+        if not isinstance(profiles, list) or not profiles:
+            raise KlaviyoError(
+                400,
+                "invalid",
+                "Invalid input.",
+                "profiles.data is required.",
+                pointer="/data/attributes/profiles/data",
+            )
+        context["seen"].items = len(profiles)
+        if len(profiles) > BULK_PROFILES_MAX:
+            raise KlaviyoError(
+                400,
+                "invalid",
+                "Invalid input.",
+                f"At most {BULK_PROFILES_MAX} profiles per job.",
+                pointer="/data/attributes/profiles/data",
+            )
+        if context["seen"].bytes > BULK_BYTES_MAX:
+            raise KlaviyoError(
+                413, "payload_too_large", "Payload too large.", "The maximum payload size is 5MB."
+            )
+        lists = ((data.get("relationships") or {}).get("lists") or {}).get("data") or []
+        for item in lists:
+            self._known_list(item.get("id"))
+        job_id = f"01FAKEJOB{next(self._ids):017d}"
+        polls = 1 + len(self.jobs) % 2  # complete after one poll, then two, alternately
+        self.jobs[job_id] = Job(job_id, profiles, [item["id"] for item in lists], polls)
+        return 202, {"data": self._job_resource(self.jobs[job_id])}
+
+    def get_job(self, _, context, id):
+        job = self._known_job(id)
+        job.polls += 1
+        if job.status == "queued":
+            job.status = "processing"
+        if job.polls >= job.polls_to_complete and job.status == "processing":
+            self._run(job)
+        return 200, {"data": self._job_resource(job)}
+
+    def get_import_errors(self, _, context, id):
+        job = self._known_job(id)
+        return 200, self._page(job.errors, context, PAGE_MAX, default=20)
+
+    def _run(self, job: Job) -> None:
+        for index, profile in enumerate(job.profiles):
+            attributes = profile.get("attributes") or {}
+            problem = _invalid(attributes)
+            if problem:
+                pointer = f"/data/attributes/profiles/data/{index}{problem[0][5:]}"
+                job.errors.append(
+                    {
+                        "type": "import-error",
+                        "id": str(uuid.uuid4()),
+                        "attributes": {
+                            "code": "invalid",
+                            "title": "Invalid input.",
+                            "detail": problem[1],
+                            "source": {"pointer": pointer},
+                            "original_payload": attributes,
+                        },
+                    }
+                )
+                continue
+            profile_id = self._upsert(attributes)
+            for list_id in job.list_ids:
+                self.members[list_id].setdefault(profile_id, None)
+            job.completed += 1
+        job.status = "complete"
+
+    def _known_job(self, job_id):
+        if job_id not in self.jobs:
+            raise KlaviyoError(404, "not_found", "Not found.", f"No job with id {job_id}.")
+        return self.jobs[job_id]
+
+    @staticmethod
+    def _job_resource(job: Job) -> dict:
+        return {
+            "type": "profile-bulk-import-job",
+            "id": job.id,
+            "attributes": {
+                "status": job.status,
+                "created_at": "2026-11-01T00:00:00+00:00",
+                "total_count": len(job.profiles),
+                "completed_count": job.completed,
+                "failed_count": len(job.errors),
+            },
+            "links": {"self": f"/api/profile-bulk-import-jobs/{job.id}/"},
+        }
+
+    # Pagination ----------------------------------------------------------------------------------
+
+    def _page(self, resources: list, context, maximum: int, *, default: int) -> dict:
+        query = context["query"]
+        try:
+            size = int(query.get("page[size]", default))
+        except ValueError:
+            size = -1
+        if not 1 <= size <= maximum:
+            raise KlaviyoError(
+                400,
+                "invalid",
+                "Invalid input.",
+                f"page[size] must be between 1 and {maximum}.",
+                parameter="page[size]",
+            )
+        start = _offset(query.get("page[cursor]"))
+        body = {"data": resources[start : start + size], "links": {"self": context["path"]}}
+        if start + size < len(resources):
+            following = {**query, "page[cursor]": _cursor(start + size)}
+            body["links"]["next"] = (
+                f"http://{context['host']}{context['path']}?{urllib.parse.urlencode(following)}"
+            )
+        return body
+
+
+def _list_resource(item: dict) -> dict:
+    return {
+        "type": "list",
+        "id": item["id"],
+        "attributes": {"name": item["name"], "opt_in_process": "single_opt_in"},
+        "links": {"self": f"/api/lists/{item['id']}/"},
+    }
+
+
+def _required(document, resource_type: str) -> dict:
+    data = document.get("data") if isinstance(document, dict) else None
+    if not isinstance(data, dict) or data.get("type") != resource_type:
+        raise KlaviyoError(
+            400,
+            "invalid",
+            "Invalid input.",
+            f"data.type must be {resource_type!r}.",
+            pointer="/data/type",
+        )
+    if not isinstance(data.get("attributes"), dict):
+        raise KlaviyoError(
+            400,
+            "invalid",
+            "Invalid input.",
+            "data.attributes is required.",
+            pointer="/data/attributes",
+        )
+    return data
+
+
+def _invalid(attributes: dict) -> tuple[str, str] | None:
+    """(pointer, detail) of the first problem of a profile's attributes, else None."""
+    email = attributes.get("email")
+    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        return "/data/attributes/email", f"Invalid email address: {email!r}."
+    phone = attributes.get("phone_number")
+    if phone is not None and not _E164.match(str(phone)):
+        return "/data/attributes/phone_number", f"Invalid phone number: {phone!r}."
+    return None
+
+
+def _filter(expression: str | None, allowed: dict[str, str]):
+    """(field, value) of a ``equals(field,"v")`` or ``any(field,["v", …])`` filter."""
+    if not expression:
+        return None, None
+    match = _FILTER.match(expression.strip())
+    if match and match.group(2) in allowed and match.group(1) in allowed[match.group(2)]:
+        try:
+            value = json.loads(match.group(3))
+        except ValueError:
+            value = None
+        if isinstance(value, str) or (
+            match.group(1) == "any"
+            and isinstance(value, list)
+            and all(isinstance(v, str) for v in value)
+        ):
+            return match.group(2), value
+    raise KlaviyoError(
+        400, "invalid", "Invalid input.", f"Invalid filter: {expression}", parameter="filter"
+    )
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":")[1])
+    except (ValueError, IndexError):
+        raise KlaviyoError(
+            400, "invalid", "Invalid input.", "Invalid page cursor.", parameter="page[cursor]"
+        ) from None
+
+
+# Serving -----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def serving(fake: FakeKlaviyo) -> Iterator[str]:
+    """Serve ``fake`` on a free local port; yields its base URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, headers, payload = fake.handle(
+                self.command, self.path, self.headers, body, self.headers.get("Host", "")
+            )
+            raw = b"" if payload is None else json.dumps(payload).encode()
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "application/vnd.api+json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        do_GET = do_POST = do_DELETE = do_PATCH = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
