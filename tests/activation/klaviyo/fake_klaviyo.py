@@ -51,42 +51,20 @@ _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.pre)?$")
 _FILTER = re.compile(r"^(equals|any)\((\w+),(.*)\)$", re.S)
 
-#: (method, route pattern) → (handler name, scopes needed)
+_LIST = r"/api/lists/(?P<id>[^/]+)"
+_JOB = r"/api/profile-bulk-import-jobs/(?P<id>[^/]+)"
+_READ, _WRITE = {"lists:read", "profiles:read"}, {"lists:write", "profiles:write"}
+#: (method, path pattern, handler, scopes the API reference lists for the endpoint)
 ROUTES = [
     ("GET", r"/api/lists", "get_lists", {"lists:read"}),
     ("POST", r"/api/lists", "create_list", {"lists:write"}),
     ("POST", r"/api/profile-import", "import_profile", {"profiles:write"}),
-    (
-        "POST",
-        r"/api/lists/(?P<id>[^/]+)/relationships/profiles",
-        "add_to_list",
-        {"lists:write", "profiles:write"},
-    ),
-    (
-        "DELETE",
-        r"/api/lists/(?P<id>[^/]+)/relationships/profiles",
-        "remove_from_list",
-        {"lists:write", "profiles:write"},
-    ),
-    (
-        "GET",
-        r"/api/lists/(?P<id>[^/]+)/profiles",
-        "get_list_profiles",
-        {"lists:read", "profiles:read"},
-    ),
-    ("POST", r"/api/profile-bulk-import-jobs", "spawn_job", {"lists:write", "profiles:write"}),
-    (
-        "GET",
-        r"/api/profile-bulk-import-jobs/(?P<id>[^/]+)",
-        "get_job",
-        {"lists:read", "profiles:read"},
-    ),
-    (
-        "GET",
-        r"/api/profile-bulk-import-jobs/(?P<id>[^/]+)/import-errors",
-        "get_import_errors",
-        {"profiles:read"},
-    ),
+    ("POST", _LIST + "/relationships/profiles", "add_to_list", _WRITE),
+    ("DELETE", _LIST + "/relationships/profiles", "remove_from_list", _WRITE),
+    ("GET", _LIST + "/profiles", "get_list_profiles", _READ),
+    ("POST", r"/api/profile-bulk-import-jobs", "spawn_job", _WRITE),
+    ("GET", _JOB, "get_job", _READ),
+    ("GET", _JOB + "/import-errors", "get_import_errors", {"profiles:read"}),
 ]
 
 
@@ -94,6 +72,23 @@ class KlaviyoError(Exception):
     def __init__(self, status: int, code: str, title: str, detail: str, **source):
         self.status, self.code, self.title, self.detail = status, code, title, detail
         self.source = source or {"pointer": "/data/"}
+        self.headers: dict[str, str] = {}
+
+    def body(self) -> dict:
+        """Klaviyo's error document."""
+        fields = {
+            "id": str(uuid.uuid4()),
+            "status": self.status,
+            "code": self.code,
+            "title": self.title,
+            "detail": self.detail,
+            "source": self.source,
+        }
+        return {"errors": [fields]}
+
+
+def _invalid_input(detail: str, **source) -> KlaviyoError:
+    return KlaviyoError(400, "invalid", "Invalid input.", detail, **source)
 
 
 @dataclass
@@ -184,21 +179,9 @@ class FakeKlaviyo:
             try:
                 status, payload = self._dispatch(method, path, query, headers, body, seen, host)
             except KlaviyoError as error:
-                status = error.status
+                status, payload = error.status, error.body()
                 if status == 429:
-                    extra = getattr(error, "headers", {})
-                payload = {
-                    "errors": [
-                        {
-                            "id": str(uuid.uuid4()),
-                            "status": error.status,
-                            "code": error.code,
-                            "title": error.title,
-                            "detail": error.detail,
-                            "source": error.source,
-                        }
-                    ]
-                }
+                    extra = error.headers
         seen.status = status
         return status, extra, payload
 
@@ -206,22 +189,14 @@ class FakeKlaviyo:
         if self._faults:
             status, fault_headers = self._faults.popleft()
             if status == 429:
-                error = KlaviyoError(
-                    429, "throttled", "Request was throttled.", "Request was throttled."
-                )
+                error = KlaviyoError(status, "throttled", "Request was throttled.", "Try later.")
             else:
                 error = KlaviyoError(status, "error", "A server error occurred.", "Try again.")
             error.headers = fault_headers
             raise error
         self._authenticate(headers.get("Authorization"))
         if not _REVISION.match(headers.get("revision") or ""):
-            raise KlaviyoError(
-                400,
-                "invalid",
-                "Invalid input.",
-                "A valid revision header is required.",
-                parameter="revision",
-            )
+            raise _invalid_input("A valid revision header is required.", parameter="revision")
         allowed = False
         for route_method, pattern, name, scopes in ROUTES:
             match = re.fullmatch(pattern, path)
@@ -295,13 +270,7 @@ class FakeKlaviyo:
     def create_list(self, document, context):
         name = _required(document, "list")["attributes"].get("name")
         if not isinstance(name, str) or not name.strip():
-            raise KlaviyoError(
-                400,
-                "invalid",
-                "Invalid input.",
-                "A list needs a name.",
-                pointer="/data/attributes/name",
-            )
+            raise _invalid_input("A list needs a name.", pointer="/data/attributes/name")
         return 201, {"data": _list_resource(self.lists[self._new_list(name)])}
 
     def _new_list(self, name: str) -> str:
@@ -316,7 +285,7 @@ class FakeKlaviyo:
         attributes = _required(document, "profile")["attributes"]
         problem = _invalid(attributes)
         if problem:
-            raise KlaviyoError(400, "invalid", "Invalid input.", problem[1], pointer=problem[0])
+            raise _invalid_input(problem[1], pointer=problem[0])
         created = attributes["email"].strip().lower() not in self.profile_by_email
         profile_id = self._upsert(attributes)
         return (201 if created else 200), {"data": self._profile_resource(profile_id)}
@@ -337,8 +306,9 @@ class FakeKlaviyo:
         field_name, value = _filter(context["query"].get("filter"), {"email": "any|equals"})
         members = list(self.members[id])
         if field_name == "email":
-            wanted = {value.lower()} if isinstance(value, str) else {v.lower() for v in value}
-            members = [pid for pid in members if self.profiles[pid]["email"] in wanted]
+            wanted = [value] if isinstance(value, str) else value
+            ids = {self.profile_by_email.get(email.lower()) for email in wanted}
+            members = [pid for pid in ids if pid in self.members[id]]
         fields = context["query"].get("fields[profile]")
         resources = [self._profile_resource(pid, fields) for pid in members]
         return 200, self._page(resources, context, PAGE_MAX, default=20)
@@ -347,22 +317,14 @@ class FakeKlaviyo:
         self._known_list(list_id)
         data = document.get("data") if isinstance(document, dict) else None
         if not isinstance(data, list):
-            raise KlaviyoError(400, "invalid", "Invalid input.", "data must be a list.")
+            raise _invalid_input("data must be a list.")
         seen.items = len(data)
         if len(data) > RELATIONSHIPS_MAX:
-            raise KlaviyoError(
-                400,
-                "invalid",
-                "Invalid input.",
-                f"At most {RELATIONSHIPS_MAX} profiles per call.",
-                pointer="/data",
-            )
+            raise _invalid_input(f"At most {RELATIONSHIPS_MAX} profiles per call.", pointer="/data")
         ids = []
         for index, item in enumerate(data):
             if item.get("type") != "profile" or item.get("id") not in self.profiles:
-                raise KlaviyoError(
-                    400, "invalid", "Invalid input.", "Unknown profile.", pointer=f"/data/{index}"
-                )
+                raise _invalid_input("Unknown profile.", pointer=f"/data/{index}")
             ids.append(item["id"])
         return ids
 
@@ -398,19 +360,12 @@ class FakeKlaviyo:
         data = _required(document, "profile-bulk-import-job")
         profiles = (data["attributes"].get("profiles") or {}).get("data")
         if not isinstance(profiles, list) or not profiles:
-            raise KlaviyoError(
-                400,
-                "invalid",
-                "Invalid input.",
-                "profiles.data is required.",
-                pointer="/data/attributes/profiles/data",
+            raise _invalid_input(
+                "profiles.data is required.", pointer="/data/attributes/profiles/data"
             )
         context["seen"].items = len(profiles)
         if len(profiles) > BULK_PROFILES_MAX:
-            raise KlaviyoError(
-                400,
-                "invalid",
-                "Invalid input.",
+            raise _invalid_input(
                 f"At most {BULK_PROFILES_MAX} profiles per job.",
                 pointer="/data/attributes/profiles/data",
             )
@@ -494,12 +449,8 @@ class FakeKlaviyo:
         except ValueError:
             size = -1
         if not 1 <= size <= maximum:
-            raise KlaviyoError(
-                400,
-                "invalid",
-                "Invalid input.",
-                f"page[size] must be between 1 and {maximum}.",
-                parameter="page[size]",
+            raise _invalid_input(
+                f"page[size] must be between 1 and {maximum}.", parameter="page[size]"
             )
         start = _offset(query.get("page[cursor]"))
         body = {"data": resources[start : start + size], "links": {"self": context["path"]}}
@@ -523,21 +474,9 @@ def _list_resource(item: dict) -> dict:
 def _required(document, resource_type: str) -> dict:
     data = document.get("data") if isinstance(document, dict) else None
     if not isinstance(data, dict) or data.get("type") != resource_type:
-        raise KlaviyoError(
-            400,
-            "invalid",
-            "Invalid input.",
-            f"data.type must be {resource_type!r}.",
-            pointer="/data/type",
-        )
+        raise _invalid_input(f"data.type must be {resource_type!r}.", pointer="/data/type")
     if not isinstance(data.get("attributes"), dict):
-        raise KlaviyoError(
-            400,
-            "invalid",
-            "Invalid input.",
-            "data.attributes is required.",
-            pointer="/data/attributes",
-        )
+        raise _invalid_input("data.attributes is required.", pointer="/data/attributes")
     return data
 
 
@@ -568,9 +507,7 @@ def _filter(expression: str | None, allowed: dict[str, str]):
             and all(isinstance(v, str) for v in value)
         ):
             return match.group(2), value
-    raise KlaviyoError(
-        400, "invalid", "Invalid input.", f"Invalid filter: {expression}", parameter="filter"
-    )
+    raise _invalid_input(f"Invalid filter: {expression}", parameter="filter")
 
 
 def _cursor(offset: int) -> str:
@@ -583,9 +520,7 @@ def _offset(cursor: str | None) -> int:
     try:
         return int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":")[1])
     except (ValueError, IndexError):
-        raise KlaviyoError(
-            400, "invalid", "Invalid input.", "Invalid page cursor.", parameter="page[cursor]"
-        ) from None
+        raise _invalid_input("Invalid page cursor.", parameter="page[cursor]") from None
 
 
 # Serving -----------------------------------------------------------------------------------------

@@ -55,10 +55,11 @@ def statuses(outcomes) -> dict[tuple[str, str], str]:
     return {(o.customer_id, o.action): o.status for o in outcomes}
 
 
-def test_list_membership_after_two_syncs_equals_the_requested_members(destination, fake):
+def test_list_membership_after_two_syncs_equals_the_requested_members(destination, fake, waits):
     first = people(0, 60)  # above SYNC_ADD_MAX: one bulk import job
     outcomes = list(destination.sync(AUDIENCE, first, []))
     assert {o.status for o in outcomes} == {SENT} and len(outcomes) == 60
+    assert waits == [1.0] and fake.calls("get_job") == 1  # polled once, a second apart
     [list_id] = fake.list_named(AUDIENCE.name)
     assert fake.member_emails(list_id) == emails(first)
     assert fake.calls("spawn_job") == 1 and fake.calls("import_profile") == 0
