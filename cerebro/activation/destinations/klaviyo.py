@@ -32,6 +32,7 @@ github.com/klaviyo/openapi):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -52,6 +53,7 @@ from cerebro.activation.destination import (
     Outcome,
 )
 from cerebro.activation.http import VendorHttp, VendorResponse, VendorUnavailable
+from cerebro.activation.identifiers import UnusableIdentifier, e164_phone
 
 DEFAULT_BASE_URL = "https://a.klaviyo.com"
 #: The newest stable revision of Klaviyo's OpenAPI spec when this client was written.
@@ -70,18 +72,6 @@ JOB_POLL_GIVE_UP_SECONDS = 30 * 60
 JSON_API = "application/vnd.api+json"
 SCOPES = "lists:read, lists:write, profiles:read, profiles:write"
 
-#: Calling codes for phone numbers written without one, by the member's country.
-_CALLING_CODES = {
-    "CL": "56",
-    "AR": "54",
-    "PE": "51",
-    "CO": "57",
-    "MX": "52",
-    "UY": "598",
-    "BR": "55",
-    "ES": "34",
-    "US": "1",
-}
 _JOB_POINTER = re.compile(r"^/data/attributes/profiles/data/(\d+)")
 
 
@@ -418,33 +408,16 @@ def _email(member: Member) -> str | None:
 def _attributes(email: str, member: Member) -> dict[str, str]:
     """A profile's attributes; absent fields left out (bulk import ignores nulls anyway)."""
     attributes = {"email": email}
-    phone = _e164(member.phone, member.country_code)
-    if phone:
-        attributes["phone_number"] = phone
+    if member.phone:
+        # Klaviyo wants E.164; a number that cannot be written so with certainty is left out,
+        # since Klaviyo would refuse the whole profile for it, e-mail included.
+        with contextlib.suppress(UnusableIdentifier):
+            attributes["phone_number"] = e164_phone(member.phone, member.country_code)
     if member.first_name and member.first_name.strip():
         attributes["first_name"] = member.first_name.strip()
     if member.last_name and member.last_name.strip():
         attributes["last_name"] = member.last_name.strip()
     return attributes
-
-
-def _e164(phone: str | None, country_code: str) -> str | None:
-    """The phone in E.164, which Klaviyo requires; None when it cannot be written so with
-    confidence (a bad phone would make Klaviyo refuse the whole profile, e-mail included)."""
-    if not phone:
-        return None
-    digits = re.sub(r"\D", "", phone)
-    if phone.strip().startswith("+"):
-        number = digits
-    elif phone.strip().startswith("00"):
-        number = digits[2:]
-    elif country_code.upper() in _CALLING_CODES:
-        code = _CALLING_CODES[country_code.upper()]
-        national = digits.lstrip("0")  # a trunk prefix is dropped after the country code
-        number = digits if digits.startswith(code) and len(digits) > 10 else code + national
-    else:
-        return None
-    return f"+{number}" if 8 <= len(number) <= 15 and not number.startswith("0") else None
 
 
 def _import_batches(
