@@ -87,10 +87,11 @@ class _Bucket:
             self.cost = float(cost["requestedQueryCost"])
 
     def wait(self) -> float:
-        """Seconds until the bucket holds the next request's cost."""
+        """Seconds until the bucket holds the next request's cost, and one point more: the
+        figure Shopify reports is rounded."""
         if self.available is None or not self.restore_rate or self.available >= self.cost:
             return 0.0
-        return (self.cost - self.available) / self.restore_rate
+        return (self.cost + 1.0 - self.available) / self.restore_rate
 
 
 @dataclass

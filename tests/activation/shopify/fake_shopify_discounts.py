@@ -110,6 +110,7 @@ class FakeShopifyDiscounts:
         self._last_refill = self.clock()
         self._ids = itertools.count(1)
         self.schema = graphql.build_schema(SCHEMA_SDL)
+        self._documents: dict[str, tuple] = {}
         self._bind_resolvers()
 
     @property
@@ -295,6 +296,14 @@ class FakeShopifyDiscounts:
 
     # HTTP ----------------------------------------------------------------------------------
 
+    def _parsed(self, query: str) -> tuple[graphql.DocumentNode, list[graphql.GraphQLError]]:
+        """The document and its validation errors, computed once per query text (a client
+        sends the same mutation for every member)."""
+        if query not in self._documents:
+            document = graphql.parse(query)
+            self._documents[query] = (document, graphql.validate(self.schema, document))
+        return self._documents[query]
+
     def handle(self, request: Request) -> Response:
         payload = json.loads(request.get_data())
         variables = payload.get("variables") or {}
@@ -320,8 +329,7 @@ class FakeShopifyDiscounts:
         )
         if revoked or request.headers.get("X-Shopify-Access-Token") != self.token:
             return _json(UNAUTHORIZED_BODY, status=401)
-        document = graphql.parse(payload["query"])
-        problems = graphql.validate(self.schema, document)
+        document, problems = self._parsed(payload["query"])
         if problems:
             return _json({"errors": [error.formatted for error in problems]})
         cost = self.query_cost(document, variables)

@@ -61,13 +61,13 @@ def test_bucket_reported_by_shopify_is_waited_for_before_the_next_mutation(
     make_store, make_destination, clock
 ):
     """A 25-point bucket refilled at 5 points/s pays two 10-point mutations; the client reads
-    5 points left and waits (10 - 5) / 5 = 1 s, then (10 - 0) / 5 = 2 s each, so Shopify
-    never has to answer THROTTLED."""
+    5 points left and waits for 10 and a point of margin, (11 - 5) / 5 = 1.2 s, then with 1
+    point left (11 - 1) / 5 = 2 s, so Shopify never has to answer THROTTLED."""
     store = make_store(maximum_available=25, restore_rate=5)
     members = [member(str(i), TEN_PERCENT) for i in (101, 102, 103, 104)]
     outcomes = list(make_destination().sync(AUDIENCE, members, []))
     assert [o.status for o in outcomes] == [SENT] * 4
-    assert clock.sleeps == pytest.approx([1.0, 2.0])
+    assert clock.sleeps == pytest.approx([1.2, 2.0])
     assert store.throttled_count == 0
     assert store.request_count == 4
 
@@ -76,12 +76,13 @@ def test_throttled_answer_is_waited_out_with_shopify_figures_then_sent(
     make_store, make_destination, clock
 ):
     """THROTTLED with 4 points available at 100 points/s for a 10-point mutation: wait
-    (10 - 4) / 100 = 0.06 s, then the same mutation runs."""
+    (10 + 1 - 4) / 100 = 0.07 s (a point of margin for the rounded figure), then the same
+    mutation runs."""
     store = make_store()
     store.fail_next(Throttled(available=4))
     [outcome] = make_destination().sync(AUDIENCE, [member("101", TEN_PERCENT)], [])
     assert outcome.status == SENT
-    assert clock.sleeps == pytest.approx([0.06])
+    assert clock.sleeps == pytest.approx([0.07])
     assert store.request_count == 2
     assert len(store.discounts) == 1
 
