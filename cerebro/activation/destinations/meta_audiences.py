@@ -133,21 +133,24 @@ def meta_row(member: Member) -> Row:
     """The member's hashed row; ``UnusableIdentifier`` when neither e-mail nor phone is usable
     (names and country alone are not sent: Meta matches them poorly and we cannot check them)."""
     values, problems = [], []
-    for key, read in (
-        ("EMAIL", lambda: normalize_email(member.email or "")),
-        ("PHONE", lambda: meta_phone(e164_phone(member.phone or "", member.country_code))),
-        ("FN", lambda: meta_name(member.first_name or "")),
-        ("LN", lambda: meta_name(member.last_name or "")),
-        ("COUNTRY", lambda: meta_country(member.country_code)),
+    for key, raw, normalize in (
+        ("EMAIL", member.email, normalize_email),
+        ("PHONE", member.phone, lambda text: meta_phone(e164_phone(text, member.country_code))),
+        ("FN", member.first_name, meta_name),
+        ("LN", member.last_name, meta_name),
+        ("COUNTRY", member.country_code, meta_country),
     ):
+        values.append("")
+        if not (raw or "").strip():
+            continue
         try:
-            values.append(sha256_hex(read()))
+            values[-1] = sha256_hex(normalize(raw))
         except UnusableIdentifier as error:
-            values.append("")
             if key in ("EMAIL", "PHONE"):
                 problems.append(str(error))
     if not values[0] and not values[1]:
-        raise UnusableIdentifier("no e-mail or phone Meta can match: " + "; ".join(problems))
+        why = "; ".join(problems) or "none given"
+        raise UnusableIdentifier(f"no e-mail or phone Meta can match: {why}")
     return Row(member, tuple(values), "; ".join(problems))
 
 

@@ -43,7 +43,7 @@ def sha(text: str) -> str:
 
 def member(i: int, **fields) -> Member:
     """Customer i: an e-mail typed with capitals and spaces, a Chilean mobile without +56."""
-    contact = {"email": f" Cliente.{i}@Ejemplo.CL ", "phone": f"9 {i:04d} {i:04d}"}
+    contact = {"email": f" Cliente.{i}@Ejemplo.CL ", "phone": f"9{i:08d}"}
     return Member(f"c{i}", **{**contact, **fields})
 
 
