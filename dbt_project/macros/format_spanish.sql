@@ -64,3 +64,17 @@
 {% macro format_percent(expression, decimals=0) -%}
     ({{ cerebro.format_number('100 * (' ~ expression ~ ')', decimals) }} || ' %')
 {%- endmacro %}
+
+{#- A date as Spanish text, as the pages write it in headings
+    (cerebro/dashboards/formatting.py format_long_date): '3 de octubre de 2026'.
+    extract() gives numeric on PostgreSQL and bigint on DuckDB, hence the casts. -#}
+{% macro format_long_date(expression) -%}
+    (cast(cast(extract(day from {{ expression }}) as integer) as {{ dbt.type_string() }})
+        || ' de ' || (case cast(extract(month from {{ expression }}) as integer)
+        {%- for month in ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio',
+                          'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'] %}
+            when {{ loop.index }} then '{{ month }}'
+        {%- endfor %}
+        end)
+        || ' de ' || cast(cast(extract(year from {{ expression }}) as integer) as {{ dbt.type_string() }}))
+{%- endmacro %}

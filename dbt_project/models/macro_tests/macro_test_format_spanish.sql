@@ -1,4 +1,4 @@
-{#- Table-driven test of format_number, format_money and format_percent: each
+{#- Table-driven test of format_number, format_money, format_percent and format_long_date: each
     case calls the macro with its own arguments (the decimals and the macro
     are Jinja, not columns), so the cases are listed here rather than in a seed. -#}
 {%- set cases = [
@@ -18,6 +18,9 @@
     ('percent_one_decimal', 'format_percent', '0.305', 1, '30,5 %'),
     ('percent_no_decimals', 'format_percent', '0.3049', 0, '30 %'),
     ('percent_above_one', 'format_percent', '1.5', 0, '150 %'),
+    ('long_date_single_digit_day', 'format_long_date', '2026-10-03', none, '3 de octubre de 2026'),
+    ('long_date_december', 'format_long_date', '2025-12-31', none, '31 de diciembre de 2025'),
+    ('long_date_null_stays_null', 'format_long_date', 'null', none, none),
 ] -%}
 
 with
@@ -28,7 +31,9 @@ cases as (
         '{{ name }}' as case_name,
         '{{ macro_name }}' as macro_name,
         {%- set value_sql = 'cast(' ~ value ~ ' as double precision)' %}
-        {%- if macro_name == 'format_money' %}
+        {%- if macro_name == 'format_long_date' %}
+        {{ cerebro.format_long_date("cast(" ~ ("'" ~ value ~ "'" if value != 'null' else value) ~ " as date)") }} as actual,
+        {%- elif macro_name == 'format_money' %}
         {{ cerebro.format_money(value_sql, "'" ~ argument ~ "'") }} as actual,
         {%- elif macro_name == 'format_percent' %}
         {{ cerebro.format_percent(value_sql, argument) }} as actual,

@@ -1,7 +1,8 @@
 -- Short Spanish insights for the executive summary, one row per tenant and
 -- insight, each sentence written from the numbers beside it (no hand-written
 -- figures): the channel whose customers are worth most, "Capital en riesgo",
--- the recommended budget move and then one line per paid channel. Every
+-- the recommended budget move, one line per paid channel, then the measured uplift of the
+-- most recent completed activations (mart_activation_uplift's sentences). Every
 -- sentence about a channel's budget is the budget brain's advice for the
 -- headline objective (mart_budget_channel_advice), so the insights cannot
 -- contradict the plan; `channel_group` and `direction` say which channel an
@@ -24,6 +25,34 @@ recommendation as (
 advice as (
     select * from {{ ref('mart_budget_channel_advice') }}
     where is_headline_objective
+),
+
+uplift as (
+    select * from {{ ref('mart_activation_uplift') }}
+    where is_complete
+),
+
+-- Each completed activation once, at its longest completed horizon; the most recent first.
+latest_uplift as (
+    select
+        uplift.*,
+        row_number() over (
+            partition by uplift.tenant_id, uplift.destination, uplift.segment, uplift.run_id
+            order by uplift.horizon_days desc
+        ) as horizon_rank
+    from uplift
+),
+
+recent_uplift as (
+    select
+        latest_uplift.*,
+        row_number() over (
+            partition by latest_uplift.tenant_id
+            order by latest_uplift.run_started_at desc, latest_uplift.destination,
+                latest_uplift.segment, latest_uplift.run_id
+        ) as recency_rank
+    from latest_uplift
+    where latest_uplift.horizon_rank = 1
 ),
 
 latest_capital as (
@@ -76,6 +105,15 @@ insights as (
         advice_text,
         direction
     from advice
+    union all
+    select
+        tenant_id, 100 + recency_rank,
+        'activacion_' || destination || '_' || run_id || '_' || segment, segment,
+        incremental_revenue_amount, incremental_customers,
+        uplift_text,
+        cast(null as {{ dbt.type_int() }})
+    from recent_uplift
+    where recency_rank <= {{ var('activation_insights_max') }}
 )
 
 select * from insights
