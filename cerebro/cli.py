@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from cerebro.activation.cli import activate
+from cerebro.activation.errors import ActivationError
 from cerebro.clv_cli import clv
 from cerebro.dashboards.cli import dashboards
 from cerebro.metabase.cli import metabase
@@ -21,8 +23,9 @@ from cerebro.tenants import TenantConfigError, load_tenants
 from cerebro.warehouse import Warehouse, WarehouseError
 
 #: Errors a user fixes (an environment variable, the tenants file, the warehouse's state or
-#: reachability): whichever command meets one ends with its one-line message.
-USER_ERRORS = (SettingsError, TenantConfigError, WarehouseError)
+#: reachability, an activation's segment, destination or secrets): whichever command meets one
+#: ends with its one-line message.
+USER_ERRORS = (SettingsError, TenantConfigError, WarehouseError, ActivationError)
 
 
 class _CerebroGroup(click.Group):
@@ -230,8 +233,17 @@ def segment() -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     help="RFM as of this day (default: the last day with orders).",
 )
-def segment_export(tenant_id, segment_name, out_path, as_of) -> None:
-    """Write one RFM segment's customers (id, e-mail, phone, RFM values, segment) as CSV."""
+@click.option(
+    "--include-unconsented",
+    is_flag=True,
+    help="Also export customers without marketing consent, and every contact as it is "
+    "(default: only customers with e-mail or SMS consent, each contact only with its "
+    "channel's consent).",
+)
+def segment_export(tenant_id, segment_name, out_path, as_of, include_unconsented) -> None:
+    """Write one RFM segment's customers (id, e-mail, phone, RFM values, segment, consents)
+    as CSV: by default only those with marketing consent (Chile's data-protection law)."""
+    from cerebro.activation.members import with_consents
     from cerebro.kpis.segmentation import get_rfm_segmentation
     from cerebro.output_files import OutputPathError, check_output_file, write_csv
 
@@ -268,12 +280,21 @@ def segment_export(tenant_id, segment_name, out_path, as_of) -> None:
     chosen = customers[customers["segment"] == segment_name].sort_values(
         ["monetary", "customer_id"], ascending=[False, True]
     )
+    chosen, left_out = with_consents(
+        tenant.warehouse, tenant_id, chosen, include_unconsented=include_unconsented
+    )
     write_csv(chosen, out_path)
     click.echo(
         f"{len(chosen)} customers of segment {segment_name!r} (as of {end}) written to {out_path}"
     )
+    if left_out:
+        click.echo(
+            f"{left_out} left out without e-mail or SMS marketing consent, and contacts "
+            "without their channel's consent blanked (--include-unconsented keeps them)"
+        )
 
 
+main.add_command(activate)
 main.add_command(clv)
 main.add_command(dashboards)
 main.add_command(metabase)

@@ -55,6 +55,27 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class DestinationConfig:
+    """Where a tenant's segments can be sent (``destinations.<name>``): the client's settings
+    as written and the names of the environment variables holding its secrets."""
+
+    destination: str
+    settings: dict = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)  # setting -> env var name
+
+
+@dataclass(frozen=True)
+class ActivationConfig:
+    """One segment kept in sync with one destination (an ``activations:`` entry): what the
+    scheduled syncs run, and the control share ``cerebro activate`` uses for that pair."""
+
+    segment: str
+    destination: str
+    #: Share of the segment held out as control, never sent (issue 24: 10 % by default).
+    control_share: float = 0.10
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     profile: str
     customers: int = 9500
@@ -76,6 +97,9 @@ class Tenant:
     clv: ClvSettings = field(default_factory=ClvSettings)
     # Budget-brain settings (the optional `mmm:` block; defaults in MmmSettings).
     mmm: MmmSettings = field(default_factory=MmmSettings)
+    # Activation (issue 24): destinations by name, and the segments synced to them.
+    destinations: dict[str, DestinationConfig] = field(default_factory=dict)
+    activations: tuple[ActivationConfig, ...] = ()
 
 
 def load_tenants(path: Path) -> list[Tenant]:
@@ -126,6 +150,15 @@ def _tenant(entry: object, where: str) -> Tenant:
         ).items()
     }
     demo = _demo(entry["demo"], key(where, "demo")) if entry.get("demo") is not None else None
+    destinations_where = key(where, "destinations")
+    destinations = {
+        name: _destination(name, spec, key(destinations_where, name))
+        for name, spec in mapping(
+            _or_empty(entry.get("destinations")),
+            destinations_where,
+            "a mapping of destination name to its settings and secrets",
+        ).items()
+    }
     if demo is None and any(s.is_demo for s in sources.values()):
         raise SchemaError(f"{where}: sources use the demo tap but there is no 'demo:' block")
     return Tenant(
@@ -140,6 +173,8 @@ def _tenant(entry: object, where: str) -> Tenant:
         demo=demo,
         clv=_model_settings(ClvSettings, entry.get("clv"), key(where, "clv")),
         mmm=_model_settings(MmmSettings, entry.get("mmm"), key(where, "mmm")),
+        destinations=destinations,
+        activations=_activations(entry.get("activations"), destinations, key(where, "activations")),
     )
 
 
@@ -248,12 +283,75 @@ def _source(name: str, spec: object, where: str) -> SourceConfig:
     return SourceConfig(source=name, tap=tap, settings=settings, secrets=secrets)
 
 
-def _secrets(value: object, where: str) -> dict[str, str]:
-    """``{tap setting: name of the environment variable holding it}``."""
+def _destination(name: str, spec: object, where: str) -> DestinationConfig:
+    # The registry's table names the destinations; read when a file is loaded, as the taps'.
+    from cerebro.activation.registry import DESTINATIONS
+
+    one_of(name, DESTINATIONS, where, "destination")
+    spec = mapping(
+        _or_empty(spec), where, "a mapping with the destination's settings: and secrets:"
+    )
+    known_keys(spec, tuple(n for n in _field_names(DestinationConfig) if n != "destination"), where)
+    settings = mapping(
+        _or_empty(spec.get("settings")), key(where, "settings"), "a mapping of settings"
+    )
+    secrets = _secrets(spec.get("secrets"), key(where, "secrets"), "setting")
+    _refuse_credentials(settings, key(where, "settings"))
+    for setting in secrets:
+        if setting in settings:
+            raise SchemaError(
+                f"{key(where, 'settings')}.{setting}: also under secrets; keep it in one place"
+            )
+    return DestinationConfig(destination=name, settings=settings, secrets=secrets)
+
+
+def _activations(
+    value: object, destinations: dict[str, DestinationConfig], where: str
+) -> tuple[ActivationConfig, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise SchemaError(
+            f"{where}: expected a list of {{segment: ..., destination: ...}}, got {shown(value)}"
+        )
+    activations, seen = [], {}
+    default_share = ActivationConfig(segment="", destination="").control_share
+    for index, entry in enumerate(value):
+        at = item(where, index)
+        entry = mapping(entry, at, 'a mapping such as {segment: "En riesgo", destination: klaviyo}')
+        known_keys(entry, _field_names(ActivationConfig), at)
+        segment = text(required(entry, "segment", at), key(at, "segment"))
+        destination = text(required(entry, "destination", at), key(at, "destination"))
+        if destination not in destinations:
+            configured = ", ".join(sorted(destinations)) or "none"
+            raise SchemaError(
+                f"{key(at, 'destination')}: {destination!r} is not one of this tenant's "
+                f"destinations{suggestion(destination, destinations)} (configured: "
+                f"{configured}); configure it under destinations: first"
+            )
+        share = entry.get("control_share", default_share)
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
+            raise SchemaError(
+                f"{key(at, 'control_share')}: expected a share from 0 to below 1 "
+                f"(0.1 holds out 10 %), got {shown(share)}"
+            )
+        if (segment, destination) in seen:
+            first = item(where, seen[segment, destination])
+            raise SchemaError(
+                f"{at}: {segment!r} to {destination} is also {first}; keep one entry per "
+                "segment and destination"
+            )
+        seen[segment, destination] = index
+        activations.append(ActivationConfig(segment, destination, float(share)))
+    return tuple(activations)
+
+
+def _secrets(value: object, where: str, what: str = "tap setting") -> dict[str, str]:
+    """``{setting: name of the environment variable holding it}``."""
     if value is None:
         return {}
     value = mapping(
-        value, where, "a mapping of tap setting to environment variable name "
+        value, where, f"a mapping of {what} to environment variable name "
         "(e.g. {access_token: SHOP_TOKEN})"
     )  # fmt: skip
     for setting, env_var in value.items():

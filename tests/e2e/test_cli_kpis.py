@@ -54,23 +54,38 @@ def test_default_period_is_the_last_30_days_of_data(cli):
     assert (printed["date_from"], printed["date_to"]) == ("2026-10-02", "2026-10-31")
 
 
-def test_segment_export_writes_exactly_the_segments_customers(cli, tmp_path):
-    out = tmp_path / "en_riesgo.csv"
-    result = cli("segment", "export", "--tenant", "test_cl", "--segment", "En riesgo",
-                 "--out", str(out), "--as-of", "2026-10-31")  # fmt: skip
+def test_segment_export_writes_exactly_the_segments_consented_customers(cli, tmp_path):
+    """By default only customers with e-mail or SMS consent, each contact only with its
+    channel's consent; --include-unconsented gives the whole segment as it is."""
+    out, everyone = tmp_path / "en_riesgo.csv", tmp_path / "todos.csv"
+    args = ("segment", "export", "--tenant", "test_cl", "--segment", "En riesgo",
+            "--as-of", "2026-10-31")  # fmt: skip
+    result = cli(*args, "--out", str(out))
     assert result.exit_code == 0, result.output
-    exported = pd.read_csv(out, dtype={"customer_id": str, "phone": str})
+    read = {"customer_id": str, "phone": str}
+    exported = pd.read_csv(out, dtype=read)
     rfm = get_rfm_segmentation(
         "test_cl", dt.date(2026, 10, 1), dt.date(2026, 10, 31), warehouse=cli.warehouse
     )["customers"]
     expected = rfm[rfm["segment"] == "En riesgo"]
-    assert len(exported) == len(expected) > 0
-    assert set(exported["customer_id"]) == set(expected["customer_id"])
     assert list(exported.columns) == [
         "customer_id", "email", "phone", "recency_days", "frequency", "monetary",
-        "r_score", "f_score", "m_score", "segment",
+        "r_score", "f_score", "m_score", "segment", "email_marketing_state",
+        "sms_marketing_state", "has_email_marketing_consent", "has_sms_marketing_consent",
     ]  # fmt: skip
-    assert exported["email"].str.contains("@").all()
+    email_ok = exported["has_email_marketing_consent"]
+    sms_ok = exported["has_sms_marketing_consent"]
+    assert (email_ok | sms_ok).all() and 0 < len(exported) < len(expected)
+    assert (exported["email_marketing_state"][email_ok] == "SUBSCRIBED").all()
+    assert exported["email"][email_ok].str.contains("@").all()
+    assert exported["email"][~email_ok].isna().all() and exported["phone"][~sms_ok].isna().all()
+    assert f"{len(expected) - len(exported)} left out without" in result.output
+
+    result = cli(*args, "--out", str(everyone), "--include-unconsented")
+    assert result.exit_code == 0, result.output
+    whole = pd.read_csv(everyone, dtype=read)
+    assert set(whole["customer_id"]) == set(expected["customer_id"])
+    assert whole["email"].str.contains("@").all() and "left out" not in result.output
 
 
 @pytest.mark.parametrize(
