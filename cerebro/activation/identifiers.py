@@ -43,6 +43,7 @@ code (address matching), which members do not carry, so no name goes to Google.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -112,9 +113,9 @@ def e164_phone(raw: str, country_code: str) -> str:
     text = raw.strip()
     if not text:
         raise UnusableIdentifier("phone is empty")
-    if any(character.isalpha() for character in text):
-        raise UnusableIdentifier("phone has letters")
     if not _PHONE_CHARACTERS.fullmatch(text):
+        if any(character.isalpha() for character in text):
+            raise UnusableIdentifier("phone has letters")
         raise UnusableIdentifier("phone has characters other than digits, spaces and + - . ( ) /")
     digits = re.sub(r"[^0-9]", "", text)
     plus = text.count("+")
@@ -148,6 +149,7 @@ def meta_phone(e164: str) -> str:
     return e164.removeprefix("+")
 
 
+@functools.lru_cache(maxsize=4096)  # first names repeat: most members share a few hundred
 def meta_name(raw: str) -> str:
     """Meta's FN or LN: lower-case letters only (accents kept), no spaces or punctuation."""
     letters = "".join(ch for ch in unicodedata.normalize("NFC", raw).lower() if ch.isalpha())
@@ -156,6 +158,7 @@ def meta_name(raw: str) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=256)
 def meta_country(country_code: str) -> str:
     """Meta's COUNTRY: the ISO 3166 alpha-2 code, lower case."""
     code = country_code.strip().lower()
