@@ -1,0 +1,107 @@
+"""The tenants file's ``destinations:`` and ``activations:`` blocks: what a valid one gives and
+the one-line errors for broken ones (the same checks as ``sources:``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cerebro.activation.registry import DESTINATIONS, destination_class
+from cerebro.settings import PROJECT_ROOT
+from cerebro.tenants import ActivationConfig, DestinationConfig, TenantConfigError, load_tenants
+
+HEAD = """
+tenants:
+  - tenant_id: tienda_cl
+    name: Tienda
+    timezone: America/Santiago
+    currency: CLP
+    country_code: CL
+    demo: {profile: cl_services}
+    sources: {shopify: {tap: demo}}
+"""
+KLAVIYO = """    destinations:
+      klaviyo: {settings: {list_prefix: "Cerebro "}, secrets: {api_key: KLAVIYO_KEY_CL}}
+"""
+
+
+def load(tmp_path, text):
+    path = tmp_path / "tenants.yml"
+    path.write_text(HEAD + text, encoding="utf-8")
+    return load_tenants(path)
+
+
+def test_destinations_and_activations_are_read_with_a_default_control_share(tmp_path):
+    (tenant,) = load(
+        tmp_path,
+        KLAVIYO
+        + """    activations:
+      - {segment: "En riesgo", destination: klaviyo}
+      - {segment: "ALTO RIESGO - VIP", destination: klaviyo, control_share: 0.2}
+""",
+    )
+    assert tenant.destinations == {
+        "klaviyo": DestinationConfig(
+            "klaviyo", {"list_prefix": "Cerebro "}, {"api_key": "KLAVIYO_KEY_CL"}
+        )
+    }
+    assert tenant.activations == (
+        ActivationConfig("En riesgo", "klaviyo", 0.10),
+        ActivationConfig("ALTO RIESGO - VIP", "klaviyo", 0.2),
+    )
+
+
+def test_a_tenant_without_the_blocks_has_none(tmp_path):
+    (tenant,) = load(tmp_path, "")
+    assert tenant.destinations == {} and tenant.activations == ()
+
+
+def test_the_shipped_demo_configures_every_activation_on_a_configured_destination():
+    tenants = load_tenants(PROJECT_ROOT / "cerebro" / "tenants.yml")
+    demo = next(t for t in tenants if t.activations)
+    assert {a.destination for a in demo.activations} <= set(demo.destinations)
+    for config in demo.destinations.values():
+        assert all(
+            str(v).endswith(".invalid") for k, v in config.settings.items() if k == "base_url"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(DESTINATIONS))
+def test_every_registered_destination_has_a_client_of_that_name(name):
+    client = destination_class(name)
+    assert client.name == name and client.consent in ("email", "sms")
+    assert isinstance(client.one_shot, bool)
+
+
+@pytest.mark.parametrize(
+    "block, message",
+    [
+        ("    destinations:\n      klavio: {}\n",
+         r"tenants\[0\]\.destinations\.klavio: unknown destination 'klavio' \(did you mean "
+         r"'klaviyo'\?\); known: google_customer_match, klaviyo, "),
+        ("    destinations:\n      klaviyo: {settings: {api_key: pk_live_1}}\n",
+         r"destinations\.klaviyo\.settings\.api_key: a credential does not belong in the "
+         r"tenants file .* secrets: \{api_key: API_KEY\}"),
+        ("    destinations:\n      klaviyo: {secrets: {api_key: pk_live_1}}\n",
+         r"destinations\.klaviyo\.secrets\.api_key: must name an environment variable"),
+        ("    destinations:\n      klaviyo: {secret: {api_key: K}}\n",
+         r"destinations\.klaviyo\.secret: unknown key \(did you mean 'secrets'\?\)"),
+        (KLAVIYO + "    activations:\n      - {segment: En riesgo, destination: whatsapp}\n",
+         r"activations\[0\]\.destination: 'whatsapp' is not one of this tenant's destinations "
+         r"\(configured: klaviyo\); configure it under destinations: first"),
+        (KLAVIYO + "    activations:\n      - {segment: En riesgo, destination: klaviyo, "
+         "control_share: 10}\n",
+         r"activations\[0\]\.control_share: expected a share from 0 to below 1 \(0\.1 holds "
+         r"out 10 %\), got 10"),
+        (KLAVIYO + "    activations:\n      - {segment: En riesgo, destination: klaviyo}\n"
+         "      - {segment: En riesgo, destination: klaviyo}\n",
+         r"activations\[1\]: 'En riesgo' to klaviyo is also tenants\[0\]\.activations\[0\]"),
+        (KLAVIYO + "    activations: {segment: En riesgo, destination: klaviyo}\n",
+         r"activations: expected a list of \{segment: \.\.\., destination: \.\.\.\}"),
+        (KLAVIYO + "    activations:\n      - {destination: klaviyo}\n",
+         r"activations\[0\]: 'segment' is required"),
+    ],
+)  # fmt: skip
+def test_broken_blocks_are_one_line_naming_the_key(tmp_path, block, message):
+    with pytest.raises(TenantConfigError, match=message) as raised:
+        load(tmp_path, block)
+    assert "\n" not in str(raised.value)
