@@ -267,3 +267,10 @@ def test_other_client_errors_stop_with_metas_message(meta):
     meta.faults = [graph_error(100, "(#100) Invalid parameter", subcode=1713230)]
     with pytest.raises(DestinationError, match=r"code 100, subcode 1713230: \(#100\) Invalid"):
         list(destination(meta).sync(AUDIENCE, [member(1)], []))
+
+
+def test_an_application_without_permission_is_one_line(meta):
+    meta.faults = [graph_error(10, "(#10) Application does not have permission for this action")]
+    with pytest.raises(DestinationError, match=r"code 10: .*ads_management"):
+        list(destination(meta).sync(AUDIENCE, [member(1)], []))
+    assert len(meta.requests) == 1
