@@ -59,6 +59,22 @@ tenants:
       csv: {tap: demo}
       search_console: {tap: demo}
       calendar: {tap: demo}
+    # Activation destinations for `cerebro activate --dry-run` (the bad-input catalogue): the
+    # hosts end in .invalid (never resolve) and the secrets' variables are set nowhere.
+    destinations:
+      klaviyo:
+        settings: {base_url: "https://klaviyo.invalid"}
+        secrets: {api_key: CEREBRO_TEST_KLAVIYO_KEY}
+      shopify_coupons:
+        settings: {base_url: "https://shopify.invalid", shop: prueba, api_version: "2026-10"}
+        secrets: {access_token: CEREBRO_TEST_SHOPIFY_TOKEN}
+      whatsapp:
+        settings:
+          base_url: "https://whatsapp.invalid"
+          api_version: v23.0
+          phone_number_id: "100000000000001"
+          template_name: rescate_cliente
+        secrets: {access_token: CEREBRO_TEST_WHATSAPP_TOKEN}
   - tenant_id: test_pe
     name: Tienda de prueba Perú
     timezone: America/Lima
