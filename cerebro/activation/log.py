@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, fields
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -37,10 +37,9 @@ ACTIONS = (ADD, REMOVE, SEND, HOLD_OUT, SKIP)
 STATUSES = (SENT, REFUSED, FAILED, HELD_OUT, NO_CONSENT)
 
 
-@dataclass(frozen=True)
-class LogRow:
+class LogRow(NamedTuple):
     """One row of ``ops.activation_log``; the fields are its columns, in order. Times are
-    naive UTC, as every timestamp of the warehouse."""
+    naive UTC, as every timestamp of the warehouse. A tuple: a sync writes one per member."""
 
     run_id: str
     tenant_id: str
@@ -56,7 +55,7 @@ class LogRow:
     run_started_at: dt.datetime
 
 
-COLUMNS = tuple(f.name for f in fields(LogRow))
+COLUMNS = LogRow._fields
 _TIMESTAMPS = ("logged_at", "run_started_at")
 #: Batches of at least this many rows go to DuckDB as a registered frame.
 _FRAME_ROWS = 64
@@ -100,7 +99,7 @@ class LogWriter:
 
     def write(self, rows: Iterable[LogRow]) -> None:
         """Append ``rows`` and commit them together."""
-        rows = [astuple(row) for row in rows]
+        rows = list(rows)
         if not rows:
             return
         if self._kind == "duckdb":
@@ -109,7 +108,7 @@ class LogWriter:
             self._write_postgres(rows)
         self.rows_written += len(rows)
 
-    def _write_duckdb(self, rows: list[tuple]) -> None:
+    def _write_duckdb(self, rows: list[LogRow]) -> None:
         names = ", ".join(COLUMNS)
         connection = self._connection
         if len(rows) < _FRAME_ROWS:
@@ -134,7 +133,7 @@ class LogWriter:
         finally:
             connection.unregister("incoming_log_rows")
 
-    def _write_postgres(self, rows: list[tuple]) -> None:
+    def _write_postgres(self, rows: list[LogRow]) -> None:
         names = ", ".join(COLUMNS)
         with (
             self._connection.cursor() as cursor,

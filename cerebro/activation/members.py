@@ -142,8 +142,8 @@ def segment_members(warehouse: Warehouse, tenant_id: str, segment: str) -> list[
             """,
             {"tenant_id": tenant_id, "segment": segment},
         )
-    extra = {"currency": tenant["currency"]}
-    return [_member(row, tenant["country_code"], extra) for row in frame.to_dict("records")]
+    country, extra = str(tenant["country_code"]), {"currency": str(tenant["currency"])}
+    return [_member(row, country, extra) for row in _records(frame)]
 
 
 def contacts_of(
@@ -165,26 +165,25 @@ def contacts_of(
                 f"{_CONTACTS} and contacts.customer_id in ({listed})",
                 {"tenant_id": tenant_id, **params},
             )
-            for row in frame.to_dict("records"):
-                found[row["customer_id"]] = _member(row, country, {})
+            for row in _records(frame):
+                found[row["customer_id"]] = _member(row, str(country), {})
     return found
 
 
-def _clean(value):
-    """A warehouse value as a plain Python one: NULL and NaN are None, numbers floats
-    (PostgreSQL's numeric arrives as Decimal, DuckDB's as numpy scalars)."""
-    if isinstance(value, str | bool):
-        return value
-    if value is None or pd.isna(value):
-        return None
-    if isinstance(value, Decimal):
-        return float(value)
-    return value.item() if hasattr(value, "item") else value
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain Python values: NULL and NaN are None, numbers Python numbers (PostgreSQL's
+    numeric arrives as Decimal: made a float in ``_member``)."""
+    values = frame.astype(object).where(frame.notna(), None)
+    columns = list(frame.columns)
+    return [dict(zip(columns, row, strict=True)) for row in values.itertuples(False, None)]
 
 
 def _member(row: dict, country_code: str, extra: dict) -> SegmentMember:
-    row = {name: _clean(value) for name, value in row.items()}
-    attributes = {name: row[name] for name in _PREDICTIONS if name in row}
+    attributes = {
+        name: float(row[name]) if isinstance(row[name], Decimal) else row[name]
+        for name in _PREDICTIONS
+        if name in row
+    }
     return SegmentMember(
         member=Member(
             customer_id=str(row["customer_id"]),

@@ -289,8 +289,10 @@ def run_sync(
         )  # fmt: skip
 
     with open_log(warehouse) as log:
-        buffer = [row(m.customer_id, HOLD_OUT, HELD_OUT) for m in plan.held_out]
-        buffer += [row(m.customer_id, SKIP, NO_CONSENT) for m in plan.no_consent]
+        control = f"control group, {plan.control_share:.0%} held out"
+        no_consent = f"no {plan.consent} marketing consent"
+        buffer = [row(m.customer_id, HOLD_OUT, HELD_OUT, control) for m in plan.held_out]
+        buffer += [row(m.customer_id, SKIP, NO_CONSENT, no_consent) for m in plan.no_consent]
         log.write(buffer)
         buffer, flushed_at = [], time.monotonic()
         try:
