@@ -291,10 +291,11 @@ def run_sync(
     with open_log(warehouse) as log:
         control = f"control group, {plan.control_share:.0%} held out"
         no_consent = f"no {plan.consent} marketing consent"
+        # One list for the whole run: `log.write` empties it once its rows are committed.
         buffer = [row(m.customer_id, HOLD_OUT, HELD_OUT, control) for m in plan.held_out]
         buffer += [row(m.customer_id, SKIP, NO_CONSENT, no_consent) for m in plan.no_consent]
         log.write(buffer)
-        buffer, flushed_at = [], time.monotonic()
+        flushed_at = time.monotonic()
         try:
             if plan.add or plan.remove:
                 answers = destination.sync(
@@ -314,10 +315,9 @@ def run_sync(
                             or time.monotonic() - flushed_at >= FLUSH_SECONDS
                         ):
                             log.write(buffer)
-                            buffer, flushed_at = [], time.monotonic()
+                            flushed_at = time.monotonic()
         except (DestinationError, VendorUnavailable) as error:
             log.write(buffer)
-            buffer = []
             answered = report.sent + report.removed + report.refused + report.failed
             raise ActivationError(
                 f"{error} (sync stopped: {answered} answers before it are logged in "
