@@ -41,6 +41,18 @@ _PREDICTIONS = {
 }
 #: Consent channels (``Destination.consent``) -> the contacts mart's column defining them.
 CONSENT_COLUMNS = {"email": "has_email_marketing_consent", "sms": "has_sms_marketing_consent"}
+#: Every mart column this module reads, checked before the first query.
+_REQUIRED_COLUMNS = {
+    "dim_tenants": ("tenant_id", "currency", "country_code"),
+    "dim_rfm_segments": ("segment",),
+    "mart_rfm_customers": ("tenant_id", "customer_id", "segment"),
+    "mart_customer_value": ("tenant_id", "customer_id", *_PREDICTIONS.values()),
+    "mart_customer_contacts": (
+        "tenant_id", "customer_id", "email", "phone", "first_name", "last_name",
+        "email_sha256", "phone_sha256", "email_marketing_state", "sms_marketing_state",
+        *CONSENT_COLUMNS.values(),
+    ),
+}  # fmt: skip
 _CONTACTS = """
     select contacts.customer_id, contacts.email, contacts.phone, contacts.first_name,
            contacts.last_name, contacts.email_sha256, contacts.phone_sha256,
@@ -106,6 +118,7 @@ def check_tenant(warehouse: Warehouse, tenant_id: str) -> pd.Series:
             f"the marts are not built in {warehouse.location}: run `make demo` (or "
             "`cerebro run`) first"
         )
+    _check_columns(warehouse)
     tenants = warehouse.query("select * from marts.dim_tenants order by tenant_id")
     chosen = tenants[tenants["tenant_id"] == tenant_id]
     if chosen.empty:
@@ -114,6 +127,28 @@ def check_tenant(warehouse: Warehouse, tenant_id: str) -> pd.Series:
             f"{', '.join(tenants['tenant_id'])}): run `cerebro run` after adding it"
         )
     return chosen.iloc[0]
+
+
+def _check_columns(warehouse: Warehouse) -> None:
+    """The marts read here have the columns read here: a warehouse built by an older Cerebro
+    (before the consent columns) is one line saying to rebuild it, not a SQL error."""
+    found = warehouse.query(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'marts'"
+    )
+    have = set(zip(found["table_name"], found["column_name"], strict=True))
+    missing = [
+        f"marts.{table}.{column}"
+        for table, columns in _REQUIRED_COLUMNS.items()
+        for column in columns
+        if (table, column) not in have
+    ]
+    if missing:
+        raise WarehouseNotBuiltError(
+            f"the marts in {warehouse.location} lack {', '.join(missing[:3])}"
+            f"{' and more' if len(missing) > 3 else ''} (built by an older Cerebro): run "
+            "`cerebro run` to rebuild them"
+        )
 
 
 def segment_members(warehouse: Warehouse, tenant_id: str, segment: str) -> list[SegmentMember]:
@@ -211,6 +246,7 @@ def with_consents(
     how many were left out. Unless ``include_unconsented``, only customers with a consent
     remain, and a contact without its channel's consent is blanked: an e-mail without e-mail
     consent, a phone without SMS consent, is not exported."""
+    _check_columns(warehouse)
     consents = warehouse.query(
         f"select customer_id, {', '.join(CONSENT_EXPORT_COLUMNS)} "
         "from marts.mart_customer_contacts where tenant_id = %(tenant_id)s",

@@ -16,6 +16,7 @@ from activation_fake_list import FakeList, VendorState
 from cerebro.activation.errors import ActivationError
 from cerebro.activation.log import COLUMNS
 from cerebro.activation.sync import activate, audience_name
+from cerebro.warehouse import WarehouseNotBuiltError
 
 SEGMENT = "En riesgo"
 LIST = audience_name(TENANT, SEGMENT)
@@ -233,3 +234,17 @@ def test_unknown_segment_or_destination_is_one_line_and_nothing_is_written(
         activate(warehouse, tenant, segment, destination, destination=client)
     assert "\n" not in str(raised.value)
     assert client.calls == 0 and not warehouse.table_exists("ops", "activation_log")
+
+
+def test_marts_built_before_the_consent_columns_are_one_line_saying_to_rebuild(warehouse, tenant):
+    write_marts(warehouse, customers(20))
+    old = warehouse.query("select * from marts.mart_customer_contacts")
+    warehouse.replace_table(
+        "marts", "mart_customer_contacts", old.drop(columns=["sms_marketing_state"])
+    )
+    with pytest.raises(WarehouseNotBuiltError) as raised:
+        activate(warehouse, tenant, SEGMENT, "klaviyo", dry_run=True, destination=FakeList())
+    assert str(raised.value) == (
+        f"the marts in {warehouse.location} lack marts.mart_customer_contacts."
+        "sms_marketing_state (built by an older Cerebro): run `cerebro run` to rebuild them"
+    )
