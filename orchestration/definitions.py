@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from cerebro.settings import console_script
+from orchestration.activation_assets import activation_syncs
 from orchestration.alert_assets import alert_notifications, notify_on_run_failure
 from orchestration.clv_assets import clv_predictions
 from orchestration.config_assets import tenants_table
@@ -12,6 +13,7 @@ from orchestration.dbt_project import dbt_project
 from orchestration.demo_assets import demo_datasets
 from orchestration.ingestion_assets import landing_assets
 from orchestration.jobs import (
+    activation_job,
     daily_publish_job,
     daily_tenant_job,
     platform_job,
@@ -22,7 +24,7 @@ from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.report_assets import scheduled_reports
 from orchestration.resources import CerebroResource
 from orchestration.run_history_assets import dagster_run_history
-from orchestration.schedules import daily_tenant_schedule
+from orchestration.schedules import activation_schedule, daily_tenant_schedule
 from orchestration.sensors import (
     daily_publish_sensor,
     reference_data_sensor,
@@ -43,10 +45,11 @@ defs = dg.Definitions(
         alert_notifications,
         scheduled_reports,
         dagster_run_history,
+        activation_syncs,
     ],
     asset_checks=[every_card_runs_in_metabase],
-    jobs=[platform_job, daily_tenant_job, daily_publish_job, reference_data_job],
-    schedules=[daily_tenant_schedule],
+    jobs=[platform_job, daily_tenant_job, daily_publish_job, reference_data_job, activation_job],
+    schedules=[daily_tenant_schedule, activation_schedule],
     sensors=[
         tenant_partitions_sensor,
         reference_data_sensor,

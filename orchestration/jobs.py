@@ -11,10 +11,13 @@
 - ``daily_publish``: what reads every tenant's marts — the CLV and budget brains (when due), the
   dbt models on their outputs, Metabase, alerts and reports. The publish sensor launches it once
   every tenant's daily run has finished.
+- ``activation_sync``: one tenant's segments synced to their destinations (issue 24). It sends
+  to customers, so it is in no other job: its schedule is off until a user turns it on.
 """
 
 import dagster as dg
 
+from orchestration.activation_assets import activation_syncs
 from orchestration.clv_assets import clv_predictions
 from orchestration.dbt_assets import dbt_ml_models, dbt_reference
 from orchestration.metabase_assets import metabase_dashboards
@@ -34,9 +37,12 @@ PUBLISH_ASSETS = (
 #: The seeds: built by the platform job and when their files change, not by daily runs.
 REFERENCE_ASSETS = dg.AssetSelection.assets(dbt_reference)
 
+#: Syncs to vendors: only their own job runs them (never `cerebro run`, never the daily runs).
+ACTIVATION_ASSETS = dg.AssetSelection.assets(activation_syncs)
+
 platform_job = dg.define_asset_job(
     name=PLATFORM_JOB,
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - ACTIVATION_ASSETS,
     description=(
         "Everything, in order: demo data, tenants, Singer landing and dbt for the run's "
         "tenants and days, the CLV and budget brains, Metabase, alerts and reports."
@@ -45,7 +51,7 @@ platform_job = dg.define_asset_job(
 
 daily_tenant_job = dg.define_asset_job(
     name="daily_tenant",
-    selection=dg.AssetSelection.all() - PUBLISH_ASSETS - REFERENCE_ASSETS,
+    selection=dg.AssetSelection.all() - PUBLISH_ASSETS - REFERENCE_ASSETS - ACTIVATION_ASSETS,
     description="One tenant's day: Singer landing and the partitioned dbt step (with tests).",
 )
 
@@ -61,5 +67,14 @@ daily_publish_job = dg.define_asset_job(
     description=(
         "After every tenant's daily run: CLV and budget brains when due, the dbt models on "
         "their outputs, Metabase dashboards, alerts and scheduled reports."
+    ),
+)
+
+activation_job = dg.define_asset_job(
+    name="activation_sync",
+    selection=ACTIVATION_ASSETS,
+    description=(
+        "One tenant's configured segments synced to their destinations (consented members "
+        "only, a control group held out, every answer in ops.activation_log)."
     ),
 )

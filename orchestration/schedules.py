@@ -1,4 +1,5 @@
-"""The daily schedule: at 02:00 America/Santiago, yesterday for every tenant.
+"""The daily schedule: at 02:00 America/Santiago, yesterday for every tenant. And the
+activation schedule, off by default: each tenant's segments synced to their destinations.
 
 "Yesterday" is read in each tenant's timezone (orchestration/partitions.py): at 02:00 in
 Santiago the previous day is over from Lima to Madrid. One run per tenant keeps a failing
@@ -7,7 +8,7 @@ source or blocking check to its own tenant; the run key makes a re-evaluated tic
 
 import dagster as dg
 
-from orchestration.jobs import daily_tenant_job
+from orchestration.jobs import activation_job, daily_tenant_job
 from orchestration.partitions import (
     SCHEDULE_TIMEZONE,
     last_complete_day,
@@ -42,3 +43,22 @@ def daily_tenant_schedule(context: dg.ScheduleEvaluationContext, cerebro: Cerebr
             partition_key=partition_key(day, tenant.tenant_id),
             tags={PUBLISH_DATE_TAG: publish_date, TENANTS_EXPECTED_TAG: str(len(tenants))},
         )
+
+
+@dg.schedule(
+    job=activation_job,
+    cron_schedule="0 7 * * *",
+    execution_timezone=SCHEDULE_TIMEZONE,
+    # Syncs send to customers: a user turns this on once the destinations are set up.
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description=(
+        "Every day at 07:00 America/Santiago, once the daily runs and the customer brain have "
+        "refreshed the marts: every tenant with activations in the tenants file syncs them."
+    ),
+)
+def activation_schedule(context: dg.ScheduleEvaluationContext, cerebro: CerebroResource):
+    tenants = [tenant for tenant in cerebro.tenants() if tenant.activations]
+    register_tenants(context.instance, [tenant.tenant_id for tenant in tenants])
+    day = context.scheduled_execution_time.date().isoformat()
+    for tenant in tenants:
+        yield dg.RunRequest(run_key=f"{tenant.tenant_id}:{day}", partition_key=tenant.tenant_id)

@@ -49,10 +49,13 @@ def instance():
 def _tick(instance, cerebro, when: dt.datetime) -> list[dg.RunRequest]:
     from orchestration.schedules import daily_tenant_schedule
 
-    context = dg.build_schedule_context(
+    # Inside `with`: a context left open restores its instance as Dagster's current
+    # definitions-state storage whenever it is garbage-collected, and a Definitions resolved
+    # after that (a later test) fails on the disposed instance.
+    with dg.build_schedule_context(
         instance=instance, scheduled_execution_time=when, resources={"cerebro": cerebro}
-    )
-    return list(daily_tenant_schedule(context))
+    ) as context:
+        return list(daily_tenant_schedule(context))
 
 
 def test_the_schedule_asks_for_yesterday_in_each_tenants_timezone(instance, cerebro):
