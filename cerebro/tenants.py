@@ -387,11 +387,15 @@ _CREDENTIAL_WORDS = frozenset(
     {"token", "secret", "password", "passwd", "apikey", "credential", "credentials"}
 )
 _CREDENTIAL_PAIRS = ("api_key", "access_key", "private_key", "secret_key", "auth_key")
+#: Last words of a setting's name that make it an address, whatever comes before.
+_ADDRESS_WORDS = frozenset({"url", "uri", "endpoint", "host"})
 
 
 def _looks_like_credential(name: str) -> bool:
     snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()  # accessToken too
     words = re.split(r"[^a-z0-9]+", snake)
+    if words[-1] in _ADDRESS_WORDS:
+        return False  # token_url: where a token is asked for, not a token
     return bool(_CREDENTIAL_WORDS & set(words)) or any(
         p in "_".join(words) for p in _CREDENTIAL_PAIRS
     )

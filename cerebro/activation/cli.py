@@ -72,7 +72,7 @@ def render_report(report: SyncReport) -> str:
             f"Dry run: {plan.tenant_id} · {plan.segment!r} → {plan.destination} ({kind}, "
             f"{channel} consent); nothing sent, nothing written.",
             f"  segment: {plan.members} customers",
-            f"  to add: {len(plan.add)}",
+            f"  {'to send' if plan.one_shot else 'to add'}: {len(plan.add)}",
             f"  to remove: {len(plan.remove)}",
             f"  {already}: {plan.unchanged}",
             f"  refused before, not asked again: {plan.refused_before}",

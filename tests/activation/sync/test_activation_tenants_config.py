@@ -105,3 +105,13 @@ def test_broken_blocks_are_one_line_naming_the_key(tmp_path, block, message):
     with pytest.raises(TenantConfigError, match=message) as raised:
         load(tmp_path, block)
     assert "\n" not in str(raised.value)
+
+
+def test_a_settings_name_ending_in_url_is_an_address_not_a_credential(tmp_path):
+    """Google's OAuth `token_url` is where a token is asked for: kept in settings."""
+    (tenant,) = load(
+        tmp_path,
+        "    destinations:\n      google_customer_match:\n"
+        "        settings: {customer_id: '123-456-7890', token_url: 'https://t.invalid/token'}\n",
+    )
+    assert tenant.destinations["google_customer_match"].settings["token_url"].endswith("/token")
