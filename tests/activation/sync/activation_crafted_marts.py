@@ -133,3 +133,22 @@ def _frame(columns: list[str], rows: list[tuple]) -> pd.DataFrame:
         elif frame[column].dtype == object:
             frame[column] = frame[column].astype("string")
     return frame
+
+
+def held_out(customer_id: str, share: float = 0.10, tenant_id: str = TENANT) -> bool:
+    """The documented control rule, recomputed: SHA-256 of "tenant:customer", its first 8
+    bytes below share x 2^64."""
+    digest = hashlib.sha256(f"{tenant_id}:{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") < share * 2**64
+
+
+def expected_list(people: list[Customer], segment: str = "En riesgo", channel: str = "email"):
+    """The consented, treated members of the segment: who a vendor's list must hold."""
+    return {
+        c.customer_id
+        for c in people
+        if c.rfm_segment == segment
+        and (c.email_state if channel == "email" else c.sms_state) == "SUBSCRIBED"
+        and (c.email if channel == "email" else c.phone)
+        and not held_out(c.customer_id)
+    }

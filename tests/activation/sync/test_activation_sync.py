@@ -10,7 +10,15 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from activation_crafted_marts import TENANT, customers, email_sha256, phone_sha256, write_marts
+from activation_crafted_marts import (
+    TENANT,
+    customers,
+    email_sha256,
+    expected_list,
+    held_out,
+    phone_sha256,
+    write_marts,
+)
 from activation_fake_list import FakeList, VendorState
 
 from cerebro.activation.errors import ActivationError
@@ -20,23 +28,6 @@ from cerebro.warehouse import WarehouseNotBuiltError
 
 SEGMENT = "En riesgo"
 LIST = audience_name(TENANT, SEGMENT)
-
-
-def held_out(customer_id: str, share: float = 0.10) -> bool:
-    digest = hashlib.sha256(f"{TENANT}:{customer_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") < share * 2**64
-
-
-def expected_list(people, segment=SEGMENT, channel="email") -> set[str]:
-    """Consented, treated members of the segment."""
-    return {
-        c.customer_id
-        for c in people
-        if c.rfm_segment == segment
-        and (c.email_state if channel == "email" else c.sms_state) == "SUBSCRIBED"
-        and (c.email if channel == "email" else c.phone)
-        and not held_out(c.customer_id)
-    }
 
 
 def log_rows(warehouse):
