@@ -58,6 +58,13 @@ def activate(tenant_id: str, segment: str, destination_name: str, dry_run: bool)
             Warehouse(settings), tenants[tenant_id], segment, destination_name, dry_run=dry_run
         )
     click.echo(render_report(report))
+    if report.failed:
+        # A scheduler must see that the vendor did not take everything (refusals are about
+        # the members and final; failures are the vendor's and retried by the next sync).
+        raise click.ClickException(
+            f"{report.failed} of the answers failed (the vendor kept failing or throttling); "
+            "run the sync again later: it sends only those"
+        )
 
 
 def render_report(report: SyncReport) -> str:
@@ -95,8 +102,6 @@ def render_report(report: SyncReport) -> str:
         f"{already}: {plan.unchanged}",
         f"  calls: {calls} · seconds: {report.seconds:.1f}",
     ]
-    if report.failed:
-        lines.append(f"  the {report.failed} failed are sent again by the next sync")
     return "\n".join(lines)
 
 

@@ -87,4 +87,8 @@ SHARED = VendorState()
 def from_config(settings: Mapping[str, object], secrets: Mapping[str, str]) -> FakeList:
     if secrets.get("api_key") != "pk_test":
         raise DestinationError("FakeList: the api_key secret is not pk_test")
-    return FakeList(state=SHARED, one_shot=bool(settings.get("one_shot", False)))
+    return FakeList(
+        state=SHARED,
+        one_shot=bool(settings.get("one_shot", False)),
+        fail=frozenset(settings.get("fail", ())),
+    )

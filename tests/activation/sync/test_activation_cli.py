@@ -7,7 +7,7 @@ import re
 
 import activation_fake_list
 import pytest
-from activation_crafted_marts import TENANT, customers, write_marts
+from activation_crafted_marts import TENANT, customers, expected_list, held_out, write_marts
 from click.testing import CliRunner
 
 from cerebro.activation import registry
@@ -95,3 +95,21 @@ def test_an_unknown_tenant_names_the_tenants_file_ones(cli):
     assert result.exit_code == 1
     assert re.fullmatch(r"Error: unknown tenant 'nadie'; \S+tenants\.yml has: tienda_cl\n",
                         result.stderr)  # fmt: skip
+
+
+def test_failed_answers_print_the_counts_then_one_error_line_and_exit_1(cli, tmp_path):
+    treated = [c for c in sorted(expected_list(customers(200))) if not held_out(c, 0.2)]
+    failing = treated[:2]
+    (tmp_path / "tenants.yml").write_text(
+        TENANTS.replace(
+            "klaviyo: {secrets:", f"klaviyo: {{settings: {{fail: {failing}}}, secrets:"
+        ),
+        encoding="utf-8",
+    )
+    result = cli(*ACTIVATE, FAKE_LIST_KEY="pk_test")
+    assert result.exit_code == 1
+    assert "failed: 2" in result.stdout
+    assert result.stderr.strip() == (
+        "Error: 2 of the answers failed (the vendor kept failing or throttling); run the sync "
+        "again later: it sends only those"
+    )
