@@ -48,7 +48,8 @@ def activation_syncs(
     tenants file) as `cerebro activate` does: consented members only, a stable control group
     held out, every answer in `ops.activation_log`. Every entry is tried; one that cannot run
     (a missing secret, a refused credential) fails the asset with its one-line reason after
-    the others have synced."""
+    the others have synced, and answers that failed (the vendor still down after its retries)
+    fail it too, for the retry policy to sync again."""
     tenant_id = context.partition_key
     tenant = next((t for t in cerebro.tenants() if t.tenant_id == tenant_id), None)
     if tenant is None:
@@ -70,6 +71,13 @@ def activation_syncs(
     if failed:
         # The reasons are for a person to fix (a secret, a credential): retrying will not.
         raise dg.Failure("; ".join(failed.values()), metadata=metadata, allow_retries=False)
+    unanswered = {name: summary["failed"] for name, summary in synced.items() if summary["failed"]}
+    if unanswered:
+        # As `cerebro activate` exits 1: the vendor kept failing after its retries. A retry of
+        # the asset syncs again, which sends only those.
+        counts = ", ".join(f"{name}: {count}" for name, count in unanswered.items())
+        raise dg.Failure(f"answers that failed (vendor down or throttling): {counts}",
+                         metadata=metadata)  # fmt: skip
     if not tenant.activations:
         context.log.info(f"{tenant_id} has no activations in the tenants file: nothing to sync")
     return dg.MaterializeResult(metadata=metadata)

@@ -1,7 +1,8 @@
 """The activation asset: wired after the customer brain's marts, in no job that `cerebro run`
 or the daily runs execute, scheduled by a schedule that starts stopped; run for one tenant
 with the sync replaced by a recorder (no warehouse, no vendor), it syncs each of the tenant's
-activations for real (not a dry run) and fails, after the others, on one that cannot run."""
+activations for real (not a dry run) and fails, after the others, on one that cannot run (not
+retried) or whose vendor kept failing (retried)."""
 
 from __future__ import annotations
 
@@ -144,3 +145,16 @@ def test_an_activation_that_cannot_run_fails_the_asset_after_the_others(cerebro,
     # Not retried by the asset's retry policy: a missing secret is for a person to fix.
     assert failure.value.allow_retries is False
     assert failure.value.metadata["sent"].value == 7
+
+
+def test_failed_answers_fail_the_asset_for_a_retry_as_the_command_exits_1(cerebro, monkeypatch):
+    def answer(segment):
+        report = _Report(segment)
+        report.failed = 3 if segment == "No se pueden perder" else 0
+        return report
+
+    _record_syncs(monkeypatch, answer)
+    with pytest.raises(dg.Failure, match="No se pueden perder → whatsapp: 3") as failure:
+        _sync_shop_cl(cerebro)
+    # Retried by the asset's policy: the next sync sends only what failed.
+    assert failure.value.allow_retries is not False
