@@ -42,7 +42,8 @@ renamed as (
         experiment_expected_lift,
         experiment_spend_paused as experiment_spend_paused_amount,
         experiment_relative_error,
-        experiment_feasible as is_experiment_feasible,
+        -- All NULL when every channel is identified: pandas then writes a text column.
+        cast(experiment_feasible as {{ dbt.type_boolean() }}) as is_experiment_feasible,
         total_budget as total_budget_amount,
         scenario_change,
         scenario_change_low,
