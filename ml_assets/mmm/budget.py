@@ -6,13 +6,16 @@ them evenly over the period (the same amount each day, each channel keeping its 
 day-to-day pattern, which is what its response curve describes).
 
 The rule for channels whose effect is not identified (``summary.identification_issues``):
-no money moves on their account. Such a channel keeps its current share of the budget
-(within +/- ``unidentified_band``, 0 by default): at a budget r times the current one it gets
-r times its current spend (r counts the budget the user's bounds leave to the channels
-without bounds, so that "without Meta Ads" moves Meta's money to the others). The optimizer
-can neither pour money into it nor starve it on the strength of a number the data cannot
-support; the page proposes an experiment instead (``experiments.py``). Explicit user bounds
-for the channel win over the rule (a user who writes "Meta Ads: max 0" means it).
+no money moves on their account. They spend together, as one pool in today's proportions: the
+pool is "the rest of the portfolio", the counterparty the identification statement names (a
+channel's rank is the probability that its next peso beats the portfolio's). A channel known
+to return more than the portfolio takes money from the whole pool pro rata, one known to
+return less gives its money to the pool pro rata, and within the pool nobody is picked as a
+winner on the strength of a number the data cannot support; the page proposes an experiment
+for each instead (``experiments.py``). Without identified channels the pool takes the whole
+budget: every channel keeps its share (r times its current spend at a budget r times today's).
+Explicit user bounds for a channel take it out of the pool and win (a user who writes "Meta
+Ads: max 0" means it).
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from ml_assets.mmm.summary import (
     tabulated_response,
 )
 
-UNIDENTIFIED_BAND = 0.0
 #: Random starts of the search on the tables (besides today's split scaled, today's split and
 #: the equal split): posterior mean curves average S curves into smoother ones.
 ROUGH_RANDOM_STARTS = 2
@@ -75,37 +77,15 @@ class ChannelBound:
             raise ValueError(f"bound {label!r}: max is below min")
 
 
-def _bounds(channels, current, daily_total, period_days, bounds, identified, band):
-    """Per channel (per day): the default range, or the unidentified band, then the user's
-    bounds, whose given side always wins.
-
-    The band follows the budget that the user's bounds leave to the other channels: a
-    user-bounded channel is expected to get its proportional share clipped to its bounds
-    (0 for "max 0"), and the rest of the budget is what the unidentified channels share.
-    """
-    user = {
-        name: _user_limits(bounds[name], current[c], period_days)
-        for c, name in enumerate(channels)
-        if name in bounds
-    }
-    ratio = daily_total / current.sum() if current.sum() > 0 else 0.0
-    claimed, unbounded = 0.0, 0.0
-    for c, name in enumerate(channels):
-        if name in user:
-            low, high = user[name]
-            claimed += min(max(ratio * current[c], low or 0.0), np.inf if high is None else high)
-        else:
-            unbounded += current[c]
-    free_ratio = max(daily_total - claimed, 0.0) / unbounded if unbounded > 0 else ratio
+def _bounds(channels, current, period_days, bounds, identified):
+    """Per channel (per day): lower and upper bounds and the rule that set them. Identified
+    channels move between 0 and ``DEFAULT_MAX_RATIO`` times their spend; user bounds win on
+    the side they give; the others are "pooled" (bounds set by the pool, see ``_Pool``)."""
     lower, upper, rules = [], [], []
     for c, name in enumerate(channels):
-        if identified[name]:
-            low, high, rule = 0.0, DEFAULT_MAX_RATIO * current[c], "default"
-        else:
-            low, high = free_ratio * current[c] * (1 - band), free_ratio * current[c] * (1 + band)
-            rule = "unidentified" if band == 0 else f"unidentified +/-{band:.0%}"
-        if name in user:
-            user_low, user_high = user[name]
+        if name in bounds:
+            low, high = 0.0, DEFAULT_MAX_RATIO * current[c]
+            user_low, user_high = _user_limits(bounds[name], current[c], period_days)
             if user_low is not None and user_high is not None and user_high < user_low:
                 raise ValueError(f"bounds for {name!r} have max below min")
             if user_low is not None:
@@ -113,10 +93,90 @@ def _bounds(channels, current, daily_total, period_days, bounds, identified, ban
             if user_high is not None:
                 low, high = min(low, user_high), user_high
             rule = "user"
+        elif identified[name]:
+            low, high, rule = 0.0, DEFAULT_MAX_RATIO * current[c], "default"
+        else:
+            low, high, rule = np.nan, np.nan, "pooled"
         lower.append(low)
         upper.append(high)
         rules.append(rule)
     return np.array(lower), np.array(upper), rules
+
+
+class _Pool:
+    """The unidentified channels as one response: spend x split in today's proportions.
+
+    Its range runs from nothing to the larger of ``DEFAULT_MAX_RATIO`` times today's pool and
+    whatever the other channels' upper bounds leave of the budget (so that any budget is
+    feasible when no channel is identified)."""
+
+    def __init__(self, responses, weights, shares):
+        self.responses, self.weights, self.shares = responses, weights, shares
+
+    def value(self, spend) -> np.ndarray:
+        x = float(np.atleast_1d(spend)[0])
+        return np.array(
+            [
+                sum(
+                    w * r.value(x * s)[0]
+                    for r, w, s in zip(self.responses, self.weights, self.shares, strict=True)
+                )
+            ]
+        )
+
+    def marginal(self, spend) -> np.ndarray:
+        x = float(np.atleast_1d(spend)[0])
+        return np.array(
+            [
+                sum(
+                    w * s * r.marginal(x * s)[0]
+                    for r, w, s in zip(self.responses, self.weights, self.shares, strict=True)
+                )
+            ]
+        )
+
+
+def _maximize(tables, curves, daily_total, lower, upper, pooled, current, weights, seed):
+    """The best split: identified and user-bounded channels one by one, the pooled ones as
+    one ``_Pool``; returns per-channel spend and the KKT violation of the search."""
+    alone = np.flatnonzero(~pooled)
+    ratio = daily_total / current.sum() if current.sum() > 0 else 0.0
+    responses = {"tables": [tables[c] for c in alone], "curves": [curves[c] for c in alone]}
+    low, high, start = lower[alone], upper[alone], current[alone]
+    values = weights[alone]
+    shares = None
+    if pooled.any():
+        pool_current = current[pooled].sum()
+        shares = (
+            current[pooled] / pool_current
+            if pool_current > 0
+            else np.full(pooled.sum(), 1.0 / pooled.sum())
+        )
+        for kind, items in (("tables", tables), ("curves", curves)):
+            members = [items[c] for c in np.flatnonzero(pooled)]
+            responses[kind].append(_Pool(members, weights[pooled], shares))
+        room = max(daily_total - high.sum(), 0.0)
+        low = np.append(low, 0.0)
+        high = np.append(high, max(DEFAULT_MAX_RATIO * pool_current, room))
+        start = np.append(start, pool_current)
+        values = np.append(values, 1.0)
+    rough = maximize_response(
+        responses["tables"], daily_total, low, high, values=values,
+        starts=[start * ratio, start], n_random_starts=ROUGH_RANDOM_STARTS, seed=seed,
+    )  # fmt: skip
+    # The tables' slopes are interpolated: one more search on the exact curves, from the best
+    # point found, makes the marginal returns of the free channels equal (the KKT conditions).
+    allocation = maximize_response(
+        responses["curves"], daily_total, low, high, values=values, starts=[rough.spend],
+        n_random_starts=0, equal_split_start=False, seed=seed,
+    )  # fmt: skip
+    spend = np.zeros(len(current))
+    spend[alone] = allocation.spend[: len(alone)]
+    lower, upper = lower.copy(), upper.copy()
+    if shares is not None:
+        spend[pooled] = allocation.spend[-1] * shares
+        lower[pooled], upper[pooled] = low[-1] * shares, high[-1] * shares
+    return spend, lower, upper, allocation.kkt_violation
 
 
 def _user_limits(bound: ChannelBound, current: float, period_days: int):
@@ -140,7 +200,6 @@ def plan_budget(
     period_days: int = 30,
     bounds: dict[str, ChannelBound] | None = None,
     values: dict[str, float] | None = None,
-    unidentified_band: float = UNIDENTIFIED_BAND,
     hold_unidentified: bool = True,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -180,33 +239,26 @@ def plan_budget(
             raise ValueError(f"values per unit must be finite numbers >= 0; not for {wrong}")
     current = model.current_spend_ / model.period_days
     daily_total = total_budget / period_days
-    ratio = daily_total / current.sum() if current.sum() > 0 else 0.0
     identified = (
         identified_channels(model)
         if hold_unidentified
         else dict.fromkeys(channels, True)  # the posterior-optimal plan: a bet, not advice
     )
-    lower, upper, rules = _bounds(
-        channels, current, daily_total, period_days, bounds, identified, unidentified_band
-    )
+    lower, upper, rules = _bounds(channels, current, period_days, bounds, identified)
+    pooled = np.array([rule == "pooled" for rule in rules])
     curves = [daily_response(model, name) for name in channels]
     # The search runs on tables of the mean curves (period units: the table's spend is per
     # period); the interval and the reported values below use every draw.
+    pool_total = current[pooled].sum()
+    pool_ratio = max(DEFAULT_MAX_RATIO, daily_total / pool_total if pool_total > 0 else 0.0)
+    reach = np.where(pooled, pool_ratio, 1.0) * current
     tables = [
         tabulated_response(model, name, high * model.period_days)
-        for name, high in zip(channels, np.maximum(upper, current), strict=True)
+        for name, high in zip(channels, np.fmax(np.fmax(upper, reach), current), strict=True)
     ]
-    rough = maximize_response(
-        tables, daily_total, lower, upper, values=weights,
-        starts=[current * ratio, current], n_random_starts=ROUGH_RANDOM_STARTS, seed=seed,
-    )  # fmt: skip
-    # The tables' slopes are interpolated: one more search on the exact curves, from the best
-    # point found, makes the marginal returns of the free channels equal (the KKT conditions).
-    allocation = maximize_response(
-        curves, daily_total, lower, upper, values=weights, starts=[rough.spend],
-        n_random_starts=0, equal_split_start=False, seed=seed,
-    )  # fmt: skip
-    spend = allocation.spend
+    spend, lower, upper, kkt_violation = _maximize(
+        tables, curves, daily_total, lower, upper, pooled, current, weights, seed
+    )
     # Per draw and channel: value at the plan minus value today, over the period.
     draws = (
         np.column_stack(
@@ -244,6 +296,6 @@ def plan_budget(
             "scenario_change_low": total_low,
             "scenario_change_high": total_high,
             "marginal_return": marginals,
-            "kkt_violation": allocation.kkt_violation,
+            "kkt_violation": kkt_violation,
         }
     )

@@ -4,8 +4,10 @@ Every sentence a page shows about a channel's budget (the recommended move, the 
 per-channel table) is written from these rows, so no two can disagree. The advice splits
 today's budget over the next ``period_days`` the best way the model knows for the objective
 (``budget.plan_budget``). A channel the data cannot judge (``summary.identification_issues``)
-keeps its spend and gets the experiment that would measure it (``experiments.py``) instead of
-a move; a move smaller than ``MIN_MOVE_SHARE`` of the channel's spend is no move.
+gets no move of its own: it spends in today's proportion with the other such channels (the
+pool that gives money to, or takes it from, the channels the data can judge), and gets the
+experiment that would measure it (``experiments.py``); a move smaller than ``MIN_MOVE_SHARE``
+of the channel's spend is no move.
 """
 
 from __future__ import annotations

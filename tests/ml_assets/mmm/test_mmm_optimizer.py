@@ -128,6 +128,37 @@ def test_unidentified_channels_keep_their_share_exactly(hard_fit, monkeypatch):
     np.testing.assert_allclose(share, expected, rtol=1e-9)
 
 
+def test_unidentified_channels_move_only_together_against_an_identified_one(hard_fit, monkeypatch):
+    # One channel's rank against the portfolio is known; the others are a pool that gives or
+    # takes money pro rata. The plan must be the best such split: checked by brute force over
+    # the identified channel's spend, the pool getting the rest in today's proportions.
+    model = hard_fit.result.model
+    judged, *pooled = model.channels_
+    monkeypatch.setattr(
+        budget, "identified_channels", lambda m: {c: c == judged for c in m.channels_}
+    )
+    total = 30 * model.current_spend_.sum()
+    plan = plan_budget(model, total).set_index("channel")
+    ratios = plan.loc[pooled, "optimal_spend"] / plan.loc[pooled, "current_spend"]
+    np.testing.assert_allclose(ratios, ratios.iloc[0], rtol=1e-9)
+    assert plan["optimal_spend"].sum() == pytest.approx(total, rel=1e-9)
+
+    curves = {name: budget.daily_response(model, name) for name in model.channels_}
+    current = dict(zip(model.channels_, model.current_spend_ / model.period_days, strict=True))
+    pool_today = sum(current[name] for name in pooled)
+
+    def mean_response(judged_spend: float) -> float:
+        rest = total / 30 - judged_spend
+        value = curves[judged].value(judged_spend)[0]
+        return value + sum(
+            curves[name].value(rest * current[name] / pool_today)[0] for name in pooled
+        )
+
+    grid = np.linspace(0.0, DEFAULT_MAX_RATIO * current[judged], 301)
+    best_on_grid = max(mean_response(s) for s in grid)
+    assert mean_response(plan.loc[judged, "optimal_spend"] / 30) >= best_on_grid * (1 - 1e-6)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

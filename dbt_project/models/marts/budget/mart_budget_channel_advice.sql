@@ -32,9 +32,16 @@ worded as (
         tenants.currency,
         {{ mmm_objective_label('recommendations.objective') }} as objective_label,
         objectives_ranked.objective_rank = 1 as is_headline_objective,
-        case recommendations.action
-            when 'aumentar' then 1
-            when 'reducir' then -1
+        -- A channel kept for an experiment still moves with the pool of channels the data
+        -- cannot tell apart (budget.py): its direction is that pro-rata move's, with the
+        -- same 5 % floor under which recommendation.py calls a change no move.
+        case
+            when recommendations.action = 'aumentar' then 1
+            when recommendations.action = 'reducir' then -1
+            when recommendations.action = 'experimentar'
+                and abs(recommendations.spend_change_amount)
+                    >= 0.05 * recommendations.current_spend_amount
+                then case when recommendations.spend_change_amount > 0 then 1 else -1 end
             else 0
         end as direction,
         {{ format_money('recommendations.current_spend_amount', 'tenants.currency') }} as current_text,
@@ -102,8 +109,16 @@ select
             'Mantener ' || channel_group || ' en ' || current_text || ' en los próximos '
             || days_text || ' días: el modelo no encuentra un reparto que lo mejore.'
         else
-            'Mantener ' || channel_group || ' en ' || current_text || ' y medirlo: los datos no '
-            || 'permiten saber si rinde más o menos que el resto. Apagarlo '
+            case
+                when direction = 0 then
+                    'Mantener ' || channel_group || ' en ' || current_text || ' y medirlo: los datos no '
+                    || 'permiten saber si rinde más o menos que el resto.'
+                else
+                    'Llevar ' || channel_group || ' de ' || current_text || ' a ' || recommended_text
+                    || ', en la proporción de hoy con los demás canales que los datos no distinguen'
+                    || ' entre sí, y medirlo.'
+            end
+            || ' Apagarlo '
             || cast(experiment_days as {{ dbt.type_string() }}) || ' días'
             || ' (o en la mitad de las regiones durante '
             || cast(experiment_geo_days as {{ dbt.type_string() }}) || ' días)'

@@ -48,7 +48,8 @@ tested as (
     select
         tenant_id,
         objective,
-        {{ dbt.listagg("channel_group", "', '", "order by channel_group") }} as channels_text
+        {{ dbt.listagg("channel_group", "', '", "order by channel_group") }} as channels_text,
+        bool_or(direction <> 0) as is_moved
     from advice
     where action = 'experimentar'
     group by 1, 2
@@ -94,6 +95,7 @@ combined as (
         losses.channels_text as from_channels_text,
         gains.channels_text as to_channels_text,
         tested.channels_text as tested_channels_text,
+        tested.is_moved as is_tested_moved,
         plans.scenario_change,
         scenario_intervals.scenario_change_low,
         scenario_intervals.scenario_change_high
@@ -133,6 +135,10 @@ select
     end
     || case
         when combined.tested_channels_text is null then ''
+        when combined.is_tested_moved then
+            ' Sin datos para juzgar ' || combined.tested_channels_text
+            || ' uno contra otro: se mueven juntos, en la proporción de hoy, y se propone'
+            || ' medirlos con un experimento.'
         else ' Sin datos para juzgar ' || combined.tested_channels_text
             || ': se mantienen y se propone medirlos con un experimento.'
     end as recommendation_text
