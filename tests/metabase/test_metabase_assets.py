@@ -4,8 +4,12 @@ run whose numbers land in the materialization's metadata."""
 
 from __future__ import annotations
 
+import asyncio
+
 import dagster as dg
 import pytest
+from dagster._core.loader import LoadingContextForTest
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionResolvedStatus
 from provisioning_support import ADMIN_EMAIL, ADMIN_PASSWORD, READER_PASSWORD, spec_tables
 
 from cerebro.dashboards.spec import load_dashboards
@@ -19,7 +23,7 @@ from orchestration.resources import CerebroResource
 METABASE_VARIABLES = ("METABASE_URL", "METABASE_API_KEY", "METABASE_API_KEY_FILE")
 
 
-def _materialize(tmp_path):
+def _materialize(tmp_path, instance=None):
     # An embedded warehouse that is not built: the provisioning context falls back to today.
     resource = CerebroResource(data_dir=str(tmp_path / "data"),
                                duckdb_path=str(tmp_path / "data" / "none.duckdb"))  # fmt: skip
@@ -27,6 +31,7 @@ def _materialize(tmp_path):
         [metabase_dashboards, every_card_runs_in_metabase],
         resources={"cerebro": resource},
         raise_on_error=False,
+        instance=instance,
     )
 
 
@@ -56,8 +61,23 @@ def test_without_metabase_the_asset_succeeds_with_a_note(tmp_path, monkeypatch):
 
     assert result.success
     assert _metadata(result) == {"status": NOT_CONFIGURED}
-    (check,) = result.get_asset_check_evaluations()
-    assert check.passed
+
+
+def test_without_metabase_the_check_is_recorded_as_skipped_not_passed(tmp_path, monkeypatch):
+    """Dagster's own rule (AssetCheckExecutionRecord.resolve_status): a check planned in a run
+    that succeeded without evaluating it is SKIPPED; a passed result would show green."""
+    for name in METABASE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    instance = dg.DagsterInstance.ephemeral()
+
+    result = _materialize(tmp_path, instance)
+
+    assert result.success
+    assert result.get_asset_check_evaluations() == []
+    key = dg.AssetCheckKey(metabase_dashboards.key, "every_card_runs_in_metabase")
+    (record,) = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
+    status = asyncio.run(record.resolve_status(LoadingContextForTest(instance)))
+    assert status == AssetCheckExecutionResolvedStatus.SKIPPED
 
 
 @pytest.fixture
