@@ -20,11 +20,11 @@ from ml_assets.mmm.guards import (
     curves_guard,
     intervals_guard,
 )
-from ml_assets.mmm.inputs import MmmInputError
 from ml_assets.mmm.lift_tests import read_lift_tests
 from ml_assets.mmm.model import MODEL_VERSION
 from ml_assets.mmm.scenarios import load_scenarios
-from ml_assets.mmm.tenant import TenantInputs, run_tenant_mmm
+from ml_assets.mmm.tenant import TenantInputs
+from ml_assets.mmm.tenant_pool import TenantJob, model_tenants
 from orchestration.resources import CerebroResource
 
 #: Named scenarios (see the file's header).
@@ -201,27 +201,29 @@ def mmm_budget_brain(
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     frames: dict[str, list[pd.DataFrame]] = {table: [] for table in TABLES}
     failed, summaries = {}, {}
+    jobs = []
     for tenant in cerebro.tenants():
         params = {"tenant_id": tenant.tenant_id}
         inputs = TenantInputs(**{k: warehouse.query(sql, params) for k, sql in QUERIES.items()})
-        try:
-            run = run_tenant_mmm(
-                tenant.tenant_id, inputs, scenarios=scenarios, predicted_at=predicted_at,
-                clv_values=_clv_values(warehouse, tenant.tenant_id),
-                holdout_days=_chosen(config.holdout_days, tenant.mmm.holdout_days),
-                draws=_chosen(config.draws, tenant.mmm.draws),
-                seed=_chosen(config.seed, tenant.mmm.seed),
-                lift_tests=_experiments(cerebro.settings().data_dir, tenant.mmm.experiments),
-            )  # fmt: skip
-        except MmmInputError as error:
-            failed[tenant.tenant_id] = str(error)
+        arguments = dict(
+            inputs=inputs, scenarios=scenarios, predicted_at=predicted_at,
+            clv_values=_clv_values(warehouse, tenant.tenant_id),
+            holdout_days=_chosen(config.holdout_days, tenant.mmm.holdout_days),
+            draws=_chosen(config.draws, tenant.mmm.draws),
+            seed=_chosen(config.seed, tenant.mmm.seed),
+            lift_tests=_experiments(cerebro.settings().data_dir, tenant.mmm.experiments),
+        )  # fmt: skip
+        jobs.append(TenantJob(tenant.tenant_id, arguments))
+    for outcome in model_tenants(jobs):
+        if outcome.error is not None:
+            failed[outcome.tenant_id] = outcome.error
             continue
-        failed.update({f"{tenant.tenant_id}/{t}": reason for t, reason in run.failed.items()})
-        for table, frame in run.tables.items():
+        failed.update({f"{outcome.tenant_id}/{t}": r for t, r in outcome.failed.items()})
+        for table, frame in outcome.tables.items():
             frames[table].append(frame)
-        summaries[tenant.tenant_id] = _tenant_summary(run)
-        fits = ", ".join(f"{t} {r.fit_seconds:.0f} s" for t, r in run.results.items())
-        note(context, f"{tenant.tenant_id}: {fits}")
+        summaries[outcome.tenant_id] = outcome.summary
+        fits = ", ".join(f"{t} {s:.0f} s" for t, s in outcome.fit_seconds.items())
+        note(context, f"{outcome.tenant_id}: {fits}")
     for name, reason in failed.items():
         context.log.warning(f"{name}: budget brain skipped: {reason}")
     tables = {
@@ -238,25 +240,6 @@ def mmm_budget_brain(
             metadata["tenants"] = summaries
         yield dg.MaterializeResult(asset_key=KEYS[table], metadata=metadata)
     yield from _check_results(tables, failed)
-
-
-def _tenant_summary(run) -> dict:
-    summary = {}
-    for target, result in run.results.items():
-        channels = result.channel_summary()
-        holdout = result.diagnostics()["holdout"]
-        summary[target] = {
-            "holdout_mape": holdout["mape"],
-            "fit_seconds": round(result.fit_seconds, 1),
-            "roi": {
-                row.channel: f"{row.roi:.4g} [{row.roi_low:.4g}, {row.roi_high:.4g}]"
-                + ("" if row.identified else " (not identified)")
-                for row in channels.itertuples()
-            },
-        }
-    if run.skipped_scenarios:
-        summary["skipped_scenarios"] = run.skipped_scenarios
-    return summary
 
 
 def _check_results(tables: dict[str, pd.DataFrame], failed: dict[str, str]):

@@ -1,0 +1,107 @@
+"""Tenants' budget-brain runs side by side, one process per core.
+
+A tenant's run (``tenant.run_tenant_mmm``) reads nothing from the warehouse and shares nothing
+with another tenant's, and its sampler runs its chains one after the other on one core
+(decision 0021): two tenants on two cores take the time of one. Processes, not threads: the
+sampler holds the interpreter while it traces and the compiled programs are not thread-safe to
+share. Workers are *spawned* — a forked copy of a process that has started JAX's thread pools
+can deadlock — and send back only tables and plain summaries; the fitted models stay in the
+worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ml_assets.mmm.inputs import MmmInputError
+from ml_assets.mmm.tenant import TenantMmm, run_tenant_mmm
+
+#: ``CEREBRO_MMM_WORKERS`` caps the processes (1: every tenant in this process).
+WORKERS_VARIABLE = "CEREBRO_MMM_WORKERS"
+
+
+@dataclass(frozen=True)
+class TenantJob:
+    """One tenant's run: its id and ``run_tenant_mmm``'s keyword arguments."""
+
+    tenant_id: str
+    arguments: dict
+
+
+@dataclass
+class TenantOutcome:
+    """What a run sends back: the output rows, what failed and why, and a summary per target."""
+
+    tenant_id: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    #: The whole tenant could not be modelled (``MmmInputError``'s message), else None.
+    error: str | None = None
+    summary: dict = field(default_factory=dict)
+    fit_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def model_tenants(jobs: list[TenantJob], workers: int | None = None) -> Iterator[TenantOutcome]:
+    """Each job's outcome, in the jobs' order; ``workers`` processes at most (default: the
+    cores, or ``CEREBRO_MMM_WORKERS``). One job, or one worker, runs in this process."""
+    workers = min(len(jobs), workers or _default_workers())
+    if workers <= 1:
+        yield from map(model_tenant, jobs)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(model_tenant, jobs)
+
+
+def _default_workers() -> int:
+    configured = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError as error:
+            raise ValueError(
+                f"{WORKERS_VARIABLE} must be a whole number, got {configured!r}"
+            ) from error
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def model_tenant(job: TenantJob) -> TenantOutcome:
+    """One tenant's run, reduced to what crosses a process boundary."""
+    try:
+        run = run_tenant_mmm(job.tenant_id, **job.arguments)
+    except MmmInputError as error:
+        return TenantOutcome(job.tenant_id, error=str(error))
+    return TenantOutcome(
+        job.tenant_id,
+        tables=run.tables,
+        failed=dict(run.failed),
+        summary=tenant_summary(run),
+        fit_seconds={target: result.fit_seconds for target, result in run.results.items()},
+    )
+
+
+def tenant_summary(run: TenantMmm) -> dict:
+    """Per target: holdout MAPE, fit time and each channel's ROI with its interval (the
+    asset's metadata), plus the scenarios that could not be planned."""
+    summary = {}
+    for target, result in run.results.items():
+        channels = result.channel_summary()
+        holdout = result.diagnostics()["holdout"]
+        summary[target] = {
+            "holdout_mape": holdout["mape"],
+            "fit_seconds": round(result.fit_seconds, 1),
+            "roi": {
+                row.channel: f"{row.roi:.4g} [{row.roi_low:.4g}, {row.roi_high:.4g}]"
+                + ("" if row.identified else " (not identified)")
+                for row in channels.itertuples()
+            },
+        }
+    if run.skipped_scenarios:
+        summary["skipped_scenarios"] = run.skipped_scenarios
+    return summary
