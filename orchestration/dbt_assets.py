@@ -11,9 +11,10 @@ outputs.
 """
 
 import contextlib
+import json
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import dagster as dg
@@ -162,3 +163,36 @@ def dbt_ml_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebr
     """Runs `dbt build` for the models on the ML outputs (staging/ml and everything downstream
     of it: marts/ml, marts/budget, marts/executive, the model-health marts) and their tests."""
     yield from _build([], context, dbt, cerebro)
+
+
+def unwritten_sources(assets: Iterable[dg.AssetsDefinition]) -> list[dg.AssetSpec]:
+    """The dbt sources that none of ``assets`` materializes, as external assets.
+
+    Cerebro writes these tables outside the asset graph: the run history (`cerebro run`,
+    before and after each run), the activation log (appended by each sync) and the quarantine
+    (filled by the landing assets' contract checks). Without a spec Dagster draws them as bare
+    stubs in group `default`; with one, each has its dbt description and columns, grouped by
+    the schema it lives in.
+    """
+    defined = {key for asset in assets for key in asset.keys}
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    translator = CerebroDbtTranslator()
+    specs = []
+    for unique_id, source in sorted(manifest["sources"].items()):
+        spec = translator.get_asset_spec(manifest, unique_id, dbt_project)
+        if spec.key in defined:
+            continue
+        specs.append(
+            dg.AssetSpec(
+                key=spec.key,
+                description=source["description"].strip(),
+                group_name=source["schema"],
+                kinds={"table"},
+                metadata={
+                    name: spec.metadata[name]
+                    for name in ("dagster/column_schema", "dagster/table_name")
+                    if name in spec.metadata
+                },
+            )
+        )
+    return specs

@@ -8,7 +8,12 @@ from orchestration.activation_assets import activation_syncs
 from orchestration.alert_assets import alert_notifications, notify_on_run_failure
 from orchestration.clv_assets import clv_predictions
 from orchestration.config_assets import tenants_table
-from orchestration.dbt_assets import dbt_ml_models, dbt_models, dbt_reference
+from orchestration.dbt_assets import (
+    dbt_ml_models,
+    dbt_models,
+    dbt_reference,
+    unwritten_sources,
+)
 from orchestration.dbt_project import dbt_project
 from orchestration.demo_assets import demo_datasets
 from orchestration.ingestion_assets import landing_assets
@@ -31,22 +36,24 @@ from orchestration.sensors import (
     tenant_partitions_sensor,
 )
 
+ASSETS = [
+    demo_datasets,
+    tenants_table,
+    *landing_assets(),
+    dbt_reference,
+    dbt_models,
+    clv_predictions,
+    mmm_budget_brain,
+    dbt_ml_models,
+    metabase_dashboards,
+    alert_notifications,
+    scheduled_reports,
+    dagster_run_history,
+    activation_syncs,
+]
+
 defs = dg.Definitions(
-    assets=[
-        demo_datasets,
-        tenants_table,
-        *landing_assets(),
-        dbt_reference,
-        dbt_models,
-        clv_predictions,
-        mmm_budget_brain,
-        dbt_ml_models,
-        metabase_dashboards,
-        alert_notifications,
-        scheduled_reports,
-        dagster_run_history,
-        activation_syncs,
-    ],
+    assets=[*ASSETS, *unwritten_sources(ASSETS)],
     asset_checks=[every_card_runs_in_metabase],
     jobs=[platform_job, daily_tenant_job, daily_publish_job, reference_data_job, activation_job],
     schedules=[daily_tenant_schedule, activation_schedule],
