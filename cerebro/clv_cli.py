@@ -171,7 +171,12 @@ def clv(
         if params_out is not None:
             write_parameters(result, temporaries[1])
     params = {**result.bgnbd.params_, **(result.gamma_gamma.params_ if result.gamma_gamma else {})}
+    # Numbers in the default locale (``cerebro.formatting``): a decimal comma, so the parameters
+    # are separated by " · "; the CSV and the parameters file keep plain numbers.
+    from cerebro.formatting import format_integer, format_significant
+
     click.echo(
-        f"{len(result.predictions)} customers (cut-off {result.cutoff}) written to {out_path}; "
-        + ", ".join(f"{name}={value:.4g}" for name, value in params.items())
+        f"{format_integer(len(result.predictions))} customers (cut-off {result.cutoff}) written "
+        f"to {out_path}; "
+        + " · ".join(f"{name}={format_significant(value, 4)}" for name, value in params.items())
     )

@@ -209,17 +209,24 @@ def _check_fit_outputs(out_dir: Path, inputs: list[Path | None]) -> None:
 
 
 def _render_summary(channels, diagnostics) -> str:
-    level = f"{diagnostics['interval']:.0%}"
+    """The fit in the terminal, numbers in the default locale (``cerebro.formatting``; the CSV
+    and JSON files keep plain numbers for programs)."""
+    from cerebro.formatting import format_number, format_percent, format_significant
+
+    level = format_percent(diagnostics["interval"], 0)
     lines = [
         f"{diagnostics['target']} · {diagnostics['start_date']} → {diagnostics['end_date']} · "
-        f"holdout MAPE {diagnostics['holdout']['mape']:.1%} · {diagnostics['fit_seconds']:.1f}s",
+        f"holdout MAPE {format_percent(diagnostics['holdout']['mape'])} · "
+        f"{format_number(diagnostics['fit_seconds'], 1)} s",
         f"{'channel':<22}{'ROI':>8}  {level + ' interval':<22}{'marginal ROI':>13}  identified",
     ]
     for row in channels.itertuples():
-        interval = f"[{row.roi_low:.3g}, {row.roi_high:.3g}]"
+        # "; " between the bounds: the decimal symbol is a comma.
+        interval = f"[{format_significant(row.roi_low)}; {format_significant(row.roi_high)}]"
         flag = "yes" if row.identified else f"no ({row.identification_issues})"
         lines.append(
-            f"{row.channel:<22}{row.roi:>8.3g}  {interval:<22}{row.marginal_roi:>13.3g}  {flag}"
+            f"{row.channel:<22}{format_significant(row.roi):>8}  {interval:<22}"
+            f"{format_significant(row.marginal_roi):>13}  {flag}"
         )
     return "\n".join(lines)
 
@@ -259,7 +266,7 @@ def _render_summary(channels, diagnostics) -> str:
     "--move-unidentified",
     is_flag=True,
     help="Let the plan move channels the data cannot judge too (the model's expected-value "
-    "bet; by default they keep their share of the budget).",
+    "bet; by default they move only together, in today's proportions).",
 )
 @click.option(
     "--out", "out_path", required=True, type=click.Path(path_type=Path), help="Plan CSV to write."
@@ -293,13 +300,16 @@ def optimize(model_path, total_budget, period_days, bounds, values, move_unident
         raise click.ClickException(str(error)) from error
     write_csv(plan, out_path)
     first = plan.iloc[0]
+    # The terminal in the default locale (``cerebro.formatting``); the CSV keeps plain numbers.
+    from cerebro.formatting import format_integer
+
     click.echo(
         plan[["channel", "current_spend", "optimal_spend", "expected_revenue_change"]].to_string(
-            index=False, float_format=lambda v: f"{v:,.0f}"
+            index=False, float_format=format_integer
         )
     )
     click.echo(
-        f"\nExpected change over {period_days} days: {first.scenario_change:,.0f} "
-        f"[{first.scenario_change_low:,.0f}, {first.scenario_change_high:,.0f}] · "
-        f"written to {out_path}"
+        f"\nExpected change over {period_days} days: {format_integer(first.scenario_change)} "
+        f"[{format_integer(first.scenario_change_low)}; "
+        f"{format_integer(first.scenario_change_high)}] · written to {out_path}"
     )

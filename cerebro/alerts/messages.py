@@ -1,5 +1,6 @@
-"""Alert texts in Spanish: the rule's message with its values formatted (percent, the tenant's
-currency, hours, dates), and the same alert as a Slack message and as an e-mail."""
+"""Alert texts in Spanish: the rule's message with its values formatted in the tenant's locale
+(``cerebro.formatting``: percent, the tenant's currency, hours, dates), and the same alert as a
+Slack message and as an e-mail."""
 
 from __future__ import annotations
 
@@ -9,20 +10,21 @@ from dataclasses import dataclass
 
 from cerebro.alerts.config import Rule
 from cerebro.alerts.metrics import Measurement
-from cerebro.dashboards.formatting import (
+from cerebro.formatting import (
     MISSING,
     format_currency,
     format_date,
+    format_hours,
     format_percent,
     is_missing,
-    spanish_number,
+    locale_for,
 )
 from cerebro.tenants import Tenant
 
 SEVERITY_LABELS = {"info": "INFORMACIÓN", "warning": "ADVERTENCIA", "critical": "CRÍTICA"}
 #: Unicode rather than Slack's :shortcodes:, which Google Chat and Teams show as text.
 SEVERITY_ICONS = {"info": "\u2139\ufe0f", "warning": "\u26a0\ufe0f", "critical": "\U0001f6a8"}
-#: "se alerta con más de 75,0 %".
+#: "se alerta con más de 75,0%".
 COMPARISON_WORDS = {">": "más de", ">=": "desde", "<": "menos de", "<=": "hasta"}
 #: A URL with optional credentials (``scheme://user:password@host:port/path?query``).
 _URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://(?:[^/\s@]*@)?([^/\s:@]+)(?::\d+)?\S*", re.I)
@@ -45,19 +47,20 @@ class Notification:
 
 
 def format_metric_value(unit: str, value: float | None, currency: str) -> str:
-    """A metric value or threshold as a reader expects it: "82,4 %", "+25,0 %", "$ 25.000",
-    "228,14 PEN", "42,0 h"."""
+    """A metric value or threshold in the locale of a tenant whose currency is ``currency``:
+    "82,4%", "+25,0%", "$25.000", "S/ 228.14", "42,0 h"."""
     if is_missing(value):
         return MISSING
+    locale = locale_for(currency)
     if unit == "rate":
-        return format_percent(value)
+        return format_percent(value, locale=locale)
     if unit == "change":
         sign = "+" if value > 0 else ("-" if value < 0 else "")
-        return f"{sign}{format_percent(abs(value))}"
+        return f"{sign}{format_percent(abs(value), locale=locale)}"
     if unit == "currency":
         return format_currency(value, currency)
     if unit == "hours":
-        return f"{spanish_number(float(value), 1)} h"
+        return format_hours(value, locale, decimals=1)
     raise ValueError(f"unknown metric unit {unit!r}")
 
 

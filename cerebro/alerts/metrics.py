@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cerebro.dashboards.formatting import (
+from cerebro.formatting import (
     format_currency,
     format_date,
     format_integer,
     format_period,
     format_timestamp,
+    locale_for,
 )
 from cerebro.kpis import get_cart_abandonment_rate, get_operations_kpis
 from cerebro.kpis.period import number
@@ -178,7 +179,7 @@ def _cac(context: MetricContext) -> Measurement:
             **_window_details(context),
             "channel": channel or "todos los canales (CAC combinado)",
             "spend": format_currency(spend, currency),
-            "new_customers": format_integer(new_customers),
+            "new_customers": format_integer(new_customers, locale_for(currency)),
         },
     )
 

@@ -5,6 +5,7 @@ the raw values it sorts by, and a CSV), a "no data" placeholder, or the query's 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,14 +13,17 @@ from pathlib import Path
 import pandas as pd
 
 from cerebro.dashboards.figures import NUMERIC_FORMATS, build_figure
-from cerebro.dashboards.formatting import (
+from cerebro.dashboards.spec import Card
+from cerebro.formatting import (
     as_date,
+    csv_delimiter,
     format_change,
+    format_csv_value,
     format_period,
     format_value,
     is_missing,
+    locale_for,
 )
-from cerebro.dashboards.spec import Card
 
 EMPTY_MESSAGE = "Sin datos para este período"
 #: A page shows at most this many rows of a table; its CSV has them all.
@@ -35,7 +39,7 @@ SENTENCE_LENGTH = 40
 class ScalarView:
     value: str
     is_text: bool = False
-    change: str | None = None  # "▲ 12,3 %"
+    change: str | None = None  # "▲ 12,3%"
     direction: str = ""  # "up", "down", "flat" (CSS class)
     previous: str | None = None  # "Período anterior (<first day> to <last day>): 1.234"
 
@@ -93,7 +97,7 @@ def scalar_view(card: Card, frame: pd.DataFrame, currency: str) -> ScalarView:
         row = frame.iloc[-1] if card.comparison == "previous_period" else frame.iloc[0]
         return ScalarView(format_value(row[column], fmt, currency), is_text=fmt == "text")
     previous, current = frame.iloc[0], frame.iloc[-1]
-    change = format_change(previous[column], current[column])
+    change = format_change(previous[column], current[column], locale_for(currency))
     direction = (
         "flat"
         if change is None or change.startswith("=")
@@ -152,12 +156,20 @@ def table_view(card: Card, frame: pd.DataFrame, currency: str, csv_name: str) ->
     return TableView(headers=headers, rows=rows, total_rows=len(frame), csv_name=csv_name)
 
 
-def write_csv(card: Card, frame: pd.DataFrame, path: Path) -> None:
-    """Every row of the card with Spanish headers and raw values (numbers with a '.' decimal
-    point, ISO dates), in UTF-8 with a byte-order mark so that Excel reads the accents."""
+def write_csv(card: Card, frame: pd.DataFrame, path: Path, currency: str) -> None:
+    """Every row of the card with Spanish headers, for a spreadsheet in the tenant's locale:
+    its field separator and decimal symbol, money rounded to the currency's minor unit, no
+    thousands separators, ISO dates (``formatting.format_csv_value``), in UTF-8 with a
+    byte-order mark so that Excel detects the encoding and reads the accents."""
     columns = list(card.columns)
-    table = frame[columns].rename(columns={c: card.label(c) for c in columns})
-    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, delimiter=csv_delimiter(locale_for(currency)))
+        writer.writerow([card.label(c) for c in columns])
+        for record in frame[columns].itertuples(index=False):
+            writer.writerow(
+                format_csv_value(value, card.columns[c], currency)
+                for c, value in zip(columns, record, strict=True)
+            )
 
 
 def figure_json(card: Card, frame: pd.DataFrame, currency: str) -> str:

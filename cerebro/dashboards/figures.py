@@ -1,11 +1,11 @@
 """Plotly figures for the chart cards of a dashboard spec (bar, row, pie, donut, line, area,
 scatter, heatmap), from the card's rows.
 
-Tooltips show the same Spanish text as the tables (``formatting``): each trace carries the
-formatted values in ``customdata`` and its ``hovertemplate`` only places them, so a tooltip
-never depends on the browser's locale. Axes use Plotly's own number formatting with Spanish
-separators (``layout.separators``); percentages are plotted from 0 to 100 so that an axis reads
-"78 %" rather than "0.78".
+Tooltips show the same text as the tables (``cerebro.formatting``, the tenant's locale): each
+trace carries the formatted values in ``customdata`` and its ``hovertemplate`` only places them,
+so a tooltip never depends on the browser's locale. Axes use Plotly's own number formatting with
+the locale's separators (``layout.separators``); percentages are plotted from 0 to 100 so that
+an axis reads "78%" rather than "0.78".
 """
 
 from __future__ import annotations
@@ -15,9 +15,16 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from cerebro.dashboards.formatting import format_percent, format_value, is_missing
 from cerebro.dashboards.spec import Card
-from cerebro.kpis.report import ZERO_DECIMAL_CURRENCIES
+from cerebro.formatting import (
+    currency_affixes,
+    format_percent,
+    format_value,
+    is_missing,
+    locale_for,
+    number_separators,
+    percent_suffix,
+)
 
 NUMERIC_FORMATS = frozenset({"integer", "number", "percent", "currency", "hours", "days"})
 TIME_FORMATS = frozenset({"date", "month"})
@@ -77,13 +84,13 @@ def chart_values(frame: pd.DataFrame, column: str, fmt: str) -> list:
 
 
 def axis_format(fmt: str, currency: str) -> dict:
-    """Tick labels for an axis (or colour bar) showing a column of format ``fmt``."""
+    """Tick labels for an axis (or colour bar) showing a column of format ``fmt``: the symbol
+    and percent sign where the tenant's locale writes them (``cerebro.formatting``)."""
     if fmt == "percent":
-        return {"ticksuffix": " %"}
-    if fmt == "currency" and currency in ZERO_DECIMAL_CURRENCIES:
-        return {"tickprefix": "$ ", "tickformat": ",.0f"}
+        return {"ticksuffix": percent_suffix(locale_for(currency))}
     if fmt == "currency":
-        return {"ticksuffix": f" {currency}".rstrip(), "tickformat": ",.0f"}
+        prefix, suffix = currency_affixes(currency)
+        return {"tickprefix": prefix, "ticksuffix": suffix, "tickformat": ",.0f"}
     if fmt == "hours":
         return {"ticksuffix": " h"}
     if fmt == "days":
@@ -104,6 +111,7 @@ class ChartBuilder:
         self.card = card
         self.frame = frame.reset_index(drop=True)
         self.currency = currency
+        self.locale = locale_for(currency)
 
     # -- shared pieces ------------------------------------------------------------------------
     def fmt(self, column: str) -> str:
@@ -214,17 +222,19 @@ class ChartBuilder:
         total = sum(v for v in values if v is not None and v > 0)
         shares = [(v or 0) / total if total else None for v in values]
         customdata, _ = self.hover(self.frame, x, y)
-        customdata = [
-            (*point, format_percent(share)) for point, share in zip(customdata, shares, strict=True)
-        ]
+        share_text = [format_percent(s, locale=self.locale) for s in shares]
+        customdata = [(*point, text) for point, text in zip(customdata, share_text, strict=True)]
         trace = go.Pie(
             labels=self.formatted(self.frame, x),
             values=values,
             hole=hole,
             sort=False,  # the query's order (usually largest first)
             direction="clockwise",
-            # Shares in Spanish ("13,8 %"); slivers get no label, their tooltip has it.
-            text=[format_percent(s) if (s or 0) >= PIE_LABELS_FROM else "" for s in shares],
+            # Shares in the tenant's locale ("13,8%"); slivers get no label, their tooltip has it.
+            text=[
+                t if (s or 0) >= PIE_LABELS_FROM else ""
+                for s, t in zip(shares, share_text, strict=True)
+            ],
             textinfo="text",
             textposition="inside",
             insidetextorientation="horizontal",
@@ -406,5 +416,7 @@ class ChartBuilder:
 
 
 def build_figure(card: Card, frame: pd.DataFrame, currency: str) -> go.Figure:
-    """The Plotly figure of a chart card from its (non-empty) rows."""
-    return ChartBuilder(card, frame, currency).figure()
+    """The Plotly figure of a chart card from its (non-empty) rows, its axes' numbers with the
+    separators of the tenant's locale."""
+    figure = ChartBuilder(card, frame, currency).figure()
+    return figure.update_layout(separators=number_separators(locale_for(currency)))

@@ -10,7 +10,8 @@
     <out>/<tenant_id>/<dashboard_key>-<card_key>.csv   each table card's rows
 
 Pages only reference files next to them (Plotly is written once, no CDN), so they open from
-disk with no network. Numbers are formatted in Spanish (``formatting``).
+disk with no network. Numbers are written in the tenant's locale (``cerebro.formatting``), and
+so are the CSV downloads (a spreadsheet's separators).
 """
 
 from __future__ import annotations
@@ -21,18 +22,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import plotly.offline
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from cerebro.dashboards.card_views import EMPTY_MESSAGE, CardView, card_view, write_csv
-from cerebro.dashboards.formatting import (
+from cerebro.dashboards.spec import Dashboard, DashboardSpecError, filter_values, load_dashboards
+from cerebro.formatting import (
     format_date,
     format_integer,
     format_long_date,
     format_period,
     format_timestamp,
     format_value,
+    locale_for,
 )
-from cerebro.dashboards.spec import Dashboard, DashboardSpecError, filter_values, load_dashboards
 from cerebro.kpis.report import latest_data_date
 from cerebro.settings import Settings
 from cerebro.warehouse import Warehouse
@@ -102,6 +104,13 @@ def site_tenants(warehouse: Warehouse, tenant_ids: list[str] | None = None) -> l
     ]
 
 
+@pass_context
+def _integer(context, value: object) -> str:
+    """The ``integer`` filter: a count in the locale of the page's tenant (none on the index)."""
+    tenant = context.get("tenant")
+    return format_integer(value, locale_for(tenant.currency if tenant else ""))
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -113,7 +122,7 @@ def _environment() -> Environment:
     environment.filters["long_date"] = format_long_date
     environment.filters["short_date"] = format_date
     environment.filters["period"] = lambda bounds: format_period(*bounds)
-    environment.filters["integer"] = format_integer
+    environment.filters["integer"] = _integer
     environment.filters["timestamp"] = format_timestamp
     return environment
 
@@ -131,7 +140,8 @@ def filter_chips(dashboard: Dashboard, values: dict, tenant: SiteTenant) -> list
             shown = format_date(value)
         elif item.type == "number":
             number = float(value)
-            shown = format_value(number, "integer" if number.is_integer() else "number")
+            fmt = "integer" if number.is_integer() else "number"
+            shown = format_value(number, fmt, tenant.currency)
         else:
             shown = str(value)
         chips.append(FilterChip(item.label, shown, is_set=value is not None))
@@ -166,7 +176,7 @@ def render_cards(
             views.append(CardView(card, error=message))
             continue
         if view.table is not None:
-            write_csv(card, frame, tenant_dir / csv_name)
+            write_csv(card, frame, tenant_dir / csv_name, tenant.currency)
             csv_files.append(tenant_dir / csv_name)
         views.append(view)
     return views, csv_files, failures

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
+from cerebro.formatting import (
+    MISSING,
+    format_currency,
+    format_integer,
+    format_number,
+    format_percent,
+    locale_for,
+)
 from cerebro.kpis.acquisition import get_acquisition_kpis
 from cerebro.kpis.engagement import get_engagement_kpis
 from cerebro.kpis.operations import get_operations_kpis
@@ -23,7 +32,6 @@ RATES = {
     "repurchase_rate", "share", "retention_rate",
 }  # fmt: skip
 MONEY = {"aov", "historical_ltv", "revenue", "monetary"}
-ZERO_DECIMAL_CURRENCIES = {"CLP"}
 
 
 def latest_data_date(tenant_id: str, warehouse: Warehouse) -> dt.date | None:
@@ -38,16 +46,18 @@ def latest_data_date(tenant_id: str, warehouse: Warehouse) -> dt.date | None:
 
 
 def format_value(key: str, value, currency: str = "") -> str:
+    """A KPI as the dashboards show it, in the locale of a tenant whose currency is
+    ``currency`` (``cerebro.formatting``): rates as percentages, money in the currency."""
+    locale = locale_for(currency)
     if value is None:
-        return "—"
+        return MISSING
     if key in RATES:
-        return f"{value:.1%}"
+        return format_percent(value, locale=locale)
     if key in MONEY:
-        decimals = 0 if currency in ZERO_DECIMAL_CURRENCIES or not currency else 2
-        return f"{value:,.{decimals}f} {currency}".strip()
+        return format_currency(value, currency)
     if isinstance(value, float):
-        return f"{value:,.2f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+        return format_number(value, 2, locale)
+    return format_integer(value, locale) if isinstance(value, int) else str(value)
 
 
 def render_page(page: str, kpis: dict, currency: str = "") -> str:
@@ -85,20 +95,22 @@ def headline(tenant_id: str, currency: str, warehouse: Warehouse, days: int = 30
     o = get_operations_kpis(tenant_id, start, end, warehouse=warehouse)
     r = get_retention_kpis(tenant_id, start, end, warehouse=warehouse)
     s = get_rfm_segmentation(tenant_id, start, end, warehouse=warehouse)
-    top = ", ".join(f"{x['segment']} {x['customers']}" for x in s["segment_distribution"][:3])
-    f = format_value
+    f = functools.partial(format_value, currency=currency)
+    top = ", ".join(
+        f"{x['segment']} {f('customers', x['customers'])}" for x in s["segment_distribution"][:3]
+    )
     return [
         f"{tenant_id} ({start} → {end})",
         f"  Adquisición: {f('n', a['new_users'])} nuevos usuarios · onboarding "
         f"{f('onboarding_rate', a['onboarding_rate'])} · RUT válido "
         f"{f('rut_validation_rate', a['rut_validation_rate'])}",
         f"  Engagement: abandono {f('cart_abandonment_rate', e['cart_abandonment_rate'])} · "
-        f"ticket promedio {f('aov', e['aov'], currency)} · frecuencia "
+        f"ticket promedio {f('aov', e['aov'])} · frecuencia "
         f"{f('x', e['purchase_frequency'])}",
         f"  Operaciones: ciclo {f('x', o['avg_service_cycle_hours'])} h · cancelación "
         f"{f('cancellation_rate', o['cancellation_rate'])} · satisfacción "
-        f"{f('x', o['avg_rating'])} ({o['ratings_count']} notas)",
+        f"{f('x', o['avg_rating'])} ({f('n', o['ratings_count'])} notas)",
         f"  Retención: recompra {f('repurchase_rate', r['repurchase_rate'])} · LTV histórico "
-        f"{f('historical_ltv', r['historical_ltv'], currency)}",
+        f"{f('historical_ltv', r['historical_ltv'])}",
         f"  Segmentos RFM: {top}",
     ]

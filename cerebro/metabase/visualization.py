@@ -2,7 +2,11 @@
 
 Metabase keys per-column settings by ``["name","<column>"]`` (JSON, no spaces) for native
 queries. Rates are fractions in [0, 1] and shown as percentages; money is in the tenant's
-currency, CLP without decimals.
+currency. Numbers look as on the static pages (``cerebro.formatting``): the separators of the
+tenant's locale, and money as the currency's local symbol before the amount with the currency's
+minor unit ("$49.434", "S/ 79,171.79"). Metabase's own currency style writes "CLP 49.434"
+(its formatter knows a symbol for only a few currencies), so money is a decimal with the symbol
+as its prefix; the currency is kept in the settings for anyone switching the style.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import json
 
 from cerebro.dashboards.spec import Card
-from cerebro.kpis.report import ZERO_DECIMAL_CURRENCIES
+from cerebro.formatting import currency_affixes, locale_for, minor_unit, number_separators
 
 #: Spec displays Metabase has no name for: a donut is Metabase's pie (always drawn with a
 #: hole, the total in the middle); a heatmap is a table coloured by cell value.
@@ -44,20 +48,29 @@ def column_key(column: str) -> str:
 
 
 def column_format(kind: str, currency: str) -> dict:
-    """Metabase column settings for one spec format."""
+    """Metabase column settings for one spec format, for a tenant whose currency is
+    ``currency``."""
+    separators = {"number_separators": number_separators(locale_for(currency))}
     if kind == "currency":
+        prefix, suffix = currency_affixes(currency)
+        affixes = {key: text for key, text in (("prefix", prefix), ("suffix", suffix)) if text}
         return {
-            "number_style": "currency",
+            "number_style": "decimal",
             "currency": currency,
-            "currency_style": "symbol",
-            "decimals": 0 if currency in ZERO_DECIMAL_CURRENCIES else 2,
+            "decimals": minor_unit(currency),
+            **affixes,
+            **separators,
         }
-    return {
+    numbers = {
         "integer": {"number_style": "decimal", "decimals": 0},
         "number": {"number_style": "decimal", "decimals": 2},
         "percent": {"number_style": "percent", "decimals": 1},
-        "hours": {"number_style": "decimal", "decimals": 1, "suffix": " h"},
+        "hours": {"number_style": "decimal", "decimals": 2, "suffix": " h"},
         "days": {"number_style": "decimal", "decimals": 1, "suffix": " días"},
+    }
+    if kind in numbers:
+        return {**numbers[kind], **separators}
+    return {
         "date": {"date_style": "D/M/YYYY"},
         "month": {"date_style": "MMMM, YYYY"},
         "text": {},
@@ -123,6 +136,9 @@ def visualization_settings(card: Card, currency: str) -> dict:
         settings["scalar.field"] = metric
         if card.comparison == "previous_period":
             settings["scalar.comparisons"] = [{"id": "previous_period", "type": "previousValue"}]
+            # Metabase paints a rise green; for a metric where lower is better, red.
+            if card.higher_is_better is False:
+                settings["scalar.switch_positive_negative"] = True
     elif card.display in {"pie", "donut"}:
         settings.update(
             {

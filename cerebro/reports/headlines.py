@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cerebro.dashboards.figures import NUMERIC_FORMATS
-from cerebro.dashboards.formatting import is_missing
 from cerebro.dashboards.spec import Card, Dashboard, load_dashboards, resolve_filter_values
 from cerebro.dashboards.static_site import SiteTenant, site_tenants
+from cerebro.formatting import is_missing
 from cerebro.reports.periods import ReportPeriod, report_period
 from cerebro.warehouse import Warehouse
 

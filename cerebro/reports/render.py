@@ -1,8 +1,8 @@
 """A report as an e-mail: a subject, an HTML part safe for mail clients (inline CSS, layout
 tables, no script, no image, no link to anything outside the message) and a plain-text part
-with the same numbers, in Spanish with the tenant's currency (``cerebro.dashboards.formatting``).
+with the same numbers, in the tenant's locale and currency (``cerebro.formatting``).
 
-Changes read ``▲ +20 (+20,0 %)``; rates change in percentage points (``▲ +3,0 pp``). Arrows stay
+Changes read ``▲ +20 (+20,0%)``; rates change in percentage points (``▲ +3,0 pp``). Arrows stay
 neutral in colour, as on the static pages: the specs do not say whether up is good (a
 cancellation rate going up is not).
 """
@@ -15,15 +15,16 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from cerebro.dashboards.formatting import (
+from cerebro.formatting import (
     MISSING,
     MONTHS,
     SHORT_MONTHS,
     format_date,
+    format_number,
     format_percent,
     format_timestamp,
     format_value,
-    spanish_number,
+    locale_for,
 )
 from cerebro.reports.headlines import Headline, Report
 
@@ -49,13 +50,13 @@ class HeadlineView:
     value: str
     previous: str
     arrow: str  # "▲", "▼", "=" or "" when there is nothing to compare
-    absolute: str | None  # "+20", "-$ 1.234", "+3,0 pp"
-    relative: str | None  # "+20,0 %"; None for rates and without a previous value
+    absolute: str | None  # "+20", "-$1.234", "+3,0 pp"
+    relative: str | None  # "+20,0%"; None for rates and without a previous value
     error: str | None = None
 
     @property
     def change(self) -> str:
-        """The change as one phrase: "▲ +20 (+20,0 %)", "▲ +3,0 pp" or "sin comparación"."""
+        """The change as one phrase: "▲ +20 (+20,0%)", "▲ +3,0 pp" or "sin comparación"."""
         if self.absolute is None:
             return NO_COMPARISON
         relative = f" ({self.relative})" if self.relative else ""
@@ -101,9 +102,11 @@ def headline_view(headline: Headline, currency: str) -> HeadlineView:
     previous = format_value(headline.previous, fmt, currency)
     if headline.absolute is None:
         return HeadlineView(title, value, previous, "", None, None)
+    locale = locale_for(currency)
     if headline.is_rate:
         points = headline.percentage_points
-        arrow, absolute = _signed(points, f"{spanish_number(abs(points), 1)} pp", "0,0 pp")
+        shown, zero = (f"{format_number(p, 1, locale)} pp" for p in (abs(points), 0))
+        arrow, absolute = _signed(points, shown, zero)
         return HeadlineView(title, value, previous, arrow, absolute, None)
     zero = format_value(0, fmt, currency)
     arrow, absolute = _signed(
@@ -111,7 +114,11 @@ def headline_view(headline: Headline, currency: str) -> HeadlineView:
     )
     relative = None
     if headline.relative is not None:
-        _, relative = _signed(headline.relative, format_percent(abs(headline.relative)), "0,0 %")
+        _, relative = _signed(
+            headline.relative,
+            format_percent(abs(headline.relative), locale=locale),
+            format_percent(0, locale=locale),
+        )
     return HeadlineView(title, value, previous, arrow, absolute, relative)
 
 

@@ -108,7 +108,7 @@ def test_comparisons_below_and_at_or_above_include_or_exclude_the_threshold(
 
 
 def test_per_tenant_overrides_change_threshold_and_can_disable_a_rule(warehouse, write_config):
-    # CAC of Meta Ads: t_cl $ 25.000 (under 30 000), t_pe 125 PEN (over its own 100).
+    # CAC of Meta Ads: t_cl $25.000 (under 30 000), t_pe 125 PEN (over its own 100).
     cac = rule(
         "cac_meta", "cac", 30_000, channel="Meta Ads", overrides={"t_pe": {"threshold": 100}}
     )
@@ -135,10 +135,10 @@ def test_a_rate_without_denominator_is_no_data_and_never_fires(warehouse, write_
 def test_capital_at_risk_compares_with_the_cutoff_a_lookback_earlier_kept_in_history(
     warehouse, write_config
 ):
-    """The mart holds only the latest cut-off. 13 Nov: $ 1.000.000 (first seen, nothing to
-    compare); 16 Nov: $ 1.100.000 (3 days after 13 Nov: no cut-off a week earlier); 20 Nov:
-    $ 1.250.000 against 13 Nov (the latest at least 7 days earlier, not 16 Nov):
-    (1 250 000 - 1 000 000) / 1 000 000 = +25 %."""
+    """The mart holds only the latest cut-off. 13 Nov: $1.000.000 (first seen, nothing to
+    compare); 16 Nov: $1.100.000 (3 days after 13 Nov: no cut-off a week earlier); 20 Nov:
+    $1.250.000 against 13 Nov (the latest at least 7 days earlier, not 16 Nov):
+    (1 250 000 - 1 000 000) / 1 000 000 = +25%."""
     config = write_config(
         alerts_document(
             [
@@ -172,7 +172,7 @@ def test_capital_at_risk_compares_with_the_cutoff_a_lookback_earlier_kept_in_his
         ("t_pe", "2026-11-20", 90.0),
     ]
     message = warehouse.query("select message from ops.alert_log")["message"].iloc[0]
-    assert "+25,0 %" in message and "$ 1.000.000" in message and "$ 1.250.000" in message
+    assert "+25,0%" in message and "$1.000.000" in message and "$1.250.000" in message
     assert "13 nov 2026" in message and "20 nov 2026" in message
 
 
@@ -185,8 +185,8 @@ def test_messages_are_spanish_with_the_tenants_currency(warehouse, write_config)
         warehouse.query("select tenant_id, message from ops.alert_log").itertuples(index=False)
     )
     assert messages["t_cl"] == (
-        "El CAC de Meta Ads fue de $ 25.000 en los últimos 30 días (22 oct 2026 \u2013 "
-        "20 nov 2026): $ 300.000 de inversión para 12 clientes nuevos; se alerta con más de "
-        "$ 100."
+        "El CAC de Meta Ads fue de $25.000 en los últimos 30 días (22 oct 2026 \u2013 "
+        "20 nov 2026): $300.000 de inversión para 12 clientes nuevos; se alerta con más de "
+        "$100."
     )
-    assert "125,00 PEN" in messages["t_pe"] and "100,00 PEN" in messages["t_pe"]
+    assert "S/\xa0125.00" in messages["t_pe"] and "S/\xa0100.00" in messages["t_pe"]

@@ -22,8 +22,8 @@ from alert_helpers import (
 )
 from crafted_marts import ALERT_DATE, NEXT_DAY
 
-#: t_cl's cart abandonment is 16/20 = 80 % on ALERT_DATE and 8/10 = 80 % on NEXT_DAY; t_pe's
-#: is 10 %, so only t_cl fires.
+#: t_cl's cart abandonment is 16/20 = 80% on ALERT_DATE and 8/10 = 80% on NEXT_DAY; t_pe's
+#: is 10%, so only t_cl fires.
 ABANDONMENT = rule("abandono_alto", "cart_abandonment_rate", 0.75, title="Abandono de carrito alto")
 
 
@@ -74,8 +74,8 @@ def test_webhook_gets_slack_text_with_severity_title_tenant_and_formatted_values
         {
             "text": "\u26a0\ufe0f *ADVERTENCIA* · *Abandono de carrito alto*\n"
             "Tienda Ñuñoa · 20 nov 2026\n"
-            "El abandono de carrito fue de 80,0 % en los últimos 7 días "
-            "(14 nov 2026 \u2013 20 nov 2026); se alerta con más de 75,0 %."
+            "El abandono de carrito fue de 80,0% en los últimos 7 días "
+            "(14 nov 2026 \u2013 20 nov 2026); se alerta con más de 75,0%."
         }
     ]
 
@@ -115,7 +115,7 @@ def test_email_reaches_the_recipients_with_severity_in_the_subject_only_from_min
     assert message["From"] == "alertas@cerebro.test"
     body = message.get_content()
     assert "Alerta CRÍTICA de Cerebro" in body and "Regla: cancelaciones_altas" in body
-    assert "La tasa de cancelación fue de 25,0 %" in body
+    assert "La tasa de cancelación fue de 25,0%" in body
 
 
 def test_a_failed_webhook_is_recorded_and_retried_by_the_next_evaluation(

@@ -5,19 +5,29 @@ numbers the tenant's currency, and the pages need nothing but the files next to 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 
-import pandas as pd
+import babel.numbers
 import plotly.offline
 import pytest
 from click.testing import CliRunner
+from locale_oracle import (
+    LOCALES,
+    RAW_FLOAT,
+    misformatted,
+    money_pattern,
+    page_texts,
+    read_download,
+    separators,
+)
 from static_pages import read_page
-from tiny_marts import CL_CUSTOMERS, LAST_DAY, SPECS_DIR, TENANTS, _sales
+from tiny_marts import CL_CUSTOMERS, LAST_DAY, SPECS_DIR, TENANTS, _customers, _sales
 
 from cerebro.cli import main
 from cerebro.dashboards.card_views import EMPTY_MESSAGE, TABLE_ROWS_SHOWN
-from cerebro.dashboards.formatting import format_currency, format_period
 from cerebro.dashboards.spec import load_dashboard
 from cerebro.dashboards.static_site import render_site
+from cerebro.formatting import format_period
 
 EXPECTED_KINDS = {
     "t_cl": {
@@ -63,7 +73,7 @@ def test_a_table_gets_a_csv_with_every_row_spanish_headers_and_a_bom(site):
     assert names == ["modelos-estado_modelos.csv"] * 2 + ["ventas-clientes.csv"] * 2
     raw = csv.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads "Ñúñez" right
-    frame = pd.read_csv(csv, encoding="utf-8-sig")
+    frame = read_download(csv, "CLP")
     assert len(frame) == CL_CUSTOMERS > TABLE_ROWS_SHOWN
     assert list(frame.columns) == [
         "ID", "Nombre", "Segmento", "Valor esperado", "Probabilidad de seguir activo",
@@ -74,6 +84,56 @@ def test_a_table_gets_a_csv_with_every_row_spanish_headers_and_a_bom(site):
     assert 'href="ventas-clientes.csv" download>Descargar CSV</a>' in page
     assert page.count("<tr><td") == TABLE_ROWS_SHOWN
     assert f"Se muestran {TABLE_ROWS_SHOWN} de {CL_CUSTOMERS} filas" in page
+
+
+def _half_away(value: float, decimals: int) -> float:
+    """The source value rounded as a reader rounds it (half away from zero)."""
+    unit = decimal.Decimal(1).scaleb(-decimals)
+    return float(decimal.Decimal(str(value)).quantize(unit, decimal.ROUND_HALF_UP))
+
+
+@pytest.mark.parametrize("tenant_id", list(TENANTS))
+def test_csv_downloads_read_back_in_the_tenants_locale_to_the_source_values(site, tenant_id):
+    """Excel in the tenant's locale splits fields on ';' where the decimal symbol is a comma
+    (Chile), on ',' where it is a point (Peru); money is rounded to the currency's minor unit
+    (ISO 4217 via Babel), rates keep four decimals, dates are ISO; no raw 16-digit floats."""
+    currency = TENANTS[tenant_id][1]
+    path = site.out_dir / tenant_id / "ventas-clientes.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    decimal_symbol, _ = separators(currency)
+    assert text.splitlines()[0].count(";" if decimal_symbol == "," else ",") == 6
+    assert not RAW_FLOAT.search(text), RAW_FLOAT.search(text)
+    frame = read_download(path, currency)
+    source = _customers()
+    source = source[source["tenant_id"] == tenant_id].sort_values("clv", ascending=False)
+    minor = babel.numbers.get_currency_precision(currency)
+    assert frame["ID"].tolist() == source["customer_id"].tolist()
+    assert frame["Valor esperado"].tolist() == [_half_away(v, minor) for v in source["clv"]]
+    assert frame["Probabilidad de seguir activo"].tolist() == [
+        _half_away(v, 4) for v in source["p_alive"]
+    ]
+    assert frame["Última compra"].tolist() == [d.isoformat() for d in source["last_order_date"]]
+    if minor:  # every amount written with the minor unit's decimals, zeros included
+        amounts = [line.split(",")[3] for line in text.splitlines()[1:]]
+        assert all(len(a.partition(decimal_symbol)[2]) == minor for a in amounts), amounts
+
+
+@pytest.mark.parametrize("tenant_id", list(TENANTS))
+def test_every_amount_and_percentage_on_the_pages_is_written_the_tenants_way(site, tenant_id):
+    """Cards, tables, tooltips and labels of every page: money as Babel writes it in the
+    tenant's locale (symbol, separators, minor unit), percentages likewise, no ISO code beside
+    a number; every money cell of a table is a formatted amount."""
+    currency = TENANTS[tenant_id][1]
+    money = money_pattern(currency)
+    for page in sorted((site.out_dir / tenant_id).glob("*.html")):
+        texts = page_texts(page)
+        assert misformatted(texts, currency) == [], page
+    html = (site.out_dir / tenant_id / "ventas.html").read_text(encoding="utf-8")
+    cells = html.split('id="clientes"', 1)[1].split("</table>", 1)[0].split("<tr><td")[1:]
+    assert cells, "the customers table has rows"
+    for row in cells:
+        clv = row.split("<td")[3]  # ID, Nombre, Segmento, Valor esperado
+        assert money.fullmatch(clv.split(">", 1)[1].removesuffix("</td>")), clv
 
 
 def test_empty_results_get_the_placeholder_and_no_csv(site):
@@ -90,13 +150,14 @@ def test_scalars_show_the_tenant_currency_and_the_change_against_the_previous_pe
     for tenant_id, (_, currency, _, _) in TENANTS.items():
         mine = sales[sales["tenant_id"] == tenant_id]
         current = mine[mine["sale_date"] >= start]["revenue"].sum()
+        expected = babel.numbers.format_currency(current, currency, locale=LOCALES[currency])
         page = (site.out_dir / tenant_id / "ventas.html").read_text(encoding="utf-8")
-        assert f'<div class="scalar-value">{format_currency(current, currency)}</div>' in page
+        assert f'<div class="scalar-value">{expected}</div>' in page
         assert "vs período anterior" in page
         period = format_period(dt.date(2026, 9, 2), dt.date(2026, 10, 1))
         assert f"Período anterior ({period})" in page
-    assert "$ 48.999.060" in (site.out_dir / "t_cl" / "ventas.html").read_text(encoding="utf-8")
-    assert " PEN</div>" in (site.out_dir / "t_pe" / "ventas.html").read_text(encoding="utf-8")
+    assert "$48.999.060" in (site.out_dir / "t_cl" / "ventas.html").read_text(encoding="utf-8")
+    assert "S/\xa0" in (site.out_dir / "t_pe" / "ventas.html").read_text(encoding="utf-8")
     modelos = (site.out_dir / "t_cl" / "modelos.html").read_text(encoding="utf-8")
     assert '<div class="scalar-value">44,96 h</div>' in modelos  # mean of 40,5 and 49,42
     assert "Mover presupuesto a Meta Ads" in (site.out_dir / "t_cl" / "ventas.html").read_text()
@@ -147,18 +208,21 @@ def test_figures_carry_spanish_tooltips_and_axes(site):
     heatmap = figures["retencion_cohortes"]["data"][0]
     assert heatmap["y"] == ["may 2026", "jun 2026", "jul 2026", "ago 2026", "sep 2026", "oct 2026"]
     assert heatmap["x"] == ["0", "1", "2", "3", "4", "5"]
-    assert heatmap["text"][0][:2] == ["100,0 %", "42,0 %"] and heatmap["z"][0][0] == 100
+    assert heatmap["text"][0][:2] == ["100,0%", "42,0%"] and heatmap["z"][0][0] == 100
     curves = figures["curva_respuesta"]["data"]
     assert [t["name"] for t in curves] == ["Google Ads", "Meta Ads", "Orgánico", "Inversión actual"]
     assert len(curves[-1]["x"]) == 3  # one current spend per channel
     scatter = figures["cac_vs_ltv"]["data"]
     assert scatter[0]["name"] == "Google Ads"
-    assert scatter[0]["customdata"][0] == ["$ 29.696", "$ 123.735", "Google Ads"]
+    assert scatter[0]["customdata"][0] == ["$29.696", "$123.735", "Google Ads"]
+    assert figures["cac_vs_ltv"]["layout"]["separators"] == ",."
     ventas = read_page(site.out_dir / "t_pe" / "ventas.html").figures
-    assert ventas["ingresos_por_region"]["data"][0]["customdata"][0][1].endswith(" PEN")
-    assert ventas["mezcla_canales"]["data"][0]["text"][0].endswith(" %")
+    region_revenue = ventas["ingresos_por_region"]["data"][0]["customdata"][0][1]
+    assert money_pattern("PEN").fullmatch(region_revenue)
+    assert ventas["mezcla_canales"]["data"][0]["text"][0].endswith("%")
+    # Axes: Plotly's separators are the decimal symbol then the group symbol of the locale.
     layout = ventas["pedidos_por_canal"]["layout"]
-    assert layout["template"]["layout"]["separators"] == ",."
+    assert layout["separators"] == "".join(separators("PEN")) == ".,"
 
 
 def test_a_failing_card_shows_its_error_and_is_reported_while_the_others_render(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import babel.numbers
 import pytest
 
 from cerebro.dashboards.spec import Card
@@ -39,16 +40,31 @@ def test_scalar_compared_with_the_previous_period_is_a_trend_on_the_previous_row
     assert settings["column_settings"][column_key("value")] == {
         "number_style": "percent",
         "decimals": 1,
+        "number_separators": ",.",
     }
 
 
-def test_money_is_clp_without_decimals_and_other_currencies_keep_two():
+def test_money_looks_as_on_the_static_pages_in_the_tenants_locale():
+    """Babel's es_CL / es_PE text for an amount is the symbol, then the amount with the
+    locale's separators and the currency's minor unit: the card writes the same."""
     card = _card(columns={"channel": "text", "value": "currency"}, labels={"value": "Ticket"})
-    clp = visualization_settings(card, "CLP")["column_settings"][column_key("value")]
+    for currency, locale in (("CLP", "es_CL"), ("PEN", "es_PE")):
+        settings = visualization_settings(card, currency)["column_settings"][column_key("value")]
+        decimals = babel.numbers.get_currency_precision(currency)
+        sample = babel.numbers.format_currency(1234, currency, locale=locale)
+        separators = babel.numbers.get_decimal_symbol(locale) + babel.numbers.get_group_symbol(
+            locale
+        )
+        assert settings == {
+            "number_style": "decimal",
+            "currency": currency,
+            "decimals": decimals,
+            "prefix": sample[: sample.index("1")],
+            "number_separators": separators,
+            "column_title": "Ticket",
+        }
     pen = visualization_settings(card, "PEN")["column_settings"][column_key("value")]
-    assert clp == {"number_style": "currency", "currency": "CLP", "currency_style": "symbol",
-                   "decimals": 0, "column_title": "Ticket"}  # fmt: skip
-    assert pen["currency"] == "PEN" and pen["decimals"] == 2
+    assert (pen["prefix"], pen["number_separators"], pen["decimals"]) == ("S/\xa0", ".,", 2)
 
 
 def test_column_keys_are_metabase_name_references_without_spaces():

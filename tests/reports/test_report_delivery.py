@@ -76,7 +76,7 @@ def test_each_due_report_goes_once_to_its_recipient_list(
     ]
     message = delivered[1].message
     assert message.get_body(("plain",)).get_content().startswith("Resumen semanal · Tienda Ñuñoa")
-    assert "▲ +$ 50.000" in message.get_body(("html",)).get_content()
+    assert "▲ +$50.000" in message.get_body(("html",)).get_content()
     assert any("t_gone" in note for note in first.notes)  # in the file, not in the warehouse
     assert (tmp_path / "t_cl" / "weekly_2026-10-26.html").read_text(encoding="utf-8")
     assert _logged(writable_warehouse) == [
@@ -160,8 +160,8 @@ def test_cli_writes_the_report_and_sends_it_once(writable_warehouse, tmp_path, s
     written = CliRunner().invoke(main, arguments, env=env)
     assert written.exit_code == 0, written.output
     assert "Resumen semanal · Tienda Ñuñoa · 26 oct \u2013 1 nov 2026" in written.output
-    assert "$ 350.000" in out.read_text(encoding="utf-8")
-    assert "$ 350.000" in out.with_suffix(".txt").read_text(encoding="utf-8")
+    assert "$350.000" in out.read_text(encoding="utf-8")
+    assert "$350.000" in out.with_suffix(".txt").read_text(encoding="utf-8")
     assert smtp_server.delivered == []
 
     sent = CliRunner().invoke(main, [*arguments, "--send"], env=env)
