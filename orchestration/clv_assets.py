@@ -96,10 +96,30 @@ def _tenant_summary(run: TenantRun) -> dict:
         ),
     ],
     check_specs=[
-        dg.AssetCheckSpec("prob_alive_in_unit_interval", asset=PREDICTIONS, blocking=True),
-        dg.AssetCheckSpec("values_finite_and_non_negative", asset=PREDICTIONS, blocking=True),
-        dg.AssetCheckSpec("backtest_error_within_bound", asset=MODEL_RUNS, blocking=True),
-        dg.AssetCheckSpec("every_tenant_modelled", asset=MODEL_RUNS),
+        dg.AssetCheckSpec(
+            "prob_alive_in_unit_interval",
+            asset=PREDICTIONS,
+            blocking=True,
+            description="Every prob_alive is a finite number in [0, 1].",
+        ),
+        dg.AssetCheckSpec(
+            "values_finite_and_non_negative",
+            asset=PREDICTIONS,
+            blocking=True,
+            description="Expected purchases, spend, CLV and value at risk are finite and >= 0.",
+        ),
+        dg.AssetCheckSpec(
+            "backtest_error_within_bound",
+            asset=MODEL_RUNS,
+            blocking=True,
+            description="Each tenant's backtest relative error is within its "
+            "max_backtest_error (a tenant without a backtest passes and says so).",
+        ),
+        dg.AssetCheckSpec(
+            "every_tenant_modelled",
+            asset=MODEL_RUNS,
+            description="Every tenant's model was fitted (warns naming those that failed).",
+        ),
     ],
     group_name="ml",
 )

@@ -23,6 +23,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from cerebro.progress import note
 from cerebro.security import apply_tenant_isolation
 from cerebro.settings import environment_set
+from orchestration.dbt_checks import check_description
 from orchestration.dbt_project import dbt_project
 from orchestration.freshness import DAILY_FRESHNESS
 from orchestration.partitions import tenant_daily_partitions, window_of
@@ -31,13 +32,21 @@ from orchestration.resources import CerebroResource
 
 class CerebroDbtTranslator(DagsterDbtTranslator):
     """Groups follow the dbt folder (staging, intermediate, marts, ...); seeds are 'reference';
-    the marts, which dashboards read, carry the daily freshness policy."""
+    the marts, which dashboards read, carry the daily freshness policy; a test's check is
+    described by what it checks (orchestration/dbt_checks.py)."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else None
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        # A NamedTuple: dagster-dbt describes a check by `meta.description` only.
+        return spec._replace(description=check_description(manifest["nodes"][unique_id]))
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)

@@ -168,20 +168,36 @@ def _clv_values(warehouse, tenant_id: str) -> dict[str, float] | None:
     ],
     check_specs=[
         dg.AssetCheckSpec(
-            "contributions_add_up", asset=KEYS["ml_mmm_contributions"], blocking=True
+            "contributions_add_up",
+            asset=KEYS["ml_mmm_contributions"],
+            blocking=True,
+            description="Per tenant, target and day, the components add up to the fitted total.",
         ),
         dg.AssetCheckSpec(
-            "intervals_contain_estimates", asset=KEYS["ml_mmm_channel_summary"], blocking=True
+            "intervals_contain_estimates",
+            asset=KEYS["ml_mmm_channel_summary"],
+            blocking=True,
+            description="Every interval contains its point estimate; nothing is missing or "
+            "infinite.",
         ),
         dg.AssetCheckSpec(
-            "curves_match_reported_roi", asset=KEYS["ml_mmm_response_curves"], blocking=True
+            "curves_match_reported_roi",
+            asset=KEYS["ml_mmm_response_curves"],
+            blocking=True,
+            description="At the historical mean spend, each curve's ROI equals the reported ROI.",
         ),
         dg.AssetCheckSpec(
             "allocations_spend_budget_within_bounds",
             asset=KEYS["ml_budget_scenarios"],
             blocking=True,
+            description="Every plan spends exactly its budget and keeps every channel within "
+            "its bounds.",
         ),
-        dg.AssetCheckSpec("every_tenant_modelled", asset=KEYS["ml_mmm_diagnostics"]),
+        dg.AssetCheckSpec(
+            "every_tenant_modelled",
+            asset=KEYS["ml_mmm_diagnostics"],
+            description="Every tenant's model was fitted (warns naming those skipped).",
+        ),
     ],
     group_name="ml",
 )

@@ -3,6 +3,8 @@ group `default`), every check named readably and described."""
 
 from __future__ import annotations
 
+import re
+
 import dagster as dg
 import pytest
 
@@ -37,3 +39,43 @@ def test_tables_written_outside_the_graph_are_described_by_their_dbt_source(grap
         assert node.group_name == "ops"
         assert node.description.startswith("One row per")
         assert node.metadata["dagster/column_schema"].columns
+
+
+def _check_specs(graph) -> list[dg.AssetCheckSpec]:
+    return [graph.get_check_spec(key) for key in graph.asset_check_keys]
+
+
+def test_every_check_has_a_description_and_a_plain_readable_name(graph):
+    """Dagster allows `^[A-Za-z0-9_]+$` in a check name: a dbt test named from its arguments
+    had them mangled ("SEO / Orgánico" → "SEO_Org_nico") and ran past what the UI shows."""
+    specs = _check_specs(graph)
+    assert len(specs) > 300
+    undescribed = [spec.key.to_user_string() for spec in specs if not spec.description]
+    unreadable = [
+        spec.key.to_user_string()
+        for spec in specs
+        if not re.fullmatch(r"[A-Za-z0-9_]{1,63}", spec.name)
+        or "__" in spec.name.removeprefix(_model_prefix(spec))
+        or spec.name.endswith("_")
+    ]
+    assert (undescribed, unreadable) == ([], [])
+
+
+def _model_prefix(spec: dg.AssetCheckSpec) -> str:
+    """The part of a name that is the asset's own name (staging models have `__` in theirs)."""
+    model = spec.asset_key.path[-1]
+    return spec.name[: spec.name.index(model) + len(model)] if model in spec.name else ""
+
+
+def test_a_check_is_described_by_what_its_dbt_test_checks(graph):
+    by_name = {spec.name: spec for spec in _check_specs(graph)}
+    assert by_name["accepted_values_channel_mapping_channel_group"].description == (
+        "`channel_group` is one of: Meta Ads, Google Ads, TikTok Ads, SEO / Orgánico, Email, "
+        "Referido, Otro (or NULL)."
+    )
+    assert by_name["unique_key_fct_orders"].description == (
+        "One row per `tenant_id`, `order_id`: no two rows share them."
+    )
+    assert by_name["assert_order_totals_reconcile_with_lines"].description.startswith(
+        "Per order, the subtotal is its lines after their discounts"
+    )
