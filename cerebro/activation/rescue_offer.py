@@ -38,6 +38,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cerebro.formatting import format_integer, format_percent
+
 #: Days in the purchases horizon the order value is approximated from, and in a year.
 _HORIZON_DAYS, _YEAR_DAYS = 90.0, 365.0
 
@@ -207,8 +209,10 @@ def rescue_offer(
 
 
 def percent_text(discount: float) -> str:
-    """0.1 -> "10 %", 0.125 -> "12,5 %" (Spanish: decimal comma, a space before the sign)."""
-    return f"{round(discount * 100, 2):g}".replace(".", ",") + " %"
+    """0.1 -> "10%", 0.125 -> "12,5%": a discount as ``cerebro.formatting`` writes percentages
+    (the default locale: a coupon's client knows no tenant currency), decimals only if any."""
+    decimals = next(d for d in (0, 1, 2) if round(discount * 100, d) == round(discount * 100, 2))
+    return format_percent(discount, decimals)
 
 
 def _explain(step: DiscountStep) -> str:
@@ -219,7 +223,7 @@ def _explain(step: DiscountStep) -> str:
 
 
 def _amount(value: float) -> str:
-    return f"{value:,.0f}".replace(",", ".")  # 3.600: Chilean thousands mark
+    return format_integer(value)  # "3.600", in the default locale (see percent_text)
 
 
 def _order_value(attributes: Mapping[str, object], predicted: float) -> float | None:

@@ -44,7 +44,7 @@ def test_five_percent_loses_and_ten_percent_pays_worked_example():
     assert (ten.rescued, ten.redeemed) == pytest.approx((0.075, 0.575))
     assert (ten.gain, ten.cost, ten.net) == pytest.approx((3_600, 3_450, 150))
     assert offer.chosen == ten
-    assert offer.reason == "10 % rentable: ganancia esperada 3.600, costo esperado 3.450"
+    assert offer.reason == "10% rentable: ganancia esperada 3.600, costo esperado 3.450"
 
 
 def test_smallest_paying_step_is_chosen_even_when_a_larger_one_earns_more():
@@ -146,5 +146,5 @@ def test_assumptions_are_checked_and_read_from_settings():
 
 
 def test_percent_text_is_spanish():
-    assert percent_text(0.1) == "10 %"
-    assert percent_text(0.125) == "12,5 %"
+    assert percent_text(0.1) == "10%"
+    assert percent_text(0.125) == "12,5%"

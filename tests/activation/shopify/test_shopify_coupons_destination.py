@@ -38,7 +38,7 @@ def test_one_code_per_member_limited_to_that_customer_with_expiry_and_one_use(
     ]
     assert outcomes[2].detail == "sin descuento rentable"
     assert outcomes[2].vendor_ref is None
-    assert outcomes[0].detail == "10 % hasta 2026-11-16"
+    assert outcomes[0].detail == "10% hasta 2026-11-16"
     # No call for the customer without a discount worth giving.
     assert store.request_count == 2
     for outcome, percentage in zip(outcomes[:2], (0.10, 0.05), strict=True):
