@@ -22,7 +22,7 @@ what a scheduled run pays for parsing. Figures per invocation:
 wall seconds (dbt's start-up and parsing included), dbt's own elapsed seconds
 (run_results.json), CPU seconds and peak memory of dbt and, on PostgreSQL, of the server
 (``benchmarks/process_usage.py``); medians of ``--repeats``. PostgreSQL is a throwaway
-server (``cerebro/throwaway_postgres.py``: defaults but fsync off) run as the ``postgres``
+server (``tests/support/throwaway_postgres.py``: defaults but fsync off) run as the ``postgres``
 user. Results are merged into a JSON file (one entry per size and warehouse), from which the
 growth exponents between sizes are computed.
 """
@@ -439,7 +439,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     with contextlib.ExitStack() as stack:
         server = None
         if "postgres" in kinds:
-            from cerebro.throwaway_postgres import throwaway_postgres
+            from tests.support.throwaway_postgres import throwaway_postgres
 
             server = stack.enter_context(throwaway_postgres(dict(options.pg_setting)))
         entries = []

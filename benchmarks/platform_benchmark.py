@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         server = None
         if "postgres" in kinds:
-            from cerebro.throwaway_postgres import throwaway_postgres
+            from tests.support.throwaway_postgres import throwaway_postgres
 
             server = stack.enter_context(throwaway_postgres(dict(options.pg_setting)))
         for size in options.size:

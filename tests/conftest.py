@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from cerebro.cli import main
 from cerebro.settings import Settings, environment_set, load_settings
-from cerebro.throwaway_postgres import PG_BINDIR, PostgresServer, throwaway_postgres
 from cerebro.warehouse import Warehouse
+from tests.support.throwaway_postgres import PG_BINDIR, PostgresServer, throwaway_postgres
 
 
 @pytest.fixture(scope="session")

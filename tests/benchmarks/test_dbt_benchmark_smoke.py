@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks.dbt_bench_data import STREAMS_BY_SOURCE, bench_tenants
 from cerebro.settings import PROJECT_ROOT
-from cerebro.throwaway_postgres import PG_BINDIR
+from tests.support.throwaway_postgres import PG_BINDIR
 
 pytestmark = pytest.mark.slow
 

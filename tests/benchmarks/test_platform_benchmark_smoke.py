@@ -23,8 +23,8 @@ from benchmarks.dbt_bench_data import bench_tenants
 from cerebro.dashboards.spec import load_dashboards
 from cerebro.kpis.report import latest_data_date
 from cerebro.settings import PROJECT_ROOT
-from cerebro.throwaway_postgres import PG_BINDIR
 from ml_assets.mmm.scenarios import GRID_RATIOS
+from tests.support.throwaway_postgres import PG_BINDIR
 
 BENCHMARK = PROJECT_ROOT / "benchmarks" / "platform_benchmark.py"
 

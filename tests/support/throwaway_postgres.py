@@ -1,7 +1,9 @@
 """A throwaway PostgreSQL 15 server in a private temporary directory, for tests and benchmarks.
 
-Not used by the platform itself: the test suite (tests/conftest.py) and the dbt benchmark
-(benchmarks/dbt_incremental_benchmark.py) start one with ``throwaway_postgres()``.
+Not used by the platform itself, so it lives with the tests and is not in the image: the test
+suite (tests/conftest.py) and the benchmarks (benchmarks/dbt_incremental_benchmark.py,
+benchmarks/platform_benchmark.py) start one with ``throwaway_postgres()``, importing it as
+``tests.support.throwaway_postgres`` (the repository root is on the path of the editable install).
 """
 
 from __future__ import annotations
