@@ -14,6 +14,7 @@ from orchestration.dbt_assets import (
     dbt_reference,
     unwritten_sources,
 )
+from orchestration.dbt_exposures import dashboard_specs
 from orchestration.dbt_project import dbt_project
 from orchestration.demo_assets import demo_datasets
 from orchestration.ingestion_assets import landing_assets
@@ -53,7 +54,7 @@ ASSETS = [
 ]
 
 defs = dg.Definitions(
-    assets=[*ASSETS, *unwritten_sources(ASSETS)],
+    assets=[*ASSETS, *unwritten_sources(ASSETS), *dashboard_specs()],
     asset_checks=[every_card_runs_in_metabase],
     jobs=[platform_job, daily_tenant_job, daily_publish_job, reference_data_job, activation_job],
     schedules=[daily_tenant_schedule, activation_schedule],

@@ -1,5 +1,6 @@
 """What the Dagster UI shows of the graph: every asset grouped and described (no stubs in
-group `default`), every check named readably and described."""
+group `default`), every check named readably and described, the dashboards downstream of the
+marts they read (dbt exposures generated from the specs)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import re
 import dagster as dg
 import pytest
 
+from cerebro.dashboards.spec import load_dashboards
+from cerebro.metabase.context import dashboard_tables
 from cerebro.platform import prepare_dbt_manifest
+from orchestration.dbt_exposures import EXPOSURES_FILE, render_exposures
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +83,18 @@ def test_a_check_is_described_by_what_its_dbt_test_checks(graph):
     assert by_name["assert_order_totals_reconcile_with_lines"].description.startswith(
         "Per order, the subtotal is its lines after their discounts"
     )
+
+
+def test_the_committed_exposures_are_the_dashboard_specs_output():
+    """dbt_project/models/exposures.yml is generated: it cannot drift from the specs."""
+    assert EXPOSURES_FILE.read_text(encoding="utf-8") == render_exposures(), (
+        "exposures.yml is out of date: run `python -m orchestration.dbt_exposures`"
+    )
+
+
+def test_each_dashboard_is_downstream_of_the_marts_its_spec_reads(graph):
+    for dashboard in load_dashboards():
+        node = graph.get(dg.AssetKey(["dashboards", dashboard.key]))
+        marts = {dg.AssetKey(["marts", table]) for table in dashboard_tables(dashboard)}
+        assert node.parent_keys == marts | {dg.AssetKey("metabase_dashboards")}
+        assert node.group_name == "metabase" and not node.is_executable
