@@ -25,12 +25,12 @@
 
 {#- A change of a plan's objective in words: money for revenue and ltv
     ('+$115.073 en ingresos esperados'), customers with one decimal for
-    new_customers ('+1,0 clientes nuevos esperados'). Without `signed` only the
+    new_customers ('+1,0 clientes nuevos esperados'), in the locale of `currency`. Without `signed` only the
     number is written (for the bounds of an interval). -#}
 {% macro budget_change_text(objective, value, currency, signed=true) -%}
     {%- set sign = "case when " ~ round_half_away(value, 1) ~ " > 0 then '+' else '' end || " if signed else "" -%}
     case {{ objective }}
-        when 'new_customers' then {{ sign }}{{ format_number(value, 1) }}
+        when 'new_customers' then {{ sign }}{{ format_number(value, 1, currency) }}
             {%- if signed %} || ' clientes nuevos esperados'{% endif %}
         else {{ sign }}{{ format_money(value, currency) }}
             {%- if signed %} || case {{ objective }}

@@ -23,6 +23,7 @@ from uplift_experiment import (
 from uplift_oracle import KEYS, expected_uplift
 
 from cerebro.dashboards.spec import load_dashboards
+from cerebro.formatting import format_currency, format_integer, locale_for
 from cerebro.warehouse import Warehouse
 
 SELECTION = ("+dim_tenants", "stg_ops__activation_log", "path:models/intermediate/activation",
@@ -128,14 +129,14 @@ def test_the_known_effect_lies_in_the_90_percent_intervals(mart):
     assert main.loc[90, "is_significant"] and main.loc[90, "is_complete"]
 
 
-def _spanish(value: float, decimals: int = 0) -> str:
-    """A number as the sentences write it (format_number): '.' thousands, ',' decimals."""
-    text = f"{abs(value):,.{decimals}f}".translate(str.maketrans(",.", ".,"))
-    return f"-{text}" if round(value, decimals) < 0 else text
+def _spanish(value: float) -> str:
+    """A count as the pages write it for a Chilean tenant (cerebro.formatting): the sentences
+    must write the same."""
+    return format_integer(value, locale_for("CLP"))
 
 
 def _clp(value: float) -> str:
-    return f"{'-' if round(value) < 0 else ''}${_spanish(abs(value))}"
+    return format_currency(value, "CLP")
 
 
 def test_the_sentences_say_the_result_with_its_interval(mart):
@@ -144,7 +145,7 @@ def test_the_sentences_say_the_result_with_its_interval(mart):
     assert main["uplift_text"] == (
         "La campaña «En riesgo» por Klaviyo del 2 de octubre de 2026 recuperó "
         f"{_spanish(main['incremental_customers'])} clientes y "
-        f"{_clp(main['incremental_revenue_amount'])} en 90 días (IC 90 %: "
+        f"{_clp(main['incremental_revenue_amount'])} en 90 días (IC 90%: "
         f"{_spanish(main['incremental_customers_lower'])} a "
         f"{_spanish(main['incremental_customers_upper'])} clientes; "
         f"{_clp(main['incremental_revenue_lower_amount'])} a "

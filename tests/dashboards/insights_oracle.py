@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+import babel.numbers
 import numpy as np
 import pandas as pd
 
@@ -26,7 +27,8 @@ CLV_HORIZON_MONTHS = 12  # predicted_clv_12m, named in the sentence
 INTERVAL_PERCENT = 90  # the interval the budget sentences name
 HEADLINE_OBJECTIVES = ("ltv", "revenue")  # the first one a tenant has leads
 MIN_NEW_CUSTOMERS = 30  # dbt var insights_min_new_customers
-MONEY_DECIMALS = {"CLP": 0}  # dbt var currency_formats (others: 2)
+#: The locale a tenant's sentences are written in, by currency (cerebro/formatting.py's rule).
+LOCALES = {"CLP": "es_CL", "PEN": "es_PE"}
 
 QUERIES = {
     "tenants": "select tenant_id, currency from marts.dim_tenants",
@@ -206,16 +208,28 @@ def _channel_advice(advice: pd.DataFrame) -> dict[str, Expected]:
 
 # Reading the sentences ---------------------------------------------------------------------------
 
-#: A Spanish number, optionally signed and with a currency symbol: -$14.584, S/ 1.234,50, 27,6.
-_NUMBER = re.compile(r"([+-]?)(\$|S/ )?(\d{1,3}(?:\.\d{3})*(?:,\d+)?|\d+(?:,\d+)?)")
+
+def _number_pattern(currency: str) -> re.Pattern:
+    """A number as the tenant's locale writes it (Babel's symbols), optionally signed and with
+    a currency symbol: -$14.584 and 27,6 in Chile, S/ 1,234.50 and 27.6 in Peru."""
+    locale = LOCALES[currency]
+    point = re.escape(babel.numbers.get_decimal_symbol(locale))
+    group = re.escape(babel.numbers.get_group_symbol(locale))
+    return re.compile(
+        rf"([+-]?)(\$|S/[\s\xa0])?(\d{{1,3}}(?:{group}\d{{3}})*(?:{point}\d+)?|\d+(?:{point}\d+)?)"
+    )
 
 
-def numbers_in(sentence: str) -> list[tuple[float, int]]:
-    """Every number the sentence writes, with how many decimals it was written with."""
+def numbers_in(sentence: str, currency: str = "CLP") -> list[tuple[float, int]]:
+    """Every number the sentence writes in the locale of ``currency``, with how many decimals
+    it was written with."""
+    locale = LOCALES[currency]
+    point = babel.numbers.get_decimal_symbol(locale)
+    group = babel.numbers.get_group_symbol(locale)
     found = []
-    for sign, _symbol, digits in _NUMBER.findall(sentence):
-        whole, _, fraction = digits.partition(",")
-        value = float(whole.replace(".", "") + ("." + fraction if fraction else ""))
+    for sign, _symbol, digits in _number_pattern(currency).findall(sentence):
+        whole, _, fraction = digits.partition(point)
+        value = float(whole.replace(group, "") + ("." + fraction if fraction else ""))
         found.append((-value if sign == "-" else value, len(fraction)))
     return found
 
@@ -223,14 +237,14 @@ def numbers_in(sentence: str) -> list[tuple[float, int]]:
 def mismatch(sentence: str, expected: Expected, currency: str) -> str | None:
     """Why the sentence does not state the expected numbers (each within half a unit of its
     last written digit) and words, or None."""
-    written = numbers_in(sentence)
+    written = numbers_in(sentence, currency)
     # Channel names hold no digits, so the numbers line up one to one.
     if len(written) != len(expected.numbers):
         return f"{sentence!r}: {len(written)} numbers, expected {len(expected.numbers)}"
     for (value, shown_decimals), number, decimals in zip(
         written, expected.numbers, expected.decimals, strict=True
     ):
-        decimals = MONEY_DECIMALS.get(currency, 2) if decimals is None else decimals
+        decimals = babel.numbers.get_currency_precision(currency) if decimals is None else decimals
         if shown_decimals != decimals or abs(value - float(number)) > 0.5 * 10**-decimals + 1e-9:
             return f"{sentence!r}: wrote {value} ({shown_decimals} decimals), expected {number}"
     missing = [word for word in expected.words if word not in sentence]

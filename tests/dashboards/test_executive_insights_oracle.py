@@ -12,10 +12,14 @@ from insights_oracle import expected_insights, load_inputs, mismatch, numbers_in
 pytestmark = pytest.mark.e2e
 
 
-def test_numbers_are_read_as_spanish_text_writes_them():
-    sentence = "Mover $14.584 de A (-$14.584) a B (+S/ 1.234,50): 27,6 veces, 97 % y -0,28."
-    assert numbers_in(sentence) == [
-        (14584.0, 0), (-14584.0, 0), (1234.5, 2), (27.6, 1), (97.0, 0), (-0.28, 2),
+def test_numbers_are_read_as_each_locale_writes_them():
+    sentence = "Mover $14.584 de A (-$14.584) a B (+$1.234): 27,6 veces, 97% y -0,28."
+    assert numbers_in(sentence, "CLP") == [
+        (14584.0, 0), (-14584.0, 0), (1234.0, 0), (27.6, 1), (97.0, 0), (-0.28, 2),
+    ]  # fmt: skip
+    sentence = "Mover S/\xa01,234.50 de A (-S/\xa014,584.00): 27.6 veces, 97% y -0.28."
+    assert numbers_in(sentence, "PEN") == [
+        (1234.5, 2), (-14584.0, 2), (27.6, 1), (97.0, 0), (-0.28, 2),
     ]  # fmt: skip
 
 

@@ -86,14 +86,14 @@ described as (
                     when scaled.purchase_rate_diff_upper < 0 then ' tuvo un efecto negativo: '
                     else ' aún no es distinguible de cero: '
                 end
-                || {{ format_number('scaled.incremental_customers') }}
+                || {{ format_number('scaled.incremental_customers', 0, 'scaled.currency') }}
                 || case when abs({{ round_half_away('scaled.incremental_customers', 0) }}) = 1
                     then ' cliente y ' else ' clientes y ' end
                 || {{ format_money('scaled.incremental_revenue_amount', 'scaled.currency') }}
                 || ' en ' || cast(scaled.horizon_days as {{ dbt.type_string() }}) || ' días (IC '
-                || '{{ var("activation_uplift_interval").confidence_percent }} %: '
-                || {{ format_number('scaled.incremental_customers_lower') }} || ' a '
-                || {{ format_number('scaled.incremental_customers_upper') }} || ' clientes; '
+                || '{{ var("activation_uplift_interval").confidence_percent }}%: '
+                || {{ format_number('scaled.incremental_customers_lower', 0, 'scaled.currency') }} || ' a '
+                || {{ format_number('scaled.incremental_customers_upper', 0, 'scaled.currency') }} || ' clientes; '
                 || {{ format_money('scaled.incremental_revenue_lower_amount', 'scaled.currency') }}
                 || ' a '
                 || {{ format_money('scaled.incremental_revenue_upper_amount', 'scaled.currency') }}

@@ -49,7 +49,7 @@ select
     interval_levels.interval_level,
     {{ budget_change_text('summarized.objective', 'summarized.scenario_change', 'summarized.currency') }}
         as change_text,
-    {{ format_percent('interval_levels.interval_level') }} || ': '
+    {{ format_percent('interval_levels.interval_level', 0, 'summarized.currency') }} || ': '
         || {{ budget_change_text('summarized.objective', 'summarized.scenario_change_low', 'summarized.currency', signed=false) }}
         || ' a '
         || {{ budget_change_text('summarized.objective', 'summarized.scenario_change_high', 'summarized.currency', signed=false) }}

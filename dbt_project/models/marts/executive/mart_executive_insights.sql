@@ -67,7 +67,7 @@ insights as (
         tenant_id, 1 as insight_rank, 'canal_mayor_ltv' as insight_key, channel_group as subject,
         ltv_per_customer_amount as metric_value, tenant_ltv_per_customer_amount as comparison_value,
         channel_group || ' trae clientes con LTV '
-        || {{ format_percent('ltv_per_customer_amount / tenant_ltv_per_customer_amount - 1') }}
+        || {{ format_percent('ltv_per_customer_amount / tenant_ltv_per_customer_amount - 1', 0, 'currency') }}
         || ' superior al promedio: ' || {{ format_money('ltv_per_customer_amount', 'currency') }}
         || ' por cliente nuevo frente a ' || {{ format_money('tenant_ltv_per_customer_amount', 'currency') }}
         || ' (valor histórico + 12 meses predichos).' as insight_text,
@@ -79,11 +79,11 @@ insights as (
         tenant_id, 3, 'capital_en_riesgo', cast(null as {{ dbt.type_string() }}),
         capital_at_risk_amount, cast(customers_at_risk as double precision),
         'Capital en riesgo: ' || {{ format_money('capital_at_risk_amount', 'currency') }}
-        || ' en ' || {{ format_number('customers_at_risk') }}
+        || ' en ' || {{ format_number('customers_at_risk', 0, 'currency') }}
         || case when customers_at_risk = 1 then ' cliente (' else ' clientes (' end
-        || {{ format_percent('customers_at_risk_rate') }}
+        || {{ format_percent('customers_at_risk_rate', 0, 'currency') }}
         || ' de la cartera) con probabilidad de seguir activos bajo '
-        || {{ format_percent('risk_prob_alive') }} || '.',
+        || {{ format_percent('risk_prob_alive', 0, 'currency') }} || '.',
         cast(null as {{ dbt.type_int() }})
     from latest_capital
     where cutoff_rank = 1

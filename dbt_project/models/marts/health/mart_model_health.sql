@@ -13,9 +13,15 @@ checks as (
     select * from {{ ref('int_model_checks_unioned') }}
 ),
 
+tenants as (
+    select * from {{ ref('dim_tenants') }}
+),
+
 thresholded as (
     select
         checks.*,
+        -- The tenant's currency picks the locale its numbers are written in.
+        tenants.currency,
         case checks.threshold_key
             {%- for key, limits in thresholds.items() %}
             when '{{ key }}' then {{ limits.green }}
@@ -27,6 +33,8 @@ thresholded as (
             {%- endfor %}
         end as yellow_max
     from checks
+    left join tenants
+        on checks.tenant_id = tenants.tenant_id
 )
 
 select
@@ -40,8 +48,8 @@ select
     metric_value,
     coalesce(
         case threshold_key
-            when 'lag_days' then {{ format_number('metric_value') }} || ' días'
-            else {{ format_percent('metric_value', 1) }}
+            when 'lag_days' then {{ format_number('metric_value', 0, 'currency') }} || ' días'
+            else {{ format_percent('metric_value', 1, 'currency') }}
         end,
         'sin dato'
     ) as metric_text,
