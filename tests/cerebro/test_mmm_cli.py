@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import babel.numbers
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -53,6 +54,9 @@ def test_fit_writes_every_output_with_channel_names_as_given(fitted):
     diagnostics = json.loads((out / "diagnostics.json").read_text())
     assert diagnostics["holdout_periods"] == 56 and diagnostics["in_sample"]["mape"] < 0.1
     assert "Search Ads" in output and "90% interval" in output
+    # The terminal in the default locale (es_CL, Babel): a decimal comma in the holdout error.
+    mape = babel.numbers.format_percent(diagnostics["holdout"]["mape"], "#,##0.0%", locale="es_CL")
+    assert f"holdout MAPE {mape}" in output
 
 
 def test_optimize_allocates_the_budget_within_bounds(fitted, tmp_path):
@@ -65,6 +69,10 @@ def test_optimize_allocates_the_budget_within_bounds(fitted, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     plan = pd.read_csv(allocation)
+    # The CSV keeps plain numbers; the terminal groups thousands as es_CL does.
+    first = plan.iloc[0]
+    change = babel.numbers.format_decimal(round(first["scenario_change"]), locale="es_CL")
+    assert f"Expected change over 30 days: {change} " in result.output
     columns = ["channel", "current_spend", "optimal_spend", "expected_revenue_change",
                "expected_revenue_change_low", "expected_revenue_change_high"]  # fmt: skip
     assert set(columns) <= set(plan.columns)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import babel.numbers
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,8 +40,14 @@ def test_cli_writes_predictions_and_parameters_for_the_cdnow_transactions(
         "--horizons", "30,90,273", "--out", str(out), "--params-out", str(params),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "2357 customers (cut-off 1997-09-30)" in result.output
+    # The terminal writes numbers in the default locale (es_CL): Babel's grouping and decimal
+    # comma; the parameters file keeps plain numbers for programs.
+    assert "2.357 customers (cut-off 1997-09-30)" in result.output
     assert "transactions after the cut-off are not used for fitting" in result.output
+    written = json.loads(params.read_text())
+    for name in ("r", "alpha", "a", "b"):
+        shown = babel.numbers.format_decimal(written[name], format="@###", locale="es_CL")
+        assert f"{name}={shown}" in result.output, (name, result.output)
 
     predictions = pd.read_csv(out, dtype={"customer": str})
     assert len(predictions) == 2357 and predictions["customer"].is_unique
