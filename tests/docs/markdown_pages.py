@@ -13,6 +13,8 @@ from pathlib import Path
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 #: ``[text](target)`` and ``![alt](target)``; the target ends at the first space or ")".
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+#: ``src="…"`` and ``href="…"`` of the HTML GitHub lets through (e.g. images side by side).
+HTML_LINK = re.compile(r"""\b(?:src|href)=["']([^"']+)["']""")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)  # http:, mailto:, //host
 
 
@@ -75,13 +77,15 @@ def anchors(text: str) -> set[str]:
 
 
 def relative_links(text: str) -> list[Link]:
-    """Links and images that point inside the repository (or at an anchor of this page)."""
-    return [
-        Link(target, number)
-        for number, line in prose_lines(text)
-        for target in LINK.findall(re.sub(r"`[^`]*`", "", line))  # not links inside code spans
-        if not EXTERNAL.match(target)
-    ]
+    """Links and images (Markdown or HTML) that point inside the repository (or at an anchor
+    of this page)."""
+    links = []
+    for number, line in prose_lines(text):
+        line = re.sub(r"`[^`]*`", "", line)  # not links inside code spans
+        for target in LINK.findall(line) + HTML_LINK.findall(line):
+            if not EXTERNAL.match(target):
+                links.append(Link(target, number))
+    return links
 
 
 def broken_links(page: Path, root: Path) -> list[str]:

@@ -20,7 +20,7 @@ def test_relative_links_point_at_files_and_headings_in_the_repository(page):
 
 
 def test_a_missing_file_a_missing_anchor_and_a_path_outside_are_each_reported(tmp_path):
-    """The check itself, on a page with one good link of each kind and three broken ones."""
+    """The check itself, on a page with good links of each kind and four broken ones."""
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "kpis.md").write_text("# KPIs\n\n## Valid order: paid, not cancelled\n")
     page = tmp_path / "README.md"
@@ -28,13 +28,15 @@ def test_a_missing_file_a_missing_anchor_and_a_path_outside_are_each_reported(tm
         "# Cerebro\n\n## What `make demo` does\n\n"
         "[kpis](docs/kpis.md) [order](docs/kpis.md#valid-order-paid-not-cancelled) "
         "[top](#what-make-demo-does) ![shot](docs/img/missing.png) [web](https://example.com)\n"
-        "[design](../shared/DESIGN.md) [typo](#what-make-demo-doe)\n\n"
+        "[design](../shared/DESIGN.md) [typo](#what-make-demo-doe)\n"
+        '<a href="docs/kpis.md"><img src="docs/img/gone.png" width="49%"></a>\n\n'
         "```sh\n[not a link](nowhere.md)\n```\n"
     )
     assert broken_links(page, tmp_path) == [
         "README.md:5: docs/img/missing.png (no such file)",
         "README.md:6: ../shared/DESIGN.md (outside the repository)",
         "README.md:6: #what-make-demo-doe (no heading with that anchor)",
+        "README.md:7: docs/img/gone.png (no such file)",
     ]
 
 
