@@ -175,9 +175,10 @@ def evaluate_stream(
 
 
 def _reason(rule, row: pd.Series, rows_with_key: int) -> str:
+    """Why a row is held back, in Spanish: the "Salud de datos" page shows it to the tenant."""
     if isinstance(rule, UniqueKey):
-        return f"{rule.description}; {rows_with_key} rows have this key"
-    return f"{rule.description}; got {_json_value(row[rule.column])!r}"
+        return f"{rule.description}; {rows_with_key} filas tienen esta clave"
+    return f"{rule.description}; se recibió {_json_value(row[rule.column])!r}"
 
 
 def gx_expectations():

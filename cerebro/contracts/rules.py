@@ -66,7 +66,7 @@ class NotNull:
 
     @property
     def description(self) -> str:
-        return f"{self.column} is required"
+        return f"{self.column} es obligatorio"
 
     def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
         pass
@@ -89,7 +89,7 @@ class UniqueKey:
 
     @property
     def description(self) -> str:
-        return f"({', '.join(self.columns)}) is unique"
+        return f"({', '.join(self.columns)}) no se repite"
 
     def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
         pass
@@ -108,7 +108,7 @@ class NonNegativeNumber:
 
     @property
     def description(self) -> str:
-        return f"{self.column} is a number >= 0"
+        return f"{self.column} es un número ≥ 0"
 
     def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
         # Decimals arrive as Python objects and a misbehaving source may send text.
@@ -135,7 +135,7 @@ class AcceptedValues:
 
     @property
     def description(self) -> str:
-        return f"{self.column} is one of {', '.join(sorted(self.values))}"
+        return f"{self.column} es uno de {', '.join(sorted(self.values))}"
 
     def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
         text = frame[self.column].astype("string").str.strip()
@@ -167,8 +167,8 @@ class TimestampInRange:
 
     @property
     def description(self) -> str:
-        upper = "" if self.future_allowed else " and not in the future"
-        return f"{self.column} is a timestamp from {EARLIEST_TIMESTAMP.date()}{upper}"
+        upper = "" if self.future_allowed else " y no futura"
+        return f"{self.column} es una fecha y hora desde el {EARLIEST_TIMESTAMP.date()}{upper}"
 
     def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
         parsed = pd.to_datetime(frame[self.column], errors="coerce", utc=True)
@@ -199,7 +199,7 @@ class References:
 
     @property
     def description(self) -> str:
-        return f"{self.column} is a {self.parent} key of the tenant"
+        return f"{self.column} es una clave de {self.parent} del cliente"
 
     def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
         if self.parent not in bounds.parent_keys:

@@ -14,16 +14,17 @@ import pandas as pd
 
 from cerebro.dashboards.figures import NUMERIC_FORMATS, build_figure
 from cerebro.dashboards.spec import Card
+from cerebro.dashboards.trend import trend
 from cerebro.formatting import (
     as_date,
     csv_delimiter,
-    format_change,
     format_csv_value,
     format_period,
     format_value,
     is_missing,
     locale_for,
 )
+from cerebro.labels import country_name
 
 EMPTY_MESSAGE = "Sin datos para este período"
 #: A page shows at most this many rows of a table; its CSV has them all.
@@ -41,6 +42,7 @@ class ScalarView:
     is_text: bool = False
     change: str | None = None  # "▲ 12,3%"
     direction: str = ""  # "up", "down", "flat" (CSS class)
+    tone: str = ""  # "good", "bad" or "" for the metric (CSS class)
     previous: str | None = None  # "Período anterior (<first day> to <last day>): 1.234"
 
 
@@ -65,11 +67,14 @@ class CardView:
     figure_json: str | None = None
     table: TableView | None = None
     error: str | None = None
+    not_applicable: str | None = None  # why the card means nothing for this tenant
 
     @property
     def kind(self) -> str:
         if self.error is not None:
             return "error"
+        if self.not_applicable is not None:
+            return "not_applicable"
         if self.scalar is not None:
             return "scalar"
         if self.figure_json is not None:
@@ -97,16 +102,12 @@ def scalar_view(card: Card, frame: pd.DataFrame, currency: str) -> ScalarView:
         row = frame.iloc[-1] if card.comparison == "previous_period" else frame.iloc[0]
         return ScalarView(format_value(row[column], fmt, currency), is_text=fmt == "text")
     previous, current = frame.iloc[0], frame.iloc[-1]
-    change = format_change(previous[column], current[column], locale_for(currency))
-    direction = (
-        "flat"
-        if change is None or change.startswith("=")
-        else ("up" if change.startswith("▲") else "down")
-    )
+    change = trend(previous[column], current[column], fmt, currency, card.higher_is_better)
     return ScalarView(
         value=format_value(current[column], fmt, currency),
-        change=change,
-        direction=direction,
+        change=change.text,
+        direction=change.direction,
+        tone=change.tone,
         previous=_previous_period_text(
             previous, current, format_value(previous[column], fmt, currency)
         ),
@@ -175,6 +176,15 @@ def write_csv(card: Card, frame: pd.DataFrame, path: Path, currency: str) -> Non
 def figure_json(card: Card, frame: pd.DataFrame, currency: str) -> str:
     """The chart as JSON, safe to embed in a <script> element."""
     return build_figure(card, frame, currency).to_json().replace("</", "<\\/")
+
+
+def not_applicable_view(card: Card, country_code: str) -> CardView:
+    """A card made for tenants of other countries (``countries``), e.g. the Chilean RUT on a
+    Peruvian store's page: it says so instead of showing a meaningless 0 %."""
+    where = " ni ".join(country_name(code) for code in card.countries or ())
+    return CardView(
+        card, not_applicable=f"No aplica en {country_name(country_code)}: solo para {where}."
+    )
 
 
 def card_view(card: Card, frame: pd.DataFrame, currency: str, csv_name: str) -> CardView:

@@ -43,6 +43,8 @@ POINT_LABELS_UP_TO = 15
 PIE_LABELS_FROM = 0.04
 #: Heatmap cells show their value when there are at most this many of them.
 HEATMAP_CELL_TEXT_UP_TO = 400
+#: An axis of counts up to this value steps by one (Plotly would step 0 to 1 by 0.2).
+COUNT_STEP_ONE_UP_TO = 10
 
 #: One small template embedded in every figure (Plotly's default template is ~7 kB each).
 HOUSE_TEMPLATE = go.layout.Template(
@@ -161,7 +163,21 @@ class ChartBuilder:
 
     def value_axis(self, column: str, **extra) -> dict:
         axis = axis_format(self.fmt(column), self.currency)
-        return {"title": {"text": self.label(column)}, **axis, **extra}
+        return {
+            "title": {"text": self.label(column)},
+            **axis,
+            **self.count_ticks([column]),
+            **extra,
+        }
+
+    def count_ticks(self, columns: list[str]) -> dict:
+        """Whole-number ticks on an axis whose columns are all counts (format ``integer``)."""
+        if not columns or any(self.fmt(column) != "integer" for column in columns):
+            return {}
+        values = [abs(float(v)) for c in columns for v in self.frame[c] if not is_missing(v)]
+        if max(values, default=0) <= COUNT_STEP_ONE_UP_TO:
+            return {"tick0": 0, "dtick": 1}
+        return {"tickformat": ",d"}  # Plotly's own steps are whole above ten
 
     def dimension_axis(self, column: str, **extra) -> dict:
         fmt = self.fmt(column)
@@ -203,7 +219,7 @@ class ChartBuilder:
                         hovertemplate=template,
                     )
                 )
-        value_axis = self.value_axis(metrics[0]) if len(metrics) == 1 else {}
+        value_axis = self.value_axis(metrics[0]) if len(metrics) == 1 else self.count_ticks(metrics)
         dimension_axis = self.dimension_axis(x)
         if horizontal:
             # The first row of the query on top, as it reads in a table.
@@ -272,7 +288,7 @@ class ChartBuilder:
                 )
         if self.card.marker:
             traces.append(self.marker_trace(frame, x, metrics[0]))
-        value_axis = self.value_axis(metrics[0]) if len(metrics) == 1 else {}
+        value_axis = self.value_axis(metrics[0]) if len(metrics) == 1 else self.count_ticks(metrics)
         layout = self.layout(
             xaxis=self.dimension_axis(x),
             yaxis=value_axis,

@@ -63,6 +63,10 @@ class Card:
     series: str | None = None
     marker: str | None = None
     comparison: str | None = None
+    #: With a comparison: whether a rise is good news for the metric (colours its change).
+    higher_is_better: bool | None = None
+    #: The card applies only to tenants of these countries (e.g. the Chilean RUT).
+    countries: tuple[str, ...] | None = None
     kpi: dict[str, str] | None = None
 
     @property
@@ -76,6 +80,11 @@ class Card:
 
     def label(self, column: str) -> str:
         return (self.labels or {}).get(column, column)
+
+    def applies_to(self, country_code: str) -> bool:
+        """Whether the card has a meaning for a tenant of that country (``countries``); a tenant
+        whose country is not known gets every card."""
+        return self.countries is None or not country_code or country_code in self.countries
 
     def bind(self, values: dict[str, object]) -> tuple[str, dict[str, object]]:
         """The SQL in the warehouse's ``%(name)s`` style and its parameters. Optional clauses
@@ -173,6 +182,8 @@ def _check_consistency(dashboard: Dashboard, where: str) -> None:
 def _card(entry: dict) -> Card:
     entry = dict(entry)
     entry["y"] = tuple(entry.get("y", ()))
+    if "countries" in entry:
+        entry["countries"] = tuple(entry["countries"])
     return Card(**entry)
 
 

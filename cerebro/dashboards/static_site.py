@@ -24,7 +24,13 @@ from pathlib import Path
 import plotly.offline
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
-from cerebro.dashboards.card_views import EMPTY_MESSAGE, CardView, card_view, write_csv
+from cerebro.dashboards.card_views import (
+    EMPTY_MESSAGE,
+    CardView,
+    card_view,
+    not_applicable_view,
+    write_csv,
+)
 from cerebro.dashboards.spec import Dashboard, DashboardSpecError, filter_values, load_dashboards
 from cerebro.formatting import (
     format_date,
@@ -36,6 +42,7 @@ from cerebro.formatting import (
     locale_for,
 )
 from cerebro.kpis.report import latest_data_date
+from cerebro.labels import translate_frame
 from cerebro.settings import Settings
 from cerebro.warehouse import Warehouse
 
@@ -53,6 +60,7 @@ class SiteTenant:
     name: str
     currency: str
     last_data_date: dt.date | None = None
+    country_code: str = ""
 
 
 @dataclass
@@ -86,7 +94,8 @@ def site_dir(settings: Settings) -> Path:
 def site_tenants(warehouse: Warehouse, tenant_ids: list[str] | None = None) -> list[SiteTenant]:
     """The tenants in the warehouse (``marts.dim_tenants``), or the chosen ones, in order."""
     frame = warehouse.query(
-        "select tenant_id, tenant_name, currency from marts.dim_tenants order by tenant_id"
+        # Every column: crafted warehouses in tests may lack the country.
+        "select * from marts.dim_tenants order by tenant_id"
     )
     known = {row.tenant_id: row for row in frame.itertuples(index=False)}
     unknown = sorted(set(tenant_ids or ()) - set(known))
@@ -99,6 +108,7 @@ def site_tenants(warehouse: Warehouse, tenant_ids: list[str] | None = None) -> l
             name=known[tenant_id].tenant_name,
             currency=known[tenant_id].currency or "",
             last_data_date=latest_data_date(tenant_id, warehouse),
+            country_code=getattr(known[tenant_id], "country_code", None) or "",
         )
         for tenant_id in chosen
     ]
@@ -164,8 +174,12 @@ def render_cards(
     views, csv_files, failures = [], [], []
     for card in sorted(dashboard.cards, key=lambda c: (c.layout["row"], c.layout["col"])):
         csv_name = f"{dashboard.key}-{card.key}.csv"
+        if not card.applies_to(tenant.country_code):
+            views.append(not_applicable_view(card, tenant.country_code))
+            continue
         try:
-            frame = card.run(warehouse, values)
+            # Codes (source names, run states, consent) as a reader calls them.
+            frame = translate_frame(card.run(warehouse, values))
             view = card_view(card, frame, tenant.currency, csv_name)
         # One card that fails (a query error, a column the spec does not list) must not hide
         # the others: its panel shows the error and the render reports it.

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 from cerebro.dashboards.spec import Card, Dashboard, Filter
+from cerebro.labels import labelled_sql
 from cerebro.metabase.context import ProvisioningContext
 from cerebro.metabase.visualization import metabase_display, visualization_settings
 
@@ -132,17 +133,40 @@ def _template_tag(card_key: str, item: Filter, required: bool, default) -> dict:
     return tag
 
 
-def metabase_sql(card: Card) -> str:
-    """The card's SQL as Metabase runs it. A heatmap keeps only its row, column and value
-    columns: Metabase pivots a table into a matrix only when it has exactly those three."""
-    if card.display != "heatmap" or not (card.x and card.series and len(card.y) == 1):
-        return card.sql
-    if list(card.columns) == [card.x, card.series, card.y[0]]:
-        return card.sql
-    # The newline before ")" keeps a trailing "-- comment" in the spec from swallowing it.
+def metabase_sql(card: Card, tenant_filter: str = "tenant") -> str:
+    """The card's SQL as Metabase runs it: codes shown by their Spanish names
+    (``cerebro.labels``), and no rows for a tenant outside the card's ``countries``. A heatmap
+    keeps only its row, column and value columns: Metabase pivots a table into a matrix only
+    when it has exactly those three."""
+    sql, columns = card.sql, list(card.columns)
+    cells = [card.x, card.series, card.y[0]] if card.y else []
+    if card.display == "heatmap" and card.x and card.series and len(card.y) == 1:
+        if columns != cells:
+            # The newline before ")" keeps a trailing "-- comment" in the spec from swallowing it.
+            sql = (
+                f"select {card.x}, {card.series}, {card.y[0]}\nfrom (\n{sql.rstrip()}\n) as cells\n"
+                "order by 1, 2"
+            )
+        columns = cells
+    return _for_countries(labelled_sql(sql, columns), card.countries, tenant_filter)
+
+
+def dashboard_tenant_filter(dashboard: Dashboard) -> str:
+    """The key of the dashboard's tenant filter ("tenant" in every spec)."""
+    return next((f.key for f in dashboard.filters if f.type == "tenant"), "tenant")
+
+
+def _for_countries(sql: str, countries: tuple[str, ...] | None, tenant_filter: str) -> str:
+    """``sql`` returning rows only for a tenant of one of ``countries`` (all when None)."""
+    if countries is None:
+        return sql
+    listed = ", ".join(f"'{code}'" for code in countries)
+    tenant = "{{" + tenant_filter + "}}"
     return (
-        f"select {card.x}, {card.series}, {card.y[0]}\nfrom (\n{card.sql.rstrip()}\n) as cells\n"
-        "order by 1, 2"
+        f"select * from (\n{sql.rstrip()}\n) as card\nwhere exists (\n"
+        "    select 1 from marts.dim_tenants as tenants\n"
+        f"    where tenants.tenant_id = {tenant} and tenants.country_code in ({listed})\n"
+        ")"
     )
 
 
@@ -161,7 +185,7 @@ def _card(dashboard: Dashboard, card: Card, context: ProvisioningContext) -> Des
         name=card.title,
         description=with_marker(card.description, key),
         display=metabase_display(card),
-        sql=metabase_sql(card),
+        sql=metabase_sql(card, dashboard_tenant_filter(dashboard)),
         template_tags=tags,
         visualization_settings=visualization_settings(card, context.currency),
     )

@@ -78,8 +78,8 @@ def test_each_order_rule_quarantines_its_bad_row_and_keeps_the_good_ones():
     assert outcomes["unique_key"].rows_failed == 2
     assert outcomes["non_negative:total_amount"].sample == ("b1",)
     reasons = {row.record_key: row.breaches[0].reason for row in evaluation.failing_rows}
-    assert reasons["b1"] == "total_amount is a number >= 0; got -1"
-    assert reasons["dup"] == "(tenant_id, order_id) is unique; 2 rows have this key"
+    assert reasons["b1"] == "total_amount es un número ≥ 0; se recibió -1"
+    assert reasons["dup"] == "(tenant_id, order_id) no se repite; 2 filas tienen esta clave"
 
 
 def _transaction(transaction_id: str, **changes) -> dict:

@@ -124,6 +124,15 @@ BROKEN = {
         lambda d: d["cards"][3]["kpi"].__setitem__("top", 0),
         "cards/3/kpi/top: 0 is less than the minimum of 1",
     ),
+    # The page colours a change by what it means: the spec must say (issue 26).
+    "comparison_without_direction": (
+        lambda d: d["cards"][0].pop("higher_is_better"),
+        "cards/0: 'higher_is_better' is a dependency of 'comparison'",
+    ),
+    "country_not_iso": (
+        _set_card("countries", ["Chile"]),
+        "cards/0/countries/0: 'Chile' does not match",
+    ),
     "unknown_top_level_field": (
         lambda d: d.__setitem__("owner", "marketing"),
         "(top): Additional properties are not allowed ('owner' was unexpected)",

@@ -60,22 +60,22 @@ RAW_ROWS = {
 #: tenant, source, stream, record key, rule, reason, first seen, last seen, resolved
 ENTRIES = [
     ("t_cl", "shopify", "orders", "o2", "non_negative:total_amount",
-     "total_amount is a number >= 0; got -5", "2026-11-02 03:05", "2026-11-03 03:05", None),
+     "total_amount es un número ≥ 0; se recibió -5", "2026-11-02 03:05", "2026-11-03 03:05", None),
     ("t_cl", "shopify", "orders", "o3", "non_negative:total_amount",
-     "total_amount is a number >= 0; got -7", "2026-11-03 03:05", "2026-11-03 03:05", None),
+     "total_amount es un número ≥ 0; se recibió -7", "2026-11-03 03:05", "2026-11-03 03:05", None),
     ("t_cl", "shopify", "orders", "o3", "accepted_values:currency",
-     "currency is one of …; got 'CLN'", "2026-11-03 03:05", "2026-11-03 03:05", None),
+     "currency es uno de …; se recibió 'CLN'", "2026-11-03 03:05", "2026-11-03 03:05", None),
     ("t_cl", "shopify", "orders", "o4", "accepted_values:currency",
-     "currency is one of …; got 'PES'", "2026-10-30 03:05", "2026-10-30 03:05",
+     "currency es uno de …; se recibió 'PES'", "2026-10-30 03:05", "2026-10-30 03:05",
      "2026-11-02 03:05"),
     ("t_cl", "shopify", "order_lines", "l9", "references:order_id",
-     "order_id is a orders key of the tenant; got 'o9'", "2026-11-02 03:06",
+     "order_id es una clave de orders del cliente; se recibió 'o9'", "2026-11-02 03:06",
      "2026-11-04 03:06", None),
     ("t_pe", "shopify", "customers", "c7", "accepted_values:state",
-     "state is one of …; got 'ZOMBIE'", "2026-11-02 03:07", "2026-11-02 03:07", None),
+     "state es uno de …; se recibió 'ZOMBIE'", "2026-11-02 03:07", "2026-11-02 03:07", None),
     # A t_pe Meta Ads row quarantined once and fixed since.
     ("t_pe", "meta_ads", "ads_insights", "a|k|2026-11-01", "non_negative:spend",
-     "spend is a number >= 0; got -10", "2026-10-29 03:00", "2026-10-29 03:00",
+     "spend es un número ≥ 0; se recibió -10", "2026-10-29 03:00", "2026-10-29 03:00",
      "2026-11-02 03:00"),
 ]  # fmt: skip
 
@@ -157,7 +157,7 @@ def test_the_example_is_the_longest_held_entry_with_its_reason(quarantine_mart):
         "select example_reason from marts.mart_quarantine_streams "
         "where tenant_id = 't_cl' and stream_name = 'orders'"
     )
-    assert reasons["example_reason"].tolist() == ["total_amount is a number >= 0; got -5"]
+    assert reasons["example_reason"].tolist() == ["total_amount es un número ≥ 0; se recibió -5"]
 
 
 def test_the_raw_record_which_may_hold_contacts_is_not_in_the_mart(quarantine_mart):

@@ -3,31 +3,13 @@
 (function () {
   "use strict";
 
-  // Plotly's own texts (date axes, tool bar) in Spanish.
+  // Plotly's own texts (date axes, hints) in Spanish.
   var SPANISH = {
     moduleType: "locale",
     name: "es",
     dictionary: {
-      "Autoscale": "Ajustar escala",
-      "Box Select": "Seleccionar área",
       "Double-click on legend to isolate one trace": "Doble clic en la leyenda para aislar una serie",
       "Double-click to zoom back out": "Doble clic para volver a la vista completa",
-      "Download plot as a PNG": "Descargar gráfico como PNG",
-      "Download plot": "Descargar gráfico",
-      "Image download succeeded": "Imagen descargada",
-      "Preparing image - this may take a few seconds": "Preparando la imagen…",
-      "Sorry, there was a problem downloading your image!": "No se pudo descargar la imagen",
-      "Lasso Select": "Selección libre",
-      "Pan": "Desplazar",
-      "Reset": "Restablecer",
-      "Reset axes": "Restablecer ejes",
-      "Reset view": "Restablecer vista",
-      "Show closest data on hover": "Mostrar el dato más cercano",
-      "Compare data on hover": "Comparar datos",
-      "Toggle Spike Lines": "Líneas de referencia",
-      "Zoom": "Zoom",
-      "Zoom in": "Acercar",
-      "Zoom out": "Alejar",
       "trace": "serie"
     },
     format: {
@@ -45,11 +27,9 @@
   var CONFIG = {
     locale: "es",
     responsive: true,
-    displaylogo: false,
-    // "sendChartToCloud" uploads the chart to Plotly's servers: these pages stay offline.
-    modeBarButtonsToRemove: ["sendChartToCloud", "select2d", "lasso2d", "autoScale2d",
-      "zoomIn2d", "zoomOut2d", "toggleSpikelines", "hoverClosestCartesian",
-      "hoverCompareCartesian"]
+    // No tool bar: Plotly draws it over the top right of the plot, on the legend and the bars.
+    // Zoom still works by dragging, and a double click restores the view.
+    displayModeBar: false
   };
 
   function drawCharts() {
@@ -60,10 +40,7 @@
     document.querySelectorAll("[data-figure]").forEach(function (element) {
       var source = document.getElementById(element.getAttribute("data-figure"));
       var figure = JSON.parse(source.textContent);
-      var config = Object.assign({}, CONFIG, {
-        toImageButtonOptions: {format: "png", scale: 2, filename: element.closest("section").id}
-      });
-      Plotly.newPlot(element, figure.data, figure.layout, config);
+      Plotly.newPlot(element, figure.data, figure.layout, CONFIG);
     });
   }
 
@@ -106,6 +83,38 @@
     });
   }
 
+  // A table wider than its card scrolls sideways. A browser may hide the scroll bar until the
+  // table is scrolled, so the side with more columns gets a shadow and, under the table, a note
+  // says how many columns are out of sight.
+  function hiddenColumns(wrap) {
+    var right = wrap.getBoundingClientRect().right;
+    return Array.prototype.filter.call(wrap.querySelectorAll("thead th"), function (header) {
+      return header.getBoundingClientRect().right > right + 1;
+    }).length;
+  }
+
+  function markScrollingTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var note = document.createElement("p");
+      note.className = "table-note scroll-note";
+      wrap.insertAdjacentElement("afterend", note);
+      var update = function () {
+        var hidden = wrap.scrollWidth - wrap.clientWidth;
+        wrap.classList.toggle("more-right", hidden > 1 && wrap.scrollLeft < hidden - 1);
+        wrap.classList.toggle("more-left", hidden > 1 && wrap.scrollLeft > 1);
+        var columns = hidden > 1 ? hiddenColumns(wrap) : 0;
+        note.hidden = columns === 0;
+        note.textContent = columns === 1 ?
+          "→ Una columna más a la derecha: desplace la tabla." :
+          "→ " + columns + " columnas más a la derecha: desplace la tabla.";
+      };
+      wrap.addEventListener("scroll", update);
+      window.addEventListener("resize", update);
+      update();
+    });
+  }
+
   makeTablesSortable();
+  markScrollingTables();
   drawCharts();
 })();

@@ -1,0 +1,178 @@
+"""Spanish names for the codes the data carries (source and table names, Dagster run states and
+job names, Shopify consent states, churn-risk segments), in one table for every page.
+
+The marts keep the codes (they are what filters, joins and the KPI functions compare); a reader
+sees the names. A column gets its names by its name, wherever a card puts it
+(``source_name`` is always a source, ``run_status`` always a Dagster run state): the static
+pages translate a card's rows with :func:`translate_frame`, and the Metabase cards run their SQL
+inside :func:`labelled_sql`, which writes the same table as a ``case`` expression. A code
+missing from the table shows as it is (a new source still shows up, under its code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+#: The Singer sources a tenant lands (cerebro/taps.py).
+SOURCE_NAMES = {
+    "shopify": "Shopify",
+    "meta_ads": "Meta Ads",
+    "google_ads": "Google Ads",
+    "search_console": "Search Console",
+    "calendar": "Calendario comercial",
+    "csv": "Archivo CSV",
+    "demo": "Datos de demostración",
+}
+#: The streams (tables) those sources land (taps/*/streams.py).
+STREAM_NAMES = {
+    "orders": "Órdenes",
+    "order_lines": "Líneas de orden",
+    "customers": "Clientes",
+    "checkouts": "Checkouts",
+    "fulfillments": "Despachos",
+    "refunds": "Reembolsos",
+    "transactions": "Transacciones",
+    "ads_insights": "Resultados de anuncios",
+    "campaign_performance": "Resultados de campañas",
+    "ad_spend": "Inversión publicitaria",
+    "performance_by_date": "Resultados por día",
+    "performance_by_page": "Resultados por página",
+    "performance_by_query": "Resultados por búsqueda",
+    "events": "Eventos comerciales",
+}
+#: What a stream's latency is measured from (marts.mart_landing_latency_daily).
+EVENT_TIME_COLUMNS = {
+    "updated_at": "Última modificación",
+    "created_at": "Creación",
+    "spend_date": "Fin del día de la inversión",
+    "search_date": "Fin del día de las búsquedas",
+}
+#: Dagster's run states (dagster.DagsterRunStatus).
+RUN_STATUSES = {
+    "SUCCESS": "Exitosa",
+    "FAILURE": "Fallida",
+    "CANCELED": "Cancelada",
+    "CANCELING": "Cancelándose",
+    "STARTED": "En curso",
+    "STARTING": "Iniciándose",
+    "QUEUED": "En cola",
+    "NOT_STARTED": "Sin iniciar",
+    "MANAGED": "Externa",
+}
+#: The Dagster jobs (orchestration/jobs.py); ``__ASSET_JOB`` runs what the UI materializes.
+JOB_NAMES = {
+    "cerebro_platform": "Plataforma completa",
+    "daily_tenant": "Carga diaria del cliente",
+    "daily_publish": "Publicación diaria",
+    "reference_data": "Datos de referencia",
+    "activation_sync": "Sincronización de activaciones",
+    "__ASSET_JOB": "Materialización manual",
+}
+#: Shopify's marketing consent states (email_marketing_consent.state, sms likewise).
+CONSENT_STATES = {
+    "SUBSCRIBED": "Suscrito",
+    "NOT_SUBSCRIBED": "Sin suscripción",
+    "UNSUBSCRIBED": "Se dio de baja",
+    "PENDING": "Pendiente de confirmar",
+    "REDACTED": "Datos eliminados",
+    "INVALID": "Inválido",
+}
+#: The churn-risk segments of the customer-value model (KPIS.md).
+CHURN_RISK_SEGMENTS = {
+    "ALTO RIESGO - VIP": "Alto riesgo (VIP)",
+    "CLIENTE PERDIDO": "Cliente perdido",
+    "CLIENTE LEAL": "Cliente leal",
+    "POTENCIAL BALLENA": "Potencial ballena",
+    "ESTÁNDAR": "Estándar",
+}
+
+#: Countries of tenants (ISO 3166 codes, dim_tenants.country_code), for sentences on pages.
+COUNTRY_NAMES = {
+    "CL": "Chile",
+    "PE": "Perú",
+    "AR": "Argentina",
+    "BO": "Bolivia",
+    "BR": "Brasil",
+    "CO": "Colombia",
+    "EC": "Ecuador",
+    "ES": "España",
+    "MX": "México",
+    "UY": "Uruguay",
+}
+
+#: Which names a column shows, by the column's name in a card's query.
+BY_COLUMN: Mapping[str, Mapping[str, str]] = {
+    "source_name": SOURCE_NAMES,
+    "stream_name": STREAM_NAMES,
+    "event_time_column": EVENT_TIME_COLUMNS,
+    "run_status": RUN_STATUSES,
+    "job_name": JOB_NAMES,
+    "email_marketing_state": CONSENT_STATES,
+    "sms_marketing_state": CONSENT_STATES,
+    "churn_risk_segment": CHURN_RISK_SEGMENTS,
+}
+
+
+def label(column: str, value: object) -> object:
+    """What a reader sees for ``value`` in ``column``: its name, or the value itself."""
+    names = BY_COLUMN.get(column)
+    if names is None or not isinstance(value, str):
+        return value
+    return names.get(value, value)
+
+
+def country_name(code: str) -> str:
+    """A country's Spanish name ("Perú"), or its code when the table lacks it."""
+    return COUNTRY_NAMES.get(code, code)
+
+
+def labelled_columns(columns: Iterable[str]) -> list[str]:
+    """The columns among ``columns`` whose codes have names."""
+    return [column for column in columns if column in BY_COLUMN]
+
+
+def translate_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every code in a named column replaced by its name (the frame
+    itself when no column has names)."""
+    columns = labelled_columns(frame.columns)
+    if not columns:
+        return frame
+    translated = frame.copy()
+    for column in columns:
+        values = [label(column, value) for value in translated[column]]
+        translated[column] = pd.Series(values, index=translated.index, dtype=object)
+    return translated
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def case_expression(column: str, qualifier: str = "") -> str:
+    """``case <column> when '<code>' then '<name>' … else <column> end`` for a named column."""
+    reference = f"{qualifier}.{column}" if qualifier else column
+    branches = " ".join(
+        f"when {_literal(code)} then {_literal(name)}" for code, name in BY_COLUMN[column].items()
+    )
+    return f"case {reference} {branches} else {reference} end"
+
+
+def labelled_sql(sql: str, columns: Iterable[str]) -> str:
+    """``sql`` with its named columns translated in SQL (for Metabase, which shows what the
+    query returns): the query becomes a subquery and the outer select lists ``columns`` (every
+    column the query returns, in order), named ones through :func:`case_expression`. A query
+    without named columns is returned as it is. A plain projection keeps the subquery's order
+    on PostgreSQL and DuckDB."""
+    columns = list(columns)
+    if not labelled_columns(columns):
+        return sql
+    selected = ",\n    ".join(
+        f"{case_expression(column, 'coded')} as {column}"
+        if column in BY_COLUMN
+        else f"coded.{column}"
+        for column in columns
+    )
+    # The newline before ")" keeps a trailing "-- comment" in the spec from swallowing it.
+    return f"select\n    {selected}\nfrom (\n{sql.rstrip()}\n) as coded"
