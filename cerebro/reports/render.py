@@ -3,8 +3,8 @@ tables, no script, no image, no link to anything outside the message) and a plai
 with the same numbers, in the tenant's locale and currency (``cerebro.formatting``).
 
 Changes read ``▲ +20 (+20,0%)``; rates change in percentage points (``▲ +3,0 pp``). Arrows stay
-neutral in colour, as on the static pages: the specs do not say whether up is good (a
-cancellation rate going up is not).
+neutral in colour here; the static pages colour them by the spec's ``higher_is_better``
+(``cerebro.dashboards.trend``).
 """
 
 from __future__ import annotations
