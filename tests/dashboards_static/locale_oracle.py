@@ -22,8 +22,6 @@ MONEY_LIKE = re.compile(r"-?(?:US\$|\$|S/)[\s\xa0]?-?[\d.,]*\d")
 CODE_BESIDE_NUMBER = re.compile(r"\d[\s\xa0]*(?:CLP|PEN)\b|\b(?:CLP|PEN)[\s\xa0]*-?\d")
 #: Anything that looks like a percentage.
 PERCENT_LIKE = re.compile(r"-?\d[\d.,]*[\s\xa0]?%")
-#: A number written with more decimals than any CSV column needs (a raw float).
-RAW_FLOAT = re.compile(r"\d[.,]\d{5,}")
 
 
 def separators(currency: str) -> tuple[str, str]:
@@ -55,6 +53,13 @@ def percent_pattern(currency: str) -> re.Pattern:
     """Any percentage as Babel writes it in the tenant's locale."""
     prefix, suffix = babel.numbers.format_percent(0.5, locale=LOCALES[currency]).split("50")
     return re.compile(rf"-?{re.escape(prefix)}{_number(currency, None)}{re.escape(suffix)}")
+
+
+def raw_float(currency: str) -> re.Pattern:
+    """A number written with more decimals than any CSV column needs (a raw float), with the
+    decimal symbol of the tenant's locale (the other symbol may be the field delimiter)."""
+    decimal_symbol, _ = separators(currency)
+    return re.compile(rf"\d{re.escape(decimal_symbol)}\d{{5,}}")
 
 
 class _Texts(HTMLParser):

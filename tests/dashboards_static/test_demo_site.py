@@ -3,7 +3,9 @@ page per tenant and spec, no card failing, and the summary says where the site i
 
 from __future__ import annotations
 
+import babel.numbers
 import pytest
+from locale_oracle import misformatted, page_texts, raw_float, read_download
 from static_pages import read_page
 
 from cerebro.dashboards.spec import load_dashboards
@@ -26,3 +28,37 @@ def test_cerebro_run_writes_every_dashboard_for_every_tenant(request, demo_run):
             assert set(page.cards) == {card.key for card in dashboard.cards}
             assert "error" not in page.cards.values(), (tenant_id, dashboard.key)
             assert page.navigation == [f"{d.position} {d.title}" for d in dashboards]
+
+
+#: The session demo's tenants and their currencies (tests/conftest.py DEMO_TENANTS_YAML).
+DEMO_CURRENCIES = {"test_cl": "CLP", "test_pe": "PEN"}
+
+
+def test_every_amount_on_the_demo_pages_and_downloads_is_in_the_tenants_locale(demo_duckdb):
+    """On every page of both demo tenants (cards, tables, tooltips, generated sentences) money
+    and percentages are written as Babel writes them in the tenant's locale, with no ISO code
+    beside a number; every CSV download splits into the card's columns with the locale's
+    delimiter, has no raw float, and its money has no more decimals than the currency's minor
+    unit."""
+    site = site_dir(demo_duckdb.settings)
+    dashboards = {dashboard.key: dashboard for dashboard in load_dashboards()}
+    for tenant_id, currency in DEMO_CURRENCIES.items():
+        for key in dashboards:
+            texts = page_texts(site / tenant_id / f"{key}.html")
+            assert misformatted(texts, currency) == [], (tenant_id, key)
+        downloads = sorted((site / tenant_id).glob("*.csv"))
+        assert downloads, tenant_id
+        minor = babel.numbers.get_currency_precision(currency)
+        unrounded = raw_float(currency)
+        for path in downloads:
+            text = path.read_text(encoding="utf-8-sig")
+            assert not unrounded.search(text), (path.name, unrounded.search(text))
+            dashboard_key, _, card_key = path.stem.partition("-")
+            card = next(c for c in dashboards[dashboard_key].cards if c.key == card_key)
+            frame = read_download(path, currency)
+            assert list(frame.columns) == [card.label(c) for c in card.columns], path.name
+            for column, fmt in card.columns.items():
+                if fmt != "currency":
+                    continue
+                amounts = frame[card.label(column)].dropna().astype(float)
+                assert ((amounts * 10**minor).round(6) % 1 == 0).all(), (path.name, column)

@@ -187,7 +187,7 @@ def test_project_to_budget_respects_bounds_and_total():
 def test_scenario_grid_and_named_scenarios_from_the_config_file(easy_fit):
     assert GRID_RATIOS[0] == 0.1 and GRID_RATIOS[-1] == 3.0 and len(GRID_RATIOS) == 30
     named = load_scenarios(SCENARIOS_FILE)
-    assert {"+20 % para CyberDay", "sin Meta Ads"} <= {s.name for s in named}
+    assert {"+20% para CyberDay", "sin Meta Ads"} <= {s.name for s in named}
     model = easy_fit.result.model
     plans, skipped = run_scenarios(model, grid_scenarios() + named)
     # The file speaks of the demo's channel groups; this model's channels are others.
@@ -196,7 +196,7 @@ def test_scenario_grid_and_named_scenarios_from_the_config_file(easy_fit):
         spent=("optimal_spend", "sum"), budget=("total_budget", "first")
     )
     np.testing.assert_allclose(spent["spent"], spent["budget"], rtol=1e-9)
-    assert plans.loc[plans["scenario"] == "+20 % para CyberDay", "budget_ratio"].iloc[0] == 1.2
+    assert plans.loc[plans["scenario"] == "+20% para CyberDay", "budget_ratio"].iloc[0] == 1.2
     low, high = plans["scenario_change_low"], plans["scenario_change_high"]
     assert (low <= plans["scenario_change"]).all() and (plans["scenario_change"] <= high).all()
 
