@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import numbers
 
 from cerebro.formatting import (
     MISSING,
@@ -55,9 +56,12 @@ def format_value(key: str, value, currency: str = "") -> str:
         return format_percent(value, locale=locale)
     if key in MONEY:
         return format_currency(value, currency)
-    if isinstance(value, float):
-        return format_number(value, 2, locale)
-    return format_integer(value, locale) if isinstance(value, int) else str(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return str(value)
+    # numpy and Decimal numbers too (pandas and PostgreSQL hand them back).
+    if isinstance(value, numbers.Integral):
+        return format_integer(value, locale)
+    return format_number(value, 2, locale)
 
 
 def render_page(page: str, kpis: dict, currency: str = "") -> str:
