@@ -90,3 +90,70 @@ def screenshot(driver, target: Path, width: int = 1440) -> Path:
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return target
+
+
+#: How each chart and table of the loaded page is drawn, measured in the browser: Plotly tool
+#: bars over the legend or the plot area, rotated category labels, tick labels over each other
+#: or over their axis title, the value axis's tick labels, and tables: whether they scroll
+#: sideways inside their card and, when they are wider, whether the note says so.
+DRAWING_JS = """
+function box(element) { return element.getBoundingClientRect(); }
+function overlap(a, b) {
+  var width = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+  var height = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+  return width > 1 && height > 1;
+}
+function visible(element) {
+  var shown = element.getBoundingClientRect();
+  return shown.width > 0 && shown.height > 0 && getComputedStyle(element).visibility !== 'hidden';
+}
+var plots = document.querySelectorAll('section.card .js-plotly-plot');
+var charts = Array.from(plots).map(function (plot) {
+  var key = plot.closest('section').id;
+  var drawn = Array.from(plot.querySelectorAll('.nsewdrag, g.pielayer, g.legend'));
+  var toolbars = Array.from(plot.querySelectorAll('.modebar')).filter(visible);
+  var covered = toolbars.some(function (bar) {
+    return drawn.some(function (part) { return overlap(box(bar), box(part)); });
+  });
+  var rotated = Array.from(plot.querySelectorAll('g.xtick text, g.ytick text')).some(function (t) {
+    var transform = t.getAttribute('transform') || '';
+    return /rotate\\((?!0[,)])/.test(transform);
+  });
+  var crowded = ['x', 'y'].some(function (axis) {
+    var ticks = Array.from(plot.querySelectorAll('g.' + axis + 'tick text')).filter(visible);
+    var titles = Array.from(plot.querySelectorAll('g.g-' + axis + 'title text')).filter(visible);
+    return ticks.some(function (tick, i) {
+      return titles.some(function (title) { return overlap(box(tick), box(title)); }) ||
+        ticks.slice(i + 1).some(function (other) { return overlap(box(tick), box(other)); });
+    });
+  });
+  var ticks = {};
+  ['x', 'y'].forEach(function (axis) {
+    ticks[axis] = Array.from(plot.querySelectorAll('g.' + axis + 'tick text')).map(function (t) {
+      return t.textContent;
+    });
+  });
+  return {key: key, toolbar: toolbars.length, covered: covered, rotated: rotated,
+          crowded: crowded, ticks: ticks};
+});
+var tables = Array.from(document.querySelectorAll('section.card table')).map(function (table) {
+  var wrap = table.parentElement;
+  var card = table.closest('section');
+  var note = wrap.nextElementSibling;
+  var hasNote = note !== null && note.classList.contains('scroll-note') && !note.hidden &&
+    /columnas? más/.test(note.textContent);
+  return {
+    key: card.id,
+    scrolls: ['auto', 'scroll'].indexOf(getComputedStyle(wrap).overflowX) >= 0,
+    inside: box(wrap).right <= box(card).right + 1 && box(wrap).left >= box(card).left - 1,
+    wider: wrap.scrollWidth > wrap.clientWidth + 1,
+    noted: hasNote
+  };
+});
+return {charts: charts, tables: tables};
+"""
+
+
+def drawing(driver) -> dict:
+    """The loaded page's charts and tables as :data:`DRAWING_JS` measures them."""
+    return driver.execute_script(DRAWING_JS)
