@@ -222,10 +222,10 @@ class ChartBuilder:
         value_axis = self.value_axis(metrics[0]) if len(metrics) == 1 else self.count_ticks(metrics)
         dimension_axis = self.dimension_axis(x)
         if horizontal:
-            # The first row of the query on top, as it reads in a table.
-            layout = self.layout(
-                xaxis=value_axis, yaxis={**dimension_axis, "autorange": "reversed"}
-            )
+            # The first row of the query on top, as it reads in a table. The labels name the
+            # rows (the card's title says what they are): an axis title would only crowd them.
+            rows_axis = {**dimension_axis, "autorange": "reversed", "title": {"text": ""}}
+            layout = self.layout(xaxis=value_axis, yaxis=rows_axis)
         else:
             layout = self.layout(xaxis=dimension_axis, yaxis=value_axis)
         return go.Figure(
