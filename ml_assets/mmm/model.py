@@ -222,6 +222,7 @@ class MarketingMixModel:
             "divergences": posterior.divergences,
             "mean_tree_steps": posterior.mean_tree_steps,
             "max_rhat": posterior.max_rhat,
+            "discarded_chains": posterior.discarded_chains,
         }
         self.identification_ = identification_statistics(channels, spend, posterior.share, priors)
         self._store_profiles(spend)

@@ -49,6 +49,14 @@ jax.config.update("jax_enable_x64", True)
 #: length (a tenant's backtest and its full fit) share a compiled sampler.
 ROW_BUCKET = 128
 TERM_BUCKET = 8
+#: A chain is discarded when more than this share of its transitions diverged, or when it
+#: never moved (every draw the same point: it stuck where every proposal diverged, e.g. a
+#: decay at the edge of its range); the sampler then runs again from another key, at most
+#: ``MAX_SAMPLER_RUNS`` times, until it has as many good chains as asked.
+MAX_DIVERGING_SHARE = 0.5
+MAX_SAMPLER_RUNS = 3
+#: Keys of the re-runs: the fit's seed plus multiples of this (same seed, same draws).
+RERUN_SEED_STEP = 7919
 
 
 def compilation_cache_dir() -> Path:
@@ -106,6 +114,8 @@ class PosteriorDraws:
     divergences: int
     mean_tree_steps: float
     max_rhat: float
+    #: Chains thrown away as stuck or diverging (``healthy_chains``) before enough were good.
+    discarded_chains: int = 0
 
 
 def _adstock(lagged: jnp.ndarray, decay: jnp.ndarray) -> jnp.ndarray:
@@ -262,18 +272,35 @@ def sample_posterior(
     shapes = tuple(sorted((name, value.shape) for name, value in arrays.items()))
     bounded = problem.share_low is not None
     mcmc = _sampler(problem.priors, bounded, chains, warmup, draws, shapes)
-    mcmc.run(jax.random.PRNGKey(seed), arrays, extra_fields=("num_steps", "diverging"))
-    grouped = mcmc.get_samples(group_by_chain=True)
+    kept: list[tuple[dict, dict]] = []  # per good chain: its samples and extra fields
+    discarded = 0
+    for run in range(MAX_SAMPLER_RUNS):
+        key = jax.random.PRNGKey(seed + run * RERUN_SEED_STEP)
+        mcmc.run(key, arrays, extra_fields=("num_steps", "diverging"))
+        grouped = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
+        extra = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
+        healthy = healthy_chains(grouped["share"], extra["diverging"])
+        for chain in np.flatnonzero(healthy)[: chains - len(kept)]:
+            kept.append(
+                ({k: v[chain] for k, v in grouped.items()}, {k: v[chain] for k, v in extra.items()})
+            )
+        discarded += int((~healthy).sum())
+        if len(kept) == chains:
+            break
+    if not kept:  # nothing better to offer: the last run as it is, flagged by its diagnostics
+        kept = [
+            ({k: v[c] for k, v in grouped.items()}, {k: v[c] for k, v in extra.items()})
+            for c in range(chains)
+        ]
+    grouped = {name: np.stack([chain[name] for chain, _ in kept]) for name in kept[0][0]}
+    extra = {name: np.stack([fields[name] for _, fields in kept]) for name in kept[0][1]}
     rows = problem.target.shape[0]
-    flat = {
-        name: np.asarray(value).reshape(-1, *value.shape[2:]) for name, value in grouped.items()
-    }
+    flat = {name: value.reshape(-1, *value.shape[2:]) for name, value in grouped.items()}
     flat["media"] = flat["media"][:, :rows]
-    extra = mcmc.get_extra_fields()
     rhat = max(
-        float(np.nanmax(split_gelman_rubin(np.asarray(grouped[name]))))
+        float(np.nanmax(split_gelman_rubin(grouped[name])))
         for name in ("share", "decay", "half_saturation", "shape", "sigma")
-    ) if chains > 1 and draws >= 4 else float("nan")  # fmt: skip
+    ) if len(kept) > 1 and draws >= 4 else float("nan")  # fmt: skip
     coefficients = _baseline_draws(problem, flat["media"], flat["sigma"], seed)
     return PosteriorDraws(
         intercept=coefficients[:, 0],
@@ -284,10 +311,19 @@ def sample_posterior(
         share=flat["share"],
         beta=flat["beta"],
         sigma=flat["sigma"],
-        divergences=int(np.asarray(extra["diverging"]).sum()),
-        mean_tree_steps=float(np.asarray(extra["num_steps"]).mean()),
+        divergences=int(extra["diverging"].sum()),
+        mean_tree_steps=float(extra["num_steps"].mean()),
         max_rhat=rhat,
+        discarded_chains=discarded,
     )
+
+
+def healthy_chains(share: np.ndarray, diverging: np.ndarray) -> np.ndarray:
+    """Per chain (``share``: chains x draws x channels, ``diverging``: chains x draws), whether
+    it explored: it moved at all, and at most ``MAX_DIVERGING_SHARE`` of its transitions
+    diverged."""
+    moved = np.ptp(share, axis=1).max(axis=1) > 0
+    return moved & (diverging.mean(axis=1) <= MAX_DIVERGING_SHARE)
 
 
 def _baseline_draws(problem: PosteriorProblem, media: np.ndarray, sigma: np.ndarray, seed: int):

@@ -69,6 +69,8 @@ class MmmResult:
             "sampler_divergences": model.sampler_["divergences"],
             "sampler_max_rhat": model.sampler_["max_rhat"],
             "sampler_mean_tree_steps": model.sampler_["mean_tree_steps"],
+            # Models saved before chains were checked say nothing: none was discarded then.
+            "sampler_discarded_chains": model.sampler_.get("discarded_chains", 0),
             "hyperparameters": model.hyperparameters_,
             "coefficients": dict(zip(model.channels_, model.coef_.tolist(), strict=True)),
             "decomposition_shares": {

@@ -1,6 +1,7 @@
 """The sampler's mathematics against direct computations: the baseline integrated out equals
 the Gaussian marginal likelihood written out in full (scipy), padding changes nothing, and the
-baseline draws follow the conjugate posterior solved another way (augmented least squares)."""
+baseline draws follow the conjugate posterior solved another way (augmented least squares).
+A chain that stuck or diverged is replaced by a chain of a re-run."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
 
+from ml_assets.mmm import posterior
 from ml_assets.mmm.posterior import (
     ROW_BUCKET,
     PosteriorProblem,
     _arrays,
     _baseline_draws,
     _collapsed_log_likelihood,
+    healthy_chains,
+    sample_posterior,
 )
 from ml_assets.mmm.priors import Priors
 
@@ -70,3 +74,28 @@ def test_baseline_draws_follow_the_conjugate_posterior_solved_as_augmented_least
     # A sample covariance of n draws errs by about variance / sqrt(n) per entry.
     tolerance = 5 * np.diag(covariance).max() / np.sqrt(len(draws))
     np.testing.assert_allclose(np.cov(draws.T), covariance, rtol=0, atol=tolerance)
+
+
+def test_a_chain_that_never_moved_or_mostly_diverged_is_not_healthy():
+    rng = np.random.default_rng(4)
+    share = rng.lognormal(size=(3, 50, 2))
+    share[1] = share[1, 0]  # stuck: every draw the first one
+    diverging = np.zeros((3, 50), dtype=bool)
+    diverging[2, :30] = True  # 60 % of its transitions diverged
+    assert healthy_chains(share, diverging).tolist() == [True, False, False]
+
+
+def test_an_unhealthy_chain_is_replaced_by_one_of_a_rerun(monkeypatch):
+    runs = []
+
+    def first_chain_bad_once(share, diverging):
+        runs.append(share.shape[0])
+        return np.array([len(runs) > 1, True])  # chain 0 of the first run is thrown away
+
+    monkeypatch.setattr(posterior, "healthy_chains", first_chain_bad_once)
+    draws = sample_posterior(_problem(), chains=2, warmup=30, draws=20, seed=5)
+    assert runs == [2, 2]  # one re-run was enough
+    assert draws.discarded_chains == 1
+    assert draws.share.shape[0] == 2 * 20 and np.isfinite(draws.share).all()
+    # Kept: chain 1 of the first run, then chain 0 of the re-run: different draws.
+    assert not np.allclose(draws.share[:20], draws.share[20:])
