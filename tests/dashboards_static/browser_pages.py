@@ -94,8 +94,9 @@ def screenshot(driver, target: Path, width: int = 1440) -> Path:
 
 #: How each chart and table of the loaded page is drawn, measured in the browser: Plotly tool
 #: bars over the legend or the plot area, rotated category labels, tick labels over each other
-#: or over their axis title, the value axis's tick labels, and tables: whether they scroll
-#: sideways inside their card and, when they are wider, whether the note says so.
+#: or over their axis title, the value axis's tick labels; tables: whether they scroll
+#: sideways inside their card and, when they are wider, whether the note says so; and the
+#: figures (scalars) whose description is cut short.
 DRAWING_JS = """
 function box(element) { return element.getBoundingClientRect(); }
 function overlap(a, b) {
@@ -150,7 +151,12 @@ var tables = Array.from(document.querySelectorAll('section.card table')).map(fun
     noted: hasNote
   };
 });
-return {charts: charts, tables: tables};
+var cut = Array.from(document.querySelectorAll('section.card-scalar .card-description'))
+  .filter(function (text) {
+    return text.scrollHeight > text.clientHeight + 1 || text.scrollWidth > text.clientWidth + 1;
+  })
+  .map(function (text) { return text.closest('section').id; });
+return {charts: charts, tables: tables, cut_descriptions: cut};
 """
 
 

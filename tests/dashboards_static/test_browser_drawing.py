@@ -1,8 +1,8 @@
 """How the demo pages are drawn in headless Chromium, measured rather than looked at (issue 26):
 no Plotly tool bar over a legend or a plot, no rotated category labels, no tick label over
 another or over its axis title, whole-number ticks on every axis of counts, and every table
-scrolling sideways inside its card, with a note when columns are out of sight. One test per
-dashboard, both demo tenants."""
+scrolling sideways inside its card, with a note when columns are out of sight; no figure's
+description cut short. One test per dashboard, both demo tenants."""
 
 from __future__ import annotations
 
@@ -66,4 +66,7 @@ def test_charts_and_tables_are_drawn_readably(offline_chromium, demo_duckdb, das
                 problems.append(f"{where}: the table does not scroll inside its card")
             if table["wider"] and not table["noted"]:
                 problems.append(f"{where}: columns out of sight and no note says so")
+        # A figure's definition (e.g. what tells two amounts at risk apart) is read whole.
+        for key in measured["cut_descriptions"]:
+            problems.append(f"{tenant_id}/{dashboard_key}/{key}: description cut short")
     assert problems == []
