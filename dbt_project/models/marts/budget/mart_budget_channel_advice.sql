@@ -99,11 +99,11 @@ select
         when 'aumentar' then
             'Aumentar ' || channel_group || ' de ' || current_text || ' a ' || recommended_text
             || ' en los próximos ' || days_text || ' días: ' || change_text
-            || ' (intervalo 90 %: ' || interval_text || ').'
+            || ' (intervalo 90%: ' || interval_text || ').'
         when 'reducir' then
             'Reducir ' || channel_group || ' de ' || current_text || ' a ' || recommended_text
             || ' en los próximos ' || days_text || ' días: ' || change_text
-            || ' (intervalo 90 %: ' || interval_text || '), una pérdida que ese dinero'
+            || ' (intervalo 90%: ' || interval_text || '), una pérdida que ese dinero'
             || ' más que compensa en los canales que lo reciben.'
         when 'mantener' then
             'Mantener ' || channel_group || ' en ' || current_text || ' en los próximos '
@@ -123,7 +123,7 @@ select
             || ' (o en la mitad de las regiones durante '
             || cast(experiment_geo_days as {{ dbt.type_string() }}) || ' días)'
             || case
-                when is_experiment_feasible then ' mediría su efecto con un error de ±25 %.'
+                when is_experiment_feasible then ' mediría su efecto con un error de ±25%.'
                 else ' daría una primera medida (su efecto es pequeño frente al ruido de los datos).'
             end
     end as advice_text

@@ -124,7 +124,7 @@ select
             || ' de ' || combined.from_channels_text || ' a ' || combined.to_channels_text
             || ' en los próximos ' || cast(combined.period_days as {{ dbt.type_string() }}) || ' días: '
             || {{ budget_change_text('combined.objective', 'combined.scenario_change', 'combined.currency') }}
-            || ' (intervalo 90 %: '
+            || ' (intervalo 90%: '
             || {{ budget_change_text('combined.objective', 'combined.scenario_change_low', 'combined.currency', signed=false) }}
             || ' a '
             || {{ budget_change_text('combined.objective', 'combined.scenario_change_high', 'combined.currency', signed=false) }}
