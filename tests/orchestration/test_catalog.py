@@ -98,3 +98,15 @@ def test_each_dashboard_is_downstream_of_the_marts_its_spec_reads(graph):
         marts = {dg.AssetKey(["marts", table]) for table in dashboard_tables(dashboard)}
         assert node.parent_keys == marts | {dg.AssetKey("metabase_dashboards")}
         assert node.group_name == "metabase" and not node.is_executable
+
+
+def test_every_mart_column_shows_its_type_in_the_catalog(graph):
+    """dagster-dbt's column table takes each column's `data_type` from the marts' YAML."""
+    untyped = [
+        f"{key.path[-1]}.{column.name}"
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).group_name == "marts"
+        for column in graph.get(key).metadata["dagster/column_schema"].columns
+        if not column.type
+    ]
+    assert untyped == []
