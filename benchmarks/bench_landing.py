@@ -30,10 +30,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 
 from benchmarks.bench_timing import timed_repeats
 from benchmarks.dbt_bench_data import (
-    STREAMS_BY_SOURCE,
     BenchTenant,
     generate,
     is_cached,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import multiprocessing
 from collections import defaultdict
 from collections.abc import Iterator
@@ -29,14 +28,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
 from tap_cerebro_demo.generator.profiles import PROFILES
-from tap_cerebro_demo.generator.storage import (
-    STREAMS_BY_SOURCE,
-    DemoSettings,
-    load_or_generate,
-    read_stream,
-)
-from tap_cerebro_demo.streams import SCHEMAS_DIR, STREAM_TYPES
+from tap_cerebro_demo.generator.storage import DemoSettings, load_or_generate, read_stream
 from target_cerebro_duckdb.sink import DEFAULT_BATCH_SIZE_ROWS as TARGET_BATCH_ROWS
 
 from cerebro.settings import PROJECT_ROOT
@@ -179,7 +173,8 @@ def generate(tenants: list[BenchTenant], cache_dir: Path, workers: int = 2) -> d
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """A demo stream as its tap declares it: schema, keys and replication key."""
+    """A stream of the raw contract, as the demo tap declares it: schema, keys and replication
+    key."""
 
     name: str
     source: str
@@ -200,16 +195,16 @@ class StreamSpec:
 
 
 def stream_specs() -> list[StreamSpec]:
-    """Every stream of the demo tap, from its stream classes and schema files."""
+    """Every stream of the raw contract (cerebro_raw_contract), as the demo tap emits it."""
     return [
         StreamSpec(
             name=stream.name,
             source=stream.source,
-            schema=json.loads((SCHEMAS_DIR / stream.source / f"{stream.name}.json").read_text()),
+            schema=stream.schema(),
             primary_keys=tuple(stream.primary_keys),
             replication_key=stream.replication_key,
         )
-        for stream in STREAM_TYPES
+        for stream in STREAMS
     ]
 
 

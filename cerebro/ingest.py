@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 
 from cerebro.landing import LandingResult, run_pipeline
 from cerebro.settings import Settings
 from cerebro.taps import tap_invocation
-from cerebro.tenants import STREAMS_BY_SOURCE, Tenant
+from cerebro.tenants import Tenant
 from cerebro.warehouse import Warehouse
 
 

@@ -2,7 +2,8 @@
 
 Each tap's ``client.py`` keeps its vendor's quirks (how errors look, how long
 to wait, how pages chain); this package keeps the mechanics that are the same
-for every vendor, so they are written and tested once. One of them,
-``clear_errors`` (a foreseen failure is one log line and exit 2), is shared by
-every tap and by the target too.
+for every vendor, so they are written and tested once. Two of them are shared by
+every tap, the demo's included: ``contract_stream`` (a stream's schema and keys
+come from the raw contract, ``cerebro_raw_contract``) and ``clear_errors`` (a
+foreseen failure is one log line and exit 2), which the target uses too.
 """

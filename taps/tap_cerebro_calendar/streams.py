@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
-from pathlib import Path
 
-from singer_sdk import SchemaDirectory, Stream, StreamSchema
+from cerebro_tap_kit.contract_stream import ContractStream
+from singer_sdk import Stream
 
 from tap_cerebro_calendar.events import calendar_days, events_from_config
 
 
-class EventsStream(Stream):
+class EventsStream(ContractStream, Stream):
     """Public holidays and commercial event days of the tenant's country.
 
     Full table: every run emits the whole range (a few dozen rows a year), so a
@@ -19,10 +19,9 @@ class EventsStream(Stream):
     run; the target upserts on the primary key.
     """
 
+    source = "calendar"
     name = "events"
-    primary_keys = ("tenant_id", "event_date", "event_name")
-    replication_key = None
-    schema = StreamSchema(SchemaDirectory(Path(__file__).parent / "schemas"))
+    full_table = True
 
     def date_range(self) -> tuple[dt.date, dt.date]:
         """From ``start_date`` to the end of the year ``years_ahead`` years from now."""

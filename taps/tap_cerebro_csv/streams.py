@@ -8,11 +8,11 @@ without Shopify API access lands its exports into ``raw_shopify`` unchanged.
 
 from __future__ import annotations
 
-import json
 import typing as t
 from collections import Counter
-from pathlib import Path
 
+from cerebro_raw_contract import STREAMS_BY_SOURCE
+from cerebro_tap_kit.contract_stream import ContractStream
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
@@ -21,17 +21,10 @@ from tap_cerebro_csv.ledger import KeyLedger
 from tap_cerebro_csv.reader import ExportReader, FileSpec
 from tap_cerebro_csv.validation import RowConverter
 
-SCHEMAS_DIR = Path(__file__).parent / "schemas"
-# Stream kind -> (source whose contract it follows, primary key).
-STREAM_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "ad_spend": ("csv", ("tenant_id", "date", "platform", "account_id", "campaign_name")),
-    "customers": ("shopify", ("tenant_id", "customer_id")),
-    "orders": ("shopify", ("tenant_id", "order_id")),
-    "order_lines": ("shopify", ("tenant_id", "order_line_id")),
-    "transactions": ("shopify", ("tenant_id", "transaction_id")),
-    "refunds": ("shopify", ("tenant_id", "refund_id")),
-    "fulfillments": ("shopify", ("tenant_id", "fulfillment_id")),
-    "checkouts": ("shopify", ("tenant_id", "checkout_id")),
+# Stream kind -> the source whose contract stream of that name it lands.
+STREAM_KINDS: dict[str, str] = {
+    "ad_spend": "csv",
+    **dict.fromkeys(STREAMS_BY_SOURCE["shopify"], "shopify"),
 }
 # Beyond the schema's own required columns: what a row is useless without.
 EXTRA_REQUIRED: dict[str, frozenset[str]] = {
@@ -46,13 +39,7 @@ EXTRA_REQUIRED: dict[str, frozenset[str]] = {
 }
 
 
-def contract_schema(kind: str) -> dict:
-    """The JSON schema of a stream kind (a copy of the demo tap's contract)."""
-    source, _ = STREAM_KINDS[kind]
-    return json.loads((SCHEMAS_DIR / source / f"{kind}.json").read_text())
-
-
-class CsvExportStream(Stream):
+class CsvExportStream(ContractStream, Stream):
     """Every file configured for one stream kind, row by row, validated.
 
     Full table: the files are read whole on every run and the target upserts
@@ -63,13 +50,14 @@ class CsvExportStream(Stream):
     reason says whether it is an exact copy or a different version.
     """
 
+    full_table = True
     # Records are built from the contract schema's own types (str, int, Decimal, bool,
     # None), so the SDK's per-record type conformance would only cost time.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, tap, kind: str) -> None:
-        super().__init__(tap, name=kind, schema=contract_schema(kind))
-        self.primary_keys = STREAM_KINDS[kind][1]
+        self.source = STREAM_KINDS[kind]
+        super().__init__(tap, name=kind)
 
     @property
     def required(self) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""Demo streams: the same names, keys and schemas as the real taps' streams.
+"""Demo streams: the raw contract's streams (cerebro_raw_contract), as the real taps emit them.
 
 Each stream reads its table from the tenant's generated dataset and emits the
 rows at or after its bookmark, sorted by the replication key, so that an
@@ -8,28 +8,24 @@ interrupted sync resumes and a second sync lands only what is new.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import typing as t
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from cerebro_raw_contract import RawStream
+from cerebro_tap_kit.contract_stream import ContractStream
 from singer_sdk import Stream
 
 from tap_cerebro_demo.generator.storage import read_stream
 
-SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
+class DemoStream(ContractStream, Stream):
+    """A stream of the contract, read from the tenant's demo dataset."""
 
-class DemoStream(Stream):
-    """A stream of one source, read from the tenant's demo dataset."""
-
-    source: t.ClassVar[str]
-
-    def __init__(self, tap) -> None:
-        schema = json.loads((SCHEMAS_DIR / self.source / f"{self.name}.json").read_text())
-        super().__init__(tap, schema=schema)
+    def __init__(self, tap, contract: RawStream) -> None:
+        self.source = contract.source
+        super().__init__(tap, name=contract.name)
 
     @property
     def is_sorted(self) -> bool:
@@ -80,119 +76,3 @@ def _to_singer_records(table: pa.Table) -> t.Iterator[dict]:
             if isinstance(value, float) and math.isnan(value):
                 record[name] = None
         yield record
-
-
-class CustomersStream(DemoStream):
-    name = "customers"
-    source = "shopify"
-    primary_keys = ("tenant_id", "customer_id")
-    replication_key = "updated_at"
-
-
-class OrdersStream(DemoStream):
-    name = "orders"
-    source = "shopify"
-    primary_keys = ("tenant_id", "order_id")
-    replication_key = "updated_at"
-
-
-class OrderLinesStream(DemoStream):
-    name = "order_lines"
-    source = "shopify"
-    primary_keys = ("tenant_id", "order_line_id")
-    replication_key = "order_updated_at"
-
-
-class TransactionsStream(DemoStream):
-    name = "transactions"
-    source = "shopify"
-    primary_keys = ("tenant_id", "transaction_id")
-    replication_key = "order_updated_at"
-
-
-class RefundsStream(DemoStream):
-    name = "refunds"
-    source = "shopify"
-    primary_keys = ("tenant_id", "refund_id")
-    replication_key = "order_updated_at"
-
-
-class FulfillmentsStream(DemoStream):
-    name = "fulfillments"
-    source = "shopify"
-    primary_keys = ("tenant_id", "fulfillment_id")
-    replication_key = "order_updated_at"
-
-
-class CheckoutsStream(DemoStream):
-    name = "checkouts"
-    source = "shopify"
-    primary_keys = ("tenant_id", "checkout_id")
-    replication_key = "updated_at"
-
-
-class AdsInsightsStream(DemoStream):
-    name = "ads_insights"
-    source = "meta_ads"
-    primary_keys = ("tenant_id", "account_id", "campaign_id", "date_start")
-    replication_key = "date_start"
-
-
-class CampaignPerformanceStream(DemoStream):
-    name = "campaign_performance"
-    source = "google_ads"
-    primary_keys = ("tenant_id", "account_id", "campaign_id", "date")
-    replication_key = "date"
-
-
-class AdSpendStream(DemoStream):
-    name = "ad_spend"
-    source = "csv"
-    primary_keys = ("tenant_id", "date", "platform", "account_id", "campaign_name")
-    replication_key = "date"
-
-
-class PerformanceByDateStream(DemoStream):
-    name = "performance_by_date"
-    source = "search_console"
-    primary_keys = ("tenant_id", "site_url", "search_type", "date")
-    replication_key = "date"
-
-
-class PerformanceByPageStream(DemoStream):
-    name = "performance_by_page"
-    source = "search_console"
-    primary_keys = ("tenant_id", "site_url", "search_type", "date", "page")
-    replication_key = "date"
-
-
-class PerformanceByQueryStream(DemoStream):
-    name = "performance_by_query"
-    source = "search_console"
-    primary_keys = ("tenant_id", "site_url", "search_type", "date", "query")
-    replication_key = "date"
-
-
-class EventsStream(DemoStream):
-    name = "events"
-    source = "calendar"
-    primary_keys = ("tenant_id", "event_date", "event_name")
-    replication_key = "event_date"
-
-
-STREAM_TYPES: tuple[type[DemoStream], ...] = (
-    CustomersStream,
-    OrdersStream,
-    OrderLinesStream,
-    TransactionsStream,
-    RefundsStream,
-    FulfillmentsStream,
-    CheckoutsStream,
-    AdsInsightsStream,
-    CampaignPerformanceStream,
-    AdSpendStream,
-    PerformanceByDateStream,
-    PerformanceByPageStream,
-    PerformanceByQueryStream,
-    EventsStream,
-)

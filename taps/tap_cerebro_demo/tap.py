@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from cerebro_raw_contract import SOURCES, STREAMS
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_cerebro_demo.generator.profiles import PROFILES
-from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE, DemoSettings, load_or_generate
-from tap_cerebro_demo.streams import STREAM_TYPES, DemoStream
+from tap_cerebro_demo.generator.storage import DemoSettings, load_or_generate
+from tap_cerebro_demo.streams import DemoStream
 
 
 class TapCerebroDemo(Tap):
@@ -29,7 +30,7 @@ class TapCerebroDemo(Tap):
             "source",
             th.StringType,
             required=True,
-            allowed_values=sorted(STREAMS_BY_SOURCE),
+            allowed_values=sorted(SOURCES),
             description="Which real source this run imitates; its streams are emitted.",
         ),
         th.Property(
@@ -82,8 +83,8 @@ class TapCerebroDemo(Tap):
     ).to_dict()
 
     def discover_streams(self) -> list[DemoStream]:
-        wanted = STREAMS_BY_SOURCE[self.config["source"]]
-        return [stream(tap=self) for stream in STREAM_TYPES if stream.name in wanted]
+        source = self.config["source"]
+        return [DemoStream(self, stream) for stream in STREAMS if stream.source == source]
 
     @functools.cached_property
     def settings(self) -> DemoSettings:

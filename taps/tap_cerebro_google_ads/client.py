@@ -29,6 +29,7 @@ import functools
 import typing as t
 
 import requests
+from cerebro_tap_kit.contract_stream import ContractStream
 from cerebro_tap_kit.daily_reports import DailyReportStream
 from cerebro_tap_kit.google_oauth import GoogleOAuth
 from cerebro_tap_kit.http import RetryAfter
@@ -88,8 +89,10 @@ def error_codes(error: dict) -> set[str]:
     }
 
 
-class GoogleAdsStream(DailyReportStream):
+class GoogleAdsStream(ContractStream, DailyReportStream):
     """Base of the Google Ads streams: one GAQL query per customer and date window."""
+
+    source = "google_ads"
 
     http_method = "POST"
     path = "/customers/{account_id}/googleAds:searchStream"

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import decimal
 import typing as t
-from pathlib import Path
-
-from singer_sdk import SchemaDirectory, StreamSchema
 
 from tap_cerebro_google_ads.client import GoogleAdsStream
-
-SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
 
 def as_int(value: t.Any) -> int:
@@ -27,9 +22,6 @@ class CampaignPerformanceStream(GoogleAdsStream):
     """Cost, delivery and conversions per campaign per day."""
 
     name = "campaign_performance"
-    primary_keys = ("tenant_id", "account_id", "campaign_id", "date")
-    replication_key = "date"
-    schema = StreamSchema(SchemaDirectory(SCHEMAS_DIR))
 
     def gaql(self, window: dict) -> str:
         """Campaign metrics segmented by day for the window (inclusive)."""

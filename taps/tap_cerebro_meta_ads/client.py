@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import requests
+from cerebro_tap_kit.contract_stream import ContractStream
 from cerebro_tap_kit.daily_reports import DailyReportStream
 from cerebro_tap_kit.http import RetryAfter
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
@@ -120,8 +121,10 @@ def _header_json(headers: t.Mapping[str, str], name: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-class MetaInsightsStream(DailyReportStream):
+class MetaInsightsStream(ContractStream, DailyReportStream):
     """Base of the Meta streams: Graph API URL, token header, paging and throttling."""
+
+    source = "meta_ads"
 
     records_jsonpath = "$.data[*]"
 

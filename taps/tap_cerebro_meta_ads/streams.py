@@ -5,13 +5,9 @@ from __future__ import annotations
 import decimal
 import json
 import typing as t
-from pathlib import Path
-
-from singer_sdk import SchemaDirectory, StreamSchema
 
 from tap_cerebro_meta_ads.client import MetaInsightsStream, as_decimal, as_int
 
-SCHEMAS_DIR = Path(__file__).parent / "schemas"
 # Purchase action types, most complete first. "purchase" already includes the pixel's
 # purchases (and app and offline ones), so the first one present is taken, never a sum.
 PURCHASE_ACTION_TYPES = ("purchase", "offsite_conversion.fb_pixel_purchase")
@@ -35,9 +31,6 @@ class AdsInsightsStream(MetaInsightsStream):
 
     name = "ads_insights"
     path = "/act_{account_id}/insights"
-    primary_keys = ("tenant_id", "account_id", "campaign_id", "date_start")
-    replication_key = "date_start"
-    schema = StreamSchema(SchemaDirectory(SCHEMAS_DIR))
 
     def first_page_params(self, window: dict) -> dict:
         """Daily rows (``time_increment=1``) per campaign for the window."""

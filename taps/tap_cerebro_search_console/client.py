@@ -27,6 +27,7 @@ import typing as t
 from urllib.parse import quote, unquote
 
 import requests
+from cerebro_tap_kit.contract_stream import ContractStream
 from cerebro_tap_kit.daily_reports import DailyReportStream, as_date
 from cerebro_tap_kit.google_oauth import GoogleOAuth
 from cerebro_tap_kit.http import RetryAfter
@@ -70,7 +71,7 @@ def first_incomplete_date(metadata: t.Any) -> str | None:
     return next((value for value in found if value), None)
 
 
-class SearchAnalyticsStream(DailyReportStream):
+class SearchAnalyticsStream(ContractStream, DailyReportStream):
     """Base of the Search Console streams: one query per property, search type and window.
 
     Incomplete days are landed (flagged ``data_state: incomplete``) and read
@@ -79,6 +80,7 @@ class SearchAnalyticsStream(DailyReportStream):
     earlier than its bookmark minus ``lookback_days``.
     """
 
+    source = "search_console"
     http_method = "POST"
     path = "/sites/{site_url}/searchAnalytics/query"
     dimensions: t.ClassVar[tuple[str, ...]] = ("date",)

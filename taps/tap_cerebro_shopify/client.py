@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import typing as t
 from pathlib import Path
 
 import requests
+from cerebro_tap_kit.contract_stream import ContractStream
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.streams import GraphQLStream
@@ -32,7 +32,6 @@ if t.TYPE_CHECKING:
     from cerebro_tap_kit.clock import Clock
     from singer_sdk.helpers.types import Context
 
-SCHEMAS_DIR = Path(__file__).parent / "schemas"
 QUERIES_DIR = Path(__file__).parent / "queries"
 
 
@@ -52,8 +51,13 @@ def search_timestamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class ShopifyStream(GraphQLStream):
-    """A stream read from one connection of the Admin GraphQL API, oldest update first."""
+class ShopifyStream(ContractStream, GraphQLStream):
+    """A stream read from one connection of the Admin GraphQL API, oldest update first.
+
+    Name, schema, primary key and replication key are the raw contract's (``updated_at``;
+    an order's child lists, ``order_updated_at``)."""
+
+    source = "shopify"
 
     #: The top-level connection the query reads (``customers``, ``orders``, ...).
     connection: t.ClassVar[str]
@@ -62,7 +66,6 @@ class ShopifyStream(GraphQLStream):
     #: Node -> record (without tenant_id), from ``records.py``.
     to_record: t.ClassVar[Callable[[dict], dict]]
 
-    replication_key = "updated_at"
     # Re-reading the lookback window sends records older than the bookmark on purpose,
     # so the SDK's check that the replication key never decreases must be off; the
     # order itself is Shopify's (sortKey: UPDATED_AT).
@@ -76,8 +79,7 @@ class ShopifyStream(GraphQLStream):
     max_throttled_waits = 30
 
     def __init__(self, tap) -> None:
-        schema = json.loads((SCHEMAS_DIR / f"{self.name}.json").read_text(encoding="utf-8"))
-        super().__init__(tap, schema=schema)
+        super().__init__(tap)
         self.page_size = int(self.config["page_size"])
 
     # Endpoint and auth -----------------------------------------------------------------

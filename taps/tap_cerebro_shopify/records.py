@@ -1,6 +1,6 @@
 """GraphQL nodes (as the queries in ``queries/`` select them) turned into raw stream records.
 
-One function per stream. Each returns exactly the columns of ``schemas/<stream>.json``
+One function per stream. Each returns exactly the columns of the contract's schema
 except ``tenant_id``, which the base stream stamps on every record.
 """
 

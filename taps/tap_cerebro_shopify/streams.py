@@ -1,6 +1,6 @@
 """The Shopify streams: which query each runs and how a node becomes a record.
 
-Names, columns and keys are the raw contract the demo tap fixed (docs/decisions/0002).
+Names, columns and keys are the raw contract's (``cerebro_raw_contract``, docs/decisions/0002).
 Order lines, transactions, refunds and fulfillments come with their order in the same
 query and are emitted as child streams after each page of orders, carrying ``order_id``
 and ``order_updated_at``, so they are re-read whenever their order changes.
@@ -47,7 +47,6 @@ class CustomersStream(ShopifyStream):
     name = "customers"
     connection = "customers"
     query_file = "customers.graphql"
-    primary_keys = ("tenant_id", "customer_id")
     is_sorted = True  # sortKey: UPDATED_AT
     to_record = staticmethod(records.customer_record)
 
@@ -62,7 +61,6 @@ class OrdersStream(ShopifyStream):
     STATE_MSG_FREQUENCY = sys.maxsize
     connection = "orders"
     query_file = "orders.graphql"
-    primary_keys = ("tenant_id", "order_id")
     is_sorted = True  # sortKey: UPDATED_AT
     to_record = staticmethod(records.order_record)
     #: Line items read with each order (each costs about 10 query points); an order with
@@ -153,7 +151,6 @@ class OrderChildStream(ShopifyStream):
     """A list inside an order, emitted after its page of orders, with the order's keys."""
 
     parent_stream_type = OrdersStream
-    replication_key = "order_updated_at"
     # One bookmark per stream, not one per order: the parent's window drives the reads.
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
@@ -167,29 +164,24 @@ class OrderChildStream(ShopifyStream):
 
 class OrderLinesStream(OrderChildStream):
     name = "order_lines"
-    primary_keys = ("tenant_id", "order_line_id")
 
 
 class TransactionsStream(OrderChildStream):
     name = "transactions"
-    primary_keys = ("tenant_id", "transaction_id")
 
 
 class RefundsStream(OrderChildStream):
     name = "refunds"
-    primary_keys = ("tenant_id", "refund_id")
 
 
 class FulfillmentsStream(OrderChildStream):
     name = "fulfillments"
-    primary_keys = ("tenant_id", "fulfillment_id")
 
 
 class CheckoutsStream(ShopifyStream):
     name = "checkouts"
     connection = "abandonedCheckouts"
     query_file = "checkouts.graphql"
-    primary_keys = ("tenant_id", "checkout_id")
     # No UPDATED_AT sort key on this connection: the bookmark moves when the sync ends.
     is_sorted = False
     to_record = staticmethod(records.checkout_record)

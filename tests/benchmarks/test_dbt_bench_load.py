@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import duckdb
 import pytest
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 
-from benchmarks.dbt_bench_data import STREAMS_BY_SOURCE, bench_tenants
+from benchmarks.dbt_bench_data import bench_tenants
 from benchmarks.dbt_bench_load import append_rows, create_raw_tables, landed_tables
 from cerebro.settings import PostgresSettings, Settings
 from cerebro.warehouse import Warehouse

@@ -11,8 +11,9 @@ import sys
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 
-from benchmarks.dbt_bench_data import STREAMS_BY_SOURCE, bench_tenants
+from benchmarks.dbt_bench_data import bench_tenants
 from cerebro.settings import PROJECT_ROOT
 from tests.support.throwaway_postgres import PG_BINDIR
 

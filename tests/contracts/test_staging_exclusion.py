@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tap_cerebro_demo.streams import SCHEMAS_DIR, STREAM_TYPES
+from cerebro_raw_contract import STREAMS
 
 from cerebro.contracts.evaluation import Breach, FailingRow, StreamEvaluation
 from cerebro.contracts.keys import primary_keys_from_manifest
@@ -31,10 +31,10 @@ LANDED = [("shopify", "orders"), ("meta_ads", "ads_insights")]
 
 def _land_empty(environ: dict, directory: Path) -> None:
     """The raw tables as the real DuckDB target creates them from the streams' schemas."""
-    streams = [s for s in STREAM_TYPES if (s.source, s.name) in LANDED]
+    streams = [s for s in STREAMS if (s.source, s.name) in LANDED]
     messages = [
         {"type": "SCHEMA", "stream": f"raw_{stream.source}-{stream.name}",
-         "schema": json.loads((SCHEMAS_DIR / stream.source / f"{stream.name}.json").read_text()),
+         "schema": stream.schema(),
          "key_properties": list(stream.primary_keys)}
         for stream in streams
     ]  # fmt: skip
@@ -120,5 +120,5 @@ def test_a_date_keyed_entry_matches_the_row_dbt_keys_the_same_way(built):
 def test_the_manifest_keys_are_the_demo_streams_keys(built):
     _, manifest = built
     declared = primary_keys_from_manifest(manifest)
-    streams = {(s.source, s.name): tuple(s.primary_keys) for s in STREAM_TYPES}
+    streams = {(s.source, s.name): tuple(s.primary_keys) for s in STREAMS}
     assert declared == streams

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 
 pytestmark = pytest.mark.e2e
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 from fault_injection import DBT, TAP, TARGET, Fault, fired, install_shims
 from warehouse_diff import (
     MART_SCHEMAS,
@@ -28,7 +29,6 @@ from warehouse_diff import (
 )
 
 from cerebro.settings import PROJECT_ROOT
-from cerebro.tenants import STREAMS_BY_SOURCE
 
 #: Two tenants (two timezones and currencies); the second with fewer sources, to keep a run
 #: to a few minutes on two cores. 120 days is the least the budget brain fits on with a

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tap_cerebro_demo.streams import SCHEMAS_DIR, STREAM_TYPES
+from cerebro_raw_contract import STREAMS
 
 from cerebro.settings import DBT_PROJECT_DIR, Settings
 from cerebro.tenants import Tenant, tenants_frame
@@ -242,13 +242,12 @@ def singer_messages() -> list[dict]:
     sources declare; the streams without crafted rows land empty. The stream name
     `raw_<source>-<stream>` makes the target land it in schema `raw_<source>`."""
     messages = []
-    for stream_type in STREAM_TYPES:
-        source, name = stream_type.source, stream_type.name
+    for contract in STREAMS:
+        source, name = contract.source, contract.name
         stream = f"raw_{source}-{name}"
-        schema = json.loads((SCHEMAS_DIR / source / f"{name}.json").read_text())
         messages.append(
-            {"type": "SCHEMA", "stream": stream, "schema": schema,
-             "key_properties": list(stream_type.primary_keys)}
+            {"type": "SCHEMA", "stream": stream, "schema": contract.schema(),
+             "key_properties": list(contract.primary_keys)}
         )  # fmt: skip
         messages.extend(
             {"type": "RECORD", "stream": stream, "record": record,

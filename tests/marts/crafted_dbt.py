@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tap_cerebro_demo.streams import SCHEMAS_DIR, STREAM_TYPES
+from cerebro_raw_contract import STREAMS
 
 from cerebro.settings import DBT_PROJECT_DIR, load_settings
 from cerebro.tenants import Tenant, tenants_frame
@@ -82,9 +82,9 @@ def land_empty_streams(environ: dict, directory: Path) -> None:
     the streams' SCHEMA messages (with its `_sdc_` columns); tests then insert their rows."""
     messages = [
         {"type": "SCHEMA", "stream": f"raw_{stream.source}-{stream.name}",
-         "schema": json.loads((SCHEMAS_DIR / stream.source / f"{stream.name}.json").read_text()),
+         "schema": stream.schema(),
          "key_properties": list(stream.primary_keys)}
-        for stream in STREAM_TYPES
+        for stream in STREAMS
     ]  # fmt: skip
     config = directory / "target.json"
     config.write_text(

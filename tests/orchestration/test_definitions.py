@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
-from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 
 from cerebro.platform import PLATFORM_JOB, prepare_dbt_manifest
 

@@ -25,9 +25,9 @@ from urllib.parse import quote
 
 import pyarrow.parquet as pq
 import pytest
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 
 from cerebro.settings import DBT_PROJECT_DIR
-from cerebro.tenants import STREAMS_BY_SOURCE
 from cerebro.warehouse import Warehouse
 
 pytestmark = pytest.mark.e2e

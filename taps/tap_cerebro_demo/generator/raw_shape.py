@@ -1,4 +1,4 @@
-"""The simulation, shaped as the real taps' streams (see ``schemas/``).
+"""The simulation, shaped as the raw contract's streams (``cerebro_raw_contract``).
 
 Ids are numeric strings, unique across tenants like Shopify's; money leaves
 integer minor units only here; times leave the local clock only here, as naive

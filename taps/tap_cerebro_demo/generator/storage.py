@@ -24,22 +24,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 GENERATOR_VERSION = "7"
-STREAMS_BY_SOURCE = {
-    "shopify": (
-        "customers",
-        "orders",
-        "order_lines",
-        "transactions",
-        "refunds",
-        "fulfillments",
-        "checkouts",
-    ),
-    "meta_ads": ("ads_insights",),
-    "google_ads": ("campaign_performance",),
-    "csv": ("ad_spend",),
-    "search_console": ("performance_by_date", "performance_by_page", "performance_by_query"),
-    "calendar": ("events",),
-}
 
 
 @dataclass(frozen=True)

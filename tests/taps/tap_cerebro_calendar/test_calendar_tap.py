@@ -9,13 +9,12 @@ the configuration, and the raw contract (the demo's schema, keys unique).
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
+from cerebro_raw_contract import raw_stream
 from singer_sdk.testing import get_tap_test_class
 from tap_cerebro_calendar.events import CalendarConfigError
 from tap_cerebro_calendar.tap import TapCerebroCalendar
-from tap_cerebro_demo.streams import SCHEMAS_DIR
 
 NOW = "2025-11-21T12:00:00+00:00"
 CONFIG = {"tenant_id": "tienda_cl", "start_date": "2025-01-01"}
@@ -135,7 +134,7 @@ def test_lands_through_the_target_in_the_demo_contract(landing):
     assert len(landed) == result.records_by_stream["events"] > 40
     assert len({row[:2] for row in landed}) == len(landed)
     assert ("2025-09-18", "Día de la Independencia", "public_holiday", "CL") in landed
-    contract = json.loads((SCHEMAS_DIR / "calendar" / "events.json").read_text())
+    contract = raw_stream("calendar", "events").schema()
     columns = {row[0] for row in landing.query("describe raw_calendar.events")}
     assert set(contract["properties"]) <= columns
 

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from cerebro_raw_contract import raw_stream
 from tap_cerebro_csv.reader import FileConfigError
 from tap_cerebro_csv.streams import STREAM_KINDS
 from tap_cerebro_csv.tap import TapCerebroCsv
-from tap_cerebro_demo.streams import SCHEMAS_DIR
-from tap_cerebro_demo.streams import STREAM_TYPES as DEMO_STREAMS
 
 from cerebro.taps import tap_invocation
 from cerebro.tenants import load_tenants
@@ -333,7 +332,7 @@ def test_store_exports_land_in_the_shopify_shapes(tmp_path, run_in_process, fake
     run = run_in_process(TapCerebroCsv, config, clock=fake_clock_at("2024-03-07T12:00:00+00:00"))
     assert run.error is None
     for stream in ("customers", "orders", "order_lines", "transactions"):
-        schema = json.loads((SCHEMAS_DIR / "shopify" / f"{stream}.json").read_text())
+        schema = raw_stream("shopify", stream).schema()
         for record in run.records(stream):
             jsonschema.validate(json.loads(json.dumps(record, default=float)), schema)
     (ana,) = run.records("customers")
@@ -410,8 +409,7 @@ def test_a_tenant_without_shopify_api_access_lands_its_exports_in_raw_shopify(
     assert [r["line_number"] for r in quarantined({"quarantine_path": tmp_path / "q.csv"})] == ["3"]
 
 
-def test_every_stream_kind_follows_the_demo_contract_schema_and_keys(tmp_path):
-    demo = {stream.name: stream for stream in DEMO_STREAMS}
+def test_every_stream_kind_is_a_raw_contract_stream_read_whole(tmp_path):
     files = {kind: [{"path": str(tmp_path / "any.csv")}] for kind in STREAM_KINDS}
     tap = TapCerebroCsv(
         config={"tenant_id": "t", "quarantine_path": str(tmp_path / "q.csv"), "files": files},
@@ -419,7 +417,8 @@ def test_every_stream_kind_follows_the_demo_contract_schema_and_keys(tmp_path):
     )
     assert set(tap.streams) == set(STREAM_KINDS)
     for name, stream in tap.streams.items():
-        contract = json.loads((SCHEMAS_DIR / demo[name].source / f"{name}.json").read_text())
-        assert stream.schema == contract, name
-        assert tuple(stream.primary_keys) == demo[name].primary_keys, name
-    assert {demo[name].source for name in STREAM_KINDS} == {"csv", "shopify"}
+        contract = raw_stream(STREAM_KINDS[name], name)
+        assert stream.schema == contract.schema(), name
+        assert tuple(stream.primary_keys) == contract.primary_keys, name
+        assert stream.replication_key is None, name
+    assert set(STREAM_KINDS.values()) == {"csv", "shopify"}

@@ -5,8 +5,8 @@ cache, exactly as the landing runner does; later syncs invoke the same Click
 command (``TapCerebroDemo.cli``) in-process to keep the suite fast. Oracles:
 the dataset on disk (row counts, replication key values), the SCHEMA messages
 (every RECORD validates against them), the Singer spec (UTC ISO 8601
-timestamps, sorted incremental streams, inclusive bookmarks) and
-``STREAMS_BY_SOURCE`` (which streams a source emits).
+timestamps, sorted incremental streams, inclusive bookmarks) and the raw
+contract (``cerebro_raw_contract``: which streams a source emits, their keys).
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
 from click.testing import CliRunner
-from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE, read_stream
-from tap_cerebro_demo.streams import STREAM_TYPES
+from tap_cerebro_demo.generator.storage import read_stream
 from tap_cerebro_demo.tap import TapCerebroDemo
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "tap-cerebro-demo"
-REPLICATION_KEY = {stream.name: stream.replication_key for stream in STREAM_TYPES}
-PRIMARY_KEYS = {stream.name: list(stream.primary_keys) for stream in STREAM_TYPES}
+REPLICATION_KEY = {stream.name: stream.replication_key for stream in STREAMS}
+PRIMARY_KEYS = {stream.name: list(stream.primary_keys) for stream in STREAMS}
 UTC_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -15,6 +15,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from fake_google_ads_api import (
     Customer,
     FakeGoogleAdsApi,
@@ -24,9 +25,6 @@ from fake_google_ads_api import (
     unavailable,
 )
 from singer_sdk.exceptions import FatalAPIError
-from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
-from tap_cerebro_demo.streams import SCHEMAS_DIR
-from tap_cerebro_demo.streams import STREAM_TYPES as DEMO_STREAMS
 from tap_cerebro_google_ads.tap import TapCerebroGoogleAds
 
 from cerebro.landing import LandingError
@@ -282,11 +280,11 @@ def test_a_fatal_error_on_the_command_line_is_one_line_and_exit_2(
         assert secret not in command.stderr
 
 
-def test_streams_follow_the_demo_contract_schemas_and_keys(config):
-    demo_keys = {stream.name: stream.primary_keys for stream in DEMO_STREAMS}
+def test_streams_are_the_raw_contract_streams_with_their_schemas_and_keys(config):
     tap = TapCerebroGoogleAds(config=config, parse_env_config=False)
     assert set(tap.streams) == set(STREAMS_BY_SOURCE["google_ads"])
     for name, stream in tap.streams.items():
-        contract = json.loads((SCHEMAS_DIR / "google_ads" / f"{name}.json").read_text())
-        assert stream.schema == contract, name
-        assert tuple(stream.primary_keys) == demo_keys[name], name
+        contract = raw_stream("google_ads", name)
+        assert stream.schema == contract.schema(), name
+        assert tuple(stream.primary_keys) == contract.primary_keys, name
+        assert stream.replication_key == contract.replication_key, name

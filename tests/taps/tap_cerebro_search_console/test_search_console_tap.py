@@ -16,6 +16,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from fake_search_console_api import (
     FakeSearchConsoleApi,
     backend_error,
@@ -25,9 +26,6 @@ from fake_search_console_api import (
     rate_limited,
 )
 from singer_sdk.exceptions import FatalAPIError
-from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
-from tap_cerebro_demo.streams import SCHEMAS_DIR
-from tap_cerebro_demo.streams import STREAM_TYPES as DEMO_STREAMS
 from tap_cerebro_search_console.tap import TapCerebroSearchConsole
 
 from cerebro.landing import LandingError
@@ -312,11 +310,11 @@ def test_the_traceback_of_a_fatal_error_is_kept_at_debug_level(
     assert "Traceback" in command.stderr and "FatalAPIError" in command.stderr
 
 
-def test_streams_follow_the_demo_contract_schemas_and_keys(config):
-    demo_keys = {stream.name: stream.primary_keys for stream in DEMO_STREAMS}
+def test_streams_are_the_raw_contract_streams_with_their_schemas_and_keys(config):
     tap = TapCerebroSearchConsole(config=config, parse_env_config=False)
     assert set(tap.streams) == set(STREAMS_BY_SOURCE["search_console"])
     for name, stream in tap.streams.items():
-        contract = json.loads((SCHEMAS_DIR / "search_console" / f"{name}.json").read_text())
-        assert stream.schema == contract, name
-        assert tuple(stream.primary_keys) == demo_keys[name], name
+        contract = raw_stream("search_console", name)
+        assert stream.schema == contract.schema(), name
+        assert tuple(stream.primary_keys) == contract.primary_keys, name
+        assert stream.replication_key == contract.replication_key, name

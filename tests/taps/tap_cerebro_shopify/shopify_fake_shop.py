@@ -13,6 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import duckdb
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 from shopify_fake_admin_api import FakeShop
 from tap_cerebro_shopify.tap import TapCerebroShopify
 
@@ -34,8 +35,7 @@ DEMO_CONFIG = {
     "history_days": 150,
 }
 SCHEMA = "raw_shopify"
-STREAMS = ("customers", "orders", "order_lines", "transactions", "refunds", "fulfillments",
-           "checkouts")  # fmt: skip
+STREAMS = STREAMS_BY_SOURCE["shopify"]
 #: Columns the real tap cannot fill from Shopify, and what it lands instead.
 UNREACHABLE_COLUMNS = {"checkouts": {"order_id": None}}
 

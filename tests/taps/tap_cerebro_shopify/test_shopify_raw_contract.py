@@ -1,44 +1,31 @@
-"""The Shopify tap lands exactly the raw shape the demo tap fixed (docs/decisions/0002),
+"""The Shopify tap lands exactly the raw contract's Shopify streams (docs/decisions/0002),
 and a tenant can name it in the tenants file.
 
-Oracles: the demo tap's schema files and stream classes, and the tenants-file format.
+Oracles: the raw contract (cerebro_raw_contract) and the tenants-file format.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from tap_cerebro_demo.generator.storage import STREAMS_BY_SOURCE
-from tap_cerebro_demo.streams import SCHEMAS_DIR as DEMO_SCHEMAS_DIR
-from tap_cerebro_demo.streams import STREAM_TYPES as DEMO_STREAM_TYPES
-from tap_cerebro_shopify.client import SCHEMAS_DIR
+from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from tap_cerebro_shopify.tap import TapCerebroShopify
 
 from cerebro.taps import tap_invocation
 from cerebro.tenants import load_tenants
 
-DEMO_SCHEMAS = DEMO_SCHEMAS_DIR / "shopify"
-SHOPIFY_STREAMS = STREAMS_BY_SOURCE["shopify"]
 CONFIG = {"tenant_id": "t", "shop": "tienda", "access_token": "shpat_x"}
 
 
-def test_schema_files_equal_the_demo_contract():
-    ours = {path.stem: json.loads(path.read_text()) for path in SCHEMAS_DIR.glob("*.json")}
-    demo = {path.stem: json.loads(path.read_text()) for path in DEMO_SCHEMAS.glob("*.json")}
-    assert set(ours) == set(demo) == set(SHOPIFY_STREAMS)
-    assert ours == demo
-
-
-def test_streams_have_the_demo_names_keys_and_replication_keys():
+def test_streams_have_the_contract_names_schemas_keys_and_replication_keys():
     tap = TapCerebroShopify(config=CONFIG, parse_env_config=False)
-    demo = {s.name: s for s in DEMO_STREAM_TYPES if s.source == "shopify"}
-    assert set(tap.streams) == set(demo)
+    assert set(tap.streams) == set(STREAMS_BY_SOURCE["shopify"])
     for name, stream in tap.streams.items():
-        assert tuple(stream.primary_keys) == tuple(demo[name].primary_keys), name
-        assert stream.replication_key == demo[name].replication_key, name
-        assert stream.primary_keys[0] == "tenant_id"
+        contract = raw_stream("shopify", name)
+        assert stream.schema == contract.schema(), name
+        assert tuple(stream.primary_keys) == contract.primary_keys, name
+        assert stream.replication_key == contract.replication_key, name
 
 
 def test_children_hang_off_orders():

@@ -15,10 +15,10 @@ import logging
 
 import jsonschema
 import pytest
+from cerebro_raw_contract import raw_stream
 from shopify_fake_admin_api import ALL_SCOPES, HttpFailure, Throttle
 from shopify_fake_shop import NOW, STREAMS, TOKEN, expected_records
 from singer_sdk.exceptions import FatalAPIError
-from tap_cerebro_shopify.client import SCHEMAS_DIR
 from tap_cerebro_shopify.errors import ShopifyAuthError
 
 
@@ -62,7 +62,7 @@ def test_records_validate_against_the_contract_schemas(small_shop, make_api, tap
     make_api(small_shop)
     run = run_tap(tap_config)
     for stream in STREAMS:
-        schema = json.loads((SCHEMAS_DIR / f"{stream}.json").read_text())
+        schema = raw_stream("shopify", stream).schema()
         assert run.messages.schema(stream)["schema"] == schema
         validator = jsonschema.Draft7Validator(
             schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER

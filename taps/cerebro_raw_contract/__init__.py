@@ -1,0 +1,118 @@
+"""Cerebro's raw stream contract: the streams every source lands, their keys and their schemas.
+
+The one definition the demo tap, the real taps, the tenants configuration and the tests read
+(docs/decisions/0002). A stream is a table ``raw_<source>.<stream>``; its columns are the JSON
+schema ``schemas/<source>/<stream>.json`` (found by convention, never copied into a tap), its
+upsert key is ``primary_keys`` (``tenant_id`` first) and ``replication_key`` is the column an
+incremental read bookmarks on. A tap that reads its whole source on every run (the CSV exports,
+the calendar) lands the same columns and keys without a bookmark.
+
+Plain Python and JSON, no Singer: configuration and tests read it without loading a tap.
+Singer streams adopt it through ``cerebro_tap_kit.contract_stream.ContractStream``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMAS_DIR = Path(__file__).parent / "schemas"
+
+
+@dataclass(frozen=True)
+class RawStream:
+    """One stream of the contract: the raw table a tap lands and how rows are keyed."""
+
+    source: str
+    name: str
+    primary_keys: tuple[str, ...]
+    replication_key: str
+
+    @property
+    def table(self) -> str:
+        """The landed table, ``raw_<source>.<stream>``."""
+        return f"raw_{self.source}.{self.name}"
+
+    def schema(self) -> dict:
+        """The stream's JSON schema (a copy: a caller may change it without touching others')."""
+        return copy.deepcopy(_schema(self.source, self.name))
+
+
+@functools.cache
+def _schema(source: str, name: str) -> dict:
+    return json.loads((SCHEMAS_DIR / source / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _shopify(name: str, key: str, replication_key: str = "updated_at") -> RawStream:
+    return RawStream("shopify", name, ("tenant_id", key), replication_key)
+
+
+def _order_child(name: str, key: str) -> RawStream:
+    # Child lists of an order are re-read whenever their order changes (decision 0002).
+    return _shopify(name, key, replication_key="order_updated_at")
+
+
+#: Every stream, source after source, in the order a tenant's sources are landed.
+STREAMS: tuple[RawStream, ...] = (
+    _shopify("customers", "customer_id"),
+    _shopify("orders", "order_id"),
+    _order_child("order_lines", "order_line_id"),
+    _order_child("transactions", "transaction_id"),
+    _order_child("refunds", "refund_id"),
+    _order_child("fulfillments", "fulfillment_id"),
+    _shopify("checkouts", "checkout_id"),
+    RawStream(
+        "meta_ads",
+        "ads_insights",
+        ("tenant_id", "account_id", "campaign_id", "date_start"),
+        "date_start",
+    ),
+    RawStream(
+        "google_ads",
+        "campaign_performance",
+        ("tenant_id", "account_id", "campaign_id", "date"),
+        "date",
+    ),
+    RawStream(
+        "csv", "ad_spend", ("tenant_id", "date", "platform", "account_id", "campaign_name"), "date"
+    ),
+    RawStream(
+        "search_console",
+        "performance_by_date",
+        ("tenant_id", "site_url", "search_type", "date"),
+        "date",
+    ),
+    RawStream(
+        "search_console",
+        "performance_by_page",
+        ("tenant_id", "site_url", "search_type", "date", "page"),
+        "date",
+    ),
+    RawStream(
+        "search_console",
+        "performance_by_query",
+        ("tenant_id", "site_url", "search_type", "date", "query"),
+        "date",
+    ),
+    RawStream("calendar", "events", ("tenant_id", "event_date", "event_name"), "event_date"),
+)
+#: Source -> its streams' names.
+STREAMS_BY_SOURCE: dict[str, tuple[str, ...]] = {
+    source: tuple(s.name for s in STREAMS if s.source == source)
+    for source in dict.fromkeys(s.source for s in STREAMS)
+}
+SOURCES: tuple[str, ...] = tuple(STREAMS_BY_SOURCE)
+
+
+def raw_stream(source: str, name: str) -> RawStream:
+    """The contract of one stream of a source."""
+    for stream in STREAMS:
+        if (stream.source, stream.name) == (source, name):
+            return stream
+    known = STREAMS_BY_SOURCE.get(source)
+    if known is None:
+        raise KeyError(f"no source {source!r} in the raw contract; sources: {list(SOURCES)}")
+    raise KeyError(f"no stream {name!r} in the raw contract of {source}; streams: {list(known)}")
