@@ -32,7 +32,7 @@ RUN uv sync --frozen --no-dev
 # The dbt manifest the Dagster definitions are built from, parsed once here (nothing is
 # parsed when the webserver or the daemon import the definitions).
 RUN CEREBRO_WAREHOUSE=postgres python -c \
-    "from cerebro.platform import prepare_dbt_manifest; prepare_dbt_manifest()"
+    "from orchestration.platform import prepare_dbt_manifest; prepare_dbt_manifest()"
 
 COPY docker/dagster/dagster.yaml /opt/dagster/home/dagster.yaml
 

@@ -150,7 +150,7 @@ def write_config_tables(warehouse: Warehouse, tenants: list[BenchTenant]) -> Non
     run history table of a new installation (no runs yet) and the landing's quarantine,
     which stays empty on demo data (the generator keeps every contract)."""
     from cerebro.contracts.quarantine import ensure_quarantine_table
-    from cerebro.run_history import COLUMN_TYPES
+    from orchestration.run_history import COLUMN_TYPES
 
     warehouse.replace_table("cerebro_config", "tenants", tenants_frame([t.tenant for t in tenants]))
     columns = ", ".join(f"{name} {kind}" for name, kind in COLUMN_TYPES.items())

@@ -75,8 +75,8 @@ def main() -> None:
 def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> None:
     """Run the whole platform for every tenant: demo data, Singer landing, dbt (the run's days,
     incrementally), CLV and budget brains, dashboards; then print a summary."""
-    from cerebro.platform import one_run_per_warehouse, run_platform
     from cerebro.summary import render_summary
+    from orchestration.platform import one_run_per_warehouse, run_platform
 
     settings = _settings(tenants_file, data_dir)
     tenants = load_tenants(settings.tenants_file)

@@ -9,10 +9,10 @@ import pandas as pd
 from cerebro.dashboards.static_site import RenderedSite
 from cerebro.ingest import raw_row_counts
 from cerebro.kpis.report import headline
-from cerebro.platform import PlatformRun
 from cerebro.settings import DBT_PROJECT_DIR, Settings
 from cerebro.tenants import SOURCES, Tenant
 from cerebro.warehouse import Warehouse
+from orchestration.platform import PlatformRun
 
 
 def _dbt_resource_types() -> dict[str, str]:

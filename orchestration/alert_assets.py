@@ -21,9 +21,8 @@ from cerebro.alerts.delivery import Deliverer
 from cerebro.alerts.messages import run_failure_notification
 from cerebro.alerts.store import join_channels, split_channels
 from cerebro.notify import NotifyError
-from cerebro.platform import RANGE_END_TAG
 from cerebro.tenants import Tenant
-from orchestration.partitions import tenant_daily_partitions
+from orchestration.partitions import RANGE_END_TAG, tenant_daily_partitions
 from orchestration.resources import CerebroResource
 
 #: The marts the metrics read: the asset runs after them.

@@ -25,6 +25,10 @@ SCHEDULE_TIMEZONE = "America/Santiago"
 PARTITIONS_START = os.environ.get("CEREBRO_PARTITIONS_START", "2024-01-01")
 #: Where dbt's partition_window_given macro reads a run's window (dbt_project/macros).
 DBT_WINDOW_ENV = "CEREBRO_DBT_PARTITION_WINDOW"
+#: Dagster's run tags for a run over a range of partitions (a single-run backfill): the first
+#: and last key of the range ("2026-11-20|casafacil_cl").
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 tenant_partitions = dg.DynamicPartitionsDefinition(name=TENANT_PARTITIONS)
 daily_partitions = dg.DailyPartitionsDefinition(

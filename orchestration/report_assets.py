@@ -16,12 +16,11 @@ from pydantic import Field
 from cerebro.dashboards.spec import load_dashboards
 from cerebro.metabase.context import marts_tables
 from cerebro.notify import smtp_settings_from_env
-from cerebro.platform import RANGE_END_TAG
 from cerebro.reports import load_reports_config, run_scheduled_reports
 from cerebro.reports.delivery import reports_dir
 from cerebro.reports.headlines import headline_cards
 from cerebro.tenants import Tenant
-from orchestration.partitions import last_complete_day, tenant_daily_partitions
+from orchestration.partitions import RANGE_END_TAG, last_complete_day, tenant_daily_partitions
 from orchestration.resources import CerebroResource
 
 #: The marts the headline cards read (parsing the YAML specs reads files only), and those a

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from cerebro.run_history import write_run_history
 from orchestration.resources import CerebroResource
+from orchestration.run_history import write_run_history
 
 
 @dg.asset(group_name="ops", kinds={"dagster"})

@@ -26,7 +26,7 @@ def dbt_manifest() -> Path:
     """The parsed dbt project (raw and fact keys are read from it)."""
     path = DBT_PROJECT_DIR / "target" / "manifest.json"
     if not path.exists():
-        from cerebro.platform import prepare_dbt_manifest
+        from orchestration.platform import prepare_dbt_manifest
 
         prepare_dbt_manifest()
     return path

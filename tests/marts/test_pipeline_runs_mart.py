@@ -10,7 +10,7 @@ import pytest
 from crafted_dbt import build_models, crafted_warehouse, warehouse_environ, write_tenants
 
 from cerebro.dashboards.spec import load_dashboards
-from cerebro.run_history import COLUMNS
+from orchestration.run_history import COLUMNS
 
 T = pd.Timestamp
 EVERY = None  # a run over every tenant (a ranged cerebro run, daily_publish)
@@ -78,7 +78,7 @@ DAY_COLUMNS = ["runs", "successes", "failures", "failure_rate", "median_duration
 
 
 def run_history_frame() -> pd.DataFrame:
-    """RUNS shaped as cerebro.run_history writes ops.dagster_runs."""
+    """RUNS shaped as orchestration.run_history writes ops.dagster_runs."""
     rows = []
     for run_id, job, tenant, status, started, finished in RUNS:
         created = T(started) - pd.Timedelta(minutes=1) if started else QUEUED_AT

@@ -41,7 +41,7 @@ def _metadata(result) -> dict:
 
 
 def test_the_asset_is_downstream_of_every_mart_the_specs_read():
-    from cerebro.platform import prepare_dbt_manifest
+    from orchestration.platform import prepare_dbt_manifest
 
     prepare_dbt_manifest()
     from orchestration.definitions import defs

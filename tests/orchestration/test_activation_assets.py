@@ -13,8 +13,8 @@ import dagster as dg
 import pytest
 
 from cerebro.activation.errors import ActivationError
-from cerebro.platform import PLATFORM_JOB, prepare_dbt_manifest
 from orchestration import activation_assets
+from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
 
 TENANTS_YAML = """
@@ -63,6 +63,8 @@ def _job_assets(defs, job_name: str) -> set[str]:
 
 
 def test_syncs_run_only_in_their_own_job_after_the_customer_brain(defs):
+    from orchestration.jobs import PLATFORM_JOB  # the jobs read the manifest the fixture made
+
     graph = defs.resolve_asset_graph()
     parents = {
         key.to_user_string() for key in graph.get(dg.AssetKey("activation_syncs")).parent_keys

@@ -11,8 +11,8 @@ import pytest
 
 from cerebro.dashboards.spec import load_dashboards
 from cerebro.metabase.context import dashboard_tables
-from cerebro.platform import prepare_dbt_manifest
 from orchestration.dbt_exposures import EXPOSURES_FILE, render_exposures
+from orchestration.platform import prepare_dbt_manifest
 
 
 @pytest.fixture(scope="module")

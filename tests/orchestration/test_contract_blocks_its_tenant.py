@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cerebro.platform import prepare_dbt_manifest
 from cerebro.settings import load_settings
 from cerebro.taps import demo_settings
 from cerebro.tenants import load_tenants
+from orchestration.platform import prepare_dbt_manifest
 
 DAY = dt.date(2026, 10, 31)
 TENANTS_YAML = """

@@ -13,9 +13,9 @@ import dagster as dg
 import pytest
 from dagster_dbt import DbtCliResource
 
-from cerebro.platform import prepare_dbt_manifest
 from cerebro.settings import DBT_PROJECT_DIR, console_script
 from orchestration.partitions import DBT_WINDOW_ENV, TENANT_PARTITIONS, partition_key
+from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
 
 #: What the stand-in for dbt was asked to run: its arguments and the window it would inherit.

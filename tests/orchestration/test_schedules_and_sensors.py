@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
-from cerebro.platform import prepare_dbt_manifest
+from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
 
 SANTIAGO = ZoneInfo("America/Santiago")

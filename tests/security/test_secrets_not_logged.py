@@ -190,9 +190,9 @@ def test_a_dagster_landing_keeps_the_token_out_of_its_event_log_and_files(
     failure is recorded (event log, step error, compute logs), the token nowhere in it."""
     import dagster as dg
 
-    from cerebro.platform import prepare_dbt_manifest
     from orchestration import ingestion_assets
     from orchestration.partitions import partition_key, register_tenants
+    from orchestration.platform import prepare_dbt_manifest
     from orchestration.resources import CerebroResource
 
     token = f"shpat_FAKE{secrets.token_hex(12)}"

@@ -12,9 +12,9 @@ import textwrap
 
 import pytest
 
-from cerebro.platform import one_run_per_warehouse
 from cerebro.settings import load_settings
 from cerebro.warehouse import Warehouse, WarehouseLockedError
+from orchestration.platform import one_run_per_warehouse
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _python(code: str, *args: str) -> subprocess.Popen:
 #: Another `cerebro run` on the same settings: says when it waits, then when it holds the lock.
 OTHER_RUN = """
     import sys
-    from cerebro.platform import one_run_per_warehouse
+    from orchestration.platform import one_run_per_warehouse
     from cerebro.settings import load_settings
 
     settings = load_settings({"CEREBRO_DATA_DIR": sys.argv[1], "CEREBRO_DUCKDB_PATH": sys.argv[2]})
@@ -89,7 +89,7 @@ def test_a_file_held_by_another_process_fails_with_an_error_naming_it(settings):
 def test_the_dagster_instance_launches_one_queued_run_at_a_time(settings, monkeypatch):
     import dagster as dg
 
-    from cerebro.platform import prepare_dagster_home
+    from orchestration.platform import prepare_dagster_home
 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     home = prepare_dagster_home(settings)
@@ -100,7 +100,7 @@ def test_the_dagster_instance_launches_one_queued_run_at_a_time(settings, monkey
 def test_a_step_that_failed_on_its_last_retry_reports_why():
     from dagster._utils.error import SerializableErrorInfo
 
-    from cerebro.platform import step_failure_message
+    from orchestration.platform import step_failure_message
 
     cause = SerializableErrorInfo("LandingError: t/shopify: the tap failed (exit -9)\n", [], "E")
     retried = SerializableErrorInfo("Exceeded max_retries of 2\n", [], "R", cause=cause)
@@ -118,8 +118,8 @@ def test_the_manifest_is_replaced_whole_by_one_parse_at_a_time(monkeypatch):
 
     from dagster_dbt import DbtCliResource
 
-    from cerebro.platform import prepare_dbt_manifest
     from orchestration.dbt_project import dbt_project
+    from orchestration.platform import prepare_dbt_manifest
 
     manifest = dbt_project.manifest_path
     if not manifest.exists():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from cerebro.run_history import write_run_history
 from cerebro.settings import load_settings
 from cerebro.warehouse import Warehouse
+from orchestration.run_history import write_run_history
 
 
 @dg.op

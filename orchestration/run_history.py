@@ -16,7 +16,12 @@ import datetime as dt
 
 import pandas as pd
 
-from orchestration.partitions import TENANT_PARTITIONS, tenant_daily_partitions
+from orchestration.partitions import (
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    TENANT_PARTITIONS,
+    tenant_daily_partitions,
+)
 
 #: The newest runs kept in the table: a year of daily runs and their re-runs.
 MAX_RUNS = 2000
@@ -39,10 +44,9 @@ _TEXT_COLUMNS = [name for name, kind in COLUMN_TYPES.items() if kind == "text"]
 _TIME_COLUMNS = [name for name, kind in COLUMN_TYPES.items() if kind == "timestamp"]
 
 #: Dagster's run tags: one partition of a multi-partitioned job gets one tag per dimension;
-#: a single-run backfill gets the first and last key of its range ("2026-11-20|casafacil_cl").
+#: a single-run backfill gets the first and last key of its range (RANGE_START_TAG,
+#: RANGE_END_TAG).
 DIMENSION_TAG_PREFIX = "dagster/partition/"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 DATE_DIMENSION = "date"
 
 

@@ -1,7 +1,11 @@
-"""The main job: run the whole platform through Dagster, in this process.
+"""The platform runner: the whole platform through Dagster, in this process (``cerebro run``).
 
 Runs land in the Dagster instance under ``data/dagster_home``, so the Dagster
 UI (``dagster dev``) shows them afterwards with their logs and metadata.
+
+Not part of the code location's definitions: ``definitions.py`` does not import it. Dagster,
+the definitions and dbt are imported inside the functions, so that the command line starts
+without them and ``prepare_dbt_manifest`` runs before anything reads the manifest.
 """
 
 from __future__ import annotations
@@ -19,11 +23,6 @@ from pathlib import Path
 from typing import TextIO
 
 from cerebro.settings import Settings
-
-PLATFORM_JOB = "cerebro_platform"
-#: Dagster's run tags for a run over a range of partitions (a single-run backfill).
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass
@@ -108,7 +107,13 @@ def partition_range_tags(
     The tenant dimension is ordered as the tenants were registered; the range spans from the
     first to the last of ``tenant_ids`` in that order.
     """
-    from orchestration.partitions import TENANT_PARTITIONS, partition_key, register_tenants
+    from orchestration.partitions import (
+        RANGE_END_TAG,
+        RANGE_START_TAG,
+        TENANT_PARTITIONS,
+        partition_key,
+        register_tenants,
+    )
 
     register_tenants(instance, tenant_ids)
     order = {t: i for i, t in enumerate(instance.get_dynamic_partitions(TENANT_PARTITIONS))}
@@ -196,9 +201,10 @@ def run_platform(
     home = prepare_dagster_home(settings)
     prepare_dbt_manifest()
     from cerebro.progress import progress_logger_for
-    from cerebro.run_history import write_run_history
     from cerebro.warehouse import Warehouse
     from orchestration.definitions import defs
+    from orchestration.jobs import PLATFORM_JOB
+    from orchestration.run_history import write_run_history
 
     started = time.monotonic()
     tenants = load_tenants(settings.tenants_file)

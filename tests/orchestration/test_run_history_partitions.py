@@ -7,15 +7,15 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from cerebro.run_history import (
+from cerebro.settings import load_settings
+from cerebro.warehouse import Warehouse
+from orchestration.partitions import partition_key, tenant_daily_partitions
+from orchestration.run_history import (
     RANGE_END_TAG,
     RANGE_START_TAG,
     partition_columns,
     write_run_history,
 )
-from cerebro.settings import load_settings
-from cerebro.warehouse import Warehouse
-from orchestration.partitions import partition_key, tenant_daily_partitions
 
 NOTHING = {"tenant_id": None, "partition_start_date": None, "partition_end_date": None}
 
