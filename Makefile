@@ -61,9 +61,12 @@ test-slow: setup
 test-all: setup
 	$(RUN) pytest
 
+## lint: ruff, and the allowed imports between the packages (import-linter contracts in
+## pyproject.toml: [tool.importlinter])
 lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 format: setup
 	$(RUN) ruff check --fix .
