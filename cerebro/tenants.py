@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 
 import pandas as pd
 from cerebro_raw_contract import SOURCES
+from tap_cerebro_demo.generator.profiles import PROFILES
 
 from cerebro.contracts.currencies import ISO_4217_CODES
 from cerebro.yaml_schema import (
@@ -75,9 +76,9 @@ class ActivationConfig:
 
 @dataclass(frozen=True)
 class DemoConfig:
-    # A profile of the demo generator (taps/tap_cerebro_demo/generator/profiles.py). The demo
-    # tap and the demo asset refuse an unknown one, naming the profiles; this file does not
-    # import the demo, so that a production configuration does not depend on it.
+    # A profile of the demo generator (taps/tap_cerebro_demo/generator/profiles.py), checked
+    # against its table when the file loads (the one import of the demo, allowed by the import
+    # contracts in pyproject.toml).
     profile: str
     customers: int = 9500
     seed: int = 42
@@ -235,7 +236,9 @@ def _demo(value: object, where: str) -> DemoConfig:
             ) from error
     defaults = DemoConfig(profile="")
     return DemoConfig(
-        profile=text(required(value, "profile", where), key(where, "profile")),
+        profile=one_of(
+            required(value, "profile", where), PROFILES, key(where, "profile"), "demo profile"
+        ),
         customers=whole_number(
             value.get("customers", defaults.customers), key(where, "customers"), minimum=1
         ),
