@@ -118,10 +118,10 @@ def test_unknown_tenant_is_refused(report_warehouse, report_specs):
         build_report(report_warehouse, "t_xx", "daily", D("2026-11-01"), dashboards=report_specs)
 
 
-def test_product_specs_headlines_are_the_period_scalars_of_pages_one_to_four():
-    # Listed by hand from metabase/dashboards/01..04: every scalar there reads the period;
-    # the scalars of the executive summary, customers, simulator and data-health pages are
-    # snapshots or what-ifs without one.
+def test_product_specs_headlines_are_the_period_scalars_of_the_kpi_pages():
+    # Listed by hand from metabase/dashboards/01..05 and 08: every scalar there reads the
+    # period; the scalars of the executive summary, customers, simulator and data-health pages
+    # are snapshots or what-ifs without one.
     headlines = {d.key: [c.key for c in headline_cards(d)] for d in load_dashboards()}
     assert {key: cards for key, cards in headlines.items() if cards} == {
         "adquisicion": ["nuevos_usuarios", "tasa_onboarding", "tasa_validacion_rut"],
@@ -132,4 +132,10 @@ def test_product_specs_headlines_are_the_period_scalars_of_pages_one_to_four():
             "satisfaccion_promedio",
         ],
         "retencion_lealtad": ["tasa_recompra", "ltv_historico"],
+        "segmentacion_marketing": [
+            "clientes_con_compras",
+            "ingresos_netos_historicos",
+            "frecuentes_que_dejaron_de_venir",
+        ],
+        "canales_marketing": ["inversion_pagada", "clientes_nuevos_pagados", "cac_promedio"],
     }
