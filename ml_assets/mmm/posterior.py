@@ -272,35 +272,32 @@ def sample_posterior(
     shapes = tuple(sorted((name, value.shape) for name, value in arrays.items()))
     bounded = problem.share_low is not None
     mcmc = _sampler(problem.priors, bounded, chains, warmup, draws, shapes)
-    kept: list[tuple[dict, dict]] = []  # per good chain: its samples and extra fields
-    discarded = 0
+    picked = []  # per run: its samples and extra fields, and the good chains taken from it
+    taken = discarded = 0
     for run in range(MAX_SAMPLER_RUNS):
         key = jax.random.PRNGKey(seed + run * RERUN_SEED_STEP)
         mcmc.run(key, arrays, extra_fields=("num_steps", "diverging"))
-        grouped = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
-        extra = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
-        healthy = healthy_chains(grouped["share"], extra["diverging"])
-        for chain in np.flatnonzero(healthy)[: chains - len(kept)]:
-            kept.append(
-                ({k: v[chain] for k, v in grouped.items()}, {k: v[chain] for k, v in extra.items()})
-            )
+        samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
+        fields = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
+        healthy = healthy_chains(samples["share"], fields["diverging"])
+        good = np.flatnonzero(healthy)[: chains - taken]
+        picked.append((samples, fields, good))
+        taken += len(good)
         discarded += int((~healthy).sum())
-        if len(kept) == chains:
+        if taken == chains:
             break
-    if not kept:  # nothing better to offer: the last run as it is, flagged by its diagnostics
-        kept = [
-            ({k: v[c] for k, v in grouped.items()}, {k: v[c] for k, v in extra.items()})
-            for c in range(chains)
-        ]
-    grouped = {name: np.stack([chain[name] for chain, _ in kept]) for name in kept[0][0]}
-    extra = {name: np.stack([fields[name] for _, fields in kept]) for name in kept[0][1]}
+    if taken == 0:  # nothing better to offer: the last run as it is, flagged by its diagnostics
+        picked = [(samples, fields, np.arange(chains))]
+        discarded -= chains
+    grouped = {n: np.concatenate([s[n][good] for s, _, good in picked]) for n in samples}
+    extra = {n: np.concatenate([f[n][good] for _, f, good in picked]) for n in fields}
     rows = problem.target.shape[0]
     flat = {name: value.reshape(-1, *value.shape[2:]) for name, value in grouped.items()}
     flat["media"] = flat["media"][:, :rows]
     rhat = max(
         float(np.nanmax(split_gelman_rubin(grouped[name])))
         for name in ("share", "decay", "half_saturation", "shape", "sigma")
-    ) if len(kept) > 1 and draws >= 4 else float("nan")  # fmt: skip
+    ) if len(grouped["share"]) > 1 and draws >= 4 else float("nan")  # fmt: skip
     coefficients = _baseline_draws(problem, flat["media"], flat["sigma"], seed)
     return PosteriorDraws(
         intercept=coefficients[:, 0],
