@@ -87,6 +87,15 @@ class DemoConfig:
 
 
 @dataclass(frozen=True)
+class StaticPagesConfig:
+    """The tenant's static HTML pages (``static_pages:``). Contact data (customers' names,
+    e-mails, phones) stays out of them unless turned on: a folder of plain files is easily
+    forwarded, and most readers need the figures, not the people."""
+
+    contact_data: bool = False
+
+
+@dataclass(frozen=True)
 class Tenant:
     tenant_id: str
     name: str
@@ -102,6 +111,7 @@ class Tenant:
     # Activation (issue 24): destinations by name, and the segments synced to them.
     destinations: dict[str, DestinationConfig] = field(default_factory=dict)
     activations: tuple[ActivationConfig, ...] = ()
+    static_pages: StaticPagesConfig = field(default_factory=StaticPagesConfig)
 
 
 def load_tenants(path: Path) -> list[Tenant]:
@@ -177,6 +187,7 @@ def _tenant(entry: object, where: str) -> Tenant:
         mmm=_model_settings(MmmSettings, entry.get("mmm"), key(where, "mmm")),
         destinations=destinations,
         activations=_activations(entry.get("activations"), destinations, key(where, "activations")),
+        static_pages=_static_pages(entry.get("static_pages"), key(where, "static_pages")),
     )
 
 
@@ -259,6 +270,17 @@ def _model_settings(cls, value: object, where: str):
         return cls.from_mapping(value)
     except (TypeError, ValueError) as error:
         raise SchemaError(f"{where}: {error}") from error
+
+
+def _static_pages(value: object, where: str) -> StaticPagesConfig:
+    value = mapping(_or_empty(value), where, "a mapping such as {contact_data: false}")
+    known_keys(value, _field_names(StaticPagesConfig), where)
+    contact_data = value.get("contact_data", StaticPagesConfig().contact_data)
+    if not isinstance(contact_data, bool):
+        raise SchemaError(
+            f"{key(where, 'contact_data')}: expected true or false, got {shown(contact_data)}"
+        )
+    return StaticPagesConfig(contact_data=contact_data)
 
 
 def _source(name: str, spec: object, where: str) -> SourceConfig:

@@ -85,6 +85,11 @@ CASES = [
         _changed("currency: CLP", "curency: CLP"),
     ),
     _tenants_case(
+        "static pages' contact data as a word",
+        r"tenants\[0\]\.static_pages\.contact_data: expected true or false, got 'si'$",
+        _changed("    sources:", "    static_pages: {contact_data: si}\n    sources:"),
+    ),
+    _tenants_case(
         "currency XYZ",
         r"tenants\[0\]\.currency: 'XYZ' is not an ISO 4217 currency code",
         _changed("currency: CLP", "currency: XYZ"),
