@@ -7,7 +7,10 @@ Used by ``mmm_benchmark.py`` for every model alike:
 - coverage: share of channels whose true ROI lies in the model's 90 % interval;
 - regret: today's total budget split by the model, valued on the *true* curves, short of the
   split that is best on the true curves, in % of that best split's media revenue. Every model
-  may move each channel between 0 and ``MAX_RATIO`` times its current spend.
+  may move each channel between 0 and ``MAX_RATIO`` times its current spend. The best split is
+  the global optimum (``optimizer.grid_optimum`` then a local refinement): the true curves are
+  S-shaped, and a local search alone can miss it by a few per cent, which once let a model's
+  plan score a negative regret.
 """
 
 from __future__ import annotations

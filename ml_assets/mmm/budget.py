@@ -168,7 +168,7 @@ def _maximize(tables, curves, daily_total, lower, upper, pooled, current, weight
     # point found, makes the marginal returns of the free channels equal (the KKT conditions).
     allocation = maximize_response(
         responses["curves"], daily_total, low, high, values=values, starts=[rough.spend],
-        n_random_starts=0, equal_split_start=False, seed=seed,
+        n_random_starts=0, equal_split_start=False, grid_start=False, seed=seed,
     )  # fmt: skip
     spend = np.zeros(len(current))
     spend[alone] = allocation.spend[: len(alone)]

@@ -5,8 +5,12 @@
 with f_c the channel's response curve per day (``curves.py``), v_c the value of one unit of
 the target (1 for revenue; a channel's mean predicted 12-month CLV when the target is new
 customers, which turns the objective into expected customer value) and s_c spend per day.
-Hill curves with shape > 1 are S-shaped, so the problem is not concave: SLSQP (Kraft 1988)
-runs from several starts and the best local optimum wins. At an optimum the KKT conditions
+Hill curves with shape > 1 are S-shaped, so the problem is not concave: local searches from an
+interior start can stop where an S-shaped channel sits at zero (its marginal return there is 0)
+although funding it fully would pay more. The objective is separable, so the global optimum on
+a grid of budget units is found exactly by dynamic programming (``grid_optimum``, the classic
+resource-allocation recursion); SLSQP (Kraft 1988) then refines it and the other starts, and the
+best local optimum wins. At an optimum the KKT conditions
 hold: every channel strictly inside its bounds has the same marginal return lambda, channels
 at their lower bound have a marginal return <= lambda, at their upper bound >= lambda
 (``kkt_conditions``).
@@ -78,6 +82,49 @@ def kkt_conditions(
     return multiplier, float(violations.max(initial=0.0) / reference)
 
 
+#: Budget units of the dynamic-programming grid: the global optimum is found to 1/GRID_UNITS of
+#: the movable budget, then refined continuously.
+GRID_UNITS = 200
+
+
+def _values_on_grid(response, spends: np.ndarray) -> np.ndarray:
+    """``response.value`` at every spend (one call when the response takes arrays)."""
+    values = np.asarray(response.value(spends), dtype=float)
+    if values.shape == spends.shape:
+        return values
+    return np.array([float(np.asarray(response.value(s))[0]) for s in spends])
+
+
+def grid_optimum(responses, weights, total: float, lower, upper, units: int = GRID_UNITS):
+    """The best split of ``total`` when each channel gets its lower bound plus a whole number
+    of units of (total - sum of lower bounds) / ``units``: exact over that grid, whatever the
+    curves' shapes, by dynamic programming over channels (O(channels x units^2))."""
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    free = total - lower.sum()
+    if free <= 0:
+        return lower.copy()
+    unit = free / units
+    steps = np.arange(units + 1)
+    # best[b]: the best value of the channels seen so far with b units among them.
+    best = np.zeros(units + 1)
+    choices = []
+    for w, response, low, high in zip(weights, responses, lower, upper, strict=True):
+        allowed = steps <= np.floor((high - low) / unit + 1e-9)
+        gains = np.where(allowed, w * _values_on_grid(response, low + steps * unit), -np.inf)
+        # candidate[b, k]: b units in all, k of them to this channel.
+        rest = steps[:, None] - steps[None, :]
+        candidate = np.where(rest >= 0, best[np.clip(rest, 0, units)] + gains[None, :], -np.inf)
+        choices.append(candidate.argmax(axis=1))
+        best = candidate.max(axis=1)
+    if not np.isfinite(best[units]):
+        return None  # the upper bounds cannot hold the budget on this grid
+    spend, left = np.empty(len(lower)), units
+    for c in range(len(lower) - 1, -1, -1):
+        k = choices[c][left]
+        spend[c], left = lower[c] + k * unit, left - k
+    return spend
+
+
 def maximize_response(
     responses: list,
     total: float,
@@ -88,11 +135,12 @@ def maximize_response(
     starts: list[np.ndarray] | None = None,
     n_random_starts: int = 6,
     equal_split_start: bool = True,
+    grid_start: bool = True,
     seed: int = 0,
 ) -> Allocation:
     """Best allocation of ``total`` per day over ``responses`` (objects with ``value`` and
-    ``marginal`` per day), from the given starts, the equal split and random ones (Dirichlet
-    shares)."""
+    ``marginal`` per day), from the given starts, the grid's global optimum
+    (``grid_optimum``), the equal split and random ones (Dirichlet shares)."""
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     m = len(responses)
     weights = np.ones(m) if values is None else np.asarray(values, dtype=float)
@@ -116,6 +164,10 @@ def maximize_response(
 
     rng = np.random.default_rng(seed)
     points = [np.asarray(s, float) for s in (starts or [])]
+    if grid_start:
+        grid = grid_optimum(responses, weights, total, lower, upper)
+        if grid is not None:
+            points.append(grid)
     if equal_split_start:
         points.append(np.full(m, total / m))
     points += [rng.dirichlet(np.ones(m)) * total for _ in range(n_random_starts)]

@@ -57,6 +57,31 @@ def test_two_identical_channels_split_the_budget_evenly(shape):
     assert allocation.kkt_violation < 1e-5
 
 
+def test_the_global_optimum_is_found_where_local_searches_stall_at_zero():
+    # Three steep S curves and a budget that funds only one of them well: a local search from
+    # the equal split climbs to a mix of the two small channels, the best use of the money is
+    # the large one alone. The answer must match exhaustive enumeration on a fine grid (an
+    # oracle independent of the dynamic programme) to the grid's resolution.
+    curves = [_curve(500.0, 40.0, 3.0), _curve(2000.0, 200.0, 3.0), _curve(800.0, 100.0, 4.0)]
+    total, upper = 220.0, np.full(3, 220.0)
+    allocation = maximize_response(curves, total, np.zeros(3), upper, n_random_starts=0)
+    step = 0.5
+    grid = np.arange(0.0, total + step / 2, step)
+    values = [np.array([c.value(x)[0] for x in grid]) for c in curves]
+    first, second = np.meshgrid(np.arange(len(grid)), np.arange(len(grid)), indexing="ij")
+    third = len(grid) - 1 - first - second
+    feasible = third >= 0
+    totals = values[0][first] + values[1][second] + values[2][np.clip(third, 0, None)]
+    exhaustive = totals[feasible].max()
+    assert allocation.value >= exhaustive * (1 - 1e-6)
+    assert allocation.spend.sum() == pytest.approx(total, rel=1e-9)
+    # Without the grid's start the same search is worse here: the case is a real trap.
+    local = maximize_response(
+        curves, total, np.zeros(3), upper, n_random_starts=0, grid_start=False
+    )
+    assert local.value < exhaustive * (1 - 1e-2)
+
+
 def test_kkt_conditions_hold_at_the_plan_of_a_fitted_model(easy_fit):
     model = easy_fit.result.model
     plan = plan_budget(model, 30 * 1.3 * model.current_spend_.sum())
