@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from cerebro.dashboards.static_site import RenderedSite
+from cerebro.dashboards.static_site import RenderedSite, tenant_folder_lines
 from cerebro.ingest import raw_row_counts
 from cerebro.kpis.report import headline
 from cerebro.settings import DBT_PROJECT_DIR, Settings
@@ -35,6 +35,7 @@ def dashboards_lines(site: RenderedSite) -> list[str]:
             f"  open {site.index} · {len(site.pages)} pages for {len(site.tenants)} tenants "
             f"in {site.seconds:.1f} s"
         )
+        lines += tenant_folder_lines(site)
     lines += [f"  failed: {failure}" for failure in site.failures]
     return lines
 
@@ -78,7 +79,9 @@ def render_summary(
     if run.success:
         lines += ["", "Headline KPIs, each tenant's last 30 days of data:"]
         for tenant in tenants:
-            headlines = headline(tenant.tenant_id, tenant.currency, warehouse)
+            headlines = headline(
+                tenant.tenant_id, tenant.currency, warehouse, country_code=tenant.country_code
+            )
             lines += ["  " + line for line in headlines]
     if site is not None:
         lines += dashboards_lines(site)

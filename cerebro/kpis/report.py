@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import numbers
 
+from cerebro.dashboards.spec import SPECS_DIR, load_dashboard
 from cerebro.formatting import (
     MISSING,
     format_currency,
@@ -88,8 +89,18 @@ def render_page(page: str, kpis: dict, currency: str = "") -> str:
     return "\n".join(lines)
 
 
-def headline(tenant_id: str, currency: str, warehouse: Warehouse, days: int = 30) -> list[str]:
-    """One line per page with its headline KPIs over the tenant's last ``days`` days of data."""
+def _rut_applies(country_code: str) -> bool:
+    """Whether the RUT validation rate means something for a tenant of that country: the
+    Adquisición page's card says so (``countries``), and the terminal follows the page."""
+    acquisition = load_dashboard(SPECS_DIR / "01_adquisicion.yml")
+    return acquisition.card("tasa_validacion_rut").applies_to(country_code)
+
+
+def headline(
+    tenant_id: str, currency: str, warehouse: Warehouse, days: int = 30, country_code: str = ""
+) -> list[str]:
+    """One line per page with its headline KPIs over the tenant's last ``days`` days of data
+    (the RUT rate only where the tenant's country has a RUT)."""
     end = latest_data_date(tenant_id, warehouse)
     if end is None:
         return [f"{tenant_id}: no orders yet"]
@@ -106,8 +117,12 @@ def headline(tenant_id: str, currency: str, warehouse: Warehouse, days: int = 30
     return [
         f"{tenant_id} ({start} → {end})",
         f"  Adquisición: {f('n', a['new_users'])} nuevos usuarios · onboarding "
-        f"{f('onboarding_rate', a['onboarding_rate'])} · RUT válido "
-        f"{f('rut_validation_rate', a['rut_validation_rate'])}",
+        f"{f('onboarding_rate', a['onboarding_rate'])}"
+        + (
+            f" · RUT válido {f('rut_validation_rate', a['rut_validation_rate'])}"
+            if _rut_applies(country_code)
+            else ""
+        ),
         f"  Engagement: abandono {f('cart_abandonment_rate', e['cart_abandonment_rate'])} · "
         f"ticket promedio {f('aov', e['aov'])} · frecuencia "
         f"{f('x', e['purchase_frequency'])}",

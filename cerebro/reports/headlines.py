@@ -185,7 +185,8 @@ def build_report(
         (tenant,) = site_tenants(warehouse, [tenant_id])
         pages = []
         for dashboard in dashboards:
-            cards = headline_cards(dashboard)
+            # A card meant for other countries (the Chilean RUT) has no figure to report here.
+            cards = [c for c in headline_cards(dashboard) if c.applies_to(tenant.country_code)]
             if cards:
                 headlines = [_headline(dashboard, c, tenant_id, period, warehouse) for c in cards]
                 pages.append(ReportPage(dashboard, headlines))

@@ -139,3 +139,29 @@ def test_product_specs_headlines_are_the_period_scalars_of_the_kpi_pages():
         ],
         "canales_marketing": ["inversion_pagada", "clientes_nuevos_pagados", "cac_promedio"],
     }
+
+
+def test_a_card_meant_for_other_countries_is_left_out_of_the_report(
+    writable_warehouse, report_specs
+):
+    # The Chilean RUT card says `countries: [CL]`: a Peruvian store's report has no figure
+    # for it (it would read 0 %), a Chilean store's keeps it.
+    with writable_warehouse.connect() as connection:
+        connection.execute("alter table marts.dim_tenants add column country_code varchar")
+        connection.execute(
+            "update marts.dim_tenants set country_code = case tenant_id "
+            "when 't_pe' then 'PE' else 'CL' end"
+        )
+    ventas = report_specs[0]
+    chilean = dataclasses.replace(ventas.card("pedidos"), countries=("CL",))
+    only_chile = dataclasses.replace(
+        ventas, cards=tuple(chilean if c.key == "pedidos" else c for c in ventas.cards)
+    )
+    keys = {
+        tenant: set(_headlines(build_report(
+            writable_warehouse, tenant, "weekly", D("2026-11-01"), dashboards=[only_chile]
+        )))
+        for tenant in ("t_cl", "t_pe")
+    }  # fmt: skip
+    assert "pedidos" in keys["t_cl"]
+    assert keys["t_pe"] == keys["t_cl"] - {"pedidos"} and keys["t_pe"]
