@@ -52,6 +52,8 @@ class TableView:
     rows: list[list[tuple[str, str, str, str]]]  # per cell: text, sort key, CSS class, light
     total_rows: int
     csv_name: str
+    #: Labels of the contact columns left out of the page and its CSV (contact_data.py).
+    hidden_columns: tuple[str, ...] = ()
 
     @property
     def truncated(self) -> bool:
@@ -68,6 +70,7 @@ class CardView:
     table: TableView | None = None
     error: str | None = None
     not_applicable: str | None = None  # why the card means nothing for this tenant
+    withheld: str | None = None  # why the card is not drawn: it would show contact data
 
     @property
     def kind(self) -> str:
@@ -75,6 +78,8 @@ class CardView:
             return "error"
         if self.not_applicable is not None:
             return "not_applicable"
+        if self.withheld is not None:
+            return "withheld"
         if self.scalar is not None:
             return "scalar"
         if self.figure_json is not None:
@@ -144,7 +149,13 @@ def _cell(value: object, fmt: str, currency: str) -> tuple[str, str, str, str]:
     return text, _sort_key(value, fmt), "sentence" if is_sentence else "", light
 
 
-def table_view(card: Card, frame: pd.DataFrame, currency: str, csv_name: str) -> TableView:
+def table_view(
+    card: Card,
+    frame: pd.DataFrame,
+    currency: str,
+    csv_name: str,
+    hidden_columns: tuple[str, ...] = (),
+) -> TableView:
     """The first rows of a table card, formatted, with what each column sorts by."""
     rows = [
         [_cell(record[c], fmt, currency) for c, fmt in card.columns.items()]
@@ -154,7 +165,13 @@ def table_view(card: Card, frame: pd.DataFrame, currency: str, csv_name: str) ->
         (card.label(c), "number" if fmt in NUMERIC_FORMATS else "")
         for c, fmt in card.columns.items()
     ]
-    return TableView(headers=headers, rows=rows, total_rows=len(frame), csv_name=csv_name)
+    return TableView(
+        headers=headers,
+        rows=rows,
+        total_rows=len(frame),
+        csv_name=csv_name,
+        hidden_columns=hidden_columns,
+    )
 
 
 def write_csv(card: Card, frame: pd.DataFrame, path: Path, currency: str) -> None:
@@ -187,14 +204,21 @@ def not_applicable_view(card: Card, country_code: str) -> CardView:
     )
 
 
-def card_view(card: Card, frame: pd.DataFrame, currency: str, csv_name: str) -> CardView:
-    """The view of a card whose query returned ``frame`` (a table's CSV is written apart)."""
+def card_view(
+    card: Card,
+    frame: pd.DataFrame,
+    currency: str,
+    csv_name: str,
+    hidden_columns: tuple[str, ...] = (),
+) -> CardView:
+    """The view of a card whose query returned ``frame`` (a table's CSV is written apart);
+    ``hidden_columns`` are the labels of the contact columns taken out of ``frame``."""
     if frame.empty:
         return CardView(card)
     if card.display == "scalar":
         return CardView(card, scalar=scalar_view(card, frame, currency))
     if card.display == "table":
-        return CardView(card, table=table_view(card, frame, currency, csv_name))
+        return CardView(card, table=table_view(card, frame, currency, csv_name, hidden_columns))
     if card.display in CHART_DISPLAYS:
         return CardView(card, figure_json=figure_json(card, frame, currency))
     raise ValueError(f"card {card.key!r}: unknown display {card.display!r}")

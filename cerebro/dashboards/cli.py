@@ -34,16 +34,28 @@ def dashboards() -> None:
 def render(tenant_ids: tuple[str, ...], out_dir: Path | None, specs_dir: Path | None) -> None:
     """Run every card of every dashboard spec and write the pages, one folder per tenant."""
     from cerebro.dashboards.spec import SPECS_DIR, DashboardSpecError, load_dashboards
-    from cerebro.dashboards.static_site import render_site, site_dir
+    from cerebro.dashboards.static_site import (
+        contact_data_tenants,
+        render_site,
+        site_dir,
+        tenant_folder_lines,
+    )
     from cerebro.settings import load_settings
+    from cerebro.tenants import load_tenants
     from cerebro.warehouse import Warehouse, WarehouseNotBuiltError
 
     settings = load_settings()
     out_dir = out_dir or site_dir(settings)
     try:
+        # The tenants file says whose pages may show customers' contact data (off by default).
+        contact_data = contact_data_tenants(load_tenants(settings.tenants_file))
         specs = load_dashboards(specs_dir or SPECS_DIR)
         site = render_site(
-            Warehouse(settings), out_dir, dashboards=specs, tenant_ids=list(tenant_ids) or None
+            Warehouse(settings),
+            out_dir,
+            dashboards=specs,
+            tenant_ids=list(tenant_ids) or None,
+            contact_data=contact_data,
         )
     except (DashboardSpecError, WarehouseNotBuiltError, ValueError) as error:
         raise click.ClickException(str(error)) from error
@@ -51,6 +63,8 @@ def render(tenant_ids: tuple[str, ...], out_dir: Path | None, specs_dir: Path | 
         f"{len(site.pages)} pages ({len(specs)} dashboards for {len(site.tenants)} tenants) and "
         f"{len(site.csv_files)} CSV files in {site.seconds:.1f} s: open {site.index}"
     )
+    for line in tenant_folder_lines(site):
+        click.echo(line)
     if site.failures:
         click.echo(f"{len(site.failures)} cards failed:", err=True)
         for failure in site.failures:

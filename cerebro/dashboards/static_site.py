@@ -3,21 +3,27 @@
 ``render_site`` runs each card's SQL for each tenant with the dashboard's default filter values
 (the tenant's last 30 days of data) and writes::
 
-    <out>/index.html                       the tenants
-    <out>/plotly.min.js, cerebro.css, cerebro.js
+    <out>/index.html, cerebro.css          the tenants (the operator's entry point)
     <out>/<tenant_id>/index.html           the tenant's dashboards
     <out>/<tenant_id>/<dashboard_key>.html one page per spec, in the spec's 24-column grid
     <out>/<tenant_id>/<dashboard_key>-<card_key>.csv   each table card's rows
+    <out>/<tenant_id>/plotly.min.js, cerebro.css, cerebro.js
 
-Pages only reference files next to them (Plotly is written once, no CDN), so they open from
-disk with no network. Numbers are written in the tenant's locale (``cerebro.formatting``), and
-so are the CSV downloads (a spreadsheet's separators).
+A tenant's folder is complete on its own and names no other tenant: an agency hands each client
+its folder (a zip, a shared drive) and the client sees nothing of the others. So every folder
+carries its own copy of Plotly and the styles (no CDN, no ``../``), and pages open from disk
+with no network. Customers' contact data (names, e-mails, phones) is left out of a tenant's
+pages and CSVs unless its ``static_pages.contact_data`` is on (``contact_data.py``). Numbers
+are written in the tenant's locale (``cerebro.formatting``), and so are the CSV downloads (a
+spreadsheet's separators).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +36,11 @@ from cerebro.dashboards.card_views import (
     card_view,
     not_applicable_view,
     write_csv,
+)
+from cerebro.dashboards.contact_data import (
+    WITHHELD_MESSAGE,
+    draws_contact_data,
+    without_contact_data,
 )
 from cerebro.dashboards.spec import Dashboard, DashboardSpecError, filter_values, load_dashboards
 from cerebro.formatting import (
@@ -44,12 +55,15 @@ from cerebro.formatting import (
 from cerebro.kpis.report import latest_data_date
 from cerebro.labels import translate_frame
 from cerebro.settings import Settings
+from cerebro.tenants import Tenant, load_tenants
 from cerebro.warehouse import Warehouse
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-#: Written once at the site's root and referenced relatively by every page.
+#: Written into every tenant's folder, so that the folder works alone (the root index needs
+#: only the styles).
 STATIC_FILES = ("cerebro.css", "cerebro.js")
 PLOTLY_FILE = "plotly.min.js"
+ROOT_STATIC_FILES = ("cerebro.css",)
 #: What a filter without a value means on a page.
 NO_FILTER = {"category": "Todos", "number": "Sin filtro", "date": "Sin filtro"}
 
@@ -61,6 +75,8 @@ class SiteTenant:
     currency: str
     last_data_date: dt.date | None = None
     country_code: str = ""
+    #: Whether the tenant's pages show its customers' names, e-mails and phones.
+    contact_data: bool = False
 
 
 @dataclass
@@ -78,6 +94,10 @@ class RenderedSite:
     def index(self) -> Path:
         return self.out_dir / "index.html"
 
+    def tenant_index(self, tenant_id: str) -> Path:
+        """The entry page of a tenant's folder, the one to open after handing it over."""
+        return self.out_dir / tenant_id / "index.html"
+
 
 @dataclass(frozen=True)
 class FilterChip:
@@ -89,6 +109,11 @@ class FilterChip:
 def site_dir(settings: Settings) -> Path:
     """Where `cerebro run` writes the static dashboards: ``<data dir>/dashboards``."""
     return settings.data_dir / "dashboards"
+
+
+def contact_data_tenants(tenants: list[Tenant]) -> frozenset[str]:
+    """The tenants whose static pages may show contact data (``static_pages.contact_data``)."""
+    return frozenset(t.tenant_id for t in tenants if t.static_pages.contact_data)
 
 
 def site_tenants(warehouse: Warehouse, tenant_ids: list[str] | None = None) -> list[SiteTenant]:
@@ -177,10 +202,17 @@ def render_cards(
         if not card.applies_to(tenant.country_code):
             views.append(not_applicable_view(card, tenant.country_code))
             continue
+        if not tenant.contact_data and draws_contact_data(card):
+            views.append(CardView(card, withheld=WITHHELD_MESSAGE))
+            continue
         try:
             # Codes (source names, run states, consent) as a reader calls them.
             frame = translate_frame(card.run(warehouse, values))
-            view = card_view(card, frame, tenant.currency, csv_name)
+            hidden: list[str] = []
+            if not tenant.contact_data:
+                # Dropped before anything is formatted or written: page and CSV alike.
+                card, frame, hidden = without_contact_data(card, frame)
+            view = card_view(card, frame, tenant.currency, csv_name, tuple(hidden))
         # One card that fails (a query error, a column the spec does not list) must not hide
         # the others: its panel shows the error and the render reports it.
         except Exception as error:
@@ -203,12 +235,19 @@ def _clear_tenant_dir(tenant_dir: Path) -> None:
         stale.unlink()
 
 
-def _write_static_files(out_dir: Path) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # The installed Plotly's own bundle: the figures' JSON is written for this version.
-    (out_dir / PLOTLY_FILE).write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
-    for name in STATIC_FILES:
-        (out_dir / name).write_bytes((TEMPLATES_DIR / "static" / name).read_bytes())
+def _write_static_files(folder: Path, names: tuple[str, ...], plotly_js: str | None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if plotly_js is not None:
+        (folder / PLOTLY_FILE).write_text(plotly_js, encoding="utf-8")
+    for name in names:
+        (folder / name).write_bytes((TEMPLATES_DIR / "static" / name).read_bytes())
+
+
+def _clear_root(out_dir: Path) -> None:
+    """Remove the scripts an earlier layout shared at the root (the tenants' folders have their
+    own now): a stale bundle there would be mistaken for the one the pages load."""
+    for name in {PLOTLY_FILE, *STATIC_FILES} - set(ROOT_STATIC_FILES):
+        (out_dir / name).unlink(missing_ok=True)
 
 
 def render_site(
@@ -217,11 +256,14 @@ def render_site(
     *,
     dashboards: list[Dashboard] | None = None,
     tenant_ids: list[str] | None = None,
+    contact_data: Collection[str] = (),
 ) -> RenderedSite:
     """Render every dashboard spec for every tenant (or the chosen ones) into ``out_dir``.
 
-    Specs default to ``metabase/dashboards/*.yml``. The site index lists every tenant of the
-    warehouse that has pages in ``out_dir``, so rendering one tenant keeps the others."""
+    Specs default to ``metabase/dashboards/*.yml``. Only the tenants in ``contact_data``
+    (:func:`contact_data_tenants`) get their customers' names, e-mails and phones on their
+    pages. The site index lists every tenant of the warehouse that has pages in ``out_dir``,
+    so rendering one tenant keeps the others."""
     started = time.monotonic()
     dashboards = load_dashboards() if dashboards is None else dashboards
     if not dashboards:
@@ -229,11 +271,20 @@ def render_site(
     environment = _environment()
     generated = dt.datetime.now(dt.UTC)
     site = RenderedSite(out_dir=out_dir)
-    _write_static_files(out_dir)
+    _write_static_files(out_dir, ROOT_STATIC_FILES, plotly_js=None)
+    _clear_root(out_dir)
+    # The installed Plotly's own bundle: the figures' JSON is written for this version.
+    plotly_js = plotly.offline.get_plotlyjs()
     with warehouse.reading():
-        site.tenants = site_tenants(warehouse, tenant_ids)
+        site.tenants = [
+            dataclasses.replace(tenant, contact_data=tenant.tenant_id in contact_data)
+            for tenant in site_tenants(warehouse, tenant_ids)
+        ]
         for tenant in site.tenants:
-            _render_tenant(environment, dashboards, tenant, warehouse, out_dir, generated, site)
+            tenant_dir = out_dir / tenant.tenant_id
+            _clear_tenant_dir(tenant_dir)
+            _write_static_files(tenant_dir, STATIC_FILES, plotly_js)
+            _render_tenant(environment, dashboards, tenant, warehouse, tenant_dir, generated, site)
         rendered = site_tenants(warehouse)
         listed = [t for t in rendered if (out_dir / t.tenant_id / "index.html").exists()]
     page = environment.get_template("site_index.html.j2").render(
@@ -245,10 +296,9 @@ def render_site(
     return site
 
 
-def _render_tenant(environment, dashboards, tenant, warehouse, out_dir, generated, site) -> None:
-    """One tenant's folder: a page per dashboard and an index; adds what it wrote to ``site``."""
-    tenant_dir = out_dir / tenant.tenant_id
-    _clear_tenant_dir(tenant_dir)
+def _render_tenant(environment, dashboards, tenant, warehouse, tenant_dir, generated, site) -> None:
+    """One tenant's folder: a page per dashboard and an index; adds what it wrote to ``site``.
+    Pages link only within the folder (``root`` is the folder itself)."""
     navigation = [(d.key, d.title, d.position) for d in dashboards]
     summaries = []
     for dashboard in dashboards:
@@ -264,7 +314,7 @@ def _render_tenant(environment, dashboards, tenant, warehouse, out_dir, generate
             active=dashboard.key,
             empty_message=EMPTY_MESSAGE,
             generated=generated,
-            root="../",
+            root="",
         )
         path = tenant_dir / f"{dashboard.key}.html"
         path.write_text(page, encoding="utf-8")
@@ -278,16 +328,30 @@ def _render_tenant(environment, dashboards, tenant, warehouse, out_dir, generate
         navigation=navigation,
         active=None,
         generated=generated,
-        root="../",
+        root="",
     )
     (tenant_dir / "index.html").write_text(index, encoding="utf-8")
     site.pages.append(tenant_dir / "index.html")
 
 
+def tenant_folder_lines(site: RenderedSite) -> list[str]:
+    """For the terminal: each tenant's folder, the page to open in it, and whether its pages
+    hold contact data (what an operator checks before handing a folder over)."""
+    if not site.tenants:
+        return []
+    width = max(len(t.tenant_id) for t in site.tenants)
+    return ["  one folder per tenant, complete alone (hand each client its own):"] + [
+        f"    {t.tenant_id:<{width}}  {site.tenant_index(t.tenant_id)} · contact data "
+        + ("included (static_pages.contact_data)" if t.contact_data else "left out")
+        for t in site.tenants
+    ]
+
+
 def render_after_run(settings: Settings) -> RenderedSite:
     """The site `cerebro run` writes after a successful run, into :func:`site_dir`. A spec that
     does not load is reported as a failure rather than raised: the platform itself ran."""
+    contact_data = contact_data_tenants(load_tenants(settings.tenants_file))
     try:
-        return render_site(Warehouse(settings), site_dir(settings))
+        return render_site(Warehouse(settings), site_dir(settings), contact_data=contact_data)
     except DashboardSpecError as error:
         return RenderedSite(out_dir=site_dir(settings), failures=[str(error)])

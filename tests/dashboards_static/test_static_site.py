@@ -186,20 +186,27 @@ def test_navigation_follows_spec_positions_and_filters_show_the_values_used(site
     assert read_page(site.out_dir / "t_pe" / "modelos.html").chips == ["Cliente Tienda Miraflores"]
 
 
-def test_pages_use_only_files_next_to_them_and_plotly_is_written_once(site):
-    assert (site.out_dir / "plotly.min.js").read_text(encoding="utf-8") == (
-        plotly.offline.get_plotlyjs()
-    )
-    assert sorted(p.name for p in site.out_dir.rglob("plotly*.js")) == ["plotly.min.js"]
+def test_pages_use_only_files_in_their_tenants_folder_which_carries_its_own_plotly(site):
+    """A tenant's folder works when handed over alone: every src/href of its pages resolves
+    inside it, nothing is online, and it has its own copy of the installed Plotly bundle. The
+    root index (the operator's) needs only the styles."""
+    bundle = plotly.offline.get_plotlyjs()
+    assert sorted(p.relative_to(site.out_dir).as_posix() for p in site.out_dir.rglob("*.js")) == [
+        f"{t}/{name}" for t in TENANTS for name in ("cerebro.js", "plotly.min.js")
+    ]
+    for tenant_id in TENANTS:
+        assert (site.out_dir / tenant_id / "plotly.min.js").read_text(encoding="utf-8") == bundle
     for path in site.pages:
+        folder = path.parent.resolve()
         references = read_page(path).references
         online = [r for r in references if "//" in r and not r.startswith("data:")]
         assert online == [], path
         for reference in references:
             if not reference.startswith(("data:", "#")):
-                assert (path.parent / reference).exists(), (path, reference)
+                target = (path.parent / reference).resolve()
+                assert target.exists() and target.is_relative_to(folder), (path, reference)
     dashboard = read_page(site.out_dir / "t_cl" / "ventas.html").references
-    assert "../plotly.min.js" in dashboard and "../cerebro.js" in dashboard
+    assert "plotly.min.js" in dashboard and "cerebro.js" in dashboard
 
 
 def test_figures_carry_spanish_tooltips_and_axes(site):
@@ -248,7 +255,8 @@ def test_rendering_one_tenant_keeps_the_others_and_removes_stale_pages(
     site = render_site(tiny_warehouse, out, dashboards=crafted_specs[:1], tenant_ids=["t_cl"])
     assert [t.tenant_id for t in site.tenants] == ["t_cl"]
     assert sorted(p.name for p in (out / "t_cl").iterdir()) == [
-        "index.html", "ventas-clientes.csv", "ventas.html"
+        "cerebro.css", "cerebro.js", "index.html", "plotly.min.js", "ventas-clientes.csv",
+        "ventas.html",
     ]  # fmt: skip
     index = read_page(out / "index.html").references
     assert "t_cl/index.html" in index and "t_pe/index.html" in index

@@ -54,7 +54,13 @@ def _customers() -> pd.DataFrame:
     ]  # fmt: skip
     columns = ["tenant_id", "customer_id", "name", "segment", "clv", "p_alive",
                "last_order_date", "is_vip"]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    # Contact data, for the pages that must leave it out (test_tenant_folders.py): an e-mail
+    # and a phone unique to each customer and tenant.
+    frame["email"] = frame["customer_id"] + "@" + frame["tenant_id"].str.replace("_", "-") + ".test"
+    prefixes = {"t_cl": "+56 9", "t_pe": "+51 9"}
+    frame["phone"] = [f"{prefixes[t]} {9000000 + i:07d}" for i, t in enumerate(frame["tenant_id"])]
+    return frame
 
 
 def _cohorts() -> pd.DataFrame:
