@@ -1,5 +1,6 @@
 # The Cerebro image: the locked environment (uv.lock) and the code. docker-compose.yml runs it
-# as the platform run, the Dagster webserver and daemon, and the Metabase provisioning.
+# as the platform run, the Dagster code server, webserver and daemon, and the Metabase
+# provisioning. The tenants file is not in it (.dockerignore): the stack mounts the operator's.
 FROM python:3.11.11-slim-bookworm
 
 # The uv version the Makefile pins.
@@ -34,7 +35,7 @@ RUN uv sync --frozen --no-dev
 RUN CEREBRO_WAREHOUSE=postgres python -c \
     "from orchestration.platform import prepare_dbt_manifest; prepare_dbt_manifest()"
 
-COPY docker/dagster/dagster.yaml /opt/dagster/home/dagster.yaml
+COPY docker/dagster/dagster.yaml docker/dagster/workspace.yaml /opt/dagster/home/
 
 # Run as an unprivileged user. The folders that named volumes mount are created here, owned by
 # that user, so that Docker gives new volumes the same owner.
