@@ -35,10 +35,12 @@ NOT_CONFIGURED = (
 def metabase_dashboards(
     context: dg.AssetExecutionContext, cerebro: CerebroResource
 ) -> dg.MaterializeResult:
-    """Provisions the dashboard specs (`metabase/dashboards/*.yml`) in Metabase: the warehouse
-    as a read-only database, the "Cerebro" collection, cards and dashboards with filters and
-    layout. Idempotent: objects are found by their `[cerebro:key=…]` marker, updated in place,
-    and cards no spec asks for are archived. Skipped when METABASE_URL is not set."""
+    """Provisions the dashboard specs (`metabase/dashboards/*.yml`) in Metabase for every
+    tenant: a connection as the tenant's row-level-security role, a collection with its cards
+    and dashboards, groups per role and their permissions (`metabase/access.yml`), and the
+    agency's portfolio. Idempotent: objects are found by their `[cerebro:key=…]` marker,
+    updated in place, and what no spec or tenant asks for is archived. Skipped when
+    METABASE_URL is not set."""
     settings = load_metabase_settings()
     if settings is None:
         note(context, NOT_CONFIGURED)
@@ -69,12 +71,13 @@ def metabase_dashboards(
     can_subset=True,
     name="every_card_runs_in_metabase",
 )
-def every_card_runs_in_metabase(context: dg.AssetCheckExecutionContext):
+def every_card_runs_in_metabase(context: dg.AssetCheckExecutionContext, cerebro: CerebroResource):
     settings = load_metabase_settings()
     if settings is None:
         note(context, NOT_CONFIGURED)
         return
-    runs, calls = run_cards(settings, load_dashboards())
+    tenant_ids = [tenant.tenant_id for tenant in cerebro.tenants()]
+    runs, calls = run_cards(settings, load_dashboards(), tenant_ids)
     failed = {run.key: run.error for run in runs if run.error is not None}
     yield dg.AssetCheckResult(
         passed=not failed,

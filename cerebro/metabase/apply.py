@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from cerebro.metabase.client import MetabaseClient
 from cerebro.metabase.current import CurrentState
-from cerebro.metabase.desired import DesiredDashboard, DesiredState
+from cerebro.metabase.desired import DesiredDashboard, resolve_text
+from cerebro.metabase.layout import DesiredState
 from cerebro.metabase.plan import Change, Plan
 
 ENDPOINTS = {"collection": "/api/collection", "card": "/api/card", "dashboard": "/api/dashboard"}
@@ -29,6 +30,20 @@ class _Ids:
         return None if key is None else self.by_model[model].get(key)
 
 
+def _text_card(text: str) -> dict:
+    """A Markdown dashcard's settings (Metabase's "virtual card": no question behind it)."""
+    return {
+        "virtual_card": {
+            "name": None,
+            "display": "text",
+            "visualization_settings": {},
+            "dataset_query": {},
+            "archived": False,
+        },
+        "text": text,
+    }
+
+
 def dashcards_body(board: DesiredDashboard, ids: _Ids, existing: list[dict]) -> list[dict]:
     """The ``dashcards`` of ``PUT /api/dashboard/:id``: a dashcard already showing a card
     keeps its id (updated in place), the others get negative ids (created)."""
@@ -41,6 +56,9 @@ def dashcards_body(board: DesiredDashboard, ids: _Ids, existing: list[dict]) -> 
         dashcard_id = reuse.pop(card_id, None)
         if dashcard_id is None:
             dashcard_id, new_id = new_id, new_id - 1
+        settings = {}
+        if dashcard.text is not None:
+            settings = _text_card(resolve_text(dashcard.text, ids.by_model["collection"]))
         body.append(
             {
                 "id": dashcard_id,
@@ -50,7 +68,7 @@ def dashcards_body(board: DesiredDashboard, ids: _Ids, existing: list[dict]) -> 
                 "size_x": dashcard.size_x,
                 "size_y": dashcard.size_y,
                 "series": [],
-                "visualization_settings": {},
+                "visualization_settings": settings,
                 "parameter_mappings": [
                     {
                         "parameter_id": parameter,
@@ -74,7 +92,7 @@ def _dashboard_fields(board: DesiredDashboard, ids: _Ids) -> dict:
     }
 
 
-def _apply(change: Change, desired: dict, current: CurrentState, ids: _Ids, client, database_id):
+def _apply(change: Change, desired: dict, current: CurrentState, ids: _Ids, client, database_ids):
     endpoint = ENDPOINTS[change.model]
     object_id = ids.get(change.model, change.key)
     if change.action == "archive":
@@ -88,7 +106,9 @@ def _apply(change: Change, desired: dict, current: CurrentState, ids: _Ids, clie
             "parent_id": ids.get("collection", wanted.parent),
         }
     elif change.model == "card":
-        body = wanted.payload(database_id, ids.get("collection", wanted.collection))
+        body = wanted.payload(
+            database_ids.get(wanted.database), ids.get("collection", wanted.collection)
+        )
     else:
         body = _dashboard_fields(wanted, ids)
     if change.action == "create":
@@ -108,9 +128,13 @@ def apply_plan(
     desired: DesiredState,
     current: CurrentState,
     client: MetabaseClient,
-    database_id: int | None,
-) -> None:
-    """Make every change of ``plan``, in order."""
+    database_ids: dict[str, int],
+    *,
+    archives: bool,
+) -> dict[str, int]:
+    """Make the creates and updates of ``plan`` (``archives=False``) or its archives
+    (``archives=True``), in order; groups are created by ``permissions.create_groups``.
+    Returns every managed collection's id by key, the new ones included."""
     by_key = {
         "collection": {c.key: c for c in desired.collections},
         "card": {c.key: c for c in desired.cards},
@@ -118,4 +142,6 @@ def apply_plan(
     }
     ids = _Ids(current)
     for change in plan.changes:
-        _apply(change, by_key, current, ids, client, database_id)
+        if change.model != "group" and (change.action == "archive") == archives:
+            _apply(change, by_key, current, ids, client, database_ids)
+    return ids.by_model["collection"]

@@ -31,18 +31,34 @@ def _dashboards(specs_dir: Path | None):
         raise click.ClickException(str(error)) from error
 
 
-def _context(dashboards):
-    """Tenants from the tenants file; dates and choices from Cerebro's warehouse."""
-    from cerebro.metabase.context import read_context
+def _tenants():
     from cerebro.settings import load_settings
     from cerebro.tenants import TenantConfigError, load_tenants
-    from cerebro.warehouse import Warehouse
 
     settings = load_settings()
     try:
-        tenants = load_tenants(settings.tenants_file)
+        return settings, load_tenants(settings.tenants_file)
     except TenantConfigError as error:
         raise click.ClickException(str(error)) from error
+
+
+def _access():
+    from cerebro.dashboards.spec import DashboardSpecError
+    from cerebro.metabase.access import AccessError, load_access
+    from cerebro.metabase.provision import load_portfolio
+
+    try:
+        return load_access(), load_portfolio()
+    except (AccessError, DashboardSpecError) as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _context(dashboards):
+    """Tenants from the tenants file; dates and choices from Cerebro's warehouse."""
+    from cerebro.metabase.context import read_context
+    from cerebro.warehouse import Warehouse
+
+    settings, tenants = _tenants()
     warehouse = Warehouse(settings)
     try:
         return read_context(dashboards, tenants, warehouse)
@@ -81,13 +97,34 @@ def _provision(specs_dir: Path | None, wait_seconds: float, *, dry_run: bool) ->
 
     settings = _settings()
     dashboards = _dashboards(specs_dir)
+    access, portfolio = _access()
     context = _context(dashboards)
     try:
         _wait(settings, wait_seconds)
-        result = provision(settings, dashboards, context, dry_run=dry_run)
+        result = provision(
+            settings, dashboards, context, dry_run=dry_run, access=access, portfolio=portfolio
+        )
     except (MetabaseError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(result.render(settings))
+
+
+def _offline_plan(specs_dir: Path | None) -> None:
+    from cerebro.metabase.context import offline_context
+    from cerebro.metabase.layout import desired_state
+    from cerebro.metabase.offline import render_offline
+    from cerebro.metabase.settings import MetabaseSettingsError, offline_settings
+
+    dashboards = _dashboards(specs_dir)
+    access, portfolio = _access()
+    _, tenants = _tenants()
+    try:
+        settings = offline_settings()
+        context = offline_context(dashboards, tenants)
+        desired = desired_state(dashboards, context, access, portfolio)
+    except (MetabaseSettingsError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(render_offline(dashboards, portfolio, context, access, desired, settings))
 
 
 @click.group()
@@ -98,9 +135,18 @@ def metabase() -> None:
 @metabase.command()
 @_SPECS
 @_WAIT
-def plan(specs_dir: Path | None, wait_seconds: float) -> None:
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Print the desired state per tenant from the tenants file and the specs alone, "
+    "without Metabase or the warehouse.",
+)
+def plan(specs_dir: Path | None, wait_seconds: float, offline: bool) -> None:
     """Show what `apply` would create, update and archive (changes nothing)."""
-    _provision(specs_dir, wait_seconds, dry_run=True)
+    if offline:
+        _offline_plan(specs_dir)
+    else:
+        _provision(specs_dir, wait_seconds, dry_run=True)
 
 
 @metabase.command()
@@ -122,9 +168,11 @@ def check(specs_dir: Path | None, wait_seconds: float) -> None:
 
     settings = _settings()
     dashboards = _dashboards(specs_dir)
+    _, portfolio = _access()
+    tenant_ids = [t.tenant_id for t in _tenants()[1]]
     try:
         _wait(settings, wait_seconds)
-        runs, calls = run_cards(settings, dashboards)
+        runs, calls = run_cards(settings, dashboards, tenant_ids, portfolio)
     except MetabaseError as error:
         raise click.ClickException(str(error)) from error
     for run in runs:

@@ -6,8 +6,8 @@ even when it was saved in the legacy form (``{"type": "native", "native": {"quer
 and template tags may be a map or a list. Comparisons therefore use a normal form of the SQL
 (whitespace collapsed) and of the tags (the fields provisioning sets), never raw JSON.
 
-Endpoints: ``GET /api/collection``, ``GET /api/card?f=all``,
-``GET /api/collection/:id/items?models=dashboard``, ``GET /api/dashboard/:id``.
+Endpoints: ``GET /api/collection``, ``GET /api/card?f=all``, ``GET /api/search?models=dashboard``
+(dashboards live in many collections: one search finds them all), ``GET /api/dashboard/:id``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cerebro.metabase.client import MetabaseClient
-from cerebro.metabase.desired import ROOT, marker_key
+from cerebro.metabase.desired import marker_key
 
 #: The template-tag fields provisioning sets (Metabase adds others, e.g. widget types).
 TAG_FIELDS = ("name", "display-name", "type", "required", "default")
@@ -81,20 +81,22 @@ def items_of(answer) -> list[dict]:
 
 
 def read_current_state(client: MetabaseClient) -> CurrentState:
-    """The managed collections, cards and dashboards (dashboards are looked up in the
-    "Cerebro" collection, where provisioning puts them)."""
+    """The managed collections, cards and dashboards (each managed dashboard read whole, for
+    its dashcards and parameters)."""
     state = CurrentState()
     collections = [
         c for c in items_of(client.get("/api/collection")) if isinstance(c.get("id"), int)
     ]
     state.collections = _by_key(collections, "collection", state.duplicates)
     state.cards = _by_key(items_of(client.get("/api/card", f="all")), "card", state.duplicates)
-    root = state.collections.get(ROOT)
-    if root is not None:
-        items = items_of(client.get(f"/api/collection/{root['id']}/items", models="dashboard"))
-        managed = [
-            i for i in items if i.get("model") == "dashboard" and marker_key(i.get("description"))
-        ]
-        full = [client.get(f"/api/dashboard/{item['id']}") for item in managed]
-        state.dashboards = _by_key(full, "dashboard", state.duplicates)
+    found = items_of(client.get("/api/search", models="dashboard"))
+    managed = [
+        item
+        for item in found
+        if item.get("model") == "dashboard"
+        and not item.get("archived")
+        and marker_key(item.get("description"))
+    ]
+    full = [client.get(f"/api/dashboard/{item['id']}") for item in managed]
+    state.dashboards = _by_key(full, "dashboard", state.duplicates)
     return state

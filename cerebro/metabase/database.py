@@ -64,8 +64,8 @@ def _changed_fields(current: dict, connection: WarehouseConnection) -> tuple[str
 def _require_password(connection: WarehouseConnection) -> None:
     if not connection.password:
         raise MetabaseError(
-            "registering the warehouse in Metabase needs the read-only role's password: "
-            "set METABASE_WAREHOUSE_PASSWORD"
+            f"registering the warehouse in Metabase as {connection.user} needs that role's "
+            f"password: set {connection.password_variable}"
         )
 
 
@@ -108,12 +108,16 @@ def ensure_database(
     dry_run: bool,
     timeout: float,
     sleep: Callable[[float], None] = time.sleep,
+    databases: list[dict] | None = None,
 ) -> DatabaseOutcome:
-    """Register (or re-point) the warehouse and make sure Metabase has synced it."""
+    """Register (or re-point) the warehouse and make sure Metabase has synced it.
+    ``databases``: ``GET /api/database``'s answer when the caller has read it already."""
+    if databases is None:
+        databases = items_of(client.get("/api/database"))
     existing = next(
         (
             db
-            for db in items_of(client.get("/api/database"))
+            for db in databases
             if db.get("name") == connection.display_name and db.get("engine") == "postgres"
         ),
         None,

@@ -1,14 +1,9 @@
-"""The desired Metabase state, built from the dashboard specs.
-
-Layout: one collection "Cerebro" holding the dashboards (pinned in the specs' order), and in
-it a collection "Preguntas" with one sub-collection per dashboard for that dashboard's cards.
-A business user opening "Cerebro" sees the dashboards and a single folder, not fifty cards;
-an analyst still finds every card next to its siblings.
+"""The shapes Metabase objects are built from: markers, keys, template tags and the SQL of
+a spec card as Metabase runs it. ``tenants.py`` lays them out per tenant.
 
 Every object carries a marker in its description, ``[cerebro:key=<key>]``: provisioning finds
 its objects by that key (never by name, which users may edit), so re-running updates them in
-place. Keys: ``<dashboard>`` for dashboards, ``<dashboard>/<card>`` for cards,
-``cerebro``, ``cerebro/preguntas`` and ``cerebro/preguntas/<dashboard>`` for collections.
+place.
 """
 
 from __future__ import annotations
@@ -20,12 +15,8 @@ from dataclasses import dataclass
 
 from cerebro.dashboards.spec import Card, Dashboard, Filter
 from cerebro.labels import labelled_sql
-from cerebro.metabase.context import ProvisioningContext
-from cerebro.metabase.visualization import metabase_display, visualization_settings
 
 MARKER = re.compile(r"\[cerebro:key=([A-Za-z0-9_/.-]+)\]")
-ROOT = "cerebro"
-QUESTIONS = "cerebro/preguntas"
 #: Template tags (a card's ``{{name}}``) by filter type, and the dashboard filter types.
 TAG_TYPES = {"tenant": "text", "date": "date", "category": "text", "number": "number"}
 PARAMETER_TYPES = {
@@ -71,6 +62,8 @@ class DesiredCard:
     sql: str
     template_tags: dict
     visualization_settings: dict
+    #: The key of the database connection the card queries (a tenant id, or the agency's).
+    database: str = ""
 
     def payload(self, database_id: int | None, collection_id: int | None) -> dict:
         """The body of ``POST /api/card`` and ``PUT /api/card/:id`` (legacy native format,
@@ -92,13 +85,16 @@ class DesiredCard:
 
 @dataclass(frozen=True)
 class DesiredDashcard:
-    card: str
+    #: The card's key; None for a text dashcard.
+    card: str | None
     row: int
     col: int
     size_x: int
     size_y: int
     #: (dashboard parameter id, template tag) pairs.
-    mappings: tuple[tuple[str, str], ...]
+    mappings: tuple[tuple[str, str], ...] = ()
+    #: A text dashcard's Markdown; ``{collection:<key>}`` becomes that collection's id.
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,14 +108,17 @@ class DesiredDashboard:
     dashcards: tuple[DesiredDashcard, ...]
 
 
-@dataclass(frozen=True)
-class DesiredState:
-    collections: tuple[DesiredCollection, ...]
-    cards: tuple[DesiredCard, ...]
-    dashboards: tuple[DesiredDashboard, ...]
+_COLLECTION_REFERENCE = re.compile(r"\{collection:([A-Za-z0-9_/.-]+)\}")
 
 
-def _template_tag(card_key: str, item: Filter, required: bool, default) -> dict:
+def resolve_text(text: str, collection_ids: dict[str, int]) -> str:
+    """A text dashcard's Markdown with ``{collection:<key>}`` replaced by the id (``?`` for a
+    collection not created yet, which no current text holds, so the dashcard is rewritten)."""
+    return _COLLECTION_REFERENCE.sub(lambda m: str(collection_ids.get(m.group(1), "?")), text)
+
+
+def template_tag(card_key: str, item: Filter, required: bool, default) -> dict:
+    """A card's ``{{name}}`` as Metabase's template tag, with an id stable across runs."""
     tag = {
         "id": str(uuid.uuid5(_TAG_NAMESPACE, f"{card_key}/{item.key}")),
         "name": item.key,
@@ -167,109 +166,4 @@ def _for_countries(sql: str, countries: tuple[str, ...] | None, tenant_filter: s
         "    select 1 from marts.dim_tenants as tenants\n"
         f"    where tenants.tenant_id = {tenant} and tenants.country_code in ({listed})\n"
         ")"
-    )
-
-
-def _card(dashboard: Dashboard, card: Card, context: ProvisioningContext) -> DesiredCard:
-    key = f"{dashboard.key}/{card.key}"
-    required = set(card.required_parameters)
-    tags = {
-        name: _template_tag(
-            key, dashboard.filter(name), name in required, context.default(dashboard.key, name)
-        )
-        for name in card.parameters
-    }
-    return DesiredCard(
-        key=key,
-        collection=f"{QUESTIONS}/{dashboard.key}",
-        name=card.title,
-        description=with_marker(card.description, key),
-        display=metabase_display(card),
-        sql=metabase_sql(card, dashboard_tenant_filter(dashboard)),
-        template_tags=tags,
-        visualization_settings=visualization_settings(card, context.currency),
-    )
-
-
-def _parameter(dashboard: Dashboard, item: Filter, context: ProvisioningContext) -> dict:
-    kind, section = PARAMETER_TYPES[item.type]
-    parameter = {
-        "id": parameter_id(dashboard.key, item.key),
-        "name": item.label,
-        "slug": item.key,
-        "type": kind,
-        "sectionId": section,
-    }
-    default = context.default(dashboard.key, item.key)
-    required = item.required or item.type == "tenant"
-    if default is not None:
-        # Text and number filters hold lists of values; a single date is a plain string.
-        parameter["default"] = default if item.type == "date" else [default]
-    elif required:
-        raise ValueError(f"{dashboard.key}: filter {item.key!r} is required but has no default")
-    if required:
-        parameter["required"] = True
-    choices = context.choices_for(dashboard.key, item.key)
-    if choices:
-        parameter.update(
-            {
-                "values_query_type": "search" if item.any_value else "list",
-                "values_source_type": "static-list",
-                "values_source_config": {"values": list(choices)},
-            }
-        )
-    return parameter
-
-
-def _dashboard(dashboard: Dashboard, context: ProvisioningContext) -> DesiredDashboard:
-    dashcards = tuple(
-        DesiredDashcard(
-            card=f"{dashboard.key}/{card.key}",
-            row=card.layout["row"],
-            col=card.layout["col"],
-            size_x=card.layout["width"],
-            size_y=card.layout["height"],
-            mappings=tuple((parameter_id(dashboard.key, name), name) for name in card.parameters),
-        )
-        for card in dashboard.cards
-    )
-    return DesiredDashboard(
-        key=dashboard.key,
-        collection=ROOT,
-        name=dashboard.title,
-        description=with_marker(dashboard.description, dashboard.key),
-        position=dashboard.position,
-        parameters=tuple(_parameter(dashboard, f, context) for f in dashboard.filters),
-        dashcards=dashcards,
-    )
-
-
-def desired_state(dashboards: list[Dashboard], context: ProvisioningContext) -> DesiredState:
-    """Collections, cards and dashboards for ``dashboards``, in creation order."""
-    collections = [
-        DesiredCollection(
-            ROOT,
-            "Cerebro",
-            with_marker("Tableros de Cerebro, administrados como código.", ROOT),
-        ),
-        DesiredCollection(
-            QUESTIONS,
-            "Preguntas",
-            with_marker("Las preguntas de cada tablero.", QUESTIONS),
-            parent=ROOT,
-        ),
-    ]
-    collections += [
-        DesiredCollection(
-            f"{QUESTIONS}/{d.key}",
-            d.title,
-            with_marker(f"Preguntas del tablero {d.title}.", f"{QUESTIONS}/{d.key}"),
-            parent=QUESTIONS,
-        )
-        for d in dashboards
-    ]
-    return DesiredState(
-        collections=tuple(collections),
-        cards=tuple(_card(d, c, context) for d in dashboards for c in d.cards),
-        dashboards=tuple(_dashboard(d, context) for d in dashboards),
     )

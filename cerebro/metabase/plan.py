@@ -18,10 +18,12 @@ from cerebro.metabase.desired import (
     DesiredCard,
     DesiredCollection,
     DesiredDashboard,
-    DesiredState,
+    resolve_text,
 )
+from cerebro.metabase.layout import DesiredState
+from cerebro.metabase.permissions import PermissionChange
 
-MODELS = ("collection", "card", "dashboard")
+MODELS = ("collection", "card", "dashboard", "group")
 
 
 @dataclass(frozen=True)
@@ -42,23 +44,28 @@ class Change:
 class Plan:
     changes: list[Change] = field(default_factory=list)
     unchanged: Counter = field(default_factory=Counter)
+    #: Permission entries to set (known once the objects they name exist: after an apply's
+    #: creates, or on a dry run for objects that exist already).
+    permissions: list[PermissionChange] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.permissions
 
     def summary(self) -> str:
         return (
             f"{self.count('create')} to create, {self.count('update')} to update, "
-            f"{self.count('archive')} to archive, {sum(self.unchanged.values())} unchanged"
+            f"{self.count('archive')} to archive, {sum(self.unchanged.values())} unchanged, "
+            f"{len(self.permissions)} permission entries to set"
         )
 
     def render(self) -> str:
-        lines = [change.describe() for change in self.changes] or ["  no changes"]
-        return "\n".join([*lines, self.summary()])
+        lines = [change.describe() for change in self.changes]
+        lines += [change.describe() for change in self.permissions]
+        return "\n".join([*(lines or ["  no changes"]), self.summary()])
 
 
 def collection_parent_id(collection: dict) -> int | None:
@@ -76,6 +83,7 @@ def _collection_fields(desired: DesiredCollection, current: dict, ids: dict) -> 
 
 
 def _card_fields(desired: DesiredCard, current: dict, collection_id, database_id) -> list[str]:
+    """The fields of a card that differ (``database_id``: the id of the card's connection)."""
     changed = [
         f for f in ("name", "description", "display") if current.get(f) != getattr(desired, f)
     ]
@@ -102,10 +110,15 @@ def mapping_tag(target) -> str | None:
     return None
 
 
+def _text(dashcard: dict) -> str | None:
+    return (dashcard.get("visualization_settings") or {}).get("text")
+
+
 def normal_dashcards(dashcards: list[dict]) -> list[tuple]:
     return sorted(
         (
-            dashcard.get("card_id"),
+            str(_text(dashcard)),
+            dashcard.get("card_id") or 0,
             dashcard.get("row"),
             dashcard.get("col"),
             dashcard.get("size_x"),
@@ -121,10 +134,13 @@ def normal_dashcards(dashcards: list[dict]) -> list[tuple]:
     )
 
 
-def desired_dashcards(desired: DesiredDashboard, card_ids: dict[str, int]) -> list[tuple]:
+def desired_dashcards(
+    desired: DesiredDashboard, card_ids: dict[str, int], collection_ids: dict[str, int]
+) -> list[tuple]:
     return sorted(
         (
-            card_ids.get(d.card),
+            str(None if d.text is None else resolve_text(d.text, collection_ids)),
+            0 if d.card is None else card_ids.get(d.card),
             d.row,
             d.col,
             d.size_x,
@@ -147,8 +163,9 @@ def _parameters_differ(desired: tuple[dict, ...], current: list[dict]) -> bool:
 
 
 def _dashboard_fields(
-    desired: DesiredDashboard, current: dict, collection_id, card_ids: dict
+    desired: DesiredDashboard, current: dict, collection_ids: dict, card_ids: dict
 ) -> list[str]:
+    collection_id = collection_ids.get(desired.collection)
     changed = [f for f in ("name", "description") if current.get(f) != getattr(desired, f)]
     if collection_id is None or current.get("collection_id") != collection_id:
         changed.append("collection")
@@ -156,17 +173,24 @@ def _dashboard_fields(
         changed.append("position")
     if _parameters_differ(desired.parameters, current.get("parameters") or []):
         changed.append("parameters")
-    wanted = desired_dashcards(desired, card_ids)
-    if any(card_id is None for card_id, *_ in wanted) or wanted != normal_dashcards(
+    wanted = desired_dashcards(desired, card_ids, collection_ids)
+    if any(card_id is None for _, card_id, *_ in wanted) or wanted != normal_dashcards(
         current.get("dashcards") or []
     ):
         changed.append("dashcards")
     return changed
 
 
-def make_plan(desired: DesiredState, current: CurrentState, database_id: int | None) -> Plan:
-    """Creates and updates in dependency order (collections, cards, dashboards), then the
-    archives of managed objects no spec asks for any more (cards, dashboards, collections)."""
+def make_plan(
+    desired: DesiredState,
+    current: CurrentState,
+    database_ids: dict[str, int],
+    groups: dict[str, int] | None = None,
+) -> Plan:
+    """Creates and updates in dependency order (collections, cards, dashboards, groups), then
+    the archives of managed objects no spec or tenant asks for any more (cards, dashboards,
+    collections). ``database_ids``: connection key -> Metabase id (absent: not registered
+    yet); ``groups``: Metabase's groups by name."""
     plan = Plan()
     collection_ids = {key: c["id"] for key, c in current.collections.items()}
     card_ids = {key: c["id"] for key, c in current.cards.items()}
@@ -184,14 +208,16 @@ def make_plan(desired: DesiredState, current: CurrentState, database_id: int | N
         compare("collection", item, have, have and _collection_fields(item, have, collection_ids))
     for card in desired.cards:
         have = current.cards.get(card.key)
-        fields = have and _card_fields(card, have, collection_ids.get(card.collection), database_id)
+        fields = have and _card_fields(
+            card, have, collection_ids.get(card.collection), database_ids.get(card.database)
+        )
         compare("card", card, have, fields)
     for board in desired.dashboards:
         have = current.dashboards.get(board.key)
-        fields = have and _dashboard_fields(
-            board, have, collection_ids.get(board.collection), card_ids
-        )
+        fields = have and _dashboard_fields(board, have, collection_ids, card_ids)
         compare("dashboard", board, have, fields)
+    for group in desired.groups:
+        compare("group", group, (groups or {}).get(group.name), [])
     wanted = {
         "card": {c.key for c in desired.cards},
         "dashboard": {d.key for d in desired.dashboards},

@@ -27,6 +27,8 @@ class WarehouseConnection:
     schema: str = "marts"
     #: The name the database gets in Metabase (and the key provisioning finds it by).
     display_name: str = "Cerebro"
+    #: Where the password comes from, for messages (never the password itself).
+    password_variable: str = "METABASE_WAREHOUSE_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class MetabaseSettings:
     site_locale: str = "es"
     warehouse: WarehouseConnection | None = None
     sync_timeout_seconds: float = 300.0
+    #: ``METABASE_TENANT_<ID>_USER`` / ``_PASSWORD`` as set, by variable name.
+    tenant_logins: dict[str, str] = field(repr=False, default_factory=dict)
 
     @property
     def secrets(self) -> list[str]:
@@ -48,7 +52,25 @@ class MetabaseSettings:
         values = [self.admin_password, self.api_key]
         if self.warehouse is not None:
             values.append(self.warehouse.password)
+        values += [v for name, v in self.tenant_logins.items() if name.endswith("_PASSWORD")]
         return [value for value in values if value]
+
+    def tenant_connection(self, tenant_id: str) -> WarehouseConnection:
+        """How Metabase reaches the warehouse for one tenant: the host, port, database and
+        schema of the all-tenant reader, logged in as the tenant's row-level-security role
+        (``cerebro security create-tenant-role``)."""
+        base = self.warehouse or WarehouseConnection("localhost", 5432, "cerebro", "")
+        user_var, password_var = tenant_login_variables(tenant_id)
+        return WarehouseConnection(
+            host=base.host,
+            port=base.port,
+            database=base.database,
+            user=self.tenant_logins.get(user_var) or default_tenant_role(tenant_id),
+            password=self.tenant_logins.get(password_var, ""),
+            schema=base.schema,
+            display_name=f"{base.display_name} · {tenant_id}",
+            password_variable=password_var,
+        )
 
     def stored_api_key(self) -> str | None:
         """The API key: ``METABASE_API_KEY``, else the content of ``METABASE_API_KEY_FILE``."""
@@ -57,6 +79,21 @@ class MetabaseSettings:
         if self.api_key_file is not None and self.api_key_file.is_file():
             return self.api_key_file.read_text(encoding="utf-8").strip() or None
         return None
+
+
+#: Tenant logins for Metabase: METABASE_TENANT_CASAFACIL_CL_USER and _PASSWORD.
+TENANT_LOGIN_PREFIX = "METABASE_TENANT_"
+
+
+def tenant_login_variables(tenant_id: str) -> tuple[str, str]:
+    """The environment variables holding a tenant role's name and password."""
+    stem = f"{TENANT_LOGIN_PREFIX}{tenant_id.upper()}"
+    return f"{stem}_USER", f"{stem}_PASSWORD"
+
+
+def default_tenant_role(tenant_id: str) -> str:
+    """The tenant's role name when ``METABASE_TENANT_<ID>_USER`` is not set."""
+    return f"{tenant_id}_reader"
 
 
 def _integer(environ, name: str, default: int) -> int:
@@ -86,6 +123,24 @@ def _warehouse(environ) -> WarehouseConnection:
     )
 
 
+def _tenant_logins(env) -> dict[str, str]:
+    return {
+        name: value
+        for name, value in env.items()
+        if name.startswith(TENANT_LOGIN_PREFIX) and name.endswith(("_USER", "_PASSWORD"))
+    }
+
+
+def offline_settings(environ: dict[str, str] | None = None) -> MetabaseSettings:
+    """The connection settings alone, for ``plan --offline``: no Metabase URL is needed."""
+    env = os.environ if environ is None else environ
+    return MetabaseSettings(
+        url=(env.get("METABASE_URL") or "(offline)").rstrip("/"),
+        warehouse=_warehouse(env),
+        tenant_logins=_tenant_logins(env),
+    )
+
+
 def load_metabase_settings(environ: dict[str, str] | None = None) -> MetabaseSettings | None:
     """Settings from ``environ`` (default: the process environment), or None when
     ``METABASE_URL`` is not set (Metabase is optional: the embedded demo runs without it)."""
@@ -106,4 +161,5 @@ def load_metabase_settings(environ: dict[str, str] | None = None) -> MetabaseSet
         site_locale=env.get("METABASE_SITE_LOCALE", "es"),
         warehouse=_warehouse(env),
         sync_timeout_seconds=float(_integer(env, "METABASE_SYNC_TIMEOUT_SECONDS", 300)),
+        tenant_logins=_tenant_logins(env),
     )

@@ -13,6 +13,7 @@ from provisioning_support import (
     READER_PASSWORD,
     make_context,
     spec_tables,
+    tenant_logins,
 )
 
 from cerebro.dashboards.spec import SPECS_DIR, load_dashboards
@@ -60,4 +61,5 @@ def settings(fake, tmp_path) -> MetabaseSettings:
             password=READER_PASSWORD,
         ),
         sync_timeout_seconds=10,
+        tenant_logins=tenant_logins(),
     )

@@ -1,6 +1,10 @@
 """A stateful fake of Metabase's REST API, served on 127.0.0.1 from a thread.
 
-It keeps users, sessions, API keys, databases, collections, cards, dashboards and dashcards;
+It keeps users, sessions, API keys, groups, databases, collections, cards, dashboards,
+dashcards and the two permission graphs with their revision numbers (a PUT naming an older
+revision is refused with 409, as Metabase does; a PUT holds only the entries it changes). New
+objects get Metabase's default permissions: All Users may query a new database with SQL, and
+a new collection copies its parent's permissions (All Users may write in the root). It
 enforces authentication (``X-Metabase-Session`` or ``x-api-key``), assigns ids, validates
 the request bodies the way current Metabase does where provisioning could get them wrong
 (closed dashboard and dashcard schemas, non-blank card descriptions, parameter mappings to
@@ -18,7 +22,12 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-ADMIN_GROUP_ID = 2
+ALL_USERS_GROUP_ID, ADMIN_GROUP_ID = 1, 2
+#: Open-source Metabase's data levels ("blocked" and the others need a paid plan).
+VIEW_DATA = {"unrestricted"}
+CREATE_QUERIES = {"no", "query-builder", "query-builder-and-native"}
+COLLECTION_LEVELS = {"none", "read", "write"}
+FULL_DATA = {"view-data": "unrestricted", "create-queries": "query-builder-and-native"}
 #: Keys `PUT /api/dashboard/:id` and its dashcards accept (Metabase's schemas are closed).
 DASHBOARD_UPDATE_KEYS = {
     "name", "description", "caveats", "points_of_interest", "show_in_getting_started",
@@ -80,10 +89,24 @@ class FakeMetabase:
         self.collections: dict[int, dict] = {}
         self.cards: dict[int, dict] = {}
         self.dashboards: dict[int, dict] = {}
+        self.groups: dict[int, str] = {
+            ALL_USERS_GROUP_ID: "All Users",
+            ADMIN_GROUP_ID: "Administrators",
+        }
+        #: group id -> database id -> {"view-data": ..., "create-queries": ...}
+        self.data_permissions: dict[int, dict[int, dict]] = {g: {} for g in self.groups}
+        #: group id -> collection id (or "root") -> "none" / "read" / "write"
+        self.collection_permissions: dict[int, dict] = {
+            ALL_USERS_GROUP_ID: {"root": "write"},
+            ADMIN_GROUP_ID: {"root": "write"},
+        }
+        self.revisions = Counter()
         self.warehouse_tables = list(warehouse_tables)
         self.sync_polls = sync_polls
         #: Substrings that make a card's query fail, with the database's message.
         self.failing_sql: dict[str, str] = {}
+        #: Cards (by their ``[cerebro:key=…]`` marker) whose query fails, with the message.
+        self.failing_cards: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []
         self._failures: list[tuple[str, re.Pattern, int, str]] = []
         self._ids: Counter = Counter()
@@ -112,7 +135,19 @@ class FakeMetabase:
 
     def _new_id(self, model: str) -> int:
         self._ids[model] += 1
-        return self._ids[model]
+        # Groups 1 and 2 are Metabase's own (All Users, Administrators).
+        return self._ids[model] + (2 if model == "group" else 0)
+
+    def data_level(self, group_id: int, database_id: int) -> str:
+        return (
+            self.data_permissions.get(group_id, {}).get(database_id, {}).get("create-queries", "no")
+        )
+
+    def collection_level(self, group_id: int, collection_id: int) -> str:
+        return self.collection_permissions.get(group_id, {}).get(collection_id, "none")
+
+    def group_id(self, name: str) -> int:
+        return next(g for g, n in self.groups.items() if n == name)
 
     # HTTP -------------------------------------------------------------------------------------
 
@@ -186,6 +221,12 @@ class FakeMetabase:
             ("POST", "/api/session", self._login, True),
             ("GET", "/api/user/current", self._current_user, False),
             ("GET", "/api/permissions/group", self._groups, False),
+            ("POST", "/api/permissions/group", self._create_group, False),
+            ("GET", "/api/permissions/graph", self._data_graph, False),
+            ("PUT", "/api/permissions/graph", self._put_data_graph, False),
+            ("GET", "/api/collection/graph", self._collection_graph, False),
+            ("PUT", "/api/collection/graph", self._put_collection_graph, False),
+            ("GET", "/api/search", self._search, False),
             ("GET", "/api/api-key", self._list_keys, False),
             ("POST", "/api/api-key", self._create_key, False),
             ("PUT", f"/api/api-key/{integer}/regenerate", self._regenerate_key, False),
@@ -246,10 +287,80 @@ class FakeMetabase:
         return 200, {"id": 1, "email": next(iter(self.users)), "is_superuser": True}
 
     def _groups(self, body, query):
-        return 200, [
-            {"id": 1, "name": "All Users"},
-            {"id": ADMIN_GROUP_ID, "name": "Administrators"},
-        ]
+        return 200, [{"id": g, "name": n, "member_count": 0} for g, n in self.groups.items()]
+
+    def _create_group(self, body, query):
+        name = (body or {}).get("name")
+        if not name or name in self.groups.values():
+            raise ApiError(400, "A group with that name already exists.")
+        group_id = self._new_id("group")
+        self.groups[group_id] = name
+        self.data_permissions[group_id], self.collection_permissions[group_id] = {}, {}
+        return 200, {"id": group_id, "name": name}
+
+    # Permission graphs ----------------------------------------------------------------------
+
+    def _check_revision(self, graph: str, body) -> None:
+        if not isinstance(body, dict) or "revision" not in body:
+            raise ApiError(400, "revision: value must be an integer.")
+        if body["revision"] != self.revisions[graph]:
+            raise ApiError(409, "Looks like someone else edited the permissions and your data "
+                                "is out of date. Please fetch new data and try again.")  # fmt: skip
+
+    def _data_graph(self, body, query):
+        groups = {
+            str(g): {
+                str(d): dict(FULL_DATA) if g == ADMIN_GROUP_ID else
+                {"view-data": "unrestricted", "create-queries": self.data_level(g, d)}
+                for d in self.databases
+            }
+            for g in self.groups
+        }  # fmt: skip
+        return 200, {"revision": self.revisions["data"], "groups": groups}
+
+    def _put_data_graph(self, body, query):
+        self._check_revision("data", body)
+        for group, databases in body["groups"].items():
+            if int(group) == ADMIN_GROUP_ID:
+                raise ApiError(400, "You cannot create or revoke permissions for Administrators.")
+            for database, entry in databases.items():
+                if int(database) not in self.databases:
+                    raise ApiError(400, f"database {database} does not exist")
+                if entry.get("view-data") not in VIEW_DATA:
+                    raise ApiError(402, f"view-data {entry.get('view-data')!r} needs a paid plan")
+                if entry.get("create-queries") not in CREATE_QUERIES:
+                    raise ApiError(400, f"invalid create-queries {entry.get('create-queries')!r}")
+                self.data_permissions[int(group)][int(database)] = dict(entry)
+        self.revisions["data"] += 1
+        return self._data_graph(None, query)
+
+    def _collection_graph(self, body, query):
+        ids = ["root", *(c for c in self.collections if not self.collections[c]["archived"])]
+        groups = {str(g): {str(c): self.collection_level(g, c) for c in ids} for g in self.groups}
+        return 200, {"revision": self.revisions["collection"], "groups": groups}
+
+    def _put_collection_graph(self, body, query):
+        self._check_revision("collection", body)
+        for group, collections in body["groups"].items():
+            for collection, level in collections.items():
+                key = collection if collection == "root" else int(collection)
+                if key != "root" and key not in self.collections:
+                    raise ApiError(400, f"collection {collection} does not exist")
+                if level not in COLLECTION_LEVELS:
+                    raise ApiError(400, f"invalid collection permission {level!r}")
+                self.collection_permissions[int(group)][key] = level
+        self.revisions["collection"] += 1
+        return self._collection_graph(None, query)
+
+    def _search(self, body, query):
+        models = set(query.get("models", ["dashboard", "card", "collection"]))
+        found = [
+            {"model": "dashboard", "id": d["id"], "name": d["name"],
+             "description": d["description"], "archived": False,
+             "collection": {"id": d["collection_id"]}}
+            for d in self.live(self.dashboards)
+        ] if "dashboard" in models else []  # fmt: skip
+        return 200, {"data": found, "total": len(found), "models": sorted(models)}
 
     def _list_keys(self, body, query):
         return 200, [
@@ -296,6 +407,8 @@ class FakeMetabase:
             "tables": [],
             "polls": 0,
         }
+        # Metabase opens a new database to All Users, SQL included.
+        self.data_permissions[ALL_USERS_GROUP_ID][database_id] = dict(FULL_DATA)
         return 200, self._public_database(self.databases[database_id])
 
     def _get_database(self, body, query, database_id):
@@ -345,6 +458,10 @@ class FakeMetabase:
             "location": self._location(body.get("parent_id")),
             "archived": False,
         }
+        # A new collection copies its parent's permissions (the root's for a top one).
+        parent = body.get("parent_id") or "root"
+        for levels in self.collection_permissions.values():
+            levels[collection_id] = levels.get(parent, "none")
         return 200, copy.deepcopy(self.collections[collection_id])
 
     def _update_collection(self, body, query, collection_id):
@@ -421,6 +538,10 @@ class FakeMetabase:
         if card is None or card["archived"]:
             raise ApiError(404, "Not found.")
         sql = card["dataset_query"]["native"]["query"]
+        marker = re.search(r"\[cerebro:key=([^\]]+)\]", card.get("description") or "")
+        if marker and marker.group(1) in self.failing_cards:
+            return 202, {"status": "failed", "error": self.failing_cards[marker.group(1)],
+                         "row_count": 0}  # fmt: skip
         for fragment, message in self.failing_sql.items():
             if fragment in sql:
                 return 202, {"status": "failed", "error": message, "row_count": 0}
@@ -431,7 +552,8 @@ class FakeMetabase:
     def _get_dashboard(self, body, query, dashboard_id):
         dashboard = copy.deepcopy(self.dashboards[dashboard_id])
         for dashcard in dashboard["dashcards"]:
-            dashcard["card"] = _mbql5(self.cards[dashcard["card_id"]])
+            if dashcard.get("card_id") is not None:
+                dashcard["card"] = _mbql5(self.cards[dashcard["card_id"]])
             dashcard["dashboard_id"] = dashboard_id
         return 200, {**dashboard, "tabs": []}
 
@@ -479,7 +601,10 @@ class FakeMetabase:
                     400, f"dashcard keys: unknown {sorted(unknown)}, missing {sorted(missing)}"
                 )
             card = self.cards.get(dashcard.get("card_id"))
-            if card is None or card["archived"]:
+            virtual = (dashcard.get("visualization_settings") or {}).get("virtual_card")
+            if dashcard.get("card_id") is None and virtual is None:
+                raise ApiError(400, "a dashcard without a card must be a virtual (text) card")
+            if dashcard.get("card_id") is not None and (card is None or card["archived"]):
                 raise ApiError(400, f"card {dashcard.get('card_id')} does not exist or is archived")
             for mapping in dashcard.get("parameter_mappings") or []:
                 if mapping["parameter_id"] not in parameter_ids:

@@ -11,8 +11,10 @@ import babel.numbers
 import pytest
 
 from cerebro.dashboards.spec import Card
+from cerebro.metabase.access import load_access
 from cerebro.metabase.current import native_query, normal_sql, normal_tags
-from cerebro.metabase.desired import desired_state, metabase_sql
+from cerebro.metabase.desired import metabase_sql
+from cerebro.metabase.layout import desired_state
 from cerebro.metabase.visualization import column_key, metabase_display, visualization_settings
 
 
@@ -111,28 +113,86 @@ def test_charts_name_their_axes_and_series_in_spanish():
     assert settings["series_settings"]["revenue"] == {"title": "Ventas"}
 
 
-def test_cards_and_filters_of_the_specs(dashboards, context):
-    state = desired_state(dashboards, context)
+def test_cards_and_filters_of_the_specs_per_tenant(dashboards, context):
+    state = desired_state(dashboards, context, load_access())
     spec = dashboards[0]
-    card = next(c for c in state.cards if c.key == f"{spec.key}/{spec.cards[0].key}")
-    tenant = card.template_tags["tenant"]
-    assert (tenant["type"], tenant["required"], tenant["default"]) == ("text", True, "casafacil_cl")
-    date_from = card.template_tags["date_from"]
-    assert (date_from["type"], date_from["default"]) == ("date", "2026-10-02")
+    card = next(c for c in state.cards if c.key == f"casafacil_pe/{spec.key}/{spec.cards[0].key}")
+    # No tenant filter: the tenant is a literal, and the card queries the tenant's connection.
+    assert "tenant" not in card.template_tags and card.database == "casafacil_pe"
+    assert "tenant_id = 'casafacil_pe'" in card.sql and "{{tenant}}" not in card.sql
+    # The date range is one relative period, computed from the tenant's last day of data.
+    period = card.template_tags["period"]
+    assert (period["type"], period["required"], period["default"]) == (
+        "text", True, "Últimos 30 días")  # fmt: skip
+    assert (
+        "date_from" not in card.template_tags
+        and "(select period.date_from from period)" in card.sql
+    )
     # Optional clauses ([[ ... ]]) give optional tags without a default.
     assert card.template_tags["channel"]["required"] is False
     assert "default" not in card.template_tags["channel"]
-    board = next(d for d in state.dashboards if d.key == spec.key)
+    board = next(d for d in state.dashboards if d.key == f"casafacil_pe/{spec.key}")
     by_slug = {p["slug"]: p for p in board.parameters}
-    assert by_slug["date_to"]["type"] == "date/single"
-    assert by_slug["date_to"]["default"] == "2026-10-31"
+    assert set(by_slug) == {"period", "channel", "region"}
+    assert by_slug["period"]["values_source_config"]["values"][:4] == [
+        "Últimos 7 días", "Últimos 30 días", "Últimos 90 días", "Últimos 365 días"]  # fmt: skip
+    assert "Mes pasado" in by_slug["period"]["values_source_config"]["values"]
+    # Each tenant's own choices, never the union of all tenants'.
     assert by_slug["channel"]["values_source_config"] == {"values": ["Google Ads", "Meta Ads"]}
+    chile = next(d for d in state.dashboards if d.key == f"casafacil_cl/{spec.key}")
+    chile_channel = next(p for p in chile.parameters if p["slug"] == "channel")
+    assert "TikTok Ads" in chile_channel["values_source_config"]["values"]
     assert "required" not in by_slug["channel"]
 
 
+def test_money_cards_are_formatted_in_each_tenants_currency(dashboards, context):
+    """CLP has no decimals and PEN two (ISO 4217 minor units), each with its local symbol."""
+    state = desired_state(dashboards, context, load_access())
+    key = "resumen_ejecutivo/capital_en_riesgo"
+    settings = {
+        t: next(c for c in state.cards if c.key == f"{t}/{key}").visualization_settings
+        for t in ("casafacil_cl", "casafacil_pe")
+    }
+    chile = settings["casafacil_cl"]["column_settings"][column_key("value")]
+    peru = settings["casafacil_pe"]["column_settings"][column_key("value")]
+    assert (chile["currency"], chile["decimals"], chile["prefix"]) == ("CLP", 0, "$")
+    assert (peru["currency"], peru["decimals"], peru["prefix"].strip()) == ("PEN", 2, "S/")
+    assert chile["number_separators"] == ",." and peru["number_separators"] == ".,"
+
+
+def test_the_period_sql_runs_and_gives_the_expected_bounds(tmp_path):
+    """Oracle: the calendar, for a tenant whose last day of orders is 2026-10-15 (DuckDB runs
+    the same SQL as PostgreSQL here: casts, date_trunc, intervals, lateral values)."""
+    import duckdb
+
+    from cerebro.dashboards.spec import Dashboard, Filter
+    from cerebro.metabase.periods import period_filter, with_period
+
+    board = Dashboard("d", "D", 1, filters=(
+        Filter("date_from", "Desde", "date", True, "period_start"),
+        Filter("date_to", "Hasta", "date", True, "period_end"),
+    ), cards=())  # fmt: skip
+    period = period_filter(board)
+    connection = duckdb.connect()
+    connection.execute("create schema marts")
+    connection.execute("create table marts.mart_orders_daily as select 'cl' as tenant_id, "
+                       "date '2026-10-15' as created_date")  # fmt: skip
+    sql = with_period("select {{date_from}} as first, {{date_to}} as last", period, "'cl'")
+    expected = {
+        "Últimos 30 días": (dt.date(2026, 9, 16), dt.date(2026, 10, 15)),
+        "Mes pasado": (dt.date(2026, 9, 1), dt.date(2026, 9, 30)),
+        "Este mes": (dt.date(2026, 10, 1), dt.date(2026, 10, 15)),
+        "Año pasado": (dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+    }
+    for label, bounds in expected.items():
+        bound = sql.replace("{{period}}", f"'{label}'")
+        first, last = connection.execute(bound).fetchone()
+        assert (first.date() if hasattr(first, "date") else first, last) == bounds, label
+
+
 def test_template_tag_ids_are_stable_across_runs(dashboards, context):
-    first = desired_state(dashboards, context)
-    second = desired_state(dashboards, context)
+    first = desired_state(dashboards, context, load_access())
+    second = desired_state(dashboards, context, load_access())
     assert [c.template_tags for c in first.cards] == [c.template_tags for c in second.cards]
 
 
@@ -172,7 +232,7 @@ def test_legacy_and_mbql5_queries_have_the_same_normal_form():
     assert normal_tags(native_query(map_form)[1]) == normal_tags(legacy_tags)
 
 
-def test_context_on_the_demo_warehouse_ends_on_its_last_day_of_data(demo_duckdb):
+def test_context_on_the_demo_warehouse_ends_on_each_tenants_last_day(demo_duckdb):
     from cerebro.dashboards.spec import load_dashboards
     from cerebro.kpis.report import latest_data_date
     from cerebro.metabase.context import read_context
@@ -183,14 +243,13 @@ def test_context_on_the_demo_warehouse_ends_on_its_last_day_of_data(demo_duckdb)
 
     context = read_context(dashboards, tenants, demo_duckdb.warehouse)
 
-    last_day = latest_data_date(tenants[0].tenant_id, demo_duckdb.warehouse)
-    assert context.tenants == tuple(t.tenant_id for t in tenants)
-    assert context.currency == "CLP"
-    acquisition = context.defaults["adquisicion"]
-    assert acquisition["date_to"] == last_day.isoformat()
-    assert acquisition["tenant"] == tenants[0].tenant_id
-    channels = context.choices["adquisicion"]["channel"]
-    assert channels and list(channels) == sorted(channels)
+    assert context.tenant_ids == tuple(t.tenant_id for t in tenants)
+    for tenant, found in zip(tenants, context.tenants, strict=True):
+        last_day = latest_data_date(tenant.tenant_id, demo_duckdb.warehouse)
+        assert found.currency == tenant.currency
+        assert found.default("segmentacion_marketing", "date_to") == last_day.isoformat()
+        channels = found.choices_for("adquisicion", "channel")
+        assert channels and list(channels) == sorted(channels)
     assert "mart_acquisition_daily" in context.tables
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from provisioning_support import ADMIN_PASSWORD, READER_PASSWORD, make_context
+from provisioning_support import ADMIN_PASSWORD, READER_PASSWORD, TENANTS, make_context
 
 from cerebro.metabase.client import MetabaseApiError, MetabaseAuthError, MetabaseError
-from cerebro.metabase.provision import provision, run_cards
+from cerebro.metabase.provision import load_portfolio, provision, run_cards
+
+TENANT_IDS = [tenant.tenant_id for tenant in TENANTS]
 
 
 def _apply(settings, dashboards, **kwargs):
@@ -88,17 +90,16 @@ def test_missing_reader_password_stops_before_registering_the_warehouse(settings
 
 def test_every_card_runs_through_metabase_and_failures_are_named(fake, settings, dashboards):
     _apply(settings, dashboards)
-    broken = dashboards[0].cards[-1]
-    fake.failing_sql[broken.sql.strip()] = 'ERROR: relation "marts.no_such_mart" does not exist'
+    broken = f"casafacil_pe/{dashboards[0].key}/{dashboards[0].cards[-1].key}"
+    fake.failing_cards[broken] = 'ERROR: relation "marts.no_such_mart" does not exist'
     fake.reset_calls()
 
-    runs, calls = run_cards(settings, dashboards)
+    runs, calls = run_cards(settings, dashboards, TENANT_IDS)
 
     failed = {run.key: run.error for run in runs if run.error}
-    assert failed == {
-        f"{dashboards[0].key}/{broken.key}": 'ERROR: relation "marts.no_such_mart" does not exist'
-    }
-    assert len(runs) == sum(len(d.cards) for d in dashboards)
+    assert failed == {broken: 'ERROR: relation "marts.no_such_mart" does not exist'}
+    portfolio = sum(len(d.cards) for d in load_portfolio())
+    assert len(runs) == len(TENANT_IDS) * sum(len(d.cards) for d in dashboards) + portfolio
     assert all(run.rows == 1 for run in runs if run.error is None)
     # Running cards changes nothing: the only POSTs are the query runs.
     assert all(path.endswith("/query") for _, path in fake.writes())
@@ -110,7 +111,7 @@ def test_a_card_missing_from_metabase_is_reported_not_run(fake, settings, dashbo
     missing = next(iter(fake.cards.values()))
     missing["archived"] = True
 
-    runs, _ = run_cards(settings, dashboards)
+    runs, _ = run_cards(settings, dashboards, TENANT_IDS)
 
     assert [run.error for run in runs if run.card_id is None] == [
         "not in Metabase: run `cerebro metabase apply`"
