@@ -1,0 +1,105 @@
+"""Metabase's tenant connections read one tenant, for every mart dbt declares with `tenant_id`.
+
+Each mart the dbt YAML declares with a `tenant_id` column is created (its declared columns,
+as text) with one row per tenant, the two tenant roles are made through Cerebro's API, and
+each is read through the very login Metabase gets for that tenant
+(``MetabaseSettings.tenant_connection``, from METABASE_TENANT_<ID>_USER / _PASSWORD).
+Oracle: the rows inserted, counted in Python (one own row per mart, zero of the other tenant).
+The marts dbt builds as views are listed apart: they are never granted to tenant roles
+(decision 0009), so a tenant connection cannot read them at all."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import psycopg
+import yaml
+from psycopg import sql
+from tenant_marts import CL, PE
+
+from cerebro.metabase.settings import load_metabase_settings
+from cerebro.security import apply_tenant_isolation, create_tenant_role
+from cerebro.settings import PROJECT_ROOT
+
+MARTS = PROJECT_ROOT / "dbt_project" / "models" / "marts"
+_VIEW = re.compile(r"materialized\s*=\s*['\"]view['\"]")
+
+
+def declared_marts() -> dict[str, list[str]]:
+    """Mart name -> declared columns, for every mart whose YAML declares ``tenant_id``."""
+    marts = {}
+    for path in sorted(MARTS.glob("*/_*models.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            columns = [column["name"] for column in model.get("columns", [])]
+            if "tenant_id" in columns:
+                marts[model["name"]] = columns
+    return marts
+
+
+def is_view(mart: str) -> bool:
+    (path,) = MARTS.glob(f"*/{mart}.sql")
+    return bool(_VIEW.search(path.read_text(encoding="utf-8")))
+
+
+def test_each_metabase_tenant_connection_reads_no_row_of_the_other_tenant_in_any_mart(
+    tenant_warehouse, monkeypatch, capsys
+):
+    marts = declared_marts()
+    tables = {name: columns for name, columns in marts.items() if not is_view(name)}
+    views = sorted(set(marts) - set(tables))
+    assert len(tables) > 20
+    with tenant_warehouse.as_owner() as owner:
+        for name, columns in tables.items():
+            owner.execute(sql.SQL("drop table if exists marts.{} cascade").format(
+                sql.Identifier(name)))  # fmt: skip
+            owner.execute(
+                sql.SQL("create table marts.{} ({})").format(
+                    sql.Identifier(name),
+                    sql.SQL(", ").join(
+                        sql.SQL("{} text").format(sql.Identifier(c)) for c in columns
+                    ),
+                )
+            )
+            for tenant in (CL, PE):
+                owner.execute(
+                    sql.SQL("insert into marts.{} (tenant_id) values (%s)").format(
+                        sql.Identifier(name)
+                    ),
+                    (tenant,),
+                )
+    environ = {"METABASE_URL": "http://metabase.invalid"}
+    for tenant in (CL, PE):
+        role, password = f"mb_{tenant}_{secrets.token_hex(3)}", secrets.token_urlsafe(18)
+        monkeypatch.setenv("MB_ROLE_PASSWORD", password)
+        create_tenant_role(tenant_warehouse.warehouse, tenant, role, "MB_ROLE_PASSWORD")
+        environ[f"METABASE_TENANT_{tenant.upper()}_USER"] = role
+        environ[f"METABASE_TENANT_{tenant.upper()}_PASSWORD"] = password
+    apply_tenant_isolation(tenant_warehouse.warehouse)
+    settings = load_metabase_settings(environ)
+
+    foreign_rows, own_rows = 0, 0
+    for tenant in (CL, PE):
+        login = settings.tenant_connection(tenant)
+        with psycopg.connect(host=tenant_warehouse.server.host, port=tenant_warehouse.server.port,
+                             dbname=tenant_warehouse.database, user=login.user,
+                             password=login.password, autocommit=True) as connection:  # fmt: skip
+            for name in tables:
+                (other,) = connection.execute(
+                    sql.SQL("select count(*) from marts.{} where tenant_id <> %s").format(
+                        sql.Identifier(name)
+                    ),
+                    (tenant,),
+                ).fetchone()
+                (own,) = connection.execute(
+                    sql.SQL("select count(*) from marts.{}").format(sql.Identifier(name))
+                ).fetchone()
+                assert (other, own) == (0, 1), (tenant, name)
+                foreign_rows += other
+                own_rows += own
+    with capsys.disabled():
+        print(
+            f"\nMetabase tenant connections: {len(tables)} marts x 2 roles = "
+            f"{2 * len(tables)} reads; rows of other tenants read: {foreign_rows}; own rows: "
+            f"{own_rows}; marts built as views, not readable by tenant roles: {', '.join(views)}"
+        )
