@@ -7,12 +7,12 @@ import numpy as np
 from ml_assets.clv import bgnbd_math
 from ml_assets.clv.factor import distinct_rows
 from ml_assets.clv.fitting import (
-    Estimator,
     as_float_array,
     as_weights,
     compress,
     maximize_likelihood,
 )
+from ml_assets.estimator import Estimator
 
 PARAMETER_NAMES = ("r", "alpha", "a", "b")
 #: lifetimes starts every log parameter at 0.1 with time scaled so that the oldest customer
@@ -91,8 +91,7 @@ class BetaGeoModel(Estimator):
         return self
 
     def _params(self) -> tuple[float, float, float, float]:
-        if not hasattr(self, "params_"):
-            raise RuntimeError("this BetaGeoModel is not fitted yet: call fit(...) first")
+        self.check_fitted("params_")
         return tuple(float(self.params_[name]) for name in PARAMETER_NAMES)
 
     def probability_alive(self, frequency, recency, T) -> np.ndarray:

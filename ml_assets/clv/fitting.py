@@ -3,7 +3,6 @@ maximum-likelihood search in log-parameter space."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,23 +20,6 @@ GRADIENT_TOLERANCE = 1e-9
 ACCEPTABLE_GRADIENT = 1e-6
 #: How many times a search that stopped early is restarted from where it stopped.
 RESTARTS = 3
-
-
-class Estimator:
-    """scikit-learn's parameter protocol (``get_params`` / ``set_params``) for estimators
-    whose ``__init__`` only stores its keyword arguments (scikit-learn is not a dependency)."""
-
-    def get_params(self, deep: bool = True) -> dict:
-        names = inspect.signature(type(self).__init__).parameters
-        return {name: getattr(self, name) for name in names if name != "self"}
-
-    def set_params(self, **params) -> Estimator:
-        unknown = set(params) - set(self.get_params())
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {sorted(unknown)} for {type(self).__name__}")
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
 
 
 class ConvergenceError(RuntimeError):

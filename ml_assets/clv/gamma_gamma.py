@@ -6,12 +6,12 @@ import numpy as np
 
 from ml_assets.clv import gamma_gamma_math
 from ml_assets.clv.fitting import (
-    Estimator,
     as_float_array,
     as_weights,
     compress,
     maximize_likelihood,
 )
+from ml_assets.estimator import Estimator
 
 PARAMETER_NAMES = ("p", "q", "v")
 START_LOG_PARAMETER = 0.1
@@ -84,8 +84,7 @@ class GammaGammaModel(Estimator):
         return self
 
     def _params(self) -> tuple[float, float, float]:
-        if not hasattr(self, "params_"):
-            raise RuntimeError("this GammaGammaModel is not fitted yet: call fit(...) first")
+        self.check_fitted("params_")
         return tuple(float(self.params_[name]) for name in PARAMETER_NAMES)
 
     def conditional_expected_spend(self, frequency, monetary_value) -> np.ndarray:

@@ -14,11 +14,10 @@ attributes end in ``_``; no training rows are kept (curves keep sorted spend *pr
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pandas as pd
 
+from ml_assets.estimator import Estimator
 from ml_assets.mmm.baseline import BaselineDesign
 from ml_assets.mmm.curves import CurveDraws, SpendProfile
 from ml_assets.mmm.identification import identification_statistics
@@ -32,11 +31,7 @@ PROFILE_POINTS = 64
 DERIVED = "_derived"
 
 
-class NotFittedError(RuntimeError):
-    """The model was used before ``fit``."""
-
-
-class MarketingMixModel:
+class MarketingMixModel(Estimator):
     """Marketing-mix model: baseline + saturating, carried-over media effects.
 
     ``X`` is a DataFrame indexed by consecutive periods (a DatetimeIndex with one row per day,
@@ -86,19 +81,6 @@ class MarketingMixModel:
         self.roi_bounds = roi_bounds
         self.current_window_days = current_window_days
         self.seed = seed
-
-    # scikit-learn's parameter protocol ---------------------------------------------------
-
-    def get_params(self, deep: bool = True) -> dict:
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params) -> MarketingMixModel:
-        for name, value in params.items():
-            if name not in self.get_params():
-                raise ValueError(f"unknown parameter {name!r}")
-            setattr(self, name, value)
-        return self
 
     # Derived settings ----------------------------------------------------------------------
 
@@ -293,13 +275,9 @@ class MarketingMixModel:
 
     # Using the fitted model ----------------------------------------------------------------
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "draws_"):
-            raise NotFittedError("this MarketingMixModel is not fitted yet: call fit first")
-
     def media_contributions(self, X: pd.DataFrame) -> np.ndarray:
         """Posterior mean contribution of every channel per row: (channels, rows)."""
-        self._check_fitted()
+        self.check_fitted("draws_")
         rows = []
         for c, name in enumerate(self.channels_):
             spend = X[name].to_numpy(dtype=float)
@@ -318,7 +296,7 @@ class MarketingMixModel:
         Columns are the channel names, ``baseline`` (intercept, trend and seasonality), and
         one column per event and control; they add up to ``predict(X)``.
         """
-        self._check_fitted()
+        self.check_fitted("draws_")
         dates = _dates(X)
         design = self.baseline_design_.matrix(dates, X, X[list(self.baseline_design_.controls)])
         parts = design * self.baseline_coef_[None, :]
@@ -341,7 +319,7 @@ class MarketingMixModel:
 
     def response(self, channel: str) -> CurveDraws:
         """The channel's response curve per period, one per posterior draw."""
-        self._check_fitted()
+        self.check_fitted("draws_")
         c = self.channels_.index(channel)
         return CurveDraws(
             self.draws_["curve_coefficient"][:, c], self.draws_["half_saturation"][:, c],
@@ -350,7 +328,7 @@ class MarketingMixModel:
 
     @property
     def n_draws_(self) -> int:
-        self._check_fitted()
+        self.check_fitted("draws_")
         return len(self.draws_["coefficient"])
 
 

@@ -42,7 +42,7 @@ def _jsonable(value):
 
 def model_to_dict(model: MarketingMixModel) -> dict:
     """Everything needed to rebuild ``model``, as JSON-compatible values."""
-    model._check_fitted()
+    model.check_fitted("draws_")
     fitted = {name: getattr(model, name).tolist() for name in _ARRAYS}
     fitted.update({name: _jsonable(getattr(model, name)) for name in _SCALARS})
     fitted["channels_"] = list(model.channels_)
