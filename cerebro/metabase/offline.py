@@ -76,7 +76,7 @@ def _levels(desired: DesiredState, group: str, names: dict[str, str]) -> str:
         elif not collection.endswith(f"/{QUESTIONS}"):
             by_level.setdefault(level, []).append(names[collection])
     parts = [f"{level} {', '.join(items)}" for level, items in sorted(by_level.items())]
-    parts.append(f"the questions of {questions} dashboards")
+    parts.append(f"the questions of {_count(questions, 'dashboard')}")
     return "; ".join(parts)
 
 
@@ -88,7 +88,7 @@ def _tenant_lines(tenant, dashboards, access: Access, desired, settings, names) 
     cards = {d.key: len(d.cards) for d in dashboards}
     for area in access.areas:
         boards = ", ".join(
-            f"{next(d.title for d in dashboards if d.key == key)} ({cards[key]} cards)"
+            f"{next(d.title for d in dashboards if d.key == key)} ({_count(cards[key], 'card')})"
             for key in area.dashboards
         )
         lines.append(f"    “{area.name}”: {boards}")
@@ -129,7 +129,7 @@ def render_offline(
     if portfolio:
         lines.append(f"Agency “{access.agency.name}”")
         lines.append(_connection(settings.warehouse, settings, AGENCY) + " (every tenant)")
-        boards = ", ".join(f"{d.title} ({len(d.cards)} cards)" for d in portfolio)
+        boards = ", ".join(f"{d.title} ({_count(len(d.cards), 'card')})" for d in portfolio)
         lines.append(f"  collection “{access.agency.name}”: {boards}, linking to each store")
         stores = access.agency.stores
         reach = "" if stores == "none" else f"; {stores} every tenant's collections"
@@ -147,6 +147,11 @@ def render_offline(
     return "\n".join(lines)
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 card``, ``2 cards``: the plan is read by an operator, not parsed."""
+    return f"{number} {noun if number == 1 else noun + 's'}"
+
+
 def _owner(key: str) -> str:
     return key.split("/")[0]
 
@@ -154,20 +159,20 @@ def _owner(key: str) -> str:
 def _totals(desired: DesiredState, context: ProvisioningContext) -> str:
     counts: Counter = Counter()
     for kind, objects in (
-        ("collections", desired.collections),
-        ("cards", desired.cards),
-        ("dashboards", desired.dashboards),
-        ("groups", desired.groups),
+        ("collection", desired.collections),
+        ("card", desired.cards),
+        ("dashboard", desired.dashboards),
+        ("group", desired.groups),
     ):
         for item in objects:
             counts[(_owner(item.key), kind)] += 1
     for database in desired.databases:
-        counts[(database, "connections")] += 1
-    kinds = ("collections", "cards", "dashboards", "groups", "connections")
+        counts[(database, "connection")] += 1
+    kinds = ("collection", "card", "dashboard", "group", "connection")
     owners = [*context.tenant_ids, *([AGENCY] if AGENCY in desired.databases else [])]
     rows = []
     for owner in owners:
         total = sum(counts[(owner, kind)] for kind in kinds)
-        detail = ", ".join(f"{counts[(owner, kind)]} {kind}" for kind in kinds)
+        detail = ", ".join(_count(counts[(owner, kind)], kind) for kind in kinds)
         rows.append(f"  {owner}: {total} objects ({detail})")
     return "\n".join(["Objects:", *rows])
