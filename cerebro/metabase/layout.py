@@ -210,6 +210,20 @@ def _collection(key: str, name: str, text: str, parent: str | None = None) -> De
     return DesiredCollection(key, name, with_marker(text, key), parent)
 
 
+def _question_collections(owner: str, text: str, dashboards) -> list[DesiredCollection]:
+    """The owner's "Preguntas" collection and one sub-collection per dashboard: a dashboard's
+    cards live in its own, so a role gets the questions of exactly the dashboards it reads."""
+    questions = f"{owner}/{QUESTIONS}"
+    return [
+        _collection(questions, "Preguntas", text, owner),
+        *(
+            _collection(f"{questions}/{d.key}", d.title, f"Preguntas del tablero {d.title}.",
+                        questions)
+            for d in dashboards
+        ),
+    ]  # fmt: skip
+
+
 def group_key(tenant_id: str, role_key: str) -> str:
     return f"{tenant_id}/{role_key}"
 
@@ -222,18 +236,7 @@ def _tenant_objects(dashboards, tenant: TenantContext, access: Access, offline: 
         _collection(f"{t}/{area.key}", area.name, f"{area.name} de {tenant.name}.", t)
         for area in access.areas
     ]
-    collections.append(
-        _collection(f"{t}/{QUESTIONS}", "Preguntas", "Las preguntas de cada tablero.", t)
-    )
-    collections += [
-        _collection(
-            f"{t}/{QUESTIONS}/{d.key}",
-            d.title,
-            f"Preguntas del tablero {d.title}.",
-            f"{t}/{QUESTIONS}",
-        )
-        for d in dashboards
-    ]
+    collections += _question_collections(t, "Las preguntas de cada tablero.", dashboards)
     cards, boards = [], []
     for dashboard in dashboards:
         own = [_card(dashboard, c, tenant, t, t) for c in dashboard.cards]
@@ -271,16 +274,7 @@ def _store_links(tenants: tuple[TenantContext, ...], row: int) -> DesiredDashcar
 def _agency_objects(portfolio: list[Dashboard], context: ProvisioningContext, access: Access):
     collections = [
         _collection(AGENCY, access.agency.name, "El portafolio de tiendas de la agencia."),
-        _collection(f"{AGENCY}/{QUESTIONS}", "Preguntas", "Las preguntas del portafolio.", AGENCY),
-    ]
-    collections += [
-        _collection(
-            f"{AGENCY}/{QUESTIONS}/{d.key}",
-            d.title,
-            f"Preguntas del tablero {d.title}.",
-            f"{AGENCY}/{QUESTIONS}",
-        )
-        for d in portfolio
+        *_question_collections(AGENCY, "Las preguntas del portafolio.", portfolio),
     ]
     cards, boards = [], []
     for dashboard in portfolio:
