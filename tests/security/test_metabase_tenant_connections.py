@@ -5,8 +5,9 @@ as text) with one row per tenant, the two tenant roles are made through Cerebro'
 each is read through the very login Metabase gets for that tenant
 (``MetabaseSettings.tenant_connection``, from METABASE_TENANT_<ID>_USER / _PASSWORD).
 Oracle: the rows inserted, counted in Python (one own row per mart, zero of the other tenant).
-The marts dbt builds as views are listed apart: they are never granted to tenant roles
-(decision 0009), so a tenant connection cannot read them at all."""
+The marts dbt builds as views are listed apart: each must declare the security_invoker
+post-hook (decision 0030), without which rls.py never grants it to tenant roles; their rows
+through a tenant role are tested on a real dbt build in test_invoker_views.py."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from cerebro.settings import PROJECT_ROOT
 
 MARTS = PROJECT_ROOT / "dbt_project" / "models" / "marts"
 _VIEW = re.compile(r"materialized\s*=\s*['\"]view['\"]")
+_INVOKER = re.compile(r"post_hook\s*=\s*['\"]\{\{\s*security_invoker\(\)\s*\}\}['\"]")
 
 
 def declared_marts() -> dict[str, list[str]]:
@@ -40,6 +42,17 @@ def declared_marts() -> dict[str, list[str]]:
 def is_view(mart: str) -> bool:
     (path,) = MARTS.glob(f"*/{mart}.sql")
     return bool(_VIEW.search(path.read_text(encoding="utf-8")))
+
+
+def runs_as_invoker(mart: str) -> bool:
+    (path,) = MARTS.glob(f"*/{mart}.sql")
+    return bool(_INVOKER.search(path.read_text(encoding="utf-8")))
+
+
+def test_every_mart_built_as_a_view_runs_with_its_readers_rights():
+    views = [name for name in declared_marts() if is_view(name)]
+    assert views  # the pipeline marts
+    assert [name for name in views if not runs_as_invoker(name)] == []
 
 
 def test_each_metabase_tenant_connection_reads_no_row_of_the_other_tenant_in_any_mart(
@@ -101,5 +114,6 @@ def test_each_metabase_tenant_connection_reads_no_row_of_the_other_tenant_in_any
         print(
             f"\nMetabase tenant connections: {len(tables)} marts x 2 roles = "
             f"{2 * len(tables)} reads; rows of other tenants read: {foreign_rows}; own rows: "
-            f"{own_rows}; marts built as views, not readable by tenant roles: {', '.join(views)}"
+            f"{own_rows}; marts built as security_invoker views (test_invoker_views.py): "
+            f"{', '.join(views)}"
         )

@@ -4,7 +4,10 @@
 -- recovered by the first success of the same job to end after it, for the tenant or for every
 -- tenant.
 -- A view, like the run history it reads.
-{{ config(materialized='view') }}
+-- Runs with the reader's rights (security_invoker): a tenant role reads its own and every-tenant
+-- runs and its own row of dim_tenants, so every-tenant runs are attributed to it alone
+-- (decision 0030).
+{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
 
 with
 

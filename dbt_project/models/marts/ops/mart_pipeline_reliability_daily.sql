@@ -4,7 +4,9 @@
 -- int_pipeline_runs_tenant_attributed). A failure's recovery is reported on the day it
 -- failed; one that has not recovered yet is an open incident. A view, like the run history
 -- it reads: the dashboard sees the run that just ended.
-{{ config(materialized='view') }}
+-- Runs with the reader's rights (security_invoker): a tenant role reads its own rows through
+-- the row-level security under it (decision 0030).
+{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
 
 with
 

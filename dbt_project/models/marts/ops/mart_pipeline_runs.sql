@@ -4,7 +4,9 @@
 -- success for that tenant or for every tenant, an every-tenant failure by an every-tenant
 -- success (per tenant, int_pipeline_runs_tenant_attributed also counts the tenant's own runs).
 -- A view, so the dashboard sees the run that just ended.
-{{ config(materialized='view') }}
+-- Runs with the reader's rights (security_invoker): a tenant role reads its own and every-tenant
+-- runs through the row-level security of ops.dagster_runs (decision 0030).
+{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
 
 with
 

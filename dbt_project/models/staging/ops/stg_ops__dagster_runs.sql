@@ -1,5 +1,7 @@
 -- A view: the table is replaced after every run, and a view shows it as it is now.
-{{ config(materialized='view') }}
+-- Runs with the reader's rights (security_invoker), so that tenant roles read it through the
+-- table's row-level security (decision 0030).
+{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
 
 with
 
