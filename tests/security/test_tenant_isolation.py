@@ -260,11 +260,18 @@ def test_a_tenant_role_that_could_set_role_to_a_full_reader_is_reported_and_real
             sql.Identifier(full_reader)))  # fmt: skip
         owner.execute(sql.SQL("grant {} to {}").format(
             sql.Identifier(full_reader), sql.Identifier(cl_reader.name)))  # fmt: skip
-    report = apply_tenant_isolation(tenant_warehouse.warehouse)
-    assert report.bypassing_roles == (f"{cl_reader.name} (can set role to {full_reader})",)
-    with tenant_warehouse.connect(cl_reader) as connection:
-        connection.execute(sql.SQL("set role {}").format(sql.Identifier(full_reader)))
-        assert count(connection, "fct_orders") == len(ORDERS)  # why it is reported
+    try:
+        report = apply_tenant_isolation(tenant_warehouse.warehouse)
+        assert report.bypassing_roles == (f"{cl_reader.name} (can set role to {full_reader})",)
+        with tenant_warehouse.connect(cl_reader) as connection:
+            connection.execute(sql.SQL("set role {}").format(sql.Identifier(full_reader)))
+            assert count(connection, "fct_orders") == len(ORDERS)  # why it is reported
+    finally:
+        # Roles are the cluster's, not the database's: a membership left behind would be
+        # reported by every later test's isolation check on this server.
+        with tenant_warehouse.as_owner() as owner:
+            owner.execute(sql.SQL("revoke {} from {}").format(
+                sql.Identifier(full_reader), sql.Identifier(cl_reader.name)))  # fmt: skip
 
 
 def test_apply_does_nothing_while_no_tenant_role_exists(tenant_warehouse, tenant_roles):
