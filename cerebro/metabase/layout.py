@@ -39,7 +39,13 @@ from cerebro.metabase.desired import (
     template_tag,
     with_marker,
 )
-from cerebro.metabase.periods import PERIOD_KEY, PERIOD_LABEL, PeriodFilter, period_filter
+from cerebro.metabase.periods import (
+    PERIOD_KEY,
+    PERIOD_LABEL,
+    PeriodFilter,
+    period_filter,
+    shown_filters,
+)
 from cerebro.metabase.periods import with_period as _with_period
 from cerebro.metabase.visualization import metabase_display, visualization_settings
 
@@ -134,13 +140,10 @@ def _period_parameter(dashboard: Dashboard, period: PeriodFilter) -> dict:
 
 def _parameters(dashboard: Dashboard, tenant: TenantContext | None, offline: bool) -> tuple:
     """Every filter but the tenant's; a date range as one relative period."""
-    period = period_filter(dashboard)
     parameters = []
-    for item in dashboard.filters:
-        if item.type == "tenant" or (period and item.key == period.end.key):
-            continue
-        if period and item.key == period.start.key:
-            parameters.append(_period_parameter(dashboard, period))
+    for item in shown_filters(dashboard):
+        if isinstance(item, PeriodFilter):
+            parameters.append(_period_parameter(dashboard, item))
             continue
         kind, section = PARAMETER_TYPES[item.type]
         parameter = {

@@ -15,7 +15,7 @@ from cerebro.formatting import currency_affixes, locale_for, minor_unit
 from cerebro.metabase.access import Access
 from cerebro.metabase.context import ProvisioningContext, TenantContext
 from cerebro.metabase.layout import AGENCY, QUESTIONS, DesiredState, group_key
-from cerebro.metabase.periods import period_filter
+from cerebro.metabase.periods import PeriodFilter, shown_filters
 from cerebro.metabase.settings import MetabaseSettings, WarehouseConnection
 
 _QUERIES = {
@@ -40,13 +40,10 @@ def _connection(connection: WarehouseConnection, settings: MetabaseSettings, key
 
 
 def _filters(dashboard: Dashboard, tenant: TenantContext) -> str:
-    period = period_filter(dashboard)
     parts = []
-    for item in dashboard.filters:
-        if item.type == "tenant" or (period and item.key == period.end.key):
-            continue
-        if period and item.key == period.start.key:
-            parts.append(f"Período (default {period.default}; {len(period.choices)} choices)")
+    for item in shown_filters(dashboard):
+        if isinstance(item, PeriodFilter):
+            parts.append(f"Período (default {item.default}; {len(item.choices)} choices)")
         elif item.values_sql:
             parts.append(f"{item.label} (this tenant's values, read at apply time)")
         elif item.type == "date":

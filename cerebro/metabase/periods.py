@@ -72,6 +72,19 @@ def period_filter(dashboard: Dashboard) -> PeriodFilter | None:
     )
 
 
+def shown_filters(dashboard: Dashboard) -> list[Filter | PeriodFilter]:
+    """The filters a tenant's Metabase dashboard shows, in the spec's order: not the tenant's
+    (its connection reads one tenant), and a date range as one ``PeriodFilter`` where its
+    start was."""
+    period = period_filter(dashboard)
+    shown: list[Filter | PeriodFilter] = []
+    for item in dashboard.filters:
+        if item.type == "tenant" or (period and item.key == period.end.key):
+            continue
+        shown.append(period if period and item.key == period.start.key else item)
+    return shown
+
+
 def _bounds(label: str) -> tuple[str, str]:
     if label in CALENDAR_PERIODS:
         return CALENDAR_PERIODS[label]
