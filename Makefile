@@ -79,7 +79,12 @@ bench-clv: setup
 ## bench-mmm: the budget brain vs pymc-marketing on independent simulated data, fresh seeds (not
 ## a test); SEEDS=0,1,2 to choose them. pymc-marketing needs Python >= 3.12 in its own
 ## environment (PYMC_PYTHON=/path); its fits are cached in .bench/pymc-cache.
-PYMC_PYTHON ?= python3.12
+# The first Python >= 3.12 that runs: a pyenv shim for a version that is not selected is on the
+# PATH but fails, so each candidate is run, pyenv's own installs included.
+PYMC_PYTHON ?= $(firstword $(foreach candidate,python3.13 python3.12 \
+  $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3),\
+  $(shell $(candidate) -c 'import sys; assert sys.version_info >= (3, 12); print(sys.executable)' \
+  2>/dev/null)) python3.12)
 PYMC_ENV := .bench/pymc-marketing
 bench-mmm: setup
 	@($(UV) venv --quiet --allow-existing --python $(PYMC_PYTHON) $(PYMC_ENV) 2>/dev/null \

@@ -161,16 +161,31 @@ def _collapsed_log_likelihood(arrays, residual, sigma):
     return -0.5 * (quadratic + log_det + rows * jnp.log(2.0 * jnp.pi))
 
 
+def _pooled_positive(name, log_median, log_sd, pooled, channels):
+    """A positive parameter per channel, log-normal around a location its channels share
+    (``priors.curve_pooling``): ``pooled`` of the prior log-variance is the location's, the rest
+    the channels' spread around it. The spread is half-normal, whose second moment is its
+    scale squared, so each channel's prior log-variance stays ``log_sd**2`` whatever ``pooled``
+    is. Non-centred (location + spread * offset): a centred hierarchy makes the funnel NUTS
+    cannot enter when the spread is small."""
+    if pooled <= 0:
+        return numpyro.sample(name, dist.LogNormal(log_median, log_sd).expand([channels]))
+    location = numpyro.sample(f"{name}_location", dist.Normal(log_median, log_sd * pooled**0.5))
+    spread = numpyro.sample(f"{name}_spread", dist.HalfNormal(log_sd * (1 - pooled) ** 0.5))
+    offsets = numpyro.sample(f"{name}_offset", dist.Normal(0.0, 1.0).expand([channels]))
+    return numpyro.deterministic(name, jnp.exp(location + spread * offsets))
+
+
 def _model(arrays: dict, *, priors: Priors, bounded: bool):
     channels = arrays["spend_share"].shape[0]
     decay = numpyro.sample(
         "decay", dist.Beta(priors.decay_alpha, priors.decay_beta).expand([channels])
     )
-    half = numpyro.sample(
-        "half_saturation", dist.LogNormal(0.0, priors.half_saturation_log_sd).expand([channels])
+    half = _pooled_positive(
+        "half_saturation", 0.0, priors.half_saturation_log_sd, priors.curve_pooling, channels
     )
-    shape = numpyro.sample(
-        "shape", dist.LogNormal(priors.shape_log_median, priors.shape_log_sd).expand([channels])
+    shape = _pooled_positive(
+        "shape", priors.shape_log_median, priors.shape_log_sd, priors.curve_pooling, channels
     )
     # The portfolio's location is on the share scale: r_c's average, weighted by spend,
     # is the media share of the target.

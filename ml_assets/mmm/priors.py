@@ -47,6 +47,13 @@ class Priors:
     #: S curves are both plausible.
     shape_log_median: float = 0.3
     shape_log_sd: float = 0.5
+    #: Curves pooled across the advertiser's channels: this share of the prior log-variance of
+    #: the half-saturation and of the shape is a location the channels share, the rest their
+    #: spread around it (half-normal), so the marginal prior of each channel is unchanged. A
+    #: channel whose spend hardly moves cannot show where it saturates; it then borrows the
+    #: curve its better-measured siblings show (partial pooling, as for the returns) instead of
+    #: falling back to the prior's median. 0 makes every channel's curve independent.
+    curve_pooling: float = 0.5
     #: Baseline: level about 1 (the target's mean), the rest centred columns.
     intercept_mean: float = 1.0
     intercept_sd: float = 1.0
@@ -59,6 +66,10 @@ class Priors:
     control_sd: float = 1.0
     #: Noise sd (half-normal scale), as a share of the target's mean.
     noise_sd: float = 0.3
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.curve_pooling < 1.0:
+            raise ValueError(f"curve_pooling must be in [0, 1), got {self.curve_pooling}")
 
     def share_location(self) -> float:
         """Log-median of the portfolio media share."""

@@ -5,6 +5,9 @@ A chain that stuck or diverged is replaced by a chain of a re-run."""
 
 from __future__ import annotations
 
+import functools
+
+import jax
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
@@ -99,3 +102,31 @@ def test_an_unhealthy_chain_is_replaced_by_one_of_a_rerun(monkeypatch):
     assert draws.share.shape[0] == 2 * 20 and np.isfinite(draws.share).all()
     # Kept: chain 1 of the first run, then chain 0 of the re-run: different draws.
     assert not np.allclose(draws.share[:20], draws.share[20:])
+
+
+@pytest.mark.parametrize("pooled", [0.0, 0.5, 0.8])
+def test_pooled_curve_priors_keep_each_channels_prior_and_share_the_pooled_part(pooled):
+    """Prior draws of the curves' parameters (numpyro's Predictive on the model itself) have
+    the analytic moments of the construction: each channel's log half-saturation and log shape
+    keep the configured median and sd whatever the pooling, and two channels' logs correlate
+    by exactly the pooled share of the variance (the shared location's)."""
+    from numpyro.infer import Predictive
+
+    priors = Priors(curve_pooling=pooled)
+    problem = _problem()
+    problem = PosteriorProblem(**{**problem.__dict__, "priors": priors})
+    model = functools.partial(posterior._model, priors=priors, bounded=False)
+    draws = Predictive(model, num_samples=40_000)(jax.random.PRNGKey(0), _arrays(problem))
+    for name, median, sd in (
+        ("half_saturation", 0.0, priors.half_saturation_log_sd),
+        ("shape", priors.shape_log_median, priors.shape_log_sd),
+    ):
+        logs = np.log(np.asarray(draws[name]))  # (draws, channels)
+        assert np.median(logs, axis=0) == pytest.approx([median, median], abs=0.02)
+        assert logs.std(axis=0) == pytest.approx([sd, sd], rel=0.02)
+        assert np.corrcoef(logs.T)[0, 1] == pytest.approx(pooled, abs=0.02)
+
+
+def test_curve_pooling_outside_zero_to_one_is_refused():
+    with pytest.raises(ValueError, match="curve_pooling"):
+        Priors(curve_pooling=1.0)
