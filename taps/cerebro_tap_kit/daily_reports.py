@@ -100,6 +100,8 @@ class DailyReportStream(ResilientStream):
     def get_records(self, context: dict | None) -> t.Iterable[dict]:
         """Every window from ``first_day`` to ``last_day``, each sorted; then the span read."""
         first, last = self.first_day(context), self.last_day(context)
+        # Before any record moves the bookmark in the state.
+        read_from = self.first_day_read(context, first)
         self.logger.info("%s: reading %s to %s (context %s)", self.name, first, last, context)
         for since, until in date_windows(first, last, self.window_days):
             window = {**(context or {}), "since": since.isoformat(), "until": until.isoformat()}
@@ -110,20 +112,22 @@ class DailyReportStream(ResilientStream):
             records.sort(key=self.sort_key)
             yield from records
         # Reached only when every window was read: an interrupted run records nothing.
-        self._remember_span(context, first, last)
+        self.get_context_state(context)[FIRST_DAY_READ] = read_from.isoformat()
+        if read_from <= last:
+            self.read_spans[span_key(context)] = (read_from, last)
 
-    def _remember_span(self, context: dict | None, first: dt.date, last: dt.date) -> None:
+    def first_day_read(self, context: dict | None, first: dt.date) -> dt.date:
+        """The first day this partition's reports were ever read, this run's ``first`` day
+        included: from the state, else ``start_date`` when a bookmark shows earlier runs."""
         state = self.get_context_state(context)
         recorded = state.get(FIRST_DAY_READ)
         if recorded:
-            first = min(first, as_date(recorded))
-        elif self.get_starting_replication_key_value(context) is not None:
+            return min(first, as_date(recorded))
+        if state.get("replication_key_value") is not None:
             # A bookmark from before first_day_read was kept: the runs that set it read
             # every day from start_date on (bookmarks only move forward, window by window).
-            first = min(first, as_date(self.config["start_date"]))
-        state[FIRST_DAY_READ] = first.isoformat()
-        if first <= last:
-            self.read_spans[span_key(context)] = (first, last)
+            return min(first, as_date(self.config["start_date"]))
+        return first
 
     @property
     def read_spans(self) -> dict[tuple, tuple[dt.date, dt.date]]:
