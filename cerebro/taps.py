@@ -16,6 +16,8 @@ TAP_EXECUTABLES = {
     "shopify": "tap-cerebro-shopify",
     "meta_ads": "tap-cerebro-meta-ads",
     "google_ads": "tap-cerebro-google-ads",
+    "tiktok_ads": "tap-cerebro-tiktok-ads",
+    "amazon_ads": "tap-cerebro-amazon-ads",
     "search_console": "tap-cerebro-search-console",
     "calendar": "tap-cerebro-calendar",
     "csv": "tap-cerebro-csv",

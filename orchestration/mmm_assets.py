@@ -61,6 +61,7 @@ MARTS = [
     dg.AssetKey(["marts", name])
     for name in (
         "fct_ad_spend_daily",
+        "mart_ad_spend_gaps",
         "fct_organic_search_daily",
         "fct_calendar_events",
         "mart_orders_daily",
@@ -74,6 +75,10 @@ QUERIES = {
     "spend": """
         select spend_date, channel_group, sum(spend_amount) as spend_amount
         from marts.fct_ad_spend_daily where tenant_id = %(tenant_id)s group by 1, 2""",
+    # Days a paid source says nothing about: the model leaves them out, never reads zero.
+    "missing_spend": """
+        select channel_group, gap_start_date, gap_end_date, missing_days
+        from marts.mart_ad_spend_gaps where tenant_id = %(tenant_id)s""",
     "organic": """
         select search_date, sum(clicks) as clicks
         from marts.fct_organic_search_daily where tenant_id = %(tenant_id)s group by 1""",
@@ -221,6 +226,13 @@ def mmm_budget_brain(
     for tenant in cerebro.tenants():
         params = {"tenant_id": tenant.tenant_id}
         inputs = TenantInputs(**{k: warehouse.query(sql, params) for k, sql in QUERIES.items()})
+        if not inputs.missing_spend.empty:
+            missing = inputs.missing_spend.groupby("channel_group")["missing_days"].sum()
+            context.log.warning(
+                f"{tenant.tenant_id}: spend unknown on some days ("
+                + ", ".join(f"{channel} {int(days)} d" for channel, days in missing.items())
+                + "): the budget brain fits the longest stretch without them"
+            )
         arguments = dict(
             inputs=inputs, scenarios=scenarios, predicted_at=predicted_at,
             clv_values=_clv_values(warehouse, tenant.tenant_id),

@@ -56,7 +56,7 @@ tenants:
       shopify: {tap: demo}
       meta_ads: {tap: demo}
       google_ads: {tap: demo}
-      csv: {tap: demo}
+      tiktok_ads: {tap: demo}
       search_console: {tap: demo}
       calendar: {tap: demo}
     # Activation destinations for `cerebro activate --dry-run` (the bad-input catalogue): the

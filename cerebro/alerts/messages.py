@@ -14,6 +14,7 @@ from cerebro.formatting import (
     MISSING,
     format_currency,
     format_date,
+    format_days,
     format_hours,
     format_percent,
     is_missing,
@@ -48,7 +49,7 @@ class Notification:
 
 def format_metric_value(unit: str, value: float | None, currency: str) -> str:
     """A metric value or threshold in the locale of a tenant whose currency is ``currency``:
-    "82,4%", "+25,0%", "$25.000", "S/ 228.14", "42,0 h"."""
+    "82,4%", "+25,0%", "$25.000", "S/ 228.14", "42,0 h", "18 días"."""
     if is_missing(value):
         return MISSING
     locale = locale_for(currency)
@@ -61,6 +62,8 @@ def format_metric_value(unit: str, value: float | None, currency: str) -> str:
         return format_currency(value, currency)
     if unit == "hours":
         return format_hours(value, locale, decimals=1)
+    if unit == "days":
+        return format_days(value, locale)
     raise ValueError(f"unknown metric unit {unit!r}")
 
 

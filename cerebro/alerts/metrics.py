@@ -21,6 +21,7 @@ import pandas as pd
 from cerebro.formatting import (
     format_currency,
     format_date,
+    format_days,
     format_integer,
     format_period,
     format_timestamp,
@@ -28,13 +29,14 @@ from cerebro.formatting import (
 )
 from cerebro.kpis import get_cart_abandonment_rate, get_operations_kpis
 from cerebro.kpis.period import number
+from cerebro.labels import SOURCE_NAMES
 from cerebro.tenants import SOURCES, Tenant
 from cerebro.warehouse import Warehouse
 
 #: KPIS.md's channel groups.
 CHANNEL_GROUPS = (
-    "Meta Ads", "Google Ads", "TikTok Ads", "SEO / Orgánico", "Email", "Directo", "Referido",
-    "Otro",
+    "Meta Ads", "Google Ads", "TikTok Ads", "Amazon Ads", "SEO / Orgánico", "Email", "Directo",
+    "Referido", "Otro",
 )  # fmt: skip
 #: Placeholders every message template may use (the metric adds its own).
 COMMON_PLACEHOLDERS = ("tenant", "value", "threshold", "comparison", "alert_date")
@@ -72,7 +74,7 @@ class Measurement:
 @dataclass(frozen=True)
 class MetricSpec:
     name: str
-    unit: str  # rate | change | currency | hours
+    unit: str  # rate | change | currency | hours | days
     default_title: str
     default_message: str
     reads: tuple[str, ...]  # marts tables
@@ -94,6 +96,7 @@ class MetricSpec:
             "change": "a relative change as a fraction: 0.2 means +20 %",
             "currency": "an amount in the tenant's currency (override it per tenant)",
             "hours": "a number of hours",
+            "days": "a number of days (0: any day at all)",
         }[self.unit]
 
     def threshold_problem(self, value: float) -> str | None:
@@ -103,6 +106,7 @@ class MetricSpec:
             "change": value <= -1,
             "currency": value < 0,
             "hours": value <= 0,
+            "days": value < 0,
         }[self.unit]
         return f"expected {self.threshold_hint}" if bad else None
 
@@ -270,6 +274,46 @@ def _hours_since_sync(context: MetricContext) -> Measurement:
     return Measurement(hours, {"source": source, "last_sync": format_timestamp(last[source])})
 
 
+# Missing spend days: days a paid spend source says nothing about (mart_ad_spend_gaps) -------
+
+_SPEND_GAPS = """
+    select platform, account_id, gap_start_date, gap_end_date
+    from marts.mart_ad_spend_gaps
+    where tenant_id = %(tenant_id)s and gap_start_date <= %(alert_date)s
+    order by gap_start_date, platform, account_id
+"""
+
+
+def _spend_source_name(platform: str) -> str:
+    """"TikTok Ads" for a tap's platform, "tiktok (CSV)" for an export's free-text one."""
+    return SOURCE_NAMES.get(platform) or f"{platform} (CSV)"
+
+
+def _spend_missing_days(context: MetricContext) -> Measurement:
+    """Days, up to the tenant's day, between each paid spend source's first day with spend
+    and the data cut-off that the source says nothing about: no rows, outside the days its tap
+    read. The budget brain leaves them out; the sum over sources is the value."""
+    rows = context.warehouse.query(
+        _SPEND_GAPS, {"tenant_id": context.tenant.tenant_id, "alert_date": context.alert_date}
+    )
+    by_source: dict[tuple[str, str], tuple[int, dt.date]] = {}
+    for row in rows.to_dict("records"):
+        start = _as_date(row["gap_start_date"])
+        end = min(_as_date(row["gap_end_date"]), context.alert_date)
+        key = (row["platform"], row["account_id"])
+        days, first = by_source.get(key, (0, start))
+        by_source[key] = (days + (end - start).days + 1, min(first, start))
+    total = sum(days for days, _ in by_source.values())
+    sources = "; ".join(
+        f"{_spend_source_name(platform)}, cuenta {account}: {format_days(days)} desde el "
+        f"{format_date(first)}"
+        for (platform, account), (days, first) in sorted(
+            by_source.items(), key=lambda item: (item[1][1], item[0])
+        )
+    )
+    return Measurement(float(total), {"sources": sources or "ninguna"})
+
+
 METRICS: dict[str, MetricSpec] = {
     spec.name: spec
     for spec in (
@@ -345,6 +389,21 @@ METRICS: dict[str, MetricSpec] = {
             evaluate=_hours_since_sync,
             params={"sources": _sources},
             detail_placeholders=("source", "last_sync"),
+        ),
+        MetricSpec(
+            name="spend_missing_days",
+            unit="days",
+            default_title="Faltan días de inversión publicitaria",
+            default_message=(
+                "Faltan {value} de inversión publicitaria ({sources}): sin filas y fuera de "
+                "los días que leyó la conexión; se alerta con {comparison} {threshold}. El "
+                "cerebro de presupuesto deja fuera esos días en vez de leerlos como inversión "
+                "cero. Carga los datos que faltan, o una fila con inversión 0 si de verdad no "
+                "hubo gasto."
+            ),
+            reads=("mart_ad_spend_gaps",),
+            evaluate=_spend_missing_days,
+            detail_placeholders=("sources",),
         ),
     )
 }

@@ -251,6 +251,11 @@ def _non_negative(*columns: str) -> list[Rule]:
     return [NonNegativeNumber(column) for column in columns]
 
 
+def _report_accounts(currency: str) -> list[Rule]:
+    # The accounts of an ad tap and the span of days read for each.
+    return [Currency(currency), *_timestamps("report_start_date", "report_end_date")]
+
+
 def _search_console() -> list[Rule]:
     return [*_non_negative("clicks", "impressions", "ctr", "position"), *_timestamps("date")]
 
@@ -318,6 +323,7 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
             Currency("account_currency"),
             *_timestamps("date_start", "date_stop"),
         ],
+        ("meta_ads", "ad_accounts"): _report_accounts("account_currency"),
         ("google_ads", "campaign_performance"): [
             *_non_negative(
                 "cost_micros", "impressions", "clicks", "conversions", "conversions_value"
@@ -325,6 +331,24 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
             Currency("currency_code"),
             *_timestamps("date"),
         ],
+        ("google_ads", "accounts"): _report_accounts("currency_code"),
+        ("tiktok_ads", "campaign_reports"): [
+            *_non_negative(
+                "spend", "impressions", "clicks", "conversions", "purchases", "purchase_value"
+            ),
+            Currency("currency"),
+            *_timestamps("stat_date"),
+        ],
+        ("tiktok_ads", "advertisers"): _report_accounts("currency"),
+        ("amazon_ads", "sp_campaigns"): [
+            *_non_negative(
+                "impressions", "clicks", "cost", "purchases_7d", "sales_7d", "purchases_14d",
+                "sales_14d",
+            ),
+            Currency("currency_code"),
+            *_timestamps("date"),
+        ],
+        ("amazon_ads", "profiles"): _report_accounts("currency_code"),
         ("csv", "ad_spend"): [
             *_non_negative("spend", "impressions", "clicks"),
             Currency("currency"),

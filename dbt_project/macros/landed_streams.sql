@@ -6,7 +6,8 @@
     itself (immutable rows: created_at); `*_date` is the day a row of daily
     figures is about, complete at the end of that day. None: the stream has no
     time of its own (order lines change with their order; calendar events are
-    known in advance), so it has no latency. -#}
+    known in advance; ad accounts are re-read whole every run), so it has no
+    latency. -#}
 {% macro landed_streams() -%}
     {{ return([
         {'source': 'shopify', 'stream': 'customers', 'event_time': 'updated_at'},
@@ -17,7 +18,13 @@
         {'source': 'shopify', 'stream': 'fulfillments', 'event_time': 'updated_at'},
         {'source': 'shopify', 'stream': 'checkouts', 'event_time': 'updated_at'},
         {'source': 'meta_ads', 'stream': 'ads_insights', 'event_time': 'spend_date'},
+        {'source': 'meta_ads', 'stream': 'ad_accounts', 'event_time': none},
         {'source': 'google_ads', 'stream': 'campaign_performance', 'event_time': 'spend_date'},
+        {'source': 'google_ads', 'stream': 'accounts', 'event_time': none},
+        {'source': 'tiktok_ads', 'stream': 'campaign_reports', 'event_time': 'spend_date'},
+        {'source': 'tiktok_ads', 'stream': 'advertisers', 'event_time': none},
+        {'source': 'amazon_ads', 'stream': 'sp_campaigns', 'event_time': 'spend_date'},
+        {'source': 'amazon_ads', 'stream': 'profiles', 'event_time': none},
         {'source': 'csv', 'stream': 'ad_spend', 'event_time': 'spend_date'},
         {'source': 'search_console', 'stream': 'performance_by_date', 'event_time': 'search_date'},
         {'source': 'search_console', 'stream': 'performance_by_page', 'event_time': 'search_date'},

@@ -3,9 +3,22 @@
     (ops.quarantine, written by the landing's contract checks). The record key is built as
     cerebro/contracts/keys.py builds it: the key without tenant_id, each part cast to varchar,
     joined with '|'. The quarantine is read through source_or_empty, so a build before the
-    first contract check keeps every row. -#}
+    first contract check keeps every row.
+
+    A source table that declares its columns (with data_type) in its yml may be absent: no
+    tenant lands that source (a store without Amazon or TikTok campaigns), or it was added
+    after the last landing. It then reads as empty, through source_or_empty, instead of
+    failing the build. A table without declared columns must exist, as before. -#}
 {% macro not_quarantined(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
+    {%- if execute and relation.schema is not none
+            and graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name].columns
+            and adapter.get_relation(
+                database=relation.database, schema=relation.schema, identifier=relation.identifier
+            ) is none -%}
+        {#- Nothing landed: nothing to filter either. -#}
+        {{ return(source_or_empty(source_name, table_name)) }}
+    {%- endif -%}
     {%- set quarantine = source_or_empty('quarantine', 'quarantine') -%}
     {#- In a unit test the source is the test's fixture: its rows are the input as given. -#}
     {%- if not execute or relation.schema is none -%}

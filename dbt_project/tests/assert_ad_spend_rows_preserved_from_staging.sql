@@ -1,10 +1,10 @@
 -- Reported in Dagster as a check on fct_ad_spend_daily.
 {{ config(meta={'dagster': {'ref': {'name': 'fct_ad_spend_daily'}}}) }}
 
--- Per tenant and platform, every staged ad spend row (Meta, Google, CSV exports; staging has
--- already left out the quarantined rows, decision 0012) is one row of the fact, with the same
--- spend to less than one minor unit of the tenant's currency. Returns the tenants and
--- platforms whose rows or spend differ.
+-- Per tenant and platform, every staged ad spend row (Meta, Google, TikTok, Amazon, CSV
+-- exports; staging has already left out the quarantined rows, decision 0012) is one row of the
+-- fact, with the same spend to less than one minor unit of the tenant's currency. Returns the
+-- tenants and platforms whose rows or spend differ.
 with
 
 tenants as (
@@ -17,6 +17,14 @@ staged_meta_ads as (
 
 staged_google_ads as (
     select * from {{ ref('stg_google_ads__campaign_performance') }}
+),
+
+staged_tiktok_ads as (
+    select * from {{ ref('stg_tiktok_ads__campaign_reports') }}
+),
+
+staged_amazon_ads as (
+    select * from {{ ref('stg_amazon_ads__sp_campaigns') }}
 ),
 
 staged_csv_ad_spend as (
@@ -34,6 +42,14 @@ summed_landed as (
     union all
     select tenant_id, 'google_ads' as platform, count(*) as row_count, sum(spend_amount) as amount
     from staged_google_ads
+    group by 1, 2
+    union all
+    select tenant_id, 'tiktok_ads' as platform, count(*) as row_count, sum(spend_amount) as amount
+    from staged_tiktok_ads
+    group by 1, 2
+    union all
+    select tenant_id, 'amazon_ads' as platform, count(*) as row_count, sum(spend_amount) as amount
+    from staged_amazon_ads
     group by 1, 2
     union all
     select tenant_id, platform, count(*) as row_count, sum(spend_amount) as amount

@@ -4,7 +4,7 @@ target (revenue, new customers), and every output is stamped as rows of the ``ml
 
 Inputs are the marts' rows as queried (``orchestration/mmm_assets.py`` holds the SQL):
 spend per local day and channel group, organic search clicks, calendar events, revenue and
-signups per local day.
+signups per local day, and the days a paid spend source says nothing about.
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ class TenantInputs:
             columns=["channel", "new_customers", "first_days_revenue"]
         )
     )
+    #: channel_group, gap_start_date, gap_end_date: runs of days some paid source of the
+    #: channel says nothing about (marts.mart_ad_spend_gaps); empty: every day is known.
+    missing_spend: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["channel_group", "gap_start_date", "gap_end_date"]
+        )
+    )
 
 
 def _daily(frame: pd.DataFrame, date_column: str, value_column: str, dates) -> np.ndarray:
@@ -59,11 +66,40 @@ def _daily(frame: pd.DataFrame, date_column: str, value_column: str, dates) -> n
     return values.reindex(dates, fill_value=0.0).to_numpy(dtype=float)
 
 
+def complete_spend_days(dates: pd.DatetimeIndex, missing: pd.DataFrame) -> pd.DatetimeIndex:
+    """The longest run of consecutive ``dates`` (the latest of equal runs) on which no paid
+    spend source misses a day (``TenantInputs.missing_spend``).
+
+    A missing day is unknown spend, not zero spend: read as 0 it would tell the model the
+    channel paused while customers kept coming, pulling its effect towards nothing (a CSV
+    export that stops early decays the channel's contribution to almost nothing). The model
+    needs consecutive days (adstock), so the days are left out by fitting the longest stretch
+    without them; a gap at the end moves the cut-off back."""
+    if missing.empty:
+        return dates
+    unknown = pd.DatetimeIndex([])
+    for row in missing.itertuples(index=False):
+        unknown = unknown.union(pd.date_range(row.gap_start_date, row.gap_end_date, freq="D"))
+    known = ~dates.isin(unknown)
+    if not known.any():
+        raise MmmInputError(
+            "every day misses the spend of some paid channel "
+            f"({', '.join(sorted(set(missing['channel_group'])))}); see marts.mart_ad_spend_gaps"
+        )
+    # Runs of known days: each unknown day starts a new run; the longest, latest first.
+    run_ids = np.cumsum(~known)
+    lengths = pd.Series(known.astype(int)).groupby(run_ids).sum()
+    best = lengths[lengths == lengths.max()].index.max()
+    return dates[known & (run_ids == best)]
+
+
 def tenant_table(inputs: TenantInputs) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
     """One row per local day from the first day with ad spend to the last day with revenue
-    or signups: spend per channel group (0 on days without rows), organic clicks (a control
-    when Search Console covers the whole window), holiday and commercial-event indicators,
-    revenue and new customers. Returns the table, channels, controls and events."""
+    or signups, without the days some paid source's spend is unknown (the longest stretch
+    without them, ``complete_spend_days``): spend per channel group (0 on days without rows,
+    which the sources report as days without delivery), organic clicks (a control when
+    Search Console covers the whole window), holiday and commercial-event indicators, revenue
+    and new customers. Returns the table, channels, controls and events."""
     if inputs.spend.empty:
         raise MmmInputError("no ad spend: the budget brain needs paid channels")
     first = pd.to_datetime(inputs.spend["spend_date"]).min()
@@ -71,7 +107,9 @@ def tenant_table(inputs: TenantInputs) -> tuple[pd.DataFrame, list[str], list[st
     ends = [pd.to_datetime(frame[column]).max() for frame, column in targets if not frame.empty]
     if not ends:
         raise MmmInputError("no orders and no signups: nothing for spend to explain")
-    dates = pd.date_range(first, max(ends), freq="D")
+    dates = complete_spend_days(
+        pd.date_range(first, max(ends), freq="D"), inputs.missing_spend
+    )
     table = pd.DataFrame({"date": dates})
     spend = inputs.spend.assign(spend_date=pd.to_datetime(inputs.spend["spend_date"]))
     channels = []

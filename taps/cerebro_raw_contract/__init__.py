@@ -50,6 +50,12 @@ def _shopify(name: str, key: str, replication_key: str = "updated_at") -> RawStr
     return RawStream("shopify", name, ("tenant_id", key), replication_key)
 
 
+def _report_accounts(source: str, name: str, key: str) -> RawStream:
+    # The accounts of a daily report and the span of days read for each (re-emitted whole on
+    # every run; the replication key is the last day read).
+    return RawStream(source, name, ("tenant_id", key), "report_end_date")
+
+
 def _order_child(name: str, key: str) -> RawStream:
     # Child lists of an order are re-read whenever their order changes (decision 0002).
     return _shopify(name, key, replication_key="order_updated_at")
@@ -70,12 +76,28 @@ STREAMS: tuple[RawStream, ...] = (
         ("tenant_id", "account_id", "campaign_id", "date_start"),
         "date_start",
     ),
+    _report_accounts("meta_ads", "ad_accounts", "account_id"),
     RawStream(
         "google_ads",
         "campaign_performance",
         ("tenant_id", "account_id", "campaign_id", "date"),
         "date",
     ),
+    _report_accounts("google_ads", "accounts", "account_id"),
+    RawStream(
+        "tiktok_ads",
+        "campaign_reports",
+        ("tenant_id", "advertiser_id", "campaign_id", "stat_date"),
+        "stat_date",
+    ),
+    _report_accounts("tiktok_ads", "advertisers", "advertiser_id"),
+    RawStream(
+        "amazon_ads",
+        "sp_campaigns",
+        ("tenant_id", "profile_id", "campaign_id", "date"),
+        "date",
+    ),
+    _report_accounts("amazon_ads", "profiles", "profile_id"),
     RawStream(
         "csv", "ad_spend", ("tenant_id", "date", "platform", "account_id", "campaign_name"), "date"
     ),

@@ -7,6 +7,12 @@ within a run, and an interrupted run resumes from the day it reached. Vendors
 restate recent days (late-attributed conversions, data still being
 processed), so a run starts ``lookback_days`` before the bookmark; those days
 are sent again and the target's upsert on the primary key replaces them.
+
+Vendors return no row for a day without delivery, so the rows alone cannot tell a
+day without spend from a day never read. Each partition therefore keeps, in its
+state, the first day ever read (``first_day_read``), and a run remembers the last
+day it read (``read_spans``): every day between the two was read, so a day there
+without rows had no delivery. ``ReportAccountsStream`` lands that span per account.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ import typing as t
 from zoneinfo import ZoneInfo
 
 from cerebro_tap_kit.http import ResilientStream
+
+#: The first day a partition's reports were ever read, kept in its state.
+FIRST_DAY_READ = "first_day_read"
 
 
 def date_windows(first: dt.date, last: dt.date, days: int) -> list[tuple[dt.date, dt.date]]:
@@ -89,8 +98,10 @@ class DailyReportStream(ResilientStream):
         return (record[self.replication_key], *(str(record[k]) for k in keys))
 
     def get_records(self, context: dict | None) -> t.Iterable[dict]:
-        """Every window from ``first_day`` to ``last_day``, each sorted."""
+        """Every window from ``first_day`` to ``last_day``, each sorted; then the span read."""
         first, last = self.first_day(context), self.last_day(context)
+        # Before any record moves the bookmark in the state.
+        read_from = self.first_day_read(context, first)
         self.logger.info("%s: reading %s to %s (context %s)", self.name, first, last, context)
         for since, until in date_windows(first, last, self.window_days):
             window = {**(context or {}), "since": since.isoformat(), "until": until.isoformat()}
@@ -100,3 +111,33 @@ class DailyReportStream(ResilientStream):
             ]
             records.sort(key=self.sort_key)
             yield from records
+        # Reached only when every window was read: an interrupted run records nothing.
+        self.get_context_state(context)[FIRST_DAY_READ] = read_from.isoformat()
+        if read_from <= last:
+            self.read_spans[span_key(context)] = (read_from, last)
+
+    def first_day_read(self, context: dict | None, first: dt.date) -> dt.date:
+        """The first day this partition's reports were ever read, this run's ``first`` day
+        included: from the state, else ``start_date`` when a bookmark shows earlier runs."""
+        state = self.get_context_state(context)
+        recorded = state.get(FIRST_DAY_READ)
+        if recorded:
+            return min(first, as_date(recorded))
+        if state.get("replication_key_value") is not None:
+            # A bookmark from before first_day_read was kept: the runs that set it read
+            # every day from start_date on (bookmarks only move forward, window by window).
+            return min(first, as_date(self.config["start_date"]))
+        return first
+
+    @property
+    def read_spans(self) -> dict[tuple, tuple[dt.date, dt.date]]:
+        """Partition -> (first day ever read, last day read by this run), for the partitions
+        this run read to the end."""
+        if not hasattr(self, "_read_spans"):
+            self._read_spans: dict[tuple, tuple[dt.date, dt.date]] = {}
+        return self._read_spans
+
+
+def span_key(context: dict | None) -> tuple:
+    """A partition as a dictionary key."""
+    return tuple(sorted((context or {}).items()))

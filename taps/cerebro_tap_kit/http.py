@@ -111,10 +111,19 @@ class ResilientStream(RESTStream):
         return self.redact(f"HTTP {response.status_code} {response.reason} for {path}: {body}")
 
     def send_json(
-        self, method: str, url: str, *, params: dict | None = None, body: t.Any = None
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict | None = None,
+        body: t.Any = None,
+        headers: dict | None = None,
     ) -> t.Any:
-        """One request outside the stream's pages (account settings), with the same retries."""
-        request = requests.Request(method, url, params=params, json=body, headers=self.http_headers)
+        """One request outside the stream's pages (account settings, an asynchronous report's
+        steps), with the same retries; ``headers`` are added to the stream's."""
+        request = requests.Request(
+            method, url, params=params, json=body, headers={**self.http_headers, **(headers or {})}
+        )
         prepared = self.requests_session.prepare_request(request)
         response = self.request_decorator(self._send_and_validate)(prepared)
         return response.json(parse_float=decimal.Decimal)

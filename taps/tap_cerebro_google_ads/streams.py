@@ -5,6 +5,8 @@ from __future__ import annotations
 import decimal
 import typing as t
 
+from cerebro_tap_kit.report_accounts import ReportAccountsStream
+
 from tap_cerebro_google_ads.client import GoogleAdsStream
 
 
@@ -52,4 +54,23 @@ class CampaignPerformanceStream(GoogleAdsStream):
         }
 
 
-STREAM_TYPES = (CampaignPerformanceStream,)
+class AccountsStream(ReportAccountsStream):
+    """Each customer account read, its currency and time zone, and the days read for it
+    (searchStream returns no row for a campaign day without metrics)."""
+
+    source = "google_ads"
+    name = "accounts"
+    report_stream_name = "campaign_performance"
+
+    def account(self, report, partition: dict) -> dict[str, t.Any]:
+        """The account as the campaign stream read it."""
+        customer = report.customer(partition)
+        return {
+            "account_id": partition["account_id"],
+            "currency_code": customer.get("currencyCode"),
+            "time_zone": customer.get("timeZone"),
+        }
+
+
+# The accounts stream reports what the campaign stream read: the tap syncs it last.
+STREAM_TYPES = (CampaignPerformanceStream, AccountsStream)

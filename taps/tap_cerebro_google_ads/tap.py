@@ -2,7 +2,8 @@
 
 One run reads every configured customer account of one tenant. Rows land in
 ``raw_google_ads.campaign_performance`` with the shape the demo tap fixes (see
-docs/decisions/0002), plus the account's timezone.
+docs/decisions/0002), plus the account's timezone; each account, with the days read for
+it, in ``raw_google_ads.accounts``.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from cerebro_tap_kit.google_oauth import (
     google_oauth_properties,
     google_token_url_property,
 )
+from cerebro_tap_kit.report_accounts import AccountsAfterReports
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_cerebro_google_ads.streams import STREAM_TYPES
 
 
-class TapCerebroGoogleAds(ClearErrors, Tap):
+class TapCerebroGoogleAds(ClearErrors, AccountsAfterReports, Tap):
     """Google Ads campaign performance for one tenant."""
 
     name = "tap-cerebro-google-ads"
@@ -77,7 +79,7 @@ class TapCerebroGoogleAds(ClearErrors, Tap):
         return GoogleOAuth.from_config(self.config, self.clock)
 
     def discover_streams(self) -> list:
-        """The tap's streams (only campaign_performance)."""
+        """The tap's streams: campaign_performance, then accounts."""
         return [stream(tap=self) for stream in STREAM_TYPES]
 
 

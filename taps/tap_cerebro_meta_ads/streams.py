@@ -6,6 +6,8 @@ import decimal
 import json
 import typing as t
 
+from cerebro_tap_kit.report_accounts import ReportAccountsStream
+
 from tap_cerebro_meta_ads.client import MetaInsightsStream, as_decimal, as_int
 
 # Purchase action types, most complete first. "purchase" already includes the pixel's
@@ -64,4 +66,23 @@ class AdsInsightsStream(MetaInsightsStream):
         }
 
 
-STREAM_TYPES = (AdsInsightsStream,)
+class AdAccountsStream(ReportAccountsStream):
+    """Each ad account read, its currency and time zone, and the days read for it (Meta sends
+    no insights row for a day without delivery)."""
+
+    source = "meta_ads"
+    name = "ad_accounts"
+    report_stream_name = "ads_insights"
+
+    def account(self, report, partition: dict) -> dict[str, t.Any]:
+        """The ad account as the insights stream read it."""
+        account = report.ad_account(partition)
+        return {
+            "account_id": account.account_id,
+            "account_currency": account.currency,
+            "account_timezone": account.timezone,
+        }
+
+
+# The accounts stream reports what the insights stream read: the tap syncs it last.
+STREAM_TYPES = (AdsInsightsStream, AdAccountsStream)

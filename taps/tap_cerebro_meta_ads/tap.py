@@ -2,20 +2,22 @@
 
 One run reads every configured ad account of one tenant. Rows land in
 ``raw_meta_ads.ads_insights`` with the shape the demo tap fixes (see
-docs/decisions/0002), plus the account's timezone and Meta's purchases.
+docs/decisions/0002), plus the account's timezone and Meta's purchases; each ad account,
+with the days read for it, in ``raw_meta_ads.ad_accounts``.
 """
 
 from __future__ import annotations
 
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
+from cerebro_tap_kit.report_accounts import AccountsAfterReports
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_cerebro_meta_ads.streams import STREAM_TYPES
 
 
-class TapCerebroMetaAds(ClearErrors, Tap):
+class TapCerebroMetaAds(ClearErrors, AccountsAfterReports, Tap):
     """Meta Ads insights for one tenant."""
 
     name = "tap-cerebro-meta-ads"
@@ -68,7 +70,7 @@ class TapCerebroMetaAds(ClearErrors, Tap):
     ).to_dict()  # fmt: skip
 
     def discover_streams(self) -> list:
-        """The tap's streams (only ads_insights)."""
+        """The tap's streams: ads_insights, then ad_accounts."""
         return [stream(tap=self) for stream in STREAM_TYPES]
 
 

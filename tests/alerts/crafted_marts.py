@@ -15,8 +15,11 @@ Hand-worked values for t_cl on 2026-11-20:
   + 5 (Directo, no spend) = 25 new customers -> 20 000.
 - staleness at NOW (2026-11-21 06:00 UTC): shopify last landed 2026-11-19 12:00 -> 42 h
   (its older stream, 08:00, does not count); meta_ads 2026-11-21 01:00 -> 5 h.
+- missing spend days as of 20 Nov: the TikTok CSV export 8..20 Nov (13 days, open), Google
+  Ads 1..3 Oct (3), Meta Ads 19..22 Nov counted to the 20th (2); a Meta gap opening on
+  21 Nov does not count yet -> 18 days.
 t_pe: abandonment 1/10 = 0.1, cancellation 1/10 = 0.1, CAC 500 PEN / 4 = 125 PEN (Meta and
-blended), shopify 3 h.
+blended), shopify 3 h, no missing spend day (0).
 """
 
 from __future__ import annotations
@@ -92,6 +95,12 @@ LANDINGS = [  # tenant_id, source, stream, batched date, rows, last batched at (
     ("t_cl", "meta_ads", "ads_insights", "2026-11-21", 5, "2026-11-21 01:00"),
     ("t_pe", "shopify", "orders", "2026-11-21", 4, "2026-11-21 03:00"),
 ]
+SPEND_GAPS = [  # tenant_id, platform, channel_group, account_id, start, end, days, is_open
+    ("t_cl", "tiktok", "TikTok Ads", "7001", "2026-11-08", "2026-11-20", 13, True),
+    ("t_cl", "google_ads", "Google Ads", "5551234567", "2026-10-01", "2026-10-03", 3, False),
+    ("t_cl", "meta_ads", "Meta Ads", "1029384756", "2026-11-19", "2026-11-22", 4, True),
+    ("t_cl", "meta_ads", "Meta Ads", "2029384756", "2026-11-21", "2026-11-22", 2, True),
+]
 # fmt: on
 
 
@@ -148,6 +157,15 @@ def tables() -> dict[str, tuple[pd.DataFrame, list[str]]]:
                 ("signup_date",),
             ),
             ["signup_date"],
+        ),
+        "mart_ad_spend_gaps": (
+            _frame(
+                "tenant_id platform channel_group account_id gap_start_date gap_end_date "
+                "missing_days is_open",
+                SPEND_GAPS,
+                ("gap_start_date", "gap_end_date"),
+            ),
+            ["gap_start_date", "gap_end_date"],
         ),
         "mart_landing_daily": (
             _frame(

@@ -24,6 +24,7 @@ CASES = [
     ("cac", {"channel": "Meta Ads", "lookback_days": 30}, "t_pe", 500 / 4),
     ("source_hours_since_sync", {}, "t_cl", 42.0),
     ("source_hours_since_sync", {"sources": ["meta_ads"]}, "t_cl", 5.0),
+    ("spend_missing_days", {}, "t_cl", 18.0),
 ]
 
 

@@ -16,8 +16,10 @@ import pytest
 RAW_TABLES = [
     "raw_shopify.customers", "raw_shopify.orders", "raw_shopify.order_lines",
     "raw_shopify.transactions", "raw_shopify.refunds", "raw_shopify.fulfillments",
-    "raw_shopify.checkouts", "raw_meta_ads.ads_insights", "raw_google_ads.campaign_performance",
-    "raw_csv.ad_spend", "raw_search_console.performance_by_date",
+    "raw_shopify.checkouts", "raw_meta_ads.ads_insights", "raw_meta_ads.ad_accounts",
+    "raw_google_ads.campaign_performance", "raw_google_ads.accounts",
+    "raw_tiktok_ads.campaign_reports", "raw_tiktok_ads.advertisers",
+    "raw_search_console.performance_by_date",
     "raw_search_console.performance_by_page", "raw_search_console.performance_by_query",
     "raw_calendar.events",
 ]  # fmt: skip

@@ -10,22 +10,16 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from cerebro_raw_contract import STREAMS_BY_SOURCE
+from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
 
 pytestmark = pytest.mark.e2e
 
 KEYS = {
-    "customers": ["customer_id"], "orders": ["order_id"], "order_lines": ["order_line_id"],
-    "transactions": ["transaction_id"], "refunds": ["refund_id"],
-    "fulfillments": ["fulfillment_id"], "checkouts": ["checkout_id"],
-    "ads_insights": ["account_id", "campaign_id", "date_start"],
-    "campaign_performance": ["account_id", "campaign_id", "date"],
-    "ad_spend": ["date", "platform", "account_id", "campaign_name"],
-    "performance_by_date": ["site_url", "search_type", "date"],
-    "performance_by_page": ["site_url", "search_type", "date", "page"],
-    "performance_by_query": ["site_url", "search_type", "date", "query"],
-    "events": ["event_date", "event_name"],
-}  # fmt: skip
+    stream.name: [key for key in stream.primary_keys if key != "tenant_id"] for stream in STREAMS
+}
+#: The sources of the session's demo tenants (tests/conftest.py): the demo store runs no Amazon
+#: campaigns and exports no spend by CSV, so those raw tables are never landed.
+LANDED_SOURCES = ("shopify", "meta_ads", "google_ads", "tiktok_ads", "search_console", "calendar")
 TENANTS = ("test_cl", "test_pe")
 
 
@@ -51,7 +45,7 @@ def test_summary_reports_models_built_and_every_test_passed(demo_platform):
 
 @pytest.mark.parametrize("tenant", TENANTS)
 @pytest.mark.parametrize(
-    "source, stream", [(s, t) for s, streams in STREAMS_BY_SOURCE.items() for t in streams]
+    "source, stream", [(s, t) for s in LANDED_SOURCES for t in STREAMS_BY_SOURCE[s]]
 )
 def test_every_generated_row_lands_exactly_once(demo_platform, tenant, source, stream):
     generated = pq.read_table(demo_platform.data_dir / "demo" / tenant / f"{stream}.parquet")

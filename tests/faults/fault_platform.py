@@ -49,7 +49,7 @@ tenants:
       shopify: {tap: demo}
       meta_ads: {tap: demo}
       google_ads: {tap: demo}
-      csv: {tap: demo}
+      tiktok_ads: {tap: demo}
       search_console: {tap: demo}
       calendar: {tap: demo}
   - tenant_id: faults_pe
@@ -63,7 +63,9 @@ tenants:
     sources: {shopify: {tap: demo}, meta_ads: {tap: demo}, google_ads: {tap: demo}}
 """
 SOURCES_BY_TENANT = {
-    "faults_cl": ["shopify", "meta_ads", "google_ads", "csv", "search_console", "calendar"],
+    "faults_cl": [
+        "shopify", "meta_ads", "google_ads", "tiktok_ads", "search_console", "calendar"
+    ],
     "faults_pe": ["shopify", "meta_ads", "google_ads"],
 }
 #: The demo's last day: runs build the partition ending there (its lookback is inside the data).

@@ -9,6 +9,14 @@ google_ads as (
     select * from {{ ref('stg_google_ads__campaign_performance') }}
 ),
 
+tiktok_ads as (
+    select * from {{ ref('stg_tiktok_ads__campaign_reports') }}
+),
+
+amazon_ads as (
+    select * from {{ ref('stg_amazon_ads__sp_campaigns') }}
+),
+
 csv_ad_spend as (
     select * from {{ ref('stg_csv__ad_spend') }}
 ),
@@ -18,8 +26,9 @@ ad_platforms as (
 ),
 
 unioned as (
-    -- What each platform says its ads earned (its own attribution): Meta's purchase value,
-    -- Google's conversion value; a CSV export reports none.
+    -- What each platform says its ads earned (its own attribution): Meta's and TikTok's
+    -- purchase value, Google's conversion value, Amazon's 7-day attributed sales (on Amazon:
+    -- ACOS divides spend by them); a CSV export reports none.
     select
         tenant_id, 'meta_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
         currency, spend_amount, impressions, clicks,
@@ -33,6 +42,22 @@ unioned as (
         currency, spend_amount, impressions, clicks,
         platform_conversions_value as platform_conversion_value_amount
     from google_ads
+
+    union all
+
+    select
+        tenant_id, 'tiktok_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
+        currency, spend_amount, impressions, clicks,
+        platform_purchase_value as platform_conversion_value_amount
+    from tiktok_ads
+
+    union all
+
+    select
+        tenant_id, 'amazon_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
+        currency, spend_amount, impressions, clicks,
+        platform_sales_7d_amount as platform_conversion_value_amount
+    from amazon_ads
 
     union all
 

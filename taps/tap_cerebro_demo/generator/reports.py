@@ -1,8 +1,10 @@
 """Ad platform, Search Console and calendar reports, shaped as their taps land them.
 
-Meta and Google report a row per campaign per day with delivery (no rows on
-dark days) in the ad account's timezone; TikTok spend arrives as a CSV export;
-Search Console reports daily totals per property, and per page and per query
+Meta, Google and TikTok report a row per campaign per day with delivery (no rows
+on dark days) in the ad account's timezone, and each tap lands its accounts with the
+span of days it read, every day of the history: a dark day there spent nothing. The
+demo store runs no Amazon campaigns and exports no spend by hand (those streams are
+empty); Search Console reports daily totals per property, and per page and per query
 (the query breakdown leaves out anonymized queries, so it sums to less). Its
 last days are still being processed when read, as the API flags them.
 """
@@ -14,6 +16,7 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+from cerebro_raw_contract import raw_stream
 
 from .acquisition import CAMPAIGNS
 from .clock import Clock
@@ -24,6 +27,8 @@ CPM = {"meta_ads": 3_500.0, "google_ads": 9_000.0, "tiktok": 2_500.0}
 CTR = {"meta_ads": 0.012, "google_ads": 0.045, "tiktok": 0.008}
 ACCOUNT_SUFFIX = {"meta_ads": "1029384756", "google_ads": "5551234567", "tiktok": "7001"}
 META_PURCHASE_RATE = 0.02
+# Website purchases TikTok's pixel claims per click.
+TIKTOK_PURCHASE_RATE = 0.01
 # Conversions Google Ads claims per click: about four fifths of all the orders its customers
 # place, at a typical order's value (branded clicks included, which the store would have had
 # anyway): a platform ROAS near 2.4 where the model finds about 1.8. At 8 % it claimed more
@@ -49,7 +54,8 @@ def ad_reports(
     clock: Clock,
     campaign_spend: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
-    """``ads_insights`` (Meta), ``campaign_performance`` (Google), ``ad_spend`` (CSV)."""
+    """``ads_insights`` (Meta), ``campaign_performance`` (Google), ``campaign_reports``
+    (TikTok), the accounts each tap read, and the empty Amazon and CSV streams."""
     spend_unit = profile.price_unit
     delivered = campaign_spend[campaign_spend["spend"] > 0].reset_index(drop=True)
     day = clock.dates[delivered["day"].to_numpy()].date
@@ -80,6 +86,13 @@ def ad_reports(
         purchases * 40_000 * spend_unit * rng.lognormal(0.0, 0.25, len(meta)),
         profile.currency_decimals,
     )
+    # Drawn after Meta's, so every stream drawn before is the same as without TikTok's.
+    tiktok_purchases = rng.binomial(tiktok["clicks"].to_numpy(), TIKTOK_PURCHASE_RATE)
+    tiktok_purchase_value = np.round(
+        tiktok_purchases * 35_000 * spend_unit * rng.lognormal(0.0, 0.25, len(tiktok)),
+        profile.currency_decimals,
+    )
+    read = {"report_start_date": clock.start, "report_end_date": clock.end}
     return {
         "ads_insights": pd.DataFrame(
             {
@@ -121,21 +134,50 @@ def ad_reports(
                 ),
             }
         ),
-        "ad_spend": pd.DataFrame(
+        "campaign_reports": pd.DataFrame(
             {
                 "tenant_id": tenant_id,
-                "date": tiktok["date"],
-                "platform": "tiktok",
-                "account_id": account["tiktok"],
-                "campaign_name": tiktok["campaign"],
+                "advertiser_id": account["tiktok"],
                 "currency": profile.currency,
+                "timezone": clock.timezone,
+                "campaign_id": tiktok["campaign_id"],
+                "campaign_name": tiktok["campaign"],
+                "stat_date": tiktok["date"],
                 "spend": tiktok["spend"],
                 "impressions": tiktok["impressions"],
                 "clicks": tiktok["clicks"],
-                "source_file": "tiktok_ads_export.csv",
+                "conversions": tiktok_purchases.astype(float),
+                "purchases": tiktok_purchases.astype(float),
+                "purchase_value": tiktok_purchase_value,
             }
         ),
-    }
+        "ad_accounts": pd.DataFrame(
+            [{"tenant_id": tenant_id, "account_id": account["meta_ads"],
+              "account_currency": profile.currency, "account_timezone": clock.timezone, **read}]
+        ),
+        "accounts": pd.DataFrame(
+            [{"tenant_id": tenant_id, "account_id": account["google_ads"],
+              "currency_code": profile.currency, "time_zone": clock.timezone, **read}]
+        ),
+        "advertisers": pd.DataFrame(
+            [{"tenant_id": tenant_id, "advertiser_id": account["tiktok"],
+              "advertiser_name": f"{profile.site_url.removeprefix('sc-domain:')} TikTok",
+              "currency": profile.currency, "timezone": clock.timezone, **read}]
+        ),
+        # No Amazon campaigns and no spend exported by hand: the streams exist, empty.
+        **{name: empty_stream(source, name) for source, name in EMPTY_STREAMS},
+    }  # fmt: skip
+
+
+#: Streams the demo store has no data for.
+EMPTY_STREAMS = (("amazon_ads", "sp_campaigns"), ("amazon_ads", "profiles"), ("csv", "ad_spend"))
+
+
+def empty_stream(source: str, name: str) -> pd.DataFrame:
+    """A stream with no rows, with the contract's columns."""
+    return pd.DataFrame(
+        {column: pd.Series(dtype=object) for column in raw_stream(source, name).schema()["properties"]}
+    )
 
 
 def search_console_report(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
+from pandas.testing import assert_index_equal
 
 from ml_assets.mmm.inputs import MmmInputError, prepare_input
-from ml_assets.mmm.tenant import TenantInputs, tenant_table
+from ml_assets.mmm.tenant import TenantInputs, complete_spend_days, tenant_table
 from ml_assets.mmm.workflow import fit_mmm
 
 
@@ -87,3 +90,58 @@ def test_tenant_table_fills_days_without_spend_and_keeps_calendar_flags():
     assert table["Meta Ads"].tolist() == [10, 0, 20, 0]
     assert table["revenue"].tolist() == [0, 100, 0, 50]
     assert table["public_holiday"].tolist() == [1, 0, 0, 0]
+
+
+def _spend_stopping_early() -> TenantInputs:
+    """Meta every day of January 1-10; the TikTok export stops on the 6th (7-10 unknown)."""
+    days = pd.date_range("2025-01-01", "2025-01-10").strftime("%Y-%m-%d").tolist()
+    return TenantInputs(
+        spend=pd.DataFrame({
+            "spend_date": days + days[:6],
+            "channel_group": ["Meta Ads"] * 10 + ["TikTok Ads"] * 6,
+            "spend_amount": [10] * 10 + [7] * 6,
+        }),
+        organic=pd.DataFrame(columns=["search_date", "clicks"]),
+        events=pd.DataFrame(columns=["event_date", "event_type"]),
+        revenue=pd.DataFrame({"created_date": days, "revenue": [100] * 10}),
+        signups=pd.DataFrame(columns=["signup_date", "new_customers"]),
+        missing_spend=pd.DataFrame({"channel_group": ["TikTok Ads"],
+                                    "gap_start_date": ["2025-01-07"],
+                                    "gap_end_date": ["2025-01-10"]}),
+    )  # fmt: skip
+
+
+def test_days_a_spend_source_misses_are_left_out_never_read_as_zero_spend():
+    table, channels, _, _ = tenant_table(_spend_stopping_early())
+    assert channels == ["Meta Ads", "TikTok Ads"]
+    assert table["date"].dt.strftime("%m-%d").tolist() == [f"01-0{d}" for d in range(1, 7)]
+    assert table["TikTok Ads"].tolist() == [7] * 6, "no unknown day reads as 0 spend"
+    without_gaps = dataclasses.replace(_spend_stopping_early(), missing_spend=pd.DataFrame(
+        columns=["channel_group", "gap_start_date", "gap_end_date"]))  # fmt: skip
+    assert tenant_table(without_gaps)[0]["TikTok Ads"].tolist() == [7] * 6 + [0] * 4
+
+
+@pytest.mark.parametrize(
+    ("gaps", "kept"),
+    [
+        ([("2025-01-04", "2025-01-04")], ("2025-01-05", "2025-01-10")),  # the longer side
+        ([("2025-01-06", "2025-01-07")], ("2025-01-01", "2025-01-05")),  # 5 before, 3 after
+        ([("2025-01-05", "2025-01-06")], ("2025-01-07", "2025-01-10")),  # 4 and 4: the latest
+        ([("2025-01-01", "2025-01-02"), ("2025-01-09", "2025-01-10")], ("2025-01-03", "2025-01-08")),
+    ],
+)
+def test_the_longest_stretch_of_complete_days_is_kept_the_latest_of_equals(gaps, kept):
+    dates = pd.date_range("2025-01-01", "2025-01-10")
+    missing = pd.DataFrame(
+        [("Meta Ads", start, end) for start, end in gaps] if len(gaps) < 2 else
+        [("Meta Ads", *gaps[0]), ("TikTok Ads", *gaps[1])],
+        columns=["channel_group", "gap_start_date", "gap_end_date"],
+    )  # fmt: skip
+    assert_index_equal(complete_spend_days(dates, missing), pd.date_range(*kept))
+
+
+def test_no_complete_day_at_all_is_a_clear_error():
+    missing = pd.DataFrame({"channel_group": ["TikTok Ads"], "gap_start_date": ["2024-12-01"],
+                            "gap_end_date": ["2025-02-01"]})  # fmt: skip
+    with pytest.raises(MmmInputError, match=r"every day misses the spend of .*TikTok Ads"):
+        complete_spend_days(pd.date_range("2025-01-01", "2025-01-10"), missing)

@@ -35,7 +35,7 @@ MONEY_COLUMNS = {
     "refunds": ("amount",),
     "checkouts": ("total_amount",),
     "ads_insights": ("spend", "purchase_value"),
-    "ad_spend": ("spend",),
+    "campaign_reports": ("spend", "purchase_value"),
 }
 
 
@@ -115,7 +115,7 @@ def test_entity_and_account_ids_are_unique_across_tenants(small_datasets):
            for stream in STREAMS_BY_SOURCE["shopify"]},
         "ads_insights": ["account_id", "campaign_id"],
         "campaign_performance": ["account_id", "campaign_id"],
-        "ad_spend": ["account_id"],
+        "campaign_reports": ["advertiser_id", "campaign_id"],
     }  # fmt: skip
     for stream, columns in id_columns.items():
         for column in columns:

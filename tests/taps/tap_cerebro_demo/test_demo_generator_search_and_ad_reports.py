@@ -51,9 +51,33 @@ def test_ad_accounts_report_in_the_tenants_timezone_and_currency(small_dataset):
     settings = small_dataset.settings
     meta = small_dataset.streams["ads_insights"]
     google = small_dataset.streams["campaign_performance"]
+    tiktok = small_dataset.streams["campaign_reports"]
     assert set(meta["account_timezone"]) == {settings.timezone}
     assert set(google["time_zone"]) == {settings.timezone}
+    assert set(tiktok["timezone"]) == {settings.timezone}
     assert set(meta["account_currency"]) == {PROFILES[settings.profile].currency}
+    assert set(tiktok["currency"]) == {PROFILES[settings.profile].currency}
+
+
+def test_each_ad_account_was_read_every_day_of_the_history_dark_days_included(small_dataset):
+    settings, streams = small_dataset.settings, small_dataset.streams
+    first = settings.end_date - dt.timedelta(days=settings.days - 1)
+    for accounts, report, key, day in (
+        ("ad_accounts", "ads_insights", "account_id", "date_start"),
+        ("accounts", "campaign_performance", "account_id", "date"),
+        ("advertisers", "campaign_reports", "advertiser_id", "stat_date"),
+    ):
+        (account,) = streams[accounts].to_dict("records")
+        assert (account["report_start_date"], account["report_end_date"]) == (
+            first, settings.end_date
+        ), accounts
+        assert set(streams[report][key]) == {account[key]}, accounts
+        # Pulsed and flighted buying leaves days without delivery: no rows, yet read.
+        days_with_rows = set(streams[report][day])
+        assert first <= min(days_with_rows) and max(days_with_rows) <= settings.end_date
+        assert len(days_with_rows) < settings.days, accounts
+    assert streams["sp_campaigns"].empty and streams["profiles"].empty
+    assert streams["ad_spend"].empty, "TikTok spend comes through its API stream, not a CSV"
 
 
 def test_meta_purchases_are_whole_counts_with_value_only_when_purchased(small_dataset):

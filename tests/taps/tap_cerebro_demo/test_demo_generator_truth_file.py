@@ -86,7 +86,7 @@ def test_truth_spend_per_paid_channel_equals_its_report_stream(tenant):
     reported = {
         "meta_ads": streams["ads_insights"]["spend"].sum(),
         "google_ads": streams["campaign_performance"]["cost_micros"].sum() / 1_000_000,
-        "tiktok": streams["ad_spend"]["spend"].sum(),
+        "tiktok": streams["campaign_reports"]["spend"].sum(),
     }
     for channel in PROFILES[settings.profile].channels:
         if channel.is_paid:

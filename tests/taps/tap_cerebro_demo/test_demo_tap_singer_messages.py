@@ -22,11 +22,14 @@ import jsonschema
 import pytest
 from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
 from click.testing import CliRunner
+from tap_cerebro_demo.generator.reports import EMPTY_STREAMS
 from tap_cerebro_demo.generator.storage import read_stream
 from tap_cerebro_demo.tap import TapCerebroDemo
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "tap-cerebro-demo"
 REPLICATION_KEY = {stream.name: stream.replication_key for stream in STREAMS}
+#: Sources the demo store has no data for (no Amazon campaigns, no spend exported by hand).
+EMPTY_SOURCES = {source for source, _ in EMPTY_STREAMS}
 PRIMARY_KEYS = {stream.name: list(stream.primary_keys) for stream in STREAMS}
 UTC_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -221,7 +224,7 @@ def test_start_date_filters_records_when_there_is_no_bookmark(shopify_sync, work
     assert 0 < sum(map(len, filtered.values())) < sum(map(len, records_of(shopify_sync).values()))
 
 
-@pytest.mark.parametrize("source", sorted(set(STREAMS_BY_SOURCE) - {"shopify"}))
+@pytest.mark.parametrize("source", sorted(set(STREAMS_BY_SOURCE) - {"shopify"} - EMPTY_SOURCES))
 def test_other_sources_emit_only_their_streams_sorted_with_a_bookmark(
     source, shopify_sync, workdir, base_config, dataset_dir
 ):
@@ -235,6 +238,18 @@ def test_other_sources_emit_only_their_streams_sorted_with_a_bookmark(
         assert final_state(messages)["bookmarks"][stream]["replication_key_value"] == latest
     assert assert_records_match_schema_messages(messages) > 0
     assert_sorted_by_replication_key(messages)
+
+
+@pytest.mark.parametrize("source", sorted(EMPTY_SOURCES))
+def test_sources_the_demo_store_lacks_emit_their_schemas_and_no_record(
+    source, shopify_sync, workdir, base_config
+):
+    # The target creates the tables from the SCHEMA messages: the raw tables exist, empty.
+    messages = run_in_process(workdir, {**base_config, "source": source})
+    assert {m["stream"] for m in messages if m["type"] == "SCHEMA"} == set(
+        STREAMS_BY_SOURCE[source]
+    )
+    assert records_of(messages) == {}
 
 
 def test_ad_source_resumes_from_a_date_bookmark(shopify_sync, workdir, base_config):

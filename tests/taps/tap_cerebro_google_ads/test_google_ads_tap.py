@@ -287,4 +287,23 @@ def test_streams_are_the_raw_contract_streams_with_their_schemas_and_keys(config
         contract = raw_stream("google_ads", name)
         assert stream.schema == contract.schema(), name
         assert tuple(stream.primary_keys) == contract.primary_keys, name
-        assert stream.replication_key == contract.replication_key, name
+        # The accounts stream is re-emitted whole on every run: no bookmark.
+        expected = None if stream.full_table else contract.replication_key
+        assert stream.replication_key == expected, name
+
+
+def test_accounts_land_with_the_span_of_days_read(api, config, run_in_process, fake_clock_at):
+    run = run_in_process(TapCerebroGoogleAds, config, clock=fake_clock_at(NOW))
+    accounts = {r["account_id"]: r for r in run.records("accounts")}
+    assert accounts == {
+        SANTIAGO: {
+            "tenant_id": "tienda_cl", "account_id": SANTIAGO, "currency_code": "CLP",
+            "time_zone": "America/Santiago",
+            "report_start_date": "2024-12-01", "report_end_date": "2025-01-15",
+        },
+        LIMA: {
+            "tenant_id": "tienda_cl", "account_id": LIMA, "currency_code": "PEN",
+            "time_zone": "America/Lima",
+            "report_start_date": "2024-12-01", "report_end_date": "2025-01-14",
+        },
+    }  # fmt: skip

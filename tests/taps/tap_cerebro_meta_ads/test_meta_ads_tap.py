@@ -298,4 +298,32 @@ def test_streams_are_the_raw_contract_streams_with_their_schemas_and_keys(config
         contract = raw_stream("meta_ads", name)
         assert stream.schema == contract.schema(), name
         assert tuple(stream.primary_keys) == contract.primary_keys, name
-        assert stream.replication_key == contract.replication_key, name
+        # The accounts stream is re-emitted whole on every run: no bookmark.
+        expected = None if stream.full_table else contract.replication_key
+        assert stream.replication_key == expected, name
+
+
+def test_ad_accounts_land_with_the_span_of_days_read_even_without_delivery(
+    api, config, run_in_process, fake_clock_at
+):
+    # Meta sends no insights row for a day without delivery; the span says it was read.
+    run = run_in_process(TapCerebroMetaAds, config, clock=fake_clock_at(NOW))
+    accounts = {r["account_id"]: r for r in run.records("ad_accounts")}
+    assert accounts == {
+        SANTIAGO: {
+            "tenant_id": "tienda_cl", "account_id": SANTIAGO, "account_currency": "CLP",
+            "account_timezone": "America/Santiago",
+            "report_start_date": "2024-03-01", "report_end_date": "2024-04-06",
+        },
+        TOKYO: {
+            "tenant_id": "tienda_cl", "account_id": TOKYO, "account_currency": "USD",
+            "account_timezone": "Asia/Tokyo",
+            "report_start_date": "2024-03-01", "report_end_date": "2024-04-07",
+        },
+    }  # fmt: skip
+    later = run_in_process(TapCerebroMetaAds, config,
+                           clock=fake_clock_at("2024-04-20T03:30:00+00:00"),
+                           state=run.final_state)  # fmt: skip
+    spans = {r["account_id"]: (r["report_start_date"], r["report_end_date"])
+             for r in later.records("ad_accounts")}  # fmt: skip
+    assert spans == {SANTIAGO: ("2024-03-01", "2024-04-19"), TOKYO: ("2024-03-01", "2024-04-20")}

@@ -5,7 +5,8 @@
 -- channel; the revenue the budget brain attributes to the channel and the new
 -- customers it attributes, valued at the channel's mean predicted 12-month
 -- customer value the budget plan uses (value_per_unit of the ltv advice).
--- Sums only: a page computes any period's ROAS as sum / sum.
+-- Sums, so a page computes any period's ROAS as sum / sum; the month's ACOS
+-- (spend over the platform's attributed sales, Amazon's measure) is the one ratio.
 with
 
 ad_spend as (
@@ -74,6 +75,8 @@ combined as (
         tenants.currency,
         spend_monthly.spend_amount,
         spend_monthly.platform_value_amount,
+        {{ safe_divide('spend_monthly.spend_amount', 'spend_monthly.platform_value_amount') }}
+            as platform_acos,
         coalesce(last_click_monthly.last_click_revenue_amount, 0) as last_click_revenue_amount,
         model_monthly.model_revenue_amount,
         model_monthly.model_new_customers,

@@ -1,0 +1,2 @@
+"""tap-cerebro-amazon-ads: Amazon Ads Sponsored Products campaign reports, daily, into Cerebro's
+contract."""
