@@ -166,12 +166,15 @@ def test_invalid_yaml_and_duplicated_dashboards_fail_clearly(tmp_path):
 
 def test_a_column_named_in_extract_is_not_taken_for_another_schema(tmp_path):
     document = _engagement_spec()
-    document["cards"][0]["sql"] = (
+    card = document["cards"][0]
+    # A card of its own period only: a comparison card's SQL gets the period's parameters.
+    del card["comparison"], card["higher_is_better"]
+    card["sql"] = (
         "select extract(year from orders.created_date) as value "
         "from marts.mart_orders_daily as orders where orders.tenant_id = {{tenant}}"
     )
-    document["cards"][0]["columns"] = {"value": "integer"}
-    document["cards"][0]["labels"] = {"value": "Año"}
+    card["columns"] = {"value": "integer"}
+    card["labels"] = {"value": "Año"}
     path = tmp_path / "02_extract.yml"
     path.write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
     assert load_dashboard(path).cards[0].parameters == ["tenant"]
