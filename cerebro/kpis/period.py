@@ -89,7 +89,7 @@ def count(value) -> int:
 
 
 def ratio(numerator, denominator) -> float | None:
-    """numerator / denominator, None when the denominator is 0 (KPIS.md)."""
+    """numerator / denominator, None when the denominator is 0 (doc block kpi_conventions)."""
     denominator = number(denominator) or 0.0
     return None if denominator == 0 else (number(numerator) or 0.0) / denominator
 

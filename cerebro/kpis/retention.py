@@ -32,6 +32,7 @@ _COHORTS = """
         select cohort_month, month_offset, sum(new_month_buyers) as retained_customers
         from marts.mart_customer_retention_daily
         where tenant_id = %(tenant_id)s and activity_date <= %(date_to)s
+            and cohort_month >= cast(date_trunc('month', cast(%(date_from)s as date)) as date)
         group by 1, 2
     )
     select cells.cohort_month, cells.month_offset,

@@ -1,7 +1,7 @@
 {{ config(partition_date_column='signup_date') }}
 
 -- Página "Adquisición": signups per local day, channel and region, with the
--- numerators of the onboarding and RUT validation rates (KPIS.md), so any
+-- numerators of the onboarding and RUT validation rates (doc kpi_acquisition), so any
 -- period's rates are sums over days, never averages of daily rates.
 with
 
