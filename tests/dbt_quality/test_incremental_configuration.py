@@ -2,9 +2,10 @@
 and what an incremental run replaces follows from what a model declares: its tenants' rows on
 the window's days when it names a `partition_date_column`, its tenants' whole history when it
 does not. So a model without a date column must read its sources through
-`in_partition_tenants()` (else a run would insert other tenants' rows), and one with a date
-column through the window (else a run would reread everything to replace a few days). Read
-from the parsed manifest, no build."""
+`in_partition_tenants()` (else a run would insert other tenants' rows) and nothing through the
+window (else a run would replace its tenants' whole history with the window's rows), and one
+with a date column must read through the window (else a run would reread everything to replace
+a few days). Read from the parsed manifest, no build."""
 
 from __future__ import annotations
 
@@ -35,8 +36,11 @@ def test_every_partitioned_model_reads_what_its_runs_replace(dbt_project_parsed)
         if config.get("partition_date_column"):
             if not WINDOW_READS.search(code):
                 wrong.append(f"{name}: names a date column but does not read its window")
-        elif not TENANT_READS.search(code):
-            wrong.append(f"{name}: rebuilt per tenant but does not read in_partition_tenants()")
+        elif WINDOW_READS.search(code) or not TENANT_READS.search(code):
+            wrong.append(
+                f"{name}: rebuilt per tenant (no partition_date_column), so it must read its "
+                "sources through in_partition_tenants() and nothing through the window"
+            )
     assert wrong == []
 
 
