@@ -16,9 +16,11 @@ from ml_assets.clv.predict import MODEL_VERSION
 from ml_assets.clv.records import merge_model_runs
 from ml_assets.clv.tenant import TenantRun, run_tenant
 from orchestration.resources import CerebroResource
+from orchestration.tenant_runs import TenantOutcome, check_results, replace_tables, run_per_tenant
 
 PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
 MODEL_RUNS = dg.AssetKey(["ml", "ml_clv_model_runs"])
+TABLES = ("ml_customer_predictions", "ml_clv_model_runs")
 CUSTOMER_ORDERS_DAILY = dg.AssetKey(["marts", "mart_customer_orders_daily"])
 #: Valid orders per customer and local day, net of refunds: one BG/NBD transaction each. In a
 #: fixed order: the incremental mart's rows move when a run replaces its window, and floating
@@ -39,9 +41,8 @@ class ClvRunConfig(dg.Config):
     last day with a valid order."""
 
 
-def _fit_tenants(context, cerebro: CerebroResource, cutoff, predicted_at):
-    runs: list[TenantRun] = []
-    failed: dict[str, str] = {}
+def _outcomes(context, cerebro: CerebroResource, cutoff, predicted_at):
+    """Each tenant with valid orders, modelled: its two tables' rows and its summary."""
     warehouse = cerebro.warehouse()
     for tenant in cerebro.tenants():
         transactions = warehouse.query(TRANSACTIONS_SQL, {"tenant_id": tenant.tenant_id})
@@ -49,21 +50,16 @@ def _fit_tenants(context, cerebro: CerebroResource, cutoff, predicted_at):
             context.log.warning(f"{tenant.tenant_id}: no valid orders yet, no predictions")
             continue
         try:
-            runs.append(
-                run_tenant(
-                    tenant.tenant_id, transactions, settings=tenant.clv, cutoff=cutoff,
-                    predicted_at=predicted_at, customer_column="customer_id",
-                    date_column="created_date", amount_column="valid_orders_net_amount",
-                )
+            run = run_tenant(
+                tenant.tenant_id, transactions, settings=tenant.clv, cutoff=cutoff,
+                predicted_at=predicted_at, customer_column="customer_id",
+                date_column="created_date", amount_column="valid_orders_net_amount",
             )  # fmt: skip
         except (ValueError, ConvergenceError) as error:
-            failed[tenant.tenant_id] = str(error)
-            context.log.error(f"{tenant.tenant_id}: customer-value model failed: {error}")
-    return runs, failed
-
-
-def _rows(runs: list[TenantRun], table: str) -> pd.DataFrame:
-    return pd.concat([getattr(run, table) for run in runs], ignore_index=True)
+            yield TenantOutcome(tenant.tenant_id, error=str(error))
+            continue
+        tables = {"ml_customer_predictions": run.predictions, "ml_clv_model_runs": run.model_run}
+        yield TenantOutcome(tenant.tenant_id, tables=tables, summary=_tenant_summary(run))
 
 
 def _tenant_summary(run: TenantRun) -> dict:
@@ -133,44 +129,41 @@ def clv_predictions(
     models on them, so a bad value never reaches a dashboard."""
     cutoff = dt.date.fromisoformat(config.cutoff_date) if config.cutoff_date else None
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    runs, failed = _fit_tenants(context, cerebro, cutoff, predicted_at)
-    if not runs:
-        raise dg.Failure(f"no tenant could be modelled: {failed or 'no valid orders at all'}")
-    predictions, new_runs = _rows(runs, "predictions"), _rows(runs, "model_run")
+    runs = run_per_tenant(
+        context, _outcomes(context, cerebro, cutoff, predicted_at), TABLES,
+        failure="customer-value model failed", nothing_modelled="no valid orders at all",
+    )  # fmt: skip
+    predictions, new_runs = runs.tables["ml_customer_predictions"], runs.tables["ml_clv_model_runs"]
     warehouse = cerebro.warehouse()
     existing = None
     if warehouse.table_exists("ml", "ml_clv_model_runs"):
         existing = warehouse.query("select * from ml.ml_clv_model_runs")
     model_runs = merge_model_runs(existing, new_runs)
-    warehouse.replace_table("ml", "ml_customer_predictions", predictions)
-    warehouse.replace_table("ml", "ml_clv_model_runs", model_runs)
-
-    tenants = {run.model_run["tenant_id"].iloc[0]: _tenant_summary(run) for run in runs}
-    note(context, f"{len(predictions):,} customers of {len(tenants)} tenants")
+    replace_tables(
+        warehouse, {"ml_customer_predictions": predictions, "ml_clv_model_runs": model_runs}
+    )
+    note(context, f"{len(predictions):,} customers of {len(runs.summaries)} tenants")
     yield dg.MaterializeResult(
         asset_key=PREDICTIONS,
-        metadata={"rows": len(predictions), "model_version": MODEL_VERSION, "tenants": tenants},
-    )
+        metadata={
+            "rows": len(predictions), "model_version": MODEL_VERSION, "tenants": runs.summaries,
+        },
+    )  # fmt: skip
     yield dg.MaterializeResult(
         asset_key=MODEL_RUNS,
-        metadata={"rows": len(model_runs), "new_rows": len(new_runs), "failed_tenants": failed},
+        metadata={
+            "rows": len(model_runs),
+            "new_rows": len(new_runs),
+            "failed_tenants": runs.failed,
+        },
     )
-    yield from _check_results(predictions, new_runs, failed)
-
-
-def _check_results(predictions: pd.DataFrame, new_runs: pd.DataFrame, failed: dict[str, str]):
-    for check_name, asset, guard in (
-        ("prob_alive_in_unit_interval", PREDICTIONS, probabilities_guard(predictions)),
-        ("values_finite_and_non_negative", PREDICTIONS, values_guard(predictions)),
-        ("backtest_error_within_bound", MODEL_RUNS, backtest_guard(new_runs)),
-    ):
-        yield dg.AssetCheckResult(
-            asset_key=asset, check_name=check_name, passed=guard.passed, metadata=guard.metadata
-        )
-    yield dg.AssetCheckResult(
-        asset_key=MODEL_RUNS,
-        check_name="every_tenant_modelled",
-        passed=not failed,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"failed_tenants": failed},
+    yield from check_results(
+        [
+            ("prob_alive_in_unit_interval", PREDICTIONS, probabilities_guard(predictions)),
+            ("values_finite_and_non_negative", PREDICTIONS, values_guard(predictions)),
+            ("backtest_error_within_bound", MODEL_RUNS, backtest_guard(new_runs)),
+        ],
+        MODEL_RUNS,
+        runs.failed,
+        failed_key="failed_tenants",
     )

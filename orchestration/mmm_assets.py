@@ -26,6 +26,7 @@ from ml_assets.mmm.scenarios import load_scenarios
 from ml_assets.mmm.tenant import TenantInputs
 from ml_assets.mmm.tenant_pool import TenantJob, model_tenants
 from orchestration.resources import CerebroResource
+from orchestration.tenant_runs import check_results, replace_tables, run_per_tenant
 
 #: Named scenarios (see the file's header).
 SCENARIOS_FILE = Path(__file__).resolve().parents[1] / "cerebro" / "scenarios.yml"
@@ -220,8 +221,6 @@ def mmm_budget_brain(
     warehouse = cerebro.warehouse()
     scenarios = load_scenarios(SCENARIOS_FILE)
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    frames: dict[str, list[pd.DataFrame]] = {table: [] for table in TABLES}
-    failed, summaries = {}, {}
     jobs = []
     for tenant in cerebro.tenants():
         params = {"tenant_id": tenant.tenant_id}
@@ -242,52 +241,40 @@ def mmm_budget_brain(
             lift_tests=_experiments(cerebro.settings().data_dir, tenant.mmm.experiments),
         )  # fmt: skip
         jobs.append(TenantJob(tenant.tenant_id, arguments))
-    for outcome in model_tenants(jobs):
-        if outcome.error is not None:
-            failed[outcome.tenant_id] = outcome.error
-            continue
-        failed.update({f"{outcome.tenant_id}/{t}": r for t, r in outcome.failed.items()})
-        for table, frame in outcome.tables.items():
-            frames[table].append(frame)
-        summaries[outcome.tenant_id] = outcome.summary
-        fits = ", ".join(f"{t} {s:.0f} s" for t, s in outcome.fit_seconds.items())
-        note(context, f"{outcome.tenant_id}: {fits}")
-    for name, reason in failed.items():
-        context.log.warning(f"{name}: budget brain skipped: {reason}")
-    tables = {
-        t: pd.concat(f, ignore_index=True) if f else pd.DataFrame() for t, f in frames.items()
-    }
-    if all(frame.empty for frame in tables.values()):
-        raise dg.Failure(f"no tenant could be modelled: {failed}")
-    for table, frame in tables.items():
-        if not frame.empty:  # a table needs columns; an empty result keeps the last run's
-            warehouse.replace_table("ml", table, frame)
-    for table, frame in tables.items():
+    runs = run_per_tenant(
+        context, model_tenants(jobs), TABLES,
+        failure="budget brain skipped", each=_note_fits(context),
+    )  # fmt: skip
+    replace_tables(warehouse, runs.tables)
+    for table, frame in runs.tables.items():
         metadata = {"rows": len(frame), "model_version": MODEL_VERSION}
         if table == "ml_mmm_channel_summary":
-            metadata["tenants"] = summaries
+            metadata["tenants"] = runs.summaries
         yield dg.MaterializeResult(asset_key=KEYS[table], metadata=metadata)
-    yield from _check_results(tables, failed)
+    yield from _check_results(runs.tables, runs.failed)
+
+
+def _note_fits(context):
+    def noted(outcome) -> None:
+        fits = ", ".join(f"{t} {s:.0f} s" for t, s in outcome.fit_seconds.items())
+        note(context, f"{outcome.tenant_id}: {fits}")
+
+    return noted
 
 
 def _check_results(tables: dict[str, pd.DataFrame], failed: dict[str, str]):
     summary, curves = tables["ml_mmm_channel_summary"], tables["ml_mmm_response_curves"]
-    for check_name, table, guard in (
+    guards = (
         ("contributions_add_up", "ml_mmm_contributions",
          contributions_guard(tables["ml_mmm_contributions"])),
         ("intervals_contain_estimates", "ml_mmm_channel_summary", intervals_guard(tables)),
         ("curves_match_reported_roi", "ml_mmm_response_curves", curves_guard(summary, curves)),
         ("allocations_spend_budget_within_bounds", "ml_budget_scenarios",
          allocations_guard(tables["ml_budget_scenarios"])),
-    ):  # fmt: skip
-        yield dg.AssetCheckResult(
-            asset_key=KEYS[table], check_name=check_name, passed=guard.passed,
-            metadata=guard.metadata,
-        )  # fmt: skip
-    yield dg.AssetCheckResult(
-        asset_key=KEYS["ml_mmm_diagnostics"],
-        check_name="every_tenant_modelled",
-        passed=not failed,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"skipped": failed},
+    )  # fmt: skip
+    return check_results(
+        [(name, KEYS[table], guard) for name, table, guard in guards],
+        KEYS["ml_mmm_diagnostics"],
+        failed,
+        failed_key="skipped",
     )

@@ -6,10 +6,15 @@ A card's SQL uses Metabase's native-query syntax: ``{{name}}`` is a parameter (a
 filter) and ``[[ ... ]]`` an optional clause, kept only when every parameter in it has a
 value. :meth:`Card.bind` turns that into the warehouse's ``%(name)s`` style with bound
 values, so the same text runs in Metabase, on DuckDB and on PostgreSQL.
+
+A card with ``comparison: previous_period`` writes its SQL for one period (the dashboard's
+date range); the loader runs it for the previous period of equal length too
+(:func:`compared_sql`), so no card writes that comparison by hand.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -28,6 +33,8 @@ _TABLE_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\.", re.IGNO
 #: `extract(year from alias.column)` names a column, not a table.
 _EXTRACT_FROM = re.compile(r"\bextract\s*\(\s*[a-z_]+\s+from\b", re.IGNORECASE)
 ALLOWED_SCHEMAS = frozenset({"marts"})
+#: The column a comparison card gets before its own: the first day of each period.
+PERIOD_START, PERIOD_START_LABEL = "period_start", "Inicio del período"
 
 
 class DashboardSpecError(ValueError):
@@ -179,6 +186,58 @@ def _check_consistency(dashboard: Dashboard, where: str) -> None:
             )
 
 
+def compared_sql(sql: str, start: str, end: str) -> str:
+    """A one-period card query (its range in ``{{start}}`` .. ``{{end}}``) run for the previous
+    period of equal length and for the chosen one: one row each, ``period_start`` first, in
+    that order. A period's value is the query's; for a figure on the history up to the
+    period's end (the repurchase rate), the previous value is the one at the previous end."""
+    first, last = f"cast({{{{{start}}}}} as date)", f"cast({{{{{end}}}}} as date)"
+    previous_first = f"({first} - cast({last} - {first} + 1 as integer))"
+    previous = re.sub(
+        r"\{\{\s*(" + re.escape(start) + "|" + re.escape(end) + r")\s*\}\}",
+        lambda m: previous_first if m.group(1) == start else f"({first} - 1)",
+        sql,
+    )
+    # The newline before ")" keeps a trailing "-- comment" in the spec from swallowing it.
+    return (
+        f"select {previous_first} as {PERIOD_START}, previous_period.*\n"
+        f"from (\n{previous.rstrip()}\n) as previous_period\n"
+        "union all\n"
+        f"select {first} as {PERIOD_START}, chosen_period.*\n"
+        f"from (\n{sql.rstrip()}\n) as chosen_period\n"
+        f"order by {PERIOD_START}"
+    )
+
+
+def _date_range(filters: tuple[Filter, ...]) -> tuple[str, str] | None:
+    """The keys of the dashboard's date range (defaults period_start, period_end), if any."""
+    start = next((f.key for f in filters if f.default == "period_start"), None)
+    end = next((f.key for f in filters if f.default == "period_end"), None)
+    return None if start is None or end is None else (start, end)
+
+
+def _compared(card: Card, date_range: tuple[str, str] | None, where: str) -> Card:
+    """A comparison card as it runs: its SQL for both periods, ``period_start`` first."""
+    if card.comparison != "previous_period":
+        return card
+    if date_range is None:
+        raise DashboardSpecError(
+            f"{where}: card {card.key!r} compares with the previous period, "
+            "but the dashboard has no date range (period_start / period_end filters)"
+        )
+    if PERIOD_START in card.columns:
+        raise DashboardSpecError(
+            f"{where}: card {card.key!r} declares {PERIOD_START!r}: a comparison card's SQL "
+            "returns its value for one period, and the loader adds the previous one"
+        )
+    return dataclasses.replace(
+        card,
+        sql=compared_sql(card.sql, *date_range),
+        columns={PERIOD_START: "date", **card.columns},
+        labels={PERIOD_START: PERIOD_START_LABEL, **(card.labels or {})},
+    )
+
+
 def _card(entry: dict) -> Card:
     entry = dict(entry)
     entry["y"] = tuple(entry.get("y", ()))
@@ -203,7 +262,10 @@ def load_dashboard(path: Path) -> Dashboard:
         path=path,
     )
     _check_consistency(dashboard, str(path))
-    return dashboard
+    date_range = _date_range(dashboard.filters)
+    return dataclasses.replace(
+        dashboard, cards=tuple(_compared(c, date_range, str(path)) for c in dashboard.cards)
+    )
 
 
 def load_dashboards(directory: Path = SPECS_DIR) -> list[Dashboard]:

@@ -1,4 +1,5 @@
-"""KPI functions: each page of KPIS.md as a plain dict, read from the marts.
+"""KPI functions: each KPI page as a plain dict, read from the marts that define its figures
+(dbt doc blocks, dbt_project/models/marts/kpis/_kpis__docs.md; decision 0031).
 
 Every function takes ``(tenant_id, date_from, date_to, *, warehouse=None)``;
 ``warehouse`` defaults to the one the environment configures.

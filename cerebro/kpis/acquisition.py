@@ -1,4 +1,4 @@
-"""Página "Adquisición" (KPIS.md)."""
+"""Página "Adquisición": read from mart_acquisition_daily (doc block kpi_acquisition)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Página "Engagement y Conversión" (KPIS.md)."""
+"""Página "Engagement y Conversión": read from the daily order, checkout and service marts
+(doc blocks kpi_cart_abandonment_rate, kpi_orders, kpi_purchase_frequency,
+kpi_conversion_by_service)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Página "Operaciones y Calidad" (KPIS.md)."""
+"""Página "Operaciones y Calidad": read from mart_order_completions_daily and mart_orders_daily
+(doc blocks kpi_order_completions, kpi_orders)."""
 
 from __future__ import annotations
 

@@ -89,9 +89,23 @@ def count(value) -> int:
 
 
 def ratio(numerator, denominator) -> float | None:
-    """numerator / denominator, None when the denominator is 0 (KPIS.md)."""
+    """numerator / denominator, None when the denominator is 0 (doc block kpi_conventions)."""
     denominator = number(denominator) or 0.0
     return None if denominator == 0 else (number(numerator) or 0.0) / denominator
+
+
+def month_label(value) -> str:
+    """A month (a date, a timestamp or their ISO text) as 'YYYY-MM'."""
+    return str(value)[:7]
+
+
+def month_labels(date_from: dt.date, date_to: dt.date) -> list[str]:
+    """'YYYY-MM' of every calendar month the period touches, in order."""
+    labels, month = [], date_from.replace(day=1)
+    while month <= date_to:
+        labels.append(month_label(month))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return labels
 
 
 def distribution(frame: pd.DataFrame, label: str, value: str, *, share: bool = True) -> list[dict]:

@@ -1,42 +1,28 @@
-"""Página "Segmentación y Marketing" (KPIS.md): RFM as of date_to."""
+"""Página "Segmentación y Marketing": RFM as of date_to, read from the table function
+marts.mart_rfm_customers_as_of (definition: the dbt doc block kpi_rfm,
+dbt_project/models/marts/kpis/_kpis__docs.md)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from cerebro.kpis.period import count, kpi_request, number, ratio
+from cerebro.kpis.period import distribution, kpi_request, number
 
-# Same definition as the dbt mart mart_rfm_customers, as of any date_to. The customer list is
-# what `cerebro segment export` writes for a campaign, so e-mail and phone come in clear from
-# mart_customer_contacts, the one mart that has them (docs/decisions/0014).
+# The customer list is what `cerebro segment export` writes for a campaign, so e-mail and
+# phone come in clear from mart_customer_contacts, the one mart that has them (decision 0014).
 _RFM_CUSTOMERS = """
-    with per_customer as (
-        select customer_id,
-               cast(%(date_to)s as date) - max(created_date) as recency_days,
-               sum(valid_orders) as frequency,
-               sum(valid_orders_net_amount) as monetary
-        from marts.mart_customer_orders_daily
-        where tenant_id = %(tenant_id)s and created_date <= %(date_to)s
-        group by 1
-    ),
-    scored as (
-        select per_customer.*,
-               ntile(5) over (order by recency_days desc, customer_id) as r_score,
-               ntile(5) over (order by frequency, customer_id) as f_score,
-               ntile(5) over (order by monetary, customer_id) as m_score
-        from per_customer
-    )
-    select scored.customer_id, contacts.email, contacts.phone,
-           scored.recency_days, scored.frequency, scored.monetary,
-           scored.r_score, scored.f_score, scored.m_score, rfm_segments.segment
-    from scored
-    inner join marts.dim_customers as customers
-        on customers.tenant_id = %(tenant_id)s and customers.customer_id = scored.customer_id
+    select rfm.customer_id, contacts.email, contacts.phone,
+           rfm.recency_days, rfm.frequency, rfm.monetary,
+           rfm.r_score, rfm.f_score, rfm.m_score, rfm.segment
+    from marts.mart_rfm_customers_as_of(%(tenant_id)s, cast(%(date_to)s as date)) as rfm
     left join marts.mart_customer_contacts as contacts
-        on contacts.tenant_id = %(tenant_id)s and contacts.customer_id = scored.customer_id
-    left join reference.rfm_segments as rfm_segments
-        on scored.r_score = rfm_segments.r_score and scored.f_score = rfm_segments.f_score
-    order by scored.customer_id
+        on contacts.tenant_id = rfm.tenant_id and contacts.customer_id = rfm.customer_id
+    order by rfm.customer_id
+"""
+_SEGMENTS = """
+    select segment, count(*) as customers, sum(monetary) as revenue
+    from marts.mart_rfm_customers_as_of(%(tenant_id)s, cast(%(date_to)s as date))
+    group by 1
 """
 RFM_COLUMNS = [
     "customer_id", "email", "phone", "recency_days", "frequency", "monetary",
@@ -59,22 +45,12 @@ def get_rfm_segmentation(tenant_id, date_from, date_to, *, warehouse=None) -> di
     distribution (customers, share, revenue). ``date_from`` only validates the period:
     RFM looks at the whole history up to ``date_to``."""
     with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
-        customers = rfm_customers(request)
-        total = len(customers)
-        segments = (
-            customers.groupby("segment", as_index=False)
-            .agg(customers=("customer_id", "count"), revenue=("monetary", "sum"))
-            .sort_values(["customers", "segment"], ascending=[False, True])
-        )
+        segments = request.query(_SEGMENTS)
+        revenue = dict(zip(segments["segment"], segments["revenue"], strict=True))
         return {
             "segment_distribution": [
-                {
-                    "segment": row["segment"],
-                    "customers": count(row["customers"]),
-                    "share": ratio(row["customers"], total),
-                    "revenue": number(row["revenue"]),
-                }
-                for row in segments.to_dict("records")
+                {**row, "revenue": number(revenue[row["segment"]])}
+                for row in distribution(segments, "segment", "customers")
             ],
-            "customers": customers,
+            "customers": rfm_customers(request),
         }

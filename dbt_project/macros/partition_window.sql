@@ -95,7 +95,10 @@
 {% endmacro %}
 
 
-{#- In a model: keep the rows of the run's window on incremental runs, all rows otherwise. -#}
+{#- In a model: keep the rows of the run's window on incremental runs, all rows otherwise. A
+    model that reads only its window's days names its `partition_date_column`: without one,
+    the strategy would replace its tenants' whole history with the window's rows
+    (tests/dbt_quality/test_incremental_configuration.py). -#}
 {% macro in_partition_window(date_column, tenant_column='tenant_id') %}
     {%- if is_incremental() -%}
         {{ partition_window_predicate(partition_window(), date_column, tenant_column) }}
@@ -153,35 +156,31 @@
 {% endmacro %}
 
 {#-
-    The `partition_window` incremental strategy: replace the window's rows. Unlike dbt's
-    delete+insert on a unique key, a day whose rows all disappeared upstream is emptied too.
-    The model names its date column with the `partition_date_column` config. A model whose
-    rows can move to a later date (an entity dated by its last update) also names its
+    The `partition_window` incremental strategy (every incremental model's, dbt_project.yml):
+    replace the window's rows. A model that names its date column with the
+    `partition_date_column` config replaces the rows of the window's tenants on the window's
+    days: unlike dbt's delete+insert on a unique key, a day whose rows all disappeared upstream
+    is emptied too. A model without one aggregates a tenant's whole history (RFM, cohorts, the
+    landing health marts): a partition run recomputes its tenants whole and replaces their
+    rows, other tenants keep theirs (decision 0017); exact, since such a model reads nothing of
+    other tenants (it reads its sources through `in_partition_tenants()`). A model whose rows
+    can move to a later date (an entity dated by its last update) also names its
     `unique_key`: the rows of the keys it inserts are deleted wherever they were dated, so a
-    key never appears twice (decision 0017).
+    key never appears twice.
 -#}
 {% macro get_incremental_partition_window_sql(arg_dict) %}
-    {%- set date_column = config.require('partition_date_column') -%}
-    {%- set window_rows = partition_window_predicate(partition_window(), date_column) -%}
-    {{ replace_partition_rows(arg_dict, window_rows) }}
+    {%- set date_column = config.get('partition_date_column') -%}
+    {%- if date_column is none -%}
+        {%- set rows = partition_window_tenants_predicate(partition_window()) -%}
+    {%- else -%}
+        {%- set rows = partition_window_predicate(partition_window(), date_column) -%}
+    {%- endif -%}
+    {{ replace_partition_rows(arg_dict, rows) }}
 {% endmacro %}
 
 
-{#-
-    The `partition_tenants` incremental strategy, for models that aggregate a tenant's whole
-    history (RFM, cohorts, the landing health marts): a partition run recomputes its tenants
-    whole and replaces their rows; other tenants keep theirs (decision 0017). Exact, since
-    such a model reads nothing of other tenants. The model reads its sources through
-    `in_partition_tenants()`.
--#}
-{% macro get_incremental_partition_tenants_sql(arg_dict) %}
-    {%- set tenant_rows = partition_window_tenants_predicate(partition_window()) -%}
-    {{ replace_partition_rows(arg_dict, tenant_rows) }}
-{% endmacro %}
-
-
-{#- Both strategies: delete the target's rows matching `predicate` and, when the model names a
-    `unique_key`, the rows of the keys being inserted; then insert the new rows. -#}
+{#- Delete the target's rows matching `predicate` and, when the model names a `unique_key`, the
+    rows of the keys being inserted; then insert the new rows. -#}
 {% macro replace_partition_rows(arg_dict, predicate) %}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set new_rows = arg_dict['temp_relation'] -%}

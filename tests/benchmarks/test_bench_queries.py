@@ -31,7 +31,7 @@ def test_a_card_is_bound_with_its_dashboards_default_thirty_days():
     }
     sql, params = dashboard.card("ticket_promedio").bind(values)
     assert params == {"date_from": dt.date(2026, 10, 2), "date_to": END, "tenant": "casafacil_pe"}
-    assert "orders.tenant_id = %(tenant)s" in sql
+    assert "tenant_id = %(tenant)s" in sql
     assert "channel_group" not in sql and "region_name" not in sql  # optional clauses dropped
 
 

@@ -1,6 +1,8 @@
 """Each card that declares `kpi:` shows what the `cerebro.kpis` function returns for the same
 tenant and period (scalars to 1e-9 relative, each period of a comparison; distributions as
-sets of rows on the columns they share), on the demo marts of both warehouses."""
+sets of rows on the columns they share), on the demo marts of both warehouses. Both read the
+same mart (decision 0031, test_cards_read_marts.py): this checks the card's read, e.g. that
+it sums the columns the function does, which the KPI oracle checks for the function only."""
 
 from __future__ import annotations
 

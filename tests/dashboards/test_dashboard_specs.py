@@ -133,6 +133,16 @@ BROKEN = {
         _set_card("countries", ["Chile"]),
         "cards/0/countries/0: 'Chile' does not match",
     ),
+    # The loader adds the previous period and its first day (decision 0031).
+    "comparison_declares_period_start": (
+        lambda d: d["cards"][0]["columns"].update({"period_start": "date"}),
+        "card 'tasa_abandono_carrito' declares 'period_start': a comparison card's SQL",
+    ),
+    "comparison_without_a_date_range": (
+        lambda d: [f.update(default="2026-10-31") for f in d["filters"][1:3]],
+        "card 'tasa_abandono_carrito' compares with the previous period, but the dashboard has "
+        "no date range",
+    ),
     "unknown_top_level_field": (
         lambda d: d.__setitem__("owner", "marketing"),
         "(top): Additional properties are not allowed ('owner' was unexpected)",
@@ -166,12 +176,15 @@ def test_invalid_yaml_and_duplicated_dashboards_fail_clearly(tmp_path):
 
 def test_a_column_named_in_extract_is_not_taken_for_another_schema(tmp_path):
     document = _engagement_spec()
-    document["cards"][0]["sql"] = (
+    card = document["cards"][0]
+    # A card of its own period only: a comparison card's SQL gets the period's parameters.
+    del card["comparison"], card["higher_is_better"]
+    card["sql"] = (
         "select extract(year from orders.created_date) as value "
         "from marts.mart_orders_daily as orders where orders.tenant_id = {{tenant}}"
     )
-    document["cards"][0]["columns"] = {"value": "integer"}
-    document["cards"][0]["labels"] = {"value": "Año"}
+    card["columns"] = {"value": "integer"}
+    card["labels"] = {"value": "Año"}
     path = tmp_path / "02_extract.yml"
     path.write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
     assert load_dashboard(path).cards[0].parameters == ["tenant"]
@@ -184,6 +197,33 @@ def test_optional_clauses_are_kept_only_with_a_value():
     assert "channel_group = %(channel)s" not in sql
     assert "region_name = %(region)s" in sql
     assert params == {**values, "region": "Metropolitana"}
+
+
+# Comparison with the previous period --------------------------------------------------------------
+
+
+def test_a_comparison_card_runs_its_period_and_the_previous_one_of_equal_length(tmp_path):
+    """Four days ending 2026-10-31 and the four before: new users 1+2+3+4 = 10 and 5+6+7+8 = 26
+    (day i before the 31st has i + 1 users), onboarded ones half of them, rounded down."""
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema marts")
+        connection.execute(
+            "create table marts.mart_acquisition_daily as "
+            "select 't' as tenant_id, date '2026-10-31' - cast(i as integer) as signup_date, "
+            "'Email' as acquisition_channel, 'Biobío' as region_name, i + 1 as new_users, "
+            "(i + 1) // 2 as onboarded_users, 0 as rut_validated_users from range(10) as days(i)"
+        )
+    warehouse = Warehouse(load_settings({"CEREBRO_DUCKDB_PATH": str(path)}))
+    page = {d.key: d for d in load_dashboards()}["adquisicion"]
+    values = {"tenant": "t", "date_from": dt.date(2026, 10, 28), "date_to": dt.date(2026, 10, 31),
+              "channel": None, "region": None}  # fmt: skip
+    users = page.card("nuevos_usuarios")
+    assert list(users.columns) == ["period_start", "value"]
+    frame = users.run(warehouse, values)
+    assert frame.values.tolist() == [[dt.date(2026, 10, 24), 26], [dt.date(2026, 10, 28), 10]]
+    rate = page.card("tasa_onboarding").run(warehouse, {**values, "channel": "Email"})
+    assert rate["value"].tolist() == [(2 + 3 + 3 + 4) / 26, (0 + 1 + 1 + 2) / 10]
 
 
 # Default periods --------------------------------------------------------------------------------

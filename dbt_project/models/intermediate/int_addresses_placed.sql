@@ -1,10 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='partition_window',
         partition_date_column='partition_date',
         unique_key=['tenant_id', 'address_type', 'owner_id'],
-        on_schema_change='sync_all_columns',
     )
 }}
 {#- Incremental like its readers, fct_orders and dim_customers (decision 0017): a partition

@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='partition_window',
         partition_date_column='order_created_date',
-        on_schema_change='sync_all_columns',
         pre_hook="{{ hash_joins_only() }}",
     )
 }}

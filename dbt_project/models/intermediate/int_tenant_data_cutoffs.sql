@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_tenants',
-        on_schema_change='sync_all_columns',
-    )
-}}
-{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
-    history and replaces their rows; a full build, every tenant's. -#}
+{{ config(materialized='incremental') }}
 
 -- The data's cut-off per tenant: the newest order or checkout change landed.
 -- KPIs that depend on "now" (the abandonment window, RFM recency) use it, so

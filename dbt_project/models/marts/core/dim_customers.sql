@@ -1,9 +1,7 @@
 {{
     config(
-        materialized='incremental',
         incremental_strategy='merge',
         unique_key=['tenant_id', 'customer_id'],
-        on_schema_change='sync_all_columns',
         pre_hook="{{ hash_joins_only() }}",
     )
 }}

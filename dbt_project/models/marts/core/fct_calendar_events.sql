@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+{#- A table rebuilt whole on every run: a few rows per tenant and year, from a calendar
+    whose future days change. -#}
 with
 
 events as (

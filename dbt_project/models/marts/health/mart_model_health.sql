@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+{#- A table rebuilt whole on every run: a few rows per tenant, read from the latest model
+    runs (built in the step after the ML assets). -#}
 -- A traffic light per tenant, model and check (the "Salud de datos" page):
 -- the customer-value model's backtest error, each marketing-mix model's error
 -- on the total of its held-out days and its daily error (MAPE) in sample and

@@ -1,14 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_window',
-        partition_date_column='signup_date',
-        on_schema_change='sync_all_columns',
-    )
-}}
+{{ config(partition_date_column='signup_date') }}
 
 -- Página "Adquisición": signups per local day, channel and region, with the
--- numerators of the onboarding and RUT validation rates (KPIS.md), so any
+-- numerators of the onboarding and RUT validation rates (doc kpi_acquisition), so any
 -- period's rates are sums over days, never averages of daily rates.
 with
 

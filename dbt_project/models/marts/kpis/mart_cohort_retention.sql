@@ -1,20 +1,12 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_tenants',
-        on_schema_change='sync_all_columns',
-    )
-}}
-{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
-    history and replaces their rows; a full build, every tenant's. -#}
--- Cohort retention matrix as of the data's cut-off: cohort = local month of a
--- customer's first valid order; for month offset k = 0..N-1 (dbt var
--- cohort_retention_months), the share of the cohort with a valid order in
--- month cohort + k. Offsets not yet reached at the cut-off are left out.
+-- The cohort retention matrix (docs: kpi_cohort_retention) as of the data's cut-off:
+-- the sums of mart_customer_retention_daily's cohort counts over every row, with a row for
+-- each month offset 0..N-1 (dbt var cohort_retention_months) the cut-off reached, also
+-- where nobody came back. The pages read the matrix as of an earlier date from the
+-- customer days, with these rows as its cells (`activity_month` up to that date).
 with
 
-customer_orders as (
-    select * from {{ ref('mart_customer_orders_daily') }}
+customer_days as (
+    select * from {{ ref('mart_customer_retention_daily') }}
     where {{ in_partition_tenants() }}
 ),
 
@@ -23,41 +15,21 @@ cutoffs as (
     where {{ in_partition_tenants() }}
 ),
 
-customer_months as (
-    select distinct
-        tenant_id,
-        customer_id,
-        cast({{ dbt.date_trunc('month', 'created_date') }} as date) as activity_month
-    from customer_orders
-),
-
-cohorts as (
+retained as (
     select
         tenant_id,
-        customer_id,
-        min(activity_month) as cohort_month
-    from customer_months
-    group by 1, 2
+        cohort_month,
+        month_offset,
+        sum(new_month_buyers) as retained_customers
+    from customer_days
+    where month_offset is not null
+    group by 1, 2, 3
 ),
 
 cohort_sizes as (
-    select tenant_id, cohort_month, count(*) as cohort_customers
-    from cohorts
-    group by 1, 2
-),
-
-retained as (
-    select
-        cohorts.tenant_id,
-        cohorts.cohort_month,
-        {{ dbt.datediff('cohorts.cohort_month', 'customer_months.activity_month', 'month') }}
-            as month_offset,
-        count(*) as retained_customers
-    from cohorts
-    inner join customer_months
-        on cohorts.tenant_id = customer_months.tenant_id
-        and cohorts.customer_id = customer_months.customer_id
-    group by 1, 2, 3
+    select tenant_id, cohort_month, retained_customers as cohort_customers
+    from retained
+    where month_offset = 0
 ),
 
 offsets as (
@@ -66,11 +38,13 @@ offsets as (
     {% endfor %}
 ),
 
-matrix as (
+matrix_filled as (
     select
         cohort_sizes.tenant_id,
         cohort_sizes.cohort_month,
         offsets.month_offset,
+        cast({{ dbt.dateadd('month', 'offsets.month_offset', 'cohort_sizes.cohort_month') }} as date)
+            as activity_month,
         cohort_sizes.cohort_customers,
         coalesce(retained.retained_customers, 0) as retained_customers
     from cohort_sizes
@@ -83,9 +57,14 @@ matrix as (
         and offsets.month_offset = retained.month_offset
     where {{ dbt.datediff('cohort_sizes.cohort_month', dbt.date_trunc('month', 'cutoffs.data_cutoff_date'), 'month') }}
         >= offsets.month_offset
+),
+
+rates_computed as (
+    select
+        matrix_filled.*,
+        {{ safe_divide('matrix_filled.retained_customers', 'matrix_filled.cohort_customers') }}
+            as retention_rate
+    from matrix_filled
 )
 
-select
-    matrix.*,
-    {{ safe_divide('matrix.retained_customers', 'matrix.cohort_customers') }} as retention_rate
-from matrix
+select * from rates_computed

@@ -1,14 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_window',
-        partition_date_column='activity_date',
-        on_schema_change='sync_all_columns',
-    )
-}}
+{{ config(partition_date_column='activity_date') }}
 
 -- One row per customer and local day with a valid order or a checkout: the
--- rows behind monthly active users (KPIS.md, MAU).
+-- input of mart_customer_retention_daily (doc kpi_retention).
 with
 
 orders as (

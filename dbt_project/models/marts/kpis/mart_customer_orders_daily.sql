@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_window',
-        partition_date_column='created_date',
-        on_schema_change='sync_all_columns',
-    )
-}}
+{{ config(partition_date_column='created_date') }}
 
 -- One row per customer and local day with a valid order: the per-customer
 -- rows behind distinct counts (purchase frequency), retention, cohorts and

@@ -1,14 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_window',
-        partition_date_column='completed_date',
-        on_schema_change='sync_all_columns',
-    )
-}}
+{{ config(partition_date_column='completed_date') }}
 
 -- Valid orders by the local day their service was completed: the inputs of
--- the mean service cycle time and the mean rating (KPIS.md, Operaciones).
+-- the mean service cycle time and the mean rating (doc kpi_order_completions).
 with
 
 orders as (

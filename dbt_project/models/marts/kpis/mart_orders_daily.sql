@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_window',
-        partition_date_column='created_date',
-        on_schema_change='sync_all_columns',
-    )
-}}
+{{ config(partition_date_column='created_date') }}
 
 -- Orders per local day and hour, channel, place and payment method: the
 -- additive inputs of AOV, cancellation rate and the order distributions.

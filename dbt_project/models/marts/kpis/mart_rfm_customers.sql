@@ -1,16 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_tenants',
-        on_schema_change='sync_all_columns',
-    )
-}}
-{#- Rebuilt per tenant (decision 0017): a partition run recomputes its tenants' whole
-    history and replaces their rows; a full build, every tenant's. -#}
--- RFM as of the data's cut-off date (KPIS.md, Segmentación): recency,
--- frequency and monetary value per customer with a valid order, quintile
--- scores with deterministic tie-breaks, and the Spanish segment from the
--- editable rfm_segments seed.
+-- RFM as of each tenant's data cut-off date (docs: kpi_rfm; macro rfm_ctes, which
+-- mart_rfm_customers_as_of shares for any other date), with the customer's hashed
+-- contacts for the activation syncs.
 with
 
 customer_orders as (
@@ -32,50 +22,22 @@ rfm_segments as (
     select * from {{ ref('rfm_segments') }}
 ),
 
-values_per_customer as (
-    select
-        customer_orders.tenant_id,
-        customer_orders.customer_id,
-        cutoffs.data_cutoff_date as as_of_date,
-        {{ dbt.datediff('max(customer_orders.created_date)', 'cutoffs.data_cutoff_date', 'day') }}
-            as recency_days,
-        sum(customer_orders.valid_orders) as frequency,
-        sum(customer_orders.valid_orders_net_amount) as monetary
-    from customer_orders
-    inner join cutoffs
-        on customer_orders.tenant_id = cutoffs.tenant_id
-    where customer_orders.created_date <= cutoffs.data_cutoff_date
-    group by 1, 2, 3
+as_of_dates as (
+    select tenant_id, data_cutoff_date as as_of_date
+    from cutoffs
 ),
 
-scored as (
+{{ rfm_ctes('customer_orders', 'customers', 'rfm_segments', 'as_of_dates') }},
+
+contacts_hashed as (
     select
-        values_per_customer.*,
-        ntile(5) over (
-            partition by tenant_id order by recency_days desc, customer_id
-        ) as r_score,
-        ntile(5) over (partition by tenant_id order by frequency, customer_id) as f_score,
-        ntile(5) over (partition by tenant_id order by monetary, customer_id) as m_score
-    from values_per_customer
+        rfm_segmented.*,
+        customers.email_sha256,
+        customers.phone_sha256
+    from rfm_segmented
+    inner join customers
+        on rfm_segmented.tenant_id = customers.tenant_id
+        and rfm_segmented.customer_id = customers.customer_id
 )
 
-select
-    scored.tenant_id,
-    scored.customer_id,
-    customers.email_sha256,
-    customers.phone_sha256,
-    scored.as_of_date,
-    scored.recency_days,
-    scored.frequency,
-    scored.monetary,
-    scored.r_score,
-    scored.f_score,
-    scored.m_score,
-    rfm_segments.segment
-from scored
-inner join customers
-    on scored.tenant_id = customers.tenant_id
-    and scored.customer_id = customers.customer_id
-left join rfm_segments
-    on scored.r_score = rfm_segments.r_score
-    and scored.f_score = rfm_segments.f_score
+select * from contacts_hashed

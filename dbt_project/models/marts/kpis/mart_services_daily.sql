@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='partition_window',
-        partition_date_column='created_date',
-        on_schema_change='sync_all_columns',
-    )
-}}
+{{ config(partition_date_column='created_date') }}
 
 -- Valid orders per local day and service: orders containing it, units and
 -- revenue (line amounts after discounts), by channel and region.
