@@ -285,7 +285,7 @@ _SPEND_GAPS = """
 
 
 def _spend_source_name(platform: str) -> str:
-    """"TikTok Ads" for a tap's platform, "tiktok (CSV)" for an export's free-text one."""
+    """ "TikTok Ads" for a tap's platform, "tiktok (CSV)" for an export's free-text one."""
     return SOURCE_NAMES.get(platform) or f"{platform} (CSV)"
 
 

@@ -342,7 +342,12 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
         ("tiktok_ads", "advertisers"): _report_accounts("currency"),
         ("amazon_ads", "sp_campaigns"): [
             *_non_negative(
-                "impressions", "clicks", "cost", "purchases_7d", "sales_7d", "purchases_14d",
+                "impressions",
+                "clicks",
+                "cost",
+                "purchases_7d",
+                "sales_7d",
+                "purchases_14d",
                 "sales_14d",
             ),
             Currency("currency_code"),

@@ -107,9 +107,7 @@ def tenant_table(inputs: TenantInputs) -> tuple[pd.DataFrame, list[str], list[st
     ends = [pd.to_datetime(frame[column]).max() for frame, column in targets if not frame.empty]
     if not ends:
         raise MmmInputError("no orders and no signups: nothing for spend to explain")
-    dates = complete_spend_days(
-        pd.date_range(first, max(ends), freq="D"), inputs.missing_spend
-    )
+    dates = complete_spend_days(pd.date_range(first, max(ends), freq="D"), inputs.missing_spend)
     table = pd.DataFrame({"date": dates})
     spend = inputs.spend.assign(spend_date=pd.to_datetime(inputs.spend["spend_date"]))
     channels = []

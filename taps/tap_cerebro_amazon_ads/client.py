@@ -221,7 +221,9 @@ class AmazonReportStream(ContractStream, DailyReportStream):
 
     def report_status(self, report_id: str, scope: dict) -> dict:
         """The report's status (and, once completed, its download address)."""
-        return self.send_json("GET", f"{self.url_base}/reporting/reports/{report_id}", headers=scope)
+        return self.send_json(
+            "GET", f"{self.url_base}/reporting/reports/{report_id}", headers=scope
+        )
 
     def wait_for_report(self, report_id: str, scope: dict) -> dict:
         """Check the report's status with growing pauses until it is COMPLETED or FAILED."""

@@ -34,9 +34,14 @@ class CampaignReportsStream(TikTokReportStream):
             "metrics": json.dumps(list(METRICS)),
             # Deleted campaigns spent too: by default TikTok leaves them out.
             "filtering": json.dumps(
-                [{"field_name": "campaign_status", "filter_type": "IN",
-                  "filter_value": json.dumps(["STATUS_ALL"])}]
-            ),  # fmt: skip
+                [
+                    {
+                        "field_name": "campaign_status",
+                        "filter_type": "IN",
+                        "filter_value": json.dumps(["STATUS_ALL"]),
+                    }
+                ]
+            ),
             "start_date": window["since"],
             "end_date": window["until"],
             "page": next_page_token or 1,

@@ -25,7 +25,7 @@ def test_paired_regret_is_the_mean_difference_with_its_standard_error_and_win_co
         ]
     )  # fmt: skip
     result = paired_regret(table).set_index("level")
-    # differences -3, +1, -2: mean -4/3, sample sd sqrt(((−3+4/3)^2+(1+4/3)^2+(−2+4/3)^2)/2)
+    # differences -3, +1, -2: mean -4/3, sample sd sqrt(((-3+4/3)^2+(1+4/3)^2+(-2+4/3)^2)/2)
     sd = math.sqrt(((-3 + 4 / 3) ** 2 + (1 + 4 / 3) ** 2 + (-2 + 4 / 3) ** 2) / 2)
     assert result.loc["easy", "datasets"] == 3
     assert result.loc["easy", "regret difference (pp)"] == round(-4 / 3, 2)

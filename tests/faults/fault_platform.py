@@ -63,9 +63,7 @@ tenants:
     sources: {shopify: {tap: demo}, meta_ads: {tap: demo}, google_ads: {tap: demo}}
 """
 SOURCES_BY_TENANT = {
-    "faults_cl": [
-        "shopify", "meta_ads", "google_ads", "tiktok_ads", "search_console", "calendar"
-    ],
+    "faults_cl": ["shopify", "meta_ads", "google_ads", "tiktok_ads", "search_console", "calendar"],
     "faults_pe": ["shopify", "meta_ads", "google_ads"],
 }
 #: The demo's last day: runs build the partition ending there (its lookback is inside the data).

@@ -176,7 +176,10 @@ EMPTY_STREAMS = (("amazon_ads", "sp_campaigns"), ("amazon_ads", "profiles"), ("c
 def empty_stream(source: str, name: str) -> pd.DataFrame:
     """A stream with no rows, with the contract's columns."""
     return pd.DataFrame(
-        {column: pd.Series(dtype=object) for column in raw_stream(source, name).schema()["properties"]}
+        {
+            column: pd.Series(dtype=object)
+            for column in raw_stream(source, name).schema()["properties"]
+        }
     )
 
 

@@ -287,14 +287,17 @@ def test_interrupted_sync_resumes_from_its_state_without_losing_or_repeating_row
     assert set(bookmarks) == {LOS_ANGELES}
     assert dt.date(2024, 10, 20) < bookmarks[LOS_ANGELES] <= dt.date(2025, 1, 14)
     assert landing.query("select count(*) from raw_amazon_ads.sp_campaigns")[0][0] >= 500
-    assert not landing.query("select * from information_schema.tables where table_name = 'profiles'")
+    assert not landing.query(
+        "select * from information_schema.tables where table_name = 'profiles'"
+    )
 
     api.fail_after_reports, api.reports = None, {}
     landing.run("tap-cerebro-amazon-ads", "amazon_ads", config)
     resumed_from = min(s for p, s, _ in api.report_windows() if p == LOS_ANGELES)
-    assert resumed_from == max(
-        dt.date(2024, 10, 20), bookmarks[LOS_ANGELES] - dt.timedelta(days=42)
-    ).isoformat()
+    assert (
+        resumed_from
+        == max(dt.date(2024, 10, 20), bookmarks[LOS_ANGELES] - dt.timedelta(days=42)).isoformat()
+    )
     assert min(s for p, s, _ in api.report_windows() if p == MEXICO) == "2024-10-20"
     expected = expected_keys(api, "2024-10-20", {LOS_ANGELES: "2025-01-14", MEXICO: "2025-01-14"})
     landed = landing.query(
@@ -311,7 +314,10 @@ def test_interrupted_sync_resumes_from_its_state_without_losing_or_repeating_row
         "select profile_id, strftime(report_start_date, '%Y-%m-%d'), "
         "strftime(report_end_date, '%Y-%m-%d') from raw_amazon_ads.profiles order by 1"
     )
-    assert spans == [(LOS_ANGELES, "2024-10-20", "2025-01-14"), (MEXICO, "2024-10-20", "2025-01-14")]
+    assert spans == [
+        (LOS_ANGELES, "2024-10-20", "2025-01-14"),
+        (MEXICO, "2024-10-20", "2025-01-14"),
+    ]
     log = landing.tap_log("amazon_ads")
     assert config["refresh_token"] not in log and config["client_secret"] not in log
 

@@ -69,7 +69,8 @@ def test_each_ad_account_was_read_every_day_of_the_history_dark_days_included(sm
     ):
         (account,) = streams[accounts].to_dict("records")
         assert (account["report_start_date"], account["report_end_date"]) == (
-            first, settings.end_date
+            first,
+            settings.end_date,
         ), accounts
         assert set(streams[report][key]) == {account[key]}, accounts
         # Pulsed and flighted buying leaves days without delivery: no rows, yet read.

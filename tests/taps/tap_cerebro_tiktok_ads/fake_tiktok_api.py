@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from werkzeug import Request, Response
@@ -185,9 +185,7 @@ class FakeTikTokApi:
 
     def _advertiser_of(self, campaign_id: str) -> Advertiser:
         return next(
-            a
-            for a in self.advertisers.values()
-            if campaign_id in a.campaigns + a.deleted_campaigns
+            a for a in self.advertisers.values() if campaign_id in a.campaigns + a.deleted_campaigns
         )
 
     def _log(self, request: Request) -> None:

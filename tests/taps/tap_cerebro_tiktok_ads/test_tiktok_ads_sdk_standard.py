@@ -16,8 +16,11 @@ SERVER = HTTPServer(host="127.0.0.1", port=0)
 SERVER.start()
 API = FakeTikTokApi(
     "standard-test-token",
-    {"7001234567890": Advertiser("Tienda", "CLP", "Etc/GMT+4", "America/Santiago",
-                                 ("1801", "1802"))},  # fmt: skip
+    {
+        "7001234567890": Advertiser(
+            "Tienda", "CLP", "Etc/GMT+4", "America/Santiago", ("1801", "1802")
+        )
+    },
 )
 API.register(SERVER)
 

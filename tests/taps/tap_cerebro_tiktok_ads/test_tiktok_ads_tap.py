@@ -87,14 +87,18 @@ def test_every_row_of_every_page_lands_once_with_exact_numbers(
     rows = run.records("campaign_reports")
     keys = [(r["advertiser_id"], r["campaign_id"], r["stat_date"]) for r in rows]
     assert len(keys) == len(set(keys))
-    assert set(keys) == expected_keys(api, "2024-12-01", {SANTIAGO: "2025-01-15", LIMA: "2025-01-14"})
+    assert set(keys) == expected_keys(
+        api, "2024-12-01", {SANTIAGO: "2025-01-15", LIMA: "2025-01-14"}
+    )
     assert any(campaign == "1809" for _, campaign, _ in keys), "deleted campaigns spent too"
     pages = [r for r in api.requests if r["path"].endswith("/report/integrated/get/")]
     assert len(pages) > 3 * len(api.report_windows()), "the test must exercise paging"
     for row in rows:
         truth = api.truth(row["campaign_id"], dt.date.fromisoformat(row["stat_date"]))
         assert row["spend"] == Decimal(truth["spend"])
-        assert isinstance(row["impressions"], int) and row["impressions"] == int(truth["impressions"])
+        assert isinstance(row["impressions"], int) and row["impressions"] == int(
+            truth["impressions"]
+        )
         assert row["clicks"] == int(truth["clicks"])
         assert row["conversions"] == Decimal(truth["conversion"])
         assert row["purchases"] == Decimal(truth["complete_payment"])
@@ -173,7 +177,9 @@ def test_rate_limits_wait_a_minute_then_succeed(code, api, config, run_in_proces
     "fault", [system_error(50000), system_error(50002), system_error(50000, status=503)],
     ids=["code-50000", "code-50002", "http-503"],
 )  # fmt: skip
-def test_transient_errors_are_retried_with_backoff(fault, api, config, run_in_process, fake_clock_at):
+def test_transient_errors_are_retried_with_backoff(
+    fault, api, config, run_in_process, fake_clock_at
+):
     api.faults = [fault, fault]
     clock = fake_clock_at(NOW)
     run = run_in_process(TapCerebroTikTokAds, config, clock=clock)
