@@ -99,9 +99,10 @@ def customer_journeys(
         np.minimum(rng.uniform(0.02, 1.0, n) + rng.exponential(MEAN_CONSIDERATION_DAYS, n),
                    ATTRIBUTION_WINDOW_DAYS),
     )  # fmt: skip
-    first_t = created - lead
+    # The simulated history starts on day 0: a journey that began earlier starts with it.
+    first_t = np.maximum(created - lead, 0.0)
     closing_lead = rng.uniform(0.05, 0.5, n) * np.minimum(lead, 1 / 12)
-    last_t = np.where(sessions == 1, first_t, created - closing_lead)
+    last_t = np.where(sessions == 1, first_t, np.maximum(created - closing_lead, first_t))
     last = _closing_channel(rng, profile, first, sessions)
     last_touch = touchpoint_columns(rng, profile.channels, last)
     # A single session is both the first and the last visit.
