@@ -79,8 +79,10 @@ aggregated as (
         credited.created_date,
         credited.channel_group,
         {%- for model in ['first_touch', 'last_touch', 'linear', 'position_based'] %}
-        sum(credited.{{ model }}_share) as {{ model }}_orders,
-        sum(credited.{{ model }}_share * credited.total_amount) as {{ model }}_revenue_amount
+        -- Typed alike on both warehouses: shares are doubles, money the landed amount type.
+        cast(sum(credited.{{ model }}_share) as double precision) as {{ model }}_orders,
+        cast(sum(credited.{{ model }}_share * credited.total_amount) as {{ cerebro.type_amount() }})
+            as {{ model }}_revenue_amount
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from credited
