@@ -146,6 +146,12 @@ def recommend(
     # (the staging model casts them back to whole numbers).
     days = ["experiment_days", "experiment_geo_days"]
     frame[days] = frame[days].astype(float)
+    # The experiment's other figures too: a day on which no channel needs a geo holdout (all
+    # missing) must not turn the column into text on PostgreSQL.
+    figures = ["experiment_geo_share", "experiment_expected_lift", "experiment_spend_paused",
+               "experiment_relative_error"]  # fmt: skip
+    frame[figures] = frame[figures].astype(float)
+    frame["experiment_feasible"] = frame["experiment_feasible"].astype("boolean")
     frame.insert(0, "period_days", period_days)
     frame["total_budget"] = current_total
     for column in ("scenario_change", "scenario_change_low", "scenario_change_high"):

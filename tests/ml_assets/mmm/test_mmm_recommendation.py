@@ -7,6 +7,7 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ml_assets.mmm import budget, recommendation
@@ -62,6 +63,11 @@ def test_actions_follow_the_plan_for_todays_budget(easy_fit):
     assert (advice.loc[advice["identified"], "action"] == expected[advice["identified"]]).all()
     assert advice["recommended_spend"].sum() == pytest.approx(advice["current_spend"].sum())
     assert advice["scenario_change_low"].iloc[0] <= advice["scenario_change"].iloc[0]
+    # Typed even when no channel gets an experiment (all missing): numbers stay numbers and
+    # the flag a flag in the ML table, on PostgreSQL too.
+    figures = advice.filter(like="experiment_").drop(columns="experiment_feasible")
+    assert all(pd.api.types.is_float_dtype(figures[column]) for column in figures)
+    assert pd.api.types.is_bool_dtype(advice["experiment_feasible"])
 
 
 def test_channels_the_data_cannot_judge_stay_put_and_get_an_experiment(hard_fit, monkeypatch):
