@@ -3,8 +3,8 @@
 ``make demo`` first), as the hourly schedule launches it, repeated ``--repeats`` times.
 
 Prints, per tenant, the median wall seconds of its run, the Shopify records the incremental sync
-landed, the rows dbt wrote (each model's ``rows_affected``: the partition window's rows deleted
-and inserted again, lookback included) and how many dbt models the run built, next to how many
+landed, the rows dbt rewrote (orchestration/hourly.py ``rows_rewritten``: the window's rows of
+each table it built, lookback included) and how many dbt models the run built, next to how many
 the daily run builds.
 
     uv run python benchmarks/hourly_bench.py [--data-dir data] [--date 2026-11-22] [--repeats 3]

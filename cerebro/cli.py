@@ -123,7 +123,7 @@ def hourly(tenants_file: Path | None, data_dir: Path | None, tenant_ids, day) ->
         outcome = "ok" if run.success else f"FAILED: {run.error}"
         click.echo(
             f"{run.tenant_id} {run.day}: {run.seconds:.1f} s · {run.records_landed:,} records "
-            f"landed · {run.dbt_rows:,} rows written by dbt · {len(run.models_built)} models · "
+            f"landed · {run.dbt_rows:,} rows rewritten by dbt · {len(run.models_built)} models · "
             f"{outcome}"
         )
     if not all(run.success for run in runs):

@@ -9,15 +9,15 @@ are imported inside the function, after the dbt manifest is prepared.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 
 from cerebro.settings import Settings
 from orchestration.platform import export_settings, prepare_dagster_home, prepare_dbt_manifest
 
-#: dbt-duckdb and dbt-postgres report the rows each statement of a model wrote in
-#: `rows_affected` (dagster-dbt copies the adapter response into the materialization).
-DBT_ROWS_KEY = "rows_affected"
+#: The project's lookback, for a model that sets none of its own (dbt_project.yml).
+LOOKBACK_VAR = "incremental_lookback_days"
 
 
 @dataclass
@@ -29,7 +29,7 @@ class HourlyRun:
     success: bool
     seconds: float
     records_landed: int
-    dbt_rows: int
+    dbt_rows: int  # rows of the tables the run rewrote (its window), see rows_rewritten
     models_built: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -49,18 +49,49 @@ def _records_landed(materializations) -> int:
     return total
 
 
-def _dbt_rows(materializations) -> tuple[int, list[str]]:
-    rows, models = 0, []
-    for event in materializations:
-        metadata = event.materialization.metadata
-        if "unique_id" not in metadata:  # not a dbt node
+def _dbt_models(materializations) -> list[str]:
+    """The dbt models the run built (dagster-dbt stamps their materializations `unique_id`)."""
+    return [
+        event.materialization.metadata["unique_id"].value
+        for event in materializations
+        if "unique_id" in event.materialization.metadata
+    ]
+
+
+def rows_rewritten(warehouse, unique_ids: list[str], tenant_id: str, day: dt.date) -> int:
+    """Rows the run deleted and wrote again in the tables it built, counted afterwards from the
+    manifest's configuration (dbt-duckdb reports no row counts for a custom strategy): an
+    incremental model with a date column, the tenant's rows from ``day`` minus its lookback to
+    ``day``; another incremental model, all the tenant's rows (it is rebuilt per tenant); a
+    table, all its rows; a view, none (it holds no rows)."""
+    import yaml
+
+    from cerebro.settings import DBT_PROJECT_DIR
+    from orchestration.dbt_project import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    total = 0
+    for unique_id in unique_ids:
+        node = manifest["nodes"][unique_id]
+        config = node["config"]
+        relation = f"{node['schema']}.{node['alias'] or node['name']}"
+        if config["materialized"] == "view":
             continue
-        models.append(event.asset_key.path[-1])
-        affected = metadata.get(DBT_ROWS_KEY)
-        # Views report -1 (nothing written): they cost a `create view`, no rows.
-        if affected is not None and int(affected.value) > 0:
-            rows += int(affected.value)
-    return rows, models
+        if config["materialized"] != "incremental":
+            sql, params = f"select count(*) as n from {relation}", {}
+        elif date_column := config.get("partition_date_column"):
+            lookback = int(config.get("lookback_days", project["vars"][LOOKBACK_VAR]))
+            sql = (
+                f"select count(*) as n from {relation} where tenant_id = %(tenant)s "
+                f"and {date_column} between %(first)s and %(last)s"
+            )
+            params = {"tenant": tenant_id, "first": day - dt.timedelta(days=lookback), "last": day}
+        else:
+            sql = f"select count(*) as n from {relation} where tenant_id = %(tenant)s"
+            params = {"tenant": tenant_id}
+        total += int(warehouse.query(sql, params)["n"].iloc[0])
+    return total
 
 
 def run_hourly(
@@ -76,6 +107,7 @@ def run_hourly(
     import dagster as dg
 
     from cerebro.tenants import load_tenants
+    from cerebro.warehouse import Warehouse
 
     export_settings(settings)
     prepare_dagster_home(settings)
@@ -106,7 +138,8 @@ def run_hourly(
         )
         seconds = time.monotonic() - started
         materializations = result.get_asset_materialization_events()
-        dbt_rows, models = _dbt_rows(materializations)
+        models = _dbt_models(materializations)
+        dbt_rows = rows_rewritten(Warehouse(settings), models, tenant.tenant_id, tenant_day)
         error = None
         if not result.success:
             failures = [e for e in result.all_events if e.is_step_failure]
@@ -119,7 +152,7 @@ def run_hourly(
                 seconds=seconds,
                 records_landed=_records_landed(materializations),
                 dbt_rows=dbt_rows,
-                models_built=models,
+                models_built=[unique_id.split(".")[-1] for unique_id in models],
                 error=error or (None if result.success else "run failed"),
             )
         )
