@@ -106,6 +106,7 @@ def run_hourly(
     tenant's timezone at ``now`` (default: the current time), or ``day`` for every tenant."""
     import dagster as dg
 
+    from cerebro.progress import progress_logger_for
     from cerebro.tenants import load_tenants
     from cerebro.warehouse import Warehouse
 
@@ -126,12 +127,14 @@ def run_hourly(
     now = now or dt.datetime.now(dt.UTC)
     instance = instance or dg.DagsterInstance.get()
     register_tenants(instance, [t.tenant_id for t in tenants])
-    job = defs.resolve_job_def(HOURLY_JOB)
+    # One line per step on the terminal, as `cerebro run` prints; the event log stays in Dagster.
+    job = defs.resolve_job_def(HOURLY_JOB).with_logger_defs({"progress": progress_logger_for()})
     runs = []
     for tenant in tenants:
         tenant_day = day or current_day(tenant.timezone, now)
         started = time.monotonic()
         result = job.execute_in_process(
+            run_config={"loggers": {"progress": {}}},
             instance=instance,
             partition_key=str(partition_key(tenant_day, tenant.tenant_id)),
             raise_on_error=False,

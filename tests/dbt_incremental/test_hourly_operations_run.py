@@ -25,27 +25,43 @@ DAILY_MODELS = (
 )
 
 
+def _copy_rows(connection, table: str, key: str, template: str, updates: dict) -> None:
+    """Copy the template order's rows of ``table`` (keyed by ``key``), changed by ``updates``;
+    a key of their own, ``<new order>-<old key>``, for rows of their own (transactions)."""
+    connection.execute(
+        f"create or replace temp table copied as select * from {table}"
+        " where tenant_id = ? and order_id = ?",
+        [TENANT, template],
+    )
+    assignments = ", ".join(f"{column} = ?" for column in updates)
+    connection.execute(f"update copied set {assignments}", list(updates.values()))
+    if key != "order_id":
+        connection.execute(f"update copied set {key} = order_id || '-' || {key}")
+    connection.execute(f"insert into {table} select * from copied")
+
+
 def _land_new_orders(database) -> str:
-    """Two orders of the hour as the Shopify target writes them, copied from a paid order of
-    the tenant (its customer and address): one valid, one cancelled. Returns their comuna."""
+    """Two orders of the hour as the Shopify target writes them, copied from a paid, valid order
+    of the tenant (its customer, address and payments): one valid, one cancelled. Returns their
+    comuna."""
     with duckdb.connect(str(database)) as connection:
         template = connection.execute(
-            "select order_id from raw_shopify.orders where tenant_id = ? and paid_at is not null"
-            " and cancelled_at is null and not coalesce(is_test, false) order by order_id limit 1",
+            "select order_id from marts.fct_orders where tenant_id = ? and is_valid"
+            " order by order_id limit 1",
             [TENANT],
         ).fetchone()[0]
         for order_id, cancelled in (("hourly-1", None), ("hourly-2", CREATED_AT)):
-            connection.execute(
-                "create or replace temp table new_order as select * from raw_shopify.orders"
-                " where tenant_id = ? and order_id = ?",
-                [TENANT, template],
-            )
-            connection.execute(
-                "update new_order set order_id = ?, created_at = ?, updated_at = ?,"
-                " paid_at = ?, cancelled_at = ?, _sdc_batched_at = ?",
-                [order_id, CREATED_AT, CREATED_AT, CREATED_AT, cancelled, CREATED_AT],
-            )
-            connection.execute("insert into raw_shopify.orders select * from new_order")
+            times = {"created_at": CREATED_AT, "_sdc_batched_at": CREATED_AT}
+            _copy_rows(
+                connection, "raw_shopify.orders", "order_id", template,
+                {"order_id": order_id, "processed_at": CREATED_AT, "updated_at": CREATED_AT,
+                 "cancelled_at": cancelled, "closed_at": None, **times},
+            )  # fmt: skip
+            _copy_rows(
+                connection, "raw_shopify.transactions", "transaction_id", template,
+                {"order_id": order_id, "order_updated_at": CREATED_AT,
+                 "processed_at": CREATED_AT, **times},
+            )  # fmt: skip
         return connection.execute(
             "select comuna from marts.fct_orders where tenant_id = ? and order_id = ?",
             [TENANT, template],
