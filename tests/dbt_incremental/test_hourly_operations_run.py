@@ -42,11 +42,13 @@ def _copy_rows(connection, table: str, key: str, template: str, updates: dict) -
 
 def _land_new_orders(database) -> str:
     """Two orders of the hour as the Shopify target writes them, copied from a paid, valid order
-    of the tenant (its customer, address and payments): one valid, one cancelled. Returns their
-    comuna."""
+    of the tenant (its customer, address, lines and payments): one valid, one cancelled.
+    Returns their comuna."""
     with duckdb.connect(str(database)) as connection:
         template = connection.execute(
+            # Without refunds: the copies carry no refund rows to reconcile with.
             "select order_id from marts.fct_orders where tenant_id = ? and is_valid"
+            " and order_id not in (select order_id from raw_shopify.refunds)"
             " order by order_id limit 1",
             [TENANT],
         ).fetchone()[0]
@@ -56,6 +58,12 @@ def _land_new_orders(database) -> str:
                 connection, "raw_shopify.orders", "order_id", template,
                 {"order_id": order_id, "processed_at": CREATED_AT, "updated_at": CREATED_AT,
                  "cancelled_at": cancelled, "closed_at": None, **times},
+            )  # fmt: skip
+            # Its lines too: the reconciliation of order totals with lines runs in the build.
+            _copy_rows(
+                connection, "raw_shopify.order_lines", "order_line_id", template,
+                {"order_id": order_id, "order_updated_at": CREATED_AT,
+                 "_sdc_batched_at": CREATED_AT},
             )  # fmt: skip
             _copy_rows(
                 connection, "raw_shopify.transactions", "transaction_id", template,
