@@ -13,7 +13,6 @@ import dagster as dg
 import pandas as pd
 
 from cerebro.progress import note
-from ml_assets.mmm.customer_revenue import FIRST_DAYS
 from ml_assets.mmm.guards import (
     allocations_guard,
     contributions_guard,
@@ -61,65 +60,45 @@ DESCRIPTIONS = {
 MARTS = [
     dg.AssetKey(["marts", name])
     for name in (
-        "fct_ad_spend_daily",
+        "mart_channel_spend_daily",
         "mart_ad_spend_gaps",
-        "fct_organic_search_daily",
         "fct_calendar_events",
-        "mart_orders_daily",
-        "mart_acquisition_daily",
+        "mart_mmm_inputs_daily",
+        "mart_mmm_first_days_revenue",
         "dim_customers",
-        "fct_orders",
     )
 ]
 CUSTOMER_PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
+#: The marts' rows of one tenant, as ``TenantInputs`` names them. The sums are the marts'
+#: (dbt_project/models/marts/ml_inputs, doc block mmm_inputs): these are reads.
 QUERIES = {
     "spend": """
-        select spend_date, channel_group, sum(spend_amount) as spend_amount
-        from marts.fct_ad_spend_daily where tenant_id = %(tenant_id)s group by 1, 2""",
+        select spend_date, channel_group, spend_amount
+        from marts.mart_channel_spend_daily where tenant_id = %(tenant_id)s""",
     # Days a paid source says nothing about: the model leaves them out, never reads zero.
     "missing_spend": """
         select channel_group, gap_start_date, gap_end_date, missing_days
         from marts.mart_ad_spend_gaps where tenant_id = %(tenant_id)s""",
-    "organic": """
-        select search_date, sum(clicks) as clicks
-        from marts.fct_organic_search_daily where tenant_id = %(tenant_id)s group by 1""",
     "events": """
         select distinct event_date, event_type
         from marts.fct_calendar_events where tenant_id = %(tenant_id)s""",
+    # A null is a day without a row in the source: the model tells such days from zeros.
+    "organic": """
+        select activity_date as search_date, organic_search_clicks as clicks
+        from marts.mart_mmm_inputs_daily
+        where tenant_id = %(tenant_id)s and organic_search_clicks is not null""",
     "revenue": """
-        select created_date, sum(valid_orders_amount) as revenue
-        from marts.mart_orders_daily where tenant_id = %(tenant_id)s group by 1""",
+        select activity_date as created_date, revenue_amount as revenue
+        from marts.mart_mmm_inputs_daily
+        where tenant_id = %(tenant_id)s and revenue_amount is not null""",
     "signups": """
-        select signup_date, sum(new_users) as new_customers
-        from marts.mart_acquisition_daily where tenant_id = %(tenant_id)s group by 1""",
-    # Per first-touch channel: customers whose first FIRST_DAYS days are all in the data, and
-    # the valid orders they placed in those days (ml_assets/mmm/customer_revenue.py).
-    "customer_revenue": f"""
-        with customers as (
-            select customer_id, acquisition_channel, signup_date
-            from marts.dim_customers
-            where tenant_id = %(tenant_id)s
-                and signup_date <= (
-                    select max(created_date) from marts.fct_orders
-                    where tenant_id = %(tenant_id)s
-                ) - {FIRST_DAYS - 1}
-        ),
-        first_days as (
-            select customers.customer_id, sum(orders.total_amount) as amount
-            from customers
-            inner join marts.fct_orders as orders
-                on orders.tenant_id = %(tenant_id)s
-                and orders.customer_id = customers.customer_id
-                and orders.is_valid
-                and orders.created_date >= customers.signup_date
-                and orders.created_date - customers.signup_date < {FIRST_DAYS}
-            group by 1
-        )
-        select customers.acquisition_channel as channel, count(*) as new_customers,
-            coalesce(sum(first_days.amount), 0) as first_days_revenue
-        from customers
-        left join first_days on first_days.customer_id = customers.customer_id
-        group by 1""",
+        select activity_date as signup_date, new_customers
+        from marts.mart_mmm_inputs_daily
+        where tenant_id = %(tenant_id)s and new_customers is not null""",
+    "customer_revenue": """
+        select acquisition_channel as channel, new_customers,
+            first_days_revenue_amount as first_days_revenue
+        from marts.mart_mmm_first_days_revenue where tenant_id = %(tenant_id)s""",
 }
 #: Mean predicted 12-month CLV of each acquisition channel's customers (KPIS.md).
 CLV_BY_CHANNEL_SQL = """
@@ -214,10 +193,10 @@ def mmm_budget_brain(
     revenue (spend per channel group; trend, seasonality, holidays, commercial events and
     organic search clicks as baseline; NUTS posterior draws behind every interval and
     identification flag; the tenant's lift tests, and for revenue each channel's new
-    customers times their first-14-day revenue as evidence); backtests on the last weeks;
-    plans the budget for a grid of totals (10 %..300 %) and the named scenarios of
-    `cerebro/scenarios.yml`, and writes the advice per channel. Replaces the `ml.ml_mmm_*`
-    and `ml.ml_budget_*` tables (re-runs never duplicate rows)."""
+    customers times their first-days revenue as evidence, dbt var mmm_first_days); backtests
+    on the last weeks; plans the budget for a grid of totals (10 %..300 %) and the named
+    scenarios of `cerebro/scenarios.yml`, and writes the advice per channel. Replaces the
+    `ml.ml_mmm_*` and `ml.ml_budget_*` tables (re-runs never duplicate rows)."""
     warehouse = cerebro.warehouse()
     scenarios = load_scenarios(SCENARIOS_FILE)
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -6,7 +6,8 @@ seven times as wide as the new-customer ones). Two better-measured facts give th
 
 - the new-customers model measures how many customers each channel's spend brought, and
 - the shop's orders say how much a customer acquired by that channel (first touch) spends in
-  the ``FIRST_DAYS`` days from the signup, the carry-over window of the model's adstock.
+  its first days from the signup, the carry-over window of the model's adstock (dbt var
+  ``mmm_first_days``; the mart ``mart_mmm_first_days_revenue`` sums them per channel).
 
 Their product is what the channel's spend added to revenue over those days. It reaches the
 revenue model as one soft observation per channel of its contribution over the training
@@ -22,8 +23,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Days from the signup (its day included) whose orders count as the first days' revenue.
-FIRST_DAYS = 14
 #: Relative standard error allowed for first-touch attribution of customers to channels.
 ATTRIBUTION_ERROR = 0.25
 #: Fewer attributed customers than this and the revenue per customer is too noisy to use.

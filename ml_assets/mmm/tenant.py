@@ -2,9 +2,10 @@
 target (revenue, new customers), and every output is stamped as rows of the ``ml_mmm_*`` and
 ``ml_budget_scenarios`` tables.
 
-Inputs are the marts' rows as queried (``orchestration/mmm_assets.py`` holds the SQL):
-spend per local day and channel group, organic search clicks, calendar events, revenue and
-signups per local day, and the days a paid spend source says nothing about.
+Inputs are the marts' rows as read (``orchestration/mmm_assets.py``; the sums are dbt's,
+``models/marts/ml_inputs``): spend per local day and channel group, organic search clicks,
+calendar events, revenue and signups per local day, the days a paid spend source says nothing
+about, and each acquisition channel's first-days revenue.
 """
 
 from __future__ import annotations

@@ -49,10 +49,45 @@ def customer_record(node: dict) -> dict:
     }
 
 
+def journey_columns(summary: dict | None) -> dict:
+    """An order's ``CustomerJourneySummary``: its first visit as the landing columns, its last
+    visit, how many sessions it counts and whether Shopify has finished attributing it.
+
+    The summary is null when Shopify recorded no online-store session for the order (orders
+    from apps, POS or the admin; visitors who refused tracking). ``momentsCount`` is null
+    while ``ready`` is false (attribution still running), so a later sync fills it in.
+    https://shopify.dev/docs/api/admin-graphql/latest/objects/CustomerJourneySummary
+    """
+    first = dig(summary, "firstVisit")
+    last = dig(summary, "lastVisit")
+    return {
+        "landing_utm_source": dig(first, "utmParameters", "source"),
+        "landing_utm_medium": dig(first, "utmParameters", "medium"),
+        "landing_utm_campaign": dig(first, "utmParameters", "campaign"),
+        "landing_utm_content": dig(first, "utmParameters", "content"),
+        "landing_utm_term": dig(first, "utmParameters", "term"),
+        "referring_site": dig(first, "referrerUrl"),
+        "landing_page": dig(first, "landingPage"),
+        "first_visit_at": utc_timestamp(dig(first, "occurredAt")),
+        "first_visit_source": dig(first, "source"),
+        "last_visit_utm_source": dig(last, "utmParameters", "source"),
+        "last_visit_utm_medium": dig(last, "utmParameters", "medium"),
+        "last_visit_utm_campaign": dig(last, "utmParameters", "campaign"),
+        "last_visit_utm_content": dig(last, "utmParameters", "content"),
+        "last_visit_utm_term": dig(last, "utmParameters", "term"),
+        "last_visit_referring_site": dig(last, "referrerUrl"),
+        "last_visit_landing_page": dig(last, "landingPage"),
+        "last_visit_at": utc_timestamp(dig(last, "occurredAt")),
+        "last_visit_source": dig(last, "source"),
+        "journey_moments_count": dig(summary, "momentsCount", "count"),
+        "journey_days_to_conversion": dig(summary, "daysToConversion"),
+        "is_journey_ready": dig(summary, "ready"),
+    }
+
+
 def order_record(node: dict) -> dict:
     """An ``Order`` node. Landing UTMs are those of the first visit of the customer
     journey; shipping city is the comuna and province the region in Chile."""
-    first_visit = dig(node, "customerJourneySummary", "firstVisit")
     shipping = node.get("shippingAddress")
     return {
         "order_id": legacy_id(node["id"]),
@@ -77,11 +112,7 @@ def order_record(node: dict) -> dict:
         "taxes_included": node.get("taxesIncluded"),
         "is_test": node.get("test"),
         "source_name": node.get("sourceName"),
-        "landing_utm_source": dig(first_visit, "utmParameters", "source"),
-        "landing_utm_medium": dig(first_visit, "utmParameters", "medium"),
-        "landing_utm_campaign": dig(first_visit, "utmParameters", "campaign"),
-        "referring_site": dig(first_visit, "referrerUrl"),
-        "landing_page": dig(first_visit, "landingPage"),
+        **journey_columns(node.get("customerJourneySummary")),
         "shipping_city": dig(shipping, "city"),
         "shipping_province": dig(shipping, "province"),
         "shipping_province_code": dig(shipping, "provinceCode"),

@@ -148,12 +148,14 @@ CASES = [
     ),
     _tenants_case(
         "unknown tap",
-        r"tenants\[0\]\.sources\.meta_ads\.tap: unknown tap 'facebook'; known: calendar, csv, demo",
+        r"tenants\[0\]\.sources\.meta_ads\.tap: unknown tap 'facebook'; "
+        r"known: amazon_ads, calendar, csv, demo",
         _changed("meta_ads: {tap: demo}", "meta_ads: {tap: facebook}"),
     ),
     _tenants_case(
         "unknown source",
-        r"tenants\[0\]\.sources\.tiktok: unknown source 'tiktok'; known: ",
+        r"tenants\[0\]\.sources\.tiktok: unknown source 'tiktok' "
+        r"\(did you mean 'tiktok_ads'\?\); known: ",
         _changed("meta_ads: {tap: demo}", "tiktok: {tap: demo}"),
     ),
     _tenants_case(

@@ -158,7 +158,9 @@ def test_the_streams_are_the_demo_taps_with_their_keys():
         "SCHEMA",
         ["tenant_id", "event_date", "event_name"],
     )
-    assert len(specs) == 14
+    assert specs["campaign_reports"].source == "tiktok_ads"
+    assert specs["sp_campaigns"].source == "amazon_ads"
+    assert len(specs) == 20
 
 
 def test_bench_tenant_settings_are_what_the_demo_tap_reads_from_the_tenant(tenants_file):

@@ -143,7 +143,7 @@ def test_second_run_changes_nothing(demo_platform, demo_platform_second_run):
 
 def test_singer_state_is_kept_per_tenant_and_source(demo_platform):
     for tenant in TENANTS:
-        for source in STREAMS_BY_SOURCE:
+        for source in LANDED_SOURCES:
             state = demo_platform.data_dir / "state" / tenant / f"{source}.json"
             assert state.exists(), state
             assert "bookmarks" in state.read_text()

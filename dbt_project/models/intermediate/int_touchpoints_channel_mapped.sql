@@ -12,7 +12,8 @@
     and replaces those rows by key. A full build reads everything. -#}
 {%- set window = partition_window() if is_incremental() else none %}
 
--- Every marketing touchpoint (a customer's signup, an order's landing) mapped
+-- Every marketing touchpoint (a customer's signup, an order's landing and the last
+-- visit of its journey) mapped
 -- to a channel group by the editable channel_mapping rules: the matching rule
 -- with the lowest priority wins; no information at all is 'Directo', and
 -- information that no rule matches is 'Otro'.
@@ -28,6 +29,8 @@ customers as (
 orders as (
     {{ dated_orders(window, [
         'landing_utm_source', 'landing_utm_medium', 'landing_utm_campaign', 'referring_domain',
+        'last_visit_utm_source', 'last_visit_utm_medium', 'last_visit_utm_campaign',
+        'last_visit_referring_domain', 'last_visit_at',
     ], 'partition_date', of_window_customers=true) }}
 ),
 
@@ -59,6 +62,22 @@ touchpoints as (
         orders.referring_domain,
         orders.partition_date
     from orders
+
+    union all
+
+    -- The last session of the order's customer journey (the attribution marts' last touch),
+    -- only where Shopify recorded one: a missing visit is no visit, not a direct one.
+    select
+        orders.tenant_id,
+        'order_last_visit' as touchpoint_type,
+        orders.order_id as touchpoint_id,
+        orders.last_visit_utm_source as utm_source,
+        orders.last_visit_utm_medium as utm_medium,
+        orders.last_visit_utm_campaign as utm_campaign,
+        orders.last_visit_referring_domain as referring_domain,
+        orders.partition_date
+    from orders
+    where orders.last_visit_at is not null
 ),
 
 -- Rules are matched once per distinct combination of the matched fields, not once per

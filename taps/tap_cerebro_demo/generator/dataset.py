@@ -17,6 +17,7 @@ from .calendar import COMMERCIAL_EVENT, PUBLIC_HOLIDAY, calendar_events
 from .checkouts import build_checkouts
 from .clock import Clock
 from .customers import describe_customers
+from .journeys import customer_journeys
 from .lifecycle import simulate_lifecycle
 from .orders import build_order_lines, build_orders
 from .profiles import PROFILES, TenantProfile
@@ -35,7 +36,11 @@ from .truth import TRUTH_DEFINITIONS, realized_by_channel, totals
 def generate(settings: DemoSettings) -> DemoDataset:
     """Simulate one tenant from its profile's truth."""
     profile: TenantProfile = PROFILES[settings.profile]
-    rngs = iter(np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(11))
+    # The twelfth child (journeys, added later) leaves the first eleven, and so every earlier
+    # draw, as they were: a child depends only on the seed and its index.
+    children = np.random.SeedSequence(settings.seed).spawn(12)
+    rngs = iter(np.random.default_rng(s) for s in children[:11])
+    journey_rng = np.random.default_rng(children[11])
     clock = Clock(
         settings.end_date - dt.timedelta(days=settings.days - 1), settings.days, settings.timezone
     )
@@ -60,7 +65,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
     shaper = RawShaper(settings.tenant_id, profile, clock)
     streams = {
         "customers": shaper.customers(next(rngs), customers, orders),
-        "orders": shaper.orders(life),
+        "orders": shaper.orders(life, customer_journeys(journey_rng, profile, life.orders)),
         "order_lines": shaper.order_lines(life, lines),
         "transactions": shaper.transactions(life),
         "refunds": shaper.refunds(life),

@@ -120,6 +120,7 @@ def build_orders(
             "original_minor": original,
             "discount_minor": original - items_net,
             "tax_minor": tax,
+            "touch_channel": touch_channel,
             **{f"touch_{k}": v for k, v in touch.items()},
         }
     )

@@ -28,6 +28,11 @@ ID_OFFSETS = {
 }
 
 
+# The last visit's touchpoint columns, as journeys.customer_journeys names them after `last_`.
+LAST_VISIT_COLUMNS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+                      "referring_site", "landing_page")  # fmt: skip
+
+
 class RawShaper:
     """Turns simulation frames into stream frames for one tenant."""
 
@@ -94,8 +99,9 @@ class RawShaper:
             }
         )
 
-    def orders(self, life: Lifecycle) -> pd.DataFrame:
+    def orders(self, life: Lifecycle, journeys: pd.DataFrame) -> pd.DataFrame:
         o = life.orders
+        j = journeys
         places = self.profile.places
         place = o["place"].to_numpy()
         total = o["total_minor"].to_numpy()
@@ -128,8 +134,21 @@ class RawShaper:
                 "landing_utm_source": o["touch_utm_source"].to_numpy(),
                 "landing_utm_medium": o["touch_utm_medium"].to_numpy(),
                 "landing_utm_campaign": o["touch_utm_campaign"].to_numpy(),
+                "landing_utm_content": j["first_utm_content"].to_numpy(),
+                "landing_utm_term": j["first_utm_term"].to_numpy(),
                 "referring_site": o["touch_referring_site"].to_numpy(),
                 "landing_page": o["touch_landing_page"].to_numpy(),
+                "first_visit_at": self.utc(j["first_visit_t"].astype(float)),
+                "first_visit_source": j["first_visit_source"].to_numpy(),
+                **{
+                    f"last_visit_{name}": j[f"last_{name}"].to_numpy()
+                    for name in LAST_VISIT_COLUMNS
+                },
+                "last_visit_at": self.utc(j["last_visit_t"].astype(float)),
+                "last_visit_source": j["last_visit_source"].to_numpy(),
+                "journey_moments_count": j["moments_count"].astype("Int64").array,
+                "journey_days_to_conversion": j["days_to_conversion"].astype("Int64").array,
+                "is_journey_ready": j["is_ready"].astype("boolean").array,
                 "shipping_city": [places[p].comuna for p in place],
                 "shipping_province": [places[p].province for p in place],
                 "shipping_province_code": [places[p].province_code for p in place],

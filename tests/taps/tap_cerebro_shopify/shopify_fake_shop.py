@@ -150,21 +150,44 @@ def customer_node(row: dict) -> dict:
     }
 
 
-def journey(row: dict) -> dict | None:
-    utm = {
-        "source": row["landing_utm_source"],
-        "medium": row["landing_utm_medium"],
-        "campaign": row["landing_utm_campaign"],
-    }
-    visit = {
-        "id": gid("CustomerVisit", row["order_id"]),
-        "landingPage": row["landing_page"],
-        "referrerUrl": row["referring_site"],
-        "utmParameters": utm if any(v is not None for v in utm.values()) else None,
-    }
-    if visit["landingPage"] is None and visit["referrerUrl"] is None and not visit["utmParameters"]:
+def visit(row: dict, prefix: str, columns: dict[str, str], number: int) -> dict | None:
+    """A ``CustomerVisit`` from a row's landed visit columns (``prefix`` + UTM field, and the
+    non-UTM fields named in ``columns``); null when the visit never happened (its
+    ``occurredAt`` is non-null in Shopify's schema)."""
+    if row[columns["occurredAt"]] is None:
         return None
-    return {"firstVisit": visit}
+    utm = {field: row[f"{prefix}{field}"] for field in UTM_FIELDS}
+    return {
+        "id": gid("CustomerVisit", f"{row['order_id']}{number}"),
+        "occurredAt": shopify_time(row[columns["occurredAt"]]),
+        "source": row[columns["source"]],
+        "landingPage": row[columns["landingPage"]],
+        "referrerUrl": row[columns["referrerUrl"]],
+        "utmParameters": utm if any(value is not None for value in utm.values()) else None,
+    }
+
+
+UTM_FIELDS = ("source", "medium", "campaign", "content", "term")
+FIRST_VISIT = {"occurredAt": "first_visit_at", "source": "first_visit_source",
+               "landingPage": "landing_page", "referrerUrl": "referring_site"}  # fmt: skip
+LAST_VISIT = {"occurredAt": "last_visit_at", "source": "last_visit_source",
+              "landingPage": "last_visit_landing_page",
+              "referrerUrl": "last_visit_referring_site"}  # fmt: skip
+
+
+def journey(row: dict) -> dict | None:
+    """The order's ``CustomerJourneySummary``; null when Shopify recorded no session for it
+    (``ready`` is non-null on every summary). ``momentsCount`` is null until it is ready."""
+    if row["is_journey_ready"] is None:
+        return None
+    moments = row["journey_moments_count"]
+    return {
+        "ready": row["is_journey_ready"],
+        "momentsCount": None if moments is None else {"count": moments, "precision": "EXACT"},
+        "daysToConversion": row["journey_days_to_conversion"],
+        "firstVisit": visit(row, "landing_utm_", FIRST_VISIT, 1),
+        "lastVisit": visit(row, "last_visit_utm_", LAST_VISIT, 2),
+    }
 
 
 def line_node(row: dict, currency: str) -> dict:

@@ -1,8 +1,9 @@
 -- Per tenant, paid channel group and local month, the numbers behind the
 -- brief's headline chart ("lo que dice la plataforma / el último clic vs lo
 -- que dice tu modelo"): spend; the value the ad platform attributes to its own
--- ads; the revenue of valid orders whose last click (landing UTMs) was the
--- channel; the revenue the budget brain attributes to the channel and the new
+-- ads; the revenue of valid orders that the click-based attribution models credit
+-- to the channel (mart_channel_attribution_daily: last click, first click, linear,
+-- position-based); the revenue the budget brain attributes to the channel and the new
 -- customers it attributes, valued at the channel's mean predicted 12-month
 -- customer value the budget plan uses (value_per_unit of the ltv advice).
 -- Sums, so a page computes any period's ROAS as sum / sum; the month's ACOS
@@ -13,9 +14,8 @@ ad_spend as (
     select * from {{ ref('fct_ad_spend_daily') }}
 ),
 
-orders as (
-    select * from {{ ref('fct_orders') }}
-    where is_valid
+attribution as (
+    select * from {{ ref('mart_channel_attribution_daily') }}
 ),
 
 contributions as (
@@ -44,13 +44,16 @@ spend_monthly as (
     group by 1, 2, 3
 ),
 
-last_click_monthly as (
+attribution_monthly as (
     select
         tenant_id,
         channel_group,
         cast({{ dbt.date_trunc('month', 'created_date') }} as date) as month_start_date,
-        sum(total_amount) as last_click_revenue_amount
-    from orders
+        sum(last_touch_revenue_amount) as last_click_revenue_amount,
+        sum(first_touch_revenue_amount) as first_click_revenue_amount,
+        sum(linear_revenue_amount) as linear_revenue_amount,
+        sum(position_based_revenue_amount) as position_based_revenue_amount
+    from attribution
     group by 1, 2, 3
 ),
 
@@ -77,7 +80,9 @@ combined as (
         spend_monthly.platform_value_amount,
         {{ safe_divide('spend_monthly.spend_amount', 'spend_monthly.platform_value_amount') }}
             as platform_acos,
-        coalesce(last_click_monthly.last_click_revenue_amount, 0) as last_click_revenue_amount,
+        {%- for model in ['last_click', 'first_click', 'linear', 'position_based'] %}
+        coalesce(attribution_monthly.{{ model }}_revenue_amount, 0) as {{ model }}_revenue_amount,
+        {%- endfor %}
         model_monthly.model_revenue_amount,
         model_monthly.model_new_customers,
         model_monthly.model_new_customers * customer_values.value_per_new_customer_amount
@@ -85,10 +90,10 @@ combined as (
     from spend_monthly
     inner join tenants
         on spend_monthly.tenant_id = tenants.tenant_id
-    left join last_click_monthly
-        on spend_monthly.tenant_id = last_click_monthly.tenant_id
-        and spend_monthly.channel_group = last_click_monthly.channel_group
-        and spend_monthly.month_start_date = last_click_monthly.month_start_date
+    left join attribution_monthly
+        on spend_monthly.tenant_id = attribution_monthly.tenant_id
+        and spend_monthly.channel_group = attribution_monthly.channel_group
+        and spend_monthly.month_start_date = attribution_monthly.month_start_date
     left join model_monthly
         on spend_monthly.tenant_id = model_monthly.tenant_id
         and spend_monthly.channel_group = model_monthly.channel_group

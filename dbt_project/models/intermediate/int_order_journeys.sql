@@ -1,0 +1,60 @@
+-- One row per order per tenant: the channel groups of its journey's first and last visit and
+-- how many sessions the journey counts, as the attribution marts credit them
+-- (doc block kpi_channel_attribution).
+with
+
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
+touchpoints as (
+    select * from {{ ref('int_touchpoints_channel_mapped') }}
+),
+
+first_visits as (
+    select * from touchpoints
+    where touchpoints.touchpoint_type = 'order_landing'
+),
+
+last_visits as (
+    select * from touchpoints
+    where touchpoints.touchpoint_type = 'order_last_visit'
+),
+
+joined as (
+    select
+        orders.tenant_id,
+        orders.order_id,
+        -- fct_orders' channel: no journey at all is 'Directo', as no UTM or referrer is.
+        coalesce(first_visits.channel_group, 'Directo') as first_touch_channel_group,
+        -- A journey whose last visit Shopify did not give closed in its first visit.
+        coalesce(last_visits.channel_group, first_visits.channel_group, 'Directo')
+            as last_touch_channel_group,
+        -- Two sessions are known when the last visit started after the first; one otherwise
+        -- (a single-session journey has the same visit as first and last).
+        case when orders.last_visit_at > orders.first_visit_at then 2 else 1 end
+            as known_sessions,
+        orders.journey_moments_count
+    from orders
+    left join first_visits
+        on orders.tenant_id = first_visits.tenant_id
+        and orders.order_id = first_visits.touchpoint_id
+    left join last_visits
+        on orders.tenant_id = last_visits.tenant_id
+        and orders.order_id = last_visits.touchpoint_id
+),
+
+counted as (
+    select
+        joined.tenant_id,
+        joined.order_id,
+        joined.first_touch_channel_group,
+        joined.last_touch_channel_group,
+        -- Shopify's count, never fewer than the visits it gave us; while it is still
+        -- attributing the order (count NULL) the known visits are the whole journey.
+        greatest(coalesce(joined.journey_moments_count, 0), joined.known_sessions)
+            as journey_sessions
+    from joined
+)
+
+select * from counted
