@@ -77,12 +77,24 @@ def test_lag_is_whole_minutes_from_each_sources_newest_write_to_the_clock(lag_wa
     assert {str(value)[:19] for value in mart["measured_at"]} == {CLOCK}
 
 
-def test_lag_card_lists_the_tenants_sources_most_behind_first(lag_warehouse):
+def test_freshness_light_follows_the_sources_targets(lag_warehouse):
+    # Shopify and Meta warn after 26 h and fail after 36 h (their dbt source configs): t_pe's
+    # Meta, 2050 minutes (34 h 10 min) behind, is past the first and short of the second.
+    mart = lag_warehouse.query("select * from marts.mart_source_lag")
+    lights = {(r.tenant_id, r.source_name): r.freshness_status for r in mart.itertuples()}
+    assert lights == {
+        ("t_cl", "shopify"): "verde",
+        ("t_pe", "shopify"): "verde",
+        ("t_cl", "meta_ads"): "verde",
+        ("t_pe", "meta_ads"): "amarillo",
+    }
+    assert (mart["hours_since_sync"] * 60 == mart["lag_minutes"]).all()
+
+
+def test_source_status_card_reads_the_lag_and_light_of_each_source(lag_warehouse):
     page = next(d for d in load_dashboards() if d.key == "salud_datos")
-    card = page.card("atraso_fuentes")
+    card = page.card("estado_fuentes")
     frame = card.run(lag_warehouse, {"tenant": "t_pe"})
     assert list(frame.columns) == list(card.columns)
-    assert list(zip(frame["source_name"], frame["lag_minutes"].astype(int), strict=True)) == [
-        ("meta_ads", 2050),
-        ("shopify", 0),
-    ]
+    rows = zip(frame["source_name"], frame["lag_minutes"].astype(int), frame["status"], strict=True)
+    assert list(rows) == [("meta_ads", 2050, "amarillo"), ("shopify", 0, "verde")]
