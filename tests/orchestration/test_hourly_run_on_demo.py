@@ -4,8 +4,9 @@ or lost, and the daily-only marts left as the daily run wrote them (decision 003
 
 The copy is put back as it stood before the day's last hours landed: every Shopify row
 updated after the cut-off is deleted from the raw tables, the tap's bookmarks go back to the
-cut-off, and the marts lose that day (operational and daily-only alike). The demo tap then sends exactly those rows
-again, as a live shop sends the hour's orders; the daily run's marts are the expected answer.
+cut-off, and the marts lose that day (operational and daily-only alike). The demo tap then
+sends exactly those rows again, as a live shop sends the hour's orders; the daily run's marts
+are the expected answer.
 """
 
 from __future__ import annotations
