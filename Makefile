@@ -14,7 +14,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
 
 .PHONY: setup system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt \
-	bench
+	bench bench-hourly
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -114,6 +114,13 @@ bench: setup
 	$(RUN) python benchmarks/platform_benchmark.py $(foreach size,$(SIZE),--size $(size)) \
 	  --warehouse $(WAREHOUSE) $(foreach stage,$(STAGE),--stage $(stage)) \
 	  $(if $(BENCH_JSON),--json $(BENCH_JSON)) $(BENCH_ARGS)
+
+## bench-hourly: the hourly job (Shopify incremental + today's operational marts) run on the
+## demo warehouse (`make demo` first) for each tenant; seconds per tenant and rows touched (not
+## a test). DATE=2026-11-22 for another day than today; more options in BENCH_HOURLY_ARGS.
+DATE ?=
+bench-hourly: setup
+	$(RUN) python benchmarks/hourly_bench.py $(if $(DATE),--date $(DATE)) $(BENCH_HOURLY_ARGS)
 
 ## dagster: the Dagster UI on http://localhost:3000, over the demo's run history
 dagster: setup

@@ -97,6 +97,41 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
 
 @main.command()
 @click.option("--tenants-file", type=click.Path(path_type=Path), help="Tenants configuration file.")
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), help="Where the warehouse and state live."
+)
+@click.option("--tenant", "tenant_ids", multiple=True, help="Only this tenant (repeatable).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to refresh (local to each tenant). Default: today in each tenant's timezone.",
+)
+def hourly(tenants_file: Path | None, data_dir: Path | None, tenant_ids, day) -> None:
+    """Run the hourly job now: Shopify landed from its saved state and today's operational
+    marts, one run per tenant (as the hourly schedule does); print each run's cost."""
+    from orchestration.hourly import run_hourly
+    from orchestration.platform import one_run_per_warehouse
+
+    settings = _settings(tenants_file, data_dir)
+    with one_run_per_warehouse(settings, on_wait=click.echo):
+        Warehouse(settings).check_available()
+        runs = run_hourly(
+            settings, tenant_ids=list(tenant_ids) or None, day=day.date() if day else None
+        )
+    for run in runs:
+        outcome = "ok" if run.success else f"FAILED: {run.error}"
+        click.echo(
+            f"{run.tenant_id} {run.day}: {run.seconds:.1f} s · {run.records_landed:,} records "
+            f"landed · {run.dbt_rows:,} rows rewritten by dbt · {len(run.models_built)} models · "
+            f"{outcome}"
+        )
+    if not all(run.success for run in runs):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--tenants-file", type=click.Path(path_type=Path), help="Tenants configuration file.")
 def tenants(tenants_file: Path | None) -> None:
     """List the configured tenants and their sources."""
     settings = _settings(tenants_file, None)

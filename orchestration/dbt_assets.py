@@ -25,15 +25,18 @@ from cerebro.security import apply_tenant_isolation
 from cerebro.settings import environment_set
 from orchestration.dbt_checks import check_description
 from orchestration.dbt_project import dbt_project
-from orchestration.freshness import DAILY_FRESHNESS
+from orchestration.freshness import DAILY_FRESHNESS, HOURLY_FRESHNESS
 from orchestration.partitions import tenant_daily_partitions, window_of
 from orchestration.resources import CerebroResource
+
+#: The dbt tag of the models refreshed every hour (selector hourly_operations, decision 0034).
+HOURLY_TAG = "hourly"
 
 
 class CerebroDbtTranslator(DagsterDbtTranslator):
     """Groups follow the dbt folder (staging, intermediate, marts, ...); seeds are 'reference';
-    the marts, which dashboards read, carry the daily freshness policy; a test's check is
-    described by what it checks (orchestration/dbt_checks.py)."""
+    the marts, which dashboards read, carry the daily freshness policy, those tagged `hourly`
+    the hourly one; a test's check is described by what it checks (orchestration/dbt_checks.py)."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -51,6 +54,8 @@ class CerebroDbtTranslator(DagsterDbtTranslator):
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = manifest["nodes"].get(unique_id, {})
+        if node.get("resource_type") == "model" and HOURLY_TAG in node.get("tags", []):
+            return spec.replace_attributes(freshness_policy=HOURLY_FRESHNESS)
         if node.get("resource_type") == "model" and node.get("fqn", [None, None])[1] == "marts":
             return spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
         return spec

@@ -22,6 +22,7 @@ from orchestration.jobs import (
     activation_job,
     daily_publish_job,
     daily_tenant_job,
+    hourly_operations_job,
     platform_job,
     reference_data_job,
 )
@@ -30,7 +31,11 @@ from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.report_assets import scheduled_reports
 from orchestration.resources import CerebroResource
 from orchestration.run_history_assets import dagster_run_history
-from orchestration.schedules import activation_schedule, daily_tenant_schedule
+from orchestration.schedules import (
+    activation_schedule,
+    daily_tenant_schedule,
+    hourly_operations_schedule,
+)
 from orchestration.sensors import (
     daily_publish_sensor,
     reference_data_sensor,
@@ -56,8 +61,15 @@ ASSETS = [
 defs = dg.Definitions(
     assets=[*ASSETS, *unwritten_sources(ASSETS), *dashboard_specs()],
     asset_checks=[every_card_runs_in_metabase],
-    jobs=[platform_job, daily_tenant_job, daily_publish_job, reference_data_job, activation_job],
-    schedules=[daily_tenant_schedule, activation_schedule],
+    jobs=[
+        platform_job,
+        daily_tenant_job,
+        hourly_operations_job,
+        daily_publish_job,
+        reference_data_job,
+        activation_job,
+    ],
+    schedules=[daily_tenant_schedule, hourly_operations_schedule, activation_schedule],
     sensors=[
         tenant_partitions_sensor,
         reference_data_sensor,

@@ -11,20 +11,30 @@
 - ``daily_publish``: what reads every tenant's marts — the CLV and budget brains (when due), the
   dbt models on their outputs, Metabase, alerts and reports. The publish sensor launches it once
   every tenant's daily run has finished.
+- ``hourly_operations``: one tenant's today, every hour: Shopify landed from its saved state
+  and the dbt models behind the operational figures (dbt selector ``hourly_operations``).
+  Tagged ``cerebro/cadence: hourly``; the next night's daily run rebuilds the same days and
+  stays the source of truth (decision 0034).
 - ``activation_sync``: one tenant's segments synced to their destinations (issue 24). It sends
   to customers, so it is in no other job: its schedule is off until a user turns it on.
 """
 
 import dagster as dg
+from dagster_dbt import build_dbt_asset_selection
 
 from orchestration.activation_assets import activation_syncs
 from orchestration.clv_assets import clv_predictions
-from orchestration.dbt_assets import dbt_ml_models, dbt_reference
+from orchestration.dbt_assets import dbt_ml_models, dbt_models, dbt_reference
 from orchestration.metabase_assets import metabase_dashboards
 from orchestration.mmm_assets import mmm_budget_brain
 from orchestration.run_history_assets import dagster_run_history
 
 PLATFORM_JOB = "cerebro_platform"
+HOURLY_JOB = "hourly_operations"
+
+#: Marks what kind of run wrote a partition: an hourly run refreshes today's operational
+#: figures between daily runs, which remain the source of truth (finance reads only them).
+CADENCE_TAG = "cerebro/cadence"
 
 #: Unpartitioned assets that read the marts of every tenant.
 MODEL_ASSETS = dg.AssetSelection.assets(clv_predictions, mmm_budget_brain)
@@ -53,6 +63,25 @@ daily_tenant_job = dg.define_asset_job(
     name="daily_tenant",
     selection=dg.AssetSelection.all() - PUBLISH_ASSETS - REFERENCE_ASSETS - ACTIVATION_ASSETS,
     description="One tenant's day: Singer landing and the partitioned dbt step (with tests).",
+    tags={CADENCE_TAG: "daily"},
+)
+
+#: The hourly run: Shopify's landing (one multi-asset: every Shopify table) and the dbt models
+#: of the selector of the same name (dbt_project/selectors.yml), so the list of models has one
+#: home, usable by hand as `dbt build --selector hourly_operations`.
+HOURLY_ASSETS = dg.AssetSelection.key_prefixes(["shopify"]) | build_dbt_asset_selection(
+    [dbt_models], dbt_selector=HOURLY_JOB
+)
+
+hourly_operations_job = dg.define_asset_job(
+    name=HOURLY_JOB,
+    selection=HOURLY_ASSETS,
+    description=(
+        "One tenant's today, every hour: Shopify landed incrementally from its saved state, "
+        "then the operational marts (orders by hour and comuna, cancellations, cycle time, "
+        "cart abandonment) and the landing mart behind each source's lag."
+    ),
+    tags={CADENCE_TAG: "hourly"},
 )
 
 reference_data_job = dg.define_asset_job(

@@ -31,8 +31,12 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 tenant_partitions = dg.DynamicPartitionsDefinition(name=TENANT_PARTITIONS)
+#: The hourly run builds *today* in each tenant's timezone, which Dagster accepts only for
+#: days its partitions already hold: end_offset 1 adds today in Santiago, 2 the next day, which
+#: is already today east of Santiago in the evening (Madrid from 19:00 or 20:00 Santiago time).
+#: The daily schedule still asks only for days that are over (last_complete_day).
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=PARTITIONS_START, timezone=SCHEDULE_TIMEZONE, end_offset=0
+    start_date=PARTITIONS_START, timezone=SCHEDULE_TIMEZONE, end_offset=2
 )
 tenant_daily_partitions = dg.MultiPartitionsDefinition(
     {"date": daily_partitions, "tenant": tenant_partitions}
@@ -84,6 +88,11 @@ def window_of(keys: Iterable[str | dg.MultiPartitionKey]) -> PartitionWindow:
 def last_complete_day(timezone: str, now: dt.datetime) -> dt.date:
     """The latest local calendar day that is over at ``now`` in ``timezone`` (yesterday there)."""
     return now.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=1)
+
+
+def current_day(timezone: str, now: dt.datetime) -> dt.date:
+    """The local calendar day under way at ``now`` in ``timezone`` (today there)."""
+    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def register_tenants(instance: dg.DagsterInstance, tenant_ids: Sequence[str]) -> list[str]:

@@ -1,16 +1,20 @@
-"""The daily schedule: at 02:00 America/Santiago, yesterday for every tenant. And the
-activation schedule, off by default: each tenant's segments synced to their destinations.
+"""The daily schedule: at 02:00 America/Santiago, yesterday for every tenant. The hourly
+schedule: today's operational figures for every tenant with Shopify. And the activation
+schedule, off by default: each tenant's segments synced to their destinations.
 
 "Yesterday" is read in each tenant's timezone (orchestration/partitions.py): at 02:00 in
 Santiago the previous day is over from Lima to Madrid. One run per tenant keeps a failing
 source or blocking check to its own tenant; the run key makes a re-evaluated tick harmless.
 """
 
+import datetime as dt
+
 import dagster as dg
 
-from orchestration.jobs import activation_job, daily_tenant_job
+from orchestration.jobs import activation_job, daily_tenant_job, hourly_operations_job
 from orchestration.partitions import (
     SCHEDULE_TIMEZONE,
+    current_day,
     last_complete_day,
     partition_key,
     register_tenants,
@@ -20,6 +24,9 @@ from orchestration.resources import CerebroResource
 #: Tags that tie a tick's tenant runs together, for the publish sensor.
 PUBLISH_DATE_TAG = "cerebro/publish_date"
 TENANTS_EXPECTED_TAG = "cerebro/tenants_expected"
+#: The tick's hour in UTC (its run key holds it too): unambiguous where a local hour repeats
+#: at the end of daylight saving time, so each tick launches its tenant runs once.
+HOURLY_TICK_TAG = "cerebro/hourly_tick"
 
 
 @dg.schedule(
@@ -42,6 +49,32 @@ def daily_tenant_schedule(context: dg.ScheduleEvaluationContext, cerebro: Cerebr
             run_key=f"{tenant.tenant_id}:{day.isoformat()}",
             partition_key=partition_key(day, tenant.tenant_id),
             tags={PUBLISH_DATE_TAG: publish_date, TENANTS_EXPECTED_TAG: str(len(tenants))},
+        )
+
+
+@dg.schedule(
+    job=hourly_operations_job,
+    # A quarter past: the 02:00 daily tick queues its tenant runs first (one run at a time on
+    # DuckDB), and the daily rebuild of yesterday is not raced by an hourly run at 02:00.
+    cron_schedule="15 * * * *",
+    execution_timezone=SCHEDULE_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description=(
+        "Every hour at :15 America/Santiago: today's operational figures of every tenant with "
+        "Shopify (its landing and the dbt selector hourly_operations)."
+    ),
+)
+def hourly_operations_schedule(context: dg.ScheduleEvaluationContext, cerebro: CerebroResource):
+    tick = context.scheduled_execution_time
+    tenants = [tenant for tenant in cerebro.tenants() if "shopify" in tenant.sources]
+    register_tenants(context.instance, [tenant.tenant_id for tenant in tenants])
+    hour = tick.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+    for tenant in tenants:
+        day = current_day(tenant.timezone, tick)
+        yield dg.RunRequest(
+            run_key=f"hourly:{tenant.tenant_id}:{hour}",
+            partition_key=partition_key(day, tenant.tenant_id),
+            tags={HOURLY_TICK_TAG: hour},
         )
 
 

@@ -237,13 +237,14 @@ def _capital_change(context: MetricContext) -> Measurement:
     return Measurement(change, details, mart_points)
 
 
-# Source staleness: hours since a source last landed rows (mart_landing_daily) ---------------
+# Source staleness: hours since a source last landed rows (mart_source_lag) ------------------
 
+# The source's last landing is the mart's; the hours are counted here, to the alert's own
+# evaluation time rather than the view's clock.
 _LAST_LANDED = """
-    select source_name, max(_sdc_last_batched_at) as last_batched_at
-    from marts.mart_landing_daily
+    select source_name, _sdc_last_batched_at as last_batched_at
+    from marts.mart_source_lag
     where tenant_id = %(tenant_id)s
-    group by 1
 """
 
 
@@ -385,7 +386,7 @@ METRICS: dict[str, MetricSpec] = {
                 "La fuente {source} lleva {value} sin cargar datos nuevos (última carga: "
                 "{last_sync}); se alerta con {comparison} {threshold}."
             ),
-            reads=("mart_landing_daily",),
+            reads=("mart_source_lag",),
             evaluate=_hours_since_sync,
             params={"sources": _sources},
             detail_placeholders=("source", "last_sync"),

@@ -89,11 +89,10 @@ SIGNUPS = [  # tenant_id, signup_date, acquisition_channel, region_name, new_use
     ("t_cl", "2026-11-10", "Directo", "RM", 5),
     ("t_pe", "2026-11-20", "Meta Ads", "Lima", 4),
 ]
-LANDINGS = [  # tenant_id, source, stream, batched date, rows, last batched at (UTC)
-    ("t_cl", "shopify", "orders", "2026-11-19", 10, "2026-11-19 12:00"),
-    ("t_cl", "shopify", "customers", "2026-11-19", 3, "2026-11-19 08:00"),
-    ("t_cl", "meta_ads", "ads_insights", "2026-11-21", 5, "2026-11-21 01:00"),
-    ("t_pe", "shopify", "orders", "2026-11-21", 4, "2026-11-21 03:00"),
+SOURCE_LANDINGS = [  # tenant_id, source, last batched at (UTC)
+    ("t_cl", "shopify", "2026-11-19 12:00"),
+    ("t_cl", "meta_ads", "2026-11-21 01:00"),
+    ("t_pe", "shopify", "2026-11-21 03:00"),
 ]
 SPEND_GAPS = [  # tenant_id, platform, channel_group, account_id, start, end, days, is_open
     ("t_cl", "tiktok", "TikTok Ads", "7001", "2026-11-08", "2026-11-20", 13, True),
@@ -167,14 +166,13 @@ def tables() -> dict[str, tuple[pd.DataFrame, list[str]]]:
             ),
             ["gap_start_date", "gap_end_date"],
         ),
-        "mart_landing_daily": (
+        "mart_source_lag": (
             _frame(
-                "tenant_id source_name stream_name _sdc_batched_date rows_landed "
-                "_sdc_last_batched_at",
-                LANDINGS,
-                ("_sdc_batched_date", "_sdc_last_batched_at"),
+                "tenant_id source_name _sdc_last_batched_at",
+                SOURCE_LANDINGS,
+                ("_sdc_last_batched_at",),
             ),
-            ["_sdc_batched_date"],
+            [],
         ),
     }
 

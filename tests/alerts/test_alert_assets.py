@@ -104,7 +104,7 @@ def test_a_rule_that_cannot_be_evaluated_fails_the_asset_after_the_others_were_s
     warehouse, alerts_file, httpserver
 ):
     with warehouse.connect() as connection:
-        connection.execute("drop table marts.mart_landing_daily")
+        connection.execute("drop table marts.mart_source_lag")
     alerts_file(alerts_document([ABANDONMENT, rule("fuentes", "source_hours_since_sync", 36)]))
     result = _materialize(warehouse, dg.DagsterInstance.ephemeral())
 
@@ -117,7 +117,7 @@ def test_a_rule_that_cannot_be_evaluated_fails_the_asset_after_the_others_were_s
 def test_asset_depends_on_the_marts_its_metrics_read():
     deps = {key.path[-1] for key in alert_notifications.asset_deps[alert_notifications.key]}
     assert deps == set(ALERT_MARTS)
-    assert {"mart_checkouts_daily", "mart_churn_radar_capital", "mart_landing_daily"} <= deps
+    assert {"mart_checkouts_daily", "mart_churn_radar_capital", "mart_source_lag"} <= deps
     models = {path.stem for path in (PROJECT_ROOT / "dbt_project/models/marts").rglob("*.sql")}
     assert set(ALERT_MARTS) <= models
     assert alert_notifications.group_names_by_key[alert_notifications.key] == "notifications"

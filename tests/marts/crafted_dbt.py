@@ -49,17 +49,21 @@ def write_tenants(warehouse: Warehouse, tenants: dict[str, str]) -> None:
     )  # fmt: skip
 
 
-def build_models(environ: dict, directory: Path, *selectors: str) -> float:
-    """`dbt build --select <selectors>` (the models and their data tests); returns the seconds
-    it took, and fails the test with dbt's output when dbt fails."""
+def build_models(
+    environ: dict, directory: Path, *selectors: str, dbt_vars: dict | None = None
+) -> float:
+    """`dbt build --select <selectors>` (the models and their data tests), with ``dbt_vars``
+    when given; returns the seconds it took, and fails the test with dbt's output when dbt
+    fails."""
     dbt = Path(sys.executable).parent / "dbt"
+    var_args = ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
     started = time.monotonic()
     done = subprocess.run(
         [str(dbt), "build", "--profiles-dir", ".", "--target-path", str(directory / "target"),
          "--log-path", str(directory / "logs"), "--select", *selectors,
          # Only the data tests of what is built: not other marts' relationships to dim_tenants,
          # nor the upstream models' unit tests (the platform's build runs those).
-         "--indirect-selection", "cautious", "--exclude", "test_type:unit"],
+         "--indirect-selection", "cautious", "--exclude", "test_type:unit", *var_args],
         cwd=DBT_PROJECT_DIR, env=environ, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:

@@ -1,0 +1,13 @@
+{#- The time data health is measured at, as a UTC timestamp without a zone (the raw tables'
+    `_sdc_batched_at` kind). The var `health_clock` fixes it (tests: a lag against a known
+    clock); otherwise the current time, read when the query runs (a view's lag is then the
+    reader's). `current_timestamp at time zone 'UTC'` is a timestamp without a zone in UTC
+    on both PostgreSQL and DuckDB, so no dispatch is needed. -#}
+{% macro health_clock() -%}
+    {%- set fixed = var('health_clock', none) -%}
+    {%- if fixed is not none -%}
+        cast('{{ fixed }}' as timestamp)
+    {%- else -%}
+        cast(current_timestamp at time zone 'UTC' as timestamp)
+    {%- endif -%}
+{%- endmacro %}
