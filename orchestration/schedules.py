@@ -9,12 +9,8 @@ source or blocking check to its own tenant; the run key makes a re-evaluated tic
 import dagster as dg
 
 from orchestration.jobs import activation_job, daily_tenant_job
-from orchestration.partitions import (
-    SCHEDULE_TIMEZONE,
-    last_complete_day,
-    partition_key,
-    register_tenants,
-)
+from orchestration.partition_days import last_complete_day
+from orchestration.partitions import SCHEDULE_TIMEZONE, partition_key, register_tenants
 from orchestration.resources import CerebroResource
 
 #: Tags that tie a tick's tenant runs together, for the publish sensor.
