@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from cerebro.settings import Settings
+from orchestration.partition_days import current_day, record_partitions_start
 from orchestration.platform import export_settings, prepare_dagster_home, prepare_dbt_manifest
 
 #: The project's lookback, for a model that sets none of its own (dbt_project.yml).
@@ -107,31 +108,38 @@ def run_hourly(
     import dagster as dg
 
     from cerebro.progress import progress_logger_for
-    from cerebro.tenants import load_tenants
+    from cerebro.tenants import TenantConfigError, load_tenants
     from cerebro.warehouse import Warehouse
 
     export_settings(settings)
-    prepare_dagster_home(settings)
-    prepare_dbt_manifest()
-    from orchestration.definitions import defs
-    from orchestration.jobs import HOURLY_JOB
-    from orchestration.partitions import current_day, partition_key, register_tenants
-    from orchestration.platform import step_failure_message
-
+    home = prepare_dagster_home(settings)
     tenants = [t for t in load_tenants(settings.tenants_file) if "shopify" in t.sources]
     if tenant_ids is not None:
         unknown = sorted(set(tenant_ids) - {t.tenant_id for t in tenants})
         if unknown:
-            raise ValueError(f"no tenant with a Shopify source named {', '.join(unknown)}")
+            raise TenantConfigError(
+                f"{settings.tenants_file}: no tenant with a Shopify source named "
+                f"{', '.join(unknown)}"
+            )
         tenants = [t for t in tenants if t.tenant_id in tenant_ids]
     now = now or dt.datetime.now(dt.UTC)
+    days = {t.tenant_id: day or current_day(t.timezone, now) for t in tenants}
+    if days:
+        # Before the definitions are imported: their partitions begin on the recorded day.
+        record_partitions_start(home, min(days.values()))
+    prepare_dbt_manifest()
+    from orchestration.definitions import defs
+    from orchestration.jobs import HOURLY_JOB
+    from orchestration.partitions import partition_key, register_tenants
+    from orchestration.platform import step_failure_message
+
     instance = instance or dg.DagsterInstance.get()
     register_tenants(instance, [t.tenant_id for t in tenants])
     # One line per step on the terminal, as `cerebro run` prints; the event log stays in Dagster.
     job = defs.resolve_job_def(HOURLY_JOB).with_logger_defs({"progress": progress_logger_for()})
     runs = []
     for tenant in tenants:
-        tenant_day = day or current_day(tenant.timezone, now)
+        tenant_day = days[tenant.tenant_id]
         started = time.monotonic()
         result = job.execute_in_process(
             run_config={"loggers": {"progress": {}}},

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import dagster as dg
+
+from orchestration.partition_days import partitions_start
 
 TENANT_PARTITIONS = "tenant"
 #: The schedule's timezone; a date key is read in each tenant's own timezone.
 SCHEDULE_TIMEZONE = "America/Santiago"
-#: The first day that can be asked for; history before it is built by the first (full) build.
-PARTITIONS_START = os.environ.get("CEREBRO_PARTITIONS_START", "2024-01-01")
+#: The first day that can be asked for; history before it is built by the first (full) build
+#: (partition_days.py: the deployment's first run, recorded in its Dagster home).
+PARTITIONS_START = partitions_start()
 #: Where dbt's partition_window_given macro reads a run's window (dbt_project/macros).
 DBT_WINDOW_ENV = "CEREBRO_DBT_PARTITION_WINDOW"
 #: Dagster's run tags for a run over a range of partitions (a single-run backfill): the first
@@ -83,16 +84,6 @@ def window_of(keys: Iterable[str | dg.MultiPartitionKey]) -> PartitionWindow:
     if not tenants:
         raise ValueError("a partitioned run needs at least one partition key")
     return PartitionWindow(tuple(sorted(tenants)), min(days), max(days))
-
-
-def last_complete_day(timezone: str, now: dt.datetime) -> dt.date:
-    """The latest local calendar day that is over at ``now`` in ``timezone`` (yesterday there)."""
-    return now.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=1)
-
-
-def current_day(timezone: str, now: dt.datetime) -> dt.date:
-    """The local calendar day under way at ``now`` in ``timezone`` (today there)."""
-    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def register_tenants(instance: dg.DagsterInstance, tenant_ids: Sequence[str]) -> list[str]:

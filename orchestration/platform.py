@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cerebro.settings import Settings
+from orchestration.partition_days import last_complete_day, record_partitions_start
 
 
 @dataclass
@@ -126,8 +127,6 @@ def partition_range_tags(
 
 def latest_complete_day(timezones: list[str], now: dt.datetime | None = None) -> dt.date:
     """The latest day that is over in every tenant's timezone."""
-    from orchestration.partitions import last_complete_day
-
     now = now or dt.datetime.now(dt.UTC)
     return min(last_complete_day(timezone, now) for timezone in timezones)
 
@@ -197,8 +196,14 @@ def run_platform(
 
     if days < 1:
         raise ValueError(f"days must be at least 1 (got {days})")
+    started = time.monotonic()
     export_settings(settings)
     home = prepare_dagster_home(settings)
+    tenants = load_tenants(settings.tenants_file)
+    last_day = day or latest_complete_day([tenant.timezone for tenant in tenants])
+    first_day = last_day - dt.timedelta(days=days - 1)
+    # Before the definitions are imported: their partitions begin on the recorded day.
+    record_partitions_start(home, first_day)
     prepare_dbt_manifest()
     from cerebro.progress import progress_logger_for
     from cerebro.warehouse import Warehouse
@@ -206,10 +211,6 @@ def run_platform(
     from orchestration.jobs import PLATFORM_JOB
     from orchestration.run_history import write_run_history
 
-    started = time.monotonic()
-    tenants = load_tenants(settings.tenants_file)
-    last_day = day or latest_complete_day([tenant.timezone for tenant in tenants])
-    first_day = last_day - dt.timedelta(days=days - 1)
     job = defs.resolve_job_def(PLATFORM_JOB)
     instance = instance or dg.DagsterInstance.get()
     tags = partition_range_tags(instance, [t.tenant_id for t in tenants], first_day, last_day)

@@ -20,7 +20,8 @@ from cerebro.reports import load_reports_config, run_scheduled_reports
 from cerebro.reports.delivery import reports_dir
 from cerebro.reports.headlines import headline_cards
 from cerebro.tenants import Tenant
-from orchestration.partitions import RANGE_END_TAG, last_complete_day, tenant_daily_partitions
+from orchestration.partition_days import last_complete_day
+from orchestration.partitions import RANGE_END_TAG, tenant_daily_partitions
 from orchestration.resources import CerebroResource
 
 #: The marts the headline cards read (parsing the YAML specs reads files only), and those a

@@ -12,13 +12,8 @@ import datetime as dt
 import dagster as dg
 
 from orchestration.jobs import activation_job, daily_tenant_job, hourly_operations_job
-from orchestration.partitions import (
-    SCHEDULE_TIMEZONE,
-    current_day,
-    last_complete_day,
-    partition_key,
-    register_tenants,
-)
+from orchestration.partition_days import current_day, last_complete_day
+from orchestration.partitions import SCHEDULE_TIMEZONE, partition_key, register_tenants
 from orchestration.resources import CerebroResource
 
 #: Tags that tie a tick's tenant runs together, for the publish sensor.

@@ -16,7 +16,15 @@ from click.testing import CliRunner
 from cerebro.cli import main
 from cerebro.settings import Settings, environment_set, load_settings
 from cerebro.warehouse import Warehouse
+from orchestration.partition_days import FALLBACK_START, START_ENV
 from tests.support.throwaway_postgres import PG_BINDIR, PostgresServer, throwaway_postgres
+
+# One first partition day for the whole session. A platform run records its first day as the
+# deployment's (orchestration/partition_days.py), and the partitions definition is built once
+# per process: without this, whichever demo ran first in a worker would decide which fixed
+# past days (2026-10-31, the crafted runs' days) the worker's later tests may ask for. The
+# recording itself is tested in tests/orchestration/test_partition_days.py.
+os.environ.setdefault(START_ENV, FALLBACK_START)
 
 
 @pytest.fixture(scope="session")

@@ -92,13 +92,14 @@ def test_the_compose_file_validates_with_the_env_example(resolved):
 
 
 def test_each_required_secret_missing_stops_compose_naming_it(example_variables, tmp_path):
-    """Every password and the Metabase admin's e-mail are required; with any one of them unset
-    (or empty) `docker-compose config` fails and its message names that variable."""
+    """Every password, the Metabase admin's e-mail and the partitions' first day (decision
+    0035) are required; with any one of them unset (or empty) `docker-compose config` fails and
+    its message names that variable."""
     required = _required_variables()
     assert required == [
-        "CEREBRO_PG_PASSWORD", "DAGSTER_PG_PASSWORD", "METABASE_ADMIN_EMAIL",
-        "METABASE_ADMIN_PASSWORD", "METABASE_DB_PASSWORD", "METABASE_WAREHOUSE_PASSWORD",
-        "POSTGRES_PASSWORD",
+        "CEREBRO_PARTITIONS_START", "CEREBRO_PG_PASSWORD", "DAGSTER_PG_PASSWORD",
+        "METABASE_ADMIN_EMAIL", "METABASE_ADMIN_PASSWORD", "METABASE_DB_PASSWORD",
+        "METABASE_WAREHOUSE_PASSWORD", "POSTGRES_PASSWORD",
     ]  # fmt: skip
     # Each one unset, and one set but empty (`:?` treats both alike; one run shows it).
     cases = [({k: v for k, v in example_variables.items() if k != n}, n) for n in required]

@@ -8,7 +8,8 @@ import dagster as dg
 import pytest
 
 from cerebro.model_refresh import models_refresh_due
-from orchestration.partitions import last_complete_day, partition_key, window_of
+from orchestration.partition_days import last_complete_day
+from orchestration.partitions import partition_key, window_of
 
 
 def test_a_key_reads_date_then_tenant():
