@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from cerebro.settings import Settings
-from orchestration.partition_days import current_day, record_partitions_start
+from orchestration.partition_days import hourly_day, record_partitions_start
 from orchestration.platform import export_settings, prepare_dagster_home, prepare_dbt_manifest
 
 #: The project's lookback, for a model that sets none of its own (dbt_project.yml).
@@ -103,8 +103,9 @@ def run_hourly(
     day: dt.date | None = None,
     instance=None,
 ) -> list[HourlyRun]:
-    """Run ``hourly_operations`` for each tenant with Shopify (or ``tenant_ids``): today in the
-    tenant's timezone at ``now`` (default: the current time), or ``day`` for every tenant."""
+    """Run ``hourly_operations`` for each tenant with Shopify (or ``tenant_ids``): its hourly day
+    at ``now`` (``partition_days.hourly_day``; default: the current time), or ``day`` for every
+    tenant."""
     import dagster as dg
 
     from cerebro.progress import progress_logger_for
@@ -123,7 +124,7 @@ def run_hourly(
             )
         tenants = [t for t in tenants if t.tenant_id in tenant_ids]
     now = now or dt.datetime.now(dt.UTC)
-    days = {t.tenant_id: day or current_day(t.timezone, now) for t in tenants}
+    days = {t.tenant_id: day or hourly_day(t.timezone, now) for t in tenants}
     if days:
         # Before the definitions are imported: their partitions begin on the recorded day.
         record_partitions_start(home, min(days.values()))

@@ -26,6 +26,9 @@ from zoneinfo import ZoneInfo
 
 from cerebro.settings import SettingsError
 
+#: The schedules' timezone, which also places the daily partitions' boundaries; a date key is
+#: read in each tenant's own timezone.
+SCHEDULE_TIMEZONE = "America/Santiago"
 START_ENV = "CEREBRO_PARTITIONS_START"
 #: The file in the Dagster home holding the first run's first day (ISO date).
 START_FILE = "cerebro_partitions_start"
@@ -40,6 +43,13 @@ def last_complete_day(timezone: str, now: dt.datetime) -> dt.date:
 def current_day(timezone: str, now: dt.datetime) -> dt.date:
     """The local calendar day under way at ``now`` in ``timezone`` (today there)."""
     return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def hourly_day(timezone: str, now: dt.datetime) -> dt.date:
+    """The day an hourly run refreshes: today in the tenant's timezone, but never past today
+    in Santiago, the partitions' last day. East of Santiago, between the tenant's midnight and
+    Santiago's (Madrid's first four or five hours), it finishes the day that just ended."""
+    return min(current_day(timezone, now), current_day(SCHEDULE_TIMEZONE, now))
 
 
 def partitions_start(environ: Mapping[str, str] = os.environ) -> str:

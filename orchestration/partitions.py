@@ -16,11 +16,9 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from orchestration.partition_days import partitions_start
+from orchestration.partition_days import SCHEDULE_TIMEZONE, partitions_start
 
 TENANT_PARTITIONS = "tenant"
-#: The schedule's timezone; a date key is read in each tenant's own timezone.
-SCHEDULE_TIMEZONE = "America/Santiago"
 #: The first day that can be asked for; history before it is built by the first (full) build
 #: (partition_days.py: the deployment's first run, recorded in its Dagster home).
 PARTITIONS_START = partitions_start()
@@ -32,12 +30,11 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 tenant_partitions = dg.DynamicPartitionsDefinition(name=TENANT_PARTITIONS)
-#: The hourly run builds *today* in each tenant's timezone, which Dagster accepts only for
-#: days its partitions already hold: end_offset 1 adds today in Santiago, 2 the next day, which
-#: is already today east of Santiago in the evening (Madrid from 19:00 or 20:00 Santiago time).
-#: The daily schedule still asks only for days that are over (last_complete_day).
+#: The hourly run builds *today*, which Dagster accepts only for days its partitions already
+#: hold: end_offset 1 adds today in Santiago, the last day an hourly run asks for
+#: (partition_days.hourly_day). The daily schedule asks only for days that are over.
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=PARTITIONS_START, timezone=SCHEDULE_TIMEZONE, end_offset=2
+    start_date=PARTITIONS_START, timezone=SCHEDULE_TIMEZONE, end_offset=1
 )
 tenant_daily_partitions = dg.MultiPartitionsDefinition(
     {"date": daily_partitions, "tenant": tenant_partitions}

@@ -12,8 +12,8 @@ import datetime as dt
 import dagster as dg
 
 from orchestration.jobs import activation_job, daily_tenant_job, hourly_operations_job
-from orchestration.partition_days import current_day, last_complete_day
-from orchestration.partitions import SCHEDULE_TIMEZONE, partition_key, register_tenants
+from orchestration.partition_days import SCHEDULE_TIMEZONE, hourly_day, last_complete_day
+from orchestration.partitions import partition_key, register_tenants
 from orchestration.resources import CerebroResource
 
 #: Tags that tie a tick's tenant runs together, for the publish sensor.
@@ -65,7 +65,7 @@ def hourly_operations_schedule(context: dg.ScheduleEvaluationContext, cerebro: C
     register_tenants(context.instance, [tenant.tenant_id for tenant in tenants])
     hour = tick.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
     for tenant in tenants:
-        day = current_day(tenant.timezone, tick)
+        day = hourly_day(tenant.timezone, tick)
         yield dg.RunRequest(
             run_key=f"hourly:{tenant.tenant_id}:{hour}",
             partition_key=partition_key(day, tenant.tenant_id),

@@ -126,20 +126,27 @@ def _tick(cerebro, when: dt.datetime) -> list[dg.RunRequest]:
 
 
 def test_each_tick_asks_for_today_in_each_shopify_tenants_timezone(cerebro, defs):
-    # 21:15 in Santiago on 23 November 2026 (UTC-3) is 00:15 UTC on the 24th, 01:15 in Madrid:
-    # Madrid's today is already the 24th. The tenant without Shopify gets no run.
-    requests = _tick(cerebro, dt.datetime(2026, 11, 23, 21, 15, tzinfo=SANTIAGO))
-    assert {r.partition_key for r in requests} == {"2026-11-23|shop_cl", "2026-11-24|shop_es"}
+    # 15:15 in Santiago on 23 November 2026 (UTC-3) is 19:15 in Madrid: today for both. The
+    # tenant without Shopify gets no run.
+    requests = _tick(cerebro, dt.datetime(2026, 11, 23, 15, 15, tzinfo=SANTIAGO))
+    assert {r.partition_key for r in requests} == {"2026-11-23|shop_cl", "2026-11-23|shop_es"}
     assert {r.run_key for r in requests} == {
-        "hourly:shop_cl:2026-11-24T00", "hourly:shop_es:2026-11-24T00"
+        "hourly:shop_cl:2026-11-23T18", "hourly:shop_es:2026-11-23T18"
     }  # fmt: skip
-    # Dagster accepts those days: the partitions reach today everywhere (end_offset).
+
+
+def test_after_midnight_east_of_santiago_the_tick_finishes_the_day_that_ended(cerebro, defs):
+    # 21:15 in Santiago is 01:15 on the 24th in Madrid: the partitions end on Santiago's today,
+    # so Madrid's run refreshes the 23rd, whose last hours it lands; the 24th comes at
+    # Santiago's midnight.
+    when = dt.datetime(2026, 11, 23, 21, 15, tzinfo=SANTIAGO)
+    requests = _tick(cerebro, when)
+    assert {r.partition_key for r in requests} == {"2026-11-23|shop_cl", "2026-11-23|shop_es"}
+    # Dagster accepts those days: the partitions reach Santiago's today (end_offset 1).
     from orchestration.partitions import daily_partitions
 
-    days = daily_partitions.get_partition_keys(
-        current_time=dt.datetime(2026, 11, 23, 21, 15, tzinfo=SANTIAGO)
-    )
-    assert {"2026-11-23", "2026-11-24"} <= set(days)
+    days = daily_partitions.get_partition_keys(current_time=when)
+    assert days[-1] == "2026-11-23"
 
 
 def test_the_hourly_schedule_fires_every_hour_in_santiago(defs):

@@ -16,11 +16,30 @@ from orchestration.partition_days import (
     FALLBACK_START,
     START_ENV,
     START_FILE,
+    hourly_day,
     partitions_start,
     record_partitions_start,
 )
 
 DAY = dt.date(2026, 11, 22)
+
+
+@pytest.mark.parametrize(
+    ("utc", "timezone", "expected"),
+    [
+        # 23:30 in Santiago (UTC-3): still the 23rd in Lima and Santiago; the 24th in Madrid,
+        # past the partitions' last day, so Madrid finishes the 23rd.
+        ("2026-11-24T02:30", "America/Lima", "2026-11-23"),
+        ("2026-11-24T02:30", "America/Santiago", "2026-11-23"),
+        ("2026-11-24T02:30", "Europe/Madrid", "2026-11-23"),
+        # Ten minutes after Santiago's midnight every tenant east of it is on the 24th too.
+        ("2026-11-24T03:10", "Europe/Madrid", "2026-11-24"),
+        ("2026-11-24T03:10", "America/Lima", "2026-11-23"),
+    ],
+)
+def test_an_hourly_run_refreshes_today_up_to_santiagos_today(utc, timezone, expected):
+    now = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.UTC)
+    assert hourly_day(timezone, now) == dt.date.fromisoformat(expected)
 
 
 @pytest.fixture
@@ -87,6 +106,6 @@ def test_definitions_loaded_over_a_used_home_begin_on_its_first_day(tmp_path):
     printed = subprocess.run(
         [sys.executable, "-c", script], env=environ, capture_output=True, text=True, check=True
     ).stdout.split()
-    # 20 to 22 November are over in Santiago at 09:00 on the 23rd; the 23rd and 24th are
-    # today and tomorrow (end_offset 2, for the hourly run: decision 0034).
-    assert printed == ["2026-11-20", "5"]
+    # 20 to 22 November are over in Santiago at 09:00 on the 23rd; the 23rd is today, which
+    # the hourly run builds (end_offset 1, decision 0034).
+    assert printed == ["2026-11-20", "4"]
