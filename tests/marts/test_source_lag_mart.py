@@ -88,7 +88,6 @@ def test_freshness_light_follows_the_sources_targets(lag_warehouse):
         ("t_cl", "meta_ads"): "verde",
         ("t_pe", "meta_ads"): "amarillo",
     }
-    assert (mart["hours_since_sync"] * 60 == mart["lag_minutes"]).all()
 
 
 def test_source_status_card_reads_the_lag_and_light_of_each_source(lag_warehouse):

@@ -48,7 +48,6 @@ aged as (
 
 select
     aged.*,
-    cast(aged.lag_minutes as double precision) / 60 as hours_since_sync,
     case
         when aged.warn_after_hours is null or aged.lag_minutes <= aged.warn_after_hours * 60 then 'verde'
         when aged.error_after_hours is null or aged.lag_minutes <= aged.error_after_hours * 60 then 'amarillo'
