@@ -205,7 +205,9 @@ def _kpi_errors():
 @main.command()
 @click.argument(
     "page",
-    type=click.Choice(["acquisition", "engagement", "operations", "retention", "segmentation"]),
+    type=click.Choice(
+        ["acquisition", "engagement", "operations", "retention", "segmentation", "channels"]
+    ),
 )
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")
 @click.option(

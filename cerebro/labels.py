@@ -76,6 +76,7 @@ JOB_NAMES = {
     "daily_publish": "Publicación diaria",
     "reference_data": "Datos de referencia",
     "activation_sync": "Sincronización de activaciones",
+    "hourly_operations": "Operación de la hora",
     "__ASSET_JOB": "Materialización manual",
 }
 #: Shopify's marketing consent states (email_marketing_consent.state, sms likewise).

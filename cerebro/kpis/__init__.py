@@ -6,6 +6,7 @@ Every function takes ``(tenant_id, date_from, date_to, *, warehouse=None)``;
 """
 
 from cerebro.kpis.acquisition import get_acquisition_kpis
+from cerebro.kpis.channels import get_channel_kpis
 from cerebro.kpis.engagement import get_cart_abandonment_rate, get_engagement_kpis
 from cerebro.kpis.operations import get_operations_kpis
 from cerebro.kpis.retention import get_retention_kpis
@@ -14,6 +15,7 @@ from cerebro.kpis.segmentation import get_rfm_segmentation
 __all__ = [
     "get_acquisition_kpis",
     "get_cart_abandonment_rate",
+    "get_channel_kpis",
     "get_engagement_kpis",
     "get_operations_kpis",
     "get_retention_kpis",

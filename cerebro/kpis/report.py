@@ -16,6 +16,7 @@ from cerebro.formatting import (
     locale_for,
 )
 from cerebro.kpis.acquisition import get_acquisition_kpis
+from cerebro.kpis.channels import get_channel_kpis
 from cerebro.kpis.engagement import get_engagement_kpis
 from cerebro.kpis.operations import get_operations_kpis
 from cerebro.kpis.retention import get_retention_kpis
@@ -28,10 +29,12 @@ PAGES = {
     "operations": ("Operaciones y Calidad", get_operations_kpis),
     "retention": ("Retención y Lealtad", get_retention_kpis),
     "segmentation": ("Segmentación y Marketing", get_rfm_segmentation),
+    "channels": ("Canales", get_channel_kpis),
 }
 RATES = {
     "onboarding_rate", "rut_validation_rate", "cart_abandonment_rate", "cancellation_rate",
-    "repurchase_rate", "share", "retention_rate",
+    "repurchase_rate", "share", "retention_rate", "click_through_rate", "click_to_checkout_rate",
+    "checkout_to_order_rate", "repeat_order_share",
 }  # fmt: skip
 MONEY = {"aov", "historical_ltv", "revenue", "monetary"}
 

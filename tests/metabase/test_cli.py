@@ -14,6 +14,7 @@ from provisioning_support import (
 )
 
 from cerebro.cli import main
+from cerebro.dashboards.spec import load_dashboards
 
 
 @pytest.fixture
@@ -86,7 +87,14 @@ def test_offline_plan_lists_each_tenant_and_the_portfolio_without_a_server(envir
     assert "logs in as casafacil_pe_metabase (from METABASE_TENANT_CASAFACIL_PE_USER)" in output
     assert "Período (default Últimos 90 días" in output
     assert "Agency “Agencia”" in output and "Portafolio de tiendas" in output
-    assert "casafacil_cl: 108 objects" in output
+    # One Metabase card per spec card and a dashboard per spec; 16 collections, 4 groups and
+    # one connection per tenant.
+    specs = load_dashboards(specs_dir)
+    cards = sum(len(spec.cards) for spec in specs)
+    assert (
+        f"casafacil_cl: {16 + cards + len(specs) + 4 + 1} objects (16 collections, {cards} cards, "
+        f"{len(specs)} dashboards, 4 groups, 1 connection)"
+    ) in output
     assert not any(password in output for password in TENANT_PASSWORDS.values())
     assert READER_PASSWORD not in output
 
