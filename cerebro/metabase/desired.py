@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from cerebro.dashboards.spec import Card, Dashboard, Filter
 from cerebro.labels import labelled_sql
+from cerebro.metabase.rate_changes import is_rate_comparison, rate_change_sql
 
 MARKER = re.compile(r"\[cerebro:key=([A-Za-z0-9_/.-]+)\]")
 #: Template tags (a card's ``{{name}}``) by filter type, and the dashboard filter types.
@@ -134,7 +135,8 @@ def template_tag(card_key: str, item: Filter, required: bool, default) -> dict:
 
 def metabase_sql(card: Card, tenant_filter: str = "tenant") -> str:
     """The card's SQL as Metabase runs it: codes shown by their Spanish names
-    (``cerebro.labels``), and no rows for a tenant outside the card's ``countries``. A heatmap
+    (``cerebro.labels``), a rate's comparison as one row with its change in percentage points
+    (``rate_changes.py``), and no rows for a tenant outside the card's ``countries``. A heatmap
     keeps only its row, column and value columns: Metabase pivots a table into a matrix only
     when it has exactly those three."""
     sql, columns = card.sql, list(card.columns)
@@ -147,7 +149,10 @@ def metabase_sql(card: Card, tenant_filter: str = "tenant") -> str:
                 "order by 1, 2"
             )
         columns = cells
-    return _for_countries(labelled_sql(sql, columns), card.countries, tenant_filter)
+    sql = labelled_sql(sql, columns)
+    if is_rate_comparison(card):
+        sql = rate_change_sql(card, sql)
+    return _for_countries(sql, card.countries, tenant_filter)
 
 
 def dashboard_tenant_filter(dashboard: Dashboard) -> str:

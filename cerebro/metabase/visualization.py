@@ -15,6 +15,12 @@ import json
 
 from cerebro.dashboards.spec import Card
 from cerebro.formatting import currency_affixes, locale_for, minor_unit, number_separators
+from cerebro.metabase.rate_changes import (
+    is_rate_comparison,
+    rate_change_colours,
+    rate_change_columns,
+    rate_change_labels,
+)
 
 #: Spec displays Metabase has no name for: a donut is Metabase's pie (always drawn with a
 #: hole, the total in the middle); a heatmap is a table coloured by cell value.
@@ -37,7 +43,10 @@ CHARTS = {"bar", "row", "line", "area", "scatter"}
 
 def metabase_display(card: Card) -> str:
     """``smartscalar`` (Metabase's "Trend": last row against the one before) for scalars
-    compared with the previous period, else the spec display's Metabase name."""
+    compared with the previous period, a table for rates so compared (``rate_changes.py``),
+    else the spec display's Metabase name."""
+    if is_rate_comparison(card):
+        return "table"
     if card.display == "scalar" and card.comparison == "previous_period":
         return "smartscalar"
     return DISPLAYS[card.display]
@@ -67,6 +76,7 @@ def column_format(kind: str, currency: str) -> dict:
         "percent": {"number_style": "percent", "decimals": 1},
         "hours": {"number_style": "decimal", "decimals": 2, "suffix": " h"},
         "days": {"number_style": "decimal", "decimals": 1, "suffix": " días"},
+        "points": {"number_style": "decimal", "decimals": 1, "suffix": " pp"},
     }
     if kind in numbers:
         return {**numbers[kind], **separators}
@@ -78,11 +88,14 @@ def column_format(kind: str, currency: str) -> dict:
 
 
 def _column_settings(card: Card, currency: str) -> dict:
+    columns, labels = card.columns, card.labels or {}
+    if is_rate_comparison(card):
+        columns, labels = rate_change_columns(card), rate_change_labels(card)
     settings = {}
-    for column, kind in card.columns.items():
+    for column, kind in columns.items():
         entry = column_format(kind, currency)
-        if card.labels and column in card.labels:
-            entry = {**entry, "column_title": card.labels[column]}
+        if column in labels:
+            entry = {**entry, "column_title": labels[column]}
         if entry:
             settings[column_key(column)] = entry
     return settings
@@ -131,7 +144,12 @@ def _heatmap_settings(card: Card) -> dict:
 def visualization_settings(card: Card, currency: str) -> dict:
     """The card's ``visualization_settings``: what to chart, titles and number formats."""
     settings: dict = {}
-    if card.display == "scalar":
+    if is_rate_comparison(card):
+        settings["table.columns"] = [
+            {"name": column, "enabled": True} for column in rate_change_columns(card)
+        ]
+        settings["table.column_formatting"] = rate_change_colours(card)
+    elif card.display == "scalar":
         metric = card.y[0] if card.y else list(card.columns)[-1]
         settings["scalar.field"] = metric
         if card.comparison == "previous_period":

@@ -18,6 +18,7 @@ from cerebro.dashboards.spec import filter_values, load_dashboards
 from cerebro.dashboards.static_site import site_dir
 from cerebro.labels import labelled_columns, translate_frame
 from cerebro.metabase.desired import metabase_sql
+from cerebro.metabase.rate_changes import CHANGE, PREVIOUS, is_rate_comparison
 
 DEMO_TENANTS = ("test_cl", "test_pe")
 DASHBOARDS = {dashboard.key: dashboard for dashboard in load_dashboards()}
@@ -90,6 +91,17 @@ def test_metabase_cards_show_the_same_names_as_the_pages(demo_duckdb):
                         assert shown.empty, (card.key, tenant_id)
                         continue
                     expected = translate_frame(card.run(warehouse, values))
+                    if is_rate_comparison(card):
+                        # One row: the chosen period's rate, the previous one's, the change.
+                        metric = card.y[0]
+                        previous, chosen = expected[metric].astype(float).tolist()
+                        row = shown.iloc[0]
+                        assert len(shown) == 1, (card.key, tenant_id)
+                        assert row[metric] == pytest.approx(chosen), (card.key, tenant_id)
+                        assert row[PREVIOUS] == pytest.approx(previous), (card.key, tenant_id)
+                        assert row[CHANGE] == pytest.approx((chosen - previous) * 100)
+                        compared += 1
+                        continue
                     # A source's lag follows the clock between the two queries.
                     columns = [c for c in card.columns if c != "lag_minutes"]
                     pd.testing.assert_frame_equal(

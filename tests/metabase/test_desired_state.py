@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import babel.numbers
+import duckdb
 import pytest
 
 from cerebro.dashboards.spec import Card
@@ -34,16 +35,42 @@ def _card(**fields) -> Card:
 
 def test_scalar_compared_with_the_previous_period_is_a_trend_on_the_previous_row():
     card = _card(display="scalar", comparison="previous_period", x=None,
-                 columns={"period_start": "date", "value": "percent"})  # fmt: skip
+                 columns={"period_start": "date", "value": "integer"})  # fmt: skip
     settings = visualization_settings(card, "CLP")
     assert metabase_display(card) == "smartscalar"
     assert settings["scalar.field"] == "value"
     assert settings["scalar.comparisons"] == [{"id": "previous_period", "type": "previousValue"}]
     assert settings["column_settings"][column_key("value")] == {
-        "number_style": "percent",
-        "decimals": 1,
+        "number_style": "decimal",
+        "decimals": 0,
         "number_separators": ",.",
     }
+
+
+def test_a_rate_compared_with_the_previous_period_is_a_row_with_its_change_in_points():
+    # Metabase's Trend would write 5.3 % -> 5.1 % as "-3.8 %"; the row says -0.2 pp.
+    card = _card(display="scalar", comparison="previous_period", x=None, higher_is_better=False,
+                 columns={"period_start": "date", "value": "percent"},
+                 labels={"value": "Tasa de cancelación"},
+                 sql="select date '2026-10-01' as period_start, 0.053::double as value\n"
+                     "union all select date '2026-11-01', 0.051::double")  # fmt: skip
+    assert metabase_display(card) == "table"
+    row = duckdb.sql(metabase_sql(card)).fetchall()
+    assert len(row) == 1 and row[0][:2] == (pytest.approx(0.051), pytest.approx(0.053))
+    assert row[0][2] == pytest.approx(-0.2)
+    settings = visualization_settings(card, "CLP")
+    assert [c["name"] for c in settings["table.columns"]] == [
+        "value", "previous_period_value", "change_pp"
+    ]  # fmt: skip
+    formats = settings["column_settings"]
+    assert formats[column_key("change_pp")] == {
+        "number_style": "decimal", "decimals": 1, "suffix": " pp", "number_separators": ",.",
+        "column_title": "Cambio (pp)",
+    }  # fmt: skip
+    assert formats[column_key("value")]["column_title"] == "Tasa de cancelación"
+    # Lower is better: a rise is painted red, a fall green.
+    colours = {rule["operator"]: rule["color"] for rule in settings["table.column_formatting"]}
+    assert colours == {">": "#ED6E6E", "<": "#84BB4C"}
 
 
 def test_money_looks_as_on_the_static_pages_in_the_tenants_locale():
