@@ -60,6 +60,7 @@ def test_every_kpi_function_is_timed_over_thirty_and_ninety_days():
     assert sorted(kpi_functions()) == [
         "get_acquisition_kpis",
         "get_cart_abandonment_rate",
+        "get_channel_kpis",
         "get_engagement_kpis",
         "get_operations_kpis",
         "get_retention_kpis",
