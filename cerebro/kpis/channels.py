@@ -48,9 +48,8 @@ def get_channel_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
     with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
         rows = request.query(_BY_CHANNEL)
         rows = rows.sort_values(["valid_orders", "channel_group"], ascending=[False, True])
-        totals = {step: rows[step].sum(min_count=1) for step in STEPS}
         return {
-            **{step: count(totals[step]) for step in STEPS},
+            **{step: count(rows[step].sum()) for step in STEPS},
             "channel_funnel": [
                 _funnel_row(record["channel_group"], record) for record in rows.to_dict("records")
             ],

@@ -1,6 +1,7 @@
-"""Where a deployment's daily partitions begin (decision 0035): its first run's first day,
-recorded in the Dagster home and read there by every later process, unless the operator sets
-CEREBRO_PARTITIONS_START."""
+"""The partitions' calendar days (orchestration/partition_days.py): the day that is over or
+under way in a tenant's timezone, and where a deployment's daily partitions begin (decision
+0035): its first run's first day, recorded in the Dagster home and read there by every later
+process, unless the operator sets CEREBRO_PARTITIONS_START."""
 
 from __future__ import annotations
 
@@ -17,11 +18,28 @@ from orchestration.partition_days import (
     START_ENV,
     START_FILE,
     hourly_day,
+    last_complete_day,
     partitions_start,
     record_partitions_start,
 )
 
 DAY = dt.date(2026, 11, 22)
+
+
+@pytest.mark.parametrize(
+    ("utc", "timezone", "expected"),
+    [
+        # 03:30 UTC on 21 Nov is 00:30 in Santiago (UTC-3) but 22:30 on the 20th in Lima.
+        ("2026-11-21T03:30", "America/Santiago", "2026-11-20"),
+        ("2026-11-21T03:30", "America/Lima", "2026-11-19"),
+        # The night Chile leaves summer time (5 Apr 2026, 00:00 -> 23:00 on the 4th).
+        ("2026-04-05T03:30", "America/Santiago", "2026-04-03"),
+        ("2026-04-05T04:30", "America/Santiago", "2026-04-04"),
+    ],
+)
+def test_the_last_complete_day_is_yesterday_in_the_tenants_timezone(utc, timezone, expected):
+    now = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.UTC)
+    assert last_complete_day(timezone, now) == dt.date.fromisoformat(expected)
 
 
 @pytest.mark.parametrize(

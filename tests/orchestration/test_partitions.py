@@ -8,7 +8,6 @@ import dagster as dg
 import pytest
 
 from cerebro.model_refresh import models_refresh_due
-from orchestration.partition_days import last_complete_day
 from orchestration.partitions import partition_key, window_of
 
 
@@ -34,22 +33,6 @@ def test_the_window_of_a_backfill_spans_its_days_and_tenants():
 def test_a_window_needs_a_key():
     with pytest.raises(ValueError, match="at least one partition key"):
         window_of([])
-
-
-@pytest.mark.parametrize(
-    ("utc", "timezone", "expected"),
-    [
-        # 03:30 UTC on 21 Nov is 00:30 in Santiago (UTC-3) but 22:30 on the 20th in Lima.
-        ("2026-11-21T03:30", "America/Santiago", "2026-11-20"),
-        ("2026-11-21T03:30", "America/Lima", "2026-11-19"),
-        # The night Chile leaves summer time (5 Apr 2026, 00:00 -> 23:00 on the 4th).
-        ("2026-04-05T03:30", "America/Santiago", "2026-04-03"),
-        ("2026-04-05T04:30", "America/Santiago", "2026-04-04"),
-    ],
-)
-def test_the_last_complete_day_is_yesterday_in_the_tenants_timezone(utc, timezone, expected):
-    now = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.UTC)
-    assert last_complete_day(timezone, now) == dt.date.fromisoformat(expected)
 
 
 def test_registering_tenants_adds_each_once():
