@@ -15,6 +15,10 @@ rfm_customers as (
     select * from {{ ref('mart_rfm_customers') }}
 ),
 
+latest_runs as (
+    select * from {{ ref('int_clv_latest_runs') }}
+),
+
 joined as (
     select
         predictions.tenant_id,
@@ -46,6 +50,14 @@ joined as (
         predictions.clv_if_retained_12m,
         predictions.value_at_risk,
         predictions.expected_days_to_next_purchase,
+        -- The customer page's "next purchase": the expected day, and the chance of a
+        -- purchase within 30 days (macro bgnbd_prob_purchase_within).
+        {{ dbt.dateadd('day', 'cast(round(predictions.expected_days_to_next_purchase) as integer)', 'predictions.cutoff_date') }}
+            as predicted_next_purchase_date,
+        {{ bgnbd_prob_purchase_within(
+            30, 'predictions.prob_alive', 'predictions.repeat_purchase_days',
+            'predictions.customer_age_days', 'latest_runs.bgnbd_r', 'latest_runs.bgnbd_alpha') }}
+            as prob_purchase_30d,
         predictions.churn_risk_segment
     from predictions
     inner join customers
@@ -54,6 +66,9 @@ joined as (
     left join rfm_customers
         on predictions.tenant_id = rfm_customers.tenant_id
         and predictions.customer_id = rfm_customers.customer_id
+    left join latest_runs
+        on predictions.tenant_id = latest_runs.tenant_id
+        and predictions.cutoff_date = latest_runs.cutoff_date
 )
 
 select * from joined

@@ -1,0 +1,63 @@
+{#-
+    The BG/NBD model's per-customer probabilities in SQL, for the customer's history as of any
+    day (the life line and the health score's weeks). The fitted parameters come from the
+    customer brain's run (stg_ml__clv_model_runs: r, alpha, a, b, the day as time unit); the
+    Python twin is ml_assets/clv/bgnbd_math.py, and tests/marts/test_customer_history_marts.py
+    checks that the two agree. Arguments are SQL expressions: x = repeat purchase days,
+    t_x = days from the first to the last purchase, age = days from the first purchase to the
+    as-of day (lifetimes' frequency, recency, T).
+-#}
+
+{#- P(alive | x, t_x, T): Fader, Hardie & Lee (2005), "Counting Your Customers the Easy
+    Way", equation (11). A customer without a repeat purchase cannot have dropped out
+    (dropout happens only right after a purchase), so it is 1. -#}
+{% macro bgnbd_prob_alive(x, t_x, age, r, alpha, a, b) %}
+    case
+        when {{ x }} = 0 then 1.0
+        else 1.0 / (
+            1.0 + ({{ a }} / ({{ b }} + {{ x }} - 1.0))
+                * power(({{ alpha }} + {{ age }}) / ({{ alpha }} + {{ t_x }}), {{ r }} + {{ x }})
+        )
+    end
+{% endmacro %}
+
+{#- P(at least one purchase in the next `days` | history): a live customer buys before they
+    can drop out, so it is P(alive) times the chance that a Poisson rate drawn from the
+    posterior Gamma(r + x, alpha + T) produces a purchase within `days`:
+    1 - ((alpha + T) / (alpha + T + days)) ^ (r + x). -#}
+{% macro bgnbd_prob_purchase_within(days, prob_alive, x, age, r, alpha) %}
+    ({{ prob_alive }}) * (
+        1.0 - power(
+            ({{ alpha }} + {{ age }}) / ({{ alpha }} + {{ age }} + {{ days }}),
+            {{ r }} + {{ x }}
+        )
+    )
+{% endmacro %}
+
+{#- Emits the CTE `purchase_histories`: per row of `as_of` (tenant_id, customer_id,
+    as_of_date), the customer's BG/NBD history from the CTE `purchase_days` (tenant_id,
+    customer_id, purchase_date: one row per customer and day with a valid purchase, the
+    customer brain's transactions) on or before that day: repeat_days (x), first and last
+    purchase date, first_to_last_days (t_x), age_days (T). Rows of `as_of` before the
+    customer's first purchase are dropped. -#}
+{% macro purchase_histories_as_of(purchase_days, as_of) %}
+purchase_histories as (
+    select
+        {{ as_of }}.tenant_id,
+        {{ as_of }}.customer_id,
+        {{ as_of }}.as_of_date,
+        count(*) - 1 as repeat_days,
+        min({{ purchase_days }}.purchase_date) as first_purchase_date,
+        max({{ purchase_days }}.purchase_date) as last_purchase_date,
+        {{ dbt.datediff('min(' ~ purchase_days ~ '.purchase_date)', 'max(' ~ purchase_days ~ '.purchase_date)', 'day') }}
+            as first_to_last_days,
+        {{ dbt.datediff('min(' ~ purchase_days ~ '.purchase_date)', as_of ~ '.as_of_date', 'day') }}
+            as age_days
+    from {{ as_of }}
+    inner join {{ purchase_days }}
+        on {{ as_of }}.tenant_id = {{ purchase_days }}.tenant_id
+        and {{ as_of }}.customer_id = {{ purchase_days }}.customer_id
+        and {{ purchase_days }}.purchase_date <= {{ as_of }}.as_of_date
+    group by 1, 2, 3
+)
+{% endmacro %}

@@ -1,0 +1,87 @@
+-- The customer health score (docs: kpi_customer_health): per customer and week end, each
+-- signal in [0, 1], the 0-100 score that weighs them (var customer_health_score), its band,
+-- and whether the band dropped since the week before.
+{%- set settings = var('customer_health_score') %}
+{%- set weights = settings.weights %}
+{%- set late = settings.recency_late_rhythms %}
+
+with
+
+measures as (
+    select * from {{ ref('int_customer_health_signals_weekly') }}
+),
+
+signals as (
+    select
+        measures.*,
+        measures.prob_alive as prob_alive_signal,
+        -- On rhythm or early: 1; `late` rhythms since the last purchase: 0; linear between.
+        greatest(0.0, least(1.0,
+            1.0 - ((measures.days_since_last_purchase / measures.rhythm_days) - 1.0) / ({{ late }} - 1.0)
+        )) as recency_signal,
+        case
+            when measures.recent_purchase_days + measures.previous_purchase_days > 0
+                then 1.0 * measures.recent_purchase_days
+                    / (measures.recent_purchase_days + measures.previous_purchase_days)
+        end as frequency_trend_signal,
+        (measures.mean_rating - 1.0) / 4.0 as ratings_signal,
+        case when measures.window_orders > 0
+            then 1.0 - 1.0 * measures.cancelled_or_refunded_orders / measures.window_orders
+        end as cancellations_refunds_signal,
+        case when measures.window_orders > 0
+            then 1.0 - 1.0 * measures.orders_with_failed_payment / measures.window_orders
+        end as payment_failures_signal
+    from measures
+),
+
+scored as (
+    -- A signal the history cannot measure leaves the score; the others keep their weights
+    -- relative to each other.
+    select
+        signals.*,
+        100.0 * (
+            {%- for name, weight in weights.items() %}
+            coalesce({{ weight }} * signals.{{ name }}_signal, 0){% if not loop.last %} +{% endif %}
+            {%- endfor %}
+        ) / (
+            {%- for name, weight in weights.items() %}
+            case when signals.{{ name }}_signal is not null then {{ weight }} else 0 end
+            {%- if not loop.last %} +{% endif %}
+            {%- endfor %}
+        ) as health_score
+    from signals
+),
+
+banded as (
+    select
+        scored.*,
+        case
+            {%- for band in settings.bands %}
+            when scored.health_score >= {{ band.min_score }} then '{{ band.band }}'
+            {%- endfor %}
+        end as health_band,
+        case
+            {%- for band in settings.bands %}
+            when scored.health_score >= {{ band.min_score }} then {{ loop.index }}
+            {%- endfor %}
+        end as health_band_rank
+    from scored
+),
+
+compared as (
+    select
+        banded.*,
+        lag(banded.health_band) over (
+            partition by banded.tenant_id, banded.customer_id order by banded.as_of_date
+        ) as previous_health_band,
+        lag(banded.health_band_rank) over (
+            partition by banded.tenant_id, banded.customer_id order by banded.as_of_date
+        ) as previous_health_band_rank
+    from banded
+)
+
+select
+    compared.*,
+    coalesce(compared.health_band_rank > compared.previous_health_band_rank, false)
+        as is_band_drop
+from compared
