@@ -206,7 +206,8 @@ def _kpi_errors():
 @click.argument(
     "page",
     type=click.Choice(
-        ["acquisition", "engagement", "operations", "retention", "segmentation", "channels"]
+        ["acquisition", "engagement", "operations", "retention", "segmentation", "channels",
+         "health"]  # fmt: skip
     ),
 )
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")
@@ -251,6 +252,31 @@ def kpis(page, tenant_id, date_from, date_to, output) -> None:
     else:
         click.echo(f"{tenant_id} · {start} → {end}\n")
         click.echo(render_page(page, result, tenant.currency))
+
+
+@main.command("customer")
+@click.argument("customer")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")
+@click.option(
+    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def customer_page(customer, tenant_id, output) -> None:
+    """Print one customer's page (Ficha de cliente), found by id or e-mail: the model's
+    predictions, every order and activation, P(alive) over time and the weekly health."""
+    import json
+
+    from cerebro.kpis.customer_life_line import UnknownCustomerError, get_customer_life_line
+    from cerebro.kpis.report import render_kpis
+
+    try:
+        tenant = _tenant_data(tenant_id)
+        page = get_customer_life_line(tenant_id, customer, warehouse=tenant.warehouse)
+    except (*_kpi_errors(), UnknownCustomerError) as error:
+        raise click.ClickException(str(error)) from error
+    if output == "json":
+        click.echo(json.dumps({"tenant_id": tenant_id, **page}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_kpis(f"Ficha de cliente {page['customer_id']}", page, tenant.currency))
 
 
 @main.group()

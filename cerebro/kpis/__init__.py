@@ -1,12 +1,15 @@
 """KPI functions: each KPI page as a plain dict, read from the marts that define its figures
 (dbt doc blocks, dbt_project/models/marts/kpis/_kpis__docs.md; decision 0031).
 
-Every function takes ``(tenant_id, date_from, date_to, *, warehouse=None)``;
-``warehouse`` defaults to the one the environment configures.
+Every page function takes ``(tenant_id, date_from, date_to, *, warehouse=None)``, and
+``get_customer_life_line`` ``(tenant_id, customer, *, warehouse=None)``; ``warehouse``
+defaults to the one the environment configures.
 """
 
 from cerebro.kpis.acquisition import get_acquisition_kpis
 from cerebro.kpis.channels import get_channel_kpis
+from cerebro.kpis.customer_health import get_customer_health_kpis
+from cerebro.kpis.customer_life_line import get_customer_life_line
 from cerebro.kpis.engagement import get_cart_abandonment_rate, get_engagement_kpis
 from cerebro.kpis.operations import get_operations_kpis
 from cerebro.kpis.retention import get_retention_kpis
@@ -16,6 +19,8 @@ __all__ = [
     "get_acquisition_kpis",
     "get_cart_abandonment_rate",
     "get_channel_kpis",
+    "get_customer_health_kpis",
+    "get_customer_life_line",
     "get_engagement_kpis",
     "get_operations_kpis",
     "get_retention_kpis",

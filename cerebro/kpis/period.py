@@ -26,8 +26,8 @@ class KpiRequest:
     """A validated request: tenant, inclusive local-date period, and where to read."""
 
     tenant_id: str
-    date_from: dt.date
-    date_to: dt.date
+    date_from: dt.date | None
+    date_to: dt.date | None
     warehouse: Warehouse
 
     @property
@@ -60,10 +60,24 @@ def kpi_request(
         yield _validated(tenant_id, date_from, date_to, warehouse)
 
 
+@contextlib.contextmanager
+def tenant_request(tenant_id: str, warehouse: Warehouse | None) -> Iterator[KpiRequest]:
+    """``kpi_request`` for a read that has no period (one customer's whole history)."""
+    warehouse = warehouse or Warehouse(load_settings())
+    with warehouse.reading():
+        _check_tenant(tenant_id, warehouse)
+        yield KpiRequest(tenant_id, None, None, warehouse)
+
+
 def _validated(tenant_id: str, date_from, date_to, warehouse: Warehouse) -> KpiRequest:
     start, end = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
     if start > end:
         raise InvalidPeriodError(f"date_from {start} is after date_to {end}; swap them")
+    _check_tenant(tenant_id, warehouse)
+    return KpiRequest(tenant_id, start, end, warehouse)
+
+
+def _check_tenant(tenant_id: str, warehouse: Warehouse) -> None:
     if not warehouse.table_exists("marts", "dim_tenants"):
         raise WarehouseNotBuiltError(
             f"the KPI marts are not built in {warehouse.location}: "
@@ -74,7 +88,6 @@ def _validated(tenant_id: str, date_from, date_to, warehouse: Warehouse) -> KpiR
         raise UnknownTenantError(
             f"unknown tenant {tenant_id!r}; the warehouse has: {', '.join(known)}"
         )
-    return KpiRequest(tenant_id, start, end, warehouse)
 
 
 def number(value) -> float | None:

@@ -17,6 +17,7 @@ from cerebro.formatting import (
 )
 from cerebro.kpis.acquisition import get_acquisition_kpis
 from cerebro.kpis.channels import get_channel_kpis
+from cerebro.kpis.customer_health import get_customer_health_kpis
 from cerebro.kpis.engagement import get_engagement_kpis
 from cerebro.kpis.operations import get_operations_kpis
 from cerebro.kpis.retention import get_retention_kpis
@@ -30,13 +31,15 @@ PAGES = {
     "retention": ("Retención y Lealtad", get_retention_kpis),
     "segmentation": ("Segmentación y Marketing", get_rfm_segmentation),
     "channels": ("Canales", get_channel_kpis),
+    "health": ("Salud de los clientes", get_customer_health_kpis),
 }
 RATES = {
     "onboarding_rate", "rut_validation_rate", "cart_abandonment_rate", "cancellation_rate",
     "repurchase_rate", "share", "retention_rate", "click_through_rate", "click_to_checkout_rate",
-    "checkout_to_order_rate", "repeat_order_share",
+    "checkout_to_order_rate", "repeat_order_share", "prob_alive", "prob_purchase_30d",
 }  # fmt: skip
-MONEY = {"aov", "historical_ltv", "revenue", "monetary"}
+MONEY = {"aov", "historical_ltv", "revenue", "monetary", "historical_net_amount",
+         "predicted_clv_12m", "amount", "refunded_amount"}  # fmt: skip
 
 
 def latest_data_date(tenant_id: str, warehouse: Warehouse) -> dt.date | None:
@@ -70,7 +73,11 @@ def format_value(key: str, value, currency: str = "") -> str:
 
 def render_page(page: str, kpis: dict, currency: str = "") -> str:
     """A page's KPIs as plain text: scalars first, then each distribution as a small table."""
-    title, _ = PAGES[page]
+    return render_kpis(PAGES[page][0], kpis, currency)
+
+
+def render_kpis(title: str, kpis: dict, currency: str = "") -> str:
+    """Figures under a title: scalars first, then each list as a small table."""
     lines = [title, "=" * len(title)]
     scalars = {k: v for k, v in kpis.items() if not isinstance(v, list) and k != "customers"}
     width = max((len(k) for k in scalars), default=0)

@@ -11,6 +11,10 @@ measures as (
     select * from {{ ref('int_customer_health_signals_weekly') }}
 ),
 
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
 signals as (
     select
         measures.*,
@@ -83,5 +87,11 @@ compared as (
 select
     compared.*,
     coalesce(compared.health_band_rank > compared.previous_health_band_rank, false)
-        as is_band_drop
+        as is_band_drop,
+    -- The page's filters: the customer's first-touch channel and region.
+    customers.acquisition_channel,
+    customers.region_name
 from compared
+left join customers
+    on compared.tenant_id = customers.tenant_id
+    and compared.customer_id = customers.customer_id

@@ -18,13 +18,19 @@ activation_members as (
     select * from {{ ref('int_activation_members_assigned') }}
 ),
 
+order_line_services as (
+    -- Two lines of one service are one service bought.
+    select distinct tenant_id, order_id, service_name
+    from order_lines
+),
+
 order_services as (
     select
-        order_lines.tenant_id,
-        order_lines.order_id,
-        {{ dbt.listagg('order_lines.service_name', "', '", 'order by order_lines.service_name') }}
+        order_line_services.tenant_id,
+        order_line_services.order_id,
+        {{ dbt.listagg('order_line_services.service_name', "', '", 'order by order_line_services.service_name') }}
             as services
-    from order_lines
+    from order_line_services
     group by 1, 2
 ),
 
