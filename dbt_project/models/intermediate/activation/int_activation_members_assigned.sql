@@ -1,3 +1,5 @@
+-- A security-invoker view: tenant roles read the customer page through it (decision 0030).
+{{ config(post_hook="{{ security_invoker() }}") }}
 -- Who each activation treated and held out (issue 24). A customer belongs to the activation
 -- (one sync run of a destination and segment) in which they first entered the experiment:
 -- treated there when the vendor accepted an add or a send, else control when held out. Later

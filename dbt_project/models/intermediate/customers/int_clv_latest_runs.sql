@@ -1,3 +1,5 @@
+-- A security-invoker view: tenant roles read the customer page through it (decision 0030).
+{{ config(post_hook="{{ security_invoker() }}") }}
 -- The customer brain's latest fitted run per tenant: the BG/NBD parameters and the cut-off
 -- the customer-history models evaluate (mart_customer_alive_history, the health score).
 with

@@ -3,7 +3,7 @@
 -- last day from the first purchase on, every purchase day, and the model's cut-off. A view:
 -- the customer page reads one customer at a time, and a table would hold every customer once
 -- per month.
-{{ config(materialized='view') }}
+{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
 
 with
 

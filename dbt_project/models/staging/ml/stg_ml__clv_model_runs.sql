@@ -1,3 +1,5 @@
+-- A security-invoker view: tenant roles read the customer page through it (decision 0030).
+{{ config(post_hook="{{ security_invoker() }}") }}
 with
 
 source as (

@@ -1,5 +1,6 @@
--- A view: syncs append to the log between builds, and a view shows it as it is now.
-{{ config(materialized='view') }}
+-- A view: syncs append to the log between builds, and a view shows it as it is now. Security
+-- invoker: tenant roles read the customer page's activations through it (decision 0030).
+{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
 
 with
 
