@@ -243,7 +243,13 @@ class References:
 
 
 Rule = (
-    NotNull | UniqueKey | NonNegativeNumber | Fraction | AcceptedValues | TimestampInRange | References
+    NotNull
+    | UniqueKey
+    | NonNegativeNumber
+    | Fraction
+    | AcceptedValues
+    | TimestampInRange
+    | References
 )
 
 #: Shopify's OrderDisplayFinancialStatus.

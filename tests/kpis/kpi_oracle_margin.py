@@ -75,9 +75,11 @@ def order_margins(shop: Shop, inputs: dict, reference: Reference) -> pd.DataFram
     for order in orders[orders["is_valid"]].to_dict("records"):
         day, complete = order["created_date"], True
         tax = order["total_tax_amount"]
+        tax = None if tax is None or pd.isna(tax) else float(tax)
         if tax is None or pd.isna(tax):
             rate = _valid_row(mine["tax_rates"], day)
-            tax = None if rate is None else order["total_amount"] * rate["rate"] / (1 + rate["rate"])
+            share = None if rate is None else rate["rate"] / (1 + rate["rate"])
+            tax = None if share is None else order["total_amount"] * share
         complete &= tax is not None
         total, net = order["total_amount"], order["net_amount"]
         net_tax = (tax or 0.0) * net / total if total else 0.0

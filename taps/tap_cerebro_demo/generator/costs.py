@@ -58,19 +58,22 @@ def cost_streams(tenant_id: str, profile: TenantProfile, clock: Clock) -> dict[s
     def row(valid_from: dt.date, **values) -> dict:
         return {"tenant_id": tenant_id, "valid_from": valid_from, **values}
 
-    products = []
+    unit_costs: dict[str, tuple[str, float]] = {}
     for service in profile.services:
         base = SERVICE_UNIT_COSTS[service.sku_prefix]
         steps = max(len(service.variants) - 1, 1)
         for k, variant in enumerate(service.variants):
-            cost = base * (0.85 + 0.30 * k / steps)
-            for valid_from, factor in ((start, 1.0), (change, 1 + PAY_RISE)):
-                products.append(
-                    row(valid_from, sku=service.sku(variant),
-                        product_title=f"{service.title} - {variant}",
-                        unit_cost=money(cost * factor), currency=profile.currency,
-                        source_file=None)
-                )  # fmt: skip
+            # Two variants may share a SKU (Depto 1D and Depto 2D): the first one's cost.
+            unit_costs.setdefault(
+                service.sku(variant),
+                (f"{service.title} - {variant}", base * (0.85 + 0.30 * k / steps)),
+            )
+    products = [
+        row(valid_from, sku=sku, product_title=title, unit_cost=money(cost * factor),
+            currency=profile.currency, source_file=None)
+        for sku, (title, cost) in unit_costs.items()
+        for valid_from, factor in ((start, 1.0), (change, 1 + PAY_RISE))
+    ]  # fmt: skip
     fees = []
     for gateway in profile.gateways:
         prices = [(start, GATEWAY_FEES[gateway])]

@@ -83,7 +83,7 @@ paybacks as (
         cumulative_margins.tenant_id,
         cumulative_margins.channel_group,
         cumulative_margins.cohort_month,
-        max(cumulative_margins.cumulative_margin_amount) as cohort_margin_amount,
+        {{ sum_exact('cumulative_margins.contribution_margin_amount') }} as cohort_margin_amount,
         min(case
             when cumulative_margins.cumulative_margin_amount
                 >= monthly_spend.acquisition_spend_amount

@@ -10,7 +10,8 @@ renamed as (
         tenant_id,
         cast(valid_from as date) as valid_from,
         tax_name,
-        cast(rate as {{ dbt.type_float() }}) as tax_rate,
+        -- double precision on both warehouses (dbt.type_float() is a 4-byte float on DuckDB).
+        cast(rate as double precision) as tax_rate,
         source_file,
         _sdc_batched_at as loaded_at
     from source
