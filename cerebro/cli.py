@@ -206,8 +206,16 @@ def _kpi_errors():
 @click.argument(
     "page",
     type=click.Choice(
-        ["acquisition", "engagement", "operations", "retention", "segmentation", "channels",
-         "health"]  # fmt: skip
+        [
+            "acquisition",
+            "engagement",
+            "operations",
+            "retention",
+            "segmentation",
+            "channels",
+            "health",
+            "margin",
+        ]
     ),
 )
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")

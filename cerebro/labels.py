@@ -25,6 +25,7 @@ SOURCE_NAMES = {
     "search_console": "Search Console",
     "calendar": "Calendario comercial",
     "csv": "Archivo CSV",
+    "costs": "Costos",
     "demo": "Datos de demostración",
 }
 #: The streams (tables) those sources land (taps/*/streams.py).
@@ -49,6 +50,10 @@ STREAM_NAMES = {
     "performance_by_page": "Resultados por página",
     "performance_by_query": "Resultados por búsqueda",
     "events": "Eventos comerciales",
+    "product_costs": "Costos por producto",
+    "payment_fees": "Comisiones de pago",
+    "order_costs": "Costos por orden",
+    "tax_rates": "Impuestos",
 }
 #: What a stream's latency is measured from (marts.mart_landing_latency_daily).
 EVENT_TIME_COLUMNS = {

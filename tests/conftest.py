@@ -67,6 +67,7 @@ tenants:
       tiktok_ads: {tap: demo}
       search_console: {tap: demo}
       calendar: {tap: demo}
+      costs: {tap: demo}
     # Activation destinations for `cerebro activate --dry-run` (the bad-input catalogue): the
     # hosts end in .invalid (never resolve) and the secrets' variables are set nowhere.
     destinations:

@@ -123,6 +123,33 @@ class NonNegativeNumber:
 
 
 @dataclass(frozen=True)
+class Fraction:
+    """A rate written as a fraction: 0.0295 for 2.95 %, never 2.95 (a percent 100 times off)."""
+
+    column: str
+
+    @property
+    def rule_id(self) -> str:
+        return f"fraction:{self.column}"
+
+    @property
+    def description(self) -> str:
+        return f"{self.column} es una fracción entre 0 y 1 (0,0295 para 2,95 %)"
+
+    def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
+        frame[_as_number(self.column)] = pd.to_numeric(frame[self.column], errors="coerce")
+
+    def expectations(self, gxe, bounds: Bounds) -> list:
+        number = _as_number(self.column)
+        return [
+            gxe.ExpectColumnValuesToNotBeNull(column=number, row_condition=_present(self.column)),
+            gxe.ExpectColumnValuesToBeBetween(
+                column=number, min_value=0, max_value=1, strict_max=True
+            ),
+        ]
+
+
+@dataclass(frozen=True)
 class AcceptedValues:
     column: str
     values: frozenset[str]
@@ -215,7 +242,15 @@ class References:
         return [gxe.ExpectColumnValuesToBeInSet(column=_found(self.column), value_set=[True])]
 
 
-Rule = NotNull | UniqueKey | NonNegativeNumber | AcceptedValues | TimestampInRange | References
+Rule = (
+    NotNull
+    | UniqueKey
+    | NonNegativeNumber
+    | Fraction
+    | AcceptedValues
+    | TimestampInRange
+    | References
+)
 
 #: Shopify's OrderDisplayFinancialStatus.
 FINANCIAL_STATUSES = frozenset(
@@ -363,6 +398,32 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
         ("search_console", "performance_by_page"): _search_console(),
         ("search_console", "performance_by_query"): _search_console(),
         ("calendar", "events"): [TimestampInRange("event_date", future_allowed=True)],
+        # Cost inputs (decision 0036): a cost may be announced ahead of its day.
+        ("costs", "product_costs"): [
+            NotNull("unit_cost"),
+            *_non_negative("unit_cost"),
+            Currency("currency"),
+            TimestampInRange("valid_from", future_allowed=True),
+        ],
+        ("costs", "payment_fees"): [
+            NotNull("fee_rate"),
+            Fraction("fee_rate"),
+            *_non_negative("fixed_fee"),
+            Currency("currency"),
+            AcceptedValues("gateway", known_gateways(), case="lower"),
+            TimestampInRange("valid_from", future_allowed=True),
+        ],
+        ("costs", "order_costs"): [
+            NotNull("amount"),
+            *_non_negative("amount"),
+            Currency("currency"),
+            TimestampInRange("valid_from", future_allowed=True),
+        ],
+        ("costs", "tax_rates"): [
+            NotNull("rate"),
+            Fraction("rate"),
+            TimestampInRange("valid_from", future_allowed=True),
+        ],
     }
     if (source, stream) not in rules:
         raise KeyError(f"no contract for stream {source}.{stream}; known: {sorted(rules)}")

@@ -1,7 +1,7 @@
 -- Reported in Dagster as a check on dim_tenants.
 {{ config(meta={'dagster': {'ref': {'name': 'dim_tenants'}}}) }}
 
--- Every order and ad-spend row is in its tenant's currency: amounts of two
+-- Every order, ad-spend and cost-input row is in its tenant's currency: amounts of two
 -- currencies must never be added up. Returns the rows that break this.
 with
 
@@ -13,6 +13,15 @@ currencies as (
     select tenant_id, 'fct_orders' as model_name, currency from {{ ref('fct_orders') }}
     union all
     select tenant_id, 'fct_ad_spend_daily' as model_name, currency from {{ ref('fct_ad_spend_daily') }}
+    union all
+    select tenant_id, 'stg_costs__product_costs' as model_name, currency
+    from {{ ref('stg_costs__product_costs') }}
+    union all
+    select tenant_id, 'stg_costs__payment_fees' as model_name, currency
+    from {{ ref('stg_costs__payment_fees') }}
+    union all
+    select tenant_id, 'stg_costs__order_costs' as model_name, currency
+    from {{ ref('stg_costs__order_costs') }}
 )
 
 select currencies.*

@@ -61,6 +61,11 @@ def _order_child(name: str, key: str) -> RawStream:
     return _shopify(name, key, replication_key="order_updated_at")
 
 
+def _cost(name: str, key: str) -> RawStream:
+    # A cost input: one row per item and the local day from which its cost is valid.
+    return RawStream("costs", name, ("tenant_id", key, "valid_from"), "valid_from")
+
+
 #: Every stream, source after source, in the order a tenant's sources are landed.
 STREAMS: tuple[RawStream, ...] = (
     _shopify("customers", "customer_id"),
@@ -120,6 +125,12 @@ STREAMS: tuple[RawStream, ...] = (
         "date",
     ),
     RawStream("calendar", "events", ("tenant_id", "event_date", "event_name"), "event_date"),
+    # Cost inputs of the contribution margin (decision 0036): each row is valid from its
+    # valid_from (a local day) until the next row of the same key.
+    _cost("product_costs", "sku"),
+    _cost("payment_fees", "gateway"),
+    _cost("order_costs", "cost_name"),
+    RawStream("costs", "tax_rates", ("tenant_id", "valid_from"), "valid_from"),
 )
 #: Source -> its streams' names.
 STREAMS_BY_SOURCE: dict[str, tuple[str, ...]] = {

@@ -3,7 +3,9 @@
 ``ad_spend`` is the ``csv`` source's own stream; ``customers``, ``orders``,
 ``order_lines``, ``transactions``, ``refunds``, ``fulfillments`` and
 ``checkouts`` have the Shopify streams' names, keys and schemas, so a tenant
-without Shopify API access lands its exports into ``raw_shopify`` unchanged.
+without Shopify API access lands its exports into ``raw_shopify`` unchanged;
+``product_costs``, ``payment_fees``, ``order_costs`` and ``tax_rates`` are the
+``costs`` source's, the inputs of the contribution margin (decision 0036).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tap_cerebro_csv.validation import RowConverter
 STREAM_KINDS: dict[str, str] = {
     "ad_spend": "csv",
     **dict.fromkeys(STREAMS_BY_SOURCE["shopify"], "shopify"),
+    **dict.fromkeys(STREAMS_BY_SOURCE["costs"], "costs"),
 }
 # Beyond the schema's own required columns: what a row is useless without.
 EXTRA_REQUIRED: dict[str, frozenset[str]] = {
@@ -36,6 +39,10 @@ EXTRA_REQUIRED: dict[str, frozenset[str]] = {
     "refunds": frozenset({"order_id", "amount"}),
     "fulfillments": frozenset({"order_id"}),
     "checkouts": frozenset({"created_at"}),
+    "product_costs": frozenset({"unit_cost", "currency"}),
+    "payment_fees": frozenset({"fee_rate", "currency"}),
+    "order_costs": frozenset({"amount", "currency"}),
+    "tax_rates": frozenset({"rate"}),
 }
 
 

@@ -7,6 +7,8 @@ Two uses, one tap:
 - ``shopify: {tap: csv, settings: {files: {customers: [...], orders: [...], ...}}}``:
   a store without Shopify API access lands its exports in ``raw_shopify``, in
   the Shopify streams' shapes, so every model downstream works unchanged.
+- ``costs: {tap: csv, settings: {files: {product_costs: [...], ...}}}``: the cost
+  inputs of the contribution margin land in ``raw_costs`` (decision 0036).
 
 Bad rows go to the quarantine file and the run goes on; a setting or a file
 that makes every row untrustworthy stops the run with one clear log line and
@@ -75,7 +77,8 @@ class TapCerebroCsv(ClearErrors, Tap):
             th.ObjectType(*(th.Property(kind, th.ArrayType(FILE)) for kind in STREAM_KINDS)),
             required=True,
             description="Files per stream: ad_spend for the csv source; customers, orders, "
-            "order_lines, transactions, refunds, fulfillments, checkouts for shopify.",
+            "order_lines, transactions, refunds, fulfillments, checkouts for shopify; "
+            "product_costs, payment_fees, order_costs, tax_rates for costs.",
         ),
         th.Property(
             "quarantine_path", th.StringType, required=True,

@@ -30,7 +30,8 @@ def cli(demo_platform):
 
 
 @pytest.mark.parametrize(
-    "page", ["acquisition", "engagement", "operations", "retention", "segmentation", "channels"]
+    "page",
+    ["acquisition", "engagement", "operations", "retention", "segmentation", "channels", "margin"],
 )
 def test_every_page_prints_as_a_table(cli, page):
     result = cli("kpis", page, "--tenant", "test_cl", *PERIOD)

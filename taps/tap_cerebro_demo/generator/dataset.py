@@ -16,6 +16,7 @@ from .acquisition import simulate_acquisition
 from .calendar import COMMERCIAL_EVENT, PUBLIC_HOLIDAY, calendar_events
 from .checkouts import build_checkouts
 from .clock import Clock
+from .costs import cost_streams
 from .customers import describe_customers
 from .journeys import customer_journeys
 from .lifecycle import simulate_lifecycle
@@ -76,6 +77,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
             next(rngs), settings.tenant_id, profile, clock, acquisition.search_clicks
         ),
         "events": calendar_report(settings.tenant_id, profile, events),
+        **cost_streams(settings.tenant_id, profile, clock),
     }
     by_date = streams["performance_by_date"]
     streams.update(

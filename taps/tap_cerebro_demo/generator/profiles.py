@@ -68,6 +68,10 @@ class Service:
     popularity: float
     variants: tuple[str, ...]
 
+    def sku(self, variant: str) -> str:
+        """The SKU of one of the service's variants, as its order lines and costs name it."""
+        return f"{self.sku_prefix}-{variant[:3].upper()}"
+
 
 @dataclass(frozen=True)
 class Place:

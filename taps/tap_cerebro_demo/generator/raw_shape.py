@@ -181,8 +181,7 @@ class RawShaper:
                 ],
                 "variant_title": lines["variant_title"].to_numpy(),
                 "sku": [
-                    f"{services[s].sku_prefix}-{v[:3].upper()}"
-                    for s, v in zip(svc, lines["variant_title"], strict=True)
+                    services[s].sku(v) for s, v in zip(svc, lines["variant_title"], strict=True)
                 ],
                 "quantity": lines["quantity"].to_numpy(),
                 "unit_price_amount": self.money(lines["unit_minor"]),

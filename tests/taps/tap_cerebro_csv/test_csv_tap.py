@@ -421,4 +421,4 @@ def test_every_stream_kind_is_a_raw_contract_stream_read_whole(tmp_path):
         assert stream.schema == contract.schema(), name
         assert tuple(stream.primary_keys) == contract.primary_keys, name
         assert stream.replication_key is None, name
-    assert set(STREAM_KINDS.values()) == {"csv", "shopify"}
+    assert set(STREAM_KINDS.values()) == {"csv", "shopify", "costs"}
