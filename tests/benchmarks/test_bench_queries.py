@@ -61,6 +61,7 @@ def test_every_kpi_function_is_timed_over_thirty_and_ninety_days():
         "get_acquisition_kpis",
         "get_cart_abandonment_rate",
         "get_channel_kpis",
+        "get_customer_health_kpis",
         "get_engagement_kpis",
         "get_margin_kpis",
         "get_operations_kpis",

@@ -31,7 +31,8 @@ def cli(demo_platform):
 
 @pytest.mark.parametrize(
     "page",
-    ["acquisition", "engagement", "operations", "retention", "segmentation", "channels", "margin"],
+    ["acquisition", "engagement", "operations", "retention", "segmentation", "channels", "health",
+     "margin"],  # fmt: skip
 )
 def test_every_page_prints_as_a_table(cli, page):
     result = cli("kpis", page, "--tenant", "test_cl", *PERIOD)
@@ -47,6 +48,27 @@ def test_json_output_is_the_function_result(cli):
         "test_pe", dt.date(2026, 10, 2), dt.date(2026, 10, 31), warehouse=cli.warehouse
     )
     assert {k: printed[k] for k in expected} == json.loads(json.dumps(expected))
+
+
+def test_the_customer_page_prints_and_finds_a_customer_by_e_mail(cli):
+    top = cli.warehouse.query(
+        "select value.customer_id, contacts.email from marts.mart_customer_value as value "
+        "join marts.mart_customer_contacts as contacts using (tenant_id, customer_id) "
+        "where value.tenant_id = 'test_cl' and contacts.email is not null "
+        "order by value.predicted_clv_12m desc limit 1"
+    ).iloc[0]
+    result = cli("customer", "--tenant", "test_cl", top["email"], "--format", "json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed["customer_id"] == top["customer_id"] and printed["events"]
+    table = cli("customer", "--tenant", "test_cl", top["customer_id"])
+    assert f"Ficha de cliente {top['customer_id']}" in table.output and "Compra" in table.output
+    unknown = cli("customer", "--tenant", "test_cl", "nadie@example.cl")
+    assert unknown.exit_code == 1
+    assert unknown.output.strip().splitlines() == [
+        "Error: no customer of test_cl with a prediction has the id or e-mail "
+        "'nadie@example.cl'; the Clientes page lists them"
+    ]
 
 
 def test_default_period_is_the_last_30_days_of_data(cli):

@@ -98,6 +98,8 @@ def test_every_page_function_lives_in_a_checked_module():
     assert names == {
         "acquisition",
         "channels",
+        "customer_health",
+        "customer_life_line",
         "engagement",
         "margin",
         "operations",
