@@ -24,16 +24,16 @@ from cerebro.warehouse import Warehouse
 PAGES = [
     "Adquisición", "Engagement y Conversión", "Operaciones y Calidad", "Retención y Lealtad",
     "Segmentación y Marketing", "Resumen ejecutivo", "Clientes", "Canales / Marketing",
-    "Simulador", "Salud de datos", "Acciones",
+    "Simulador", "Salud de datos", "Acciones", "Ficha de cliente",
 ]  # fmt: skip
 
 
-def test_the_eleven_pages_validate_and_are_in_the_issue_order():
+def test_the_twelve_pages_validate_and_are_in_the_issue_order():
     dashboards = load_dashboards()
     assert [d.title for d in dashboards] == PAGES
-    assert [d.position for d in dashboards] == list(range(1, 12))
+    assert [d.position for d in dashboards] == list(range(1, 13))
     assert [p.name[:3] for p in sorted(SPECS_DIR.glob("*.yml"))] == [
-        f"{n:02d}_" for n in range(1, 12)
+        f"{n:02d}_" for n in range(1, 13)
     ]
 
 
