@@ -41,8 +41,14 @@ def get_customer_health_kpis(tenant_id, date_from, date_to, *, warehouse=None) -
     with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
         weeks = request.query(_WEEKS)
         if weeks.empty:
-            return {"as_of_date": None, "mean_health_score": None, "band_drops_count": 0,
-                    "band_distribution": [], "band_history": [], "band_drops": []}  # fmt: skip
+            return {
+                "as_of_date": None,
+                "mean_health_score": None,
+                "band_drops_count": 0,
+                "band_distribution": [],
+                "band_history": [],
+                "band_drops": [],
+            }
         as_of = weeks["as_of_date"].max()
         last = weeks[weeks["as_of_date"] == as_of]
         drops = request.query(_DROPS, as_of_date=as_of)
@@ -53,19 +59,28 @@ def get_customer_health_kpis(tenant_id, date_from, date_to, *, warehouse=None) -
             "mean_health_score": number(mean),
             "band_drops_count": len(drops),
             "band_distribution": [
-                {"health_band": row["health_band"], "customers": count(row["customers"]),
-                 "share": ratio(row["customers"], last["customers"].sum())}
+                {
+                    "health_band": row["health_band"],
+                    "customers": count(row["customers"]),
+                    "share": ratio(row["customers"], last["customers"].sum()),
+                }
                 for row in last.to_dict("records")
-            ],  # fmt: skip
+            ],
             "band_history": [
-                {"as_of_date": str(row["as_of_date"])[:10], "health_band": row["health_band"],
-                 "customers": count(row["customers"])}
+                {
+                    "as_of_date": str(row["as_of_date"])[:10],
+                    "health_band": row["health_band"],
+                    "customers": count(row["customers"]),
+                }
                 for row in weeks.to_dict("records")
-            ],  # fmt: skip
+            ],
             "band_drops": [
-                {**row, "health_score": number(row["health_score"]),
-                 "prob_alive": number(row["prob_alive"]),
-                 "days_since_last_purchase": count(row["days_since_last_purchase"])}
+                {
+                    **row,
+                    "health_score": number(row["health_score"]),
+                    "prob_alive": number(row["prob_alive"]),
+                    "days_since_last_purchase": count(row["days_since_last_purchase"]),
+                }
                 for row in drops.to_dict("records")
-            ],  # fmt: skip
+            ],
         }

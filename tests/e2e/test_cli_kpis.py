@@ -31,8 +31,16 @@ def cli(demo_platform):
 
 @pytest.mark.parametrize(
     "page",
-    ["acquisition", "engagement", "operations", "retention", "segmentation", "channels", "health",
-     "margin"],  # fmt: skip
+    [
+        "acquisition",
+        "engagement",
+        "operations",
+        "retention",
+        "segmentation",
+        "channels",
+        "health",
+        "margin",
+    ],
 )
 def test_every_page_prints_as_a_table(cli, page):
     result = cli("kpis", page, "--tenant", "test_cl", *PERIOD)
@@ -81,8 +89,16 @@ def test_segment_export_writes_exactly_the_segments_consented_customers(cli, tmp
     """By default only customers with e-mail or SMS consent, each contact only with its
     channel's consent; --include-unconsented gives the whole segment as it is."""
     out, everyone = tmp_path / "en_riesgo.csv", tmp_path / "todos.csv"
-    args = ("segment", "export", "--tenant", "test_cl", "--segment", "En riesgo",
-            "--as-of", "2026-10-31")  # fmt: skip
+    args = (
+        "segment",
+        "export",
+        "--tenant",
+        "test_cl",
+        "--segment",
+        "En riesgo",
+        "--as-of",
+        "2026-10-31",
+    )
     result = cli(*args, "--out", str(out))
     assert result.exit_code == 0, result.output
     read = {"customer_id": str, "phone": str}
@@ -92,10 +108,21 @@ def test_segment_export_writes_exactly_the_segments_consented_customers(cli, tmp
     )["customers"]
     expected = rfm[rfm["segment"] == "En riesgo"]
     assert list(exported.columns) == [
-        "customer_id", "email", "phone", "recency_days", "frequency", "monetary",
-        "r_score", "f_score", "m_score", "segment", "email_marketing_state",
-        "sms_marketing_state", "has_email_marketing_consent", "has_sms_marketing_consent",
-    ]  # fmt: skip
+        "customer_id",
+        "email",
+        "phone",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "m_score",
+        "segment",
+        "email_marketing_state",
+        "sms_marketing_state",
+        "has_email_marketing_consent",
+        "has_sms_marketing_consent",
+    ]
     email_ok = exported["has_email_marketing_consent"]
     sms_ok = exported["has_sms_marketing_consent"]
     assert (email_ok | sms_ok).all() and 0 < len(exported) < len(expected)

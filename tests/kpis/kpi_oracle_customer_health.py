@@ -129,9 +129,9 @@ def health_week(shop: Shop, days: pd.DataFrame, failed: set, params: pd.Series,
     weights = pd.Series(settings["weights"], dtype=float)
     signals = frame[list(weights.index)].astype(float)
     present = signals.notna()
-    frame["health_score"] = 100 * (signals.fillna(0) * weights).sum(axis=1) / (
-        present * weights
-    ).sum(axis=1)
+    frame["health_score"] = (
+        100 * (signals.fillna(0) * weights).sum(axis=1) / (present * weights).sum(axis=1)
+    )
     frame["health_band"] = [band_of(score, settings["bands"]) for score in frame["health_score"]]
     frame["as_of_date"] = as_of
     return frame.reset_index()
@@ -161,8 +161,14 @@ def customer_health_kpis(weeks: pd.DataFrame, date_from: dt.date, date_to: dt.da
     """get_customer_health_kpis' shape from the oracle's weekly scores."""
     inside = weeks[weeks["as_of_date"].map(lambda d: date_from <= d <= date_to)]
     if inside.empty:
-        return {"as_of_date": None, "mean_health_score": None, "band_drops_count": 0,
-                "band_distribution": [], "band_history": [], "band_drops": []}  # fmt: skip
+        return {
+            "as_of_date": None,
+            "mean_health_score": None,
+            "band_drops_count": 0,
+            "band_distribution": [],
+            "band_history": [],
+            "band_drops": [],
+        }
     as_of = inside["as_of_date"].max()
     last = inside[inside["as_of_date"] == as_of]
     counts = last["health_band"].value_counts()
@@ -177,8 +183,9 @@ def customer_health_kpis(weeks: pd.DataFrame, date_from: dt.date, date_to: dt.da
         "band_drops_count": len(drops),
         "band_distribution": [
             {"health_band": band, "customers": int(counts[band]), "share": counts[band] / len(last)}
-            for band in bands if band in counts
-        ],  # fmt: skip
+            for band in bands
+            if band in counts
+        ],
         "band_history": [
             {"as_of_date": str(day), "health_band": band, "customers": int(n)}
             for (day, band), n in history.items()

@@ -153,7 +153,8 @@ def test_the_life_line_shows_the_customers_raw_orders(oracle_demo, tenant):
         )
         titles = sorted(set(lines.loc[lines["order_id"] == order["order_id"], "product_title"]))
         assert event["detail"] == ", ".join(titles)
-    assert [e["event_date"] for e in page["events"]] == sorted(e["event_date"] for e in page["events"])
+    dates = [event["event_date"] for event in page["events"]]
+    assert dates == sorted(dates)
     valid_days = orders.loc[orders["is_valid"], "created_date"].nunique()
     assert page["valid_orders"] == orders["is_valid"].sum() and valid_days > 1
     last = page["prob_alive_history"][-1]
@@ -187,5 +188,7 @@ def test_the_customer_page_cards_show_the_chosen_customer(oracle_demo, tenant):
 
 
 def test_an_unknown_customer_gets_a_one_line_error(oracle_demo):
-    with pytest.raises(UnknownCustomerError, match="no customer of test_cl .* 'nadie@example.cl'"):
+    with pytest.raises(
+        UnknownCustomerError, match=r"no customer of test_cl .* 'nadie@example\.cl'"
+    ):
         get_customer_life_line("test_cl", "nadie@example.cl", warehouse=oracle_demo.warehouse)
