@@ -98,8 +98,30 @@ class UniqueKey:
         return [gxe.ExpectCompoundColumnsToBeUnique(column_list=list(self.columns))]
 
 
+class _BoundedNumber:
+    """A numeric column whose present values lie in [minimum, maximum) or [minimum, inf);
+    a value that is not a number fails too."""
+
+    minimum: float = 0
+    maximum: float | None = None
+
+    def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
+        # Decimals arrive as Python objects and a misbehaving source may send text.
+        frame[_as_number(self.column)] = pd.to_numeric(frame[self.column], errors="coerce")
+
+    def expectations(self, gxe, bounds: Bounds) -> list:
+        number = _as_number(self.column)
+        within = {"min_value": self.minimum}
+        if self.maximum is not None:
+            within |= {"max_value": self.maximum, "strict_max": True}
+        return [
+            gxe.ExpectColumnValuesToNotBeNull(column=number, row_condition=_present(self.column)),
+            gxe.ExpectColumnValuesToBeBetween(column=number, **within),
+        ]
+
+
 @dataclass(frozen=True)
-class NonNegativeNumber:
+class NonNegativeNumber(_BoundedNumber):
     column: str
 
     @property
@@ -110,23 +132,13 @@ class NonNegativeNumber:
     def description(self) -> str:
         return f"{self.column} es un número ≥ 0"
 
-    def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
-        # Decimals arrive as Python objects and a misbehaving source may send text.
-        frame[_as_number(self.column)] = pd.to_numeric(frame[self.column], errors="coerce")
-
-    def expectations(self, gxe, bounds: Bounds) -> list:
-        number = _as_number(self.column)
-        return [
-            gxe.ExpectColumnValuesToNotBeNull(column=number, row_condition=_present(self.column)),
-            gxe.ExpectColumnValuesToBeBetween(column=number, min_value=0),
-        ]
-
 
 @dataclass(frozen=True)
-class Fraction:
+class Fraction(_BoundedNumber):
     """A rate written as a fraction: 0.0295 for 2.95 %, never 2.95 (a percent 100 times off)."""
 
     column: str
+    maximum: float | None = 1
 
     @property
     def rule_id(self) -> str:
@@ -135,18 +147,6 @@ class Fraction:
     @property
     def description(self) -> str:
         return f"{self.column} es una fracción entre 0 y 1 (0,0295 para 2,95 %)"
-
-    def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
-        frame[_as_number(self.column)] = pd.to_numeric(frame[self.column], errors="coerce")
-
-    def expectations(self, gxe, bounds: Bounds) -> list:
-        number = _as_number(self.column)
-        return [
-            gxe.ExpectColumnValuesToNotBeNull(column=number, row_condition=_present(self.column)),
-            gxe.ExpectColumnValuesToBeBetween(
-                column=number, min_value=0, max_value=1, strict_max=True
-            ),
-        ]
 
 
 @dataclass(frozen=True)
