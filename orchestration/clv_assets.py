@@ -26,11 +26,16 @@ CUSTOMER_ORDERS_DAILY = dg.AssetKey(["marts", "mart_customer_orders_daily"])
 #: fixed order: the incremental mart's rows move when a run replaces its window, and floating
 #: sums in another order differ in their last bits, so the same data gave other predictions.
 TRANSACTIONS_SQL = """
-select customer_id, created_date, valid_orders_net_amount
+select customer_id, created_date, valid_orders_net_amount, valid_orders_margin_amount
 from marts.mart_customer_orders_daily
 where tenant_id = %(tenant_id)s
 order by customer_id, created_date
 """
+
+
+#: The transactions' value column per `clv: value` setting (revenue net of refunds, or the
+#: contribution margin of decision 0036).
+AMOUNT_COLUMNS = {"revenue": "valid_orders_net_amount", "margin": "valid_orders_margin_amount"}
 
 
 class ClvRunConfig(dg.Config):
@@ -53,13 +58,14 @@ def _outcomes(context, cerebro: CerebroResource, cutoff, predicted_at):
             run = run_tenant(
                 tenant.tenant_id, transactions, settings=tenant.clv, cutoff=cutoff,
                 predicted_at=predicted_at, customer_column="customer_id",
-                date_column="created_date", amount_column="valid_orders_net_amount",
+                date_column="created_date", amount_column=AMOUNT_COLUMNS[tenant.clv.value],
             )  # fmt: skip
         except (ValueError, ConvergenceError) as error:
             yield TenantOutcome(tenant.tenant_id, error=str(error))
             continue
         tables = {"ml_customer_predictions": run.predictions, "ml_clv_model_runs": run.model_run}
-        yield TenantOutcome(tenant.tenant_id, tables=tables, summary=_tenant_summary(run))
+        summary = {**_tenant_summary(run), "value": tenant.clv.value}
+        yield TenantOutcome(tenant.tenant_id, tables=tables, summary=summary)
 
 
 def _tenant_summary(run: TenantRun) -> dict:

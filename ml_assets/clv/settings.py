@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from ml_assets.clv.segments import ChurnRiskThresholds
 from ml_assets.clv.transactions import OutlierRule
 
+#: What a transaction can be worth (``ClvSettings.value``).
+TRANSACTION_VALUES = ("revenue", "margin")
 #: lifetimes' convention for CLV in days: a month is 30 days, so "12 months" is 360 days.
 DAYS_PER_MONTH = 30
 
@@ -34,7 +36,10 @@ class ClvSettings:
     - ``holdout_days``: the backtest's holdout, the last N days before the cut-off;
     - ``max_backtest_error``: the largest accepted relative error of the backtest's total
       predicted repeat purchases (a blocking asset check);
-    - ``churn_risk``: the segment thresholds.
+    - ``churn_risk``: the segment thresholds;
+    - ``value``: what a transaction is worth, ``revenue`` (net of refunds) or ``margin``
+      (contribution margin after costs, issue 27): every customer value, CLV and the budget
+      brain's LTV are then in that unit.
     """
 
     penalizer: float = 0.0
@@ -46,6 +51,7 @@ class ClvSettings:
     holdout_days: int = 90
     max_backtest_error: float = 0.5
     churn_risk: ChurnRiskThresholds = field(default_factory=ChurnRiskThresholds)
+    value: str = "revenue"
 
     def __post_init__(self) -> None:
         checks = {
@@ -57,6 +63,7 @@ class ClvSettings:
             "max_spend_frequency_correlation": 0 <= self.max_spend_frequency_correlation <= 1,
             "holdout_days": self.holdout_days >= 1,
             "max_backtest_error": self.max_backtest_error > 0,
+            "value": self.value in TRANSACTION_VALUES,
         }
         wrong = [name for name, ok in checks.items() if not ok]
         if wrong:

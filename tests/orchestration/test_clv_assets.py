@@ -142,6 +142,47 @@ def test_a_backtest_error_above_the_tenant_bound_fails_its_check(demo_duckdb, tm
     assert sorted(check.metadata["failing"].value) == ["test_cl", "test_pe"]
 
 
+def test_a_tenant_valued_by_margin_has_its_customers_valued_by_contribution_margin(
+    demo_duckdb, tmp_path
+):
+    # `clv: {value: margin}` (issue 27): the transactions are worth their contribution margin
+    # (fct_order_margins), so each repeat buyer's mean repeat spend is the mean margin of their
+    # purchase days after the first, computed here from the facts, and the value falls with it.
+    copy = _copy(demo_duckdb, tmp_path)
+    document = yaml.safe_load(copy.tenants_file.read_text())
+    for tenant in document["tenants"]:
+        if tenant["tenant_id"] == "test_cl":
+            tenant["clv"] = {"value": "margin"}
+    by_margin = tmp_path / "tenants.yml"
+    by_margin.write_text(yaml.safe_dump(document, allow_unicode=True))
+    result = copy.materialize(tenants_file=by_margin)
+    assert result.success
+    days = copy.query(
+        "select customer_id, created_date, sum(contribution_margin_amount) as margin "
+        "from marts.fct_order_margins where tenant_id = 'test_cl' group by 1, 2"
+    ).sort_values(["customer_id", "created_date"])
+    repeats = days[days.duplicated("customer_id")].groupby("customer_id")["margin"].mean()
+    predicted = copy.query(
+        "select customer_id, monetary_value from ml.ml_customer_predictions "
+        "where tenant_id = 'test_cl' and frequency > 0"
+    ).set_index("customer_id")["monetary_value"]
+    assert len(predicted) > 50
+    pd.testing.assert_series_equal(
+        predicted.sort_index(), repeats.loc[predicted.index].sort_index(), check_names=False,
+        rtol=1e-9,
+    )  # fmt: skip
+    revenue = demo_duckdb.warehouse.query(
+        "select tenant_id, sum(predicted_clv_12m) as value from ml.ml_customer_predictions "
+        "group by 1"
+    ).set_index("tenant_id")["value"]
+    margin = copy.query(
+        "select tenant_id, sum(predicted_clv_12m) as value from ml.ml_customer_predictions "
+        "group by 1"
+    ).set_index("tenant_id")["value"]
+    assert margin["test_cl"] < 0.8 * revenue["test_cl"]
+    assert margin["test_pe"] == pytest.approx(revenue["test_pe"], rel=1e-9)
+
+
 def test_rerunning_replaces_rows_and_a_new_cutoff_adds_a_run(materialized):
     copy, _ = materialized
     before = copy.query("select * from ml.ml_customer_predictions")

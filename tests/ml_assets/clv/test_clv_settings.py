@@ -49,6 +49,7 @@ def test_tenant_without_clv_block_gets_the_defaults(tmp_path):
         ("{risk_prob_alive: 1.5}", "risk_prob_alive must be between 0 and 1"),
         ("{unknown_knob: 1}", r"unknown CLV setting\(s\) \['unknown_knob'\]"),
         ("{holdout_days: 0}", "holdout_days=0"),
+        ("{value: profit}", "value='profit'"),
         ("[0.2]", "clv:"),
     ],
 )
