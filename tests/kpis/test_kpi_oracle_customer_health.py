@@ -178,7 +178,11 @@ def test_the_customer_page_cards_show_the_chosen_customer(oracle_demo, tenant):
     summary = cards["ficha_resumen"].run(warehouse, chosen)
     assert list(summary["customer_id"]) == [other] != list(default["customer_id"])
     page = get_customer_life_line(tenant, other, warehouse=warehouse)
-    assert summary["prob_purchase_30d"].iloc[0] == pytest.approx(page["prob_purchase_30d"])
+    for key, figure in [("ficha_compra_30_dias", "prob_purchase_30d"),
+                        ("ficha_probabilidad_actual", "prob_alive"),
+                        ("ficha_valor_predicho", "predicted_clv_12m")]:  # fmt: skip
+        value = cards[key].run(warehouse, chosen)["value"]
+        assert list(value) == pytest.approx([page[figure]])
     events = cards["ficha_linea_de_vida"].run(warehouse, chosen)
     assert list(events["reference"]) == [e["reference"] for e in page["events"]]
     alive = cards["ficha_probabilidad_activo"].run(warehouse, chosen)

@@ -119,9 +119,10 @@ def test_unknown_tenant_is_refused(report_warehouse, report_specs):
 
 
 def test_product_specs_headlines_are_the_period_scalars_of_the_kpi_pages():
-    # Listed by hand from metabase/dashboards/01..05 and 08: every scalar there reads the
-    # period; the scalars of the executive summary, customers, simulator and data-health pages
-    # are snapshots or what-ifs without one.
+    # Listed by hand from metabase/dashboards/01..05 and 08, and the executive summary's margin
+    # figures: every scalar there reads the period; the executive summary's other scalars and
+    # those of the customers, simulator, data-health and customer pages are snapshots or
+    # what-ifs without one.
     headlines = {d.key: [c.key for c in headline_cards(d)] for d in load_dashboards()}
     assert {key: cards for key, cards in headlines.items() if cards} == {
         "adquisicion": ["nuevos_usuarios", "tasa_onboarding", "tasa_validacion_rut"],
@@ -138,6 +139,7 @@ def test_product_specs_headlines_are_the_period_scalars_of_the_kpi_pages():
             "frecuentes_que_dejaron_de_venir",
         ],
         "canales_marketing": ["inversion_pagada", "clientes_nuevos_pagados", "cac_promedio"],
+        "resumen_ejecutivo": ["margen_contribucion", "margen_sobre_ingresos", "beneficio_neto"],
     }
 
 

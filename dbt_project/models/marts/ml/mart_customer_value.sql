@@ -52,7 +52,7 @@ joined as (
         predictions.expected_days_to_next_purchase,
         -- The customer page's "next purchase": the expected day, and the chance of a
         -- purchase within 30 days (macro bgnbd_prob_purchase_within).
-        {{ dbt.dateadd('day', 'cast(round(predictions.expected_days_to_next_purchase) as integer)', 'predictions.cutoff_date') }}
+        cast({{ dbt.dateadd('day', 'cast(round(predictions.expected_days_to_next_purchase) as integer)', 'predictions.cutoff_date') }} as date)
             as predicted_next_purchase_date,
         {{ bgnbd_prob_purchase_within(
             30, 'predictions.prob_alive', 'predictions.repeat_purchase_days',
