@@ -206,7 +206,15 @@ def _kpi_errors():
 @click.argument(
     "page",
     type=click.Choice(
-        ["acquisition", "engagement", "operations", "retention", "segmentation", "channels"]
+        [
+            "acquisition",
+            "engagement",
+            "operations",
+            "retention",
+            "segmentation",
+            "channels",
+            "identity",
+        ]
     ),
 )
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")

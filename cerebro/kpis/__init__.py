@@ -8,6 +8,7 @@ Every function takes ``(tenant_id, date_from, date_to, *, warehouse=None)``;
 from cerebro.kpis.acquisition import get_acquisition_kpis
 from cerebro.kpis.channels import get_channel_kpis
 from cerebro.kpis.engagement import get_cart_abandonment_rate, get_engagement_kpis
+from cerebro.kpis.identity import get_identity_kpis
 from cerebro.kpis.operations import get_operations_kpis
 from cerebro.kpis.retention import get_retention_kpis
 from cerebro.kpis.segmentation import get_rfm_segmentation
@@ -17,6 +18,7 @@ __all__ = [
     "get_cart_abandonment_rate",
     "get_channel_kpis",
     "get_engagement_kpis",
+    "get_identity_kpis",
     "get_operations_kpis",
     "get_retention_kpis",
     "get_rfm_segmentation",

@@ -18,6 +18,7 @@ from cerebro.formatting import (
 from cerebro.kpis.acquisition import get_acquisition_kpis
 from cerebro.kpis.channels import get_channel_kpis
 from cerebro.kpis.engagement import get_engagement_kpis
+from cerebro.kpis.identity import get_identity_kpis
 from cerebro.kpis.operations import get_operations_kpis
 from cerebro.kpis.retention import get_retention_kpis
 from cerebro.kpis.segmentation import get_rfm_segmentation
@@ -30,11 +31,13 @@ PAGES = {
     "retention": ("Retención y Lealtad", get_retention_kpis),
     "segmentation": ("Segmentación y Marketing", get_rfm_segmentation),
     "channels": ("Canales", get_channel_kpis),
+    "identity": ("Clientes unificados por RUT", get_identity_kpis),
 }
 RATES = {
     "onboarding_rate", "rut_validation_rate", "cart_abandonment_rate", "cancellation_rate",
     "repurchase_rate", "share", "retention_rate", "click_through_rate", "click_to_checkout_rate",
-    "checkout_to_order_rate", "repeat_order_share",
+    "checkout_to_order_rate", "repeat_order_share", "repurchase_rate_by_record",
+    "repurchase_rate_by_person",
 }  # fmt: skip
 MONEY = {"aov", "historical_ltv", "revenue", "monetary"}
 

@@ -99,6 +99,7 @@ def test_every_page_function_lives_in_a_checked_module():
         "acquisition",
         "channels",
         "engagement",
+        "identity",
         "operations",
         "retention",
         "segmentation",

@@ -48,8 +48,8 @@ TRUTH_DEFINITIONS = {
         "resolution by RUT, e-mail and phone should merge it (decision 0037)."
     ),
     "totals": (
-        "new_customers: every signup (an account, not a guest record); valid_orders and valid_orders_amount: every valid order "
-        "of the history, as mart_orders_daily sums them."
+        "new_customers: every signup (an account, not a guest record); valid_orders and "
+        "valid_orders_amount: every valid order of the history, as mart_orders_daily sums them."
     ),
 }
 
