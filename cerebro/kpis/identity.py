@@ -8,9 +8,9 @@ from cerebro.kpis.period import count, kpi_request, ratio
 _AS_OF = """
     select sum(customer_records) as customer_records,
            sum(merged_records) as merged_records,
-           sum(merged_by_rut) as merged_by_rut,
-           sum(merged_by_email) as merged_by_email,
-           sum(merged_by_phone) as merged_by_phone,
+           sum(rut_merged_records) as rut_merged_records,
+           sum(email_merged_records) as email_merged_records,
+           sum(phone_merged_records) as phone_merged_records,
            sum(record_buyers) as record_buyers,
            sum(record_repeat_buyers) as record_repeat_buyers,
            sum(person_buyers) as person_buyers,
@@ -30,7 +30,7 @@ def get_identity_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
             "customer_records": count(row["customer_records"]),
             "merged_records": count(row["merged_records"]),
             "merged_by_rule": [
-                {"rule": rule, "records": count(row[f"merged_by_{rule}"])} for rule in RULES
+                {"rule": rule, "records": count(row[f"{rule}_merged_records"])} for rule in RULES
             ],
             "repurchase_rate_by_record": ratio(row["record_repeat_buyers"], row["record_buyers"]),
             "repurchase_rate_by_person": ratio(row["person_repeat_buyers"], row["person_buyers"]),
