@@ -215,6 +215,7 @@ def _kpi_errors():
             "channels",
             "health",
             "margin",
+            "identity",
         ]
     ),
 )

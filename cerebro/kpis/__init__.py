@@ -11,6 +11,7 @@ from cerebro.kpis.channels import get_channel_kpis
 from cerebro.kpis.customer_health import get_customer_health_kpis
 from cerebro.kpis.customer_life_line import get_customer_life_line
 from cerebro.kpis.engagement import get_cart_abandonment_rate, get_engagement_kpis
+from cerebro.kpis.identity import get_identity_kpis
 from cerebro.kpis.margin import get_margin_kpis
 from cerebro.kpis.operations import get_operations_kpis
 from cerebro.kpis.retention import get_retention_kpis
@@ -23,6 +24,7 @@ __all__ = [
     "get_customer_health_kpis",
     "get_customer_life_line",
     "get_engagement_kpis",
+    "get_identity_kpis",
     "get_margin_kpis",
     "get_operations_kpis",
     "get_retention_kpis",

@@ -19,6 +19,7 @@ from cerebro.kpis.acquisition import get_acquisition_kpis
 from cerebro.kpis.channels import get_channel_kpis
 from cerebro.kpis.customer_health import get_customer_health_kpis
 from cerebro.kpis.engagement import get_engagement_kpis
+from cerebro.kpis.identity import get_identity_kpis
 from cerebro.kpis.margin import get_margin_kpis
 from cerebro.kpis.operations import get_operations_kpis
 from cerebro.kpis.retention import get_retention_kpis
@@ -34,12 +35,13 @@ PAGES = {
     "channels": ("Canales", get_channel_kpis),
     "health": ("Salud de los clientes", get_customer_health_kpis),
     "margin": ("Margen y beneficio", get_margin_kpis),
+    "identity": ("Clientes unificados por RUT", get_identity_kpis),
 }
 RATES = {
     "onboarding_rate", "rut_validation_rate", "cart_abandonment_rate", "cancellation_rate",
     "repurchase_rate", "share", "retention_rate", "click_through_rate", "click_to_checkout_rate",
     "checkout_to_order_rate", "repeat_order_share", "contribution_margin_rate", "prob_alive",
-    "prob_purchase_30d",
+    "prob_purchase_30d", "repurchase_rate_by_record", "repurchase_rate_by_person",
 }  # fmt: skip
 MONEY = {
     "aov", "historical_ltv", "revenue", "monetary", "net_revenue", "cogs", "payment_fees",

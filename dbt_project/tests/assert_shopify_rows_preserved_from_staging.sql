@@ -32,6 +32,12 @@ staged_checkouts as (
     select * from {{ ref('stg_shopify__checkouts') }}
 ),
 
+-- dim_customers has one row per person (decision 0037): a staged record merged into an
+-- earlier record's person is that person's row.
+customer_identity as (
+    select * from {{ ref('dim_customer_identity') }}
+),
+
 customers as (
     select * from {{ ref('dim_customers') }}
     where {{ partition_window_predicate(window, 'signup_date') }}
@@ -74,7 +80,11 @@ counted_landed as (
     from staged_customers
     inner join tenants
         on staged_customers.tenant_id = tenants.tenant_id
-    where {{ partition_window_local_predicate(
+    left join customer_identity
+        on staged_customers.tenant_id = customer_identity.tenant_id
+        and staged_customers.customer_id = customer_identity.customer_id
+    where not coalesce(customer_identity.is_merged, false)
+        and {{ partition_window_local_predicate(
             window, 'staged_customers.created_at', 'tenants.timezone', 'staged_customers.tenant_id'
         ) }}
     group by 1, 2

@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
+from kpi_oracle_identity import resolve_identities
 from kpi_oracle_reference import (
     DIRECT,
     Reference,
@@ -75,6 +76,11 @@ class Shop:
     lines: pd.DataFrame = field(repr=False)  # lines of non-test orders
     checkouts: pd.DataFrame = field(repr=False)  # + created_date; test orders' ones removed
     cutoff: pd.Timestamp  # the data's cut-off: latest update of an order or a checkout
+    # Identity resolution (decision 0037): customers, orders and checkouts above are keyed by
+    # the person (orders keep source_customer_id); `records` are every raw customer record
+    # (+ created_date) and `identity` maps each to its person (kpi_oracle_identity).
+    records: pd.DataFrame = field(repr=False, default=None)
+    identity: pd.DataFrame = field(repr=False, default=None)
 
 
 def _local_dates(series: pd.Series, timezone: str) -> list:
@@ -159,8 +165,14 @@ def prepare_shop(raw: dict[str, pd.DataFrame], reference: Reference, tenant_id: 
         for country, city in zip(orders["shipping_country_code"], orders["shipping_city"],
                                  strict=True)
     ]  # fmt: skip
-    customers = mine["customers"].copy()
-    customers["created_date"] = _local_dates(customers["created_at"], timezone)
+    records = mine["customers"].copy()
+    records["created_date"] = _local_dates(records["created_at"], timezone)
+    identity = resolve_identities(records)
+    person_of = dict(zip(identity["customer_id"], identity["person_id"], strict=True))
+    orders["source_customer_id"] = orders["customer_id"]
+    orders["customer_id"] = [person_of.get(cid, cid) for cid in orders["customer_id"]]
+    # A person is described by its earliest record (its own person_id).
+    customers = records[records["customer_id"].isin(set(person_of.values()))].copy()
     customers["is_onboarded"] = (customers["state"] == "ENABLED") & (
         customers["verified_email"].fillna(False).astype(bool)
     )
@@ -173,12 +185,13 @@ def prepare_shop(raw: dict[str, pd.DataFrame], reference: Reference, tenant_id: 
     ]  # fmt: skip
     checkouts = mine["checkouts"][~mine["checkouts"]["order_id"].isin(test_ids)].copy()
     checkouts["created_date"] = _local_dates(checkouts["created_at"], timezone)
+    checkouts["customer_id"] = [person_of.get(cid, cid) for cid in checkouts["customer_id"]]
     cutoff = max(
         orders["updated_at"].fillna(orders["created_at"]).max(),
         checkouts["updated_at"].fillna(checkouts["created_at"]).max(),
     )
     lines = mine["order_lines"][mine["order_lines"]["order_id"].isin(orders["order_id"])]
-    return Shop(tenant_id, timezone, customers, orders, lines, checkouts, cutoff)
+    return Shop(tenant_id, timezone, customers, orders, lines, checkouts, cutoff, records, identity)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ def test_every_page_function_lives_in_a_checked_module():
         "customer_life_line",
         "engagement",
         "margin",
+        "identity",
         "operations",
         "retention",
         "segmentation",

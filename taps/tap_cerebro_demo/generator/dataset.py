@@ -18,6 +18,7 @@ from .checkouts import build_checkouts
 from .clock import Clock
 from .costs import cost_streams
 from .customers import describe_customers
+from .guests import add_guest_checkouts
 from .journeys import customer_journeys
 from .lifecycle import simulate_lifecycle
 from .orders import build_order_lines, build_orders
@@ -37,11 +38,13 @@ from .truth import TRUTH_DEFINITIONS, realized_by_channel, totals
 def generate(settings: DemoSettings) -> DemoDataset:
     """Simulate one tenant from its profile's truth."""
     profile: TenantProfile = PROFILES[settings.profile]
-    # The twelfth child (journeys, added later) leaves the first eleven, and so every earlier
-    # draw, as they were: a child depends only on the seed and its index.
-    children = np.random.SeedSequence(settings.seed).spawn(12)
+    # The twelfth child (journeys) and the thirteenth (guest checkouts), added later, leave
+    # the first eleven, and so every earlier draw, as they were: a child depends only on the
+    # seed and its index.
+    children = np.random.SeedSequence(settings.seed).spawn(13)
     rngs = iter(np.random.default_rng(s) for s in children[:11])
     journey_rng = np.random.default_rng(children[11])
+    guest_rng = np.random.default_rng(children[12])
     clock = Clock(
         settings.end_date - dt.timedelta(days=settings.days - 1), settings.days, settings.timezone
     )
@@ -83,7 +86,15 @@ def generate(settings: DemoSettings) -> DemoDataset:
     streams.update(
         search_console_breakdowns(next(rngs), settings.tenant_id, profile, clock, by_date)
     )
+    accounts = len(streams["customers"])
+    identity = add_guest_checkouts(
+        guest_rng,
+        streams,
+        lambda n: shaper.ids("customer", np.arange(accounts, accounts + n)),
+        profile.email_domain,
+    )
     truth = _truth(settings, profile, clock, acquisition, customers, purchases, life.orders)
+    truth["identity"] = identity
     return DemoDataset(settings, streams, truth, acquisition.experiments)
 
 

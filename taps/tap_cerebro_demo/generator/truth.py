@@ -40,9 +40,16 @@ TRUTH_DEFINITIONS = {
         "brought in expectation over the test's days, half the country dark; what the test's "
         "readout (the top-level experiments, also experiments.csv) estimates."
     ),
+    "identity": (
+        "Guest checkouts (generator/guests.py): a share of the people's later orders placed "
+        "as a guest under a second customer record; per guest record its true person (the "
+        "account's customer_id), how it relates to the account (rut, email, phone: the same "
+        "value typed differently; invalid_rut: a wrong RUT and another e-mail) and whether "
+        "resolution by RUT, e-mail and phone should merge it (decision 0037)."
+    ),
     "totals": (
-        "new_customers: every signup; valid_orders and valid_orders_amount: every valid order "
-        "of the history, as mart_orders_daily sums them."
+        "new_customers: every signup (an account, not a guest record); valid_orders and "
+        "valid_orders_amount: every valid order of the history, as mart_orders_daily sums them."
     ),
 }
 

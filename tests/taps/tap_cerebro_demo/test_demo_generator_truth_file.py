@@ -95,11 +95,14 @@ def test_truth_spend_per_paid_channel_equals_its_report_stream(tenant):
 
 
 def test_realized_signups_buyers_and_purchases_match_the_streams(tenant):
+    # Signups and buyers are people: guest checkout records are their accounts' (decision 0037).
     settings, truth, streams = tenant
     per_channel = truth["channels"].values()
-    assert sum(c["signups"] for c in per_channel) == len(streams["customers"])
+    person = {g["customer_id"]: g["person_customer_id"] for g in truth["identity"]["guests"]}
+    assert sum(c["signups"] for c in per_channel) == len(streams["customers"]) - len(person)
 
     orders = streams["orders"]
+    orders = orders.assign(customer_id=orders["customer_id"].map(lambda c: person.get(c, c)))
     cutoff_local_midnight = pd.Timestamp(settings.end_date + dt.timedelta(days=1))  # local midnight
     # A UTC timestamp is at most 14 h away from local time; a day of margin is safe.
     settled = orders["created_at"] < cutoff_local_midnight - pd.Timedelta(days=SETTLED_DAYS + 1)
@@ -125,9 +128,13 @@ def _local_dates(utc: pd.Series, timezone: str) -> pd.Series:
 
 def test_revenue_contribution_14d_and_totals_match_the_marts_valid_orders(tenant):
     # The marts' rule, read from the streams: a valid order is not a test, has a successful
-    # sale (paid) and no cancellation; it counts on its local creation day.
+    # sale (paid) and no cancellation; it counts on its local creation day. A guest
+    # checkout's order is its person's (truth.json's identity block, decision 0037).
     settings, truth, streams = tenant
     orders, customers, tx = streams["orders"], streams["customers"], streams["transactions"]
+    person = {g["customer_id"]: g["person_customer_id"] for g in truth["identity"]["guests"]}
+    customers = customers[~customers["customer_id"].isin(person)]
+    orders = orders.assign(customer_id=orders["customer_id"].map(lambda c: person.get(c, c)))
     paid = tx.loc[(tx["kind"] == "SALE") & (tx["status"] == "SUCCESS"), "order_id"]
     valid = orders[
         ~orders["is_test"] & orders["cancelled_at"].isna() & orders["order_id"].isin(paid)
@@ -165,3 +172,22 @@ def test_realized_new_customers_are_poisson_draws_of_the_expected(tenant):
         block = channel.get("media") or channel["organic"]
         expected, realized = block["expected_new_customers"], block["new_customers"]
         assert abs(realized - expected) <= 5 * np.sqrt(expected), (group, realized, expected)
+
+
+def test_guest_checkouts_are_later_orders_of_a_known_account(tenant):
+    # Oracle: truth.json's identity block against the streams. Each guest record is a DISABLED
+    # customer created with its one order, a later order of its person's account.
+    _, truth, streams = tenant
+    identity, customers = truth["identity"], streams["customers"].set_index("customer_id")
+    guests = pd.DataFrame(identity["guests"])
+    assert identity["accounts"] + identity["guest_records"] == len(customers)
+    assert 0 < identity["guest_records"] == len(guests)
+    assert sum(identity["guest_records_by_kind"].values()) == len(guests)
+    assert (customers.loc[guests["customer_id"], "state"] == "DISABLED").all()
+    assert not guests["person_customer_id"].isin(guests["customer_id"]).any()
+    orders = streams["orders"].set_index("customer_id")
+    first_of_person = orders.groupby(level=0)["created_at"].min()
+    for guest in guests.to_dict("records"):
+        (order_at,) = orders.loc[[guest["customer_id"]], "created_at"]
+        assert order_at == customers.loc[guest["customer_id"], "created_at"]
+        assert order_at > first_of_person[guest["person_customer_id"]]

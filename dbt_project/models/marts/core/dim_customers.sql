@@ -5,10 +5,11 @@
         pre_hook="{{ hash_joins_only() }}",
     )
 }}
-{#- An entity, not events: an incremental run merges (upserts by key) the customers of the
-    window's tenants whose record changed, who signed up or who ordered inside the window. It
-    picks them first and enriches only them: a customer's row depends on nothing but its own
-    record, touchpoints, orders and address. -#}
+{#- One row per person (decision 0037): the attributes of the earliest of the person's
+    records (dim_customer_identity), the orders of all of them. An entity, not events: an
+    incremental run merges (upserts by key) the persons of the window's tenants with a record
+    that changed, signed up or ordered inside the window. It picks them first and enriches only
+    them: a person's row depends on nothing but its records, touchpoints, orders and address. -#}
 {%- set window = partition_window() if is_incremental() else none %}
 
 with
@@ -33,30 +34,61 @@ addresses as (
     select * from {{ ref('int_addresses_placed') }}
     where address_type = 'customer_default'
 ),
+
+customer_identity as (
+    select * from {{ ref('dim_customer_identity') }}
+),
 {%- if window is not none %}
 
 customers_in_window as (
     {{ window_customers(window) }}
 ),
+
+persons_in_window as (
+    select distinct
+        customers_in_window.tenant_id,
+        coalesce(customer_identity.person_id, customers_in_window.customer_id) as person_id
+    from customers_in_window
+    left join customer_identity
+        on customers_in_window.tenant_id = customer_identity.tenant_id
+        and customers_in_window.customer_id = customer_identity.customer_id
+),
 {%- endif %}
 
+-- A person's row describes its canonical record (its own person_id; a record the mapping
+-- does not know is its own person).
 scoped_customers as (
-    select customers.*
+    select
+        customers.*,
+        coalesce(customer_identity.person_records_count, 1) as person_records_count
     from customers
+    left join customer_identity
+        on customers.tenant_id = customer_identity.tenant_id
+        and customers.customer_id = customer_identity.customer_id
     {%- if window is not none %}
-    inner join customers_in_window
-        on customers.tenant_id = customers_in_window.tenant_id
-        and customers.customer_id = customers_in_window.customer_id
+    inner join persons_in_window
+        on customers.tenant_id = persons_in_window.tenant_id
+        and customers.customer_id = persons_in_window.person_id
     {%- endif %}
+    where coalesce(customer_identity.person_id, customers.customer_id) = customers.customer_id
 ),
 
+-- Orders keyed by their person, so a guest checkout can be the person's first order.
 scoped_orders as (
-    select orders.*
+    select
+        orders.tenant_id,
+        coalesce(customer_identity.person_id, orders.customer_id) as customer_id,
+        orders.order_id,
+        orders.created_at,
+        orders.is_test
     from orders
+    left join customer_identity
+        on orders.tenant_id = customer_identity.tenant_id
+        and orders.customer_id = customer_identity.customer_id
     {%- if window is not none %}
-    inner join customers_in_window
-        on orders.tenant_id = customers_in_window.tenant_id
-        and orders.customer_id = customers_in_window.customer_id
+    inner join persons_in_window
+        on orders.tenant_id = persons_in_window.tenant_id
+        and coalesce(customer_identity.person_id, orders.customer_id) = persons_in_window.person_id
     {%- endif %}
 ),
 
@@ -103,6 +135,7 @@ enriched as (
         customers.rut,
         customers.rut is not null as has_rut,
         customers.is_rut_valid,
+        customers.person_records_count as source_customers_count,
         -- First touch: the signup's UTMs when the store kept them, else the first order's landing.
         case
             when signup_touchpoints.has_touchpoint_data then signup_touchpoints.channel_group

@@ -16,11 +16,17 @@ orders as (
     select * from {{ ref('stg_shopify__orders') }}
 ),
 
+customer_identity as (
+    select * from {{ ref('dim_customer_identity') }}
+),
+
 enriched as (
     select
         checkouts.tenant_id,
         checkouts.checkout_id,
-        checkouts.customer_id,
+        -- The person (decision 0037), as fct_orders.
+        coalesce(customer_identity.person_id, checkouts.customer_id) as customer_id,
+        checkouts.customer_id as source_customer_id,
         checkouts.order_id,
         checkouts.created_at,
         {{ to_local_date('checkouts.created_at', 'tenants.timezone') }} as created_date,
@@ -34,6 +40,9 @@ enriched as (
     from checkouts
     inner join tenants
         on checkouts.tenant_id = tenants.tenant_id
+    left join customer_identity
+        on checkouts.tenant_id = customer_identity.tenant_id
+        and checkouts.customer_id = customer_identity.customer_id
     left join orders
         on checkouts.tenant_id = orders.tenant_id
         and checkouts.order_id = orders.order_id

@@ -12,6 +12,10 @@ tenants as (
     select * from {{ ref('dim_tenants') }}
 ),
 
+customer_identity as (
+    select * from {{ ref('dim_customer_identity') }}
+),
+
 payments as (
     select * from {{ ref('int_orders_payments_summarized') }}
 ),
@@ -39,7 +43,9 @@ joined as (
         orders.tenant_id,
         orders.order_id,
         orders.order_name,
-        orders.customer_id,
+        -- The person (decision 0037): a guest checkout of a known customer counts as theirs.
+        coalesce(customer_identity.person_id, orders.customer_id) as customer_id,
+        orders.customer_id as source_customer_id,
         orders.email_sha256,
         tenants.timezone,
         orders.created_at,
@@ -69,6 +75,9 @@ joined as (
     from orders
     inner join tenants
         on orders.tenant_id = tenants.tenant_id
+    left join customer_identity
+        on orders.tenant_id = customer_identity.tenant_id
+        and orders.customer_id = customer_identity.customer_id
     left join payments
         on orders.tenant_id = payments.tenant_id
         and orders.order_id = payments.order_id

@@ -18,7 +18,9 @@ aggregated as (
         orders.region_name,
         orders.comuna,
         count(*) as completed_orders,
-        sum(orders.service_cycle_hours) as service_cycle_hours_total,
+        -- Exact: a plain sum of doubles changes in its last bits with the order the rows are
+        -- added in, and a partition run must equal a full rebuild (decision 0013).
+        {{ sum_exact('orders.service_cycle_hours') }} as service_cycle_hours_total,
         sum(case when orders.rating is not null then 1 else 0 end) as rated_orders,
         coalesce(sum(orders.rating), 0) as ratings_total
     from orders

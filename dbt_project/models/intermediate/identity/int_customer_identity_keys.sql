@@ -1,0 +1,58 @@
+-- Identity resolution by RUT (issue 27, decision 0037): the values that tie a tenant's
+-- customer records to one person, one row per record and matching key. A valid normalised RUT
+-- always matches; a normalised e-mail or phone (their hashes) matches only when the records
+-- that share it do not carry two different valid RUTs: two valid RUTs are two people, even
+-- when they share a family e-mail or phone. Keys held by a single record tie nothing and are
+-- left out.
+with
+
+customers as (
+    select * from {{ ref('stg_shopify__customers') }}
+    where {{ in_partition_tenants() }}
+),
+
+candidate_keys as (
+    select tenant_id, customer_id, 'rut' as match_rule, 1 as rule_priority, rut as match_key
+    from customers
+    where is_rut_valid
+    union all
+    select tenant_id, customer_id, 'email', 2, email_sha256
+    from customers
+    where email_sha256 is not null
+    union all
+    select tenant_id, customer_id, 'phone', 3, phone_sha256
+    from customers
+    where phone_sha256 is not null
+),
+
+keys_judged as (
+    select
+        candidate_keys.tenant_id,
+        candidate_keys.match_rule,
+        candidate_keys.match_key,
+        count(distinct candidate_keys.customer_id) as records_count,
+        count(distinct case when customers.is_rut_valid then customers.rut end) as valid_ruts_count
+    from candidate_keys
+    inner join customers
+        on candidate_keys.tenant_id = customers.tenant_id
+        and candidate_keys.customer_id = customers.customer_id
+    group by 1, 2, 3
+),
+
+usable_keys as (
+    select
+        candidate_keys.tenant_id,
+        candidate_keys.customer_id,
+        candidate_keys.match_rule,
+        candidate_keys.rule_priority,
+        candidate_keys.match_key
+    from candidate_keys
+    inner join keys_judged
+        on candidate_keys.tenant_id = keys_judged.tenant_id
+        and candidate_keys.match_rule = keys_judged.match_rule
+        and candidate_keys.match_key = keys_judged.match_key
+    where keys_judged.records_count > 1
+        and (candidate_keys.match_rule = 'rut' or keys_judged.valid_ruts_count <= 1)
+)
+
+select * from usable_keys
