@@ -63,6 +63,7 @@ def test_every_kpi_function_is_timed_over_thirty_and_ninety_days():
         "get_channel_kpis",
         "get_customer_health_kpis",
         "get_engagement_kpis",
+        "get_identity_kpis",
         "get_margin_kpis",
         "get_operations_kpis",
         "get_retention_kpis",
