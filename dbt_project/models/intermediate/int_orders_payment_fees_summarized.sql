@@ -38,8 +38,7 @@ payments as (
     inner join window_orders
         on transactions.tenant_id = window_orders.tenant_id
         and transactions.order_id = window_orders.order_id
-    where transactions.transaction_status = 'SUCCESS'
-        and transactions.transaction_kind in ('SALE', 'CAPTURE')
+    where {{ is_successful_payment('transactions') }}
 ),
 
 payments_priced as (
