@@ -18,6 +18,12 @@
     (({{ utc_timestamp }}) at time zone 'UTC') at time zone {{ timezone }}
 {%- endmacro %}
 
+{#- Spark has no `at time zone`: from_utc_timestamp reads the naive value as UTC and gives
+    the wall-clock time in the zone (a timestamp_ntz in, the session's timestamp type out). -#}
+{% macro spark__to_local_timestamp(utc_timestamp, timezone) -%}
+    cast(from_utc_timestamp(cast({{ utc_timestamp }} as timestamp), {{ timezone }}) as timestamp_ntz)
+{%- endmacro %}
+
 {#- Local calendar date of a UTC timestamp. -#}
 {% macro to_local_date(utc_timestamp, timezone) -%}
     cast({{ cerebro.to_local_timestamp(utc_timestamp, timezone) }} as date)

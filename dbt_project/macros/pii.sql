@@ -40,6 +40,11 @@
     encode(sha256(convert_to(cast({{ expression }} as text), 'UTF8')), 'hex')
 {%- endmacro %}
 
+{#- Spark's sha2(…, 256) hashes a string's UTF-8 bytes and returns lowercase hex. -#}
+{% macro spark__sha256_hex(expression) -%}
+    sha2(cast({{ expression }} as string), 256)
+{%- endmacro %}
+
 {#- The hashes the marts carry instead of the clear values. -#}
 {% macro email_sha256(expression) -%}
     {{ cerebro.sha256_hex(cerebro.normalize_email(expression)) }}
