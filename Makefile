@@ -13,19 +13,33 @@ export UV_COMPILE_BYTECODE := 1
 # virtualenv was made from, and a shim never matches, so every uv command made .venv again.
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
 
-.PHONY: setup system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt \
+.PHONY: setup setup-spark system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt \
 	bench bench-hourly
 
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Once `make setup-spark` has run, every sync keeps its extra (a plain sync removes it).
 .venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --quiet
+	$(UV) sync --locked --quiet $(if $(wildcard .venv/.spark),--extra spark)
 	@touch $@
 
 ## setup: install the locked environment (.venv) with uv
 setup: .venv/.synced
+
+## setup-spark: add Apache Spark (dbt-spark, pyspark; Java 17 from Debian when missing) to
+## .venv, for `cerebro spark build` and the Spark tests. pyspark is built from its source
+## package once; `uv cache prune` then drops what the build left in uv's cache.
+setup-spark: .venv/.spark
+.venv/.spark: .venv/.synced
+	@command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || \
+	  ([ "$$(id -u)" = 0 ] && apt-get install -y -qq --no-install-recommends \
+	    openjdk-17-jre-headless >/dev/null 2>&1) || \
+	  echo "no Java runtime: install openjdk-17-jre-headless (Spark needs Java 17)"
+	$(UV) sync --locked --quiet --extra spark
+	@$(UV) cache prune --quiet
+	@touch $@
 
 ## demo: the whole platform on DuckDB with demo data, then a summary
 demo: setup

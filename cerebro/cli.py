@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,8 @@ from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
 from cerebro.reports.cli import report
 from cerebro.security.cli import security
-from cerebro.settings import SettingsError, load_settings
+from cerebro.settings import SettingsError, load_settings, settings_with
+from cerebro.spark.cli import spark
 from cerebro.tenants import TenantConfigError, load_tenants
 from cerebro.warehouse import Warehouse, WarehouseError
 
@@ -37,16 +37,6 @@ class _CerebroGroup(click.Group):
             return super().invoke(ctx)
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from error
-
-
-def _settings(tenants_file: Path | None, data_dir: Path | None):
-    environ = dict(os.environ)
-    if tenants_file:
-        environ["CEREBRO_TENANTS_FILE"] = str(tenants_file)
-    if data_dir:
-        environ["CEREBRO_DATA_DIR"] = str(data_dir)
-        environ.pop("CEREBRO_DUCKDB_PATH", None)
-    return load_settings(environ)
 
 
 @click.group(cls=_CerebroGroup)
@@ -78,7 +68,7 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
     from cerebro.summary import render_summary
     from orchestration.platform import one_run_per_warehouse, run_platform
 
-    settings = _settings(tenants_file, data_dir)
+    settings = settings_with(tenants_file, data_dir)
     tenants = load_tenants(settings.tenants_file)
     click.echo(f"Running the platform for {len(tenants)} tenants into {settings.warehouse}…")
     with one_run_per_warehouse(settings, on_wait=click.echo):
@@ -113,7 +103,7 @@ def hourly(tenants_file: Path | None, data_dir: Path | None, tenant_ids, day) ->
     from orchestration.hourly import run_hourly
     from orchestration.platform import one_run_per_warehouse
 
-    settings = _settings(tenants_file, data_dir)
+    settings = settings_with(tenants_file, data_dir)
     with one_run_per_warehouse(settings, on_wait=click.echo):
         Warehouse(settings).check_available()
         runs = run_hourly(
@@ -134,7 +124,7 @@ def hourly(tenants_file: Path | None, data_dir: Path | None, tenant_ids, day) ->
 @click.option("--tenants-file", type=click.Path(path_type=Path), help="Tenants configuration file.")
 def tenants(tenants_file: Path | None) -> None:
     """List the configured tenants and their sources."""
-    settings = _settings(tenants_file, None)
+    settings = settings_with(tenants_file, None)
     for tenant in load_tenants(settings.tenants_file):
         sources = ", ".join(f"{name} ({s.tap})" for name, s in tenant.sources.items())
         place = f"{tenant.timezone} · {tenant.currency}"
@@ -372,4 +362,5 @@ main.add_command(dashboards)
 main.add_command(metabase)
 main.add_command(mmm)
 main.add_command(security)
+main.add_command(spark)
 main.add_command(report)

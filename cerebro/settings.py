@@ -109,6 +109,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     )
 
 
+def settings_with(tenants_file: Path | None = None, data_dir: Path | None = None) -> Settings:
+    """Settings from the environment, with a command line's ``--tenants-file`` and
+    ``--data-dir`` put first (a data dir given there also moves the DuckDB file into it)."""
+    environ = dict(os.environ)
+    if tenants_file:
+        environ["CEREBRO_TENANTS_FILE"] = str(tenants_file)
+    if data_dir:
+        environ["CEREBRO_DATA_DIR"] = str(data_dir)
+        environ.pop("CEREBRO_DUCKDB_PATH", None)
+    return load_settings(environ)
+
+
 def _port(value: str) -> int:
     port = int(value) if value.strip().isdigit() else 0
     if not 1 <= port <= 65535:
