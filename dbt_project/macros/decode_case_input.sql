@@ -5,12 +5,12 @@
     {%- set markers = {
         '{empty}': "''",
         '{spaces}': "'   '",
-        '{tab}': "chr(9)",
-        '{newline}': "chr(10)",
-        '{nbsp}': "chr(160)",
-        '{rsquo}': "chr(8217)",
-        '{acute}': "chr(769)",
-        '{tilde}': "chr(771)",
+        '{tab}': cerebro.unicode_char(9),
+        '{newline}': cerebro.unicode_char(10),
+        '{nbsp}': cerebro.unicode_char(160),
+        '{rsquo}': cerebro.unicode_char(8217),
+        '{acute}': cerebro.unicode_char(769),
+        '{tilde}': cerebro.unicode_char(771),
     } -%}
     {%- set expression = namespace(sql=column) -%}
     {%- for marker, replacement in markers.items() -%}

@@ -45,14 +45,27 @@
     round(cast({{ expression }} as numeric), {{ decimals }})
 {%- endmacro %}
 
+{#- Spark: round() of a double rounds its exact binary value half away from zero, as DuckDB's
+    does (a cast to decimal first would round twice: 0.65478249999 -> 0.654782500 -> 0.654783;
+    Spark's bare numeric is decimal(10, 0) besides). -#}
+{% macro spark__round_half_away(expression, decimals) -%}
+    round(cast({{ expression }} as {{ type_double() }}), {{ decimals }})
+{%- endmacro %}
+
 {% macro duckdb__round_half_away(expression, decimals) -%}
-    round(cast({{ expression }} as double precision), {{ decimals }})
+    round(cast({{ expression }} as {{ type_double() }}), {{ decimals }})
 {%- endmacro %}
 
 {#- DuckDB: the fmt library's '{:,.Nf}' writes 1,234.50; translate puts the
     locale's group and decimal symbols in place of ',' and '.'. -#}
 {% macro duckdb__format_unsigned_number(expression, decimals, decimal, group) -%}
     translate(format('{:,.{{ decimals }}f}', {{ expression }}), ',.', '{{ group ~ decimal }}')
+{%- endmacro %}
+
+{#- Spark: format_number writes 1,234.50 (the value arrives rounded half away from zero, so
+    its half-even rounding never applies). -#}
+{% macro spark__format_unsigned_number(expression, decimals, decimal, group) -%}
+    translate(format_number({{ expression }}, {{ decimals }}), ',.', '{{ group ~ decimal }}')
 {%- endmacro %}
 
 {#- PostgreSQL: to_char with literal ',' and '.' in the pattern (G and D

@@ -13,16 +13,18 @@
 {% macro normalize_place_name(column) -%}
     {%- set accented = "áàâäãéèêëíìîïóòôöõúùûüñçÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ" -%}
     {%- set folded = "aaaaaeeeeiiiiooooouuuuncAAAAAEEEEIIIIOOOOOUUUUNC" -%}
+    {%- set folded_lower -%}
+        lower(translate(
+            {{ column }},
+            '{{ accented }}' || {{ cerebro.unicode_char(160) }} || {{ cerebro.unicode_char(8217) }}
+                || {{ cerebro.unicode_char(768) }} || {{ cerebro.unicode_char(769) }}
+                || {{ cerebro.unicode_char(770) }} || {{ cerebro.unicode_char(771) }}
+                || {{ cerebro.unicode_char(776) }},
+            '{{ folded }}' || ' ' || ''''
+        ))
+    {%- endset -%}
     nullif(
-        trim(regexp_replace(
-            lower(translate(
-                {{ column }},
-                '{{ accented }}' || chr(160) || chr(8217)
-                    || chr(768) || chr(769) || chr(770) || chr(771) || chr(776),
-                '{{ folded }}' || ' ' || ''''
-            )),
-            '[[:space:]]+', ' ', 'g'
-        )),
+        trim({{ cerebro.regexp_replace_all(folded_lower, "'" ~ cerebro.regex_space() ~ "+'", "' '") }}),
         ''
     )
 {%- endmacro %}

@@ -33,7 +33,7 @@
         {%- endif -%}
         {%- set record_key = [] -%}
         {%- for column in primary_key if column != 'tenant_id' -%}
-            {%- do record_key.append('cast(raw_rows.' ~ column ~ ' as varchar)') -%}
+            {%- do record_key.append('cast(raw_rows.' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') -%}
         {%- endfor -%}
         (
             select raw_rows.*

@@ -14,7 +14,7 @@
     typed without its country code keeps its digits as they are: guessing the
     country would hash two different people's numbers alike. -#}
 {% macro normalize_phone(expression) -%}
-    '+' || nullif(regexp_replace({{ expression }}, '[^0-9]', '', 'g'), '')
+    '+' || nullif({{ cerebro.regexp_replace_all(expression, "'[^0-9]'", "''") }}, '')
 {%- endmacro %}
 
 {#- Lowercase hexadecimal SHA-256 of a text expression's UTF-8 bytes; NULL

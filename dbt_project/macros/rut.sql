@@ -20,14 +20,18 @@
     C.UTF-8 it also takes U+2009, U+3000...) and never U+00A0 in either. -#}
 {% macro normalize_rut(column) -%}
     {%- set separators -%}
-        '. ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)
+        '. ' || {{ cerebro.unicode_char(9) }} || {{ cerebro.unicode_char(10) }} || {{ cerebro.unicode_char(11) }}
+            || {{ cerebro.unicode_char(12) }} || {{ cerebro.unicode_char(13) }} || {{ cerebro.unicode_char(160) }}
     {%- endset -%}
     {%- set compact -%}
         upper(translate({{ column }}, {{ separators }}, ''))
     {%- endset -%}
     case
-        when {{ compact }} ~ '^0*[1-9][0-9]{0,7}-?[0-9K]$'
-            then regexp_replace({{ compact }}, '^0*([0-9]+)-?([0-9K])$', '\1-\2')
+        when {{ cerebro.matches_regex(compact, "'^0*[1-9][0-9]{0,7}-?[0-9K]$'") }}
+            then regexp_replace(
+                {{ compact }}, '^0*([0-9]+)-?([0-9K])$',
+                '{{ cerebro.regex_group(1) }}-{{ cerebro.regex_group(2) }}'
+            )
     end
 {%- endmacro %}
 

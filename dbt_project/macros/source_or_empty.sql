@@ -19,7 +19,7 @@
             (
                 select
                 {%- for column in node.columns.values() %}
-                    cast(null as {{ column.data_type }}) as {{ column.name }}{{ "," if not loop.last }}
+                    cast(null as {{ declared_type(column.data_type) }}) as {{ column.name }}{{ "," if not loop.last }}
                 {%- endfor %}
                 where 1 = 0
             ) as {{ table_name }}_not_written_yet

@@ -5,5 +5,5 @@
     run differed from a clean run's (found by the fault suite, which compares exact values;
     decision 0013). `over` makes it a window sum: sum_exact('x', over='partition by tenant_id'). -#}
 {% macro sum_exact(expression, over=none) -%}
-    cast(sum(cast({{ expression }} as decimal(38, 9))){{ ' over (' ~ over ~ ')' if over }} as double precision)
+    cast(sum(cast({{ expression }} as decimal(38, 9))){{ ' over (' ~ over ~ ')' if over }} as {{ type_double() }})
 {%- endmacro %}

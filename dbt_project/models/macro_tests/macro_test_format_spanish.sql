@@ -38,7 +38,7 @@ cases as (
     select
         '{{ name }}' as case_name,
         '{{ macro_name }}' as macro_name,
-        {%- set value_sql = 'cast(' ~ value ~ ' as double precision)' %}
+        {%- set value_sql = 'cast(' ~ value ~ ' as ' ~ type_double() ~ ')' %}
         {%- set currency_sql = "'" ~ currency ~ "'" if currency is not none else none %}
         {%- if macro_name == 'format_long_date' %}
         {{ cerebro.format_long_date("cast(" ~ ("'" ~ value ~ "'" if value != 'null' else value) ~ " as date)") }} as actual,

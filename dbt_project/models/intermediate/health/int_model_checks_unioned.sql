@@ -128,7 +128,7 @@ with_lag as (
         'cutoff_lag' as check_key,
         'Días entre el corte del modelo y el último dato' as check_label,
         cast({{ dbt.datediff('checks.cutoff_date', 'cutoffs.data_cutoff_date', 'day') }}
-            as double precision) as metric_value,
+            as {{ type_double() }}) as metric_value,
         'lag_days' as threshold_key
     from checks
     inner join cutoffs

@@ -80,7 +80,7 @@ select
     case
         when run_status = 'FAILURE' and next_success_at is not null
             then cast({{ dbt.datediff('finished_at', 'next_success_at', 'second') }}
-                as double precision) / 3600
+                as {{ type_double() }}) / 3600
     end as hours_to_recover,
     run_status = 'FAILURE' and next_success_at is null as is_open_incident
 from with_next_success

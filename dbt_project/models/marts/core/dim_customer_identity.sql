@@ -11,21 +11,17 @@
     A person's id is its earliest record's customer_id: a later guest record never moves it. -#}
 {%- set passes = var('identity_resolution_passes') | int %}
 
-with
-
-customers as (
+{%- set customers -%}
     select * from {{ ref('stg_shopify__customers') }}
     where {{ in_partition_tenants() }}
-),
+{%- endset %}
 
-identity_keys as (
+{%- set identity_keys -%}
     select * from {{ ref('int_customer_identity_keys') }}
     where {{ in_partition_tenants() }}
-),
+{%- endset %}
 
--- Each pass reads the previous one twice: `materialized` keeps both warehouses from inlining
--- it (which would double the work at every pass); both spell the hint the same way.
-labels_0 as materialized (
+{%- set labels_0 -%}
     select
         customers.tenant_id,
         customers.customer_id,
@@ -34,10 +30,20 @@ labels_0 as materialized (
             order by customers.created_at, customers.customer_id
         ) as person_rank
     from customers
-),
+{%- endset %}
+
+with
+
+{{ materialized_step('customers', customers, hint=false) }}
+
+{{ materialized_step('identity_keys', identity_keys, hint=false) }}
+
+-- Each pass reads the previous one twice: it is computed once (materialized_step), or the
+-- work would double at every pass.
+{{ materialized_step('labels_0', labels_0) }}
 {%- for pass in range(1, passes + 1) %}
 
-key_labels_{{ pass }} as materialized (
+{%- set key_labels -%}
     select
         identity_keys.tenant_id,
         identity_keys.match_rule,
@@ -48,9 +54,9 @@ key_labels_{{ pass }} as materialized (
         on identity_keys.tenant_id = labels.tenant_id
         and identity_keys.customer_id = labels.customer_id
     group by 1, 2, 3
-),
+{%- endset %}
 
-labels_{{ pass }} as materialized (
+{%- set labels -%}
     select
         labels.tenant_id,
         labels.customer_id,
@@ -65,7 +71,11 @@ labels_{{ pass }} as materialized (
         and identity_keys.match_rule = key_labels.match_rule
         and identity_keys.match_key = key_labels.match_key
     group by labels.tenant_id, labels.customer_id, labels.person_rank
-),
+{%- endset %}
+
+{{ materialized_step('key_labels_' ~ pass, key_labels) }}
+
+{{ materialized_step('labels_' ~ pass, labels) }}
 {%- endfor %}
 
 -- The strongest key a record shares: every usable key is shared, and once converged the

@@ -77,7 +77,7 @@ insights as (
     union all
     select
         tenant_id, 3, 'capital_en_riesgo', cast(null as {{ dbt.type_string() }}),
-        capital_at_risk_amount, cast(customers_at_risk as double precision),
+        capital_at_risk_amount, cast(customers_at_risk as {{ type_double() }}),
         'Capital en riesgo: ' || {{ format_money('capital_at_risk_amount', 'currency') }}
         || ' en ' || {{ format_number('customers_at_risk', 0, 'currency') }}
         || case when customers_at_risk = 1 then ' cliente (' else ' clientes (' end

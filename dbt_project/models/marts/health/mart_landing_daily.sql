@@ -37,9 +37,9 @@ freshness_targets as (
     select
         '{{ stream.source }}' as source_name,
         '{{ stream.stream }}' as stream_name,
-        cast({{ freshness_hours(stream.source, stream.stream, 'warn_after') }} as double precision)
+        cast({{ freshness_hours(stream.source, stream.stream, 'warn_after') }} as {{ type_double() }})
             as warn_after_hours,
-        cast({{ freshness_hours(stream.source, stream.stream, 'error_after') }} as double precision)
+        cast({{ freshness_hours(stream.source, stream.stream, 'error_after') }} as {{ type_double() }})
             as error_after_hours
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

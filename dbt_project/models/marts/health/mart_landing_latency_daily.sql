@@ -81,6 +81,6 @@ select
     event_time_column,
     _sdc_batched_date,
     rows_timed,
-    cast(p50_latency_seconds as double precision) / 3600 as _sdc_latency_p50_hours,
-    cast(max_latency_seconds as double precision) / 3600 as _sdc_latency_max_hours
+    cast(p50_latency_seconds as {{ type_double() }}) / 3600 as _sdc_latency_p50_hours,
+    cast(max_latency_seconds as {{ type_double() }}) / 3600 as _sdc_latency_max_hours
 from daily

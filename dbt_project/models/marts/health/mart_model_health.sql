@@ -57,8 +57,8 @@ select
         'sin dato'
     ) as metric_text,
     threshold_key,
-    cast(green_max as double precision) as green_max,
-    cast(yellow_max as double precision) as yellow_max,
+    cast(green_max as {{ type_double() }}) as green_max,
+    cast(yellow_max as {{ type_double() }}) as yellow_max,
     -- A check that could not be computed (e.g. a skipped backtest) is not green.
     case
         when metric_value is null then 'amarillo'

@@ -57,7 +57,7 @@ open_rules as (
         tenant_id,
         source_name,
         stream_name,
-        string_agg(rule_label, ', ' order by rule_label) as open_rules
+        {{ dbt.listagg('rule_label', "', '", 'order by rule_label') }} as open_rules
     from (
         select distinct tenant_id, source_name, stream_name, rule_label
         from labelled

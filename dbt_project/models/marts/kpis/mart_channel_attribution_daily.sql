@@ -21,8 +21,8 @@ joined as (
         orders.total_amount,
         journeys.first_touch_channel_group,
         journeys.last_touch_channel_group,
-        -- double precision on both warehouses (dbt.type_float() is a 4-byte float on DuckDB).
-        cast(journeys.journey_sessions as double precision) as sessions
+        -- type_double(), not dbt.type_float(): a 4-byte float on DuckDB.
+        cast(journeys.journey_sessions as {{ type_double() }}) as sessions
     from orders
     inner join journeys
         on orders.tenant_id = journeys.tenant_id
@@ -80,7 +80,7 @@ aggregated as (
         credited.channel_group,
         {%- for model in ['first_touch', 'last_touch', 'linear', 'position_based'] %}
         -- Typed alike on both warehouses: shares are doubles, money the landed amount type.
-        cast(sum(credited.{{ model }}_share) as double precision) as {{ model }}_orders,
+        cast(sum(credited.{{ model }}_share) as {{ type_double() }}) as {{ model }}_orders,
         cast(sum(credited.{{ model }}_share * credited.total_amount) as {{ cerebro.type_amount() }})
             as {{ model }}_revenue_amount
         {%- if not loop.last %},{% endif %}

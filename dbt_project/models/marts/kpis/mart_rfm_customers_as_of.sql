@@ -1,11 +1,13 @@
 {{
     config(
-        materialized='table_function',
+        materialized=('ephemeral' if target.type == 'spark' else 'table_function'),
         parameters=['for_tenant text', 'as_of date'],
         persist_docs={'relation': false, 'columns': false},
     )
 }}
-{#- No comments on the function: dbt-duckdb would comment it as a view, which it is not. -#}
+{#- No comments on the function: dbt-duckdb would comment it as a view, which it is not.
+    Not built on Spark yet (ephemeral: nothing to read): Spark has no table_function
+    materialization (decision 0039). -#}
 -- RFM of one tenant's customers as of any date (docs: kpi_rfm; macro rfm_ctes, the same
 -- scoring as mart_rfm_customers): `select * from marts.mart_rfm_customers_as_of(tenant,
 -- date)`. A function, not a table: scores are quintiles over every customer as of the

@@ -44,8 +44,8 @@ select
     failures,
     -- Cancelled and unfinished runs are neither: they count in runs only.
     {{ safe_divide('failures', 'successes + failures') }} as failure_rate,
-    cast(median_duration_seconds as double precision) as median_duration_seconds,
-    cast(max_duration_seconds as double precision) as max_duration_seconds,
+    cast(median_duration_seconds as {{ type_double() }}) as median_duration_seconds,
+    cast(max_duration_seconds as {{ type_double() }}) as max_duration_seconds,
     recovered_failures,
     total_hours_to_recover,
     {{ safe_divide('total_hours_to_recover', 'recovered_failures') }} as mean_hours_to_recover,

@@ -12,8 +12,8 @@ renamed as (
         -- Compared in lower case, as the contract checks it against the payment-method seed.
         lower(trim(gateway)) as gateway,
         cast(valid_from as date) as valid_from,
-        -- double precision on both warehouses (dbt.type_float() is a 4-byte float on DuckDB).
-        cast(fee_rate as double precision) as fee_rate,
+        -- type_double(), not dbt.type_float(): a 4-byte float on DuckDB.
+        cast(fee_rate as {{ type_double() }}) as fee_rate,
         cast(coalesce(fixed_fee, 0) as {{ cerebro.type_amount() }}) as fixed_fee_amount,
         upper(currency) as currency,
         source_file,

@@ -10,8 +10,8 @@ renamed as (
         tenant_id,
         cast(valid_from as date) as valid_from,
         tax_name,
-        -- double precision on both warehouses (dbt.type_float() is a 4-byte float on DuckDB).
-        cast(rate as double precision) as tax_rate,
+        -- type_double(), not dbt.type_float(): a 4-byte float on DuckDB.
+        cast(rate as {{ type_double() }}) as tax_rate,
         source_file,
         _sdc_batched_at as loaded_at
     from source

@@ -12,7 +12,7 @@ renamed as (
         cast(date as date) as search_date,
         cast(clicks as {{ dbt.type_bigint() }}) as clicks,
         cast(impressions as {{ dbt.type_bigint() }}) as impressions,
-        cast(position as double precision) as average_position,
+        cast(position as {{ type_double() }}) as average_position,
         lower(data_state) as data_state,
         cast(first_incomplete_date as date) as first_incomplete_date,
         _sdc_batched_at as loaded_at
