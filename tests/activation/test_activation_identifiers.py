@@ -10,7 +10,6 @@ import csv
 import hashlib
 
 import duckdb
-import jinja2
 import pytest
 
 from cerebro.activation.identifiers import (
@@ -23,6 +22,7 @@ from cerebro.activation.identifiers import (
     sha256_hex,
 )
 from cerebro.settings import DBT_PROJECT_DIR
+from tests.support.portable_macros import macro_module
 
 MARKERS = {"{empty}": "", "{spaces}": "   "}
 #: Google's hash of +56912345678, as the seed pii_hash_cases gives it.
@@ -36,11 +36,7 @@ def seed_cases(kind: str) -> list[dict]:
 
 def warehouse(expression_macro: str, values: list[str]) -> list[str | None]:
     """The pii.sql macro rendered as dbt would for DuckDB, run on each value."""
-    macros = (
-        jinja2.Environment()
-        .from_string((DBT_PROJECT_DIR / "macros" / "pii.sql").read_text(encoding="utf-8"))
-        .module
-    )
+    macros = macro_module("pii.sql")
     normalized = getattr(macros, expression_macro)("value")
     sql = f"select {macros.duckdb__sha256_hex(normalized)} from (select ? as value)"
     with duckdb.connect() as connection:

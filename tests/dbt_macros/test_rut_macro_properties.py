@@ -15,15 +15,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import duckdb
-import jinja2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cerebro.settings import DBT_PROJECT_DIR
+from tests.support.portable_macros import macro_module
 
 # What the macro ignores inside a RUT: dots, ASCII whitespace and the no-break space.
 SEPARATORS = frozenset(". \t\n\v\f\r\u00a0")
@@ -107,14 +106,7 @@ batches = st.lists(rut_inputs, min_size=1, max_size=200)
 
 def render_rut_macros() -> tuple[str, str]:
     """(normalize_rut, is_valid_rut) applied to the column ``rut_input``, as SQL."""
-    source = (DBT_PROJECT_DIR / "macros" / "rut.sql").read_text(encoding="utf-8")
-    environment = jinja2.Environment()
-    first = environment.from_string(source).make_module({})
-    project = SimpleNamespace(  # what `cerebro.normalize_rut` etc. resolve to
-        normalize_rut=first.normalize_rut,
-        is_valid_normalized_rut=first.is_valid_normalized_rut,
-    )
-    module = environment.from_string(source).make_module({"cerebro": project})
+    module = macro_module("rut.sql")
     return str(module.normalize_rut("rut_input")), str(module.is_valid_rut("rut_input"))
 
 

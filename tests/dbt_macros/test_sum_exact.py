@@ -12,10 +12,9 @@ import math
 import random
 
 import duckdb
-import jinja2
 import pytest
 
-from cerebro.settings import DBT_PROJECT_DIR
+from tests.support.portable_macros import macro_module
 
 #: Predicted values of very different sizes: their float sum depends on the order.
 VALUES = [1e12 / 3, 0.1, -7.7e-3, 2.0 / 3, 123456.789, 1e-7, 9.99e8, 0.3] * 25
@@ -23,9 +22,7 @@ ORDERS = 12
 
 
 def render(expression: str, **arguments) -> str:
-    source = (DBT_PROJECT_DIR / "macros" / "sum_exact.sql").read_text(encoding="utf-8")
-    module = jinja2.Environment().from_string(source).make_module({})
-    return str(module.sum_exact(expression, **arguments))
+    return str(macro_module("sum_exact.sql").sum_exact(expression, **arguments))
 
 
 def _shuffled(seed: int) -> list[float]:

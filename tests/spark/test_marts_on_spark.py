@@ -73,6 +73,12 @@ def test_the_build_succeeds_and_says_what_it_did(spark_build):
     assert "Built on Spark" in finished.stdout
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Spark computes `x / 3600.0` and `1.0 * a / b` in decimal(p, 6) where DuckDB uses "
+    "doubles (fct_checkouts.hours_to_complete 0.21416666666666667 vs 0.214167), and dbt-spark's "
+    "numeric is decimal(28, 6) where amounts land with 9 decimals (decision 0039, next step)",
+)
 def test_every_mart_table_has_duckdbs_rows(spark_build, demo_duckdb):
     data_dir, finished = spark_build
     assert finished.returncode == 0, finished.stderr or finished.stdout
