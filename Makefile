@@ -65,7 +65,7 @@ system-deps:
 ## Two workers (pytest-xdist): the suite's subprocesses (taps, dbt, Dagster) leave a core idle
 ## in a single worker; tests sharing a session fixture share a worker (tests/conftest.py).
 TEST_WORKERS ?= 2
-test: setup system-deps
+test: setup-spark system-deps
 	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 ## test-slow: the long-running tests only

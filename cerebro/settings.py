@@ -16,7 +16,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-WAREHOUSE_KINDS = ("duckdb", "postgres")
+WAREHOUSE_KINDS = ("duckdb", "postgres", "spark")
 
 
 class SettingsError(ValueError):
@@ -44,13 +44,22 @@ class Settings:
     warehouse: str = "duckdb"
     duckdb_path: Path = field(default=Path())
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
+    #: Spark's metastore, table folders and Parquet landing (warehouse ``spark``).
+    spark_home: Path = field(default=Path())
 
     def __post_init__(self) -> None:
         if self.warehouse not in WAREHOUSE_KINDS:
             raise SettingsError(
                 f"CEREBRO_WAREHOUSE={self.warehouse!r} is not a warehouse Cerebro supports: "
-                f"set it to {' or '.join(WAREHOUSE_KINDS)} (or unset it for duckdb)"
+                f"set it to {', '.join(WAREHOUSE_KINDS)} (or unset it for duckdb)"
             )
+
+    @property
+    def serves_from_duckdb(self) -> bool:
+        """Whether Cerebro's Python side reads and writes a DuckDB file: the embedded
+        warehouse itself, or, on Spark, the file that lands the sources and serves Spark's
+        marts (decision 0040)."""
+        return self.warehouse in ("duckdb", "spark")
 
     @property
     def state_dir(self) -> Path:
@@ -81,6 +90,7 @@ class Settings:
             "CEREBRO_PG_PORT": str(self.postgres.port),
             "CEREBRO_PG_USER": self.postgres.user,
             "CEREBRO_PG_DATABASE": self.postgres.database,
+            "CEREBRO_SPARK_HOME": str(self.spark_home),
         }
         if self.warehouse == "postgres":
             # dbt-postgres has no profile setting for session options; libpq reads PGTZ.
@@ -100,6 +110,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         warehouse=env.get("CEREBRO_WAREHOUSE", "duckdb"),
         duckdb_path=Path(env.get("CEREBRO_DUCKDB_PATH", data_dir / "cerebro.duckdb")).resolve(),
+        spark_home=Path(env.get("CEREBRO_SPARK_HOME", data_dir / "spark")).resolve(),
         postgres=PostgresSettings(
             host=env.get("CEREBRO_PG_HOST", "localhost"),
             port=_port(env.get("CEREBRO_PG_PORT", "5432")),
@@ -111,13 +122,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 
 def settings_with(tenants_file: Path | None = None, data_dir: Path | None = None) -> Settings:
     """Settings from the environment, with a command line's ``--tenants-file`` and
-    ``--data-dir`` put first (a data dir given there also moves the DuckDB file into it)."""
+    ``--data-dir`` put first (a data dir given there also moves the DuckDB file and Spark's
+    home into it)."""
     environ = dict(os.environ)
     if tenants_file:
         environ["CEREBRO_TENANTS_FILE"] = str(tenants_file)
     if data_dir:
         environ["CEREBRO_DATA_DIR"] = str(data_dir)
         environ.pop("CEREBRO_DUCKDB_PATH", None)
+        environ.pop("CEREBRO_SPARK_HOME", None)
     return load_settings(environ)
 
 

@@ -89,6 +89,9 @@ def render_summary(
         lines += ["", "Error:", *("  " + line for line in run.error.splitlines())]
     if warehouse.kind == "duckdb":
         lines += ["", f"Warehouse: DuckDB file {settings.duckdb_path}"]
+    elif warehouse.kind == "spark":
+        lines += ["", f"Warehouse: Spark (tables in {settings.spark_home}), "
+                      f"marts served from {settings.duckdb_path}"]  # fmt: skip
     else:
         lines += ["", f"Warehouse: {warehouse.location}"]
     lines += [

@@ -114,7 +114,16 @@ class Warehouse:
         return self.settings.warehouse
 
     @property
+    def engine(self) -> str:
+        """The database Python talks to: ``duckdb`` for the embedded warehouse and for Spark's
+        serving file (decision 0040), ``postgres`` otherwise."""
+        return "duckdb" if self.settings.serves_from_duckdb else "postgres"
+
+    @property
     def location(self) -> str:
+        if self.kind == "spark":
+            spark, served = self.settings.spark_home, self.settings.duckdb_path
+            return f"Spark tables in {spark}, served from {served}"
         if self.kind == "duckdb":
             return str(self.settings.duckdb_path)
         pg = self.settings.postgres
@@ -127,7 +136,7 @@ class Warehouse:
         Failing to connect raises a ``WarehouseError`` whose message says what to do.
         """
         connection = (
-            self._connect_duckdb(read_only) if self.kind == "duckdb" else self._connect_postgres()
+            self._connect_duckdb(read_only) if self.engine == "duckdb" else self._connect_postgres()
         )
         try:
             yield connection
@@ -137,7 +146,15 @@ class Warehouse:
 
     def check_available(self) -> None:
         """Open and close a writing connection, so that a warehouse in use by another process
-        or out of reach stops a command before it starts its work."""
+        or out of reach stops a command before it starts its work (on Spark, also that Spark
+        is installed)."""
+        if self.kind == "spark":
+            from cerebro.spark.dbt_command import SparkBuildError, check_spark_installed
+
+            try:
+                check_spark_installed()
+            except SparkBuildError as error:
+                raise WarehouseUnreachableError(str(error)) from None
         with self.connect():
             pass
 
@@ -185,7 +202,7 @@ class Warehouse:
             raise WarehouseUnreachableError(_postgres_failure(self.location, error)) from error
 
     def _sql(self, sql: str) -> str:
-        return _NAMED_PARAM.sub(r"$\1", sql) if self.kind == "duckdb" else sql
+        return _NAMED_PARAM.sub(r"$\1", sql) if self.engine == "duckdb" else sql
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -228,7 +245,7 @@ class Warehouse:
         """Create or replace ``schema.table`` with the rows of ``frame``."""
         name = f"{_identifier(schema)}.{_identifier(table)}"
         with self.connect() as connection:
-            if self.kind == "duckdb":
+            if self.engine == "duckdb":
                 connection.execute(f"create schema if not exists {_identifier(schema)}")
                 connection.register("incoming_frame", frame)
                 connection.execute(
@@ -255,7 +272,7 @@ class Warehouse:
         name = f"{_identifier(schema)}.{_identifier(table)}"
         columns = ", ".join(_identifier(c) for c in frame.columns)
         with self.connect() as connection:
-            if self.kind == "duckdb":
+            if self.engine == "duckdb":
                 connection.register("incoming_frame", frame)
                 connection.execute("begin transaction")
                 connection.execute(f"delete from {name}")
@@ -280,8 +297,9 @@ class Warehouse:
         file only its owner can read, in a temporary directory removed after the run.
         """
         base = {"default_target_schema": schema, "add_record_metadata": True}
-        if self.kind == "duckdb":
-            return [console_script("target-cerebro-duckdb")], {**base, "path": self.location}
+        if self.engine == "duckdb":
+            path = str(self.settings.duckdb_path)
+            return [console_script("target-cerebro-duckdb")], {**base, "path": path}
         import sqlalchemy
 
         pg = self.settings.postgres

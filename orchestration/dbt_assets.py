@@ -23,6 +23,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from cerebro.progress import note
 from cerebro.security import apply_tenant_isolation
 from cerebro.settings import environment_set
+from cerebro.spark.serving import land_for_dbt, registration_env, serve_spark_tables
 from orchestration.dbt_checks import check_description
 from orchestration.dbt_project import dbt_project
 from orchestration.freshness import DAILY_FRESHNESS, HOURLY_FRESHNESS
@@ -93,11 +94,15 @@ def _build(
     cerebro: CerebroResource,
     run_env: Mapping[str, str] | None = None,
 ):
+    settings = cerebro.settings()
     # profiles.yml reads the warehouse location from these variables.
-    os.environ.update(cerebro.settings().dbt_env())
-    log_path = cerebro.settings().logs_dir / "dbt" / f"{context.op_def.name}.log"
+    os.environ.update(settings.dbt_env())
+    log_path = settings.logs_dir / "dbt" / f"{context.op_def.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    on_spark = settings.warehouse == "spark"
     try:
+        if on_spark:  # Spark reads what Python wrote since the last dbt step (decision 0040)
+            run_env = {**(run_env or {}), **registration_env(land_for_dbt(settings))}
         # dbt's process inherits the environment when it starts, inside cli(): `run_env` is
         # this invocation's alone, gone from ours before the next one starts.
         with environment_set(run_env or {}):
@@ -106,7 +111,11 @@ def _build(
         # the step's log file, and `cerebro run` shows the one-line summary.
         with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             yield from invocation.stream()
-        note(context, f"{_results_summary(invocation)} · log {log_path}")
+        summary = _results_summary(invocation)
+        if on_spark:
+            serving_log = log_path.with_name(f"{context.op_def.name}.serving.log")
+            summary += f", {serve_spark_tables(settings, serving_log)} Spark tables served"
+        note(context, f"{summary} · log {log_path}")
     except Exception:
         note(context, f"dbt's log: {log_path}")
         raise
@@ -118,7 +127,9 @@ def _build(
 
 def _results_summary(invocation) -> str:
     """``"82 built, 135 tests passed, 2 warned"``: the build's nodes by outcome."""
-    statuses = Counter(r["status"] for r in invocation.get_artifact("run_results.json")["results"])
+    results = invocation.get_artifact("run_results.json")["results"]
+    # Hooks (the project's on-run-start) are operations, not the build's nodes.
+    statuses = Counter(r["status"] for r in results if not r["unique_id"].startswith("operation."))
     parts = {
         "built": statuses["success"],
         "tests passed": statuses["pass"],

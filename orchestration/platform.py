@@ -142,10 +142,11 @@ def one_run_per_warehouse(
     but ``cerebro run`` executes in its own process, outside the queue: two at once would
     interleave their steps on one file, which DuckDB opens for one writer only, and fail at
     random. The lock is an ``flock`` on a file beside the warehouse, which the kernel releases
-    when the process ends however it ends: a killed run never leaves it behind. PostgreSQL
-    takes concurrent writers; its runs are not held.
+    when the process ends however it ends: a killed run never leaves it behind. On Spark the
+    same file lands and serves, and Spark's local metastore takes one process: held alike.
+    PostgreSQL takes concurrent writers; its runs are not held.
     """
-    if settings.warehouse != "duckdb":
+    if not settings.serves_from_duckdb:
         yield
         return
     path = settings.duckdb_path.with_name(f"{settings.duckdb_path.name}.run.lock")

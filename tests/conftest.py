@@ -145,7 +145,8 @@ def run_demo_platform(root: Path, tenants_file: Path, environ: dict[str, str]) -
     """
     data_dir = root / "data"
     saved = dict(os.environ)
-    for name in ("CEREBRO_WAREHOUSE", "CEREBRO_DUCKDB_PATH", "CEREBRO_DATA_DIR"):
+    for name in ("CEREBRO_WAREHOUSE", "CEREBRO_DUCKDB_PATH", "CEREBRO_DATA_DIR",
+                 "CEREBRO_SPARK_HOME"):  # fmt: skip
         os.environ.pop(name, None)
     os.environ.update({"DAGSTER_HOME": str(root / "dagster_home"), **environ})
     started_at = _utc_now()
@@ -208,6 +209,22 @@ def demo_postgres(demo_root, postgres_server) -> DemoRun:
             demo_root / "postgres",
             demo_root / "tenants.yml",
             postgres_server.cerebro_environ(database),
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_spark(demo_root, demo_duckdb) -> DemoRun:
+    """The same demo run once per session with dbt on Spark (local), its marts served from
+    the run's DuckDB file (decision 0040). Skipped without the Spark extra.
+
+    After the DuckDB run, always: the process keeps the Dagster definitions of its first run,
+    and Spark's manifest has no asset for the RFM table function (ephemeral there), which the
+    DuckDB run then materializes. A deployment runs one warehouse, so only tests meet this."""
+    pytest.importorskip("pyspark", reason="the Spark extra is not installed (make setup-spark)")
+    return _succeeded(
+        run_demo_platform(
+            demo_root / "spark", demo_root / "tenants.yml", {"CEREBRO_WAREHOUSE": "spark"}
         )
     )
 

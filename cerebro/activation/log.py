@@ -157,11 +157,11 @@ def open_log(warehouse: Warehouse) -> Iterator[LogWriter]:
         cursor = connection.cursor()
         cursor.execute(f"create schema if not exists {SCHEMA}")
         cursor.execute(DDL)
-        if warehouse.kind == "postgres":
+        if warehouse.engine == "postgres":
             # The sync reads one audience's rows on every run; DuckDB scans without an index.
             cursor.execute(
                 f"create index if not exists activation_log_audience on {SCHEMA}.{TABLE} "
                 "(tenant_id, destination, segment)"
             )
         connection.commit()
-        yield LogWriter(connection, warehouse.kind)
+        yield LogWriter(connection, warehouse.engine)

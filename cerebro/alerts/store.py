@@ -130,7 +130,7 @@ class AlertStore:
     @contextlib.contextmanager
     def open(cls, warehouse: Warehouse) -> Iterator[AlertStore]:
         with warehouse.connect() as connection:
-            yield cls(connection, warehouse.kind == "duckdb")
+            yield cls(connection, warehouse.engine == "duckdb")
 
     def _execute(self, sql: str, params: Mapping | None = None) -> list[tuple]:
         """Run one statement; parameters are psycopg-style, rewritten to DuckDB's ``$name``

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
@@ -84,10 +85,7 @@ def _rule_columns(rule) -> tuple[str, ...]:
 
 def _validate(frame: pd.DataFrame, suites: dict[str, list], name: str) -> dict[str, set[int]]:
     """Rule id -> positions of the rows that break it, for the rules' expectations."""
-    # Great Expectations sends usage statistics unless told not to; no test may need network.
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx
+    gx = great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -181,9 +179,19 @@ def _reason(rule, row: pd.Series, rows_with_key: int) -> str:
     return f"{rule.description}; se recibió {_json_value(row[rule.column])!r}"
 
 
-def gx_expectations():
-    """Great Expectations' expectations module, imported on first use (it takes seconds)."""
+def great_expectations():
+    """Great Expectations, imported on first use (it takes seconds), quiet and offline."""
+    # It sends usage statistics unless told not to; no test may need network.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        # It probes pyspark when the Spark extra is installed, and pyspark warns about pandas'
+        # version on import: nothing here runs on pyspark.
+        warnings.filterwarnings("ignore", message="PySpark", category=FutureWarning)
+        import great_expectations as gx
+    return gx
 
-    return gx.expectations
+
+def gx_expectations():
+    """Great Expectations' expectations module."""
+    return great_expectations().expectations

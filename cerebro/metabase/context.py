@@ -191,6 +191,6 @@ def offline_context(dashboards: list[Dashboard], tenants) -> ProvisioningContext
 def read_context(dashboards: list[Dashboard], tenants, warehouse) -> ProvisioningContext:
     """:func:`build_context` on one warehouse connection for all its queries (none when an
     embedded warehouse is not built yet: there is no file to open, and no data to read)."""
-    built = warehouse.kind == "postgres" or warehouse.settings.duckdb_path.exists()
+    built = warehouse.engine == "postgres" or warehouse.settings.duckdb_path.exists()
     with warehouse.reading() if built else contextlib.nullcontext():
         return build_context(dashboards, tenants, warehouse)

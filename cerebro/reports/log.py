@@ -36,8 +36,8 @@ def _execute(connection, kind: str, sql: str, params: tuple = ()):
 def ensure_report_log(warehouse: Warehouse) -> None:
     """Create ``ops.report_log`` when the warehouse does not have it yet."""
     with warehouse.connect() as connection:
-        _execute(connection, warehouse.kind, "create schema if not exists ops")
-        _execute(connection, warehouse.kind, _CREATE)
+        _execute(connection, warehouse.engine, "create schema if not exists ops")
+        _execute(connection, warehouse.engine, _CREATE)
 
 
 def claim(
@@ -53,7 +53,7 @@ def claim(
     with warehouse.connect() as connection:
         rows = _execute(
             connection,
-            warehouse.kind,
+            warehouse.engine,
             "insert into ops.report_log "
             "(tenant_id, cadence, period_start, period_end, recipients, sent_at) "
             "values (%s, %s, %s, %s, %s, %s) on conflict do nothing returning tenant_id",
@@ -67,7 +67,7 @@ def release(warehouse: Warehouse, tenant_id: str, cadence: str, period_start: dt
     with warehouse.connect() as connection:
         _execute(
             connection,
-            warehouse.kind,
+            warehouse.engine,
             "delete from ops.report_log "
             "where tenant_id = %s and cadence = %s and period_start = %s",
             (tenant_id, cadence, period_start),

@@ -25,7 +25,8 @@ def build(data_dir: Path | None) -> None:
     CEREBRO_SPARK_HOME (default <data dir>/spark), registered as Spark tables, then
     `dbt seed` and `dbt build` run on the profile's spark target.
     """
-    from cerebro.spark.build import SparkBuildError, build_on_spark
+    from cerebro.spark.build import build_on_spark
+    from cerebro.spark.dbt_command import SparkBuildError
     from cerebro.spark.landing import LandingError
 
     settings = settings_with(data_dir=data_dir)

@@ -18,8 +18,11 @@
 {%- endmacro %}
 
 {% macro spark__materialized_step(name, sql, hint) -%}
+    {%- set step_schema = 'model_steps' -%}
     {%- if execute -%}
-        {%- set table = adapter.quote(this.schema) ~ '.' ~ adapter.quote(this.identifier ~ '__' ~ name) -%}
+        {#- In a schema of its own: the model's schema holds what readers are served. -#}
+        {%- do run_query('create database if not exists ' ~ adapter.quote(step_schema)) -%}
+        {%- set table = adapter.quote(step_schema) ~ '.' ~ adapter.quote(this.identifier ~ '__' ~ name) -%}
         {%- do run_query('drop table if exists ' ~ table) -%}
         {%- do run_query('create table ' ~ table ~ ' using parquet as ' ~ sql) -%}
         {%- do run_query('create or replace temporary view ' ~ name ~ ' as select * from ' ~ table) -%}

@@ -26,3 +26,25 @@
     {%- endfor -%}
     {{ log('registered ' ~ tables | length ~ ' landed tables', info=True) }}
 {% endmacro %}
+
+{#-
+    The project's on-run-start hook: on Spark, registers the tables the platform's dbt step
+    landed just before it (cerebro/spark/serving.py puts their list, as JSON, in
+    CEREBRO_SPARK_LANDED), so each dbt command reads what Python wrote since the last one (the
+    ML outputs, the run history). Elsewhere, or when nothing was landed, it does nothing.
+-#}
+{% macro register_landed_tables_from_env() %}
+    {%- set landed = env_var('CEREBRO_SPARK_LANDED', '') -%}
+    {%- if execute and target.type == 'spark' and landed -%}
+        {%- do register_landed_tables(fromjson(landed)['tables']) -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#-
+    The materialization of a mart kept as a view (read fresh, or too large to store): a view
+    where the engine serves the marts itself, a table on Spark, whose marts are served by
+    reading their files (cerebro/spark/serving.py) and a view has none.
+-#}
+{% macro view_or_table_on_spark() %}
+    {{- return('table' if target.type == 'spark' else 'view') -}}
+{% endmacro %}

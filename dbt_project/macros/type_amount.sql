@@ -7,6 +7,9 @@
     orders, six amounts), and staging views are read by every model and test above them. It also
     keeps the nine decimals landed instead of rounding them to six.
 
+    On Spark the same DECIMAL(38, 9): dbt-spark's numeric is DECIMAL(28, 6), which would round
+    the landed amounts (read from the Parquet landing as DECIMAL(38, 9)) to six decimals.
+
     On PostgreSQL, dbt's numeric type. -#}
 {% macro type_amount() -%}
     {{ return(adapter.dispatch('type_amount', 'cerebro')()) }}
@@ -17,5 +20,9 @@
 {%- endmacro %}
 
 {% macro duckdb__type_amount() -%}
+    {{ return('decimal(38, 9)') }}
+{%- endmacro %}
+
+{% macro spark__type_amount() -%}
     {{ return('decimal(38, 9)') }}
 {%- endmacro %}

@@ -158,7 +158,7 @@ CASES = [
         "error",
         KPIS,
         message=r"CEREBRO_WAREHOUSE='duck' is not a warehouse Cerebro supports: "
-        r"set it to duckdb or postgres",
+        r"set it to duckdb, postgres, spark",
         env={**DUCKDB, "CEREBRO_WAREHOUSE": "duck"},
     ),
     Case(

@@ -100,3 +100,9 @@ class WarehouseCopy:
     def artifact(self, name: str) -> dict:
         """run_results.json or sources.json of the last command."""
         return json.loads((self.directory / "target" / name).read_text("utf-8"))
+
+    def node_results(self) -> list[dict]:
+        """The last command's results per node: run_results.json without the project's
+        on-run-start hook, an operation that does nothing but on Spark (decision 0040)."""
+        results = self.artifact("run_results.json")["results"]
+        return [r for r in results if not r["unique_id"].startswith("operation.")]

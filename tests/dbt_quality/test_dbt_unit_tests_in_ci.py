@@ -7,7 +7,7 @@ from __future__ import annotations
 
 def test_every_dbt_unit_test_passes_on_its_fixture_rows(warehouse_copy):
     result = warehouse_copy.dbt("test", "--select", "test_type:unit")
-    results = warehouse_copy.artifact("run_results.json")["results"]
+    results = warehouse_copy.node_results()
     statuses = {row["unique_id"]: row["status"] for row in results}
     declared = sorted(warehouse_copy.project.manifest_json["unit_tests"])
     assert declared, "the project declares dbt unit tests"
@@ -17,7 +17,7 @@ def test_every_dbt_unit_test_passes_on_its_fixture_rows(warehouse_copy):
 
 def test_every_macro_test_passes_on_its_cases(warehouse_copy):
     result = warehouse_copy.dbt("build", "--select", "tag:macro_test")
-    results = warehouse_copy.artifact("run_results.json")["results"]
+    results = warehouse_copy.node_results()
     statuses = {row["unique_id"]: row["status"] for row in results}
     kinds = {unique_id.split(".")[0] for unique_id in statuses}
     assert kinds == {"seed", "model", "test"}, kinds

@@ -18,7 +18,7 @@ OLDER_THAN_THE_WINDOW = dt.date(2026, 8, 1)
 
 def _run(copy, env=None) -> dict:
     copy.dbt("test", "--store-failures", "--select", TEST, env=env)
-    (result,) = copy.artifact("run_results.json")["results"]
+    (result,) = copy.node_results()
     return result
 
 

@@ -30,7 +30,7 @@ RECONCILIATIONS = (
 def _statuses(copy, *selection: str, env=None) -> dict[str, str]:
     """dbt test on the selection (failures stored); test name -> status."""
     copy.dbt("test", "--store-failures", "--select", *selection, env=env)
-    results = copy.artifact("run_results.json")["results"]
+    results = copy.node_results()
     return {result["unique_id"].split(".")[2]: result["status"] for result in results}
 
 
@@ -38,7 +38,7 @@ def _failing_orders(copy) -> set[tuple]:
     """(tenant, order) rows the last run of the order totals reconciliation stored."""
     (result,) = (
         r
-        for r in copy.artifact("run_results.json")["results"]
+        for r in copy.node_results()
         if r["unique_id"].split(".")[2] == "assert_order_totals_reconcile_with_lines"
     )
     with duckdb.connect(str(copy.database), read_only=True) as connection:

@@ -19,10 +19,7 @@ LINE_GRAIN = "fct_order_lines,test_name:unique_combination_of_columns"
 
 
 def _test_results(copy) -> dict[str, dict]:
-    return {
-        result["unique_id"].split(".")[2]: result
-        for result in copy.artifact("run_results.json")["results"]
-    }
+    return {result["unique_id"].split(".")[2]: result for result in copy.node_results()}
 
 
 def _run_tests(copy) -> dict[str, dict]:

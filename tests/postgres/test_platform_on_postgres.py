@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
-import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -29,6 +27,11 @@ from cerebro_raw_contract import STREAMS_BY_SOURCE
 
 from cerebro.settings import DBT_PROJECT_DIR
 from cerebro.warehouse import Warehouse
+from tests.support.mart_comparison import (
+    assert_every_mart_matches,
+    assert_same_rows,
+    sorted_rows,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +54,6 @@ TYPE_FAMILIES = {
     "timestamp": "timestamp", "timestamp without time zone": "timestamp",
     "json": "json", "jsonb": "json",
 }  # fmt: skip
-AMOUNT_PRECISION = Decimal("1e-6")
 
 
 def _type_family(data_type: str) -> str:
@@ -66,44 +68,6 @@ def _columns(warehouse: Warehouse, table: str) -> list[tuple[str, str]]:
         {"schema": schema, "name": name},
     )
     return list(frame.itertuples(index=False, name=None))
-
-
-def _comparable(value):
-    """Numbers as decimals to 1e-6 (ints, exact decimals and floats alike), the rest as is."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else Decimal(value).quantize(AMOUNT_PRECISION)
-    if isinstance(value, int | Decimal):
-        return Decimal(value).quantize(AMOUNT_PRECISION)
-    return value
-
-
-def _sorted_rows(warehouse: Warehouse, table: str, *, skip_prefix: str = "_sdc_") -> tuple:
-    """Column names and sorted rows, straight from the DB-API (no pandas type guessing)."""
-    with warehouse.connect(read_only=True) as connection:
-        cursor = connection.cursor()
-        cursor.execute(f"select * from {table}")
-        names = [d[0] for d in cursor.description]
-        kept = [i for i, name in enumerate(names) if not name.startswith(skip_prefix)]
-        rows = [tuple(_comparable(row[i]) for i in kept) for row in cursor.fetchall()]
-    rows.sort(key=lambda row: tuple((value is None, str(value)) for value in row))
-    return [names[i] for i in kept], rows
-
-
-def _assert_same_rows(duckdb_side: tuple, postgres_side: tuple, table: str) -> None:
-    (duck_names, duck_rows), (pg_names, pg_rows) = duckdb_side, postgres_side
-    assert pg_names == duck_names, table
-    assert len(pg_rows) == len(duck_rows), table
-    differences = [
-        f"{name}: duckdb {duck!r} != postgres {pg!r}"
-        for duck_row, pg_row in zip(duck_rows, pg_rows, strict=True)
-        for name, duck, pg in zip(duck_names, duck_row, pg_row, strict=True)
-        if duck != pg
-    ]
-    assert not differences, f"{table}: {len(differences)} values differ, e.g.\n" + "\n".join(
-        differences[:10]
-    )
 
 
 def test_platform_run_succeeds_on_postgres_and_says_where_the_data_is(demo_warehouses):
@@ -151,10 +115,11 @@ def test_raw_tables_have_the_duckdb_targets_columns_in_the_same_type_families(
 @pytest.mark.parametrize("table", RAW_TABLES)
 def test_raw_rows_are_the_same_on_both_warehouses(demo_warehouses, table):
     """Every value but Singer's load metadata: amounts exact, timestamps the same UTC instants."""
-    _assert_same_rows(
-        _sorted_rows(demo_warehouses.duckdb.warehouse, table),
-        _sorted_rows(demo_warehouses.postgres.warehouse, table),
+    assert_same_rows(
+        sorted_rows(demo_warehouses.duckdb.warehouse, table),
+        sorted_rows(demo_warehouses.postgres.warehouse, table),
         table,
+        "postgres",
     )
 
 
@@ -190,54 +155,18 @@ def test_singer_load_times_are_utc_on_a_server_set_to_local_time(demo_warehouses
 
 @pytest.mark.parametrize("table", CORE_MARTS)
 def test_core_marts_are_identical_on_both_warehouses(demo_warehouses, table):
-    _assert_same_rows(
-        _sorted_rows(demo_warehouses.duckdb.warehouse, table),
-        _sorted_rows(demo_warehouses.postgres.warehouse, table),
+    assert_same_rows(
+        sorted_rows(demo_warehouses.duckdb.warehouse, table),
+        sorted_rows(demo_warehouses.postgres.warehouse, table),
         table,
+        "postgres",
     )
-
-
-#: Marts about the run itself (run ids, times): the same columns, not the same rows.
-RUN_RECORDS = {"mart_pipeline_runs", "mart_pipeline_reliability_daily"}
-#: Marts of the budget optimizer's plans. SLSQP from several starts turns last-bit
-#: differences of its float inputs (sums computed in another order by each warehouse) into
-#: differences of about 1e-4 relative in a plan, so these are compared to 1e-3.
-#: Their sentences (and the insights quoting a plan) carry those numbers as text: compared
-#: with the digits masked, the numbers themselves being compared in the numeric columns.
-OPTIMIZER_PLANS = {
-    "mart_budget_scenarios", "mart_budget_scenario_summaries", "mart_budget_recommendation",
-    "mart_executive_insights",
-}  # fmt: skip
-_DIGITS = re.compile(r"\d")
-
-
-def _assert_close_rows(duckdb_side: tuple, postgres_side: tuple, table: str) -> None:
-    (duck_names, duck_rows), (pg_names, pg_rows) = duckdb_side, postgres_side
-    assert pg_names == duck_names and len(pg_rows) == len(duck_rows), table
-    for duck_row, pg_row in zip(duck_rows, pg_rows, strict=True):
-        for name, duck, pg in zip(duck_names, duck_row, pg_row, strict=True):
-            if isinstance(duck, Decimal) and isinstance(pg, Decimal):
-                assert float(pg) == pytest.approx(float(duck), rel=1e-3, abs=1e-3), (table, name)
-            elif isinstance(duck, str) and isinstance(pg, str):
-                assert _DIGITS.sub("#", pg) == _DIGITS.sub("#", duck), (table, name)
-            else:
-                assert duck == pg, (table, name)
 
 
 def test_every_mart_is_built_on_both_warehouses_with_the_same_rows(demo_warehouses):
     """The KPI and ML marts too, whichever exist: no model may be DuckDB-only."""
-    query = "select table_name from information_schema.tables where table_schema = 'marts'"
-    tables = {run.kind: set(run.warehouse.query(query)["table_name"]) for run in demo_warehouses}
-    assert tables["postgres"] == tables["duckdb"]
-    for name in sorted(tables["duckdb"]):
-        sides = [_sorted_rows(run.warehouse, f"marts.{name}") for run in demo_warehouses]
-        if name in RUN_RECORDS:
-            assert sides[0][0] == sides[1][0] and sides[0][1] and sides[1][1], name
-            continue
-        if name in OPTIMIZER_PLANS:
-            _assert_close_rows(*sides, f"marts.{name}")
-            continue
-        _assert_same_rows(*sides, f"marts.{name}")
+    duckdb_run, postgres_run = demo_warehouses
+    assert_every_mart_matches(duckdb_run.warehouse, postgres_run.warehouse, "postgres")
 
 
 def _files_written_by(run) -> list[Path]:

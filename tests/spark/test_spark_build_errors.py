@@ -1,4 +1,4 @@
-"""`cerebro spark build` stops with one line that says what to do."""
+"""`cerebro spark build`, and a platform run on Spark, stop with one line that says what to do."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cerebro.cli import main
-from cerebro.spark.build import _first_error
+from cerebro.spark.dbt_command import first_error
 
 #: The tail of a real `dbt seed` on Spark that failed (dbt-spark 1.11, Spark 4.3): Spark's
 #: JSON log lines mixed with dbt's report.
@@ -32,7 +32,7 @@ def test_the_first_failure_names_the_node_and_the_engine_message(tmp_path):
     log = tmp_path / "spark-dbt.log"
     log.write_text("$ dbt debug\n01:00:00  Runtime Error in model old (x.sql)\n" + FAILED_SEED_LOG)
 
-    assert _first_error(log) == (
+    assert first_error(log) == (
         "Runtime Error in seed ad_platforms (seeds/ad_platforms.csv): [DATATYPE_MISSING_SIZE] "
         'DataType "VARCHAR" requires a length parameter. SQLSTATE: 42K01'
     )
@@ -60,3 +60,24 @@ def test_without_a_landed_warehouse_the_command_says_to_run_the_platform(tmp_pat
     assert result.exit_code == 1
     assert result.output.startswith("Error: no warehouse at ")
     assert result.output.endswith("run `cerebro run` (or `make demo`)\n")
+
+
+def test_a_spark_run_without_the_extra_stops_before_it_starts(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setenv("CEREBRO_WAREHOUSE", "spark")
+    tenants = tmp_path / "tenants.yml"
+    tenants.write_text(
+        "tenants:\n  - tenant_id: shop_cl\n    name: Shop\n    timezone: America/Santiago\n"
+        "    currency: CLP\n    country_code: CL\n"
+    )
+
+    result = CliRunner().invoke(
+        main, ["run", "--tenants-file", str(tenants), "--data-dir", str(tmp_path / "data")]
+    )
+
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "Error: Spark is not installed (pyspark): run `make setup-spark` "
+        "(Spark is an optional extra)"
+    )
+    assert not (tmp_path / "data" / "dagster_home").exists()  # nothing ran

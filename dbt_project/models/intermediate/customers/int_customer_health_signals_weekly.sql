@@ -99,7 +99,7 @@ tenant_rhythms as (
     select
         tenant_id,
         as_of_date,
-        avg(1.0 * first_to_last_days / repeat_days) as rhythm_days
+        avg(cast(first_to_last_days as {{ type_double() }}) / repeat_days) as rhythm_days
     from purchase_histories
     where repeat_days > 0
     group by 1, 2
@@ -117,7 +117,7 @@ joined as (
             as days_since_last_purchase,
         case
             when purchase_histories.repeat_days > 0
-                then 1.0 * purchase_histories.first_to_last_days / purchase_histories.repeat_days
+                then cast(purchase_histories.first_to_last_days as {{ type_double() }}) / purchase_histories.repeat_days
             else tenant_rhythms.rhythm_days
         end as rhythm_days,
         purchase_trends.recent_purchase_days,

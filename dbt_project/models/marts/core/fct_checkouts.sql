@@ -32,7 +32,8 @@ enriched as (
         {{ to_local_date('checkouts.created_at', 'tenants.timezone') }} as created_date,
         checkouts.completed_at,
         checkouts.completed_at is not null as is_completed,
-        {{ dbt.datediff('checkouts.created_at', 'checkouts.completed_at', 'second') }} / 3600.0
+        cast({{ dbt.datediff('checkouts.created_at', 'checkouts.completed_at', 'second') }} as {{ type_double() }})
+            / 3600
             as hours_to_complete,
         checkouts.items_count,
         checkouts.total_amount,

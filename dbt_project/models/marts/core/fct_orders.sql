@@ -108,7 +108,8 @@ final as (
         {{ to_local_date('joined.created_at', 'joined.timezone') }} as created_date,
         {{ local_hour('joined.created_at', 'joined.timezone') }} as created_hour,
         {{ to_local_date('joined.completed_at', 'joined.timezone') }} as completed_date,
-        {{ dbt.datediff('joined.paid_at', 'joined.completed_at', 'second') }} / 3600.0
+        cast({{ dbt.datediff('joined.paid_at', 'joined.completed_at', 'second') }} as {{ type_double() }})
+            / 3600
             as service_cycle_hours
     from joined
 )

@@ -5,7 +5,7 @@
 -- per month. On Spark a table: its SQL (80 kB) is longer than a view's text may be in the
 -- embedded Derby metastore (32 700 characters).
 {{ config(
-    materialized=('table' if target.type == 'spark' else 'view'),
+    materialized=view_or_table_on_spark(),
     post_hook="{{ security_invoker() }}",
 ) }}
 

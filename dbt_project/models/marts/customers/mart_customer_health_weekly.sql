@@ -25,15 +25,15 @@ signals as (
         )) as recency_signal,
         case
             when measures.recent_purchase_days + measures.previous_purchase_days > 0
-                then 1.0 * measures.recent_purchase_days
+                then cast(measures.recent_purchase_days as {{ type_double() }})
                     / (measures.recent_purchase_days + measures.previous_purchase_days)
         end as frequency_trend_signal,
         (measures.mean_rating - 1.0) / 4.0 as ratings_signal,
         case when measures.window_orders > 0
-            then 1.0 - 1.0 * measures.cancelled_or_refunded_orders / measures.window_orders
+            then 1.0 - cast(measures.cancelled_or_refunded_orders as {{ type_double() }}) / measures.window_orders
         end as cancellations_refunds_signal,
         case when measures.window_orders > 0
-            then 1.0 - 1.0 * measures.orders_with_failed_payment / measures.window_orders
+            then 1.0 - cast(measures.orders_with_failed_payment as {{ type_double() }}) / measures.window_orders
         end as payment_failures_signal
     from measures
 ),

@@ -2,7 +2,7 @@
 -- them, in order: every order they placed (with the services bought, the amount, its state
 -- and rating) and every activation they entered (sent or held out as control). A view: the
 -- page reads one customer at a time.
-{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
+{{ config(materialized=view_or_table_on_spark(), post_hook="{{ security_invoker() }}") }}
 
 with
 

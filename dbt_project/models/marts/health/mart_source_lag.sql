@@ -8,7 +8,7 @@
 -- `hourly`), so it is small to scan.
 -- Runs with the reader's rights (security_invoker): tenant roles see their own rows (decision
 -- 0030).
-{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
+{{ config(materialized=view_or_table_on_spark(), post_hook="{{ security_invoker() }}") }}
 
 with
 

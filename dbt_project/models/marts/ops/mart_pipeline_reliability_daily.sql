@@ -6,7 +6,7 @@
 -- it reads: the dashboard sees the run that just ended.
 -- Runs with the reader's rights (security_invoker): a tenant role reads its own rows through
 -- the row-level security under it (decision 0030).
-{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
+{{ config(materialized=view_or_table_on_spark(), post_hook="{{ security_invoker() }}") }}
 
 with
 

@@ -6,7 +6,7 @@
 -- A view, so the dashboard sees the run that just ended.
 -- Runs with the reader's rights (security_invoker): a tenant role reads its own and every-tenant
 -- runs through the row-level security of ops.dagster_runs (decision 0030).
-{{ config(materialized='view', post_hook="{{ security_invoker() }}") }}
+{{ config(materialized=view_or_table_on_spark(), post_hook="{{ security_invoker() }}") }}
 
 with
 

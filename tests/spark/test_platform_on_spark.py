@@ -1,0 +1,112 @@
+"""The whole platform with dbt on Apache Spark gives what it gives on DuckDB.
+
+`demo_spark` (tests/conftest.py) runs `cerebro run` with ``CEREBRO_WAREHOUSE=spark`` on the
+same small demo as `demo_duckdb`: the taps land into the run's DuckDB file, every dbt step
+builds on Spark in local mode from the Parquet landing, and the marts are served back from
+that file (decision 0040). Oracle: the DuckDB run, mart by mart and KPI by KPI.
+
+Then a partition run on Spark (what the next night's run does): it must replace its tenant's
+partitions of the incremental tables, leave the other tenant's files alone, and give the rows
+of a full build.
+
+Needs the Spark extra (`make setup-spark`, which `make test` installs); about twelve minutes
+on two cores, most of it Spark's seconds per model and test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cerebro.spark.dbt_command import run_dbt
+from orchestration.partitions import PartitionWindow
+from tests.support.mart_comparison import (
+    assert_every_mart_matches,
+    assert_same_rows,
+    sorted_rows,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.spark]
+
+
+def _section(output: str, heading: str) -> list[str]:
+    """The lines of the run summary's section under ``heading``, up to the next blank line."""
+    lines = output.splitlines()
+    start = lines.index(heading) + 1
+    end = lines.index("", start)
+    return lines[start:end]
+
+
+def test_the_run_builds_on_spark_and_says_where_the_data_is(demo_spark):
+    output = demo_spark.output
+    assert "Running the platform for 2 tenants into spark…" in output
+    dbt_steps = [line for line in output.splitlines() if line.strip().startswith("dbt_")]
+    assert len(dbt_steps) == 3, dbt_steps
+    # The steps that build marts serve them; the seeds' step has none yet to serve.
+    assert all("failed" not in line for line in dbt_steps)
+    assert sum("Spark tables served" in line for line in dbt_steps) == 3
+    assert (
+        f"Warehouse: Spark (tables in {demo_spark.data_dir / 'spark'}), "
+        f"marts served from {demo_spark.data_dir / 'cerebro.duckdb'}"
+    ) in output
+
+
+def test_every_mart_has_duckdbs_rows(demo_duckdb, demo_spark):
+    """Every mart the DuckDB run built, ML marts included, and no other."""
+    assert_every_mart_matches(demo_duckdb.warehouse, demo_spark.warehouse, "spark")
+
+
+def test_the_headline_kpis_are_duckdbs(demo_duckdb, demo_spark):
+    """The KPI functions and the RFM table function read Spark's marts through the file."""
+    heading = "Headline KPIs, each tenant's last 30 days of data:"
+    spark_lines = _section(demo_spark.output, heading)
+    assert spark_lines == _section(demo_duckdb.output, heading)
+    assert any("Segmentos RFM" in line for line in spark_lines)
+
+
+#: The last day of the test demo (tests/conftest.py, DEMO_TENANTS_YAML).
+DEMO_LAST_DAY = dt.date(2026, 10, 31)
+
+
+def _files(folder: Path) -> dict[str, float]:
+    return {path.name: path.stat().st_mtime for path in folder.glob("*.parquet")}
+
+
+def test_a_partition_run_replaces_its_tenants_partitions_as_a_full_build_would(
+    demo_duckdb, demo_spark, tmp_path
+):
+    """Last in this module: it runs dbt on the Spark warehouse the other tests read."""
+    settings = demo_spark.warehouse.settings
+    marts = settings.spark_home / "warehouse" / "marts.db"
+    # The incremental marts: tables partitioned by tenant.
+    partitioned = sorted(p.name for p in marts.iterdir() if (p / "tenant_id=test_pe").is_dir())
+    assert {"fct_orders", "dim_customers", "mart_orders_daily", "mart_rfm_customers"} <= set(
+        partitioned
+    )
+    untouched = {name: _files(marts / name / "tenant_id=test_cl") for name in partitioned}
+    # A stale copy of test_pe's rows in every partition: the run must replace the folder.
+    for name in partitioned:
+        folder = marts / name / "tenant_id=test_pe"
+        shutil.copy(next(folder.glob("*.parquet")), folder / "part-stale-copy.parquet")
+
+    env = {**os.environ, **settings.dbt_env(), "CEREBRO_WAREHOUSE": "spark"}
+    for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
+        window = PartitionWindow(("test_pe",), day, day)
+        run_dbt(
+            f"the partition {day}", ["run", "--select", "config.materialized:incremental"],
+            {**env, **window.dbt_env()}, tmp_path / "spark-partitions.log",
+        )  # fmt: skip
+
+    assert {name: _files(marts / name / "tenant_id=test_cl") for name in partitioned} == untouched
+    for name in partitioned:
+        table = f"marts.{name}"
+        assert_same_rows(
+            sorted_rows(demo_duckdb.warehouse, table),
+            sorted_rows(demo_spark.warehouse, table),
+            table,
+            "spark",
+        )
