@@ -7,6 +7,7 @@ errors recomputed from the ML tables and the thresholds in dbt_project.yml."""
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -129,14 +130,24 @@ def _light(value, limits: dict) -> str:
     return "amarillo" if value <= limits["yellow"] else "rojo"
 
 
+def _sum_at_nine_decimals(values: pd.Series) -> float:
+    """The warehouse's order-independent sum (macro sum_exact): each value rounded to 9
+    decimals, added exactly. A plain float sum differs from it by up to n * 5e-10, which is
+    more than 1e-9 relative on an error computed from the difference of two such sums."""
+    nine = Decimal("1e-9")
+    return float(sum(Decimal(repr(float(value))).quantize(nine) for value in values))
+
+
 def _expected_checks(warehouse) -> dict[tuple, tuple[float, str]]:
     """(tenant, model, check) -> (value, threshold kind), recomputed from the ML tables."""
     runs = warehouse.query(
         "select tenant_id, cutoff_date, backtest_relative_error from ml.ml_clv_model_runs"
     )
-    backtest = warehouse.query(
-        "select tenant_id, target, sum(actual) as actual, sum(predicted) as predicted "
-        "from ml.ml_mmm_backtest group by 1, 2"
+    backtest = (
+        warehouse.query("select tenant_id, target, actual, predicted from ml.ml_mmm_backtest")
+        .groupby(["tenant_id", "target"])[["actual", "predicted"]]
+        .agg(_sum_at_nine_decimals)
+        .reset_index()
     )
     mape = warehouse.query(
         "select tenant_id, target, metric, value from ml.ml_mmm_diagnostics "

@@ -24,8 +24,11 @@ from cerebro.security import apply_tenant_isolation, create_tenant_role
 from cerebro.settings import PROJECT_ROOT
 
 MARTS = PROJECT_ROOT / "dbt_project" / "models" / "marts"
-_VIEW = re.compile(r"materialized\s*=\s*['\"]view['\"]")
-_FUNCTION = re.compile(r"materialized\s*=\s*['\"]table_function['\"]")
+# A view on PostgreSQL is written 'view' or view_or_table_on_spark() (a table only on Spark,
+# whose marts Metabase reads as files); a table function is 'table_function' on PostgreSQL
+# whatever another engine gets.
+_VIEW = re.compile(r"materialized\s*=\s*(['\"]view['\"]|view_or_table_on_spark\(\))")
+_FUNCTION = re.compile(r"materialized\s*=[^,)]*['\"]table_function['\"]")
 _INVOKER = re.compile(r"post_hook\s*=\s*['\"]\{\{\s*security_invoker\(\)\s*\}\}['\"]")
 
 
