@@ -108,7 +108,8 @@ bench-mmm: setup
 	  $(if $(SEEDS),--seeds $(SEEDS))
 
 ## bench-dbt: dbt full rebuild vs one daily partition run, two years of demo data (not a test).
-## SIZE=tiny|small|medium|large (several: SIZE="small medium"), WAREHOUSE=duckdb|postgres|both;
+## SIZE=tiny|small|medium|large (several: SIZE="small medium"), WAREHOUSE=duckdb|postgres|both,
+## or spark (after make setup-spark);
 ## more options in BENCH_DBT_ARGS (e.g. "--repeats 1 --dbt-ref HEAD"; see --help).
 SIZE ?= small
 WAREHOUSE ?= both

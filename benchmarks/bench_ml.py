@@ -1,11 +1,12 @@
 """The platform benchmark's model stages, on the warehouse dbt built.
 
-- ``clv_stage``: the platform's customer-value path (``predict_customer_value``, what the
-  Dagster asset runs per tenant) from each tenant's rows of
-  ``marts.mart_customer_orders_daily`` (the asset's own query), every tenant in turn: fit +
-  score, timed. With ``write_outputs`` it then writes ``ml.ml_customer_predictions`` and
-  ``ml.ml_clv_model_runs`` as the asset does (``run_tenant``: the fit again plus the
-  backtest), for the dbt models and dashboards downstream.
+- ``clv_stage``: the platform's customer-value path as the Dagster asset runs it per tenant:
+  the per-customer summaries computed in the warehouse from the tenant's rows of
+  ``marts.mart_customer_orders_daily`` (``ml_assets/clv/sql_summaries.py``), then fit +
+  score (``predict_from_summaries``), every tenant in turn, timed. With ``write_outputs`` it
+  then writes ``ml.ml_customer_predictions`` and ``ml.ml_clv_model_runs`` as the asset does
+  (``run_tenant_in_warehouse``: the fit again plus the backtest), for the dbt models and
+  dashboards downstream.
 - ``lifetimes_stage``: lifetimes 0.11.3 used as its documentation shows (``BetaGeoFitter``
   on frequency / recency / T, ``GammaGammaFitter`` on the repeat buyers,
   ``conditional_probability_alive``, ``conditional_expected_number_of_purchases_up_to_time``,
@@ -34,9 +35,10 @@ import pandas as pd
 from benchmarks.bench_timing import timed_repeats
 from cerebro.warehouse import Warehouse
 from ml_assets.clv.fitting import ConvergenceError
-from ml_assets.clv.predict import CLV_MONTHS, predict_customer_value
+from ml_assets.clv.predict import CLV_MONTHS, predict_from_summaries
 from ml_assets.clv.records import merge_model_runs
-from ml_assets.clv.tenant import run_tenant
+from ml_assets.clv.sql_summaries import last_transaction_day, summarize_in_warehouse
+from ml_assets.clv.tenant import run_tenant_in_warehouse
 from ml_assets.clv.transactions import (
     DATE,
     customer_histories,
@@ -55,9 +57,16 @@ COLUMNS = {
 }
 
 
-def _transactions(warehouse: Warehouse, tenant_ids: list[str]) -> dict[str, pd.DataFrame]:
-    from orchestration.clv_assets import TRANSACTIONS_SQL
+#: Each tenant's transactions as lifetimes reads them (one row per customer and local day).
+TRANSACTIONS_SQL = """
+select customer_id, created_date, valid_orders_net_amount
+from marts.mart_customer_orders_daily
+where tenant_id = %(tenant_id)s
+order by customer_id, created_date
+"""
 
+
+def _transactions(warehouse: Warehouse, tenant_ids: list[str]) -> dict[str, pd.DataFrame]:
     return {t: warehouse.query(TRANSACTIONS_SQL, {"tenant_id": t}) for t in tenant_ids}
 
 
@@ -71,17 +80,19 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
     """Fit + score every tenant with the platform's path (timed), save the compared
     predictions to ``request["predictions_path"]``, and optionally write the ML tables."""
     settings = {t.tenant_id: t.tenant.clv for t in tenants}
-    frames, read_seconds = _read(warehouse, list(settings))
-    frames = {t: frame for t, frame in frames.items() if not frame.empty}
+    cutoffs = {t: last_transaction_day(warehouse.query, t) for t in settings}
+    cutoffs = {t: day for t, day in cutoffs.items() if day is not None}
     failed: dict[str, str] = {}
 
     def fit_and_score() -> dict:
         results = {}
-        for tenant_id, frame in frames.items():
+        for tenant_id, cutoff in cutoffs.items():
             try:
-                results[tenant_id] = predict_customer_value(
-                    frame, settings=settings[tenant_id], **COLUMNS
-                )
+                summaries = summarize_in_warehouse(
+                    warehouse.query, tenant_id, amount_column=COLUMNS["amount_column"],
+                    cutoff=cutoff, rule=settings[tenant_id].outlier_rule,
+                )  # fmt: skip
+                results[tenant_id] = predict_from_summaries(summaries, settings=settings[tenant_id])
             except (ValueError, ConvergenceError) as error:
                 failed[tenant_id] = str(error)
         return results
@@ -96,8 +107,7 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         **timing.summary(),
         "rows": len(predictions),
         "rows_label": "customers",
-        "transactions": int(sum(len(f) for f in frames.values())),
-        "read_seconds": read_seconds,
+        "transactions": _count_transactions(warehouse, list(cutoffs)),
         "tenants": {
             t: {
                 "customers": len(r.predictions),
@@ -109,21 +119,32 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         "failed": failed,
     }
     if request.get("write_outputs"):
-        result["write_seconds"] = write_clv_outputs(warehouse, frames, settings)
+        result["write_seconds"] = write_clv_outputs(warehouse, cutoffs, settings)
     return result
 
 
-def write_clv_outputs(warehouse: Warehouse, frames: dict, settings: dict) -> float:
+def _count_transactions(warehouse: Warehouse, tenant_ids: list[str]) -> int:
+    """Rows the summaries were computed from (customer-days), the size the CLV path scans."""
+    counts = warehouse.query(
+        "select tenant_id, count(*) as n from marts.mart_customer_orders_daily group by 1"
+    )
+    return int(counts[counts["tenant_id"].isin(tenant_ids)]["n"].sum())
+
+
+def write_clv_outputs(warehouse: Warehouse, cutoffs: dict, settings: dict) -> float:
     """What the customer-value asset writes (predictions replaced, model runs), untimed
     above; returns its seconds."""
     started = time.perf_counter()
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     runs = []
-    for tenant_id, frame in frames.items():
+    for tenant_id, cutoff in cutoffs.items():
         try:
             runs.append(
-                run_tenant(tenant_id, frame, settings=settings[tenant_id],
-                           predicted_at=predicted_at, **COLUMNS)
+                run_tenant_in_warehouse(
+                    warehouse.query, tenant_id, settings=settings[tenant_id],
+                    amount_column=COLUMNS["amount_column"], cutoff=cutoff,
+                    predicted_at=predicted_at,
+                )
             )  # fmt: skip
         except (ValueError, ConvergenceError):
             continue  # reported by the timed fits

@@ -23,8 +23,13 @@ wall seconds (dbt's start-up and parsing included), dbt's own elapsed seconds
 (run_results.json), CPU seconds and peak memory of dbt and, on PostgreSQL, of the server
 (``benchmarks/process_usage.py``); medians of ``--repeats``. PostgreSQL is a throwaway
 server (``tests/support/throwaway_postgres.py``: defaults but fsync off) run as the ``postgres``
-user. Results are merged into a JSON file (one entry per size and warehouse), from which the
-growth exponents between sizes are computed.
+user. Spark (``--warehouse spark``, after ``make setup-spark``) is local mode as the platform runs
+it (decision 0040): the raw tables are bulk loaded into a DuckDB file, written as Parquet by
+the Spark landing (timed apart: the platform pays it before each dbt step), and every dbt
+invocation registers them; its builds leave the dbt unit tests out, as the platform's Spark
+build does (they check SQL logic that CI runs on DuckDB and PostgreSQL). Results are merged
+into a JSON file (one entry per size and warehouse), from which the growth exponents between
+sizes are computed.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import shutil
 import statistics
 import subprocess
 import tarfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,6 +63,8 @@ from cerebro.settings import (
     console_script,
     environment_set,
 )
+from cerebro.spark.dbt_command import SparkBuildError, check_spark_installed
+from cerebro.spark.serving import land_for_dbt, registration_env
 from cerebro.warehouse import Warehouse
 from orchestration.partitions import PartitionWindow
 
@@ -72,6 +80,8 @@ PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
 #: (MACRO_TESTS in orchestration/dbt_assets.py).
 MACRO_TESTS = "tag:macro_test"
 WAREHOUSES = ("duckdb", "postgres")
+#: Not among "both": it needs the optional extra, and its runs take several times as long.
+SPARK = "spark"
 DEFAULT_REPEATS = {"tiny": 1, "small": 3, "medium": 3, "large": 1}
 DEFAULT_WORK_DIR = PROJECT_ROOT / ".bench" / "dbt"
 #: The slowest nodes kept per invocation, for the profile.
@@ -144,9 +154,11 @@ class DbtInvoker:
     project_dir: Path
     server_pid: int | None = None
     password: str | None = field(default=None, repr=False)
+    #: On Spark, the landed Parquet tables the project's on-run-start hook registers.
+    landed_env: dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
-        env = {**os.environ, **self.settings.dbt_env()}
+        env = {**os.environ, **self.settings.dbt_env(), **self.landed_env}
         if self.password is not None:
             env["CEREBRO_PG_PASSWORD"] = self.password
         return env
@@ -214,6 +226,8 @@ def run_scenarios(
         "one": PartitionWindow(tuple(ids[:1]), day, day).dbt_env(),
     }
     excluded = ("--exclude", ML_STEP)
+    if dbt.settings.warehouse == SPARK:
+        excluded += PARTITION_RUN_EXCLUDES
     dbt.invoke("build", "--full-refresh", *excluded, label="first_full_build")
     measured: dict[str, list[Measurement]] = {}
     for scenario in (s for s in SCENARIOS if s.key in keys):
@@ -228,8 +242,8 @@ def run_scenarios(
             else:
                 args = ("--select", PARTITIONED_MODELS, *excluded, MACRO_TESTS)
                 env = windows[scenario.window]
-                if scenario.verb == "build":  # `dbt run` runs no tests of any kind
-                    args += PARTITION_RUN_EXCLUDES
+                if scenario.verb == "build" and dbt.settings.warehouse != SPARK:
+                    args += PARTITION_RUN_EXCLUDES  # `dbt run` runs no tests of any kind
             label = f"{scenario.key}_{repeat + 1}"
             measured[scenario.key].append(dbt.invoke(scenario.verb, *args, label=label, env=env))
             wall = measured[scenario.key][-1].usage.wall_seconds
@@ -268,6 +282,17 @@ def warehouse_for(
         database = work_dir / "warehouse.duckdb"
         database.unlink(missing_ok=True)
         settings = Settings(work_dir, work_dir / "unused.yml", "duckdb", database)
+        yield DbtInvoker(settings, work_dir, project_dir)
+        return
+    if kind == SPARK:
+        check_spark_installed()
+        database = work_dir / "landing.duckdb"
+        database.unlink(missing_ok=True)
+        spark_home = work_dir / "spark"
+        shutil.rmtree(spark_home, ignore_errors=True)  # a fresh metastore and warehouse folder
+        settings = Settings(
+            work_dir, work_dir / "unused.yml", SPARK, database, spark_home=spark_home
+        )
         yield DbtInvoker(settings, work_dir, project_dir)
         return
     database = server.create_database(f"bench_{size}")
@@ -321,6 +346,7 @@ def benchmark_size(size: str, kinds: list[str], options, server) -> list[dict]:
             print(f"{size} on {kind}: bulk load…", flush=True)
             load = load_raw_warehouse(Warehouse(dbt.settings), tenants, directories)
             print(f"  {load.total_rows:,} raw rows in {load.seconds:.1f} s", flush=True)
+            landing_seconds = land_for_spark(dbt) if kind == SPARK else None
             measured = run_scenarios(dbt, tenants, repeats, options.scenario)
         entries.append(
             {
@@ -334,11 +360,23 @@ def benchmark_size(size: str, kinds: list[str], options, server) -> list[dict]:
                 "raw_rows": load.rows,
                 "raw_rows_total": load.total_rows,
                 "load_seconds": round(load.seconds, 2),
+                **({"landing_seconds": landing_seconds} if landing_seconds is not None else {}),
                 **{key: median_summary(values) for key, values in measured.items()},
                 **machine(),
             }
         )
     return entries
+
+
+def land_for_spark(dbt: DbtInvoker) -> float:
+    """Write the loaded raw tables as the Parquet Spark reads and tell dbt to register them;
+    returns the seconds it took."""
+    started = time.perf_counter()
+    landed = land_for_dbt(dbt.settings)
+    dbt.landed_env = registration_env(landed)
+    seconds = round(time.perf_counter() - started, 2)
+    print(f"  Parquet landing for Spark: {len(landed)} tables in {seconds:.1f} s", flush=True)
+    return seconds
 
 
 def describe_ref(ref: str) -> str:
@@ -402,7 +440,7 @@ def pg_setting_option(text: str) -> tuple[str, str]:
 def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", action="append", choices=list(SIZES), help="repeatable")
-    parser.add_argument("--warehouse", choices=[*WAREHOUSES, "both"], default="both")
+    parser.add_argument("--warehouse", choices=[*WAREHOUSES, SPARK, "both"], default="both")
     parser.add_argument("--repeats", type=int, help=f"default per size: {DEFAULT_REPEATS}")
     parser.add_argument(
         "--scenario",
@@ -453,4 +491,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SparkBuildError as error:  # Spark missing: one line that says how to install it
+        raise SystemExit(f"bench-dbt: {error}") from None

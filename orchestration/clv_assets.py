@@ -14,25 +14,17 @@ from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.guards import backtest_guard, probabilities_guard, values_guard
 from ml_assets.clv.predict import MODEL_VERSION
 from ml_assets.clv.records import merge_model_runs
-from ml_assets.clv.tenant import TenantRun, run_tenant
+from ml_assets.clv.sql_summaries import last_transaction_day
+from ml_assets.clv.tenant import TenantRun, run_tenant_in_warehouse
 from orchestration.resources import CerebroResource
 from orchestration.tenant_runs import TenantOutcome, check_results, replace_tables, run_per_tenant
 
 PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
 MODEL_RUNS = dg.AssetKey(["ml", "ml_clv_model_runs"])
 TABLES = ("ml_customer_predictions", "ml_clv_model_runs")
+#: Valid orders per customer and local day, net of refunds: one BG/NBD transaction each,
+#: summarised per customer in the warehouse (ml_assets/clv/sql_summaries.py).
 CUSTOMER_ORDERS_DAILY = dg.AssetKey(["marts", "mart_customer_orders_daily"])
-#: Valid orders per customer and local day, net of refunds: one BG/NBD transaction each. In a
-#: fixed order: the incremental mart's rows move when a run replaces its window, and floating
-#: sums in another order differ in their last bits, so the same data gave other predictions.
-TRANSACTIONS_SQL = """
-select customer_id, created_date, valid_orders_net_amount, valid_orders_margin_amount
-from marts.mart_customer_orders_daily
-where tenant_id = %(tenant_id)s
-order by customer_id, created_date
-"""
-
-
 #: The transactions' value column per `clv: value` setting (revenue net of refunds, or the
 #: contribution margin of decision 0036).
 AMOUNT_COLUMNS = {"revenue": "valid_orders_net_amount", "margin": "valid_orders_margin_amount"}
@@ -50,15 +42,15 @@ def _outcomes(context, cerebro: CerebroResource, cutoff, predicted_at):
     """Each tenant with valid orders, modelled: its two tables' rows and its summary."""
     warehouse = cerebro.warehouse()
     for tenant in cerebro.tenants():
-        transactions = warehouse.query(TRANSACTIONS_SQL, {"tenant_id": tenant.tenant_id})
-        if transactions.empty:
+        last_day = last_transaction_day(warehouse.query, tenant.tenant_id)
+        if last_day is None:
             context.log.warning(f"{tenant.tenant_id}: no valid orders yet, no predictions")
             continue
         try:
-            run = run_tenant(
-                tenant.tenant_id, transactions, settings=tenant.clv, cutoff=cutoff,
-                predicted_at=predicted_at, customer_column="customer_id",
-                date_column="created_date", amount_column=AMOUNT_COLUMNS[tenant.clv.value],
+            run = run_tenant_in_warehouse(
+                warehouse.query, tenant.tenant_id, settings=tenant.clv,
+                amount_column=AMOUNT_COLUMNS[tenant.clv.value], cutoff=cutoff or last_day,
+                predicted_at=predicted_at,
             )  # fmt: skip
         except (ValueError, ConvergenceError) as error:
             yield TenantOutcome(tenant.tenant_id, error=str(error))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ml_assets.clv.bgnbd import BetaGeoModel
 from ml_assets.clv.fitting import ConvergenceError
-from ml_assets.clv.transactions import CUSTOMER, DATE, customer_histories, to_timestamp
+from ml_assets.clv.summaries import HoldoutSummary, summarize_holdout
 
 #: The paper's Figure 3 groups calibration frequencies 0..6 and "7+".
 TOP_FREQUENCY_GROUP = 7
@@ -75,9 +75,15 @@ def backtest(
 ) -> Backtest | SkippedBacktest:
     """Fit on the calibration period, predict the holdout, compare (``daily`` as returned by
     ``transactions.daily_transactions``)."""
-    cutoff = to_timestamp(cutoff)
-    calibration_end = cutoff - pd.Timedelta(days=holdout_days)
-    histories = customer_histories(daily, calibration_end)
+    return backtest_summary(summarize_holdout(daily, cutoff, holdout_days), penalizer=penalizer)
+
+
+def backtest_summary(
+    summary: HoldoutSummary, *, penalizer: float = 0.0
+) -> Backtest | SkippedBacktest:
+    """The backtest from its summaries (in memory or computed in the warehouse)."""
+    histories, holdout_days = summary.histories, summary.holdout_days
+    calibration_end = summary.calibration_end
     if len(histories) < MIN_CALIBRATION_CUSTOMERS or not (histories["frequency"] > 0).any():
         return SkippedBacktest(
             calibration_end.date(),
@@ -95,10 +101,7 @@ def backtest(
     predicted = model.conditional_expected_purchases(
         holdout_days, histories["frequency"], histories["recency"], histories["T"]
     )
-    in_holdout = daily[(daily[DATE] > calibration_end) & (daily[DATE] <= cutoff)]
-    actual = (
-        in_holdout.groupby(CUSTOMER)[DATE].count().reindex(histories.index, fill_value=0)
-    ).to_numpy()
+    actual = np.asarray(summary.holdout_purchases)
     table = pd.DataFrame(
         {
             "calibration_frequency": frequency_group(histories["frequency"]).to_numpy(),

@@ -16,14 +16,13 @@ from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.gamma_gamma import GammaGammaModel
 from ml_assets.clv.segments import SegmentCut, assign_segments
 from ml_assets.clv.settings import DAYS_PER_MONTH, ClvSettings
+from ml_assets.clv.summaries import CustomerSummaries, summarize_transactions
 from ml_assets.clv.transactions import (
     AMOUNT,
     CUSTOMER,
     DATE,
-    customer_histories,
     daily_transactions,
     frequency_spend_correlation,
-    spend_sample,
     to_timestamp,
 )
 from ml_assets.clv.value import discounted_purchases_if_alive
@@ -93,8 +92,6 @@ def predict_customer_value(
     and ``T`` are counted to the cut-off (lifetimes' convention); later rows are ignored.
     """
     settings = settings or ClvSettings()
-    if any(int(h) <= 0 for h in horizons):
-        raise ValueError(f"horizons must be positive numbers of days, got {horizons}")
     daily = daily_transactions(
         transactions,
         customer_column=customer_column,
@@ -104,13 +101,28 @@ def predict_customer_value(
     if daily.empty:
         raise ValueError("there are no transactions to fit")
     cutoff_day = to_timestamp(cutoff) if cutoff is not None else daily[DATE].max()
-    histories = customer_histories(daily, cutoff_day)
+    summaries = summarize_transactions(daily, cutoff_day, settings.outlier_rule)
+    return predict_from_summaries(summaries, settings=settings, horizons=horizons)
+
+
+def predict_from_summaries(
+    summaries: CustomerSummaries,
+    *,
+    settings: ClvSettings | None = None,
+    horizons: tuple[int, ...] = DEFAULT_HORIZONS,
+) -> CustomerValue:
+    """``predict_customer_value`` from the per-customer summaries (computed in memory or in
+    the warehouse, ``summaries.py``)."""
+    settings = settings or ClvSettings()
+    if any(int(h) <= 0 for h in horizons):
+        raise ValueError(f"horizons must be positive numbers of days, got {horizons}")
+    histories, cutoff_day = summaries.histories, summaries.cutoff
     if histories.empty:
         raise ValueError(f"no transaction on or before the cut-off {cutoff_day.date()}")
     late = late_cutoff_warning(histories["last_purchase_date"].max().date(), cutoff_day.date())
     warnings: list[str] = [late] if late else []
     bgnbd = _fit_bgnbd(histories, settings, warnings)
-    gamma_gamma, spend, spend_report = _expected_spend(daily, histories, cutoff_day, settings)
+    gamma_gamma, spend, spend_report = _expected_spend(summaries, settings)
     warnings += _spend_warnings(spend_report, settings)
 
     predictions = score_customers(histories, bgnbd, spend, settings, horizons)
@@ -166,11 +178,11 @@ def _fit_bgnbd(histories, settings: ClvSettings, warnings: list[str]) -> BetaGeo
         return BetaGeoModel(penalizer=retry).fit(*columns)
 
 
-def _expected_spend(daily, histories, cutoff_day, settings):
+def _expected_spend(summaries: CustomerSummaries, settings: ClvSettings):
     """Gamma-Gamma's expected spend per purchase of each customer, or the flagged fallback
     (the tenant's mean transaction value) when Gamma-Gamma cannot be used: too few repeat
     buyers, no convergence, or q <= 1 (an infinite population mean spend)."""
-    sample = spend_sample(daily, cutoff_day, settings.outlier_rule)
+    sample, histories = summaries.spend, summaries.histories
     report = SpendReport(
         fallback_reason=None,
         fallback_spend=None,
@@ -204,8 +216,7 @@ def _expected_spend(daily, histories, cutoff_day, settings):
             gamma_gamma.conditional_expected_spend(histories["frequency"], own_mean),
             report,
         )
-    seen = daily[daily[DATE] <= cutoff_day]
-    report.fallback_spend = float(max(seen[AMOUNT].mean(), 0.0))
+    report.fallback_spend = float(max(summaries.mean_transaction_value, 0.0))
     return gamma_gamma, np.full(len(histories), report.fallback_spend), report
 
 

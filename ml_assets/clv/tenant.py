@@ -7,11 +7,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ml_assets.clv.backtest import Backtest, SkippedBacktest, backtest
-from ml_assets.clv.predict import CustomerValue, predict_customer_value
+from ml_assets.clv.backtest import Backtest, SkippedBacktest, backtest_summary
+from ml_assets.clv.predict import CustomerValue, predict_from_summaries
 from ml_assets.clv.records import model_run_row, prediction_rows
 from ml_assets.clv.settings import ClvSettings
-from ml_assets.clv.transactions import daily_transactions
+from ml_assets.clv.sql_summaries import (
+    Query,
+    summarize_holdout_in_warehouse,
+    summarize_in_warehouse,
+)
+from ml_assets.clv.summaries import (
+    CustomerSummaries,
+    HoldoutSummary,
+    summarize_holdout,
+    summarize_transactions,
+)
+from ml_assets.clv.transactions import DATE, daily_transactions, to_timestamp
 
 
 @dataclass
@@ -38,18 +49,60 @@ def run_tenant(
     """Predict every customer of the tenant as of ``cutoff`` (default: the last day with a
     transaction), backtest on the last ``settings.holdout_days`` before it, and shape both
     as rows of ``ml_customer_predictions`` and ``ml_clv_model_runs``."""
-    columns = {
-        "customer_column": customer_column,
-        "date_column": date_column,
-        "amount_column": amount_column,
-    }
-    result = predict_customer_value(transactions, cutoff=cutoff, settings=settings, **columns)
-    tested = backtest(
-        daily_transactions(transactions, **columns),
-        result.cutoff,
-        holdout_days=settings.holdout_days,
-        penalizer=result.bgnbd.penalizer,
+    daily = daily_transactions(
+        transactions,
+        customer_column=customer_column,
+        date_column=date_column,
+        amount_column=amount_column,
     )
+    if daily.empty:
+        raise ValueError("there are no transactions to fit")
+    cutoff_day = to_timestamp(cutoff) if cutoff is not None else daily[DATE].max()
+    return run_summarized(
+        tenant_id,
+        summarize_transactions(daily, cutoff_day, settings.outlier_rule),
+        summarize_holdout(daily, cutoff_day, settings.holdout_days),
+        settings=settings,
+        predicted_at=predicted_at,
+    )
+
+
+def run_tenant_in_warehouse(
+    query: Query,
+    tenant_id: str,
+    *,
+    settings: ClvSettings,
+    amount_column: str,
+    cutoff: dt.date,
+    predicted_at: dt.datetime,
+) -> TenantRun:
+    """``run_tenant`` on the summaries the warehouse computes from the tenant's rows of
+    ``marts.mart_customer_orders_daily`` (``sql_summaries.py``): one row per customer
+    reaches Python, not one per customer and day."""
+    summaries = summarize_in_warehouse(
+        query, tenant_id, amount_column=amount_column, cutoff=cutoff, rule=settings.outlier_rule
+    )
+    holdout = summarize_holdout_in_warehouse(
+        query, tenant_id, amount_column=amount_column, cutoff=cutoff,
+        holdout_days=settings.holdout_days,
+    )  # fmt: skip
+    return run_summarized(
+        tenant_id, summaries, holdout, settings=settings, predicted_at=predicted_at
+    )
+
+
+def run_summarized(
+    tenant_id: str,
+    summaries: CustomerSummaries,
+    holdout: HoldoutSummary,
+    *,
+    settings: ClvSettings,
+    predicted_at: dt.datetime,
+) -> TenantRun:
+    """``run_tenant`` from the summaries (in memory or computed in the warehouse); the
+    backtest uses the fit's penalizer, which a failed first fit may have raised."""
+    result = predict_from_summaries(summaries, settings=settings)
+    tested = backtest_summary(holdout, penalizer=result.bgnbd.penalizer)
     return TenantRun(
         predictions=prediction_rows(tenant_id, result, predicted_at),
         model_run=model_run_row(tenant_id, result, tested, predicted_at),
