@@ -16,14 +16,16 @@ from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.gamma_gamma import GammaGammaModel
 from ml_assets.clv.segments import SegmentCut, assign_segments
 from ml_assets.clv.settings import DAYS_PER_MONTH, ClvSettings
-from ml_assets.clv.summaries import CustomerSummaries, summarize_transactions
+from ml_assets.clv.summaries import (
+    CustomerSummaries,
+    summarize_transactions,
+    transactions_to_cutoff,
+)
 from ml_assets.clv.transactions import (
     AMOUNT,
     CUSTOMER,
     DATE,
-    daily_transactions,
     frequency_spend_correlation,
-    to_timestamp,
 )
 from ml_assets.clv.value import discounted_purchases_if_alive
 
@@ -92,15 +94,10 @@ def predict_customer_value(
     and ``T`` are counted to the cut-off (lifetimes' convention); later rows are ignored.
     """
     settings = settings or ClvSettings()
-    daily = daily_transactions(
-        transactions,
-        customer_column=customer_column,
-        date_column=date_column,
+    daily, cutoff_day = transactions_to_cutoff(
+        transactions, cutoff, customer_column=customer_column, date_column=date_column,
         amount_column=amount_column,
-    )
-    if daily.empty:
-        raise ValueError("there are no transactions to fit")
-    cutoff_day = to_timestamp(cutoff) if cutoff is not None else daily[DATE].max()
+    )  # fmt: skip
     summaries = summarize_transactions(daily, cutoff_day, settings.outlier_rule)
     return predict_from_summaries(summaries, settings=settings, horizons=horizons)
 

@@ -25,6 +25,7 @@ from ml_assets.clv.transactions import (
     OutlierRule,
     SpendSample,
     customer_histories,
+    daily_transactions,
     spend_sample,
     to_timestamp,
 )
@@ -51,6 +52,17 @@ class HoldoutSummary:
     holdout_days: int
     histories: pd.DataFrame
     holdout_purchases: np.ndarray
+
+
+def transactions_to_cutoff(
+    transactions: pd.DataFrame, cutoff: dt.date | str | None, **columns: str
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """The transactions merged per customer and day (``daily_transactions``, ``columns`` name
+    its columns) and the cut-off: the given day, or the last day with a transaction."""
+    daily = daily_transactions(transactions, **columns)
+    if daily.empty:
+        raise ValueError("there are no transactions to fit")
+    return daily, to_timestamp(cutoff) if cutoff is not None else daily[DATE].max()
 
 
 def summarize_transactions(

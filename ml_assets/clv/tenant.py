@@ -21,8 +21,8 @@ from ml_assets.clv.summaries import (
     HoldoutSummary,
     summarize_holdout,
     summarize_transactions,
+    transactions_to_cutoff,
 )
-from ml_assets.clv.transactions import DATE, daily_transactions, to_timestamp
 
 
 @dataclass
@@ -49,15 +49,10 @@ def run_tenant(
     """Predict every customer of the tenant as of ``cutoff`` (default: the last day with a
     transaction), backtest on the last ``settings.holdout_days`` before it, and shape both
     as rows of ``ml_customer_predictions`` and ``ml_clv_model_runs``."""
-    daily = daily_transactions(
-        transactions,
-        customer_column=customer_column,
-        date_column=date_column,
+    daily, cutoff_day = transactions_to_cutoff(
+        transactions, cutoff, customer_column=customer_column, date_column=date_column,
         amount_column=amount_column,
-    )
-    if daily.empty:
-        raise ValueError("there are no transactions to fit")
-    cutoff_day = to_timestamp(cutoff) if cutoff is not None else daily[DATE].max()
+    )  # fmt: skip
     return run_summarized(
         tenant_id,
         summarize_transactions(daily, cutoff_day, settings.outlier_rule),
