@@ -59,7 +59,7 @@ def create_raw_tables(warehouse: Warehouse) -> None:
     for source in dict.fromkeys(spec.source for spec in specs):
         _, config = warehouse.singer_target(raw_schema(source))
         messages = [json.dumps(s.schema_message) for s in specs if s.source == source]
-        target = _target_class(warehouse.kind)(config=config)
+        target = _target_class(warehouse.engine)(config=config)
         logging.getLogger(target.name).setLevel(logging.WARNING)
         target.listen(io.StringIO("\n".join(messages) + "\n"))
 
@@ -122,13 +122,13 @@ def _append_postgres(connection, schema: str, table: str, rows: pa.Table) -> Non
 def append_rows(warehouse: Warehouse, tables: Iterable[tuple[str, str, pa.Table]]) -> dict:
     """Append each (schema, table, rows) to the warehouse; rows per ``schema.table``."""
     counts: dict[str, int] = {}
-    append = _append_duckdb if warehouse.kind == "duckdb" else _append_postgres
+    append = _append_duckdb if warehouse.engine == "duckdb" else _append_postgres
     with warehouse.connect() as connection:
         for schema, table, rows in tables:
             append(connection, schema, table, rows)
             name = f"{schema}.{table}"
             counts[name] = counts.get(name, 0) + len(rows)
-            if warehouse.kind == "postgres":
+            if warehouse.engine == "postgres":
                 connection.commit()  # one transaction per tenant and stream, as the target's
     return counts
 
@@ -136,7 +136,7 @@ def append_rows(warehouse: Warehouse, tables: Iterable[tuple[str, str, pa.Table]
 def analyze_raw_tables(warehouse: Warehouse, names: Iterable[str]) -> None:
     """PostgreSQL: the statistics autovacuum gathers within minutes of a real landing (a bulk
     load followed at once by dbt would otherwise be planned without any)."""
-    if warehouse.kind != "postgres":
+    if warehouse.engine != "postgres":
         return
     with warehouse.connect() as connection:
         connection.autocommit = True

@@ -66,3 +66,27 @@ def test_the_benchmark_command_times_a_tiny_full_build_and_daily_run(tmp_path):
     replaced = (daily_sql / "marts" / "core" / "fct_orders.sql").read_text()
     assert "between cast('2026-10-01' as date)" in replaced
     assert "cast('2026-10-31' as date)" in replaced
+
+
+@pytest.mark.spark
+def test_the_benchmark_times_spark_from_its_parquet_landing(tmp_path):
+    pytest.importorskip("pyspark", reason="the Spark extra is not installed (make setup-spark)")
+    command = [
+        sys.executable, str(BENCHMARK), "--size", "tiny", "--repeats", "1",
+        "--scenario", "full_build", "--scenario", "daily_build_one_tenant",
+        "--warehouse", "spark", "--work-dir", str(tmp_path),
+    ]  # fmt: skip
+
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)
+
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    (entry,) = json.loads((tmp_path / "results.json").read_text())
+    assert entry["warehouse"] == "spark" and entry["landing_seconds"] > 0
+    landing = tmp_path / "tiny" / "spark" / "spark" / "landing"
+    for tenant in bench_tenants("tiny"):
+        assert (landing / "raw_shopify" / "orders" / f"tenant_id={tenant.tenant_id}").is_dir()
+    for key in ("full_build", "daily_build_one_tenant"):
+        statuses = entry[key]["statuses"]
+        assert {status.split(":")[1] for status in statuses} <= {"success", "pass"}
+        assert not any(status.startswith("unit_test:") for status in statuses)
+        assert statuses["model:success"] > 40
