@@ -163,7 +163,10 @@ SIGINT_DURING_WRITE = textwrap.dedent(
     def slow(frame, target, **options):
         real_to_csv(frame.head(2), target, **options)
         print("writing", flush=True)  # the parent sends SIGINT now
-        time.sleep(60)
+        # Short sleeps: a SIGINT that lands between the print and a long sleep would only
+        # be raised once that sleep ends (seen on a loaded machine).
+        for _ in range(600):
+            time.sleep(0.1)
 
     pd.DataFrame.to_csv = slow
     main(sys.argv[1:])
