@@ -87,6 +87,10 @@ def run(request: dict) -> dict:
         from benchmarks.bench_ml import mmm_stage
 
         return mmm_stage(request, warehouse(), tenants)
+    if stage == "mmm_tenants":
+        from benchmarks.bench_mmm_tenants import mmm_tenants_stage
+
+        return mmm_tenants_stage(request, warehouse(), tenants)
     if stage == "dashboards":
         from benchmarks.bench_queries import dashboards_stage
 

@@ -49,13 +49,15 @@ from cerebro.warehouse import Warehouse
 #: Days of history landed through Singer per size; None: every tenant's whole history.
 #: small, the shipped demo, lands everything (what `make demo` lands, minutes through
 #: Singer); medium and large land the first tenant's last two weeks (what two weeks of daily
-#: syncs land, tens of thousands of records: enough for a steady rate); tiny, the smoke size,
-#: its first tenant's last week.
+#: syncs land, tens of thousands of records: enough for a steady rate), and so does agency
+#: (its first tenant is one of its two largest); tiny, the smoke size, its first tenant's
+#: last week.
 SINGER_SAMPLE_DAYS: dict[str, int | None] = {
     "tiny": 7,
     "small": None,
     "medium": 14,
     "large": 14,
+    "agency": 14,
 }
 #: Schemas the bulk load writes besides the raw ones (dbt_bench_load.write_config_tables).
 CONFIG_SCHEMAS = ("cerebro_config", "ops")

@@ -3,7 +3,8 @@
 - ``clv_stage``: the platform's customer-value path as the Dagster asset runs it per tenant:
   the per-customer summaries computed in the warehouse from the tenant's rows of
   ``marts.mart_customer_orders_daily`` (``ml_assets/clv/sql_summaries.py``), then fit +
-  score (``predict_from_summaries``), every tenant in turn, timed. With ``write_outputs`` it
+  score (``predict_from_summaries``), every tenant in turn, timed (the whole and each
+  tenant's own seconds). With ``write_outputs`` it
   then writes ``ml.ml_customer_predictions`` and ``ml.ml_clv_model_runs`` as the asset does
   (``run_tenant_in_warehouse``: the fit again plus the backtest), for the dbt models and
   dashboards downstream.
@@ -18,15 +19,18 @@
   summaries, so transactions-to-predictions is that step plus the fit and scores.
 - ``mmm_stage``: the largest tenant's budget brain: ``fit_mmm`` on daily revenue (the
   posterior sampling and the backtest refit), then the budget optimizer over
-  the grid of totals and the named scenarios of ``cerebro/scenarios.yml``. With
+  the grid of totals and the named scenarios of ``cerebro/scenarios.yml`` (the work
+  ``benchmarks/bench_mmm_tenants.py`` shares with its stage for every tenant). With
   ``write_outputs`` the tenant's whole run (both targets, every table) is written to ``ml``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 import time
 import warnings
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -83,10 +87,12 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
     cutoffs = {t: last_transaction_day(warehouse.query, t) for t in settings}
     cutoffs = {t: day for t, day in cutoffs.items() if day is not None}
     failed: dict[str, str] = {}
+    seconds: dict[str, list[float]] = defaultdict(list)  # each tenant's own, every repeat
 
     def fit_and_score() -> dict:
         results = {}
         for tenant_id, cutoff in cutoffs.items():
+            started = time.perf_counter()
             try:
                 summaries = summarize_in_warehouse(
                     warehouse.query, tenant_id, amount_column=COLUMNS["amount_column"],
@@ -95,6 +101,7 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
                 results[tenant_id] = predict_from_summaries(summaries, settings=settings[tenant_id])
             except (ValueError, ConvergenceError) as error:
                 failed[tenant_id] = str(error)
+            seconds[tenant_id].append(time.perf_counter() - started)
         return results
 
     results, timing = timed_repeats(fit_and_score, request["repeats"])
@@ -113,6 +120,7 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
                 "customers": len(r.predictions),
                 "penalizer": float(r.bgnbd.penalizer),
                 "gamma_gamma": not r.spend.is_fallback,
+                "seconds": statistics.median(seconds[t]),
             }
             for t, r in results.items()
         },
@@ -280,9 +288,9 @@ def prediction_differences(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
 def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
     """The largest tenant's MMM on revenue (posterior and backtest) and the budget
     optimizer over the scenarios, each timed; optionally the tenant's whole run written."""
-    from ml_assets.mmm.scenarios import grid_scenarios, load_scenarios, run_scenarios
+    from benchmarks.bench_mmm_tenants import fit_revenue, plan_budgets
+    from ml_assets.mmm.scenarios import grid_scenarios, load_scenarios
     from ml_assets.mmm.tenant import TenantInputs, run_tenant_mmm, tenant_table
-    from ml_assets.mmm.workflow import fit_mmm
     from orchestration.mmm_assets import CLV_BY_CHANNEL_SQL, QUERIES, SCENARIOS_FILE
 
     tenant = next(t for t in tenants if t.tenant_id == request["tenant_id"])
@@ -300,16 +308,12 @@ def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
     }
     if request.get("measure", True):
         fitted, fit_timing = timed_repeats(
-            lambda: fit_mmm(
-                table, date_column="date", spend_columns=channels, target_column="revenue",
-                control_columns=controls, event_columns=events,
-                holdout_days=settings.holdout_days, draws=draws, seed=settings.seed,
-            ),
+            lambda: fit_revenue(table, channels, controls, events, settings, draws),
             request["repeats"],
-        )  # fmt: skip
+        )
         scenarios = grid_scenarios() + load_scenarios(Path(SCENARIOS_FILE))
         (plans, skipped), optimizer_timing = timed_repeats(
-            lambda: run_scenarios(fitted.model, scenarios, seed=settings.seed), request["repeats"]
+            lambda: plan_budgets(fitted, scenarios, settings), request["repeats"]
         )
         result["fit"] = {
             **fit_timing.summary(),

@@ -1,19 +1,25 @@
 """Tables of the platform benchmark's results (``benchmarks/platform_benchmark.py``).
 
 Per size: one line per stage and warehouse, the Singer sample against its bulk reference,
-the CLV comparison with lifetimes, every dashboard card's and KPI function's p50 / p95; then,
-across the sizes in the JSON file, the growth exponent of each stage (b in seconds ∝ rows^b
-between consecutive sizes: about 1 is linear, 2 quadratic, about 0 a cost that does not
-grow), and the issue's targets, met or missed.
+the CLV comparison with lifetimes, every dashboard card's and KPI function's p50 / p95; for a
+mix of tenants (``agency``) or with every tenant's MMM (``--mmm-tenants all``), each model's
+seconds per tenant by size class, the failures by tenant and the nightly path of every tenant
+summed; then, across the sizes in the JSON file, the growth exponent of each stage (b in
+seconds ∝ rows^b between consecutive scaled sizes: about 1 is linear, 2 quadratic, about 0 a
+cost that does not grow; a mix is no step of that ladder), and the issue's targets, met or
+missed.
 """
 
 from __future__ import annotations
 
 import itertools
+import statistics
+from collections import defaultdict
 
 import pandas as pd
 
-from benchmarks.dbt_bench_report import SIZE_ORDER, growth_exponent
+from benchmarks.dbt_bench_data import MIXED_SIZES, SIZES
+from benchmarks.dbt_bench_report import growth_exponent, growth_steps
 
 #: The issue's targets, for the large size on the 2-core machine.
 TARGET_SIZE = "large"
@@ -38,7 +44,7 @@ def _number(value, pattern: str = "{:,.0f}") -> str:
 
 
 def _ordered(entries: list[dict]) -> list[dict]:
-    return sorted(entries, key=lambda e: (SIZE_ORDER.index(e["size"]), e["warehouse"]))
+    return sorted(entries, key=lambda e: (SIZES.index(e["size"]), e["warehouse"]))
 
 
 def stage_table(entries: list[dict]) -> pd.DataFrame:
@@ -127,7 +133,7 @@ def exponents_table(entries: list[dict]) -> pd.DataFrame:
     dashboards also the card whose cost grows fastest."""
     lines = []
     for warehouse in sorted({e["warehouse"] for e in entries}):
-        mine = [e for e in _ordered(entries) if e["warehouse"] == warehouse]
+        mine = [e for e in _ordered(growth_steps(entries)) if e["warehouse"] == warehouse]
         for smaller, larger in itertools.pairwise(mine):
             pair = f"{smaller['size']} -> {larger['size']}"
             for key, line in larger["stages"].items():
@@ -153,6 +159,112 @@ def exponents_table(entries: list[dict]) -> pd.DataFrame:
         index=["warehouse", "stage"], columns="sizes", values="b", aggfunc="first", sort=False
     )
     return table.reindex(sorted(table.index, key=lambda k: (k[0], order.index(k[1])))).fillna("")
+
+
+# Per tenant ---------------------------------------------------------------------------------
+
+#: Stages whose seconds per tenant an entry keeps (``per_tenant``), as the report names them.
+PER_TENANT_LABELS = {"clv_cerebro": "CLV fit + score", "mmm_tenants": "MMM + optimizer"}
+#: What one night of every tenant runs, as the stages measured it.
+NIGHTLY_STAGES = {
+    "dbt_daily_build": "dbt daily build",
+    "clv_cerebro": "CLV",
+    "mmm_tenants": "MMM",
+    "dbt_ml_step": "dbt on the ML outputs",
+}
+
+
+def tenants_note(result: dict) -> str:
+    """The note of the every-tenant MMM line: processes, per-tenant seconds, failures."""
+    failed = result["failed"]
+    note = (
+        f"{result['workers']} processes; per tenant median "
+        f"{format_seconds(result['median_tenant_seconds'])} s, "
+        f"max {format_seconds(result['max_tenant_seconds'])} s"
+    )
+    return note + (f"; {len(failed)} of {result['tenants_total']} FAILED" if failed else "")
+
+
+def size_classes(
+    seconds: dict[str, float], failed: dict[str, str], customers: dict[str, int]
+) -> list[dict]:
+    """Per size class (the tenants of one customer count), largest first: its tenants, how
+    many were timed and how many failed, and the median and largest of the timed seconds."""
+    classes: dict[int, list[str]] = defaultdict(list)
+    for tenant_id, count in customers.items():
+        classes[count].append(tenant_id)
+    lines = []
+    for count in sorted(classes, reverse=True):
+        timed = [seconds[t] for t in classes[count] if t in seconds]
+        lines.append(
+            {
+                "customers": count,
+                "tenants": len(classes[count]),
+                "timed": len(timed),
+                "failed": sum(t in failed for t in classes[count]),
+                "median_seconds": statistics.median(timed) if timed else None,
+                "max_seconds": max(timed) if timed else None,
+            }
+        )
+    return lines
+
+
+def _shows_per_tenant(entry: dict) -> bool:
+    per_tenant = entry.get("per_tenant") or {}
+    return entry["size"] in MIXED_SIZES or "mmm_tenants" in per_tenant
+
+
+def per_tenant_table(entries: list[dict]) -> pd.DataFrame:
+    """One line per warehouse, model and size class (``size_classes``)."""
+    lines = []
+    for entry in _ordered(entries):
+        for key, kept in (entry.get("per_tenant") or {}).items():
+            classes = size_classes(kept["seconds"], kept["failed"], entry["tenant_customers"])
+            for line in classes:
+                lines.append(
+                    {"warehouse": entry["warehouse"], "model": PER_TENANT_LABELS[key],
+                     "customers": f"{line['customers']:,}", "tenants": line["tenants"],
+                     "timed": line["timed"], "failed": line["failed"],
+                     "median s": format_seconds(line["median_seconds"]),
+                     "max s": format_seconds(line["max_seconds"])}
+                )  # fmt: skip
+    if not lines:
+        return pd.DataFrame()
+    return pd.DataFrame(lines).set_index(["warehouse", "model", "customers"])
+
+
+def nightly_line(entry: dict) -> str | None:
+    """Every tenant's night summed from the stages that measured it (None without the
+    every-tenant MMM)."""
+    walls = {k: (entry["stages"].get(k) or {}).get("wall_seconds") for k in NIGHTLY_STAGES}
+    if walls["mmm_tenants"] is None:
+        return None
+    parts = [(NIGHTLY_STAGES[k], wall) for k, wall in walls.items() if wall is not None]
+    total = sum(wall for _, wall in parts)
+    return (
+        f"Nightly path of every tenant ({entry['warehouse']}): "
+        + " + ".join(f"{name} {format_seconds(wall)} s" for name, wall in parts)
+        + f" = {format_seconds(total)} s ({total / 3600:.2f} h); the MMM is the revenue model "
+        "alone, the nightly asset also fits new customers"
+    )
+
+
+def print_per_tenant(entries: list[dict]) -> None:
+    """For a mix of tenants or every tenant's MMM: the seconds per tenant by size class, each
+    failed tenant with its reason, and the night of every tenant summed."""
+    mine = [e for e in _ordered(entries) if _shows_per_tenant(e)]
+    table = per_tenant_table(mine)
+    if table.empty:
+        return
+    print("\nSeconds per tenant by size class (each tenant's own work; 'timed' excludes failures)")
+    print(table.to_string())
+    for entry in mine:
+        for key, kept in entry["per_tenant"].items():
+            for tenant_id, reason in kept["failed"].items():
+                print(f"FAILED {entry['warehouse']}/{key}/{tenant_id}: {reason.splitlines()[0]}")
+        line = nightly_line(entry)
+        if line:
+            print(line)
 
 
 # Targets ------------------------------------------------------------------------------------
@@ -236,7 +348,7 @@ def _card_target(entries: list[dict]) -> dict:
 def targets_table(entries: list[dict]) -> pd.DataFrame:
     """Targets (rows) by size (columns): the value and whether it is met."""
     columns = {}
-    for size in [s for s in SIZE_ORDER if any(e["size"] == s for e in entries)]:
+    for size in [s for s in SIZES if any(e["size"] == s for e in entries)]:
         rows = target_rows([e for e in entries if e["size"] == size])
         columns[size] = {
             row["target"]: row["value"] + {True: "  met", False: "  MISSED", None: ""}[row["met"]]
@@ -276,6 +388,7 @@ def print_size(entries: list[dict]) -> None:
         for key, text in (("failures", "FAILED"),):
             for stage, reason in (entry.get(key) or {}).items():
                 print(f"{text} {entry['warehouse']}/{stage}: {reason.splitlines()[0]}")
+    print_per_tenant(entries)
     cards = latency_table(entries, "dashboards", ["dashboard", "card", "period"], ["warehouse"])
     if not cards.empty:
         print(
@@ -296,7 +409,7 @@ def print_platform_report(entries: list[dict], fresh: set[tuple[str, str]]) -> N
     if older:
         print("\n(from earlier runs: " + ", ".join(
             f"{e['size']}/{e['warehouse']} {e['measured_at']}" for e in older) + ")")  # fmt: skip
-    for size in SIZE_ORDER:
+    for size in SIZES:
         mine = [e for e in entries if e["size"] == size]
         if mine:
             print_size(mine)

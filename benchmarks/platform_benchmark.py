@@ -1,10 +1,12 @@
 """The platform at scale: every stage timed, per size and warehouse (not a test).
 
     make bench SIZE="small medium large" WAREHOUSE=both
+    make bench SIZE=agency WAREHOUSE=postgres BENCH_ARGS="--mmm-tenants all"
     python benchmarks/platform_benchmark.py --size tiny --warehouse duckdb --repeats 1
 
 Per size (``benchmarks/dbt_bench_data.py``: tiny; small = the shipped demo; medium = 100 000
-customers; large = 1 000 000, two years) and warehouse, in the platform's order:
+customers; large = 1 000 000, two years; agency = 100 tenants of mixed sizes, CLP and PEN,
+three time zones, 213 000 customers) and warehouse, in the platform's order:
 
 1. ``generate``: the demo generator (once per size, cached with ``make bench-dbt``);
 2. ``singer``: a sample landed through the real tap | target subprocesses, and the same rows
@@ -14,6 +16,8 @@ customers; large = 1 000 000, two years) and warehouse, in the platform's order:
 5. ``clv``: the platform's customer-value fit + score vs lifetimes used as documented, and
    ``mmm``: the largest tenant's MMM fit (posterior, backtest) and the budget
    optimizer over the scenarios (``benchmarks/bench_ml.py``), measured on the first warehouse;
+   with ``--mmm-tenants all`` also every tenant's, once each, in ``--ml-workers`` processes
+   (``benchmarks/bench_mmm_tenants.py``), reported by size class beside CLV's per tenant;
 6. ``dashboards``: every card's query p50 / p95 after the models on the ML outputs are built,
    and ``kpis``: the KPI functions (``benchmarks/bench_queries.py``).
 
@@ -39,7 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.bench_child import StageError, run_child, settings_to_json
-from benchmarks.bench_report import print_platform_report
+from benchmarks.bench_report import print_platform_report, tenants_note
 from benchmarks.dbt_bench_data import DEMO_TENANTS_FILE, SIZES, bench_tenants
 from benchmarks.dbt_incremental_benchmark import (
     DEFAULT_WORK_DIR as DBT_WORK_DIR,
@@ -239,6 +243,7 @@ class SizeRun:
             "CLV fit + score, ml_assets.clv", result, result["process"], result["rows"],
             "customers", read_seconds=result["read_seconds"], failed=result["failed"],
         )  # fmt: skip
+        self.keep_per_tenant("clv_cerebro", result)
         if not self.options.skip_lifetimes:
             self.lifetimes(result, ours_path)
 
@@ -299,6 +304,25 @@ class SizeRun:
             "budget optimizer, scenario grid", optimizer, process, days, "days",
             note=f"{optimizer['scenarios']} scenarios",
         )  # fmt: skip
+        if self.options.mmm_tenants == "all":
+            self.mmm_every_tenant()
+
+    def mmm_every_tenant(self) -> None:
+        result = self.child(
+            "mmm_tenants", ml_workers=self.options.ml_workers, mmm_draws=self.options.mmm_draws
+        )
+        self.keep_per_tenant("mmm_tenants", result)
+        self.lines["mmm_tenants"] = stage_summary(
+            "MMM + optimizer, every tenant (revenue)", result, result["process"],
+            result["rows"], "tenants", read_seconds=result["read_seconds"],
+            failed=result["failed"], note=tenants_note(result),
+        )  # fmt: skip
+
+    def keep_per_tenant(self, key: str, result: dict) -> None:
+        """Each tenant's own seconds and failures, which the report groups by size class."""
+        seconds = {t: figures["seconds"] for t, figures in result["tenants"].items()}
+        per_tenant = self.entry.setdefault("per_tenant", {})
+        per_tenant[key] = {"seconds": seconds, "failed": result["failed"]}
 
     def dbt_ml_step(self) -> None:
         measurement = self.dbt.invoke("build", "--select", ML_STEP, label="ml_step")
@@ -408,6 +432,7 @@ def benchmark_size(size: str, kinds: list[str], options, server) -> list[dict]:
             {
                 **entry,
                 "tenants": [t.tenant_id for t in tenants],
+                "tenant_customers": {t.tenant_id: t.settings.customers for t in tenants},
                 "customers": customers,
                 "history_days": max(t.settings.days for t in tenants),
                 "repeats": options.repeats,
@@ -448,8 +473,12 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds after which a card stops repeating (at least 3 executions)")  # fmt: skip
     add("--singer-days", type=_days, default=-1,
         help="days of the first tenant landed through Singer, or 'all' (default per size: "
-             "everything for tiny and small, 14 days for medium and large)")  # fmt: skip
+             "everything for tiny and small, 14 days for medium, large and agency)")  # fmt: skip
     add("--mmm-draws", type=int, help="posterior draws per chain (default: the tenant's, 200)")
+    add("--mmm-tenants", choices=("largest", "all"), default="largest",
+        help="all: also every tenant's MMM, once each, in --ml-workers processes")  # fmt: skip
+    add("--ml-workers", type=int, default=2,
+        help="processes fitting tenants side by side with --mmm-tenants all")  # fmt: skip
     add("--skip-lifetimes", action="store_true", help="do not time lifetimes beside ours")
     add("--regenerate", action="store_true", help="generate (and time) even a cached size")
     add("--workers", type=int, default=os.cpu_count() or 1, help="generator processes")
@@ -459,8 +488,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     options.size = options.size or ["small"]
     options.stage = options.stage or list(STAGES[1:])
     options.dbt_scenario = options.dbt_scenario or list(DEFAULT_DBT_SCENARIOS)
-    if options.repeats < 1 or options.query_repeats < 1:
-        parser.error("--repeats and --query-repeats must be at least 1")
+    if min(options.repeats, options.query_repeats, options.ml_workers) < 1:
+        parser.error("--repeats, --query-repeats and --ml-workers must be at least 1")
     options.json = options.json or options.work_dir / "results.json"
     return options
 

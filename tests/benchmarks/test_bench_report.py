@@ -14,6 +14,10 @@ from benchmarks.bench_report import (
     card_exponents,
     exponents_table,
     format_seconds,
+    nightly_line,
+    per_tenant_table,
+    print_size,
+    size_classes,
     stage_exponent,
     target_rows,
     targets_table,
@@ -69,6 +73,21 @@ def test_exponents_table_lines_up_stages_and_consecutive_sizes():
     line = table.loc[("duckdb", "dbt build, full refresh")]
     assert line["small -> medium"] == "0.50"  # 100x the rows, 10x the seconds
     assert line["medium -> large"] == "1.00"
+
+
+def test_the_agency_mix_is_no_step_of_the_growth_ladder():
+    """agency (100 mixed tenants) lies between medium and large in rows, but is another
+    population: an exponent to or from it would mix the size with the tenant count."""
+
+    def entry(size, rows, full):
+        line = _line(full, rows, label="dbt build, full refresh")
+        return {"size": size, "warehouse": "duckdb", "stages": {"dbt_full_build": line}}
+
+    entries = [entry("medium", 100_000, 100.0), entry("agency", 200_000, 900.0),
+               entry("large", 1e6, 1e3)]  # fmt: skip
+
+    assert list(exponents_table(entries).columns) == ["medium -> large"]
+    assert list(targets_table(entries).columns) == ["medium", "large", "agency"]
 
 
 def _large_entries() -> list[dict]:
@@ -156,3 +175,73 @@ def test_prediction_differences_are_the_largest_gaps_over_customers_both_paths_s
     assert math.isclose(gaps["prob_alive"], 0.01)
     assert gaps["expected_purchases_90d"] == 0.5
     assert gaps["predicted_clv_12m"] == 1.0
+
+
+def _agency_entry() -> dict:
+    customers = {"big": 40_000, "mid": 8_000, "s1": 400, "s2": 400, "s3": 400}
+    return {
+        "size": "agency",
+        "warehouse": "postgres",
+        "tenants": list(customers),
+        "tenant_customers": customers,
+        "customers": 49_200,
+        "history_days": 730,
+        "cores": 2,
+        "memory_gib": 8,
+        "load_average_1m": 1.0,
+        "measured_at": "now",
+        "commit": "x",
+        "stages": {
+            "dbt_daily_build": _line(600.0, 10**7, label="dbt build, last day, every tenant"),
+            "clv_cerebro": _line(30.0, 49_200, label="CLV fit + score, ml_assets.clv"),
+            "mmm_tenants": _line(5_400.0, 4, label="MMM + optimizer, every tenant (revenue)"),
+        },
+        "failures": {},
+        "per_tenant": {
+            "clv_cerebro": {
+                "seconds": {"big": 9.0, "mid": 2.0, "s1": 0.3, "s2": 0.5, "s3": 0.4},
+                "failed": {},
+            },
+            "mmm_tenants": {
+                "seconds": {"big": 200.0, "mid": 90.0, "s1": 40.0, "s3": 60.0},
+                "failed": {"s2": "data cannot support a fit: too few rows: 20 days"},
+            },
+        },
+    }
+
+
+def test_size_classes_give_each_class_its_median_and_slowest_tenant_and_its_failures():
+    kept = _agency_entry()["per_tenant"]["mmm_tenants"]
+
+    classes = size_classes(kept["seconds"], kept["failed"], _agency_entry()["tenant_customers"])
+
+    assert classes == [
+        {"customers": 40_000, "tenants": 1, "timed": 1, "failed": 0,
+         "median_seconds": 200.0, "max_seconds": 200.0},
+        {"customers": 8_000, "tenants": 1, "timed": 1, "failed": 0,
+         "median_seconds": 90.0, "max_seconds": 90.0},
+        # s2 failed: the median and max are of s1 and s3 alone.
+        {"customers": 400, "tenants": 3, "timed": 2, "failed": 1,
+         "median_seconds": 50.0, "max_seconds": 60.0},
+    ]  # fmt: skip
+    table = per_tenant_table([_agency_entry()])
+    assert table.loc[("postgres", "CLV fit + score", "400"), "median s"] == "0.400"
+    assert table.loc[("postgres", "MMM + optimizer", "400"), "failed"] == 1
+
+
+def test_the_nightly_path_sums_what_every_tenant_runs_in_a_night(capsys):
+    entry = _agency_entry()
+
+    # 600 + 30 + 5400 = 6030 s.
+    assert nightly_line(entry) == (
+        "Nightly path of every tenant (postgres): dbt daily build 600 s + CLV 30.0 s + MMM "
+        "5400 s = 6030 s (1.68 h); the MMM is the revenue model alone, the nightly asset also "
+        "fits new customers"
+    )
+    entry["stages"].pop("mmm_tenants")
+    assert nightly_line(entry) is None
+
+    print_size([_agency_entry()])
+    printed = capsys.readouterr().out
+    assert "Seconds per tenant by size class" in printed
+    assert "FAILED postgres/mmm_tenants/s2: data cannot support a fit: too few rows" in printed

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections import Counter
 
 import pandas as pd
 import pytest
-from tap_cerebro_demo.generator.storage import DemoSettings
+from tap_cerebro_demo.generator.profiles import PROFILES
+from tap_cerebro_demo.generator.storage import DemoSettings, load_or_generate, read_stream
 
 from benchmarks import dbt_bench_data
 from benchmarks.dbt_bench_data import (
@@ -171,3 +174,69 @@ def test_bench_tenant_settings_are_what_the_demo_tap_reads_from_the_tenant(tenan
     # The same settings (hence the same cached dataset) as the demo tap gets for the tenant.
     tap_config = demo_settings(tenant.tenant, cache_dir=tenants_file.parent)
     assert DemoSettings.from_tap_config(tap_config) == tenant.settings
+
+
+def test_agency_is_100_stores_a_few_large_many_small_in_both_currencies_and_three_zones(
+    tenants_file,
+):
+    tenants = bench_tenants("agency", tenants_file)
+
+    customers = [t.settings.customers for t in tenants]
+    assert len(tenants) == 100 and sum(customers) == 213_000
+    assert Counter(customers) == {40_000: 2, 8_000: 8, 1_500: 30, 400: 60}
+    assert customers == sorted(customers, reverse=True)  # largest first
+    assert max(customers) <= dbt_bench_data.MAX_TENANT_CUSTOMERS
+    assert len({t.tenant_id for t in tenants}) == 100
+    assert len({t.settings.seed for t in tenants}) == 100
+    # The demo tenants take turns, so every size class holds both currencies.
+    for size in (40_000, 8_000, 1_500, 400):
+        currencies = Counter(t.tenant.currency for t in tenants if t.settings.customers == size)
+        assert currencies["CLP"] == currencies["PEN"] > 0
+    # Every 4th Chilean store is in Magallanes, and the generator is given that zone.
+    zones = Counter(t.settings.timezone for t in tenants)
+    assert zones == {"America/Lima": 50, "America/Santiago": 38, "America/Punta_Arenas": 12}
+    magallanes = [t for t in tenants if t.tenant.timezone == "America/Punta_Arenas"]
+    assert magallanes[0].tenant_id == "tienda_cl_4"
+    assert {(t.tenant.currency, t.tenant.country_code) for t in magallanes} == {("CLP", "CL")}
+
+
+def test_agency_tenants_have_disjoint_shopify_id_ranges(tenants_file):
+    tenants = bench_tenants("agency", tenants_file)
+
+    # A tenant's ids lie in [id base + shift, id base + shift + ID_STRIDE) (_shift_ids keeps
+    # them there); sorted, each range ends before the next begins.
+    ranges = sorted(
+        (PROFILES[t.settings.profile].id_base + t.id_shift, t.tenant_id) for t in tenants
+    )
+    starts = [start for start, _ in ranges]
+    assert all(b - a >= ID_STRIDE for a, b in itertools.pairwise(starts))
+    assert max(t.id_shift for t in tenants) == 49 * ID_STRIDE  # 50 copies of each profile
+
+
+def test_more_copies_of_a_profile_than_id_ranges_are_refused(tenants_file, monkeypatch):
+    # 202 tenants: 101 copies of each profile, one more than fit between two id bases.
+    monkeypatch.setitem(dbt_bench_data.MIXED_SIZES, "agency", ((202, 10),))
+
+    with pytest.raises(ValueError, match="101 tenants of profile 'cl_services': only 100"):
+        bench_tenants("agency", tenants_file)
+
+
+def test_a_magallanes_store_lives_an_hour_ahead_of_santiago_only_in_the_southern_winter(
+    tmp_path,
+):
+    """The generator takes the tenant's zone, not its profile's: the same store generated in
+    Santiago and in Punta Arenas draws the same local times, which are the same instants in
+    the summer (both UTC-3) and an hour apart from April to August (Santiago UTC-4)."""
+    created = {}
+    for zone in ("America/Santiago", "America/Punta_Arenas"):
+        settings = DemoSettings(
+            tenant_id="store", profile="cl_services", timezone=zone, customers=30, seed=5,
+            end_date=dt.date(2026, 10, 31), days=400,
+        )  # fmt: skip
+        orders = read_stream(load_or_generate(settings, tmp_path / zone), "orders").to_pandas()
+        created[zone] = orders.set_index("order_id")["created_at"]
+    santiago, magallanes = created["America/Santiago"], created["America/Punta_Arenas"]
+
+    gap = (santiago - magallanes.reindex(santiago.index)).groupby(santiago.dt.month).agg(set)
+    assert gap[6] == gap[7] == {pd.Timedelta(hours=1)}
+    assert gap[12] == gap[1] == {pd.Timedelta(0)}

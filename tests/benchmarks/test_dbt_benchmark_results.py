@@ -119,3 +119,16 @@ def test_results_of_a_size_replace_the_earlier_ones_and_feed_the_exponents(tmp_p
     timings = timings_table(merged)
     assert timings.loc[("medium", "duckdb"), "full/daily build"] == "6.2x"  # 50 / 8
     assert timings.loc[("medium", "duckdb"), "full run s"] == "-"  # not run
+
+
+def test_no_exponent_is_taken_to_or_from_the_agency_mix():
+    entries = [
+        _entry("medium", "duckdb", 100_000, 50.0, 8.0),
+        _entry("agency", "duckdb", 200_000, 400.0, 30.0),  # 100 tenants: another population
+        _entry("large", "duckdb", 1_000_000, 500.0, 20.0),
+    ]
+
+    exponents = exponents_table(entries)
+
+    assert list(exponents["sizes"]) == ["medium -> large"]
+    assert float(exponents.loc[0, "full build wall"]) == pytest.approx(1.0)  # 10x, 10x

@@ -19,7 +19,8 @@ import pytest
 from benchmarks.bench_child import run_child, settings_to_json
 from benchmarks.bench_landing import generated_rows
 from benchmarks.bench_queries import default_parameters, kpi_functions
-from benchmarks.dbt_bench_data import bench_tenants
+from benchmarks.dbt_bench_data import DEMO_TENANTS_FILE, bench_tenants
+from benchmarks.platform_benchmark import parse_options
 from cerebro.dashboards.spec import load_dashboards
 from cerebro.kpis.report import latest_data_date
 from cerebro.settings import PROJECT_ROOT
@@ -146,3 +147,43 @@ def test_the_whole_command_at_the_tiny_size(tmp_path):
         assert server["server_cpu_seconds"] > 0 and server["server_peak_mib"] > 0
     for text in ("Singer landing", "Dashboard cards", "KPI functions", "Targets"):
         assert text in done.stdout
+
+
+def test_agency_and_every_tenants_mmm_are_options_of_the_platform_benchmark():
+    options = parse_options(["--size", "agency", "--mmm-tenants", "all", "--ml-workers", "3"])
+
+    assert (options.size, options.mmm_tenants, options.ml_workers) == (["agency"], "all", 3)
+    defaults = parse_options([])
+    assert (defaults.mmm_tenants, defaults.ml_workers) == ("largest", 2)
+    with pytest.raises(SystemExit):
+        parse_options(["--ml-workers", "0"])
+
+
+@pytest.mark.slow
+def test_every_tenants_mmm_at_the_tiny_size_with_a_store_in_magallanes(tmp_path):
+    """The command through load, dbt (one full build), the largest tenant's MMM and then every
+    tenant's in two processes; each of tiny's two tenants is timed or named with a reason.
+    The Chilean store lives in America/Punta_Arenas, the zone agency adds to the demo's two:
+    the generator, dbt's build and its data tests take it."""
+    tenants_file = tmp_path / "tenants.yml"
+    demo = DEMO_TENANTS_FILE.read_text(encoding="utf-8")
+    magallanes = demo.replace("timezone: America/Santiago", "timezone: America/Punta_Arenas")
+    assert magallanes != demo
+    tenants_file.write_text(magallanes, encoding="utf-8")
+
+    done = _run(
+        tmp_path, "--warehouse", "duckdb", "--stage", "mmm", "--dbt-scenario", "full_build",
+        "--mmm-draws", "50", "--mmm-tenants", "all", "--ml-workers", "2",
+        "--tenants-file", str(tenants_file),
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-4000:]
+    [entry] = json.loads((tmp_path / "work" / "results.json").read_text())
+    assert entry["failures"] == {}
+    line, kept = entry["stages"]["mmm_tenants"], entry["per_tenant"]["mmm_tenants"]
+    assert line["rows"] == len(kept["seconds"]) and line["wall_seconds"] > 0
+    assert sorted([*kept["seconds"], *kept["failed"]]) == sorted(entry["tenants"])
+    assert all(seconds > 0 for seconds in kept["seconds"].values())
+    assert all(reason for reason in kept["failed"].values())
+    assert "Seconds per tenant by size class" in done.stdout
+    assert "Nightly path of every tenant (duckdb)" in done.stdout
