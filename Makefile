@@ -108,7 +108,8 @@ bench-mmm: setup
 	  $(if $(SEEDS),--seeds $(SEEDS))
 
 ## bench-dbt: dbt full rebuild vs one daily partition run, two years of demo data (not a test).
-## SIZE=tiny|small|medium|large (several: SIZE="small medium"), WAREHOUSE=duckdb|postgres|both,
+## SIZE=tiny|small|medium|large|agency (several: SIZE="small medium"; agency = 100 stores of
+## mixed sizes), WAREHOUSE=duckdb|postgres|both,
 ## or spark (after make setup-spark);
 ## more options in BENCH_DBT_ARGS (e.g. "--repeats 1 --dbt-ref HEAD"; see --help).
 SIZE ?= small
@@ -122,7 +123,8 @@ bench-dbt: setup
 ## MMM and optimizer, every dashboard card's p50/p95, the KPI functions; growth exponents and
 ## the targets. SIZE and WAREHOUSE as for bench-dbt; STAGE="dbt clv" measures only those
 ## (what they need still runs); BENCH_JSON=path (default .bench/platform/results.json, sizes
-## accumulate); more options in BENCH_ARGS (e.g. "--repeats 1"; see --help).
+## accumulate); more options in BENCH_ARGS (e.g. "--repeats 1"; "--mmm-tenants all" fits every
+## tenant's budget brain, as the agency's night does; see --help).
 STAGE ?=
 BENCH_JSON ?=
 bench: setup
