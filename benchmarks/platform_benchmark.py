@@ -241,7 +241,7 @@ class SizeRun:
             return
         self.lines["clv_cerebro"] = stage_summary(
             "CLV fit + score, ml_assets.clv", result, result["process"], result["rows"],
-            "customers", read_seconds=result["read_seconds"], failed=result["failed"],
+            "customers", failed=result["failed"],
         )  # fmt: skip
         self.keep_per_tenant("clv_cerebro", result)
         if not self.options.skip_lifetimes:
