@@ -254,10 +254,29 @@ def _arrays(problem: PosteriorProblem) -> dict:
     return {name: jnp.asarray(value) for name, value in arrays.items()}
 
 
-@functools.lru_cache(maxsize=16)
+#: Compiled samplers a process keeps at most. Each holds about 3 000 memory mappings of
+#: compiled code, and Linux gives a process 65 530 (``vm.max_map_count``): a worker that fitted
+#: some twenty tenants of different history lengths died with "LLVM ERROR: Unable to allocate
+#: section memory" with gigabytes free. Dropping our samplers frees nothing while JAX's own
+#: caches hold their programs, so when the limit is reached both are cleared; a shape seen
+#: again then compiles from the disk cache.
+MAX_COMPILED_SAMPLERS = 6
+_SAMPLERS: dict[tuple, MCMC] = {}
+
+
 def _sampler(priors: Priors, bounded: bool, chains: int, warmup: int, draws: int, shapes):
     """One MCMC object per setting and argument shapes: numpyro reuses its compiled program
     when it runs again on arguments of the same shapes (``jit_model_args``)."""
+    key = (priors, bounded, chains, warmup, draws, shapes)
+    if key not in _SAMPLERS:
+        if len(_SAMPLERS) >= MAX_COMPILED_SAMPLERS:
+            _SAMPLERS.clear()
+            jax.clear_caches()
+        _SAMPLERS[key] = _new_sampler(priors, bounded, chains, warmup, draws)
+    return _SAMPLERS[key]
+
+
+def _new_sampler(priors: Priors, bounded: bool, chains: int, warmup: int, draws: int) -> MCMC:
     kernel = NUTS(
         functools.partial(_model, priors=priors, bounded=bounded),
         init_strategy=init_to_median(num_samples=15), target_accept_prob=0.85, dense_mass=True,
