@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 
+from cerebro.dashboards.spec import load_dashboards
 from cerebro.settings import DBT_PROJECT_DIR
 from cerebro.warehouse import Warehouse
 from tests.support.mart_comparison import (
@@ -245,3 +246,41 @@ def test_running_a_partition_again_changes_no_mart_on_postgres(demo_warehouses, 
         left = frame.sort_values(columns).reset_index(drop=True)
         right = after[columns].sort_values(columns).reset_index(drop=True)
         assert left.equals(right), table
+
+
+def _plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+def _reads_of(warehouse: Warehouse, sql: str, params: dict, relation: str) -> list[dict]:
+    """The scans of ``relation`` in PostgreSQL's plan for ``sql``."""
+    explained = warehouse.query(f"explain (format json) {sql}", params).iloc[0, 0]
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    return [node for node in _plan_nodes(plan) if node.get("Relation Name") == relation]
+
+
+def test_the_customer_page_reads_only_that_customers_orders(demo_warehouses):
+    """Oracle: PostgreSQL's plans. The P(alive) history is a view of several CTEs over every
+    order; unless its CTEs are inlined and the card filters on a value (not a join), PostgreSQL
+    computes every tenant's history before picking one customer (minutes at the agency size)."""
+    postgres = demo_warehouses.postgres.warehouse
+    customer = postgres.query(
+        "select customer_id from marts.mart_customer_value where tenant_id = 'test_cl' limit 1"
+    ).iloc[0, 0]
+    direct = _reads_of(
+        postgres,
+        "select * from marts.mart_customer_alive_history"
+        " where tenant_id = %(tenant_id)s and customer_id = %(customer_id)s",
+        {"tenant_id": "test_cl", "customer_id": customer},
+        "mart_customer_orders_daily",
+    )
+    page = next(d for d in load_dashboards() if d.key == "ficha_cliente")
+    card = page.card("ficha_probabilidad_activo")
+    sql, params = card.bind({"tenant": "test_cl", "customer": None})
+    from_card = _reads_of(postgres, sql, params, "mart_customer_orders_daily")
+    for scan in direct + from_card:
+        conditions = " ".join(scan.get(key, "") for key in ("Index Cond", "Recheck Cond", "Filter"))
+        assert "customer_id" in conditions, scan
+    assert direct and from_card

@@ -3,7 +3,8 @@
 -- last day from the first purchase on, every purchase day, and the model's cut-off. A view:
 -- the customer page reads one customer at a time, and a table would hold every customer once
 -- per month. On Spark a table: its SQL (80 kB) is longer than a view's text may be in the
--- embedded Derby metastore (32 700 characters).
+-- embedded Derby metastore (32 700 characters). Its CTEs are inlined on PostgreSQL so that a
+-- reader's tenant and customer filter reaches the orders (macro not_materialized).
 {{ config(
     materialized=view_or_table_on_spark(),
     post_hook="{{ security_invoker() }}",
@@ -11,30 +12,30 @@
 
 with
 
-latest_runs as (
+latest_runs as {{ not_materialized() }} (
     select * from {{ ref('int_clv_latest_runs') }}
 ),
 
-customer_orders as (
+customer_orders as {{ not_materialized() }} (
     select * from {{ ref('mart_customer_orders_daily') }}
 ),
 
-purchase_days as (
+purchase_days as {{ not_materialized() }} (
     select tenant_id, customer_id, created_date as purchase_date
     from customer_orders
 ),
 
-first_purchases as (
+first_purchases as {{ not_materialized() }} (
     select tenant_id, customer_id, min(purchase_date) as first_purchase_date
     from purchase_days
     group by 1, 2
 ),
 
-month_offsets as (
+month_offsets as {{ not_materialized() }} (
     {{ dbt.generate_series(var('customer_life_line_months')) }}
 ),
 
-month_ends as (
+month_ends as {{ not_materialized() }} (
     select
         first_purchases.tenant_id,
         first_purchases.customer_id,
@@ -44,7 +45,7 @@ month_ends as (
     cross join month_offsets
 ),
 
-as_of as (
+as_of as {{ not_materialized() }} (
     select month_ends.tenant_id, month_ends.customer_id, month_ends.as_of_date, 'Fin de mes' as point_type
     from month_ends
     inner join latest_runs
@@ -64,7 +65,7 @@ as_of as (
         and first_purchases.first_purchase_date <= latest_runs.cutoff_date
 ),
 
-as_of_days as (
+as_of_days as {{ not_materialized() }} (
     -- A month's last day that is also a purchase day is one point, the purchase.
     select tenant_id, customer_id, as_of_date, min(point_type) as point_type
     from as_of
