@@ -254,26 +254,41 @@ def _arrays(problem: PosteriorProblem) -> dict:
     return {name: jnp.asarray(value) for name, value in arrays.items()}
 
 
-#: Compiled samplers a process keeps at most. Each holds about 3 000 memory mappings of
-#: compiled code, and Linux gives a process 65 530 (``vm.max_map_count``): a worker that fitted
-#: some twenty tenants of different history lengths died with "LLVM ERROR: Unable to allocate
-#: section memory" with gigabytes free. Dropping our samplers frees nothing while JAX's own
-#: caches hold their programs, so when the limit is reached both are cleared; a shape seen
-#: again then compiles from the disk cache.
-MAX_COMPILED_SAMPLERS = 6
-_SAMPLERS: dict[tuple, MCMC] = {}
+#: Sampler runs between two clearings of the process's compiled programs. Each run compiles
+#: numpyro's sampling loop again (a new closure per chain, even on a reused sampler), and JAX
+#: keeps every compiled loop until its caches are cleared: about 1 500 memory mappings and
+#: 95 MB per run. A worker fitting tenant after tenant reached Linux's 65 530 mappings per
+#: process after some twenty tenants and died ("LLVM ERROR: Unable to allocate section
+#: memory", with gigabytes free), taking the pool's other tenants with it. After a clearing
+#: the next run compiles its small operations again (about 2 s).
+SAMPLER_RUNS_BETWEEN_CLEARS = 6
+
+
+@dataclass
+class _CompiledSamplers:
+    """The process's samplers by setting and argument shapes, and the runs since JAX's
+    caches were last cleared."""
+
+    samplers: dict[tuple, MCMC] = field(default_factory=dict)
+    runs: int = 0
+
+
+_COMPILED = _CompiledSamplers()
 
 
 def _sampler(priors: Priors, bounded: bool, chains: int, warmup: int, draws: int, shapes):
-    """One MCMC object per setting and argument shapes: numpyro reuses its compiled program
-    when it runs again on arguments of the same shapes (``jit_model_args``)."""
+    """One MCMC object per setting and argument shapes: numpyro reuses the model's traced
+    program when it runs again on arguments of the same shapes (``jit_model_args``). Every
+    ``SAMPLER_RUNS_BETWEEN_CLEARS`` runs, the samplers and JAX's caches are dropped together
+    (dropping only ours frees nothing while JAX's caches hold the programs)."""
+    if _COMPILED.runs >= SAMPLER_RUNS_BETWEEN_CLEARS:
+        _COMPILED.samplers.clear()
+        _COMPILED.runs = 0
+        jax.clear_caches()
     key = (priors, bounded, chains, warmup, draws, shapes)
-    if key not in _SAMPLERS:
-        if len(_SAMPLERS) >= MAX_COMPILED_SAMPLERS:
-            _SAMPLERS.clear()
-            jax.clear_caches()
-        _SAMPLERS[key] = _new_sampler(priors, bounded, chains, warmup, draws)
-    return _SAMPLERS[key]
+    if key not in _COMPILED.samplers:
+        _COMPILED.samplers[key] = _new_sampler(priors, bounded, chains, warmup, draws)
+    return _COMPILED.samplers[key]
 
 
 def _new_sampler(priors: Priors, bounded: bool, chains: int, warmup: int, draws: int) -> MCMC:
@@ -311,6 +326,7 @@ def sample_posterior(
     for run in range(MAX_SAMPLER_RUNS):
         key = jax.random.PRNGKey(seed + run * RERUN_SEED_STEP)
         mcmc.run(key, arrays, extra_fields=("num_steps", "diverging"))
+        _COMPILED.runs += 1
         samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
         fields = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
         healthy = healthy_chains(samples["share"], fields["diverging"])

@@ -133,45 +133,46 @@ def test_curve_pooling_outside_zero_to_one_is_refused():
         Priors(curve_pooling=1.0)
 
 
-def test_a_process_keeps_a_bounded_number_of_compiled_samplers(monkeypatch):
-    """At the limit every sampler and JAX's compiled programs are dropped together (dropping
+def test_samplers_and_jax_caches_are_cleared_together_every_few_runs(monkeypatch):
+    """A sampler is reused for the same setting and shapes; once enough runs have compiled
+    their loops, every sampler and JAX's compiled programs are dropped together (dropping
     only ours frees nothing while JAX's caches hold the programs)."""
     cleared = []
-    monkeypatch.setattr(posterior, "_SAMPLERS", {})
-    monkeypatch.setattr(posterior, "MAX_COMPILED_SAMPLERS", 2)
+    monkeypatch.setattr(posterior, "_COMPILED", posterior._CompiledSamplers())
+    monkeypatch.setattr(posterior, "SAMPLER_RUNS_BETWEEN_CLEARS", 2)
     monkeypatch.setattr(posterior, "_new_sampler", lambda *key: object())
     monkeypatch.setattr(posterior.jax, "clear_caches", lambda: cleared.append(True))
     priors = Priors()
 
     first = posterior._sampler(priors, False, 2, 30, 20, (("target", (256,)),))
+    posterior._COMPILED.runs += 1
     assert posterior._sampler(priors, False, 2, 30, 20, (("target", (256,)),)) is first
-    posterior._sampler(priors, False, 2, 30, 20, (("target", (384,)),))
-    assert not cleared and len(posterior._SAMPLERS) == 2
-    posterior._sampler(priors, False, 2, 30, 20, (("target", (512,)),))
+    posterior._COMPILED.runs += 1
+    assert not cleared
 
-    assert cleared == [True] and len(posterior._SAMPLERS) == 1
-    assert posterior._sampler(priors, False, 2, 30, 20, (("target", (256,)),)) is not first
+    again = posterior._sampler(priors, False, 2, 30, 20, (("target", (256,)),))
+    assert cleared == [True] and again is not first and posterior._COMPILED.runs == 0
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="Linux memory maps")
-def test_fitting_many_history_lengths_keeps_the_memory_maps_bounded(monkeypatch):
-    """Each compiled sampler holds thousands of memory mappings and Linux allows 65 530 per
-    process: a worker fitting tenant after tenant must not accumulate them. With room for
-    one sampler, a third length adds no mappings to the second's (kept, each would add
-    about 3 000), and a length seen before gives the same draws once recompiled."""
+def test_fitting_again_and_again_keeps_the_memory_maps_bounded(monkeypatch):
+    """Each sampler run leaves its compiled loop (about 1 500 memory mappings) in JAX's caches,
+    and Linux allows 65 530 mappings per process: a worker fitting tenant after tenant must not
+    accumulate them. With a clearing every two runs, the fourth fit of the same shapes adds no
+    mappings to the second's (kept, they would add about 3 000), and gives the same draws."""
 
     def mappings() -> int:
         return len(Path("/proc/self/maps").read_text().splitlines())
 
-    monkeypatch.setattr(posterior, "_SAMPLERS", {})
-    monkeypatch.setattr(posterior, "MAX_COMPILED_SAMPLERS", 1)
-    first = sample_posterior(_problem(rows=150), chains=2, warmup=30, draws=20, seed=3)
-    sample_posterior(_problem(rows=300), chains=2, warmup=30, draws=20, seed=3)
-    after_two_lengths = mappings()
-    sample_posterior(_problem(rows=450), chains=2, warmup=30, draws=20, seed=3)
-    after_three_lengths = mappings()
-    again = sample_posterior(_problem(rows=150), chains=2, warmup=30, draws=20, seed=3)
+    monkeypatch.setattr(posterior, "_COMPILED", posterior._CompiledSamplers())
+    monkeypatch.setattr(posterior, "SAMPLER_RUNS_BETWEEN_CLEARS", 2)
+    fit = functools.partial(sample_posterior, chains=2, warmup=30, draws=20, seed=3)
+    first = fit(_problem(rows=150))
+    fit(_problem(rows=150))
+    after_two_fits = mappings()
+    fit(_problem(rows=150))
+    again = fit(_problem(rows=150))
 
-    assert after_three_lengths < after_two_lengths + 500
+    assert mappings() < after_two_fits + 500
     np.testing.assert_allclose(again.share, first.share)
