@@ -12,14 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
 
+from tests.support.demo_sources import DEMO_LANDED_SOURCES
+
 pytestmark = pytest.mark.e2e
 
 KEYS = {
     stream.name: [key for key in stream.primary_keys if key != "tenant_id"] for stream in STREAMS
 }
-#: The sources of the session's demo tenants (tests/conftest.py): the demo store runs no Amazon
-#: campaigns and exports no spend by CSV, so those raw tables are never landed.
-LANDED_SOURCES = ("shopify", "meta_ads", "google_ads", "tiktok_ads", "search_console", "calendar")
 TENANTS = ("test_cl", "test_pe")
 
 
@@ -45,7 +44,7 @@ def test_summary_reports_models_built_and_every_test_passed(demo_platform):
 
 @pytest.mark.parametrize("tenant", TENANTS)
 @pytest.mark.parametrize(
-    "source, stream", [(s, t) for s in LANDED_SOURCES for t in STREAMS_BY_SOURCE[s]]
+    "source, stream", [(s, t) for s in DEMO_LANDED_SOURCES for t in STREAMS_BY_SOURCE[s]]
 )
 def test_every_generated_row_lands_exactly_once(demo_platform, tenant, source, stream):
     generated = pq.read_table(demo_platform.data_dir / "demo" / tenant / f"{stream}.parquet")
@@ -143,7 +142,7 @@ def test_second_run_changes_nothing(demo_platform, demo_platform_second_run):
 
 def test_singer_state_is_kept_per_tenant_and_source(demo_platform):
     for tenant in TENANTS:
-        for source in LANDED_SOURCES:
+        for source in DEMO_LANDED_SOURCES:
             state = demo_platform.data_dir / "state" / tenant / f"{source}.json"
             assert state.exists(), state
             assert "bookmarks" in state.read_text()

@@ -28,6 +28,7 @@ from cerebro_raw_contract import STREAMS_BY_SOURCE
 from cerebro.dashboards.spec import load_dashboards
 from cerebro.settings import DBT_PROJECT_DIR
 from cerebro.warehouse import Warehouse
+from tests.support.demo_sources import DEMO_LANDED_SOURCES
 from tests.support.mart_comparison import (
     assert_every_mart_matches,
     assert_same_rows,
@@ -37,14 +38,10 @@ from tests.support.mart_comparison import (
 pytestmark = pytest.mark.e2e
 
 TENANTS = ("test_cl", "test_pe")
-#: Sources the test tenants have no account for (tests/conftest.py DEMO_TENANTS_YAML, like the
-#: shipped demo): no Amazon Ads, and no spend exported by hand as CSV. Nothing lands for them.
-SOURCES_NOT_IN_THE_DEMO = {"amazon_ads", "csv"}
 RAW_TABLES = [
     f"raw_{source}.{stream}"
-    for source, streams in STREAMS_BY_SOURCE.items()
-    if source not in SOURCES_NOT_IN_THE_DEMO
-    for stream in streams
+    for source in DEMO_LANDED_SOURCES
+    for stream in STREAMS_BY_SOURCE[source]
 ]
 CORE_MARTS = [
     "marts.dim_tenants", "marts.dim_customers", "marts.fct_orders", "marts.fct_order_lines",
