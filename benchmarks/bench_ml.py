@@ -1,13 +1,12 @@
 """The platform benchmark's model stages, on the warehouse dbt built.
 
-- ``clv_stage``: the platform's customer-value path as the Dagster asset runs it per tenant:
-  the per-customer summaries computed in the warehouse from the tenant's rows of
-  ``marts.mart_customer_orders_daily`` (``ml_assets/clv/sql_summaries.py``), then fit +
-  score (``predict_from_summaries``), every tenant in turn, timed (the whole and each
-  tenant's own seconds). With ``write_outputs`` it
-  then writes ``ml.ml_customer_predictions`` and ``ml.ml_clv_model_runs`` as the asset does
-  (``run_tenant_in_warehouse``: the fit again plus the backtest), for the dbt models and
-  dashboards downstream.
+- ``clv_stage``: the platform's customer-value path as the Dagster asset runs it: each
+  tenant fitted and backtested on the summaries computed in the warehouse from its rows of
+  ``marts.mart_customer_orders_daily`` (its distinct histories, ``sql_summaries.py``), then
+  every customer of every tenant scored by the warehouse from the scored histories
+  (``score_every_customer``, which replaces ``ml.ml_customer_predictions``), timed (the
+  whole, each tenant's fit and the scoring). With ``write_outputs`` it also writes
+  ``ml.ml_clv_model_runs`` as the asset does, for the dbt models and dashboards downstream.
 - ``lifetimes_stage``: lifetimes 0.11.3 used as its documentation shows (``BetaGeoFitter``
   on frequency / recency / T, ``GammaGammaFitter`` on the repeat buyers,
   ``conditional_probability_alive``, ``conditional_expected_number_of_purchases_up_to_time``,
@@ -39,16 +38,17 @@ import pandas as pd
 from benchmarks.bench_timing import timed_repeats
 from cerebro.warehouse import Warehouse
 from ml_assets.clv.fitting import ConvergenceError
-from ml_assets.clv.predict import CLV_MONTHS, predict_from_summaries
+from ml_assets.clv.predict import CLV_MONTHS
 from ml_assets.clv.records import merge_model_runs
-from ml_assets.clv.sql_summaries import last_transaction_day, summarize_in_warehouse
-from ml_assets.clv.tenant import run_tenant_in_warehouse
+from ml_assets.clv.sql_summaries import last_transaction_day
+from ml_assets.clv.tenant import fit_tenant_in_warehouse
 from ml_assets.clv.transactions import (
     DATE,
     customer_histories,
     daily_transactions,
     spend_sample,
 )
+from orchestration.clv_scoring import TenantScoring, model_run, score_every_customer
 
 #: The predictions both CLV paths give, compared customer by customer.
 COMPARED = ("prob_alive", "expected_purchases_90d", "predicted_clv_12m")
@@ -81,33 +81,42 @@ def _read(warehouse: Warehouse, tenant_ids: list[str]) -> tuple[dict, float]:
 
 
 def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
-    """Fit + score every tenant with the platform's path (timed), save the compared
-    predictions to ``request["predictions_path"]``, and optionally write the ML tables."""
+    """Fit + score every tenant with the platform's path (timed): each tenant fitted on the
+    summaries its warehouse computes, then every customer scored by the warehouse
+    (``ml.ml_customer_predictions`` replaced); save the compared predictions to
+    ``request["predictions_path"]``, and optionally write the model runs too."""
     settings = {t.tenant_id: t.tenant.clv for t in tenants}
     cutoffs = {t: last_transaction_day(warehouse.query, t) for t in settings}
     cutoffs = {t: day for t, day in cutoffs.items() if day is not None}
+    predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     failed: dict[str, str] = {}
-    seconds: dict[str, list[float]] = defaultdict(list)  # each tenant's own, every repeat
+    seconds: dict[str, list[float]] = defaultdict(list)  # each tenant's own fit, every repeat
+    scoring_seconds: list[float] = []
 
-    def fit_and_score() -> dict:
-        results = {}
+    def fit_and_score() -> dict[str, TenantScoring]:
+        fitted = {}
         for tenant_id, cutoff in cutoffs.items():
             started = time.perf_counter()
             try:
-                summaries = summarize_in_warehouse(
-                    warehouse.query, tenant_id, amount_column=COLUMNS["amount_column"],
-                    cutoff=cutoff, rule=settings[tenant_id].outlier_rule,
+                fit = fit_tenant_in_warehouse(
+                    warehouse.query, tenant_id, settings=settings[tenant_id],
+                    amount_column=COLUMNS["amount_column"], cutoff=cutoff,
                 )  # fmt: skip
-                results[tenant_id] = predict_from_summaries(summaries, settings=settings[tenant_id])
+                fitted[tenant_id] = TenantScoring(
+                    fit, settings[tenant_id], COLUMNS["amount_column"]
+                )
             except (ValueError, ConvergenceError) as error:
                 failed[tenant_id] = str(error)
             seconds[tenant_id].append(time.perf_counter() - started)
-        return results
+        started = time.perf_counter()
+        fitted["__scored__"] = score_every_customer(warehouse, list(fitted.values()), predicted_at)
+        scoring_seconds.append(time.perf_counter() - started)
+        return fitted
 
-    results, timing = timed_repeats(fit_and_score, request["repeats"])
-    predictions = pd.concat(
-        [r.predictions.assign(tenant_id=t)[[*KEYS, *COMPARED]] for t, r in results.items()],
-        ignore_index=True,
+    fitted, timing = timed_repeats(fit_and_score, request["repeats"])
+    scored = fitted.pop("__scored__")
+    predictions = warehouse.query(
+        f"select {', '.join((*KEYS, *COMPARED))} from ml.ml_customer_predictions"
     )
     predictions.to_parquet(request["predictions_path"], index=False)
     result = {
@@ -115,19 +124,22 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         "rows": len(predictions),
         "rows_label": "customers",
         "transactions": _count_transactions(warehouse, list(cutoffs)),
+        "distinct_histories": sum(len(t.fit.scores) for t in fitted.values()),
+        "scoring_seconds": statistics.median(scoring_seconds),
         "tenants": {
             t: {
-                "customers": len(r.predictions),
-                "penalizer": float(r.bgnbd.penalizer),
-                "gamma_gamma": not r.spend.is_fallback,
+                "customers": f.fit.customers,
+                "distinct_histories": len(f.fit.scores),
+                "penalizer": float(f.fit.fitted.bgnbd.penalizer),
+                "gamma_gamma": not f.fit.fitted.spend.is_fallback,
                 "seconds": statistics.median(seconds[t]),
             }
-            for t, r in results.items()
+            for t, f in fitted.items()
         },
         "failed": failed,
     }
     if request.get("write_outputs"):
-        result["write_seconds"] = write_clv_outputs(warehouse, cutoffs, settings)
+        result["write_seconds"] = write_model_runs(warehouse, fitted, scored, predicted_at)
     return result
 
 
@@ -139,27 +151,13 @@ def _count_transactions(warehouse: Warehouse, tenant_ids: list[str]) -> int:
     return int(counts[counts["tenant_id"].isin(tenant_ids)]["n"].sum())
 
 
-def write_clv_outputs(warehouse: Warehouse, cutoffs: dict, settings: dict) -> float:
-    """What the customer-value asset writes (predictions replaced, model runs), untimed
-    above; returns its seconds."""
+def write_model_runs(warehouse: Warehouse, fitted: dict, scored, predicted_at) -> float:
+    """The model runs the customer-value asset writes beside the predictions (which the
+    timed scoring already replaced), for the dbt models and dashboards downstream; returns
+    its seconds."""
     started = time.perf_counter()
-    predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    runs = []
-    for tenant_id, cutoff in cutoffs.items():
-        try:
-            runs.append(
-                run_tenant_in_warehouse(
-                    warehouse.query, tenant_id, settings=settings[tenant_id],
-                    amount_column=COLUMNS["amount_column"], cutoff=cutoff,
-                    predicted_at=predicted_at,
-                )
-            )  # fmt: skip
-        except (ValueError, ConvergenceError):
-            continue  # reported by the timed fits
-    warehouse.replace_table(
-        "ml", "ml_customer_predictions", pd.concat([r.predictions for r in runs], ignore_index=True)
-    )
-    model_runs = merge_model_runs(None, pd.concat([r.model_run for r in runs], ignore_index=True))
+    rows = [model_run(f, scored.cuts[t], predicted_at) for t, f in fitted.items()]
+    model_runs = merge_model_runs(None, pd.concat(rows, ignore_index=True))
     warehouse.replace_table("ml", "ml_clv_model_runs", model_runs)
     return time.perf_counter() - started
 

@@ -225,11 +225,23 @@ class Warehouse:
         """Run a read query with bound parameters and return a DataFrame."""
         with self.reading():
             cursor = self._reader.cursor()
-            # DuckDB rejects parameters the statement does not use: pass only those it names.
-            used = {name: value for name, value in (params or {}).items() if f"%({name})s" in sql}
-            cursor.execute(self._sql(sql), used)
+            cursor.execute(self._sql(sql), _named_in(sql, params))
             columns = [d[0] for d in cursor.description]
             return pd.DataFrame(cursor.fetchall(), columns=columns)
+
+    def execute(self, *statements: tuple[str, dict | None]) -> None:
+        """Run write statements, each ``(sql, params)`` with bound parameters as ``query``
+        takes them, in one transaction: all of them or none."""
+        with self.connect() as connection:
+            if self.engine == "duckdb":
+                connection.execute("begin transaction")
+                for sql, params in statements:
+                    connection.execute(self._sql(sql), _named_in(sql, params))
+                connection.execute("commit")
+                return
+            with connection.cursor() as cursor:
+                for sql, params in statements:
+                    cursor.execute(sql, _named_in(sql, params))
 
     def table_exists(self, schema: str, table: str) -> bool:
         sql = (
@@ -318,3 +330,8 @@ class Warehouse:
             **base,
             "sqlalchemy_url": url.render_as_string(hide_password=False),
         }
+
+
+def _named_in(sql: str, params: dict | None) -> dict:
+    """The parameters ``sql`` names: DuckDB rejects any it does not use."""
+    return {name: value for name, value in (params or {}).items() if f"%({name})s" in sql}

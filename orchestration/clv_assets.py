@@ -10,18 +10,20 @@ import dagster as dg
 import pandas as pd
 
 from cerebro.progress import note
+from ml_assets.clv.backtest import Backtest
 from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.guards import backtest_guard, probabilities_guard, values_guard
 from ml_assets.clv.predict import MODEL_VERSION
 from ml_assets.clv.records import merge_model_runs
+from ml_assets.clv.sql_scoring import SCORES_TABLE
 from ml_assets.clv.sql_summaries import last_transaction_day
-from ml_assets.clv.tenant import TenantRun, run_tenant_in_warehouse
+from ml_assets.clv.tenant import TenantFit, fit_tenant_in_warehouse
+from orchestration.clv_scoring import TenantScoring, model_run, score_every_customer
 from orchestration.resources import CerebroResource
 from orchestration.tenant_runs import TenantOutcome, check_results, replace_tables, run_per_tenant
 
 PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
 MODEL_RUNS = dg.AssetKey(["ml", "ml_clv_model_runs"])
-TABLES = ("ml_customer_predictions", "ml_clv_model_runs")
 #: Valid orders per customer and local day, net of refunds: one BG/NBD transaction each,
 #: summarised per customer in the warehouse (ml_assets/clv/sql_summaries.py).
 CUSTOMER_ORDERS_DAILY = dg.AssetKey(["marts", "mart_customer_orders_daily"])
@@ -38,39 +40,39 @@ class ClvRunConfig(dg.Config):
     last day with a valid order."""
 
 
-def _outcomes(context, cerebro: CerebroResource, cutoff, predicted_at):
-    """Each tenant with valid orders, modelled: its two tables' rows and its summary."""
+def _fits(context, cerebro: CerebroResource, cutoff, fitted: list[TenantScoring]):
+    """Each tenant with valid orders, fitted (appended to ``fitted``), as an outcome whose
+    rows are its history scores."""
     warehouse = cerebro.warehouse()
     for tenant in cerebro.tenants():
         last_day = last_transaction_day(warehouse.query, tenant.tenant_id)
         if last_day is None:
             context.log.warning(f"{tenant.tenant_id}: no valid orders yet, no predictions")
             continue
+        amount_column = AMOUNT_COLUMNS[tenant.clv.value]
         try:
-            run = run_tenant_in_warehouse(
+            fit = fit_tenant_in_warehouse(
                 warehouse.query, tenant.tenant_id, settings=tenant.clv,
-                amount_column=AMOUNT_COLUMNS[tenant.clv.value], cutoff=cutoff or last_day,
-                predicted_at=predicted_at,
+                amount_column=amount_column, cutoff=cutoff or last_day,
             )  # fmt: skip
         except (ValueError, ConvergenceError) as error:
             yield TenantOutcome(tenant.tenant_id, error=str(error))
             continue
-        tables = {"ml_customer_predictions": run.predictions, "ml_clv_model_runs": run.model_run}
-        summary = {**_tenant_summary(run), "value": tenant.clv.value}
-        yield TenantOutcome(tenant.tenant_id, tables=tables, summary=summary)
+        fitted.append(TenantScoring(fit, tenant.clv, amount_column))
+        summary = {**_tenant_summary(fit), "value": tenant.clv.value}
+        yield TenantOutcome(tenant.tenant_id, tables={SCORES_TABLE: fit.scores}, summary=summary)
 
 
-def _tenant_summary(run: TenantRun) -> dict:
-    row = run.model_run.iloc[0]
+def _tenant_summary(fit: TenantFit) -> dict:
+    error = fit.backtest.relative_error if isinstance(fit.backtest, Backtest) else None
     return {
-        "cutoff": str(run.result.cutoff),
-        "customers": int(row["customers"]),
-        **{name: round(float(value), 6) for name, value in run.result.bgnbd.params_.items()},
-        "spend_fallback": bool(row["is_spend_fallback"]),
-        "backtest_relative_error": None
-        if pd.isna(row["backtest_relative_error"])
-        else float(row["backtest_relative_error"]),
-        "warnings": row["warnings"],
+        "cutoff": str(fit.cutoff),
+        "customers": fit.customers,
+        "distinct_histories": len(fit.scores),
+        **{name: round(float(value), 6) for name, value in fit.fitted.bgnbd.params_.items()},
+        "spend_fallback": fit.fitted.spend.is_fallback,
+        "backtest_relative_error": error,
+        "warnings": "; ".join(fit.fitted.warnings),
     }
 
 
@@ -127,24 +129,32 @@ def clv_predictions(
     models on them, so a bad value never reaches a dashboard."""
     cutoff = dt.date.fromisoformat(config.cutoff_date) if config.cutoff_date else None
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    fitted: list[TenantScoring] = []
     runs = run_per_tenant(
-        context, _outcomes(context, cerebro, cutoff, predicted_at), TABLES,
+        context, _fits(context, cerebro, cutoff, fitted), [SCORES_TABLE],
         failure="customer-value model failed", nothing_modelled="no valid orders at all",
     )  # fmt: skip
-    predictions, new_runs = runs.tables["ml_customer_predictions"], runs.tables["ml_clv_model_runs"]
     warehouse = cerebro.warehouse()
+    scored = score_every_customer(warehouse, fitted, predicted_at)
+    new_runs = pd.concat(
+        [model_run(t, scored.cuts[t.fit.tenant_id], predicted_at) for t in fitted],
+        ignore_index=True,
+    )
     existing = None
     if warehouse.table_exists("ml", "ml_clv_model_runs"):
         existing = warehouse.query("select * from ml.ml_clv_model_runs")
     model_runs = merge_model_runs(existing, new_runs)
-    replace_tables(
-        warehouse, {"ml_customer_predictions": predictions, "ml_clv_model_runs": model_runs}
+    replace_tables(warehouse, {"ml_clv_model_runs": model_runs})
+    histories = len(runs.tables[SCORES_TABLE])
+    note(
+        context,
+        f"{scored.rows:,} customers of {len(runs.summaries)} tenants "
+        f"({histories:,} distinct histories scored)",
     )
-    note(context, f"{len(predictions):,} customers of {len(runs.summaries)} tenants")
     yield dg.MaterializeResult(
         asset_key=PREDICTIONS,
         metadata={
-            "rows": len(predictions), "model_version": MODEL_VERSION, "tenants": runs.summaries,
+            "rows": scored.rows, "model_version": MODEL_VERSION, "tenants": runs.summaries,
         },
     )  # fmt: skip
     yield dg.MaterializeResult(
@@ -157,8 +167,8 @@ def clv_predictions(
     )
     yield from check_results(
         [
-            ("prob_alive_in_unit_interval", PREDICTIONS, probabilities_guard(predictions)),
-            ("values_finite_and_non_negative", PREDICTIONS, values_guard(predictions)),
+            ("prob_alive_in_unit_interval", PREDICTIONS, probabilities_guard(scored.profile)),
+            ("values_finite_and_non_negative", PREDICTIONS, values_guard(scored.profile)),
             ("backtest_error_within_bound", MODEL_RUNS, backtest_guard(new_runs)),
         ],
         MODEL_RUNS,

@@ -7,5 +7,7 @@ can read `settings` without loading scipy):
 - use cases: `transactions`, `predict.predict_customer_value`, `backtest`, `segments`,
   `tenant.run_tenant` and the rows of the ML output tables (`records`), `guards`, and the
   warnings about data that fits but may mislead (`data_checks`);
+- in the warehouse: the summaries the fits read (`sql_summaries`) and every customer scored
+  from the scored histories (`sql_scoring`, `tenant.fit_tenant_in_warehouse`);
 - persistence: `persistence` (plain JSON).
 """

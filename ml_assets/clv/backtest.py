@@ -18,7 +18,7 @@ import pandas as pd
 
 from ml_assets.clv.bgnbd import BetaGeoModel
 from ml_assets.clv.fitting import ConvergenceError
-from ml_assets.clv.summaries import HoldoutSummary, summarize_holdout
+from ml_assets.clv.summaries import HoldoutSummary, customer_weights, summarize_holdout
 
 #: The paper's Figure 3 groups calibration frequencies 0..6 and "7+".
 TOP_FREQUENCY_GROUP = 7
@@ -81,47 +81,53 @@ def backtest(
 def backtest_summary(
     summary: HoldoutSummary, *, penalizer: float = 0.0
 ) -> Backtest | SkippedBacktest:
-    """The backtest from its summaries (in memory or computed in the warehouse)."""
+    """The backtest from its summaries (in memory or computed in the warehouse; one row per
+    customer, or per distinct history and holdout count with its number of ``customers``)."""
     histories, holdout_days = summary.histories, summary.holdout_days
     calibration_end = summary.calibration_end
-    if len(histories) < MIN_CALIBRATION_CUSTOMERS or not (histories["frequency"] > 0).any():
+    weights = customer_weights(histories)
+    customers = int(weights.sum())
+    repeat_buyers = int(weights[histories["frequency"].to_numpy() > 0].sum())
+    if customers < MIN_CALIBRATION_CUSTOMERS or not repeat_buyers:
         return SkippedBacktest(
             calibration_end.date(),
             holdout_days,
-            f"{len(histories)} customers before {calibration_end.date()}, "
-            f"{int((histories['frequency'] > 0).sum())} with a repeat purchase: at least "
+            f"{customers} customers before {calibration_end.date()}, "
+            f"{repeat_buyers} with a repeat purchase: at least "
             f"{MIN_CALIBRATION_CUSTOMERS} customers and one repeat purchase are needed",
         )
     try:
         model = BetaGeoModel(penalizer=penalizer).fit(
-            histories["frequency"], histories["recency"], histories["T"]
+            histories["frequency"], histories["recency"], histories["T"], sample_weight=weights
         )
     except ConvergenceError as error:
         return SkippedBacktest(calibration_end.date(), holdout_days, str(error))
     predicted = model.conditional_expected_purchases(
         holdout_days, histories["frequency"], histories["recency"], histories["T"]
     )
-    actual = np.asarray(summary.holdout_purchases)
+    actual = np.asarray(summary.holdout_purchases, dtype=float)
     table = pd.DataFrame(
         {
             "calibration_frequency": frequency_group(histories["frequency"]).to_numpy(),
-            "predicted": predicted,
-            "actual": actual,
+            "customers": weights,
+            "predicted": predicted * weights,
+            "actual": actual * weights,
         }
     )
     by_frequency = (
-        table.groupby("calibration_frequency", sort=False)
-        .agg(customers=("actual", "size"), predicted=("predicted", "sum"), actual=("actual", "sum"))
+        table.groupby("calibration_frequency", sort=False)[["customers", "predicted", "actual"]]
+        .sum()
         .reset_index()
+        .astype({"customers": int, "actual": int})
     )
     order = by_frequency["calibration_frequency"].str.rstrip("+").astype(int)
     by_frequency = by_frequency.iloc[np.argsort(order.to_numpy())].reset_index(drop=True)
     return Backtest(
         calibration_end=calibration_end.date(),
         holdout_days=holdout_days,
-        customers=len(histories),
-        predicted_purchases=float(predicted.sum()),
-        actual_purchases=int(actual.sum()),
-        mean_absolute_error=float(np.mean(np.abs(predicted - actual))),
+        customers=customers,
+        predicted_purchases=float(table["predicted"].sum()),
+        actual_purchases=int(table["actual"].sum()),
+        mean_absolute_error=float(np.abs(predicted - actual) @ weights / weights.sum()),
         by_frequency=by_frequency,
     )

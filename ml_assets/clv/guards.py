@@ -25,39 +25,61 @@ class Guard:
     metadata: dict
 
 
-def _range(values: pd.Series) -> dict:
-    finite = values[np.isfinite(values)]
+#: A finite double (NaN compares above infinity on both engines, so it fails too).
+_FINITE = (
+    "{c} > cast('-infinity' as double precision) and {c} < cast('infinity' as double precision)"
+)
+
+
+def predictions_profile_sql(table: str) -> str:
+    """One row over the predictions in ``table`` with what the two guards read: ``rows``,
+    and per checked column its finite minimum and maximum, its non-finite values and the
+    rows failing the guard (``prob_alive`` outside [0, 1], the others below 0 or not
+    finite). Computed where the rows are, since a tenant may have millions."""
+    parts = ["count(*) as rows"]
+    for column in ("prob_alive", *NON_NEGATIVE_COLUMNS):
+        finite = _FINITE.format(c=column)
+        allowed = f"{column} between 0 and 1" if column == "prob_alive" else f"{column} >= 0"
+        parts += [
+            f"min(case when {finite} then {column} end) as {column}__min",
+            f"max(case when {finite} then {column} end) as {column}__max",
+            f"count(case when not ({finite}) then 1 end) as {column}__non_finite",
+            f"count(case when not ({finite} and {allowed}) then 1 end) as {column}__failing",
+        ]
+    return "select\n    " + ",\n    ".join(parts) + f"\nfrom {table}"
+
+
+def _range(profile: pd.Series, column: str) -> dict:
     return {
-        "min": float(finite.min()) if len(finite) else None,
-        "max": float(finite.max()) if len(finite) else None,
-        "non_finite": int((~np.isfinite(values)).sum()),
+        "min": _finite_or_none(profile[f"{column}__min"]),
+        "max": _finite_or_none(profile[f"{column}__max"]),
+        "non_finite": int(profile[f"{column}__non_finite"]),
     }
 
 
-def probabilities_guard(predictions: pd.DataFrame) -> Guard:
-    """Every ``prob_alive`` is a finite number in [0, 1]."""
-    values = predictions["prob_alive"].astype(float)
-    outside = int((~values.between(0.0, 1.0)).sum())
+def probabilities_guard(profile: pd.Series) -> Guard:
+    """Every ``prob_alive`` is a finite number in [0, 1] (``profile``: the row of
+    ``predictions_profile_sql``)."""
+    outside = int(profile["prob_alive__failing"])
     return Guard(
         passed=outside == 0,
         metadata={
-            "rows": len(values),
+            "rows": int(profile["rows"]),
             "rows_outside_0_1": outside,
-            **{f"prob_alive_{k}": v for k, v in _range(values).items()},
+            **{f"prob_alive_{k}": v for k, v in _range(profile, "prob_alive").items()},
             "allowed": "[0, 1]",
         },
     )
 
 
-def values_guard(predictions: pd.DataFrame) -> Guard:
+def values_guard(profile: pd.Series) -> Guard:
     """Expected purchases, spend, CLV and value at risk are finite and >= 0."""
-    metadata: dict = {"rows": len(predictions), "allowed": ">= 0 and finite"}
+    metadata: dict = {"rows": int(profile["rows"]), "allowed": ">= 0 and finite"}
     bad_rows = 0
     for column in NON_NEGATIVE_COLUMNS:
-        values = predictions[column].astype(float)
-        bad = int((~(np.isfinite(values) & (values >= 0))).sum())
+        bad = int(profile[f"{column}__failing"])
         bad_rows += bad
-        metadata[column] = {**_range(values), "rows_failing": bad}
+        metadata[column] = {**_range(profile, column), "rows_failing": bad}
     return Guard(passed=bad_rows == 0, metadata=metadata)
 
 
@@ -81,4 +103,4 @@ def backtest_guard(model_runs: pd.DataFrame) -> Guard:
 
 
 def _finite_or_none(value) -> float | None:
-    return float(value) if value is not None and np.isfinite(value) else None
+    return float(value) if value is not None and np.isfinite(float(value)) else None

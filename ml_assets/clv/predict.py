@@ -18,6 +18,7 @@ from ml_assets.clv.segments import SegmentCut, assign_segments
 from ml_assets.clv.settings import DAYS_PER_MONTH, ClvSettings
 from ml_assets.clv.summaries import (
     CustomerSummaries,
+    customer_weights,
     summarize_transactions,
     transactions_to_cutoff,
 )
@@ -102,6 +103,40 @@ def predict_customer_value(
     return predict_from_summaries(summaries, settings=settings, horizons=horizons)
 
 
+@dataclass
+class FittedModels:
+    """The tenant's two fits from its summaries, before any customer is scored."""
+
+    bgnbd: BetaGeoModel
+    gamma_gamma: GammaGammaModel | None
+    spend: SpendReport
+    warnings: list[str]
+
+    def customer_spend(self, frequency, monetary_value) -> np.ndarray:
+        """Each customer's expected spend per purchase: Gamma-Gamma's given their repeat
+        purchases and observed mean, or the flagged fallback for everyone."""
+        if self.spend.is_fallback:
+            return np.full(np.shape(frequency), self.spend.fallback_spend)
+        # Net amounts can be negative (a refund larger than its order): such a customer's
+        # observed mean counts as no spend, never as a negative one.
+        own_mean = np.clip(np.asarray(monetary_value, dtype=float), 0, None)
+        return self.gamma_gamma.conditional_expected_spend(frequency, own_mean)
+
+
+def fit_models(summaries: CustomerSummaries, settings: ClvSettings) -> FittedModels:
+    """BG/NBD on the histories (one row per customer, or per distinct history with its
+    number of ``customers``) and Gamma-Gamma on the spend sample, with their warnings."""
+    histories, cutoff_day = summaries.histories, summaries.cutoff
+    if histories.empty:
+        raise ValueError(f"no transaction on or before the cut-off {cutoff_day.date()}")
+    late = late_cutoff_warning(histories["last_purchase_date"].max().date(), cutoff_day.date())
+    warnings: list[str] = [late] if late else []
+    bgnbd = _fit_bgnbd(histories, settings, warnings)
+    gamma_gamma, spend_report = _fit_spend(summaries, settings)
+    warnings += _spend_warnings(spend_report, settings)
+    return FittedModels(bgnbd, gamma_gamma, spend_report, warnings)
+
+
 def predict_from_summaries(
     summaries: CustomerSummaries,
     *,
@@ -113,34 +148,32 @@ def predict_from_summaries(
     settings = settings or ClvSettings()
     if any(int(h) <= 0 for h in horizons):
         raise ValueError(f"horizons must be positive numbers of days, got {horizons}")
-    histories, cutoff_day = summaries.histories, summaries.cutoff
-    if histories.empty:
-        raise ValueError(f"no transaction on or before the cut-off {cutoff_day.date()}")
-    late = late_cutoff_warning(histories["last_purchase_date"].max().date(), cutoff_day.date())
-    warnings: list[str] = [late] if late else []
-    bgnbd = _fit_bgnbd(histories, settings, warnings)
-    gamma_gamma, spend, spend_report = _expected_spend(summaries, settings)
-    warnings += _spend_warnings(spend_report, settings)
-
-    predictions = score_customers(histories, bgnbd, spend, settings, horizons)
+    fitted = fit_models(summaries, settings)
+    histories = summaries.histories
+    spend = fitted.customer_spend(histories["frequency"], histories["monetary_value"])
+    predictions = score_customers(histories, fitted.bgnbd, spend, settings, horizons)
     numeric = predictions.select_dtypes("number")
     if not np.isfinite(numeric.to_numpy()).all():
         bad = [c for c in numeric.columns if not np.isfinite(numeric[c]).all()]
-        raise ConvergenceError(
-            f"the fitted parameters {bgnbd.params_} give non-finite {bad}: the data do not "
-            "pin the model down (no dropout, or too few repeat buyers); set a larger penalizer"
-        )
+        raise non_finite_error(fitted.bgnbd, bad)
     segments, cut = assign_segments(predictions, settings.churn_risk)
     predictions["churn_risk_segment"] = segments
     return CustomerValue(
         predictions=predictions.reset_index(),
-        cutoff=cutoff_day.date(),
-        bgnbd=bgnbd,
-        gamma_gamma=gamma_gamma,
-        spend=spend_report,
+        cutoff=summaries.cutoff.date(),
+        bgnbd=fitted.bgnbd,
+        gamma_gamma=fitted.gamma_gamma,
+        spend=fitted.spend,
         segment_cut=cut,
         settings=settings,
-        warnings=warnings,
+        warnings=fitted.warnings,
+    )
+
+
+def non_finite_error(bgnbd: BetaGeoModel, columns: list[str]) -> ConvergenceError:
+    return ConvergenceError(
+        f"the fitted parameters {bgnbd.params_} give non-finite {columns}: the data do not "
+        "pin the model down (no dropout, or too few repeat buyers); set a larger penalizer"
     )
 
 
@@ -153,17 +186,19 @@ MIN_BGNBD_REPEAT_BUYERS = 10
 def _fit_bgnbd(histories, settings: ClvSettings, warnings: list[str]) -> BetaGeoModel:
     """BG/NBD with the configured penalizer, retried once with ``retry_penalizer`` (and a
     warning) when the likelihood has no finite maximum."""
-    repeat_buyers = int((histories["frequency"] > 0).sum())
+    weights = customer_weights(histories)
+    customers = int(weights.sum())
+    repeat_buyers = int(weights[histories["frequency"].to_numpy() > 0].sum())
     if repeat_buyers < MIN_BGNBD_REPEAT_BUYERS:
         raise ConvergenceError(
-            f"too little data for the BG/NBD model: {len(histories)} customer(s), "
+            f"too little data for the BG/NBD model: {customers} customer(s), "
             f"{repeat_buyers} of them bought more than once; at least "
             f"{MIN_BGNBD_REPEAT_BUYERS} repeat buyers are needed (a longer history, or more "
             "customers)"
         )
     columns = (histories["frequency"], histories["recency"], histories["T"])
     try:
-        return BetaGeoModel(penalizer=settings.penalizer).fit(*columns)
+        return BetaGeoModel(penalizer=settings.penalizer).fit(*columns, sample_weight=weights)
     except ConvergenceError as error:
         retry = settings.retry_penalizer
         if retry is None or retry <= settings.penalizer:
@@ -172,14 +207,15 @@ def _fit_bgnbd(histories, settings: ClvSettings, warnings: list[str]) -> BetaGeo
             f"BG/NBD did not converge with penalizer {settings.penalizer} ({error}); "
             f"refitted with penalizer {retry}"
         )
-        return BetaGeoModel(penalizer=retry).fit(*columns)
+        return BetaGeoModel(penalizer=retry).fit(*columns, sample_weight=weights)
 
 
-def _expected_spend(summaries: CustomerSummaries, settings: ClvSettings):
-    """Gamma-Gamma's expected spend per purchase of each customer, or the flagged fallback
-    (the tenant's mean transaction value) when Gamma-Gamma cannot be used: too few repeat
-    buyers, no convergence, or q <= 1 (an infinite population mean spend)."""
-    sample, histories = summaries.spend, summaries.histories
+def _fit_spend(summaries: CustomerSummaries, settings: ClvSettings):
+    """Gamma-Gamma fitted on the spend sample, and the report of how the expected spend per
+    purchase is obtained: the flagged fallback (the tenant's mean transaction value) when
+    Gamma-Gamma cannot be used: too few repeat buyers, no convergence, or q <= 1 (an
+    infinite population mean spend)."""
+    sample = summaries.spend
     report = SpendReport(
         fallback_reason=None,
         fallback_spend=None,
@@ -204,17 +240,9 @@ def _expected_spend(summaries: CustomerSummaries, settings: ClvSettings):
             report.fallback_reason = str(error)
     if gamma_gamma is not None and gamma_gamma.params_["q"] <= 1:
         report.fallback_reason = f"fitted q = {gamma_gamma.params_['q']:.3f} <= 1"
-    if report.fallback_reason is None:
-        # Net amounts can be negative (a refund larger than its order): such a customer's
-        # observed mean counts as no spend, never as a negative one.
-        own_mean = histories["monetary_value"].clip(lower=0).to_numpy()
-        return (
-            gamma_gamma,
-            gamma_gamma.conditional_expected_spend(histories["frequency"], own_mean),
-            report,
-        )
-    report.fallback_spend = float(max(summaries.mean_transaction_value, 0.0))
-    return gamma_gamma, np.full(len(histories), report.fallback_spend), report
+    if report.fallback_reason is not None:
+        report.fallback_spend = float(max(summaries.mean_transaction_value, 0.0))
+    return gamma_gamma, report
 
 
 def _spend_warnings(report: SpendReport, settings: ClvSettings) -> list[str]:
@@ -246,6 +274,45 @@ def _spend_warnings(report: SpendReport, settings: ClvSettings) -> list[str]:
     return warnings
 
 
+#: The per-history scores (``score_histories``) that do not depend on the spend.
+HISTORY_SCORES = ("prob_alive", "purchases_if_alive_12m", "expected_days_to_next_purchase")
+
+
+def score_histories(
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    age: np.ndarray,
+    bgnbd: BetaGeoModel,
+    settings: ClvSettings,
+    horizons: tuple[int, ...] = DEFAULT_HORIZONS,
+) -> dict[str, np.ndarray]:
+    """What BG/NBD says of each (frequency, recency, T) history: ``prob_alive``, the expected
+    purchases per horizon (``horizon_column``), the discounted purchases of the next 12 months
+    if alive (``purchases_if_alive_12m``, times the spend per purchase = CLV if retained) and
+    the expected days to the next purchase if alive. A function of the history alone, so
+    customers who share one share its scores."""
+    r, alpha, a, b = (bgnbd.params_[k] for k in ("r", "alpha", "a", "b"))
+    x, t_x, age = (np.asarray(c, dtype=float) for c in (frequency, recency, age))
+    # The expensive part (Gaussian hypergeometric functions, 14 per history) depends on the
+    # frequency and T only, which far fewer distinct pairs share than whole histories.
+    (pair_x, pair_age), pair = distinct_rows(x, age)
+    prob_alive = bgnbd_math.probability_alive(r, alpha, a, b, x, t_x, age)
+    scores = {"prob_alive": prob_alive}
+    for days in sorted({*DEFAULT_HORIZONS, *(int(h) for h in horizons)}):
+        if_alive = bgnbd_math.expected_purchases_if_alive(days, r, alpha, a, b, pair_x, pair_age)
+        scores[horizon_column(days)] = if_alive[pair] * prob_alive
+    scores["purchases_if_alive_12m"] = discounted_purchases_if_alive(
+        r, alpha, a, b, pair_x, pair_age,
+        months=CLV_MONTHS,
+        monthly_discount_rate=settings.monthly_discount_rate,
+        days_per_month=DAYS_PER_MONTH,
+    )[pair]  # fmt: skip
+    scores["expected_days_to_next_purchase"] = bgnbd_math.time_to_next_purchase_if_alive(
+        r, alpha, x, age
+    )
+    return scores
+
+
 def score_customers(
     histories: pd.DataFrame,
     bgnbd: BetaGeoModel,
@@ -256,32 +323,20 @@ def score_customers(
     """Every prediction of ``predict_customer_value`` but the segment, for customers with
     ``frequency``, ``recency``, ``T`` and ``monetary_value`` and their expected spend per
     purchase."""
-    r, alpha, a, b = (bgnbd.params_[k] for k in ("r", "alpha", "a", "b"))
-    x, t_x, age = (histories[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    # The expensive part (Gaussian hypergeometric functions, 14 per history) depends on the
-    # frequency and T only, which far fewer distinct pairs share than whole histories.
-    (pair_x, pair_age), pair = distinct_rows(x, age)
-    prob_alive = bgnbd_math.probability_alive(r, alpha, a, b, x, t_x, age)
-    columns = {}
-    for days in sorted({*DEFAULT_HORIZONS, *(int(h) for h in horizons)}):
-        if_alive = bgnbd_math.expected_purchases_if_alive(days, r, alpha, a, b, pair_x, pair_age)
-        columns[horizon_column(days)] = if_alive[pair] * prob_alive
-    purchases_if_alive = discounted_purchases_if_alive(
-        r, alpha, a, b, pair_x, pair_age,
-        months=CLV_MONTHS,
-        monthly_discount_rate=settings.monthly_discount_rate,
-        days_per_month=DAYS_PER_MONTH,
-    )[pair]  # fmt: skip
-    clv_if_retained = purchases_if_alive * spend
+    scores = score_histories(
+        *(histories[c].to_numpy(float) for c in ("frequency", "recency", "T")),
+        bgnbd, settings, horizons,
+    )  # fmt: skip
+    prob_alive = scores["prob_alive"]
+    clv_if_retained = scores["purchases_if_alive_12m"] * spend
     predictions = histories[["frequency", "recency", "T", "monetary_value"]].copy()
     predictions["prob_alive"] = prob_alive
-    for name, values in columns.items():
-        predictions[name] = values
+    for name, values in scores.items():
+        if name not in HISTORY_SCORES:
+            predictions[name] = values
     predictions["expected_spend_per_purchase"] = spend
     predictions["predicted_clv_12m"] = prob_alive * clv_if_retained
     predictions["clv_if_retained_12m"] = clv_if_retained
     predictions["value_at_risk"] = (1 - prob_alive) * clv_if_retained
-    predictions["expected_days_to_next_purchase"] = bgnbd_math.time_to_next_purchase_if_alive(
-        r, alpha, x, age
-    )
+    predictions["expected_days_to_next_purchase"] = scores["expected_days_to_next_purchase"]
     return predictions

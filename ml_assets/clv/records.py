@@ -9,13 +9,16 @@ dbt source file ``dbt_project/models/staging/ml/_ml__sources.yml`` lists the sam
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ml_assets.clv.backtest import Backtest, SkippedBacktest
 from ml_assets.clv.persistence import TIME_UNIT
-from ml_assets.clv.predict import MODEL_VERSION, CustomerValue
+from ml_assets.clv.predict import MODEL_VERSION, CustomerValue, FittedModels
+from ml_assets.clv.segments import SegmentCut
+from ml_assets.clv.settings import ClvSettings
 
 PREDICTION_COLUMNS = (
     "tenant_id", "customer_id", "cutoff_date", "model_version", "predicted_at",
@@ -52,24 +55,37 @@ def _optional(value) -> float:
     return np.nan if value is None else float(value)
 
 
+@dataclass(frozen=True)
+class RunFacts:
+    """What a model run scored: its cut-off, how many customers (of whom repeat buyers) and
+    the money thresholds of the segments."""
+
+    cutoff: dt.date
+    customers: int
+    repeat_buyers: int
+    segment_cut: SegmentCut
+
+
 def model_run_row(
     tenant_id: str,
-    result: CustomerValue,
+    fitted: FittedModels,
+    facts: RunFacts,
+    settings: ClvSettings,
     backtest: Backtest | SkippedBacktest,
     predicted_at: dt.datetime,
 ) -> pd.DataFrame:
     """One row describing the tenant's fit: parameters, log-likelihoods, sizes, backtest,
     thresholds used, warnings."""
-    bgnbd, gamma_gamma, spend = result.bgnbd, result.gamma_gamma, result.spend
+    bgnbd, gamma_gamma, spend = fitted.bgnbd, fitted.gamma_gamma, fitted.spend
     gg = gamma_gamma.params_ if gamma_gamma is not None else {}
-    risk = result.settings.churn_risk
+    risk = settings.churn_risk
     ran = isinstance(backtest, Backtest)
-    warnings = list(result.warnings)
+    warnings = list(fitted.warnings)
     if not ran:
         warnings.append(f"backtest skipped: {backtest.reason}")
     row = {
         "tenant_id": tenant_id,
-        "cutoff_date": _day(result.cutoff),
+        "cutoff_date": _day(facts.cutoff),
         "model_version": MODEL_VERSION,
         "predicted_at": pd.Timestamp(predicted_at),
         "time_unit": TIME_UNIT,
@@ -80,9 +96,9 @@ def model_run_row(
             gamma_gamma.log_likelihood_ if gamma_gamma is not None else None
         ),
         "penalizer": float(bgnbd.penalizer),
-        "monthly_discount_rate": float(result.settings.monthly_discount_rate),
-        "customers": len(result.predictions),
-        "repeat_buyers": result.repeat_buyers,
+        "monthly_discount_rate": float(settings.monthly_discount_rate),
+        "customers": facts.customers,
+        "repeat_buyers": facts.repeat_buyers,
         "distinct_histories": int(bgnbd.n_distinct_histories_),
         "gamma_gamma_fit_customers": spend.fit_customers,
         "is_spend_fallback": spend.is_fallback,
@@ -92,8 +108,8 @@ def model_run_row(
         "frequency_spend_correlation": _optional(spend.correlation),
         "risk_prob_alive": float(risk.risk_prob_alive),
         "loyal_prob_alive": float(risk.loyal_prob_alive),
-        "vip_clv_threshold_amount": result.segment_cut.vip_clv_if_retained,
-        "whale_clv_threshold_amount": result.segment_cut.whale_predicted_clv,
+        "vip_clv_threshold_amount": facts.segment_cut.vip_clv_if_retained,
+        "whale_clv_threshold_amount": facts.segment_cut.whale_predicted_clv,
         "backtest_calibration_end_date": _day(backtest.calibration_end),
         "backtest_holdout_days": int(backtest.holdout_days),
         "backtest_customers": backtest.customers if ran else 0,
@@ -102,7 +118,7 @@ def model_run_row(
         "backtest_relative_error": _optional(backtest.relative_error if ran else None),
         "backtest_mean_absolute_error": backtest.mean_absolute_error if ran else np.nan,
         "backtest_by_frequency": backtest.by_frequency_json() if ran else "[]",
-        "max_backtest_error": float(result.settings.max_backtest_error),
+        "max_backtest_error": float(settings.max_backtest_error),
         "warnings": "; ".join(warnings),
     }
     return pd.DataFrame([row])

@@ -89,3 +89,43 @@ def assign_segments(
     ]
     labels = np.select(rules, [HIGH_RISK_VIP, LOST, POTENTIAL_WHALE, LOYAL], default=STANDARD)
     return pd.Series(labels, index=predictions.index, name="churn_risk_segment"), cut
+
+
+#: ``assign_segments`` in SQL, for scoring where the customers live (``sql_scoring.py``; a
+#: test holds the two equal): the tenant's money thresholds as the same interpolated
+#: quantiles (``np.quantile``'s default is ``percentile_cont``), read from the customers'
+#: ``clv_if_retained_12m`` and ``predicted_clv_12m``...
+CUTS_SQL = """
+    percentile_cont(cast(%(vip_clv_quantile)s as double precision))
+        within group (order by clv_if_retained_12m) as vip_clv_if_retained,
+    percentile_cont(cast(%(whale_clv_quantile)s as double precision))
+        within group (order by predicted_clv_12m) as whale_predicted_clv"""
+
+#: ...and the rules in the same order, first match wins (the cuts as columns of ``cuts``).
+SEGMENT_SQL = """
+    case
+        when prob_alive < %(risk_prob_alive)s and clv_if_retained_12m >= cuts.vip_clv_if_retained
+            and clv_if_retained_12m > 0 then %(segment_high_risk_vip)s
+        when prob_alive < %(risk_prob_alive)s then %(segment_lost)s
+        when predicted_clv_12m >= cuts.whale_predicted_clv and predicted_clv_12m > 0
+            then %(segment_potential_whale)s
+        when prob_alive >= %(loyal_prob_alive)s and frequency >= %(loyal_min_repeat_purchases)s
+            then %(segment_loyal)s
+        else %(segment_standard)s
+    end"""
+
+
+def segment_sql_params(thresholds: ChurnRiskThresholds) -> dict:
+    """The parameters ``CUTS_SQL`` and ``SEGMENT_SQL`` read."""
+    return {
+        "vip_clv_quantile": float(thresholds.vip_clv_quantile),
+        "whale_clv_quantile": float(thresholds.whale_clv_quantile),
+        "risk_prob_alive": float(thresholds.risk_prob_alive),
+        "loyal_prob_alive": float(thresholds.loyal_prob_alive),
+        "loyal_min_repeat_purchases": int(thresholds.loyal_min_repeat_purchases),
+        "segment_high_risk_vip": HIGH_RISK_VIP,
+        "segment_lost": LOST,
+        "segment_potential_whale": POTENTIAL_WHALE,
+        "segment_loyal": LOYAL,
+        "segment_standard": STANDARD,
+    }

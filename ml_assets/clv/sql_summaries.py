@@ -2,8 +2,11 @@
 
 The platform's transactions are ``marts.mart_customer_orders_daily`` (one row per customer and
 local day), which for a large tenant are tens of millions of rows. Summarised where they live,
-one row per customer reaches Python, with exactly what the fit and the scoring read, and the
-warehouse's engine (DuckDB, PostgreSQL, or DuckDB over Spark's Parquet marts) does the scan.
+only what the fits read reaches Python: the distinct (frequency, recency, T) histories with
+the number of customers sharing each (whole days, so far fewer than customers), and the repeat
+buyers' (repeat days, mean value) for Gamma-Gamma. The warehouse's engine (DuckDB,
+PostgreSQL, or DuckDB over Spark's Parquet marts) does the scan, and scores every customer by
+joining the scored histories back (``sql_scoring.py``).
 
 The definitions are those of ``transactions.py`` (a test holds the two equal): frequency =
 repeat days, recency = days from the first to the last purchase, T = days from the first
@@ -52,23 +55,40 @@ customers as (
 )
 """
 
-_HISTORIES = """
+#: Each customer's history (the models' frequency, recency and T) and repeat days' total.
+_HISTORIES = """,
+
+histories as (
+    select
+        customers.customer_id,
+        customers.purchase_days - 1 as frequency,
+        customers.last_day - customers.first_day as recency,
+        cast(%(cutoff)s as date) - customers.first_day as customer_age,
+        cast(sum(case when days.day > customers.first_day and days.day <= %(cutoff)s
+                      then days.amount end) as double precision) as repeat_total
+    from customers
+    inner join days
+        on days.customer_id = customers.customer_id
+    group by
+        customers.customer_id, customers.purchase_days, customers.first_day,
+        customers.last_day
+)
+"""
+
+#: The distinct histories with how many customers share each (and, for the backtest, each
+#: number of purchase days after the cut-off): what the fits read, far fewer rows than
+#: customers (frequency, recency and T are whole days).
+_DISTINCT_HISTORIES = """
 select
-    customers.customer_id,
-    customers.purchase_days - 1 as frequency,
-    customers.last_day - customers.first_day as recency,
-    cast(%(cutoff)s as date) - customers.first_day as customer_age,
-    cast(sum(case when days.day > customers.first_day and days.day <= %(cutoff)s
-                  then days.amount end) as double precision) as repeat_total,
-    customers.first_day,
-    customers.last_day,
-    customers.holdout_purchase_days
+    purchase_days - 1 as frequency,
+    last_day - first_day as recency,
+    cast(%(cutoff)s as date) - first_day as customer_age,
+    holdout_purchase_days,
+    count(*) as customers,
+    max(last_day) as last_day
 from customers
-inner join days
-    on days.customer_id = customers.customer_id
-group by
-    customers.customer_id, customers.purchase_days, customers.first_day, customers.last_day,
-    customers.holdout_purchase_days
+group by 1, 2, 3, 4
+order by 1, 2, 3, 4
 """
 
 #: The tenant's mean day value and outlier threshold, then each repeat buyer's kept days.
@@ -118,40 +138,58 @@ select
              then seen.amount end) as double precision) as kept_total,
     count(case when seen.day > seen.first_day and seen.amount > limits.threshold
           then 1 end) as outlier_days,
-    max(limits.mean_amount) as mean_amount,
     max(limits.threshold) as threshold
 from seen
 cross join limits
 group by seen.customer_id
+having count(case when seen.day > seen.first_day then 1 end) > 0
+"""
+
+#: The spend fallback: the tenant's mean day value up to the cut-off.
+_MEAN_AMOUNT = """
+select cast(sum(days.amount) as double precision) / count(*) as mean_amount
+from days
+inner join customers
+    on days.customer_id = customers.customer_id
+where days.day <= %(cutoff)s
 """
 
 
 def summarize_in_warehouse(
     query: Query, tenant_id: str, *, amount_column: str, cutoff: dt.date, rule: OutlierRule
 ) -> CustomerSummaries:
-    """The tenant's summaries up to ``cutoff``."""
+    """The tenant's summaries up to ``cutoff``: its distinct histories (with the number of
+    ``customers`` sharing each), the repeat buyers' spend sample and the mean day value."""
     params = _params(tenant_id, cutoff, cutoff)
-    histories = _histories(query(_sql(_HISTORIES, amount_column), params))
+    histories = _distinct(query(_sql(_DISTINCT_HISTORIES, amount_column), params))
     params["std_multiple"] = -1.0 if rule.std_multiple is None else float(rule.std_multiple)
     spend = query(_sql(_SPEND, amount_column), params).sort_values(CUSTOMER, kind="stable")
+    mean = query(_sql(_MEAN_AMOUNT, amount_column), params)["mean_amount"].iloc[0]
     return CustomerSummaries(
         cutoff=to_timestamp(cutoff),
         histories=histories.drop(columns="holdout_purchases"),
         spend=_spend_sample(spend),
-        mean_transaction_value=float(spend["mean_amount"].iloc[0]) if len(spend) else np.nan,
+        mean_transaction_value=np.nan if mean is None or pd.isna(mean) else float(mean),
     )
 
 
 def summarize_holdout_in_warehouse(
     query: Query, tenant_id: str, *, amount_column: str, cutoff: dt.date, holdout_days: int
 ) -> HoldoutSummary:
-    """The backtest's summaries: histories up to ``cutoff - holdout_days``, and each
-    customer's purchase days after it, up to ``cutoff``."""
+    """The backtest's summaries: the distinct histories up to ``cutoff - holdout_days`` and
+    purchase days after it, up to ``cutoff``, each with the number of customers sharing it."""
     calibration_end = to_timestamp(cutoff) - pd.Timedelta(days=holdout_days)
     params = _params(tenant_id, calibration_end.date(), cutoff)
-    histories = _histories(query(_sql(_HISTORIES, amount_column), params))
+    histories = _distinct(query(_sql(_DISTINCT_HISTORIES, amount_column), params))
     purchases = histories.pop("holdout_purchases").to_numpy()
     return HoldoutSummary(calibration_end, holdout_days, histories, purchases)
+
+
+def customer_histories_sql(amount_column: str) -> str:
+    """A query whose CTE ``histories`` holds each customer's frequency, recency, T
+    (``customer_age``) and repeat days' total up to ``%(cutoff)s``, for a statement to
+    continue (``sql_scoring.py``); parameters ``tenant_id``, ``cutoff`` and ``until``."""
+    return _sql(_HISTORIES, amount_column)
 
 
 def last_transaction_day(query: Query, tenant_id: str) -> dt.date | None:
@@ -177,24 +215,17 @@ def _sql(select: str, amount_column: str) -> str:
     return (_DAYS + select).format(amount=amount_column, transactions=TRANSACTIONS)
 
 
-def _histories(frame: pd.DataFrame) -> pd.DataFrame:
-    """The query's rows as ``customer_histories`` returns them (sorted by customer id as
-    Python sorts text, whatever the database's collation)."""
-    frame = frame.sort_values(CUSTOMER, kind="stable")
-    repeats = frame["frequency"].to_numpy(dtype=int)
-    total = frame["repeat_total"].to_numpy(dtype=float)
-    monetary = np.divide(total, repeats, out=np.zeros(len(frame)), where=repeats > 0)
+def _distinct(frame: pd.DataFrame) -> pd.DataFrame:
+    """The distinct histories as the fits read them (``customers`` weighs each)."""
     return pd.DataFrame(
         {
-            "frequency": repeats,
+            "frequency": frame["frequency"].to_numpy(dtype=int),
             "recency": frame["recency"].to_numpy(dtype=float),
             "T": frame["customer_age"].to_numpy(dtype=float),
-            "monetary_value": monetary,
-            "first_purchase_date": pd.to_datetime(frame["first_day"]).to_numpy("datetime64[ns]"),
+            "customers": frame["customers"].to_numpy(dtype=int),
             "last_purchase_date": pd.to_datetime(frame["last_day"]).to_numpy("datetime64[ns]"),
             "holdout_purchases": frame["holdout_purchase_days"].to_numpy(dtype=int),
-        },
-        index=pd.Index(frame[CUSTOMER].astype(str).to_numpy(), name=CUSTOMER),
+        }
     )
 
 

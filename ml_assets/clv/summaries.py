@@ -34,7 +34,8 @@ from ml_assets.clv.transactions import (
 @dataclass(frozen=True)
 class CustomerSummaries:
     """A tenant's transactions up to ``cutoff`` as the models read them: ``histories`` (index
-    customer_id, sorted; frequency, recency, T, monetary_value, first and last purchase day),
+    customer_id, sorted; frequency, recency, T, monetary_value, first and last purchase day;
+    or, computed in the warehouse, one row per distinct history with its ``customers``),
     the Gamma-Gamma ``spend`` sample, and the mean transaction value (the spend fallback)."""
 
     cutoff: pd.Timestamp
@@ -52,6 +53,14 @@ class HoldoutSummary:
     holdout_days: int
     histories: pd.DataFrame
     holdout_purchases: np.ndarray
+
+
+def customer_weights(histories: pd.DataFrame) -> np.ndarray:
+    """How many customers each row of ``histories`` stands for: its ``customers`` column
+    when the rows are distinct histories, else one each."""
+    if "customers" in histories:
+        return histories["customers"].to_numpy(dtype=float)
+    return np.ones(len(histories))
 
 
 def transactions_to_cutoff(

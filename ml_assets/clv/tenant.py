@@ -1,4 +1,4 @@
-"""One tenant's customer-value run: fit, backtest and the rows of the two ML output tables."""
+"""One tenant's customer-value run: fit, backtest and the rows of the ML output tables."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ml_assets.clv.backtest import Backtest, SkippedBacktest, backtest_summary
-from ml_assets.clv.predict import CustomerValue, predict_from_summaries
-from ml_assets.clv.records import model_run_row, prediction_rows
+from ml_assets.clv.predict import (
+    CustomerValue,
+    FittedModels,
+    fit_models,
+    non_finite_error,
+    predict_from_summaries,
+)
+from ml_assets.clv.records import RunFacts, model_run_row, prediction_rows
 from ml_assets.clv.settings import ClvSettings
+from ml_assets.clv.sql_scoring import history_scores, non_finite_scores
 from ml_assets.clv.sql_summaries import (
     Query,
     summarize_holdout_in_warehouse,
@@ -62,18 +69,38 @@ def run_tenant(
     )
 
 
-def run_tenant_in_warehouse(
+@dataclass
+class TenantFit:
+    """A tenant's models fitted from the warehouse's summaries, its distinct histories'
+    scores (the rows of ``ml.ml_clv_history_scores``) and its backtest; the customers are
+    scored by the warehouse (``sql_scoring.prediction_select``)."""
+
+    tenant_id: str
+    cutoff: dt.date
+    fitted: FittedModels
+    scores: pd.DataFrame
+    backtest: Backtest | SkippedBacktest
+
+    @property
+    def customers(self) -> int:
+        return int(self.scores["customers"].sum())
+
+    @property
+    def repeat_buyers(self) -> int:
+        return int(self.scores.loc[self.scores["frequency"] > 0, "customers"].sum())
+
+
+def fit_tenant_in_warehouse(
     query: Query,
     tenant_id: str,
     *,
     settings: ClvSettings,
     amount_column: str,
     cutoff: dt.date,
-    predicted_at: dt.datetime,
-) -> TenantRun:
-    """``run_tenant`` on the summaries the warehouse computes from the tenant's rows of
-    ``marts.mart_customer_orders_daily`` (``sql_summaries.py``): one row per customer
-    reaches Python, not one per customer and day."""
+) -> TenantFit:
+    """Fit and backtest on the summaries the warehouse computes from the tenant's rows of
+    ``marts.mart_customer_orders_daily`` (``sql_summaries.py``): only the distinct histories
+    and the repeat buyers' spend reach Python, never one row per customer and day."""
     summaries = summarize_in_warehouse(
         query, tenant_id, amount_column=amount_column, cutoff=cutoff, rule=settings.outlier_rule
     )
@@ -81,9 +108,13 @@ def run_tenant_in_warehouse(
         query, tenant_id, amount_column=amount_column, cutoff=cutoff,
         holdout_days=settings.holdout_days,
     )  # fmt: skip
-    return run_summarized(
-        tenant_id, summaries, holdout, settings=settings, predicted_at=predicted_at
-    )
+    fitted = fit_models(summaries, settings)
+    scores = history_scores(tenant_id, cutoff, summaries.histories, fitted, settings)
+    bad = non_finite_scores(scores)
+    if bad:
+        raise non_finite_error(fitted.bgnbd, bad)
+    tested = backtest_summary(holdout, penalizer=fitted.bgnbd.penalizer)
+    return TenantFit(tenant_id, cutoff, fitted, scores, tested)
 
 
 def run_summarized(
@@ -98,9 +129,14 @@ def run_summarized(
     backtest uses the fit's penalizer, which a failed first fit may have raised."""
     result = predict_from_summaries(summaries, settings=settings)
     tested = backtest_summary(holdout, penalizer=result.bgnbd.penalizer)
+    fitted = FittedModels(result.bgnbd, result.gamma_gamma, result.spend, result.warnings)
+    facts = RunFacts(
+        cutoff=result.cutoff, customers=len(result.predictions),
+        repeat_buyers=result.repeat_buyers, segment_cut=result.segment_cut,
+    )  # fmt: skip
     return TenantRun(
         predictions=prediction_rows(tenant_id, result, predicted_at),
-        model_run=model_run_row(tenant_id, result, tested, predicted_at),
+        model_run=model_run_row(tenant_id, fitted, facts, settings, tested, predicted_at),
         result=result,
         backtest=tested,
     )

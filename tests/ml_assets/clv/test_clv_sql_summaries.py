@@ -7,8 +7,9 @@ plus a crafted tenant with what the definitions must get right: a refund day (ne
 amount), a customer whose only repeat day is negative, one far outlier day, customers whose
 first purchase falls in the backtest holdout or after the cut-off, and another tenant's rows.
 Oracle: ``summaries.py`` on the same rows (itself equal to lifetimes'
-``summary_data_from_transaction_data``, test_clv_transactions.py), and ``predict_from_summaries``
-on its output. Amounts are rounded to 9 decimals in SQL (exact sums), hence the tolerance.
+``summary_data_from_transaction_data``, test_clv_transactions.py), and the library's fits and
+scores on its output for the customers the warehouse scores from the scored distinct
+histories. Amounts are rounded to 9 decimals in SQL (exact sums), hence the tolerance.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from clv_cdnow import CDNOW_CUTOFF
 
 from cerebro.settings import PostgresSettings, Settings
 from cerebro.warehouse import Warehouse
-from ml_assets.clv.predict import predict_from_summaries
+from ml_assets.clv.predict import predict_from_summaries, score_customers
+from ml_assets.clv.records import PREDICTION_COLUMNS
+from ml_assets.clv.segments import assign_segments
 from ml_assets.clv.settings import ClvSettings
 from ml_assets.clv.sql_summaries import (
     last_transaction_day,
@@ -30,7 +33,9 @@ from ml_assets.clv.sql_summaries import (
     summarize_in_warehouse,
 )
 from ml_assets.clv.summaries import summarize_holdout, summarize_transactions
+from ml_assets.clv.tenant import fit_tenant_in_warehouse
 from ml_assets.clv.transactions import OutlierRule, daily_transactions
+from orchestration.clv_scoring import TenantScoring, score_every_customer
 
 CDNOW, CRAFTED, OTHER = "cdnow", "crafted", "other"
 NET, MARGIN = "valid_orders_net_amount", "valid_orders_margin_amount"
@@ -101,6 +106,16 @@ def warehouse(request, tmp_path_factory, cdnow_transactions) -> Warehouse:
     return _load(Warehouse(settings), _mart(cdnow_transactions))
 
 
+def _distinct(histories: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The in-memory per-customer histories as distinct histories with their customers."""
+    keys = ["frequency", "recency", "T", *by]
+    distinct = histories.groupby(keys, as_index=False).agg(
+        customers=("frequency", "size"), last_purchase_date=("last_purchase_date", "max")
+    )
+    columns = ["frequency", "recency", "T", "customers", "last_purchase_date", *by]
+    return distinct[columns].astype({"customers": int})
+
+
 def _in_memory(mart: pd.DataFrame, tenant: str, amount: str) -> pd.DataFrame:
     rows = mart[mart["tenant_id"] == tenant]
     return daily_transactions(rows, date_column="created_date", amount_column=amount)
@@ -123,7 +138,7 @@ def test_the_warehouse_summaries_equal_the_in_memory_ones(
         warehouse.query, tenant, amount_column=amount, cutoff=cutoff, rule=rule
     )
 
-    pd.testing.assert_frame_equal(got.histories, expected.histories, rtol=TOLERANCE)
+    pd.testing.assert_frame_equal(got.histories, _distinct(expected.histories), rtol=TOLERANCE)
     assert got.mean_transaction_value == pytest.approx(expected.mean_transaction_value, TOLERANCE)
     spend, wanted = got.spend, expected.spend
     np.testing.assert_array_equal(spend.frequency, wanted.frequency)
@@ -142,9 +157,8 @@ def test_the_crafted_cases_are_exercised(warehouse):
     summaries = summarize_in_warehouse(
         warehouse.query, CRAFTED, amount_column=NET, cutoff=CRAFTED_CUTOFF, rule=OutlierRule(3.0)
     )
-    histories = summaries.histories
-    assert "after" not in histories.index and "late" in histories.index
-    assert histories.loc["refund", "monetary_value"] == pytest.approx((-4_000.5 + 12_000.25) / 2)
+    # 60 ordinary customers, refund, negative, whale and late; "after" bought after the cut-off.
+    assert summaries.histories["customers"].sum() == 64
     assert summaries.spend.outlier_transactions == 1  # the whale's 9 M day
     assert summaries.spend.non_positive_customers == 1  # "negative"
 
@@ -162,28 +176,87 @@ def test_the_warehouse_holdout_equals_the_in_memory_one(
     )
 
     assert got.calibration_end == expected.calibration_end
-    pd.testing.assert_frame_equal(got.histories, expected.histories, rtol=TOLERANCE)
-    np.testing.assert_array_equal(got.holdout_purchases, expected.holdout_purchases)
-
-
-def test_predictions_from_the_warehouse_equal_those_from_the_transactions(
-    warehouse, cdnow_transactions
-):
-    settings = ClvSettings()
-    daily = _in_memory(_mart(cdnow_transactions), CDNOW, NET)
-    expected = predict_from_summaries(
-        summarize_transactions(daily, CDNOW_CUTOFF, settings.outlier_rule), settings=settings
-    ).predictions
-    summaries = summarize_in_warehouse(
-        warehouse.query, CDNOW, amount_column=NET, cutoff=pd.Timestamp(CDNOW_CUTOFF).date(),
-        rule=settings.outlier_rule,
-    )  # fmt: skip
-
-    got = predict_from_summaries(summaries, settings=settings).predictions
-
-    pd.testing.assert_frame_equal(got, expected, rtol=1e-7)
+    histories = expected.histories.assign(holdout_purchases=expected.holdout_purchases)
+    wanted = _distinct(histories, by=("holdout_purchases",))
+    pd.testing.assert_frame_equal(
+        got.histories.assign(holdout_purchases=got.holdout_purchases), wanted, rtol=TOLERANCE
+    )
 
 
 def test_the_last_day_is_the_tenants_own(warehouse):
     assert last_transaction_day(warehouse.query, CRAFTED) == dt.date(2025, 7, 4)
     assert last_transaction_day(warehouse.query, "nobody") is None
+
+
+PREDICTED_AT = dt.datetime(2026, 1, 2, 3, 4, 5)
+FALLBACK = ClvSettings(min_repeat_buyers=10**6)  # Gamma-Gamma not used: the flagged fallback
+SCORED = [(CDNOW, NET, CDNOW_CUTOFF, ClvSettings()), (CDNOW, NET, CDNOW_CUTOFF, FALLBACK),
+          (CRAFTED, NET, CRAFTED_CUTOFF, ClvSettings()),
+          (CRAFTED, MARGIN, CRAFTED_CUTOFF, ClvSettings())]  # fmt: skip
+
+
+@pytest.mark.parametrize(("tenant", "amount", "cutoff", "settings"), SCORED,
+                         ids=["cdnow", "cdnow_fallback", "crafted", "crafted_margin"])  # fmt: skip
+def test_customers_scored_in_the_warehouse_equal_the_in_memory_predictions(
+    warehouse, cdnow_transactions, tenant, amount, cutoff, settings
+):
+    """The asset's path (distinct histories fitted and scored in Python, every customer
+    scored by the warehouse's SQL) gives the models the library fits on the transactions,
+    and with those models the rows the library scores for every customer."""
+    summaries = summarize_transactions(
+        _in_memory(_mart(cdnow_transactions), tenant, amount), cutoff, settings.outlier_rule
+    )
+    library = predict_from_summaries(summaries, settings=settings)
+
+    fit = fit_tenant_in_warehouse(
+        warehouse.query, tenant, settings=settings, amount_column=amount, cutoff=cutoff
+    )
+    scored = score_every_customer(warehouse, [TenantScoring(fit, settings, amount)], PREDICTED_AT)
+    got = warehouse.query(
+        "select * from ml.ml_customer_predictions where tenant_id = %(t)s", {"t": tenant}
+    )
+
+    # The fits: the same models. On the crafted tenant's few dozen repeat buyers
+    # Gamma-Gamma's likelihood has a ridge (p, q and v grow together), so its parameters
+    # move with the amounts' last decimals; the mean spend they imply does not.
+    for name, value in library.bgnbd.params_.items():
+        assert fit.fitted.bgnbd.params_[name] == pytest.approx(value, rel=1e-6)
+    assert fit.fitted.spend.is_fallback == library.spend.is_fallback
+    if library.gamma_gamma is not None:
+        assert fit.fitted.gamma_gamma.population_mean_spend() == pytest.approx(
+            library.gamma_gamma.population_mean_spend(), rel=1e-6
+        )
+    assert (fit.customers, fit.repeat_buyers) == (len(library.predictions), library.repeat_buyers)
+    assert len(fit.scores) < fit.customers  # fewer histories than customers reached Python
+
+    # The scoring: every customer as the library scores it with the warehouse's models.
+    histories = summaries.histories
+    spend = fit.fitted.customer_spend(histories["frequency"], histories["monetary_value"])
+    oracle = score_customers(histories, fit.fitted.bgnbd, spend, settings)
+    segments, cut = assign_segments(oracle, settings.churn_risk)
+    oracle = oracle.assign(churn_risk_segment=segments).rename(columns={"T": "customer_age"})
+    assert list(got.columns) == list(PREDICTION_COLUMNS)
+    got = got.set_index("customer_id").loc[oracle.index]
+    assert (got["churn_risk_segment"] == oracle["churn_risk_segment"]).all()
+    numbers = oracle.columns.drop("churn_risk_segment")
+    pd.testing.assert_frame_equal(
+        got[numbers].astype(float), oracle[numbers].astype(float), rtol=1e-9
+    )
+    assert (pd.to_datetime(got["cutoff_date"]) == pd.Timestamp(cutoff)).all()
+    assert (pd.to_datetime(got["predicted_at"]) == pd.Timestamp(PREDICTED_AT)).all()
+    assert scored.cuts[tenant].vip_clv_if_retained == pytest.approx(cut.vip_clv_if_retained)
+    assert scored.cuts[tenant].whale_predicted_clv == pytest.approx(cut.whale_predicted_clv)
+    assert scored.rows == len(oracle) and scored.profile["prob_alive__failing"] == 0
+
+
+def test_the_refund_customer_keeps_its_net_repeat_mean(warehouse):
+    settings = ClvSettings()
+    fit = fit_tenant_in_warehouse(
+        warehouse.query, CRAFTED, settings=settings, amount_column=NET, cutoff=CRAFTED_CUTOFF
+    )
+    score_every_customer(warehouse, [TenantScoring(fit, settings, NET)], PREDICTED_AT)
+    rows = warehouse.query(
+        "select customer_id, monetary_value from ml.ml_customer_predictions"
+    ).set_index("customer_id")["monetary_value"]
+    assert "after" not in rows.index and "late" in rows.index
+    assert rows["refund"] == pytest.approx((-4_000.5 + 12_000.25) / 2)
