@@ -48,7 +48,12 @@ from ml_assets.clv.transactions import (
     daily_transactions,
     spend_sample,
 )
-from orchestration.clv_scoring import TenantScoring, model_run, score_every_customer
+from orchestration.clv_scoring import (
+    ScoredCustomers,
+    TenantScoring,
+    model_run,
+    score_every_customer,
+)
 
 #: The predictions both CLV paths give, compared customer by customer.
 COMPARED = ("prob_alive", "expected_purchases_90d", "predicted_clv_12m")
@@ -93,7 +98,7 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
     seconds: dict[str, list[float]] = defaultdict(list)  # each tenant's own fit, every repeat
     scoring_seconds: list[float] = []
 
-    def fit_and_score() -> dict[str, TenantScoring]:
+    def fit_and_score() -> tuple[dict[str, TenantScoring], ScoredCustomers | None]:
         fitted = {}
         for tenant_id, cutoff in cutoffs.items():
             started = time.perf_counter()
@@ -108,15 +113,18 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
             except (ValueError, ConvergenceError) as error:
                 failed[tenant_id] = str(error)
             seconds[tenant_id].append(time.perf_counter() - started)
+        if not fitted:
+            return fitted, None
         started = time.perf_counter()
-        fitted["__scored__"] = score_every_customer(warehouse, list(fitted.values()), predicted_at)
+        scored = score_every_customer(warehouse, list(fitted.values()), predicted_at)
         scoring_seconds.append(time.perf_counter() - started)
-        return fitted
+        return fitted, scored
 
-    fitted, timing = timed_repeats(fit_and_score, request["repeats"])
-    scored = fitted.pop("__scored__")
-    predictions = warehouse.query(
-        f"select {', '.join((*KEYS, *COMPARED))} from ml.ml_customer_predictions"
+    (fitted, scored), timing = timed_repeats(fit_and_score, request["repeats"])
+    predictions = (
+        warehouse.query(f"select {', '.join((*KEYS, *COMPARED))} from ml.ml_customer_predictions")
+        if scored is not None
+        else pd.DataFrame(columns=[*KEYS, *COMPARED])
     )
     predictions.to_parquet(request["predictions_path"], index=False)
     result = {
@@ -125,7 +133,7 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         "rows_label": "customers",
         "transactions": _count_transactions(warehouse, list(cutoffs)),
         "distinct_histories": sum(len(t.fit.scores) for t in fitted.values()),
-        "scoring_seconds": statistics.median(scoring_seconds),
+        "scoring_seconds": statistics.median(scoring_seconds) if scoring_seconds else 0.0,
         "tenants": {
             t: {
                 "customers": f.fit.customers,
@@ -138,7 +146,7 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         },
         "failed": failed,
     }
-    if request.get("write_outputs"):
+    if request.get("write_outputs") and scored is not None:
         result["write_seconds"] = write_model_runs(warehouse, fitted, scored, predicted_at)
     return result
 

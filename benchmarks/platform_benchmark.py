@@ -242,6 +242,9 @@ class SizeRun:
         self.lines["clv_cerebro"] = stage_summary(
             "CLV fit + score, ml_assets.clv", result, result["process"], result["rows"],
             "customers", failed=result["failed"],
+            note=f"{result['distinct_histories']:,} distinct histories reach Python; every "
+            f"customer scored and written by the warehouse in {result['scoring_seconds']:.2f} s "
+            "(lifetimes' rows below are not written)",
         )  # fmt: skip
         self.keep_per_tenant("clv_cerebro", result)
         if not self.options.skip_lifetimes:
