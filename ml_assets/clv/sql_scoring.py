@@ -27,12 +27,13 @@ SCORES_SCHEMA, SCORES_TABLE = "ml", "ml_clv_history_scores"
 #: The history's columns, as the warehouse computes them (whole days).
 HISTORY_KEY = ("frequency", "recency", "customer_age")
 HORIZONS = (30, 90)
-#: One row per tenant and distinct history; ``customers`` is how many share it.
-SCORE_COLUMNS = (
-    "tenant_id", "cutoff_date", *HISTORY_KEY, "customers", "prob_alive",
-    *(horizon_column(days) for days in HORIZONS), "purchases_if_alive_12m",
+#: What each history is scored (``predict.score_histories``).
+SCORES = (
+    "prob_alive", *(horizon_column(days) for days in HORIZONS), "purchases_if_alive_12m",
     "expected_days_to_next_purchase",
 )  # fmt: skip
+#: One row per tenant and distinct history; ``customers`` is how many share it.
+SCORE_COLUMNS = ("tenant_id", "cutoff_date", *HISTORY_KEY, "customers", *SCORES)
 
 _PREDICTIONS = """,
 
@@ -133,7 +134,7 @@ def history_scores(
             "recency": recency.astype("int64"),
             "customer_age": age.astype("int64"),
             "customers": histories["customers"].to_numpy(dtype="int64"),
-            **{name: scores[name] for name in SCORE_COLUMNS[6:]},
+            **{name: scores[name] for name in SCORES},
         }
     )
     return frame[list(SCORE_COLUMNS)]
@@ -141,7 +142,7 @@ def history_scores(
 
 def non_finite_scores(scores: pd.DataFrame) -> list[str]:
     """The score columns with a missing or infinite value (the fit did not pin the model)."""
-    numeric = scores[list(SCORE_COLUMNS[6:])]
+    numeric = scores[list(SCORES)]
     return [c for c in numeric.columns if not np.isfinite(numeric[c].to_numpy()).all()]
 
 
