@@ -124,9 +124,10 @@ def clv_predictions(
 ):
     """Fits BG/NBD and Gamma-Gamma per tenant on its valid orders per local day (net of
     refunds) up to its last day of data or the configured cut-off, backtests on the last
-    days, and writes `ml.ml_customer_predictions` (replaced) and `ml.ml_clv_model_runs`
-    (upserted by tenant, cut-off and model version). A failed blocking check stops the dbt
-    models on them, so a bad value never reaches a dashboard."""
+    days, and writes `ml.ml_customer_predictions` (replaced; every customer scored by the
+    warehouse from its distinct histories' scores, `ml.ml_clv_history_scores`) and
+    `ml.ml_clv_model_runs` (upserted by tenant, cut-off and model version). A failed
+    blocking check stops the dbt models on them, so a bad value never reaches a dashboard."""
     cutoff = dt.date.fromisoformat(config.cutoff_date) if config.cutoff_date else None
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     fitted: list[TenantScoring] = []
