@@ -67,7 +67,7 @@ def score_every_customer(
         into = f"create table {_BUILDING} as" if position == 0 else f"insert into {_BUILDING}"
         statements.append((f"{into}\n{select}", params))
     warehouse.execute(*statements)
-    cuts = {tenant.fit.tenant_id: _segment_cut(warehouse, tenant) for tenant in tenants}
+    cuts = _segment_cuts(warehouse, tenants)
     profile = warehouse.query(predictions_profile_sql(_BUILDING)).iloc[0]
     warehouse.execute(
         (f"drop table if exists ml.{PREDICTIONS_TABLE}", None),
@@ -76,10 +76,22 @@ def score_every_customer(
     return ScoredCustomers(cuts, profile)
 
 
-def _segment_cut(warehouse, tenant: TenantScoring) -> SegmentCut:
-    sql, params = segment_cut_query(_BUILDING, tenant.fit.tenant_id, tenant.settings)
-    row = warehouse.query(sql, params).iloc[0]
-    return SegmentCut(float(row["vip_clv_if_retained"]), float(row["whale_predicted_clv"]))
+def _segment_cuts(warehouse, tenants: list[TenantScoring]) -> dict[str, SegmentCut]:
+    """Each tenant's segment thresholds, one query per set of quantiles (usually one)."""
+    by_quantiles: dict[tuple[float, float], list[TenantScoring]] = {}
+    for tenant in tenants:
+        risk = tenant.settings.churn_risk
+        key = (risk.vip_clv_quantile, risk.whale_clv_quantile)
+        by_quantiles.setdefault(key, []).append(tenant)
+    cuts = {}
+    for group in by_quantiles.values():
+        ids = [tenant.fit.tenant_id for tenant in group]
+        sql, params = segment_cut_query(_BUILDING, ids, group[0].settings)
+        for row in warehouse.query(sql, params).itertuples(index=False):
+            cuts[row.tenant_id] = SegmentCut(
+                float(row.vip_clv_if_retained), float(row.whale_predicted_clv)
+            )
+    return cuts
 
 
 def model_run(tenant: TenantScoring, cut: SegmentCut, predicted_at: dt.datetime) -> pd.DataFrame:

@@ -18,7 +18,12 @@ import pandas as pd
 
 from ml_assets.clv.bgnbd import BetaGeoModel
 from ml_assets.clv.fitting import ConvergenceError
-from ml_assets.clv.summaries import HoldoutSummary, customer_weights, summarize_holdout
+from ml_assets.clv.summaries import (
+    HoldoutSummary,
+    customer_counts,
+    customer_weights,
+    summarize_holdout,
+)
 
 #: The paper's Figure 3 groups calibration frequencies 0..6 and "7+".
 TOP_FREQUENCY_GROUP = 7
@@ -86,8 +91,7 @@ def backtest_summary(
     histories, holdout_days = summary.histories, summary.holdout_days
     calibration_end = summary.calibration_end
     weights = customer_weights(histories)
-    customers = int(weights.sum())
-    repeat_buyers = int(weights[histories["frequency"].to_numpy() > 0].sum())
+    customers, repeat_buyers = customer_counts(histories)
     if customers < MIN_CALIBRATION_CUSTOMERS or not repeat_buyers:
         return SkippedBacktest(
             calibration_end.date(),

@@ -18,6 +18,7 @@ from ml_assets.clv.segments import SegmentCut, assign_segments
 from ml_assets.clv.settings import DAYS_PER_MONTH, ClvSettings
 from ml_assets.clv.summaries import (
     CustomerSummaries,
+    customer_counts,
     customer_weights,
     summarize_transactions,
     transactions_to_cutoff,
@@ -187,8 +188,7 @@ def _fit_bgnbd(histories, settings: ClvSettings, warnings: list[str]) -> BetaGeo
     """BG/NBD with the configured penalizer, retried once with ``retry_penalizer`` (and a
     warning) when the likelihood has no finite maximum."""
     weights = customer_weights(histories)
-    customers = int(weights.sum())
-    repeat_buyers = int(weights[histories["frequency"].to_numpy() > 0].sum())
+    customers, repeat_buyers = customer_counts(histories)
     if repeat_buyers < MIN_BGNBD_REPEAT_BUYERS:
         raise ConvergenceError(
             f"too little data for the BG/NBD model: {customers} customer(s), "
@@ -274,8 +274,9 @@ def _spend_warnings(report: SpendReport, settings: ClvSettings) -> list[str]:
     return warnings
 
 
-#: The per-history scores (``score_histories``) that do not depend on the spend.
-HISTORY_SCORES = ("prob_alive", "purchases_if_alive_12m", "expected_days_to_next_purchase")
+def horizon_days(horizons: tuple[int, ...]) -> list[int]:
+    """The horizons scored, in days: 30 and 90 always, and those asked for."""
+    return sorted({*DEFAULT_HORIZONS, *(int(h) for h in horizons)})
 
 
 def score_histories(
@@ -298,7 +299,7 @@ def score_histories(
     (pair_x, pair_age), pair = distinct_rows(x, age)
     prob_alive = bgnbd_math.probability_alive(r, alpha, a, b, x, t_x, age)
     scores = {"prob_alive": prob_alive}
-    for days in sorted({*DEFAULT_HORIZONS, *(int(h) for h in horizons)}):
+    for days in horizon_days(horizons):
         if_alive = bgnbd_math.expected_purchases_if_alive(days, r, alpha, a, b, pair_x, pair_age)
         scores[horizon_column(days)] = if_alive[pair] * prob_alive
     scores["purchases_if_alive_12m"] = discounted_purchases_if_alive(
@@ -331,9 +332,8 @@ def score_customers(
     clv_if_retained = scores["purchases_if_alive_12m"] * spend
     predictions = histories[["frequency", "recency", "T", "monetary_value"]].copy()
     predictions["prob_alive"] = prob_alive
-    for name, values in scores.items():
-        if name not in HISTORY_SCORES:
-            predictions[name] = values
+    for days in horizon_days(horizons):
+        predictions[horizon_column(days)] = scores[horizon_column(days)]
     predictions["expected_spend_per_purchase"] = spend
     predictions["predicted_clv_12m"] = prob_alive * clv_if_retained
     predictions["clv_if_retained_12m"] = clv_if_retained

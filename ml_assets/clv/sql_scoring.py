@@ -183,8 +183,13 @@ def prediction_select(
     return customer_histories_sql(amount_column) + select, params
 
 
-def segment_cut_query(table: str, tenant_id: str, settings: ClvSettings) -> tuple[str, dict]:
-    """The tenant's money thresholds (``segments.SegmentCut``) over its scored customers in
-    ``table``, as the prediction statement computed them, with the parameters."""
-    params = {"tenant_id": tenant_id, **segment_sql_params(settings.churn_risk)}
-    return f"select {CUTS_SQL}\nfrom {table}\nwhere tenant_id = %(tenant_id)s", params
+def segment_cut_query(table: str, tenant_ids: list[str], settings: ClvSettings) -> tuple[str, dict]:
+    """The money thresholds (``segments.SegmentCut``) of each of ``tenant_ids`` over its
+    scored customers in ``table``, as the prediction statement computed them, with the
+    parameters: one scan for every tenant with the same quantiles as ``settings``."""
+    params = {"tenant_ids": list(tenant_ids), **segment_sql_params(settings.churn_risk)}
+    sql = (
+        f"select tenant_id, {CUTS_SQL}\nfrom {table}\n"
+        "where tenant_id = any(%(tenant_ids)s)\ngroup by tenant_id"
+    )
+    return sql, params

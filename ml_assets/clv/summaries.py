@@ -63,6 +63,12 @@ def customer_weights(histories: pd.DataFrame) -> np.ndarray:
     return np.ones(len(histories))
 
 
+def customer_counts(histories: pd.DataFrame) -> tuple[int, int]:
+    """How many customers ``histories`` stand for, and how many of them bought again."""
+    weights = customer_weights(histories)
+    return int(weights.sum()), int(weights[histories["frequency"].to_numpy() > 0].sum())
+
+
 def transactions_to_cutoff(
     transactions: pd.DataFrame, cutoff: dt.date | str | None, **columns: str
 ) -> tuple[pd.DataFrame, pd.Timestamp]:

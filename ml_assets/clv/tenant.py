@@ -26,6 +26,7 @@ from ml_assets.clv.sql_summaries import (
 from ml_assets.clv.summaries import (
     CustomerSummaries,
     HoldoutSummary,
+    customer_counts,
     summarize_holdout,
     summarize_transactions,
     transactions_to_cutoff,
@@ -83,11 +84,11 @@ class TenantFit:
 
     @property
     def customers(self) -> int:
-        return int(self.scores["customers"].sum())
+        return customer_counts(self.scores)[0]
 
     @property
     def repeat_buyers(self) -> int:
-        return int(self.scores.loc[self.scores["frequency"] > 0, "customers"].sum())
+        return customer_counts(self.scores)[1]
 
 
 def fit_tenant_in_warehouse(
