@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ml_assets.mmm.inputs import MmmInputError
+from ml_assets.mmm.side_process import usable_cores
 from ml_assets.mmm.tenant import TenantMmm, run_tenant_mmm
 
 #: ``CEREBRO_MMM_WORKERS`` caps the processes (1: every tenant in this process).
@@ -68,7 +69,7 @@ def _default_workers() -> int:
             raise ValueError(
                 f"{WORKERS_VARIABLE} must be a whole number, got {configured!r}"
             ) from error
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return usable_cores()
 
 
 def model_tenant(job: TenantJob) -> TenantOutcome:

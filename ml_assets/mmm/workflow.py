@@ -12,6 +12,7 @@ from ml_assets.mmm import summary
 from ml_assets.mmm.inputs import MmmInputError, ModelInput, prepare_input
 from ml_assets.mmm.model import MODEL_VERSION, MarketingMixModel
 from ml_assets.mmm.settings import MIN_DRAWS
+from ml_assets.mmm.side_process import Beside
 
 
 @dataclass
@@ -174,8 +175,10 @@ def fit_mmm(
     _check_enough_rows(data, params, holdout)
     started = time.perf_counter()
     try:
-        held_out = backtest(data, params, holdout)
+        # The backtest's refit and the full fit are independent: side by side on two cores.
+        refit = Beside(backtest, data, params, holdout)
         model = _model(data, params).fit(data.frame, data.frame[data.target])
+        held_out = refit.result()
     except MmmInputError:
         raise
     except ValueError as error:  # lift tests, ROI bounds: the model names the problem

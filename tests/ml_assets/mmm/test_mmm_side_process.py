@@ -1,0 +1,63 @@
+"""The backtest's refit runs in a helper process beside the full fit (``side_process.py``):
+the same answer as in this process, and this process takes over where the helper cannot."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pandas as pd
+import pytest
+from conftest import fit_simulated
+
+from ml_assets.mmm import side_process
+from ml_assets.mmm.side_process import SIDE_PROCESS_VARIABLE, Beside, side_process_allowed
+from ml_assets.mmm.simulate import simulate
+
+
+def test_the_backtest_beside_equals_the_backtest_here(monkeypatch):
+    """Same data and seed: the helper's refit gives the holdout predictions this process gives
+    (the sampler is deterministic given its key, whichever process runs it)."""
+    if not side_process_allowed():
+        pytest.skip("one core: the helper process is not used")
+    data = simulate("easy", seed=3)
+    beside = fit_simulated(data, seed=2, draws=60).backtest
+    monkeypatch.setenv(SIDE_PROCESS_VARIABLE, "0")
+    here = fit_simulated(data, seed=2, draws=60).backtest
+    pd.testing.assert_frame_equal(beside, here)
+
+
+def test_the_variable_or_a_pool_worker_keeps_the_work_here(monkeypatch):
+    monkeypatch.setattr(side_process, "usable_cores", lambda: 2)
+    monkeypatch.delenv(SIDE_PROCESS_VARIABLE, raising=False)
+    assert side_process_allowed()
+    monkeypatch.setenv(SIDE_PROCESS_VARIABLE, "0")
+    assert not side_process_allowed()
+    monkeypatch.delenv(SIDE_PROCESS_VARIABLE)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    assert not side_process_allowed()
+
+
+def test_one_core_keeps_the_work_here(monkeypatch):
+    monkeypatch.setattr(side_process, "usable_cores", lambda: 1)
+    monkeypatch.delenv(SIDE_PROCESS_VARIABLE, raising=False)
+    work = Beside(os.getpid)
+    assert work.future is None and work.result() == os.getpid()
+
+
+def _exit_unless_main() -> int:
+    """Ends the helper process abruptly (as the kernel's out-of-memory killer would); in the
+    test's own process returns its id."""
+    if multiprocessing.current_process().name != "MainProcess":
+        os._exit(1)
+    return os.getpid()
+
+
+def test_a_dead_helper_is_replaced_and_its_work_done_here(monkeypatch):
+    monkeypatch.setattr(side_process, "usable_cores", lambda: 2)
+    monkeypatch.delenv(SIDE_PROCESS_VARIABLE, raising=False)
+    side_process._helper.cache_clear()
+    work = Beside(_exit_unless_main)
+    assert work.future is not None
+    assert work.result() == os.getpid()
+    assert Beside(os.getpid).result() != os.getpid()  # a new helper answers
