@@ -6,9 +6,11 @@ through threads: the second core needs a second process. The helper is *spawned*
 copy of a process that has started JAX's thread pools can deadlock) once, and kept, so its
 compiled samplers serve the next fit as well.
 
-It is left out where it cannot help or may not run: on one core, inside a pool's worker
-(``tenant_pool`` already gives every core a tenant, and a daemonic worker may not start
-processes), and when ``CEREBRO_MMM_SIDE_PROCESS=0``; the work then runs in this process.
+It is left out where it cannot help or could outlive its parent: on one core, in any process
+that ``multiprocessing`` started (a pool's worker: ``tenant_pool`` already gives every core a
+tenant, and such a worker ends without the interpreter's exit handlers, so it would wait
+forever for a helper that nobody tells to stop), and when ``CEREBRO_MMM_SIDE_PROCESS=0``; the
+work then runs in this process.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def side_process_allowed() -> bool:
     """Whether ``run_beside`` uses the helper process (see the module docstring)."""
     if os.environ.get(SIDE_PROCESS_VARIABLE, "").strip() == "0":
         return False
-    if multiprocessing.current_process().daemon:
+    if multiprocessing.parent_process() is not None:
         return False
     return usable_cores() >= 2
 

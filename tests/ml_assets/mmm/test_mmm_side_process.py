@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import pytest
@@ -27,15 +28,27 @@ def test_the_backtest_beside_equals_the_backtest_here(monkeypatch):
     pd.testing.assert_frame_equal(beside, here)
 
 
-def test_the_variable_or_a_pool_worker_keeps_the_work_here(monkeypatch):
+def test_the_variable_or_a_started_process_keeps_the_work_here(monkeypatch):
     monkeypatch.setattr(side_process, "usable_cores", lambda: 2)
     monkeypatch.delenv(SIDE_PROCESS_VARIABLE, raising=False)
     assert side_process_allowed()
     monkeypatch.setenv(SIDE_PROCESS_VARIABLE, "0")
     assert not side_process_allowed()
     monkeypatch.delenv(SIDE_PROCESS_VARIABLE)
-    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
     assert not side_process_allowed()
+
+
+def _allowed_in_a_pool_worker() -> bool:
+    return side_process_allowed()
+
+
+def test_a_pool_worker_runs_its_fits_itself():
+    """A worker of a process pool (the tenants' pool) starts no helper: it ends without the
+    interpreter's exit handlers, so its pool would wait forever for the helper to stop."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        assert pool.submit(_allowed_in_a_pool_worker).result() is False
 
 
 def test_one_core_keeps_the_work_here(monkeypatch):
