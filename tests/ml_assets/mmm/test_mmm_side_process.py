@@ -14,6 +14,7 @@ from conftest import fit_simulated
 from ml_assets.mmm import side_process
 from ml_assets.mmm.side_process import SIDE_PROCESS_VARIABLE, Beside, side_process_allowed
 from ml_assets.mmm.simulate import simulate
+from tests.support.process_targets import exit_unless_main
 
 
 def test_the_backtest_beside_equals_the_backtest_here(monkeypatch):
@@ -39,16 +40,12 @@ def test_the_variable_or_a_started_process_keeps_the_work_here(monkeypatch):
     assert not side_process_allowed()
 
 
-def _allowed_in_a_pool_worker() -> bool:
-    return side_process_allowed()
-
-
 def test_a_pool_worker_runs_its_fits_itself():
     """A worker of a process pool (the tenants' pool) starts no helper: it ends without the
     interpreter's exit handlers, so its pool would wait forever for the helper to stop."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        assert pool.submit(_allowed_in_a_pool_worker).result() is False
+        assert pool.submit(side_process_allowed).result() is False
 
 
 def test_one_core_keeps_the_work_here(monkeypatch):
@@ -58,19 +55,11 @@ def test_one_core_keeps_the_work_here(monkeypatch):
     assert work.future is None and work.result() == os.getpid()
 
 
-def _exit_unless_main() -> int:
-    """Ends the helper process abruptly (as the kernel's out-of-memory killer would); in the
-    test's own process returns its id."""
-    if multiprocessing.current_process().name != "MainProcess":
-        os._exit(1)
-    return os.getpid()
-
-
 def test_a_dead_helper_is_replaced_and_its_work_done_here(monkeypatch):
     monkeypatch.setattr(side_process, "usable_cores", lambda: 2)
     monkeypatch.delenv(SIDE_PROCESS_VARIABLE, raising=False)
     side_process._helper.cache_clear()
-    work = Beside(_exit_unless_main)
+    work = Beside(exit_unless_main)
     assert work.future is not None
     assert work.result() == os.getpid()
     assert Beside(os.getpid).result() != os.getpid()  # a new helper answers
