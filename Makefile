@@ -111,7 +111,9 @@ bench-mmm: setup
 ## SIZE=tiny|small|medium|large|agency (several: SIZE="small medium"; agency = 100 stores of
 ## mixed sizes), WAREHOUSE=duckdb|postgres|both,
 ## or spark (after make setup-spark);
-## more options in BENCH_DBT_ARGS (e.g. "--repeats 1 --dbt-ref HEAD"; see --help).
+## more options in BENCH_DBT_ARGS (e.g. "--repeats 1 --dbt-ref HEAD"; "--cold-full-build" times
+## the first full build instead of a rebuild after it, where a build takes most of an hour;
+## see --help).
 SIZE ?= small
 WAREHOUSE ?= both
 bench-dbt: setup

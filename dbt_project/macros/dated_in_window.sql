@@ -84,5 +84,8 @@
     inner join ({{ window_customers(window) }}) as window_customers
         on customers.tenant_id = window_customers.tenant_id
         and customers.customer_id = window_customers.customer_id
+    {#- The tenants' rows only, also on this side of the join: PostgreSQL otherwise computes
+        every tenant's staged customers before the hash join keeps the window's. #}
+    where {{ partition_window_tenants_predicate(window, 'customers.tenant_id') }}
     {%- endif %}
 {% endmacro %}

@@ -3,7 +3,8 @@
     PostgreSQL each mart gets a b-tree on (tenant_id, its date column): the partition date
     column of an incremental model, else the first `*_date` / `*_month` column, else tenant_id
     alone. DuckDB needs none: its zone maps prune scans on these columns, and an ART index
-    would only slow the loads.
+    would only slow the loads. The incremental intermediates get it too: a partition run
+    deletes its window's rows from them by tenant and date (macro replace_partition_rows).
 -#}
 {% macro index_dashboard_filters() %}
     {{ return(adapter.dispatch('index_dashboard_filters', 'cerebro')()) }}

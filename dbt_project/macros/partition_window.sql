@@ -182,13 +182,16 @@
     {%- else -%}
         {%- set rows = partition_window_predicate(partition_window(), date_column) -%}
     {%- endif -%}
-    {{ replace_partition_rows(arg_dict, rows) }}
+    {{ replace_partition_rows(arg_dict, rows, partition_window()) }}
 {% endmacro %}
 
 
 {#- Delete the target's rows matching `predicate` and, when the model names a `unique_key`, the
-    rows of the keys being inserted; then insert the new rows. -#}
-{% macro replace_partition_rows(arg_dict, predicate) %}
+    rows of the keys being inserted; then insert the new rows. The keys' rows are looked for
+    among the window's tenants only (`window`'s; a model's new rows are always theirs): without
+    that bound PostgreSQL hashed the whole target, every tenant's 3.5 M touchpoints, to delete
+    one tenant's 20 000 (2.2 s of a one-tenant partition at the large size; 0.2 s with it). -#}
+{% macro replace_partition_rows(arg_dict, predicate, window) %}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set new_rows = arg_dict['temp_relation'] -%}
     {%- set unique_key = arg_dict['unique_key'] -%}
@@ -200,9 +203,9 @@
 
     delete from {{ target }}
     using {{ new_rows }}
-    where
+    where {{ partition_window_tenants_predicate(window, target ~ '.tenant_id') }}
         {%- for column in unique_key %}
-        {{ new_rows }}.{{ column }} = {{ target }}.{{ column }}{{ ' and' if not loop.last }}
+        and {{ new_rows }}.{{ column }} = {{ target }}.{{ column }}
         {%- endfor %};
     {%- endif %}
 

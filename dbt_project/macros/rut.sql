@@ -51,6 +51,10 @@
     expression, regular expressions included, each of those ten times
     (8 s instead of 0.7 s for a million customers). -#}
 {% macro is_valid_normalized_rut(normalized) -%}
+    {{ return(adapter.dispatch('is_valid_normalized_rut', 'cerebro')(normalized)) }}
+{%- endmacro %}
+
+{% macro default__is_valid_normalized_rut(normalized) -%}
     {#- Left-padded to 8 digits so that position i always has the same weight. -#}
     {%- set body = "lpad(split_part(" ~ normalized ~ ", '-', 1), 8, '0')" -%}
     {%- set weights = [3, 2, 7, 6, 5, 4, 3, 2] -%}
@@ -67,5 +71,17 @@
         and split_part({{ normalized }}, '-', 2)
             = substr('0K987654321', {{ weighted_sum }} % 11 + 1, 1),
         false
+    )
+{%- endmacro %}
+
+{#- PostgreSQL flattens a staging view's CTEs into their reader, so the check above would
+    evaluate the normalized RUT's regular expressions once for each of its ten reads (3.3 s
+    for 93 000 customers, in every model that reads the view). Here the value is computed once
+    per row in a scalar subquery that `offset 0` keeps from being flattened (0.9 s); DuckDB
+    and Spark keep the plain expression. -#}
+{% macro postgres__is_valid_normalized_rut(normalized) -%}
+    (
+        select {{ cerebro.default__is_valid_normalized_rut('judged.rut') }}
+        from (select {{ normalized }} as rut offset 0) as judged
     )
 {%- endmacro %}

@@ -15,16 +15,22 @@ tenants as (
     select * from {{ ref('dim_tenants') }}
 ),
 
+-- The staged rows of the run's tenants only (every tenant on full builds): PostgreSQL hashed
+-- every tenant's 1.7 M staged order lines to reconcile one tenant's window (1.3 of 1.5 s at
+-- the large size).
 staged_orders as (
     select * from {{ ref('stg_shopify__orders') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 staged_order_lines as (
     select * from {{ ref('stg_shopify__order_lines') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 staged_refunds as (
     select * from {{ ref('stg_shopify__refunds') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 orders as (

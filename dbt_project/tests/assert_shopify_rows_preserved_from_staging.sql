@@ -16,20 +16,28 @@ tenants as (
     select * from {{ ref('dim_tenants') }}
 ),
 
+-- The staged rows of the run's tenants only (every tenant on full builds). staged_orders is
+-- read twice: inlined, each read takes its own filters down to the orders' index instead of
+-- PostgreSQL computing every tenant's staged orders first (4 of the 6.4 s of a one-tenant
+-- partition at the large size).
 staged_customers as (
     select * from {{ ref('stg_shopify__customers') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
-staged_orders as (
+staged_orders as {{ not_materialized() }} (
     select * from {{ ref('stg_shopify__orders') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 staged_order_lines as (
     select * from {{ ref('stg_shopify__order_lines') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 staged_checkouts as (
     select * from {{ ref('stg_shopify__checkouts') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 -- dim_customers has one row per person (decision 0037): a staged record merged into an

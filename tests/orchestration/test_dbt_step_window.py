@@ -14,7 +14,12 @@ import pytest
 from dagster_dbt import DbtCliResource
 
 from cerebro.settings import DBT_PROJECT_DIR, console_script
-from orchestration.partitions import DBT_WINDOW_ENV, TENANT_PARTITIONS, partition_key
+from orchestration.partitions import (
+    DBT_WINDOW_ENV,
+    TENANT_PARTITIONS,
+    PartitionWindow,
+    partition_key,
+)
 from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
 
@@ -34,7 +39,13 @@ class RecordingDbt(DbtCliResource):
     """Records each invocation instead of starting dbt."""
 
     def cli(self, args, **kwargs):
-        CALLS.append({"args": list(args), "window": os.environ.get(DBT_WINDOW_ENV)})
+        CALLS.append(
+            {
+                "args": list(args),
+                "window": os.environ.get(DBT_WINDOW_ENV),
+                "pgoptions": os.environ.get("PGOPTIONS"),
+            }
+        )
         return _NoEvents()
 
 
@@ -51,6 +62,7 @@ def test_a_partition_run_passes_its_window_to_dbt_alone(tmp_path, monkeypatch, d
     # The step also exports the warehouse settings for dbt: keep them out of other tests.
     monkeypatch.setattr(os, "environ", os.environ.copy())
     os.environ.pop(DBT_WINDOW_ENV, None)
+    os.environ.pop("PGOPTIONS", None)
     CALLS.clear()
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(TENANT_PARTITIONS, ["casafacil_cl"])
@@ -76,4 +88,12 @@ def test_a_partition_run_passes_its_window_to_dbt_alone(tmp_path, monkeypatch, d
     }
     # No --vars: new vars would make dbt parse the whole project again.
     assert call["args"] == ["build", *dbt_assets_module.PARTITION_RUN_EXCLUDES]
-    assert DBT_WINDOW_ENV not in os.environ
+    # PostgreSQL's JIT is off for the partition run's sessions only (decision 0043).
+    assert call["pgoptions"] == "-c jit=off"
+    assert DBT_WINDOW_ENV not in os.environ and "PGOPTIONS" not in os.environ
+
+
+def test_a_partition_run_keeps_the_session_options_already_set(monkeypatch):
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=600000")
+    window = PartitionWindow(("casafacil_cl",), dt.date(2026, 11, 20), dt.date(2026, 11, 20))
+    assert window.dbt_env()["PGOPTIONS"] == "-c statement_timeout=600000 -c jit=off"

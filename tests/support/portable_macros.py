@@ -32,15 +32,33 @@ def portable_macros() -> dict:
     return macros
 
 
-def macro_module(file_name: str):
+def macro_module(file_name: str, adapter_type: str = "duckdb"):
     """The macros of ``dbt_project/macros/<file_name>``, rendered with the portable macros
-    and with their own siblings reachable as ``cerebro.<name>``."""
+    and with their own siblings reachable as ``cerebro.<name>``. A macro of the file that
+    dispatches (``adapter.dispatch``) takes its ``<adapter_type>__`` branch when the file has
+    one, its ``default__`` branch otherwise, as dbt does on that warehouse."""
     source = (DBT_PROJECT_DIR / "macros" / file_name).read_text(encoding="utf-8")
     environment = jinja2.Environment()
     portable = portable_macros()
+    own: dict = {}
+
+    def dispatch(name: str, _package: str | None = None):
+        return own.get(f"{adapter_type}__{name}") or own[f"{_PREFIX}{name}"]
+
+    adapter = SimpleNamespace(dispatch=dispatch)
     first = environment.from_string(source).make_module(
-        {**portable, "cerebro": SimpleNamespace(**portable)}
+        {
+            **portable,
+            "cerebro": SimpleNamespace(**portable),
+            "adapter": adapter,
+            "return": lambda value: value,
+        }
     )
-    own = {name: getattr(first, name) for name in dir(first) if not name.startswith("_")}
+    own.update({name: getattr(first, name) for name in dir(first) if not name.startswith("_")})
     namespace = SimpleNamespace(**portable, **own)
-    return environment.from_string(source).make_module({**portable, "cerebro": namespace})
+    module = environment.from_string(source).make_module(
+        {**portable, "cerebro": namespace, "adapter": adapter, "return": lambda value: value}
+    )
+    # The dispatched branches call their siblings through the final namespace.
+    own.update({name: getattr(module, name) for name in dir(module) if not name.startswith("_")})
+    return module

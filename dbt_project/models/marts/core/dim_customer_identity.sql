@@ -11,8 +11,10 @@
     A person's id is its earliest record's customer_id: a later guest record never moves it. -#}
 {%- set passes = var('identity_resolution_passes') | int %}
 
+{#- The columns used, named: a materialized step computes every column it selects. -#}
 {%- set customers -%}
-    select * from {{ ref('stg_shopify__customers') }}
+    select tenant_id, customer_id, created_at
+    from {{ ref('stg_shopify__customers') }}
     where {{ in_partition_tenants() }}
 {%- endset %}
 

@@ -14,8 +14,16 @@
 
 with
 
+-- Each source is cut to the run's tenants first (every row on full builds): PostgreSQL then
+-- computes the staging views (hashes, RUT rules) for those tenants only, not for every store
+-- before the join with the window's persons (decision 0043).
 customers as (
-    select * from {{ ref('stg_shopify__customers') }}
+    select
+        tenant_id, customer_id, email_sha256, phone_sha256, first_name, last_name,
+        account_state, is_email_verified, email_marketing_state, sms_marketing_state, rut,
+        is_rut_valid, created_at, updated_at
+    from {{ ref('stg_shopify__customers') }}
+    where {{ in_partition_tenants() }}
 ),
 
 tenants as (
@@ -24,19 +32,25 @@ tenants as (
 
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
+    where {{ in_partition_tenants() }}
 ),
 
-touchpoints as (
+-- Read twice (signups, first orders): inlined, so that each read takes its own touchpoint type
+-- instead of PostgreSQL first gathering every touchpoint of the tenants.
+touchpoints as {{ not_materialized() }} (
     select * from {{ ref('int_touchpoints_channel_mapped') }}
+    where {{ in_partition_tenants() }}
 ),
 
 addresses as (
     select * from {{ ref('int_addresses_placed') }}
     where address_type = 'customer_default'
+        and {{ in_partition_tenants() }}
 ),
 
 customer_identity as (
     select * from {{ ref('dim_customer_identity') }}
+    where {{ in_partition_tenants() }}
 ),
 {%- if window is not none %}
 
