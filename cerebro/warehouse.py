@@ -277,10 +277,9 @@ class Warehouse:
                         frame.astype(object).where(frame.notna(), None).itertuples(index=False)
                     ):
                         copy.write_row(row)
-                # Statistics now: the statement that reads the table next is planned at once,
-                # and without them PostgreSQL guessed a few hundred rows and joined the
-                # customer brain's 20 000 history scores to a tenant's 100 000 customers by
-                # nested loop (over 10 minutes a tenant at the large size, decision 0043).
+                # Statistics now: the statement that reads the table next (the customer
+                # brain's scoring joins its history scores right away) is planned at once,
+                # before autovacuum would have looked at it.
                 cursor.execute(f"analyze {name}")
 
     def replace_rows(self, schema: str, table: str, frame: pd.DataFrame) -> None:

@@ -34,13 +34,9 @@ Query = Callable[[str, dict], pd.DataFrame]
 TRANSACTIONS = "marts.mart_customer_orders_daily"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
-#: The tenant's days up to the end of the holdout (the cut-off when there is none). `days` is
-#: read twice: `not materialized` lets each read be planned on the mart's own statistics.
-#: Materialized, PostgreSQL guessed 200 customers (its default for a CTE's groups) and joined
-#: a tenant's 100 000 histories to their scores by nested loop: over 10 minutes a tenant at
-#: the large size (decision 0043).
+#: The tenant's days up to the end of the holdout (the cut-off when there is none).
 _DAYS = """
-with days as not materialized (
+with days as (
     select customer_id, created_date as day, cast({amount} as decimal(38, 9)) as amount
     from {transactions}
     where tenant_id = %(tenant_id)s and created_date <= %(until)s
