@@ -37,22 +37,15 @@
 {#- Emits the CTE `purchase_histories`: per row of `as_of` (tenant_id, customer_id,
     as_of_date), the customer's BG/NBD history from the CTE `purchase_days` (tenant_id,
     customer_id, purchase_date: one row per customer and day with a valid purchase, the
-    customer brain's transactions) on or before that day: repeat_days (x), first and last
-    purchase date, first_to_last_days (t_x), age_days (T). Rows of `as_of` before the
-    customer's first purchase are dropped. -#}
+    customer brain's transactions) on or before that day (purchase_history_measures). Rows of
+    `as_of` before the customer's first purchase are dropped. -#}
 {% macro purchase_histories_as_of(purchase_days, as_of) %}
 purchase_histories as (
     select
         {{ as_of }}.tenant_id,
         {{ as_of }}.customer_id,
         {{ as_of }}.as_of_date,
-        count(*) - 1 as repeat_days,
-        min({{ purchase_days }}.purchase_date) as first_purchase_date,
-        max({{ purchase_days }}.purchase_date) as last_purchase_date,
-        {{ dbt.datediff('min(' ~ purchase_days ~ '.purchase_date)', 'max(' ~ purchase_days ~ '.purchase_date)', 'day') }}
-            as first_to_last_days,
-        {{ dbt.datediff('min(' ~ purchase_days ~ '.purchase_date)', as_of ~ '.as_of_date', 'day') }}
-            as age_days
+        {{ purchase_history_measures(purchase_days, as_of ~ '.as_of_date') }}
     from {{ as_of }}
     inner join {{ purchase_days }}
         on {{ as_of }}.tenant_id = {{ purchase_days }}.tenant_id
@@ -61,3 +54,16 @@ purchase_histories as (
     group by 1, 2, 3
 )
 {% endmacro %}
+
+{#- The BG/NBD history as aggregates over a customer's purchase days up to `as_of_date` (the
+    rows grouped by customer and as-of day): repeat_days (x), first and last purchase date,
+    first_to_last_days (t_x), age_days (T). -#}
+{% macro purchase_history_measures(purchase_days, as_of_date) %}
+        count(*) - 1 as repeat_days,
+        min({{ purchase_days }}.purchase_date) as first_purchase_date,
+        max({{ purchase_days }}.purchase_date) as last_purchase_date,
+        {{ dbt.datediff('min(' ~ purchase_days ~ '.purchase_date)', 'max(' ~ purchase_days ~ '.purchase_date)', 'day') }}
+            as first_to_last_days,
+        {{ dbt.datediff('min(' ~ purchase_days ~ '.purchase_date)', as_of_date, 'day') }}
+            as age_days
+{%- endmacro %}
