@@ -10,13 +10,15 @@ from cerebro.kpis.period import distribution, kpi_request, number
 
 # The customer list is what `cerebro segment export` writes for a campaign, so e-mail and
 # phone come in clear from mart_customer_contacts, the one mart that has them (decision 0014).
+# The contacts are cut to the tenant by the parameter: PostgreSQL does not carry the tenant
+# from inside the table function to the join, and would hash every tenant's contacts.
 _RFM_CUSTOMERS = """
     select rfm.customer_id, contacts.email, contacts.phone,
            rfm.recency_days, rfm.frequency, rfm.monetary,
            rfm.r_score, rfm.f_score, rfm.m_score, rfm.segment
     from marts.mart_rfm_customers_as_of(%(tenant_id)s, cast(%(date_to)s as date)) as rfm
     left join marts.mart_customer_contacts as contacts
-        on contacts.tenant_id = rfm.tenant_id and contacts.customer_id = rfm.customer_id
+        on contacts.tenant_id = %(tenant_id)s and contacts.customer_id = rfm.customer_id
     order by rfm.customer_id
 """
 _SEGMENTS = """

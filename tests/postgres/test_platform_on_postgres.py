@@ -202,12 +202,17 @@ def test_the_password_is_never_written_to_logs_state_or_output(demo_warehouses, 
 
 
 def test_marts_are_indexed_on_what_dashboards_filter_by(demo_warehouses):
-    """Oracle: each mart's columns; the index is (tenant_id, its partition or first date column)."""
+    """Oracle: each mart's columns; the index is (tenant_id, its partition or first date column),
+    and the customer page's lookups (a customer's orders, an order's lines) have theirs."""
     postgres = demo_warehouses.postgres.warehouse
-    indexes = postgres.query(
-        "select tablename, indexdef from pg_indexes where schemaname = 'marts'"
-    ).set_index("tablename")["indexdef"]
+    indexes = (
+        postgres.query("select tablename, indexdef from pg_indexes where schemaname = 'marts'")
+        .groupby("tablename")["indexdef"]
+        .agg(" | ".join)
+    )
     assert "(tenant_id, created_date)" in indexes["fct_orders"]
+    assert "(tenant_id, customer_id)" in indexes["fct_orders"]
+    assert "(tenant_id, order_id)" in indexes["fct_order_lines"]
     assert "(tenant_id, spend_date)" in indexes["fct_ad_spend_daily"]
     assert "(tenant_id, signup_date)" in indexes["mart_acquisition_daily"]
     tables_with_tenant = postgres.query(

@@ -1,4 +1,9 @@
-{{ config(partition_date_column='created_date') }}
+{#- PostgreSQL: besides the (tenant, date) index every mart gets, one for an order's lines
+    (the customer page's services per order); the other warehouses ignore `indexes`. -#}
+{{ config(
+    partition_date_column='created_date',
+    indexes=[{'columns': ['tenant_id', 'order_id']}],
+) }}
 
 with
 

@@ -1,4 +1,9 @@
-{{ config(partition_date_column='created_date') }}
+{#- PostgreSQL: besides the (tenant, date) index every mart gets, one for a customer's orders
+    (the customer page and its life line); the other warehouses ignore `indexes`. -#}
+{{ config(
+    partition_date_column='created_date',
+    indexes=[{'columns': ['tenant_id', 'customer_id']}],
+) }}
 
 with
 
