@@ -1,6 +1,9 @@
 -- The customer health score (docs: kpi_customer_health): per customer and week end, each
 -- signal in [0, 1], the 0-100 score that weighs them (var customer_health_score), its band,
 -- and whether the band dropped since the week before.
+{#- PostgreSQL: the customer page reads one customer's weeks; the (tenant, date) index every
+    mart gets serves the dashboards' weeks. -#}
+{{ config(indexes=[{'columns': ['tenant_id', 'customer_id']}]) }}
 {%- set settings = var('customer_health_score') %}
 {%- set weights = settings.weights %}
 {%- set late = settings.recency_late_rhythms %}
