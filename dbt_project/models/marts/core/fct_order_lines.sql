@@ -1,8 +1,9 @@
 {#- PostgreSQL: besides the (tenant, date) index every mart gets, one for an order's lines
-    (the customer page's services per order); the other warehouses ignore `indexes`. -#}
+    (the customer page's services per order)
+    (postgres_only_indexes). -#}
 {{ config(
     partition_date_column='created_date',
-    indexes=[{'columns': ['tenant_id', 'order_id']}],
+    indexes=postgres_only_indexes(['tenant_id', 'order_id']),
 ) }}
 
 with

@@ -3,7 +3,7 @@
 -- and whether the band dropped since the week before.
 {#- PostgreSQL: the customer page reads one customer's weeks; the (tenant, date) index every
     mart gets serves the dashboards' weeks. -#}
-{{ config(indexes=[{'columns': ['tenant_id', 'customer_id']}]) }}
+{{ config(indexes=postgres_only_indexes(['tenant_id', 'customer_id'])) }}
 {%- set settings = var('customer_health_score') %}
 {%- set weights = settings.weights %}
 {%- set late = settings.recency_late_rhythms %}
