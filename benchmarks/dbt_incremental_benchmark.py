@@ -55,7 +55,7 @@ from pathlib import Path
 from benchmarks.dbt_bench_data import SIZES, BenchTenant, bench_tenants, generate
 from benchmarks.dbt_bench_load import load_raw_warehouse
 from benchmarks.dbt_bench_report import print_report
-from benchmarks.pg_settings import shipped_postgres_settings
+from benchmarks.pg_settings import benchmark_postgres_settings
 from benchmarks.process_usage import Usage, run_measured
 from cerebro.settings import (
     DBT_PROJECT_DIR,
@@ -501,9 +501,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         if "postgres" in kinds:
             from tests.support.throwaway_postgres import throwaway_postgres
 
-            pg_settings = {**shipped_postgres_settings(), **dict(options.pg_setting)}
-            print(f"PostgreSQL settings: {pg_settings}", flush=True)
-            server = stack.enter_context(throwaway_postgres(pg_settings))
+            settings = benchmark_postgres_settings(options.pg_setting)
+            server = stack.enter_context(throwaway_postgres(settings))
         entries = []
         for size in options.size:
             entries += benchmark_size(size, kinds, options, server)

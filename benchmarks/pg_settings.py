@@ -24,3 +24,11 @@ def shipped_postgres_settings(compose_file: Path = COMPOSE_FILE) -> dict[str, st
             name, _, value = option.partition("=")
             settings[name] = value
     return settings
+
+
+def benchmark_postgres_settings(overrides: list[tuple[str, str]]) -> dict[str, str]:
+    """The shipped settings with ``--pg-setting``'s ``overrides`` over them, printed: a
+    benchmark's output says what server it measured."""
+    settings = {**shipped_postgres_settings(), **dict(overrides)}
+    print(f"PostgreSQL settings: {settings}", flush=True)
+    return settings

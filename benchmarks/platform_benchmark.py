@@ -63,7 +63,7 @@ from benchmarks.dbt_incremental_benchmark import (
     snapshot_dbt_project,
     warehouse_for,
 )
-from benchmarks.pg_settings import shipped_postgres_settings
+from benchmarks.pg_settings import benchmark_postgres_settings
 from cerebro.settings import PROJECT_ROOT, PostgresSettings, Settings
 
 STAGES = ("generate", "singer", "load", "dbt", "clv", "mmm", "dashboards", "kpis")
@@ -510,9 +510,8 @@ def main(argv: list[str] | None = None) -> int:
         if "postgres" in kinds:
             from tests.support.throwaway_postgres import throwaway_postgres
 
-            pg_settings = {**shipped_postgres_settings(), **dict(options.pg_setting)}
-            print(f"PostgreSQL settings: {pg_settings}", flush=True)
-            server = stack.enter_context(throwaway_postgres(pg_settings))
+            settings = benchmark_postgres_settings(options.pg_setting)
+            server = stack.enter_context(throwaway_postgres(settings))
         for size in options.size:
             entries += benchmark_size(size, kinds, options, server)
             # Saved as each size ends: a long run that fails later keeps what it measured.

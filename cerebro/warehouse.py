@@ -104,6 +104,18 @@ def _postgres_type(column: pd.Series) -> str:
     return "text"
 
 
+def _copy_rows(cursor, name: str, frame: pd.DataFrame) -> None:
+    """Append ``frame``'s rows to the PostgreSQL table ``name`` (its columns named, in any
+    order) with ``COPY``, then analyze it: the statement that reads the table next (the
+    customer brain's scoring joins its history scores right away) is planned on its
+    statistics, before autovacuum would have looked at it."""
+    columns = ", ".join(_identifier(c) for c in frame.columns)
+    with cursor.copy(f"copy {name} ({columns}) from stdin") as copy:
+        for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+            copy.write_row(row)
+    cursor.execute(f"analyze {name}")
+
+
 @dataclass
 class Warehouse:
     settings: Settings
@@ -272,15 +284,7 @@ class Warehouse:
                 cursor.execute(f"create schema if not exists {_identifier(schema)}")
                 cursor.execute(f"drop table if exists {name}")
                 cursor.execute(f"create table {name} ({columns})")
-                with cursor.copy(f"copy {name} from stdin") as copy:
-                    for row in (
-                        frame.astype(object).where(frame.notna(), None).itertuples(index=False)
-                    ):
-                        copy.write_row(row)
-                # Statistics now: the statement that reads the table next (the customer
-                # brain's scoring joins its history scores right away) is planned at once,
-                # before autovacuum would have looked at it.
-                cursor.execute(f"analyze {name}")
+                _copy_rows(cursor, name, frame)
 
     def replace_rows(self, schema: str, table: str, frame: pd.DataFrame) -> None:
         """Replace every row of the existing ``schema.table`` with ``frame``'s (same columns),
@@ -300,12 +304,7 @@ class Warehouse:
                 return
             with connection.cursor() as cursor:
                 cursor.execute(f"delete from {name}")
-                with cursor.copy(f"copy {name} ({columns}) from stdin") as copy:
-                    for row in (
-                        frame.astype(object).where(frame.notna(), None).itertuples(index=False)
-                    ):
-                        copy.write_row(row)
-                cursor.execute(f"analyze {name}")  # the new rows' statistics, as replace_table
+                _copy_rows(cursor, name, frame)
 
     def singer_target(self, schema: str) -> tuple[list[str], dict]:
         """The Singer target command and configuration that land into ``schema``.

@@ -45,20 +45,21 @@ def macro_module(file_name: str, adapter_type: str = "duckdb"):
     def dispatch(name: str, _package: str | None = None):
         return own.get(f"{adapter_type}__{name}") or own[f"{_PREFIX}{name}"]
 
-    adapter = SimpleNamespace(dispatch=dispatch)
-    first = environment.from_string(source).make_module(
-        {
-            **portable,
-            "cerebro": SimpleNamespace(**portable),
-            "adapter": adapter,
-            "return": lambda value: value,
-        }
-    )
-    own.update({name: getattr(first, name) for name in dir(first) if not name.startswith("_")})
-    namespace = SimpleNamespace(**portable, **own)
-    module = environment.from_string(source).make_module(
-        {**portable, "cerebro": namespace, "adapter": adapter, "return": lambda value: value}
-    )
-    # The dispatched branches call their siblings through the final namespace.
-    own.update({name: getattr(module, name) for name in dir(module) if not name.startswith("_")})
-    return module
+    def rendered(cerebro: SimpleNamespace):
+        module = environment.from_string(source).make_module(
+            {
+                **portable,
+                "cerebro": cerebro,
+                "adapter": SimpleNamespace(dispatch=dispatch),
+                "return": lambda value: value,
+            }
+        )
+        own.update(
+            {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
+        )
+        return module
+
+    rendered(SimpleNamespace(**portable))
+    # Again with the file's own macros (the first rendering's) reachable as cerebro.<name>;
+    # `own` then holds this rendering's, which the dispatched branches call.
+    return rendered(SimpleNamespace(**portable, **own))

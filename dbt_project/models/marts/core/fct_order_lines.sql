@@ -1,6 +1,5 @@
 {#- PostgreSQL: besides the (tenant, date) index every mart gets, one for an order's lines
-    (the customer page's services per order)
-    (postgres_only_indexes). -#}
+    (the customer page's services per order); postgres_only_indexes. -#}
 {{ config(
     partition_date_column='created_date',
     indexes=postgres_only_indexes(['tenant_id', 'order_id']),

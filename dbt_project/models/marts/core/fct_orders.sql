@@ -1,6 +1,5 @@
 {#- PostgreSQL: besides the (tenant, date) index every mart gets, one for a customer's orders
-    (the customer page and its life line)
-    (postgres_only_indexes). -#}
+    (the customer page and its life line); postgres_only_indexes. -#}
 {{ config(
     partition_date_column='created_date',
     indexes=postgres_only_indexes(['tenant_id', 'customer_id']),
