@@ -219,16 +219,21 @@ def lifetimes_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
                     index=histories.index,
                 )
                 if modelled[tenant_id]["gamma_gamma"]:
-                    ggf = GammaGammaFitter(penalizer_coef=penalizer).fit(
-                        sample.frequency, sample.monetary_value
-                    )
-                    # freq="D": lifetimes counts a month as 30 days, as the platform does
-                    # (ml_assets.clv.settings.DAYS_PER_MONTH).
-                    frame["predicted_clv_12m"] = ggf.customer_lifetime_value(
-                        bgf, f, r, t, histories["monetary_value"].clip(lower=0),
-                        time=CLV_MONTHS, freq="D",
-                        discount_rate=settings[tenant_id].monthly_discount_rate,
-                    ).to_numpy()  # fmt: skip
+                    try:
+                        ggf = GammaGammaFitter(penalizer_coef=penalizer).fit(
+                            sample.frequency, sample.monetary_value
+                        )
+                    except LifetimesConvergenceError as error:
+                        # P(alive) and purchases still compare; lifetimes' value stays NaN.
+                        failed[tenant_id] = f"Gamma-Gamma: {str(error).strip().splitlines()[0]}"
+                    else:
+                        # freq="D": lifetimes counts a month as 30 days, as the platform does
+                        # (ml_assets.clv.settings.DAYS_PER_MONTH).
+                        frame["predicted_clv_12m"] = ggf.customer_lifetime_value(
+                            bgf, f, r, t, histories["monetary_value"].clip(lower=0),
+                            time=CLV_MONTHS, freq="D",
+                            discount_rate=settings[tenant_id].monthly_discount_rate,
+                        ).to_numpy()  # fmt: skip
             scored.append(frame.reset_index().assign(tenant_id=tenant_id)[[*KEYS, *COMPARED]])
         return pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=[*KEYS])
 
