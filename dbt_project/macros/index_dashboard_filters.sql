@@ -26,8 +26,19 @@
             {%- else -%}
                 {%- do key.append(date_column) -%}
             {%- endif -%}
-            create index if not exists {{ adapter.quote((this.identifier ~ '__dashboard_idx')[:63]) }}
-                on {{ this }} ({{ key | join(', ') }})
+            {%- set index_name = (this.identifier ~ '__dashboard_idx')[:63] -%}
+            {#- Looked up in the catalog first: `create index if not exists` takes the table's
+                share lock before it finds the index, and waits for autovacuum (up to 2 s a
+                model in a partition run). -#}
+            {%- set existing -%}
+                select 1 from pg_indexes
+                where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}'
+                    and indexname = '{{ index_name }}'
+            {%- endset -%}
+            {%- if run_query(existing) | length == 0 -%}
+                create index if not exists {{ adapter.quote(index_name) }}
+                    on {{ this }} ({{ key | join(', ') }})
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}

@@ -219,3 +219,18 @@
     {%- set window = partition_window() if is_incremental() else none -%}
     {{ partition_window_tenants_predicate(window, tenant_column) }}
 {% endmacro %}
+
+
+{#- The `window_merge` incremental strategy (dim_customers'): dbt's merge on the model's
+    unique_key, with the target read among the window's tenants only (the new rows are always
+    theirs). Without that bound PostgreSQL hashed every tenant's persons to upsert one tenant's
+    window: 1.1-1.3 s of a one-tenant partition run at the large size. -#}
+{% macro get_incremental_window_merge_sql(arg_dict) %}
+    {%- set bound = partition_window_tenants_predicate(
+        partition_window(), 'DBT_INTERNAL_DEST.tenant_id'
+    ) -%}
+    {%- do arg_dict.update({
+        'incremental_predicates': (arg_dict.get('incremental_predicates') or []) + [bound]
+    }) -%}
+    {{ get_incremental_merge_sql(arg_dict) }}
+{% endmacro %}

@@ -49,4 +49,4 @@ def test_models_do_not_repeat_the_projects_incremental_configuration(dbt_project
     repeating = sorted(name for name, node in models.items() if SET_ONCE.search(node["raw_code"]))
     assert repeating == []
     strategies = {node["config"]["incremental_strategy"] for node in models.values()}
-    assert strategies == {"partition_window", "merge"}
+    assert strategies == {"partition_window", "window_merge"}

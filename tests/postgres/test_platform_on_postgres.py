@@ -225,10 +225,26 @@ def test_marts_are_indexed_on_what_dashboards_filter_by(demo_warehouses):
     assert unindexed == []
 
 
+def _planner_statistics(warehouse: Warehouse) -> dict[str, tuple[bool, int]]:
+    """Per table of the marts and intermediates: whether the planner has column statistics for
+    it, and how many times ANALYZE was run on it by hand (a post-hook), not by autovacuum."""
+    frame = warehouse.query(
+        "select t.schemaname || '.' || t.relname as name, t.analyze_count,"
+        " exists (select 1 from pg_stats as s where s.schemaname = t.schemaname"
+        " and s.tablename = t.relname) as has_statistics"
+        " from pg_stat_user_tables as t where t.schemaname in ('marts', 'intermediate')"
+    )
+    return {
+        row.name: (bool(row.has_statistics), int(row.analyze_count))
+        for row in frame.itertuples()
+    }
+
+
 def test_running_a_partition_again_changes_no_mart_on_postgres(demo_warehouses, tmp_path):
     """The incremental path on PostgreSQL: the last partition of both tenants, built again with
     its 30-day lookback, leaves every mart and intermediate table (decision 0017) as the first
-    (full) build made it."""
+    (full) build made it. The full build analyzed every table it wrote rows to; the partition
+    run analyzes none that has statistics (decision 0043: ANALYZE is for new tables)."""
     postgres = demo_warehouses.postgres
     tables = postgres.warehouse.query(
         "select table_schema || '.' || table_name as name from information_schema.tables"
@@ -236,6 +252,11 @@ def test_running_a_partition_again_changes_no_mart_on_postgres(demo_warehouses, 
     )["name"].tolist()
     assert "intermediate.int_touchpoints_channel_mapped" in tables
     before = {t: postgres.warehouse.query(f"select * from {t}") for t in tables}
+    statistics_before = _planner_statistics(postgres.warehouse)
+    unanalyzed = sorted(
+        t for t in tables if len(before[t]) > 0 and not statistics_before[t][0]
+    )
+    assert unanalyzed == []
     variables = {
         "partition_tenants": list(TENANTS),
         "partition_start_date": "2026-10-31",
@@ -254,6 +275,12 @@ def test_running_a_partition_again_changes_no_mart_on_postgres(demo_warehouses, 
         left = frame.sort_values(columns).reset_index(drop=True)
         right = after[columns].sort_values(columns).reset_index(drop=True)
         assert left.equals(right), table
+    statistics_after = _planner_statistics(postgres.warehouse)
+    analyzed_again = sorted(
+        t for t, (has_statistics, count) in statistics_before.items()
+        if has_statistics and statistics_after[t][1] != count
+    )
+    assert analyzed_again == []
 
 
 def _plan_nodes(plan: dict):

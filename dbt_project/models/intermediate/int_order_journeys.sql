@@ -1,17 +1,30 @@
+{{
+    config(
+        materialized='incremental',
+        partition_date_column='order_created_date',
+    )
+}}
+{#- Incremental like the other per-order intermediates (decision 0017): a partition run
+    re-reads the window's orders (their local creation day, lookback included) and their
+    touchpoints, which carry the same day, and replaces their rows. As a view, each of its
+    three tests and its reader computed every journey of the run's tenants again: 3 s of
+    a one-tenant partition run at the large size. -#}
+{%- set window = partition_window() if is_incremental() else none %}
+
 -- One row per order per tenant: the channel groups of its journey's first and last visit and
 -- how many sessions the journey counts, as the attribution marts credit them
 -- (doc block kpi_channel_attribution).
 with
 
 orders as (
-    select * from {{ ref('stg_shopify__orders') }}
+    {{ dated_orders(window, ['first_visit_at', 'last_visit_at', 'journey_moments_count']) }}
 ),
 
--- Read twice: inlined (PostgreSQL), so a reader's tenant filter reaches both reads instead
--- of every tenant's touchpoints being gathered first (2 s for each of this view's tests in a
--- one-tenant partition at the large size).
+-- Read twice: inlined (PostgreSQL), so each read takes its own touchpoint type instead of
+-- every touchpoint of the window being gathered first.
 touchpoints as {{ not_materialized() }} (
     select * from {{ ref('int_touchpoints_channel_mapped') }}
+    where {{ partition_window_predicate(window, 'partition_date') }}
 ),
 
 first_visits as (
@@ -37,7 +50,8 @@ joined as (
         -- (a single-session journey has the same visit as first and last).
         case when orders.last_visit_at > orders.first_visit_at then 2 else 1 end
             as known_sessions,
-        orders.journey_moments_count
+        orders.journey_moments_count,
+        orders.order_created_date
     from orders
     left join first_visits
         on orders.tenant_id = first_visits.tenant_id
@@ -56,7 +70,8 @@ counted as (
         -- Shopify's count, never fewer than the visits it gave us; while it is still
         -- attributing the order (count NULL) the known visits are the whole journey.
         greatest(coalesce(joined.journey_moments_count, 0), joined.known_sessions)
-            as journey_sessions
+            as journey_sessions,
+        joined.order_created_date
     from joined
 )
 

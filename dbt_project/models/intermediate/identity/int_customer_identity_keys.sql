@@ -14,10 +14,10 @@
 with
 
 -- The columns the keys need, named: PostgreSQL computes every column of a CTE read more than
--- once, and the staging view's others (hashes aside, URL and UTM clean-up) cost as much again.
+-- once. The records table holds the hashes and the RUT's verdict, computed once a record.
 customers as (
     select tenant_id, customer_id, rut, is_rut_valid, email_sha256, phone_sha256
-    from {{ ref('stg_shopify__customers') }}
+    from {{ ref('int_customer_records') }}
     where {{ in_partition_tenants() }}
 ),
 

@@ -14,7 +14,7 @@
 {#- The columns used, named: a materialized step computes every column it selects. -#}
 {%- set customers -%}
     select tenant_id, customer_id, created_at
-    from {{ ref('stg_shopify__customers') }}
+    from {{ ref('int_customer_records') }}
     where {{ in_partition_tenants() }}
 {%- endset %}
 

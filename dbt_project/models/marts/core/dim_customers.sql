@@ -1,6 +1,6 @@
 {{
     config(
-        incremental_strategy='merge',
+        incremental_strategy='window_merge',
         unique_key=['tenant_id', 'customer_id'],
         pre_hook="{{ hash_joins_only() }}",
     )
@@ -10,19 +10,20 @@
     incremental run merges (upserts by key) the persons of the window's tenants with a record
     that changed, signed up or ordered inside the window. It picks them first and enriches only
     them: a person's row depends on nothing but its records, touchpoints, orders and address. -#}
+-- depends_on: {{ ref('stg_shopify__customers') }}
 {%- set window = partition_window() if is_incremental() else none %}
 
 with
 
 -- Each source is cut to the run's tenants first (every row on full builds): PostgreSQL then
--- computes the staging views (hashes, RUT rules) for those tenants only, not for every store
--- before the join with the window's persons (decision 0043).
+-- computes the staging views for those tenants only, not for every store before the join with
+-- the window's persons (decision 0043). The records come hashed and judged from their table.
 customers as (
     select
         tenant_id, customer_id, email_sha256, phone_sha256, first_name, last_name,
         account_state, is_email_verified, email_marketing_state, sms_marketing_state, rut,
         is_rut_valid, created_at, updated_at
-    from {{ ref('stg_shopify__customers') }}
+    from {{ ref('int_customer_records') }}
     where {{ in_partition_tenants() }}
 ),
 
