@@ -235,8 +235,7 @@ def _planner_statistics(warehouse: Warehouse) -> dict[str, tuple[bool, int]]:
         " from pg_stat_user_tables as t where t.schemaname in ('marts', 'intermediate')"
     )
     return {
-        row.name: (bool(row.has_statistics), int(row.analyze_count))
-        for row in frame.itertuples()
+        row.name: (bool(row.has_statistics), int(row.analyze_count)) for row in frame.itertuples()
     }
 
 
@@ -253,9 +252,7 @@ def test_running_a_partition_again_changes_no_mart_on_postgres(demo_warehouses, 
     assert "intermediate.int_touchpoints_channel_mapped" in tables
     before = {t: postgres.warehouse.query(f"select * from {t}") for t in tables}
     statistics_before = _planner_statistics(postgres.warehouse)
-    unanalyzed = sorted(
-        t for t in tables if len(before[t]) > 0 and not statistics_before[t][0]
-    )
+    unanalyzed = sorted(t for t in tables if len(before[t]) > 0 and not statistics_before[t][0])
     assert unanalyzed == []
     variables = {
         "partition_tenants": list(TENANTS),
@@ -277,7 +274,8 @@ def test_running_a_partition_again_changes_no_mart_on_postgres(demo_warehouses, 
         assert left.equals(right), table
     statistics_after = _planner_statistics(postgres.warehouse)
     analyzed_again = sorted(
-        t for t, (has_statistics, count) in statistics_before.items()
+        t
+        for t, (has_statistics, count) in statistics_before.items()
         if has_statistics and statistics_after[t][1] != count
     )
     assert analyzed_again == []
