@@ -85,6 +85,8 @@ def _tables(journeys: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
     last_at = (first_at + pd.to_timedelta(journeys["hours_to_last"], unit="h")).where(has_last)
     staged = pd.DataFrame({
         "tenant_id": journeys["tenant_id"], "order_id": journeys["order_id"],
+        # Noon UTC is the same day in Santiago: int_order_journeys dates each order locally.
+        "created_at": created.astype("datetime64[us]"),
         "first_visit_at": first_at.astype("datetime64[us]"),
         "last_visit_at": last_at.astype("datetime64[us]"),
         "journey_moments_count": journeys["moments"].astype("Int64"),
@@ -101,7 +103,10 @@ def _tables(journeys: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
         "touchpoint_id": closing["order_id"], "channel_group": closing["last_channel"],
     })  # fmt: skip
     facts = journeys[["tenant_id", "order_id", "created_date", "is_valid", "total_amount"]]
+    tenants = pd.DataFrame({"tenant_id": journeys["tenant_id"].unique(),
+                            "timezone": "America/Santiago"})  # fmt: skip
     return {
+        ("marts", "dim_tenants"): tenants,
         ("staging", "stg_shopify__orders"): staged,
         ("intermediate", "int_touchpoints_channel_mapped"): pd.concat([landing, last]),
         ("marts", "fct_orders"): facts,
