@@ -18,11 +18,20 @@ pytestmark = pytest.mark.slow
 DAYS = 60
 
 
+#: A cache of each staged customer record's current row (its hashes and RUT verdict), dated by
+#: its last change: losing a record that changed late would hide it from the identity
+#: resolution of every earlier day replayed, which no run can see (the staging view it caches
+#: always holds it). It is rebuilt like the others, and compared like them.
+CURRENT_ROWS = {"intermediate.int_customer_records"}
+
+
 def _delete_window(database, tables: dict[str, str | None], first_day: dt.date) -> None:
     """Lose the window's rows: what the partition runs must rebuild. dim_customers loses the
     window's new customers; the models rebuilt per tenant (no date column) lose every row."""
     with duckdb.connect(str(database)) as connection:
         for table, date_column in tables.items():
+            if table in CURRENT_ROWS:
+                continue
             column = date_column or ("signup_date" if table == "marts.dim_customers" else None)
             if column is None:
                 connection.execute(f"delete from {table}")
@@ -43,7 +52,7 @@ def test_sixty_partitions_one_by_one_equal_a_full_rebuild(dbt_on_copy, tmp_path)
     first_day = DEMO_LAST_DAY - dt.timedelta(days=DAYS - 1)
     _delete_window(dbt_on_copy.database, tables, first_day)
     lost = table_differences(dbt_on_copy.database, rebuilt, tables)
-    assert set(lost) == set(tables), "every incremental table had rows in the window"
+    assert set(lost) == set(tables) - CURRENT_ROWS, "every incremental table had rows in the window"
 
     # No lookback: each run must rebuild exactly its own day for the end state to match.
     for offset in range(DAYS):
