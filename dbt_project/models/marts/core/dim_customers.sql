@@ -17,13 +17,10 @@ with
 
 -- Each source is cut to the run's tenants first (every row on full builds): PostgreSQL then
 -- computes the staging views for those tenants only, not for every store before the join with
--- the window's persons (decision 0043). The records come hashed and judged from their table.
+-- the window's persons (decision 0043). The records come hashed and judged from their table,
+-- whose columns are the ones this model reads.
 customers as (
-    select
-        tenant_id, customer_id, email_sha256, phone_sha256, first_name, last_name,
-        account_state, is_email_verified, email_marketing_state, sms_marketing_state, rut,
-        is_rut_valid, created_at, updated_at
-    from {{ ref('int_customer_records') }}
+    select * from {{ ref('int_customer_records') }}
     where {{ in_partition_tenants() }}
 ),
 
