@@ -13,11 +13,13 @@
     from {{ ref('stg_shopify__customers') }} as customers
     inner join {{ ref('dim_tenants') }} as tenants
         on customers.tenant_id = tenants.tenant_id
-    where ({{ partition_window_predicate(
-            window, to_local_date('customers.created_at', 'tenants.timezone'), 'customers.tenant_id'
+    {#- Each side a UTC range before the local days, so that PostgreSQL reads both through
+        the raw table's (tenant_id, time) indexes (macro index_partition_reads). #}
+    where ({{ partition_window_local_predicate(
+            window, 'customers.created_at', 'tenants.timezone', 'customers.tenant_id'
         ) }})
-        or ({{ partition_window_predicate(
-            window, to_local_date('customers.updated_at', 'tenants.timezone'), 'customers.tenant_id'
+        or ({{ partition_window_local_predicate(
+            window, 'customers.updated_at', 'tenants.timezone', 'customers.tenant_id'
         ) }})
 
     union

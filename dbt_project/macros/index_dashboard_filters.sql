@@ -14,28 +14,28 @@
 
 {% macro postgres__index_dashboard_filters() %}
     {%- if execute and model.config.materialized in ('table', 'incremental') -%}
-        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-        {%- if 'tenant_id' in columns -%}
-            {%- set key = ['tenant_id'] -%}
-            {%- set date_column = config.get('partition_date_column') -%}
-            {%- if date_column is none -%}
-                {%- for column in columns
-                    if column.endswith('_date') or column.endswith('_month') -%}
-                    {%- if loop.first -%}{%- do key.append(column) -%}{%- endif -%}
-                {%- endfor -%}
-            {%- else -%}
-                {%- do key.append(date_column) -%}
-            {%- endif -%}
-            {%- set index_name = (this.identifier ~ '__dashboard_idx')[:63] -%}
-            {#- Looked up in the catalog first: `create index if not exists` takes the table's
-                share lock before it finds the index, and waits for autovacuum (up to 2 s a
-                model in a partition run). -#}
-            {%- set existing -%}
-                select 1 from pg_indexes
-                where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}'
-                    and indexname = '{{ index_name }}'
-            {%- endset -%}
-            {%- if run_query(existing) | length == 0 -%}
+        {%- set index_name = (this.identifier ~ '__dashboard_idx')[:63] -%}
+        {#- Looked up in the catalog first: `create index if not exists` takes the table's
+            share lock before it finds the index, and waits for autovacuum (up to 2 s a model
+            in a partition run). The columns are listed only for a table without it. -#}
+        {%- set existing -%}
+            select 1 from pg_indexes
+            where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}'
+                and indexname = '{{ index_name }}'
+        {%- endset -%}
+        {%- if run_query(existing) | length == 0 -%}
+            {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+            {%- if 'tenant_id' in columns -%}
+                {%- set key = ['tenant_id'] -%}
+                {%- set date_column = config.get('partition_date_column') -%}
+                {%- if date_column is none -%}
+                    {%- for column in columns
+                        if column.endswith('_date') or column.endswith('_month') -%}
+                        {%- if loop.first -%}{%- do key.append(column) -%}{%- endif -%}
+                    {%- endfor -%}
+                {%- else -%}
+                    {%- do key.append(date_column) -%}
+                {%- endif -%}
                 create index if not exists {{ adapter.quote(index_name) }}
                     on {{ this }} ({{ key | join(', ') }})
             {%- endif -%}

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 
 from cerebro.dashboards.spec import load_dashboards
@@ -223,6 +224,28 @@ def test_marts_are_indexed_on_what_dashboards_filter_by(demo_warehouses):
     )["table_name"]
     unindexed = sorted(set(tables_with_tenant) - set(indexes.index))
     assert unindexed == []
+
+
+def test_raw_tables_are_indexed_on_the_times_partition_runs_read(demo_warehouses):
+    """Oracle: the sources' declared `partition_index_columns` (read from the dbt project's
+    files here, not from dbt); the platform's dbt run created each (tenant_id, column) index."""
+    sources = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models" / "staging" / "shopify" / "_shopify__sources.yml").read_text()
+    )["sources"][0]
+    declared = {
+        f"CREATE INDEX {table['name']}__partition_{column} ON {sources['schema']}.{table['name']}"
+        f" USING btree (tenant_id, {column})"
+        for table in sources["tables"]
+        for column in table["config"]["meta"].get("partition_index_columns", [])
+    }
+    indexes = set(
+        demo_warehouses.postgres.warehouse.query(
+            "select indexdef from pg_indexes where schemaname = %(schema)s",
+            {"schema": sources["schema"]},
+        )["indexdef"]
+    )
+    assert len(declared) >= 7
+    assert declared <= indexes
 
 
 def _planner_statistics(warehouse: Warehouse) -> dict[str, tuple[bool, int]]:
