@@ -3,15 +3,20 @@
 
 -- Every key two records share puts them in one person (decision 0037): a key whose records
 -- ended with different persons is a chain longer than the propagation's passes (raise the var
--- identity_resolution_passes). Returns one row per such key.
+-- identity_resolution_passes). Returns one row per such key. A partition run checks its
+-- tenants, the only ones whose persons it resolved again.
+{%- set window = partition_window() if execute else none %}
+
 with
 
 identity_keys as (
     select * from {{ ref('int_customer_identity_keys') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 customer_identity as (
     select * from {{ ref('dim_customer_identity') }}
+    where {{ partition_window_tenants_predicate(window) }}
 ),
 
 split_keys as (

@@ -6,7 +6,11 @@ holds only those macro files (so dbt parses it in a second):
   written, and the catalog always holds the documented text;
 - the on-run-start hook `index_partition_reads` (macros/index_partition_reads.sql) creates the
   (tenant_id, column) index of each column a source declares in `partition_index_columns`,
-  once, again after it is lost, and skips a declared table or column that does not exist."""
+  once, again after it is lost, and skips a declared table or column that does not exist;
+- the view materialization (macros/view_kept_when_unchanged.sql) keeps a view whose
+  definition is unchanged (the same relation, its hooks and comments applied again) and
+  creates it again when its SQL changes, when its raw table gains a column `*` expands to,
+  when its upstream table was replaced, and on a full refresh."""
 
 from __future__ import annotations
 
@@ -20,7 +24,11 @@ import pytest
 
 from cerebro.settings import DBT_PROJECT_DIR
 
-MACROS = ("persist_docs_when_changed.sql", "index_partition_reads.sql")
+MACROS = (
+    "persist_docs_when_changed.sql",
+    "index_partition_reads.sql",
+    "view_kept_when_unchanged.sql",
+)
 
 PROJECT = """
 name: catalog_macros
@@ -198,3 +206,76 @@ def test_partition_read_indexes_are_created_once_and_again_when_lost(mini_projec
         connection.execute("drop index raw_shop.orders__partition_created_at")
     assert len(_index_statements(_dbt(project, environ, "run"))) == 1
     assert _partition_indexes(postgres_server, database) == expected
+
+
+VIEWS_SCHEMA = """
+version: 2
+models:
+  - name: orders_view
+    description: "{description}"
+"""
+
+ORDERS_VIEW = """
+{{{{ config(materialized='view',
+            post_hook="alter view {{{{ this }}}} set (security_invoker = true)") }}}}
+select *{extra} from raw_shop.orders
+"""
+
+
+def _view_state(postgres_server, database: str, name: str) -> tuple | None:
+    """(oid, columns, options, comment) of view docs.<name>, or None when it does not exist."""
+    with postgres_server.connect(database) as connection:
+        return connection.execute(
+            "select c.oid, array(select attname::text from pg_attribute where attrelid = c.oid "
+            "and attnum > 0 order by attnum), c.reloptions, obj_description(c.oid, 'pg_class') "
+            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = 'docs' and c.relname = %s and c.relkind = 'v'",
+            (name,),
+        ).fetchone()
+
+
+def test_a_view_is_kept_while_its_definition_is_unchanged(mini_project, postgres_server):
+    project, environ, database = mini_project
+    models = project / "models"
+    (models / "orders_view.sql").write_text(ORDERS_VIEW.format(extra=""))
+    (models / "views.yml").write_text(VIEWS_SCHEMA.format(description="Orders."))
+    (models / "rebuilt_table.sql").write_text("{{ config(materialized='table') }} select 1 as n")
+    (models / "over_table.sql").write_text(
+        "{{ config(materialized='view') }} select n from {{ ref('rebuilt_table') }}"
+    )
+    with postgres_server.connect(database, autocommit=True) as connection:
+        connection.execute(
+            "create schema raw_shop; create table raw_shop.orders (order_id text, total numeric)"
+        )
+
+    def state(name="orders_view"):
+        return _view_state(postgres_server, database, name)
+
+    _dbt(project, environ, "run")
+    oid, columns, options, comment = state()
+    assert (columns, options, comment) == (["order_id", "total"], ["security_invoker=true"], "Orders.")
+    over_table_oid = state("over_table")[0]
+
+    with postgres_server.connect(database, autocommit=True) as connection:
+        connection.execute("alter view docs.orders_view reset (security_invoker)")
+    (models / "views.yml").write_text(VIEWS_SCHEMA.format(description="Orders, kept."))
+    _dbt(project, environ, "run")
+    assert state() == (oid, columns, options, "Orders, kept.")  # kept; hook and docs again
+    # The table under this view was replaced, and the view dropped with its old version.
+    assert state("over_table")[0] != over_table_oid
+
+    (models / "orders_view.sql").write_text(ORDERS_VIEW.format(extra=", 'CLP' as currency"))
+    _dbt(project, environ, "run")
+    changed = state()
+    assert changed[0] != oid and changed[1] == ["order_id", "total", "currency"]
+
+    with postgres_server.connect(database, autocommit=True) as connection:
+        connection.execute("alter table raw_shop.orders add column channel text")
+    _dbt(project, environ, "run")
+    widened = state()
+    assert widened[0] != changed[0] and widened[1] == ["order_id", "total", "channel", "currency"]
+
+    _dbt(project, environ, "run", "--full-refresh")
+    rebuilt = state()
+    assert rebuilt[0] != widened[0]
+    assert rebuilt[1:] == (widened[1], ["security_invoker=true"], "Orders, kept.")
