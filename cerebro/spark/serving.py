@@ -111,9 +111,14 @@ def expose_spark_tables(settings: Settings) -> int:
     try:
         for schema in SERVED_SCHEMAS:
             connection.execute(f'create schema if not exists "{schema}"')
+            built_here = _duckdb_tables(connection, schema)
             for table, folder in spark_tables(settings, schema).items():
                 if not _has_files(folder):
                     continue  # dropped or never written: nothing a reader could get
+                if table in built_here:
+                    # A run on DuckDB built this mart in the file (`make demo` before a run on
+                    # Spark): Spark's build replaces it, as a rebuild on DuckDB would.
+                    connection.execute(f'drop table "{schema}"."{table}"')
                 connection.execute(
                     f'create or replace view "{schema}"."{table}" as {_select(folder)}'
                 )
@@ -121,6 +126,16 @@ def expose_spark_tables(settings: Settings) -> int:
     finally:
         connection.close()
     return served
+
+
+def _duckdb_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    """The base tables (not views) of ``schema`` in the DuckDB file."""
+    rows = connection.execute(
+        "select table_name from duckdb_tables() where schema_name = ? and database_name = "
+        "current_database()",
+        [schema],
+    ).fetchall()
+    return {name for (name,) in rows}
 
 
 def _build_serving_models(settings: Settings, log: Path) -> None:

@@ -106,3 +106,26 @@ def test_a_file_that_is_not_duckdb_is_one_line(settings):
     with pytest.raises(SparkBuildError, match=r"^cannot open .*cerebro\.duckdb: ") as raised:
         expose_spark_tables(settings)
     assert "\n" not in str(raised.value)
+
+
+def test_a_mart_a_duckdb_run_built_in_the_file_is_replaced(settings):
+    """`make demo` (DuckDB) and then a run on Spark share the DuckDB file: the demo's table of
+    a mart gives way to the view of Spark's, rather than stopping the run."""
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.duckdb_path)) as connection:
+        connection.execute("create schema marts")
+        connection.execute("create table marts.dim_tenants as select 'from_duckdb' as tenant_id")
+        connection.execute("create table marts.mart_not_on_spark as select 1 as kept")
+    _spark_table(settings, "marts", "dim_tenants", "select 'from_spark' as tenant_id")
+
+    assert expose_spark_tables(settings) == 1
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
+        assert connection.execute("select * from marts.dim_tenants").fetchall() == [("from_spark",)]
+        kinds = dict(
+            connection.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_schema = 'marts'"
+            ).fetchall()
+        )
+    assert kinds == {"dim_tenants": "VIEW", "mart_not_on_spark": "BASE TABLE"}
