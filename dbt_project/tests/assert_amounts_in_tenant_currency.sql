@@ -3,7 +3,8 @@
 
 -- Every order, ad-spend and cost-input row is in its tenant's currency: amounts of two
 -- currencies must never be added up. Returns the rows that break this. A partition run checks
--- its tenants' rows, as the generic tests do (decision 0015).
+-- its tenants' rows, as the generic tests do (decision 0015); both engines push the filter
+-- into each branch of the union.
 {%- set window = partition_window() if execute else none %}
 
 with
@@ -14,27 +15,22 @@ tenants as (
 
 currencies as (
     select tenant_id, 'fct_orders' as model_name, currency from {{ ref('fct_orders') }}
-    where {{ partition_window_tenants_predicate(window) }}
     union all
     select tenant_id, 'fct_ad_spend_daily' as model_name, currency from {{ ref('fct_ad_spend_daily') }}
-    where {{ partition_window_tenants_predicate(window) }}
     union all
     select tenant_id, 'stg_costs__product_costs' as model_name, currency
     from {{ ref('stg_costs__product_costs') }}
-    where {{ partition_window_tenants_predicate(window) }}
     union all
     select tenant_id, 'stg_costs__payment_fees' as model_name, currency
     from {{ ref('stg_costs__payment_fees') }}
-    where {{ partition_window_tenants_predicate(window) }}
     union all
     select tenant_id, 'stg_costs__order_costs' as model_name, currency
     from {{ ref('stg_costs__order_costs') }}
-    where {{ partition_window_tenants_predicate(window) }}
 )
 
 select currencies.*
 from currencies
 left join tenants
     on currencies.tenant_id = tenants.tenant_id
-where tenants.currency is null
-    or currencies.currency <> tenants.currency
+where {{ partition_window_tenants_predicate(window, 'currencies.tenant_id') }}
+    and (tenants.currency is null or currencies.currency <> tenants.currency)
