@@ -13,7 +13,7 @@ export UV_COMPILE_BYTECODE := 1
 # virtualenv was made from, and a shim never matches, so every uv command made .venv again.
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
 
-.PHONY: setup setup-spark system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt \
+.PHONY: setup setup-spark setup-test system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt \
 	bench bench-hourly
 
 $(UV):
@@ -61,12 +61,25 @@ system-deps:
 	  || echo "could not install$$missing: the browser and compose tests will skip"; \
 	else echo "missing$$missing (needs root and apt-get): the browser and compose tests will skip"; fi
 
-## test: the default test suite (pytest exits non-zero, 5, when nothing is collected)
-## Two workers (pytest-xdist): the suite's subprocesses (taps, dbt, Dagster) leave a core idle
-## in a single worker; tests sharing a session fixture share a worker (tests/conftest.py).
+## setup-test: once per machine, what the tests need beyond `make setup`: the Spark extra and
+## the system packages (stamped in .venv/.test-ready once all are there, so a second
+## `make test` installs nothing).
+setup-test: .venv/.test-ready
+.venv/.test-ready: .venv/.spark
+	@$(MAKE) --no-print-directory system-deps
+	@for pair in $(SYSTEM_COMMANDS); do command -v $${pair%%:*} >/dev/null 2>&1 || exit 0; done; \
+	  touch $@
+
+## test: lint (as `make lint`), then the default test suite (pytest exits non-zero, 5, when
+## nothing is collected). Two workers (pytest-xdist): the suite's subprocesses (taps, dbt,
+## Dagster) leave a core idle in a single worker; tests sharing a folder's session fixtures
+## share a worker, and the whole-platform demos are built once per run for both
+## (tests/conftest.py). `make test TEST_ARGS="tests/taps -x"` runs a part.
 TEST_WORKERS ?= 2
-test: setup-spark system-deps
-	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
+TEST_ARGS ?=
+test: setup-test lint
+	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+	  $(TEST_ARGS)
 
 ## test-slow: the long-running tests only
 test-slow: setup

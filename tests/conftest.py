@@ -1,9 +1,9 @@
 """Session fixtures shared across the suite: a throwaway PostgreSQL server, and the same small
-demo platform run once on each warehouse (DuckDB and PostgreSQL)."""
+demo platform run once on each warehouse (DuckDB, Spark and PostgreSQL)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import importlib.util
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 from _pytest.nodeid import coerce_node_id
-from click.testing import CliRunner
 
-from cerebro.cli import main
-from cerebro.settings import Settings, environment_set, load_settings
-from cerebro.warehouse import Warehouse
+from cerebro.settings import environment_set
 from orchestration.partition_days import FALLBACK_START, START_ENV
+from tests.support.demo_platform import (
+    DEMO_TENANTS_YAML,
+    DemoRun,
+    read_shared_run,
+    run_demo_platform,
+)
+from tests.support.shared_build import SharedBuild
 from tests.support.throwaway_postgres import PG_BINDIR, PostgresServer, throwaway_postgres
 
 # One first partition day for the whole session. A platform run records its first day as the
@@ -40,138 +44,49 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
 
 
-# The same small demo on both warehouses -------------------------------------------------------
+# The same small demo on every warehouse ------------------------------------------------------
 
-#: Two tenants (two currencies, two timezones), every source, a fixed end date: small enough to
-#: run the platform twice in a few minutes, large enough for every mart to have rows. Most demo
-#: customers book once or twice a year, so it takes a year of history for the customer brain to
-#: see some of them stop (the churn radar) and for its 90-day backtest to have repeat purchases:
-#: 800 and 400 signups give about 890 and 370 orders.
-DEMO_TENANTS_YAML = """
-tenants:
-  - tenant_id: test_cl
-    name: Tienda de prueba Chile
-    timezone: America/Santiago
-    currency: CLP
-    country_code: CL
-    demo:
-      {profile: cl_services, customers: 800, seed: 11, end_date: "2026-10-31", history_days: 365}
-    # Fewer posterior draws than the default 200: the tests check the tables' shape and
-    # consistency here; interval coverage is measured in tests/ml_assets/mmm.
-    # The demo's geo holdout on Google Ads (written with the demo data) calibrates that channel.
-    mmm: {draws: 60, experiments: demo/test_cl/experiments.csv}
-    sources: &all_demo
-      shopify: {tap: demo}
-      meta_ads: {tap: demo}
-      google_ads: {tap: demo}
-      tiktok_ads: {tap: demo}
-      search_console: {tap: demo}
-      calendar: {tap: demo}
-      costs: {tap: demo}
-    # Activation destinations for `cerebro activate --dry-run` (the bad-input catalogue): the
-    # hosts end in .invalid (never resolve) and the secrets' variables are set nowhere.
-    destinations:
-      klaviyo:
-        settings: {base_url: "https://klaviyo.invalid"}
-        secrets: {api_key: CEREBRO_TEST_KLAVIYO_KEY}
-      shopify_coupons:
-        settings: {base_url: "https://shopify.invalid", shop: prueba, api_version: "2026-10"}
-        secrets: {access_token: CEREBRO_TEST_SHOPIFY_TOKEN}
-      whatsapp:
-        settings:
-          base_url: "https://whatsapp.invalid"
-          api_version: v23.0
-          phone_number_id: "100000000000001"
-          template_name: rescate_cliente
-        secrets: {access_token: CEREBRO_TEST_WHATSAPP_TOKEN}
-  - tenant_id: test_pe
-    name: Tienda de prueba Perú
-    timezone: America/Lima
-    currency: PEN
-    country_code: PE
-    demo:
-      {profile: pe_services, customers: 400, seed: 12, end_date: "2026-10-31", history_days: 365}
-    mmm: {draws: 60}
-    sources: *all_demo
-"""
-DEMO_TENANTS = ("test_cl", "test_pe")
+#: The demos built once per test run in the background and shared by every worker
+#: (tests/support/shared_build.py), by the fixture that reads each.
+SHARED_DEMOS = {"demo_duckdb": "duckdb", "demo_spark": "spark"}
 
 
-@dataclass
-class DemoRun:
-    """One `cerebro run` of the demo into one warehouse, and how to read that warehouse."""
-
-    warehouse: Warehouse
-    data_dir: Path
-    exit_code: int
-    output: str
-    started_at: dt.datetime  # naive UTC, like the warehouse's timestamps
-    finished_at: dt.datetime
-
-    @property
-    def seconds(self) -> float:
-        return (self.finished_at - self.started_at).total_seconds()
-
-    @property
-    def settings(self) -> Settings:
-        return self.warehouse.settings
-
-    @property
-    def kind(self) -> str:
-        return self.warehouse.kind
+def _shared_builds_root(tmp_path_factory) -> Path:
+    """A folder every worker of this test run shares (pytest-xdist's recipe: the workers'
+    base folders are siblings); without xdist, the session's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@dataclass
-class DemoWarehouses:
-    """The same tenants file run through the whole platform on DuckDB and on PostgreSQL."""
-
-    tenants_file: Path
-    duckdb: DemoRun
-    postgres: DemoRun
-
-    def __iter__(self) -> Iterator[DemoRun]:
-        return iter((self.duckdb, self.postgres))
+def _shared_demo(tmp_path_factory, fixture: str) -> SharedBuild:
+    folder = _shared_builds_root(tmp_path_factory) / "shared_demos" / SHARED_DEMOS[fixture]
+    return SharedBuild(folder, "tests.support.demo_platform")
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+def _demos_needed(items) -> set[str]:
+    needed = set().union(*(_shared_demos_read(item) for item in items))
+    if not importlib.util.find_spec("pyspark"):
+        needed.discard("demo_spark")  # its tests skip
+    return needed
 
 
-def run_demo_platform(root: Path, tenants_file: Path, environ: dict[str, str]) -> DemoRun:
-    """`cerebro run` through click, in this process, with ``environ`` added to the environment.
+#: How much lower than the shared builds' the workers' CPU priority is (a nice increment).
+WORKER_NICENESS = 5
 
-    The platform exports its settings into ``os.environ`` (for Dagster and dbt); the whole
-    environment is restored afterwards so that the next run and other tests start clean.
-    """
-    data_dir = root / "data"
-    saved = dict(os.environ)
-    for name in ("CEREBRO_WAREHOUSE", "CEREBRO_DUCKDB_PATH", "CEREBRO_DATA_DIR",
-                 "CEREBRO_SPARK_HOME"):  # fmt: skip
-        os.environ.pop(name, None)
-    os.environ.update({"DAGSTER_HOME": str(root / "dagster_home"), **environ})
-    started_at = _utc_now()
-    try:
-        result = CliRunner().invoke(
-            main, ["run", "--tenants-file", str(tenants_file), "--data-dir", str(data_dir)]
-        )
-        settings = load_settings(
-            {
-                **os.environ,
-                "CEREBRO_TENANTS_FILE": str(tenants_file),
-                "CEREBRO_DATA_DIR": str(data_dir),
-            }
-        )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return DemoRun(
-        warehouse=Warehouse(settings),
-        data_dir=data_dir,
-        exit_code=result.exit_code,
-        output=result.output + (repr(result.exception) if result.exception else ""),
-        started_at=started_at,
-        finished_at=_utc_now(),
-    )
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_shared_demos(request, tmp_path_factory) -> None:
+    """Start, in the background, the build of every shared demo this run's tests read, before
+    the first test: the workers run other tests while it builds.
+
+    The builds are the run's critical path (the Spark demo and then its tests take longer than
+    any worker's share of the rest), so the workers then lower their own priority: the builds
+    take the cores when they need them and the workers every cycle they leave."""
+    needed = _demos_needed(request.session.items)
+    for fixture in sorted(needed):
+        _shared_demo(tmp_path_factory, fixture).start()
+    if needed and os.environ.get("PYTEST_XDIST_WORKER"):
+        os.nice(WORKER_NICENESS)
 
 
 @pytest.fixture(scope="session")
@@ -182,7 +97,7 @@ def run_demo():
 
 @pytest.fixture(scope="session")
 def demo_root(tmp_path_factory) -> Path:
-    """Where the session's demo runs live, with the shared tenants file."""
+    """Where this worker's demo runs live, with the shared tenants file."""
     root = tmp_path_factory.mktemp("demo_warehouses")
     (root / "tenants.yml").write_text(DEMO_TENANTS_YAML, encoding="utf-8")
     return root
@@ -195,9 +110,28 @@ def _succeeded(run: DemoRun) -> DemoRun:
 
 
 @pytest.fixture(scope="session")
-def demo_duckdb(demo_root) -> DemoRun:
-    """The small demo run once per session on DuckDB (fails if the run failed)."""
-    return _succeeded(run_demo_platform(demo_root / "duckdb", demo_root / "tenants.yml", {}))
+def demo_duckdb(demo_root, tmp_path_factory) -> DemoRun:
+    """The small demo run once per test run on DuckDB (fails if the run failed), copied into
+    this worker's folder: a test may write to this warehouse while other workers read theirs."""
+    build = _shared_demo(tmp_path_factory, "demo_duckdb")
+    result = build.wait()
+    root = demo_root / "duckdb"
+    return _succeeded(read_shared_run(build.directory, result, root, demo_root / "tenants.yml"))
+
+
+@pytest.fixture(scope="session")
+def demo_spark(tmp_path_factory) -> DemoRun:
+    """The same demo run once per test run with dbt on Spark (local), its marts served from
+    the run's DuckDB file (decision 0040). Skipped without the Spark extra.
+
+    Read in place: Spark's metastore holds its tables' absolute paths. Only the Spark folder's
+    tests read it, and they share a worker (their folder is their worker group)."""
+    pytest.importorskip("pyspark", reason="the Spark extra is not installed (make setup-spark)")
+    build = _shared_demo(tmp_path_factory, "demo_spark")
+    result = build.wait()
+    return _succeeded(
+        read_shared_run(build.directory, result, build.directory, build.directory / "tenants.yml")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -213,20 +147,16 @@ def demo_postgres(demo_root, postgres_server) -> DemoRun:
     )
 
 
-@pytest.fixture(scope="session")
-def demo_spark(demo_root, demo_duckdb) -> DemoRun:
-    """The same demo run once per session with dbt on Spark (local), its marts served from
-    the run's DuckDB file (decision 0040). Skipped without the Spark extra.
+@dataclass
+class DemoWarehouses:
+    """The same tenants file run through the whole platform on DuckDB and on PostgreSQL."""
 
-    After the DuckDB run, always: the process keeps the Dagster definitions of its first run,
-    and Spark's manifest has no asset for the RFM table function (ephemeral there), which the
-    DuckDB run then materializes. A deployment runs one warehouse, so only tests meet this."""
-    pytest.importorskip("pyspark", reason="the Spark extra is not installed (make setup-spark)")
-    return _succeeded(
-        run_demo_platform(
-            demo_root / "spark", demo_root / "tenants.yml", {"CEREBRO_WAREHOUSE": "spark"}
-        )
-    )
+    tenants_file: Path
+    duckdb: DemoRun
+    postgres: DemoRun
+
+    def __iter__(self) -> Iterator[DemoRun]:
+        return iter((self.duckdb, self.postgres))
 
 
 @pytest.fixture(scope="session")
@@ -257,13 +187,6 @@ def _needs_extra_platform_run(item) -> bool:
     return _picks_demo_of(item, "postgres") and bool(names & PER_WAREHOUSE_FIXTURES)
 
 
-#: Under pytest-xdist (`make test` runs two workers), tests sharing a session fixture must
-#: share a worker, or each worker pays for the fixture: the demo platform run (minutes) in
-#: one group, and every other test grouped by its top-level folder, whose conftest holds the
-#: folder's own session fixtures (crafted warehouses, parsed projects).
-DEMO_PLATFORM_GROUP = "demo_platform"
-
-
 def _uses_the_duckdb_demo(item) -> bool:
     names = set(getattr(item, "fixturenames", ()))
     if names & {"demo_duckdb", "oracle_demos"}:  # oracle_demos reads it as oracle_demos["duckdb"]
@@ -272,11 +195,29 @@ def _uses_the_duckdb_demo(item) -> bool:
     return _picks_demo_of(item, "duckdb") and bool(names & (PER_WAREHOUSE_FIXTURES | {"request"}))
 
 
-def _worker_group(item) -> str:
+def _shared_demos_read(item) -> set[str]:
+    """The shared demos (fixture names) a test reads, directly or through other fixtures."""
+    demos = {"demo_spark"} & set(getattr(item, "fixturenames", ()))
     if _uses_the_duckdb_demo(item):
-        return DEMO_PLATFORM_GROUP
+        demos.add("demo_duckdb")
+    return demos
+
+
+#: Under pytest-xdist (`make test` runs two workers), tests sharing a session fixture should
+#: share a worker, or each worker pays for the fixture: tests are grouped by their top-level
+#: folder, whose conftest holds the folder's own session fixtures (crafted warehouses, parsed
+#: projects). A folder's tests that read a shared demo form a group of their own: the demos
+#: are built once per run whatever the worker, and the folder's other tests need not wait.
+def _worker_group(item) -> str:
     relative = Path(str(item.path)).relative_to(Path(__file__).parent)
-    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+    folder = relative.parts[0] if len(relative.parts) > 1 else relative.stem
+    return "+".join([folder, *sorted(_shared_demos_read(item))])
+
+
+def _start_order(item) -> int:
+    """Tests that wait for no demo first, while the demos build; Spark's (the longest) last."""
+    demos = _shared_demos_read(item)
+    return 2 if "demo_spark" in demos else 1 if demos else 0
 
 
 def _join_worker_group(config, item) -> None:
@@ -292,6 +233,9 @@ def _join_worker_group(config, item) -> None:
 # First: xdist reads the groups in its own hook of the same name.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    # Stable: each worker sorts the same collection the same way, as xdist requires. `make
+    # test` keeps this order of groups (--no-loadscope-reorder).
+    items.sort(key=_start_order)
     for item in items:
         if _needs_extra_platform_run(item):
             item.add_marker(pytest.mark.slow)
