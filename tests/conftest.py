@@ -259,8 +259,11 @@ def _needs_extra_platform_run(item) -> bool:
 
 #: Under pytest-xdist (`make test` runs two workers), tests sharing a session fixture must
 #: share a worker, or each worker pays for the fixture: the demo platform run (minutes) in
-#: one group, and every other test grouped by its top-level folder, whose conftest holds the
-#: folder's own session fixtures (crafted warehouses, parsed projects).
+#: one group, and every other test grouped by its folder two levels under tests/ (tests/
+#: mirrors the packages: `cerebro/kpis`, `dbt_project/marts`, `taps/tap_cerebro_shopify`,
+#: `platform/e2e`), whose conftests hold the folder's own session fixtures (crafted
+#: warehouses, parsed projects); a file directly in a first-level folder joins that folder's
+#: group (`cerebro`), a file directly in tests/ is its own.
 DEMO_PLATFORM_GROUP = "demo_platform"
 
 
@@ -276,6 +279,8 @@ def _worker_group(item) -> str:
     if _uses_the_duckdb_demo(item):
         return DEMO_PLATFORM_GROUP
     relative = Path(str(item.path)).relative_to(Path(__file__).parent)
+    if len(relative.parts) > 2:
+        return "/".join(relative.parts[:2])
     return relative.parts[0] if len(relative.parts) > 1 else relative.stem
 
 
