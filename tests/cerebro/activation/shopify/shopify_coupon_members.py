@@ -1,5 +1,6 @@
-"""Members whose predictions give known discounts (``tests/activation/test_rescue_offer.py``
-works them out), the store's token and the audience, shared by the coupon tests."""
+"""Members whose predictions give known discounts
+(``tests/cerebro/activation/test_rescue_offer.py`` works them out), the store's token and the
+audience, shared by the coupon tests."""
 
 from __future__ import annotations
 
