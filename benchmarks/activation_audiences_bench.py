@@ -15,25 +15,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path[:0] = [str(TESTS / "activation" / "meta"), str(TESTS / "activation" / "google"),
-                str(TESTS / "taps")]  # fmt: skip
-
-from fake_customer_match import VERSION as GOOGLE_VERSION  # noqa: E402
-from fake_customer_match import FakeCustomerMatch  # noqa: E402
-from fake_google_oauth import FakeGoogleTokenEndpoint  # noqa: E402
-from fake_meta_audiences import VERSION as META_VERSION  # noqa: E402
-from fake_meta_audiences import FakeMetaAudiences  # noqa: E402
-
-from cerebro.activation.destination import Audience, Member  # noqa: E402
-from cerebro.activation.destinations import google_customer_match, meta_audiences  # noqa: E402
+from cerebro.activation.destination import Audience, Member
+from cerebro.activation.destinations import google_customer_match, meta_audiences
+from tests.cerebro.activation.google.fake_customer_match import VERSION as GOOGLE_VERSION
+from tests.cerebro.activation.google.fake_customer_match import FakeCustomerMatch
+from tests.cerebro.activation.meta.fake_meta_audiences import VERSION as META_VERSION
+from tests.cerebro.activation.meta.fake_meta_audiences import FakeMetaAudiences
+from tests.taps.fake_google_oauth import FakeGoogleTokenEndpoint
 
 AUDIENCE = Audience("bench", "en_riesgo", "Cerebro · bench · En riesgo")
 

@@ -16,17 +16,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 from collections import Counter
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "activation" / "klaviyo"))
-
-from fake_klaviyo import FakeKlaviyo, serving
 
 from cerebro.activation.destination import Audience, Member
 from cerebro.activation.destinations.klaviyo import from_config
+from tests.cerebro.activation.klaviyo.fake_klaviyo import FakeKlaviyo, serving
 
 #: Klaviyo's documented limits per endpoint (burst per second, steady per minute).
 RATE_LIMITS = {

@@ -21,26 +21,20 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from werkzeug import Request
 from werkzeug.serving import make_server
 
-TESTS = Path(__file__).resolve().parents[1] / "tests" / "activation"
-sys.path[:0] = [str(TESTS / "shopify"), str(TESTS / "whatsapp")]
-
-from fake_shopify_discounts import FakeShopifyDiscounts  # noqa: E402
-from fake_whatsapp import FakeWhatsApp  # noqa: E402
-
-from cerebro.activation.destination import Audience, Member  # noqa: E402
-from cerebro.activation.destinations import shopify_coupons, whatsapp  # noqa: E402
+from cerebro.activation.destination import Audience, Member
+from cerebro.activation.destinations import shopify_coupons, whatsapp
+from tests.cerebro.activation.shopify.fake_shopify_discounts import FakeShopifyDiscounts
+from tests.cerebro.activation.whatsapp.fake_whatsapp import FakeWhatsApp
 
 AUDIENCE = Audience("bench_cl", "En riesgo", "Cerebro · bench_cl · En riesgo")
 TOKEN = "bench-token"

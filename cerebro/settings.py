@@ -144,8 +144,9 @@ def _port(value: str) -> int:
 
 
 #: A directory of executables that stand in for the console scripts of the same name (the
-#: taps, the target, dbt): the fault-injection suite (tests/faults) puts there wrappers that kill
-#: the real program at planned points. The one seam for faults; unset outside those tests.
+#: taps, the target, dbt): the fault-injection suite (tests/platform/faults) puts there wrappers
+#: that kill the real program at planned points. The one seam for faults; unset outside those
+#: tests.
 EXECUTABLE_SHIMS_ENV = "CEREBRO_EXECUTABLE_SHIMS"
 
 

@@ -187,7 +187,7 @@ class Warehouse:
                 raise _unopenable(path, error) from error
             by = f" ({Path(holder['program']).name}, pid {holder['pid']})" if holder else ""
             # DuckDB's own words close the line: the phrase to search for, and the one the
-            # fault-injection suite (tests/faults) recognizes.
+            # fault-injection suite (tests/platform/faults) recognizes.
             raise WarehouseLockedError(
                 f"the warehouse {path} is in use by another process{by}: wait for it to finish "
                 "or stop it (a SQL client or notebook holding the file counts too); "

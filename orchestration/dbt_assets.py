@@ -64,12 +64,13 @@ class CerebroDbtTranslator(DagsterDbtTranslator):
 
 #: dbt unit tests check the SQL logic on fixed rows, not the data: they give the same answer on
 #: every partition, so the partitioned step leaves them to CI and full builds (`dbt build`,
-#: tests/dbt_quality) instead of paying their ~15 s on every tenant and day (decision 0015).
+#: tests/dbt_project/quality) instead of paying their ~15 s on every tenant and day
+#: (decision 0015).
 PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
 
 #: The macro tests on their fixed cases (models/macro_tests, seeds *_cases): like the unit tests,
-#: the same answer on every run; CI runs them (tests/dbt_quality), Dagster's steps leave them
-#: out rather than rebuild ~25 views, seeds and tests for every tenant and day.
+#: the same answer on every run; CI runs them (tests/dbt_project/quality), Dagster's steps leave
+#: them out rather than rebuild ~25 views, seeds and tests for every tenant and day.
 MACRO_TESTS = "tag:macro_test"
 
 #: The partitioned step builds models, the reference step seeds: reference data changes with

@@ -2,10 +2,11 @@
     The BG/NBD model's per-customer probabilities in SQL, for the customer's history as of any
     day (the life line and the health score's weeks). The fitted parameters come from the
     customer brain's run (stg_ml__clv_model_runs: r, alpha, a, b, the day as time unit); the
-    Python twin is ml_assets/clv/bgnbd_math.py, and tests/marts/test_customer_history_marts.py
-    checks that the two agree. Arguments are SQL expressions: x = repeat purchase days,
-    t_x = days from the first to the last purchase, age = days from the first purchase to the
-    as-of day (lifetimes' frequency, recency, T).
+    Python twin is ml_assets/clv/bgnbd_math.py, and
+    tests/cerebro/kpis/test_kpi_oracle_customer_health.py checks the SQL's P(alive) against
+    lifetimes. Arguments are SQL expressions: x = repeat purchase days, t_x = days from the first to
+    the last purchase, age = days from the first purchase to the as-of day (lifetimes' frequency,
+    recency, T).
 -#}
 
 {#- P(alive | x, t_x, T): Fader, Hardie & Lee (2005), "Counting Your Customers the Easy

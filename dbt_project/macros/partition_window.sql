@@ -103,7 +103,7 @@
 {#- In a model: keep the rows of the run's window on incremental runs, all rows otherwise. A
     model that reads only its window's days names its `partition_date_column`: without one,
     the strategy would replace its tenants' whole history with the window's rows
-    (tests/dbt_quality/test_incremental_configuration.py). -#}
+    (tests/dbt_project/quality/test_incremental_configuration.py). -#}
 {% macro in_partition_window(date_column, tenant_column='tenant_id') %}
     {%- if is_incremental() -%}
         {{ partition_window_predicate(partition_window(), date_column, tenant_column) }}

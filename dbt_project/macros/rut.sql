@@ -3,7 +3,7 @@
     are plain expressions (no UDFs), so they run on every warehouse. The `~`
     regex operator means the same on PostgreSQL and DuckDB (a partial match);
     every pattern here is anchored with ^...$, so partial = full match.
-    Property-tested against a Python reference in tests/dbt_macros. -#}
+    Property-tested against a Python reference in tests/dbt_project/macros. -#}
 
 {#- Canonical `12345678-5`: body digits without dots or leading zeros, a
     hyphen, uppercase check digit. NULL when empty or not shaped like a RUT

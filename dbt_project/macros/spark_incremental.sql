@@ -8,7 +8,7 @@
     (`partition_window()`, `whole_tenants`) and its rows replace those tenants' partitions
     (`insert overwrite ... partition (tenant_id)`, dynamic: the other tenants' folders are not
     touched). A tenant's night recomputes that tenant alone, whatever the number of tenants;
-    tests/spark checks that it gives the rows of a full build.
+    tests/platform/test_platform_on_spark.py checks that it gives the rows of a full build.
 
     A full build (no window, a new or full-refreshed table, changed columns, a table built
     before it was partitioned, a model without tenant_id) recreates the table. -#}

@@ -1,6 +1,6 @@
 """Connection failures `Warehouse.connect` turns into one line saying what to do, on a real
-PostgreSQL server (the catalogue, tests/bad_inputs, covers a refused port, an unknown host and
-DuckDB files held by another process or not DuckDB at all)."""
+PostgreSQL server (the catalogue, tests/platform/bad_inputs, covers a refused port, an unknown
+host and DuckDB files held by another process or not DuckDB at all)."""
 
 from __future__ import annotations
 

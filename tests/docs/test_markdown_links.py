@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from markdown_pages import broken_links, github_anchor
+
+from tests.docs.markdown_pages import broken_links, github_anchor
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from markdown_pages import github_anchor, headings, prose_lines, relative_links
+from tests.docs.markdown_pages import github_anchor, headings, prose_lines, relative_links
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

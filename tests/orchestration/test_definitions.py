@@ -56,7 +56,7 @@ def test_loading_the_definitions_has_no_side_effects_on_the_warehouse(defs, tmp_
 
 def test_the_macro_tests_on_fixed_cases_are_left_to_ci(defs):
     """Decision 0017: the tagged macro tests and their case seeds are no Dagster assets (CI
-    runs them, tests/dbt_quality); the editable seeds are."""
+    runs them, tests/dbt_project/quality); the editable seeds are."""
     keys = {key.path[-1] for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {"macro_test_normalize_rut", "rut_cases", "pii_hash_cases"}.isdisjoint(keys)
     assert {"comunas", "channel_mapping"} <= keys

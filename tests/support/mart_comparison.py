@@ -1,7 +1,8 @@
 """Every mart of one platform run compared with another's, on another warehouse.
 
 The reference is a DuckDB run of the same demo; the other side is the same run on PostgreSQL
-(tests/postgres) or on Spark (tests/spark). Numbers are compared as decimals to 1e-6, and
+(tests/platform/test_platform_on_postgres.py) or on Spark
+(tests/platform/test_platform_on_spark.py). Numbers are compared as decimals to 1e-6, and
 equal when they differ by at most that or by a billionth of their value: engines add floats
 in different orders, which moves a sum of millions in its sixth decimal.
 """

@@ -1,9 +1,10 @@
 """Functions that tests hand to other processes (a spawned pool worker or helper).
 
 They live here rather than in a test module because a spawned process unpickles a function by
-importing its module: a test module that imports ``conftest`` finds another directory's
-``conftest`` first on the child's path and fails to import, which kills the child for a reason
-the test never meant.
+importing its module, and a test module brings its whole folder's helpers into the child. (When
+tests/ was not a package, a test module that imported ``conftest`` found another directory's
+``conftest`` first on the child's path and failed to import, which killed the child for a reason
+the test never meant.)
 """
 
 from __future__ import annotations

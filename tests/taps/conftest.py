@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from fake_google_oauth import FakeGoogleTokenEndpoint
 
 from cerebro.landing import LandingResult, run_pipeline
 from cerebro.settings import console_script
+from tests.taps.fake_google_oauth import FakeGoogleTokenEndpoint
 
 
 @dataclass

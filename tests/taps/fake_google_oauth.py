@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fake_oauth_token import FakeTokenEndpoint
+from tests.taps.fake_oauth_token import FakeTokenEndpoint
 
 
 @dataclass

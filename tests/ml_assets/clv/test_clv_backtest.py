@@ -6,10 +6,10 @@ import json
 
 import pandas as pd
 import pytest
-from clv_simulation import daily_transactions, last_day
 
 from ml_assets.clv.backtest import Backtest, SkippedBacktest, backtest, frequency_group
 from ml_assets.clv.transactions import daily_transactions as merge_same_day
+from tests.ml_assets.clv.clv_simulation import daily_transactions, last_day
 
 TRUTH = {"r": 0.9, "alpha": 30.0, "a": 0.8, "b": 10.0, "p": 6.0, "q": 4.0, "v": 20_000.0}
 

@@ -9,10 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from clv_cdnow import CDNOW_CUTOFF, PUBLISHED_BGNBD, PUBLISHED_GAMMA_GAMMA, TOLERANCE
 
 from cerebro.cli import main
 from ml_assets.clv.predict import predict_customer_value
+from tests.ml_assets.clv.clv_cdnow import (
+    CDNOW_CUTOFF,
+    PUBLISHED_BGNBD,
+    PUBLISHED_GAMMA_GAMMA,
+    TOLERANCE,
+)
 
 ARGS = ["--customer-column", "customer", "--date-column", "order_date", "--amount-column", "amount"]
 

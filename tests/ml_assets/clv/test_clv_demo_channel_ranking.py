@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from clv_simulation import START
 from tap_cerebro_demo.generator.profiles import PROFILES
 from tap_cerebro_demo.generator.purchases import simulate_purchases
 
@@ -29,6 +28,7 @@ from ml_assets.clv import bgnbd_math, gamma_gamma_math
 from ml_assets.clv.predict import CLV_MONTHS, predict_customer_value
 from ml_assets.clv.settings import DAYS_PER_MONTH, ClvSettings
 from ml_assets.clv.value import discounted_purchases_if_alive
+from tests.ml_assets.clv.clv_simulation import START
 
 SIGNUPS_PER_CHANNEL = 3_000
 DAYS = 730

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clv_simulation import continuous_histories, daily_transactions, last_day
 
 from ml_assets.clv.bgnbd import BetaGeoModel
 from ml_assets.clv.gamma_gamma import GammaGammaModel
 from ml_assets.clv.transactions import OutlierRule, customer_histories, spend_sample
 from ml_assets.clv.transactions import daily_transactions as merge_same_day
+from tests.ml_assets.clv.clv_simulation import continuous_histories, daily_transactions, last_day
 
 BGNBD = {"r": 0.9, "alpha": 30.0, "a": 0.8, "b": 10.0}
 GAMMA_GAMMA = {"p": 6.0, "q": 4.0, "v": 20_000.0}

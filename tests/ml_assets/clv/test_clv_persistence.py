@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from clv_simulation import daily_transactions
 
 from ml_assets.clv.persistence import load_models, parameters_document, write_parameters
 from ml_assets.clv.predict import MODEL_VERSION, predict_customer_value
+from tests.ml_assets.clv.clv_simulation import daily_transactions
 
 TRUTH = {"r": 0.9, "alpha": 30.0, "a": 0.8, "b": 10.0, "p": 6.0, "q": 4.0, "v": 20_000.0}
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from clv_simulation import START, daily_transactions, last_day
 from tap_cerebro_demo.generator.purchases import simulate_repeat_times
 
 from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.predict import predict_customer_value
 from ml_assets.clv.segments import SEGMENTS, ChurnRiskThresholds
 from ml_assets.clv.settings import ClvSettings
+from tests.ml_assets.clv.clv_simulation import START, daily_transactions, last_day
 
 TRUTH = {"r": 0.9, "alpha": 30.0, "a": 0.8, "b": 10.0, "p": 6.0, "q": 4.0, "v": 20_000.0}
 COLUMNS = [

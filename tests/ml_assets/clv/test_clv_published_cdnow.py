@@ -8,10 +8,10 @@ r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, log-likelihood -9582.4 (weeks). 
 from __future__ import annotations
 
 import pytest
-from clv_cdnow import PUBLISHED_BGNBD, PUBLISHED_GAMMA_GAMMA, TOLERANCE
 
 from ml_assets.clv.bgnbd import BetaGeoModel
 from ml_assets.clv.gamma_gamma import GammaGammaModel
+from tests.ml_assets.clv.clv_cdnow import PUBLISHED_BGNBD, PUBLISHED_GAMMA_GAMMA, TOLERANCE
 
 
 def test_bgnbd_params_match_published_cdnow_values(cdnow):

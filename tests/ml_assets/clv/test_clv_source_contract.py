@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 import yaml
-from clv_simulation import daily_transactions
 
 from cerebro.settings import DBT_PROJECT_DIR
 from ml_assets.clv.settings import ClvSettings
 from ml_assets.clv.tenant import run_tenant
+from tests.ml_assets.clv.clv_simulation import daily_transactions
 
 SOURCES = DBT_PROJECT_DIR / "models" / "staging" / "ml" / "_ml__sources.yml"
 TRUTH = {"r": 0.9, "alpha": 30.0, "a": 0.8, "b": 10.0, "p": 6.0, "q": 4.0, "v": 20_000.0}

@@ -19,7 +19,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from clv_cdnow import CDNOW_CUTOFF
 
 from cerebro.settings import PostgresSettings, Settings
 from cerebro.warehouse import Warehouse
@@ -36,6 +35,7 @@ from ml_assets.clv.summaries import summarize_holdout, summarize_transactions
 from ml_assets.clv.tenant import fit_tenant_in_warehouse
 from ml_assets.clv.transactions import OutlierRule, daily_transactions
 from orchestration.clv_scoring import TenantScoring, score_every_customer
+from tests.ml_assets.clv.clv_cdnow import CDNOW_CUTOFF
 
 CDNOW, CRAFTED, OTHER = "cdnow", "crafted", "other"
 NET, MARGIN = "valid_orders_net_amount", "valid_orders_margin_amount"

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from clv_cdnow import CDNOW_CUTOFF
 from lifetimes.utils import summary_data_from_transaction_data
 
 from ml_assets.clv.transactions import (
@@ -17,6 +16,7 @@ from ml_assets.clv.transactions import (
     frequency_spend_correlation,
     spend_sample,
 )
+from tests.ml_assets.clv.clv_cdnow import CDNOW_CUTOFF
 
 
 def test_histories_equal_lifetimes_summary_of_the_cdnow_transactions(cdnow_transactions):

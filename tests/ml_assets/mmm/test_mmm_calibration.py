@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import fit_simulated
+
+from tests.ml_assets.mmm.simulated_fits import fit_simulated
 
 WINDOW = ("2025-03-01", "2025-04-30")
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CHANNELS
 
 from ml_assets.mmm import budget
 from ml_assets.mmm.budget import DEFAULT_MAX_RATIO, ChannelBound, plan_budget
@@ -27,6 +26,7 @@ from ml_assets.mmm.scenarios import (
     run_scenarios,
 )
 from ml_assets.mmm.summary import DailyResponse
+from tests.ml_assets.mmm.simulated_fits import CHANNELS
 
 SCENARIOS_FILE = Path(__file__).resolve().parents[3] / "cerebro" / "scenarios.yml"
 

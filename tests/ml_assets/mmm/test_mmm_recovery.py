@@ -8,7 +8,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CHANNELS, fit_simulated
 from tap_cerebro_demo.generator.acquisition import simulate_acquisition
 from tap_cerebro_demo.generator.calendar import COMMERCIAL_EVENT, PUBLIC_HOLIDAY, calendar_events
 from tap_cerebro_demo.generator.clock import Clock
@@ -17,6 +16,7 @@ from tap_cerebro_demo.generator.profiles import PROFILES
 from benchmarks.mmm_suite.independent import HOLDOUT_DAYS, LEVELS, generate
 from ml_assets.mmm.transforms import geometric_adstock, hill
 from ml_assets.mmm.workflow import fit_mmm
+from tests.ml_assets.mmm.simulated_fits import CHANNELS, fit_simulated
 
 #: Stated tolerances on the easy case (independent spend with pauses, 4 % noise, two years).
 MAX_MEAN_ROI_ERROR = 0.15  # mean over channels of |roi / true roi - 1|

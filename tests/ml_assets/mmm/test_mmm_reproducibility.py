@@ -6,12 +6,12 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import fit_simulated
 
 from ml_assets.mmm.budget import plan_budget
 from ml_assets.mmm.persistence import ModelFileError, load_model, save_model
 from ml_assets.mmm.simulate import simulate
 from ml_assets.mmm.summary import channel_summary, response_curves
+from tests.ml_assets.mmm.simulated_fits import fit_simulated
 
 
 def _outputs(result) -> dict:

@@ -9,11 +9,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import pytest
-from conftest import fit_simulated
 
 from ml_assets.mmm import side_process
 from ml_assets.mmm.side_process import SIDE_PROCESS_VARIABLE, Beside, side_process_allowed
 from ml_assets.mmm.simulate import simulate
+from tests.ml_assets.mmm.simulated_fits import fit_simulated
 from tests.support.process_targets import exit_unless_main
 
 

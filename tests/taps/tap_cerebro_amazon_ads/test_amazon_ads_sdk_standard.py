@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import CLIENT_ID, lwa_endpoint
-from fake_amazon_ads_api import FakeAmazonAdsApi, Profile
 from pytest_httpserver import HTTPServer
 from singer_sdk.testing import get_tap_test_class
 from tap_cerebro_amazon_ads.tap import TapCerebroAmazonAds
+
+from tests.taps.tap_cerebro_amazon_ads.amazon_ads_profiles import CLIENT_ID, lwa_endpoint
+from tests.taps.tap_cerebro_amazon_ads.fake_amazon_ads_api import FakeAmazonAdsApi, Profile
 
 SERVER = HTTPServer(host="127.0.0.1", port=0)
 SERVER.start()

@@ -19,12 +19,16 @@ from decimal import Decimal
 
 import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
-from conftest import LOS_ANGELES, MEXICO, NOW, PROFILES
-from fake_amazon_ads_api import bad_request, server_error, throttled
 from singer_sdk.exceptions import FatalAPIError
 from tap_cerebro_amazon_ads.tap import TapCerebroAmazonAds
 
 from cerebro.landing import LandingError
+from tests.taps.tap_cerebro_amazon_ads.amazon_ads_profiles import LOS_ANGELES, MEXICO, NOW, PROFILES
+from tests.taps.tap_cerebro_amazon_ads.fake_amazon_ads_api import (
+    bad_request,
+    server_error,
+    throttled,
+)
 
 
 def days(first: str, last: str) -> list[dt.date]:

@@ -8,11 +8,12 @@ and stopped when the module's tests are done.
 from __future__ import annotations
 
 import pytest
-from fake_google_ads_api import Customer, FakeGoogleAdsApi
-from fake_google_oauth import FakeGoogleTokenEndpoint
 from pytest_httpserver import HTTPServer
 from singer_sdk.testing import get_tap_test_class
 from tap_cerebro_google_ads.tap import TapCerebroGoogleAds
+
+from tests.taps.fake_google_oauth import FakeGoogleTokenEndpoint
+from tests.taps.tap_cerebro_google_ads.fake_google_ads_api import Customer, FakeGoogleAdsApi
 
 SERVER = HTTPServer(host="127.0.0.1", port=0)
 SERVER.start()

@@ -16,7 +16,11 @@ from decimal import Decimal
 
 import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
-from fake_google_ads_api import (
+from singer_sdk.exceptions import FatalAPIError
+from tap_cerebro_google_ads.tap import TapCerebroGoogleAds
+
+from cerebro.landing import LandingError
+from tests.taps.tap_cerebro_google_ads.fake_google_ads_api import (
     Customer,
     FakeGoogleAdsApi,
     permission_denied,
@@ -24,10 +28,6 @@ from fake_google_ads_api import (
     quota_exhausted,
     unavailable,
 )
-from singer_sdk.exceptions import FatalAPIError
-from tap_cerebro_google_ads.tap import TapCerebroGoogleAds
-
-from cerebro.landing import LandingError
 
 DEVELOPER_TOKEN = "dev-token-SECRET-987"
 SANTIAGO, LIMA = "5551234567", "7778889999"

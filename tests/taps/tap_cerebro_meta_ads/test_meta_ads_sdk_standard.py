@@ -8,10 +8,11 @@ module's tests are done.
 from __future__ import annotations
 
 import pytest
-from fake_meta_api import Account, FakeMetaApi
 from pytest_httpserver import HTTPServer
 from singer_sdk.testing import get_tap_test_class
 from tap_cerebro_meta_ads.tap import TapCerebroMetaAds
+
+from tests.taps.tap_cerebro_meta_ads.fake_meta_api import Account, FakeMetaApi
 
 SERVER = HTTPServer(host="127.0.0.1", port=0)
 SERVER.start()

@@ -16,7 +16,11 @@ from decimal import Decimal
 
 import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
-from fake_meta_api import (
+from singer_sdk.exceptions import FatalAPIError
+from tap_cerebro_meta_ads.tap import TapCerebroMetaAds
+
+from cerebro.landing import LandingError
+from tests.taps.tap_cerebro_meta_ads.fake_meta_api import (
     Account,
     FakeMetaApi,
     bad_parameter,
@@ -24,10 +28,6 @@ from fake_meta_api import (
     server_error,
     throttled,
 )
-from singer_sdk.exceptions import FatalAPIError
-from tap_cerebro_meta_ads.tap import TapCerebroMetaAds
-
-from cerebro.landing import LandingError
 
 TOKEN = "EAAB-meta-secret-token-1234567890"
 SANTIAGO, TOKYO = "1029384756", "5550001"

@@ -17,7 +17,11 @@ from decimal import Decimal
 
 import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
-from fake_search_console_api import (
+from singer_sdk.exceptions import FatalAPIError
+from tap_cerebro_search_console.tap import TapCerebroSearchConsole
+
+from cerebro.landing import LandingError
+from tests.taps.tap_cerebro_search_console.fake_search_console_api import (
     FakeSearchConsoleApi,
     backend_error,
     bad_request,
@@ -25,10 +29,6 @@ from fake_search_console_api import (
     quota_exceeded,
     rate_limited,
 )
-from singer_sdk.exceptions import FatalAPIError
-from tap_cerebro_search_console.tap import TapCerebroSearchConsole
-
-from cerebro.landing import LandingError
 
 DOMAIN, PREFIX = "sc-domain:tienda.cl", "https://www.tienda.cl/"
 STREAMS = ("performance_by_date", "performance_by_page", "performance_by_query")

@@ -10,12 +10,23 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from shopify_fake_admin_api import ALL_SCOPES, FakeShop, FakeShopifyAdminAPI
-from shopify_fake_shop import DEMO_CONFIG, NOW, TENANT, TOKEN, fake_shop_from_rows, read_raw_rows
 from tap_cerebro_shopify.tap import TapCerebroShopify
 
 from cerebro.landing import run_pipeline
 from cerebro.settings import console_script
+from tests.taps.tap_cerebro_shopify.shopify_fake_admin_api import (
+    ALL_SCOPES,
+    FakeShop,
+    FakeShopifyAdminAPI,
+)
+from tests.taps.tap_cerebro_shopify.shopify_fake_shop import (
+    DEMO_CONFIG,
+    NOW,
+    TENANT,
+    TOKEN,
+    fake_shop_from_rows,
+    read_raw_rows,
+)
 
 
 @dataclass

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 import duckdb
 from cerebro_raw_contract import STREAMS_BY_SOURCE
-from shopify_fake_admin_api import FakeShop
 from tap_cerebro_shopify.tap import TapCerebroShopify
+
+from tests.taps.tap_cerebro_shopify.shopify_fake_admin_api import FakeShop
 
 #: The access token the fake API accepts; tests search for it wherever it must not be.
 TOKEN = "shpat_f4ke0t0ken0never0in0logs0c0ffee"

@@ -16,11 +16,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from shopify_fake_admin_api import FakeShop, Throttle
-from shopify_fake_shop import STREAMS, TENANT, TOKEN, expected_tap_rows, read_raw_rows
 
 from cerebro.landing import LandingError, LandingResult, run_pipeline
 from cerebro.settings import console_script
+from tests.taps.tap_cerebro_shopify.shopify_fake_admin_api import FakeShop, Throttle
+from tests.taps.tap_cerebro_shopify.shopify_fake_shop import (
+    STREAMS,
+    TENANT,
+    TOKEN,
+    expected_tap_rows,
+    read_raw_rows,
+)
 
 
 def land(tmp_path: Path, tap_config: dict) -> LandingResult:

@@ -17,10 +17,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from shopify_fake_shop import STREAMS, TOKEN, expected_tap_rows, fake_shop_from_rows, read_raw_rows
 
 from cerebro.landing import run_pipeline
 from cerebro.settings import DBT_PROJECT_DIR, console_script
+from tests.taps.tap_cerebro_shopify.shopify_fake_shop import (
+    STREAMS,
+    TOKEN,
+    expected_tap_rows,
+    fake_shop_from_rows,
+    read_raw_rows,
+)
 
 REAL_TAP_TENANT = "test_pe"
 DEMO_TENANT = "test_cl"

@@ -10,10 +10,11 @@ import socket
 
 import pytest
 from pytest_httpserver import HTTPServer
-from shopify_fake_admin_api import FakeShop, FakeShopifyAdminAPI
-from shopify_fake_shop import NOW, TOKEN, fake_shop_from_rows
 from singer_sdk.testing import get_tap_test_class
 from tap_cerebro_shopify.tap import TapCerebroShopify
+
+from tests.taps.tap_cerebro_shopify.shopify_fake_admin_api import FakeShop, FakeShopifyAdminAPI
+from tests.taps.tap_cerebro_shopify.shopify_fake_shop import NOW, TOKEN, fake_shop_from_rows
 
 
 def _free_port() -> int:

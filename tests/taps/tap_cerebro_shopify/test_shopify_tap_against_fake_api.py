@@ -16,10 +16,11 @@ import logging
 import jsonschema
 import pytest
 from cerebro_raw_contract import raw_stream
-from shopify_fake_admin_api import ALL_SCOPES, HttpFailure, Throttle
-from shopify_fake_shop import NOW, STREAMS, TOKEN, expected_records
 from singer_sdk.exceptions import FatalAPIError
 from tap_cerebro_shopify.errors import ShopifyAuthError
+
+from tests.taps.tap_cerebro_shopify.shopify_fake_admin_api import ALL_SCOPES, HttpFailure, Throttle
+from tests.taps.tap_cerebro_shopify.shopify_fake_shop import NOW, STREAMS, TOKEN, expected_records
 
 
 def key_of(stream: str, record: dict) -> str:

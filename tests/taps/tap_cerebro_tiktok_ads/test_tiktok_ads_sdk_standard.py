@@ -7,10 +7,11 @@ gets its own server here, started at import and stopped when the module's tests 
 from __future__ import annotations
 
 import pytest
-from fake_tiktok_api import Advertiser, FakeTikTokApi
 from pytest_httpserver import HTTPServer
 from singer_sdk.testing import get_tap_test_class
 from tap_cerebro_tiktok_ads.tap import TapCerebroTikTokAds
+
+from tests.taps.tap_cerebro_tiktok_ads.fake_tiktok_api import Advertiser, FakeTikTokApi
 
 SERVER = HTTPServer(host="127.0.0.1", port=0)
 SERVER.start()

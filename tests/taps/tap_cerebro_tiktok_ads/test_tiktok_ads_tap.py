@@ -17,7 +17,11 @@ from decimal import Decimal
 
 import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
-from fake_tiktok_api import (
+from singer_sdk.exceptions import FatalAPIError
+from tap_cerebro_tiktok_ads.tap import TapCerebroTikTokAds
+
+from cerebro.landing import LandingError
+from tests.taps.tap_cerebro_tiktok_ads.fake_tiktok_api import (
     Advertiser,
     FakeTikTokApi,
     bad_parameter,
@@ -25,10 +29,6 @@ from fake_tiktok_api import (
     system_error,
     throttled,
 )
-from singer_sdk.exceptions import FatalAPIError
-from tap_cerebro_tiktok_ads.tap import TapCerebroTikTokAds
-
-from cerebro.landing import LandingError
 
 TOKEN = "tt-long-term-token-SECRET-0123456789"
 SANTIAGO, LIMA = "7001234567890", "7009876543210"
