@@ -54,7 +54,7 @@ def test_readme_opens_with_the_two_commands_and_shows_both_screenshots():
         "```sh",
         "make demo   # installs everything (uv + the locked environment) and runs the whole "
         "platform on DuckDB with demo data",
-        "make test   # runs the test suite",
+        "make test   # lints, then runs the test suite",
         "```",
     ]
     first_screen = {link.target for link in relative_links(text[: text.index(CONTENTS_TITLE)])}

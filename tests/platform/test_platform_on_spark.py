@@ -9,8 +9,10 @@ Then a partition run on Spark (what the next night's run does): it must replace 
 partitions of the incremental tables, leave the other tenant's files alone, and give the rows
 of a full build.
 
-Needs the Spark extra (`make setup-spark`, which `make test` installs); about twelve minutes
-on two cores, most of it Spark's seconds per model and test.
+Needs the Spark extra (`make setup-spark`, which `make test` installs). The Spark run is the
+suite's longest build (about ten minutes on two cores, most of it Spark's seconds per model and
+test): it starts in the background before the first test (tests/support/shared_build.py) and
+these tests run last.
 """
 
 from __future__ import annotations
