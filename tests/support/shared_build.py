@@ -12,7 +12,7 @@ The protocol is one ``flock`` on ``<folder>/build.lock``:
   long as the builder lives, whatever way it ends;
 - ``wait`` takes it, waiting for a running builder; if no result is there (nobody started a
   build, or it died before writing one) it builds in the foreground while holding it.
-The builder writes ``result.json`` last, in one rename, so a result is always whole.
+The builder writes ``result.json`` last, whole or not at all (cerebro.output_files).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+from cerebro.output_files import write_text
 
 REPO = Path(__file__).resolve().parents[2]
 RESULT_FILE = "result.json"
@@ -97,6 +99,4 @@ class SharedBuild:
 
 def write_result(directory: Path, result: dict) -> None:
     """Write a build's outcome whole (the last thing a builder does)."""
-    staged = directory / f"{RESULT_FILE}.staged"
-    staged.write_text(json.dumps(result), encoding="utf-8")
-    os.replace(staged, directory / RESULT_FILE)
+    write_text(directory / RESULT_FILE, json.dumps(result))
