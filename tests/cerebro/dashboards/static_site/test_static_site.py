@@ -34,6 +34,7 @@ from tests.cerebro.dashboards.static_site.tiny_marts import (
     TENANTS,
     _customers,
     _sales,
+    build_tiny_warehouse,
 )
 
 EXPECTED_KINDS = {
@@ -57,9 +58,12 @@ EXPECTED_KINDS["t_pe"] = {
 }
 
 
-@pytest.fixture
-def site(tiny_warehouse, crafted_specs, tmp_path):
-    return render_site(tiny_warehouse, tmp_path / "site", dashboards=crafted_specs)
+@pytest.fixture(scope="module")
+def site(crafted_specs, tmp_path_factory):
+    """One rendering for the tests that only read it (each rendering takes seconds)."""
+    directory = tmp_path_factory.mktemp("static_site")
+    warehouse = build_tiny_warehouse(directory)
+    return render_site(warehouse, directory / "site", dashboards=crafted_specs)
 
 
 def test_every_card_of_every_spec_is_on_each_tenants_page_with_its_kind(site):
