@@ -1,5 +1,9 @@
 """`cerebro mmm fit` and `cerebro mmm optimize` on a CSV: the outputs, and errors that name
-the problem."""
+the problem.
+
+The command is what is tested here, not the fit: its model draws around the simulator's true
+parameters instead of running NUTS (tests/ml_assets/mmm/fixed_posterior.py). The fit the
+command runs, `fit_mmm`, is tested with NUTS in tests/ml_assets/mmm."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from click.testing import CliRunner
 
 from cerebro.cli import main
 from ml_assets.mmm.simulate import simulate
+from tests.ml_assets.mmm.fixed_posterior import fixed_posterior
+from tests.ml_assets.mmm.simulated_fits import media_at_truth
 
 FIT = [
     "mmm", "fit", "--spend-columns", "Search Ads,social,video", "--target-column", "revenue",
@@ -20,19 +26,26 @@ FIT = [
 
 
 @pytest.fixture(scope="module")
-def csv_path(tmp_path_factory):
-    frame = simulate("easy", seed=4, n_days=400).frame.rename(columns={"search": "Search Ads"})
+def simulated():
+    return simulate("easy", seed=4, n_days=400)
+
+
+@pytest.fixture(scope="module")
+def csv_path(simulated, tmp_path_factory):
+    frame = simulated.frame.rename(columns={"search": "Search Ads"})
     path = tmp_path_factory.mktemp("mmm_cli") / "spend.csv"
     frame.to_csv(path, index=False)
     return path
 
 
 @pytest.fixture(scope="module")
-def fitted(csv_path, tmp_path_factory):
+def fitted(simulated, csv_path, tmp_path_factory):
     out = tmp_path_factory.mktemp("mmm_out")
-    result = CliRunner().invoke(
-        main, [*FIT, "--input", str(csv_path), "--draws", "60", "--out-dir", str(out)]
-    )
+    # Channels in the order of --spend-columns: search (as "Search Ads"), social, video.
+    with fixed_posterior(media_at_truth(simulated)):
+        result = CliRunner().invoke(
+            main, [*FIT, "--input", str(csv_path), "--draws", "60", "--out-dir", str(out)]
+        )
     assert result.exit_code == 0, result.output
     return out, result.output
 

@@ -1,4 +1,11 @@
-"""The budget-brain asset on a copy of the demo warehouse: tables, checks, idempotency."""
+"""The budget-brain asset on a copy of the demo warehouse: tables, checks, idempotency.
+
+The shared demo's platform run has already fitted every tenant's models with NUTS through this
+asset (tests/conftest.py); the first test reads what that run wrote and how its checks ended.
+The asset's own runs here are about the asset (its tables, checks, metadata, re-runs), not
+about the fit: their models draw around fixed parameters instead of sampling
+(tests/ml_assets/mmm/fixed_posterior.py), and everything after the draws is the real code.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,11 @@ import shutil
 import dagster as dg
 import duckdb
 import pytest
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from orchestration.mmm_assets import KEYS, TABLES, mmm_budget_brain
 from orchestration.resources import CerebroResource
+from tests.ml_assets.mmm.fixed_posterior import fixed_posterior
 
 SORT_KEYS = ("tenant_id", "target", "objective", "scenario", "channel", "component", "metric",
              "contribution_date", "backtest_date", "daily_spend")  # fmt: skip
@@ -46,15 +55,14 @@ def _tables(path) -> dict:
 @pytest.fixture(scope="module")
 def two_runs(warehouse_copy):
     settings, path = warehouse_copy
-    first = _materialize(settings, path)
-    tables = _tables(path)
-    second = _materialize(settings, path)
+    with fixed_posterior():
+        first = _materialize(settings, path)
+        tables = _tables(path)
+        second = _materialize(settings, path)
     return first, tables, second, _tables(path)
 
 
-def test_every_table_has_both_targets_for_every_demo_tenant(two_runs):
-    first, tables, _, _ = two_runs
-    assert first.success
+def _assert_both_targets_of_every_demo_tenant(tables: dict) -> None:
     for table in TABLES:
         pairs = set(map(tuple, tables[table][["tenant_id", "target"]].drop_duplicates().values))
         assert pairs == {
@@ -65,6 +73,26 @@ def test_every_table_has_both_targets_for_every_demo_tenant(two_runs):
     assert (summary["model_version"] == "cerebro-mmm-2").all()
     scenarios = tables["ml_budget_scenarios"]
     assert {"Presupuesto 50%", "Presupuesto 200%", "sin Meta Ads"} <= set(scenarios["scenario"])
+
+
+def test_the_platform_run_fitted_every_demo_tenant_and_passed_every_check(demo_duckdb):
+    """The shared demo's run: this asset with NUTS fits, in the platform's job."""
+    _assert_both_targets_of_every_demo_tenant(_tables(demo_duckdb.settings.duckdb_path))
+    home = demo_duckdb.data_dir.parent / "dagster_home"
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for spec in mmm_budget_brain.check_specs:
+            history = instance.event_log_storage.get_asset_check_execution_history(
+                spec.key, limit=1
+            )
+            assert [record.status for record in history] == [
+                AssetCheckExecutionRecordStatus.SUCCEEDED
+            ], spec.name
+
+
+def test_every_table_has_both_targets_for_every_demo_tenant(two_runs):
+    first, tables, _, _ = two_runs
+    assert first.success
+    _assert_both_targets_of_every_demo_tenant(tables)
 
 
 def test_checks_pass_with_their_values_in_the_metadata(two_runs):

@@ -1,10 +1,15 @@
-"""Experiments and priors constrain the fit: lift tests per channel and period, ROI bounds."""
+"""Experiments and priors constrain the fit: lift tests per channel and period, ROI bounds.
+
+Each test fits the session's hard case again with its constraint and reads the model alone:
+`refit` leaves out the backtest's refit that `fit_mmm` runs beside the full fit (as costly as
+the fit, and no test here reads it)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.ml_assets.mmm.simulated_fits import fit_simulated
+from ml_assets.mmm.summary import channel_summary
+from tests.ml_assets.mmm.simulated_fits import refit
 
 WINDOW = ("2025-03-01", "2025-04-30")
 
@@ -18,7 +23,8 @@ def test_lift_tests_pin_collinear_channels_to_the_measured_effect(hard_fit):
         for channel in ("search", "video")
     ]  # fmt: skip
     before = hard_fit.result.channel_summary().set_index("channel")
-    after = fit_simulated(data, seed=0, lift_tests=tests).channel_summary().set_index("channel")
+    calibrated = refit(hard_fit, lift_tests=tests)
+    after = channel_summary(calibrated, float(hard_fit.result.y.sum())).set_index("channel")
     for channel in ("search", "video"):
         true_roi = data.truth[channel]["roi"]
         # Measured to 5 % over two months: the posterior follows the experiment.
@@ -32,10 +38,11 @@ def test_lift_tests_pin_collinear_channels_to_the_measured_effect(hard_fit):
 
 
 def test_roi_bounds_hold_for_the_estimate_and_every_posterior_draw(hard_fit):
-    result = fit_simulated(hard_fit.data, seed=0, roi_bounds={"search": (2.0, 4.0)})
-    row = result.channel_summary().set_index("channel").loc["search"]
+    model = refit(hard_fit, roi_bounds={"search": (2.0, 4.0)})
+    summary = channel_summary(model, float(hard_fit.result.y.sum()))
+    row = summary.set_index("channel").loc["search"]
     assert 2.0 * (1 - 1e-3) <= row["roi_low"] <= row["roi"] <= row["roi_high"] <= 4.0 * (1 + 1e-3)
-    draws = result.model.draws_["roi"][:, result.model.channels_.index("search")]
+    draws = model.draws_["roi"][:, model.channels_.index("search")]
     # The bounds are a steep penalty (a hard wall would stop the sampler): 1 % outside a bound
     # costs a factor of e^-100, so no draw strays measurably.
     assert draws.min() >= 2.0 * (1 - 1e-3) and draws.max() <= 4.0 * (1 + 1e-3)

@@ -13,20 +13,23 @@ import pytest
 from ml_assets.mmm import side_process
 from ml_assets.mmm.side_process import SIDE_PROCESS_VARIABLE, Beside, side_process_allowed
 from ml_assets.mmm.simulate import simulate
-from tests.ml_assets.mmm.simulated_fits import fit_simulated
+from ml_assets.mmm.workflow import backtest
+from tests.ml_assets.mmm.simulated_fits import simulated_input
 from tests.support.process_targets import exit_unless_main
 
 
-def test_the_backtest_beside_equals_the_backtest_here(monkeypatch):
+def test_the_backtest_beside_equals_the_backtest_here():
     """Same data and seed: the helper's refit gives the holdout predictions this process gives
-    (the sampler is deterministic given its key, whichever process runs it)."""
+    (the sampler is deterministic given its key, whichever process runs it). The refit as
+    `fit_mmm` starts it beside its full fit, without the full fit, which nobody reads here."""
     if not side_process_allowed():
         pytest.skip("one core: the helper process is not used")
-    data = simulate("easy", seed=3)
-    beside = fit_simulated(data, seed=2, draws=60).backtest
-    monkeypatch.setenv(SIDE_PROCESS_VARIABLE, "0")
-    here = fit_simulated(data, seed=2, draws=60).backtest
-    pd.testing.assert_frame_equal(beside, here)
+    data = simulated_input(simulate("easy", seed=3))
+    settings = {"seed": 2, "draws": 60, "warmup": 60}
+    beside = Beside(backtest, data, settings, 56)
+    assert beside.future is not None  # in the helper
+    here = backtest(data, settings, 56)
+    pd.testing.assert_frame_equal(beside.result(), here)
 
 
 def test_the_variable_or_a_started_process_keeps_the_work_here(monkeypatch):
