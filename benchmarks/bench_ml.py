@@ -138,7 +138,8 @@ def clv_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
             t: {
                 "customers": f.fit.customers,
                 "distinct_histories": len(f.fit.scores),
-                "penalizer": float(f.fit.fitted.bgnbd.penalizer),
+                "penalizer": float(f.fit.fitted.purchases.penalizer),
+                "purchase_model": f.fit.fitted.purchases.name,
                 "gamma_gamma": not f.fit.fitted.spend.is_fallback,
                 "seconds": statistics.median(seconds[t]),
             }

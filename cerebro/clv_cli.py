@@ -1,8 +1,10 @@
-"""`cerebro clv`: customer-value predictions (BG/NBD + Gamma-Gamma) for any transaction CSV."""
+"""`cerebro clv`: customer-value predictions (BG/NBD or MBG/NBD, chosen by backtest, +
+Gamma-Gamma) for any transaction CSV."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -64,6 +66,15 @@ def _check_outputs(transactions: Path, *outputs: Path | None) -> None:
     help="Days ahead for expected_purchases_<H>d (30 and 90 are always written).",
 )
 @click.option(
+    "--purchase-model",
+    type=click.Choice(["auto", "bgnbd", "mbgnbd"]),
+    default="auto",
+    show_default=True,
+    help="How often customers buy and when they leave: auto backtests BG/NBD and MBG/NBD on "
+    "the last 90 days before --cutoff and keeps the better (BG/NBD on a tie); bgnbd or mbgnbd "
+    "forces one (MBG/NBD lets a one-time buyer leave, BG/NBD does not).",
+)
+@click.option(
     "--penalizer", default=0.0, show_default=True, type=click.FloatRange(min=0), help="L2 penalty."
 )
 @click.option(
@@ -90,6 +101,7 @@ def clv(
     amount_column: str,
     cutoff,
     horizons: tuple[int, ...],
+    purchase_model: str,
     penalizer: float,
     keep_outliers: bool,
     out_path: Path,
@@ -110,8 +122,14 @@ def clv(
     Rows repeated exactly are kept (two equal orders on a day are possible) and counted in a
     warning. Repeat transactions above the mean + 3 standard deviations still count as
     purchases but are left out of the spend (Gamma-Gamma) fit, with a warning, unless
-    --keep-outliers.
+    --keep-outliers. A --cutoff after today is refused: T would be counted to a day to come.
+    The purchase model used and why is printed with the parameters.
     """
+    from ml_assets.clv.data_checks import cutoff_after_today_error
+
+    future = cutoff_after_today_error(cutoff.date(), dt.date.today())
+    if future:
+        raise click.ClickException(future)
     _check_outputs(transactions_path, out_path, params_out, quarantine)
 
     import pandas as pd
@@ -153,7 +171,7 @@ def clv(
     after = int((rows.valid[DATE] > pd.Timestamp(cutoff)).sum())
     if after:
         click.echo(f"{after} transactions after the cut-off are not used for fitting", err=True)
-    settings = ClvSettings(penalizer=penalizer)
+    settings = ClvSettings(penalizer=penalizer, purchase_model=purchase_model)
     if keep_outliers:
         settings = dataclasses.replace(settings, outlier_std=None)
     try:
@@ -170,13 +188,17 @@ def clv(
         predictions.to_csv(temporaries[0], index=False, encoding="utf-8")
         if params_out is not None:
             write_parameters(result, temporaries[1])
-    params = {**result.bgnbd.params_, **(result.gamma_gamma.params_ if result.gamma_gamma else {})}
+    params = {
+        **result.purchases.params_,
+        **(result.gamma_gamma.params_ if result.gamma_gamma else {}),
+    }
     # Numbers in the default locale (``cerebro.formatting``): a decimal comma, so the parameters
     # are separated by " · "; the CSV and the parameters file keep plain numbers.
     from cerebro.formatting import format_integer, format_significant
 
+    click.echo(f"Purchase model: {result.choice.reason}")
     click.echo(
         f"{format_integer(len(result.predictions))} customers (cut-off {result.cutoff}) written "
-        f"to {out_path}; "
+        f"to {out_path}; {result.purchases.label} "
         + " · ".join(f"{name}={format_significant(value, 4)}" for name, value in params.items())
     )

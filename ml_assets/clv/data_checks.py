@@ -1,5 +1,6 @@
 """Warnings about transactions that can be fitted but may not say what the user thinks:
-repeated rows and a cut-off long after the last purchase. Each returns one line, or None."""
+repeated rows and a cut-off long after the last purchase; and the one cut-off refused, a day
+after today. Each returns one line, or None."""
 
 from __future__ import annotations
 
@@ -43,4 +44,16 @@ def late_cutoff_warning(last_transaction: dt.date, cutoff: dt.date) -> str | Non
         f"the cut-off {cutoff} is {gap} days after the last transaction ({last_transaction}): "
         "every customer has been silent that long, so the model will see them as gone; "
         "is the cut-off right?"
+    )
+
+
+def cutoff_after_today_error(cutoff: dt.date, today: dt.date) -> str | None:
+    """A line refusing a cut-off after ``today``: every customer's age T is counted to the
+    cut-off, so a day to come makes everyone look older and quieter than they are and the
+    refit says they are leaving (issue 53: a cut-off a year ahead moved r from 0.33 to 0.18)."""
+    if cutoff <= today:
+        return None
+    return (
+        f"the cut-off {cutoff} is after today ({today}): customers' ages would be counted to "
+        "a day that has not come; choose a cut-off up to today"
     )

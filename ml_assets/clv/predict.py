@@ -8,18 +8,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ml_assets.clv import bgnbd_math
-from ml_assets.clv.bgnbd import BetaGeoModel
+from ml_assets.clv.backtest import Backtest, SkippedBacktest, backtest_summary
 from ml_assets.clv.data_checks import late_cutoff_warning
 from ml_assets.clv.factor import distinct_rows
 from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.gamma_gamma import GammaGammaModel
+from ml_assets.clv.model_choice import ModelChoice, choose_purchase_model
+from ml_assets.clv.purchase_model import PurchaseModel
 from ml_assets.clv.segments import SegmentCut, assign_segments
 from ml_assets.clv.settings import DAYS_PER_MONTH, ClvSettings
 from ml_assets.clv.summaries import (
     CustomerSummaries,
+    HoldoutSummary,
     customer_counts,
     customer_weights,
+    summarize_holdout,
     summarize_transactions,
     transactions_to_cutoff,
 )
@@ -31,8 +34,9 @@ from ml_assets.clv.transactions import (
 )
 from ml_assets.clv.value import discounted_purchases_if_alive
 
-#: Bumped whenever a change alters the predictions for the same input.
-MODEL_VERSION = "bgnbd-gg-1"
+#: Bumped whenever a change alters the predictions for the same input (2: the purchase model,
+#: BG/NBD or MBG/NBD, chosen per tenant by backtest).
+MODEL_VERSION = "btyd-gg-2"
 DEFAULT_HORIZONS = (30, 90)
 CLV_MONTHS = 12
 
@@ -60,11 +64,13 @@ class CustomerValue:
 
     predictions: pd.DataFrame
     cutoff: dt.date
-    bgnbd: BetaGeoModel
+    purchases: PurchaseModel
     gamma_gamma: GammaGammaModel | None
     spend: SpendReport
     segment_cut: SegmentCut
     settings: ClvSettings
+    choice: ModelChoice
+    backtest: Backtest | SkippedBacktest
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -86,11 +92,13 @@ def predict_customer_value(
     date_column: str = DATE,
     amount_column: str = AMOUNT,
 ) -> CustomerValue:
-    """Fit BG/NBD and Gamma-Gamma on the transactions up to ``cutoff`` (default: the last
-    day with a transaction) and predict, per customer with a purchase by then: frequency,
-    recency, T, monetary_value, prob_alive, expected purchases per horizon (30 and 90 days
-    always), expected spend per purchase, predicted_clv_12m, clv_if_retained_12m,
-    value_at_risk, expected_days_to_next_purchase (if alive) and the churn-risk segment.
+    """Fit the purchase model (BG/NBD or MBG/NBD, chosen by a backtest on the last
+    ``settings.holdout_days`` before the cut-off, ``model_choice.py``) and Gamma-Gamma on the
+    transactions up to ``cutoff`` (default: the last day with a transaction) and predict, per
+    customer with a purchase by then: frequency, recency, T, monetary_value, prob_alive,
+    expected purchases per horizon (30 and 90 days always), expected spend per purchase,
+    predicted_clv_12m, clv_if_retained_12m, value_at_risk, expected_days_to_next_purchase (if
+    alive) and the churn-risk segment.
 
     ``transactions`` may hold several orders per customer and day; they are merged. Days
     and ``T`` are counted to the cut-off (lifetimes' convention); later rows are ignored.
@@ -101,17 +109,21 @@ def predict_customer_value(
         amount_column=amount_column,
     )  # fmt: skip
     summaries = summarize_transactions(daily, cutoff_day, settings.outlier_rule)
-    return predict_from_summaries(summaries, settings=settings, horizons=horizons)
+    holdout = summarize_holdout(daily, cutoff_day, settings.holdout_days)
+    return predict_from_summaries(summaries, holdout, settings=settings, horizons=horizons)
 
 
 @dataclass
 class FittedModels:
-    """The tenant's two fits from its summaries, before any customer is scored."""
+    """The tenant's two fits from its summaries, before any customer is scored: the purchase
+    model as chosen (``choice``) with its backtest, and the spend model."""
 
-    bgnbd: BetaGeoModel
+    purchases: PurchaseModel
     gamma_gamma: GammaGammaModel | None
     spend: SpendReport
     warnings: list[str]
+    choice: ModelChoice
+    backtest: Backtest | SkippedBacktest
 
     def customer_spend(self, frequency, monetary_value) -> np.ndarray:
         """Each customer's expected spend per purchase: Gamma-Gamma's given their repeat
@@ -124,90 +136,104 @@ class FittedModels:
         return self.gamma_gamma.conditional_expected_spend(frequency, own_mean)
 
 
-def fit_models(summaries: CustomerSummaries, settings: ClvSettings) -> FittedModels:
-    """BG/NBD on the histories (one row per customer, or per distinct history with its
-    number of ``customers``) and Gamma-Gamma on the spend sample, with their warnings."""
+def fit_models(
+    summaries: CustomerSummaries, holdout: HoldoutSummary, settings: ClvSettings
+) -> FittedModels:
+    """The purchase model chosen by the backtest on ``holdout`` (``model_choice.py``), fitted
+    on the histories (one row per customer, or per distinct history with its number of
+    ``customers``), and Gamma-Gamma on the spend sample, with their warnings."""
     histories, cutoff_day = summaries.histories, summaries.cutoff
     if histories.empty:
         raise ValueError(f"no transaction on or before the cut-off {cutoff_day.date()}")
     late = late_cutoff_warning(histories["last_purchase_date"].max().date(), cutoff_day.date())
     warnings: list[str] = [late] if late else []
-    bgnbd = _fit_bgnbd(histories, settings, warnings)
+    choice = choose_purchase_model(holdout, settings)
+    purchases = _fit_purchases(histories, settings, warnings, choice.model_class)
+    tested = choice.backtests[choice.model]
+    if isinstance(tested, Backtest) and tested.penalizer != purchases.penalizer:
+        # The fit needed the retry penalizer: the recorded backtest is of the model as fitted.
+        tested = backtest_summary(holdout, model=choice.model_class, penalizer=purchases.penalizer)
     gamma_gamma, spend_report = _fit_spend(summaries, settings)
     warnings += _spend_warnings(spend_report, settings)
-    return FittedModels(bgnbd, gamma_gamma, spend_report, warnings)
+    return FittedModels(purchases, gamma_gamma, spend_report, warnings, choice, tested)
 
 
 def predict_from_summaries(
     summaries: CustomerSummaries,
+    holdout: HoldoutSummary,
     *,
     settings: ClvSettings | None = None,
     horizons: tuple[int, ...] = DEFAULT_HORIZONS,
 ) -> CustomerValue:
-    """``predict_customer_value`` from the per-customer summaries (computed in memory or in
-    the warehouse, ``summaries.py``)."""
+    """``predict_customer_value`` from the per-customer summaries and the backtest's
+    (computed in memory or in the warehouse, ``summaries.py``)."""
     settings = settings or ClvSettings()
     if any(int(h) <= 0 for h in horizons):
         raise ValueError(f"horizons must be positive numbers of days, got {horizons}")
-    fitted = fit_models(summaries, settings)
+    fitted = fit_models(summaries, holdout, settings)
     histories = summaries.histories
     spend = fitted.customer_spend(histories["frequency"], histories["monetary_value"])
-    predictions = score_customers(histories, fitted.bgnbd, spend, settings, horizons)
+    predictions = score_customers(histories, fitted.purchases, spend, settings, horizons)
     numeric = predictions.select_dtypes("number")
     if not np.isfinite(numeric.to_numpy()).all():
         bad = [c for c in numeric.columns if not np.isfinite(numeric[c]).all()]
-        raise non_finite_error(fitted.bgnbd, bad)
+        raise non_finite_error(fitted.purchases, bad)
     segments, cut = assign_segments(predictions, settings.churn_risk)
     predictions["churn_risk_segment"] = segments
     return CustomerValue(
         predictions=predictions.reset_index(),
         cutoff=summaries.cutoff.date(),
-        bgnbd=fitted.bgnbd,
+        purchases=fitted.purchases,
         gamma_gamma=fitted.gamma_gamma,
         spend=fitted.spend,
         segment_cut=cut,
         settings=settings,
+        choice=fitted.choice,
+        backtest=fitted.backtest,
         warnings=fitted.warnings,
     )
 
 
-def non_finite_error(bgnbd: BetaGeoModel, columns: list[str]) -> ConvergenceError:
+def non_finite_error(purchases: PurchaseModel, columns: list[str]) -> ConvergenceError:
     return ConvergenceError(
-        f"the fitted parameters {bgnbd.params_} give non-finite {columns}: the data do not "
-        "pin the model down (no dropout, or too few repeat buyers); set a larger penalizer"
+        f"the fitted {purchases.label} parameters {purchases.params_} give non-finite "
+        f"{columns}: the data do not pin the model down (no dropout, or too few repeat "
+        "buyers); set a larger penalizer"
     )
 
 
-#: Below this many repeat buyers BG/NBD's four parameters are not pinned down: the likelihood
-#: is so flat that whether the optimizer "converges" depends on floating-point details of the
-#: machine, and either way the predictions would be a guess.
-MIN_BGNBD_REPEAT_BUYERS = 10
+#: Below this many repeat buyers a purchase model's four parameters are not pinned down: the
+#: likelihood is so flat that whether the optimizer "converges" depends on floating-point
+#: details of the machine, and either way the predictions would be a guess.
+MIN_REPEAT_BUYERS = 10
 
 
-def _fit_bgnbd(histories, settings: ClvSettings, warnings: list[str]) -> BetaGeoModel:
-    """BG/NBD with the configured penalizer, retried once with ``retry_penalizer`` (and a
-    warning) when the likelihood has no finite maximum."""
+def _fit_purchases(
+    histories, settings: ClvSettings, warnings: list[str], model: type[PurchaseModel]
+) -> PurchaseModel:
+    """The purchase model with the configured penalizer, retried once with
+    ``retry_penalizer`` (and a warning) when the likelihood has no finite maximum."""
     weights = customer_weights(histories)
     customers, repeat_buyers = customer_counts(histories)
-    if repeat_buyers < MIN_BGNBD_REPEAT_BUYERS:
+    if repeat_buyers < MIN_REPEAT_BUYERS:
         raise ConvergenceError(
-            f"too little data for the BG/NBD model: {customers} customer(s), "
+            f"too little data for the {model.label} model: {customers} customer(s), "
             f"{repeat_buyers} of them bought more than once; at least "
-            f"{MIN_BGNBD_REPEAT_BUYERS} repeat buyers are needed (a longer history, or more "
+            f"{MIN_REPEAT_BUYERS} repeat buyers are needed (a longer history, or more "
             "customers)"
         )
     columns = (histories["frequency"], histories["recency"], histories["T"])
     try:
-        return BetaGeoModel(penalizer=settings.penalizer).fit(*columns, sample_weight=weights)
+        return model(penalizer=settings.penalizer).fit(*columns, sample_weight=weights)
     except ConvergenceError as error:
         retry = settings.retry_penalizer
         if retry is None or retry <= settings.penalizer:
             raise
         warnings.append(
-            f"BG/NBD did not converge with penalizer {settings.penalizer} ({error}); "
+            f"{model.label} did not converge with penalizer {settings.penalizer} ({error}); "
             f"refitted with penalizer {retry}"
         )
-        return BetaGeoModel(penalizer=retry).fit(*columns, sample_weight=weights)
+        return model(penalizer=retry).fit(*columns, sample_weight=weights)
 
 
 def _fit_spend(summaries: CustomerSummaries, settings: ClvSettings):
@@ -283,32 +309,36 @@ def score_histories(
     frequency: np.ndarray,
     recency: np.ndarray,
     age: np.ndarray,
-    bgnbd: BetaGeoModel,
+    purchases: PurchaseModel,
     settings: ClvSettings,
     horizons: tuple[int, ...] = DEFAULT_HORIZONS,
 ) -> dict[str, np.ndarray]:
-    """What BG/NBD says of each (frequency, recency, T) history: ``prob_alive``, the expected
-    purchases per horizon (``horizon_column``), the discounted purchases of the next 12 months
-    if alive (``purchases_if_alive_12m``, times the spend per purchase = CLV if retained) and
-    the expected days to the next purchase if alive. A function of the history alone, so
-    customers who share one share its scores."""
-    r, alpha, a, b = (bgnbd.params_[k] for k in ("r", "alpha", "a", "b"))
+    """What the purchase model says of each (frequency, recency, T) history: ``prob_alive``,
+    the expected purchases per horizon (``horizon_column``), the discounted purchases of the
+    next 12 months if alive (``purchases_if_alive_12m``, times the spend per purchase = CLV if
+    retained) and the expected days to the next purchase if alive. A function of the history
+    alone, so customers who share one share its scores."""
+    formulas, params = purchases.formulas, purchases.parameters()
     x, t_x, age = (np.asarray(c, dtype=float) for c in (frequency, recency, age))
     # The expensive part (Gaussian hypergeometric functions, 14 per history) depends on the
     # frequency and T only, which far fewer distinct pairs share than whole histories.
     (pair_x, pair_age), pair = distinct_rows(x, age)
-    prob_alive = bgnbd_math.probability_alive(r, alpha, a, b, x, t_x, age)
+
+    def if_alive(days: float) -> np.ndarray:
+        return formulas.expected_purchases_if_alive(days, *params, pair_x, pair_age)
+
+    prob_alive = formulas.probability_alive(*params, x, t_x, age)
     scores = {"prob_alive": prob_alive}
     for days in horizon_days(horizons):
-        if_alive = bgnbd_math.expected_purchases_if_alive(days, r, alpha, a, b, pair_x, pair_age)
-        scores[horizon_column(days)] = if_alive[pair] * prob_alive
+        scores[horizon_column(days)] = if_alive(days)[pair] * prob_alive
     scores["purchases_if_alive_12m"] = discounted_purchases_if_alive(
-        r, alpha, a, b, pair_x, pair_age,
+        if_alive,
         months=CLV_MONTHS,
         monthly_discount_rate=settings.monthly_discount_rate,
         days_per_month=DAYS_PER_MONTH,
-    )[pair]  # fmt: skip
-    scores["expected_days_to_next_purchase"] = bgnbd_math.time_to_next_purchase_if_alive(
+    )[pair]
+    r, alpha = params[:2]  # the purchase rate's Gamma, shared by every model's formulas
+    scores["expected_days_to_next_purchase"] = formulas.time_to_next_purchase_if_alive(
         r, alpha, x, age
     )
     return scores
@@ -316,7 +346,7 @@ def score_histories(
 
 def score_customers(
     histories: pd.DataFrame,
-    bgnbd: BetaGeoModel,
+    purchases: PurchaseModel,
     spend: np.ndarray,
     settings: ClvSettings,
     horizons: tuple[int, ...] = DEFAULT_HORIZONS,
@@ -326,7 +356,7 @@ def score_customers(
     purchase."""
     scores = score_histories(
         *(histories[c].to_numpy(float) for c in ("frequency", "recency", "T")),
-        bgnbd, settings, horizons,
+        purchases, settings, horizons,
     )  # fmt: skip
     prob_alive = scores["prob_alive"]
     clv_if_retained = scores["purchases_if_alive_12m"] * spend

@@ -1,7 +1,10 @@
 """The two ML output tables read by dbt as sources (``ml.ml_customer_predictions`` and
 ``ml.ml_clv_model_runs``): one tenant's rows, as plain DataFrames.
 
-Column names are lowercase SQL identifiers; the BG/NBD ``T`` becomes ``customer_age``. The
+Column names are lowercase SQL identifiers; the models' ``T`` becomes ``customer_age``. The
+purchase model's parameters keep the ``bgnbd_`` prefix whichever model of the family was
+chosen (BG/NBD and MBG/NBD share r, alpha, a, b; ``purchase_model`` says which): the
+customer-history models evaluate P(alive) in SQL from them (macro ``customer_prob_alive``). The
 dbt source file ``dbt_project/models/staging/ml/_ml__sources.yml`` lists the same columns
 (a test keeps the two in step).
 """
@@ -76,7 +79,7 @@ def model_run_row(
 ) -> pd.DataFrame:
     """One row describing the tenant's fit: parameters, log-likelihoods, sizes, backtest,
     thresholds used, warnings."""
-    bgnbd, gamma_gamma, spend = fitted.bgnbd, fitted.gamma_gamma, fitted.spend
+    purchases, gamma_gamma, spend = fitted.purchases, fitted.gamma_gamma, fitted.spend
     gg = gamma_gamma.params_ if gamma_gamma is not None else {}
     risk = settings.churn_risk
     ran = isinstance(backtest, Backtest)
@@ -89,17 +92,19 @@ def model_run_row(
         "model_version": MODEL_VERSION,
         "predicted_at": pd.Timestamp(predicted_at),
         "time_unit": TIME_UNIT,
-        **{f"bgnbd_{name}": float(bgnbd.params_[name]) for name in ("r", "alpha", "a", "b")},
-        "bgnbd_log_likelihood": float(bgnbd.log_likelihood_),
+        "purchase_model": purchases.name,
+        "purchase_model_reason": fitted.choice.reason,
+        **{f"bgnbd_{name}": float(purchases.params_[name]) for name in ("r", "alpha", "a", "b")},
+        "bgnbd_log_likelihood": float(purchases.log_likelihood_),
         **{f"gamma_gamma_{name}": _optional(gg.get(name)) for name in ("p", "q", "v")},
         "gamma_gamma_log_likelihood": _optional(
             gamma_gamma.log_likelihood_ if gamma_gamma is not None else None
         ),
-        "penalizer": float(bgnbd.penalizer),
+        "penalizer": float(purchases.penalizer),
         "monthly_discount_rate": float(settings.monthly_discount_rate),
         "customers": facts.customers,
         "repeat_buyers": facts.repeat_buyers,
-        "distinct_histories": int(bgnbd.n_distinct_histories_),
+        "distinct_histories": int(purchases.n_distinct_histories_),
         "gamma_gamma_fit_customers": spend.fit_customers,
         "is_spend_fallback": spend.is_fallback,
         "fallback_spend_per_purchase": _optional(spend.fallback_spend),
@@ -118,6 +123,9 @@ def model_run_row(
         "backtest_relative_error": _optional(backtest.relative_error if ran else None),
         "backtest_mean_absolute_error": backtest.mean_absolute_error if ran else np.nan,
         "backtest_by_frequency": backtest.by_frequency_json() if ran else "[]",
+        "backtest_mean_poisson_deviance": backtest.mean_poisson_deviance if ran else np.nan,
+        "backtest_prob_alive_auc": _optional(backtest.prob_alive_auc if ran else None),
+        "backtest_candidates": fitted.choice.backtests_json(),
         "max_backtest_error": float(settings.max_backtest_error),
         "warnings": "; ".join(warnings),
     }

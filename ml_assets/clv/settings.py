@@ -14,6 +14,10 @@ from ml_assets.clv.transactions import OutlierRule
 
 #: What a transaction can be worth (``ClvSettings.value``).
 TRANSACTION_VALUES = ("revenue", "margin")
+#: The purchase models a tenant can be scored with (``PurchaseModel.name``), and the setting
+#: that lets the holdout backtest choose between them (``model_choice.py``).
+PURCHASE_MODELS = ("bgnbd", "mbgnbd")
+CHOSEN_BY_BACKTEST = "auto"
 #: lifetimes' convention for CLV in days: a month is 30 days, so "12 months" is 360 days.
 DAYS_PER_MONTH = 30
 
@@ -37,6 +41,9 @@ class ClvSettings:
     - ``max_backtest_error``: the largest accepted relative error of the backtest's total
       predicted repeat purchases (a blocking asset check);
     - ``churn_risk``: the segment thresholds;
+    - ``purchase_model``: how often customers buy and when they leave: ``auto`` (default)
+      backtests BG/NBD and MBG/NBD on the holdout and keeps the one that predicts it better
+      (BG/NBD on a tie or when no backtest is possible); ``bgnbd`` or ``mbgnbd`` forces one;
     - ``value``: what a transaction is worth, ``revenue`` (net of refunds) or ``margin``
       (contribution margin after costs, issue 27): every customer value, CLV and the budget
       brain's LTV are then in that unit.
@@ -52,6 +59,7 @@ class ClvSettings:
     max_backtest_error: float = 0.5
     churn_risk: ChurnRiskThresholds = field(default_factory=ChurnRiskThresholds)
     value: str = "revenue"
+    purchase_model: str = CHOSEN_BY_BACKTEST
 
     def __post_init__(self) -> None:
         checks = {
@@ -64,6 +72,7 @@ class ClvSettings:
             "holdout_days": self.holdout_days >= 1,
             "max_backtest_error": self.max_backtest_error > 0,
             "value": self.value in TRANSACTION_VALUES,
+            "purchase_model": self.purchase_model in (CHOSEN_BY_BACKTEST, *PURCHASE_MODELS),
         }
         wrong = [name for name, ok in checks.items() if not ok]
         if wrong:

@@ -1,13 +1,14 @@
 """Every customer scored where the customers live: the distinct histories scored in Python,
 joined back to the customers in the warehouse's SQL.
 
-BG/NBD's predictions are a function of the history (frequency, recency, T) alone, which far
-fewer rows share than customers; only those reach Python (``sql_summaries.py``), and their
-scores go back as ``ml.ml_clv_history_scores``. The statement here then gives every customer
-its history's scores, its expected spend per purchase (Gamma-Gamma's eq. 5 with the fitted
-parameters, or the flagged fallback), the 12-month values and the churn-risk segment
-(``segments.SEGMENT_SQL`` over the tenant's quantile cuts), so a tenant of 100 M customers is
-scored without one customer row leaving the warehouse. The same SQL runs on DuckDB and
+The purchase model's predictions (BG/NBD or MBG/NBD, whichever the tenant's backtest chose)
+are a function of the history (frequency, recency, T) alone, which far fewer rows share than
+customers; only those reach Python (``sql_summaries.py``), and their scores go back as
+``ml.ml_clv_history_scores``. The statement here then gives every customer its history's
+scores, its expected spend per purchase (Gamma-Gamma's eq. 5 with the fitted parameters, or
+the flagged fallback), the 12-month values and the churn-risk segment (``segments.SEGMENT_SQL``
+over the tenant's quantile cuts), so a tenant of 100 M customers is scored without one
+customer row leaving the warehouse. The same SQL runs on DuckDB and
 PostgreSQL; a test holds its rows equal to ``predict_from_summaries`` on the same data.
 """
 
@@ -128,7 +129,7 @@ def history_scores(
     """The rows of ``ml.ml_clv_history_scores`` for the tenant's distinct histories (as
     ``summarize_in_warehouse`` returns them)."""
     frequency, recency, age = (histories[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    scores = score_histories(frequency, recency, age, fitted.bgnbd, settings, HORIZONS)
+    scores = score_histories(frequency, recency, age, fitted.purchases, settings, HORIZONS)
     frame = pd.DataFrame(
         {
             "tenant_id": tenant_id,

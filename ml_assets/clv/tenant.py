@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ml_assets.clv.backtest import Backtest, SkippedBacktest, backtest_summary
+from ml_assets.clv.backtest import Backtest, SkippedBacktest
 from ml_assets.clv.predict import (
     CustomerValue,
     FittedModels,
@@ -80,7 +80,10 @@ class TenantFit:
     cutoff: dt.date
     fitted: FittedModels
     scores: pd.DataFrame
-    backtest: Backtest | SkippedBacktest
+
+    @property
+    def backtest(self) -> Backtest | SkippedBacktest:
+        return self.fitted.backtest
 
     @property
     def customers(self) -> int:
@@ -109,13 +112,12 @@ def fit_tenant_in_warehouse(
         query, tenant_id, amount_column=amount_column, cutoff=cutoff,
         holdout_days=settings.holdout_days,
     )  # fmt: skip
-    fitted = fit_models(summaries, settings)
+    fitted = fit_models(summaries, holdout, settings)
     scores = history_scores(tenant_id, cutoff, summaries.histories, fitted, settings)
     bad = non_finite_scores(scores)
     if bad:
-        raise non_finite_error(fitted.bgnbd, bad)
-    tested = backtest_summary(holdout, penalizer=fitted.bgnbd.penalizer)
-    return TenantFit(tenant_id, cutoff, fitted, scores, tested)
+        raise non_finite_error(fitted.purchases, bad)
+    return TenantFit(tenant_id, cutoff, fitted, scores)
 
 
 def run_summarized(
@@ -127,10 +129,14 @@ def run_summarized(
     predicted_at: dt.datetime,
 ) -> TenantRun:
     """``run_tenant`` from the summaries (in memory or computed in the warehouse); the
-    backtest uses the fit's penalizer, which a failed first fit may have raised."""
-    result = predict_from_summaries(summaries, settings=settings)
-    tested = backtest_summary(holdout, penalizer=result.bgnbd.penalizer)
-    fitted = FittedModels(result.bgnbd, result.gamma_gamma, result.spend, result.warnings)
+    recorded backtest is the chosen model's, with the fit's penalizer, which a failed first
+    fit may have raised."""
+    result = predict_from_summaries(summaries, holdout, settings=settings)
+    tested = result.backtest
+    fitted = FittedModels(
+        result.purchases, result.gamma_gamma, result.spend, result.warnings, result.choice,
+        tested,
+    )  # fmt: skip
     facts = RunFacts(
         cutoff=result.cutoff, customers=len(result.predictions),
         repeat_buyers=result.repeat_buyers, segment_cut=result.segment_cut,

@@ -8,30 +8,26 @@ alive*; the unconditional value is P(alive) times that, since dead customers buy
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
-from ml_assets.clv import bgnbd_math
+import numpy as np
 
 
 def discounted_purchases_if_alive(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    x: np.ndarray,
-    T: np.ndarray,
+    purchases_if_alive: Callable[[float], np.ndarray],
     *,
     months: int,
     monthly_discount_rate: float,
     days_per_month: float,
 ) -> np.ndarray:
-    """Sum over months of the discounted purchases expected in that month, if alive."""
-    total = np.zeros(np.broadcast(x, T).shape)
-    previous = np.zeros_like(total)
+    """Sum over months of the discounted purchases expected in that month, if alive.
+
+    ``purchases_if_alive(t)`` gives each customer's expected purchases in the next ``t``
+    days if alive (a purchase model's ``expected_purchases_if_alive`` on their histories).
+    """
+    total, previous = 0.0, 0.0
     for month in range(1, months + 1):
-        cumulative = bgnbd_math.expected_purchases_if_alive(
-            month * days_per_month, r, alpha, a, b, x, T
-        )
-        total += (cumulative - previous) / (1 + monthly_discount_rate) ** month
+        cumulative = np.asarray(purchases_if_alive(month * days_per_month), dtype=float)
+        total = total + (cumulative - previous) / (1 + monthly_discount_rate) ** month
         previous = cumulative
-    return total
+    return np.asarray(total, dtype=float)

@@ -7,6 +7,7 @@ import pytest
 
 from ml_assets.clv.bgnbd import BetaGeoModel
 from ml_assets.clv.gamma_gamma import GammaGammaModel
+from ml_assets.clv.mbgnbd import ModifiedBetaGeoModel
 from ml_assets.estimator import NotFittedError
 from ml_assets.mmm.model import MarketingMixModel
 from ml_assets.mmm.persistence import model_to_dict
@@ -14,6 +15,7 @@ from ml_assets.mmm.persistence import model_to_dict
 UNFITTED_USES = {
     "BetaGeoModel": lambda: BetaGeoModel().probability_alive([1], [1.0], [2.0]),
     "GammaGammaModel": lambda: GammaGammaModel().conditional_expected_spend([1], [10.0]),
+    "ModifiedBetaGeoModel": lambda: ModifiedBetaGeoModel().expected_purchases(30.0),
     "MarketingMixModel": lambda: model_to_dict(MarketingMixModel(["search"])),
 }
 

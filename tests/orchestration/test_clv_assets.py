@@ -7,6 +7,8 @@ its DuckDB file.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +22,8 @@ import pytest
 import yaml
 
 from cerebro.settings import DBT_PROJECT_DIR, console_script
+from ml_assets.clv.model_choice import PURCHASE_MODELS
+from ml_assets.clv.predict import MODEL_VERSION
 from orchestration.clv_assets import MODEL_RUNS, PREDICTIONS, clv_predictions
 from orchestration.resources import CerebroResource
 
@@ -106,7 +110,16 @@ def test_asset_writes_one_row_per_customer_and_one_run_per_tenant(materialized):
         # Default cut-off: the tenant's last day with a valid order.
         assert pd.Timestamp(run.cutoff_date) == pd.Timestamp(last_days[run.tenant_id])
         assert run.customers == (predictions["tenant_id"] == run.tenant_id).sum()
-        assert run.bgnbd_r > 0 and run.model_version == "bgnbd-gg-1"
+        assert run.bgnbd_r > 0 and run.model_version == MODEL_VERSION
+        # The purchase model the tenant's backtest chose, and why, in the record and in the
+        # run's metadata, where the engineer sees the fit.
+        assert run.purchase_model in PURCHASE_MODELS and run.purchase_model_reason
+        assert set(json.loads(run.backtest_candidates)) == set(PURCHASE_MODELS)
+    materializations = result.asset_materializations_for_node("clv_predictions")
+    (predicted,) = [m for m in materializations if m.asset_key == PREDICTIONS]
+    tenants = predicted.metadata["tenants"].value
+    for run in runs.itertuples():
+        assert tenants[run.tenant_id]["purchase_model_reason"] == run.purchase_model_reason
 
 
 def test_checks_pass_with_the_actual_values_in_their_metadata(materialized):
@@ -198,6 +211,16 @@ def test_rerunning_replaces_rows_and_a_new_cutoff_adds_a_run(materialized):
     assert len(runs) == 4
     cutoffs = copy.query("select distinct cutoff_date from ml.ml_customer_predictions")
     assert list(cutoffs["cutoff_date"].dt.date.astype(str)) == ["2026-09-30"]
+
+    # A cut-off after today is refused before anything is fitted or written.
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    refused = copy.materialize(
+        run_config={"ops": {"clv_predictions": {"config": {"cutoff_date": tomorrow}}}}
+    )
+    assert not refused.success
+    failure = refused.get_step_failure_events()[0].step_failure_data.error.message
+    assert f"the cut-off {tomorrow} is after today" in failure
+    assert len(copy.query("select * from ml.ml_clv_model_runs")) == 4
 
 
 def _dbt(verb: str, duckdb_path: Path, work: Path, *select: str) -> subprocess.CompletedProcess:

@@ -43,3 +43,20 @@ def cdnow_transactions() -> pd.DataFrame:
     )
     frame["order_date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
     return frame[["customer", "order_date", "amount"]]
+
+
+@pytest.fixture(scope="session")
+def cdnow_master_transactions() -> pd.DataFrame:
+    """The full CDNOW master log (Fader, Hardie & Lee 2005): 69 659 transactions of the 23 570
+    customers who first bought in the first quarter of 1997, to 1998-06-30 (customer, date,
+    amount in dollars). lifetimes ships it beside the 1/10 sample."""
+    frame = pd.read_csv(
+        LIFETIMES_DATASETS / "CDNOW_master.txt",
+        sep=r"\s+",
+        header=None,
+        skiprows=1,
+        names=["customer", "date", "cds", "amount"],
+        dtype={"customer": str, "date": str},
+    )
+    frame["order_date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
+    return frame[["customer", "order_date", "amount"]]

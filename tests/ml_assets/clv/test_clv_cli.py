@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import babel.numbers
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from cerebro.cli import main
 from ml_assets.clv.predict import predict_customer_value
+from ml_assets.clv.settings import ClvSettings
 from tests.ml_assets.clv.clv_cdnow import (
     CDNOW_CUTOFF,
     PUBLISHED_BGNBD,
@@ -42,12 +44,14 @@ def test_cli_writes_predictions_and_parameters_for_the_cdnow_transactions(
     out, params = tmp_path / "predictions.csv", tmp_path / "params.json"
     result = _run(
         "--transactions", str(cdnow_csv), *ARGS, "--cutoff", CDNOW_CUTOFF,
-        "--horizons", "30,90,273", "--out", str(out), "--params-out", str(params),
+        "--horizons", "30,90,273", "--purchase-model", "bgnbd", "--out", str(out),
+        "--params-out", str(params),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     # The terminal writes numbers in the default locale (es_CL): Babel's grouping and decimal
     # comma; the parameters file keeps plain numbers for programs.
     assert "2.357 customers (cut-off 1997-09-30)" in result.output
+    assert "Purchase model: BG/NBD set in the settings (purchase_model: bgnbd)" in result.output
     assert "transactions after the cut-off are not used for fitting" in result.output
     written = json.loads(params.read_text())
     for name in ("r", "alpha", "a", "b"):
@@ -66,13 +70,14 @@ def test_cli_writes_predictions_and_parameters_for_the_cdnow_transactions(
     assert document["alpha"] == pytest.approx(4.414 * 7, rel=0.005)
     assert document["a"] == pytest.approx(0.793, rel=0.005)
     assert document["b"] == pytest.approx(2.426, rel=0.005)
-    for key in ("p", "q", "v", "bgnbd_log_likelihood", "gamma_gamma_log_likelihood"):
+    for key in ("p", "q", "v", "purchase_log_likelihood", "gamma_gamma_log_likelihood"):
         assert isinstance(document[key], float), key
 
     # The same numbers as the Python use case on the same rows.
     expected = predict_customer_value(
         cdnow_transactions, cutoff=CDNOW_CUTOFF, customer_column="customer",
         date_column="order_date", amount_column="amount", horizons=(30, 90, 273),
+        settings=ClvSettings(purchase_model="bgnbd"),
     ).predictions  # fmt: skip
     np.testing.assert_allclose(
         predictions["predicted_clv_12m"], expected["predicted_clv_12m"], rtol=1e-12
@@ -155,7 +160,8 @@ def test_keep_outliers_gives_every_published_cdnow_parameter_through_the_cli(tmp
         params = tmp_path / f"{name}.json"
         result = _run(
             "--transactions", str(cdnow_csv), *ARGS, "--cutoff", CDNOW_CUTOFF, *extra,
-            "--out", str(tmp_path / f"{name}.csv"), "--params-out", str(params),
+            "--purchase-model", "bgnbd", "--out", str(tmp_path / f"{name}.csv"),
+            "--params-out", str(params),
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         documents[name] = (json.loads(params.read_text()), result.output)
@@ -171,3 +177,44 @@ def test_keep_outliers_gives_every_published_cdnow_parameter_through_the_cli(tmp
     assert "Warning: 35 repeat transactions above" in output
     assert default["outlier_transactions"] == 35 and default["gamma_gamma_fit_customers"] == 940
     assert default["p"] != pytest.approx(PUBLISHED_GAMMA_GAMMA["p"], rel=0.1)
+
+
+def test_the_cli_backtests_both_purchase_models_and_says_which_it_chose_and_why(
+    tmp_path, cdnow_csv
+):
+    """On the CDNOW sample the last 90 days before the cut-off cannot tell the two models'
+    purchase predictions apart, and MBG/NBD's P(alive) ranks who bought again there better
+    (BG/NBD's is 1 for the 60 % who bought once): MBG/NBD, whose CDNOW parameters BTYDplus
+    publishes in weeks (r 0.525, alpha 6.183, a 0.891, b 1.614; alpha x 7 in days)."""
+    out, params = tmp_path / "predictions.csv", tmp_path / "params.json"
+    result = _run("--transactions", str(cdnow_csv), *ARGS, "--cutoff", CDNOW_CUTOFF,
+                  "--out", str(out), "--params-out", str(params))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Purchase model: "))
+    assert line.startswith("Purchase model: MBG/NBD: the 90-day holdout's purchases cannot")
+    assert "AUC BG/NBD 0.33, MBG/NBD 0.64" in line
+    assert "written to" in result.output and "; MBG/NBD r=" in result.output
+    document = json.loads(params.read_text())
+    assert document["purchase_model"] == "mbgnbd"
+    assert document["purchase_model_reason"] == line.removeprefix("Purchase model: ")
+    assert set(document["backtest_candidates"]) == {"bgnbd", "mbgnbd"}
+    published = {"r": 0.525, "alpha": 6.183 * 7, "a": 0.891, "b": 1.614}
+    for name, value in published.items():
+        assert document[name] == pytest.approx(value, rel=0.005), name
+    predictions = pd.read_csv(out)
+    one_time = predictions[predictions["frequency"] == 0]
+    assert (one_time["prob_alive"] < 1).all()
+
+
+def test_a_cutoff_after_today_is_refused_in_one_line(tmp_path, cdnow_csv):
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    out = tmp_path / "predictions.csv"
+    result = _run("--transactions", str(cdnow_csv), *ARGS, "--cutoff", tomorrow,
+                  "--out", str(out))  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: the cut-off {tomorrow} is after today ({dt.date.today()}): customers' ages "
+        "would be counted to a day that has not come; choose a cut-off up to today"
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()

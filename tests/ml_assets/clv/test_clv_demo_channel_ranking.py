@@ -43,8 +43,14 @@ def _true_value(channel, histories: pd.DataFrame) -> np.ndarray:
         histories[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
     )
     alive = bgnbd_math.probability_alive(channel.r, channel.alpha, a, channel.b, x, t_x, T)
+
+    def if_alive(t):
+        return bgnbd_math.expected_purchases_if_alive(
+            t, channel.r, channel.alpha, a, channel.b, x, T
+        )
+
     purchases = discounted_purchases_if_alive(
-        channel.r, channel.alpha, a, channel.b, x, T,
+        if_alive,
         months=CLV_MONTHS, monthly_discount_rate=ClvSettings().monthly_discount_rate,
         days_per_month=DAYS_PER_MONTH,
     )  # fmt: skip

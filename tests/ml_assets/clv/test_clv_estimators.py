@@ -7,10 +7,14 @@ import pytest
 
 from ml_assets.clv.bgnbd import BetaGeoModel
 from ml_assets.clv.gamma_gamma import GammaGammaModel
+from ml_assets.clv.mbgnbd import ModifiedBetaGeoModel
+
+PURCHASE_MODELS = pytest.mark.parametrize("model_class", [BetaGeoModel, ModifiedBetaGeoModel])
 
 
-def test_init_stores_hyperparameters_and_fit_returns_self(cdnow):
-    model = BetaGeoModel(penalizer=0.1)
+@PURCHASE_MODELS
+def test_init_stores_hyperparameters_and_fit_returns_self(cdnow, model_class):
+    model = model_class(penalizer=0.1)
     assert vars(model) == {"penalizer": 0.1}
     assert model.get_params() == {"penalizer": 0.1}
     assert model.set_params(penalizer=0.0) is model and model.penalizer == 0.0
@@ -39,9 +43,10 @@ def test_unknown_hyperparameter_and_unfitted_use_are_clear_errors():
         ([1], [np.nan], [2.0], "missing or infinite"),
     ],
 )
-def test_invalid_histories_name_the_broken_rule(frequency, recency, T, message):
+@PURCHASE_MODELS
+def test_invalid_histories_name_the_broken_rule(frequency, recency, T, message, model_class):
     with pytest.raises(ValueError, match=message):
-        BetaGeoModel().fit(frequency, recency, T)
+        model_class().fit(frequency, recency, T)
 
 
 def test_gamma_gamma_refuses_non_positive_spend_and_non_repeat_buyers():

@@ -22,12 +22,14 @@ def test_parameters_round_trip_through_json(tmp_path):
     for name in ("r", "alpha", "a", "b", "p", "q", "v"):
         assert isinstance(document[name], float), name
     assert document["time_unit"] == "days" and document["model_version"] == MODEL_VERSION
-    assert document["bgnbd_log_likelihood"] == result.bgnbd.log_likelihood_
+    assert document["purchase_log_likelihood"] == result.purchases.log_likelihood_
+    assert document["purchase_model"] == result.choice.model
 
-    bgnbd, gamma_gamma = load_models(document)
+    purchases, gamma_gamma = load_models(document)
+    assert type(purchases) is type(result.purchases)
     p = result.predictions
     np.testing.assert_array_equal(
-        bgnbd.probability_alive(p["frequency"], p["recency"], p["T"]), p["prob_alive"]
+        purchases.probability_alive(p["frequency"], p["recency"], p["T"]), p["prob_alive"]
     )
     np.testing.assert_array_equal(
         gamma_gamma.conditional_expected_spend(p["frequency"], p["monetary_value"]),

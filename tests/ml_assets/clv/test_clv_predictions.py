@@ -41,12 +41,24 @@ def test_predictions_have_one_row_per_customer_and_the_documented_columns(result
     assert result.cutoff == last_day(365.0).date()  # default: the last day with a purchase
 
 
-def test_prob_alive_is_a_probability_and_one_without_repeat_purchases(result):
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
+def test_prob_alive_is_one_without_repeat_purchases_only_under_bgnbd(transactions, model):
+    """BG/NBD lets a customer leave only after a repeat purchase, so a one-time buyer is
+    certainly alive; MBG/NBD lets them leave after the first, and the older the only order,
+    the likelier (Batislam et al. 2007, Appendix A, eq. 5)."""
+    settings = ClvSettings(purchase_model=model)
+    result = predict_customer_value(transactions, settings=settings)
     predictions = result.predictions
+    assert result.choice.model == model and "set in the settings" in result.choice.reason
     assert predictions["prob_alive"].between(0, 1).all()
-    no_repeat = predictions["frequency"] == 0
-    assert no_repeat.any() and (predictions.loc[no_repeat, "prob_alive"] == 1.0).all()
-    assert (predictions.loc[~no_repeat, "prob_alive"] < 1).all()
+    no_repeat = predictions[predictions["frequency"] == 0].sort_values("T")
+    assert len(no_repeat)
+    if model == "bgnbd":
+        assert (no_repeat["prob_alive"] == 1.0).all()
+    else:
+        assert (no_repeat["prob_alive"] < 1).all()
+        assert no_repeat["prob_alive"].is_monotonic_decreasing
+    assert (predictions.loc[predictions["frequency"] > 0, "prob_alive"] < 1).all()
 
 
 def test_expected_purchases_increase_with_the_horizon(result):
@@ -83,7 +95,7 @@ def test_discounting_lowers_the_value(transactions, result):
 
 
 def test_expected_days_to_next_purchase_is_the_inverse_expected_rate(result):
-    params = result.bgnbd.params_
+    params = result.purchases.params_
     row = result.predictions.iloc[0]
     expected = (params["alpha"] + row["T"]) / (params["r"] + row["frequency"])
     assert row["expected_days_to_next_purchase"] == pytest.approx(expected)
@@ -176,7 +188,7 @@ def test_a_fit_without_finite_maximum_is_retried_with_a_penalizer_and_flagged():
     )
     cutoff = (START + pd.Timedelta(days=364)).date()
     result = predict_customer_value(frame, cutoff=cutoff)
-    assert result.bgnbd.penalizer == ClvSettings().retry_penalizer
+    assert result.purchases.penalizer == ClvSettings().retry_penalizer
     assert any("refitted with penalizer 0.001" in warning for warning in result.warnings)
     with pytest.raises(ConvergenceError, match="did not converge"):
         predict_customer_value(frame, cutoff=cutoff, settings=ClvSettings(retry_penalizer=None))

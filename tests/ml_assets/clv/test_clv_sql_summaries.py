@@ -203,10 +203,10 @@ def test_customers_scored_in_the_warehouse_equal_the_in_memory_predictions(
     """The asset's path (distinct histories fitted and scored in Python, every customer
     scored by the warehouse's SQL) gives the models the library fits on the transactions,
     and with those models the rows the library scores for every customer."""
-    summaries = summarize_transactions(
-        _in_memory(_mart(cdnow_transactions), tenant, amount), cutoff, settings.outlier_rule
-    )
-    library = predict_from_summaries(summaries, settings=settings)
+    daily = _in_memory(_mart(cdnow_transactions), tenant, amount)
+    summaries = summarize_transactions(daily, cutoff, settings.outlier_rule)
+    holdout = summarize_holdout(daily, cutoff, settings.holdout_days)
+    library = predict_from_summaries(summaries, holdout, settings=settings)
 
     fit = fit_tenant_in_warehouse(
         warehouse.query, tenant, settings=settings, amount_column=amount, cutoff=cutoff
@@ -219,8 +219,9 @@ def test_customers_scored_in_the_warehouse_equal_the_in_memory_predictions(
     # The fits: the same models. On the crafted tenant's few dozen repeat buyers
     # Gamma-Gamma's likelihood has a ridge (p, q and v grow together), so its parameters
     # move with the amounts' last decimals; the mean spend they imply does not.
-    for name, value in library.bgnbd.params_.items():
-        assert fit.fitted.bgnbd.params_[name] == pytest.approx(value, rel=1e-6)
+    assert fit.fitted.choice.model == library.choice.model
+    for name, value in library.purchases.params_.items():
+        assert fit.fitted.purchases.params_[name] == pytest.approx(value, rel=1e-6)
     assert fit.fitted.spend.is_fallback == library.spend.is_fallback
     if library.gamma_gamma is not None:
         assert fit.fitted.gamma_gamma.population_mean_spend() == pytest.approx(
@@ -232,7 +233,7 @@ def test_customers_scored_in_the_warehouse_equal_the_in_memory_predictions(
     # The scoring: every customer as the library scores it with the warehouse's models.
     histories = summaries.histories
     spend = fit.fitted.customer_spend(histories["frequency"], histories["monetary_value"])
-    oracle = score_customers(histories, fit.fitted.bgnbd, spend, settings)
+    oracle = score_customers(histories, fit.fitted.purchases, spend, settings)
     segments, cut = assign_segments(oracle, settings.churn_risk)
     oracle = oracle.assign(churn_risk_segment=segments).rename(columns={"T": "customer_age"})
     assert list(got.columns) == list(PREDICTION_COLUMNS)

@@ -1,7 +1,8 @@
 -- A security-invoker view: tenant roles read the customer page through it (decision 0030).
 {{ config(post_hook="{{ security_invoker() }}") }}
--- The customer brain's latest fitted run per tenant: the BG/NBD parameters and the cut-off
--- the customer-history models evaluate (mart_customer_alive_history, the health score).
+-- The customer brain's latest fitted run per tenant: its purchase model (BG/NBD or MBG/NBD),
+-- the parameters and the cut-off the customer-history models evaluate
+-- (mart_customer_alive_history, the health score).
 with
 
 model_runs as (
@@ -22,6 +23,7 @@ select
     tenant_id,
     cutoff_date,
     model_version,
+    purchase_model,
     bgnbd_r,
     bgnbd_alpha,
     bgnbd_a,

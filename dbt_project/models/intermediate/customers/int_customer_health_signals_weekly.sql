@@ -108,8 +108,8 @@ joined as (
     select
         purchase_histories.*,
         latest_runs.model_version,
-        {{ bgnbd_prob_alive(
-            'purchase_histories.repeat_days', 'purchase_histories.first_to_last_days',
+        {{ customer_prob_alive(
+            'latest_runs.purchase_model', 'purchase_histories.repeat_days', 'purchase_histories.first_to_last_days',
             'purchase_histories.age_days', 'latest_runs.bgnbd_r', 'latest_runs.bgnbd_alpha',
             'latest_runs.bgnbd_a', 'latest_runs.bgnbd_b') }} as prob_alive,
         {{ dbt.datediff('purchase_histories.last_purchase_date', 'purchase_histories.as_of_date', 'day') }}

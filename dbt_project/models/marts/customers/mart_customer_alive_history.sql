@@ -1,6 +1,7 @@
--- The customer brain's probability that a customer is still active (BG/NBD P(alive)) over
--- their life, as the latest fitted model reads their history at each point: every month's
--- last day from the first purchase on, every purchase day, and the model's cut-off. A view:
+-- The customer brain's probability that a customer is still active (its purchase model's
+-- P(alive), BG/NBD or MBG/NBD) over their life, as the latest fitted model reads their history
+-- at each point: every month's last day from the first purchase on, every purchase day, and
+-- the model's cut-off. A view:
 -- the customer page reads one customer at a time, and a table would hold every customer once
 -- per month. On Spark a table: its SQL (80 kB) is longer than a view's text may be in the
 -- embedded Derby metastore (32 700 characters). Its CTEs are inlined on PostgreSQL so that a
@@ -82,8 +83,8 @@ select
     purchase_histories.repeat_days,
     purchase_histories.first_to_last_days,
     purchase_histories.age_days,
-    {{ bgnbd_prob_alive(
-        'purchase_histories.repeat_days', 'purchase_histories.first_to_last_days',
+    {{ customer_prob_alive(
+        'latest_runs.purchase_model', 'purchase_histories.repeat_days', 'purchase_histories.first_to_last_days',
         'purchase_histories.age_days', 'latest_runs.bgnbd_r', 'latest_runs.bgnbd_alpha',
         'latest_runs.bgnbd_a', 'latest_runs.bgnbd_b') }} as prob_alive,
     latest_runs.model_version

@@ -51,10 +51,10 @@ joined as (
         predictions.value_at_risk,
         predictions.expected_days_to_next_purchase,
         -- The customer page's "next purchase": the expected day, and the chance of a
-        -- purchase within 30 days (macro bgnbd_prob_purchase_within).
+        -- purchase within 30 days (macro customer_prob_purchase_within).
         cast({{ dbt.dateadd('day', 'cast(round(predictions.expected_days_to_next_purchase) as integer)', 'predictions.cutoff_date') }} as date)
             as predicted_next_purchase_date,
-        {{ bgnbd_prob_purchase_within(
+        {{ customer_prob_purchase_within(
             30, 'predictions.prob_alive', 'predictions.repeat_purchase_days',
             'predictions.customer_age_days', 'latest_runs.bgnbd_r', 'latest_runs.bgnbd_alpha') }}
             as prob_purchase_30d,

@@ -13,6 +13,8 @@ renamed as (
         model_version,
         predicted_at,
         time_unit,
+        purchase_model,
+        purchase_model_reason,
         bgnbd_r,
         bgnbd_alpha,
         bgnbd_a,
@@ -45,6 +47,9 @@ renamed as (
         backtest_relative_error,
         backtest_mean_absolute_error,
         backtest_by_frequency,
+        backtest_mean_poisson_deviance,
+        backtest_prob_alive_auc,
+        backtest_candidates,
         max_backtest_error,
         warnings
     from source

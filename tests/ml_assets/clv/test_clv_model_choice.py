@@ -1,0 +1,149 @@
+"""The purchase model a tenant is scored with: chosen by the holdout backtest.
+
+Oracles: simulated truth (customers who buy and leave as BG/NBD says, through the demo
+generator's process, itself tested against the papers' closed forms; or as MBG/NBD says, the
+same process with a dropout chance right after the first purchase too), scipy's Mann-Whitney
+U for the weighted AUC, and plain arithmetic for the paired comparison.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import mannwhitneyu
+from tap_cerebro_demo.generator.purchases import simulate_repeat_times
+
+from ml_assets.clv.backtest import Backtest, poisson_deviance, weighted_auc
+from ml_assets.clv.model_choice import (
+    PURCHASE_MODELS,
+    SIGNIFICANT_DIFFERENCE,
+    choose_purchase_model,
+    paired_difference,
+)
+from ml_assets.clv.settings import PURCHASE_MODELS as SETTING_NAMES
+from ml_assets.clv.settings import ClvSettings
+from ml_assets.clv.summaries import summarize_holdout
+from ml_assets.clv.transactions import daily_transactions
+from tests.ml_assets.clv.clv_simulation import START
+
+#: Frequent buyers who leave slowly: 30 000 of them let a 90-day holdout tell the models apart.
+FREQUENT = {"r": 2.0, "alpha": 30.0, "a": 0.8, "b": 6.0}
+DAYS = 540
+
+
+def _holdout(seed: int, n: int, *, leave_after_first: bool, r, alpha, a, b):
+    """The backtest's summaries of simulated customers born uniformly over ``DAYS``."""
+    rng = np.random.default_rng(seed)
+    birth = rng.uniform(0, DAYS, n)
+    rate, dropout = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
+    # MBG/NBD: the first purchase is followed by a dropout chance too; BG/NBD: it is not.
+    stays = rng.random(n) >= dropout if leave_after_first else np.ones(n, dtype=bool)
+    buyers = np.flatnonzero(stays)
+    who, when = simulate_repeat_times(rng, birth[buyers], rate[buyers], dropout[buyers], DAYS)
+    customer = np.concatenate([np.arange(n), buyers[who]])
+    times = np.concatenate([birth, when])
+    transactions = pd.DataFrame(
+        {
+            "customer_id": customer.astype(str),
+            "transaction_date": START + pd.to_timedelta(np.floor(times), unit="D"),
+            "amount": 1.0,
+        }
+    )
+    return summarize_holdout(
+        daily_transactions(transactions), START + pd.Timedelta(days=DAYS - 1), 90
+    )
+
+
+def test_the_settings_and_the_choice_know_the_same_models():
+    assert tuple(PURCHASE_MODELS) == SETTING_NAMES == ("bgnbd", "mbgnbd")
+    assert [model.name for model in PURCHASE_MODELS.values()] == list(PURCHASE_MODELS)
+
+
+def test_bgnbd_is_kept_where_it_predicts_the_holdout_better():
+    """Customers who can only leave after a repeat purchase: BG/NBD's purchase predictions
+    are better beyond chance, so it is kept, although MBG/NBD's P(alive) would rank who
+    bought again better (P(alive) is not the chance of a purchase)."""
+    holdout = _holdout(3, 30_000, leave_after_first=False, **FREQUENT)
+    choice = choose_purchase_model(holdout, ClvSettings())
+    assert choice.model == "bgnbd", choice.reason
+    assert choice.reason.startswith("BG/NBD: it predicted the 90-day holdout's purchases better")
+    bgnbd, mbgnbd = choice.backtests["bgnbd"], choice.backtests["mbgnbd"]
+    assert bgnbd.mean_poisson_deviance < mbgnbd.mean_poisson_deviance
+    weights = np.ones(len(holdout.histories))
+    assert paired_difference(bgnbd, mbgnbd, weights) > SIGNIFICANT_DIFFERENCE
+
+
+def test_mbgnbd_is_chosen_where_customers_also_leave_after_their_first_purchase():
+    holdout = _holdout(4, 30_000, leave_after_first=True, **FREQUENT)
+    choice = choose_purchase_model(holdout, ClvSettings())
+    assert choice.model == "mbgnbd", choice.reason
+    scores = choice.backtests
+    assert scores["mbgnbd"].mean_poisson_deviance < scores["bgnbd"].mean_poisson_deviance
+    assert scores["mbgnbd"].prob_alive_auc > scores["bgnbd"].prob_alive_auc
+
+
+def test_when_the_purchases_cannot_tell_them_apart_the_radars_ranking_decides():
+    """A small tenant: 2 000 customers give the holdout too few purchases to separate the two
+    models' predictions; P(alive)'s AUC for "bought again" decides, and BG/NBD's is worse
+    because every one-time buyer gets 1."""
+    holdout = _holdout(5, 2_000, leave_after_first=True, r=0.25, alpha=30.0, a=0.8, b=2.4)
+    choice = choose_purchase_model(holdout, ClvSettings())
+    assert "cannot tell the models apart" in choice.reason, choice.reason
+    assert choice.model == "mbgnbd" and "ranks who bought again better (AUC" in choice.reason
+    scores = choice.backtests
+    assert scores["mbgnbd"].prob_alive_auc > scores["bgnbd"].prob_alive_auc
+
+
+def test_a_model_named_in_the_settings_is_backtested_alone_and_used():
+    holdout = _holdout(6, 2_000, leave_after_first=False, **FREQUENT)
+    choice = choose_purchase_model(holdout, ClvSettings(purchase_model="mbgnbd"))
+    assert choice.model == "mbgnbd" and list(choice.backtests) == ["mbgnbd"]
+    assert choice.reason == "MBG/NBD set in the settings (purchase_model: mbgnbd)"
+
+
+def test_without_a_backtest_bgnbd_is_the_default_and_the_reason_says_why():
+    holdout = _holdout(7, 15, leave_after_first=False, **FREQUENT)
+    choice = choose_purchase_model(holdout, ClvSettings())
+    assert choice.model == "bgnbd"
+    assert choice.reason.startswith("BG/NBD by default; BG/NBD could not be backtested (")
+    assert "MBG/NBD could not be backtested" in choice.reason
+    assert '"status": "skipped"' in choice.backtests_json()
+
+
+def test_an_unknown_purchase_model_setting_is_refused():
+    with pytest.raises(ValueError, match="purchase_model='pareto'"):
+        ClvSettings(purchase_model="pareto")
+    assert ClvSettings.from_mapping({"purchase_model": "mbgnbd"}).purchase_model == "mbgnbd"
+
+
+def test_weighted_auc_is_mann_whitney_on_the_expanded_rows():
+    rng = np.random.default_rng(0)
+    score = rng.integers(0, 6, 300) / 5.0  # many ties
+    positive = rng.random(300) < 0.4
+    weights = rng.integers(1, 4, 300)
+    expanded_score, expanded_positive = np.repeat(score, weights), np.repeat(positive, weights)
+    u = mannwhitneyu(expanded_score[expanded_positive], expanded_score[~expanded_positive])
+    expected = u.statistic / (expanded_positive.sum() * (~expanded_positive).sum())
+    assert weighted_auc(score, positive, weights.astype(float)) == pytest.approx(expected, 1e-12)
+    assert weighted_auc(score, np.ones(300, dtype=bool), weights.astype(float)) is None
+
+
+def test_paired_difference_counts_each_row_by_its_customers():
+    def backtest(deviances):
+        return Backtest(None, 90, 0, 0.0, 0, 0.0, pd.DataFrame(), "bgnbd", 0.0,
+                        float(np.mean(deviances)), None, np.asarray(deviances, float))  # fmt: skip
+
+    better, worse = [0.1, 0.5, 0.2, 0.9], [0.3, 0.4, 0.6, 1.5]
+    weights = np.array([2.0, 1.0, 3.0, 1.0])
+    difference = np.repeat(np.subtract(worse, better), weights.astype(int))
+    expected = difference.mean() / (difference.std(ddof=1) / np.sqrt(difference.size))
+    assert paired_difference(backtest(better), backtest(worse), weights) == pytest.approx(expected)
+
+
+def test_poisson_deviance_is_zero_for_a_perfect_prediction_and_positive_otherwise():
+    actual = np.array([0.0, 1.0, 3.0])
+    assert poisson_deviance(actual, actual + 1e-300).max() == pytest.approx(0.0, abs=1e-12)
+    assert (poisson_deviance(actual, np.array([0.5, 0.5, 0.5])) > 0).all()
+    # y = 0: the deviance is 2 mu (y log y = 0).
+    assert poisson_deviance(np.array([0.0]), np.array([0.25]))[0] == pytest.approx(0.5)
