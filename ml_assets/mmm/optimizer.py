@@ -38,16 +38,27 @@ class Allocation:
 
 
 def project_to_budget(point: np.ndarray, total: float, lower, upper) -> np.ndarray:
-    """The allocation clip(point + t, lower, upper) that sums to ``total`` (t by bisection)."""
+    """The allocation clip(point + t, lower, upper) that sums to ``total`` (finite bounds).
+
+    The sum is piecewise linear and non-decreasing in t, with a kink wherever a channel meets
+    a bound (t = lower - point or upper - point): the kinks are sorted, and t is interpolated
+    on the segment that holds ``total``. Exact, and one vectorised pass instead of a
+    bisection's two hundred (the optimizer projects twice per start, thousands of times a
+    night).
+    """
+    point = np.asarray(point, float)
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
-    low, high = -total - np.abs(point).sum() - upper.max(initial=0), total + upper.max(initial=0)
-    for _ in range(200):
-        shift = 0.5 * (low + high)
-        if np.clip(point + shift, lower, upper).sum() < total:
-            low = shift
-        else:
-            high = shift
-    return np.clip(point + 0.5 * (low + high), lower, upper)
+    if total <= lower.sum():
+        return lower.copy()
+    if total >= upper.sum():
+        return upper.copy()
+    kinks = np.unique(np.concatenate([lower - point, upper - point]))
+    sums = np.clip(point + kinks[:, None], lower, upper).sum(axis=1)
+    # sums[0] is lower.sum() and sums[-1] upper.sum(), so 0 < k < len(kinks).
+    k = int(np.searchsorted(sums, total))
+    t0, t1 = kinks[k - 1], kinks[k]
+    shift = t0 + (total - sums[k - 1]) * (t1 - t0) / (sums[k] - sums[k - 1])
+    return np.clip(point + shift, lower, upper)
 
 
 def kkt_conditions(

@@ -209,6 +209,30 @@ def test_project_to_budget_respects_bounds_and_total():
     assert np.all(projected >= 0) and np.all(projected <= [10, 10, 15])
 
 
+def test_project_to_budget_moves_every_channel_by_one_shift_up_to_its_bounds():
+    """The definition, on random cases: the channels strictly inside their bounds moved by one
+    common shift t, those on a bound would have crossed it with t, and the total is met."""
+    rng = np.random.default_rng(2024)
+    for _ in range(300):
+        m = int(rng.integers(1, 10))
+        lower = rng.uniform(0, 50, m) * (rng.random(m) < 0.5)
+        upper = lower + rng.uniform(0, 400, m) * (rng.random(m) < 0.9)
+        total = rng.uniform(lower.sum(), upper.sum())
+        point = rng.normal(total / m, total / m + 1, m)
+        projected = project_to_budget(point, total, lower, upper)
+        assert projected.sum() == pytest.approx(total, rel=1e-12, abs=1e-9)
+        inside = (projected > lower) & (projected < upper)
+        if not inside.any():
+            continue
+        shift = (projected - point)[inside]
+        np.testing.assert_allclose(shift, shift[0], rtol=0, atol=1e-9 * max(total, 1.0))
+        # A channel whose bounds are equal sits on both whatever the shift.
+        at_lower = (projected == lower) & (lower < upper)
+        at_upper = (projected == upper) & (lower < upper)
+        assert np.all(point[at_lower] + shift[0] <= lower[at_lower] + 1e-9)
+        assert np.all(point[at_upper] + shift[0] >= upper[at_upper] - 1e-9)
+
+
 def test_scenario_grid_and_named_scenarios_from_the_config_file(easy_fit):
     assert GRID_RATIOS[0] == 0.1 and GRID_RATIOS[-1] == 3.0 and len(GRID_RATIOS) == 30
     named = load_scenarios(SCENARIOS_FILE)
