@@ -99,9 +99,11 @@ format: setup
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-## bench-clv: BG/NBD + Gamma-Gamma on 1M simulated customers, lifetimes vs ml_assets.clv (not a test)
+## bench-clv: each purchase model a tenant can get (BG/NBD, MBG/NBD) + Gamma-Gamma on 1M
+## simulated customers, ml_assets.clv vs lifetimes (on 100 000 of them: minutes per model at 1M)
+## (not a test)
 bench-clv: setup
-	$(RUN) python benchmarks/clv_benchmark.py
+	$(RUN) python benchmarks/clv_benchmark.py --lifetimes-customers 100000
 
 ## bench-mmm: the budget brain vs pymc-marketing on independent simulated data, fresh seeds (not
 ## a test); SEEDS=0,1,2 to choose them. pymc-marketing needs Python >= 3.12 in its own
