@@ -2,8 +2,9 @@
 
 The demo's data is clean (every city known, one successful SALE per order, no CAPTURE, no
 out-of-range rating...), so on it many decisions cannot tell two implementations apart. These
-rows are added to a copy of the demo's DuckDB warehouse and the dbt models rebuilt, so that the
-KPI functions and the oracle both see them. Each row's comment says what it is there for.
+rows are added to a copy of the demo's DuckDB warehouse and the marts the KPI functions read
+rebuilt, so that the KPI functions and the oracle both see them. Each row's comment says what
+it is there for.
 Timestamps are UTC; Santiago is UTC-4 until 2026-09-06 00:00 local, UTC-3 afterwards.
 """
 
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
-from cerebro.settings import DBT_PROJECT_DIR, console_script
+from tests.cerebro.kpis.kpi_marts import lineage_of_marts_read_by
+from tests.support.dbt_in_process import run_dbt
 
 TENANT = {"tenant_id": "edge_cl", "tenant_name": "Casos límite", "timezone": "America/Santiago",
           "currency": "CLP", "country_code": "CL"}  # fmt: skip
@@ -234,11 +236,12 @@ def add_edge_tenant(duckdb_path: Path) -> None:
             _insert(connection, f"raw_shopify.{table}", rows)
 
 
-def rebuild_models(duckdb_path: Path, work_dir: Path) -> subprocess.CompletedProcess:
-    """`dbt run` of every model on that warehouse (seeds are already loaded), but the macro
-    tests, whose case seeds the demo's Dagster run leaves out (decision 0017)."""
+def rebuild_models(duckdb_path: Path, work_dir: Path, *functions: Callable):
+    """`dbt run` of the marts ``functions`` read and everything upstream of them on that
+    warehouse (seeds are already loaded; the other marts keep the demo's rows, which no KPI
+    function of ``functions`` reads), in this process from its parse of the project; dbt's
+    result is returned whether it succeeded or not."""
     environ = {**os.environ, "CEREBRO_WAREHOUSE": "duckdb", "CEREBRO_DUCKDB_PATH": str(duckdb_path)}
-    command = [console_script("dbt"), "run", "--project-dir", str(DBT_PROJECT_DIR),
-               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(work_dir / "target"),
-               "--log-path", str(work_dir / "logs"), "--exclude", "tag:macro_test"]  # fmt: skip
-    return subprocess.run(command, env=environ, capture_output=True, text=True, check=False)
+    selection = lineage_of_marts_read_by(*functions)
+    # No artifacts (manifest.json, graph.gpickle, run_results.json): nothing reads them.
+    return run_dbt(["run", "--select", *selection, "--no-write-json"], environ, work_dir / "target")

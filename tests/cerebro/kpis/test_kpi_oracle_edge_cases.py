@@ -35,6 +35,7 @@ from tests.cerebro.kpis.kpi_oracle_edge_tenant import (
     add_edge_tenant,
     rebuild_models,
 )
+from tests.support.dbt_in_process import failures
 
 EDGE = TENANT["tenant_id"]
 PAGES = {
@@ -57,8 +58,9 @@ def edge_demo(oracle_demos, tmp_path_factory) -> OracleDemo:
     path = work / "cerebro.duckdb"
     shutil.copyfile(demo.warehouse.settings.duckdb_path, path)
     add_edge_tenant(path)
-    built = rebuild_models(path, work)
-    assert built.returncode == 0, built.stdout[-5000:] + built.stderr[-2000:]
+    functions = [function for function, _ in PAGES.values()]
+    built = rebuild_models(path, work, *functions, get_rfm_segmentation)
+    assert built.success, failures(built)
     warehouse = Warehouse(load_settings({"CEREBRO_DUCKDB_PATH": str(path)}))
     return load_oracle_demo(warehouse, demo.reference, {EDGE: TENANT["timezone"]})
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cerebro.settings import DBT_PROJECT_DIR
+from tests.support.dbt_in_process import failures, invoke
 
 MACROS = (
     "persist_docs_when_changed.sql",
@@ -97,15 +96,14 @@ def mini_project(tmp_path, postgres_server):
 
 
 def _dbt(project: Path, environ: dict, *args: str) -> str:
-    """Run dbt in the mini project; returns the debug log of this invocation."""
+    """Run dbt in the mini project (in this process: no interpreter and dbt import to pay per
+    command; dbt parses the project each time, partially when a file changed, as on the
+    command line); returns the debug log of this invocation."""
     log_dir = project / "logs"
     shutil.rmtree(log_dir, ignore_errors=True)
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", ".",
-         "--log-path", str(log_dir), "--log-level-file", "debug"],
-        cwd=project, env=environ, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-4000:]
+    result = invoke([*args, "--log-level-file", "debug"], environ, project / "target",
+                    project_dir=project, log_path=log_dir)  # fmt: skip
+    assert result.success, failures(result)
     return (log_dir / "dbt.log").read_text()
 
 

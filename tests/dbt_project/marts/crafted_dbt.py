@@ -15,9 +15,10 @@ import duckdb
 import pytest
 from cerebro_raw_contract import STREAMS
 
-from cerebro.settings import DBT_PROJECT_DIR, load_settings
+from cerebro.settings import load_settings
 from cerebro.tenants import Tenant, tenants_frame
 from cerebro.warehouse import Warehouse
+from tests.support.dbt_in_process import failures, run_dbt
 
 
 def warehouse_environ(request: pytest.FixtureRequest, kind: str, directory: Path) -> dict:
@@ -53,21 +54,21 @@ def build_models(
     environ: dict, directory: Path, *selectors: str, dbt_vars: dict | None = None
 ) -> float:
     """`dbt build --select <selectors>` (the models and their data tests), with ``dbt_vars``
-    when given; returns the seconds it took, and fails the test with dbt's output when dbt
-    fails."""
-    dbt = Path(sys.executable).parent / "dbt"
-    var_args = ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+    when given, in this process from its parse of the project (tests/support/dbt_in_process);
+    returns the seconds it took, and fails the test with dbt's failures when dbt fails."""
     started = time.monotonic()
-    done = subprocess.run(
-        [str(dbt), "build", "--profiles-dir", ".", "--target-path", str(directory / "target"),
-         "--log-path", str(directory / "logs"), "--select", *selectors,
+    result = run_dbt(
+        ["build", "--select", *selectors,
          # Only the data tests of what is built: not other marts' relationships to dim_tenants,
          # nor the upstream models' unit tests (the platform's build runs those).
-         "--indirect-selection", "cautious", "--exclude", "test_type:unit", *var_args],
-        cwd=DBT_PROJECT_DIR, env=environ, capture_output=True, text=True, check=False,
+         "--indirect-selection", "cautious", "--exclude", "test_type:unit",
+         # No manifest.json, graph.gpickle nor run_results.json: nothing reads them here, and
+         # writing the whole project's costs seconds per build.
+         "--no-write-json"],
+        environ, directory / "target", dbt_vars=dbt_vars,
     )  # fmt: skip
-    if done.returncode != 0:
-        pytest.fail(f"dbt build {' '.join(selectors)} failed:\n{done.stdout[-6000:]}")
+    if not result.success:
+        pytest.fail(f"dbt build {' '.join(selectors)} failed:\n{failures(result)}")
     return time.monotonic() - started
 
 

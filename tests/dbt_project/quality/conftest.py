@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dbt_project.quality.dbt_in_process import ParsedProject, WarehouseCopy, parse_project
+from tests.support.dbt_in_process import ParsedProject, WarehouseCopy, parsed_project
 
 
 @pytest.fixture(scope="session")
-def dbt_project_parsed(tmp_path_factory) -> ParsedProject:
-    return parse_project(tmp_path_factory.mktemp("dbt_parsed"))
+def dbt_project_parsed() -> ParsedProject:
+    return parsed_project("duckdb")
 
 
 @pytest.fixture

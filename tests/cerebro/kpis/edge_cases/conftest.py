@@ -2,7 +2,8 @@
 
 Hand-written Singer messages go through the real target (target-cerebro-duckdb) into a
 temporary DuckDB file, the tenants table is written as `cerebro run` writes it, and the
-real dbt project is built on top. Every row below exists for one edge case; the tests in
+real dbt project builds on top the marts the KPI functions read, with everything upstream
+of them and their data tests. Every row below exists for one edge case; the tests in
 this folder compute their expected values by hand from these rows.
 
 Local times are America/Santiago: UTC-3 in summer (until 2024-04-07 03:00 UTC and from
@@ -21,9 +22,19 @@ from pathlib import Path
 import pytest
 from cerebro_raw_contract import STREAMS
 
-from cerebro.settings import DBT_PROJECT_DIR, Settings
+from cerebro.kpis import (
+    get_acquisition_kpis,
+    get_cart_abandonment_rate,
+    get_engagement_kpis,
+    get_operations_kpis,
+    get_retention_kpis,
+    get_rfm_segmentation,
+)
+from cerebro.settings import Settings
 from cerebro.tenants import Tenant, tenants_frame
 from cerebro.warehouse import Warehouse
+from tests.cerebro.kpis.kpi_marts import lineage_of_marts_read_by
+from tests.dbt_project.marts.crafted_dbt import build_models
 
 TENANTS = [
     Tenant("edge_cl", "Tienda borde Chile", "America/Santiago", "CLP", "CL", sources={}),
@@ -124,6 +135,15 @@ def _checkout(tenant_id, checkout_id, customer_id, created_at, *, completed_at=N
 
 
 CL, TWIN, QUIET = "edge_cl", "edge_twin", "edge_quiet"
+#: The functions the tests of this folder call: the crafted warehouse holds the marts they read.
+KPI_FUNCTIONS = (
+    get_acquisition_kpis,
+    get_cart_abandonment_rate,
+    get_engagement_kpis,
+    get_operations_kpis,
+    get_retention_kpis,
+    get_rfm_segmentation,
+)
 
 CUSTOMERS = [
     # Signs up at local midnight (summer); RUT valid with a lowercase k; Meta Ads UTMs.
@@ -296,10 +316,5 @@ def crafted(tmp_path_factory) -> CraftedWarehouse:
     warehouse = Warehouse(settings)
     warehouse.replace_table("cerebro_config", "tenants", tenants_frame(TENANTS))
 
-    _run(
-        [str(scripts / "dbt"), "build", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(root / "dbt_target"),
-         "--log-path", str(root / "dbt_logs"), "--exclude", "test_type:unit"],
-        env=env, cwd=DBT_PROJECT_DIR,
-    )  # fmt: skip
+    build_models(env, root, *lineage_of_marts_read_by(*KPI_FUNCTIONS))
     return CraftedWarehouse(warehouse, duckdb_path)
