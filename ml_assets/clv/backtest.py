@@ -82,6 +82,9 @@ class SkippedBacktest:
     holdout_days: int
     reason: str
     model: str
+    #: True when the calibration fit did not converge (a penalizer may help), False when
+    #: there was too little history to fit.
+    not_converged: bool = False
 
 
 def frequency_group(frequency: pd.Series) -> pd.Series:
@@ -131,7 +134,9 @@ def backtest_summary(
     try:
         fitted = model(penalizer=penalizer).fit(*columns, sample_weight=weights)
     except ConvergenceError as error:
-        return SkippedBacktest(calibration_end.date(), holdout_days, str(error), model.name)
+        return SkippedBacktest(
+            calibration_end.date(), holdout_days, str(error), model.name, not_converged=True
+        )
     predicted = fitted.conditional_expected_purchases(holdout_days, *columns)
     actual = np.asarray(summary.holdout_purchases, dtype=float)
     deviances = poisson_deviance(actual, predicted)

@@ -71,6 +71,7 @@ def _scores(result: Backtest | SkippedBacktest) -> dict:
         return {"status": "skipped", "reason": result.reason}
     return {
         "status": "ran",
+        "penalizer": result.penalizer,
         "mean_poisson_deviance": result.mean_poisson_deviance,
         "prob_alive_auc": result.prob_alive_auc,
         "relative_error": result.relative_error,
@@ -85,10 +86,10 @@ def choose_purchase_model(holdout: HoldoutSummary, settings: ClvSettings) -> Mod
     the model the settings name, backtested alone)."""
     if settings.purchase_model != CHOSEN_BY_BACKTEST:
         name = settings.purchase_model
-        tested = _backtest(holdout, name, settings.penalizer)
+        tested = _backtest(holdout, name, settings)
         reason = f"{PURCHASE_MODELS[name].label} set in the settings (purchase_model: {name})"
         return ModelChoice(name, reason, {name: tested})
-    backtests = {name: _backtest(holdout, name, settings.penalizer) for name in PURCHASE_MODELS}
+    backtests = {name: _backtest(holdout, name, settings) for name in PURCHASE_MODELS}
     ran = {name: result for name, result in backtests.items() if isinstance(result, Backtest)}
     skipped = "".join(
         f"; {PURCHASE_MODELS[name].label} could not be backtested ({result.reason})"
@@ -106,8 +107,17 @@ def choose_purchase_model(holdout: HoldoutSummary, settings: ClvSettings) -> Mod
     return ModelChoice(winner, reason + skipped, backtests)
 
 
-def _backtest(holdout: HoldoutSummary, name: str, penalizer: float):
-    return backtest_summary(holdout, model=PURCHASE_MODELS[name], penalizer=penalizer)
+def _backtest(holdout: HoldoutSummary, name: str, settings: ClvSettings):
+    """The model's backtest with the tenant's penalizer, retried with ``retry_penalizer`` when
+    its calibration fit does not converge: each candidate is tested as the tenant's fit would
+    fit it (``predict._fit_purchases`` retries the same way)."""
+    model = PURCHASE_MODELS[name]
+    tested = backtest_summary(holdout, model=model, penalizer=settings.penalizer)
+    retry = settings.retry_penalizer
+    can_retry = retry is not None and retry > settings.penalizer
+    if isinstance(tested, SkippedBacktest) and tested.not_converged and can_retry:
+        tested = backtest_summary(holdout, model=model, penalizer=retry)
+    return tested
 
 
 def paired_difference(better: Backtest, worse: Backtest, weights: np.ndarray) -> float:

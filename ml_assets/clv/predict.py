@@ -151,7 +151,7 @@ def fit_models(
     purchases = _fit_purchases(histories, settings, warnings, choice.model_class)
     tested = choice.backtests[choice.model]
     if isinstance(tested, Backtest) and tested.penalizer != purchases.penalizer:
-        # The fit needed the retry penalizer: the recorded backtest is of the model as fitted.
+        # One of the two fits needed the retry penalizer: record the model as fitted.
         tested = backtest_summary(holdout, model=choice.model_class, penalizer=purchases.penalizer)
     gamma_gamma, spend_report = _fit_spend(summaries, settings)
     warnings += _spend_warnings(spend_report, settings)

@@ -147,3 +147,37 @@ def test_poisson_deviance_is_zero_for_a_perfect_prediction_and_positive_otherwis
     assert (poisson_deviance(actual, np.array([0.5, 0.5, 0.5])) > 0).all()
     # y = 0: the deviance is 2 mu (y log y = 0).
     assert poisson_deviance(np.array([0.0]), np.array([0.25]))[0] == pytest.approx(0.5)
+
+
+def test_a_candidate_whose_calibration_fit_does_not_converge_is_retried_as_its_fit_would_be():
+    """Every customer has the same dropout probability (0.15): MBG/NBD's a and b run off
+    together without a penalty, on the calibration data as on the whole history. The tenant's
+    fit would retry with ``retry_penalizer``; its backtest does the same, so the choice compares
+    the models as they would be fitted (and says which penalizer each had)."""
+    rng = np.random.default_rng(0)
+    n = 400
+    birth = rng.uniform(0, 300, n)
+    who, when = simulate_repeat_times(rng, birth, rng.gamma(2.0, 1 / 40, n), np.full(n, 0.15), 365)
+    times = np.concatenate([birth, when])
+    transactions = pd.DataFrame(
+        {
+            "customer_id": np.concatenate([np.arange(n), who]).astype(str),
+            "transaction_date": START + pd.to_timedelta(np.floor(times), unit="D"),
+            "amount": 1.0,
+        }
+    )
+    holdout = summarize_holdout(
+        daily_transactions(transactions), START + pd.Timedelta(days=364), 90
+    )
+    retried = choose_purchase_model(holdout, ClvSettings())
+    assert retried.backtests["bgnbd"].penalizer == 0.0
+    assert retried.backtests["mbgnbd"].penalizer == ClvSettings().retry_penalizer
+    assert '"penalizer": 0.001' in retried.backtests_json()
+
+    without_retry = choose_purchase_model(holdout, ClvSettings(retry_penalizer=None))
+    skipped = without_retry.backtests["mbgnbd"]
+    assert skipped.not_converged and "did not converge" in skipped.reason
+    assert without_retry.model == "bgnbd"
+    assert "MBG/NBD could not be backtested (the MBG/NBD fit did not converge" in (
+        without_retry.reason
+    )
