@@ -56,10 +56,6 @@ class ModelChoice:
     def model_class(self) -> type[PurchaseModel]:
         return PURCHASE_MODELS[self.model]
 
-    @property
-    def label(self) -> str:
-        return self.model_class.label
-
     def backtests_json(self) -> str:
         """Each candidate's backtest scores, or why it was skipped, as JSON (the model-run
         record's ``backtest_candidates``)."""
