@@ -7,7 +7,8 @@
   (``score_every_customer``, which replaces ``ml.ml_customer_predictions``), timed (the
   whole, each tenant's fit and the scoring). With ``write_outputs`` it also writes
   ``ml.ml_clv_model_runs`` as the asset does, for the dbt models and dashboards downstream.
-- ``lifetimes_stage``: lifetimes 0.11.3 used as its documentation shows (``BetaGeoFitter``
+- ``lifetimes_stage``: lifetimes 0.11.3 used as its documentation shows (the fitter of the
+  purchase model each tenant's backtest chose, ``BetaGeoFitter`` or ``ModifiedBetaGeoFitter``,
   on frequency / recency / T, ``GammaGammaFitter`` on the repeat buyers,
   ``conditional_probability_alive``, ``conditional_expected_number_of_purchases_up_to_time``,
   ``customer_lifetime_value``), on the same per-tenant summaries: the histories and the
@@ -178,8 +179,10 @@ def lifetimes_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
     with warnings.catch_warnings():
         # lifetimes predates pandas 3 and setuptools 81: its imports warn.
         warnings.simplefilter("ignore")
-        from lifetimes import BetaGeoFitter, GammaGammaFitter
+        from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
         from lifetimes.utils import ConvergenceError as LifetimesConvergenceError
+
+    fitters = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter}
 
     modelled = request["tenants"]  # the platform's fits: penalizer, Gamma-Gamma used or not
     settings = {t.tenant_id: t.tenant.clv for t in tenants if t.tenant_id in modelled}
@@ -206,7 +209,8 @@ def lifetimes_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 try:
-                    bgf = BetaGeoFitter(penalizer_coef=penalizer).fit(f, r, t)
+                    fitter = fitters[modelled[tenant_id]["purchase_model"]]
+                    bgf = fitter(penalizer_coef=penalizer).fit(f, r, t)
                 except LifetimesConvergenceError as error:
                     failed[tenant_id] = str(error).strip().splitlines()[0]
                     continue

@@ -112,6 +112,10 @@ CLV_CASES = [
          transactions=SHOP_TWICE, check=_predictions(CUSTOMERS),
          message=rf"Warning: {SHOP_ROWS} of {2 * SHOP_ROWS} rows are exact duplicates of "
          r"another row \(first: line \d+ repeats line 2\); they are kept"),
+    _clv("a cut-off after today is refused: T would be counted to a day to come", "error",
+         *OUT, cutoff="2099-12-31",
+         message=r"the cut-off 2099-12-31 is after today \(\d{4}-\d\d-\d\d\): customers' "
+         r"ages would be counted to a day that has not come; choose a cut-off up to today"),
     _clv("a cut-off two years after the last transaction", "handled", *OUT,
          cutoff="2026-06-30", check=_predictions(CUSTOMERS),
          message=r"Warning: the cut-off 2026-06-30 is \d+ days after the last transaction "

@@ -41,7 +41,7 @@ purchase_days as (
 ),
 
 -- Each purchase day paired with every week end on or after it, grouped once per customer and
--- week end: the BG/NBD history and the trend's two windows in one pass. (Pairing customers
+-- week end: the purchase history and the trend's two windows in one pass. (Pairing customers
 -- with week ends first and joining their purchase days back, once per measure, made
 -- PostgreSQL sort and spill the 7.8 M customer-weeks of the large benchmark three times:
 -- 133 s against 65 s.) A customer is in a week from their first purchase on.

@@ -35,7 +35,7 @@ clv_checks as (
     select
         tenant_id,
         'clv' as model_key,
-        'Valor de cliente (BG/NBD + Gamma-Gamma)' as model_label,
+        'Valor de cliente (BG/NBD o MBG/NBD + Gamma-Gamma)' as model_label,
         cutoff_date,
         model_version,
         backtest_relative_error,

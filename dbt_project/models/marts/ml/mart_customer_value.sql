@@ -1,6 +1,6 @@
 -- Customer value (KPIS.md, predictive figures): every customer with a
 -- prediction, with who they are, their first-touch channel, RFM as of the
--- data's cut-off and the latest BG/NBD + Gamma-Gamma predictions.
+-- data's cut-off and the latest purchase-model (BG/NBD or MBG/NBD) + Gamma-Gamma predictions.
 with
 
 predictions as (
