@@ -1,4 +1,5 @@
-"""Customer value (BG/NBD + Gamma-Gamma) for every tenant, written back for dbt to read.
+"""Customer value (BG/NBD or MBG/NBD, chosen per tenant by backtest, + Gamma-Gamma) for every
+tenant, written back for dbt to read.
 
 The asset keys are the dbt source `ml`'s keys, so dagster-dbt wires the ML staging models
 downstream of this asset, which itself runs after the marts it reads.
@@ -11,6 +12,7 @@ import pandas as pd
 
 from cerebro.progress import note
 from ml_assets.clv.backtest import Backtest
+from ml_assets.clv.data_checks import cutoff_after_today_error
 from ml_assets.clv.fitting import ConvergenceError
 from ml_assets.clv.guards import backtest_guard, probabilities_guard, values_guard
 from ml_assets.clv.predict import MODEL_VERSION
@@ -24,7 +26,7 @@ from orchestration.tenant_runs import TenantOutcome, check_results, replace_tabl
 
 PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
 MODEL_RUNS = dg.AssetKey(["ml", "ml_clv_model_runs"])
-#: Valid orders per customer and local day, net of refunds: one BG/NBD transaction each,
+#: Valid orders per customer and local day, net of refunds: one purchase-model transaction each,
 #: summarised per customer in the warehouse (ml_assets/clv/sql_summaries.py).
 CUSTOMER_ORDERS_DAILY = dg.AssetKey(["marts", "mart_customer_orders_daily"])
 #: The transactions' value column per `clv: value` setting (revenue net of refunds, or the
@@ -69,7 +71,9 @@ def _tenant_summary(fit: TenantFit) -> dict:
         "cutoff": str(fit.cutoff),
         "customers": fit.customers,
         "distinct_histories": len(fit.scores),
-        **{name: round(float(value), 6) for name, value in fit.fitted.bgnbd.params_.items()},
+        "purchase_model": fit.fitted.purchases.label,
+        "purchase_model_reason": fit.fitted.choice.reason,
+        **{name: round(float(value), 6) for name, value in fit.fitted.purchases.params_.items()},
         "spend_fallback": fit.fitted.spend.is_fallback,
         "backtest_relative_error": error,
         "warnings": "; ".join(fit.fitted.warnings),
@@ -81,13 +85,15 @@ def _tenant_summary(fit: TenantFit) -> dict:
         dg.AssetSpec(
             PREDICTIONS,
             deps=[CUSTOMER_ORDERS_DAILY],
-            description="One row per tenant and customer: BG/NBD + Gamma-Gamma predictions.",
+            description="One row per tenant and customer: the purchase model's (BG/NBD or "
+            "MBG/NBD, chosen per tenant by backtest) + Gamma-Gamma predictions.",
             kinds={"python", "scipy"},
         ),
         dg.AssetSpec(
             MODEL_RUNS,
             deps=[CUSTOMER_ORDERS_DAILY],
-            description="One row per tenant, cut-off and model version: parameters, backtest.",
+            description="One row per tenant, cut-off and model version: the purchase model "
+            "chosen and why, parameters, backtest.",
             kinds={"python", "scipy"},
         ),
     ],
@@ -122,13 +128,20 @@ def _tenant_summary(fit: TenantFit) -> dict:
 def clv_predictions(
     context: dg.AssetExecutionContext, config: ClvRunConfig, cerebro: CerebroResource
 ):
-    """Fits BG/NBD and Gamma-Gamma per tenant on its valid orders per local day (net of
-    refunds) up to its last day of data or the configured cut-off, backtests on the last
-    days, and writes `ml.ml_customer_predictions` (replaced; every customer scored by the
-    warehouse from its distinct histories' scores, `ml.ml_clv_history_scores`) and
-    `ml.ml_clv_model_runs` (upserted by tenant, cut-off and model version). A failed
-    blocking check stops the dbt models on them, so a bad value never reaches a dashboard."""
+    """Fits a purchase model and Gamma-Gamma per tenant on its valid orders per local day (net
+    of refunds) up to its last day of data or the configured cut-off (one after today is
+    refused): BG/NBD and MBG/NBD are backtested on the last days, and the one whose purchase
+    predictions are better beyond chance, or else whose P(alive) ranks who bought again
+    better, scores the tenant's customers (BG/NBD on a full tie; each tenant's choice and why
+    are in this run's metadata and `ml.ml_clv_model_runs`, decision 0045). Writes
+    `ml.ml_customer_predictions` (replaced; every customer scored by the warehouse from its
+    distinct histories' scores, `ml.ml_clv_history_scores`) and `ml.ml_clv_model_runs`
+    (upserted by tenant, cut-off and model version). A failed blocking check stops the dbt
+    models on them, so a bad value never reaches a dashboard."""
     cutoff = dt.date.fromisoformat(config.cutoff_date) if config.cutoff_date else None
+    future = cutoff and cutoff_after_today_error(cutoff, dt.date.today())
+    if future:
+        raise dg.Failure(future)
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     fitted: list[TenantScoring] = []
     runs = run_per_tenant(
