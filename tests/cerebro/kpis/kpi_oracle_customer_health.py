@@ -1,7 +1,8 @@
 """An independent pandas implementation of the customer health score and the customer page's
 probabilities (doc blocks kpi_customer_health and kpi_customer_life_line), from the raw
 Shopify tables (the oracle's `Shop`), the raw transactions and the customer brain's fitted
-parameters; P(alive) comes from lifetimes' BetaGeoFitter, not from our code. Parameters
+parameters; P(alive) comes from lifetimes' fitter of the tenant's purchase model (BG/NBD or
+MBG/NBD, as the customer brain chose it), not from our code. Parameters
 (windows, weights, bands) are read from dbt_project.yml's var, as a deployment sets them."""
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from lifetimes import BetaGeoFitter
+from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter
 
 from tests.cerebro.kpis.kpi_oracle import Shop
 
 DBT_PROJECT = Path(__file__).resolve().parents[3] / "dbt_project" / "dbt_project.yml"
 FAILED_KINDS = {"SALE", "AUTHORIZATION", "CAPTURE"}
+#: lifetimes' fitter of each purchase model the customer brain may choose (decision 0045).
+LIFETIMES_FITTERS = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter}
 
 
 def health_settings() -> dict:
@@ -25,22 +28,26 @@ def health_settings() -> dict:
 
 
 def model_run(warehouse, tenant_id: str) -> dict:
-    """The tenant's latest fitted BG/NBD parameters and cut-off (the model's output table)."""
+    """The tenant's latest purchase model, its fitted parameters (kept in the bgnbd_ columns
+    whichever model it is) and cut-off (the model's output table)."""
     runs = warehouse.query(
-        "select cutoff_date, predicted_at, bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b "
+        "select cutoff_date, predicted_at, purchase_model, "
+        "bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b "
         "from ml.ml_clv_model_runs where tenant_id = %(tenant_id)s",
         {"tenant_id": tenant_id},
     ).sort_values(["cutoff_date", "predicted_at"])
     run = runs.iloc[-1]
     return {
         "cutoff": pd.Timestamp(run["cutoff_date"]).date(),
+        "purchase_model": run["purchase_model"],
         "params": pd.Series({k: float(run[f"bgnbd_{k}"]) for k in ("r", "alpha", "a", "b")}),
     }
 
 
-def prob_alive(params: pd.Series, x, t_x, age) -> np.ndarray:
-    fitter = BetaGeoFitter()
-    fitter.params_ = params
+def prob_alive(run: dict, x, t_x, age) -> np.ndarray:
+    """P(alive) by lifetimes, for the run's purchase model and parameters."""
+    fitter = LIFETIMES_FITTERS[run["purchase_model"]]()
+    fitter.params_ = run["params"]
     return np.asarray(fitter.conditional_probability_alive(x, t_x, age), dtype=float)
 
 
@@ -107,11 +114,11 @@ def _order_quality(shop: Shop, failed: set, as_of: dt.date, window: int) -> pd.D
     )  # fmt: skip
 
 
-def health_week(shop: Shop, days: pd.DataFrame, failed: set, params: pd.Series,
+def health_week(shop: Shop, days: pd.DataFrame, failed: set, run: dict,
                 as_of: dt.date, settings: dict) -> pd.DataFrame:  # fmt: skip
     """Every customer's signals, score and band as of one week end."""
     frame = _histories(days, as_of)
-    frame["prob_alive"] = prob_alive(params, frame["x"], frame["t_x"], frame["age"])
+    frame["prob_alive"] = prob_alive(run, frame["x"], frame["t_x"], frame["age"])
     repeat = frame[frame["x"] > 0]
     tenant_rhythm = (repeat["t_x"] / repeat["x"]).mean() if len(repeat) else np.nan
     rhythm = np.where(frame["x"] > 0, frame["t_x"] / frame["x"].clip(lower=1), tenant_rhythm)
@@ -148,7 +155,7 @@ def health_weeks(shop: Shop, warehouse) -> pd.DataFrame:
     days, failed = purchase_days(shop), failed_payment_orders(warehouse, shop.tenant_id)
     weeks = [run["cutoff"] - dt.timedelta(days=7 * k) for k in range(settings["weeks"])]
     frame = pd.concat(
-        [health_week(shop, days, failed, run["params"], week, settings) for week in weeks]
+        [health_week(shop, days, failed, run, week, settings) for week in weeks]
     ).sort_values(["customer_id", "as_of_date"])
     rank = {band["band"]: i for i, band in enumerate(settings["bands"])}
     ranks = frame["health_band"].map(rank)

@@ -105,7 +105,7 @@ def test_prob_alive_over_a_customers_life_matches_lifetimes(oracle_demo, tenant)
         assert row["first_to_last_days"] == (seen[-1] - seen[0]).days
         assert row["age_days"] == (as_of - seen[0]).days
     expected = prob_alive(
-        run["params"], history["repeat_days"], history["first_to_last_days"], history["age_days"]
+        run, history["repeat_days"], history["first_to_last_days"], history["age_days"]
     )
     np.testing.assert_allclose(history["prob_alive"], expected, rtol=1e-9)
 
