@@ -87,11 +87,15 @@ def failures(result) -> str:
 
 @dataclass(frozen=True)
 class ParsedProject:
-    """The dbt project parsed once: dbt's manifest object (handed to later commands) and its
-    JSON form (manifest.json, read by tests; copy it before changing it)."""
+    """The dbt project parsed once: dbt's manifest object (handed to later commands), its
+    JSON form (manifest.json, read by tests; copy it before changing it) and the environment
+    variables it read while parsing, as dbt recorded them then (`manifest.env_vars` is no
+    record of the parse for long: dbt adds to it every variable a model reads at run time,
+    such as the partition window, with the run's value)."""
 
     manifest: Any
     manifest_json: dict
+    parse_env_vars: Mapping[str, str]
 
     @property
     def nodes(self) -> dict[str, dict]:
@@ -104,7 +108,7 @@ class ParsedProject:
 
         return all(
             environ.get(name, DEFAULT_ENV_PLACEHOLDER) == value
-            for name, value in self.manifest.env_vars.items()
+            for name, value in self.parse_env_vars.items()
         )
 
 
@@ -133,7 +137,7 @@ def _parse(kind: str, dbt_vars: dict, environ: Mapping[str, str]) -> ParsedProje
     if not result.success:
         raise AssertionError(f"dbt parse failed: {failures(result)}")
     manifest_json = json.loads((target_path / "manifest.json").read_text("utf-8"))
-    return ParsedProject(manifest=result.result, manifest_json=manifest_json)
+    return ParsedProject(result.result, manifest_json, dict(result.result.env_vars))
 
 
 def parsed_project(
@@ -213,20 +217,27 @@ class WarehouseCopy:
         shutil.copy(original, database)
         return cls(project, database, directory)
 
-    def dbt(self, *args: str, env: dict[str, str] | None = None):
-        """A dbt command on the copy (``env`` set while it runs); the result is returned whether
-        it succeeded or not."""
-        environ = {
+    @property
+    def target_path(self) -> Path:
+        return self.directory / "target"
+
+    def environ(self, env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """This process's environment pointing dbt at the copy, with ``env`` added."""
+        return {
             **os.environ,
             "CEREBRO_WAREHOUSE": "duckdb",
             "CEREBRO_DUCKDB_PATH": str(self.database),
             **(env or {}),
         }
-        return run_dbt(list(args), environ, self.directory / "target")
+
+    def dbt(self, *args: str, env: dict[str, str] | None = None, dbt_vars: dict | None = None):
+        """A dbt command on the copy (``env`` set while it runs, ``dbt_vars`` given as
+        ``--vars``); the result is returned whether it succeeded or not."""
+        return run_dbt(list(args), self.environ(env), self.target_path, dbt_vars=dbt_vars)
 
     def artifact(self, name: str) -> dict:
         """run_results.json or sources.json of the last command."""
-        return json.loads((self.directory / "target" / name).read_text("utf-8"))
+        return json.loads((self.target_path / name).read_text("utf-8"))
 
     def node_results(self) -> list[dict]:
         """The last command's results per node: run_results.json without the project's

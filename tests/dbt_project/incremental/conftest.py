@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from tests.dbt_project.incremental.partitioned_dbt import DbtOnCopy
+from tests.dbt_project.incremental.partitioned_dbt import PartitionedCopy
 
 
 @pytest.fixture
-def dbt_on_copy(demo_duckdb, tmp_path) -> DbtOnCopy:
-    database = tmp_path / "warehouse.duckdb"
-    shutil.copy(demo_duckdb.settings.duckdb_path, database)
-    return DbtOnCopy(database=database, target_path=tmp_path / "target")
+def dbt_on_copy(dbt_project_parsed, demo_duckdb, tmp_path) -> PartitionedCopy:
+    return PartitionedCopy.of(dbt_project_parsed, demo_duckdb.settings.duckdb_path, tmp_path)

@@ -1,63 +1,43 @@
-"""dbt run in this process on a private DuckDB file, and comparisons of its marts."""
+"""dbt run the way Dagster runs a partition, on a private copy of the DuckDB demo warehouse,
+in this process from its parse of the project (tests/support/dbt_in_process); comparisons of
+the marts it leaves."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from cerebro.settings import DBT_PROJECT_DIR, environment_set
 from orchestration.partitions import PartitionWindow
+from tests.support.dbt_in_process import WarehouseCopy, failures
 
 #: The demo of tests/conftest.py ends here, for both tenants.
 DEMO_LAST_DAY = dt.date(2026, 10, 31)
 TENANTS = ("test_cl", "test_pe")
 
 
-def _release_duckdb() -> None:
-    """dbt-duckdb keeps its database open in the process after an invocation; close it so this
-    process can open the file with its own settings (it is reopened by the next invocation)."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
+def expect_success(result, args: Iterable[str]) -> None:
+    """An AssertionError with dbt's failures when the command ``args`` failed."""
+    if not result.success:
+        raise AssertionError(f"dbt {' '.join(args)} failed: {failures(result)}")
 
 
-@dataclass
-class DbtOnCopy:
-    """dbt (in-process, dbtRunner) on one DuckDB file, with a target path of its own."""
+@dataclass(frozen=True)
+class PartitionedCopy(WarehouseCopy):
+    """A copy of the demo warehouse whose dbt commands must succeed."""
 
-    database: Path
-    target_path: Path
-
-    def invoke(self, *args: str, env: dict[str, str] | None = None) -> None:
-        """dbt with ``args``, the environment variables ``env`` set while it runs."""
-        from dbt.cli.main import dbtRunner
-
-        env = {"CEREBRO_DUCKDB_PATH": str(self.database), **(env or {})}
-        try:
-            with environment_set(env):
-                result = dbtRunner().invoke(
-                    [
-                        *args,
-                        "--project-dir", str(DBT_PROJECT_DIR),
-                        "--profiles-dir", str(DBT_PROJECT_DIR),
-                        "--target-path", str(self.target_path),
-                        "--target", "duckdb",
-                        "--quiet",
-                    ]
-                )  # fmt: skip
-        finally:
-            _release_duckdb()
-        if not result.success:
-            detail = result.exception or result.result
-            raise AssertionError(f"dbt {' '.join(args)} failed: {detail}")
+    def invoke(
+        self, *args: str, env: dict[str, str] | None = None, dbt_vars: dict | None = None
+    ) -> None:
+        """dbt with ``args`` (and ``dbt_vars``), the environment variables ``env`` set while
+        it runs; an AssertionError with dbt's failures when it fails. It writes no
+        manifest.json, graph.gpickle nor run_results.json: nothing here reads them (the
+        incremental tables come from the parse), and writing the whole project's costs
+        seconds per command."""
+        expect_success(self.dbt(*args, "--no-write-json", env=env, dbt_vars=dbt_vars), args)
 
     def run_partitions(
         self,
@@ -69,22 +49,23 @@ class DbtOnCopy:
     ) -> None:
         """What Dagster does for a run over these partitions (the incremental models only):
         the window in the environment (orchestration/dbt_assets.py); a lookback other than the
-        project's as a var."""
+        project's as a var (a parse of its own, once per process)."""
         window = PartitionWindow(tuple(tenants), first_day, last_day)
-        variables = [] if lookback_days is None else [
-            "--vars", json.dumps({"incremental_lookback_days": lookback_days})
-        ]  # fmt: skip
+        lookback = None if lookback_days is None else {"incremental_lookback_days": lookback_days}
         self.invoke(
-            "run", "--select", "config.materialized:incremental", *variables, env=window.dbt_env()
+            "run",
+            "--select",
+            "config.materialized:incremental",
+            env=window.dbt_env(),
+            dbt_vars=lookback,
         )
 
     def incremental_tables(self) -> dict[str, str | None]:
         """Incremental model as schema.table -> its partition date column (None for the merged
         entities): the marts and the intermediates incremental like them (decision 0017)."""
-        manifest = json.loads((self.target_path / "manifest.json").read_text())
         return {
             f"{node['schema']}.{node['name']}": node["config"].get("partition_date_column")
-            for node in manifest["nodes"].values()
+            for node in self.project.nodes.values()
             if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
         }
 

@@ -1,5 +1,5 @@
 """The partitioned dbt step (decision 0011) on a copy of the session's DuckDB demo, with dbt run
-the way Dagster runs it: partition windows passed as vars.
+the way Dagster runs it: partition windows passed in the environment.
 
 Oracles: a full rebuild (`--full-refresh`) of the same data, and the untouched demo warehouse.
 """
@@ -14,7 +14,7 @@ import pytest
 
 from tests.dbt_project.incremental.partitioned_dbt import (
     DEMO_LAST_DAY,
-    DbtOnCopy,
+    PartitionedCopy,
     table_differences,
 )
 
@@ -159,13 +159,10 @@ def test_a_customer_changed_long_after_its_last_change_keeps_one_row(dbt_on_copy
     assert addresses == [("Valparaíso",)]
     assert dimension == [("Meta Ads", "Valparaíso")]
 
-    rebuilt = tmp_path / "full_rebuild.duckdb"
-    shutil.copy(dbt_on_copy.database, rebuilt)
-    DbtOnCopy(rebuilt, tmp_path / "rebuilt_target").invoke(
-        "run", "--select", "config.materialized:incremental", "--full-refresh"
-    )
+    rebuilt = PartitionedCopy.of(dbt_on_copy.project, dbt_on_copy.database, tmp_path / "rebuilt")
+    rebuilt.invoke("run", "--select", "config.materialized:incremental", "--full-refresh")
     # The keyed tables equal a rebuild; the daily marts dated by signup keep that (long past)
     # day's figures until a full build, as they did before the intermediates were incremental.
     keyed = [t for t in dbt_on_copy.incremental_tables() if not t.startswith("marts.mart_")]
     assert {"marts.dim_customers", "intermediate.int_addresses_placed"} <= set(keyed)
-    assert table_differences(dbt_on_copy.database, rebuilt, keyed) == {}
+    assert table_differences(dbt_on_copy.database, rebuilt.database, keyed) == {}

@@ -1,16 +1,11 @@
-"""The dbt project parsed once per session, and private copies of the session's DuckDB demo
-warehouse for the tests that change rows (the session's warehouse is shared: never written)."""
+"""Private copies of the session's DuckDB demo warehouse for the tests that change rows (the
+session's warehouse is shared: never written)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support.dbt_in_process import ParsedProject, WarehouseCopy, parsed_project
-
-
-@pytest.fixture(scope="session")
-def dbt_project_parsed() -> ParsedProject:
-    return parsed_project("duckdb")
+from tests.support.dbt_in_process import WarehouseCopy
 
 
 @pytest.fixture
