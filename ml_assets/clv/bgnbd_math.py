@@ -71,17 +71,27 @@ class Histories:
         )
 
 
-def weighted_log_likelihood_gradient(r, alpha, a, b, h: Histories) -> tuple[float, np.ndarray]:
+def weighted_log_likelihood_gradient(
+    r, alpha, a, b, h: Histories, *, dropout_after_first: bool = False
+) -> tuple[float, np.ndarray]:
     """Sum over customers of the log-likelihood (eq. 6) and its gradient with respect to
     (log r, log alpha, log a, log b). Derivatives of eq. 6 term by term; the weights of the
-    two-term sum exp(A3) + exp(A4) are its softmax."""
+    two-term sum exp(A3) + exp(A4) are its softmax.
+
+    ``dropout_after_first`` gives MBG/NBD's likelihood (``mbgnbd_math``): a customer has had
+    x + 1 chances to drop out instead of x, so b + x takes the place of b + x - 1 and the A4
+    term is there for one-time buyers too.
+    """
+    k = 1 if dropout_after_first else 0
     xl, xw, total = h.x.levels, h.x_weights, h.weights.sum()
     r_x = r + h.x.values
     log_alpha_t = h.T.apply(lambda v: np.log(alpha + v))
     log_alpha_tx = h.t_x.apply(lambda v: np.log(alpha + v))
-    log_b_x = h.x.apply(lambda v: np.log(b + np.maximum(v, 1) - 1))
+    log_b_x = h.x.apply(lambda v: np.log(b + np.maximum(v + k, 1) - 1))
     a3 = -r_x * log_alpha_t
-    a4 = np.log(a) - log_b_x - r_x * log_alpha_tx + h.log_has_repeat
+    a4 = np.log(a) - log_b_x - r_x * log_alpha_tx
+    if not dropout_after_first:  # BG/NBD: no A4 term without a repeat purchase
+        a4 = a4 + h.log_has_repeat
     top = np.maximum(a3, a4)
     e3, e4 = np.exp(a3 - top), np.exp(a4 - top)
     mix = e3 + e4
@@ -90,11 +100,11 @@ def weighted_log_likelihood_gradient(r, alpha, a, b, h: Histories) -> tuple[floa
 
     # A1 + A2 depend on x alone: summed per distinct x.
     ll = (
-        (gammaln(r + xl) + gammaln(b + xl) - gammaln(a + b + xl)) @ xw
+        (gammaln(r + xl) + gammaln(b + xl + k) - gammaln(a + b + xl + k)) @ xw
         + total * (r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b))
         + h.weights @ (top + np.log(mix))
     )
-    shared_ab = total * digamma(a + b) - digamma(a + b + xl) @ xw
+    shared_ab = total * digamma(a + b) - digamma(a + b + xl + k) @ xw
     d_r = (
         digamma(r + xl) @ xw
         + total * (np.log(alpha) - digamma(r))
@@ -106,7 +116,7 @@ def weighted_log_likelihood_gradient(r, alpha, a, b, h: Histories) -> tuple[floa
         + (w4 * r_x) @ h.t_x.apply(lambda v: 1 / (alpha + v))
     )
     d_a = shared_ab + w4.sum() / a
-    d_b = shared_ab + digamma(b + xl) @ xw - total * digamma(b) - w4 @ np.exp(-log_b_x)
+    d_b = shared_ab + digamma(b + xl + k) @ xw - total * digamma(b) - w4 @ np.exp(-log_b_x)
     # Chain rule to log parameters: d/d(log theta) = theta * d/d(theta).
     return float(ll), np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
 

@@ -16,7 +16,7 @@ Notation and units as in ``bgnbd_math``: x repeat purchases (``frequency``), the
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln
+from scipy.special import expit, gammaln
 
 from ml_assets.clv import bgnbd_math
 from ml_assets.clv.bgnbd_math import Histories
@@ -41,42 +41,9 @@ def log_likelihood(r, alpha, a, b, x, t_x, T) -> np.ndarray:
 
 def weighted_log_likelihood_gradient(r, alpha, a, b, h: Histories) -> tuple[float, np.ndarray]:
     """Sum over customers of the log-likelihood and its gradient with respect to
-    (log r, log alpha, log a, log b), on distinct histories as ``bgnbd_math``'s twin: terms
-    that depend on x alone are summed per distinct x, and the two-term sum's weights are its
-    softmax."""
-    xl, xw, total = h.x.levels, h.x_weights, h.weights.sum()
-    r_x = r + h.x.values
-    log_alpha_t = h.T.apply(lambda v: np.log(alpha + v))
-    log_alpha_tx = h.t_x.apply(lambda v: np.log(alpha + v))
-    log_b_x = h.x.apply(lambda v: np.log(b + v))
-    a3 = -r_x * log_alpha_t
-    a4 = np.log(a) - log_b_x - r_x * log_alpha_tx
-    top = np.maximum(a3, a4)
-    e3, e4 = np.exp(a3 - top), np.exp(a4 - top)
-    mix = e3 + e4
-    w3 = h.weights * e3 / mix  # customers times the softmax weight of each term
-    w4 = h.weights - w3
-
-    ll = (
-        (gammaln(r + xl) + gammaln(b + xl + 1) - gammaln(a + b + xl + 1)) @ xw
-        + total * (r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b))
-        + h.weights @ (top + np.log(mix))
-    )
-    shared_ab = total * digamma(a + b) - digamma(a + b + xl + 1) @ xw
-    d_r = (
-        digamma(r + xl) @ xw
-        + total * (np.log(alpha) - digamma(r))
-        - w3 @ log_alpha_t
-        - w4 @ log_alpha_tx
-    )
-    d_alpha = total * r / alpha - (
-        (w3 * r_x) @ h.T.apply(lambda v: 1 / (alpha + v))
-        + (w4 * r_x) @ h.t_x.apply(lambda v: 1 / (alpha + v))
-    )
-    d_a = shared_ab + w4.sum() / a
-    d_b = shared_ab + digamma(b + xl + 1) @ xw - total * digamma(b) - w4 @ np.exp(-log_b_x)
-    # Chain rule to log parameters: d/d(log theta) = theta * d/d(theta).
-    return float(ll), np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
+    (log r, log alpha, log a, log b): ``bgnbd_math``'s, with a dropout chance after the first
+    purchase too."""
+    return bgnbd_math.weighted_log_likelihood_gradient(r, alpha, a, b, h, dropout_after_first=True)
 
 
 def probability_alive(r, alpha, a, b, x, t_x, T) -> np.ndarray:
