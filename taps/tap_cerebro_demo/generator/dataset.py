@@ -32,7 +32,7 @@ from .reports import (
     search_console_report,
 )
 from .storage import GENERATOR_VERSION, DemoDataset, DemoSettings
-from .truth import TRUTH_DEFINITIONS, realized_by_channel, totals
+from .truth import TRUTH_DEFINITIONS, gone_at_cutoff, realized_by_channel, totals
 
 
 def generate(settings: DemoSettings) -> DemoDataset:
@@ -95,6 +95,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
     )
     truth = _truth(settings, profile, clock, acquisition, customers, purchases, life.orders)
     truth["identity"] = identity
+    truth["customers_gone"] = gone_at_cutoff(traits, horizon, shaper)
     return DemoDataset(settings, streams, truth, acquisition.experiments)
 
 
@@ -111,7 +112,7 @@ def _truth(settings, profile, clock, acquisition, customers, purchases, orders) 
         bought = purchases["customer"].isin(np.flatnonzero(mine))
         response = {**acquisition.truth[channel.group], **realized[channel.group]}
         per_channel[channel.group] = {
-            "bgnbd": {"r": channel.r, "alpha": channel.alpha, "a": channel.a, "b": channel.b},
+            "purchases": {"r": channel.r, "alpha": channel.alpha, "a": channel.a, "b": channel.b},
             "gamma_gamma": {"p": channel.p, "q": channel.q, "v": channel.v},
             "conversion_rate": channel.conversion_rate,
             "share_of_signups": channel.share,
@@ -129,7 +130,9 @@ def _truth(settings, profile, clock, acquisition, customers, purchases, orders) 
         "end_date": clock.end.isoformat(),
         "time_unit": "days",
         "notes": (
-            "BG/NBD rates per day (Fader, Hardie & Lee 2005); Gamma-Gamma p, q, v in "
+            "purchases: per day, rate ~ Gamma(r, alpha) while alive and, from the first "
+            "purchase, leaving at rate rate * Beta(a, b) at any time (generator/purchases.py; "
+            "BG/NBD's parameters, not its process); Gamma-Gamma p, q, v in "
             "currency units (Fader & Hardie 2013); media: normalized geometric adstock and Hill "
             "saturation of daily spend into signups (Jin et al. 2017)."
         ),

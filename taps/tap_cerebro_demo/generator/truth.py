@@ -47,6 +47,11 @@ TRUTH_DEFINITIONS = {
         "value typed differently; invalid_rut: a wrong RUT and another e-mail) and whether "
         "resolution by RUT, e-mail and phone should merge it (decision 0037)."
     ),
+    "customers_gone": (
+        "Ids of the customers with at least one purchase who had left by the end of the "
+        "history (their leaving time, generator/purchases.py, is before the cut-off): what "
+        "the churn radar should find. Every other buyer was still alive at the cut-off."
+    ),
     "totals": (
         "new_customers: every signup (an account, not a guest record); valid_orders and "
         "valid_orders_amount: every valid order of the history, as mart_orders_daily sums them."
@@ -94,6 +99,12 @@ def realized_by_channel(
         }
         for idx, channel in enumerate(profile.channels)
     }
+
+
+def gone_at_cutoff(traits: pd.DataFrame, horizon: float, shaper) -> list[str]:
+    """Ids of the buyers who left before ``horizon``, as the customers stream names them."""
+    gone = traits["is_buyer"].to_numpy() & (traits["leaves_t"].to_numpy() < horizon)
+    return shaper.ids("customer", np.flatnonzero(gone)).tolist()
 
 
 def totals(customers: pd.DataFrame, orders: pd.DataFrame, profile: TenantProfile) -> dict:

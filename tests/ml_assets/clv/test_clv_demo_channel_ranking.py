@@ -4,16 +4,20 @@ generator's truth does.
 Oracle: the demo generator's per-channel truth (`PROFILES[...].channels`, what it writes to
 `data/demo/<tenant>/truth.json`) and its purchase simulator. Customers of every channel are
 simulated together and the model is fitted once on all of them, as the platform does per
-tenant. The truth's value per channel is computed analytically from the *true* channel
-parameters on the same customers' histories (BG/NBD eq. 10 and P(alive), Gamma-Gamma eq. 5,
-the same 12-month discounting), so it is the ranking the model should find.
+tenant. The truth's value per customer is what the simulation knows and the model cannot: 0
+for a customer already gone at the cut-off, else the discounted purchases of the next 12
+months at their own rate lambda while they stay (leaving at rate mu = lambda p:
+lambda / mu (1 - exp(-mu t)) by t) times their own mean spend p / nu. Its channel mean is
+the channel's expected value, the ranking the model should find.
 
-3 000 signups per channel (about 14 000 buyers). Channels whose true values are within
-NEAR_TIE (5 %) of each other may come out in either order: the pooled model shrinks every
-channel toward the tenant's mean, so a 2 % gap is below what it resolves. Measured with the
-profile's current rates (most customers book once or twice a year): the exact ranking for
-seeds 0, 2, 4, 5 and the seed below; seeds 1 and 3 swap Email and SEO / Orgánico (4 % and 1 %
-apart in truth). Decision note 0005 records the swaps seen with the earlier profile.
+3 000 signups per channel (about 14 000 buyers). The truth's channel means are themselves
+sample means (about 6 % standard error each, from who happens to be alive and how fast each
+buys); a pair of channels must come out in the truth's order when their true means are more
+than SEPARABLE (3) standard errors of their difference apart. Measured on seeds 0-5 and the
+seed below with the leave-any-time generator (issue 53): pairs swapped only within 2.5
+standard errors (Directo/Email/SEO, whose true means are 3-17 % apart); the pooled model also
+compresses the spread (TikTok Ads about 2x too high, Referido a third too low), for the
+per-channel value of a new customer to fix (issue 52), not this ranking.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import pytest
 from tap_cerebro_demo.generator.profiles import PROFILES
 from tap_cerebro_demo.generator.purchases import simulate_purchases
 
-from ml_assets.clv import bgnbd_math, gamma_gamma_math
 from ml_assets.clv.predict import CLV_MONTHS, predict_customer_value
 from ml_assets.clv.settings import DAYS_PER_MONTH, ClvSettings
 from ml_assets.clv.value import discounted_purchases_if_alive
@@ -32,30 +35,23 @@ from tests.ml_assets.clv.clv_simulation import START
 
 SIGNUPS_PER_CHANNEL = 3_000
 DAYS = 730
-NEAR_TIE = 0.05
+SEPARABLE = 3.0  # standard errors of the difference of two channels' true means
 
 
-def _true_value(channel, histories: pd.DataFrame) -> np.ndarray:
-    """Expected discounted 12-month value of each customer under the channel's true params."""
-    # eq. 10 divides by a - 1: Meta's a = 1 is a removable singularity, approached closely.
-    a = channel.a if channel.a != 1 else 1 + 1e-7
-    x, t_x, T, m = (
-        histories[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
-    )
-    alive = bgnbd_math.probability_alive(channel.r, channel.alpha, a, channel.b, x, t_x, T)
+def _true_value(channel, traits: pd.DataFrame) -> np.ndarray:
+    """Discounted 12-month value of each customer given their true traits and whether alive."""
+    rate, leaving = traits["rate"].to_numpy(), (traits["rate"] * traits["dropout"]).to_numpy()
 
     def if_alive(t):
-        return bgnbd_math.expected_purchases_if_alive(
-            t, channel.r, channel.alpha, a, channel.b, x, T
-        )
+        return rate / leaving * -np.expm1(-leaving * t)
 
     purchases = discounted_purchases_if_alive(
         if_alive,
         months=CLV_MONTHS, monthly_discount_rate=ClvSettings().monthly_discount_rate,
         days_per_month=DAYS_PER_MONTH,
     )  # fmt: skip
-    spend = gamma_gamma_math.conditional_expected_spend(channel.p, channel.q, channel.v, x, m)
-    return alive * purchases * spend
+    alive = traits["leaves_t"].to_numpy() >= DAYS
+    return alive * purchases * channel.p / traits["spend_rate"].to_numpy()
 
 
 @pytest.mark.parametrize(
@@ -72,7 +68,7 @@ def test_channel_mean_clv_ranks_channels_like_the_generator_truth(profile):
             "signup_t": rng.uniform(0, DAYS, SIGNUPS_PER_CHANNEL * len(channels)),
         }
     )
-    _, purchases = simulate_purchases(rng, signups, channels, float(DAYS))
+    traits, purchases = simulate_purchases(rng, signups, channels, float(DAYS))
     transactions = pd.DataFrame(
         {
             "customer_id": purchases["customer"].astype(str),
@@ -86,19 +82,23 @@ def test_channel_mean_clv_ranks_channels_like_the_generator_truth(profile):
     predictions = result.predictions
     channel_of = signups["channel"].to_numpy()[predictions["customer_id"].astype(int)]
 
-    model_mean, truth_mean = {}, {}
+    model_mean, truth_mean, truth_se = {}, {}, {}
     for index, channel in enumerate(channels):
         mine = predictions[channel_of == index]
         model_mean[channel.group] = mine["predicted_clv_12m"].mean()
-        truth_mean[channel.group] = _true_value(channel, mine).mean()
-    table = pd.DataFrame({"model": model_mean, "truth": truth_mean}).sort_values("truth")
+        customers = mine["customer_id"].astype(int).to_numpy()
+        value = _true_value(channel, traits.iloc[customers])
+        truth_mean[channel.group] = value.mean()
+        truth_se[channel.group] = value.std(ddof=1) / np.sqrt(len(value))
+    table = pd.DataFrame({"model": model_mean, "truth": truth_mean, "se": truth_se})
+    table = table.sort_values("truth")
     misordered = [
         (lower, higher)
         for lower in table.index
         for higher in table.index
-        if table.loc[lower, "truth"] < (1 - NEAR_TIE) * table.loc[higher, "truth"]
+        if table.loc[higher, "truth"] - table.loc[lower, "truth"]
+        > SEPARABLE * np.hypot(table.loc[lower, "se"], table.loc[higher, "se"])
         and table.loc[lower, "model"] >= table.loc[higher, "model"]
     ]
     assert not misordered, table
     assert table.index[0] == "TikTok Ads" and table.index[-1] == "Referido"
-    assert list(table.sort_values("model").index) == list(table.index)  # exact for this seed

@@ -1,22 +1,18 @@
-"""The purchase simulator against the published closed forms of BG/NBD and Gamma-Gamma.
+"""BG/NBD's own simulator (``simulate_repeat_times``, which the customer-value model's tests
+and benchmark draw from) against the published closed forms.
 
 Oracles: Fader, Hardie & Lee (2005), "Counting your customers the easy way",
-eq. 7 (E[X(t)]) and eq. 8 (P(X(t) = x)); Fader & Hardie (2013), "The Gamma-Gamma
-model of monetary value", where the population mean spend per transaction is
-p * v / (q - 1). Every tolerance is four standard errors of the simulated
-statistic (the simulations are seeded, so the tests are deterministic).
+eq. 7 (E[X(t)]) and eq. 8 (P(X(t) = x)). Every tolerance is four standard errors of the
+simulated statistic (the simulations are seeded, so the tests are deterministic).
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.special import betaln, gammaln, hyp2f1
 from tap_cerebro_demo.generator.profiles import PROFILES
-from tap_cerebro_demo.generator.purchases import simulate_purchases, simulate_repeat_times
+from tap_cerebro_demo.generator.purchases import simulate_repeat_times
 
 N_CUSTOMERS = 80_000
 Z = 4.0  # standard errors allowed
@@ -108,51 +104,3 @@ def test_staggered_births_count_only_time_after_birth():
     expected = bgnbd_expected_repeats(horizon - birth, **params).mean()
     se = counts.std(ddof=1) / np.sqrt(N_CUSTOMERS)
     assert abs(counts.mean() - expected) < Z * se, (counts.mean(), expected, se)
-
-
-def simulated_purchases(channel, n, horizon, seed):
-    signups = pd.DataFrame({"channel": np.zeros(n, dtype=int), "signup_t": np.zeros(n)})
-    return simulate_purchases(np.random.default_rng(seed), signups, (channel,), horizon)
-
-
-def test_purchases_repeat_after_the_first_order_as_bgnbd_predicts():
-    # The first order is the BG/NBD birth: repeats are counted from it, not from signup.
-    channel = dataclasses.replace(CHANNELS["TikTok Ads"], conversion_rate=1.0)
-    horizon = 365.0
-    traits, purchases = simulated_purchases(channel, 60_000, horizon, seed=5)
-    first = purchases[purchases["is_first"]].set_index("customer")["t"]
-    repeats = purchases[~purchases["is_first"]].groupby("customer").size()
-    counts = repeats.reindex(first.index, fill_value=0).to_numpy()
-    params = {k: getattr(channel, k) for k in ("r", "alpha", "a", "b")}
-    expected = bgnbd_expected_repeats(horizon - first.to_numpy(), **params).mean()
-    se = counts.std(ddof=1) / np.sqrt(len(counts))
-    assert abs(counts.mean() - expected) < Z * se, (counts.mean(), expected, se)
-    assert first.index.is_unique and len(first) == traits["is_buyer"].sum()
-
-
-def test_share_of_buyers_matches_conversion_rate():
-    channel = CHANNELS["Meta Ads"]
-    n = 40_000
-    traits, purchases = simulated_purchases(channel, n, horizon=365.0, seed=6)
-    # Nearly everyone's first order (mean 2 days after signup) falls inside a year.
-    se = np.sqrt(channel.conversion_rate * (1 - channel.conversion_rate) / n)
-    assert abs(traits["is_buyer"].mean() - channel.conversion_rate) < Z * se
-    assert set(purchases["customer"]) == set(np.flatnonzero(traits["is_buyer"]))
-
-
-@pytest.mark.parametrize("group", ["Google Ads", "TikTok Ads"])
-def test_mean_purchase_value_matches_gamma_gamma_population_mean(group):
-    channel = dataclasses.replace(CHANNELS[group], conversion_rate=1.0)
-    _, purchases = simulated_purchases(channel, 60_000, horizon=90.0, seed=7)
-    expected = channel.p * channel.v / (channel.q - 1)
-    # Each customer's first order is one independent draw from the population.
-    first = purchases.loc[purchases["is_first"], "value"]
-    se = first.std(ddof=1) / np.sqrt(len(first))
-    assert abs(first.mean() - expected) < Z * se, (first.mean(), expected, se)
-    # Repeat orders share their customer's spend rate, so their standard error is
-    # taken over customer means (a cluster-robust mean of the per-order values).
-    per_customer = purchases.groupby("customer")["value"].agg(["sum", "size"])
-    ratio = per_customer["sum"].sum() / per_customer["size"].sum()
-    residual = per_customer["sum"] - ratio * per_customer["size"]
-    cluster_se = np.sqrt((residual**2).sum()) / per_customer["size"].sum()
-    assert abs(ratio - expected) < Z * cluster_se, (ratio, expected, cluster_se)

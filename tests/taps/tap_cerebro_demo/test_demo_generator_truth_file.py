@@ -58,7 +58,7 @@ def test_truth_parameters_equal_the_profile(tenant):
     assert list(truth["channels"]) == [c.group for c in channels]
     for channel in channels:
         recorded = truth["channels"][channel.group]
-        assert recorded["bgnbd"] == {
+        assert recorded["purchases"] == {
             "r": channel.r, "alpha": channel.alpha, "a": channel.a, "b": channel.b
         }  # fmt: skip
         assert recorded["gamma_gamma"] == {"p": channel.p, "q": channel.q, "v": channel.v}
@@ -191,3 +191,15 @@ def test_guest_checkouts_are_later_orders_of_a_known_account(tenant):
         (order_at,) = orders.loc[[guest["customer_id"]], "created_at"]
         assert order_at == customers.loc[guest["customer_id"], "created_at"]
         assert order_at > first_of_person[guest["person_customer_id"]]
+
+
+def test_customers_gone_are_account_holders_who_bought(tenant):
+    _, truth, streams = tenant
+    gone = truth["customers_gone"]
+    buyers = set(streams["orders"]["customer_id"])
+    accounts = set(streams["customers"]["customer_id"]) - {
+        guest["customer_id"] for guest in truth["identity"]["guests"]
+    }
+    assert len(gone) == len(set(gone)) and set(gone) <= buyers & accounts
+    # Some buyers are gone by the end of two years, most are not (the profile's leaving rates).
+    assert 0 < len(gone) < len(buyers & accounts) / 2
