@@ -13,7 +13,7 @@ export UV_COMPILE_BYTECODE := 1
 # virtualenv was made from, and a shim never matches, so every uv command made .venv again.
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
 
-.PHONY: setup setup-spark setup-test system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-mmm bench-dbt \
+.PHONY: setup setup-spark setup-test system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-radar bench-mmm bench-dbt \
 	bench bench-hourly
 
 $(UV):
@@ -104,6 +104,11 @@ format: setup
 ## (not a test)
 bench-clv: setup
 	$(RUN) python benchmarks/clv_benchmark.py --lifetimes-customers 100000
+
+## bench-radar: the churn radar (BG/NBD and each tenant's chosen model) against who is really
+## gone in the demo, shipped tenants and held-out seeds (not a test)
+bench-radar: setup
+	$(RUN) python benchmarks/churn_radar_bench.py
 
 ## bench-mmm: the budget brain vs pymc-marketing on independent simulated data, fresh seeds (not
 ## a test); SEEDS=0,1,2 to choose them. pymc-marketing needs Python >= 3.12 in its own

@@ -5,7 +5,7 @@ lifetimes used as documented vs Cerebro's path.
     python benchmarks/clv_benchmark.py --customers 20000
 
 Customers are simulated from CDNOW's published parameters (Fader, Hardie & Lee 2005; Fader &
-Hardie 2013) in days, over CDNOW's 78 weeks, with the demo generator's purchase process, and
+Hardie 2013) in days, over CDNOW's 78 weeks, with BG/NBD's own process (``simulate_repeat_times``), and
 summarized by day as the platform does. For each purchase model, both paths fit it and
 Gamma-Gamma on the same summary and score prob_alive, 90-day expected purchases and the
 12-month CLV (1 % monthly discount), lifetimes with the fitter of the same model
