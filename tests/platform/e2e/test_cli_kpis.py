@@ -95,7 +95,7 @@ def test_segment_export_writes_exactly_the_segments_consented_customers(cli, tmp
         "--tenant",
         "test_cl",
         "--segment",
-        "En riesgo",
+        "Frecuentes alejados",
         "--as-of",
         "2026-10-31",
     )
@@ -106,7 +106,7 @@ def test_segment_export_writes_exactly_the_segments_consented_customers(cli, tmp
     rfm = get_rfm_segmentation(
         "test_cl", dt.date(2026, 10, 1), dt.date(2026, 10, 31), warehouse=cli.warehouse
     )["customers"]
-    expected = rfm[rfm["segment"] == "En riesgo"]
+    expected = rfm[rfm["segment"] == "Frecuentes alejados"]
     assert list(exported.columns) == [
         "customer_id",
         "email",
