@@ -28,7 +28,7 @@ from tests.cerebro.activation.meta.fake_meta_audiences import VERSION as META_VE
 from tests.cerebro.activation.meta.fake_meta_audiences import FakeMetaAudiences
 from tests.taps.fake_google_oauth import FakeGoogleTokenEndpoint
 
-AUDIENCE = Audience("bench", "en_riesgo", "Cerebro · bench · En riesgo")
+AUDIENCE = Audience("bench", "en_riesgo", "Cerebro · bench · Frecuentes alejados")
 
 
 def members(first: int, count: int) -> list[Member]:

@@ -35,7 +35,7 @@ RATE_LIMITS = {
     "get_job": (10, 150),
     "get_import_errors": (10, 150),
 }
-AUDIENCE = Audience("bench_cl", "En riesgo", "Cerebro · bench_cl · En riesgo")
+AUDIENCE = Audience("bench_cl", "Frecuentes alejados", "Cerebro · bench_cl · Frecuentes alejados")
 API_KEY = "pk_bench"
 
 

@@ -36,7 +36,7 @@ from cerebro.activation.destinations import shopify_coupons, whatsapp
 from tests.cerebro.activation.shopify.fake_shopify_discounts import FakeShopifyDiscounts
 from tests.cerebro.activation.whatsapp.fake_whatsapp import FakeWhatsApp
 
-AUDIENCE = Audience("bench_cl", "En riesgo", "Cerebro · bench_cl · En riesgo")
+AUDIENCE = Audience("bench_cl", "Frecuentes alejados", "Cerebro · bench_cl · Frecuentes alejados")
 TOKEN = "bench-token"
 
 

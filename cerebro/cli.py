@@ -280,12 +280,18 @@ def customer_page(customer, tenant_id, output) -> None:
 
 @main.group()
 def segment() -> None:
-    """RFM segments: lists for e-mail and WhatsApp campaigns."""
+    """Segments (RFM, and the customer-value model's churn risk): lists for campaigns."""
 
 
 @segment.command("export")
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")
-@click.option("--segment", "segment_name", required=True, help='Segment, e.g. "En riesgo".')
+@click.option(
+    "--segment",
+    "segment_name",
+    required=True,
+    help='RFM segment (e.g. "Frecuentes alejados") or churn-risk segment of the customer-value '
+    'model (e.g. "CLIENTE PERDIDO").',
+)
 @click.option(
     "--out", "out_path", required=True, type=click.Path(path_type=Path), help="CSV file to write."
 )
@@ -293,7 +299,8 @@ def segment() -> None:
     "--as-of",
     "as_of",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="RFM as of this day (default: the last day with orders).",
+    help="RFM as of this day (default: the last day with orders). A churn-risk segment is as of "
+    "the customer-value model's cut-off.",
 )
 @click.option(
     "--include-unconsented",
@@ -303,11 +310,15 @@ def segment() -> None:
     "channel's consent).",
 )
 def segment_export(tenant_id, segment_name, out_path, as_of, include_unconsented) -> None:
-    """Write one RFM segment's customers (id, e-mail, phone, RFM values, segment, consents)
-    as CSV: by default only those with marketing consent (Chile's data-protection law)."""
+    """Write one segment's customers as CSV: an RFM segment (id, e-mail, phone, RFM values,
+    segment, consents) or a churn-risk segment (contacts and the model's figures, most
+    recoverable value first). By default only customers with marketing consent (Chile's
+    data-protection law)."""
     from cerebro.activation.members import with_consents
     from cerebro.kpis.segmentation import get_rfm_segmentation
     from cerebro.output_files import OutputPathError, check_output_file, write_csv
+    from cerebro.segment_names import retired_segment_message
+    from ml_assets.clv.segments import SEGMENTS as CHURN_RISK_SEGMENTS
 
     settings = load_settings()
     try:
@@ -316,6 +327,9 @@ def segment_export(tenant_id, segment_name, out_path, as_of, include_unconsented
         )
     except OutputPathError as error:
         raise click.ClickException(str(error)) from error
+    if segment_name in CHURN_RISK_SEGMENTS:
+        _export_churn_risk(tenant_id, segment_name, out_path, as_of, include_unconsented)
+        return
     try:
         tenant = _tenant_data(tenant_id)
         start, end = _period(tenant, None, as_of)
@@ -335,9 +349,12 @@ def segment_export(tenant_id, segment_name, out_path, as_of, include_unconsented
             f"{tenant_id} has no customers with orders on or before {end}; {since}"
         )
     known = sorted(set(customers["segment"]))
+    if segment_name not in known and (retired := retired_segment_message(segment_name)):
+        raise click.ClickException(retired)
     if segment_name not in known:
         raise click.ClickException(
-            f"unknown segment {segment_name!r}; segments as of {end}: {', '.join(known)}"
+            f"unknown segment {segment_name!r}; segments as of {end}: {', '.join(known)}; "
+            f"churn-risk segments: {', '.join(CHURN_RISK_SEGMENTS)}"
         )
     chosen = customers[customers["segment"] == segment_name].sort_values(
         ["monetary", "customer_id"], ascending=[False, True]
@@ -349,11 +366,43 @@ def segment_export(tenant_id, segment_name, out_path, as_of, include_unconsented
     click.echo(
         f"{len(chosen)} customers of segment {segment_name!r} (as of {end}) written to {out_path}"
     )
+    _echo_left_out(left_out)
+
+
+def _echo_left_out(left_out: int) -> None:
     if left_out:
         click.echo(
             f"{left_out} left out without e-mail or SMS marketing consent, and contacts "
             "without their channel's consent blanked (--include-unconsented keeps them)"
         )
+
+
+def _export_churn_risk(tenant_id, segment_name, out_path, as_of, include_unconsented) -> None:
+    """`cerebro segment export` for a churn-risk segment (see ``segment_export``)."""
+    from cerebro.activation.members import with_consents
+    from cerebro.kpis.churn_risk import churn_risk_customers
+    from cerebro.output_files import write_csv
+
+    if as_of is not None:
+        raise click.ClickException(
+            f"--as-of is for RFM segments; {segment_name!r} is as of the customer-value model's "
+            "cut-off: leave --as-of out"
+        )
+    try:
+        tenant = _tenant_data(tenant_id)
+        chosen = churn_risk_customers(tenant_id, segment_name, warehouse=tenant.warehouse)
+    except _kpi_errors() as error:
+        raise click.ClickException(str(error)) from error
+    chosen, left_out = with_consents(
+        tenant.warehouse, tenant_id, chosen, include_unconsented=include_unconsented
+    )
+    write_csv(chosen, out_path)
+    cutoff = chosen["cutoff_date"].iloc[0] if len(chosen) else None
+    click.echo(
+        f"{len(chosen)} customers of segment {segment_name!r} (model cut-off "
+        f"{str(cutoff)[:10] if cutoff is not None else 'none'}) written to {out_path}"
+    )
+    _echo_left_out(left_out)
 
 
 main.add_command(activate)

@@ -15,6 +15,7 @@ from cerebro_raw_contract import SOURCES
 from tap_cerebro_demo.generator.profiles import PROFILES
 
 from cerebro.contracts.currencies import ISO_4217_CODES
+from cerebro.segment_names import retired_segment_message
 from cerebro.yaml_schema import (
     SchemaError,
     item,
@@ -342,9 +343,14 @@ def _activations(
     default_share = ActivationConfig(segment="", destination="").control_share
     for index, entry in enumerate(value):
         at = item(where, index)
-        entry = mapping(entry, at, 'a mapping such as {segment: "En riesgo", destination: klaviyo}')
+        entry = mapping(
+            entry, at, 'a mapping such as {segment: "ALTO RIESGO - VIP", destination: klaviyo}'
+        )
         known_keys(entry, _field_names(ActivationConfig), at)
         segment = text(required(entry, "segment", at), key(at, "segment"))
+        retired = retired_segment_message(segment)
+        if retired is not None:
+            raise SchemaError(f"{key(at, 'segment')}: {retired}")
         destination = text(required(entry, "destination", at), key(at, "destination"))
         if destination not in destinations:
             configured = ", ".join(sorted(destinations)) or "none"

@@ -24,7 +24,8 @@ _CHANNELS = {"email": "e-mail", "sms": "SMS/WhatsApp"}
 @click.option(
     "--segment",
     required=True,
-    help='RFM segment (e.g. "En riesgo") or churn-risk segment (e.g. "ALTO RIESGO - VIP").',
+    help='RFM segment (e.g. "Frecuentes alejados") or churn-risk segment (e.g. '
+    '"ALTO RIESGO - VIP").',
 )
 @click.option(
     "--destination",

@@ -3,10 +3,11 @@
 Whether a customer is held out depends only on the tenant and the customer: the first 64 bits
 of SHA-256("<tenant_id>:<customer_id>") read as a number in [0, 1) (its *position*), held out
 when below the activation's control share. So a customer is on the same side in every sync,
-every segment and every destination (a customer moving from "En riesgo" to "Hibernando" stays
-control), a smaller share holds out a subset of a larger one, and anyone can recompute the
-assignment. SHA-256 spreads consecutive ids uniformly, so the share held out is binomial around
-the control share. Held-out members are never sent; the sync logs them as ``hold_out``.
+every segment and every destination (a customer moving from "Frecuentes alejados" to
+"Hibernando" stays control), a smaller share holds out a subset of a larger one, and anyone can
+recompute the assignment. SHA-256 spreads consecutive ids uniformly, so the share held out is
+binomial around the control share. Held-out members are never sent; the sync logs them as
+``hold_out``.
 """
 
 from __future__ import annotations

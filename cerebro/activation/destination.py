@@ -56,7 +56,7 @@ class Member:
 @dataclass(frozen=True)
 class Audience:
     """One segment of one tenant as a vendor sees it: ``name`` is what the vendor's UI shows
-    (e.g. "Cerebro · casafacil_cl · En riesgo"), stable across syncs."""
+    (e.g. "Cerebro · casafacil_cl · Frecuentes alejados"), stable across syncs."""
 
     tenant_id: str
     segment: str

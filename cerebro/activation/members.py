@@ -5,7 +5,9 @@ the data's cut-off; the names are ``marts.dim_rfm_segments``') or a churn-risk s
 customer brain (``marts.mart_customer_value.churn_risk_segment``). Each member comes with its
 contact data and consents (``marts.mart_customer_contacts``, the one mart with contacts in
 clear; consent is defined there), the brain's predictions, and the tenant's currency and
-country.
+country. Members come by recoverable value, most first (doc block kpi_customer_value): a
+one-shot send (a coupon, a message) that stops midway has reached those a call or a coupon can
+still save before those already gone.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 
 from cerebro.activation.destination import Member
 from cerebro.activation.errors import ActivationError
+from cerebro.segment_names import retired_segment_message
 from cerebro.warehouse import Warehouse, WarehouseNotBuiltError
 from cerebro.yaml_schema import suggestion
 from ml_assets.clv.segments import SEGMENTS as CHURN_RISK_SEGMENTS
@@ -46,7 +49,9 @@ _REQUIRED_COLUMNS = {
     "dim_tenants": ("tenant_id", "currency", "country_code"),
     "dim_rfm_segments": ("segment",),
     "mart_rfm_customers": ("tenant_id", "customer_id", "segment"),
-    "mart_customer_value": ("tenant_id", "customer_id", *_PREDICTIONS.values()),
+    "mart_customer_value": (
+        "tenant_id", "customer_id", "recoverable_value", *_PREDICTIONS.values(),
+    ),
     "mart_customer_contacts": (
         "tenant_id", "customer_id", "email", "phone", "first_name", "last_name",
         "email_sha256", "phone_sha256", "email_marketing_state", "sms_marketing_state",
@@ -98,6 +103,10 @@ def known_segments(warehouse: Warehouse) -> dict[str, str]:
 def segment_kind(warehouse: Warehouse, segment: str) -> str:
     """The kind of ``segment``; one line naming the segments when it is none."""
     known = known_segments(warehouse)
+    # A warehouse built before decision 0047 still knows the old names; only a name it does not
+    # know is an old one to point at its new name.
+    if segment not in known and (retired := retired_segment_message(segment)) is not None:
+        raise ActivationError(retired)
     if segment not in known:
         by_kind = {
             kind: ", ".join(name for name, k in known.items() if k == kind)
@@ -173,7 +182,7 @@ def segment_members(warehouse: Warehouse, tenant_id: str, segment: str) -> list[
             from chosen
             left join contacts on contacts.customer_id = chosen.customer_id
             left join predictions on predictions.customer_id = chosen.customer_id
-            order by chosen.customer_id
+            order by predictions.recoverable_value desc nulls last, chosen.customer_id
             """,
             {"tenant_id": tenant_id, "segment": segment},
         )

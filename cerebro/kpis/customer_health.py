@@ -14,18 +14,22 @@ _WEEKS = """
     group by 1, 2, 3
     order by 1, 3
 """
-# The drop list is a call list, so e-mail and phone come in clear from
-# mart_customer_contacts, the one mart that has them (decision 0014).
+# The drop list is a call list, so name, e-mail and phone come in clear from
+# mart_customer_contacts, the one mart that has them (decision 0014). Those who just started
+# slipping (best current band) come first, and within a band those with the most left to
+# recover: a call saves little of a customer already gone (decision 0047).
 _DROPS = """
-    select health.customer_id, contacts.email, contacts.phone,
-           health.previous_health_band, health.health_band, health.health_score,
-           health.prob_alive, health.days_since_last_purchase
+    select health.customer_id, contacts.first_name, contacts.last_name, contacts.email,
+           contacts.phone, health.previous_health_band, health.health_band,
+           health.recoverable_value, health.health_score, health.prob_alive,
+           health.days_since_last_purchase
     from marts.mart_customer_health_weekly as health
     left join marts.mart_customer_contacts as contacts
         on contacts.tenant_id = health.tenant_id and contacts.customer_id = health.customer_id
     where health.tenant_id = %(tenant_id)s and health.as_of_date = %(as_of_date)s
         and health.is_band_drop
-    order by health.health_band_rank desc, health.health_score, health.customer_id
+    order by health.health_band_rank, health.recoverable_value desc nulls last,
+        health.customer_id
 """
 _MEAN_SCORE = """
     select avg(health_score) as mean_health_score
@@ -78,6 +82,7 @@ def get_customer_health_kpis(tenant_id, date_from, date_to, *, warehouse=None) -
                 {
                     **row,
                     "health_score": number(row["health_score"]),
+                    "recoverable_value": number(row["recoverable_value"]),
                     "prob_alive": number(row["prob_alive"]),
                     "days_since_last_purchase": count(row["days_since_last_purchase"]),
                 }

@@ -26,7 +26,8 @@ _PROFILE = """
     select value.customer_id, contacts.email, contacts.phone, value.acquisition_channel,
            value.region_name, value.signup_date, value.rfm_frequency as valid_orders,
            value.historical_net_amount, value.rfm_segment, value.churn_risk_segment,
-           value.cutoff_date, value.prob_alive, value.expected_purchases_30d,
+           value.cutoff_date, value.prob_alive, value.prob_alive_text, value.purchase_model,
+           value.expected_purchases_30d,
            value.expected_purchases_90d, value.predicted_clv_12m,
            value.predicted_next_purchase_date, value.prob_purchase_30d
     from marts.mart_customer_value as value
@@ -77,8 +78,9 @@ def _records(frame) -> list[dict]:
 
 def get_customer_life_line(tenant_id, customer, *, warehouse=None) -> dict:
     """One customer (by id or e-mail) with a prediction: who they are and what the customer
-    brain predicts, every order and activation in time order, P(alive) over their life and
-    their weekly health band. Raises UnknownCustomerError when no customer matches."""
+    brain predicts (P(alive) also as the sentence a manager reads, naming the purchase model),
+    every order and activation in time order, P(alive) over their life and their weekly
+    health band. Raises UnknownCustomerError when no customer matches."""
     with tenant_request(tenant_id, warehouse) as request:
         found = request.query(_FIND, customer=str(customer).strip())["customer_id"]
         if found.empty:

@@ -29,8 +29,8 @@ tenants:
       klaviyo: {secrets: {api_key: SHOP_CL_KLAVIYO_KEY}}
       whatsapp: {secrets: {access_token: SHOP_CL_WHATSAPP_TOKEN}}
     activations:
-      - {segment: En riesgo, destination: klaviyo}
-      - {segment: No se pueden perder, destination: whatsapp, control_share: 0.2}
+      - {segment: Frecuentes alejados, destination: klaviyo}
+      - {segment: Muy frecuentes alejados, destination: whatsapp, control_share: 0.2}
   - {tenant_id: shop_pe, name: Perú, timezone: America/Lima, currency: PEN,
      country_code: PE, sources: {}}
 """
@@ -126,24 +126,27 @@ def test_each_activation_of_the_tenant_is_synced_for_real(cerebro, monkeypatch):
     calls = _record_syncs(monkeypatch, _Report)
     result = _sync_shop_cl(cerebro)
     assert calls == [
-        ("shop_cl", "En riesgo", "klaviyo", {}),
-        ("shop_cl", "No se pueden perder", "whatsapp", {}),
+        ("shop_cl", "Frecuentes alejados", "klaviyo", {}),
+        ("shop_cl", "Muy frecuentes alejados", "whatsapp", {}),
     ]
     assert result.metadata["sent"] == 14
-    assert result.metadata["activations"]["En riesgo → klaviyo"]["held_out"] == 2
+    assert result.metadata["activations"]["Frecuentes alejados → klaviyo"]["held_out"] == 2
     assert result.metadata["failed_activations"] == {}
 
 
 def test_an_activation_that_cannot_run_fails_the_asset_after_the_others(cerebro, monkeypatch):
     def answer(segment):
-        if segment == "En riesgo":
+        if segment == "Frecuentes alejados":
             raise ActivationError("environment variable SHOP_CL_KLAVIYO_KEY not set")
         return _Report(segment)
 
     calls = _record_syncs(monkeypatch, answer)
     with pytest.raises(dg.Failure, match="SHOP_CL_KLAVIYO_KEY") as failure:
         _sync_shop_cl(cerebro)
-    assert [segment for _, segment, _, _ in calls] == ["En riesgo", "No se pueden perder"]
+    assert [segment for _, segment, _, _ in calls] == [
+        "Frecuentes alejados",
+        "Muy frecuentes alejados",
+    ]
     # Not retried by the asset's retry policy: a missing secret is for a person to fix.
     assert failure.value.allow_retries is False
     assert failure.value.metadata["sent"].value == 7
@@ -152,11 +155,11 @@ def test_an_activation_that_cannot_run_fails_the_asset_after_the_others(cerebro,
 def test_failed_answers_fail_the_asset_for_a_retry_as_the_command_exits_1(cerebro, monkeypatch):
     def answer(segment):
         report = _Report(segment)
-        report.failed = 3 if segment == "No se pueden perder" else 0
+        report.failed = 3 if segment == "Muy frecuentes alejados" else 0
         return report
 
     _record_syncs(monkeypatch, answer)
-    with pytest.raises(dg.Failure, match="No se pueden perder → whatsapp: 3") as failure:
+    with pytest.raises(dg.Failure, match="Muy frecuentes alejados → whatsapp: 3") as failure:
         _sync_shop_cl(cerebro)
     # Retried by the asset's policy: the next sync sends only what failed.
     assert failure.value.allow_retries is not False

@@ -19,7 +19,7 @@ ORDERS_DAILY = [
 ]  # fmt: skip
 # A row without a tenant belongs to no tenant: no tenant role may see it.
 CUSTOMERS = [(CL, "c1"), (PE, "c2"), (PE, "c3"), (None, "c_without_tenant")]
-SEGMENTS = [("Campeones", 5), ("En riesgo", 2), ("Hibernando", 1)]  # no tenant_id column
+SEGMENTS = [("Campeones", 5), ("Frecuentes alejados", 2), ("Hibernando", 1)]  # no tenant_id column
 TENANT_TABLES = {
     "fct_orders": ORDERS,
     "mart_orders_daily": ORDERS_DAILY,

@@ -143,7 +143,7 @@ def test_the_sentences_say_the_result_with_its_interval(mart):
     rows = mart.set_index(["run_id", "horizon_days"])
     main = rows.loc[(MAIN.run_id, 90)]
     assert main["uplift_text"] == (
-        "La campaña «En riesgo» por Klaviyo del 2 de octubre de 2026 recuperó "
+        "La campaña «Frecuentes alejados» por Klaviyo del 2 de octubre de 2026 recuperó "
         f"{_spanish(main['incremental_customers'])} clientes y "
         f"{_clp(main['incremental_revenue_amount'])} en 90 días (IC 90%: "
         f"{_spanish(main['incremental_customers_lower'])} a "
@@ -154,12 +154,12 @@ def test_the_sentences_say_the_result_with_its_interval(mart):
     follow_up = rows.loc[("r2", 90)]
     assert not follow_up["is_significant"]
     assert follow_up["uplift_text"].startswith(
-        "La campaña «En riesgo» por Klaviyo del 10 de octubre de 2026 aún no es distinguible de "
-        f"cero: {_spanish(follow_up['incremental_customers'])} clientes y "
+        "La campaña «Frecuentes alejados» por Klaviyo del 10 de octubre de 2026 aún no es "
+        f"distinguible de cero: {_spanish(follow_up['incremental_customers'])} clientes y "
     )
     assert rows.loc[("p1", 30), "uplift_text"] == (
-        "La campaña «En riesgo» por Meta del 4 de octubre de 2026 no tiene grupo de control con "
-        "el que medirse."
+        "La campaña «Frecuentes alejados» por Meta del 4 de octubre de 2026 no tiene grupo de "
+        "control con el que medirse."
     )
 
 

@@ -63,19 +63,20 @@ class Run:
 
 #: The main experiment: 2 000 customers of t_cl synced to Klaviyo at 02:30 UTC on 3 October,
 #: which is still 2 October in Santiago (UTC-3): the activation day is the 2nd.
-MAIN = Run("t_cl", "klaviyo", "En riesgo", "r1", dt.datetime(2026, 10, 3, 2, 30),
+MAIN = Run("t_cl", "klaviyo", "Frecuentes alejados", "r1", dt.datetime(2026, 10, 3, 2, 30),
            tuple(f"c{n:04d}" for n in range(2000)))  # fmt: skip
 #: A week later the same list: 400 newcomers, the ten whose add failed in r1 (treated here),
 #: and r1's hold-outs logged again (they stay r1's).
-FOLLOW_UP = Run("t_cl", "klaviyo", "En riesgo", "r2", dt.datetime(2026, 10, 10, 15, 0),
+FOLLOW_UP = Run("t_cl", "klaviyo", "Frecuentes alejados", "r2", dt.datetime(2026, 10, 10, 15, 0),
                 tuple(f"c{n:04d}" for n in range(3000, 3400)))  # fmt: skip
 #: Another destination and segment, including 50 of r1's customers (a separate experiment);
 #: its 60- and 90-day horizons end after t_cl's cut-off.
 WHATSAPP = Run("t_cl", "whatsapp", "Campeones", "r3", dt.datetime(2026, 11, 20, 12, 0),
                tuple(f"c{n:04d}" for n in [*range(4000, 4250), *range(50)]))  # fmt: skip
 #: t_pe sends to everyone (no control group): no interval. 23:00 in Lima on 4 October.
-NO_CONTROL = Run("t_pe", "meta_audiences", "En riesgo", "p1", dt.datetime(2026, 10, 5, 4, 0),
-                 tuple(f"c{n:04d}" for n in range(200)), control_share=0.0)  # fmt: skip
+NO_CONTROL = Run("t_pe", "meta_audiences", "Frecuentes alejados", "p1",
+                 dt.datetime(2026, 10, 5, 4, 0), tuple(f"c{n:04d}" for n in range(200)),
+                 control_share=0.0)  # fmt: skip
 RUNS = (MAIN, FOLLOW_UP, WHATSAPP, NO_CONTROL)
 FAILED_IN_R1 = tuple(f"c{n:04d}" for n in range(2050, 2060))
 REFUSED_IN_R1 = tuple(f"c{n:04d}" for n in range(2060, 2065))

@@ -14,7 +14,7 @@ from tests.platform.bad_inputs.bad_input_catalogue import Case
 
 #: The session's demo warehouse (tenants test_cl and test_pe; test_cl has destinations).
 DEMO = {"CEREBRO_DATA_DIR": "{data_dir}", "CEREBRO_TENANTS_FILE": "{tenants_file}"}
-EXPORT = ("segment", "export", "--tenant", "test_cl", "--segment", "En riesgo", "--out",
+EXPORT = ("segment", "export", "--tenant", "test_cl", "--segment", "Frecuentes alejados", "--out",
           "{dir}/out.csv")  # fmt: skip
 #: A tenants file of the case's own, read before the warehouse is opened.
 OWN = {"CEREBRO_TENANTS_FILE": "{dir}/tenants.yml", "CEREBRO_DATA_DIR": "{dir}/data"}
@@ -57,8 +57,9 @@ CASES = [
     Case(
         "activate: a segment spelt with another case",
         "error",
-        activate("En Riesgo", "klaviyo", "--dry-run"),
-        message=r"unknown segment 'En Riesgo' \(did you mean 'En riesgo'\?\); RFM segments: "
+        activate("Frecuentes Alejados", "klaviyo", "--dry-run"),
+        message=r"unknown segment 'Frecuentes Alejados' \(did you mean 'Frecuentes alejados'\?\); "
+        r"RFM segments: "
         r".*; churn-risk segments: ALTO RIESGO - VIP, CLIENTE PERDIDO",
         env=DEMO,
         warehouse=True,
@@ -66,7 +67,7 @@ CASES = [
     Case(
         "activate: a destination Cerebro does not have",
         "error",
-        activate("En riesgo", "mailchimp"),
+        activate("Frecuentes alejados", "mailchimp"),
         message=r"unknown destination 'mailchimp'; known: google_customer_match, klaviyo, "
         r"meta_audiences, shopify_coupons, whatsapp$",
         files={"tenants.yml": TENANTS},
@@ -75,7 +76,7 @@ CASES = [
     Case(
         "activate: a destination the tenant has not configured",
         "error",
-        activate("En riesgo", "meta_audiences"),
+        activate("Frecuentes alejados", "meta_audiences"),
         message=r"destination 'meta_audiences' is not configured for tenant test_cl "
         r"\(configured: klaviyo\); add it under the tenant's destinations:",
         files={"tenants.yml": TENANTS},
@@ -84,7 +85,7 @@ CASES = [
     Case(
         "activate: the secret's environment variable is not set",
         "error",
-        activate("En riesgo", "klaviyo"),
+        activate("Frecuentes alejados", "klaviyo"),
         message=r"environment variable CEREBRO_TEST_KLAVIYO_KEY not set: tenant test_cl's "
         r"klaviyo destination reads its secrets from it .*; nothing was sent$",
         env=DEMO,
@@ -93,7 +94,7 @@ CASES = [
     Case(
         "activate: a tenant the tenants file does not have",
         "error",
-        activate("En riesgo", "klaviyo", tenant="test_ar"),
+        activate("Frecuentes alejados", "klaviyo", tenant="test_ar"),
         message=r"unknown tenant 'test_ar'; .*tenants\.yml has: test_cl$",
         files={"tenants.yml": TENANTS},
         env=OWN,
@@ -101,7 +102,7 @@ CASES = [
     Case(
         "activate: no warehouse built yet",
         "error",
-        activate("En riesgo", "klaviyo", "--dry-run"),
+        activate("Frecuentes alejados", "klaviyo", "--dry-run"),
         message=r"no warehouse at .*cerebro\.duckdb: run `make demo` \(or `cerebro run`\) first",
         files={"tenants.yml": TENANTS},
         env=OWN,
@@ -109,7 +110,7 @@ CASES = [
     Case(
         "activate: a tenant added to the tenants file but not yet to the warehouse",
         "error",
-        activate("En riesgo", "klaviyo", "--dry-run", tenant="nuevo_cl"),
+        activate("Frecuentes alejados", "klaviyo", "--dry-run", tenant="nuevo_cl"),
         message=r"tenant 'nuevo_cl' is not in the warehouse yet \(it has: test_cl, test_pe\): "
         r"run `cerebro run` after adding it",
         files={"tenants.yml": TENANTS.replace("test_cl", "nuevo_cl")},
@@ -119,7 +120,7 @@ CASES = [
     Case(
         "activate: an API key written under a destination's settings",
         "error",
-        activate("En riesgo", "klaviyo", "--dry-run"),
+        activate("Frecuentes alejados", "klaviyo", "--dry-run"),
         message=r"tenants\[0\]\.destinations\.klaviyo\.settings\.api_key: a credential does not "
         r"belong in the tenants file",
         files={
@@ -132,12 +133,12 @@ CASES = [
     Case(
         "activate: an activation's control share written as a percentage",
         "error",
-        activate("En riesgo", "klaviyo", "--dry-run"),
+        activate("Frecuentes alejados", "klaviyo", "--dry-run"),
         message=r"tenants\[0\]\.activations\[0\]\.control_share: expected a share from 0 to "
         r"below 1 \(0\.1 holds out 10 %\), got 10",
         files={
             "tenants.yml": TENANTS
-            + "    activations:\n      - {segment: En riesgo, destination: klaviyo, "
+            + "    activations:\n      - {segment: Frecuentes alejados, destination: klaviyo, "
             "control_share: 10}\n"
         },
         env=OWN,
@@ -145,8 +146,9 @@ CASES = [
     Case(
         "activate --dry-run: a list destination on the demo",
         "handled",
-        activate("En riesgo", "klaviyo", "--dry-run"),
-        message=r"Dry run: test_cl · 'En riesgo' → klaviyo \(a list kept equal to the segment, "
+        activate("Frecuentes alejados", "klaviyo", "--dry-run"),
+        message=r"Dry run: test_cl · 'Frecuentes alejados' → klaviyo \(a list kept equal to the "
+        r"segment, "
         r"e-mail consent\); nothing sent, nothing written\.\n  segment: \d+ customers\n  "
         r"to add: \d+\n(.|\n)*held out \(control, 10%\): \d+\n  skipped for consent \(no "
         r"e-mail consent\): \d+\n  not set: CEREBRO_TEST_KLAVIYO_KEY",

@@ -250,13 +250,13 @@ LOCAL = {
 }
 LOCAL_FILES = {"tenants.yml": "tenants: []\n", "data/cerebro.duckdb": "not a real warehouse"}
 WAREHOUSE = {"CEREBRO_DATA_DIR": "{data_dir}", "CEREBRO_TENANTS_FILE": "{tenants_file}"}
-SEGMENT = ("segment", "export", "--tenant", "test_cl", "--segment", "En riesgo")
+SEGMENT = ("segment", "export", "--tenant", "test_cl", "--segment", "Frecuentes alejados")
 REPORT = ("report", "--tenant", "test_cl", "--cadence", "weekly")
 
 
 def _segment_written(folder: Path, output: str) -> None:
     customers = pd.read_csv(folder / "lists" / "riesgo.csv", dtype=str)
-    assert len(customers) > 0 and set(customers["segment"]) == {"En riesgo"}, output
+    assert len(customers) > 0 and set(customers["segment"]) == {"Frecuentes alejados"}, output
     _no_partial_files(folder)
 
 
@@ -295,7 +295,8 @@ WAREHOUSE_CASES = [
            message=r"--out's text part .*weekly\.txt is a folder"),
     Case("segment export: --out in folders that do not exist yet", "handled",
          (*SEGMENT, "--out", "{dir}/lists/riesgo.csv"), env=WAREHOUSE, warehouse=True,
-         check=_segment_written, message=r"customers of segment 'En riesgo' .* written to"),
+         check=_segment_written,
+         message=r"customers of segment 'Frecuentes alejados' .* written to"),
     Case("report: --out in folders that do not exist yet", "handled",
          (*REPORT, "--out", "{dir}/out/weekly.html"), env=WAREHOUSE, warehouse=True,
          check=_report_written, message=r"written to .*weekly\.html \(text: .*weekly\.txt\)"),

@@ -239,6 +239,16 @@ CASES = [
         check=_nothing_written,
     ),
     Case(
+        "segment export: a segment named as before decision 0047",
+        "error",
+        (*SEGMENT, "--segment", "Perdidos"),
+        message=r"el segmento RFM «Perdidos» ahora se llama «Ocasionales alejados»; los clientes "
+        r"perdidos del modelo son «CLIENTE PERDIDO» \(decisión 0047\)$",
+        env=DEMO,
+        warehouse=True,
+        check=_nothing_written,
+    ),
+    Case(
         "segment export: unknown tenant",
         "error",
         (

@@ -71,6 +71,19 @@ def test_the_customer_page_prints_and_finds_a_customer_by_e_mail(cli):
     assert printed["customer_id"] == top["customer_id"] and printed["events"]
     table = cli("customer", "--tenant", "test_cl", top["customer_id"])
     assert f"Ficha de cliente {top['customer_id']}" in table.output and "Compra" in table.output
+    # What the manager reads (decision 0047): P(alive) as a share of look-alike customers, and
+    # the purchase model the tenant's latest run chose (its record in ml_clv_model_runs).
+    (model,) = cli.warehouse.query(
+        "select purchase_model from ml.ml_clv_model_runs where tenant_id = 'test_cl' "
+        "order by cutoff_date desc, predicted_at desc limit 1"
+    )["purchase_model"]
+    sentence = printed["prob_alive_text"]
+    name = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}[model]
+    assert printed["purchase_model"] == model
+    assert sentence.startswith(f"Según el modelo {name}, de cada 100 clientes con este historial")
+    percent = int(100 * printed["prob_alive"] + 0.5)
+    assert 2 <= percent <= 99 and f"unos {percent} siguen comprando." in sentence
+    assert sentence in table.output
     unknown = cli("customer", "--tenant", "test_cl", "nadie@example.cl")
     assert unknown.exit_code == 1
     assert unknown.output.strip().splitlines() == [
@@ -95,7 +108,7 @@ def test_segment_export_writes_exactly_the_segments_consented_customers(cli, tmp
         "--tenant",
         "test_cl",
         "--segment",
-        "En riesgo",
+        "Frecuentes alejados",
         "--as-of",
         "2026-10-31",
     )
@@ -106,7 +119,7 @@ def test_segment_export_writes_exactly_the_segments_consented_customers(cli, tmp
     rfm = get_rfm_segmentation(
         "test_cl", dt.date(2026, 10, 1), dt.date(2026, 10, 31), warehouse=cli.warehouse
     )["customers"]
-    expected = rfm[rfm["segment"] == "En riesgo"]
+    expected = rfm[rfm["segment"] == "Frecuentes alejados"]
     assert list(exported.columns) == [
         "customer_id",
         "email",

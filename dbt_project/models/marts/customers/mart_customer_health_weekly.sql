@@ -1,6 +1,6 @@
 -- The customer health score (docs: kpi_customer_health): per customer and week end, each
 -- signal in [0, 1], the 0-100 score that weighs them (var customer_health_score), its band,
--- and whether the band dropped since the week before.
+-- whether the band dropped since the week before, and the value a call can still recover.
 {#- PostgreSQL: the customer page reads one customer's weeks; the (tenant, date) index every
     mart gets serves the dashboards' weeks. -#}
 {{ config(indexes=postgres_only_indexes(['tenant_id', 'customer_id'])) }}
@@ -58,6 +58,10 @@ customers as (
     select * from {{ ref('dim_customers') }}
 ),
 
+customer_value as (
+    select * from {{ ref('mart_customer_value') }}
+),
+
 {{ materialized_step('signals', signals, hint=false) }}
 
 -- The score computed once: PostgreSQL inlines a step and evaluates its expressions wherever
@@ -97,6 +101,10 @@ select
     compared.*,
     coalesce(compared.health_band_rank > compared.previous_health_band_rank, false)
         as is_band_drop,
+    -- What a call can still save that week (doc kpi_customer_value, recoverable_value): the
+    -- value if retained, as of the model's cut-off, times the week's P(alive). The drop list
+    -- is ordered by it within a band.
+    compared.prob_alive * customer_value.clv_if_retained_12m as recoverable_value,
     -- The page's filters: the customer's first-touch channel and region.
     customers.acquisition_channel,
     customers.region_name
@@ -104,3 +112,6 @@ from compared
 left join customers
     on compared.tenant_id = customers.tenant_id
     and compared.customer_id = customers.customer_id
+left join customer_value
+    on compared.tenant_id = customer_value.tenant_id
+    and compared.customer_id = customer_value.customer_id

@@ -80,9 +80,9 @@ insights as (
         capital_at_risk_amount, cast(customers_at_risk as {{ type_double() }}),
         'Capital en riesgo: ' || {{ format_money('capital_at_risk_amount', 'currency') }}
         || ' en ' || {{ format_number('customers_at_risk', 0, 'currency') }}
-        || case when customers_at_risk = 1 then ' cliente (' else ' clientes (' end
+        || case when customers_at_risk = 1 then ' cliente en riesgo (' else ' clientes en riesgo (' end
         || {{ format_percent('customers_at_risk_rate', 0, 'currency') }}
-        || ' de la cartera) con probabilidad de seguir activos bajo '
+        || ' de la cartera), con probabilidad de seguir activos bajo '
         || {{ format_percent('risk_prob_alive', 0, 'currency') }} || '.',
         cast(null as {{ dbt.type_int() }})
     from latest_capital

@@ -1,6 +1,8 @@
--- The churn radar's call list: per tenant and cut-off, the customers at risk
--- (prob_alive below the tenant's risk threshold) with the most value at
--- risk, at most var('churn_radar_top_customers'), ranked deterministically.
+-- The churn radar's call list: per tenant and cut-off, the customers en riesgo
+-- (prob_alive below the tenant's risk threshold) with the most recoverable
+-- value, at most var('churn_radar_top_customers'), ranked deterministically.
+-- Not by value at risk: (1 - prob_alive) is largest for those already gone,
+-- whom a call no longer reaches (doc kpi_customer_value, decision 0047).
 with
 
 customer_value as (
@@ -16,7 +18,7 @@ ranked as (
         customer_value.*,
         row_number() over (
             partition by customer_value.tenant_id, customer_value.cutoff_date
-            order by customer_value.value_at_risk desc, customer_value.customer_id
+            order by customer_value.recoverable_value desc, customer_value.customer_id
         ) as risk_rank
     from customer_value
     inner join model_runs

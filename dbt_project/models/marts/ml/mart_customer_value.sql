@@ -49,6 +49,14 @@ joined as (
         predictions.predicted_clv_12m,
         predictions.clv_if_retained_12m,
         predictions.value_at_risk,
+        -- What a call or a coupon can still save (doc kpi_customer_value): the value if
+        -- retained, weighted by the chance the customer is still there to be reached.
+        predictions.prob_alive * predictions.clv_if_retained_12m as recoverable_value,
+        latest_runs.purchase_model,
+        {{ prob_alive_sentence(
+            'latest_runs.purchase_model', 'predictions.prob_alive',
+            'predictions.repeat_purchase_days') }}
+            as prob_alive_text,
         predictions.expected_days_to_next_purchase,
         -- The customer page's "next purchase": the expected day, and the chance of a
         -- purchase within 30 days (macro customer_prob_purchase_within).

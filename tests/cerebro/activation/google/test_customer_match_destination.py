@@ -34,7 +34,7 @@ from tests.taps.fake_google_oauth import FakeGoogleTokenEndpoint
 
 CUSTOMER = "1234567890"
 DEVELOPER_TOKEN = "google-developer-token-123"
-AUDIENCE = Audience("casafacil_cl", "en_riesgo", "Cerebro · casafacil_cl · En riesgo")
+AUDIENCE = Audience("casafacil_cl", "en_riesgo", "Cerebro · casafacil_cl · Frecuentes alejados")
 #: The warehouse's digests of ana.perez@example.cl and +56912345678 (dbt seed pii_hash_cases).
 ANA_EMAIL_SHA256 = "f5b2f778fe0cfe7c1cdbb45eb2b25a33a508bdf6a9153069011a5a25bf71f66c"
 CHILEAN_MOBILE_SHA256 = "74c04c5d07d225f08df28b3165671597f3fb5adc99e6bde000775ac8103d9d5f"

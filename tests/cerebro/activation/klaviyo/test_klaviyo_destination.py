@@ -25,7 +25,9 @@ from tests.cerebro.activation.klaviyo.fake_klaviyo import (
     serving,
 )
 
-AUDIENCE = Audience("casafacil_cl", "En riesgo", "Cerebro · casafacil_cl · En riesgo")
+AUDIENCE = Audience(
+    "casafacil_cl", "Frecuentes alejados", "Cerebro · casafacil_cl · Frecuentes alejados"
+)
 API_KEY = "pk_test_cerebro"
 
 
@@ -92,7 +94,7 @@ def test_removals_of_members_not_in_the_list_or_without_a_list(destination, fake
         ("c50", SENT, "not in the list"),
         ("c51", SENT, "not in the list"),
     ]
-    other = Audience("casafacil_cl", "Leales", "Cerebro · casafacil_cl · Leales")
+    other = Audience("casafacil_cl", "Habituales", "Cerebro · casafacil_cl · Habituales")
     outcomes = list(destination.sync(other, [], people(0, 2)))
     assert {o.status for o in outcomes} == {SENT} and fake.list_named(other.name) == []
 

@@ -34,7 +34,7 @@ from tests.cerebro.activation.meta.fake_meta_audiences import (
 
 TOKEN = "EAAB-meta-system-user-token"
 ACCOUNT = "1234567890"
-AUDIENCE = Audience("casafacil_cl", "en_riesgo", "Cerebro · casafacil_cl · En riesgo")
+AUDIENCE = Audience("casafacil_cl", "en_riesgo", "Cerebro · casafacil_cl · Frecuentes alejados")
 
 
 def sha(text: str) -> str:

@@ -10,7 +10,9 @@ from cerebro.activation.destination import Audience, Member
 
 TOKEN = "shpat_test_rescue_0123456789"
 START = dt.datetime(2026, 11, 2, 15, 30, tzinfo=dt.UTC)
-AUDIENCE = Audience("casafacil_cl", "En riesgo", "Cerebro · casafacil_cl · En riesgo")
+AUDIENCE = Audience(
+    "casafacil_cl", "Frecuentes alejados", "Cerebro · casafacil_cl · Frecuentes alejados"
+)
 
 #: p = 0.5, V = 120 000, S = 60 000: 10 %.
 TEN_PERCENT = {

@@ -18,18 +18,26 @@ import pandas as pd
 from cerebro.warehouse import Warehouse
 
 TENANT = "tienda_cl"
-RFM_SEGMENTS = ("Campeones", "Leales", "En riesgo", "Hibernando", "Perdidos")
+RFM_SEGMENTS = (
+    "Campeones",
+    "Habituales",
+    "Frecuentes alejados",
+    "Hibernando",
+    "Ocasionales alejados",
+)
 
 
 @dataclass(frozen=True)
 class Customer:
     customer_id: str
-    rfm_segment: str | None = "En riesgo"
+    rfm_segment: str | None = "Frecuentes alejados"
     churn_risk_segment: str | None = "CLIENTE PERDIDO"
     email: str | None = None
     phone: str | None = None
     email_state: str | None = "SUBSCRIBED"
     sms_state: str | None = None
+    prob_alive: float = 0.25
+    clv_if_retained_12m: float = 120000.0
 
     def but(self, **changes) -> Customer:
         return dataclasses.replace(self, **changes)
@@ -94,11 +102,14 @@ def write_marts(warehouse: Warehouse, people: list[Customer], tenant_id: str = T
         "mart_customer_value",
         _frame(
             ["tenant_id", "customer_id", "rfm_segment", "churn_risk_segment", "prob_alive",
-             "predicted_clv_12m", "clv_if_retained_12m", "value_at_risk",
+             "predicted_clv_12m", "clv_if_retained_12m", "value_at_risk", "recoverable_value",
              "expected_purchases_30d", "expected_purchases_90d",
              "expected_spend_per_purchase_amount"],
-            [(tenant_id, c.customer_id, c.rfm_segment, c.churn_risk_segment, 0.25, 30000.0,
-              120000.0, 90000.0, 0.1, 0.3, 25000.0) for c in value],
+            # The mart's definitions (doc block kpi_customer_value), recomputed by hand.
+            [(tenant_id, c.customer_id, c.rfm_segment, c.churn_risk_segment, c.prob_alive,
+              c.prob_alive * c.clv_if_retained_12m, c.clv_if_retained_12m,
+              (1 - c.prob_alive) * c.clv_if_retained_12m, c.prob_alive * c.clv_if_retained_12m,
+              0.1, 0.3, 25000.0) for c in value],
         ),
     )  # fmt: skip
     warehouse.replace_table(
@@ -142,7 +153,9 @@ def held_out(customer_id: str, share: float = 0.10, tenant_id: str = TENANT) -> 
     return int.from_bytes(digest[:8], "big") < share * 2**64
 
 
-def expected_list(people: list[Customer], segment: str = "En riesgo", channel: str = "email"):
+def expected_list(
+    people: list[Customer], segment: str = "Frecuentes alejados", channel: str = "email"
+):
     """The consented, treated members of the segment: who a vendor's list must hold."""
     return {
         c.customer_id

@@ -29,9 +29,17 @@ tenants:
     destinations:
       klaviyo: {{secrets: {{api_key: FAKE_LIST_KEY}}}}
     activations:
-      - {{segment: "En riesgo", destination: klaviyo, control_share: 0.2}}
+      - {{segment: "Frecuentes alejados", destination: klaviyo, control_share: 0.2}}
 """
-ACTIVATE = ("activate", "--tenant", TENANT, "--segment", "En riesgo", "--destination", "klaviyo")
+ACTIVATE = (
+    "activate",
+    "--tenant",
+    TENANT,
+    "--segment",
+    "Frecuentes alejados",
+    "--destination",
+    "klaviyo",
+)
 
 
 @pytest.fixture
@@ -59,7 +67,11 @@ def test_a_sync_prints_its_counts_and_the_second_sends_nothing(cli, warehouse):
     first = cli(*ACTIVATE, FAKE_LIST_KEY="pk_test")
     assert first.exit_code == 0, first.output
     sent = int(re.search(r"sent: (\d+)", first.output)[1])
-    assert sent == len(activation_fake_list.SHARED.lists[f"Cerebro · {TENANT} · En riesgo"]) > 0
+    assert (
+        sent
+        == len(activation_fake_list.SHARED.lists[f"Cerebro · {TENANT} · Frecuentes alejados"])
+        > 0
+    )
     assert "held out (control, 20%)" in first.output and "calls: 1" in first.output
     second = cli(*ACTIVATE, FAKE_LIST_KEY="pk_test")
     assert second.exit_code == 0, second.output
@@ -70,7 +82,7 @@ def test_a_sync_prints_its_counts_and_the_second_sends_nothing(cli, warehouse):
 def test_dry_run_prints_the_plan_names_the_missing_secret_and_writes_nothing(cli, warehouse):
     result = cli(*ACTIVATE, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Dry run: {TENANT} · 'En riesgo' → klaviyo")
+    assert result.output.startswith(f"Dry run: {TENANT} · 'Frecuentes alejados' → klaviyo")
     assert re.search(r"to add: [1-9]\d*\n  to remove: 0\n", result.output)
     assert "skipped for consent (no e-mail consent): 40" in result.output
     assert "not set: FAKE_LIST_KEY (a real sync needs it)" in result.output
@@ -120,4 +132,24 @@ def test_failed_answers_print_the_counts_then_one_error_line_and_exit_1(cli, tmp
     assert result.stderr.strip() == (
         "Error: 2 of the answers failed (the vendor kept failing or throttling); run the sync "
         "again later: it sends only those"
+    )
+
+
+def test_a_tenants_file_naming_a_retired_segment_is_one_spanish_line_with_its_new_name(
+    cli, tmp_path
+):
+    """A tenants file written before decision 0047 (`segment: En riesgo`): the command stops
+    with one line naming the cell's new name, not a traceback or an empty list."""
+    (tmp_path / "tenants.yml").write_text(
+        TENANTS.replace('segment: "Frecuentes alejados"', 'segment: "En riesgo"'),
+        encoding="utf-8",
+    )
+    result = cli(*ACTIVATE, "--dry-run")
+    assert result.exit_code != 0
+    (line,) = result.output.strip().splitlines()
+    assert "Traceback" not in result.output
+    assert line.endswith(
+        "activations[0].segment: el segmento RFM «En riesgo» ahora se llama «Frecuentes "
+        "alejados»; los clientes en riesgo del modelo son «ALTO RIESGO - VIP» y «CLIENTE "
+        "PERDIDO» (decisión 0047)"
     )

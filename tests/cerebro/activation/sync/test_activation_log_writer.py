@@ -13,8 +13,8 @@ NOW = dt.datetime(2026, 11, 1, 12, 0, 0)
 
 
 def rows(count: int, **changes) -> list[LogRow]:
-    base = LogRow("r1", "tienda_cl", "klaviyo", "En riesgo", "c0", None, "add", "sent", None,
-                  None, NOW, NOW)  # fmt: skip
+    base = LogRow("r1", "tienda_cl", "klaviyo", "Frecuentes alejados", "c0", None, "add",
+                  "sent", None, None, NOW, NOW)  # fmt: skip
     return [base._replace(**{"customer_id": f"c{i}", **changes}) for i in range(count)]
 
 

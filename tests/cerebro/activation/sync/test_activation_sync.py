@@ -26,7 +26,7 @@ from tests.cerebro.activation.sync.activation_crafted_marts import (
 )
 from tests.cerebro.activation.sync.activation_fake_list import FakeList, VendorState
 
-SEGMENT = "En riesgo"
+SEGMENT = "Frecuentes alejados"
 LIST = audience_name(TENANT, SEGMENT)
 
 
@@ -127,6 +127,36 @@ def test_a_sync_killed_midway_is_completed_by_the_next_without_duplicates(
     assert {c for (_, c) in vendor.accepted} == expected_list(people)
 
 
+def test_a_one_shot_send_stopped_midway_reached_the_most_recoverable_customers_first(
+    warehouse, tenant
+):
+    """Oracle: recoverable value = P(alive) x value if retained, computed here for customers
+    whose values are crafted so that it disagrees with value at risk and with the id order: a
+    coupon run that stops after 10 has reached the 10 consented, treated members a coupon can
+    save most from, not those already gone with the most value at risk."""
+    people = [
+        c.but(prob_alive=(i % 7 + 0.5) / 8, clv_if_retained_12m=1000.0 * (1 + (i * 37) % 23))
+        for i, c in enumerate(customers(60))
+    ]
+    write_marts(warehouse, people)
+    vendor = VendorState()
+    with pytest.raises(KeyboardInterrupt):
+        activate(warehouse, tenant, SEGMENT, "klaviyo",
+                 destination=FakeList(vendor, one_shot=True, interrupt_after=10))  # fmt: skip
+    by_id = {c.customer_id: c for c in people}
+    recoverable = sorted(
+        expected_list(people),
+        key=lambda i: (-by_id[i].prob_alive * by_id[i].clv_if_retained_12m, i),
+    )
+    at_risk = sorted(
+        expected_list(people),
+        key=lambda i: (-(1 - by_id[i].prob_alive) * by_id[i].clv_if_retained_12m, i),
+    )
+    sent = [member.customer_id for member in vendor.members_seen]
+    assert sent == recoverable[:10]
+    assert set(sent) != set(at_risk[:10])
+
+
 def test_a_destination_error_midway_stops_in_one_line_and_keeps_what_was_answered(
     warehouse, tenant
 ):
@@ -208,9 +238,13 @@ def test_members_carry_contacts_predictions_and_the_tenants_currency(warehouse, 
 @pytest.mark.parametrize(
     "segment, destination, message",
     [
-        ("En Riesgo", "klaviyo",
-         r"unknown segment 'En Riesgo' \(did you mean 'En riesgo'\?\); RFM segments: .*"
-         r"churn-risk segments: ALTO RIESGO - VIP, .*"),
+        ("Frecuentes Alejados", "klaviyo",
+         r"unknown segment 'Frecuentes Alejados' \(did you mean 'Frecuentes alejados'\?\); RFM "
+         r"segments: .*churn-risk segments: ALTO RIESGO - VIP, .*"),
+        # A name from before decision 0047: the new one, not an empty list or "unknown".
+        ("En riesgo", "klaviyo",
+         r"^el segmento RFM «En riesgo» ahora se llama «Frecuentes alejados»; los clientes en "
+         r"riesgo del modelo son «ALTO RIESGO - VIP» y «CLIENTE PERDIDO» \(decisión 0047\)$"),
         (SEGMENT, "klavio", r"unknown destination 'klavio' \(did you mean 'klaviyo'\?\)"),
         (SEGMENT, "whatsapp",
          r"destination 'whatsapp' is not configured for tenant tienda_cl \(configured: klaviyo\)"),

@@ -36,11 +36,15 @@ def test_killed_then_completed_then_unchanged_on_postgres(pg_warehouse, tenant):
     write_marts(pg_warehouse, people)
     vendor = VendorState()
     with pytest.raises(KeyboardInterrupt):
-        activate(pg_warehouse, tenant, "En riesgo", "klaviyo",
+        activate(pg_warehouse, tenant, "Frecuentes alejados", "klaviyo",
                  destination=FakeList(vendor, interrupt_after=33))  # fmt: skip
-    second = activate(pg_warehouse, tenant, "En riesgo", "klaviyo", destination=FakeList(vendor))
-    third = activate(pg_warehouse, tenant, "En riesgo", "klaviyo", destination=FakeList(vendor))
-    listed = vendor.lists[audience_name(TENANT, "En riesgo")]
+    second = activate(
+        pg_warehouse, tenant, "Frecuentes alejados", "klaviyo", destination=FakeList(vendor)
+    )
+    third = activate(
+        pg_warehouse, tenant, "Frecuentes alejados", "klaviyo", destination=FakeList(vendor)
+    )
+    listed = vendor.lists[audience_name(TENANT, "Frecuentes alejados")]
     assert set(vendor.accepted.values()) == {1}
     assert second.plan.unchanged == 33 and second.sent == len(listed) - 33
     assert third.calls == 0 and third.plan.unchanged == len(listed)

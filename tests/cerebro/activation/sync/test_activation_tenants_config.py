@@ -35,7 +35,7 @@ def test_destinations_and_activations_are_read_with_a_default_control_share(tmp_
         tmp_path,
         KLAVIYO
         + """    activations:
-      - {segment: "En riesgo", destination: klaviyo}
+      - {segment: "Frecuentes alejados", destination: klaviyo}
       - {segment: "ALTO RIESGO - VIP", destination: klaviyo, control_share: 0.2}
 """,
     )
@@ -45,7 +45,7 @@ def test_destinations_and_activations_are_read_with_a_default_control_share(tmp_
         )
     }
     assert tenant.activations == (
-        ActivationConfig("En riesgo", "klaviyo", 0.10),
+        ActivationConfig("Frecuentes alejados", "klaviyo", 0.10),
         ActivationConfig("ALTO RIESGO - VIP", "klaviyo", 0.2),
     )
 
@@ -85,20 +85,31 @@ def test_every_registered_destination_has_a_client_of_that_name(name):
          r"destinations\.klaviyo\.secrets\.api_key: must name an environment variable"),
         ("    destinations:\n      klaviyo: {secret: {api_key: K}}\n",
          r"destinations\.klaviyo\.secret: unknown key \(did you mean 'secrets'\?\)"),
-        (KLAVIYO + "    activations:\n      - {segment: En riesgo, destination: whatsapp}\n",
+        (KLAVIYO + "    activations:\n"
+         "      - {segment: Frecuentes alejados, destination: whatsapp}\n",
          r"activations\[0\]\.destination: 'whatsapp' is not one of this tenant's destinations "
          r"\(configured: klaviyo\); configure it under destinations: first"),
-        (KLAVIYO + "    activations:\n      - {segment: En riesgo, destination: klaviyo, "
-         "control_share: 10}\n",
+        (KLAVIYO + "    activations:\n"
+         "      - {segment: Frecuentes alejados, destination: klaviyo, control_share: 10}\n",
          r"activations\[0\]\.control_share: expected a share from 0 to below 1 \(0\.1 holds "
          r"out 10 %\), got 10"),
-        (KLAVIYO + "    activations:\n      - {segment: En riesgo, destination: klaviyo}\n"
-         "      - {segment: En riesgo, destination: klaviyo}\n",
-         r"activations\[1\]: 'En riesgo' to klaviyo is also tenants\[0\]\.activations\[0\]"),
-        (KLAVIYO + "    activations: {segment: En riesgo, destination: klaviyo}\n",
+        (KLAVIYO + "    activations:\n"
+         "      - {segment: Frecuentes alejados, destination: klaviyo}\n"
+         "      - {segment: Frecuentes alejados, destination: klaviyo}\n",
+         r"activations\[1\]: 'Frecuentes alejados' to klaviyo is also "
+         r"tenants\[0\]\.activations\[0\]"),
+        (KLAVIYO + "    activations: {segment: Frecuentes alejados, destination: klaviyo}\n",
          r"activations: expected a list of \{segment: \.\.\., destination: \.\.\.\}"),
         (KLAVIYO + "    activations:\n      - {destination: klaviyo}\n",
          r"activations\[0\]: 'segment' is required"),
+        # A segment named as before decision 0047: its new name, in Spanish, in one line.
+        (KLAVIYO + "    activations:\n      - {segment: En riesgo, destination: klaviyo}\n",
+         r"tenants\[0\]\.activations\[0\]\.segment: el segmento RFM «En riesgo» ahora se "
+         r"llama «Frecuentes alejados»; los clientes en riesgo del modelo son «ALTO RIESGO - "
+         r"VIP» y «CLIENTE PERDIDO» \(decisión 0047\)"),
+        (KLAVIYO + "    activations:\n      - {segment: leales, destination: klaviyo}\n",
+         r"activations\[0\]\.segment: el segmento RFM «Leales» ahora se llama «Habituales»; "
+         r"los clientes leales del modelo son «CLIENTE LEAL»"),
     ],
 )  # fmt: skip
 def test_broken_blocks_are_one_line_naming_the_key(tmp_path, block, message):

@@ -6,7 +6,9 @@ from cerebro.activation.destination import Audience, Member
 
 TOKEN = "EAAG-test-system-user-token"
 PHONE_NUMBER_ID = "106540352242922"
-AUDIENCE = Audience("casafacil_cl", "En riesgo", "Cerebro · casafacil_cl · En riesgo")
+AUDIENCE = Audience(
+    "casafacil_cl", "Frecuentes alejados", "Cerebro · casafacil_cl · Frecuentes alejados"
+)
 
 
 def member(customer_id: str, phone: str | None, first_name: str | None = "Ana", **attributes):

@@ -42,15 +42,15 @@ def _sales() -> pd.DataFrame:
 
 def _customers() -> pd.DataFrame:
     rows = [
-        ("t_cl", f"c{i:04d}", f"José Ñúñez {i}", "En riesgo" if i % 4 == 0 else "Campeones",
-         100000.0 + 997.5 * i, (i % 100) / 100, LAST_DAY - dt.timedelta(days=i % 90),
-         "Sí" if i % 10 == 0 else "No")
+        ("t_cl", f"c{i:04d}", f"José Ñúñez {i}",
+         "Frecuentes alejados" if i % 4 == 0 else "Campeones", 100000.0 + 997.5 * i,
+         (i % 100) / 100, LAST_DAY - dt.timedelta(days=i % 90), "Sí" if i % 10 == 0 else "No")
         for i in range(CL_CUSTOMERS)
     ]  # fmt: skip
     rows += [
         ("t_pe", "p1", "Ana Quispe", "Campeones", 1520.5, 0.91, LAST_DAY, "Sí"),
-        ("t_pe", "p2", "Luis Mamani", "En riesgo", 310.25, 0.12, LAST_DAY - dt.timedelta(days=80),
-         "No"),
+        ("t_pe", "p2", "Luis Mamani", "Frecuentes alejados", 310.25, 0.12,
+         LAST_DAY - dt.timedelta(days=80), "No"),
     ]  # fmt: skip
     columns = ["tenant_id", "customer_id", "name", "segment", "clv", "p_alive",
                "last_order_date", "is_vip"]  # fmt: skip

@@ -254,7 +254,7 @@ def test_rfm_values_scores_and_segments_match_hand_computed_ntile(crafted):
     2 -> 2024-07-14 (103 at 23:59:59 local), 5 -> 2024-03-12 (105). With three customers
     ntile(5) gives 1, 2, 3: r by recency desc (5, 2, 1), f by frequency then id
     (2, 5, 1), m by monetary (5, 2, 1). Segments from the rfm_segments seed:
-    (3, 3) Necesitan atención, (2, 1) Hibernando, (1, 2) Perdidos."""
+    (3, 3) Necesitan atención, (2, 1) Hibernando, (1, 2) Ocasionales alejados."""
     as_of = dt.date(2024, 12, 31)
     result = get_rfm_segmentation(CL, dt.date(2024, 1, 1), as_of, warehouse=crafted.warehouse)
     rows = result["customers"].drop(columns=["email", "phone"]).to_dict("records")
@@ -267,14 +267,14 @@ def test_rfm_values_scores_and_segments_match_hand_computed_ntile(crafted):
          "segment": "Hibernando"},
         {"customer_id": "5", "recency_days": (as_of - dt.date(2024, 3, 12)).days,
          "frequency": 1, "monetary": -3000.0, "r_score": 1, "f_score": 2, "m_score": 1,
-         "segment": "Perdidos"},
+         "segment": "Ocasionales alejados"},
     ]  # fmt: skip
     assert result["segment_distribution"] == [
         {"segment": "Hibernando", "customers": 1, "share": pytest.approx(1 / 3),
          "revenue": 5000.0},
         {"segment": "Necesitan atención", "customers": 1, "share": pytest.approx(1 / 3),
          "revenue": 30000.0},
-        {"segment": "Perdidos", "customers": 1, "share": pytest.approx(1 / 3),
+        {"segment": "Ocasionales alejados", "customers": 1, "share": pytest.approx(1 / 3),
          "revenue": -3000.0},
     ]  # fmt: skip
 
