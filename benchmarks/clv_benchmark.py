@@ -5,16 +5,16 @@ lifetimes used as documented vs Cerebro's path.
     python benchmarks/clv_benchmark.py --customers 20000
 
 Customers are simulated from CDNOW's published parameters (Fader, Hardie & Lee 2005; Fader &
-Hardie 2013) in days, over CDNOW's 78 weeks, with BG/NBD's own process (``simulate_repeat_times``), and
-summarized by day as the platform does. For each purchase model, both paths fit it and
-Gamma-Gamma on the same summary and score prob_alive, 90-day expected purchases and the
-12-month CLV (1 % monthly discount), lifetimes with the fitter of the same model
-(``BetaGeoFitter``, ``ModifiedBetaGeoFitter``). The choice a tenant's run adds (both models
-backtested on the last 90 days, ``model_choice``) is timed on its own. Times are wall-clock on
-this machine, plus the process's CPU time (less sensitive to other jobs sharing the cores);
-peak memory is measured in a second pass under tracemalloc (which slows Python code, so it is
-not timed). lifetimes can be limited to a sample (``--lifetimes-customers``) where it is too
-slow; the equality is then measured on that sample. Not a test: nothing fails.
+Hardie 2013) in days, over CDNOW's 78 weeks, with BG/NBD's own process
+(``simulate_repeat_times``), and summarized by day as the platform does. For each purchase
+model, both paths fit it and Gamma-Gamma on the same summary and score prob_alive, 90-day
+expected purchases and the 12-month CLV (1 % monthly discount), lifetimes with the fitter of
+the same model (``BetaGeoFitter``, ``ModifiedBetaGeoFitter``). The choice a tenant's run adds
+(both models backtested on the last 90 days, ``model_choice``) is timed on its own. Times are
+wall-clock on this machine, plus the process's CPU time (less sensitive to other jobs sharing
+the cores); peak memory is measured in a second pass under tracemalloc (which slows Python
+code, so it is not timed). lifetimes can be limited to a sample (``--lifetimes-customers``)
+where it is too slow; the equality is then measured on that sample. Not a test: nothing fails.
 """
 
 from __future__ import annotations
