@@ -255,13 +255,17 @@ def test_capital_at_risk_is_the_value_at_risk_of_customers_below_the_threshold(m
         assert radar.loc[tenant, "customers"] == len(rows)
 
 
-def test_top_customers_are_the_at_risk_ones_with_most_value_at_risk(ml_marts):
+def test_top_customers_are_the_at_risk_ones_with_most_recoverable_value(ml_marts):
+    # Recoverable value (decision 0047): P(alive) x value if retained, what a call can still
+    # save; computed here from the predictions, not read from the mart.
     top = ml_marts.query("select * from marts.mart_churn_radar_top_customers")
     predictions = ml_marts.query("select * from ml.ml_customer_predictions")
     for tenant, rows in predictions.groupby("tenant_id"):
+        at_risk = rows[rows["prob_alive"] < 0.2]
+        recoverable = at_risk["prob_alive"] * at_risk["clv_if_retained_12m"]
         expected = (
-            rows[rows["prob_alive"] < 0.2]
-            .sort_values(["value_at_risk", "customer_id"], ascending=[False, True])
+            at_risk.assign(recoverable=recoverable)
+            .sort_values(["recoverable", "customer_id"], ascending=[False, True])
             .head(100)["customer_id"]
         )
         mine = top[top["tenant_id"] == tenant].sort_values("risk_rank")
