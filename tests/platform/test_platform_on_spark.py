@@ -11,8 +11,9 @@ of a full build.
 
 Needs the Spark extra (`make setup-spark`, which `make test` installs). The Spark run is the
 suite's longest build (about ten minutes on two cores, most of it Spark's seconds per model and
-test): it starts in the background before the first test (tests/support/shared_build.py) and
-these tests run last.
+test): it starts in the background before the first test (tests/support/shared_build.py);
+these tests start after those that read no demo, on one worker, while the other runs the
+DuckDB demo's readers (tests/conftest.py, `_start_order`).
 """
 
 from __future__ import annotations
