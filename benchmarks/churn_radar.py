@@ -64,7 +64,8 @@ def demo_transactions(dataset: DemoDataset) -> pd.DataFrame:
         {
             "customer_id": orders["customer_id"].map(lambda c: person.get(c, c)),
             "transaction_date": local.dt.date,
-            "amount": orders["total_amount"].astype(float),
+            # Net of refunds, as the model's default transaction value (fct_orders.net_amount).
+            "amount": (orders["total_amount"] - orders["total_refunded_amount"]).astype(float),
         }
     )
 
