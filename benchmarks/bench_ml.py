@@ -307,7 +307,7 @@ def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
     from benchmarks.bench_mmm_tenants import fit_revenue, plan_budgets
     from ml_assets.mmm.scenarios import grid_scenarios, load_scenarios
     from ml_assets.mmm.tenant import TenantInputs, run_tenant_mmm, tenant_table
-    from orchestration.mmm_assets import CLV_BY_CHANNEL_SQL, QUERIES, SCENARIOS_FILE
+    from orchestration.mmm_assets import NEW_CUSTOMER_VALUE_SQL, QUERIES, SCENARIOS_FILE
 
     tenant = next(t for t in tenants if t.tenant_id == request["tenant_id"])
     settings = tenant.tenant.mmm
@@ -344,13 +344,11 @@ def mmm_stage(request: dict, warehouse: Warehouse, tenants: list) -> dict:
         }
     if request.get("write_outputs"):
         started = time.perf_counter()
-        clv_values = None
-        if warehouse.table_exists("ml", "ml_customer_predictions"):
-            clv = warehouse.query(CLV_BY_CHANNEL_SQL, params)
-            clv_values = dict(zip(clv["channel"], clv["clv"].astype(float), strict=True)) or None
+        valued = warehouse.query(NEW_CUSTOMER_VALUE_SQL, params)
+        values = dict(zip(valued["channel"], valued["value"].clip(lower=0), strict=True)) or None
         run = run_tenant_mmm(
             tenant.tenant_id, inputs, scenarios=load_scenarios(Path(SCENARIOS_FILE)),
-            predicted_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), clv_values=clv_values,
+            predicted_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), customer_values=values,
             holdout_days=settings.holdout_days, draws=draws, seed=settings.seed,
         )  # fmt: skip
         for name, frame in run.tables.items():

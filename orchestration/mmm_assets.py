@@ -2,7 +2,7 @@
 written to the `ml` schema for dbt and the Metabase "Simulador" to read.
 
 The asset keys are those the dbt source `ml` gives these tables, and the asset runs after the
-marts it reads and after the customer-value predictions (their CLV per channel turns the
+marts it reads (among them the value of a new customer per channel, which turns the
 new-customers model into an expected-value plan).
 """
 
@@ -65,10 +65,9 @@ MARTS = [
         "fct_calendar_events",
         "mart_mmm_inputs_daily",
         "mart_mmm_first_days_revenue",
-        "dim_customers",
+        "mart_new_customer_value",
     )
 ]
-CUSTOMER_PREDICTIONS = dg.AssetKey(["ml", "ml_customer_predictions"])
 #: The marts' rows of one tenant, as ``TenantInputs`` names them. The sums are the marts'
 #: (dbt_project/models/marts/ml_inputs, doc block mmm_inputs): these are reads.
 QUERIES = {
@@ -100,15 +99,13 @@ QUERIES = {
             first_days_revenue_amount as first_days_revenue
         from marts.mart_mmm_first_days_revenue where tenant_id = %(tenant_id)s""",
 }
-#: Mean predicted 12-month CLV of each acquisition channel's customers (KPIS.md).
-CLV_BY_CHANNEL_SQL = """
-    select customers.acquisition_channel as channel, avg(predictions.predicted_clv_12m) as clv
-    from ml.ml_customer_predictions as predictions
-    inner join marts.dim_customers as customers
-        on customers.tenant_id = predictions.tenant_id
-        and customers.customer_id = predictions.customer_id
-    where predictions.tenant_id = %(tenant_id)s
-    group by 1"""
+#: The value of a new customer of each acquisition channel (doc block kpi_new_customer_value,
+#: decision 0049): what the customer-value objective ("ltv") multiplies the model's new
+#: customers by.
+NEW_CUSTOMER_VALUE_SQL = """
+    select channel_group as channel, customer_value_amount as value
+    from marts.mart_new_customer_value
+    where tenant_id = %(tenant_id)s and customer_value_amount is not null"""
 
 
 class MmmRunConfig(dg.Config):
@@ -134,18 +131,26 @@ def _experiments(data_dir: Path, path: str | None) -> pd.DataFrame | None:
     return read_lift_tests(Path(data_dir) / path)
 
 
-def _clv_values(warehouse, tenant_id: str) -> dict[str, float] | None:
-    if not warehouse.table_exists("ml", "ml_customer_predictions"):
-        return None
-    frame = warehouse.query(CLV_BY_CHANNEL_SQL, {"tenant_id": tenant_id})
-    return dict(zip(frame["channel"], frame["clv"].astype(float), strict=True)) or None
+def _new_customer_values(context, warehouse, tenant_id: str) -> dict[str, float] | None:
+    """Channel -> value of a new customer, for the customer-value objective. A channel whose
+    customers lose money (a negative margin) is worth nothing more to acquire: the plan's
+    weights are values >= 0, so it gets 0, said in the run's log."""
+    frame = warehouse.query(NEW_CUSTOMER_VALUE_SQL, {"tenant_id": tenant_id})
+    values = dict(zip(frame["channel"], frame["value"].astype(float), strict=True))
+    losing = sorted(channel for channel, value in values.items() if value < 0)
+    if losing:
+        context.log.warning(
+            f"{tenant_id}: new customers of {', '.join(losing)} lose money over 12 months; "
+            "the customer-value plan values them at 0"
+        )
+    return {channel: max(value, 0.0) for channel, value in values.items()} or None
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             KEYS[table],
-            deps=[*MARTS, CUSTOMER_PREDICTIONS],
+            deps=MARTS,
             description=text,
             kinds={"python", "numpyro"},
         )
@@ -213,7 +218,7 @@ def mmm_budget_brain(
             )
         arguments = dict(
             inputs=inputs, scenarios=scenarios, predicted_at=predicted_at,
-            clv_values=_clv_values(warehouse, tenant.tenant_id),
+            customer_values=_new_customer_values(context, warehouse, tenant.tenant_id),
             holdout_days=_chosen(config.holdout_days, tenant.mmm.holdout_days),
             draws=_chosen(config.draws, tenant.mmm.draws),
             seed=_chosen(config.seed, tenant.mmm.seed),

@@ -1,5 +1,6 @@
 """Página "Canales": the funnel per channel, read from mart_channel_funnel_daily (doc block
-kpi_channel_funnel)."""
+kpi_channel_funnel), and the value of a new customer per channel, read from
+mart_new_customer_value (doc block kpi_new_customer_value)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ _BY_CHANNEL = """
     from marts.mart_channel_funnel_daily
     where tenant_id = %(tenant_id)s and funnel_date between %(date_from)s and %(date_to)s
     group by 1
+"""
+#: Not a figure of the period: what a new customer of each channel brings in their first 12
+#: months, as of the data's cut-off.
+_NEW_CUSTOMER_VALUE = """
+    select channel_group, customer_value_amount, first_order_value_amount, value_basis_label,
+           horizon_days
+    from marts.mart_new_customer_value
+    where tenant_id = %(tenant_id)s and customer_value_amount is not null
+    order by customer_value_amount desc, channel_group
 """
 STEPS = ("impressions", "clicks", "checkouts_created", "valid_orders", "repeat_orders")
 
@@ -44,13 +54,26 @@ def _funnel_row(channel: str, steps: dict) -> dict:
 def get_channel_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
     """The funnel's steps in the period (impressions and clicks of the channels that report
     them, checkouts, valid orders, repeat orders), in total and per channel with the
-    conversion from each step to the next, channels with the most valid orders first."""
+    conversion from each step to the next, channels with the most valid orders first; and
+    the value of a new customer of each channel (its first 12 months, first order included,
+    on contribution margin or revenue as ``basis`` says), the most valuable first."""
     with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
         rows = request.query(_BY_CHANNEL)
         rows = rows.sort_values(["valid_orders", "channel_group"], ascending=[False, True])
+        values = request.query(_NEW_CUSTOMER_VALUE)
         return {
             **{step: count(rows[step].sum()) for step in STEPS},
             "channel_funnel": [
                 _funnel_row(record["channel_group"], record) for record in rows.to_dict("records")
+            ],
+            "new_customer_value": [
+                {
+                    "channel": record["channel_group"],
+                    "new_customer_value": float(record["customer_value_amount"]),
+                    "first_order_value": float(record["first_order_value_amount"]),
+                    "basis": record["value_basis_label"],
+                    "horizon_days": count(record["horizon_days"]),
+                }
+                for record in values.to_dict("records")
             ],
         }

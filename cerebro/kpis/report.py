@@ -47,7 +47,7 @@ MONEY = {
     "aov", "historical_ltv", "revenue", "monetary", "net_revenue", "cogs", "payment_fees",
     "order_costs", "contribution_margin", "margin_per_order", "ad_spend", "net_profit",
     "acquisition_spend", "cac", "cohort_margin", "historical_net_amount", "predicted_clv_12m",
-    "amount", "refunded_amount", "recoverable_value",
+    "amount", "refunded_amount", "recoverable_value", "new_customer_value", "first_order_value",
 }  # fmt: skip
 
 

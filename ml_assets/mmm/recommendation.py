@@ -47,8 +47,8 @@ class ChannelAdvice:
     calibrated: bool
     identification_issues: str
     rank_probability: float
-    #: What one unit of the model's target is worth for the objective (1, or a channel's mean
-    #: predicted 12-month customer value for "ltv").
+    #: What one unit of the model's target is worth for the objective (1, or the value of one
+    #: of the channel's new customers for "ltv", mart_new_customer_value).
     value_per_unit: float
     current_spend: float
     recommended_spend: float

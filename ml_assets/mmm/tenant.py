@@ -200,7 +200,7 @@ def run_tenant_mmm(
     *,
     scenarios: list[Scenario],
     predicted_at: dt.datetime,
-    clv_values: dict[str, float] | None = None,
+    customer_values: dict[str, float] | None = None,
     targets: tuple[str, ...] = tuple(TARGETS),
     holdout_days: int = 56,
     draws: int = 200,
@@ -208,8 +208,8 @@ def run_tenant_mmm(
     lift_tests: pd.DataFrame | None = None,
 ) -> TenantMmm:
     """Fit every target, build every output table's rows, run the scenario grid and the named
-    scenarios; with ``clv_values`` (channel group -> mean predicted 12-month CLV of its new
-    customers) the new-customers model also plans for expected customer value ("ltv").
+    scenarios; with ``customer_values`` (channel group -> the value of one of its new customers,
+    mart_new_customer_value) the new-customers model also plans for customer value ("ltv").
     ``lift_tests`` (``lift_tests.read_lift_tests``) calibrate the model of their target; the
     revenue model also gets each channel's new customers times their first-days revenue
     (``customer_revenue.py``) when both are known."""
@@ -241,8 +241,10 @@ def run_tenant_mmm(
             "ml_mmm_response_curves": result.response_curves(),
             "ml_mmm_diagnostics": diagnostics_rows(result.diagnostics()),
             "ml_mmm_backtest": result.backtest,
-            "ml_budget_scenarios": _scenarios(run, result, target, scenarios, clv_values, seed),
-            "ml_budget_recommendations": _recommendations(result, target, clv_values, seed),
+            "ml_budget_scenarios": _scenarios(
+                run, result, target, scenarios, customer_values, seed
+            ),
+            "ml_budget_recommendations": _recommendations(result, target, customer_values, seed),
         }
         for name, frame in outputs.items():
             stamped = _stamp(frame, tenant_id, target, cutoff, predicted_at)
@@ -255,33 +257,33 @@ def run_tenant_mmm(
     return run
 
 
-def _objectives(result: MmmResult, target: str, clv_values) -> list[tuple[str, dict | None]]:
+def _objectives(result: MmmResult, target: str, customer_values) -> list[tuple[str, dict | None]]:
     """What a target's model can plan for: the target itself and, for new customers with a
-    predicted value for every channel, their 12-month value ("ltv")."""
+    value for every channel, their value ("ltv")."""
     objectives = [(target, None)]
-    valued = clv_values and all(c in clv_values for c in result.model.channels_)
+    valued = customer_values and all(c in customer_values for c in result.model.channels_)
     if target == "new_customers" and valued:
-        objectives.append(("ltv", clv_values))
+        objectives.append(("ltv", customer_values))
     return objectives
 
 
-def _recommendations(result: MmmResult, target: str, clv_values, seed: int) -> pd.DataFrame:
+def _recommendations(result: MmmResult, target: str, customer_values, seed: int) -> pd.DataFrame:
     frames = []
-    for objective, values in _objectives(result, target, clv_values):
+    for objective, values in _objectives(result, target, customer_values):
         advice = recommend(result.model, values=values, seed=seed)
         advice.insert(0, "objective", objective)
         frames.append(advice)
     return pd.concat(frames, ignore_index=True)
 
 
-def _scenarios(run, result, target, scenarios, clv_values, seed) -> pd.DataFrame:
+def _scenarios(run, result, target, scenarios, customer_values, seed) -> pd.DataFrame:
     everything = grid_scenarios() + list(scenarios)
-    if target == "new_customers" and clv_values:
-        missing = [c for c in result.model.channels_ if c not in clv_values]
+    if target == "new_customers" and customer_values:
+        missing = [c for c in result.model.channels_ if c not in customer_values]
         if missing:
-            run.skipped_scenarios.append(f"ltv: no predicted CLV for channels {missing}")
+            run.skipped_scenarios.append(f"ltv: no new-customer value for channels {missing}")
     frames = []
-    for objective, values in _objectives(result, target, clv_values):
+    for objective, values in _objectives(result, target, customer_values):
         plans, skipped = run_scenarios(result.model, everything, values=values, seed=seed)
         run.skipped_scenarios += [f"{objective}: {reason}" for reason in skipped]
         if not plans.empty:

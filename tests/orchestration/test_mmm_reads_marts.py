@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlglot import exp
 
-from orchestration.mmm_assets import CLV_BY_CHANNEL_SQL, MARTS, QUERIES
+from orchestration.mmm_assets import MARTS, NEW_CUSTOMER_VALUE_SQL, QUERIES
 from tests.support.sql_reads import parse, relations
 
 #: The spend input as it was before its sum moved to dbt: what the check must find.
@@ -26,13 +26,17 @@ def test_the_check_finds_a_sum_kept_in_python():
     assert _aggregation(SUMMED_IN_PYTHON)
 
 
-@pytest.mark.parametrize("name", sorted(QUERIES))
+#: Every read of the asset: the inputs, and the value of a new customer per channel.
+READS = {**QUERIES, "new_customer_value": NEW_CUSTOMER_VALUE_SQL}
+
+
+@pytest.mark.parametrize("name", sorted(READS))
 def test_each_input_is_a_plain_read_of_one_mart(name):
-    assert _aggregation(QUERIES[name]) == []
-    assert len(relations(parse(QUERIES[name]))) == 1
+    assert _aggregation(READS[name]) == []
+    assert len(relations(parse(READS[name]))) == 1
 
 
 def test_the_asset_depends_on_every_mart_it_reads():
-    read = {n for sql in [*QUERIES.values(), CLV_BY_CHANNEL_SQL] for n in relations(parse(sql))}
+    read = {n for sql in READS.values() for n in relations(parse(sql))}
     marts = {name for name in read if name.startswith("marts.")}
     assert marts == {f"marts.{key.path[-1]}" for key in MARTS}

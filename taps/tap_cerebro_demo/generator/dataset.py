@@ -33,6 +33,7 @@ from .reports import (
 )
 from .storage import GENERATOR_VERSION, DemoDataset, DemoSettings
 from .truth import TRUTH_DEFINITIONS, gone_at_cutoff, realized_by_channel, totals
+from .value_truth import new_customer_value
 
 
 def generate(settings: DemoSettings) -> DemoDataset:
@@ -67,6 +68,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
     checkouts = build_checkouts(next(rngs), customers, orders, horizon)
 
     shaper = RawShaper(settings.tenant_id, profile, clock)
+    costs = cost_streams(settings.tenant_id, profile, clock)
     streams = {
         "customers": shaper.customers(next(rngs), customers, orders),
         "orders": shaper.orders(life, customer_journeys(journey_rng, profile, life.orders)),
@@ -80,7 +82,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
             next(rngs), settings.tenant_id, profile, clock, acquisition.search_clicks
         ),
         "events": calendar_report(settings.tenant_id, profile, events),
-        **cost_streams(settings.tenant_id, profile, clock),
+        **costs,
     }
     by_date = streams["performance_by_date"]
     streams.update(
@@ -94,6 +96,9 @@ def generate(settings: DemoSettings) -> DemoDataset:
         profile.email_domain,
     )
     truth = _truth(settings, profile, clock, acquisition, customers, purchases, life.orders)
+    values = new_customer_value(profile, clock, customers, traits, orders, lines, costs)
+    for group, value in values.items():
+        truth["channels"][group]["value_12m"] = value
     truth["identity"] = identity
     truth["customers_gone"] = gone_at_cutoff(traits, horizon, shaper)
     return DemoDataset(settings, streams, truth, acquisition.experiments)

@@ -17,6 +17,10 @@ HOUR = 1 / 24
 SLOW_GATEWAYS = {"bank_transfer": (1.0, 12.0), "pagoefectivo": (0.5, 24.0)}
 RATING_WEIGHTS = np.array([0.03, 0.04, 0.10, 0.30, 0.53])
 PARTIAL_REFUND_RATE, FULL_REFUND_RATE = 0.03, 0.005
+PARTIAL_REFUND_SHARE = (0.1, 0.5)  # a partial refund returns a uniform share of the total
+#: The share of a valid order's total refunded in expectation (the value truth's revenue is
+#: net of refunds, as fct_orders.net_amount).
+EXPECTED_REFUND_SHARE = FULL_REFUND_RATE + PARTIAL_REFUND_RATE * sum(PARTIAL_REFUND_SHARE) / 2
 
 
 @dataclass
@@ -70,7 +74,9 @@ def simulate_lifecycle(rng: np.random.Generator, orders: pd.DataFrame, horizon: 
         refund_draw < FULL_REFUND_RATE,
         1.0,
         np.where(
-            refund_draw < FULL_REFUND_RATE + PARTIAL_REFUND_RATE, rng.uniform(0.1, 0.5, n), 0.0
+            refund_draw < FULL_REFUND_RATE + PARTIAL_REFUND_RATE,
+            rng.uniform(*PARTIAL_REFUND_SHARE, n),
+            0.0,
         ),
     )
     refund_t = _before(

@@ -95,8 +95,9 @@ def simulate_purchases(
     """Customer-level latent traits and every valid purchase.
 
     Returns ``(traits, purchases)``: traits has one row per customer
-    (``is_buyer``, ``rate``, ``dropout``, ``spend_rate``, ``leaves_t``: when a buyer leaves,
-    NaN for a signup who never buys); purchases has
+    (``is_buyer``: bought before ``horizon``; ``converts``: buys at ``first_t``, whether or
+    not that is before ``horizon``; ``rate``, ``dropout``, ``spend_rate``, ``leaves_t``: when
+    a buyer leaves, NaN for a signup who never buys or buys after ``horizon``); purchases has
     ``customer``, ``t`` (local day offset), ``value`` (currency) and
     ``is_first``.
     """
@@ -110,7 +111,8 @@ def simulate_purchases(
     dropout = rng.beta(param["a"], param["b"])
     spend_rate = rng.gamma(param["q"], 1.0 / param["v"])
     first_t = signups["signup_t"].to_numpy() + rng.exponential(FIRST_ORDER_DELAY_DAYS, n)
-    is_buyer = (rng.random(n) < param["conversion_rate"]) & (first_t < horizon)
+    converts = rng.random(n) < param["conversion_rate"]
+    is_buyer = converts & (first_t < horizon)
 
     buyers = np.flatnonzero(is_buyer)
     repeat_who, repeat_t, buyer_leaves = simulate_lifetime_purchases(
@@ -127,6 +129,8 @@ def simulate_purchases(
     traits = pd.DataFrame(
         {
             "is_buyer": is_buyer,
+            "converts": converts,
+            "first_t": first_t,
             "rate": rate,
             "dropout": dropout,
             "spend_rate": spend_rate,

@@ -23,7 +23,7 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "12"
+GENERATOR_VERSION = "13"
 
 
 @dataclass(frozen=True)

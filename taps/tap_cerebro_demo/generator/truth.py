@@ -52,6 +52,14 @@ TRUTH_DEFINITIONS = {
         "history (their leaving time, generator/purchases.py, is before the cut-off): what "
         "the churn radar should find. Every other buyer was still alive at the cut-off."
     ),
+    "value_12m": (
+        "Per signup of the channel (every signup whose true acquisition channel it is), what "
+        "its valid orders placed on its signup's local day or the 364 days after bring, in "
+        "expectation given each signup's latent traits (generator/value_truth.py): orders "
+        "(first included), revenue net of refunds (fct_orders.net_amount) and contribution "
+        "margin (decision 0036, at the costs valid on each order's day), whether those days "
+        "lie inside the history or after it. What mart_new_customer_value estimates."
+    ),
     "totals": (
         "new_customers: every signup (an account, not a guest record); valid_orders and "
         "valid_orders_amount: every valid order of the history, as mart_orders_daily sums them."

@@ -4,8 +4,9 @@
 -- ads; the revenue of valid orders that the click-based attribution models credit
 -- to the channel (mart_channel_attribution_daily: last click, first click, linear,
 -- position-based); the revenue the budget brain attributes to the channel and the new
--- customers it attributes, valued at the channel's mean predicted 12-month
--- customer value the budget plan uses (value_per_unit of the ltv advice).
+-- customers it attributes, valued at the value of one of the channel's new customers
+-- (mart_new_customer_value: their first 12 months, the figure the budget plan's customer-value
+-- objective uses).
 -- Sums, so a page computes any period's ROAS as sum / sum; the month's ACOS
 -- (spend over the platform's attributed sales, Amazon's measure) is the one ratio.
 with
@@ -23,10 +24,8 @@ contributions as (
     where component_kind = 'channel'
 ),
 
-customer_values as (
-    select tenant_id, channel_group, value_per_unit as value_per_new_customer_amount
-    from {{ ref('stg_ml__budget_recommendations') }}
-    where objective = 'ltv'
+new_customer_values as (
+    select * from {{ ref('mart_new_customer_value') }}
 ),
 
 tenants as (
@@ -85,8 +84,9 @@ combined as (
         {%- endfor %}
         model_monthly.model_revenue_amount,
         model_monthly.model_new_customers,
-        model_monthly.model_new_customers * customer_values.value_per_new_customer_amount
-            as model_customer_value_amount
+        model_monthly.model_new_customers * new_customer_values.customer_value_amount
+            as model_customer_value_amount,
+        new_customer_values.value_basis
     from spend_monthly
     inner join tenants
         on spend_monthly.tenant_id = tenants.tenant_id
@@ -98,9 +98,9 @@ combined as (
         on spend_monthly.tenant_id = model_monthly.tenant_id
         and spend_monthly.channel_group = model_monthly.channel_group
         and spend_monthly.month_start_date = model_monthly.month_start_date
-    left join customer_values
-        on spend_monthly.tenant_id = customer_values.tenant_id
-        and spend_monthly.channel_group = customer_values.channel_group
+    left join new_customer_values
+        on spend_monthly.tenant_id = new_customer_values.tenant_id
+        and spend_monthly.channel_group = new_customer_values.channel_group
 )
 
 select * from combined

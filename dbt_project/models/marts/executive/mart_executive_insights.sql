@@ -70,7 +70,8 @@ insights as (
         || {{ format_percent('ltv_per_customer_amount / tenant_ltv_per_customer_amount - 1', 0, 'currency') }}
         || ' superior al promedio: ' || {{ format_money('ltv_per_customer_amount', 'currency') }}
         || ' por cliente nuevo frente a ' || {{ format_money('tenant_ltv_per_customer_amount', 'currency') }}
-        || ' (valor histórico + 12 meses predichos).' as insight_text,
+        || ' (sus primeros 12 meses, primera compra incluida, en ' || value_basis_label || ').'
+            as insight_text,
         cast(null as {{ dbt.type_int() }}) as direction
     from channel_value
     where ltv_rank = 1 and tenant_ltv_per_customer_amount > 0

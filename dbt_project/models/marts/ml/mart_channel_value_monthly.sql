@@ -1,13 +1,12 @@
--- CAC, ROAS, LTV:CAC and LTV-ROAS per tenant, acquisition channel and local
--- month (KPIS.md, predictive figures). A channel's new customers are the
--- customers whose signup falls in the month and whose first-touch channel it
--- is (the same customers as `new_users` on the Adquisición page). Their value
--- is counted whenever it happens up to the data's cut-off: first-order revenue
--- is the total of their first valid order, historical value the net amount of
--- all their valid orders, and the prediction the latest predicted_clv_12m
--- (0 for a customer without a valid order, who has no prediction).
--- The mart keeps sums, so a dashboard computes any period's figure as
--- sum(numerator) / sum(denominator), never as a mean of monthly ratios.
+-- CAC, first-order ROAS and LTV:CAC per tenant, acquisition channel and local
+-- month (KPIS.md). A channel's new customers are the customers whose signup
+-- falls in the month and whose first-touch channel it is (the same customers as
+-- `new_users` on the Adquisición page). First-order revenue is the total of
+-- their first valid order, whenever it happens up to the data's cut-off; their
+-- value is the channel's value of a new customer (mart_new_customer_value, the
+-- figure's one home) times their number. The mart keeps sums, so a dashboard
+-- computes any period's figure as sum(numerator) / sum(denominator), never as a
+-- mean of monthly ratios.
 with
 
 customers as (
@@ -19,8 +18,8 @@ orders as (
     where is_valid
 ),
 
-predictions as (
-    select * from {{ ref('stg_ml__customer_predictions') }}
+new_customer_values as (
+    select * from {{ ref('mart_new_customer_value') }}
 ),
 
 ad_spend as (
@@ -45,8 +44,7 @@ customer_order_values as (
     select
         tenant_id,
         customer_id,
-        sum(case when order_rank = 1 then total_amount else 0 end) as first_order_amount,
-        sum(net_amount) as historical_net_amount
+        sum(case when order_rank = 1 then total_amount else 0 end) as first_order_amount
     from ranked_orders
     group by 1, 2
 ),
@@ -59,18 +57,11 @@ new_customers as (
         count(*) as new_customers,
         sum(case when customer_order_values.customer_id is not null then 1 else 0 end)
             as new_customers_with_orders,
-        sum(coalesce(customer_order_values.first_order_amount, 0)) as first_order_amount,
-        sum(coalesce(customer_order_values.historical_net_amount, 0)) as historical_net_amount,
-        {{ sum_exact('coalesce(predictions.predicted_clv_12m, 0)') }} as predicted_clv_12m_amount,
-        sum(case when predictions.customer_id is not null then 1 else 0 end)
-            as new_customers_with_prediction
+        sum(coalesce(customer_order_values.first_order_amount, 0)) as first_order_amount
     from customers
     left join customer_order_values
         on customers.tenant_id = customer_order_values.tenant_id
         and customers.customer_id = customer_order_values.customer_id
-    left join predictions
-        on customers.tenant_id = predictions.tenant_id
-        and customers.customer_id = predictions.customer_id
     group by 1, 2, 3
 ),
 
@@ -93,15 +84,25 @@ combined as (
         coalesce(monthly_spend.spend_amount, 0) as spend_amount,
         coalesce(new_customers.new_customers, 0) as new_customers,
         coalesce(new_customers.new_customers_with_orders, 0) as new_customers_with_orders,
-        coalesce(new_customers.new_customers_with_prediction, 0) as new_customers_with_prediction,
-        coalesce(new_customers.first_order_amount, 0) as first_order_amount,
-        coalesce(new_customers.historical_net_amount, 0) as historical_net_amount,
-        coalesce(new_customers.predicted_clv_12m_amount, 0) as predicted_clv_12m_amount
+        coalesce(new_customers.first_order_amount, 0) as first_order_amount
     from new_customers
     full outer join monthly_spend
         on new_customers.tenant_id = monthly_spend.tenant_id
         and new_customers.month_start_date = monthly_spend.month_start_date
         and new_customers.channel_group = monthly_spend.channel_group
+),
+
+valued as (
+    select
+        combined.*,
+        new_customer_values.customer_value_amount,
+        new_customer_values.value_basis,
+        combined.new_customers * new_customer_values.customer_value_amount
+            as new_customers_value_amount
+    from combined
+    left join new_customer_values
+        on combined.tenant_id = new_customer_values.tenant_id
+        and combined.channel_group = new_customer_values.channel_group
 ),
 
 final as (
@@ -112,22 +113,19 @@ final as (
         spend_amount,
         new_customers,
         new_customers_with_orders,
-        new_customers_with_prediction,
         first_order_amount,
-        historical_net_amount,
-        predicted_clv_12m_amount,
+        customer_value_amount,
+        value_basis,
+        new_customers_value_amount,
         {{ safe_divide('spend_amount', 'new_customers') }} as cac_amount,
         {{ safe_divide('first_order_amount', 'spend_amount') }} as first_order_roas,
-        {{ safe_divide('predicted_clv_12m_amount', 'new_customers') }} as mean_predicted_clv_12m,
-        -- mean(historical + predicted) / cac = sum(historical + predicted) / spend, and
-        -- NULL like cac when the channel won no customer that month.
+        -- value / cac = new customers' value / spend, and NULL like cac when the channel
+        -- won no customer that month.
         case
             when new_customers > 0 then
-                {{ safe_divide('historical_net_amount + predicted_clv_12m_amount', 'spend_amount') }}
-        end as ltv_cac,
-        {{ safe_divide('first_order_amount + predicted_clv_12m_amount', 'spend_amount') }}
-            as ltv_roas
-    from combined
+                {{ safe_divide('new_customers_value_amount', 'spend_amount') }}
+        end as ltv_cac
+    from valued
 )
 
 select * from final
