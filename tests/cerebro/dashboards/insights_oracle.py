@@ -4,8 +4,10 @@ numbers written in the Spanish sentences.
 
 Definitions (docs in dbt_project/models/marts/executive/_executive__models.yml): the window is
 the 12 signup months ending in the month of the tenant's data cut-off; channels need 30 new
-customers to be compared; LTV per new customer = (net value of valid orders + predicted
-12-month CLV) / new customers. The budget sentences restate the budget brain's advice
+customers to be compared; LTV per new customer = the channel's value of a new customer (its
+first 12 months, Nelson's mean cumulative function: tests/dbt_project/marts/
+new_customer_value_oracle.py), and the tenant's = its mean over the window's new customers of
+the channels with a value. The budget sentences restate the budget brain's advice
 (ml.ml_budget_recommendations) for the headline objective: customer value ("ltv") when the
 tenant has it, revenue otherwise.
 """
@@ -21,12 +23,16 @@ import numpy as np
 import pandas as pd
 
 from cerebro.warehouse import Warehouse
+from tests.dbt_project.marts.new_customer_value_oracle import INPUTS as VALUE_INPUTS
+from tests.dbt_project.marts.new_customer_value_oracle import expected_new_customer_value
 
 LOOKBACK_MONTHS = 12  # dbt var insights_lookback_months
-CLV_HORIZON_MONTHS = 12  # predicted_clv_12m, named in the sentence
+CLV_HORIZON_MONTHS = 12  # the value's horizon (and predicted_clv_12m's), named in sentences
 INTERVAL_PERCENT = 90  # the interval the budget sentences name
 HEADLINE_OBJECTIVES = ("ltv", "revenue")  # the first one a tenant has leads
 MIN_NEW_CUSTOMERS = 30  # dbt var insights_min_new_customers
+#: How the sentence names the value's basis.
+BASIS_WORDS = {"margin": "margen de contribución", "revenue": "ingresos"}
 #: The locale a tenant's sentences are written in, by currency (cerebro/formatting.py's rule).
 LOCALES = {"CLP": "es_CL", "PEN": "es_PE"}
 
@@ -43,6 +49,7 @@ QUERIES = {
     "predictions": "select tenant_id, customer_id, prob_alive, predicted_clv_12m, value_at_risk "
     "from ml.ml_customer_predictions",
     "clv_runs": "select tenant_id, risk_prob_alive from ml.ml_clv_model_runs",
+    **{f"value_{name}": sql for name, sql in VALUE_INPUTS.items()},
     "advice": "select tenant_id, objective, channel, action, period_days, current_spend, "
     "recommended_spend, expected_change, expected_change_low, expected_change_high, "
     "experiment_days, experiment_geo_days, experiment_feasible, scenario_change, "
@@ -78,41 +85,34 @@ def _month(values) -> pd.Series:
 
 
 def channel_value(inputs: dict, tenant: str) -> pd.DataFrame:
-    """Per channel over the window: new customers, value to date + predicted, spend, first order."""
+    """Per channel over the window: new customers, the value of one, spend."""
     cutoff = pd.Timestamp(inputs["cutoffs"].set_index("tenant_id").loc[tenant, "cutoff_date"])
     last = cutoff.to_period("M")
     first = last - (LOOKBACK_MONTHS - 1)
     customers = inputs["customers"].query("tenant_id == @tenant").copy()
     customers = customers[_month(customers["signup_date"]).between(first, last)]
-    orders = inputs["orders"].query("tenant_id == @tenant").sort_values(["created_at", "order_id"])
-    per_customer = orders.groupby("customer_id").agg(
-        first_order=("total_amount", "first"), historical=("net_amount", "sum")
-    )
-    predicted = inputs["predictions"].query("tenant_id == @tenant").set_index("customer_id")
-    customers = customers.join(per_customer, on="customer_id").join(
-        predicted["predicted_clv_12m"], on="customer_id"
-    )
-    customers = customers.fillna({"first_order": 0.0, "historical": 0.0, "predicted_clv_12m": 0.0})
     per_channel = customers.groupby("acquisition_channel").agg(
-        new_customers=("customer_id", "count"),
-        first_order=("first_order", "sum"),
-        historical=("historical", "sum"),
-        predicted=("predicted_clv_12m", "sum"),
+        new_customers=("customer_id", "count")
     )
     spend = inputs["spend"].query("tenant_id == @tenant")
     spend = spend[_month(spend["spend_date"]).between(first, last)]
     spend_per_channel = spend.groupby("channel_group")["spend_amount"].sum()
-    per_channel = per_channel.join(spend_per_channel, how="outer")
-    return per_channel.fillna(0.0).rename_axis("channel")
+    per_channel = per_channel.join(spend_per_channel, how="outer").fillna(0.0)
+    values = expected_new_customer_value(
+        {name: inputs[f"value_{name}"] for name in VALUE_INPUTS}
+    ).query("tenant_id == @tenant")
+    values = values.set_index("channel_group")[["customer_value_amount", "value_basis"]]
+    return per_channel.join(values).rename_axis("channel")
 
 
 def expected_insights(inputs: dict, tenant: str) -> dict[str, Expected]:
     """The numbers each insight must state for the tenant; an insight without data is absent."""
     expected = {}
     values = channel_value(inputs, tenant)
-    values["ltv"] = (values["historical"] + values["predicted"]) / values["new_customers"]
-    pooled = (values["historical"] + values["predicted"]).sum() / values["new_customers"].sum()
-    rankable = values[values["new_customers"] >= MIN_NEW_CUSTOMERS]
+    values["ltv"] = values["customer_value_amount"]
+    valued = values[values["ltv"].notna()]
+    pooled = (valued["ltv"] * valued["new_customers"]).sum() / valued["new_customers"].sum()
+    rankable = valued[valued["new_customers"] >= MIN_NEW_CUSTOMERS]
     if not rankable.empty and pooled > 0:
         best = rankable.sort_values("ltv", ascending=False, kind="stable")
         best = best[best["ltv"] == best["ltv"].iloc[0]].sort_index().iloc[:1]
@@ -120,7 +120,7 @@ def expected_insights(inputs: dict, tenant: str) -> dict[str, Expected]:
         expected["canal_mayor_ltv"] = Expected(
             [100 * (ltv / pooled - 1), ltv, pooled, CLV_HORIZON_MONTHS],
             [0, None, None, 0],
-            [best.index[0]],
+            [best.index[0], BASIS_WORDS[best["value_basis"].iloc[0]]],
         )
     expected.update(_capital(inputs, tenant))
     advice = _headline_advice(inputs, tenant)

@@ -73,6 +73,9 @@ def recovered_vs_true(run, tenant_id: str) -> pd.DataFrame:
         "from marts.mart_budget_roas_comparison where tenant_id = %(tenant_id)s group by 1",
         params,
     ).set_index("channel_group")
+    # Sums of numeric amounts come back as Decimal objects on PostgreSQL and DuckDB alike.
+    values = values.astype({"revenue_value_amount": float, "margin_value_amount": float})
+    roas = roas.astype(float)
     rows = []
     for channel, facts in truth["channels"].items():
         if "media" not in facts:
