@@ -209,8 +209,8 @@ def plan_budget(
     curves (the Bayes-optimal bet, ignoring whether the data can judge each channel).
 
     ``values`` (optional) maps every channel to the value of one unit of the target, e.g. the
-    mean predicted 12-month CLV of a new customer from that channel when the model's target
-    is new customers: the plan then maximizes expected customer value.
+    12-month value of a new customer from that channel when the model's target is new
+    customers: the plan then maximizes customer value.
 
     Columns: channel, current_spend, optimal_spend, lower_bound, upper_bound, bound_rule,
     identified, expected_contribution (over the period, at the optimal spend),

@@ -3,8 +3,8 @@
     maximize  sum_c v_c f_c(s_c)   subject to  sum_c s_c = B,  l_c <= s_c <= u_c
 
 with f_c the channel's response curve per day (``curves.py``), v_c the value of one unit of
-the target (1 for revenue; a channel's mean predicted 12-month CLV when the target is new
-customers, which turns the objective into expected customer value) and s_c spend per day.
+the target (1 for revenue; the value of one of the channel's new customers when the target is
+new customers, which turns the objective into customer value) and s_c spend per day.
 Hill curves with shape > 1 are S-shaped, so the problem is not concave: local searches from an
 interior start can stop where an S-shaped channel sits at zero (its marginal return there is 0)
 although funding it fully would pay more. The objective is separable, so the global optimum on

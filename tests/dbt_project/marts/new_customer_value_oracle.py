@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DAYS, MIN_AT_RISK, MIN_COSTED_SHARE = 365, 30, 0.95
+DAYS, MIN_AT_RISK, MIN_SAMPLE_HORIZON_SHARE, MIN_COSTED_SHARE = 365, 30, 0.9, 0.95
 INPUTS = {
     "customers": "select tenant_id, customer_id, signup_date, acquisition_channel "
     "from marts.dim_customers",
@@ -19,7 +19,6 @@ INPUTS = {
     "contribution_margin_amount, is_fully_costed from marts.fct_order_margins "
     "where customer_id is not null",
 }
-SAMPLES = ("signups_with_touchpoint", "new_customers")  # preferred first on equal horizons
 
 
 def _days(later: pd.Series, earlier: pd.Series) -> np.ndarray:
@@ -71,7 +70,9 @@ def expected_new_customer_value(frames: dict[str, pd.DataFrame]) -> pd.DataFrame
             "signups_with_touchpoint": _sample_value(group[group["tagged"]], orders),
             "new_customers": _sample_value(group, orders),
         }
-        sample = max(SAMPLES, key=lambda s: (candidates[s]["horizon_days"], -SAMPLES.index(s)))
+        tagged, every = (candidates[s]["horizon_days"] for s in candidates)
+        reaches = tagged > 0 and tagged >= MIN_SAMPLE_HORIZON_SHARE * every
+        sample = "signups_with_touchpoint" if reaches else "new_customers"
         rows.append(
             {"tenant_id": tenant, "channel_group": channel, "new_customers": len(group),
              "customer_sample": sample, **candidates[sample]}

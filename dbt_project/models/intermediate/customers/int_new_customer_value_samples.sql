@@ -38,19 +38,43 @@ samples as (
     group by 1, 2, 3
 ),
 
--- The signups that carried their channel, when they reach the horizon all new customers reach.
+-- The signups that carried their channel value it when their horizon reaches
+-- min_sample_horizon_share of all its new customers' (a few late days, which carry little of a
+-- year's value, against the undercount of non-buyers among all of them); else all of them.
 ranked as (
     select
         samples.*,
         max(samples.customers) over (
             partition by samples.tenant_id, samples.channel_group
         ) as new_customers,
-        row_number() over (
-            partition by samples.tenant_id, samples.channel_group
-            order by samples.horizon_days desc,
-                case samples.customer_sample when 'signups_with_touchpoint' then 0 else 1 end
-        ) as sample_rank
+        max(case when samples.customer_sample = 'new_customers' then samples.horizon_days end)
+            over (partition by samples.tenant_id, samples.channel_group) as all_horizon_days
     from samples
+),
+
+chosen as (
+    select
+        ranked.tenant_id,
+        ranked.channel_group,
+        ranked.customer_sample,
+        ranked.customers,
+        ranked.customers_seen_whole_horizon,
+        ranked.horizon_days,
+        ranked.new_customers,
+        row_number() over (
+            partition by ranked.tenant_id, ranked.channel_group
+            order by
+                case
+                    when ranked.customer_sample = 'signups_with_touchpoint'
+                        and ranked.horizon_days > 0
+                        and ranked.horizon_days
+                            >= {{ settings.min_sample_horizon_share }} * ranked.all_horizon_days
+                        then 0
+                    else 1
+                end,
+                case ranked.customer_sample when 'new_customers' then 0 else 1 end
+        ) as sample_rank
+    from ranked
 )
 
-select * from ranked
+select * from chosen

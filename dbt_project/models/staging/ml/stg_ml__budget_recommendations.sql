@@ -19,8 +19,8 @@ renamed as (
         calibrated as is_calibrated,
         nullif(identification_issues, '') as identification_issues,
         rank_probability,
-        -- 1 for revenue and new customers; for ltv, the channel's mean predicted 12-month
-        -- customer value the plan was computed with.
+        -- 1 for revenue and new customers; for ltv, the value of a new customer of the
+        -- channel the plan was computed with (mart_new_customer_value).
         value_per_unit,
         current_spend as current_spend_amount,
         recommended_spend as recommended_spend_amount,
