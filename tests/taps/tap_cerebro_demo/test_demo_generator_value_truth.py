@@ -68,9 +68,10 @@ def test_expected_orders_and_revenue_match_the_simulated_purchases():
     )
     traits, purchases = simulate_purchases(rng, signups, channels, float(CLOCK.days))
     truth = _value(signups, traits)
-    days = purchases["t"].to_numpy() - np.floor(signups["signup_t"].to_numpy())[
-        purchases["customer"].to_numpy()
-    ]
+    days = (
+        purchases["t"].to_numpy()
+        - np.floor(signups["signup_t"].to_numpy())[purchases["customer"].to_numpy()]
+    )
     counted = purchases[days < VALUE_WINDOW_DAYS]
     for index in (0, 2):
         mine = np.flatnonzero(signups["channel"].to_numpy() == index)
