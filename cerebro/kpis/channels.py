@@ -54,26 +54,33 @@ def _funnel_row(channel: str, steps: dict) -> dict:
 def get_channel_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
     """The funnel's steps in the period (impressions and clicks of the channels that report
     them, checkouts, valid orders, repeat orders), in total and per channel with the
-    conversion from each step to the next, channels with the most valid orders first; and
-    the value of a new customer of each channel (its first 12 months, first order included,
-    on contribution margin or revenue as ``basis`` says), the most valuable first."""
+    conversion from each step to the next, channels with the most valid orders first."""
     with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
         rows = request.query(_BY_CHANNEL)
         rows = rows.sort_values(["valid_orders", "channel_group"], ascending=[False, True])
-        values = request.query(_NEW_CUSTOMER_VALUE)
         return {
             **{step: count(rows[step].sum()) for step in STEPS},
             "channel_funnel": [
                 _funnel_row(record["channel_group"], record) for record in rows.to_dict("records")
             ],
-            "new_customer_value": [
-                {
-                    "channel": record["channel_group"],
-                    "new_customer_value": float(record["customer_value_amount"]),
-                    "first_order_value": float(record["first_order_value_amount"]),
-                    "basis": record["value_basis_label"],
-                    "horizon_days": count(record["horizon_days"]),
-                }
-                for record in values.to_dict("records")
-            ],
         }
+
+
+def get_channels_page(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
+    """`cerebro kpis channels`: the funnel of the period (``get_channel_kpis``) and the value
+    of a new customer of each channel (its first 12 months, first order included, on
+    contribution margin or revenue as ``basis`` says), the most valuable first."""
+    page = get_channel_kpis(tenant_id, date_from, date_to, warehouse=warehouse)
+    with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
+        values = request.query(_NEW_CUSTOMER_VALUE)
+    page["new_customer_value"] = [
+        {
+            "channel": record["channel_group"],
+            "new_customer_value": float(record["customer_value_amount"]),
+            "first_order_value": float(record["first_order_value_amount"]),
+            "basis": record["value_basis_label"],
+            "horizon_days": count(record["horizon_days"]),
+        }
+        for record in values.to_dict("records")
+    ]
+    return page

@@ -16,7 +16,7 @@ from cerebro.formatting import (
     locale_for,
 )
 from cerebro.kpis.acquisition import get_acquisition_kpis
-from cerebro.kpis.channels import get_channel_kpis
+from cerebro.kpis.channels import get_channels_page
 from cerebro.kpis.customer_health import get_customer_health_kpis
 from cerebro.kpis.engagement import get_engagement_kpis
 from cerebro.kpis.identity import get_identity_kpis
@@ -32,7 +32,7 @@ PAGES = {
     "operations": ("Operaciones y Calidad", get_operations_kpis),
     "retention": ("Retención y Lealtad", get_retention_kpis),
     "segmentation": ("Segmentación y Marketing", get_rfm_segmentation),
-    "channels": ("Canales", get_channel_kpis),
+    "channels": ("Canales", get_channels_page),
     "health": ("Salud de los clientes", get_customer_health_kpis),
     "margin": ("Margen y beneficio", get_margin_kpis),
     "identity": ("Clientes unificados por RUT", get_identity_kpis),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cerebro.dashboards.spec import filter_values
-from cerebro.kpis.channels import get_channel_kpis
+from cerebro.kpis.channels import get_channels_page
 from tests.cerebro.dashboards.dashboard_runs import DEMO_TENANTS, run_card
 
 pytestmark = pytest.mark.e2e
@@ -62,6 +62,6 @@ def test_every_reader_shows_the_marts_value_of_a_new_customer(demo_duckdb, dashb
     wanted = roas["channel_group"].map(values).astype(float)
     np.testing.assert_allclose(per_customer, wanted, rtol=1e-9)
 
-    cli = get_channel_kpis(tenant, period["date_from"], period["date_to"], warehouse=warehouse)
+    cli = get_channels_page(tenant, period["date_from"], period["date_to"], warehouse=warehouse)
     shown = {row["channel"]: row["new_customer_value"] for row in cli["new_customer_value"]}
     assert shown == pytest.approx(values, rel=1e-9)
