@@ -2,7 +2,8 @@
 
 `demo_spark` (tests/conftest.py) runs `cerebro run` with ``CEREBRO_WAREHOUSE=spark`` on the
 same small demo as `demo_duckdb`: the taps land into the run's DuckDB file, every dbt step
-builds on Spark in local mode from the Parquet landing, and the marts are served back from
+builds on Spark from the Parquet landing, through the Spark Connect server the run starts on
+this machine (the way a cluster is reached, decision 0049), and the marts are served back from
 that file (decision 0040). Oracle: the DuckDB run, mart by mart and KPI by KPI.
 
 Then a partition run on Spark (what the next night's run does): it must replace its tenant's
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from cerebro.spark.connect_server import reach_spark
 from cerebro.spark.dbt_command import run_dbt
 from orchestration.partitions import PartitionWindow
 from tests.support.mart_comparison import (
@@ -96,13 +98,15 @@ def test_a_partition_run_replaces_its_tenants_partitions_as_a_full_build_would(
         folder = marts / name / "tenant_id=test_pe"
         shutil.copy(next(folder.glob("*.parquet")), folder / "part-stale-copy.parquet")
 
-    env = {**os.environ, **settings.dbt_env(), "CEREBRO_WAREHOUSE": "spark"}
-    for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
-        window = PartitionWindow(("test_pe",), day, day)
-        run_dbt(
-            f"the partition {day}", ["run", "--select", "config.materialized:incremental"],
-            {**env, **window.dbt_env()}, tmp_path / "spark-partitions.log",
-        )  # fmt: skip
+    # Both days on one Spark Connect server, as the platform's steps reach Spark.
+    with reach_spark(settings) as reached:
+        env = {**os.environ, **reached.dbt_env()}
+        for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
+            window = PartitionWindow(("test_pe",), day, day)
+            run_dbt(
+                f"the partition {day}", ["run", "--select", "config.materialized:incremental"],
+                {**env, **window.dbt_env()}, tmp_path / "spark-partitions.log",
+            )  # fmt: skip
 
     assert {name: _files(marts / name / "tenant_id=test_cl") for name in partitioned} == untouched
     for name in partitioned:
