@@ -60,6 +60,17 @@ def test_the_run_builds_on_spark_and_says_where_the_data_is(demo_spark):
     ) in output
 
 
+def test_every_dbt_step_reached_the_one_spark_connect_server_the_run_started(demo_spark):
+    logs = demo_spark.data_dir / "logs"
+    server_log = (logs / "spark-connect-server.log").read_text(encoding="utf-8")
+    starts = [line for line in server_log.splitlines() if line.startswith("$ ")]
+    assert len(starts) == 1, starts  # one server for the run's three dbt steps
+    assert "Spark Connect server started at: 127.0.0.1:" in server_log
+    for step in ("dbt_reference", "dbt_models", "dbt_ml_models"):
+        log = (logs / "dbt" / f"{step}.log").read_text(encoding="utf-8")
+        assert "target='spark_connect'" in log, step
+
+
 def test_every_mart_has_duckdbs_rows(demo_duckdb, demo_spark):
     """Every mart the DuckDB run built, ML marts included, and no other."""
     assert_every_mart_matches(demo_duckdb.warehouse, demo_spark.warehouse, "spark")
