@@ -84,6 +84,9 @@ def local_connect_server(settings: Settings, log: Path) -> Iterator[str]:
         **local_server_conf({**os.environ, **settings.dbt_env()}),
         "spark.connect.grpc.binding.address": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(port),
+        # Spark's INFO lines are ~30 MB for one demo run (a few per statement); its warnings
+        # and errors are what a reader of the log needs.
+        "spark.log.level": "WARN",
     }
     command = [str(_spark_submit()), "--class", CONNECT_SERVER_CLASS, "--name", "cerebro"]
     for name, value in conf.items():

@@ -65,7 +65,7 @@ def test_every_dbt_step_reached_the_one_spark_connect_server_the_run_started(dem
     server_log = (logs / "spark-connect-server.log").read_text(encoding="utf-8")
     starts = [line for line in server_log.splitlines() if line.startswith("$ ")]
     assert len(starts) == 1, starts  # one server for the run's three dbt steps
-    assert "Spark Connect server started at: 127.0.0.1:" in server_log
+    assert "spark.connect.grpc.binding.address=127.0.0.1" in starts[0]
     for step in ("dbt_reference", "dbt_models", "dbt_ml_models"):
         log = (logs / "dbt" / f"{step}.log").read_text(encoding="utf-8")
         assert "target='spark_connect'" in log, step
