@@ -67,6 +67,7 @@ select
     target,
     objective,
     objective_label,
+    is_money_objective,
     is_headline_objective,
     channel_group,
     cutoff_date,
