@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cerebro.dashboards.figures import NUMERIC_FORMATS
-from cerebro.dashboards.spec import Card, Dashboard, load_dashboards, resolve_filter_values
+from cerebro.dashboards.spec import (
+    Card,
+    Dashboard,
+    in_tenant_words,
+    load_dashboards,
+    resolve_filter_values,
+)
 from cerebro.dashboards.static_site import SiteTenant, site_tenants
 from cerebro.formatting import is_missing
 from cerebro.reports.periods import ReportPeriod, report_period
@@ -185,6 +191,7 @@ def build_report(
         (tenant,) = site_tenants(warehouse, [tenant_id])
         pages = []
         for dashboard in dashboards:
+            dashboard = in_tenant_words(dashboard, tenant.country_code, tenant.currency)
             # A card meant for other countries (the Chilean RUT) has no figure to report here.
             cards = [c for c in headline_cards(dashboard) if c.applies_to(tenant.country_code)]
             if cards:

@@ -11,6 +11,12 @@
     end
 {%- endmacro %}
 
+{#- Whether a plan objective is valued in the tenant's currency (revenue, ltv) rather than
+    counted in customers (new_customers): how pages format its expected change. -#}
+{% macro mmm_objective_is_money(column) -%}
+    ({{ column }} <> 'new_customers')
+{%- endmacro %}
+
 {#- A component of the decomposition: channels keep their channel group name. -#}
 {% macro mmm_component_label(component, component_kind) -%}
     case

@@ -1,6 +1,7 @@
-"""mart_channel_value_monthly (CAC, ROAS, LTV:CAC, LTV-ROAS per channel and month) against a
-pandas computation of KPIS.md's definitions from the facts and the model's predictions, on the
-session's demo run of each warehouse."""
+"""mart_channel_value_monthly (CAC, ROAS, LTV:CAC, LTV-ROAS per channel and month) and
+mart_channel_value_daily (their sums per channel and day, which the pages read for any period)
+against a pandas computation of KPIS.md's definitions from the facts and the model's
+predictions, on the session's demo run of each warehouse."""
 
 from __future__ import annotations
 
@@ -19,13 +20,22 @@ INPUTS = {
     "from marts.fct_ad_spend_daily",
 }
 KEYS = ["tenant_id", "month_start_date", "channel_group"]
+DAILY_KEYS = ["tenant_id", "value_date", "channel_group"]
+SUMS = ("spend_amount", "new_customers", "first_order_amount", "historical_net_amount",
+        "predicted_clv_12m_amount")  # fmt: skip
 
 
 def _month(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.to_period("M").dt.start_time
 
 
-def expected_channel_value(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _day(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values)
+
+
+def expected_channel_value(
+    frames: dict[str, pd.DataFrame], period=_month, keys=KEYS
+) -> pd.DataFrame:
     orders = frames["orders"].sort_values(["tenant_id", "customer_id", "created_at", "order_id"])
     per_customer = orders.groupby(["tenant_id", "customer_id"]).agg(
         first_order_amount=("total_amount", "first"),
@@ -36,19 +46,19 @@ def expected_channel_value(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         .merge(per_customer.reset_index(), how="left", on=["tenant_id", "customer_id"])
         .merge(frames["predictions"], how="left", on=["tenant_id", "customer_id"])
     )
-    customers["month_start_date"] = _month(customers["signup_date"])
+    customers[keys[1]] = period(customers["signup_date"])
     customers = customers.rename(columns={"acquisition_channel": "channel_group"})
     for column in ("first_order_amount", "historical_net_amount", "predicted_clv_12m"):
         customers[column] = pd.to_numeric(customers[column]).astype(float).fillna(0.0)
-    acquired = customers.groupby(KEYS).agg(
+    acquired = customers.groupby(keys).agg(
         new_customers=("customer_id", "size"),
         first_order_amount=("first_order_amount", "sum"),
         historical_net_amount=("historical_net_amount", "sum"),
         predicted_clv_12m_amount=("predicted_clv_12m", "sum"),
     )
-    spend = frames["spend"].assign(month_start_date=_month(frames["spend"]["spend_date"]))
+    spend = frames["spend"].assign(**{keys[1]: period(frames["spend"]["spend_date"])})
     spend["spend_amount"] = pd.to_numeric(spend["spend_amount"]).astype(float)
-    spent = spend.groupby(KEYS).agg(spend_amount=("spend_amount", "sum"))
+    spent = spend.groupby(keys).agg(spend_amount=("spend_amount", "sum"))
     table = acquired.join(spent, how="outer").fillna(0.0).reset_index()
     # KPIS.md: a ratio with a zero denominator is NULL, so zeros become NaN before dividing.
     spend_or_nan = table["spend_amount"].where(table["spend_amount"] > 0)
@@ -86,3 +96,22 @@ def test_channel_value_matches_the_definitions(request, kind):
         np.testing.assert_allclose(actual, wanted, rtol=1e-9, equal_nan=True, err_msg=column)
     paid = merged[merged["spend_amount"] > 0]
     assert paid["ltv_roas"].notna().any() and (paid["ltv_roas"] >= paid["first_order_roas"]).all()
+
+
+@pytest.mark.parametrize(
+    "kind", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres_demo)]
+)
+def test_daily_channel_value_keeps_the_sums_per_day(request, kind):
+    warehouse = request.getfixturevalue(f"demo_{kind}").warehouse
+    frames = {name: warehouse.query(sql) for name, sql in INPUTS.items()}
+    expected = expected_channel_value(frames, _day, DAILY_KEYS)
+    mart = warehouse.query("select * from marts.mart_channel_value_daily")
+    mart["value_date"] = pd.to_datetime(mart["value_date"])
+    merged = expected.merge(
+        mart, on=DAILY_KEYS, how="outer", suffixes=("_expected", ""), indicator=True
+    )
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", DAILY_KEYS]
+    for column in SUMS:
+        actual = pd.to_numeric(merged[column]).astype(float).to_numpy()
+        wanted = merged[f"{column}_expected"].astype(float).to_numpy()
+        np.testing.assert_allclose(actual, wanted, rtol=1e-9, err_msg=column)

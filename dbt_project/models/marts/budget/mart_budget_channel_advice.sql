@@ -31,6 +31,7 @@ worded as (
         recommendations.*,
         tenants.currency,
         {{ mmm_objective_label('recommendations.objective') }} as objective_label,
+        {{ mmm_objective_is_money('recommendations.objective') }} as is_money_objective,
         objectives_ranked.objective_rank = 1 as is_headline_objective,
         -- A channel kept for an experiment still moves with the pool of channels the data
         -- cannot tell apart (budget.py): its direction is that pro-rata move's, with the
@@ -66,6 +67,7 @@ select
     target,
     objective,
     objective_label,
+    is_money_objective,
     is_headline_objective,
     channel_group,
     cutoff_date,

@@ -1,107 +1,28 @@
 -- CAC, ROAS, LTV:CAC and LTV-ROAS per tenant, acquisition channel and local
--- month (KPIS.md, predictive figures). A channel's new customers are the
--- customers whose signup falls in the month and whose first-touch channel it
--- is (the same customers as `new_users` on the Adquisición page). Their value
--- is counted whenever it happens up to the data's cut-off: first-order revenue
--- is the total of their first valid order, historical value the net amount of
--- all their valid orders, and the prediction the latest predicted_clv_12m
--- (0 for a customer without a valid order, who has no prediction).
+-- month (KPIS.md, predictive figures): the month's sums of
+-- mart_channel_value_daily, which defines them, and their ratios.
 -- The mart keeps sums, so a dashboard computes any period's figure as
 -- sum(numerator) / sum(denominator), never as a mean of monthly ratios.
 with
 
-customers as (
-    select * from {{ ref('dim_customers') }}
+channel_value as (
+    select * from {{ ref('mart_channel_value_daily') }}
 ),
 
-orders as (
-    select * from {{ ref('fct_orders') }}
-    where is_valid
-),
-
-predictions as (
-    select * from {{ ref('stg_ml__customer_predictions') }}
-),
-
-ad_spend as (
-    select * from {{ ref('fct_ad_spend_daily') }}
-),
-
-ranked_orders as (
+monthly as (
     select
         tenant_id,
-        customer_id,
-        total_amount,
-        net_amount,
-        row_number() over (
-            partition by tenant_id, customer_id
-            order by created_at, order_id
-        ) as order_rank
-    from orders
-    where customer_id is not null
-),
-
-customer_order_values as (
-    select
-        tenant_id,
-        customer_id,
-        sum(case when order_rank = 1 then total_amount else 0 end) as first_order_amount,
-        sum(net_amount) as historical_net_amount
-    from ranked_orders
-    group by 1, 2
-),
-
-new_customers as (
-    select
-        customers.tenant_id,
-        cast({{ dbt.date_trunc('month', 'customers.signup_date') }} as date) as month_start_date,
-        customers.acquisition_channel as channel_group,
-        count(*) as new_customers,
-        sum(case when customer_order_values.customer_id is not null then 1 else 0 end)
-            as new_customers_with_orders,
-        sum(coalesce(customer_order_values.first_order_amount, 0)) as first_order_amount,
-        sum(coalesce(customer_order_values.historical_net_amount, 0)) as historical_net_amount,
-        {{ sum_exact('coalesce(predictions.predicted_clv_12m, 0)') }} as predicted_clv_12m_amount,
-        sum(case when predictions.customer_id is not null then 1 else 0 end)
-            as new_customers_with_prediction
-    from customers
-    left join customer_order_values
-        on customers.tenant_id = customer_order_values.tenant_id
-        and customers.customer_id = customer_order_values.customer_id
-    left join predictions
-        on customers.tenant_id = predictions.tenant_id
-        and customers.customer_id = predictions.customer_id
-    group by 1, 2, 3
-),
-
-monthly_spend as (
-    select
-        tenant_id,
-        cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as month_start_date,
+        cast({{ dbt.date_trunc('month', 'value_date') }} as date) as month_start_date,
         channel_group,
-        sum(spend_amount) as spend_amount
-    from ad_spend
+        sum(spend_amount) as spend_amount,
+        cast(sum(new_customers) as {{ dbt.type_bigint() }}) as new_customers,
+        cast(sum(new_customers_with_orders) as {{ dbt.type_bigint() }}) as new_customers_with_orders,
+        cast(sum(new_customers_with_prediction) as {{ dbt.type_bigint() }}) as new_customers_with_prediction,
+        sum(first_order_amount) as first_order_amount,
+        sum(historical_net_amount) as historical_net_amount,
+        {{ sum_exact('predicted_clv_12m_amount') }} as predicted_clv_12m_amount
+    from channel_value
     group by 1, 2, 3
-),
-
-combined as (
-    select
-        coalesce(new_customers.tenant_id, monthly_spend.tenant_id) as tenant_id,
-        coalesce(new_customers.month_start_date, monthly_spend.month_start_date)
-            as month_start_date,
-        coalesce(new_customers.channel_group, monthly_spend.channel_group) as channel_group,
-        coalesce(monthly_spend.spend_amount, 0) as spend_amount,
-        coalesce(new_customers.new_customers, 0) as new_customers,
-        coalesce(new_customers.new_customers_with_orders, 0) as new_customers_with_orders,
-        coalesce(new_customers.new_customers_with_prediction, 0) as new_customers_with_prediction,
-        coalesce(new_customers.first_order_amount, 0) as first_order_amount,
-        coalesce(new_customers.historical_net_amount, 0) as historical_net_amount,
-        coalesce(new_customers.predicted_clv_12m_amount, 0) as predicted_clv_12m_amount
-    from new_customers
-    full outer join monthly_spend
-        on new_customers.tenant_id = monthly_spend.tenant_id
-        and new_customers.month_start_date = monthly_spend.month_start_date
-        and new_customers.channel_group = monthly_spend.channel_group
 ),
 
 final as (
@@ -127,7 +48,7 @@ final as (
         end as ltv_cac,
         {{ safe_divide('first_order_amount + predicted_clv_12m_amount', 'spend_amount') }}
             as ltv_roas
-    from combined
+    from monthly
 )
 
 select * from final
