@@ -24,6 +24,8 @@ run, as that run's control group and exclusions.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import os
 import time
 import uuid
@@ -34,6 +36,7 @@ import pandas as pd
 
 from cerebro.activation import registry
 from cerebro.activation.control import is_held_out
+from cerebro.activation.coupons import COUPON_DESTINATION, valid_coupons
 from cerebro.activation.destination import (
     ADD,
     FAILED,
@@ -159,6 +162,7 @@ def activate(
         consent=kind.consent,
         one_shot=kind.one_shot,
         control_share=share,
+        today=now().date(),
     )
     if dry_run:
         missing = registry.missing_secrets(config.secrets, environ)
@@ -189,9 +193,13 @@ def plan_sync(
     consent: str,
     one_shot: bool,
     control_share: float,
+    today: dt.date | None = None,
 ) -> Plan:
-    """Compare the segment with what the log says the vendor has (see the module's doc)."""
+    """Compare the segment with what the log says the vendor has (see the module's doc). A
+    one-shot message's members carry their valid rescue coupon on ``today`` (default: UTC's)."""
     members = segment_members(warehouse, tenant_id, segment)
+    if one_shot and destination != COUPON_DESTINATION:
+        members = _with_coupons(members, valid_coupons(warehouse, tenant_id, today or _today()))
     history = audience_history(warehouse, tenant_id, destination, segment)
     in_list, refused = _vendor_state(history, one_shot)
     held_out, no_consent, target = [], [], []
@@ -223,6 +231,22 @@ def plan_sync(
         refused_before=len(retried) - len(add),
         identifiers=identifiers,
     )
+
+
+def _today() -> dt.date:
+    return utc_now().date()
+
+
+def _with_coupons(members: list[SegmentMember], coupons: dict[str, dict]) -> list[SegmentMember]:
+    """Each member with its coupon's code and percent among its attributes, if it has one."""
+    return [
+        dataclasses.replace(
+            m, member=dataclasses.replace(m.member, attributes={**m.member.attributes, **coupon})
+        )
+        if (coupon := coupons.get(m.customer_id))
+        else m
+        for m in members
+    ]
 
 
 def _vendor_state(history: pd.DataFrame, one_shot: bool) -> tuple[set[str], dict[str, tuple]]:
