@@ -307,3 +307,25 @@ def test_a_message_carries_each_members_valid_rescue_coupon_from_the_log(warehou
     assert seen[a]["discount_code"] == "VUELVE-A" and seen[a]["discount_percent"] == "12,5%"
     assert all("discount_code" not in seen[i] for i in (b, c, d))
     assert sum("discount_code" in attributes for attributes in seen.values()) == 1
+
+
+def test_a_phone_refusal_is_lifted_by_correcting_the_phone_not_the_email(warehouse, tenant):
+    """A message destination (SMS consent, WhatsApp's) remembers a refusal against the phone's
+    hash: a new e-mail does not ask again, a corrected phone does."""
+    people = customers(40)
+    write_marts(warehouse, people)
+    target = sorted(expected_list(people, channel="sms"))
+    refused = target[0]
+
+    def sync(**fake):
+        client = FakeList(VendorState(), consent="sms", one_shot=True, **fake)
+        return activate(warehouse, tenant, SEGMENT, "klaviyo", destination=client)
+
+    assert sync(refuse=frozenset({refused})).refused == 1
+    by_id = {c.customer_id: c for c in people}
+    write_marts(warehouse, [*[c for c in people if c.customer_id != refused],
+                            by_id[refused].but(email="nuevo@ejemplo.cl")])  # fmt: skip
+    assert [m.customer_id for m in sync().plan.add] == []
+    write_marts(warehouse, [*[c for c in people if c.customer_id != refused],
+                            by_id[refused].but(phone="+56 9 87654321")])  # fmt: skip
+    assert [m.customer_id for m in sync().plan.add] == [refused]
