@@ -92,9 +92,10 @@ def verdict_lines(
             "distinguen este reparto de seguir como hoy."
         )
     elif not first.scenario_change_low > 0:
+        below = first.scenario_change_high < 0
         lines.append(
             "Mantener: los datos no distinguen este reparto de seguir como hoy. "
-            f"{meaning}, lo que incluye no ganar nada."
+            f"{meaning}, {'es decir, una pérdida' if below else 'lo que incluye no ganar nada'}."
         )
     else:
         lines.append(f"{meaning}.")

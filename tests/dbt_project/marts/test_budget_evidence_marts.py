@@ -167,7 +167,7 @@ def test_a_plan_whose_gain_interval_reaches_zero_keeps_todays_split_everywhere(
     assert plan["recommendation_text"].startswith(
         f"Mantener el reparto actual: los datos no distinguen si mover {money(moved)} de "
         f"Meta Ads ({signed(-moved)}) a Google Ads ({signed(moved)}) en los próximos 30 días "
-        "mejora el valor de los clientes (LTV): el modelo espera "
+        "mejora el valor de los clientes (LTV): el modelo calcula "
         f"{signed(change)} en valor de clientes esperado (LTV a 12 meses), y con 90% de "
         f"probabilidad el cambio queda entre {money(low)} y {money(high)}, lo que incluye no "
         "ganar nada."

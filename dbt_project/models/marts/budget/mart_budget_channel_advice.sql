@@ -162,7 +162,10 @@ select
                     'los datos no distinguen si llevarlo a ' || recommended_text || ' mejora '
                     || objective_noun || ': con 90% de probabilidad, según el modelo, el plan'
                     || ' completo los cambia ' || plan_interval_text
-                    || ', lo que incluye no ganar nada.'
+                    || case
+                        when scenario_change_high < 0 then ', es decir, una pérdida.'
+                        else ', lo que incluye no ganar nada.'
+                    end
             end
             || coalesce(' ' || {{ budget_experiment_text("'Apagarlo'", 'experiment_days', 'experiment_geo_days', 'is_experiment_feasible') }}, '')
         when advised_action = 'aumentar' then

@@ -168,13 +168,14 @@ select
                 'cambiar el reparto'
             )
             || ' en los próximos ' || cast(combined.period_days as {{ dbt.type_string() }}) || ' días'
-            || ' mejora ' || combined.objective_noun || ': el modelo espera '
+            || ' mejora ' || combined.objective_noun || ': el modelo calcula '
             || {{ budget_change_text('combined.objective', 'combined.scenario_change', 'combined.currency') }}
             || ', y con 90% de probabilidad el cambio queda '
             || {{ budget_interval_text('combined.objective', 'combined.scenario_change_low', 'combined.scenario_change_high', 'combined.currency') }}
             || case
-                when combined.abstention_reason = 'intervalo' then ', lo que incluye no ganar nada.'
-                else '.'
+                when combined.abstention_reason <> 'intervalo' then '.'
+                when combined.scenario_change_high < 0 then ', es decir, una pérdida.'
+                else ', lo que incluye no ganar nada.'
             end
             || coalesce(' ' || combined.deciding_experiment_text, '')
         when combined.is_move then
