@@ -188,7 +188,7 @@ select
             || ' según el modelo).'
         else
             'Mantener el reparto actual: el modelo no encuentra un reparto del mismo presupuesto '
-            || 'que cambie ' || lower(combined.objective_label) || ' de forma apreciable.'
+            || 'que cambie ' || combined.objective_noun || ' de forma apreciable.'
     end
     || case
         when combined.tested_channels_text is null then ''
