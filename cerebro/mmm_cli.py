@@ -317,7 +317,7 @@ def optimize(model_path, total_budget, period_days, bounds, values, move_unident
         f"[{format_integer(first.scenario_change_low)}; "
         f"{format_integer(first.scenario_change_high)}] · written to {out_path}"
     )
-    # Whether the evidence backs the plan, as the pages say it (docs/decisions/0049).
+    # Whether the evidence backs the plan, as the pages say it (docs/decisions/0050).
     from cerebro.mmm_verdict import read_diagnostics, verdict_lines
 
     click.echo("\n".join(verdict_lines(plan, model, read_diagnostics(path))))

@@ -1,6 +1,6 @@
 """What `cerebro mmm optimize` says about its plan, in Spanish: whether the evidence backs it.
 
-The rule is the pages' (docs/decisions/0049): a plan is advised only when the 90 % interval of
+The rule is the pages' (docs/decisions/0050): a plan is advised only when the 90 % interval of
 its gain lies above zero and the model's health light is not red. Otherwise the terminal says
 to keep today's spend because the data cannot tell the plan from it, and prints the experiment
 that would decide (``ml_assets/mmm/experiments.py``) on the channel the plan moves most. The

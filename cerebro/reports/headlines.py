@@ -206,7 +206,7 @@ def build_report(
 
 def budget_advice(warehouse: Warehouse, tenant_id: str) -> str | None:
     """The headline objective's budget sentence, word for word as the pages show it (so it
-    keeps today's split wherever they do, decision 0049); None without one."""
+    keeps today's split wherever they do, decision 0050); None without one."""
     # A warehouse whose budget marts were never built has no advice to report.
     if not warehouse.table_exists("marts", "mart_budget_recommendation"):
         return None

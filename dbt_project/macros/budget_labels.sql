@@ -63,7 +63,7 @@
 {%- endmacro %}
 
 {#- Whether the evidence tells a move's gain from nothing: the 90 % interval of
-    the gain lies wholly above zero (docs/decisions/0049). -#}
+    the gain lies wholly above zero (docs/decisions/0050). -#}
 {% macro budget_gain_is_distinguished(gain_low) -%}
     (coalesce({{ gain_low }}, 0) > 0)
 {%- endmacro %}

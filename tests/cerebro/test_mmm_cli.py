@@ -180,7 +180,7 @@ def _todays_budget(out) -> tuple[float, dict[str, float]]:
 
 
 def test_optimize_says_to_keep_todays_spend_when_the_plans_interval_reaches_zero(fitted, tmp_path):
-    """The rule of docs/decisions/0049, applied here to the interval the plan's CSV holds: a
+    """The rule of docs/decisions/0050, applied here to the interval the plan's CSV holds: a
     plan whose gain's 90 % interval does not lie above zero is not advised, and the terminal
     names the test of the channel the plan moves most."""
     out, _ = fitted

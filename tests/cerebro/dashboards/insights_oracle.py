@@ -9,7 +9,7 @@ customers to be compared; LTV per new customer = (net value of valid orders + pr
 (ml.ml_budget_recommendations) for the headline objective: customer value ("ltv") when the
 tenant has it, revenue otherwise; where the plan moves money but its gain's 90 % interval does
 not lie above zero, or a model it reads has a red light (the lights of marts.mart_model_health,
-an input here), they keep today's split (docs/decisions/0049).
+an input here), they keep today's split (docs/decisions/0050).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The demo's pages never contradict the budget brain: every sentence about a channel's budget
 moves it the way the plan for today's budget does (the plan read straight from the ML output,
 ml.ml_budget_scenarios at 100 %) unless the evidence cannot back that plan, and then none moves
-(docs/decisions/0049); the recommended move names as givers and receivers exactly the channels
+(docs/decisions/0050); the recommended move names as givers and receivers exactly the channels
 the plan reduces and increases; no move shown anywhere has a gain whose 90 % interval reaches
 zero or comes from a model with a red light; and the rendered Resumen ejecutivo page shows
 those sentences."""

@@ -128,7 +128,7 @@ def test_the_budget_advice_is_the_pages_headline_sentence_word_for_word(
     writable_warehouse, report_specs
 ):
     """The report quotes the Resumen's recommended move for the headline objective only, so
-    where the pages keep today's split (decision 0049) the e-mail does too; a warehouse without
+    where the pages keep today's split (decision 0050) the e-mail does too; a warehouse without
     the budget marts reports no advice."""
     import datetime as dt
 

@@ -3,7 +3,7 @@ of the budget brain (budget_evidence_inputs) built by the real dbt project on Du
 plan's sentence, every channel's line, the executive findings and the Simulador's cards.
 
 Oracles, computed here from the crafted inputs and not read from the marts: the rule of
-docs/decisions/0049 (a plan that moves money is advised only when the 90 % interval of its
+docs/decisions/0050 (a plan that moves money is advised only when the 90 % interval of its
 gain lies above zero and no model it reads has a red light, judged with the dbt var
 model_health_thresholds), and a plan's net result, its change valued in money less its extra
 spend (new customers at each channel's value of a new customer). Money is written with

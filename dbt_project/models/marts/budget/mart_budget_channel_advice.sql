@@ -5,7 +5,7 @@
 -- revenue otherwise). Every page sentence about a channel's budget reads
 -- this mart, so none can contradict another.
 --
--- Advice gated by its own evidence (docs/decisions/0049): where the plan for
+-- Advice gated by its own evidence (docs/decisions/0050): where the plan for
 -- today's budget moves money but the 90 % interval of its gain reaches zero,
 -- or the light of a model it reads is red (mart_budget_objective_health), no
 -- channel moves: action and direction say "mantener" (model_action and
