@@ -19,13 +19,14 @@ from cerebro.reports.cli import report
 from cerebro.security.cli import security
 from cerebro.settings import SettingsError, load_settings, settings_with
 from cerebro.spark.cli import spark
+from cerebro.spark.dbt_command import SparkBuildError
 from cerebro.tenants import TenantConfigError, load_tenants
 from cerebro.warehouse import Warehouse, WarehouseError
 
 #: Errors a user fixes (an environment variable, the tenants file, the warehouse's state or
-#: reachability, an activation's segment, destination or secrets): whichever command meets one
-#: ends with its one-line message.
-USER_ERRORS = (SettingsError, TenantConfigError, WarehouseError, ActivationError)
+#: reachability, Spark's installation or server, an activation's segment, destination or
+#: secrets): whichever command meets one ends with its one-line message.
+USER_ERRORS = (SettingsError, TenantConfigError, WarehouseError, SparkBuildError, ActivationError)
 
 
 class _CerebroGroup(click.Group):

@@ -34,6 +34,7 @@ from babel import Locale
 from babel.numbers import (
     NumberPattern,
     format_decimal,
+    get_currency_name,
     get_currency_precision,
     get_currency_symbol,
 )
@@ -61,6 +62,16 @@ def locale_for(currency: str) -> str:
 def minor_unit(currency: str) -> int:
     """Decimals of the currency's minor unit (ISO 4217 via CLDR): CLP 0, PEN 2; 2 without one."""
     return get_currency_precision(currency) if currency else 2
+
+
+def currency_unit_words(currency: str) -> tuple[str, str]:
+    """The currency's unit as Spanish text names it, singular and plural: ("sol", "soles") for
+    PEN, ("peso", "pesos") for CLP — the first word of CLDR's Spanish name ("sol peruano").
+    Chile's peso without a currency."""
+    if not currency:
+        return "peso", "pesos"
+    names = (get_currency_name(currency, count=count, locale="es") for count in (1, 2))
+    return tuple(name.split()[0] for name in names)
 
 
 def is_missing(value: object) -> bool:

@@ -228,6 +228,10 @@ def _render_summary(channels, diagnostics) -> str:
             f"{row.channel:<22}{format_significant(row.roi):>8}  {interval:<22}"
             f"{format_significant(row.marginal_roi):>13}  {flag}"
         )
+    lines.append(
+        f"Intervalo del {level}: según el modelo, el valor real cae dentro de ese rango con "
+        f"{level} de probabilidad."
+    )
     return "\n".join(lines)
 
 
@@ -313,3 +317,7 @@ def optimize(model_path, total_budget, period_days, bounds, values, move_unident
         f"[{format_integer(first.scenario_change_low)}; "
         f"{format_integer(first.scenario_change_high)}] · written to {out_path}"
     )
+    # Whether the evidence backs the plan, as the pages say it (docs/decisions/0050).
+    from cerebro.mmm_verdict import read_diagnostics, verdict_lines
+
+    click.echo("\n".join(verdict_lines(plan, model, read_diagnostics(path))))

@@ -46,6 +46,9 @@ class Settings:
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     #: Spark's metastore, table folders and Parquet landing (warehouse ``spark``).
     spark_home: Path = field(default=Path())
+    #: A Spark Connect server (``sc://host:port``) dbt reaches on Spark; empty: each command
+    #: that runs dbt on Spark starts one on this machine (cerebro/spark/connect_server.py).
+    spark_remote: str = ""
 
     def __post_init__(self) -> None:
         if self.warehouse not in WAREHOUSE_KINDS:
@@ -92,6 +95,8 @@ class Settings:
             "CEREBRO_PG_DATABASE": self.postgres.database,
             "CEREBRO_SPARK_HOME": str(self.spark_home),
         }
+        if self.warehouse == "spark" and self.spark_remote:
+            env.update(spark_connect_env(self.spark_remote))
         if self.warehouse == "postgres":
             # dbt-postgres has no profile setting for session options; libpq reads PGTZ.
             # UTC sessions, as in the DuckDB profile (see cerebro/warehouse.py).
@@ -111,6 +116,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         warehouse=env.get("CEREBRO_WAREHOUSE", "duckdb"),
         duckdb_path=Path(env.get("CEREBRO_DUCKDB_PATH", data_dir / "cerebro.duckdb")).resolve(),
         spark_home=Path(env.get("CEREBRO_SPARK_HOME", data_dir / "spark")).resolve(),
+        spark_remote=_spark_remote(env.get(SPARK_REMOTE_ENV, "")),
         postgres=PostgresSettings(
             host=env.get("CEREBRO_PG_HOST", "localhost"),
             port=_port(env.get("CEREBRO_PG_PORT", "5432")),
@@ -118,6 +124,37 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             database=env.get("CEREBRO_PG_DATABASE", "cerebro"),
         ),
     )
+
+
+#: The Spark Connect server dbt reaches on Spark (``sc://host:port``).
+SPARK_REMOTE_ENV = "CEREBRO_SPARK_REMOTE"
+#: profiles.yml's target for dbt on a Spark Connect server.
+SPARK_CONNECT_TARGET = "spark_connect"
+
+
+def spark_connect_env(remote: str) -> dict[str, str]:
+    """What dbt needs to run through the Spark Connect server at ``remote``: pyspark's own
+    variable (dbt-spark's session method then opens a Connect session instead of starting
+    Spark in its process) and the profile's target without the in-process Spark's settings,
+    which a Connect client may not set (the server holds them)."""
+    return {
+        SPARK_REMOTE_ENV: remote,
+        "SPARK_REMOTE": remote,
+        "CEREBRO_DBT_TARGET": SPARK_CONNECT_TARGET,
+        # dbt-spark asks every session for Hive's catalogue, a setting of the server: pyspark
+        # warns on each of dbt's statements that a Connect client cannot change it.
+        "PYTHONWARNINGS": "ignore:Failed to set spark.sql.catalogImplementation",
+    }
+
+
+def _spark_remote(value: str) -> str:
+    value = value.strip()
+    if value and not value.startswith("sc://"):
+        raise SettingsError(
+            f"{SPARK_REMOTE_ENV}={value!r} is not a Spark Connect address: write it "
+            "sc://host:port (or unset it to start Spark on this machine)"
+        )
+    return value
 
 
 def settings_with(tenants_file: Path | None = None, data_dir: Path | None = None) -> Settings:

@@ -22,7 +22,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from cerebro.progress import note
 from cerebro.security import apply_tenant_isolation
-from cerebro.settings import environment_set
+from cerebro.settings import Settings, environment_set
+from cerebro.spark.connect_server import reach_spark
 from cerebro.spark.serving import land_for_dbt, registration_env, serve_spark_tables
 from orchestration.dbt_checks import check_description
 from orchestration.dbt_project import dbt_project
@@ -95,7 +96,20 @@ def _build(
     cerebro: CerebroResource,
     run_env: Mapping[str, str] | None = None,
 ):
-    settings = cerebro.settings()
+    # A step run alone (a schedule, the UI) starts its own Spark Connect server; within
+    # `cerebro run` the run's server is already named in the environment (decision 0049).
+    with reach_spark(cerebro.settings()) as settings:
+        yield from _build_reaching(settings, args, context, dbt, cerebro, run_env)
+
+
+def _build_reaching(
+    settings: Settings,
+    args: list[str],
+    context,
+    dbt: DbtCliResource,
+    cerebro: CerebroResource,
+    run_env: Mapping[str, str] | None,
+):
     # profiles.yml reads the warehouse location from these variables.
     os.environ.update(settings.dbt_env())
     log_path = settings.logs_dir / "dbt" / f"{context.op_def.name}.log"

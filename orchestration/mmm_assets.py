@@ -100,7 +100,7 @@ QUERIES = {
         from marts.mart_mmm_first_days_revenue where tenant_id = %(tenant_id)s""",
 }
 #: The value of a new customer of each acquisition channel (doc block kpi_new_customer_value,
-#: decision 0049): what the customer-value objective ("ltv") multiplies the model's new
+#: decision 0051): what the customer-value objective ("ltv") multiplies the model's new
 #: customers by.
 NEW_CUSTOMER_VALUE_SQL = """
     select channel_group as channel, customer_value_amount as value

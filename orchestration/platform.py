@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cerebro.settings import Settings
+from cerebro.spark.connect_server import reach_spark
 from orchestration.partition_days import last_complete_day, record_partitions_start
 
 
@@ -191,14 +192,27 @@ def run_platform(
     the latest day complete for every tenant) in one run, and report. On a new warehouse the
     incremental models build their whole history whatever the window. Each step's line goes
     to ``progress`` (default: stdout)."""
-    import dagster as dg
-
-    from cerebro.tenants import load_tenants
-
     if days < 1:
         raise ValueError(f"days must be at least 1 (got {days})")
     started = time.monotonic()
     export_settings(settings)
+    # On Spark, every dbt step of the run reaches the same Spark Connect server (decision 0049).
+    with reach_spark(settings) as settings:
+        return _run_platform(settings, instance, day, days, progress, started)
+
+
+def _run_platform(
+    settings: Settings,
+    instance,
+    day: dt.date | None,
+    days: int,
+    progress: TextIO | None,
+    started: float,
+) -> PlatformRun:
+    import dagster as dg
+
+    from cerebro.tenants import load_tenants
+
     home = prepare_dagster_home(settings)
     tenants = load_tenants(settings.tenants_file)
     last_day = day or latest_complete_day([tenant.timezone for tenant in tenants])

@@ -8,7 +8,8 @@ second sync sends only what changed, and the uplift mart reads it (through
 ``stg_ops__activation_log``) to compare treated and held-out customers.
 
 Contact data never lands here: a member is its ``customer_id`` and ``identifier_sha256``, the
-warehouse's SHA-256 of the normalised e-mail, else of the phone (``email_sha256`` /
+warehouse's SHA-256 of the normalised contact the destination's channel reaches (the phone for
+WhatsApp, else the e-mail), or of the other when that one is missing (``email_sha256`` /
 ``phone_sha256`` of ``mart_customer_contacts``).
 
 Rows are appended in batches, each committed before the next outcome is awaited, and whatever

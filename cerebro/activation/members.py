@@ -87,6 +87,14 @@ class SegmentMember:
         """What the log keeps instead of the contact: the e-mail's hash, else the phone's."""
         return self.email_sha256 or self.phone_sha256
 
+    def identifier_for(self, channel: str) -> str | None:
+        """The hash of the contact ``channel`` reaches (the phone's for ``sms``, which WhatsApp
+        uses), else the other: a refusal is remembered against it, so correcting that contact
+        lifts it."""
+        if channel == "sms":
+            return self.phone_sha256 or self.email_sha256
+        return self.identifier_sha256
+
     def has_consent(self, channel: str) -> bool:
         return self.consents.get(channel, False)
 

@@ -34,7 +34,9 @@ them.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -213,6 +215,22 @@ def percent_text(discount: float) -> str:
     (the default locale: a coupon's client knows no tenant currency), decimals only if any."""
     decimals = next(d for d in (0, 1, 2) if round(discount * 100, d) == round(discount * 100, 2))
     return format_percent(discount, decimals)
+
+
+_COUPON_DETAIL = re.compile(r"^(?P<percent>\d+(?:,\d+)?%) hasta (?P<last_day>\d{4}-\d{2}-\d{2})\b")
+
+
+def coupon_detail(percent: str, last_day: dt.date) -> str:
+    """What the activation log says of a created coupon: "10% hasta 2026-12-10"."""
+    return f"{percent} hasta {last_day.isoformat()}"
+
+
+def parse_coupon_detail(detail: str | None) -> tuple[str | None, dt.date | None]:
+    """``coupon_detail``'s percent and last day, or (None, None) for any other detail."""
+    match = _COUPON_DETAIL.match(detail or "")
+    if match is None:
+        return None, None
+    return match["percent"], dt.date.fromisoformat(match["last_day"])
 
 
 def _explain(step: DiscountStep) -> str:

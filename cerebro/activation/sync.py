@@ -12,7 +12,8 @@ The plan compares the segment now with what the log says the vendor already has:
   segment, withdrew consent) are removed. A one-shot destination (a coupon, a message) is
   sent to target members it never accepted a send for, and removes nothing;
 - a member the vendor refused (a reason retrying does not change) is not asked again while
-  its identifier is the same one.
+  its identifier is the same one: the hash of the contact the destination's channel reaches
+  (the phone's for WhatsApp, the e-mail's otherwise), so correcting it lifts the refusal.
 
 So a second sync with nothing changed sends nothing, and a sync stopped midway (an error,
 Ctrl-C) is completed by the next one: every answer is written to ``ops.activation_log`` as it
@@ -24,6 +25,8 @@ run, as that run's control group and exclusions.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import os
 import time
 import uuid
@@ -34,6 +37,7 @@ import pandas as pd
 
 from cerebro.activation import registry
 from cerebro.activation.control import is_held_out
+from cerebro.activation.coupons import COUPON_DESTINATION, valid_coupons
 from cerebro.activation.destination import (
     ADD,
     FAILED,
@@ -159,6 +163,7 @@ def activate(
         consent=kind.consent,
         one_shot=kind.one_shot,
         control_share=share,
+        today=now().date(),
     )
     if dry_run:
         missing = registry.missing_secrets(config.secrets, environ)
@@ -189,9 +194,13 @@ def plan_sync(
     consent: str,
     one_shot: bool,
     control_share: float,
+    today: dt.date | None = None,
 ) -> Plan:
-    """Compare the segment with what the log says the vendor has (see the module's doc)."""
+    """Compare the segment with what the log says the vendor has (see the module's doc). A
+    one-shot message's members carry their valid rescue coupon on ``today`` (default: UTC's)."""
     members = segment_members(warehouse, tenant_id, segment)
+    if one_shot and destination != COUPON_DESTINATION:
+        members = _with_coupons(members, valid_coupons(warehouse, tenant_id, today or _today()))
     history = audience_history(warehouse, tenant_id, destination, segment)
     in_list, refused = _vendor_state(history, one_shot)
     held_out, no_consent, target = [], [], []
@@ -203,10 +212,10 @@ def plan_sync(
         else:
             target.append(member)
     retried = [m for m in target if m.customer_id not in in_list]
-    add = [m for m in retried if refused.get(m.customer_id, ()) != (m.identifier_sha256,)]
-    identifiers = {m.customer_id: m.identifier_sha256 for m in members}
+    add = [m for m in retried if refused.get(m.customer_id, ()) != (m.identifier_for(consent),)]
+    identifiers = {m.customer_id: m.identifier_for(consent) for m in members}
     leaving = set() if one_shot else in_list - {m.customer_id for m in target}
-    remove = _leaving_members(warehouse, tenant_id, leaving, history, identifiers)
+    remove = _leaving_members(warehouse, tenant_id, leaving, history, identifiers, consent)
     return Plan(
         tenant_id=tenant_id,
         segment=segment,
@@ -223,6 +232,22 @@ def plan_sync(
         refused_before=len(retried) - len(add),
         identifiers=identifiers,
     )
+
+
+def _today() -> dt.date:
+    return utc_now().date()
+
+
+def _with_coupons(members: list[SegmentMember], coupons: dict[str, dict]) -> list[SegmentMember]:
+    """Each member with its coupon's code and percent among its attributes, if it has one."""
+    return [
+        dataclasses.replace(
+            m, member=dataclasses.replace(m.member, attributes={**m.member.attributes, **coupon})
+        )
+        if (coupon := coupons.get(m.customer_id))
+        else m
+        for m in members
+    ]
 
 
 def _vendor_state(history: pd.DataFrame, one_shot: bool) -> tuple[set[str], dict[str, tuple]]:
@@ -245,7 +270,9 @@ def _vendor_state(history: pd.DataFrame, one_shot: bool) -> tuple[set[str], dict
     }
 
 
-def _leaving_members(warehouse, tenant_id, leaving, history, identifiers) -> list[SegmentMember]:
+def _leaving_members(
+    warehouse, tenant_id, leaving, history, identifiers, consent
+) -> list[SegmentMember]:
     """Members to remove, with their contacts if the marts still have them (the vendor
     matches on them), else with the identifier logged when they were added."""
     found = contacts_of(warehouse, tenant_id, leaving)
@@ -258,7 +285,7 @@ def _leaving_members(warehouse, tenant_id, leaving, history, identifiers) -> lis
                 None if pd.isna(row.identifier_sha256) else row.identifier_sha256
             )
     for customer_id, member in found.items():
-        identifiers[customer_id] = member.identifier_sha256
+        identifiers[customer_id] = member.identifier_for(consent)
     return [
         found.get(customer_id, SegmentMember(Member(customer_id)))
         for customer_id in sorted(leaving)

@@ -136,7 +136,7 @@ def _cancellation_rate(context: MetricContext) -> Measurement:
     return Measurement(kpis["cancellation_rate"], _window_details(context))
 
 
-# CAC: paid spend / new customers of the window (KPIS.md; mart_channel_value_monthly's sums) ---
+# CAC: paid spend / new customers of the window (KPIS.md; mart_channel_value_daily's sums) ---
 
 _SPEND = """
     select sum(spend_amount) as spend
@@ -160,7 +160,7 @@ def _channel_group(value: object) -> str:
 
 def _cac(context: MetricContext) -> Measurement:
     """Per channel: the channel's spend over the customers whose first touch it was (the same
-    sums as mart_channel_value_monthly, over the rule's window instead of a month). Without a
+    sums as mart_channel_value_daily, over the rule's window). Without a
     channel: blended CAC, all paid spend over all new customers."""
     start, end = context.window
     channel = context.params.get("channel")

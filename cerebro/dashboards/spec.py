@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from cerebro import labels
+
 SPECS_DIR = Path(__file__).resolve().parents[2] / "metabase" / "dashboards"
 SCHEMA_FILE = SPECS_DIR.parent / "dashboard.schema.json"
 
@@ -206,6 +208,36 @@ def compared_sql(sql: str, start: str, end: str) -> str:
         f"select {first} as {PERIOD_START}, chosen_period.*\n"
         f"from (\n{sql.rstrip()}\n) as chosen_period\n"
         f"order by {PERIOD_START}"
+    )
+
+
+def in_tenant_words(dashboard: Dashboard, country_code: str, currency: str) -> Dashboard:
+    """The dashboard as a tenant of that country and currency reads it: its titles,
+    descriptions and column and filter labels in the tenant's words ("por cada sol", "Órdenes
+    por distrito"; :func:`cerebro.labels.in_tenant_words`). A card meant for other countries
+    (the Chilean RUT) keeps its own words: the page says it does not apply."""
+
+    def worded(text: str) -> str:
+        return labels.in_tenant_words(text, country_code, currency)
+
+    def card_worded(card: Card) -> Card:
+        if not card.applies_to(country_code):
+            return card
+        return dataclasses.replace(
+            card,
+            title=worded(card.title),
+            description=worded(card.description),
+            labels={k: worded(v) for k, v in card.labels.items()} if card.labels else None,
+        )
+
+    if not labels.tenant_words(country_code, currency):
+        return dashboard
+    return dataclasses.replace(
+        dashboard,
+        title=worded(dashboard.title),
+        description=worded(dashboard.description),
+        filters=tuple(dataclasses.replace(f, label=worded(f.label)) for f in dashboard.filters),
+        cards=tuple(card_worded(card) for card in dashboard.cards),
     )
 
 

@@ -42,7 +42,13 @@ from cerebro.dashboards.contact_data import (
     draws_contact_data,
     without_contact_data,
 )
-from cerebro.dashboards.spec import Dashboard, DashboardSpecError, filter_values, load_dashboards
+from cerebro.dashboards.spec import (
+    Dashboard,
+    DashboardSpecError,
+    filter_values,
+    in_tenant_words,
+    load_dashboards,
+)
 from cerebro.formatting import (
     format_date,
     format_integer,
@@ -207,7 +213,9 @@ def render_cards(
             continue
         try:
             # Codes (source names, run states, consent) as a reader calls them.
-            frame = translate_frame(card.run(warehouse, values))
+            frame = translate_frame(
+                card.run(warehouse, values), tenant.country_code, tenant.currency
+            )
             hidden: list[str] = []
             if not tenant.contact_data:
                 # Dropped before anything is formatted or written: page and CSV alike.
@@ -298,7 +306,8 @@ def render_site(
 
 def _render_tenant(environment, dashboards, tenant, warehouse, tenant_dir, generated, site) -> None:
     """One tenant's folder: a page per dashboard and an index; adds what it wrote to ``site``.
-    Pages link only within the folder (``root`` is the folder itself)."""
+    Pages link only within the folder (``root`` is the folder itself), in the tenant's words."""
+    dashboards = [in_tenant_words(d, tenant.country_code, tenant.currency) for d in dashboards]
     navigation = [(d.key, d.title, d.position) for d in dashboards]
     summaries = []
     for dashboard in dashboards:

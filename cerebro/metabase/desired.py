@@ -133,10 +133,13 @@ def template_tag(card_key: str, item: Filter, required: bool, default) -> dict:
     return tag
 
 
-def metabase_sql(card: Card, tenant_filter: str = "tenant") -> str:
+def metabase_sql(
+    card: Card, tenant_filter: str = "tenant", country_code: str = "", currency: str = ""
+) -> str:
     """The card's SQL as Metabase runs it: codes shown by their Spanish names
-    (``cerebro.labels``), a rate's comparison as one row with its change in percentage points
-    (``rate_changes.py``), and no rows for a tenant outside the card's ``countries``. A heatmap
+    (``cerebro.labels``, in the words of a tenant of that country and currency), a rate's
+    comparison as one row with its change in percentage points (``rate_changes.py``), and no
+    rows for a tenant outside the card's ``countries``. A heatmap
     keeps only its row, column and value columns: Metabase pivots a table into a matrix only
     when it has exactly those three."""
     sql, columns = card.sql, list(card.columns)
@@ -149,7 +152,7 @@ def metabase_sql(card: Card, tenant_filter: str = "tenant") -> str:
                 "order by 1, 2"
             )
         columns = cells
-    sql = labelled_sql(sql, columns)
+    sql = labelled_sql(sql, columns, country_code, currency)
     if is_rate_comparison(card):
         sql = rate_change_sql(card, sql)
     return _for_countries(sql, card.countries, tenant_filter)

@@ -24,7 +24,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from cerebro.dashboards.spec import Card, Dashboard
+from cerebro.dashboards.spec import Card, Dashboard, in_tenant_words
 from cerebro.metabase.access import TENANT, Access
 from cerebro.metabase.context import ProvisioningContext, TenantContext
 from cerebro.metabase.desired import (
@@ -80,14 +80,14 @@ def _literal(tenant_id: str) -> str:
     return f"'{tenant_id}'"
 
 
-def _tenant_sql(dashboard: Dashboard, card: Card, tenant_id: str, period) -> str:
+def _tenant_sql(dashboard: Dashboard, card: Card, tenant: TenantContext, period) -> str:
     tenant_filter = dashboard_tenant_filter(dashboard)
     sql = re.sub(
         r"\{\{\s*" + re.escape(tenant_filter) + r"\s*\}\}",
-        _literal(tenant_id),
-        metabase_sql(card, tenant_filter),
+        _literal(tenant.tenant_id),
+        metabase_sql(card, tenant_filter, tenant.country_code, tenant.currency),
     )
-    return _with_period(sql, period, _literal(tenant_id)) if period else sql
+    return _with_period(sql, period, _literal(tenant.tenant_id)) if period else sql
 
 
 def _period_tag(card_key: str, period: PeriodFilter) -> dict:
@@ -100,7 +100,7 @@ def _card(
 ) -> DesiredCard:
     period = period_filter(dashboard)
     key = f"{prefix}/{dashboard.key}/{card.key}"
-    sql = _tenant_sql(dashboard, card, tenant.tenant_id, period) if tenant else metabase_sql(card)
+    sql = _tenant_sql(dashboard, card, tenant, period) if tenant else metabase_sql(card)
     bound = dataclasses.replace(card, sql=sql)
     required = set(bound.required_parameters)
     tags = {}
@@ -242,6 +242,7 @@ def _tenant_objects(dashboards, tenant: TenantContext, access: Access, offline: 
     collections += _question_collections(t, "Las preguntas de cada tablero.", dashboards)
     cards, boards = [], []
     for dashboard in dashboards:
+        dashboard = in_tenant_words(dashboard, tenant.country_code, tenant.currency)
         own = [_card(dashboard, c, tenant, t, t) for c in dashboard.cards]
         cards += own
         area = access.area_of(dashboard.key)

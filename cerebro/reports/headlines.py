@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cerebro.dashboards.figures import NUMERIC_FORMATS
-from cerebro.dashboards.spec import Card, Dashboard, load_dashboards, resolve_filter_values
+from cerebro.dashboards.spec import (
+    Card,
+    Dashboard,
+    in_tenant_words,
+    load_dashboards,
+    resolve_filter_values,
+)
 from cerebro.dashboards.static_site import SiteTenant, site_tenants
 from cerebro.formatting import is_missing
 from cerebro.reports.periods import ReportPeriod, report_period
@@ -134,6 +140,9 @@ class Report:
     tenant: SiteTenant
     period: ReportPeriod
     pages: list[ReportPage]
+    #: The budget advice the Resumen ejecutivo leads with (its headline objective's sentence,
+    #: marts.mart_budget_recommendation), or None before the budget brain has run.
+    budget_advice: str | None = None
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -185,9 +194,25 @@ def build_report(
         (tenant,) = site_tenants(warehouse, [tenant_id])
         pages = []
         for dashboard in dashboards:
+            dashboard = in_tenant_words(dashboard, tenant.country_code, tenant.currency)
             # A card meant for other countries (the Chilean RUT) has no figure to report here.
             cards = [c for c in headline_cards(dashboard) if c.applies_to(tenant.country_code)]
             if cards:
                 headlines = [_headline(dashboard, c, tenant_id, period, warehouse) for c in cards]
                 pages.append(ReportPage(dashboard, headlines))
-    return Report(tenant=tenant, period=period, pages=pages)
+        advice = budget_advice(warehouse, tenant_id)
+    return Report(tenant=tenant, period=period, pages=pages, budget_advice=advice)
+
+
+def budget_advice(warehouse: Warehouse, tenant_id: str) -> str | None:
+    """The headline objective's budget sentence, word for word as the pages show it (so it
+    keeps today's split wherever they do, decision 0050); None without one."""
+    # A warehouse whose budget marts were never built has no advice to report.
+    if not warehouse.table_exists("marts", "mart_budget_recommendation"):
+        return None
+    frame = warehouse.query(
+        "select recommendation_text from marts.mart_budget_recommendation "
+        "where tenant_id = %(tenant)s and is_headline_objective",
+        {"tenant": tenant_id},
+    )
+    return None if frame.empty else str(frame["recommendation_text"].iloc[0])

@@ -164,6 +164,7 @@ def render_report(report: Report) -> RenderedReport:
             )
             for page in report.pages
         ],
+        "budget_advice": report.budget_advice,
         "generated": format_timestamp(report.generated_at),
     }
     environment = _environment()

@@ -1,10 +1,10 @@
 """Use case: the dbt project built on Apache Spark from the landed warehouse's data.
 
-Steps, each a dbt command on the profile's ``spark`` target (dbt_project/profiles.yml):
-write the sources as Parquet (``landing.py``), ``dbt seed``, ``dbt build`` (whose on-run-start
-hook registers the Parquet as tables, ``register_landed_tables_from_env``). dbt's unit tests
-are left out: they check the models' logic, which is the same SQL on every engine, and each
-costs Spark seconds.
+Steps: write the sources as Parquet (``landing.py``), then, on one Spark Connect server
+(``connect_server.py``: the configured one, or one started for the build), ``dbt seed`` and
+``dbt build`` (whose on-run-start hook registers the Parquet as tables,
+``register_landed_tables_from_env``). dbt's unit tests are left out: they check the models'
+logic, which is the same SQL on every engine, and each costs Spark seconds.
 The output of every dbt command goes to ``<logs>/spark-dbt.log``; a failure is one line naming
 the step, dbt's first error and that log.
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cerebro.settings import Settings
+from cerebro.spark.connect_server import reach_spark
 from cerebro.spark.dbt_command import check_spark_installed, run_dbt
 from cerebro.spark.landing import LandedTable
 from cerebro.spark.serving import land_for_dbt, registration_env
@@ -39,11 +40,21 @@ def build_on_spark(settings: Settings) -> SparkBuild:
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     log = settings.logs_dir / "spark-dbt.log"
     log.write_text("", encoding="utf-8")
-    env = {**os.environ, **settings.dbt_env(), "CEREBRO_WAREHOUSE": "spark"}
     seconds = {}
     started = time.perf_counter()
     landed = land_for_dbt(settings)
     seconds["landing"] = time.perf_counter() - started
+    started = time.perf_counter()
+    with reach_spark(settings) as settings:
+        seconds["Spark Connect server"] = time.perf_counter() - started
+        _seed_and_build(settings, landed, log, seconds)
+    return SparkBuild(landed, log, seconds)
+
+
+def _seed_and_build(
+    settings: Settings, landed: list[LandedTable], log: Path, seconds: dict[str, float]
+) -> None:
+    env = {**os.environ, **settings.dbt_env()}
     steps = (
         ("dbt seed", ["seed", "--full-refresh"], {}),
         ("dbt build", ["build", "--exclude", "resource_type:unit_test"], registration_env(landed)),
@@ -52,4 +63,3 @@ def build_on_spark(settings: Settings) -> SparkBuild:
         started = time.perf_counter()
         run_dbt(step, arguments, {**env, **step_env}, log)
         seconds[step] = time.perf_counter() - started
-    return SparkBuild(landed, log, seconds)

@@ -39,11 +39,13 @@ def check_spark_installed() -> None:
 
 
 def run_dbt(
-    step: str, arguments: list[str], env: dict[str, str], log: Path, target: str = "spark"
+    step: str, arguments: list[str], env: dict[str, str], log: Path, target: str | None = None
 ) -> None:
-    """``dbt <arguments>`` on the profile's ``target``, its output appended to ``log``."""
+    """``dbt <arguments>`` on the profile's ``target`` (default: the one ``env`` chooses, Spark
+    in process or through Spark Connect), its output appended to ``log``."""
     command = [console_script("dbt"), *arguments, "--project-dir", str(DBT_PROJECT_DIR),
-               "--profiles-dir", str(DBT_PROJECT_DIR), "--target", target]  # fmt: skip
+               "--profiles-dir", str(DBT_PROJECT_DIR),
+               *(["--target", target] if target else [])]  # fmt: skip
     with log.open("a", encoding="utf-8") as out:
         out.write(f"\n$ {' '.join(command)}\n")
         out.flush()
@@ -51,7 +53,7 @@ def run_dbt(
             command, cwd=DBT_PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     if finished.returncode != 0:
-        engine = "Spark" if target == "spark" else target
+        engine = target or "Spark"
         raise SparkBuildError(f"{step} failed on {engine}: {first_error(log)} (log: {log})")
 
 

@@ -11,6 +11,12 @@
     end
 {%- endmacro %}
 
+{#- Whether a plan objective is valued in the tenant's currency (revenue, ltv) rather than
+    counted in customers (new_customers): how pages format its expected change. -#}
+{% macro mmm_objective_is_money(column) -%}
+    ({{ column }} <> 'new_customers')
+{%- endmacro %}
+
 {#- A component of the decomposition: channels keep their channel group name. -#}
 {% macro mmm_component_label(component, component_kind) -%}
     case
@@ -38,4 +44,39 @@
                 else ' en ingresos esperados'
             end{% endif %}
     end
+{%- endmacro %}
+
+{#- What a plan changes, as the object of a sentence ("mejora los ingresos"). -#}
+{% macro mmm_objective_noun(objective) -%}
+    case {{ objective }}
+        when 'new_customers' then 'los clientes nuevos'
+        when 'ltv' then 'el valor de los clientes (LTV)'
+        else 'los ingresos'
+    end
+{%- endmacro %}
+
+{#- The bounds of a change's 90 % interval: 'entre -$155.029 y $880.884'. Sentences
+    put it after «con 90% de probabilidad,», which says what the interval means. -#}
+{% macro budget_interval_text(objective, low, high, currency) -%}
+    ('entre ' || {{ budget_change_text(objective, low, currency, signed=false) }}
+        || ' y ' || {{ budget_change_text(objective, high, currency, signed=false) }})
+{%- endmacro %}
+
+{#- Whether the evidence tells a move's gain from nothing: the 90 % interval of
+    the gain lies wholly above zero (docs/decisions/0050). -#}
+{% macro budget_gain_is_distinguished(gain_low) -%}
+    (coalesce({{ gain_low }}, 0) > 0)
+{%- endmacro %}
+
+{#- The experiment that would measure a channel (ml_assets/mmm/experiments.py),
+    as a sentence whose subject is `subject` ('Apagarlo', 'Apagar Google Ads'). -#}
+{% macro budget_experiment_text(subject, days, geo_days, is_feasible) -%}
+    ({{ subject }} || ' '
+        || cast({{ days }} as {{ dbt.type_string() }}) || ' días'
+        || ' (o en la mitad de las regiones durante '
+        || cast({{ geo_days }} as {{ dbt.type_string() }}) || ' días)'
+        || case
+            when {{ is_feasible }} then ' mediría su efecto con un error de ±25%.'
+            else ' daría una primera medida (su efecto es pequeño frente al ruido de los datos).'
+        end)
 {%- endmacro %}

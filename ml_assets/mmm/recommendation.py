@@ -62,13 +62,13 @@ class ChannelAdvice:
     marginal_return: float
     marginal_return_low: float
     marginal_return_high: float
-    experiment_days: int | None
-    experiment_geo_days: int | None
-    experiment_geo_share: float | None
-    experiment_expected_lift: float | None
-    experiment_spend_paused: float | None
-    experiment_relative_error: float | None
-    experiment_feasible: bool | None
+    experiment_days: int
+    experiment_geo_days: int
+    experiment_geo_share: float
+    experiment_expected_lift: float
+    experiment_spend_paused: float
+    experiment_relative_error: float
+    experiment_feasible: bool
 
 
 def _action(identified: bool, current: float, recommended: float) -> str:
@@ -79,11 +79,9 @@ def _action(identified: bool, current: float, recommended: float) -> str:
     return INCREASE if recommended > current else DECREASE
 
 
-def _experiment_fields(experiment: ExperimentDesign | None, worth: float) -> dict:
+def _experiment_fields(experiment: ExperimentDesign, worth: float) -> dict:
     """``ChannelAdvice``'s experiment_* fields: the design (its lift valued at ``worth`` per
-    unit of the target), or None throughout for a channel that needs none."""
-    if experiment is None:
-        return {f"experiment_{name}": None for name in EXPERIMENT_FIELDS}
+    unit of the target)."""
     fields = {f"experiment_{name}": getattr(experiment, name) for name in EXPERIMENT_FIELDS}
     fields["experiment_expected_lift"] *= worth
     return fields
@@ -117,7 +115,7 @@ def recommend(
         marginal = float(marginal_draws.mean())
         roi_low, roi_high = interval(roi_draws, roi, model.interval)
         marginal_low, marginal_high = interval(marginal_draws, marginal, model.interval)
-        experiment = None if not issues else design_experiment(model, name)
+        experiment = design_experiment(model, name)
         rows.append(
             ChannelAdvice(
                 channel=name,
@@ -142,12 +140,12 @@ def recommend(
             )
         )
     frame = pd.DataFrame([asdict(advice) for advice in rows])
-    # Whole days, missing where no experiment is proposed: floats in the ML table either way
-    # (the staging model casts them back to whole numbers).
+    # Whole days as floats in the ML table, as tables written before every channel carried
+    # its design have them (missing there; the staging model casts them back to whole numbers).
     days = ["experiment_days", "experiment_geo_days"]
     frame[days] = frame[days].astype(float)
-    # The experiment's other figures too: a day on which no channel needs a geo holdout (all
-    # missing) must not turn the column into text on PostgreSQL.
+    # The experiment's other figures too: an all-missing column must never turn into text on
+    # PostgreSQL.
     figures = ["experiment_geo_share", "experiment_expected_lift", "experiment_spend_paused",
                "experiment_relative_error"]  # fmt: skip
     frame[figures] = frame[figures].astype(float)

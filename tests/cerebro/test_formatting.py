@@ -17,6 +17,7 @@ from cerebro.formatting import (
     MISSING,
     csv_delimiter,
     currency_affixes,
+    currency_unit_words,
     format_change,
     format_csv_value,
     format_currency,
@@ -223,3 +224,13 @@ def test_change_against_the_previous_period(previous, current, expected):
     assert format_change(previous, current) == expected
     if expected is not None:
         assert format_change(previous, current, "es_PE") == expected.replace(",", ".")
+
+
+def test_a_currencys_unit_is_the_word_cldr_names_it_with():
+    """What "por cada peso" says in each tenant's currency (CLDR's Spanish names: "sol
+    peruano", "soles peruanos")."""
+    assert currency_unit_words("CLP") == ("peso", "pesos")
+    assert currency_unit_words("PEN") == ("sol", "soles")
+    assert currency_unit_words("EUR") == ("euro", "euros")
+    assert currency_unit_words("USD") == ("dólar", "dólares")
+    assert currency_unit_words("") == ("peso", "pesos")

@@ -13,8 +13,10 @@ from cerebro.labels import (
     RUN_STATUSES,
     SOURCE_NAMES,
     country_name,
+    in_tenant_words,
     label,
     labelled_sql,
+    tenant_words,
     translate_frame,
 )
 
@@ -92,3 +94,20 @@ def test_every_landed_source_and_dagster_job_has_a_name():
         if type(value).__name__ == "UnresolvedAssetJobDefinition"  # define_asset_job's
     }
     assert len(declared) >= 5 and declared <= set(JOB_NAMES)
+
+
+def test_a_tenants_words_follow_its_country_and_currency():
+    """Issue 52: a Peruvian page said "por cada peso", "RUT" and "comuna". The specs write
+    Chile's words; Peru's are its own (sol, DNI/RUC, distrito), whole words, capitals kept."""
+    text = "Por cada peso: órdenes por comuna (Comunas), RUT válido, RUTA 5, pesos"
+    assert in_tenant_words(text, "PE", "PEN") == (
+        "Por cada sol: órdenes por distrito (Distritos), DNI/RUC válido, RUTA 5, soles"
+    )
+    assert in_tenant_words(text, "CL", "CLP") == text
+    # The currency alone decides the unit: a Spanish tenant in euros keeps Chile's other words.
+    assert in_tenant_words("por cada peso, por comuna", "ES", "EUR") == "por cada euro, por comuna"
+    assert tenant_words("CL", "CLP") == {}
+    # Names of codes follow the tenant too: the identity rule and an address without a place.
+    assert label("match_rule", "rut", "PE", "PEN") == "Mismo DNI/RUC"
+    assert label("comuna", "Sin comuna", "PE", "PEN") == "Sin distrito"
+    assert label("comuna", "Miraflores", "PE", "PEN") == "Miraflores"

@@ -159,3 +159,78 @@ def test_optimize_refuses_numbers_that_are_not_amounts_in_one_line(
     )
     assert result.exit_code != 0 and message in result.output, result.output
     assert "Traceback" not in result.output and not (tmp_path / "a.csv").exists()
+
+
+def _optimize(model_dir, out_csv, budget, *bounds):
+    args = ["mmm", "optimize", "--model", str(model_dir), "--total-budget", str(budget),
+            "--out", str(out_csv)]  # fmt: skip
+    for bound in bounds:
+        args += ["--bound", bound]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(out_csv), result.output
+
+
+def _todays_budget(out) -> tuple[float, dict[str, float]]:
+    from ml_assets.mmm.persistence import load_model
+
+    model = load_model(out / "model.json")
+    daily = model.current_spend_ / model.period_days
+    return float(daily.sum() * 30), dict(zip(model.channels_, daily * 30, strict=True))
+
+
+def test_optimize_says_to_keep_todays_spend_when_the_plans_interval_reaches_zero(fitted, tmp_path):
+    """The rule of docs/decisions/0050, applied here to the interval the plan's CSV holds: a
+    plan whose gain's 90 % interval does not lie above zero is not advised, and the terminal
+    names the test of the channel the plan moves most."""
+    out, _ = fitted
+    budget, current = _todays_budget(out)
+    verdicts = set()
+
+    # Today's budget split freely; then forced moves of 6 % of a channel's spend: from Search
+    # Ads to video (a gain the interval cannot tell from nothing) and from video to Search
+    # Ads (a loss).
+    def move(giver, taker):
+        amount = 0.06 * current[giver]
+        kept = next(c for c in current if c not in (giver, taker))
+        return (f"{giver}={current[giver] - amount}:{current[giver] - amount}",
+                f"{taker}={current[taker] + amount}:{current[taker] + amount}",
+                f"{kept}={current[kept]}:{current[kept]}")  # fmt: skip
+
+    cases = [(), move("Search Ads", "video"), move("video", "Search Ads")]
+    for number, bounds in enumerate(cases):
+        plan, output = _optimize(out, tmp_path / f"plan{number}.csv", budget, *bounds)
+        low = plan["scenario_change_low"].iloc[0]
+        moves = (plan["optimal_spend"] - plan["current_spend"]).abs()
+        # A channel moved by less than 5 % of its spend is not moved (recommendation.py).
+        moves = moves[moves >= 0.05 * plan["current_spend"]]
+        if low > 0:
+            assert "Mantener" not in output, output
+            assert "Con 90% de probabilidad, según el modelo, el cambio queda entre" in output
+            verdicts.add("advised")
+        else:
+            assert "Mantener: los datos no distinguen este reparto de seguir como hoy." in output
+            high = plan["scenario_change_high"].iloc[0]
+            assert ("una pérdida" if high < 0 else "lo que incluye no ganar nada") in output
+            verdicts.add("loss" if high < 0 else "reaches zero")
+            deciding = plan.loc[moves.idxmax(), "channel"]
+            assert f"Para decidirlo, apagar {deciding} " in output, output
+            assert "días (o en la mitad de las regiones durante " in output
+    assert verdicts == {"advised", "reaches zero", "loss"}
+
+
+def test_optimize_says_to_keep_todays_spend_when_the_models_light_is_red(fitted, tmp_path):
+    out, _ = fitted
+    red = tmp_path / "red_model"
+    red.mkdir()
+    (red / "model.json").write_text((out / "model.json").read_text())
+    diagnostics = json.loads((out / "diagnostics.json").read_text())
+    # Above the daily-MAPE threshold of the health page's red light (dbt var, 60 %).
+    diagnostics["in_sample"]["mape"] = 0.7
+    (red / "diagnostics.json").write_text(json.dumps(diagnostics))
+    budget, _ = _todays_budget(out)
+    _, output = _optimize(red, tmp_path / "plan.csv", budget)
+    assert (
+        "Mantener: el modelo tiene luz roja (error diario de ajuste (MAPE) 70,0%), así que los "
+        "datos no distinguen este reparto de seguir como hoy." in output
+    ), output

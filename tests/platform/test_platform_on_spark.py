@@ -2,7 +2,8 @@
 
 `demo_spark` (tests/conftest.py) runs `cerebro run` with ``CEREBRO_WAREHOUSE=spark`` on the
 same small demo as `demo_duckdb`: the taps land into the run's DuckDB file, every dbt step
-builds on Spark in local mode from the Parquet landing, and the marts are served back from
+builds on Spark from the Parquet landing, through the Spark Connect server the run starts on
+this machine (the way a cluster is reached, decision 0049), and the marts are served back from
 that file (decision 0040). Oracle: the DuckDB run, mart by mart and KPI by KPI.
 
 Then a partition run on Spark (what the next night's run does): it must replace its tenant's
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from cerebro.spark.connect_server import reach_spark
 from cerebro.spark.dbt_command import run_dbt
 from orchestration.partitions import PartitionWindow
 from tests.support.mart_comparison import (
@@ -56,6 +58,17 @@ def test_the_run_builds_on_spark_and_says_where_the_data_is(demo_spark):
         f"Warehouse: Spark (tables in {demo_spark.data_dir / 'spark'}), "
         f"marts served from {demo_spark.data_dir / 'cerebro.duckdb'}"
     ) in output
+
+
+def test_every_dbt_step_reached_the_one_spark_connect_server_the_run_started(demo_spark):
+    logs = demo_spark.data_dir / "logs"
+    server_log = (logs / "spark-connect-server.log").read_text(encoding="utf-8")
+    starts = [line for line in server_log.splitlines() if line.startswith("$ ")]
+    assert len(starts) == 1, starts  # one server for the run's three dbt steps
+    assert "spark.connect.grpc.binding.address=127.0.0.1" in starts[0]
+    for step in ("dbt_reference", "dbt_models", "dbt_ml_models"):
+        log = (logs / "dbt" / f"{step}.log").read_text(encoding="utf-8")
+        assert "target='spark_connect'" in log, step
 
 
 def test_every_mart_has_duckdbs_rows(demo_duckdb, demo_spark):
@@ -96,13 +109,15 @@ def test_a_partition_run_replaces_its_tenants_partitions_as_a_full_build_would(
         folder = marts / name / "tenant_id=test_pe"
         shutil.copy(next(folder.glob("*.parquet")), folder / "part-stale-copy.parquet")
 
-    env = {**os.environ, **settings.dbt_env(), "CEREBRO_WAREHOUSE": "spark"}
-    for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
-        window = PartitionWindow(("test_pe",), day, day)
-        run_dbt(
-            f"the partition {day}", ["run", "--select", "config.materialized:incremental"],
-            {**env, **window.dbt_env()}, tmp_path / "spark-partitions.log",
-        )  # fmt: skip
+    # Both days on one Spark Connect server, as the platform's steps reach Spark.
+    with reach_spark(settings) as reached:
+        env = {**os.environ, **reached.dbt_env()}
+        for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
+            window = PartitionWindow(("test_pe",), day, day)
+            run_dbt(
+                f"the partition {day}", ["run", "--select", "config.materialized:incremental"],
+                {**env, **window.dbt_env()}, tmp_path / "spark-partitions.log",
+            )  # fmt: skip
 
     assert {name: _files(marts / name / "tenant_id=test_cl") for name in partitioned} == untouched
     for name in partitioned:

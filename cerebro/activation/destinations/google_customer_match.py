@@ -14,8 +14,10 @@ and the protos (``OfflineUserDataJobService``, ``offline_user_data.proto``,
   name (names are unique per account: ``NAME_ALREADY_USED``); a list of that name that is not
   ``CRM_BASED`` stops the sync. Missing: ``POST /customers/{id}/userLists:mutate`` creating a
   ``crmBasedUserList`` with ``uploadKeyType`` ``CONTACT_INFO`` (immutable; e-mails and phones
-  cannot share a list with mobile ids) and ``membershipLifeSpan`` 10000, the value Customer
-  Match takes for "no expiry" (a list kept equal to a segment must not drop members itself).
+  cannot share a list with mobile ids) and ``membershipLifeSpan`` 540 days, the longest
+  Customer Match keeps a member since April 2025 (above it, and the former 10000 for "no
+  expiry", are refused with ``RangeError.TOO_HIGH``); each sync re-adds the segment's
+  members, which renews their membership, so a list kept equal to a segment does not shrink.
 - jobs: ``POST /customers/{id}/offlineUserDataJobs:create`` of type
   ``CUSTOMER_MATCH_USER_LIST`` for the list; ``…/offlineUserDataJobs/{job}:addOperations``
   with one operation per member, a ``UserData`` of separate ``userIdentifiers``
@@ -80,8 +82,8 @@ from cerebro.activation.identifiers import (
 DEFAULT_BASE_URL = "https://googleads.googleapis.com"
 DEFAULT_API_VERSION = "v24"
 MAX_IDENTIFIERS_PER_REQUEST = 100_000
-#: Customer Match's "membership never expires".
-UNLIMITED_LIFE_SPAN = "10000"
+#: The longest membership Customer Match accepts (days), since April 2025.
+MAX_LIFE_SPAN_DAYS = "540"
 #: Seconds between polls of a running job, the last one repeated.
 JOB_POLL_WAITS = (5.0, 10.0, 30.0, 60.0)
 DEFAULT_JOB_WAIT_SECONDS = 15 * 60.0
@@ -293,7 +295,7 @@ class GoogleCustomerMatch:
                 "name": audience.name,
                 "description": f"Segment {audience.segment} of {audience.tenant_id}, kept in "
                 "sync by Cerebro",
-                "membershipLifeSpan": UNLIMITED_LIFE_SPAN,
+                "membershipLifeSpan": MAX_LIFE_SPAN_DAYS,
                 "crmBasedUserList": {"uploadKeyType": "CONTACT_INFO",
                                      "dataSourceType": "FIRST_PARTY"},
             }  # fmt: skip

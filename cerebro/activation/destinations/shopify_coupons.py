@@ -52,7 +52,12 @@ from cerebro.activation.destination import (
     Outcome,
 )
 from cerebro.activation.http import VendorHttp, VendorResponse, VendorUnavailable
-from cerebro.activation.rescue_offer import RescueAssumptions, percent_text, rescue_offer
+from cerebro.activation.rescue_offer import (
+    RescueAssumptions,
+    coupon_detail,
+    percent_text,
+    rescue_offer,
+)
 
 MUTATION = """
 mutation CerebroRescueCode($basicCodeDiscount: DiscountCodeBasicInput!) {
@@ -164,7 +169,7 @@ class ShopifyCoupons:
                 "appliesOncePerCustomer": True,
             }
         }
-        sent_detail = f"{percent} hasta {ends.date().isoformat()}"
+        sent_detail = coupon_detail(percent, ends.date())
         try:
             payload = self._create(variables)
         except VendorUnavailable as error:

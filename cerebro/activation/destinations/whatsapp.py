@@ -16,9 +16,10 @@ destination until it collects that opt-in.
 Template parameters: ``parameters`` lists, in order, what fills the body's ``{{1}}``,
 ``{{2}}``…: ``first_name`` and ``last_name`` (the member's; a missing first name is
 ``name_fallback``), or any member attribute such as ``discount_code`` and
-``discount_percent``, which the sync puts there from the member's rescue coupon. A member
-without a listed value (other than the first name) is refused: the template would be
-incomplete.
+``discount_percent``, which the sync puts there from the member's rescue coupon
+(``cerebro/activation/coupons.py``). A member without a listed value (other than the first
+name) is not sent and *failed*, not refused: the value is Cerebro's to supply (a coupon not
+created yet), so the next sync asks again; these do not count towards stopping the sync.
 
 Meta's answers (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes):
 
@@ -122,6 +123,13 @@ class WhatsApp:
         """One template message per member of ``add``; ``remove`` is ignored (one-shot)."""
         failures = 0
         for member in add:
+            missing = self._missing_parameter(member)
+            if missing:
+                # Cerebro's to supply (a coupon not yet created, a field the marts lack), not
+                # the member's: failed, so the next sync asks again, and not the vendor's
+                # failure, so it does not count towards stopping the sync.
+                yield Outcome(member.customer_id, SEND, FAILED, missing)
+                continue
             try:
                 outcome = self._send(member)
             except _SenderRestricted as restricted:
@@ -149,12 +157,7 @@ class WhatsApp:
             phone = e164_phone(member.phone, member.country_code)
         except UnusableIdentifier as error:
             return outcome(REFUSED, f"teléfono inutilizable: {error}")
-        values = []
-        for name in self.parameters:
-            value = _parameter(member, name, self.name_fallback)
-            if value is None:
-                return outcome(REFUSED, f"falta {name} para la plantilla {self.template_name}")
-            values.append(value)
+        values = [_parameter(member, name, self.name_fallback) for name in self.parameters]
         body = self._message(phone, values)
         for attempt in range(1, self.max_attempts + 1):
             self._pace()
@@ -176,6 +179,13 @@ class WhatsApp:
                 raise _SenderRestricted(outcome(FAILED, f"número limitado por spam: {text}"))
             return outcome(REFUSED, f"{REFUSAL_REASONS.get(code, text)} ({code})")
         raise AssertionError("unreachable: the loop returns on its last attempt")
+
+    def _missing_parameter(self, member: Member) -> str | None:
+        """Why the template cannot be filled for ``member``, or None."""
+        for name in self.parameters:
+            if _parameter(member, name, self.name_fallback) is None:
+                return f"falta {name} para la plantilla {self.template_name}"
+        return None
 
     def _message(self, phone: str, values: Sequence[str]) -> dict:
         template: dict = {"name": self.template_name, "language": {"code": self.language}}

@@ -9,7 +9,9 @@ first 12 months, Nelson's mean cumulative function: tests/dbt_project/marts/
 new_customer_value_oracle.py), and the tenant's = its mean over the window's new customers of
 the channels with a value. The budget sentences restate the budget brain's advice
 (ml.ml_budget_recommendations) for the headline objective: customer value ("ltv") when the
-tenant has it, revenue otherwise.
+tenant has it, revenue otherwise; where the plan moves money but its gain's 90 % interval does
+not lie above zero, or a model it reads has a red light (the lights of marts.mart_model_health,
+an input here), they keep today's split (docs/decisions/0050).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ HEADLINE_OBJECTIVES = ("ltv", "revenue")  # the first one a tenant has leads
 MIN_NEW_CUSTOMERS = 30  # dbt var insights_min_new_customers
 #: How the sentence names the value's basis.
 BASIS_WORDS = {"margin": "margen de contribución", "revenue": "ingresos"}
+#: A channel moved by less than this share of its spend is not moved (recommendation.py).
+MIN_MOVE_SHARE = 0.05
 #: The locale a tenant's sentences are written in, by currency (cerebro/formatting.py's rule).
 LOCALES = {"CLP": "es_CL", "PEN": "es_PE"}
 
@@ -50,10 +54,12 @@ QUERIES = {
     "from ml.ml_customer_predictions",
     "clv_runs": "select tenant_id, risk_prob_alive from ml.ml_clv_model_runs",
     **{f"value_{name}": sql for name, sql in VALUE_INPUTS.items()},
-    "advice": "select tenant_id, objective, channel, action, period_days, current_spend, "
+    "advice": "select tenant_id, target, objective, channel, action, period_days, current_spend, "
     "recommended_spend, expected_change, expected_change_low, expected_change_high, "
     "experiment_days, experiment_geo_days, experiment_feasible, scenario_change, "
     "scenario_change_low, scenario_change_high from ml.ml_budget_recommendations",
+    "health": "select tenant_id, model_key, model_label, check_label, metric_text, status "
+    "from marts.mart_model_health",
 }
 
 
@@ -125,9 +131,50 @@ def expected_insights(inputs: dict, tenant: str) -> dict[str, Expected]:
     expected.update(_capital(inputs, tenant))
     advice = _headline_advice(inputs, tenant)
     if not advice.empty:
-        expected.update(_budget_move(advice))
-        expected.update(_channel_advice(advice))
+        reason = abstention(advice, inputs["health"])
+        currency = inputs["tenants"].set_index("tenant_id").loc[tenant, "currency"]
+        red = red_check_numbers(advice, inputs["health"], currency) if reason == "salud" else []
+        expected.update(_budget_move(advice, reason, red))
+        expected.update(_channel_advice(advice, reason, red))
     return expected
+
+
+def model_directions(advice: pd.DataFrame) -> pd.Series:
+    """+1, -1 or 0 per channel: the way the plan moves it (a move under 5 % of the channel's
+    spend is none)."""
+    change = advice["recommended_spend"] - advice["current_spend"]
+    moved = change.abs() >= MIN_MOVE_SHARE * advice["current_spend"]
+    return pd.Series(np.where(moved, np.sign(change), 0).astype(int), index=advice.index)
+
+
+def _red_checks(advice: pd.DataFrame, health: pd.DataFrame) -> pd.DataFrame:
+    """The red checks of the models one objective's plan reads: its target's marketing-mix
+    model, and the customer-value model for ltv."""
+    first = advice.iloc[0]
+    keys = {f"mmm_{first['target']}"} | ({"clv"} if first["objective"] == "ltv" else set())
+    mine = health[(health["tenant_id"] == first["tenant_id"]) & health["model_key"].isin(keys)]
+    return mine[mine["status"] == "rojo"].sort_values(["model_label", "check_label"])
+
+
+def abstention(advice: pd.DataFrame, health: pd.DataFrame) -> str | None:
+    """Why one tenant's plan for one objective is not advised ('salud', 'intervalo'), or None
+    where it is advised or moves nothing."""
+    if not model_directions(advice).any():
+        return None
+    if not _red_checks(advice, health).empty:
+        return "salud"
+    return None if advice["scenario_change_low"].iloc[0] > 0 else "intervalo"
+
+
+def red_check_numbers(
+    advice: pd.DataFrame, health: pd.DataFrame, currency: str
+) -> list[tuple[float, int]]:
+    """The numbers the red checks are written with (their labels and values, as the health
+    page writes them), in the sentence's order."""
+    text = " ".join(
+        f"{row.check_label} {row.metric_text}" for row in _red_checks(advice, health).itertuples()
+    )
+    return numbers_in(text, currency)
 
 
 def _capital(inputs: dict, tenant: str) -> dict[str, Expected]:
@@ -161,31 +208,68 @@ def _by_size_of_move(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _budget_move(advice: pd.DataFrame) -> dict[str, Expected]:
+def _experiment(row) -> tuple[list, list]:
+    """The numbers of a channel's experiment sentence: days, geo days, and ±25 % if feasible."""
+    numbers, decimals = [row.experiment_days, row.experiment_geo_days], [0, 0]
+    if row.experiment_feasible:
+        numbers.append(25)
+        decimals.append(0)
+    return numbers, decimals
+
+
+def _budget_move(advice: pd.DataFrame, reason: str | None, red: list) -> dict[str, Expected]:
     advice["change"] = advice["recommended_spend"] - advice["current_spend"]
-    gains = _by_size_of_move(advice[advice["action"] == "aumentar"])
-    losses = _by_size_of_move(advice[advice["action"] == "reducir"])
+    directions = model_directions(advice)
+    gains = _by_size_of_move(advice[directions > 0])
+    losses = _by_size_of_move(advice[directions < 0])
     tested = sorted(advice.loc[advice["action"] == "experimentar", "channel"])
-    words = [*tested]
-    if gains.empty or losses.empty:
-        return {"movimiento_presupuesto": Expected([], [], ["Mantener el reparto actual", *words])}
     first = advice.iloc[0]
+    horizon = _horizon(first["objective"])
+    if reason is not None:
+        # Today's split kept: the plan, its expected change and interval, and the test of the
+        # channel it moves most.
+        deciding = _by_size_of_move(advice[directions != 0]).iloc[0]
+        test_numbers, test_decimals = _experiment(deciding)
+        numbers = [*(value for value, _ in red), gains["change"].sum(), *losses["change"],
+                   *gains["change"], first["period_days"], first["scenario_change"], *horizon,
+                   INTERVAL_PERCENT, first["scenario_change_low"], first["scenario_change_high"],
+                   *test_numbers]  # fmt: skip
+        decimals = [*(places for _, places in red)] + [None] * (1 + len(losses) + len(gains))
+        decimals += [0, None, *[0] * len(horizon), 0, None, None, *test_decimals]
+        words = ["Mantener el reparto actual", "los datos no distinguen", "Para decidirlo",
+                 deciding["channel"], *tested]  # fmt: skip
+        return {"movimiento_presupuesto": Expected(numbers, decimals, words)}
+    if gains.empty or losses.empty:
+        return {"movimiento_presupuesto": Expected([], [], ["Mantener el reparto actual", *tested])}
     numbers = [gains["change"].sum(), *losses["change"], *gains["change"], first["period_days"],
-               first["scenario_change"], *_horizon(first["objective"]), INTERVAL_PERCENT,
+               first["scenario_change"], *horizon, INTERVAL_PERCENT,
                first["scenario_change_low"], first["scenario_change_high"]]  # fmt: skip
     decimals = [None] * (1 + len(losses) + len(gains)) + [0, None]
-    decimals += [0] * len(_horizon(first["objective"])) + [0, None, None]
-    words = ["Mover", *losses["channel"], *gains["channel"], *words]
+    decimals += [0] * len(horizon) + [0, None, None]
+    words = ["Mover", *losses["channel"], *gains["channel"], *tested]
     return {"movimiento_presupuesto": Expected(numbers, decimals, words)}
 
 
-def _channel_advice(advice: pd.DataFrame) -> dict[str, Expected]:
+def _channel_advice(advice: pd.DataFrame, reason: str | None, red: list) -> dict[str, Expected]:
     """One sentence per channel: its move with the expected change and interval, or where it
-    stays, or the experiment that would measure it."""
+    stays (and why, where the evidence cannot back the plan's move), or the experiment that
+    would measure it."""
     expected = {}
     for row in advice.itertuples():
         key = "canal_" + row.channel.lower().replace(" ", "_")
-        if row.action in ("aumentar", "reducir"):
+        test_numbers, test_decimals = _experiment(row)
+        if reason is not None and row.action in ("aumentar", "reducir"):
+            words = ["Mantener", row.channel, "los datos no distinguen", "Apagarlo"]
+            if reason == "salud":
+                numbers = [row.current_spend, row.period_days, *(value for value, _ in red),
+                           row.recommended_spend, *test_numbers]  # fmt: skip
+                decimals = [None, 0, *(places for _, places in red), None, *test_decimals]
+            else:
+                numbers = [row.current_spend, row.period_days, row.recommended_spend,
+                           INTERVAL_PERCENT, row.scenario_change_low, row.scenario_change_high,
+                           *test_numbers]  # fmt: skip
+                decimals = [None, 0, None, 0, None, None, *test_decimals]
+        elif row.action in ("aumentar", "reducir"):
             horizon = _horizon(row.objective)
             numbers = [row.current_spend, row.recommended_spend, row.period_days,
                        row.expected_change, *horizon, INTERVAL_PERCENT, row.expected_change_low,
@@ -196,11 +280,8 @@ def _channel_advice(advice: pd.DataFrame) -> dict[str, Expected]:
             numbers, decimals = [row.current_spend, row.period_days], [None, 0]
             words = ["Mantener", row.channel]
         else:
-            numbers = [row.current_spend, row.experiment_days, row.experiment_geo_days]
-            decimals = [None, 0, 0]
-            if row.experiment_feasible:
-                numbers.append(25)
-                decimals.append(0)
+            numbers = [row.current_spend, *test_numbers]
+            decimals = [None, *test_decimals]
             words = ["medirlo", row.channel]
         expected[key] = Expected(numbers, decimals, words)
     return expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import babel.numbers
 import duckdb
@@ -305,3 +306,52 @@ def test_defaults_without_data_follow_the_spec_rules(dashboards, monkeypatch):
         assert values_without_data(dashboard, "casafacil_cl", end) == filter_values(
             dashboard, None, "casafacil_cl"
         )
+
+
+#: What a Chilean page calls the currency's unit, the national id and the local area.
+CHILEAN_WORDS = re.compile(r"\b(pesos?|RUTs?|comunas?)\b", re.IGNORECASE)
+
+
+def _titles(settings) -> list[str]:
+    """The column, axis and series titles in a card's visualization settings."""
+    if isinstance(settings, dict):
+        return [
+            text
+            for key, value in settings.items()
+            for text in ([value] if "title" in key and isinstance(value, str) else _titles(value))
+        ]
+    return (
+        [text for item in settings for text in _titles(item)] if isinstance(settings, list) else []
+    )
+
+
+def _tenant_texts(state, dashboards, tenant_id: str, country_code: str) -> list[str]:
+    """What a tenant's readers see of its dashboards in Metabase but its SQL: names,
+    descriptions, filter names and column titles, of the cards that apply to its country."""
+    foreign = {
+        f"{tenant_id}/{d.key}/{c.key}"
+        for d in dashboards
+        for c in d.cards
+        if not c.applies_to(country_code)
+    }
+    texts = []
+    for board in state.dashboards:
+        if board.key.startswith(f"{tenant_id}/"):
+            texts += [board.name, board.description, *(p["name"] for p in board.parameters)]
+    for card in state.cards:
+        if card.key.startswith(f"{tenant_id}/") and card.key not in foreign:
+            texts += [card.name, card.description, *_titles(card.visualization_settings)]
+            texts += [tag["display-name"] for tag in card.template_tags.values()]
+    return texts
+
+
+def test_a_peruvian_tenants_dashboards_say_sol_dni_ruc_and_distrito(dashboards, context):
+    """Issue 52: Peru's pages said "por cada peso", "RUT" and "comuna"."""
+    state = desired_state(dashboards, context, load_access())
+    peru = _tenant_texts(state, dashboards, "casafacil_pe", "PE")
+    assert [text for text in peru if CHILEAN_WORDS.search(text)] == []
+    joined = " ".join(" ".join(peru).split())
+    assert "Por cada sol invertido" in joined and "Órdenes por distrito" in joined
+    assert "Clientes unificados por DNI/RUC" in joined
+    chile = " ".join(" ".join(_tenant_texts(state, dashboards, "casafacil_cl", "CL")).split())
+    assert "Por cada peso invertido" in chile and "Órdenes por comuna" in chile

@@ -122,3 +122,36 @@ def test_names_from_the_warehouse_are_escaped_in_the_html(crafted_report):
     rendered = render_report(dataclasses.replace(report, tenant=tenant))
     assert "&lt;b&gt;Tienda &amp; Cía&lt;/b&gt;" in rendered.html
     assert "<b>Tienda & Cía</b>" in rendered.text
+
+
+def test_the_budget_advice_is_the_pages_headline_sentence_word_for_word(
+    writable_warehouse, report_specs
+):
+    """The report quotes the Resumen's recommended move for the headline objective only, so
+    where the pages keep today's split (decision 0050) the e-mail does too; a warehouse without
+    the budget marts reports no advice."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from cerebro.reports.headlines import build_report
+
+    kept = (
+        "Mantener el reparto actual: los datos no distinguen si mover $1.000 de Meta Ads "
+        "(-$1.000) a Google Ads (+$1.000) en los próximos 30 días mejora los ingresos."
+    )
+    day = dt.date(2026, 11, 1)
+    without = build_report(writable_warehouse, "t_cl", "weekly", day, dashboards=report_specs)
+    assert without.budget_advice is None and "PRESUPUESTO" not in render_report(without).text
+    writable_warehouse.replace_table(
+        "marts",
+        "mart_budget_recommendation",
+        pd.DataFrame(
+            {"tenant_id": ["t_cl", "t_cl"], "is_headline_objective": [True, False],
+             "recommendation_text": [kept, "Mover $1.000 de Meta Ads a Google Ads."]}
+        ),
+    )  # fmt: skip
+    report = build_report(writable_warehouse, "t_cl", "weekly", day, dashboards=report_specs)
+    rendered = render_report(report)
+    assert f"PRESUPUESTO\n{kept}\n" in rendered.text
+    assert kept in rendered.html and "Mover" not in rendered.text

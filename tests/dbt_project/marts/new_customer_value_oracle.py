@@ -1,5 +1,5 @@
 """An independent pandas computation of the value of a new customer (doc block
-kpi_new_customer_value, decision 0049) from the facts: Nelson's mean cumulative function,
+kpi_new_customer_value, decision 0051) from the facts: Nelson's mean cumulative function,
 written from the definition rather than from the SQL."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""mart_new_customer_value (the value of a new customer per channel) and
-mart_channel_value_monthly (CAC, first-order ROAS, LTV:CAC per channel and month) against a
-pandas computation of their definitions from the facts (new_customer_value_oracle.py: Nelson's
-mean cumulative function written from the doc block), on the session's demo run of each
-warehouse."""
+"""mart_new_customer_value (the value of a new customer per channel), mart_channel_value_monthly
+(CAC, first-order ROAS, LTV:CAC per channel and month) and mart_channel_value_daily (their sums
+per channel and day, which the pages read for any period) against a pandas computation of their
+definitions from the facts (new_customer_value_oracle.py: Nelson's mean cumulative function
+written from the doc block), on the session's demo run of each warehouse."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ INPUTS = {
     "from marts.fct_ad_spend_daily",
 }
 KEYS = ["tenant_id", "month_start_date", "channel_group"]
+DAILY_KEYS = ["tenant_id", "value_date", "channel_group"]
+SUMS = ("spend_amount", "new_customers", "first_order_amount", "new_customers_value_amount")
 VALUE_FIGURES = (
     "new_customers", "sample_customers", "horizon_days", "customer_value_amount",
     "first_order_value_amount", "revenue_value_amount", "margin_value_amount",
@@ -36,7 +38,13 @@ def _month(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.to_period("M").dt.start_time
 
 
-def expected_channel_value(frames: dict[str, pd.DataFrame], values: pd.DataFrame) -> pd.DataFrame:
+def _day(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values)
+
+
+def expected_channel_value(
+    frames: dict[str, pd.DataFrame], values: pd.DataFrame, period=_month, keys=KEYS
+) -> pd.DataFrame:
     orders = frames["orders"].sort_values(["tenant_id", "customer_id", "created_at", "order_id"])
     per_customer = orders.groupby(["tenant_id", "customer_id"]).agg(
         first_order_amount=("total_amount", "first")
@@ -44,18 +52,18 @@ def expected_channel_value(frames: dict[str, pd.DataFrame], values: pd.DataFrame
     customers = frames["customers"].merge(
         per_customer.reset_index(), how="left", on=["tenant_id", "customer_id"]
     )
-    customers["month_start_date"] = _month(customers["signup_date"])
+    customers[keys[1]] = period(customers["signup_date"])
     customers = customers.rename(columns={"acquisition_channel": "channel_group"})
     customers["first_order_amount"] = (
         pd.to_numeric(customers["first_order_amount"]).astype(float).fillna(0.0)
     )
-    acquired = customers.groupby(KEYS).agg(
+    acquired = customers.groupby(keys).agg(
         new_customers=("customer_id", "size"),
         first_order_amount=("first_order_amount", "sum"),
     )
-    spend = frames["spend"].assign(month_start_date=_month(frames["spend"]["spend_date"]))
+    spend = frames["spend"].assign(**{keys[1]: period(frames["spend"]["spend_date"])})
     spend["spend_amount"] = pd.to_numeric(spend["spend_amount"]).astype(float)
-    spent = spend.groupby(KEYS).agg(spend_amount=("spend_amount", "sum"))
+    spent = spend.groupby(keys).agg(spend_amount=("spend_amount", "sum"))
     table = acquired.join(spent, how="outer").fillna(0.0).reset_index()
     table = table.merge(
         values[["tenant_id", "channel_group", "customer_value_amount"]],
@@ -113,3 +121,22 @@ def test_new_customer_value_and_channel_value_match_the_definitions(request, kin
     _close(merged, ("spend_amount", "new_customers", "first_order_amount",
                     "customer_value_amount", "new_customers_value_amount", "cac_amount",
                     "first_order_roas", "ltv_cac"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "kind", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres_demo)]
+)
+def test_daily_channel_value_keeps_the_sums_per_day(request, kind):
+    warehouse = request.getfixturevalue(f"demo_{kind}").warehouse
+    values = expected_new_customer_value(
+        {name: warehouse.query(sql) for name, sql in VALUE_INPUTS.items()}
+    )
+    frames = {name: warehouse.query(sql) for name, sql in INPUTS.items()}
+    expected = expected_channel_value(frames, values, _day, DAILY_KEYS)
+    mart = warehouse.query("select * from marts.mart_channel_value_daily")
+    mart["value_date"] = pd.to_datetime(mart["value_date"])
+    merged = expected.merge(
+        mart, on=DAILY_KEYS, how="outer", suffixes=("_expected", ""), indicator=True
+    )
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", DAILY_KEYS]
+    _close(merged, SUMS)

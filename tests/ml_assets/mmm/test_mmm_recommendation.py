@@ -63,8 +63,10 @@ def test_actions_follow_the_plan_for_todays_budget(easy_fit):
     assert (advice.loc[advice["identified"], "action"] == expected[advice["identified"]]).all()
     assert advice["recommended_spend"].sum() == pytest.approx(advice["current_spend"].sum())
     assert advice["scenario_change_low"].iloc[0] <= advice["scenario_change"].iloc[0]
-    # Typed even when no channel gets an experiment (all missing): numbers stay numbers and
-    # the flag a flag in the ML table, on PostgreSQL too.
+    # Every channel carries the design of the test that would measure it, the judged ones
+    # too: the pages point at it when the plan's interval cannot tell its gain from nothing.
+    assert advice["experiment_days"].notna().all() and (advice["experiment_days"] >= 14).all()
+    # Numbers stay numbers and the flag a flag in the ML table, on PostgreSQL too.
     figures = advice.filter(like="experiment_").drop(columns="experiment_feasible")
     assert all(pd.api.types.is_float_dtype(figures[column]) for column in figures)
     assert pd.api.types.is_bool_dtype(advice["experiment_feasible"])

@@ -4,6 +4,13 @@
 -- with (customer value when the customer brain has valued every channel,
 -- revenue otherwise). Every page sentence about a channel's budget reads
 -- this mart, so none can contradict another.
+--
+-- Advice gated by its own evidence (docs/decisions/0050): where the plan for
+-- today's budget moves money but the 90 % interval of its gain reaches zero,
+-- or the light of a model it reads is red (mart_budget_objective_health), no
+-- channel moves: action and direction say "mantener" (model_action and
+-- model_direction keep the plan's), the sentence says why and names the
+-- experiment that would decide.
 with
 
 recommendations as (
@@ -12,6 +19,10 @@ recommendations as (
 
 tenants as (
     select * from {{ ref('dim_tenants') }}
+),
+
+objective_health as (
+    select * from {{ ref('mart_budget_objective_health') }}
 ),
 
 objectives_ranked as (
@@ -31,6 +42,7 @@ worded as (
         recommendations.*,
         tenants.currency,
         {{ mmm_objective_label('recommendations.objective') }} as objective_label,
+        {{ mmm_objective_is_money('recommendations.objective') }} as is_money_objective,
         objectives_ranked.objective_rank = 1 as is_headline_objective,
         -- A channel kept for an experiment still moves with the pool of channels the data
         -- cannot tell apart (budget.py): its direction is that pro-rata move's, with the
@@ -43,15 +55,18 @@ worded as (
                     >= 0.05 * recommendations.current_spend_amount
                 then case when recommendations.spend_change_amount > 0 then 1 else -1 end
             else 0
-        end as direction,
+        end as model_direction,
+        coalesce(objective_health.is_health_red, false) as is_health_red,
+        objective_health.red_checks_text,
         {{ format_money('recommendations.current_spend_amount', 'tenants.currency') }} as current_text,
         {{ format_money('recommendations.recommended_spend_amount', 'tenants.currency') }} as recommended_text,
         {{ budget_change_text('recommendations.objective', 'recommendations.expected_change', 'tenants.currency') }}
             as change_text,
-        {{ budget_change_text('recommendations.objective', 'recommendations.expected_change_low', 'tenants.currency', signed=false) }}
-            || ' a '
-            || {{ budget_change_text('recommendations.objective', 'recommendations.expected_change_high', 'tenants.currency', signed=false) }}
+        {{ budget_interval_text('recommendations.objective', 'recommendations.expected_change_low', 'recommendations.expected_change_high', 'tenants.currency') }}
             as interval_text,
+        {{ budget_interval_text('recommendations.objective', 'recommendations.scenario_change_low', 'recommendations.scenario_change_high', 'tenants.currency') }}
+            as plan_interval_text,
+        {{ mmm_objective_noun('recommendations.objective') }} as objective_noun,
         cast(recommendations.period_days as {{ dbt.type_string() }}) as days_text
     from recommendations
     inner join tenants
@@ -59,6 +74,39 @@ worded as (
     inner join objectives_ranked
         on recommendations.tenant_id = objectives_ranked.tenant_id
         and recommendations.objective = objectives_ranked.objective
+    left join objective_health
+        on recommendations.tenant_id = objective_health.tenant_id
+        and recommendations.objective = objective_health.objective
+),
+
+judged as (
+    -- The plan moves when any of its channels does; a move is advised only when the
+    -- interval of the whole plan's gain lies above zero and no model it reads is red.
+    select
+        worded.*,
+        case
+            when max(abs(worded.model_direction)) over (
+                partition by worded.tenant_id, worded.objective
+            ) = 0 then cast(null as {{ dbt.type_string() }})
+            when worded.is_health_red then 'salud'
+            when not {{ budget_gain_is_distinguished('worded.scenario_change_low') }} then 'intervalo'
+        end as abstention_reason
+    from worded
+),
+
+gated as (
+    select
+        judged.*,
+        judged.abstention_reason is not null as is_abstained,
+        judged.action as model_action,
+        case
+            when judged.abstention_reason is null then judged.action
+            when judged.action in ('aumentar', 'reducir') then 'mantener'
+            else judged.action
+        end as advised_action,
+        case when judged.abstention_reason is null then judged.model_direction else 0 end
+            as advised_direction
+    from judged
 )
 
 select
@@ -66,13 +114,19 @@ select
     target,
     objective,
     objective_label,
+    is_money_objective,
     is_headline_objective,
     channel_group,
     cutoff_date,
     period_days,
     currency,
-    action,
-    direction,
+    advised_action as action,
+    advised_direction as direction,
+    model_action,
+    model_direction,
+    is_abstained,
+    abstention_reason,
+    red_checks_text,
     is_identified,
     is_calibrated,
     identification_issues,
@@ -95,22 +149,40 @@ select
     experiment_geo_share,
     experiment_spend_paused_amount,
     is_experiment_feasible,
-    case action
-        when 'aumentar' then
+    case
+        when is_abstained and model_action in ('aumentar', 'reducir') then
+            'Mantener ' || channel_group || ' en ' || current_text || ' en los próximos '
+            || days_text || ' días: '
+            || case abstention_reason
+                when 'salud' then
+                    'el modelo tiene luz roja en Salud de datos (' || red_checks_text
+                    || '), así que los datos no distinguen si llevarlo a ' || recommended_text
+                    || ' mejora ' || objective_noun || '.'
+                else
+                    'los datos no distinguen si llevarlo a ' || recommended_text || ' mejora '
+                    || objective_noun || ': con 90% de probabilidad, según el modelo, el plan'
+                    || ' completo los cambia ' || plan_interval_text
+                    || case
+                        when scenario_change_high < 0 then ', es decir, una pérdida.'
+                        else ', lo que incluye no ganar nada.'
+                    end
+            end
+            || coalesce(' ' || {{ budget_experiment_text("'Apagarlo'", 'experiment_days', 'experiment_geo_days', 'is_experiment_feasible') }}, '')
+        when advised_action = 'aumentar' then
             'Aumentar ' || channel_group || ' de ' || current_text || ' a ' || recommended_text
             || ' en los próximos ' || days_text || ' días: ' || change_text
-            || ' (intervalo 90%: ' || interval_text || ').'
-        when 'reducir' then
+            || ' (con 90% de probabilidad, ' || interval_text || ' según el modelo).'
+        when advised_action = 'reducir' then
             'Reducir ' || channel_group || ' de ' || current_text || ' a ' || recommended_text
             || ' en los próximos ' || days_text || ' días: ' || change_text
-            || ' (intervalo 90%: ' || interval_text || '), una pérdida que ese dinero'
-            || ' más que compensa en los canales que lo reciben.'
-        when 'mantener' then
+            || ' (con 90% de probabilidad, ' || interval_text || ' según el modelo), una pérdida'
+            || ' que ese dinero más que compensa en los canales que lo reciben.'
+        when advised_action = 'mantener' then
             'Mantener ' || channel_group || ' en ' || current_text || ' en los próximos '
             || days_text || ' días: el modelo no encuentra un reparto que lo mejore.'
         else
             case
-                when direction = 0 then
+                when advised_direction = 0 then
                     'Mantener ' || channel_group || ' en ' || current_text || ' y medirlo: los datos no '
                     || 'permiten saber si rinde más o menos que el resto.'
                 else
@@ -118,13 +190,6 @@ select
                     || ', en la proporción de hoy con los demás canales que los datos no distinguen'
                     || ' entre sí, y medirlo.'
             end
-            || ' Apagarlo '
-            || cast(experiment_days as {{ dbt.type_string() }}) || ' días'
-            || ' (o en la mitad de las regiones durante '
-            || cast(experiment_geo_days as {{ dbt.type_string() }}) || ' días)'
-            || case
-                when is_experiment_feasible then ' mediría su efecto con un error de ±25%.'
-                else ' daría una primera medida (su efecto es pequeño frente al ruido de los datos).'
-            end
+            || ' ' || {{ budget_experiment_text("'Apagarlo'", 'experiment_days', 'experiment_geo_days', 'is_experiment_feasible') }}
     end as advice_text
-from worded
+from gated

@@ -2,7 +2,10 @@
 -- rows as every channel sentence (mart_budget_channel_advice): the money that
 -- moves between the channels the data can judge, which channels give and
 -- receive it, what it is expected to add, and the channels kept for an
--- experiment, in a Spanish sentence built from those numbers.
+-- experiment, in a Spanish sentence built from those numbers. Where the
+-- advice abstains (the interval of the plan's gain reaches zero, or a model
+-- it reads has a red light), the sentence keeps today's split, says why, and
+-- names the experiment on the channel the plan would move most.
 with
 
 advice as (
@@ -16,14 +19,29 @@ ranked_moves as (
         channel_group,
         spend_change_amount,
         currency,
-        direction > 0 as is_gain,
+        model_direction > 0 as is_gain,
         row_number() over (
-            partition by tenant_id, objective, direction
+            partition by tenant_id, objective, model_direction
             order by abs(spend_change_amount) desc, channel_group
         ) as move_rank,
-        count(*) over (partition by tenant_id, objective, direction) as moves
+        count(*) over (partition by tenant_id, objective, model_direction) as moves
     from advice
-    where direction <> 0
+    where model_direction <> 0
+),
+
+deciding_experiments as (
+    -- The channel the plan would move most: measuring it decides whether the move pays.
+    select
+        tenant_id,
+        objective,
+        {{ budget_experiment_text("'Para decidirlo, apagar ' || channel_group", 'experiment_days',
+            'experiment_geo_days', 'is_experiment_feasible') }} as experiment_text,
+        row_number() over (
+            partition by tenant_id, objective
+            order by abs(spend_change_amount) desc, channel_group
+        ) as experiment_rank
+    from advice
+    where model_direction <> 0 and experiment_days is not null
 ),
 
 listed_moves as (
@@ -66,7 +84,11 @@ plans as (
         min(currency) as currency,
         sum(current_spend_amount) as total_budget_amount,
         sum(expected_change) as scenario_change,
-        sum(expected_change_low) as channel_change_low_sum
+        sum(expected_change_low) as channel_change_low_sum,
+        bool_or(is_abstained) as is_abstained,
+        min(abstention_reason) as abstention_reason,
+        min(red_checks_text) as red_checks_text,
+        min({{ mmm_objective_noun('objective') }}) as objective_noun
     from advice
     group by 1, 2
 ),
@@ -90,7 +112,15 @@ combined as (
         plans.cutoff_date,
         plans.currency,
         plans.total_budget_amount,
-        coalesce(gains.moved_amount, 0) as moved_amount,
+        plans.is_abstained,
+        plans.abstention_reason,
+        plans.red_checks_text,
+        plans.objective_noun,
+        deciding_experiments.experiment_text as deciding_experiment_text,
+        -- Money the advice moves: none where it abstains (model_moved_amount is the plan's).
+        case when plans.is_abstained then 0 else coalesce(gains.moved_amount, 0) end
+            as moved_amount,
+        coalesce(gains.moved_amount, 0) as model_moved_amount,
         gains.moved_amount is not null and losses.moved_amount is not null as is_move,
         losses.channels_text as from_channels_text,
         gains.channels_text as to_channels_text,
@@ -114,24 +144,51 @@ combined as (
     left join tested
         on plans.tenant_id = tested.tenant_id
         and plans.objective = tested.objective
+    left join deciding_experiments
+        on plans.tenant_id = deciding_experiments.tenant_id
+        and plans.objective = deciding_experiments.objective
+        and deciding_experiments.experiment_rank = 1
 )
 
 select
     combined.*,
     case
+        when combined.is_abstained then
+            'Mantener el reparto actual: '
+            || case combined.abstention_reason
+                when 'salud' then 'el modelo tiene luz roja en Salud de datos ('
+                    || combined.red_checks_text || '), así que '
+                else ''
+            end
+            || 'los datos no distinguen si '
+            -- A plan whose only givers moved less than 5 % each names no giver.
+            || coalesce(
+                'mover ' || {{ format_money('combined.model_moved_amount', 'combined.currency') }}
+                || ' de ' || combined.from_channels_text || ' a ' || combined.to_channels_text,
+                'cambiar el reparto'
+            )
+            || ' en los próximos ' || cast(combined.period_days as {{ dbt.type_string() }}) || ' días'
+            || ' mejora ' || combined.objective_noun || ': el modelo calcula '
+            || {{ budget_change_text('combined.objective', 'combined.scenario_change', 'combined.currency') }}
+            || ', y con 90% de probabilidad el cambio queda '
+            || {{ budget_interval_text('combined.objective', 'combined.scenario_change_low', 'combined.scenario_change_high', 'combined.currency') }}
+            || case
+                when combined.abstention_reason <> 'intervalo' then '.'
+                when combined.scenario_change_high < 0 then ', es decir, una pérdida.'
+                else ', lo que incluye no ganar nada.'
+            end
+            || coalesce(' ' || combined.deciding_experiment_text, '')
         when combined.is_move then
             'Mover ' || {{ format_money('combined.moved_amount', 'combined.currency') }}
             || ' de ' || combined.from_channels_text || ' a ' || combined.to_channels_text
             || ' en los próximos ' || cast(combined.period_days as {{ dbt.type_string() }}) || ' días: '
             || {{ budget_change_text('combined.objective', 'combined.scenario_change', 'combined.currency') }}
-            || ' (intervalo 90%: '
-            || {{ budget_change_text('combined.objective', 'combined.scenario_change_low', 'combined.currency', signed=false) }}
-            || ' a '
-            || {{ budget_change_text('combined.objective', 'combined.scenario_change_high', 'combined.currency', signed=false) }}
-            || ').'
+            || ' (con 90% de probabilidad, '
+            || {{ budget_interval_text('combined.objective', 'combined.scenario_change_low', 'combined.scenario_change_high', 'combined.currency') }}
+            || ' según el modelo).'
         else
             'Mantener el reparto actual: el modelo no encuentra un reparto del mismo presupuesto '
-            || 'que cambie ' || lower(combined.objective_label) || ' de forma apreciable.'
+            || 'que cambie ' || combined.objective_noun || ' de forma apreciable.'
     end
     || case
         when combined.tested_channels_text is null then ''

@@ -18,7 +18,7 @@ labelled as (
         scenarios.target,
         scenarios.objective,
         {{ mmm_objective_label('scenarios.objective') }} as objective_label,
-        scenarios.objective in ('revenue', 'ltv') as is_money_objective,
+        {{ mmm_objective_is_money('scenarios.objective') }} as is_money_objective,
         scenarios.scenario_name,
         scenarios.scenario_kind,
         cast({{ round_half_away('100 * scenarios.budget_ratio', 0) }} as integer) as budget_percent,

@@ -1,6 +1,6 @@
 -- The value of a new customer (doc block kpi_new_customer_value), per tenant and acquisition
 -- channel: what one of its signups brings in the var('new_customer_value').days days from the
--- signup, first order included, by Nelson's mean cumulative function (decision 0049): each
+-- signup, first order included, by Nelson's mean cumulative function (decision 0051): each
 -- day since the signup adds what that day's orders brought over the customers the data has
 -- seen that long, so a young customer counts for the days lived and an old one for them all.
 -- On contribution margin when the tenant's costs price its orders, else on revenue net of

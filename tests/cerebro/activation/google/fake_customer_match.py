@@ -90,7 +90,7 @@ class UserList:
     name: str
     type: str = "CRM_BASED"
     upload_key_type: str = "CONTACT_INFO"
-    membership_life_span: int = 10000
+    membership_life_span: int = 540
     members: dict[str, dict] = field(default_factory=dict)
 
 
@@ -196,8 +196,10 @@ class FakeCustomerMatch:
                     "userListError", "UPLOAD_KEY_TYPE_REQUIRED", "An upload key type is required."
                 )
             )
-        life_span = int(create.get("membershipLifeSpan", 30))
-        if not (0 <= life_span <= 540 or life_span == 10000):
+        # Since April 2025 at most 540 days, also the value of an unset field; the former
+        # 10000 ("no expiry") is refused like any value above 540.
+        life_span = int(create.get("membershipLifeSpan", 540))
+        if not 0 <= life_span <= 540:
             return _json(
                 invalid_argument("rangeError", "TOO_HIGH", "membership_life_span out of range")
             )

@@ -100,7 +100,7 @@ def test_two_syncs_leave_the_list_equal_to_the_requested_members_by_hash(google,
         sha(f"+569{i:08d}") for i in range(10, 40)
     }
     user_list = google.user_list_named(AUDIENCE.name)
-    assert (user_list.upload_key_type, user_list.membership_life_span) == ("CONTACT_INFO", 10000)
+    assert (user_list.upload_key_type, user_list.membership_life_span) == ("CONTACT_INFO", 540)
     assert len(google.calls("userLists:mutate")) == 1  # found by name the second time
     # One job for the first sync; a removal job then an addition job for the second.
     assert [r["kinds"] for r in google.calls(":addOperations")] == [
@@ -135,6 +135,18 @@ def test_requests_hold_at_most_100000_identifiers_which_the_fake_enforces(google
     oversize.identifiers_per_request = 100_002
     with pytest.raises(DestinationError, match="TOO_MANY_USER_IDENTIFIERS"):
         list(oversize.sync(Audience("t", "s", "Otra lista"), members, []))
+
+
+def test_a_list_kept_beyond_540_days_is_refused_as_google_has_since_2025(
+    google, tokens, monkeypatch
+):
+    """The former "no expiry" (10000) made every first sync fail against the real API."""
+    from cerebro.activation.destinations import google_customer_match
+
+    monkeypatch.setattr(google_customer_match, "MAX_LIFE_SPAN_DAYS", "10000")
+    with pytest.raises(DestinationError, match="TOO_HIGH"):
+        list(destination(tokens).sync(AUDIENCE, [member(1)], []))
+    assert google.user_lists == {}
 
 
 def test_partial_failures_are_refused_per_row_and_the_rest_sent(google, tokens):

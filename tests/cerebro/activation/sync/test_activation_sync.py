@@ -7,12 +7,13 @@ recomputed here by hand; the vendor's own record of what it accepted.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
 
 from cerebro.activation.errors import ActivationError
-from cerebro.activation.log import COLUMNS
+from cerebro.activation.log import COLUMNS, LogRow, open_log
 from cerebro.activation.sync import activate, audience_name
 from cerebro.warehouse import WarehouseNotBuiltError
 from tests.cerebro.activation.sync.activation_crafted_marts import (
@@ -273,3 +274,58 @@ def test_marts_built_before_the_consent_columns_are_one_line_saying_to_rebuild(w
         f"the marts in {warehouse.location} lack marts.mart_customer_contacts."
         "sms_marketing_state (built by an older Cerebro): run `cerebro run` to rebuild them"
     )
+
+
+def test_a_message_carries_each_members_valid_rescue_coupon_from_the_log(warehouse, tenant):
+    """Oracle: coupon rows written here as the coupon destination logs them (code in
+    vendor_ref, "<percent> hasta <last day>"): a member gets the latest coupon whose last day
+    is not past, and nobody else's; an expired or refused coupon, or another tenant's, is none."""
+    people = customers(40)
+    write_marts(warehouse, people)
+    a, b, c, d = sorted(expected_list(people))[:4]
+    day = dt.datetime(2026, 11, 20, 12)
+
+    def coupon(tenant_id, customer_id, status, code, detail, logged_at):
+        return LogRow("r0", tenant_id, "shopify_coupons", "ALTO RIESGO - VIP", customer_id,
+                      None, "send", status, detail, code, logged_at, logged_at)  # fmt: skip
+
+    with open_log(warehouse) as log:
+        log.write([
+            coupon(TENANT, a, "sent", "VUELVE-OLD", "5% hasta 2026-11-25", day),
+            coupon(TENANT, a, "sent", "VUELVE-A", "12,5% hasta 2026-12-04", day + dt.timedelta(1)),
+            coupon(TENANT, b, "sent", "VUELVE-B", "5% hasta 2026-11-19", day),  # expired
+            coupon(TENANT, c, "refused", None, "sin descuento rentable", day),
+            coupon("otra_tienda", d, "sent", "VUELVE-D", "5% hasta 2026-12-04", day),
+        ])  # fmt: skip
+    vendor = VendorState()
+    activate(
+        warehouse, tenant, SEGMENT, "klaviyo",
+        destination=FakeList(vendor, one_shot=True), now=lambda: day,
+    )  # fmt: skip
+
+    seen = {m.customer_id: m.attributes for m in vendor.members_seen}
+    assert seen[a]["discount_code"] == "VUELVE-A" and seen[a]["discount_percent"] == "12,5%"
+    assert all("discount_code" not in seen[i] for i in (b, c, d))
+    assert sum("discount_code" in attributes for attributes in seen.values()) == 1
+
+
+def test_a_phone_refusal_is_lifted_by_correcting_the_phone_not_the_email(warehouse, tenant):
+    """A message destination (SMS consent, WhatsApp's) remembers a refusal against the phone's
+    hash: a new e-mail does not ask again, a corrected phone does."""
+    people = customers(40)
+    write_marts(warehouse, people)
+    target = sorted(expected_list(people, channel="sms"))
+    refused = target[0]
+
+    def sync(**fake):
+        client = FakeList(VendorState(), consent="sms", one_shot=True, **fake)
+        return activate(warehouse, tenant, SEGMENT, "klaviyo", destination=client)
+
+    assert sync(refuse=frozenset({refused})).refused == 1
+    by_id = {c.customer_id: c for c in people}
+    write_marts(warehouse, [*[c for c in people if c.customer_id != refused],
+                            by_id[refused].but(email="nuevo@ejemplo.cl")])  # fmt: skip
+    assert [m.customer_id for m in sync().plan.add] == []
+    write_marts(warehouse, [*[c for c in people if c.customer_id != refused],
+                            by_id[refused].but(phone="+56 9 87654321")])  # fmt: skip
+    assert [m.customer_id for m in sync().plan.add] == [refused]

@@ -75,9 +75,9 @@ def test_one_template_message_per_member_to_its_e164_number(make_api, make_desti
     }
 
 
-def test_members_without_what_the_message_needs_are_refused_without_a_call(
-    make_api, make_destination
-):
+def test_members_without_what_the_message_needs_get_no_call(make_api, make_destination):
+    """A phone that cannot be used is the member's: refused. A template value Cerebro has not
+    supplied yet (the rescue coupon) is Cerebro's: failed, asked again by the next sync."""
     api = make_api()
     members = [
         member("1", None),
@@ -89,9 +89,17 @@ def test_members_without_what_the_message_needs_are_refused_without_a_call(
     assert [(o.status, o.detail) for o in outcomes] == [
         (REFUSED, "sin teléfono"),
         (REFUSED, "teléfono inutilizable: phone has 4 digits; a CL number has 9 digits after +56"),
-        (REFUSED, "falta discount_code para la plantilla rescate_cliente"),
+        (FAILED, "falta discount_code para la plantilla rescate_cliente"),
         (SENT, "accepted"),
     ]
+    assert api.request_count == 1
+
+
+def test_members_waiting_for_a_coupon_do_not_stop_the_sync(make_api, make_destination):
+    api = make_api()
+    waiting = [member(str(i), f"9 1234 56{i:02d}", discount_code=None) for i in range(10)]
+    outcomes = list(make_destination().sync(AUDIENCE, [*waiting, member("99", "9 8765 4321")], []))
+    assert [o.status for o in outcomes] == [FAILED] * 10 + [SENT]
     assert api.request_count == 1
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
 
+from cerebro.dashboards.card_views import card_view
 from cerebro.dashboards.spec import filter_values, load_dashboards
 from cerebro.dashboards.static_site import site_dir
 from cerebro.labels import labelled_columns, translate_frame
 from cerebro.metabase.desired import metabase_sql
 from cerebro.metabase.rate_changes import CHANGE, PREVIOUS, is_rate_comparison
+from tests.cerebro.dashboards.dashboard_runs import filter_choices
 from tests.cerebro.dashboards.static_site.static_pages import (
     overview_tiles,
     read_page,
@@ -26,6 +29,16 @@ from tests.cerebro.dashboards.static_site.wording import wording_problems
 
 DEMO_TENANTS = ("test_cl", "test_pe")
 DASHBOARDS = {dashboard.key: dashboard for dashboard in load_dashboards()}
+#: Each demo tenant's country and currency (tests/support/demo_platform.py).
+TENANT_WORDS = {"test_cl": ("CL", "CLP"), "test_pe": ("PE", "PEN")}
+#: What a Chilean page calls the currency's unit, the national id and the local area.
+CHILEAN_WORDS = re.compile(r"\b(pesos?|RUTs?|comunas?)\b", re.IGNORECASE)
+#: A change in money (the currency's own decimals: CLP none, PEN two) and a count of customers.
+MONEY = {
+    "CLP": re.compile(r"^-?\$\d{1,3}(\.\d{3})*$"),
+    "PEN": re.compile(r"^-?S/\s\d{1,3}(,\d{3})*\.\d{2}$"),
+}
+COUNT = {"CLP": re.compile(r"^-?\d{1,3}(\.\d{3})*$"), "PEN": re.compile(r"^-?\d{1,3}(,\d{3})*$")}
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +100,17 @@ def test_metabase_cards_show_the_same_names_as_the_pages(demo_duckdb):
                 named = labelled_columns(card.columns) or card.countries
                 if not named or card.display == "heatmap":  # a heatmap's SQL drops columns
                     continue
-                as_metabase = dataclasses.replace(card, sql=metabase_sql(card))
                 for tenant_id in DEMO_TENANTS:
+                    country, currency = TENANT_WORDS[tenant_id]
+                    as_metabase = dataclasses.replace(
+                        card, sql=metabase_sql(card, "tenant", country, currency)
+                    )
                     values = filter_values(dashboard, warehouse, tenant_id)
                     shown = as_metabase.run(warehouse, values)
-                    if not card.applies_to("PE" if tenant_id == "test_pe" else "CL"):
+                    if not card.applies_to(country):
                         assert shown.empty, (card.key, tenant_id)
                         continue
-                    expected = translate_frame(card.run(warehouse, values))
+                    expected = translate_frame(card.run(warehouse, values), country, currency)
                     if is_rate_comparison(card):
                         # One row: the chosen period's rate, the previous one's, the change.
                         metric = card.y[0]
@@ -115,3 +131,59 @@ def test_metabase_cards_show_the_same_names_as_the_pages(demo_duckdb):
                     )
                     compared += 1
     assert compared >= 10
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_peruvian_pages_say_sol_dni_ruc_and_distrito(demo_site):
+    """Issue 52: Peru's pages said "por cada peso", "RUT" and "comuna". A card for Chile only
+    (the RUT validation) keeps its words beside "No aplica en Perú"."""
+    chilean_cards = {
+        _one_line(text)
+        for dashboard in DASHBOARDS.values()
+        for card in dashboard.cards
+        if not card.applies_to("PE")
+        for text in (card.title, card.description)
+    }
+    found = {}
+    for page in sorted((demo_site / "test_pe").glob("*.html")):
+        texts = [_one_line(t) for t in visible_texts(page)]
+        words = [t for t in texts if t not in chilean_cards and CHILEAN_WORDS.search(t)]
+        if words:
+            found[page.name] = words
+    assert found == {}
+    resumen = " ".join(visible_texts(demo_site / "test_pe" / "resumen_ejecutivo.html"))
+    assert "Por cada sol invertido" in _one_line(resumen)
+    chile = " ".join(visible_texts(demo_site / "test_cl" / "resumen_ejecutivo.html"))
+    assert "Por cada peso invertido" in _one_line(chile)
+
+
+def test_the_simulators_expected_change_is_in_the_objectives_unit(demo_duckdb):
+    """Issue 52: "Cambio esperado del objetivo" read 1.114.397,83 (CLP with cents) whatever the
+    objective. Money objectives show money in the tenant's currency and its own decimals, the
+    new-customers objective a count; the other column stays empty."""
+    dashboard, warehouse = DASHBOARDS["simulador"], demo_duckdb.warehouse
+    amount, customers = "expected_change_amount", "expected_change_customers"
+    checked = set()
+    with warehouse.reading():
+        for tenant_id in DEMO_TENANTS:
+            currency = TENANT_WORDS[tenant_id][1]
+            for objective in filter_choices(warehouse, dashboard, tenant_id)["objective"]:
+                is_money = objective != "Nuevos clientes"
+                values = {**filter_values(dashboard, warehouse, tenant_id), "objective": objective}
+                for key in ("reparto_presupuesto_escrito", "mover_entre_canales"):
+                    card = dashboard.card(key)
+                    table = card_view(card, card.run(warehouse, values), currency, "x.csv").table
+                    assert table is not None, (tenant_id, objective, key)
+                    columns = list(card.columns)
+                    shown = [row[columns.index(amount)][0] for row in table.rows]
+                    counted = [row[columns.index(customers)][0] for row in table.rows]
+                    filled, empty = (shown, counted) if is_money else (counted, shown)
+                    pattern = (MONEY if is_money else COUNT)[currency]
+                    where = (tenant_id, objective, key)
+                    assert all(pattern.match(text) for text in filled), (where, filled)
+                    assert set(empty) == {"—"}, (where, empty)
+                    checked.add((currency, is_money))
+    assert checked == {("CLP", True), ("CLP", False), ("PEN", True), ("PEN", False)}
