@@ -14,8 +14,8 @@ import pytest
 
 from cerebro.activation.errors import ActivationError
 from orchestration import activation_assets
-from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 TENANTS_YAML = """
 tenants:
@@ -38,7 +38,7 @@ tenants:
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     return defs

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 SANTIAGO = ZoneInfo("America/Santiago")
 TENANTS_YAML = """
@@ -37,7 +37,7 @@ DAILY_ONLY = {
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     return defs

@@ -10,8 +10,8 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
-from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 SANTIAGO = ZoneInfo("America/Santiago")
 TENANTS_YAML = """
@@ -27,7 +27,7 @@ tenants:
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     return defs
