@@ -15,6 +15,7 @@ import pytest
 from cerebro.activation.errors import ActivationError
 from orchestration import activation_assets
 from orchestration.resources import CerebroResource
+from tests.support.dagster_instance import dagster_test_instance
 from tests.support.dbt_manifest import prepared_dbt_manifest
 
 TENANTS_YAML = """
@@ -53,7 +54,7 @@ def cerebro(tmp_path) -> CerebroResource:
 
 @pytest.fixture
 def instance():
-    with dg.instance_for_test() as instance:
+    with dagster_test_instance() as instance:
         yield instance
 
 

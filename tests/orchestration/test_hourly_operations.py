@@ -12,6 +12,7 @@ import dagster as dg
 import pytest
 
 from orchestration.resources import CerebroResource
+from tests.support.dagster_instance import dagster_test_instance
 from tests.support.dbt_manifest import prepared_dbt_manifest
 
 SANTIAGO = ZoneInfo("America/Santiago")
@@ -117,7 +118,7 @@ def _tick(cerebro, when: dt.datetime) -> list[dg.RunRequest]:
     from orchestration.schedules import hourly_operations_schedule
 
     with (
-        dg.instance_for_test() as instance,
+        dagster_test_instance() as instance,
         dg.build_schedule_context(
             instance=instance, scheduled_execution_time=when, resources={"cerebro": cerebro}
         ) as context,

@@ -11,6 +11,7 @@ import pytest
 from dagster._core.test_utils import create_run_for_test
 
 from orchestration.resources import CerebroResource
+from tests.support.dagster_instance import dagster_test_instance
 from tests.support.dbt_manifest import prepared_dbt_manifest
 
 SANTIAGO = ZoneInfo("America/Santiago")
@@ -42,7 +43,7 @@ def cerebro(tmp_path) -> CerebroResource:
 
 @pytest.fixture
 def instance():
-    with dg.instance_for_test() as instance:
+    with dagster_test_instance() as instance:
         yield instance
 
 
