@@ -47,6 +47,30 @@ def _release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+@functools.cache
+def _behavior_flags_named_without_inspect_stack() -> None:
+    """dbt names the module that declared each of an adapter's behavior flags by walking
+    `inspect.stack()`, which reads the source lines of every frame and searches sys.modules
+    for each: with pytest's and dbt's frames over it, and thousands of modules loaded, a tenth
+    of every in-process dbt command's time (the adapter is registered again for each one).
+    The module's name is the same read from the frames' globals (what `inspect.getmodule`
+    finds for a frame of a module's code); it only labels dbt's behavior-change warnings."""
+    import sys
+
+    from dbt_common import behavior_flags
+
+    def default_source() -> str:
+        frame = sys._getframe(1)
+        while frame is not None:
+            name = frame.f_globals.get("__name__")
+            if name and name != behavior_flags.__name__:
+                return name
+            frame = frame.f_back
+        return "Unknown"
+
+    behavior_flags.BehaviorFlagRendered._default_source = staticmethod(default_source)
+
+
 def invoke(
     args: list[str],
     environ: Mapping[str, str],
@@ -62,6 +86,7 @@ def invoke(
     The result is returned whether the command succeeded or not."""
     from dbt.cli.main import dbtRunner
 
+    _behavior_flags_named_without_inspect_stack()
     try:
         with environment_set(environ):
             return dbtRunner(manifest=manifest).invoke(
