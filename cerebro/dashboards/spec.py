@@ -27,6 +27,10 @@ from cerebro import labels
 
 SPECS_DIR = Path(__file__).resolve().parents[2] / "metabase" / "dashboards"
 SCHEMA_FILE = SPECS_DIR.parent / "dashboard.schema.json"
+#: PyYAML's safe loader on libyaml where PyYAML was built with it (the wheels are): the same
+#: documents, parsed about eight times faster than by the pure-Python loader. Every page, the
+#: provisioning and the tests load all the specs, often many times per process.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _PARAMETER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 _OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
@@ -280,7 +284,7 @@ def _card(entry: dict) -> Card:
 
 def load_dashboard(path: Path) -> Dashboard:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as error:
         raise DashboardSpecError(f"{path}: not valid YAML: {error}") from error
     _validate(document, str(path))

@@ -82,9 +82,9 @@ def test_every_name_is_spanish_text_distinct_within_its_table():
 
 def test_every_landed_source_and_dagster_job_has_a_name():
     from cerebro.taps import TAP_EXECUTABLES
-    from orchestration.platform import prepare_dbt_manifest
+    from tests.support.dbt_manifest import prepared_dbt_manifest
 
-    prepare_dbt_manifest()  # the jobs module reads the dbt manifest, absent in a fresh clone
+    prepared_dbt_manifest()  # the jobs module reads the dbt manifest, absent in a fresh clone
     from orchestration import jobs
 
     assert set(TAP_EXECUTABLES) <= set(SOURCE_NAMES)

@@ -14,8 +14,9 @@ import pytest
 
 from cerebro.activation.errors import ActivationError
 from orchestration import activation_assets
-from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
+from tests.support.dagster_instance import dagster_test_instance
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 TENANTS_YAML = """
 tenants:
@@ -38,7 +39,7 @@ tenants:
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     return defs
@@ -53,7 +54,7 @@ def cerebro(tmp_path) -> CerebroResource:
 
 @pytest.fixture
 def instance():
-    with dg.instance_for_test() as instance:
+    with dagster_test_instance() as instance:
         yield instance
 
 

@@ -12,12 +12,12 @@ import pytest
 from cerebro.dashboards.spec import load_dashboards
 from cerebro.metabase.context import dashboard_tables
 from orchestration.dbt_exposures import EXPOSURES_FILE, render_exposures
-from orchestration.platform import prepare_dbt_manifest
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 
 @pytest.fixture(scope="module")
 def graph():
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     return defs.resolve_asset_graph()

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +20,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from cerebro.settings import DBT_PROJECT_DIR, console_script
 from ml_assets.clv.model_choice import PURCHASE_MODELS
 from ml_assets.clv.predict import MODEL_VERSION
 from orchestration.clv_assets import MODEL_RUNS, PREDICTIONS, clv_predictions
 from orchestration.resources import CerebroResource
+from tests.support.dbt_in_process import failures, run_dbt
 
 ML_MARTS = ("mart_customer_value", "mart_churn_radar_capital", "mart_churn_radar_top_customers",
             "mart_churn_risk_segments")  # fmt: skip
@@ -223,13 +222,13 @@ def test_rerunning_replaces_rows_and_a_new_cutoff_adds_a_run(materialized):
     assert len(copy.query("select * from ml.ml_clv_model_runs")) == 4
 
 
-def _dbt(verb: str, duckdb_path: Path, work: Path, *select: str) -> subprocess.CompletedProcess:
-    """dbt ``verb`` of the selected models on ``duckdb_path``, with its own target and logs."""
+def _dbt(verb: str, duckdb_path: Path, work: Path, *select: str) -> None:
+    """dbt ``verb`` of the selected models on ``duckdb_path``, with its own target and logs, in
+    this process from its parse of the project (tests/support/dbt_in_process.py): a dbt
+    started afresh would parse the whole project first. Fails the test with dbt's failures."""
     environ = {**os.environ, "CEREBRO_WAREHOUSE": "duckdb", "CEREBRO_DUCKDB_PATH": str(duckdb_path)}
-    command = [console_script("dbt"), verb, "--project-dir", str(DBT_PROJECT_DIR),
-               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(work / "target"),
-               "--log-path", str(work / "logs"), "--select", *select]  # fmt: skip
-    return subprocess.run(command, env=environ, capture_output=True, text=True, check=False)
+    done = run_dbt([verb, "--select", *select], environ, work / "target")
+    assert done.success, failures(done)
 
 
 @pytest.fixture(scope="module")
@@ -238,8 +237,7 @@ def ml_marts(demo_duckdb, tmp_path_factory):
     root = tmp_path_factory.mktemp("clv_marts")
     copy = _copy(demo_duckdb, root)
     assert copy.materialize().success
-    built = _dbt("build", copy.duckdb_path, root, "path:models/staging/ml", "path:models/marts/ml")
-    assert built.returncode == 0, built.stdout[-4000:]
+    _dbt("build", copy.duckdb_path, root, "path:models/staging/ml", "path:models/marts/ml")
     return copy
 
 
@@ -285,8 +283,7 @@ def test_segment_counts_add_up_to_the_customers(ml_marts):
 def test_ml_models_build_empty_before_the_first_model_run(tmp_path):
     # A plain `dbt build` on a warehouse the asset never wrote (source_or_empty).
     copy = Copy(tmp_path, tmp_path / "empty.duckdb", tmp_path / "unused.yml")
-    done = _dbt("run", copy.duckdb_path, tmp_path, "path:models/staging/ml")
-    assert done.returncode == 0, done.stdout[-3000:]
+    _dbt("run", copy.duckdb_path, tmp_path, "path:models/staging/ml")
     assert copy.query("select count(*) as n from staging.stg_ml__customer_predictions")["n"][0] == 0
     columns = copy.query("describe staging.stg_ml__clv_model_runs")
     assert (

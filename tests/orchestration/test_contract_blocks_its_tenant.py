@@ -19,7 +19,7 @@ import pytest
 from cerebro.settings import load_settings
 from cerebro.taps import demo_settings
 from cerebro.tenants import load_tenants
-from orchestration.platform import prepare_dbt_manifest
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 DAY = dt.date(2026, 10, 31)
 TENANTS_YAML = """
@@ -50,7 +50,7 @@ def settings(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CEREBRO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CEREBRO_TENANTS_FILE", str(tmp_path / "tenants.yml"))
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     return load_settings()
 
 

@@ -20,8 +20,8 @@ from orchestration.partitions import (
     PartitionWindow,
     partition_key,
 )
-from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 #: What the stand-in for dbt was asked to run: its arguments and the window it would inherit.
 CALLS: list[dict] = []
@@ -52,7 +52,7 @@ class RecordingDbt(DbtCliResource):
 @pytest.fixture(scope="module")
 def dbt_assets_module():
     # The dbt assets are built from the manifest, which a fresh clone does not have yet.
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration import dbt_assets
 
     return dbt_assets

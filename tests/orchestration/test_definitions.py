@@ -6,12 +6,12 @@ import dagster as dg
 import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 
-from orchestration.platform import prepare_dbt_manifest
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     return defs

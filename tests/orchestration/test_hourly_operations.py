@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
+from tests.support.dagster_instance import dagster_test_instance
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 SANTIAGO = ZoneInfo("America/Santiago")
 TENANTS_YAML = """
@@ -37,7 +38,7 @@ DAILY_ONLY = {
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     return defs
@@ -117,7 +118,7 @@ def _tick(cerebro, when: dt.datetime) -> list[dg.RunRequest]:
     from orchestration.schedules import hourly_operations_schedule
 
     with (
-        dg.instance_for_test() as instance,
+        dagster_test_instance() as instance,
         dg.build_schedule_context(
             instance=instance, scheduled_execution_time=when, resources={"cerebro": cerebro}
         ) as context,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import dagster as dg
 import pytest
 
 from cerebro.model_refresh import models_refresh_due
 from orchestration.partitions import partition_key, window_of
+from tests.support.dagster_instance import dagster_test_instance
 
 
 def test_a_key_reads_date_then_tenant():
@@ -38,7 +38,7 @@ def test_a_window_needs_a_key():
 def test_registering_tenants_adds_each_once():
     from orchestration.partitions import register_tenants
 
-    with dg.instance_for_test() as instance:
+    with dagster_test_instance() as instance:
         assert register_tenants(instance, ["a", "b"]) == ["a", "b"]
         assert register_tenants(instance, ["b", "c"]) == ["c"]
         assert instance.get_dynamic_partitions("tenant") == ["a", "b", "c"]

@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from cerebro.settings import load_settings
 from cerebro.warehouse import Warehouse, WarehouseLockedError
 from orchestration.platform import one_run_per_warehouse
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 
 @pytest.fixture
@@ -111,26 +113,29 @@ def test_a_step_that_failed_on_its_last_retry_reports_why():
 
 def test_the_manifest_is_replaced_whole_by_one_parse_at_a_time(monkeypatch):
     """Definitions are loaded while another process parses: the manifest must never be seen
-    half written, so a parse waits for the one in progress and then swaps the file in."""
+    half written, so a parse waits for the one in progress and then swaps the file in.
+
+    About the lock and the swap, not dbt's parse (which the run's first test loading the
+    definitions ran, tests/support/dbt_manifest.py): dbt stands in, writing what a parse
+    writes where it was told to."""
     import fcntl
     import json
     import threading
+    from types import SimpleNamespace
 
     from dagster_dbt import DbtCliResource
 
-    from orchestration.dbt_project import dbt_project
     from orchestration.platform import prepare_dbt_manifest
 
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        prepare_dbt_manifest()
+    manifest = prepared_dbt_manifest()
+    parsed = manifest.read_bytes()
     before = manifest.stat().st_ino
     dbt_started = threading.Event()
-    real_cli = DbtCliResource.cli
 
-    def cli(self, *args, **kwargs):
+    def cli(self, args, *, target_path, **kwargs):
         dbt_started.set()
-        return real_cli(self, *args, **kwargs)
+        (Path(target_path) / "manifest.json").write_bytes(parsed)
+        return SimpleNamespace(wait=lambda: None)
 
     monkeypatch.setattr(DbtCliResource, "cli", cli)
     parse = threading.Thread(target=prepare_dbt_manifest)

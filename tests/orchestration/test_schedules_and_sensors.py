@@ -10,8 +10,9 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
-from orchestration.platform import prepare_dbt_manifest
 from orchestration.resources import CerebroResource
+from tests.support.dagster_instance import dagster_test_instance
+from tests.support.dbt_manifest import prepared_dbt_manifest
 
 SANTIAGO = ZoneInfo("America/Santiago")
 TENANTS_YAML = """
@@ -27,7 +28,7 @@ tenants:
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     return defs
@@ -42,7 +43,7 @@ def cerebro(tmp_path) -> CerebroResource:
 
 @pytest.fixture
 def instance():
-    with dg.instance_for_test() as instance:
+    with dagster_test_instance() as instance:
         yield instance
 
 

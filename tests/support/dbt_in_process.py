@@ -6,7 +6,9 @@ A parse depends on its inputs, and is reused only where they agree:
 
 - the warehouse kind (the profile's target): one parse per kind;
 - the vars: one parse per set of vars, since a var may change a config or a ref while dbt
-  parses (that is why dbt parses again when they change);
+  parses (that is why dbt parses again when they change), except the vars the project reads
+  only when it compiles SQL (`COMPILE_TIME_VARS`), which a command is given on the parse
+  without them;
 - the environment variables the project reads while parsing (dbt records them in the
   manifest): a build whose environment gives one of them another value gets its own parse;
 - the database, which dbt writes into every relation of the manifest: the one input a build
@@ -45,6 +47,30 @@ def _release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+@functools.cache
+def _behavior_flags_named_without_inspect_stack() -> None:
+    """dbt names the module that declared each of an adapter's behavior flags by walking
+    `inspect.stack()`, which reads the source lines of every frame and searches sys.modules
+    for each: with pytest's and dbt's frames over it, and thousands of modules loaded, a tenth
+    of every in-process dbt command's time (the adapter is registered again for each one).
+    The module's name is the same read from the frames' globals (what `inspect.getmodule`
+    finds for a frame of a module's code); it only labels dbt's behavior-change warnings."""
+    import sys
+
+    from dbt_common import behavior_flags
+
+    def default_source() -> str:
+        frame = sys._getframe(1)
+        while frame is not None:
+            name = frame.f_globals.get("__name__")
+            if name and name != behavior_flags.__name__:
+                return name
+            frame = frame.f_back
+        return "Unknown"
+
+    behavior_flags.BehaviorFlagRendered._default_source = staticmethod(default_source)
+
+
 def invoke(
     args: list[str],
     environ: Mapping[str, str],
@@ -60,6 +86,7 @@ def invoke(
     The result is returned whether the command succeeded or not."""
     from dbt.cli.main import dbtRunner
 
+    _behavior_flags_named_without_inspect_stack()
     try:
         with environment_set(environ):
             return dbtRunner(manifest=manifest).invoke(
@@ -114,6 +141,18 @@ class ParsedProject:
 
 _parses: dict[tuple[str, str], list[ParsedProject]] = {}
 
+#: Vars the project reads only in SQL that dbt compiles when a command runs (the macros
+#: health_clock and partition_window, and the partition tests' lookback), never in a config, a
+#: ref, a source or dbt_project.yml: a parse given them is the parse without them (the three
+#: manifests compared whole, nodes, sources, macros, exposures and maps, equal but for their
+#: created_at when this was written), so a command given only these reuses the process's parse
+#: without vars, and dbt compiles them in. A var that decides a config or a ref must not be
+#: listed here.
+COMPILE_TIME_VARS = frozenset(
+    {"health_clock", "incremental_lookback_days", "partition_tenants", "partition_start_date",
+     "partition_end_date"}
+)  # fmt: skip
+
 
 @functools.cache
 def _parses_folder() -> Path:
@@ -143,15 +182,16 @@ def _parse(kind: str, dbt_vars: dict, environ: Mapping[str, str]) -> ParsedProje
 def parsed_project(
     kind: str = "duckdb", dbt_vars: dict | None = None, environ: Mapping[str, str] | None = None
 ) -> ParsedProject:
-    """The project parsed for a warehouse kind and vars, once per process and per value of
-    the environment variables it reads while parsing (``environ``, this process's by
-    default)."""
+    """The project parsed for a warehouse kind and vars (those of `COMPILE_TIME_VARS` left
+    out), once per process and per value of the environment variables it reads while
+    parsing (``environ``, this process's by default)."""
     environ = os.environ if environ is None else environ
-    candidates = _parses.setdefault((kind, json.dumps(dbt_vars or {}, sort_keys=True)), [])
+    parse_vars = {k: v for k, v in (dbt_vars or {}).items() if k not in COMPILE_TIME_VARS}
+    candidates = _parses.setdefault((kind, json.dumps(parse_vars, sort_keys=True)), [])
     for parsed in candidates:
         if parsed.parsed_as(environ):
             return parsed
-    candidates.append(_parse(kind, dbt_vars or {}, environ))
+    candidates.append(_parse(kind, parse_vars, environ))
     return candidates[-1]
 
 

@@ -60,9 +60,9 @@ def _metadata(result) -> dict:
 
 
 def test_the_asset_is_downstream_of_every_mart_the_specs_read():
-    from orchestration.platform import prepare_dbt_manifest
+    from tests.support.dbt_manifest import prepared_dbt_manifest
 
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()

@@ -192,8 +192,8 @@ def test_a_dagster_landing_keeps_the_token_out_of_its_event_log_and_files(
 
     from orchestration import ingestion_assets
     from orchestration.partitions import partition_key, register_tenants
-    from orchestration.platform import prepare_dbt_manifest
     from orchestration.resources import CerebroResource
+    from tests.support.dbt_manifest import prepared_dbt_manifest
 
     token = f"shpat_FAKE{secrets.token_hex(12)}"
     monkeypatch.setenv(TOKEN_VARIABLE, token)
@@ -203,7 +203,7 @@ def test_a_dagster_landing_keeps_the_token_out_of_its_event_log_and_files(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CEREBRO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CEREBRO_TENANTS_FILE", str(tenants_file))
-    prepare_dbt_manifest()
+    prepared_dbt_manifest()
     # One attempt: the asset's retries (two, 30 s apart) would only repeat the same refusal.
     monkeypatch.setattr(ingestion_assets.dg, "RetryPolicy", lambda **_: None)
     (land,) = [a for a in ingestion_assets.landing_assets() if a.op.name == "land_shopify"]
