@@ -138,7 +138,12 @@ def test_product_specs_headlines_are_the_period_scalars_of_the_kpi_pages():
             "ingresos_netos_historicos",
             "frecuentes_que_dejaron_de_venir",
         ],
-        "canales_marketing": ["inversion_pagada", "clientes_nuevos_pagados", "cac_promedio"],
+        "canales_marketing": [
+            "inversion_pagada",
+            "clientes_nuevos_pagados",
+            "cac_promedio",
+            "ltv_cliente_nuevo",
+        ],
         "resumen_ejecutivo": ["margen_contribucion", "margen_sobre_ingresos", "beneficio_neto"],
     }
 
