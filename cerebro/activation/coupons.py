@@ -4,8 +4,9 @@ A rescue coupon is created by the ``shopify_coupons`` destination and logged in
 ``ops.activation_log`` like every answer: the code is the row's ``vendor_ref`` and its detail
 reads "<percent> hasta <last day>" (``rescue_offer.coupon_detail``). A one-shot message (WhatsApp's
 template) that names ``discount_code`` or ``discount_percent`` takes them from the customer's
-latest coupon still valid: the sync puts them in the member's attributes, and a member without
-one is refused by the destination ("falta discount_code…") until a coupon sync gives them one.
+latest coupon still valid: the sync puts them in the member's attributes. A member without one
+is not sent and counts as failed ("falta discount_code…"), so a later sync, after a coupon sync
+gives them one, asks again.
 """
 
 from __future__ import annotations

@@ -194,13 +194,13 @@ def plan_sync(
     consent: str,
     one_shot: bool,
     control_share: float,
-    today: dt.date | None = None,
+    today: dt.date,
 ) -> Plan:
     """Compare the segment with what the log says the vendor has (see the module's doc). A
-    one-shot message's members carry their valid rescue coupon on ``today`` (default: UTC's)."""
+    one-shot message's members carry their rescue coupon still valid on ``today``."""
     members = segment_members(warehouse, tenant_id, segment)
     if one_shot and destination != COUPON_DESTINATION:
-        members = _with_coupons(members, valid_coupons(warehouse, tenant_id, today or _today()))
+        members = _with_coupons(members, valid_coupons(warehouse, tenant_id, today))
     history = audience_history(warehouse, tenant_id, destination, segment)
     in_list, refused = _vendor_state(history, one_shot)
     held_out, no_consent, target = [], [], []
@@ -232,10 +232,6 @@ def plan_sync(
         refused_before=len(retried) - len(add),
         identifiers=identifiers,
     )
-
-
-def _today() -> dt.date:
-    return utc_now().date()
 
 
 def _with_coupons(members: list[SegmentMember], coupons: dict[str, dict]) -> list[SegmentMember]:
