@@ -176,6 +176,31 @@ def _pooled_positive(name, log_median, log_sd, pooled, channels):
     return numpyro.deterministic(name, jnp.exp(location + spread * offsets))
 
 
+#: How far in standard deviations the truncation is computed: the normal's tail beyond it
+#: (below 1e-300) is no longer a float.
+TAIL_LIMIT = 37.0
+#: An unbounded side of a return's bounds, in log: beyond any TAIL_LIMIT, and finite, so that
+#: no gradient through the truncation is infinite (JAX would turn inf * 0 into NaN).
+UNBOUNDED_LOG = 1e3
+
+
+def _truncated_offsets(offsets, low, high):
+    """Standard-normal ``offsets`` mapped onto the normal truncated to [``low``, ``high``] (in
+    standard deviations) by its inverse distribution function: a channel's bounded return then
+    has the hierarchy's prior cut to the bounds, and every draw lies inside them by
+    construction. A penalty outside the bounds instead (as before) made walls so steep that
+    most transitions diverged and the sampler ran three times (issue 51). The interval is
+    mirrored into the lower tail, where the normal's distribution function keeps its
+    precision."""
+    mirror = low + high > 0
+    lower = jnp.clip(jnp.where(mirror, -high, low), -TAIL_LIMIT, TAIL_LIMIT)
+    upper = jnp.clip(jnp.where(mirror, -low, high), -TAIL_LIMIT, TAIL_LIMIT)
+    below, above = jax.scipy.special.ndtr(lower), jax.scipy.special.ndtr(upper)
+    level = jax.scipy.special.ndtr(jnp.where(mirror, -offsets, offsets))
+    mapped = jnp.clip(jax.scipy.special.ndtri(below + level * (above - below)), lower, upper)
+    return jnp.where(mirror, -mapped, mapped)
+
+
 def _model(arrays: dict, *, priors: Priors, bounded: bool):
     channels = arrays["spend_share"].shape[0]
     decay = numpyro.sample(
@@ -194,14 +219,17 @@ def _model(arrays: dict, *, priors: Priors, bounded: bool):
     )
     spread = numpyro.sample("share_spread", dist.HalfNormal(priors.channel_spread))
     offsets = numpyro.sample("share_offset", dist.Normal(0.0, 1.0).expand([channels]))
-    share = numpyro.deterministic("share", jnp.exp(location + spread * offsets))
     if bounded:
-        low, high = arrays["share_low"], arrays["share_high"]
-        # Bounds as a steep penalty outside [low, high] (1 % of the bound gives a factor e^-100):
-        # a hard truncation would stop NUTS at the boundary.
-        below = jnp.clip((low - share) / jnp.maximum(low, 1e-12), 0.0)
-        above = jnp.clip((share - high) / high, 0.0)
-        numpyro.factor("share_bounds", -1e6 * jnp.sum(below**2 + above**2))
+        offsets = jnp.where(
+            arrays["share_bounded"],
+            _truncated_offsets(
+                offsets,
+                (arrays["share_log_low"] - location) / spread,
+                (arrays["share_log_high"] - location) / spread,
+            ),
+            offsets,
+        )
+    share = numpyro.deterministic("share", jnp.exp(location + spread * offsets))
     contribution, beta = _media(arrays, decay, half, shape, share)
     numpyro.deterministic("beta", beta)
     media = numpyro.deterministic("media", contribution.sum(axis=0))
@@ -242,9 +270,11 @@ def _arrays(problem: PosteriorProblem) -> dict:
         "target": _padded(problem.target, padded),
     }
     if problem.share_low is not None:
-        arrays["share_low"] = problem.share_low
-        # An unbounded side stays finite so that the penalty's arithmetic stays finite.
-        arrays["share_high"] = np.minimum(problem.share_high, 1e12)
+        low, high = problem.share_low, problem.share_high  # 0 and inf: an unbounded side
+        with np.errstate(divide="ignore"):
+            arrays["share_log_low"] = np.where(low > 0, np.log(low), -UNBOUNDED_LOG)
+        arrays["share_log_high"] = np.where(np.isfinite(high), np.log(high), UNBOUNDED_LOG)
+        arrays["share_bounded"] = (low > 0) | np.isfinite(high)
     if problem.lifts:
         arrays["lift_channel"] = np.array([lift.channel for lift in problem.lifts])
         rows_covered = np.array([lift.rows for lift in problem.lifts], dtype=float)

@@ -11,7 +11,7 @@ from pathlib import Path
 import jax
 import numpy as np
 import pytest
-from scipy.stats import multivariate_normal
+from scipy.stats import kstest, multivariate_normal, truncnorm
 
 from ml_assets.mmm import posterior
 from ml_assets.mmm.posterior import (
@@ -20,6 +20,7 @@ from ml_assets.mmm.posterior import (
     _arrays,
     _baseline_draws,
     _collapsed_log_likelihood,
+    _truncated_offsets,
     healthy_chains,
     sample_posterior,
 )
@@ -176,3 +177,21 @@ def test_fitting_again_and_again_keeps_the_memory_maps_bounded(monkeypatch):
 
     assert mappings() < after_two_fits + 500
     np.testing.assert_allclose(again.share, first.share)
+
+
+#: (low, high) in standard deviations: inside, one-sided, far in either tail, a point.
+TRUNCATIONS = [(-1.0, 2.0), (0.5, 50.0), (-50.0, -3.0), (8.0, 9.5), (-12.0, -11.0), (1.3, 1.3)]
+
+
+@pytest.mark.parametrize(("low", "high"), TRUNCATIONS)
+def test_bounded_offsets_follow_the_truncated_normal(low, high):
+    """Standard-normal offsets mapped for a bounded return have scipy's truncated normal as
+    their distribution, stay inside the bounds, and keep finite gradients."""
+    offsets = np.random.default_rng(7).standard_normal(20_000)
+    mapped = np.asarray(_truncated_offsets(offsets, low, high))
+
+    assert mapped.min() >= low and mapped.max() <= high
+    if high > low:
+        assert kstest(mapped, truncnorm(low, high).cdf).pvalue > 0.01
+    gradients = jax.grad(lambda z: _truncated_offsets(z, low, high).sum())(offsets[:100])
+    assert np.isfinite(np.asarray(gradients)).all()
