@@ -46,8 +46,9 @@ class Settings:
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     #: Spark's metastore, table folders and Parquet landing (warehouse ``spark``).
     spark_home: Path = field(default=Path())
-    #: A Spark Connect server (``sc://host:port``) dbt reaches on Spark; empty: each command
-    #: that runs dbt on Spark starts one on this machine (cerebro/spark/connect_server.py).
+    #: The Spark Connect server (``sc://host:port``) dbt reaches on Spark; ``local``: each
+    #: command that runs dbt on Spark starts one on this machine
+    #: (cerebro/spark/connect_server.py); empty: Spark runs inside each dbt process.
     spark_remote: str = ""
 
     def __post_init__(self) -> None:
@@ -95,7 +96,7 @@ class Settings:
             "CEREBRO_PG_DATABASE": self.postgres.database,
             "CEREBRO_SPARK_HOME": str(self.spark_home),
         }
-        if self.warehouse == "spark" and self.spark_remote:
+        if self.warehouse == "spark" and self.spark_remote.startswith(SPARK_CONNECT_SCHEME):
             env.update(spark_connect_env(self.spark_remote))
         if self.warehouse == "postgres":
             # dbt-postgres has no profile setting for session options; libpq reads PGTZ.
@@ -126,8 +127,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     )
 
 
-#: The Spark Connect server dbt reaches on Spark (``sc://host:port``).
+#: The Spark Connect server dbt reaches on Spark (``sc://host:port``, or ``local``).
 SPARK_REMOTE_ENV = "CEREBRO_SPARK_REMOTE"
+SPARK_CONNECT_SCHEME = "sc://"
+#: CEREBRO_SPARK_REMOTE's value for a server this machine starts for each command.
+LOCAL_SPARK_REMOTE = "local"
 #: profiles.yml's target for dbt on a Spark Connect server.
 SPARK_CONNECT_TARGET = "spark_connect"
 
@@ -149,10 +153,11 @@ def spark_connect_env(remote: str) -> dict[str, str]:
 
 def _spark_remote(value: str) -> str:
     value = value.strip()
-    if value and not value.startswith("sc://"):
+    if value and value != LOCAL_SPARK_REMOTE and not value.startswith(SPARK_CONNECT_SCHEME):
         raise SettingsError(
             f"{SPARK_REMOTE_ENV}={value!r} is not a Spark Connect address: write it "
-            "sc://host:port (or unset it to start Spark on this machine)"
+            f"sc://host:port, or {LOCAL_SPARK_REMOTE} to start a server on this machine "
+            "(or unset it to run Spark inside dbt)"
         )
     return value
 

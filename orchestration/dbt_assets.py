@@ -96,8 +96,9 @@ def _build(
     cerebro: CerebroResource,
     run_env: Mapping[str, str] | None = None,
 ):
-    # A step run alone (a schedule, the UI) starts its own Spark Connect server; within
-    # `cerebro run` the run's server is already named in the environment (decision 0049).
+    # With CEREBRO_SPARK_REMOTE=local a step run alone (a schedule, the UI) starts its own
+    # Spark Connect server; within `cerebro run` the run's server is already named in the
+    # environment (decision 0049).
     with reach_spark(cerebro.settings()) as settings:
         yield from _build_reaching(settings, args, context, dbt, cerebro, run_env)
 

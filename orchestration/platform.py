@@ -196,7 +196,8 @@ def run_platform(
         raise ValueError(f"days must be at least 1 (got {days})")
     started = time.monotonic()
     export_settings(settings)
-    # On Spark, every dbt step of the run reaches the same Spark Connect server (decision 0049).
+    # With CEREBRO_SPARK_REMOTE=local, every dbt step of the run reaches the one Spark Connect
+    # server started here (decision 0049).
     with reach_spark(settings) as settings:
         return _run_platform(settings, instance, day, days, progress, started)
 

@@ -1,10 +1,10 @@
 """Use case: the dbt project built on Apache Spark from the landed warehouse's data.
 
-Steps: write the sources as Parquet (``landing.py``), then, on one Spark Connect server
-(``connect_server.py``: the configured one, or one started for the build), ``dbt seed`` and
-``dbt build`` (whose on-run-start hook registers the Parquet as tables,
-``register_landed_tables_from_env``). dbt's unit tests are left out: they check the models'
-logic, which is the same SQL on every engine, and each costs Spark seconds.
+Steps: write the sources as Parquet (``landing.py``), then ``dbt seed`` and ``dbt build``
+(whose on-run-start hook registers the Parquet as tables, ``register_landed_tables_from_env``),
+on Spark inside dbt or on one Spark Connect server (``connect_server.py``: the configured one,
+or one started for the build). dbt's unit tests are left out: they check the models' logic,
+which is the same SQL on every engine, and each costs Spark seconds.
 The output of every dbt command goes to ``<logs>/spark-dbt.log``; a failure is one line naming
 the step, dbt's first error and that log.
 """
@@ -45,9 +45,10 @@ def build_on_spark(settings: Settings) -> SparkBuild:
     landed = land_for_dbt(settings)
     seconds["landing"] = time.perf_counter() - started
     started = time.perf_counter()
-    with reach_spark(settings) as settings:
-        seconds["Spark Connect server"] = time.perf_counter() - started
-        _seed_and_build(settings, landed, log, seconds)
+    with reach_spark(settings) as reached:
+        if reached.spark_remote != settings.spark_remote:
+            seconds["Spark Connect server"] = time.perf_counter() - started
+        _seed_and_build(reached, landed, log, seconds)
     return SparkBuild(landed, log, seconds)
 
 

@@ -1,10 +1,11 @@
 """Spark reached the way a cluster is reached: through a Spark Connect server.
 
-Every dbt command on Spark opens a Connect session (dbt-spark's session method does when
-pyspark finds ``SPARK_REMOTE``) on the server named by ``CEREBRO_SPARK_REMOTE``. Without one,
-the command starts a server on this machine for its own duration (`reach_spark`): one Java
-process for all of a run's dbt steps, where Spark inside each dbt process started a cold JVM
-per step (its start and its JIT's warm-up were most of a small build's time, decision 0049).
+With ``CEREBRO_SPARK_REMOTE=sc://host:port`` every dbt command on Spark opens a Connect
+session on that server (dbt-spark's session method does when pyspark finds ``SPARK_REMOTE``).
+With ``CEREBRO_SPARK_REMOTE=local`` a command starts such a server on this machine for its own
+duration (`reach_spark`): one Java process for all of its dbt steps, the route a cluster takes,
+tried on one machine. Unset, Spark runs inside each dbt process: on this small demo that is
+faster than a server, whose every statement is a round trip (measured, decision 0049).
 
 The local server is the same Spark as the profile's ``spark`` target: its settings (master,
 warehouse folder, metastore, memory, session options) are read from dbt_project/profiles.yml,
@@ -26,7 +27,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from cerebro.settings import DBT_PROJECT_DIR, Settings, environment_set
+from cerebro.settings import DBT_PROJECT_DIR, LOCAL_SPARK_REMOTE, Settings, environment_set
 from cerebro.spark.dbt_command import SparkBuildError, check_spark_installed
 
 CONNECT_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
@@ -158,11 +159,12 @@ def _last_error(log: Path) -> str:
 
 @contextlib.contextmanager
 def reach_spark(settings: Settings) -> Iterator[Settings]:
-    """The block's dbt commands on Spark go through one Spark Connect server: the configured
-    one, or one started here for the block. Yields the settings that name it, and puts their
-    dbt environment in this process's for the block (dbt's subprocesses inherit it). Other
-    warehouses: the settings unchanged, nothing started."""
-    if settings.warehouse != "spark" or settings.spark_remote:
+    """Where the settings ask for a Spark Connect server on this machine (``local``), the
+    block's dbt commands on Spark go through one started here for the block: yields the
+    settings that name its address, and puts their dbt environment in this process's for the
+    block (dbt's subprocesses inherit it). Otherwise (another warehouse, a named server, Spark
+    inside dbt) the settings unchanged, nothing started."""
+    if settings.warehouse != "spark" or settings.spark_remote != LOCAL_SPARK_REMOTE:
         yield settings
         return
     log = settings.logs_dir / "spark-connect-server.log"

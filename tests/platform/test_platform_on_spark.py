@@ -2,13 +2,14 @@
 
 `demo_spark` (tests/conftest.py) runs `cerebro run` with ``CEREBRO_WAREHOUSE=spark`` on the
 same small demo as `demo_duckdb`: the taps land into the run's DuckDB file, every dbt step
-builds on Spark from the Parquet landing, through the Spark Connect server the run starts on
-this machine (the way a cluster is reached, decision 0049), and the marts are served back from
-that file (decision 0040). Oracle: the DuckDB run, mart by mart and KPI by KPI.
+builds on Spark (inside each dbt process, the default on one machine) from the Parquet landing,
+and the marts are served back from that file (decision 0040). Oracle: the DuckDB run, mart by
+mart and KPI by KPI.
 
-Then a partition run on Spark (what the next night's run does): it must replace its tenant's
-partitions of the incremental tables, leave the other tenant's files alone, and give the rows
-of a full build.
+Then partition runs on Spark (what the next nights' runs do), through a Spark Connect server
+started on this machine (``CEREBRO_SPARK_REMOTE=local``, the way a cluster is reached, decision
+0049): they must replace their tenant's partitions of the incremental tables, leave the other
+tenant's files alone, and give the rows of a full build.
 
 Needs the Spark extra (`make setup-spark`, which `make test` installs). The Spark run is the
 suite's longest build (about ten minutes on two cores, most of it Spark's seconds per model and
@@ -19,6 +20,7 @@ DuckDB demo's readers (tests/conftest.py, `_start_order`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -60,15 +62,12 @@ def test_the_run_builds_on_spark_and_says_where_the_data_is(demo_spark):
     ) in output
 
 
-def test_every_dbt_step_reached_the_one_spark_connect_server_the_run_started(demo_spark):
+def test_every_dbt_step_ran_spark_inside_dbt_without_a_server(demo_spark):
     logs = demo_spark.data_dir / "logs"
-    server_log = (logs / "spark-connect-server.log").read_text(encoding="utf-8")
-    starts = [line for line in server_log.splitlines() if line.startswith("$ ")]
-    assert len(starts) == 1, starts  # one server for the run's three dbt steps
-    assert "spark.connect.grpc.binding.address=127.0.0.1" in starts[0]
+    assert not (logs / "spark-connect-server.log").exists()
     for step in ("dbt_reference", "dbt_models", "dbt_ml_models"):
         log = (logs / "dbt" / f"{step}.log").read_text(encoding="utf-8")
-        assert "target='spark_connect'" in log, step
+        assert "target='spark'" in log, step
 
 
 def test_every_mart_has_duckdbs_rows(demo_duckdb, demo_spark):
@@ -109,15 +108,23 @@ def test_a_partition_run_replaces_its_tenants_partitions_as_a_full_build_would(
         folder = marts / name / "tenant_id=test_pe"
         shutil.copy(next(folder.glob("*.parquet")), folder / "part-stale-copy.parquet")
 
-    # Both days on one Spark Connect server, as the platform's steps reach Spark.
-    with reach_spark(settings) as reached:
+    # Both days on one Spark Connect server started here, as a run's steps reach a cluster.
+    log = tmp_path / "spark-partitions.log"  # a dbt without the server fails: no Spark settings
+    with reach_spark(dataclasses.replace(settings, spark_remote="local")) as reached:
         env = {**os.environ, **reached.dbt_env()}
+        assert env["SPARK_REMOTE"].startswith("sc://127.0.0.1:")
+        assert env["CEREBRO_DBT_TARGET"] == "spark_connect"
         for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
             window = PartitionWindow(("test_pe",), day, day)
             run_dbt(
                 f"the partition {day}", ["run", "--select", "config.materialized:incremental"],
-                {**env, **window.dbt_env()}, tmp_path / "spark-partitions.log",
+                {**env, **window.dbt_env()}, log,
             )  # fmt: skip
+
+    server_log = (settings.logs_dir / "spark-connect-server.log").read_text(encoding="utf-8")
+    starts = [line for line in server_log.splitlines() if line.startswith("$ ")]
+    assert len(starts) == 1, starts  # one server for both days
+    assert "spark.connect.grpc.binding.address=127.0.0.1" in starts[0]
 
     assert {name: _files(marts / name / "tenant_id=test_cl") for name in partitioned} == untouched
     for name in partitioned:

@@ -1,7 +1,8 @@
-"""dbt reaches Spark through a Spark Connect server: the configured one, or one started on
-this machine with the profile's Spark settings (cerebro/spark/connect_server.py).
+"""dbt reaches Spark inside its own process, or through a Spark Connect server: the configured
+one, or (``local``) one started on this machine with the profile's Spark settings
+(cerebro/spark/connect_server.py).
 
-The server's real use, the whole platform on Spark through it, is
+The server's real use, partition runs on the Spark demo through it, is in
 tests/platform/test_platform_on_spark.py; these are its settings and failures."""
 
 from __future__ import annotations
@@ -41,10 +42,13 @@ def test_the_local_server_has_the_spark_targets_settings_rendered_for_this_insta
 
 
 def test_dbt_goes_through_connect_only_when_a_server_is_named(tmp_path):
-    local = _spark_settings(tmp_path).dbt_env()
+    in_dbt = _spark_settings(tmp_path).dbt_env()
+    # A server still to start names no address yet (reach_spark names it once it listens).
+    to_start = _spark_settings(tmp_path, CEREBRO_SPARK_REMOTE="local").dbt_env()
     remote = _spark_settings(tmp_path, CEREBRO_SPARK_REMOTE="sc://spark.example:15002").dbt_env()
 
-    assert "SPARK_REMOTE" not in local and "CEREBRO_DBT_TARGET" not in local
+    for env in (in_dbt, to_start):
+        assert "SPARK_REMOTE" not in env and "CEREBRO_DBT_TARGET" not in env
     assert remote["SPARK_REMOTE"] == "sc://spark.example:15002"
     assert remote["CEREBRO_DBT_TARGET"] == "spark_connect"
 
@@ -58,15 +62,20 @@ def test_an_address_that_is_not_spark_connects_is_one_line(tmp_path, monkeypatch
     assert result.exit_code == 1
     assert result.output == (
         "Error: CEREBRO_SPARK_REMOTE='spark:15002' is not a Spark Connect address: write it "
-        "sc://host:port (or unset it to start Spark on this machine)\n"
+        "sc://host:port, or local to start a server on this machine (or unset it to run Spark "
+        "inside dbt)\n"
     )
 
 
-ELSEWHERE = [{"CEREBRO_WAREHOUSE": "duckdb"}, {"CEREBRO_SPARK_REMOTE": "sc://spark.example:15002"}]
+ELSEWHERE = [
+    {"CEREBRO_WAREHOUSE": "duckdb", "CEREBRO_SPARK_REMOTE": "local"},
+    {"CEREBRO_SPARK_REMOTE": "sc://spark.example:15002"},
+    {},  # Spark inside each dbt process
+]
 
 
 @pytest.mark.parametrize("environ", ELSEWHERE)
-def test_nothing_is_started_off_spark_or_where_a_server_is_named(tmp_path, monkeypatch, environ):
+def test_nothing_is_started_off_spark_or_unless_asked(tmp_path, monkeypatch, environ):
     def no_server(*args):
         raise AssertionError("a server was started")
 
@@ -85,7 +94,7 @@ def test_a_server_that_cannot_start_is_one_line_naming_its_log_and_leaves_nothin
     tmp_path, monkeypatch
 ):
     monkeypatch.setenv("CEREBRO_SPARK_DRIVER_MEMORY", "lots")  # the profile reads it
-    settings = _spark_settings(tmp_path)
+    settings = _spark_settings(tmp_path, CEREBRO_SPARK_REMOTE="local")
 
     with pytest.raises(SparkBuildError) as stopped, reach_spark(settings):
         pytest.fail("the block ran without a server")
