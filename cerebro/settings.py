@@ -80,6 +80,21 @@ class Settings:
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster_home"
 
+    def check_data_dir_writable(self) -> None:
+        """Refuse a data folder this process cannot write in (state, logs, the warehouse and
+        Dagster's runs live there), before a command's work, with one line saying what to do."""
+        from cerebro.output_files import OutputPathError, check_writable_folder
+
+        try:
+            check_writable_folder(
+                self.data_dir,
+                what="the data folder",
+                fix="make it writable for this user, or point CEREBRO_DATA_DIR (--data-dir) at "
+                "another folder",
+            )
+        except OutputPathError as error:
+            raise SettingsError(str(error)) from None
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables read by dbt_project/profiles.yml (and libpq, for PostgreSQL).
 
@@ -172,11 +187,15 @@ def settings_with(tenants_file: Path | None = None, data_dir: Path | None = None
 
 
 def _port(value: str) -> int:
+    return port_number(value, "CEREBRO_PG_PORT", "PostgreSQL's is 5432")
+
+
+def port_number(value: str, variable: str, usual: str) -> int:
+    """``value`` of the environment variable ``variable`` as a TCP port; anything else is one
+    line naming the variable, the range and ``usual`` (the service's common port)."""
     port = int(value) if value.strip().isdigit() else 0
     if not 1 <= port <= 65535:
-        raise SettingsError(
-            f"CEREBRO_PG_PORT={value!r} is not a port number (1 to 65535; PostgreSQL's is 5432)"
-        )
+        raise SettingsError(f"{variable}={value!r} is not a port number (1 to 65535; {usual})")
     return port
 
 

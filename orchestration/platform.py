@@ -24,6 +24,7 @@ from typing import TextIO
 
 from cerebro.settings import Settings
 from cerebro.spark.connect_server import reach_spark
+from orchestration.orphaned_runs import close_orphaned_runs, process_tags
 from orchestration.partition_days import last_complete_day, record_partitions_start
 
 
@@ -170,6 +171,17 @@ def one_run_per_warehouse(
         yield
 
 
+def report_orphaned_runs(run_ids: list[str], progress: TextIO | None = None) -> None:
+    """One line when earlier runs were closed as failed (``orphaned_runs``)."""
+    if run_ids:
+        print(
+            f"{len(run_ids)} earlier run(s) left unfinished by a killed or crashed process "
+            f"closed as failed: {', '.join(run_id[:8] for run_id in run_ids)}",
+            file=progress or sys.stdout,
+            flush=True,
+        )
+
+
 def step_failure_message(error) -> str:
     """A failed step's error and its causes: a step that failed on its last retry says only
     `Exceeded max_retries of 2`; the attempt's own error, its cause, says why."""
@@ -228,7 +240,11 @@ def _run_platform(
 
     job = defs.resolve_job_def(PLATFORM_JOB)
     instance = instance or dg.DagsterInstance.get()
-    tags = partition_range_tags(instance, [t.tenant_id for t in tenants], first_day, last_day)
+    report_orphaned_runs(close_orphaned_runs(instance), progress)  # before the history is copied
+    tags = {
+        **partition_range_tags(instance, [t.tenant_id for t in tenants], first_day, last_day),
+        **process_tags(),
+    }
     warehouse = Warehouse(settings)
     write_run_history(warehouse, instance)  # before: dbt's views over it find the table
     # The terminal gets a line per step and the summary; the full event log stays in the
