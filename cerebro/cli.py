@@ -13,7 +13,7 @@ from cerebro.activation.cli import activate
 from cerebro.activation.errors import ActivationError
 from cerebro.clv_cli import clv
 from cerebro.dashboards.cli import dashboards
-from cerebro.interrupts import sigterm_as_ctrl_c
+from cerebro.interrupts import Interrupted, sigterm_as_ctrl_c
 from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
 from cerebro.reports.cli import report
@@ -93,6 +93,8 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
 
             site = render_after_run(settings)  # the dashboards without Metabase
         click.echo(render_summary(result, settings, tenants, site=site))
+    if result.interrupted:
+        raise Interrupted()  # after the summary of what was done, as for any other stop
     if not result.success:
         sys.exit(1)
 

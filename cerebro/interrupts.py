@@ -18,7 +18,15 @@ INTERRUPTED_EXIT_CODE = 130
 
 
 class Interrupted(click.ClickException):
+    """The command was stopped by Ctrl-C or SIGTERM: one line, exit code 130."""
+
     exit_code = INTERRUPTED_EXIT_CODE
+
+    def __init__(self) -> None:
+        super().__init__(
+            "stopped by Ctrl-C or SIGTERM before the end; what finished is kept: run the same "
+            "command again to finish"
+        )
 
 
 def _as_ctrl_c(signum, frame) -> None:
@@ -40,9 +48,6 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt as error:
-        raise Interrupted(
-            "stopped by Ctrl-C or SIGTERM before the end; what finished is kept: run the same "
-            "command again to finish"
-        ) from error
+        raise Interrupted() from error
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -122,15 +122,13 @@ class Settings:
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Settings from ``environ`` (default: the process environment)."""
     env = os.environ if environ is None else environ
-    data_dir = Path(env.get("CEREBRO_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    data_dir = _path(env, "CEREBRO_DATA_DIR", PROJECT_ROOT / "data").resolve()
     return Settings(
         data_dir=data_dir,
-        tenants_file=Path(
-            env.get("CEREBRO_TENANTS_FILE", PROJECT_ROOT / "cerebro" / "tenants.yml")
-        ),
+        tenants_file=_path(env, "CEREBRO_TENANTS_FILE", PROJECT_ROOT / "cerebro" / "tenants.yml"),
         warehouse=env.get("CEREBRO_WAREHOUSE", "duckdb"),
-        duckdb_path=Path(env.get("CEREBRO_DUCKDB_PATH", data_dir / "cerebro.duckdb")).resolve(),
-        spark_home=Path(env.get("CEREBRO_SPARK_HOME", data_dir / "spark")).resolve(),
+        duckdb_path=_path(env, "CEREBRO_DUCKDB_PATH", data_dir / "cerebro.duckdb").resolve(),
+        spark_home=_path(env, "CEREBRO_SPARK_HOME", data_dir / "spark").resolve(),
         spark_remote=_spark_remote(env.get(SPARK_REMOTE_ENV, "")),
         postgres=PostgresSettings(
             host=env.get("CEREBRO_PG_HOST", "localhost"),
@@ -184,6 +182,17 @@ def settings_with(tenants_file: Path | None = None, data_dir: Path | None = None
         environ.pop("CEREBRO_DUCKDB_PATH", None)
         environ.pop("CEREBRO_SPARK_HOME", None)
     return load_settings(environ)
+
+
+def _path(env: Mapping[str, str], variable: str, default: Path) -> Path:
+    """A path setting; set but empty (``CEREBRO_DATA_DIR=`` in an env file) is refused, not read
+    as the current folder, where a data folder would quietly be written."""
+    value = env.get(variable)
+    if value is None:
+        return Path(default)
+    if not value.strip():
+        raise SettingsError(f"{variable} is set but empty: give a path, or unset it for {default}")
+    return Path(value)
 
 
 def _port(value: str) -> int:

@@ -39,6 +39,8 @@ class PlatformRun:
     error: str | None = None
     first_day: dt.date | None = None
     last_day: dt.date | None = None
+    #: Stopped by Ctrl-C or SIGTERM (Dagster ends the running steps and records the run).
+    interrupted: bool = False
 
 
 def put_scripts_on_path() -> None:
@@ -171,6 +173,10 @@ def one_run_per_warehouse(
         yield
 
 
+#: The error Dagster fails a step with when Ctrl-C (or SIGTERM, cerebro.interrupts) stops it.
+_INTERRUPTED = "DagsterExecutionInterruptedError"
+
+
 def report_orphaned_runs(run_ids: list[str], progress: TextIO | None = None) -> None:
     """One line when earlier runs were closed as failed (``orphaned_runs``)."""
     if run_ids:
@@ -257,11 +263,15 @@ def _run_platform(
     write_run_history(warehouse, instance)  # after: with this run's outcome
     checks = result.get_asset_check_evaluations()
     error = None
+    failures = [e for e in result.all_events if e.is_step_failure]
     if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
         error = "\n".join(step_failure_message(e.step_failure_data.error) for e in failures)
         error = error or "run failed"
     return PlatformRun(
+        interrupted=any(
+            e.step_failure_data.error and e.step_failure_data.error.cls_name == _INTERRUPTED
+            for e in failures
+        ),
         success=result.success,
         seconds=time.monotonic() - started,
         # One event per partition: each asset once, in the order they ran.
