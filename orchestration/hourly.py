@@ -129,9 +129,11 @@ def run_hourly(
     from cerebro.tenants import TenantConfigError, load_tenants
     from cerebro.warehouse import Warehouse
 
+    tenants = [t for t in load_tenants(settings.tenants_file) if "shopify" in t.sources]
+    if settings.warehouse != "spark":  # Spark's seeds live in its own tables, not the file
+        check_daily_build(Warehouse(settings))  # before anything is written
     export_settings(settings)
     home = prepare_dagster_home(settings)
-    tenants = [t for t in load_tenants(settings.tenants_file) if "shopify" in t.sources]
     if tenant_ids is not None:
         unknown = sorted(set(tenant_ids) - {t.tenant_id for t in tenants})
         if unknown:
@@ -140,8 +142,6 @@ def run_hourly(
                 f"{', '.join(unknown)}"
             )
         tenants = [t for t in tenants if t.tenant_id in tenant_ids]
-    if settings.warehouse != "spark":  # Spark's seeds live in its own tables, not the file
-        check_daily_build(Warehouse(settings))
     now = now or dt.datetime.now(dt.UTC)
     days = {t.tenant_id: day or hourly_day(t.timezone, now) for t in tenants}
     if days:
