@@ -100,7 +100,12 @@ FOLDER_CASES = [
 ]  # fmt: skip
 
 
-def _spend(target=lambda day: 1000 + 5 * day, search=lambda day: 100 + day, days=60) -> str:
+#: Enough days for a fit (the model needs 112 with its default holdout): a flat series must be
+#: refused for being flat, not for being short.
+DAYS = 130
+
+
+def _spend(target=lambda day: 1000 + 5 * day, search=lambda day: 100 + day, days=DAYS) -> str:
     lines = ["date,search,social,revenue"]
     for day in range(days):
         date = dt.date(2024, 1, 1) + dt.timedelta(days=day)
@@ -118,7 +123,7 @@ def _fit(name, spend, message):
 
 def _flat_spend() -> str:
     lines = ["date,search,social,revenue"]
-    for day in range(60):
+    for day in range(DAYS):
         date = dt.date(2024, 1, 1) + dt.timedelta(days=day)
         lines.append(f"{date},100,50,{1000 + 37 * (day % 5)}")
     return "\n".join(lines) + "\n"
