@@ -13,6 +13,7 @@ from cerebro.activation.cli import activate
 from cerebro.activation.errors import ActivationError
 from cerebro.clv_cli import clv
 from cerebro.dashboards.cli import dashboards
+from cerebro.interrupts import Interrupted, sigterm_as_ctrl_c
 from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
 from cerebro.reports.cli import report
@@ -21,6 +22,7 @@ from cerebro.settings import SettingsError, load_settings, settings_with
 from cerebro.spark.cli import spark
 from cerebro.spark.dbt_command import SparkBuildError
 from cerebro.tenants import TenantConfigError, load_tenants
+from cerebro.terminal import tolerate_narrow_terminals
 from cerebro.warehouse import Warehouse, WarehouseError
 
 #: Errors a user fixes (an environment variable, the tenants file, the warehouse's state or
@@ -34,10 +36,18 @@ class _CerebroGroup(click.Group):
     (those of the sub-groups too), instead of a try/except in each."""
 
     def invoke(self, ctx: click.Context):
+        tolerate_narrow_terminals()  # a Latin-1 terminal gets "->" for "→", not a traceback
         try:
-            return super().invoke(ctx)
+            with sigterm_as_ctrl_c():
+                return super().invoke(ctx)
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from error
+        except PermissionError as error:
+            # A file or folder a check before the work did not foresee: one line naming it.
+            raise click.ClickException(
+                f"permission denied on {error.filename or 'a file'}: make it (and its folder) "
+                "readable and writable for this user, or point Cerebro elsewhere"
+            ) from error
 
 
 @click.group(cls=_CerebroGroup)
@@ -71,6 +81,7 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
 
     settings = settings_with(tenants_file, data_dir)
     tenants = load_tenants(settings.tenants_file)
+    settings.check_data_dir_writable()
     click.echo(f"Running the platform for {len(tenants)} tenants into {settings.warehouse}…")
     with one_run_per_warehouse(settings, on_wait=click.echo):
         # A warehouse held by another program or out of reach fails now, not after dbt's parse.
@@ -82,6 +93,8 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
 
             site = render_after_run(settings)  # the dashboards without Metabase
         click.echo(render_summary(result, settings, tenants, site=site))
+    if result.interrupted:
+        raise Interrupted()  # after the summary of what was done, as for any other stop
     if not result.success:
         sys.exit(1)
 
@@ -105,6 +118,7 @@ def hourly(tenants_file: Path | None, data_dir: Path | None, tenant_ids, day) ->
     from orchestration.platform import one_run_per_warehouse
 
     settings = settings_with(tenants_file, data_dir)
+    settings.check_data_dir_writable()
     with one_run_per_warehouse(settings, on_wait=click.echo):
         Warehouse(settings).check_available()
         runs = run_hourly(
@@ -230,7 +244,7 @@ def kpis(page, tenant_id, date_from, date_to, output) -> None:
     """Print one KPI page (KPIS.md) for a tenant and period."""
     import json
 
-    from cerebro.kpis.report import PAGES, render_page
+    from cerebro.kpis.report import PAGES, data_coverage_warning, render_page
 
     try:
         tenant = _tenant_data(tenant_id)
@@ -238,6 +252,9 @@ def kpis(page, tenant_id, date_from, date_to, output) -> None:
         result = PAGES[page][1](tenant_id, start, end, warehouse=tenant.warehouse)
     except _kpi_errors() as error:
         raise click.ClickException(str(error)) from error
+    # Zeros for days the data do not reach are not "no sales": said as the report says it.
+    if coverage := data_coverage_warning(tenant_id, tenant.last_day, end):
+        click.echo(f"Warning: {coverage}", err=True)
     if output == "json":
         customers = result.pop("customers", None)
         if customers is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 
-from cerebro.landing import LandingResult, run_pipeline
+from cerebro.landing import LandingResult, check_state, run_pipeline
 from cerebro.settings import Settings
 from cerebro.taps import tap_invocation
 from cerebro.tenants import Tenant
@@ -17,11 +19,19 @@ def raw_schema(source: str) -> str:
     return f"raw_{source}"
 
 
+def state_path(settings: Settings, tenant_id: str, source: str) -> Path:
+    """Where the Singer state of ``tenant_id``'s ``source`` is kept between syncs."""
+    return settings.state_dir / tenant_id / f"{source}.json"
+
+
 def land_source(
     source: str, tenants: list[Tenant], settings: Settings, warehouse: Warehouse
 ) -> list[LandingResult]:
     """Run the source's tap into the warehouse for each tenant configured with it."""
     target_command, target_config = warehouse.singer_target(raw_schema(source))
+    for tenant in tenants:  # every tenant's state before any lands: a bad one stops them all
+        if source in tenant.sources:
+            check_state(state_path(settings, tenant.tenant_id, source))
     results = []
     for tenant in tenants:
         if source not in tenant.sources:
@@ -35,7 +45,7 @@ def land_source(
                 tap_config=tap_config,
                 target_command=target_command,
                 target_config=target_config,
-                state_path=settings.state_dir / tenant.tenant_id / f"{source}.json",
+                state_path=state_path(settings, tenant.tenant_id, source),
                 log_dir=settings.logs_dir / tenant.tenant_id,
             )
         )

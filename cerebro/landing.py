@@ -35,6 +35,31 @@ class LandingError(RuntimeError):
     """A tap or target failed; the message carries the end of its log."""
 
 
+class UnusableStateError(LandingError):
+    """A saved Singer state cannot be read: retrying cannot help, the user must decide."""
+
+
+def check_state(path: Path) -> None:
+    """Refuse a saved state the tap could not read (a file cut short, edited by hand or
+    overwritten by another program), naming it: the tap would fail with its own JSON error,
+    which names neither the file nor the way out. The file is left as it is (it may hold the
+    bookmark someone wants to mend)."""
+    if not path.exists():
+        return
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        problem = getattr(error, "strerror", None) or str(error)
+    else:
+        if isinstance(state, dict):
+            return
+        problem = f"a JSON {type(state).__name__}, not an object"
+    raise UnusableStateError(
+        f"the saved Singer state {path} cannot be used ({problem}): move it aside (or delete "
+        "it) to sync this source from the start, or mend it; then run again"
+    )
+
+
 @dataclass
 class LandingResult:
     tenant_id: str
@@ -135,6 +160,7 @@ def run_pipeline(
 ) -> LandingResult:
     """Run the tap into the target and persist the resulting state."""
     started = time.monotonic()
+    check_state(state_path)
     log_dir.mkdir(parents=True, exist_ok=True)
     tap_log, target_log = log_dir / f"{source}.tap.log", log_dir / f"{source}.target.log"
     with tempfile.TemporaryDirectory(prefix="cerebro-singer-") as scratch, ExitStack() as stack:

@@ -5,7 +5,10 @@ Heavy imports (pandas, the model) happen inside the commands so that `cerebro --
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+import time
 from pathlib import Path
 
 import click
@@ -163,20 +166,22 @@ def fit(
             decimal_separator=decimal_separator,
             timezone=timezone,
         )
-        result = fit_mmm(
-            table,
-            date_column=date_column,
-            spend_columns=spend,
-            target_column=target_column,
-            control_columns=controls,
-            event_columns=events,
-            frequency=frequency,
-            holdout_days=holdout_days,
-            seed=seed,
-            draws=draws,
-            lift_tests=_read_lift_tests(lift_tests),
-            roi_bounds=_roi_bounds(roi_bounds),
-        )
+        with _still_fitting(every_seconds=60):
+            result = fit_mmm(
+                table,
+                date_column=date_column,
+                spend_columns=spend,
+                target_column=target_column,
+                control_columns=controls,
+                event_columns=events,
+                frequency=frequency,
+                holdout_days=holdout_days,
+                seed=seed,
+                draws=draws,
+                lift_tests=_read_lift_tests(lift_tests),
+                roi_bounds=_roi_bounds(roi_bounds),
+                on_progress=click.echo,
+            )
     except (CsvInputError, MmmInputError) as error:
         raise click.ClickException(str(error)) from error
     channels = result.channel_summary()
@@ -194,6 +199,26 @@ def fit(
         save_model(result.model, model_json)
     click.echo(_render_summary(channels, diagnostics))
     click.echo(f"\nWritten to {out_dir}/")
+
+
+@contextlib.contextmanager
+def _still_fitting(every_seconds: float):
+    """A line every ``every_seconds`` while the fit runs: ten years of days take many minutes,
+    and a silent terminal looks hung."""
+    done, started = threading.Event(), time.monotonic()
+
+    def tell() -> None:
+        while not done.wait(every_seconds):
+            minutes = (time.monotonic() - started) / 60
+            click.echo(f"still fitting… {minutes:.0f} min so far")
+
+    teller = threading.Thread(target=tell, daemon=True)
+    teller.start()
+    try:
+        yield
+    finally:
+        done.set()
+        teller.join()
 
 
 def _check_fit_outputs(out_dir: Path, inputs: list[Path | None]) -> None:

@@ -45,6 +45,19 @@ def check_output_folder(path: Path, *, option: str, inputs: Iterable[Path | None
     _refuse_inputs(path, option, inputs)
 
 
+def check_writable_folder(folder: Path, *, what: str, fix: str) -> None:
+    """Refuse, before any work, a folder the command must write in but cannot (read-only,
+    another user's, on a read-only disk): creating it if missing and a throwaway file in it
+    is the test the file system answers; one line names ``what`` and says ``fix``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        raise OutputPathError(f"cannot write in {what} {folder} ({reason}): {fix}") from None
+
+
 def check_distinct_outputs(outputs: Mapping[str, Path | None]) -> None:
     """Refuse two options naming the same file (the second would replace the first)."""
     seen: dict[Path, str] = {}

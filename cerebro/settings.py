@@ -81,6 +81,21 @@ class Settings:
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster_home"
 
+    def check_data_dir_writable(self) -> None:
+        """Refuse a data folder this process cannot write in (state, logs, the warehouse and
+        Dagster's runs live there), before a command's work, with one line saying what to do."""
+        from cerebro.output_files import OutputPathError, check_writable_folder
+
+        try:
+            check_writable_folder(
+                self.data_dir,
+                what="the data folder",
+                fix="make it writable for this user, or point CEREBRO_DATA_DIR (--data-dir) at "
+                "another folder",
+            )
+        except OutputPathError as error:
+            raise SettingsError(str(error)) from None
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables read by dbt_project/profiles.yml (and libpq, for PostgreSQL).
 
@@ -108,15 +123,13 @@ class Settings:
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Settings from ``environ`` (default: the process environment)."""
     env = os.environ if environ is None else environ
-    data_dir = Path(env.get("CEREBRO_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    data_dir = _path(env, "CEREBRO_DATA_DIR", PROJECT_ROOT / "data").resolve()
     return Settings(
         data_dir=data_dir,
-        tenants_file=Path(
-            env.get("CEREBRO_TENANTS_FILE", PROJECT_ROOT / "cerebro" / "tenants.yml")
-        ),
+        tenants_file=_path(env, "CEREBRO_TENANTS_FILE", PROJECT_ROOT / "cerebro" / "tenants.yml"),
         warehouse=env.get("CEREBRO_WAREHOUSE", "duckdb"),
-        duckdb_path=Path(env.get("CEREBRO_DUCKDB_PATH", data_dir / "cerebro.duckdb")).resolve(),
-        spark_home=Path(env.get("CEREBRO_SPARK_HOME", data_dir / "spark")).resolve(),
+        duckdb_path=_path(env, "CEREBRO_DUCKDB_PATH", data_dir / "cerebro.duckdb").resolve(),
+        spark_home=_path(env, "CEREBRO_SPARK_HOME", data_dir / "spark").resolve(),
         spark_remote=_spark_remote(env.get(SPARK_REMOTE_ENV, "")),
         postgres=PostgresSettings(
             host=env.get("CEREBRO_PG_HOST", "localhost"),
@@ -176,12 +189,27 @@ def settings_with(tenants_file: Path | None = None, data_dir: Path | None = None
     return load_settings(environ)
 
 
+def _path(env: Mapping[str, str], variable: str, default: Path) -> Path:
+    """A path setting; set but empty (``CEREBRO_DATA_DIR=`` in an env file) is refused, not read
+    as the current folder, where a data folder would quietly be written."""
+    value = env.get(variable)
+    if value is None:
+        return Path(default)
+    if not value.strip():
+        raise SettingsError(f"{variable} is set but empty: give a path, or unset it for {default}")
+    return Path(value)
+
+
 def _port(value: str) -> int:
+    return port_number(value, "CEREBRO_PG_PORT", "PostgreSQL's is 5432")
+
+
+def port_number(value: str, variable: str, usual: str) -> int:
+    """``value`` of the environment variable ``variable`` as a TCP port; anything else is one
+    line naming the variable, the range and ``usual`` (the service's common port)."""
     port = int(value) if value.strip().isdigit() else 0
     if not 1 <= port <= 65535:
-        raise SettingsError(
-            f"CEREBRO_PG_PORT={value!r} is not a port number (1 to 65535; PostgreSQL's is 5432)"
-        )
+        raise SettingsError(f"{variable}={value!r} is not a port number (1 to 65535; {usual})")
     return port
 
 

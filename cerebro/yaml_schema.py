@@ -134,11 +134,21 @@ _YAML_HINTS = {
 
 
 def read_yaml(path: Path) -> object:
-    """The file's YAML document; a syntax error is one line with its line and column."""
+    """The file's YAML document; a syntax error is one line with its line and column, and a
+    file that cannot be read (a folder, no permission, not UTF-8) one line saying so."""
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+    except IsADirectoryError as error:
+        raise SchemaError("is a folder, not a file: give the file's path") from error
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise SchemaError(f"cannot be read ({reason}): check that it is a file you may read") from (
+            error
+        )
     except UnicodeDecodeError as error:
-        raise SchemaError(f"not UTF-8 text ({error.reason} at byte {error.start})") from error
+        raise SchemaError(
+            f"not UTF-8 text ({error.reason} at byte {error.start}): save it as UTF-8"
+        ) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]

@@ -14,6 +14,7 @@ import dagster as dg
 
 from cerebro.contracts.landed import mark_checked, unchecked_since
 from cerebro.ingest import land_source, raw_row_counts
+from cerebro.landing import UnusableStateError
 from cerebro.progress import note
 from orchestration.contract_checks import contract_check_specs, evaluate_contracts
 from orchestration.dbt_project import singer_sources
@@ -53,7 +54,11 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
         landing_started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         tenant_ids = [t.tenant_id for t in tenants]
         since = unchecked_since(cerebro.settings(), tenant_ids, source, landing_started)
-        results = land_source(source, tenants, cerebro.settings(), cerebro.warehouse())
+        try:
+            results = land_source(source, tenants, cerebro.settings(), cerebro.warehouse())
+        except UnusableStateError as error:
+            # The same file would fail the retries the same way: one failure, said once.
+            raise dg.Failure(str(error), allow_retries=False) from error
         for result in results:
             context.log.info(
                 f"{result.tenant_id}/{source}: {result.records} records in {result.seconds:.1f}s"

@@ -24,6 +24,7 @@ from typing import TextIO
 
 from cerebro.settings import Settings
 from cerebro.spark.connect_server import reach_spark
+from orchestration.orphaned_runs import close_orphaned_runs, process_tags
 from orchestration.partition_days import last_complete_day, record_partitions_start
 
 
@@ -38,6 +39,8 @@ class PlatformRun:
     error: str | None = None
     first_day: dt.date | None = None
     last_day: dt.date | None = None
+    #: Stopped by Ctrl-C or SIGTERM (Dagster ends the running steps and records the run).
+    interrupted: bool = False
 
 
 def put_scripts_on_path() -> None:
@@ -170,6 +173,21 @@ def one_run_per_warehouse(
         yield
 
 
+#: The error Dagster fails a step with when Ctrl-C (or SIGTERM, cerebro.interrupts) stops it.
+_INTERRUPTED = "DagsterExecutionInterruptedError"
+
+
+def report_orphaned_runs(run_ids: list[str], progress: TextIO | None = None) -> None:
+    """One line when earlier runs were closed as failed (``orphaned_runs``)."""
+    if run_ids:
+        print(
+            f"{len(run_ids)} earlier run(s) left unfinished by a killed or crashed process "
+            f"closed as failed: {', '.join(run_id[:8] for run_id in run_ids)}",
+            file=progress or sys.stdout,
+            flush=True,
+        )
+
+
 def step_failure_message(error) -> str:
     """A failed step's error and its causes: a step that failed on its last retry says only
     `Exceeded max_retries of 2`; the attempt's own error, its cause, says why."""
@@ -229,7 +247,11 @@ def _run_platform(
 
     job = defs.resolve_job_def(PLATFORM_JOB)
     instance = instance or dg.DagsterInstance.get()
-    tags = partition_range_tags(instance, [t.tenant_id for t in tenants], first_day, last_day)
+    report_orphaned_runs(close_orphaned_runs(instance), progress)  # before the history is copied
+    tags = {
+        **partition_range_tags(instance, [t.tenant_id for t in tenants], first_day, last_day),
+        **process_tags(),
+    }
     warehouse = Warehouse(settings)
     write_run_history(warehouse, instance)  # before: dbt's views over it find the table
     # The terminal gets a line per step and the summary; the full event log stays in the
@@ -242,11 +264,15 @@ def _run_platform(
     write_run_history(warehouse, instance)  # after: with this run's outcome
     checks = result.get_asset_check_evaluations()
     error = None
+    failures = [e for e in result.all_events if e.is_step_failure]
     if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
         error = "\n".join(step_failure_message(e.step_failure_data.error) for e in failures)
         error = error or "run failed"
     return PlatformRun(
+        interrupted=any(
+            e.step_failure_data.error and e.step_failure_data.error.cls_name == _INTERRUPTED
+            for e in failures
+        ),
         success=result.success,
         seconds=time.monotonic() - started,
         # One event per partition: each asset once, in the order they ran.

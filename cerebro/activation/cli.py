@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import click
@@ -54,16 +50,18 @@ def activate(tenant_id: str, segment: str, destination_name: str, dry_run: bool)
         raise click.ClickException(
             f"unknown tenant {tenant_id!r}; {settings.tenants_file} has: {', '.join(tenants)}"
         )
-    with _sigterm_as_interrupt():
-        report = run_activation(
-            Warehouse(settings), tenants[tenant_id], segment, destination_name, dry_run=dry_run
-        )
+    # SIGTERM stops the sync as Ctrl-C does (cerebro.interrupts, for every command): the
+    # answers already received are logged before the process exits.
+    report = run_activation(
+        Warehouse(settings), tenants[tenant_id], segment, destination_name, dry_run=dry_run
+    )
     click.echo(render_report(report))
     if report.failed:
         # A scheduler must see that the vendor did not take everything (refusals are about
         # the members and final; failures are the vendor's and retried by the next sync).
         raise click.ClickException(
-            f"{report.failed} of the answers failed (the vendor kept failing or throttling); "
+            f"{report.failed} of the answers failed (the vendor's first: "
+            f"{report.first_failure or 'the vendor kept failing or throttling'}); "
             "run the sync again later: it sends only those"
         )
 
@@ -104,21 +102,3 @@ def render_report(report: SyncReport) -> str:
         f"  calls: {calls} · seconds: {report.seconds:.1f}",
     ]
     return "\n".join(lines)
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """A SIGTERM (a scheduler or container stopping the command) ends the sync as Ctrl-C
-    does, so that the answers already received are logged before the process exits."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -121,6 +121,9 @@ class SyncReport:
     failed: int = 0
     calls: int | None = None
     seconds: float = 0.0
+    #: The vendor's words for the first failed answer (a 400 on a whole batch says what it
+    #: refused; a 5xx or throttling that outlasted the retries says that).
+    first_failure: str | None = None
     #: Environment variables a real sync would need and that are not set (dry runs only).
     missing_secrets: list[str] = field(default_factory=list)
 
@@ -375,6 +378,7 @@ def _count(report: SyncReport, outcome: Outcome) -> None:
         report.refused += 1
     else:
         report.failed += 1
+        report.first_failure = report.first_failure or _one_line(outcome.detail)
 
 
 def _one_line(detail: str | None) -> str | None:

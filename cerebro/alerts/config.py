@@ -16,10 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
 from cerebro.alerts.metrics import METRICS, MetricSpec
 from cerebro.settings import PROJECT_ROOT
+from cerebro.yaml_schema import SchemaError, read_yaml
 
 ALERTS_FILE_ENV = "CEREBRO_ALERTS_FILE"
 DEFAULT_ALERTS_FILE = PROJECT_ROOT / "cerebro" / "alerts.yml"
@@ -134,9 +133,10 @@ def load_alerts_config(path: Path, *, tenant_ids: Iterable[str] | None = None) -
     if not path.exists():
         raise AlertConfigError(f"alerts file not found: {path} (set {ALERTS_FILE_ENV})")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise AlertConfigError(f"{path}: not valid YAML: {error}") from None
+        # The tenants file's reader: a key written twice is refused, not silently the last.
+        document = read_yaml(path) or {}
+    except SchemaError as error:
+        raise AlertConfigError(f"{path}: {error}") from None
     return parse_alerts_config(document, path, tenant_ids=tenant_ids)
 
 

@@ -10,6 +10,7 @@ from cerebro.dashboards.spec import SPECS_DIR, load_dashboard
 from cerebro.formatting import (
     MISSING,
     format_currency,
+    format_date,
     format_integer,
     format_number,
     format_percent,
@@ -60,6 +61,20 @@ def latest_data_date(tenant_id: str, warehouse: Warehouse) -> dt.date | None:
     )
     value = frame["last_day"].iloc[0]
     return None if value is None else dt.date.fromisoformat(str(value)[:10])
+
+
+def data_coverage_warning(name: str, last_data_date: dt.date | None, period_end: dt.date) -> str:
+    """What a reader of a period's figures must know when the data do not reach its end (a
+    late or failed landing, or a period still to come), or "" when they do. The one wording
+    for the report's banner and `cerebro kpis`' ``Warning:`` line."""
+    if last_data_date is None:
+        return f"{name} todavía no tiene órdenes cargadas: las cifras están vacías."
+    if last_data_date < period_end:
+        return (
+            f"Los datos llegan hasta el {format_date(last_data_date)}: el período puede estar "
+            "incompleto (una carga atrasada o fallida)."
+        )
+    return ""
 
 
 def format_value(key: str, value, currency: str = "") -> str:

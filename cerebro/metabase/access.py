@@ -136,10 +136,10 @@ def load_access(path: Path = ACCESS_FILE) -> Access:
         for kind, keys in (("area", area_keys), ("role", [r.key for r in roles])):
             if len(set(keys)) != len(keys):
                 raise SchemaError(f"{kind} keys must be unique: {', '.join(keys)}")
+        # Inside the try: a missing agency name is the file's mistake, said in one line.
+        agency_name = text(required(agency, "name", "agency"), "agency.name")
     except (SchemaError, OSError) as error:
         raise AccessError(f"{path}: {error}") from None
     return Access(
-        areas=tuple(areas),
-        roles=tuple(roles),
-        agency=Agency(name=text(required(agency, "name", "agency"), "agency.name"), stores=stores),
+        areas=tuple(areas), roles=tuple(roles), agency=Agency(name=agency_name, stores=stores)
     )

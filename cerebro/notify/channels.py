@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
+from cerebro.settings import port_number
+
 
 class NotifyError(RuntimeError):
     """A notification could not be delivered; the message names the channel, not its secret."""
@@ -73,7 +75,9 @@ def smtp_settings_from_env(environ: Mapping[str, str] | None = None) -> SmtpSett
         return None
     return SmtpSettings(
         host=host,
-        port=int(env.get("CEREBRO_SMTP_PORT", "587")),
+        port=port_number(
+            env.get("CEREBRO_SMTP_PORT", "587"), "CEREBRO_SMTP_PORT", "e-mail's are 587 and 465"
+        ),
         sender=env.get("CEREBRO_SMTP_FROM", "cerebro@localhost"),
         username=env.get("CEREBRO_SMTP_USER", ""),
         starttls=env.get("CEREBRO_SMTP_STARTTLS", "true").lower() in {"1", "true", "yes"},

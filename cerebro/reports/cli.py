@@ -73,10 +73,14 @@ def report(tenant_id, cadence, chosen_date, out_path, send, to, specs_dir) -> No
     from cerebro.warehouse import Warehouse, WarehouseNotBuiltError
 
     settings = load_settings()
+    # Sending needs working SMTP settings: a wrong one is said before the report is built.
+    smtp = _smtp() if send or to else None
+    config = _reports_config() if send and not to else None  # and a reports file it can read
     specs = specs_dir or SPECS_DIR
     inputs = [settings.duckdb_path, settings.tenants_file, reports_file(), *specs.glob("*.yml")]
     if out_path is not None:
         _check_outputs(out_path, inputs)  # before the work; the default path after it
+    _check_writable(out_path.parent if out_path is not None else reports_dir(settings))
     warehouse = Warehouse(settings)
     try:
         day = _report_date(tenant_id, warehouse, chosen_date)
@@ -88,8 +92,8 @@ def report(tenant_id, cadence, chosen_date, out_path, send, to, specs_dir) -> No
     rendered = render_report(built)
     write_report(rendered, path)
     click.echo(f"{rendered.subject}\nwritten to {path} (text: {text_path(path)})")
-    if send or to:
-        _send(warehouse, built, rendered, tuple(to))
+    if smtp is not None:
+        _send(smtp, config, warehouse, built, rendered, tuple(to))
     if built.failures:
         click.echo(f"{len(built.failures)} cards failed:", err=True)
         for failure in built.failures:
@@ -110,14 +114,41 @@ def _check_outputs(path: Path, inputs: list[Path]) -> None:
         raise click.ClickException(str(error)) from error
 
 
-def _send(warehouse, built, rendered, preview_to: tuple[str, ...]) -> None:
-    from cerebro.notify import NotifyError, send_email, smtp_settings_from_env
-    from cerebro.reports.config import ReportConfigError, load_reports_config
-    from cerebro.reports.delivery import send_once
+def _check_writable(folder: Path) -> None:
+    from cerebro.output_files import OutputPathError, check_writable_folder
+
+    try:
+        check_writable_folder(
+            folder, what="the reports folder", fix="make it writable for this user, or give "
+            "--out in a folder you may write in"
+        )  # fmt: skip
+    except OutputPathError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _smtp():
+    from cerebro.notify import smtp_settings_from_env
 
     smtp = smtp_settings_from_env()
     if smtp is None:
         raise click.ClickException("set CEREBRO_SMTP_HOST (and CEREBRO_SMTP_*) to send e-mail")
+    return smtp
+
+
+def _reports_config():
+    from cerebro.reports.config import ReportConfigError, load_reports_config
+
+    try:
+        return load_reports_config()
+    except ReportConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _send(smtp, config, warehouse, built, rendered, preview_to: tuple[str, ...]) -> None:
+    """E-mail the report: to ``preview_to`` when given, else to ``config``'s recipients."""
+    from cerebro.notify import NotifyError, send_email
+    from cerebro.reports.delivery import send_once
+
     period = built.period
     try:
         if preview_to:
@@ -125,7 +156,6 @@ def _send(warehouse, built, rendered, preview_to: tuple[str, ...]) -> None:
                        html=rendered.html)  # fmt: skip
             click.echo(f"sent to {len(preview_to)} addresses (a preview: not recorded)")
             return
-        config = load_reports_config()
         recipients = config.recipients(built.tenant.tenant_id, period.cadence)
         if not recipients:
             raise click.ClickException(
@@ -139,5 +169,5 @@ def _send(warehouse, built, rendered, preview_to: tuple[str, ...]) -> None:
                 f"not sent: the {period.cadence} report of {period.start} was already sent "
                 "(ops.report_log)"
             )
-    except (NotifyError, ReportConfigError) as error:
+    except NotifyError as error:
         raise click.ClickException(str(error)) from error

@@ -19,10 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from cerebro.reports.periods import CADENCES
 from cerebro.settings import PROJECT_ROOT
+from cerebro.yaml_schema import SchemaError, read_yaml
 
 DEFAULT_REPORTS_FILE = PROJECT_ROOT / "cerebro" / "reports.yml"
 REPORTS_FILE_VARIABLE = "CEREBRO_REPORTS_FILE"
@@ -74,9 +73,11 @@ def load_reports_config(path: Path | None = None) -> ReportsConfig:
     if not path.exists():
         raise ReportConfigError(f"reports file not found: {path} (set {REPORTS_FILE_VARIABLE})")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise ReportConfigError(f"{path}: not valid YAML: {error}") from error
+        # The tenants file's reader: one line for a file that is not UTF-8 (one saved in
+        # cp1252 by a Windows editor), a folder, or a key written twice.
+        document = read_yaml(path) or {}
+    except SchemaError as error:
+        raise ReportConfigError(f"{path}: {error}") from error
     if not isinstance(document, dict) or set(document) - {"reports"}:
         raise ReportConfigError(f"{path}: expected one top-level key, 'reports:'")
     entries = document.get("reports") or {}

@@ -26,6 +26,7 @@ from cerebro.formatting import (
     format_value,
     locale_for,
 )
+from cerebro.kpis.report import data_coverage_warning
 from cerebro.reports.headlines import Headline, Report
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -135,15 +136,8 @@ def _environment() -> Environment:
 
 
 def _warning(report: Report) -> str | None:
-    last = report.tenant.last_data_date
-    if last is None:
-        return f"{report.tenant.name} todavía no tiene órdenes cargadas: las cifras están vacías."
-    if report.data_incomplete:
-        return (
-            f"Los datos llegan hasta el {format_date(last)}: el período puede estar incompleto "
-            "(una carga atrasada o fallida)."
-        )
-    return None
+    tenant = report.tenant
+    return data_coverage_warning(tenant.name, tenant.last_data_date, report.period.end) or None
 
 
 def render_report(report: Report) -> RenderedReport:

@@ -166,10 +166,27 @@ def prepare_input(
     idle = [c for c in spend_columns if frame[c].sum() <= 0]
     if idle:
         raise MmmInputError(f"spend column(s) {idle} are all zero: nothing to measure")
+    _check_variation(frame, target_column, spend_columns)
     return ModelInput(
         frame, target_column, list(spend_columns), list(control_columns),
         list(event_columns), period_days,
     )  # fmt: skip
+
+
+def _check_variation(frame: pd.DataFrame, target_column: str, spend_columns: list[str]) -> None:
+    """Refuse a target, or every channel's spend, that never changes: the model explains the
+    target's changes by the spends' changes, so a flat series has nothing to fit and the
+    sampler returns a perfect holdout and arbitrary ROIs instead of an error."""
+    if frame[target_column].nunique() == 1:
+        raise MmmInputError(
+            f"target column {target_column!r} is {frame[target_column].iloc[0]:g} on every row: "
+            "a constant has nothing to explain; check that it is the right column"
+        )
+    if all(frame[column].nunique() == 1 for column in spend_columns):
+        raise MmmInputError(
+            f"every spend column ({', '.join(spend_columns)}) is the same on every row: a "
+            "channel's effect is learnt from how its spend changes; give data whose spend varies"
+        )
 
 
 def _check_magnitudes(table: pd.DataFrame, frame: pd.DataFrame, roles: dict[str, str]) -> None:

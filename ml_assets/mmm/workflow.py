@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,12 +146,14 @@ def fit_mmm(
     draws: int = 200,
     lift_tests: list[dict] | None = None,
     roi_bounds: dict | None = None,
+    on_progress: Callable[[str], None] | None = None,
     **model_params,
 ) -> MmmResult:
     """Validate, back-test on the last ``holdout_days``, then fit on everything with intervals.
 
     Raises ``MmmInputError`` naming the problem for bad input (unknown columns, non-numeric or
-    negative spend, missing dates, too few rows).
+    negative spend, missing dates, too few rows). ``on_progress`` is told, in a sentence, when
+    the input is validated and the fits start (they may take many minutes on years of days).
     """
     data = prepare_input(
         table,
@@ -173,6 +176,11 @@ def fit_mmm(
         **model_params,
     }
     _check_enough_rows(data, params, holdout)
+    if on_progress is not None:
+        on_progress(
+            f"{len(data.frame)} rows of {len(data.channels)} channels valid; fitting the model "
+            f"and its backtest on the last {holdout} rows ({draws} draws each)…"
+        )
     started = time.perf_counter()
     try:
         # The backtest's refit and the full fit are independent: side by side on two cores.

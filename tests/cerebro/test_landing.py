@@ -9,7 +9,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from cerebro.landing import LandingError, run_pipeline
+from cerebro.landing import LandingError, UnusableStateError, run_pipeline
 from cerebro.settings import console_script
 
 DEMO_TAP_CONFIG = {
@@ -151,3 +151,31 @@ def test_a_state_line_torn_by_a_killed_target_leaves_the_state_before_it(tmp_pat
     with pytest.raises(LandingError, match=r"the target failed \(exit -9, killed by SIGKILL\)"):
         land(tmp_path, "calendar", tap_command=tap, target_command=target)
     assert json.loads((tmp_path / "state" / "calendar.json").read_text()) == confirmed
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"bookmarks": {"orders": {"replication_key_value": "2026-06-', "Unterminated string"),
+        ("[1, 2]", "a JSON list, not an object"),
+        (b"\xff\xfe{}", "can't decode"),
+    ],
+    ids=["cut short", "not an object", "not UTF-8"],
+)
+def test_an_unusable_state_is_named_before_the_tap_runs_and_kept(tmp_path, content, problem):
+    """Issue 56: a garbled state failed three times with the tap's JSON error and never named
+    the file. Now one error names it and the way out; the tap never starts; the file stays."""
+    state = tmp_path / "state" / "shopify.json"
+    state.parent.mkdir(parents=True)
+    if isinstance(content, bytes):
+        state.write_bytes(content)
+    else:
+        state.write_text(content)
+    before = state.read_bytes()
+    marker = tmp_path / "tap-ran"
+    with pytest.raises(UnusableStateError) as raised:
+        land(tmp_path, "shopify", tap_command=python_command(f"open({str(marker)!r}, 'w')"))
+    message = str(raised.value)
+    assert f"the saved Singer state {state} cannot be used" in message
+    assert problem in message and "move it aside (or delete it)" in message
+    assert not marker.exists() and state.read_bytes() == before

@@ -107,6 +107,39 @@ def test_a_missing_file_or_bad_yaml_is_an_error_naming_the_variable(tmp_path):
         load_alerts_config(broken)
 
 
+def test_a_key_written_twice_is_refused_as_the_tenants_file_refuses_it(tmp_path):
+    """Issue 56: PyYAML keeps the last of two equal keys, so a threshold edited above an old
+    one was silently lost; the alerts file is now read as the tenants file is."""
+    path = tmp_path / "alerts.yml"
+    path.write_text(
+        "channels: {}\nrules:\n  - id: abandono\n    metric: cart_abandonment_rate\n"
+        "    threshold: 0.7\n    threshold: 0.9\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        AlertConfigError,
+        match=r"alerts\.yml: line 6, column 5: .*the key 'threshold' appears twice",
+    ):
+        load_alerts_config(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ({"alerts.yml/rules.yml": b"rules: []\n"}, r"alerts\.yml: is a folder, not a file"),
+        ({"alerts.yml": "# Umbral de devolución\nrules: []\n".encode("cp1252")},
+         r"alerts\.yml: not UTF-8 text .*: save it as UTF-8"),
+    ],
+    ids=["a folder", "Windows-1252"],
+)  # fmt: skip
+def test_an_alerts_file_that_cannot_be_read_is_one_line(tmp_path, content, expected):
+    for name, data in content.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    with pytest.raises(AlertConfigError, match=expected):
+        load_alerts_config(tmp_path / "alerts.yml")
+
+
 def test_a_comparison_may_be_written_as_a_quoted_symbol(tmp_path):
     document = _with({"comparison": ">="})
     path = tmp_path / "alerts.yml"

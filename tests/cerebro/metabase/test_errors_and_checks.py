@@ -121,3 +121,16 @@ def test_a_card_missing_from_metabase_is_reported_not_run(fake, settings, dashbo
     assert [run.error for run in runs if run.card_id is None] == [
         "not in Metabase: run `cerebro metabase apply`"
     ]
+
+
+def test_an_access_file_without_the_agency_name_is_one_line(tmp_path):
+    """Issue 56: the agency's name was read after the file's error handling (a KeyError)."""
+    from cerebro.metabase.access import ACCESS_FILE, AccessError, load_access
+
+    text = ACCESS_FILE.read_text(encoding="utf-8")
+    agency = text[text.index("\nagency:") :]
+    name_line = next(line for line in agency.splitlines() if line.strip().startswith("name:"))
+    path = tmp_path / "access.yml"
+    path.write_text(text.replace(name_line + "\n", "", 1), encoding="utf-8")
+    with pytest.raises(AccessError, match=r"access\.yml: agency: 'name' is required$"):
+        load_access(path)

@@ -44,6 +44,8 @@ def _prepare(table, **options):
         (lambda t: pd.concat([t, t.iloc[[2]]]), "1 duplicate dates.*2025-01-08"),
         (lambda t: t.assign(google="0"), r"\['google'\] are all zero"),
         (lambda t: t.assign(revenue=["x", *t["revenue"][1:]]), "target column 'revenue'"),
+        (lambda t: t.assign(revenue="1000"), "'revenue' is 1000 on every row"),
+        (lambda t: t.assign(meta="80"), r"every spend column \(meta, google\) is the same"),
     ],
 )
 def test_each_input_problem_is_named(change, message):

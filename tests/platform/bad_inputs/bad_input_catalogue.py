@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import subprocess
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,11 @@ class Case:
     #: ``cerebro`` runs in this process through click; any other console script (a tap, the
     #: target) as a subprocess, with ``stdin`` fed to it.
     program: str = "cerebro"
+    #: Run ``cerebro`` as a subprocess too: for what the process itself meets (its terminal's
+    #: encoding, a signal).
+    subprocess: bool = False
+    #: SIGTERM is sent to the subprocess once a line of its stdout matches this regex.
+    sigterm_when: str | None = None
     stdin: str | bytes | None = None
     exit_code: int | None = None  # for errors: None means "not 0"
     warehouse: bool = False  # needs the session's demo warehouse (``demo_duckdb``)
@@ -97,22 +104,59 @@ def run_case(case: Case, folder: Path, places: Mapping[str, str] | None = None) 
 
 
 def _run(case: Case, args: list[str], env: dict[str, str]) -> Outcome:
-    if case.program == "cerebro":
-        result = CliRunner().invoke(main, args, env=env, catch_exceptions=True)
+    if case.program == "cerebro" and not case.subprocess:
+        # `run` and `hourly` export their settings (CEREBRO_DUCKDB_PATH, DAGSTER_HOME, …) for
+        # Dagster and dbt: put the environment back, or the next case would read this one's.
+        environ = dict(os.environ)
+        try:
+            result = CliRunner().invoke(main, args, env=env, catch_exceptions=True)
+        finally:
+            os.environ.clear()
+            os.environ.update(environ)
         exception = None if isinstance(result.exception, SystemExit) else result.exception
         return Outcome(result.exit_code, result.stdout, result.stderr, exception)
+    if case.sigterm_when is not None:
+        return _run_until_sigterm(case, args, env)
     completed = subprocess.run(
         [console_script(case.program), *args],
-        input=case.stdin,
+        input=case.stdin.encode() if isinstance(case.stdin, str) else case.stdin,
         capture_output=True,
         env={**os.environ, **env},
         timeout=120,
-        text=not isinstance(case.stdin, bytes),
     )
-    stdout, stderr = completed.stdout, completed.stderr
-    if isinstance(stdout, bytes):
-        stdout, stderr = stdout.decode(errors="replace"), stderr.decode(errors="replace")
+    # Read as the program wrote it: a case may set its terminal's encoding.
+    encoding = env.get("PYTHONIOENCODING", "utf-8") or "utf-8"
+    stdout, stderr = (
+        out.decode(encoding, errors="replace") for out in (completed.stdout, completed.stderr)
+    )
     return Outcome(completed.returncode, stdout, stderr, None)
+
+
+def _run_until_sigterm(case: Case, args: list[str], env: dict[str, str]) -> Outcome:
+    """Run the program, send it SIGTERM when its stdout shows ``case.sigterm_when`` (as a
+    scheduler or ``docker stop`` would), and let it end on its own within two minutes."""
+    with tempfile.TemporaryFile(mode="w+") as stderr:
+        process = subprocess.Popen(
+            [console_script(case.program), *args],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env={**os.environ, **env},
+            text=True,
+        )
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if re.search(case.sigterm_when, line):
+                process.send_signal(signal.SIGTERM)
+                break
+        try:
+            rest, _ = process.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            rest, _ = process.communicate()
+            lines.append("\n(did not stop within 120 s of SIGTERM: killed)\n")
+        stderr.seek(0)
+        return Outcome(process.returncode, "".join(lines) + rest, stderr.read(), None)
 
 
 def _fingerprints(folder: Path) -> dict[Path, str]:

@@ -130,7 +130,7 @@ def test_failed_answers_print_the_counts_then_one_error_line_and_exit_1(cli, tmp
     assert result.exit_code == 1
     assert "failed: 2" in result.stdout
     assert result.stderr.strip() == (
-        "Error: 2 of the answers failed (the vendor kept failing or throttling); run the sync "
+        "Error: 2 of the answers failed (the vendor's first: HTTP 503); run the sync "
         "again later: it sends only those"
     )
 
