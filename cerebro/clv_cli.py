@@ -134,7 +134,7 @@ def clv(
 
     import pandas as pd
 
-    from cerebro.csv_input.columns import parse_days, parse_numbers
+    from cerebro.csv_input.columns import check_identifiers, parse_days, parse_numbers
     from cerebro.csv_input.table import read_table
     from cerebro.output_files import atomic_outputs, write_csv
     from ml_assets.clv.data_checks import duplicate_rows_warning
@@ -148,6 +148,7 @@ def clv(
     try:
         table = read_table(transactions_path, encoding=encoding, delimiter=delimiter)
         table.require([customer_column, date_column, amount_column])
+        check_identifiers(table, customer_column)
         days = parse_days(table, date_column, timezone=timezone)
         amounts = parse_numbers(
             table, amount_column, decimal_separator=decimal_separator, noun="amount"
