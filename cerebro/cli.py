@@ -13,7 +13,7 @@ from cerebro.activation.cli import activate
 from cerebro.activation.errors import ActivationError
 from cerebro.clv_cli import clv
 from cerebro.dashboards.cli import dashboards
-from cerebro.disk_full import disk_full_message, silence_unraisable, without_disk_full_noise
+from cerebro.disk_full import disk_full_message, disk_full_reported, silence_unraisable
 from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
 from cerebro.reports.cli import report
@@ -85,7 +85,7 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
     with one_run_per_warehouse(settings, on_wait=click.echo):
         # A warehouse held by another program or out of reach fails now, not after dbt's parse.
         Warehouse(settings).check_available()
-        with without_disk_full_noise():
+        with disk_full_reported(settings.data_dir):
             result = run_platform(settings, day=day.date() if day else None, days=days)
         site = None
         if result.success:

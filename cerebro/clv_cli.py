@@ -116,8 +116,10 @@ def clv(
 
     Same-day orders of a customer are one transaction; rows after --cutoff are not used.
     Rows with an empty customer id, an unreadable date or a missing, non-numeric or negative
-    amount are rejected and reported (and written to --quarantine, with their line in the
-    file); no other row is dropped. Amounts may use dot thousands and a decimal comma
+    amount, or one beyond 1e15 (no purchase comes near: a typo), are rejected and reported
+    (and written to --quarantine, with their line in the file); no other row is dropped.
+    Customer ids in Excel's scientific notation (6,10001E+12) are refused: their digits are
+    lost. Amounts may use dot thousands and a decimal comma
     (1.234.567,5) or a decimal point, decided per column (see --decimal-separator).
     Rows repeated exactly are kept (two equal orders on a day are possible) and counted in a
     warning. Repeat transactions above the mean + 3 standard deviations still count as

@@ -14,13 +14,15 @@ class UnknownCustomerError(LookupError):
 
 
 # A customer is found by id, or by e-mail as typed (any case) in mart_customer_contacts, the
-# one mart with contacts in clear (decision 0014).
+# one mart with contacts in clear (decision 0014); a contact's id too, so that one who never
+# ordered is told apart from an id that is nobody's.
 _FIND = """
     select customer_id from marts.mart_customer_value
     where tenant_id = %(tenant_id)s and customer_id = %(customer)s
     union
     select customer_id from marts.mart_customer_contacts
-    where tenant_id = %(tenant_id)s and lower(email) = lower(%(customer)s)
+    where tenant_id = %(tenant_id)s
+      and (lower(email) = lower(%(customer)s) or customer_id = %(customer)s)
 """
 _PROFILE = """
     select value.customer_id, contacts.email, contacts.phone, value.acquisition_channel,
@@ -94,10 +96,12 @@ def get_customer_life_line(tenant_id, customer, *, warehouse=None) -> dict:
         if not profiles:
             # Found by e-mail among the contacts, but never scored: a contact who has not
             # ordered yet (or not before the model's cut-off) has no page to show.
+            found_id = key["customer_id"]
+            which = "" if found_id == str(customer).strip() else f" (customer {found_id})"
             raise UnknownCustomerError(
-                f"{customer!r} is a contact of {tenant_id} (customer {key['customer_id']}) "
-                "with no orders before the customer-value model's cut-off, so no prediction "
-                "or page yet; it appears after its first order and the next `cerebro run`"
+                f"{customer!r} is a contact of {tenant_id}{which} with no orders before the "
+                "customer-value model's cut-off, so no prediction or page yet; it appears "
+                "after its first order and the next `cerebro run`"
             )
         profile = profiles[0]
         return {
