@@ -18,8 +18,9 @@ from ml_assets.clv.transactions import AMOUNT, CUSTOMER, DATE
 #: The first line of a CSV file is its header, so data row i (from 0) is on line i + 2.
 FIRST_DATA_LINE = 2
 #: The largest amount one transaction may have, in any currency. No purchase comes near it (it
-#: is about 40 000 million US dollars even in Vietnamese dong, the currency with the most
-#: units to the dollar), so a larger amount is a typo or a unit mistake. Kept, such a row
+#: is more than a thousand million US dollars even in the currencies with the most units to
+#: the dollar, the Iranian rial and the Vietnamese dong), so a larger amount is a typo or a
+#: unit mistake (decision 0052). Kept, such a row
 #: would not only be a wrong purchase: it lifts the mean + 3 SD outlier threshold of the
 #: spend fit for everyone (one 10^25 made it 3.2e23, let every usual outlier in and moved
 #: every customer's value 18 %). The same bound as the budget brain's per-day inputs.

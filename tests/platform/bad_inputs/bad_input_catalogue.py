@@ -98,7 +98,14 @@ def run_case(case: Case, folder: Path, places: Mapping[str, str] | None = None) 
 
 def _run(case: Case, args: list[str], env: dict[str, str]) -> Outcome:
     if case.program == "cerebro":
-        result = CliRunner().invoke(main, args, env=env, catch_exceptions=True)
+        # `run` and `hourly` export their settings (CEREBRO_DUCKDB_PATH, DAGSTER_HOME, …) for
+        # Dagster and dbt: put the environment back, or the next case would read this one's.
+        environ = dict(os.environ)
+        try:
+            result = CliRunner().invoke(main, args, env=env, catch_exceptions=True)
+        finally:
+            os.environ.clear()
+            os.environ.update(environ)
         exception = None if isinstance(result.exception, SystemExit) else result.exception
         return Outcome(result.exit_code, result.stdout, result.stderr, exception)
     completed = subprocess.run(
