@@ -13,6 +13,7 @@ from cerebro.activation.cli import activate
 from cerebro.activation.errors import ActivationError
 from cerebro.clv_cli import clv
 from cerebro.dashboards.cli import dashboards
+from cerebro.disk_full import disk_full_message, disk_full_reported, silence_unraisable
 from cerebro.interrupts import Interrupted, sigterm_as_ctrl_c
 from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
@@ -32,8 +33,8 @@ USER_ERRORS = (SettingsError, TenantConfigError, WarehouseError, SparkBuildError
 
 
 class _CerebroGroup(click.Group):
-    """The one place where ``USER_ERRORS`` become ``Error: …`` lines, for every command
-    (those of the sub-groups too), instead of a try/except in each."""
+    """The one place where ``USER_ERRORS`` and a full disk become ``Error: …`` lines, for
+    every command (those of the sub-groups too), instead of a try/except in each."""
 
     def invoke(self, ctx: click.Context):
         tolerate_narrow_terminals()  # a Latin-1 terminal gets "->" for "→", not a traceback
@@ -48,6 +49,15 @@ class _CerebroGroup(click.Group):
                 f"permission denied on {error.filename or 'a file'}: make it (and its folder) "
                 "readable and writable for this user, or point Cerebro elsewhere"
             ) from error
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            # A full disk, met by whichever layer was writing (cerebro/disk_full.py).
+            message = disk_full_message(error)
+            if message is None:
+                raise
+            silence_unraisable()
+            raise click.ClickException(message) from error
 
 
 @click.group(cls=_CerebroGroup)
@@ -86,7 +96,8 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
     with one_run_per_warehouse(settings, on_wait=click.echo):
         # A warehouse held by another program or out of reach fails now, not after dbt's parse.
         Warehouse(settings).check_available()
-        result = run_platform(settings, day=day.date() if day else None, days=days)
+        with disk_full_reported(settings.data_dir):
+            result = run_platform(settings, day=day.date() if day else None, days=days)
         site = None
         if result.success:
             from cerebro.dashboards.static_site import render_after_run

@@ -116,8 +116,10 @@ def clv(
 
     Same-day orders of a customer are one transaction; rows after --cutoff are not used.
     Rows with an empty customer id, an unreadable date or a missing, non-numeric or negative
-    amount are rejected and reported (and written to --quarantine, with their line in the
-    file); no other row is dropped. Amounts may use dot thousands and a decimal comma
+    amount, or one beyond 1e15 (no purchase comes near: a typo), are rejected and reported
+    (and written to --quarantine, with their line in the file); no other row is dropped.
+    Customer ids in Excel's scientific notation (6,10001E+12) are refused: their digits are
+    lost. Amounts may use dot thousands and a decimal comma
     (1.234.567,5) or a decimal point, decided per column (see --decimal-separator).
     Rows repeated exactly are kept (two equal orders on a day are possible) and counted in a
     warning. Repeat transactions above the mean + 3 standard deviations still count as
@@ -134,7 +136,7 @@ def clv(
 
     import pandas as pd
 
-    from cerebro.csv_input.columns import parse_days, parse_numbers
+    from cerebro.csv_input.columns import check_identifiers, parse_days, parse_numbers
     from cerebro.csv_input.table import read_table
     from cerebro.output_files import atomic_outputs, write_csv
     from ml_assets.clv.data_checks import duplicate_rows_warning
@@ -148,6 +150,7 @@ def clv(
     try:
         table = read_table(transactions_path, encoding=encoding, delimiter=delimiter)
         table.require([customer_column, date_column, amount_column])
+        check_identifiers(table, customer_column)
         days = parse_days(table, date_column, timezone=timezone)
         amounts = parse_numbers(
             table, amount_column, decimal_separator=decimal_separator, noun="amount"

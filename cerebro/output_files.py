@@ -4,8 +4,8 @@ A prediction or export file replaces the previous one only once it is complete: 
 written to a temporary file beside it and renamed over it (``os.replace`` is atomic on one
 file system), so that Ctrl-C or a full disk leaves the previous good file, never a truncated
 one that looks complete. An output path that is an input of the same command, or a folder
-where a file is expected (or a file where a folder is expected), is refused before the work
-starts, not after a long fit.
+where a file is expected (or a file where a folder is expected), or in a folder that cannot
+be written, is refused before the work starts, not after a long fit.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def check_output_folder(path: Path, *, option: str, inputs: Iterable[Path | None
     each such file with ``check_output_file``."""
     if path.exists() and not path.is_dir():
         raise OutputPathError(f"{option} {path} is a file; give a folder")
+    if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{option} {path}: {_UNWRITABLE}")
     _refuse_file_ancestor(path, option)
     _refuse_inputs(path, option, inputs)
 
@@ -72,12 +74,22 @@ def check_distinct_outputs(outputs: Mapping[str, Path | None]) -> None:
         seen[target] = option
 
 
+_UNWRITABLE = (
+    "is a folder this command cannot write (a read-only disk, or another user's folder); "
+    "give a path in a folder you can write"
+)
+
+
 def _refuse_file_ancestor(path: Path, option: str) -> None:
-    # ``mkdir(parents=True)`` would fail on it only after the work is done.
+    # ``mkdir(parents=True)`` would fail on it only after the work is done; so would the
+    # temporary file in a folder this process may not write (a read-only disk, a folder of
+    # another user's).
     for ancestor in path.absolute().parents:
         if ancestor.exists():
             if not ancestor.is_dir():
                 raise OutputPathError(f"{option} {path}: {ancestor} is a file, not a folder")
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                raise OutputPathError(f"{option} {path}: {ancestor} {_UNWRITABLE}")
             return
 
 

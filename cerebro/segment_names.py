@@ -10,6 +10,13 @@ line naming the new name instead.
 
 from __future__ import annotations
 
+import csv
+import difflib
+import functools
+
+from cerebro.settings import DBT_PROJECT_DIR
+from ml_assets.clv.segments import SEGMENTS as CHURN_RISK_SEGMENTS
+
 #: Old RFM cell -> its name since decision 0047 (dbt_project/seeds/rfm_segments.csv).
 RENAMED_RFM_SEGMENTS = {
     "En riesgo": "Frecuentes alejados",
@@ -38,4 +45,38 @@ def retired_segment_message(segment: str) -> str | None:
     return (
         f"el segmento RFM «{old}» ahora se llama «{RENAMED_RFM_SEGMENTS[old]}»; "
         f"{_MODEL_NOTION[old]} (decisión 0047)"
+    )
+
+
+@functools.cache
+def rfm_segment_names() -> tuple[str, ...]:
+    """The RFM cells' names, as the ``rfm_segments`` seed (which builds
+    ``marts.dim_rfm_segments``) writes them: what a tenants file may name before any warehouse
+    is built."""
+    with (DBT_PROJECT_DIR / "seeds" / "rfm_segments.csv").open(
+        encoding="utf-8", newline=""
+    ) as seed:
+        return tuple(sorted({row["segment"] for row in csv.DictReader(seed)}))
+
+
+def unknown_segment_message(segment: str) -> str | None:
+    """One line for a segment no tenant can have (neither an RFM cell nor a churn-risk
+    segment), naming the close one and the segments there are; None for a known segment.
+
+    A near-miss of a retired name (``En riezgo``) is pointed at that name's new one, as the
+    retired name itself is."""
+    rfm = rfm_segment_names()
+    if segment in rfm or segment in CHURN_RISK_SEGMENTS:
+        return None
+    candidates = [*rfm, *CHURN_RISK_SEGMENTS, *RENAMED_RFM_SEGMENTS]
+    # Case first: 'alto riesgo - vip' is 'ALTO RIESGO - VIP' whatever difflib's ratio says.
+    close = [name for name in candidates if name.casefold() == segment.strip().casefold()]
+    close = close or difflib.get_close_matches(segment, candidates, n=1, cutoff=0.6)
+    if close and close[0] in RENAMED_RFM_SEGMENTS:
+        hint = f" (did you mean {close[0]!r}? {retired_segment_message(close[0])})"
+    else:
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"unknown segment {segment!r}{hint}; RFM segments: {', '.join(rfm)}; churn-risk "
+        f"segments: {', '.join(CHURN_RISK_SEGMENTS)}"
     )

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import functools
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import available_timezones
@@ -15,7 +16,7 @@ from cerebro_raw_contract import SOURCES
 from tap_cerebro_demo.generator.profiles import PROFILES
 
 from cerebro.contracts.currencies import ISO_4217_CODES
-from cerebro.segment_names import retired_segment_message
+from cerebro.segment_names import retired_segment_message, unknown_segment_message
 from cerebro.yaml_schema import (
     SchemaError,
     item,
@@ -310,7 +311,7 @@ def _source(name: str, spec: object, where: str) -> SourceConfig:
 
 def _destination(name: str, spec: object, where: str) -> DestinationConfig:
     # The registry's table names the destinations; read when a file is loaded, as the taps'.
-    from cerebro.activation.registry import DESTINATIONS
+    from cerebro.activation.registry import DESTINATION_SETTINGS, DESTINATIONS
 
     one_of(name, DESTINATIONS, where, "destination")
     spec = mapping(
@@ -322,12 +323,29 @@ def _destination(name: str, spec: object, where: str) -> DestinationConfig:
     )
     secrets = _secrets(spec.get("secrets"), key(where, "secrets"), "setting")
     _refuse_credentials(settings, key(where, "settings"))
+    known_keys(settings, DESTINATION_SETTINGS[name], key(where, "settings"))
+    for setting, value in settings.items():
+        if setting.endswith("_url"):
+            _url(value, key(key(where, "settings"), setting))
     for setting in secrets:
         if setting in settings:
             raise SchemaError(
                 f"{key(where, 'settings')}.{setting}: also under secrets; keep it in one place"
             )
     return DestinationConfig(destination=name, settings=settings, secrets=secrets)
+
+
+def _url(value: object, where: str) -> str:
+    """An http(s) address with a host: without its scheme (``a.klaviyo.com``) urllib cannot
+    open it, and the sync would fail at its first call instead of here."""
+    address = text(value, where).strip()
+    parts = urllib.parse.urlsplit(address)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        example = f"https://{address}" if "://" not in address else "https://a.klaviyo.com"
+        raise SchemaError(
+            f"{where}: {shown(value)} is not an http(s) address; write it whole, e.g. {example}"
+        )
+    return address
 
 
 def _activations(
@@ -351,6 +369,9 @@ def _activations(
         retired = retired_segment_message(segment)
         if retired is not None:
             raise SchemaError(f"{key(at, 'segment')}: {retired}")
+        unknown = unknown_segment_message(segment)
+        if unknown is not None:
+            raise SchemaError(f"{key(at, 'segment')}: {unknown}")
         destination = text(required(entry, "destination", at), key(at, "destination"))
         if destination not in destinations:
             configured = ", ".join(sorted(destinations)) or "none"

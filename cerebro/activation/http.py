@@ -1,8 +1,10 @@
 """HTTP for destination clients: JSON over ``urllib``, retries that wait as the vendor says.
 
-Throttling (429) and server errors (5xx) and dropped connections are tried again, waiting what
-the vendor suggests (``Retry-After`` in seconds or as an HTTP date, or a vendor-specific hint
-through ``retry_hint``), else 1, 2, 4 … seconds up to a minute. Other answers, 2xx and 4xx,
+Throttling (429) and server errors (5xx), dropped connections and answers that are not the
+vendor's (``not_the_vendors``: an HTML page with 200, something that is not HTTP) are tried
+again, waiting what the vendor suggests (``Retry-After`` in seconds or as an HTTP date, or a
+vendor-specific hint through ``retry_hint``), else 1, 2, 4 … seconds up to a minute. Other
+answers, 2xx and 4xx,
 are returned for the client to interpret (a 400 about one member is a refusal, a 401 stops the
 sync). The sleep is injectable so that tests never wait. Error messages name the vendor and
 the path, never a header (headers carry the credentials).
@@ -11,6 +13,7 @@ the path, never a header (headers carry the credentials).
 from __future__ import annotations
 
 import email.utils
+import http.client
 import json
 import time
 import urllib.error
@@ -76,12 +79,22 @@ class VendorHttp:
             all_headers.setdefault("Content-Type", content_type)
         for attempt in range(1, self.max_attempts + 1):
             response = self._send(method, url, data, all_headers)
-            if response is not None and response.status not in RETRIED_STATUSES:
+            foreign = response is not None and not_the_vendors(response)
+            if response is not None and not foreign and response.status not in RETRIED_STATUSES:
                 return response
             if attempt == self.max_attempts:
                 break
-            self.sleep(self._wait(response, attempt))
-        what = "no answer" if response is None else f"HTTP {response.status}"
+            self.sleep(self._wait(None if foreign else response, attempt))
+        if response is None:
+            what = "no answer"
+        elif foreign:
+            kind = response.headers.get("content-type") or "no content type"
+            what = (
+                f"HTTP {response.status} with {kind} that is not {self.vendor}'s API: a captive "
+                "portal, a proxy or a wrong base_url?"
+            )
+        else:
+            what = f"HTTP {response.status}"
         raise VendorUnavailable(
             f"{self.vendor}: {method} {urllib.parse.urlsplit(url).path} failed {self.max_attempts} "
             f"times ({what}); try again later"
@@ -95,8 +108,10 @@ class VendorHttp:
                 return _response(answer.status, answer.headers, answer.read())
         except urllib.error.HTTPError as error:
             return _response(error.code, error.headers, error.read())
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return None  # a dropped connection: worth another attempt
+        except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException):
+            # A dropped connection, or an answer that is not HTTP at all (BadStatusLine, a body
+            # cut short): worth another attempt, as no vendor answered.
+            return None
 
     def _wait(self, response: VendorResponse | None, attempt: int) -> float:
         hinted = None
@@ -121,6 +136,19 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, moment.timestamp() - time.time())
+
+
+def not_the_vendors(response: VendorResponse) -> bool:
+    """A success that no vendor API here would send: every one answers JSON, so a 2xx whose
+    body is other text (a captive portal's or a proxy's HTML page, JSON cut short) or empty
+    where content is due (200, 201) came from something in between. Such an answer is
+    treated as no answer: retried, then the vendor reported unavailable, nothing taken as
+    done."""
+    if not response.ok:
+        return False
+    if isinstance(response.body, str):
+        return True
+    return response.body is None and response.status in (200, 201)
 
 
 def _response(status: int, headers, raw: bytes) -> VendorResponse:

@@ -29,6 +29,39 @@ DESTINATIONS: dict[str, str] = {
     "whatsapp": "cerebro.activation.destinations.whatsapp:from_config",
 }
 
+#: Destination name -> the settings its client reads (``destinations.<name>.settings``): the
+#: tenants file refuses any other key when it is loaded, since a misspelt one (``list_prefx``)
+#: would otherwise be ignored and its default used without a word.
+DESTINATION_SETTINGS: dict[str, frozenset[str]] = {
+    "klaviyo": frozenset({"base_url", "revision", "list_prefix"}),
+    "meta_audiences": frozenset({"ad_account_id", "base_url", "api_version"}),
+    "google_customer_match": frozenset(
+        {
+            "customer_id",
+            "login_customer_id",
+            "base_url",
+            "api_version",
+            "token_url",
+            "job_wait_seconds",
+        }
+    ),
+    "shopify_coupons": frozenset(
+        {"shop", "api_version", "base_url", "expiry_days", "title_prefix", "code_prefix", "rescue"}
+    ),
+    "whatsapp": frozenset(
+        {
+            "base_url",
+            "api_version",
+            "phone_number_id",
+            "template_name",
+            "language",
+            "parameters",
+            "name_fallback",
+            "messages_per_second",
+        }
+    ),
+}
+
 
 def check_name(name: str) -> str:
     """``name`` if it is a destination Cerebro has, else one line naming them."""

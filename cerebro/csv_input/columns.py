@@ -31,6 +31,7 @@ from tap_cerebro_csv.values import (
     number_text,
     parse_date,
     parse_decimal,
+    parse_identifier,
     parse_instant,
 )
 
@@ -196,6 +197,30 @@ def normalized_frame(
         _stop_at_first(table, column, problems, hint="")
         frame[column] = cells.where(read.isna(), read.map(str))
     return frame
+
+
+def check_identifiers(table: TextTable, column: str) -> None:
+    """Stop at the first id in scientific notation (``6,10001E+12``): Excel lost its last
+    digits, so thousands of customers would silently become a few hundred. The whole file is
+    refused, not the rows: every long id of the column went the same way."""
+    cells = table.column(column).str.strip()
+    problems = cells.map(_cached(_identifier_problem, cells))
+    bad = int((problems != "").sum())
+    hint = f" ({bad} of {len(cells)} ids)" if bad > 1 else ""
+    if bad:
+        position = _first(problems != "")
+        raise CsvInputError(
+            f"{table.path}: column {column!r}, {table.where(position)}{hint}: "
+            f"{problems.iloc[position]}"
+        )
+
+
+def _identifier_problem(text: str) -> str:
+    try:
+        parse_identifier(text)
+    except CellError as error:
+        return str(error)
+    return ""
 
 
 def _read_numbers(cells: pd.Series, separator: str) -> pd.Series:

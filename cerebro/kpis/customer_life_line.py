@@ -14,13 +14,15 @@ class UnknownCustomerError(LookupError):
 
 
 # A customer is found by id, or by e-mail as typed (any case) in mart_customer_contacts, the
-# one mart with contacts in clear (decision 0014).
+# one mart with contacts in clear (decision 0014); a contact's id too, so that one who never
+# ordered is told apart from an id that is nobody's.
 _FIND = """
     select customer_id from marts.mart_customer_value
     where tenant_id = %(tenant_id)s and customer_id = %(customer)s
     union
     select customer_id from marts.mart_customer_contacts
-    where tenant_id = %(tenant_id)s and lower(email) = lower(%(customer)s)
+    where tenant_id = %(tenant_id)s
+      and (lower(email) = lower(%(customer)s) or customer_id = %(customer)s)
 """
 _PROFILE = """
     select value.customer_id, contacts.email, contacts.phone, value.acquisition_channel,
@@ -80,7 +82,8 @@ def get_customer_life_line(tenant_id, customer, *, warehouse=None) -> dict:
     """One customer (by id or e-mail) with a prediction: who they are and what the customer
     brain predicts (P(alive) also as the sentence a manager reads, naming the purchase model),
     every order and activation in time order, P(alive) over their life and their weekly
-    health band. Raises UnknownCustomerError when no customer matches."""
+    health band. Raises UnknownCustomerError when no customer matches, or when the e-mail is
+    a contact's who has no prediction yet (no orders before the cut-off)."""
     with tenant_request(tenant_id, warehouse) as request:
         found = request.query(_FIND, customer=str(customer).strip())["customer_id"]
         if found.empty:
@@ -89,7 +92,18 @@ def get_customer_life_line(tenant_id, customer, *, warehouse=None) -> dict:
                 f"{customer!r}; the Clientes page lists them"
             )
         key = {"customer_id": found.iloc[0]}
-        profile = _records(request.query(_PROFILE, **key))[0]
+        profiles = _records(request.query(_PROFILE, **key))
+        if not profiles:
+            # Found by e-mail among the contacts, but never scored: a contact who has not
+            # ordered yet (or not before the model's cut-off) has no page to show.
+            found_id = key["customer_id"]
+            which = "" if found_id == str(customer).strip() else f" (customer {found_id})"
+            raise UnknownCustomerError(
+                f"{customer!r} is a contact of {tenant_id}{which} with no orders before the "
+                "customer-value model's cut-off, so no prediction or page yet; it appears "
+                "after its first order and the next `cerebro run`"
+            )
+        profile = profiles[0]
         return {
             **{k: (number(v) if k in _NUMBERS else v) for k, v in profile.items()},
             "events": _records(request.query(_EVENTS, **key)),

@@ -17,6 +17,14 @@ from ml_assets.clv.transactions import AMOUNT, CUSTOMER, DATE
 
 #: The first line of a CSV file is its header, so data row i (from 0) is on line i + 2.
 FIRST_DATA_LINE = 2
+#: The largest amount one transaction may have, in any currency. No purchase comes near it (it
+#: is more than a thousand million US dollars even in the currencies with the most units to
+#: the dollar, the Iranian rial and the Vietnamese dong), so a larger amount is a typo or a
+#: unit mistake (decision 0052). Kept, such a row
+#: would not only be a wrong purchase: it lifts the mean + 3 SD outlier threshold of the
+#: spend fit for everyone (one 10^25 made it 3.2e23, let every usual outlier in and moved
+#: every customer's value 18 %). The same bound as the budget brain's per-day inputs.
+MAX_AMOUNT = 1e15
 
 
 @dataclass(frozen=True)
@@ -55,8 +63,8 @@ def check_transaction_rows(
     and amount columns as the caller read them, NaT / NaN where a cell could not be read;
     ``unread``: why, per row ("" where nothing failed), one series per thing read (the row's
     shape, the date, the amount). ``lines``: each row's line in the file (default: data row i
-    on line i + 2). A row is rejected for an empty customer id, anything unread, or a negative
-    amount; every reason of the row is listed.
+    on line i + 2). A row is rejected for an empty customer id, anything unread, a negative
+    amount or one beyond ``MAX_AMOUNT``; every reason of the row is listed.
     """
     if customer_column not in raw.columns:
         raise ValueError(f"the file has no column {customer_column!r}; its columns: "
@@ -73,6 +81,11 @@ def check_transaction_rows(
         pd.Series(np.where(days.isna() & (stated == ""), "unparseable date", "")),
         pd.Series(np.where(~np.isfinite(amounts) & (stated == ""), "non-numeric amount", "")),
         pd.Series(np.where(amounts < 0, "negative amount", "")),
+        pd.Series(
+            np.where(
+                amounts > MAX_AMOUNT, f"amount beyond {MAX_AMOUNT:.0e}, more than any purchase", ""
+            )
+        ),
     ]
     reasons = _joined(parts, len(raw))
     bad = (reasons != "").to_numpy()

@@ -10,7 +10,8 @@ Before the first row is read, a regular file is decoded once, whole, chunk by
 chunk: a file in the wrong encoding (a latin-1 or cp1252 export read as UTF-8)
 stops the run with the exact line of the first bad byte, before any row of it
 is emitted, instead of failing half-way. A UTF-16 file (Excel's "Unicode
-text") is recognised by its byte-order mark.
+text") is recognised by its byte-order mark; a workbook saved as .csv, or UTF-16
+without its mark, is refused with what to do.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ class ExportReader:
         if not path.exists() or path.is_dir():
             raise FileConfigError(f"{path}: no such file")
         if path.is_file():  # not a pipe: it can be read twice
+            _check_text(path, self.spec.encoding, self.encoding_setting)
             self.encoding = _effective_encoding(path, self.spec.encoding)
             _check_decodes(path, self.encoding, self.encoding_setting)
         self._handle = path.open(encoding=self.encoding, newline="")
@@ -206,6 +208,40 @@ def _round_trips(date_format: str) -> bool:
         )
     except ValueError:
         return False
+
+
+#: How files that are not text start: a workbook where an export was meant.
+WORKBOOK_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)",
+}
+
+
+def _check_text(path: Path, encoding: str, setting: str) -> None:
+    """Stop at a file that is not a text export, before it reads as nonsense columns or a
+    misleading encoding error: a workbook saved under a .csv name, or UTF-16 without its
+    byte-order mark (every other byte zero) read with the default encoding."""
+    with path.open("rb") as handle:
+        start = handle.read(512)
+    for signature, what in WORKBOOK_SIGNATURES.items():
+        if start.startswith(signature):
+            raise FileConfigError(
+                f"{path}: this is {what}, not a CSV export: in Excel, save it with "
+                "Save As > CSV UTF-8 and read that file"
+            )
+    if encoding != DEFAULT_ENCODING or start[:2] in UTF16_BOMS or b"\x00" not in start:
+        return
+    even = start[: len(start) - len(start) % 2]
+    if even and not any(even[1::2]):
+        guess = "utf-16-le"
+    elif even and not any(even[0::2]):
+        guess = "utf-16-be"
+    else:
+        raise FileConfigError(f"{path}: the file holds NUL bytes: it is not a text export")
+    raise FileConfigError(
+        f"{path}: every other byte is zero: UTF-16 text without its byte-order mark; set "
+        f"{setting.format(guess)}"
+    )
 
 
 def _effective_encoding(path: Path, encoding: str) -> str:

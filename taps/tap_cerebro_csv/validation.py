@@ -30,6 +30,7 @@ from tap_cerebro_csv.values import (
     parse_count,
     parse_date,
     parse_decimal,
+    parse_identifier,
     parse_instant,
 )
 
@@ -216,6 +217,8 @@ class RowConverter:
             )
         if column in CURRENCY_COLUMNS:
             return _currency
+        if column == "id" or column.endswith("_id"):
+            return parse_identifier
         return str
 
 

@@ -1,4 +1,4 @@
-"""Cell parsers for spreadsheet exports: numbers, counts, dates, timestamps, booleans.
+"""Cell parsers for spreadsheet exports: numbers, counts, dates, timestamps, booleans, ids.
 
 Chilean Excel exports write ``1.234.567,89`` (dot thousands, decimal comma) and
 ``05-03-2024`` (day first); platform exports write ``1,234,567.89`` and ISO
@@ -55,9 +55,26 @@ DEFAULT_DATE_FORMATS = "YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY or YYYY/M
 CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:\.([0-9]{1,6}))?)?")
 STRPTIME_TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%H:%M:%S.%f")
 
+# A number as Excel shows one too long for its General format (13-digit Shopify ids become
+# 6,10001E+12 in es-CL, 6.10001E+12 elsewhere): the digits past the sixth are gone.
+EXCEL_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E\+[0-9]{1,3}", re.IGNORECASE)
+SCIENTIFIC_ID_ADVICE = (
+    "Excel showed a long number in scientific notation and saved it so, losing its last "
+    "digits (different customers become one); format the column as Text in Excel and export "
+    "again, or export from the source system"
+)
+
 
 class CellError(ValueError):
     """A cell that does not hold what its column needs; the message is the reason."""
+
+
+def parse_identifier(text: str) -> str:
+    """An id as written, unless Excel turned it into scientific notation (``6,10001E+12``):
+    such an id no longer tells customers (or orders) apart."""
+    if EXCEL_SCIENTIFIC.fullmatch(text.strip()):
+        raise CellError(f"{text!r} is an id in scientific notation: {SCIENTIFIC_ID_ADVICE}")
+    return text
 
 
 def number_text(text: str) -> str:

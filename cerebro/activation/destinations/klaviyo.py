@@ -379,7 +379,19 @@ class KlaviyoDestination:
                 f"Klaviyo refused the API key for tenant {self._tenant} ({code}): check the "
                 f"KLAVIYO secret / scopes ({SCOPES})"
             )
+        if response.ok and response.body is not None and not _json_api(response.body):
+            # JSON, but not Klaviyo's (a proxy's or another service's at a wrong base_url):
+            # read as Klaviyo's it would stop the sync on a missing key.
+            raise VendorUnavailable(
+                f"Klaviyo: {method} {urllib.parse.urlsplit(path).path} answered JSON without "
+                "the 'data' every Klaviyo answer has: a proxy or a wrong base_url?"
+            )
         return response
+
+
+def _json_api(body: object) -> bool:
+    """A JSON:API document as Klaviyo answers a success: an object with ``data``."""
+    return isinstance(body, dict) and "data" in body
 
 
 class _Unreadable(VendorUnavailable):

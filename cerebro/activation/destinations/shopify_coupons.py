@@ -52,6 +52,7 @@ from cerebro.activation.destination import (
     Outcome,
 )
 from cerebro.activation.http import VendorHttp, VendorResponse, VendorUnavailable
+from cerebro.activation.registry import DESTINATION_SETTINGS
 from cerebro.activation.rescue_offer import (
     RescueAssumptions,
     coupon_detail,
@@ -308,15 +309,7 @@ def from_config(
     rule's assumptions, ``RescueAssumptions``). Secrets: ``access_token``.
     """
     where = "destinations.shopify_coupons"
-    known = {
-        "shop",
-        "api_version",
-        "base_url",
-        "expiry_days",
-        "title_prefix",
-        "code_prefix",
-        "rescue",
-    }
+    known = DESTINATION_SETTINGS["shopify_coupons"]
     unknown = sorted(set(settings) - known)
     if unknown:
         raise DestinationError(

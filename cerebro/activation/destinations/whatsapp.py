@@ -64,6 +64,7 @@ from cerebro.activation.destination import (
 )
 from cerebro.activation.http import VendorHttp, VendorResponse, VendorUnavailable
 from cerebro.activation.identifiers import UnusableIdentifier, e164_phone
+from cerebro.activation.registry import DESTINATION_SETTINGS
 
 #: Limits Meta asks to wait out and try again: the number's throughput, app and account calls.
 RETRIED_CODES = frozenset({130429, 4, 80007})
@@ -165,6 +166,12 @@ class WhatsApp:
                 response = self.http.request("POST", self.path, json_body=body)
             except VendorUnavailable as error:
                 return outcome(FAILED, str(error))
+            if response.ok and not _has_messages(response.body):
+                # A success without the message WhatsApp always returns is someone else's
+                # answer (a proxy, a wrong base_url): nothing is known to be sent.
+                return outcome(
+                    FAILED, "answered without 'messages': not WhatsApp's answer (a proxy?)"
+                )
             if response.ok:
                 return outcome(SENT, *_accepted(response.body))
             code, subcode, text = _error(response)
@@ -260,6 +267,10 @@ def _parameter(member: Member, name: str, name_fallback: str) -> str | None:
     return str(value).strip()
 
 
+def _has_messages(body: object) -> bool:
+    return isinstance(body, dict) and isinstance(body.get("messages"), list)
+
+
 def _accepted(body: object) -> tuple[str, str | None]:
     messages = body.get("messages") if isinstance(body, dict) else None
     first = messages[0] if isinstance(messages, list) and messages else {}
@@ -299,16 +310,7 @@ def from_config(
     Secrets: ``access_token`` (a system user token with whatsapp_business_messaging).
     """
     where = "destinations.whatsapp"
-    known = {
-        "base_url",
-        "api_version",
-        "phone_number_id",
-        "template_name",
-        "language",
-        "parameters",
-        "name_fallback",
-        "messages_per_second",
-    }
+    known = DESTINATION_SETTINGS["whatsapp"]
     unknown = sorted(set(settings) - known)
     if unknown:
         raise DestinationError(

@@ -24,6 +24,7 @@ from tap_cerebro_csv.values import (
     parse_count,
     parse_date,
     parse_decimal,
+    parse_identifier,
     parse_instant,
     parse_timestamp,
 )
@@ -247,6 +248,7 @@ def test_any_text_either_parses_or_raises_cell_error(text):
         lambda: parse_date(text, "%d-%m-%Y"),
         lambda: parse_instant(text, None, SANTIAGO),
         lambda: parse_instant(text, "%d/%m/%Y", SANTIAGO),
+        lambda: parse_identifier(text),
     ]
     for parse in parsers:
         with contextlib.suppress(CellError):
@@ -274,3 +276,16 @@ def test_non_ascii_digits_are_not_numbers():
     for text in ("\u0661\u0662\u0663", "\uff11\uff12\uff13", "12\u0663"):
         with pytest.raises(CellError):
             parse_decimal(text, ",")
+
+
+@FAST
+@given(digits=st.integers(min_value=10**11, max_value=10**15 - 1), mark=st.sampled_from(",."))
+def test_an_id_excel_shows_in_scientific_notation_is_refused_and_in_full_kept(digits, mark):
+    """Excel's General format shows a number of 12 or more digits as d,ddddE+nn (its
+    mantissa at most 6 significant digits), and saves it so: the id's digits are gone."""
+    shown = f"{digits:.5E}".replace(".", mark).replace("E+0", "E+")
+    with pytest.raises(CellError, match="is an id in scientific notation"):
+        parse_identifier(shown)
+    assert parse_identifier(str(digits)) == str(digits)
+    for text in ("C-1E+5", "1E5", "AB12E+3", "6100010000004"):  # ids, not notation
+        assert parse_identifier(text) == text

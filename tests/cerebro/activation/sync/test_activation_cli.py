@@ -47,6 +47,9 @@ def cli(tmp_path, warehouse, monkeypatch):
     monkeypatch.setitem(
         registry.DESTINATIONS, "klaviyo", f"{activation_fake_list.__name__}:from_config"
     )
+    # The fake's own setting (``fail``: members it answers with a failure) in the registry's
+    # table of each destination's settings, which the tenants file is checked against.
+    monkeypatch.setitem(registry.DESTINATION_SETTINGS, "klaviyo", frozenset({"fail"}))
     monkeypatch.setattr(activation_fake_list, "SHARED", activation_fake_list.VendorState())
     (tmp_path / "tenants.yml").write_text(TENANTS, encoding="utf-8")
     write_marts(warehouse, customers(200))

@@ -110,6 +110,17 @@ def test_every_registered_destination_has_a_client_of_that_name(name):
         (KLAVIYO + "    activations:\n      - {segment: leales, destination: klaviyo}\n",
          r"activations\[0\]\.segment: el segmento RFM «Leales» ahora se llama «Habituales»; "
          r"los clientes leales del modelo son «CLIENTE LEAL»"),
+        # A segment no tenant has: the close one, and every RFM and churn-risk name.
+        (KLAVIYO + "    activations:\n      - {segment: Prometedor, destination: klaviyo}\n",
+         r"activations\[0\]\.segment: unknown segment 'Prometedor' \(did you mean "
+         r"'Prometedores'\?\); RFM segments: Campeones, .*, Prometedores; churn-risk segments: "
+         r"ALTO RIESGO - VIP, CLIENTE PERDIDO, POTENCIAL BALLENA, CLIENTE LEAL, ESTÁNDAR$"),
+        ("    destinations:\n      klaviyo: {settings: {list_prefx: C}}\n",
+         r"destinations\.klaviyo\.settings\.list_prefx: unknown key \(did you mean "
+         r"'list_prefix'\?\); known keys: base_url, list_prefix, revision$"),
+        ("    destinations:\n      klaviyo: {settings: {base_url: a.klaviyo.com}}\n",
+         r"destinations\.klaviyo\.settings\.base_url: 'a\.klaviyo\.com' is not an http\(s\) "
+         r"address; write it whole, e\.g\. https://a\.klaviyo\.com$"),
     ],
 )  # fmt: skip
 def test_broken_blocks_are_one_line_naming_the_key(tmp_path, block, message):
@@ -126,3 +137,20 @@ def test_a_settings_name_ending_in_url_is_an_address_not_a_credential(tmp_path):
         "        settings: {customer_id: '123-456-7890', token_url: 'https://t.invalid/token'}\n",
     )
     assert tenant.destinations["google_customer_match"].settings["token_url"].endswith("/token")
+
+
+def test_every_rfm_and_churn_risk_segment_the_warehouse_knows_is_accepted(tmp_path):
+    """The tenants file's list of segments is the seed's and the model's, the same the
+    warehouse builds ``marts.dim_rfm_segments`` from."""
+    seed = (PROJECT_ROOT / "dbt_project" / "seeds" / "rfm_segments.csv").read_text("utf-8")
+    names = sorted({line.split(",")[2] for line in seed.splitlines()[1:]})
+    names += [
+        "ALTO RIESGO - VIP",
+        "CLIENTE PERDIDO",
+        "POTENCIAL BALLENA",
+        "CLIENTE LEAL",
+        "ESTÁNDAR",
+    ]
+    entries = "".join(f'      - {{segment: "{name}", destination: klaviyo}}\n' for name in names)
+    (tenant,) = load(tmp_path, KLAVIYO + "    activations:\n" + entries)
+    assert [activation.segment for activation in tenant.activations] == names
