@@ -4,8 +4,8 @@ With ``CEREBRO_SPARK_REMOTE=sc://host:port`` every dbt command on Spark opens a 
 session on that server (dbt-spark's session method does when pyspark finds ``SPARK_REMOTE``).
 With ``CEREBRO_SPARK_REMOTE=local`` a command starts such a server on this machine for its own
 duration (`reach_spark`): one Java process for all of its dbt steps, the route a cluster takes,
-tried on one machine. Unset, Spark runs inside each dbt process: on this small demo that is
-faster than a server, whose every statement is a round trip (measured, decision 0049).
+tried on one machine. Unset, Spark runs inside each dbt process: the simpler route on one
+machine, and on the suite's demo no slower (decision 0049).
 
 The local server is the same Spark as the profile's ``spark`` target: its settings (master,
 warehouse folder, metastore, memory, session options) are read from dbt_project/profiles.yml,

@@ -103,25 +103,35 @@ def run_case(case: Case, folder: Path, places: Mapping[str, str] | None = None) 
     return outcome
 
 
+#: Where a data folder's warehouse and Dagster home are, when set in the environment: `run` and
+#: `hourly` export them for Dagster and dbt, and a test of this worker that ran the platform in
+#: this process may have left them. A case names its data folder (CEREBRO_DATA_DIR); these
+#: would override it (a run recorded in another Dagster home, a full disk met elsewhere).
+PLACED_BY_A_RUN = ("DAGSTER_HOME", "CEREBRO_DUCKDB_PATH", "CEREBRO_SPARK_HOME")
+
+
 def _run(case: Case, args: list[str], env: dict[str, str]) -> Outcome:
+    unset = [name for name in PLACED_BY_A_RUN if name not in env]
     if case.program == "cerebro" and not case.subprocess:
         # `run` and `hourly` export their settings (CEREBRO_DUCKDB_PATH, DAGSTER_HOME, …) for
         # Dagster and dbt: put the environment back, or the next case would read this one's.
         environ = dict(os.environ)
         try:
-            result = CliRunner().invoke(main, args, env=env, catch_exceptions=True)
+            result = CliRunner().invoke(
+                main, args, env={**dict.fromkeys(unset), **env}, catch_exceptions=True
+            )
         finally:
             os.environ.clear()
             os.environ.update(environ)
         exception = None if isinstance(result.exception, SystemExit) else result.exception
         return Outcome(result.exit_code, result.stdout, result.stderr, exception)
     if case.sigterm_when is not None:
-        return _run_until_sigterm(case, args, env)
+        return _run_until_sigterm(case, args, env, unset)
     completed = subprocess.run(
         [console_script(case.program), *args],
         input=case.stdin.encode() if isinstance(case.stdin, str) else case.stdin,
         capture_output=True,
-        env={**os.environ, **env},
+        env=_environment(env, unset),
         timeout=120,
     )
     # Read as the program wrote it: a case may set its terminal's encoding.
@@ -132,7 +142,14 @@ def _run(case: Case, args: list[str], env: dict[str, str]) -> Outcome:
     return Outcome(completed.returncode, stdout, stderr, None)
 
 
-def _run_until_sigterm(case: Case, args: list[str], env: dict[str, str]) -> Outcome:
+def _environment(env: Mapping[str, str], unset: list[str]) -> dict[str, str]:
+    """This process's environment without ``unset``, with the case's ``env``."""
+    return {**{k: v for k, v in os.environ.items() if k not in unset}, **env}
+
+
+def _run_until_sigterm(
+    case: Case, args: list[str], env: dict[str, str], unset: list[str]
+) -> Outcome:
     """Run the program, send it SIGTERM when its stdout shows ``case.sigterm_when`` (as a
     scheduler or ``docker stop`` would), and let it end on its own within two minutes."""
     with tempfile.TemporaryFile(mode="w+") as stderr:
@@ -140,7 +157,7 @@ def _run_until_sigterm(case: Case, args: list[str], env: dict[str, str]) -> Outc
             [console_script(case.program), *args],
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env={**os.environ, **env},
+            env=_environment(env, unset),
             text=True,
         )
         lines = []
