@@ -17,6 +17,7 @@ from cerebro.disk_full import disk_full_message, disk_full_reported, silence_unr
 from cerebro.interrupts import Interrupted, sigterm_as_ctrl_c
 from cerebro.metabase.cli import metabase
 from cerebro.mmm_cli import mmm
+from cerebro.output_files import OutputPathError
 from cerebro.reports.cli import report
 from cerebro.security.cli import security
 from cerebro.settings import SettingsError, load_settings, settings_with
@@ -28,8 +29,11 @@ from cerebro.warehouse import Warehouse, WarehouseError
 
 #: Errors a user fixes (an environment variable, the tenants file, the warehouse's state or
 #: reachability, Spark's installation or server, an activation's segment, destination or
-#: secrets): whichever command meets one ends with its one-line message.
-USER_ERRORS = (SettingsError, TenantConfigError, WarehouseError, SparkBuildError, ActivationError)
+#: secrets, an output path): whichever command meets one ends with its one-line message.
+USER_ERRORS = (
+    SettingsError, TenantConfigError, WarehouseError, SparkBuildError, ActivationError,
+    OutputPathError,
+)  # fmt: skip
 
 
 class _CerebroGroup(click.Group):
@@ -345,17 +349,14 @@ def segment_export(tenant_id, segment_name, out_path, as_of, include_unconsented
     data-protection law)."""
     from cerebro.activation.members import with_consents
     from cerebro.kpis.segmentation import get_rfm_segmentation
-    from cerebro.output_files import OutputPathError, check_output_file, write_csv
+    from cerebro.output_files import check_output_file, write_csv
     from cerebro.segment_names import retired_segment_message
     from ml_assets.clv.segments import SEGMENTS as CHURN_RISK_SEGMENTS
 
     settings = load_settings()
-    try:
-        check_output_file(
-            out_path, option="--out", inputs=[settings.duckdb_path, settings.tenants_file]
-        )
-    except OutputPathError as error:
-        raise click.ClickException(str(error)) from error
+    check_output_file(
+        out_path, option="--out", inputs=[settings.duckdb_path, settings.tenants_file]
+    )
     if segment_name in CHURN_RISK_SEGMENTS:
         _export_churn_risk(tenant_id, segment_name, out_path, as_of, include_unconsented)
         return

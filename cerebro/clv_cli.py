@@ -24,16 +24,13 @@ def _horizons(_context, _parameter, value: str) -> tuple[int, ...]:
 
 def _check_outputs(transactions: Path, *outputs: Path | None) -> None:
     """Refuse, before reading anything, outputs that are folders, the input, or each other."""
-    from cerebro.output_files import OutputPathError, check_distinct_outputs, check_output_file
+    from cerebro.output_files import check_distinct_outputs, check_output_file
 
     named = dict(zip(("--out", "--params-out", "--quarantine"), outputs, strict=True))
-    try:
-        for option, path in named.items():
-            if path is not None:
-                check_output_file(path, option=option, inputs=[transactions])
-        check_distinct_outputs(named)
-    except OutputPathError as error:
-        raise click.ClickException(str(error)) from error
+    for option, path in named.items():
+        if path is not None:
+            check_output_file(path, option=option, inputs=[transactions])
+    check_distinct_outputs(named)
 
 
 @click.command("clv")

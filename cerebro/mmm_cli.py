@@ -223,14 +223,11 @@ def _still_fitting(every_seconds: float):
 
 def _check_fit_outputs(out_dir: Path, inputs: list[Path | None]) -> None:
     """Refuse, before the fit, an --out-dir that is a file or would replace an input."""
-    from cerebro.output_files import OutputPathError, check_output_file, check_output_folder
+    from cerebro.output_files import check_output_file, check_output_folder
 
-    try:
-        check_output_folder(out_dir, option="--out-dir", inputs=inputs)
-        for name in FIT_FILES:
-            check_output_file(out_dir / name, option="--out-dir", inputs=inputs)
-    except OutputPathError as error:
-        raise click.ClickException(str(error)) from error
+    check_output_folder(out_dir, option="--out-dir", inputs=inputs)
+    for name in FIT_FILES:
+        check_output_file(out_dir / name, option="--out-dir", inputs=inputs)
 
 
 def _render_summary(channels, diagnostics) -> str:

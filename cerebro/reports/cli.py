@@ -65,6 +65,7 @@ def report(tenant_id, cadence, chosen_date, out_path, send, to, specs_dir) -> No
     """Build a tenant's summary of every dashboard's headline KPIs for a period, with the
     change from the period before; write it (HTML and text) and optionally e-mail it."""
     from cerebro.dashboards.spec import SPECS_DIR, DashboardSpecError, load_dashboards
+    from cerebro.output_files import check_writable_folder
     from cerebro.reports.config import reports_file
     from cerebro.reports.delivery import report_path, reports_dir, text_path, write_report
     from cerebro.reports.headlines import build_report
@@ -80,7 +81,11 @@ def report(tenant_id, cadence, chosen_date, out_path, send, to, specs_dir) -> No
     inputs = [settings.duckdb_path, settings.tenants_file, reports_file(), *specs.glob("*.yml")]
     if out_path is not None:
         _check_outputs(out_path, inputs)  # before the work; the default path after it
-    _check_writable(out_path.parent if out_path is not None else reports_dir(settings))
+    check_writable_folder(
+        out_path.parent if out_path is not None else reports_dir(settings),
+        what="the reports folder",
+        fix="make it writable for this user, or give --out in a folder you may write in",
+    )
     warehouse = Warehouse(settings)
     try:
         day = _report_date(tenant_id, warehouse, chosen_date)
@@ -103,27 +108,12 @@ def report(tenant_id, cadence, chosen_date, out_path, send, to, specs_dir) -> No
 
 def _check_outputs(path: Path, inputs: list[Path]) -> None:
     """Refuse a report path that is a folder or an input, or whose text part is either."""
-    from cerebro.output_files import OutputPathError, check_distinct_outputs, check_output_file
+    from cerebro.output_files import check_distinct_outputs, check_output_file
     from cerebro.reports.delivery import text_path
 
-    try:
-        check_output_file(path, option="--out", inputs=inputs)
-        check_output_file(text_path(path), option="--out's text part", inputs=inputs)
-        check_distinct_outputs({"--out": path, "its text part": text_path(path)})
-    except OutputPathError as error:
-        raise click.ClickException(str(error)) from error
-
-
-def _check_writable(folder: Path) -> None:
-    from cerebro.output_files import OutputPathError, check_writable_folder
-
-    try:
-        check_writable_folder(
-            folder, what="the reports folder", fix="make it writable for this user, or give "
-            "--out in a folder you may write in"
-        )  # fmt: skip
-    except OutputPathError as error:
-        raise click.ClickException(str(error)) from error
+    check_output_file(path, option="--out", inputs=inputs)
+    check_output_file(text_path(path), option="--out's text part", inputs=inputs)
+    check_distinct_outputs({"--out": path, "its text part": text_path(path)})
 
 
 def _smtp():
