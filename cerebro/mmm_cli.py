@@ -82,7 +82,15 @@ def _roi_bounds(items: tuple[str, ...]) -> dict[str, tuple[float, float]]:
 @click.option("--date-column", default="date", show_default=True, help="Column with the dates.")
 @click.option("--spend-columns", required=True, help="Comma-separated spend columns (channels).")
 @click.option("--target-column", required=True, help="What spend drives: revenue, new customers…")
-@click.option("--control-columns", help="Comma-separated controls, e.g. organic search clicks.")
+@click.option(
+    "--control-columns",
+    help="Comma-separated demand signals, e.g. organic search clicks: more of one never "
+    "lowers the target.",
+)
+@click.option(
+    "--signed-control-columns",
+    help="Comma-separated controls that may also lower the target (a price, a competitor).",
+)
 @click.option("--event-columns", help="Comma-separated 0/1 calendar columns (holidays, events).")
 @click.option(
     "--frequency",
@@ -130,6 +138,7 @@ def fit(
     spend_columns,
     target_column,
     control_columns,
+    signed_control_columns,
     event_columns,
     frequency,
     holdout_days,
@@ -157,12 +166,13 @@ def fit(
     from ml_assets.mmm.workflow import fit_mmm
 
     spend, controls, events = _split(spend_columns), _split(control_columns), _split(event_columns)
+    signed = _split(signed_control_columns)
     try:
         # Text in the one form the validation reads: it reports an offending value as written.
         table = normalized_frame(
             read_table(input_path, encoding=encoding, delimiter=delimiter),
             day_columns=[date_column],
-            number_columns=[target_column, *spend, *controls, *events],
+            number_columns=[target_column, *spend, *controls, *signed, *events],
             decimal_separator=decimal_separator,
             timezone=timezone,
         )
@@ -173,6 +183,7 @@ def fit(
                 spend_columns=spend,
                 target_column=target_column,
                 control_columns=controls,
+                signed_control_columns=signed,
                 event_columns=events,
                 frequency=frequency,
                 holdout_days=holdout_days,

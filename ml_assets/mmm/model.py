@@ -36,7 +36,11 @@ class MarketingMixModel(Estimator):
 
     ``X`` is a DataFrame indexed by consecutive periods (a DatetimeIndex with one row per day,
     or per week when ``period_days=7``) holding the spend columns ``channels``, and optionally
-    ``controls`` (e.g. organic search clicks) and ``events`` (0/1 calendar columns).
+    ``controls`` (e.g. organic search clicks) and ``events`` (0/1 calendar columns). A control
+    is a demand signal by default: more of it never lowers the target (its coefficient is
+    positive, as Robyn treats organic variables), so organic search cannot take credit away
+    from the baseline it moves with; ``signed_controls`` names those that may act either way
+    (a price, a competitor's activity).
     Lift tests are dicts ``{"channel", "start", "end", "lift", "standard_error"}`` (lift in
     target units summed over the inclusive date range); ROI bounds map a channel to
     ``(low, high)`` target units per unit of spend. ``chains`` x ``draws`` posterior draws
@@ -48,6 +52,7 @@ class MarketingMixModel(Estimator):
         channels,
         *,
         controls=(),
+        signed_controls=(),
         events=(),
         period_days: int = 1,
         max_lag: int | None = None,
@@ -66,6 +71,7 @@ class MarketingMixModel(Estimator):
     ):
         self.channels = channels
         self.controls = controls
+        self.signed_controls = signed_controls
         self.events = events
         self.period_days = period_days
         self.max_lag = max_lag
@@ -134,6 +140,9 @@ class MarketingMixModel(Estimator):
             idle = [c for c, m in zip(channels, mean_spend, strict=True) if m <= 0]
             raise ValueError(f"channels with no spend at all cannot be modelled: {idle}")
         design_spec = self._design(X)
+        signed_unknown = sorted(set(self.signed_controls) - set(self.controls))
+        if signed_unknown:
+            raise ValueError(f"signed controls that are not controls: {signed_unknown}")
         needed = minimum_training_periods(
             len(design_spec.column_names()), len(channels), self.period_days
         )
@@ -161,10 +170,13 @@ class MarketingMixModel(Estimator):
             lifts=self._lift_observations(channels, dates, y_scale),
             share_low=low,
             share_high=high,
+            positive=self._positive_columns(design_spec),
         )
         posterior = sample_posterior(
             problem, chains=self.chains, warmup=self.warmup, draws=self.draws, seed=self.seed
         )
+        names = design_spec.column_names()
+        controls = [names.index(f"control:{name}") for name in design_spec.controls]
         intercept = posterior.intercept - posterior.baseline @ centres[1:]
         baseline_draws = np.column_stack([intercept, posterior.baseline]) * y_scale
 
@@ -187,6 +199,8 @@ class MarketingMixModel(Estimator):
             "coefficient": posterior.beta * y_scale,
             "contribution": contribution,
             "roi": contribution / spend.sum(axis=1)[None, :],
+            # (draws, controls): each control's contribution over the window, by draw.
+            "control_contribution": baseline_draws[:, controls] * design[:, controls].sum(axis=0),
         }
         self.contribution_ = contribution.mean(axis=0)
         self.coef_ = self.draws_["coefficient"].mean(axis=0)
@@ -231,6 +245,12 @@ class MarketingMixModel(Estimator):
                 profiles.append(profile.values)
             self.profiles_[name] = np.array(profiles)
         self.draws_["curve_coefficient"] = curve_coefficient
+
+    def _positive_columns(self, design_spec: BaselineDesign) -> np.ndarray:
+        """Per baseline column, whether its coefficient must be positive: the controls not
+        named in ``signed_controls``."""
+        demand = {f"control:{name}" for name in self.controls if name not in self.signed_controls}
+        return np.array([name in demand for name in design_spec.column_names()])
 
     def _share_bounds(self, channels, to_share):
         """ROI bounds (target per unit of spend) as bounds on the return r_c, or None."""

@@ -80,8 +80,10 @@ def model_from_dict(data: dict) -> MarketingMixModel:
     model.identification_ = fitted["identification_"]
     model.baseline_design_ = BaselineDesign.from_dict(fitted["baseline_design_"])
     model.sampler_ = fitted["sampler_"]
+    # One column per channel, but per control for the controls' contributions.
+    columns = {"control_contribution": len(model.baseline_design_.controls)}
     model.draws_ = {
-        k: np.asarray(v, dtype=float).reshape(-1, len(model.channels_))
+        k: np.asarray(v, dtype=float).reshape(len(v), columns.get(k, len(model.channels_)))
         for k, v in fitted["draws_"].items()
     }
     model.profiles_ = {

@@ -97,6 +97,16 @@ class PosteriorProblem:
     lifts: list[LiftObservation] = field(default_factory=list)
     share_low: np.ndarray | None = None  # (channels,) bounds on r, or None
     share_high: np.ndarray | None = None
+    #: (terms,) bool: columns whose coefficient cannot be negative (demand signals such as
+    #: organic search clicks: more of them never lowers the target). Their prior is the
+    #: half-normal of the column's sd; they are sampled, the other columns integrated out.
+    positive: np.ndarray | None = None
+
+    def positive_columns(self) -> np.ndarray:
+        """(terms,) bool: ``positive``, or no column."""
+        if self.positive is None:
+            return np.zeros(self.baseline.shape[1], dtype=bool)
+        return np.asarray(self.positive, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -229,12 +239,25 @@ def _model(arrays: dict, *, priors: Priors, bounded: bool):
             ),
             offsets,
         )
-    share = numpyro.deterministic("share", jnp.exp(location + spread * offsets))
+    log_share = location + spread * offsets
+    if bounded:
+        # Where the whole interval lies beyond TAIL_LIMIT standard deviations (a portfolio
+        # location far outside a channel's bounds), the truncation's clip leaves the draw
+        # outside them; the truncated normal's mass is then at the near bound.
+        log_share = jnp.where(
+            arrays["share_bounded"],
+            jnp.clip(log_share, arrays["share_log_low"], arrays["share_log_high"]),
+            log_share,
+        )
+    share = numpyro.deterministic("share", jnp.exp(log_share))
     contribution, beta = _media(arrays, decay, half, shape, share)
     numpyro.deterministic("beta", beta)
     media = numpyro.deterministic("media", contribution.sum(axis=0))
     sigma = numpyro.sample("sigma", dist.HalfNormal(priors.noise_sd))
     residual = arrays["target"] - arrays["prior_mean_fit"] - media
+    if "positive_design" in arrays:
+        coefficient = numpyro.sample("positive_coefficient", dist.HalfNormal(arrays["positive_sd"]))
+        residual = residual - coefficient @ arrays["positive_design"]
     numpyro.factor("target", _collapsed_log_likelihood(arrays, residual, sigma))
     if "lift_rows" in arrays:
         observed = jnp.sum(arrays["lift_rows"] * contribution[arrays["lift_channel"]], axis=1)
@@ -251,24 +274,30 @@ def _padded(values: np.ndarray, rows: int) -> np.ndarray:
 
 def _arrays(problem: PosteriorProblem) -> dict:
     """The sampler's arguments: the problem padded to a multiple of ``ROW_BUCKET`` rows."""
-    rows, terms = problem.baseline.shape
+    positive = problem.positive_columns()
+    free = problem.baseline[:, ~positive]
+    rows, terms = free.shape
     padded = -(-rows // ROW_BUCKET) * ROW_BUCKET
     # A padded term is an all-zero column with a unit prior: it adds log(1) to the collapsed
     # likelihood's determinant terms, and nothing else.
     padded_terms = -(-terms // TERM_BUCKET) * TERM_BUCKET
-    baseline = _padded(_padded(problem.baseline.T, padded).T, padded_terms).T
-    prior_var = _padded(problem.baseline_prior_sd[None, :] ** 2 - 1.0, padded_terms)[0] + 1.0
+    baseline = _padded(_padded(free.T, padded).T, padded_terms).T
+    free_sd = problem.baseline_prior_sd[~positive]
+    prior_var = _padded(free_sd[None, :] ** 2 - 1.0, padded_terms)[0] + 1.0
     arrays = {
         "rows": np.float64(rows),
         "mask": _padded(np.ones(rows), padded),
         "baseline_t": baseline,
         "gram": baseline @ baseline.T,
         "prior_var": prior_var,
-        "prior_mean_fit": _padded(problem.baseline @ problem.baseline_prior_mean, padded),
+        "prior_mean_fit": _padded(free @ problem.baseline_prior_mean[~positive], padded),
         "lagged": _padded(problem.lagged_spend, padded),
         "spend_share": problem.spend_share,
         "target": _padded(problem.target, padded),
     }
+    if positive.any():
+        arrays["positive_design"] = _padded(problem.baseline[:, positive].T, padded)
+        arrays["positive_sd"] = problem.baseline_prior_sd[positive]
     if problem.share_low is not None:
         low, high = problem.share_low, problem.share_high  # 0 and inf: an unbounded side
         with np.errstate(divide="ignore"):
@@ -378,7 +407,9 @@ def sample_posterior(
         float(np.nanmax(split_gelman_rubin(grouped[name])))
         for name in ("share", "decay", "half_saturation", "shape", "sigma")
     ) if len(grouped["share"]) > 1 and draws >= 4 else float("nan")  # fmt: skip
-    coefficients = _baseline_draws(problem, flat["media"], flat["sigma"], seed)
+    coefficients = _baseline_draws(
+        problem, flat["media"], flat["sigma"], seed, flat.get("positive_coefficient")
+    )
     return PosteriorDraws(
         intercept=coefficients[:, 0],
         baseline=coefficients[:, 1:],
@@ -403,14 +434,28 @@ def healthy_chains(share: np.ndarray, diverging: np.ndarray) -> np.ndarray:
     return moved & (diverging.mean(axis=1) <= MAX_DIVERGING_SHARE)
 
 
-def _baseline_draws(problem: PosteriorProblem, media: np.ndarray, sigma: np.ndarray, seed: int):
-    """One draw of the baseline coefficients per posterior draw, from
-    N(mu0 + A^-1 B'e / sigma^2, A^-1) with A = B'B / sigma^2 + Lambda^-1 and e the target
-    minus the prior mean and the draw's media (the conjugate normal update)."""
+def _baseline_draws(
+    problem: PosteriorProblem,
+    media: np.ndarray,
+    sigma: np.ndarray,
+    seed: int,
+    positive_coefficients: np.ndarray | None = None,
+) -> np.ndarray:
+    """(draws, terms): the positive columns' sampled coefficients (``positive_coefficients``,
+    draws x positive columns), and one draw of the other baseline coefficients per posterior
+    draw from N(mu0 + A^-1 B'e / sigma^2, A^-1) with A = B'B / sigma^2 + Lambda^-1 and e the
+    target minus the prior mean, the draw's media and its positive columns' part (the
+    conjugate normal update)."""
     rng = np.random.default_rng(seed)
-    baseline, prior_mean = problem.baseline, problem.baseline_prior_mean
-    gram, inverse_prior = baseline.T @ baseline, np.diag(1.0 / problem.baseline_prior_sd**2)
+    positive = problem.positive_columns()
+    baseline, prior_mean = problem.baseline[:, ~positive], problem.baseline_prior_mean[~positive]
+    inverse_prior = np.diag(1.0 / problem.baseline_prior_sd[~positive] ** 2)
+    gram = baseline.T @ baseline
     residuals = problem.target[None, :] - (baseline @ prior_mean)[None, :] - media
+    coefficients = np.empty((len(sigma), len(positive)))
+    if positive.any():
+        residuals = residuals - positive_coefficients @ problem.baseline[:, positive].T
+        coefficients[:, positive] = positive_coefficients
     out = np.empty((len(sigma), baseline.shape[1]))
     for d, (residual, noise) in enumerate(zip(residuals, sigma, strict=True)):
         precision = gram / noise**2 + inverse_prior
@@ -419,4 +464,5 @@ def _baseline_draws(problem: PosteriorProblem, media: np.ndarray, sigma: np.ndar
         # x = L^-T z has covariance (L L')^-1 = A^-1.
         jitter = np.linalg.solve(factor.T, rng.standard_normal(len(mean)))
         out[d] = prior_mean + mean + jitter
-    return out
+    coefficients[:, ~positive] = out
+    return coefficients

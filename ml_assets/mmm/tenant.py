@@ -180,7 +180,7 @@ def diagnostics_rows(diagnostics: dict) -> pd.DataFrame:
         if key in ("in_sample", "holdout"):
             for name, number in value.items():
                 add(f"{key}_{name}", number)
-        elif key in ("hyperparameters", "identification"):
+        elif key in ("hyperparameters", "identification", "control_intervals"):
             for channel, values in value.items():
                 for name, number in values.items():
                     add(name, number, channel)

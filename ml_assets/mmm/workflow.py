@@ -43,6 +43,20 @@ class MmmResult:
     def response_curves(self) -> pd.DataFrame:
         return summary.response_curves(self.model)
 
+    def _control_intervals(self, fitted_total: float) -> dict:
+        """Per control, the interval of its share of the fitted target over the window (the
+        point is ``decomposition_shares``'); nothing for a model saved before draws of it."""
+        model = self.model
+        draws = model.draws_.get("control_contribution")
+        if draws is None:
+            return {}
+        intervals = {}
+        for k, name in enumerate(model.baseline_design_.controls):
+            shares = draws[:, k] / fitted_total
+            low, high = summary.interval(shares, float(shares.mean()), model.interval)
+            intervals[name] = {"contribution_share_low": low, "contribution_share_high": high}
+        return intervals
+
     def diagnostics(self) -> dict:
         """Errors in sample and on the holdout, hyperparameters, decomposition shares."""
         model, y = self.model, self.y
@@ -58,6 +72,7 @@ class MmmResult:
             "periods": model.n_periods_,
             "channels": list(model.channels_),
             "controls": list(model.baseline_design_.controls),
+            "signed_controls": list(model.signed_controls),
             "events": list(model.baseline_design_.events),
             "seed": model.seed,
             "posterior_draws": model.n_draws_,
@@ -79,6 +94,7 @@ class MmmResult:
                 name: float(parts[name].sum() / fitted.sum()) for name in parts.columns
             },
             "identification": model.identification_,
+            "control_intervals": self._control_intervals(fitted.sum()),
             **self.extra,
         }
 
@@ -139,6 +155,7 @@ def fit_mmm(
     spend_columns: list[str],
     target_column: str,
     control_columns: list[str] = (),
+    signed_control_columns: list[str] = (),
     event_columns: list[str] = (),
     frequency: str = "daily",
     holdout_days: int = 56,
@@ -151,16 +168,22 @@ def fit_mmm(
 ) -> MmmResult:
     """Validate, back-test on the last ``holdout_days``, then fit on everything with intervals.
 
+    ``control_columns`` are demand signals (organic search clicks: more never lowers the
+    target); ``signed_control_columns`` may act either way (a price).
+
     Raises ``MmmInputError`` naming the problem for bad input (unknown columns, non-numeric or
     negative spend, missing dates, too few rows). ``on_progress`` is told, in a sentence, when
     the input is validated and the fits start (they may take many minutes on years of days).
     """
+    both = sorted(set(control_columns) & set(signed_control_columns))
+    if both:
+        raise MmmInputError(f"columns named both as demand and as signed controls: {both}")
     data = prepare_input(
         table,
         date_column=date_column,
         spend_columns=list(spend_columns),
         target_column=target_column,
-        control_columns=list(control_columns),
+        control_columns=[*control_columns, *signed_control_columns],
         event_columns=list(event_columns),
         frequency=frequency,
     )
@@ -173,6 +196,7 @@ def fit_mmm(
         "warmup": draws,
         "lift_tests": lift_tests,
         "roi_bounds": roi_bounds,
+        "signed_controls": list(signed_control_columns),
         **model_params,
     }
     _check_enough_rows(data, params, holdout)

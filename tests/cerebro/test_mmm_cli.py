@@ -72,6 +72,28 @@ def test_fit_writes_every_output_with_channel_names_as_given(fitted):
     assert f"holdout MAPE {mape}" in output
 
 
+def test_a_signed_control_is_fitted_as_one_and_saved_with_the_model(simulated, csv_path, tmp_path):
+    arguments = [*FIT, "--input", str(csv_path), "--draws", "60", "--out-dir", str(tmp_path)]
+    arguments[arguments.index("--control-columns")] = "--signed-control-columns"
+    with fixed_posterior(media_at_truth(simulated)):
+        result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    diagnostics = json.loads((tmp_path / "diagnostics.json").read_text())
+    assert diagnostics["controls"] == diagnostics["signed_controls"] == ["organic_clicks"]
+    model = json.loads((tmp_path / "model.json").read_text())
+    assert model["params"]["signed_controls"] == ["organic_clicks"]
+
+
+def test_a_column_both_demand_and_signed_control_is_refused(csv_path, tmp_path):
+    arguments = [*FIT, "--input", str(csv_path), "--out-dir", str(tmp_path),
+                 "--signed-control-columns", "organic_clicks"]  # fmt: skip
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code != 0
+    assert "columns named both as demand and as signed controls: ['organic_clicks']" in (
+        result.output
+    )
+
+
 def test_optimize_allocates_the_budget_within_bounds(fitted, tmp_path):
     out, _ = fitted
     allocation = tmp_path / "allocation.csv"

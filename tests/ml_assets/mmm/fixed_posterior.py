@@ -84,9 +84,10 @@ def fixed_draws(
     sigma = _residual_sd(problem, media_rows.mean(axis=0)) * np.exp(
         SPREAD * rng.standard_normal(count)
     )
+    positive = _positive_draws(problem, media_rows.mean(axis=0), rng, count)
     # The sampler's own conditional draw of the baseline (private, but it is exactly the part
     # of sample_posterior that is not NUTS).
-    coefficients = posterior._baseline_draws(problem, media_rows, sigma, seed)
+    coefficients = posterior._baseline_draws(problem, media_rows, sigma, seed, positive)
     return PosteriorDraws(
         intercept=coefficients[:, 0],
         baseline=coefficients[:, 1:],
@@ -100,6 +101,20 @@ def fixed_draws(
         mean_tree_steps=0.0,  # no NUTS tree was built
         max_rhat=1.0,  # independent draws: the chains agree by construction
     )
+
+
+def _positive_draws(
+    problem: PosteriorProblem, media: np.ndarray, rng: np.random.Generator, count: int
+) -> np.ndarray | None:
+    """Draws of the coefficients that must be positive (demand controls): their least-squares
+    values without ``media``, floored at zero, scattered by ``SPREAD``; None without any."""
+    positive = problem.positive_columns()
+    if not positive.any():
+        return None
+    rest = problem.target - problem.baseline @ problem.baseline_prior_mean - media
+    coefficients, *_ = np.linalg.lstsq(problem.baseline, rest, rcond=None)
+    floored = np.maximum(coefficients[positive], 0.0)
+    return floored[None, :] * np.exp(SPREAD * rng.standard_normal((count, int(positive.sum()))))
 
 
 def _residual_sd(problem: PosteriorProblem, media: np.ndarray) -> float:
