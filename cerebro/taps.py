@@ -8,20 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cerebro.settings import console_script
-from cerebro.tenants import SourceConfig, Tenant
-
-# Tap name in the tenants file -> console script installed by this project.
-TAP_EXECUTABLES = {
-    "demo": "tap-cerebro-demo",
-    "shopify": "tap-cerebro-shopify",
-    "meta_ads": "tap-cerebro-meta-ads",
-    "google_ads": "tap-cerebro-google-ads",
-    "tiktok_ads": "tap-cerebro-tiktok-ads",
-    "amazon_ads": "tap-cerebro-amazon-ads",
-    "search_console": "tap-cerebro-search-console",
-    "calendar": "tap-cerebro-calendar",
-    "csv": "tap-cerebro-csv",
-}
+from cerebro.tenants import TAP_EXECUTABLES, SourceConfig, Tenant
 
 
 class MissingSecretError(RuntimeError):

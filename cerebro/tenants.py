@@ -35,6 +35,20 @@ from ml_assets.clv.settings import ClvSettings
 from ml_assets.mmm.settings import MmmSettings
 
 DEMO_TAP = "demo"
+
+#: Tap name in the tenants file -> console script installed by this project (cerebro.taps
+#: runs them; the tenants file may name only these).
+TAP_EXECUTABLES = {
+    DEMO_TAP: "tap-cerebro-demo",
+    "shopify": "tap-cerebro-shopify",
+    "meta_ads": "tap-cerebro-meta-ads",
+    "google_ads": "tap-cerebro-google-ads",
+    "tiktok_ads": "tap-cerebro-tiktok-ads",
+    "amazon_ads": "tap-cerebro-amazon-ads",
+    "search_console": "tap-cerebro-search-console",
+    "calendar": "tap-cerebro-calendar",
+    "csv": "tap-cerebro-csv",
+}
 _TENANT_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 _ENV_VAR = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
@@ -286,10 +300,6 @@ def _static_pages(value: object, where: str) -> StaticPagesConfig:
 
 
 def _source(name: str, spec: object, where: str) -> SourceConfig:
-    # cerebro.taps imports this module for Tenant and SourceConfig: its table of taps is
-    # read when a file is loaded, not at import.
-    from cerebro.taps import TAP_EXECUTABLES
-
     one_of(name, SOURCES, where, "source")
     spec = mapping(spec, where, "a mapping with the source's tap (e.g. {tap: demo})")
     known_keys(spec, tuple(n for n in _field_names(SourceConfig) if n != "source"), where)

@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from cerebro import labels
+from cerebro.kpis.period import latest_data_date
 
 SPECS_DIR = Path(__file__).resolve().parents[2] / "metabase" / "dashboards"
 SCHEMA_FILE = SPECS_DIR.parent / "dashboard.schema.json"
@@ -325,8 +326,6 @@ def filter_values(dashboard: Dashboard, warehouse, tenant_id: str, **chosen) -> 
     ('period_start' / 'period_end' resolve to the tenant's last 30 days of data, or its
     ``period_days``), else None (optional clauses using it are dropped)."""
     import datetime as dt
-
-    from cerebro.kpis.report import latest_data_date
 
     end = latest_data_date(tenant_id, warehouse) or dt.date.today()
     return resolve_filter_values(dashboard, tenant_id, end, **chosen)

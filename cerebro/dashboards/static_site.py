@@ -58,7 +58,7 @@ from cerebro.formatting import (
     format_value,
     locale_for,
 )
-from cerebro.kpis.report import latest_data_date
+from cerebro.kpis.period import latest_data_date
 from cerebro.labels import translate_frame
 from cerebro.settings import Settings
 from cerebro.tenants import Tenant, load_tenants

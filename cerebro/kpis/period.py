@@ -38,6 +38,17 @@ class KpiRequest:
         return self.warehouse.query(sql, {**self.params, **extra})
 
 
+def latest_data_date(tenant_id: str, warehouse: Warehouse) -> dt.date | None:
+    """The last local day with orders: the natural end of a default period."""
+    frame = warehouse.query(
+        "select max(created_date) as last_day from marts.mart_orders_daily "
+        "where tenant_id = %(tenant_id)s",
+        {"tenant_id": tenant_id},
+    )
+    value = frame["last_day"].iloc[0]
+    return None if value is None else dt.date.fromisoformat(str(value)[:10])
+
+
 def _as_date(value, name: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()

@@ -23,6 +23,7 @@ from cerebro.kpis.engagement import get_engagement_kpis
 from cerebro.kpis.identity import get_identity_kpis
 from cerebro.kpis.margin import get_margin_kpis
 from cerebro.kpis.operations import get_operations_kpis
+from cerebro.kpis.period import latest_data_date
 from cerebro.kpis.retention import get_retention_kpis
 from cerebro.kpis.segmentation import get_rfm_segmentation
 from cerebro.warehouse import Warehouse
@@ -50,17 +51,6 @@ MONEY = {
     "acquisition_spend", "cac", "cohort_margin", "historical_net_amount", "predicted_clv_12m",
     "amount", "refunded_amount", "recoverable_value", "new_customer_value", "first_order_value",
 }  # fmt: skip
-
-
-def latest_data_date(tenant_id: str, warehouse: Warehouse) -> dt.date | None:
-    """The last local day with orders: the natural end of a default period."""
-    frame = warehouse.query(
-        "select max(created_date) as last_day from marts.mart_orders_daily "
-        "where tenant_id = %(tenant_id)s",
-        {"tenant_id": tenant_id},
-    )
-    value = frame["last_day"].iloc[0]
-    return None if value is None else dt.date.fromisoformat(str(value)[:10])
 
 
 def data_coverage_warning(name: str, last_data_date: dt.date | None, period_end: dt.date) -> str:

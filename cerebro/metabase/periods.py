@@ -19,7 +19,7 @@ from cerebro.dashboards.spec import DEFAULT_PERIOD_DAYS, Dashboard, Filter
 
 PERIOD_KEY = "period"
 PERIOD_LABEL = "Período"
-#: The table and column whose last day ends every period (cerebro.kpis.report.latest_data_date).
+#: The table and column whose last day ends every period (cerebro.kpis.period.latest_data_date).
 ANCHOR_TABLE, ANCHOR_COLUMN = "marts.mart_orders_daily", "created_date"
 
 _LAST = "anchor.last_day"

@@ -22,7 +22,7 @@ from benchmarks.bench_queries import default_parameters, kpi_functions
 from benchmarks.dbt_bench_data import DEMO_TENANTS_FILE, bench_tenants
 from benchmarks.platform_benchmark import parse_options
 from cerebro.dashboards.spec import load_dashboards
-from cerebro.kpis.report import latest_data_date
+from cerebro.kpis.period import latest_data_date
 from cerebro.settings import PROJECT_ROOT
 from ml_assets.mmm.scenarios import GRID_RATIOS
 from tests.support.throwaway_postgres import PG_BINDIR

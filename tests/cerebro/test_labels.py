@@ -81,7 +81,7 @@ def test_every_name_is_spanish_text_distinct_within_its_table():
 
 
 def test_every_landed_source_and_dagster_job_has_a_name():
-    from cerebro.taps import TAP_EXECUTABLES
+    from cerebro.tenants import TAP_EXECUTABLES
     from tests.support.dbt_manifest import prepared_dbt_manifest
 
     prepared_dbt_manifest()  # the jobs module reads the dbt manifest, absent in a fresh clone

@@ -262,7 +262,7 @@ def test_legacy_and_mbql5_queries_have_the_same_normal_form():
 
 def test_context_on_the_demo_warehouse_ends_on_each_tenants_last_day(demo_duckdb):
     from cerebro.dashboards.spec import load_dashboards
-    from cerebro.kpis.report import latest_data_date
+    from cerebro.kpis.period import latest_data_date
     from cerebro.metabase.context import read_context
     from cerebro.tenants import load_tenants
 
@@ -296,12 +296,12 @@ def test_a_heatmap_with_extra_columns_is_narrowed_to_the_three_metabase_pivots()
 
 
 def test_defaults_without_data_follow_the_spec_rules(dashboards, monkeypatch):
-    import cerebro.kpis.report
+    import cerebro.dashboards.spec
     from cerebro.dashboards.spec import filter_values
     from cerebro.metabase.context import values_without_data
 
     end = dt.date(2026, 10, 31)
-    monkeypatch.setattr(cerebro.kpis.report, "latest_data_date", lambda tenant, warehouse: end)
+    monkeypatch.setattr(cerebro.dashboards.spec, "latest_data_date", lambda tenant, warehouse: end)
     for dashboard in dashboards:
         assert values_without_data(dashboard, "casafacil_cl", end) == filter_values(
             dashboard, None, "casafacil_cl"
