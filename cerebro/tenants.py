@@ -13,9 +13,9 @@ from zoneinfo import available_timezones
 
 import pandas as pd
 from cerebro_raw_contract import SOURCES
+from cerebro_raw_contract.currencies import ISO_4217_CODES
 from tap_cerebro_demo.generator.profiles import PROFILES
 
-from cerebro.contracts.currencies import ISO_4217_CODES
 from cerebro.segment_names import retired_segment_message, unknown_segment_message
 from cerebro.yaml_schema import (
     SchemaError,

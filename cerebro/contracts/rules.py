@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
+from cerebro_raw_contract.currencies import ISO_4217_CODES
 
-from cerebro.contracts.currencies import ISO_4217_CODES
 from cerebro.settings import DBT_PROJECT_DIR
 
 #: Nothing a store or an ad account reports happened before this.

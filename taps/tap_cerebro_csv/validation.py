@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from tap_cerebro_csv.currencies import ISO_4217_CURRENCIES
+from cerebro_raw_contract.currencies import ISO_4217_CODES
+
 from tap_cerebro_csv.errors import FileConfigError, RowRejected
 from tap_cerebro_csv.reader import Dialect, FileSpec
 from tap_cerebro_csv.values import (
@@ -233,7 +234,7 @@ def _within_limits(text: str, value: int | Decimal, limit: int | Decimal) -> int
 
 
 def _currency(text: str) -> str:
-    if text.upper() not in ISO_4217_CURRENCIES:
+    if text.upper() not in ISO_4217_CODES:
         raise CellError(f"{text!r} is not an ISO 4217 currency code")
     return text.upper()
 

@@ -127,6 +127,27 @@ def test_platform_export_with_commas_and_decimal_points_needs_no_mapping(
     )
 
 
+def test_a_fund_currency_the_tenants_file_accepts_lands_too(
+    tmp_path, run_in_process, fake_clock_at
+):
+    """CLF (the Unidad de Fomento, in which Chilean services are often billed) is accepted by
+    the tenants file and the contracts: the CSV tap reads the same list and lands it."""
+    path = write(
+        tmp_path / "linkedin.csv",
+        (
+            "date,platform,account_id,campaign_name,currency,spend,impressions,clicks\n"
+            "2024-03-05,linkedin,li-9,Brand,clf,1.5,100,2\n"
+        ),
+    )
+    run = run_in_process(
+        TapCerebroCsv,
+        ad_spend_config(tmp_path, {"path": str(path)}),
+        clock=fake_clock_at("2024-03-07T12:00:00+00:00"),
+    )
+    (record,) = run.records("ad_spend")
+    assert (record["currency"], record["spend"]) == ("CLF", Decimal("1.5"))
+
+
 # Each bad row, and the reason it must be quarantined for (decimal-comma file).
 BAD_ROWS = [
     ("07-03-2024;Verano;-5;1;1;CLP", "spend: -5 is negative"),

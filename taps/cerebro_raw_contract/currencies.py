@@ -4,6 +4,10 @@
 Funds (e.g. CLF, the Chilean Unidad de Fomento) are included because invoices and ad
 accounts can be denominated in them; the precious metals and testing codes (XAU, XTS, XXX...)
 are not: no store or ad account bills in them.
+
+The one list of the project: the tenants file's ``currency``, the data contracts' currency
+columns and the CSV tap's cells are all checked against it, so a code one accepts another
+never refuses.
 """
 
 _LIST_ONE = """
