@@ -337,6 +337,7 @@ def _channel_advice(advice: pd.DataFrame, reason: str | None, red: list) -> dict
     stays (and why, where the evidence cannot back the plan's move), or the experiment that
     would measure it."""
     expected = {}
+    directions = model_directions(advice)
     for row in advice.itertuples():
         key = "canal_" + row.channel.lower().replace(" ", "_")
         test_numbers, test_decimals = _experiment(row)
@@ -375,8 +376,11 @@ def _channel_advice(advice: pd.DataFrame, reason: str | None, red: list) -> dict
             decimals = [None, 0, *spend_decimals, *cohort_decimals]
             words = ["Mantener", row.channel]
         else:
-            numbers = [row.current_spend, *test_numbers]
-            decimals = [None, *test_decimals]
+            # A channel the data cannot judge moves only with the pool of such channels; where
+            # the pool moves (and the advice does not abstain) the sentence says where to.
+            pooled = [row.recommended_spend] if reason is None and directions[row.Index] else []
+            numbers = [row.current_spend, *pooled, *test_numbers]
+            decimals = [None, *[None] * len(pooled), *test_decimals]
             words = ["medirlo", row.channel]
         expected[key] = Expected(numbers, decimals, words)
     return expected
