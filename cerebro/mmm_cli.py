@@ -300,6 +300,13 @@ def _render_summary(channels, diagnostics) -> str:
     "new customer); give it for every channel or none.",
 )
 @click.option(
+    "--net-of-spend",
+    is_flag=True,
+    help="Values are money (a new customer's contribution margin): plan for value net of "
+    "spend, so the budget is a ceiling and no channel gets money whose next unit returns "
+    "less than it costs (decision 0053). Needs --value.",
+)
+@click.option(
     "--move-unidentified",
     is_flag=True,
     help="Let the plan move channels the data cannot judge too (the model's expected-value "
@@ -308,9 +315,13 @@ def _render_summary(channels, diagnostics) -> str:
 @click.option(
     "--out", "out_path", required=True, type=click.Path(path_type=Path), help="Plan CSV to write."
 )
-def optimize(model_path, total_budget, period_days, bounds, values, move_unidentified, out_path):
+def optimize(
+    model_path, total_budget, period_days, bounds, values, net_of_spend, move_unidentified,
+    out_path,
+):  # fmt: skip
     """Split TOTAL_BUDGET across channels; write channel, current_spend, optimal_spend and
-    expected_revenue_change with its interval."""
+    expected_revenue_change with its interval (with --net-of-spend, net of the spend added,
+    and the budget left unspent)."""
     from cerebro.output_files import OutputPathError, check_output_file, write_csv
     from ml_assets.mmm.budget import ChannelBound, plan_budget
     from ml_assets.mmm.persistence import ModelFileError, load_model
@@ -329,9 +340,11 @@ def optimize(model_path, total_budget, period_days, bounds, values, move_unident
                 f"values for unknown channels {strangers}; channels: {model.channels_}"
             )
         worth = worth or None
+        if net_of_spend and worth is None:
+            raise ValueError("--net-of-spend needs --value for every channel, in money")
         plan = plan_budget(
             model, total_budget, period_days=period_days, bounds=parsed, values=worth,
-            hold_unidentified=not move_unidentified,
+            hold_unidentified=not move_unidentified, net_of_spend=net_of_spend,
         )  # fmt: skip
     except (OutputPathError, ModelFileError, ValueError) as error:
         raise click.ClickException(str(error)) from error
@@ -345,10 +358,11 @@ def optimize(model_path, total_budget, period_days, bounds, values, move_unident
             index=False, float_format=format_integer
         )
     )
+    unspent = f" · left unspent: {format_integer(first.unspent)}" if first.unspent >= 0.5 else ""
     click.echo(
         f"\nExpected change over {period_days} days: {format_integer(first.scenario_change)} "
         f"[{format_integer(first.scenario_change_low)}; "
-        f"{format_integer(first.scenario_change_high)}] · written to {out_path}"
+        f"{format_integer(first.scenario_change_high)}]{unspent} · written to {out_path}"
     )
     # Whether the evidence backs the plan, as the pages say it (docs/decisions/0050).
     from cerebro.mmm_verdict import read_diagnostics, verdict_lines

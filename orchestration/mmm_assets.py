@@ -103,7 +103,7 @@ QUERIES = {
 #: decision 0051): what the customer-value objective ("ltv") multiplies the model's new
 #: customers by.
 NEW_CUSTOMER_VALUE_SQL = """
-    select channel_group as channel, customer_value_amount as value
+    select channel_group as channel, customer_value_amount as value, value_basis
     from marts.mart_new_customer_value
     where tenant_id = %(tenant_id)s and customer_value_amount is not null"""
 
@@ -131,11 +131,15 @@ def _experiments(data_dir: Path, path: str | None) -> pd.DataFrame | None:
     return read_lift_tests(Path(data_dir) / path)
 
 
-def _new_customer_values(context, warehouse, tenant_id: str) -> dict[str, float] | None:
-    """Channel -> value of a new customer, for the customer-value objective. A channel whose
-    customers lose money (a negative margin) is worth nothing more to acquire: the plan's
-    weights are values >= 0, so it gets 0, said in the run's log."""
+def _new_customer_values(
+    context, warehouse, tenant_id: str
+) -> tuple[dict[str, float] | None, bool]:
+    """Channel -> value of a new customer, for the customer-value objectives, and whether the
+    values are contribution margins (then the plan can net them against spend, decision
+    0053). A channel whose customers lose money (a negative margin) is worth nothing more to
+    acquire: the plan's weights are values >= 0, so it gets 0, said in the run's log."""
     frame = warehouse.query(NEW_CUSTOMER_VALUE_SQL, {"tenant_id": tenant_id})
+    on_margin = bool(len(frame)) and bool((frame["value_basis"] == "margin").all())
     values = dict(zip(frame["channel"], frame["value"].astype(float), strict=True))
     losing = sorted(channel for channel, value in values.items() if value < 0)
     if losing:
@@ -143,7 +147,7 @@ def _new_customer_values(context, warehouse, tenant_id: str) -> dict[str, float]
             f"{tenant_id}: new customers of {', '.join(losing)} lose money over 12 months; "
             "the customer-value plan values them at 0"
         )
-    return {channel: max(value, 0.0) for channel, value in values.items()} or None
+    return {channel: max(value, 0.0) for channel, value in values.items()} or None, on_margin
 
 
 @dg.multi_asset(
@@ -216,9 +220,10 @@ def mmm_budget_brain(
                 + ", ".join(f"{channel} {int(days)} d" for channel, days in missing.items())
                 + "): the budget brain fits the longest stretch without them"
             )
+        values, on_margin = _new_customer_values(context, warehouse, tenant.tenant_id)
         arguments = dict(
             inputs=inputs, scenarios=scenarios, predicted_at=predicted_at,
-            customer_values=_new_customer_values(context, warehouse, tenant.tenant_id),
+            customer_values=values, values_are_margins=on_margin,
             holdout_days=_chosen(config.holdout_days, tenant.mmm.holdout_days),
             draws=_chosen(config.draws, tenant.mmm.draws),
             seed=_chosen(config.seed, tenant.mmm.seed),

@@ -1,18 +1,31 @@
 {#- Spanish labels of the budget brain's codes, defined once for every mart
     that shows them (dashboards filter on the labels). -#}
 
-{#- A model target or a plan objective: revenue, new_customers, ltv. -#}
+{#- A model target or a plan objective: revenue, new_customers, ltv, net_value (the margin
+    value of new customers net of the spend that buys them, docs/decisions/0053). -#}
 {% macro mmm_objective_label(column) -%}
     case {{ column }}
         when 'revenue' then 'Ingresos'
         when 'new_customers' then 'Nuevos clientes'
         when 'ltv' then 'Valor de clientes (LTV)'
+        when 'net_value' then 'Margen de escala'
         else {{ column }}
     end
 {%- endmacro %}
 
-{#- Whether a plan objective is valued in the tenant's currency (revenue, ltv) rather than
-    counted in customers (new_customers): how pages format its expected change. -#}
+{#- The order pages list plan objectives in, and the first a tenant has is its headline:
+    margin net of spend, customer value, revenue, new customers. -#}
+{% macro mmm_objective_rank(column) -%}
+    case {{ column }}
+        when 'net_value' then 1
+        when 'ltv' then 2
+        when 'revenue' then 3
+        else 4
+    end
+{%- endmacro %}
+
+{#- Whether a plan objective is valued in the tenant's currency (revenue, ltv, net_value)
+    rather than counted in customers (new_customers): how pages format its expected change. -#}
 {% macro mmm_objective_is_money(column) -%}
     ({{ column }} <> 'new_customers')
 {%- endmacro %}
@@ -41,6 +54,7 @@
         else {{ sign }}{{ format_money(value, currency) }}
             {%- if signed %} || case {{ objective }}
                 when 'ltv' then ' en valor de clientes esperado (LTV a 12 meses)'
+                when 'net_value' then ' en margen neto de la inversión (12 meses)'
                 else ' en ingresos esperados'
             end{% endif %}
     end
@@ -51,8 +65,18 @@
     case {{ objective }}
         when 'new_customers' then 'los clientes nuevos'
         when 'ltv' then 'el valor de los clientes (LTV)'
+        when 'net_value' then 'el margen neto de la inversión'
         else 'los ingresos'
     end
+{%- endmacro %}
+
+{#- What the next `per` of spend in a channel leaves in 12 months at today's spend, for a
+    margin-valued objective: 'cada $100 más deja $130 de margen en 12 meses'. A figure above
+    `per` pays for itself (docs/decisions/0053). -#}
+{% macro budget_next_spend_text(marginal_return, currency, per=100) -%}
+    ('cada ' || {{ format_money(per, currency) }} || ' más deja '
+        || {{ format_money('(' ~ per ~ ' * ' ~ marginal_return ~ ')', currency) }}
+        || ' de margen en 12 meses')
 {%- endmacro %}
 
 {#- The bounds of a change's 90 % interval: 'entre -$155.029 y $880.884'. Sentences

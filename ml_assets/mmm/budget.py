@@ -16,6 +16,14 @@ for each instead (``experiments.py``). Without identified channels the pool take
 budget: every channel keeps its share (r times its current spend at a budget r times today's).
 Explicit user bounds for a channel take it out of the pool and win (a user who writes "Meta
 Ads: max 0" means it).
+
+Net of spend (``net_of_spend=True``, decision 0053): the budget becomes a ceiling. When the
+values are money (a new customer's contribution margin), a peso kept is worth exactly one
+peso, so the plan gets one more "channel", the money not spent, whose response is the spend
+itself (``_Unspent``). A peso then goes to a channel only while that channel returns more than
+it costs: at the optimum every funded channel's marginal return is at least 1, and where none
+reaches 1 the plan spends less than today. Each channel's change is its value's change less
+its spend's change, so the plan's change is the value gained less the spend added.
 """
 
 from __future__ import annotations
@@ -136,9 +144,20 @@ class _Pool:
         )
 
 
-def _maximize(tables, curves, daily_total, lower, upper, pooled, current, weights, seed):
+class _Unspent:
+    """Money not spent, as a response: worth exactly what it is (value = spend, marginal = 1)."""
+
+    def value(self, spend) -> np.ndarray:
+        return np.atleast_1d(np.asarray(spend, dtype=float)).copy()
+
+    def marginal(self, spend) -> np.ndarray:
+        return np.ones_like(np.atleast_1d(np.asarray(spend, dtype=float)))
+
+
+def _maximize(tables, curves, daily_total, lower, upper, pooled, current, weights, seed, net):
     """The best split: identified and user-bounded channels one by one, the pooled ones as
-    one ``_Pool``; returns per-channel spend and the KKT violation of the search."""
+    one ``_Pool``, and with ``net`` the money left unspent (``_Unspent``); returns per-channel
+    spend, their bounds and the KKT violation of the search."""
     alone = np.flatnonzero(~pooled)
     ratio = daily_total / current.sum() if current.sum() > 0 else 0.0
     responses = {"tables": [tables[c] for c in alone], "curves": [curves[c] for c in alone]}
@@ -160,6 +179,12 @@ def _maximize(tables, curves, daily_total, lower, upper, pooled, current, weight
         high = np.append(high, max(DEFAULT_MAX_RATIO * pool_current, room))
         start = np.append(start, pool_current)
         values = np.append(values, 1.0)
+    if net:
+        for kind in responses:
+            responses[kind].append(_Unspent())
+        low, high = np.append(low, 0.0), np.append(high, daily_total)
+        start = np.append(start, 0.0)
+        values = np.append(values, 1.0)
     rough = maximize_response(
         responses["tables"], daily_total, low, high, values=values,
         starts=[start * ratio, start], n_random_starts=ROUGH_RANDOM_STARTS, seed=seed,
@@ -174,8 +199,9 @@ def _maximize(tables, curves, daily_total, lower, upper, pooled, current, weight
     spend[alone] = allocation.spend[: len(alone)]
     lower, upper = lower.copy(), upper.copy()
     if shares is not None:
-        spend[pooled] = allocation.spend[-1] * shares
-        lower[pooled], upper[pooled] = low[-1] * shares, high[-1] * shares
+        pool = len(alone)
+        spend[pooled] = allocation.spend[pool] * shares
+        lower[pooled], upper[pooled] = low[pool] * shares, high[pool] * shares
     return spend, lower, upper, allocation.kkt_violation
 
 
@@ -201,6 +227,7 @@ def plan_budget(
     bounds: dict[str, ChannelBound] | None = None,
     values: dict[str, float] | None = None,
     hold_unidentified: bool = True,
+    net_of_spend: bool = False,
     seed: int = 0,
 ) -> pd.DataFrame:
     """The optimal split of ``total_budget`` over ``period_days``, one row per channel.
@@ -212,10 +239,15 @@ def plan_budget(
     12-month value of a new customer from that channel when the model's target is new
     customers: the plan then maximizes customer value.
 
+    ``net_of_spend=True`` (values in money, e.g. each new customer's contribution margin)
+    maximizes the value net of spend: ``total_budget`` is a ceiling, a peso kept is worth one
+    peso, and every change is net of the spend it adds (see the module's docstring).
+
     Columns: channel, current_spend, optimal_spend, lower_bound, upper_bound, bound_rule,
     identified, expected_contribution (over the period, at the optimal spend),
     expected_revenue_change (vs current spend) with _low/_high, and the whole plan's
-    scenario_change with scenario_change_low/_high (same on every row), marginal_return.
+    scenario_change with scenario_change_low/_high (same on every row), marginal_return,
+    and unspent (the budget the plan leaves unspent: 0 unless ``net_of_spend``).
     """
     channels = list(model.channels_)
     bounds = dict(bounds or {})
@@ -226,6 +258,8 @@ def plan_budget(
         raise ValueError("the budget must be a finite number >= 0 and the period at least a day")
     for name, bound in bounds.items():
         bound.validate(name)
+    if net_of_spend and values is None:
+        raise ValueError("a plan net of spend needs each channel's value per unit, in money")
     weights = np.ones(len(channels))
     if values is not None:
         missing = [c for c in channels if c not in values]
@@ -257,14 +291,16 @@ def plan_budget(
         for name, high in zip(channels, np.fmax(np.fmax(upper, reach), current), strict=True)
     ]
     spend, lower, upper, kkt_violation = _maximize(
-        tables, curves, daily_total, lower, upper, pooled, current, weights, seed
+        tables, curves, daily_total, lower, upper, pooled, current, weights, seed, net_of_spend
     )
-    # Per draw and channel: value at the plan minus value today, over the period.
+    # Per draw and channel: value at the plan minus value today, over the period; net of
+    # spend, less the spend the plan adds (the draws share it: spend is known).
+    added = (spend - current) if net_of_spend else np.zeros(len(channels))
     draws = (
         np.column_stack(
             [
-                w * (curve.draw_values([s, c]) @ np.array([1.0, -1.0]))
-                for w, curve, s, c in zip(weights, curves, spend, current, strict=True)
+                w * (curve.draw_values([s, c]) @ np.array([1.0, -1.0])) - a
+                for w, curve, s, c, a in zip(weights, curves, spend, current, added, strict=True)
             ]
         )
         * period_days
@@ -297,5 +333,6 @@ def plan_budget(
             "scenario_change_high": total_high,
             "marginal_return": marginals,
             "kkt_violation": kkt_violation,
+            "unspent": max(daily_total - spend.sum(), 0.0) * period_days,
         }
     )

@@ -8,6 +8,10 @@ gets no move of its own: it spends in today's proportion with the other such cha
 pool that gives money to, or takes it from, the channels the data can judge), and gets the
 experiment that would measure it (``experiments.py``); a move smaller than ``MIN_MOVE_SHARE``
 of the channel's spend is no move.
+
+Net of spend (decision 0053), today's budget is a ceiling: a channel is funded only while its
+next peso returns more than a peso of value (its marginal return, in money, above 1), the
+money left is ``unspent``, and every change is the value gained less the spend added.
 """
 
 from __future__ import annotations
@@ -48,14 +52,16 @@ class ChannelAdvice:
     identification_issues: str
     rank_probability: float
     #: What one unit of the model's target is worth for the objective (1, or the value of one
-    #: of the channel's new customers for "ltv", mart_new_customer_value).
+    #: of the channel's new customers for "ltv" and "net_value", mart_new_customer_value).
     value_per_unit: float
     current_spend: float
     recommended_spend: float
     expected_change: float
     expected_change_low: float
     expected_change_high: float
-    #: Objective per unit of spend over the fitted window (ROI, or LTV-ROAS for "ltv").
+    #: Objective per unit of spend over the fitted window (ROI, or LTV-ROAS for "ltv" and
+    #: "net_value"); the marginal return is the next unit's at today's spend (for
+    #: "net_value", the value the next peso returns: above 1, it pays for itself).
     return_on_spend: float
     return_on_spend_low: float
     return_on_spend_high: float
@@ -91,13 +97,18 @@ def recommend(
     model: MarketingMixModel,
     *,
     values: dict[str, float] | None = None,
+    net_of_spend: bool = False,
     period_days: int = 30,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per channel (``ChannelAdvice``'s fields) for today's budget over the period,
-    plus the whole plan's expected change with its interval on every row."""
+    """One row per channel (``ChannelAdvice``'s fields) for today's budget over the period
+    (at most today's budget with ``net_of_spend``), plus the whole plan's expected change with
+    its interval and the budget it leaves unspent on every row."""
     current_total = float(model.current_spend_.sum() / model.period_days) * period_days
-    plan = plan_budget(model, current_total, period_days=period_days, values=values, seed=seed)
+    plan = plan_budget(
+        model, current_total, period_days=period_days, values=values,
+        net_of_spend=net_of_spend, seed=seed,
+    )  # fmt: skip
     ranks = rank_probabilities(model)
     calibrated = calibrated_channels(model)
     weights = {c: 1.0 for c in model.channels_} if values is None else values
@@ -157,4 +168,5 @@ def recommend(
     frame["moved_amount"] = float(
         np.clip(frame["recommended_spend"] - frame["current_spend"], 0, None).sum()
     )
+    frame["unspent"] = float(plan["unspent"].iloc[0])
     return frame

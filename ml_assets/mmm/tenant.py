@@ -201,6 +201,7 @@ def run_tenant_mmm(
     scenarios: list[Scenario],
     predicted_at: dt.datetime,
     customer_values: dict[str, float] | None = None,
+    values_are_margins: bool = False,
     targets: tuple[str, ...] = tuple(TARGETS),
     holdout_days: int = 56,
     draws: int = 200,
@@ -209,9 +210,11 @@ def run_tenant_mmm(
 ) -> TenantMmm:
     """Fit every target, build every output table's rows, run the scenario grid and the named
     scenarios; with ``customer_values`` (channel group -> the value of one of its new customers,
-    mart_new_customer_value) the new-customers model also plans for customer value ("ltv").
-    ``lift_tests`` (``lift_tests.read_lift_tests``) calibrate the model of their target; the
-    revenue model also gets each channel's new customers times their first-days revenue
+    mart_new_customer_value) the new-customers model also plans for customer value ("ltv"),
+    and where those values are contribution margins (``values_are_margins``) for that value
+    net of the spend that buys it ("net_value", decision 0053). ``lift_tests``
+    (``lift_tests.read_lift_tests``) calibrate the model of their target; the revenue model
+    also gets each channel's new customers times their first-days revenue
     (``customer_revenue.py``) when both are known."""
     run = TenantMmm()
     table, channels, controls, events = tenant_table(inputs)
@@ -244,7 +247,9 @@ def run_tenant_mmm(
             "ml_budget_scenarios": _scenarios(
                 run, result, target, scenarios, customer_values, seed
             ),
-            "ml_budget_recommendations": _recommendations(result, target, customer_values, seed),
+            "ml_budget_recommendations": _recommendations(
+                result, target, customer_values, values_are_margins, seed
+            ),
         }
         for name, frame in outputs.items():
             stamped = _stamp(frame, tenant_id, target, cutoff, predicted_at)
@@ -267,10 +272,20 @@ def _objectives(result: MmmResult, target: str, customer_values) -> list[tuple[s
     return objectives
 
 
-def _recommendations(result: MmmResult, target: str, customer_values, seed: int) -> pd.DataFrame:
+def _recommendations(
+    result: MmmResult, target: str, customer_values, values_are_margins: bool, seed: int
+) -> pd.DataFrame:
+    """The advice per objective; with customer values on margin, also the margin value of new
+    customers net of the spend that buys them ("net_value"): revenue netted against spend
+    would fund a channel whose customers cost more than they leave, so it is planned on
+    margins only. Not a Simulador objective: its plans may spend less than their budget."""
+    plans = [(objective, values, False) for objective, values in
+             _objectives(result, target, customer_values)]  # fmt: skip
+    if values_are_margins and any(objective == "ltv" for objective, _, _ in plans):
+        plans.append(("net_value", customer_values, True))
     frames = []
-    for objective, values in _objectives(result, target, customer_values):
-        advice = recommend(result.model, values=values, seed=seed)
+    for objective, values, net in plans:
+        advice = recommend(result.model, values=values, net_of_spend=net, seed=seed)
         advice.insert(0, "objective", objective)
         frames.append(advice)
     return pd.concat(frames, ignore_index=True)

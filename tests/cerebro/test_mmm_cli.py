@@ -116,6 +116,31 @@ def test_optimize_allocates_the_budget_within_bounds(fitted, tmp_path):
     assert by_channel["video"] <= 500_000 + 1e-6 and by_channel["Search Ads"] >= 1_000_000 - 1e-6
 
 
+def test_optimize_net_of_spend_leaves_money_no_channel_pays_back(fitted, tmp_path):
+    """With each channel's value per unit of revenue far below a peso of margin, no channel's
+    next peso pays for itself: the plan net of spend (decision 0053) cuts every channel and
+    says what it leaves unspent; without values it is refused in one line."""
+    out, _ = fitted
+    allocation = tmp_path / "net.csv"
+    common = ["mmm", "optimize", "--model", str(out), "--total-budget", "6000000"]
+    values = ["--value", "Search Ads=0.001", "--value", "social=0.001", "--value", "video=0.001"]
+    result = CliRunner().invoke(
+        main, [*common, *values, "--net-of-spend", "--out", str(allocation)]
+    )
+    assert result.exit_code == 0, result.output
+    plan = pd.read_csv(allocation)
+    assert (plan["optimal_spend"] <= plan["current_spend"] + 1e-6).all()
+    unspent = plan["unspent"].iloc[0]
+    assert unspent == pytest.approx(6_000_000 - plan["optimal_spend"].sum(), rel=1e-9)
+    left = babel.numbers.format_decimal(round(unspent), locale="es_CL")
+    assert f"left unspent: {left}" in result.output
+    refused = CliRunner().invoke(
+        main, [*common, "--net-of-spend", "--out", str(tmp_path / "none.csv")]
+    )
+    assert refused.exit_code == 1 and "--net-of-spend needs --value" in refused.output
+    assert "Traceback" not in refused.output
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

@@ -8,10 +8,13 @@ customers to be compared; LTV per new customer = the channel's value of a new cu
 first 12 months, Nelson's mean cumulative function: tests/dbt_project/marts/
 new_customer_value_oracle.py), and the tenant's = its mean over the window's new customers of
 the channels with a value. The budget sentences restate the budget brain's advice
-(ml.ml_budget_recommendations) for the headline objective: customer value ("ltv") when the
-tenant has it, revenue otherwise; where the plan moves money but its gain's 90 % interval does
-not lie above zero, or a model it reads has a red light (the lights of marts.mart_model_health,
-an input here), they keep today's split (docs/decisions/0050).
+(ml.ml_budget_recommendations) for the headline objective: the margin of new customers net of
+spend ("net_value", decision 0053) where the tenant has it, customer value ("ltv") next,
+revenue otherwise; where the plan moves money but its gain's 90 % interval does not lie above
+zero, or a model it reads has a red light (the lights of marts.mart_model_health, an input
+here), or, on margin, it would increase a channel none of whose cohorts observed for more than
+12 months paid back within them (marts.mart_cac_payback, an input here), they keep today's
+split (docs/decisions/0050, 0053).
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ from tests.dbt_project.marts.new_customer_value_oracle import expected_new_custo
 LOOKBACK_MONTHS = 12  # dbt var insights_lookback_months
 CLV_HORIZON_MONTHS = 12  # the value's horizon (and predicted_clv_12m's), named in sentences
 INTERVAL_PERCENT = 90  # the interval the budget sentences name
-HEADLINE_OBJECTIVES = ("ltv", "revenue")  # the first one a tenant has leads
+HEADLINE_OBJECTIVES = ("net_value", "ltv", "revenue")  # the first one a tenant has leads
+#: dbt var budget_margin_story: the payback horizon in months, and the fewest cohorts observed
+#: that long for their payback to veto an increase.
+PAYBACK_MONTHS, MIN_PAYBACK_COHORTS = 12, 3
+#: The margin plan writes what the channel's next 100 of spend leaves.
+NEXT_SPEND = 100
 MIN_NEW_CUSTOMERS = 30  # dbt var insights_min_new_customers
 #: How the sentence names the value's basis.
 BASIS_WORDS = {"margin": "margen de contribución", "revenue": "ingresos"}
@@ -56,8 +64,11 @@ QUERIES = {
     **{f"value_{name}": sql for name, sql in VALUE_INPUTS.items()},
     "advice": "select tenant_id, target, objective, channel, action, period_days, current_spend, "
     "recommended_spend, expected_change, expected_change_low, expected_change_high, "
+    "marginal_return, total_budget, "
     "experiment_days, experiment_geo_days, experiment_feasible, scenario_change, "
     "scenario_change_low, scenario_change_high from ml.ml_budget_recommendations",
+    "paybacks": "select tenant_id, channel_group, new_customers, months_observed, payback_months "
+    "from marts.mart_cac_payback",
     "health": "select tenant_id, model_key, model_label, check_label, metric_text, status "
     "from marts.mart_model_health",
 }
@@ -131,6 +142,7 @@ def expected_insights(inputs: dict, tenant: str) -> dict[str, Expected]:
     expected.update(_capital(inputs, tenant))
     advice = _headline_advice(inputs, tenant)
     if not advice.empty:
+        advice = with_paybacks(advice, inputs, tenant)
         reason = abstention(advice, inputs["health"])
         currency = inputs["tenants"].set_index("tenant_id").loc[tenant, "currency"]
         red = red_check_numbers(advice, inputs["health"], currency) if reason == "salud" else []
@@ -147,22 +159,53 @@ def model_directions(advice: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(moved, np.sign(change), 0).astype(int), index=advice.index)
 
 
+def with_paybacks(advice: pd.DataFrame, inputs: dict, tenant: str) -> pd.DataFrame:
+    """The advice rows with each channel's cohorts observed for more than PAYBACK_MONTHS, those
+    that paid back within them, and whether the cohorts say it never pays back (on margin)."""
+    paybacks = inputs["paybacks"].query("tenant_id == @tenant and new_customers > 0")
+    matured = paybacks[paybacks["months_observed"] > PAYBACK_MONTHS]
+    counts = pd.DataFrame(
+        {
+            "matured": matured.groupby("channel_group").size(),
+            "paid_back": (matured["payback_months"] <= PAYBACK_MONTHS)
+            .groupby(matured["channel_group"])
+            .sum(),
+        }
+    )
+    values = expected_new_customer_value(
+        {name: inputs[f"value_{name}"] for name in VALUE_INPUTS}
+    ).query("tenant_id == @tenant")
+    on_margin = bool(len(values)) and (values["value_basis"] == "margin").all()
+    advice = advice.merge(counts, left_on="channel", right_index=True, how="left")
+    advice["on_margin"] = on_margin
+    advice["never_paid_back"] = (
+        on_margin & (advice["matured"].fillna(0) >= MIN_PAYBACK_COHORTS)
+        & (advice["paid_back"].fillna(0) == 0)
+    )  # fmt: skip
+    return advice
+
+
 def _red_checks(advice: pd.DataFrame, health: pd.DataFrame) -> pd.DataFrame:
     """The red checks of the models one objective's plan reads: its target's marketing-mix
-    model, and the customer-value model for ltv."""
+    model, and the customer-value model for ltv and net_value."""
     first = advice.iloc[0]
-    keys = {f"mmm_{first['target']}"} | ({"clv"} if first["objective"] == "ltv" else set())
+    valued = first["objective"] in ("ltv", "net_value")
+    keys = {f"mmm_{first['target']}"} | ({"clv"} if valued else set())
     mine = health[(health["tenant_id"] == first["tenant_id"]) & health["model_key"].isin(keys)]
     return mine[mine["status"] == "rojo"].sort_values(["model_label", "check_label"])
 
 
 def abstention(advice: pd.DataFrame, health: pd.DataFrame) -> str | None:
-    """Why one tenant's plan for one objective is not advised ('salud', 'intervalo'), or None
-    where it is advised or moves nothing."""
-    if not model_directions(advice).any():
+    """Why one tenant's plan for one objective is not advised ('salud', 'cohortes',
+    'intervalo'), or None where it is advised or moves nothing. 'cohortes' needs the rows
+    ``with_paybacks``."""
+    directions = model_directions(advice)
+    if not directions.any():
         return None
     if not _red_checks(advice, health).empty:
         return "salud"
+    if "never_paid_back" in advice and (advice["never_paid_back"] & (directions > 0)).any():
+        return "cohortes"
     return None if advice["scenario_change_low"].iloc[0] > 0 else "intervalo"
 
 
@@ -198,8 +241,33 @@ def _headline_advice(inputs: dict, tenant: str) -> pd.DataFrame:
 
 
 def _horizon(objective: str) -> list[int]:
-    """A change in customer value names its horizon: "(LTV a 12 meses)"."""
-    return [CLV_HORIZON_MONTHS] if objective == "ltv" else []
+    """A change in customer value names its horizon: "(LTV a 12 meses)", "(12 meses)"."""
+    return [CLV_HORIZON_MONTHS] if objective in ("ltv", "net_value") else []
+
+
+def _unspent(advice: pd.DataFrame) -> float:
+    """What the plan leaves of today's budget (net_value), under half a unit none."""
+    left = float(advice["total_budget"].iloc[0] - advice["recommended_spend"].sum())
+    return left if left >= 0.5 else 0.0
+
+
+def _unpaid(advice: pd.DataFrame) -> pd.DataFrame:
+    """The channels the plan would increase whose cohorts never paid back."""
+    return advice[advice["never_paid_back"] & (model_directions(advice) > 0)]
+
+
+def _next_spend(row) -> tuple[list, list]:
+    """The margin plan's 'cada $100 más deja $X de margen en 12 meses'."""
+    return [NEXT_SPEND, NEXT_SPEND * row.marginal_return, CLV_HORIZON_MONTHS], [None, None, 0]
+
+
+def _payback(row) -> tuple[list, list]:
+    """The margin plan's cohorts sentence: (paid back,) matured, and the months twice."""
+    if not row.on_margin or not row.matured > 0:
+        return [], []
+    numbers = [] if row.paid_back == 0 else [row.paid_back]
+    numbers += [row.matured, PAYBACK_MONTHS, PAYBACK_MONTHS]
+    return numbers, [0] * len(numbers)
 
 
 def _by_size_of_move(rows: pd.DataFrame) -> pd.DataFrame:
@@ -225,28 +293,42 @@ def _budget_move(advice: pd.DataFrame, reason: str | None, red: list) -> dict[st
     tested = sorted(advice.loc[advice["action"] == "experimentar", "channel"])
     first = advice.iloc[0]
     horizon = _horizon(first["objective"])
+    unspent = _unspent(advice) if first["objective"] == "net_value" else 0.0
+    # The plan as a phrase: 'mover $X de A (-) a B (+)' and ', y dejar $U sin gastar', or
+    # 'dejar sin gastar $U de A (-)'.
+    if not gains.empty and not losses.empty:
+        phrase = [gains["change"].sum(), *losses["change"], *gains["change"]]
+        phrase += [unspent] if unspent else []
+    elif not losses.empty and unspent:
+        phrase = [unspent, *losses["change"]]
+    else:
+        phrase = []
     if reason is not None:
         # Today's split kept: the plan, its expected change and interval, and the test of the
         # channel it moves most.
         deciding = _by_size_of_move(advice[directions != 0]).iloc[0]
         test_numbers, test_decimals = _experiment(deciding)
-        numbers = [*(value for value, _ in red), gains["change"].sum(), *losses["change"],
-                   *gains["change"], first["period_days"], first["scenario_change"], *horizon,
+        why, why_decimals = [value for value, _ in red], [places for _, places in red]
+        if reason == "cohortes":
+            why = [_unpaid(advice)["matured"].min(), PAYBACK_MONTHS]
+            why_decimals = [0, 0]
+        numbers = [*why, *phrase, first["period_days"], first["scenario_change"], *horizon,
                    INTERVAL_PERCENT, first["scenario_change_low"], first["scenario_change_high"],
                    *test_numbers]  # fmt: skip
-        decimals = [*(places for _, places in red)] + [None] * (1 + len(losses) + len(gains))
+        decimals = [*why_decimals, *[None] * len(phrase)]
         decimals += [0, None, *[0] * len(horizon), 0, None, None, *test_decimals]
         words = ["Mantener el reparto actual", "los datos no distinguen", "Para decidirlo",
                  deciding["channel"], *tested]  # fmt: skip
         return {"movimiento_presupuesto": Expected(numbers, decimals, words)}
-    if gains.empty or losses.empty:
+    if not phrase:
         return {"movimiento_presupuesto": Expected([], [], ["Mantener el reparto actual", *tested])}
-    numbers = [gains["change"].sum(), *losses["change"], *gains["change"], first["period_days"],
-               first["scenario_change"], *horizon, INTERVAL_PERCENT,
-               first["scenario_change_low"], first["scenario_change_high"]]  # fmt: skip
-    decimals = [None] * (1 + len(losses) + len(gains)) + [0, None]
+    numbers = [*phrase, first["period_days"], first["scenario_change"], *horizon,
+               INTERVAL_PERCENT, first["scenario_change_low"],
+               first["scenario_change_high"]]  # fmt: skip
+    decimals = [None] * len(phrase) + [0, None]
     decimals += [0] * len(horizon) + [0, None, None]
-    words = ["Mover", *losses["channel"], *gains["channel"], *tested]
+    words = ["Mover" if not gains.empty else "Dejar sin gastar", *losses["channel"],
+             *gains["channel"], *tested]  # fmt: skip
     return {"movimiento_presupuesto": Expected(numbers, decimals, words)}
 
 
@@ -255,12 +337,20 @@ def _channel_advice(advice: pd.DataFrame, reason: str | None, red: list) -> dict
     stays (and why, where the evidence cannot back the plan's move), or the experiment that
     would measure it."""
     expected = {}
+    directions = model_directions(advice)
     for row in advice.itertuples():
         key = "canal_" + row.channel.lower().replace(" ", "_")
         test_numbers, test_decimals = _experiment(row)
+        margin_plan = row.objective == "net_value"
         if reason is not None and row.action in ("aumentar", "reducir"):
             words = ["Mantener", row.channel, "los datos no distinguen", "Apagarlo"]
-            if reason == "salud":
+            if reason == "cohortes":
+                words = ["Mantener", row.channel, "no cuentan la misma historia", "Apagarlo"]
+                numbers = [row.current_spend, row.period_days, row.recommended_spend,
+                           _unpaid(advice)["matured"].min(), PAYBACK_MONTHS, PAYBACK_MONTHS,
+                           *test_numbers]  # fmt: skip
+                decimals = [None, 0, None, 0, 0, 0, *test_decimals]
+            elif reason == "salud":
                 numbers = [row.current_spend, row.period_days, *(value for value, _ in red),
                            row.recommended_spend, *test_numbers]  # fmt: skip
                 decimals = [None, 0, *(places for _, places in red), None, *test_decimals]
@@ -271,17 +361,26 @@ def _channel_advice(advice: pd.DataFrame, reason: str | None, red: list) -> dict
                 decimals = [None, 0, None, 0, None, None, *test_decimals]
         elif row.action in ("aumentar", "reducir"):
             horizon = _horizon(row.objective)
-            numbers = [row.current_spend, row.recommended_spend, row.period_days,
+            spend, spend_decimals = _next_spend(row) if margin_plan else ([], [])
+            cohorts, cohort_decimals = _payback(row) if margin_plan else ([], [])
+            numbers = [row.current_spend, row.recommended_spend, row.period_days, *spend,
                        row.expected_change, *horizon, INTERVAL_PERCENT, row.expected_change_low,
-                       row.expected_change_high]  # fmt: skip
-            decimals = [None, None, 0, None, *[0] * len(horizon), 0, None, None]
+                       row.expected_change_high, *cohorts]  # fmt: skip
+            decimals = [None, None, 0, *spend_decimals, None, *[0] * len(horizon), 0, None,
+                        None, *cohort_decimals]  # fmt: skip
             words = [row.action.capitalize(), row.channel]
         elif row.action == "mantener":
-            numbers, decimals = [row.current_spend, row.period_days], [None, 0]
+            spend, spend_decimals = _next_spend(row) if margin_plan else ([], [])
+            cohorts, cohort_decimals = _payback(row) if margin_plan else ([], [])
+            numbers = [row.current_spend, row.period_days, *spend, *cohorts]
+            decimals = [None, 0, *spend_decimals, *cohort_decimals]
             words = ["Mantener", row.channel]
         else:
-            numbers = [row.current_spend, *test_numbers]
-            decimals = [None, *test_decimals]
+            # A channel the data cannot judge moves only with the pool of such channels; where
+            # the pool moves (and the advice does not abstain) the sentence says where to.
+            pooled = [row.recommended_spend] if reason is None and directions[row.Index] else []
+            numbers = [row.current_spend, *pooled, *test_numbers]
+            decimals = [None, *[None] * len(pooled), *test_decimals]
             words = ["medirlo", row.channel]
         expected[key] = Expected(numbers, decimals, words)
     return expected

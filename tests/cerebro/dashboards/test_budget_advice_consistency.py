@@ -1,10 +1,11 @@
 """The demo's pages never contradict the budget brain: every sentence about a channel's budget
 moves it the way the plan for today's budget does (the plan read straight from the ML output,
-ml.ml_budget_scenarios at 100 %) unless the evidence cannot back that plan, and then none moves
-(docs/decisions/0050); the recommended move names as givers and receivers exactly the channels
-the plan reduces and increases; no move shown anywhere has a gain whose 90 % interval reaches
-zero or comes from a model with a red light; and the rendered Resumen ejecutivo page shows
-those sentences."""
+ml.ml_budget_scenarios at 100 %, or ml.ml_budget_recommendations for the margin plan net of
+spend, which the Simulador does not run) unless the evidence cannot back that plan, and then
+none moves (docs/decisions/0050, 0053); the recommended move names as givers and receivers
+exactly the channels the plan reduces and increases; no move shown anywhere has a gain whose
+90 % interval reaches zero or comes from a model with a red light; and the rendered Resumen
+ejecutivo page shows those sentences."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.cerebro.dashboards.dashboard_runs import DEMO_TENANTS
-from tests.cerebro.dashboards.insights_oracle import abstention, load_inputs
+from tests.cerebro.dashboards.insights_oracle import abstention, load_inputs, with_paybacks
 
 pytestmark = pytest.mark.e2e
 
@@ -26,12 +27,20 @@ MIN_MOVE_SHARE = 0.05
 
 
 def _plan_directions(warehouse, tenant: str, objective: str) -> dict[str, int]:
+    params = {"tenant": tenant, "objective": objective}
     plan = warehouse.query(
         "select channel, current_spend, optimal_spend, budget_ratio from ml.ml_budget_scenarios "
         "where tenant_id = %(tenant)s and objective = %(objective)s and scenario_kind = 'grid'",
-        {"tenant": tenant, "objective": objective},
+        params,
     )
     plan = plan[np.isclose(plan["budget_ratio"].astype(float), 1.0)]
+    if plan.empty:
+        plan = warehouse.query(
+            "select channel, current_spend, recommended_spend as optimal_spend "
+            "from ml.ml_budget_recommendations "
+            "where tenant_id = %(tenant)s and objective = %(objective)s",
+            params,
+        )
     change = plan["optimal_spend"].astype(float) - plan["current_spend"].astype(float)
     moved = change.abs() >= MIN_MOVE_SHARE * plan["current_spend"].astype(float)
     return dict(zip(plan["channel"], np.where(moved, np.sign(change), 0).astype(int), strict=True))
@@ -42,7 +51,7 @@ def _abstentions(warehouse) -> dict[tuple[str, str], str | None]:
     insights_oracle.abstention on the ML output and the model lights), or None."""
     inputs = load_inputs(warehouse)
     return {
-        key: abstention(rows, inputs["health"])
+        key: abstention(with_paybacks(rows, inputs, key[0]), inputs["health"])
         for key, rows in inputs["advice"].groupby(["tenant_id", "objective"])
     }
 

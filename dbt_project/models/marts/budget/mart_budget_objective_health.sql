@@ -1,8 +1,9 @@
 -- One row per tenant and plan objective: the health light (mart_model_health,
 -- the "Salud de datos" page) of the models its plans read, the worst light of
 -- their checks, and the red checks in words. A plan reads the marketing-mix
--- model of its target; the customer-value plan (ltv) also values each new
--- customer with the customer-value model. The advice and the Simulador hold
+-- model of its target; the customer-value plans (ltv, and net_value, the
+-- margin net of spend) also value each new customer with the customer-value
+-- model. The advice and the Simulador hold
 -- their moves where this light is red (mart_budget_channel_advice,
 -- mart_budget_scenario_summaries).
 with
@@ -38,7 +39,7 @@ objective_checks as (
         on objectives.tenant_id = model_health.tenant_id
         and (
             model_health.model_key = 'mmm_' || objectives.target
-            or (objectives.objective = 'ltv' and model_health.model_key = 'clv')
+            or (objectives.objective in ('ltv', 'net_value') and model_health.model_key = 'clv')
         )
 ),
 

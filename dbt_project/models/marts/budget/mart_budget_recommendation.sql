@@ -5,7 +5,9 @@
 -- experiment, in a Spanish sentence built from those numbers. Where the
 -- advice abstains (the interval of the plan's gain reaches zero, or a model
 -- it reads has a red light), the sentence keeps today's split, says why, and
--- names the experiment on the channel the plan would move most.
+-- names the experiment on the channel the plan would move most. A plan net of
+-- spend (net_value, docs/decisions/0053) may leave part of today's budget
+-- unspent: the sentence says how much, and which channels give it up.
 with
 
 advice as (
@@ -88,6 +90,12 @@ plans as (
         bool_or(is_abstained) as is_abstained,
         min(abstention_reason) as abstention_reason,
         min(red_checks_text) as red_checks_text,
+        min(unpaid_channels_text) as unpaid_channels_text,
+        min(unpaid_matured_cohorts) as unpaid_matured_cohorts,
+        min(value_basis) as value_basis,
+        -- Money the plan leaves unspent (net_value), under half a unit is none.
+        case when min(unspent_amount) >= 0.5 then min(unspent_amount) else 0 end
+            as unspent_amount,
         min({{ mmm_objective_noun('objective') }}) as objective_noun
     from advice
     group by 1, 2
@@ -115,6 +123,10 @@ combined as (
         plans.is_abstained,
         plans.abstention_reason,
         plans.red_checks_text,
+        plans.unpaid_channels_text,
+        plans.unpaid_matured_cohorts,
+        plans.value_basis,
+        plans.unspent_amount,
         plans.objective_noun,
         deciding_experiments.experiment_text as deciding_experiment_text,
         -- Money the advice moves: none where it abstains (model_moved_amount is the plan's).
@@ -122,6 +134,8 @@ combined as (
             as moved_amount,
         coalesce(gains.moved_amount, 0) as model_moved_amount,
         gains.moved_amount is not null and losses.moved_amount is not null as is_move,
+        gains.moved_amount is null and losses.moved_amount is not null
+            and plans.unspent_amount > 0 as is_cut,
         losses.channels_text as from_channels_text,
         gains.channels_text as to_channels_text,
         tested.channels_text as tested_channels_text,
@@ -148,55 +162,92 @@ combined as (
         on plans.tenant_id = deciding_experiments.tenant_id
         and plans.objective = deciding_experiments.objective
         and deciding_experiments.experiment_rank = 1
+),
+
+phrased as (
+    -- The plan as a verb phrase: 'mover $X de A (-$x) a B (+$x)', 'dejar sin gastar $U de
+    -- A (-$u)', with ', y dejar $U sin gastar' where it also keeps money; empty where its
+    -- only givers moved less than 5 % each.
+    select
+        combined.*,
+        case
+            when combined.from_channels_text is not null and combined.to_channels_text is not null
+                then 'mover ' || {{ format_money('combined.model_moved_amount', 'combined.currency') }}
+                    || ' de ' || combined.from_channels_text || ' a ' || combined.to_channels_text
+                    || case when combined.unspent_amount > 0 then ', y dejar '
+                        || {{ format_money('combined.unspent_amount', 'combined.currency') }}
+                        || ' sin gastar' else '' end
+            when combined.from_channels_text is not null and combined.unspent_amount > 0
+                then 'dejar sin gastar '
+                    || {{ format_money('combined.unspent_amount', 'combined.currency') }}
+                    || ' de ' || combined.from_channels_text
+        end as plan_phrase
+    from combined
 )
 
 select
-    combined.*,
+    phrased.*,
     case
-        when combined.is_abstained then
+        when phrased.is_abstained then
             'Mantener el reparto actual: '
-            || case combined.abstention_reason
+            || case phrased.abstention_reason
                 when 'salud' then 'el modelo tiene luz roja en Salud de datos ('
-                    || combined.red_checks_text || '), así que '
+                    || phrased.red_checks_text || '), así que '
+                when 'cohortes' then 'ninguna de las '
+                    || cast(phrased.unpaid_matured_cohorts as {{ dbt.type_string() }})
+                    || ' cohortes de ' || phrased.unpaid_channels_text
+                    || ' con más de {{ var('budget_margin_story').payback_months }} meses'
+                    || ' observados recuperó su costo de adquisición en ese plazo (Recuperación'
+                    || ' del CAC por cohorte), así que el modelo y las cohortes no cuentan la'
+                    || ' misma historia y '
                 else ''
             end
             || 'los datos no distinguen si '
-            -- A plan whose only givers moved less than 5 % each names no giver.
-            || coalesce(
-                'mover ' || {{ format_money('combined.model_moved_amount', 'combined.currency') }}
-                || ' de ' || combined.from_channels_text || ' a ' || combined.to_channels_text,
-                'cambiar el reparto'
-            )
-            || ' en los próximos ' || cast(combined.period_days as {{ dbt.type_string() }}) || ' días'
-            || ' mejora ' || combined.objective_noun || ': el modelo calcula '
-            || {{ budget_change_text('combined.objective', 'combined.scenario_change', 'combined.currency') }}
+            || coalesce(phrased.plan_phrase, 'cambiar el reparto')
+            || ' en los próximos ' || cast(phrased.period_days as {{ dbt.type_string() }}) || ' días'
+            || ' mejora ' || phrased.objective_noun || ': el modelo calcula '
+            || {{ budget_change_text('phrased.objective', 'phrased.scenario_change', 'phrased.currency') }}
             || ', y con 90% de probabilidad el cambio queda '
-            || {{ budget_interval_text('combined.objective', 'combined.scenario_change_low', 'combined.scenario_change_high', 'combined.currency') }}
+            || {{ budget_interval_text('phrased.objective', 'phrased.scenario_change_low', 'phrased.scenario_change_high', 'phrased.currency') }}
             || case
-                when combined.abstention_reason <> 'intervalo' then '.'
-                when combined.scenario_change_high < 0 then ', es decir, una pérdida.'
+                when phrased.abstention_reason <> 'intervalo' then '.'
+                when phrased.scenario_change_high < 0 then ', es decir, una pérdida.'
                 else ', lo que incluye no ganar nada.'
             end
-            || coalesce(' ' || combined.deciding_experiment_text, '')
-        when combined.is_move then
-            'Mover ' || {{ format_money('combined.moved_amount', 'combined.currency') }}
-            || ' de ' || combined.from_channels_text || ' a ' || combined.to_channels_text
-            || ' en los próximos ' || cast(combined.period_days as {{ dbt.type_string() }}) || ' días: '
-            || {{ budget_change_text('combined.objective', 'combined.scenario_change', 'combined.currency') }}
+            || coalesce(' ' || phrased.deciding_experiment_text, '')
+        when phrased.is_move or phrased.is_cut then
+            upper(substr(phrased.plan_phrase, 1, 1)) || substr(phrased.plan_phrase, 2)
+            || ' en los próximos ' || cast(phrased.period_days as {{ dbt.type_string() }}) || ' días: '
+            || {{ budget_change_text('phrased.objective', 'phrased.scenario_change', 'phrased.currency') }}
             || ' (con 90% de probabilidad, '
-            || {{ budget_interval_text('combined.objective', 'combined.scenario_change_low', 'combined.scenario_change_high', 'combined.currency') }}
+            || {{ budget_interval_text('phrased.objective', 'phrased.scenario_change_low', 'phrased.scenario_change_high', 'phrased.currency') }}
             || ' según el modelo).'
+            || case
+                when phrased.objective <> 'net_value' then ''
+                when phrased.unspent_amount > 0 then
+                    ' La inversión queda solo donde deja más margen del que cuesta; el resto'
+                    || ' no se gasta.'
+                else ' La inversión queda donde deja más margen del que cuesta.'
+            end
         else
             'Mantener el reparto actual: el modelo no encuentra un reparto del mismo presupuesto '
-            || 'que cambie ' || combined.objective_noun || ' de forma apreciable.'
+            || 'que cambie ' || phrased.objective_noun || ' de forma apreciable.'
     end
     || case
-        when combined.tested_channels_text is null then ''
-        when combined.is_tested_moved then
-            ' Sin datos para juzgar ' || combined.tested_channels_text
+        when phrased.tested_channels_text is null then ''
+        when phrased.is_tested_moved then
+            ' Sin datos para juzgar ' || phrased.tested_channels_text
             || ' uno contra otro: se mueven juntos, en la proporción de hoy, y se propone'
             || ' medirlos con un experimento.'
-        else ' Sin datos para juzgar ' || combined.tested_channels_text
+        else ' Sin datos para juzgar ' || phrased.tested_channels_text
             || ': se mantienen y se propone medirlos con un experimento.'
+    end
+    -- Where the customers are valued on revenue, the plan cannot see what they cost.
+    || case
+        when phrased.objective = 'ltv' and phrased.is_headline_objective
+            and phrased.value_basis = 'revenue' then
+            ' Valorado en ingresos: la tienda no cargó sus costos, así que el plan no sabe si'
+            || ' cada canal deja más margen del que cuesta.'
+        else ''
     end as recommendation_text
-from combined
+from phrased
