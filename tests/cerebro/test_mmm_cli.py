@@ -106,8 +106,10 @@ def test_optimize_allocates_the_budget_within_bounds(fitted, tmp_path):
          "spend column 'social' has 1 negative values (row 1: '-1.0')"),
         (lambda t: t.rename(columns={"search": "Search Ads"}).drop(index=[10, 11, 12]),
          "3 missing dates"),
-        (lambda t: t.rename(columns={"search": "Search Ads"}).head(120),
-         "too few rows: 120 days"),
+        # 100 days: 44 left once the backtest's 56 are held out, short of eight weeks.
+        (lambda t: t.rename(columns={"search": "Search Ads"}).head(100),
+         "too few rows: 100 days, the model needs at least 112 (56 to fit, 56 days of "
+         "history, and 56 held out"),
     ],
 )  # fmt: skip
 def test_fit_errors_name_the_problem(edit, message, tmp_path):
