@@ -1,12 +1,16 @@
 """The budget brain against pymc-marketing on independent simulated data (not a test).
 
-    make bench-mmm                                   # fresh seeds, 3 levels x 5 seeds
+    make bench-mmm                                   # fresh seeds, 5 levels x 5 seeds
     python benchmarks/mmm_benchmark.py --seeds 0,1,2 --levels easy
+    python benchmarks/mmm_benchmark.py --levels weekly-1y,weekly-3y --count 3
 
 Data come from ``benchmarks/mmm_suite/independent.py``, a simulator written apart from the
 model (four channels, normalised geometric adstock and Hill saturation, a baseline with trend,
 seasonality, Chilean holidays and commercial events and organic search, 10 % noise, media
-about 30 % of revenue) at three levels of spend collinearity and spend following demand.
+about 30 % of revenue) at three levels of spend collinearity and spend following demand; and from
+``benchmarks/mmm_suite/weekly.py``, weekly accounts with 8-10 channels and three controls, on
+one year (``weekly-1y``) or three to four (``weekly-3y``) of training weeks, fitted weekly
+(``--frequency weekly``; pymc-marketing with 9 adstock weights, as our weekly lag of 8).
 Each dataset is written to a CSV and fitted as a user would:
 
 - **Cerebro**: ``cerebro mmm fit`` then ``cerebro mmm optimize`` for today's budget over 30
@@ -19,15 +23,17 @@ Each dataset is written to a CSV and fitted as a user would:
   fit in the same process, compilation excluded). Its plan splits the same budget over its
   posterior-mean curves, each channel between 0 and 3 times its current spend.
 
-Both are trained on every day but the last 56 and scored by ``mmm_scoring.py``. Seeds used
-while the model was built were 0, 1, 2; without ``--seeds`` the benchmark draws fresh ones
-and prints them, so that the table is on data the model was never looked at on.
+Both are trained on every day (week) but the last 56 days (8 weeks) and scored by
+``mmm_scoring.py``. Seeds used while the model was built were 0, 1, 2 (weekly: 0-4); without
+``--seeds`` the benchmark draws fresh ones and prints them, so that the table is on data the
+model was never looked at on.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import secrets
 import subprocess
 import sys
@@ -41,28 +47,50 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mmm_pymc_cache import DEFAULT_PYTHON, pymc_result
-from mmm_scoring import MAX_RATIO, current_spend, regret, score, true_curves
+from mmm_scoring import (
+    MAX_RATIO,
+    current_spend,
+    holdout_rows,
+    period_days,
+    regret,
+    score,
+    true_curves,
+)
 
-from benchmarks.mmm_suite.independent import HOLDOUT_DAYS, LEVELS, generate, write
+from benchmarks.mmm_suite import independent, weekly
+from benchmarks.mmm_suite.independent import write
 from ml_assets.mmm.optimizer import maximize_response
 
 CEREBRO = [str(Path(sys.executable).with_name("cerebro"))]
 PERIOD_DAYS = 30
+LEVELS = (*independent.LEVELS, *weekly.LEVELS)
+#: pymc-marketing's adstock weights on weekly rows: our weekly max lag (8) plus this week.
+WEEKLY_L_MAX = 9
+
+
+def generate(level: str, seed: int):
+    """One simulated account of either simulator."""
+    return (weekly if level in weekly.LEVELS else independent).generate(level, seed)
 
 
 def run_cerebro(data, folder: Path) -> dict:
     """``cerebro mmm fit`` + ``optimize`` on the dataset's CSV, timed; their outputs."""
-    train_days = len(data.frame) - HOLDOUT_DAYS
+    train_rows = len(data.frame) - holdout_rows(data)
     csv = folder / "train.csv"
-    data.frame.iloc[:train_days].to_csv(csv, index=False, date_format="%Y-%m-%d")
-    started = time.perf_counter()
+    data.frame.iloc[:train_rows].to_csv(csv, index=False, date_format="%Y-%m-%d")
+    frequency = "weekly" if period_days(data) == 7 else "daily"
+    started, cpu_before = time.perf_counter(), _children_cpu()
     fit = [*CEREBRO, "mmm", "fit", "--input", str(csv), "--target-column", "revenue",
            "--spend-columns", ",".join(data.channels),
            "--control-columns", ",".join(data.controls),
-           "--event-columns", ",".join(data.events),
+           "--event-columns", ",".join(data.events), "--frequency", frequency,
            "--out-dir", str(folder / "model")]  # fmt: skip
     subprocess.run(fit, check=True, capture_output=True, text=True)
-    current = current_spend(data, data.frame.iloc[:train_days])
+    fit_seconds = time.perf_counter() - started
+    # CPU of the fit and its backtest's helper process: on a shared machine the wall time
+    # says more about the neighbours than about the fit; half of this is its time on 2 cores.
+    fit_cpu_seconds = _children_cpu() - cpu_before
+    current = current_spend(data, data.frame.iloc[:train_rows])
     budget = current.sum() * PERIOD_DAYS
     plan_path = folder / "plan.csv"
     optimize = [*CEREBRO, "mmm", "optimize", "--model", str(folder / "model"),
@@ -81,20 +109,31 @@ def run_cerebro(data, folder: Path) -> dict:
     return {
         "bet_daily_spend": bet_plan.loc[names, "optimal_spend"].to_numpy() / PERIOD_DAYS,
         "seconds": seconds,
+        "fit_seconds": fit_seconds,
+        "fit_cpu_seconds": fit_cpu_seconds,
         "roi": summary.loc[names, "roi"].to_numpy(),
         "roi_low": summary.loc[names, "roi_low"].to_numpy(),
         "roi_high": summary.loc[names, "roi_high"].to_numpy(),
         "contribution": summary.loc[names, "contribution"].to_numpy(),
         "daily_spend": plan.loc[names, "optimal_spend"].to_numpy() / PERIOD_DAYS,
         "identified": int(summary["identified"].sum()),
+        "identified_mask": summary.loc[names, "identified"].to_numpy(dtype=bool),
     }
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished subprocesses so far (theirs included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class PymcCurve:
     """A channel's posterior-mean response per day, rebuilt from pymc-marketing's draws:
-    beta * logistic(lam * adstock(x) / channel_scale) * target_scale, averaged over draws."""
+    beta * logistic(lam * adstock(x) / channel_scale) * target_scale, averaged over draws
+    (per row, then divided by the row's ``days``)."""
 
-    def __init__(self, spend: np.ndarray, result: dict, c: int):
+    def __init__(self, spend: np.ndarray, result: dict, c: int, days: int = 1):
+        self.days = days
         mean = spend.mean()
         lags = np.arange(result["l_max"])
         relative = []
@@ -108,9 +147,10 @@ class PymcCurve:
         self.target_scale = result["target_scale"]
 
     def value(self, spend) -> np.ndarray:
-        z = self.lam[:, None] * float(np.atleast_1d(spend)[0]) * self.relative / self.scale
+        per_row = float(np.atleast_1d(spend)[0]) * self.days
+        z = self.lam[:, None] * per_row * self.relative / self.scale
         level = (1 - np.exp(-z)) / (1 + np.exp(-z))
-        return np.array([np.mean(self.beta[:, None] * level) * self.target_scale])
+        return np.array([np.mean(self.beta[:, None] * level) * self.target_scale / self.days])
 
     def marginal(self, spend) -> np.ndarray:
         s = float(np.atleast_1d(spend)[0])
@@ -120,19 +160,24 @@ class PymcCurve:
 
 
 def run_pymc(data, python: str, seed: int) -> dict:
+    days = period_days(data)
     result = pymc_result(
         python, data.frame, channels=data.channels, controls=data.controls, events=data.events,
-        target="revenue", holdout_days=HOLDOUT_DAYS, seed=seed,
+        target="revenue", holdout_days=holdout_rows(data), seed=seed,
+        l_max=WEEKLY_L_MAX if days == 7 else None,
     )  # fmt: skip
-    train = data.frame.iloc[: len(data.frame) - HOLDOUT_DAYS]
+    train = data.frame.iloc[: len(data.frame) - holdout_rows(data)]
     spend = train[data.channels].sum().to_numpy()
     sums = np.asarray(result["contribution_sums"])
     low, high = np.percentile(sums / spend, [5, 95], axis=0)
-    curves = [PymcCurve(train[n].to_numpy(float), result, c) for c, n in enumerate(data.channels)]
+    curves = [
+        PymcCurve(train[n].to_numpy(float), result, c, days) for c, n in enumerate(data.channels)
+    ]
     current = current_spend(data, train)
     plan = maximize_response(curves, current.sum(), np.zeros(len(current)), MAX_RATIO * current)
     return {
         "seconds": result["warm_fit_seconds"],
+        "fit_seconds": result["warm_fit_seconds"],
         "roi": sums.mean(axis=0) / spend,
         "roi_low": low,
         "roi_high": high,
@@ -167,7 +212,7 @@ def main() -> None:
     for level in args.levels.split(","):
         for seed in seeds:
             data = generate(level, seed)
-            train = data.frame.iloc[: len(data.frame) - HOLDOUT_DAYS]
+            train = data.frame.iloc[: len(data.frame) - holdout_rows(data)]
             runs = {}
             with tempfile.TemporaryDirectory() as directory:
                 write(data, directory)
@@ -184,19 +229,40 @@ def main() -> None:
                         true_curves(data, train), current_spend(data, train),
                         run["bet_daily_spend"],
                     )  # fmt: skip
+                if "identified_mask" in run:
+                    metrics |= identified_scores(data, run)
                 rows.append({"level": level, "seed": seed, "model": model,
-                             "seconds": run["seconds"], **metrics})  # fmt: skip
+                             "channels": len(data.channels), "seconds": run["seconds"],
+                             "fit_seconds": run["fit_seconds"],
+                             "fit_cpu_seconds": run.get("fit_cpu_seconds", np.nan),
+                             **metrics})  # fmt: skip
                 print(json.dumps(rows[-1]), flush=True)
     table = pd.DataFrame(rows)
     if args.json:
         table.to_json(args.json, orient="records", indent=1)
     columns = ["roi_error_%", "share_error_pp", "coverage_%", "regret_%", "bet_regret_%",
-               "status_quo_regret_%", "seconds"]  # fmt: skip
+               "status_quo_regret_%", "identified", "identified_roi_error_%",
+               "identified_coverage_%", "seconds", "fit_seconds", "fit_cpu_seconds"]  # fmt: skip
+    columns = [c for c in columns if c in table.columns]
     summary = table.groupby(["level", "model"], sort=False)[columns].mean()
     summary.insert(0, "datasets", table.groupby(["level", "model"], sort=False).size())
     print(summary.round(2).to_markdown())
     if pymc:
         print(paired_regret(table).to_markdown(index=False))
+
+
+def identified_scores(data, run: dict) -> dict:
+    """How many channels the model called identified, and its ROI error and 90 % coverage on
+    those alone (NaN when none): what the advice moves money on."""
+    truth = np.array([data.truth["channels"][name]["roi"] for name in data.channels])
+    mask = run["identified_mask"]
+    inside = (run["roi_low"] <= truth) & (truth <= run["roi_high"])
+    error = np.abs(run["roi"] / truth - 1.0)
+    return {
+        "identified": int(mask.sum()),
+        "identified_roi_error_%": 100.0 * float(error[mask].mean()) if mask.any() else np.nan,
+        "identified_coverage_%": 100.0 * float(inside[mask].mean()) if mask.any() else np.nan,
+    }
 
 
 def paired_regret(table: pd.DataFrame) -> pd.DataFrame:

@@ -42,7 +42,17 @@ DEFAULT_PYTHON = ROOT / ".bench" / "pymc-marketing" / "bin" / "python"
 
 
 def _inputs(
-    frame, channels, controls, events, target, holdout_days, seed, draws, tune, baseline_controls
+    frame,
+    channels,
+    controls,
+    events,
+    target,
+    holdout_days,
+    seed,
+    draws,
+    tune,
+    baseline_controls,
+    l_max=None,
 ):
     """The model's columns of ``frame``, the settings, and the cache file they map to."""
     full = frame[["date", target, *channels, *controls, *events]]
@@ -57,6 +67,8 @@ def _inputs(
         "tune": tune,
         "baseline_controls": baseline_controls,
     }
+    if l_max is not None:  # daily fits keep the default and the keys they had
+        settings["l_max"] = l_max
     digest = hashlib.sha256()
     digest.update(full.to_csv(index=False, date_format="%Y-%m-%d").encode())
     digest.update(json.dumps(settings, sort_keys=True).encode())
@@ -83,10 +95,12 @@ def pymc_result(
     draws: int = 500,
     tune: int = 500,
     baseline_controls: bool = True,
+    l_max: int | None = None,
 ) -> dict:
     """pymc-marketing's result on ``frame`` (a ``date`` column, the target and the named
     columns), trained on all but the last ``holdout_days`` rows; from the cache when there.
-    ``baseline_controls`` adds a linear trend and day-of-week dummies as controls."""
+    ``baseline_controls`` adds a linear trend and day-of-week dummies as controls; ``l_max``
+    the adstock's weights (the reference script's default, 14 days, when None)."""
     full, settings, path = _inputs(
         frame,
         channels,
@@ -98,6 +112,7 @@ def pymc_result(
         draws,
         tune,
         baseline_controls,
+        l_max,
     )
     if path.exists():
         return json.loads(path.read_text())
@@ -114,6 +129,8 @@ def pymc_result(
                    "--draws", str(draws), "--tune", str(tune), "--seed", str(seed)]  # fmt: skip
         if baseline_controls:
             command.append("--baseline-controls")
+        if l_max is not None:
+            command += ["--l-max", str(l_max)]
         finished = subprocess.run(command, capture_output=True, text=True)
         if finished.returncode != 0:
             raise RuntimeError(f"pymc-marketing failed ({settings}):\n{finished.stderr[-3000:]}")

@@ -12,15 +12,17 @@ followed by the held-out days. Without the column options it reads the old simul
 columns (search, social, video; organic_clicks; holiday, commercial_event; revenue).
 
 The model is pymc-marketing's documented default MMM: geometric adstock (normalized, 14
-weights = our max lag 13), logistic saturation, default priors, yearly Fourier seasonality
+weights = our daily max lag 13; ``--l-max 9`` for weekly rows, our weekly max lag 8), logistic
+saturation, default priors, yearly Fourier seasonality
 (2 terms), the controls and events as given (a control that is not 0/1 is divided by its
 training mean, since pymc-marketing does not scale controls), NUTS.
 
 ``--baseline-controls`` (off unless passed) gives the model the baseline terms the default MMM
 lacks, as extra control columns computed from ``date`` in both frames, with the default
-control prior: a linear trend ``trend = days since the first training day / training days``
-(the same formula on the held-out days, so it extrapolates past 1) and six day-of-week
-dummies ``weekday_tue`` .. ``weekday_sun`` (Monday is the reference day). The model is fitted twice
+control prior: a linear trend ``trend = days since the first training day / days the training
+rows cover`` (the same formula on the held-out days, so it extrapolates past 1) and, on daily
+rows, six day-of-week dummies ``weekday_tue`` .. ``weekday_sun`` (Monday is the reference day;
+weekly rows have no weekday to tell apart). The model is fitted twice
 with the same settings on fresh MMM objects: the first fit pays PyTensor's compilation
 (``fit_seconds``), the second is the warm time (``warm_fit_seconds``); results come from the
 first. It writes both times, the posterior draws of each channel's summed contribution over
@@ -65,18 +67,23 @@ def _scale_controls(train: pd.DataFrame, full: pd.DataFrame, controls: list[str]
 
 
 def _add_baseline_controls(train: pd.DataFrame, full: pd.DataFrame) -> list[str]:
-    """Add the trend and day-of-week dummies to both frames; returns their column names.
+    """Add the trend and (daily rows only) day-of-week dummies to both frames; returns their
+    column names.
 
-    ``trend`` is the number of days since the first training day over the number of training
-    days, so it runs from 0 to just under 1 on the training rows and keeps rising on the
+    ``trend`` is the number of days since the first training day over the days the training
+    rows cover, so it runs from 0 to just under 1 on the training rows and keeps rising on the
     held-out ones."""
-    names = ["trend", *(f"weekday_{day}" for day in WEEKDAYS)]
+    step_days = int(train["date"].diff().dt.days.min()) if len(train) > 1 else 1
+    daily = step_days == 1
+    names = ["trend", *(f"weekday_{day}" for day in WEEKDAYS if daily)]
     clashes = [name for name in names if name in train.columns or name in full.columns]
     if clashes:
         raise ValueError(f"--baseline-controls would overwrite the columns {clashes}")
-    start, train_days = train["date"].min(), len(train)
+    start, train_days = train["date"].min(), len(train) * step_days
     for frame in (train, full):
         frame["trend"] = (frame["date"] - start).dt.days / train_days
+        if not daily:
+            continue
         weekday = frame["date"].dt.dayofweek
         for number, day in enumerate(WEEKDAYS, start=1):
             frame[f"weekday_{day}"] = (weekday == number).astype(float)
@@ -92,7 +99,7 @@ def _fit(train: pd.DataFrame, columns: list[str], args, controls: list[str]):
         target_column=args.target,
         channel_columns=args.channels,
         control_columns=controls or None,
-        adstock=GeometricAdstock(l_max=L_MAX),
+        adstock=GeometricAdstock(l_max=args.l_max),
         saturation=LogisticSaturation(),
         yearly_seasonality=2,
     )
@@ -118,6 +125,7 @@ def main() -> None:
     parser.add_argument("--controls", type=_names, default=CONTROLS, help="Continuous or 0/1.")
     parser.add_argument("--events", type=_names, default=EVENTS, help="0/1 columns.")
     parser.add_argument("--target", default="revenue")
+    parser.add_argument("--l-max", type=int, default=L_MAX, help="Adstock weights (rows).")
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--tune", type=int, default=500)
     parser.add_argument("--chains", type=int, default=2)
@@ -174,7 +182,7 @@ def main() -> None:
         "channels": channels,
         "target_scale": target_scale,
         "channel_scale": channel_scale.tolist(),
-        "l_max": L_MAX,
+        "l_max": args.l_max,
         "contribution_sums": (sums.to_numpy() * target_scale).tolist(),
         "holdout_predicted": predicted.tolist(),
         "divergences": int(model.idata.sample_stats["diverging"].sum()),
@@ -189,6 +197,7 @@ def main() -> None:
             "controls": args.controls,
             "events": args.events,
             "baseline_controls": args.baseline_controls,
+            "l_max": args.l_max,
         },
     }
     with open(args.out, "w", encoding="utf-8") as handle:

@@ -11,6 +11,10 @@ Used by ``mmm_benchmark.py`` for every model alike:
   the global optimum (``optimizer.grid_optimum`` then a local refinement): the true curves are
   S-shaped, and a local search alone can miss it by a few per cent, which once let a model's
   plan score a negative regret.
+
+Weekly data (``truth["period_days"]`` 7, ``mmm_suite/weekly.py``) are scored the same way in
+per-day units: a true curve is the weekly curve at seven times the daily spend, divided by
+seven, and today's spend is the last four weeks' mean per day.
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ MAX_RATIO = 3.0
 CURRENT_WINDOW_DAYS = 28
 
 
+def period_days(data) -> int:
+    """Days per row of the simulated data: 1, or 7 for weekly data."""
+    return int(data.truth.get("period_days", 1))
+
+
+def holdout_rows(data) -> int:
+    """Rows held out after the training window."""
+    return int(data.truth.get("holdout_weeks", data.truth.get("holdout_days")))
+
+
 def true_curves(data, train) -> list[DailyResponse]:
     """Each channel's true response per day, over the training window's spend pattern."""
     curves = []
@@ -34,13 +48,15 @@ def true_curves(data, train) -> list[DailyResponse]:
             train[name].to_numpy(dtype=float), "geometric", truth["decay"], 0.0, truth["max_lag"]
         )
         response = ChannelResponse(truth["beta"], truth["half_saturation"], truth["shape"], profile)
-        curves.append(DailyResponse(response, 1))
+        curves.append(DailyResponse(response, period_days(data)))
     return curves
 
 
 def current_spend(data, train) -> np.ndarray:
     """Mean daily spend of the last weeks of training: the budget every model splits."""
-    return train[data.channels].to_numpy(dtype=float)[-CURRENT_WINDOW_DAYS:].mean(axis=0)
+    days = period_days(data)
+    rows = train[data.channels].to_numpy(dtype=float)[-(CURRENT_WINDOW_DAYS // days) :]
+    return rows.mean(axis=0) / days
 
 
 def regret(curves: list, current: np.ndarray, daily_spend: np.ndarray) -> float:

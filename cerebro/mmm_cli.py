@@ -265,6 +265,13 @@ def _render_summary(channels, diagnostics) -> str:
         f"Intervalo del {level}: según el modelo, el valor real cae dentro de ese rango con "
         f"{level} de probabilidad."
     )
+    if channels["identification_issues"].fillna("").str.contains("short_history").any():
+        unit = "días" if diagnostics["period_days"] == 1 else "semanas"
+        lines.append(
+            f"Pocas {unit} ({diagnostics['periods']}) para {len(channels)} canales "
+            "(short_history): los canales que los datos no distinguen mantienen su parte del "
+            "presupuesto hasta medirlos con un experimento."
+        )
     return "\n".join(lines)
 
 

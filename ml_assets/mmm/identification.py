@@ -10,7 +10,12 @@ channel's return is about as wide as its prior. Per channel:
 - ``roi_interval_ratio``: width of the 90 % interval of the return over its posterior mean;
 - ``spend_cv``: coefficient of variation of spend; ``max_spend_correlation``: the largest
   correlation of its daily spend with another channel's (why a channel may stay unidentified,
-  in words a marketer can act on).
+  in words a marketer can act on);
+- ``periods_per_media_parameter``: rows of history left once the baseline's terms are taken,
+  per media parameter (four per channel), the same for every channel. Below
+  ``summary.SHORT_HISTORY`` the history is short for that many channels: the fit still runs,
+  its priors carry what the rows cannot say, and a channel left unidentified is told so
+  (``short_history``).
 
 The flag itself is set in ``summary.py``.
 """
@@ -29,10 +34,15 @@ def prior_log_share_sd(priors: Priors) -> float:
 
 
 def identification_statistics(
-    channels: list[str], spend: np.ndarray, share_draws: np.ndarray, priors: Priors
+    channels: list[str],
+    spend: np.ndarray,
+    share_draws: np.ndarray,
+    priors: Priors,
+    *,
+    periods_per_media_parameter: float,
 ) -> dict[str, dict[str, float]]:
     """Per channel: prior_contraction, roi_interval_ratio, spend_cv, max_spend_correlation,
-    active_share (days with spend)."""
+    active_share (periods with spend), periods_per_media_parameter."""
     prior_sd = prior_log_share_sd(priors)
     log_sd = np.log(share_draws).std(axis=0)
     low, high = np.percentile(share_draws, [5.0, 95.0], axis=0)
@@ -48,6 +58,7 @@ def identification_statistics(
             "spend_cv": float(spend[c].std() / spend_mean) if spend_mean > 0 else 0.0,
             "max_spend_correlation": float(others.max()) if len(others) else 0.0,
             "active_share": float(np.mean(spend[c] > 0)),
+            "periods_per_media_parameter": float(periods_per_media_parameter),
         }
     return stats
 

@@ -29,6 +29,10 @@ MODEL_VERSION = "cerebro-mmm-2"
 PROFILE_POINTS = 64
 #: Attribute holding what ``summary.py`` derives from a fit and reuses across plans.
 DERIVED = "_derived"
+#: The shortest history fitted, in days: eight weeks (56 daily rows, 8 weekly ones).
+MIN_HISTORY_DAYS = 56
+#: Parameters per channel: decay, half-saturation, shape and return.
+MEDIA_PARAMETERS = 4
 
 
 class MarketingMixModel(Estimator):
@@ -111,8 +115,7 @@ class MarketingMixModel(Estimator):
     def required_periods(self, X: pd.DataFrame) -> dict:
         """Rows ``fit`` needs for data like ``X``, and the baseline terms it would fit."""
         terms = len(self._design(X).column_names())
-        fit = minimum_training_periods(terms, len(self.channels), self.period_days)
-        return {"fit": fit, "baseline_terms": terms}
+        return {"fit": minimum_training_periods(terms, self.period_days), "baseline_terms": terms}
 
     # Fitting -----------------------------------------------------------------------------
 
@@ -143,9 +146,8 @@ class MarketingMixModel(Estimator):
         signed_unknown = sorted(set(self.signed_controls) - set(self.controls))
         if signed_unknown:
             raise ValueError(f"signed controls that are not controls: {signed_unknown}")
-        needed = minimum_training_periods(
-            len(design_spec.column_names()), len(channels), self.period_days
-        )
+        terms = len(design_spec.column_names())
+        needed = minimum_training_periods(terms, self.period_days)
         if len(dates) < needed:
             raise ValueError(f"too few rows: {len(dates)} periods, the model needs {needed}")
 
@@ -220,7 +222,10 @@ class MarketingMixModel(Estimator):
             "max_rhat": posterior.max_rhat,
             "discarded_chains": posterior.discarded_chains,
         }
-        self.identification_ = identification_statistics(channels, spend, posterior.share, priors)
+        self.identification_ = identification_statistics(
+            channels, spend, posterior.share, priors,
+            periods_per_media_parameter=(len(dates) - terms) / (MEDIA_PARAMETERS * len(channels)),
+        )  # fmt: skip
         self._store_profiles(spend)
         return self
 
@@ -352,9 +357,14 @@ class MarketingMixModel(Estimator):
         return len(self.draws_["coefficient"])
 
 
-def minimum_training_periods(n_baseline: int, n_media: int, period_days: int) -> int:
-    """Rows a training window needs: three per parameter, and at least eight weeks."""
-    return max(3 * (n_baseline + 4 * n_media), 56 // period_days)
+def minimum_training_periods(n_baseline: int, period_days: int) -> int:
+    """Rows below which a fit means nothing: eight weeks (``MIN_HISTORY_DAYS``), and twice the
+    baseline's terms. With as many rows as terms the baseline alone reproduces the target and
+    nothing is left to tell media from noise; with twice as many, half the rows' variation is
+    theirs. Channels add no rows to the floor: their priors carry what the data cannot say,
+    and a channel the rows cannot judge is flagged (``periods_per_media_parameter``, the
+    identification rule) and keeps today's share of the budget (docs/decisions/0054)."""
+    return max(2 * n_baseline, MIN_HISTORY_DAYS // period_days)
 
 
 def _lagged(relative: np.ndarray, max_lag: int) -> np.ndarray:

@@ -15,8 +15,8 @@ class MmmSettings:
     """Model settings of one tenant.
 
     - ``draws``: posterior draws kept per chain (two chains; as many warm-up steps before
-      them) behind every estimate and interval (200); fewer is faster and gives rougher
-      90 % intervals;
+      them, or 50 per channel when more: ``workflow.WARMUP_PER_CHANNEL``) behind every
+      estimate and interval (200); fewer is faster and gives rougher 90 % intervals;
     - ``holdout_days``: the last days held out for the backtest (56);
     - ``seed``: seed of the sampler and the optimizer's starts (same seed, same tables);
     - ``experiments``: a CSV of the tenant's lift-test results (``lift_tests.py``), relative

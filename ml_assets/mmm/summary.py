@@ -25,6 +25,10 @@ MIN_RANK_PROBABILITY = 0.8
 #: Hints that explain an unidentified channel in words a marketer can act on.
 COLLINEAR_SPEND = 0.8
 MIN_SPEND_CV = 0.1
+#: Rows of history left after the baseline's terms, per media parameter, below which the
+#: history is short for the number of channels: a hint, not a floor (decision 0054). One year
+#: of weeks with ten channels has about 1; three years, about 4.
+SHORT_HISTORY = 2.0
 #: The identification statistics a channel summary shows (``identification.py``).
 STATISTICS = ("prior_contraction", "roi_interval_ratio", "spend_cv", "max_spend_correlation")
 #: "Margen de escala": the return of the next 1 000 units of currency, spent over 30 days.
@@ -117,7 +121,8 @@ def identification_issues(
     ``prior_dominated`` (the data narrowed the prior too little), ``wide_interval`` (the
     interval does not tell a good channel from a poor one), ``unranked`` (as likely better as
     worse than the rest), and the likely reasons: ``collinear_spend`` (its spend moves with
-    another channel's) and ``low_variation`` (its spend hardly moves). A lift test measures a
+    another channel's), ``low_variation`` (its spend hardly moves) and ``short_history`` (few
+    rows for the number of channels: ``SHORT_HISTORY``). A lift test measures a
     channel whatever its spend looks like, so for a calibrated channel only the interval
     counts.
     """
@@ -137,6 +142,10 @@ def identification_issues(
         issues.append("collinear_spend")
     if stats["spend_cv"] < MIN_SPEND_CV:
         issues.append("low_variation")
+    # Models saved before the statistic existed were fitted on at least three rows per
+    # parameter (the floor then): never short.
+    if stats.get("periods_per_media_parameter", SHORT_HISTORY) < SHORT_HISTORY:
+        issues.append("short_history")
     return issues
 
 

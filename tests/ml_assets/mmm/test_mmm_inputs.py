@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_index_equal
 
 from ml_assets.mmm.inputs import MmmInputError, prepare_input
+from ml_assets.mmm.model import MarketingMixModel
 from ml_assets.mmm.tenant import TenantInputs, complete_spend_days, tenant_table
 from ml_assets.mmm.workflow import fit_mmm
 
@@ -69,6 +71,51 @@ def test_too_few_rows_says_how_many_are_needed():
     with pytest.raises(MmmInputError, match=r"too few rows: 60 days, the model needs at least"):
         fit_mmm(_table(60), date_column="date", spend_columns=["meta", "google"],
                 target_column="revenue")  # fmt: skip
+
+
+def _weekly_table(weeks: int, channels: int, controls: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"date": pd.date_range("2022-01-03", periods=weeks, freq="7D")})
+    table["revenue"] = rng.uniform(1e6, 2e6, weeks)
+    for c in range(channels):
+        table[f"channel_{c}"] = rng.uniform(1e4, 5e4, weeks)
+    for k in range(controls):
+        table[f"control_{k}"] = rng.uniform(0.5, 1.5, weeks)
+    return table
+
+
+def _weekly_floor(table: pd.DataFrame) -> dict:
+    given = prepare_input(
+        table, date_column="date", target_column="revenue", frequency="weekly",
+        spend_columns=[c for c in table if c.startswith("channel_")],
+        control_columns=[c for c in table if c.startswith("control_")],
+    )  # fmt: skip
+    model = MarketingMixModel(given.channels, controls=given.controls, period_days=7)
+    return model.required_periods(given.frame)
+
+
+def test_three_years_of_weeks_with_eight_channels_are_not_refused():
+    # Issue 52's example: the old rule (three rows per parameter) asked for 164 of its 156.
+    floor = _weekly_floor(_weekly_table(156, channels=8, controls=3))
+    old_rule = 3 * (floor["baseline_terms"] + 4 * 8)
+    assert old_rule + 8 > 156 >= floor["fit"] + 8
+    # Channels do not raise the floor: their priors carry what the rows cannot say.
+    assert _weekly_floor(_weekly_table(156, channels=1, controls=3)) == floor
+
+
+def test_a_history_shorter_than_twice_its_baseline_terms_is_refused_and_says_why():
+    # 20 weeks, 8 controls: 10 baseline terms (intercept, trend, the controls), so 20 rows to
+    # fit and 8 weeks held out.
+    table = _weekly_table(20, channels=1, controls=8)
+    assert _weekly_floor(table) == {"fit": 20, "baseline_terms": 10}
+    with pytest.raises(
+        MmmInputError,
+        match=r"too few rows: 20 weeks, the model needs at least 28 \(20 to fit, twice its 10 "
+        r"baseline terms, and 8 held out for the backtest",
+    ):
+        fit_mmm(table, date_column="date", target_column="revenue", frequency="weekly",
+                spend_columns=["channel_0"],
+                control_columns=[f"control_{k}" for k in range(8)])  # fmt: skip
 
 
 def test_daily_rows_sum_into_complete_weeks():

@@ -3,10 +3,12 @@ feeds it (Excel es-CL, psql), read before any fitting.
 
 Most cases stop before the model: an error that names the line, or, where the file is fine,
 the model's own "too few rows: 30 days" (30 consecutive days read, where a month-first
-reading of 01/02/2024 would have left dates missing). The two that fit use 70 days and
-``--draws 50``; their oracle is the spend total, summed here from the numbers as meant. They
-are about what is read, not the sampler: their fits draw around fixed media parameters
-(tests/ml_assets/mmm/fixed_posterior.py), everything else of the command as it runs.
+reading of 01/02/2024 would have left dates missing): a real floor, since a month is short of
+the eight weeks any fit needs before the backtest's 56 days are even held out. The two that
+fit use 70 days and ``--draws 50``; their oracle is the spend total, summed here from the
+numbers as meant. They are about what is read, not the sampler: their fits draw around fixed
+media parameters (tests/ml_assets/mmm/fixed_posterior.py), everything else of the command as
+it runs.
 """
 
 from __future__ import annotations
@@ -121,14 +123,15 @@ CASES = [
         "mmm fit: day-first dates are 30 consecutive days (too few rows, not missing dates)",
         "error",
         FIT,
-        message=r"too few rows: 30 days",
+        message=r"too few rows: 30 days, the model needs at least 112 \(56 to fit, 56 days of "
+        r"history, and 56 held out for the backtest",
         files={"in.csv": export(30, day=day_first)},
     ),
     Case(
         "mmm fit: dates with -03 offsets (psql) are days",
         "error",
         FIT,
-        message=r"too few rows: 31 days",
+        message=r"too few rows: 31 days, the model needs at least 112 \(56 to fit, 56 days of",
         files={"in.csv": EVENING},
     ),
     Case(
