@@ -73,6 +73,11 @@ def generate(level: str, seed: int):
     return (weekly if level in weekly.LEVELS else independent).generate(level, seed)
 
 
+def _demand_controls(data) -> list[str]:
+    """The controls `cerebro mmm fit` is told are demand signals: all but the signed ones."""
+    return [name for name in data.controls if name not in data.signed_controls]
+
+
 def run_cerebro(data, folder: Path) -> dict:
     """``cerebro mmm fit`` + ``optimize`` on the dataset's CSV, timed; their outputs."""
     train_rows = len(data.frame) - holdout_rows(data)
@@ -82,7 +87,9 @@ def run_cerebro(data, folder: Path) -> dict:
     started, cpu_before = time.perf_counter(), _children_cpu()
     fit = [*CEREBRO, "mmm", "fit", "--input", str(csv), "--target-column", "revenue",
            "--spend-columns", ",".join(data.channels),
-           "--control-columns", ",".join(data.controls),
+           "--control-columns", ",".join(_demand_controls(data)),
+           *(["--signed-control-columns", ",".join(data.signed_controls)]
+             if data.signed_controls else []),
            "--event-columns", ",".join(data.events), "--frequency", frequency,
            "--out-dir", str(folder / "model")]  # fmt: skip
     subprocess.run(fit, check=True, capture_output=True, text=True)

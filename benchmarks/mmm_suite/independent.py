@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,9 @@ class SimulatedData:
     contributions: pd.DataFrame
     #: date, the true baseline and its additive components (not part of a model's input).
     baseline: pd.DataFrame
+    #: The controls that may lower the target (a price): a user declares them so, the rest
+    #: are demand signals (``MarketingMixModel.signed_controls``).
+    signed_controls: list[str] = field(default_factory=list)
 
 
 # Calendar -------------------------------------------------------------------------------------

@@ -298,6 +298,7 @@ def generate(level: str, seed: int) -> SimulatedData:
         frame=frame,
         channels=names,
         controls=list(CONTROLS),
+        signed_controls=["price_index"],  # a higher price sells less: not a demand signal
         events=list(EVENTS),
         truth=_json_ready(truth),
         contributions=contributions,
