@@ -360,19 +360,38 @@ def _media(
     for channel, share, roi in zip(CHANNELS, mix, rois, strict=True):
         daily = np.rint(total_spend * share / train_days * plans[channel])
         decay, ratio, shape = rng.uniform(0, 0.85), rng.uniform(0.5, 2.5), rng.uniform(0.7, 3.0)
-        half_saturation = ratio * daily[:train_days].mean()
-        response = hill(adstock(daily, decay), half_saturation, shape)
-        beta = roi * daily[:train_days].sum() / response[:train_days].sum()
-        spend[channel], contributions[channel] = daily, beta * response
-        params[channel] = {
-            "decay": decay,
-            "max_lag": MAX_LAG,
-            "half_saturation": half_saturation,
-            "half_saturation_ratio": ratio,
-            "shape": shape,
-            "beta": beta,
-        }
+        spend[channel] = daily
+        contributions[channel], params[channel] = media_response(
+            daily, roi, train_days, decay=decay, ratio=ratio, shape=shape, max_lag=MAX_LAG
+        )
     return pd.DataFrame(spend), pd.DataFrame(contributions), params, target_share
+
+
+def media_response(
+    spend: np.ndarray,
+    roi: float,
+    train: int,
+    *,
+    decay: float,
+    ratio: float,
+    shape: float,
+    max_lag: int,
+) -> tuple[np.ndarray, dict[str, float]]:
+    """One channel's true contribution per period (adstock, then Hill with its half-saturation
+    at ``ratio`` times the training mean spend, scaled so that its ROI over the first ``train``
+    periods is ``roi``) and its parameters as the truth records them."""
+    half_saturation = ratio * spend[:train].mean()
+    response = hill(adstock(spend, decay, max_lag), half_saturation, shape)
+    beta = roi * spend[:train].sum() / response[:train].sum()
+    params = {
+        "decay": decay,
+        "max_lag": max_lag,
+        "half_saturation": half_saturation,
+        "half_saturation_ratio": ratio,
+        "shape": shape,
+        "beta": beta,
+    }
+    return beta * response, params
 
 
 # Assembly -------------------------------------------------------------------------------------

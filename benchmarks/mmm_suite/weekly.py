@@ -35,10 +35,9 @@ from benchmarks.mmm_suite.independent import (
     SimulatedData,
     _ar1,
     _json_ready,
-    adstock,
     commercial_event_dates,
-    hill,
     holiday_dates,
+    media_response,
     write,
 )
 
@@ -228,18 +227,10 @@ def _media(rng, names, plans, train_baseline, train):
         weekly = np.rint(total_spend * share / train * plans[name])
         decay = rng.uniform(*CHANNELS[name].decay)
         ratio, shape = rng.uniform(0.5, 2.5), rng.uniform(0.7, 3.0)
-        half_saturation = ratio * weekly[:train].mean()
-        response = hill(adstock(weekly, decay, MAX_LAG), half_saturation, shape)
-        beta = roi * weekly[:train].sum() / response[:train].sum()
-        spend[name], contributions[name] = weekly, beta * response
-        params[name] = {
-            "decay": decay,
-            "max_lag": MAX_LAG,
-            "half_saturation": half_saturation,
-            "half_saturation_ratio": ratio,
-            "shape": shape,
-            "beta": beta,
-        }
+        spend[name] = weekly
+        contributions[name], params[name] = media_response(
+            weekly, roi, train, decay=decay, ratio=ratio, shape=shape, max_lag=MAX_LAG
+        )
     return pd.DataFrame(spend), pd.DataFrame(contributions), params, target_share
 
 
