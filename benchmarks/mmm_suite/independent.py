@@ -397,13 +397,16 @@ def media_response(
 # Assembly -------------------------------------------------------------------------------------
 
 
-def _rng(level: str, seed: int) -> np.random.Generator:
-    """One generator per (level, seed): the same call repeats, another level differs."""
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+def level_rng(
+    level: str, seed: int, levels: tuple[str, ...] = LEVELS, stream: int = 0
+) -> np.random.Generator:
+    """One generator per (level, seed): the same call repeats, another level differs; a
+    simulator of its own passes its ``levels`` and a ``stream`` apart from this one's."""
+    if level not in levels:
+        raise ValueError(f"level must be one of {levels}, got {level!r}")
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
-    return np.random.default_rng([seed, LEVELS.index(level)])
+    return np.random.default_rng([seed, stream + levels.index(level)])
 
 
 def _dates(rng: np.random.Generator) -> pd.DatetimeIndex:
@@ -412,7 +415,8 @@ def _dates(rng: np.random.Generator) -> pd.DatetimeIndex:
     return pd.date_range(start, periods=n_days, freq="D", name="date")
 
 
-def _mean_pairwise_correlation(spend: pd.DataFrame) -> float:
+def mean_pairwise_correlation(spend: pd.DataFrame) -> float:
+    """Mean correlation of the channels' spend over every pair of them."""
     corr = np.corrcoef(spend.to_numpy().T)
     return float(corr[~np.eye(len(corr), dtype=bool)].mean())
 
@@ -443,7 +447,7 @@ def _truth(
     return {
         "media_share": train_contrib[list(CHANNELS)].to_numpy().sum() / train_revenue,
         "channels": channels,
-        "spend_correlation": _mean_pairwise_correlation(spend),
+        "spend_correlation": mean_pairwise_correlation(spend),
         "spend_demand_correlation": np.mean(demand_corr),
     }
 
@@ -463,7 +467,7 @@ def _json_ready(value: Any) -> Any:
 
 def generate(level: str, seed: int) -> SimulatedData:
     """Simulate one account at a difficulty level; see the module docstring for the model."""
-    rng = _rng(level, seed)
+    rng = level_rng(level, seed)
     dates = _dates(rng)
     n_days, train_days = len(dates), len(dates) - HOLDOUT_DAYS
     holiday = _flags(dates, holiday_dates)

@@ -37,6 +37,8 @@ from benchmarks.mmm_suite.independent import (
     _json_ready,
     commercial_event_dates,
     holiday_dates,
+    level_rng,
+    mean_pairwise_correlation,
     media_response,
     write,
 )
@@ -234,18 +236,10 @@ def _media(rng, names, plans, train_baseline, train):
     return pd.DataFrame(spend), pd.DataFrame(contributions), params, target_share
 
 
-def _rng(level: str, seed: int) -> np.random.Generator:
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    # A stream apart from independent.py's (whose levels use [seed, 0..2]).
-    return np.random.default_rng([seed, 100 + LEVELS.index(level)])
-
-
 def generate(level: str, seed: int) -> SimulatedData:
     """Simulate one weekly account; see the module docstring."""
-    rng = _rng(level, seed)
+    # A stream apart from independent.py's (whose levels use [seed, 0..2]).
+    rng = level_rng(level, seed, LEVELS, stream=100)
     weeks = _week_starts(rng, level)
     n, train = len(weeks), len(weeks) - HOLDOUT_WEEKS
     holiday = _week_flags(weeks, holiday_dates)
@@ -311,12 +305,10 @@ def _truth(frame, contributions, names, channel_params, train):
             "total_spend": spend,
             "active_weeks": int((frame[name].iloc[:train] > 0).sum()),
         }
-    spend = frame[names].iloc[:train].to_numpy()
-    corr = np.corrcoef(spend.T)
     return {
         "media_share": contributions[names].iloc[:train].to_numpy().sum() / revenue,
         "channels": channels,
-        "spend_correlation": float(corr[~np.eye(len(names), dtype=bool)].mean()),
+        "spend_correlation": mean_pairwise_correlation(frame[names].iloc[:train]),
     }
 
 
