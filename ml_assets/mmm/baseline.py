@@ -91,6 +91,11 @@ class BaselineDesign:
         names += [f"control:{name}" for name in self.controls]
         return names
 
+    def control_columns(self) -> list[int]:
+        """The column of each control, in the order of ``controls``."""
+        names = self.column_names()
+        return [names.index(f"control:{name}") for name in self.controls]
+
     def column_groups(self) -> list[str]:
         """Per column: 'baseline', 'event' or 'control' (how contributions are reported)."""
         groups = []

@@ -177,8 +177,7 @@ class MarketingMixModel(Estimator):
         posterior = sample_posterior(
             problem, chains=self.chains, warmup=self.warmup, draws=self.draws, seed=self.seed
         )
-        names = design_spec.column_names()
-        controls = [names.index(f"control:{name}") for name in design_spec.controls]
+        controls = design_spec.control_columns()
         intercept = posterior.intercept - posterior.baseline @ centres[1:]
         baseline_draws = np.column_stack([intercept, posterior.baseline]) * y_scale
 
@@ -254,8 +253,10 @@ class MarketingMixModel(Estimator):
     def _positive_columns(self, design_spec: BaselineDesign) -> np.ndarray:
         """Per baseline column, whether its coefficient must be positive: the controls not
         named in ``signed_controls``."""
-        demand = {f"control:{name}" for name in self.controls if name not in self.signed_controls}
-        return np.array([name in demand for name in design_spec.column_names()])
+        positive = np.zeros(len(design_spec.column_names()), dtype=bool)
+        for name, column in zip(design_spec.controls, design_spec.control_columns(), strict=True):
+            positive[column] = name not in self.signed_controls
+        return positive
 
     def _share_bounds(self, channels, to_share):
         """ROI bounds (target per unit of spend) as bounds on the return r_c, or None."""

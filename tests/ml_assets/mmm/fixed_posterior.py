@@ -81,10 +81,9 @@ def fixed_draws(
             level = hill(carried, half[d, c], shape[d, c])
             beta[d, c] = share[d, c] * problem.spend_share[c] * rows / max(level.sum(), 1e-12)
             media_rows[d] += beta[d, c] * level
-    sigma = _residual_sd(problem, media_rows.mean(axis=0)) * np.exp(
-        SPREAD * rng.standard_normal(count)
-    )
-    positive = _positive_draws(problem, media_rows.mean(axis=0), rng, count)
+    least_squares, residual_sd = _baseline_least_squares(problem, media_rows.mean(axis=0))
+    sigma = residual_sd * np.exp(SPREAD * rng.standard_normal(count))
+    positive = _positive_draws(problem, least_squares, rng, count)
     # The sampler's own conditional draw of the baseline (private, but it is exactly the part
     # of sample_posterior that is not NUTS).
     coefficients = posterior._baseline_draws(problem, media_rows, sigma, seed, positive)
@@ -104,24 +103,25 @@ def fixed_draws(
 
 
 def _positive_draws(
-    problem: PosteriorProblem, media: np.ndarray, rng: np.random.Generator, count: int
+    problem: PosteriorProblem, least_squares: np.ndarray, rng: np.random.Generator, count: int
 ) -> np.ndarray | None:
     """Draws of the coefficients that must be positive (demand controls): their least-squares
-    values without ``media``, floored at zero, scattered by ``SPREAD``; None without any."""
+    values, floored at zero, scattered by ``SPREAD``; None without any."""
     positive = problem.positive_columns()
     if not positive.any():
         return None
-    rest = problem.target - problem.baseline @ problem.baseline_prior_mean - media
-    coefficients, *_ = np.linalg.lstsq(problem.baseline, rest, rcond=None)
-    floored = np.maximum(coefficients[positive], 0.0)
+    floored = np.maximum(least_squares[positive], 0.0)
     return floored[None, :] * np.exp(SPREAD * rng.standard_normal((count, int(positive.sum()))))
 
 
-def _residual_sd(problem: PosteriorProblem, media: np.ndarray) -> float:
-    """The sd of what the baseline (least squares) leaves of the target without ``media``."""
+def _baseline_least_squares(
+    problem: PosteriorProblem, media: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The baseline's least-squares coefficients on the target without ``media`` (their
+    departure from the prior mean), and the sd of what they leave."""
     rest = problem.target - problem.baseline @ problem.baseline_prior_mean - media
     coefficients, *_ = np.linalg.lstsq(problem.baseline, rest, rcond=None)
-    return float(np.std(rest - problem.baseline @ coefficients))
+    return coefficients, float(np.std(rest - problem.baseline @ coefficients))
 
 
 @contextlib.contextmanager
