@@ -47,8 +47,12 @@ def render_summary(
     site: RenderedSite | None = None,
 ) -> str:
     warehouse = Warehouse(settings)
-    status = "succeeded" if run.success else "FAILED"
-    lines = [f"Cerebro platform run {status} in {run.seconds:.1f} s"]
+    if run.success:
+        lines = [f"Cerebro platform run succeeded in {run.seconds:.1f} s"]
+    elif run.interrupted and not run.error:
+        lines = [f"Cerebro platform run stopped after {run.seconds:.1f} s"]
+    else:
+        lines = [f"Cerebro platform run FAILED in {run.seconds:.1f} s"]
     if run.first_day is not None:
         days = (
             str(run.first_day)
@@ -64,7 +68,10 @@ def render_summary(
     ]
     landed = landed_rows_table(warehouse, tenants)
     lines += ["", "Rows in the raw tables (landed through Singer):"]
-    lines += ["  " + line for line in landed.to_string(index_names=False).splitlines()]
+    if landed.empty:
+        lines.append("  none yet")
+    else:
+        lines += ["  " + line for line in landed.to_string(index_names=False).splitlines()]
     kinds = _dbt_resource_types()
     # dagster-dbt keys are [schema, name]: the node is found by its name.
     built = [key for key in run.materialized if kinds.get(key.split("/")[-1]) == "model"]

@@ -77,7 +77,9 @@ def alert_notifications(
     others were delivered."""
     tenants = cerebro.tenants()
     alerts = load_alerts_config(
-        alerts_file_from_env(), tenant_ids=[tenant.tenant_id for tenant in tenants]
+        alerts_file_from_env(),
+        tenant_ids=[tenant.tenant_id for tenant in tenants],
+        warn=context.log.warning,
     )
     now = dt.datetime.now(dt.UTC)
     dates = alert_dates_for(tenants, configured=config.alert_date, tags=context.run.tags, now=now)

@@ -177,6 +177,11 @@ def one_run_per_warehouse(
 _INTERRUPTED = "DagsterExecutionInterruptedError"
 
 
+def _was_interrupted(failure) -> bool:
+    error = failure.step_failure_data.error
+    return error is not None and error.cls_name == _INTERRUPTED
+
+
 def report_orphaned_runs(run_ids: list[str], progress: TextIO | None = None) -> None:
     """One line when earlier runs were closed as failed (``orphaned_runs``)."""
     if run_ids:
@@ -265,14 +270,18 @@ def _run_platform(
     checks = result.get_asset_check_evaluations()
     error = None
     failures = [e for e in result.all_events if e.is_step_failure]
+    interrupted = [e for e in failures if _was_interrupted(e)]
     if not result.success:
-        error = "\n".join(step_failure_message(e.step_failure_data.error) for e in failures)
-        error = error or "run failed"
-    return PlatformRun(
-        interrupted=any(
-            e.step_failure_data.error and e.step_failure_data.error.cls_name == _INTERRUPTED
+        # A step stopped by Ctrl-C or SIGTERM is not an error of its own: the command says
+        # the run was stopped, once, after the summary.
+        error = "\n".join(
+            step_failure_message(e.step_failure_data.error)
             for e in failures
-        ),
+            if e not in interrupted
+        )
+        error = error or (None if interrupted else "run failed")
+    return PlatformRun(
+        interrupted=bool(interrupted),
         success=result.success,
         seconds=time.monotonic() - started,
         # One event per partition: each asset once, in the order they ran.

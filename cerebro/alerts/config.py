@@ -12,7 +12,7 @@ import logging
 import os
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -50,6 +50,8 @@ _OVERRIDE_KEYS = {"threshold", "severity", "lookback_days", "enabled"}
 
 
 _LOG = logging.getLogger(__name__)
+#: Where a skipped override is said (a logger's ``warning``, or a Dagster step's log).
+Warn = Callable[[str], None]
 
 
 class AlertConfigError(ValueError):
@@ -128,8 +130,12 @@ def alerts_file_from_env(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get(ALERTS_FILE_ENV) or DEFAULT_ALERTS_FILE)
 
 
-def load_alerts_config(path: Path, *, tenant_ids: Iterable[str] | None = None) -> AlertsConfig:
-    """Read and validate the alerts file; with ``tenant_ids``, overrides must name one of them."""
+def load_alerts_config(
+    path: Path, *, tenant_ids: Iterable[str] | None = None, warn: Warn = _LOG.warning
+) -> AlertsConfig:
+    """Read and validate the alerts file; with ``tenant_ids``, an override naming another
+    tenant is skipped and said through ``warn`` (a Dagster step passes its own log, so that
+    `cerebro run` shows it on a line of its own)."""
     if not path.exists():
         raise AlertConfigError(f"alerts file not found: {path} (set {ALERTS_FILE_ENV})")
     try:
@@ -137,11 +143,15 @@ def load_alerts_config(path: Path, *, tenant_ids: Iterable[str] | None = None) -
         document = read_yaml(path) or {}
     except SchemaError as error:
         raise AlertConfigError(f"{path}: {error}") from None
-    return parse_alerts_config(document, path, tenant_ids=tenant_ids)
+    return parse_alerts_config(document, path, tenant_ids=tenant_ids, warn=warn)
 
 
 def parse_alerts_config(
-    document: object, path: Path, *, tenant_ids: Iterable[str] | None = None
+    document: object,
+    path: Path,
+    *,
+    tenant_ids: Iterable[str] | None = None,
+    warn: Warn = _LOG.warning,
 ) -> AlertsConfig:
     """Validate an already parsed alerts document (see :func:`load_alerts_config`)."""
     where = str(path)
@@ -157,7 +167,7 @@ def parse_alerts_config(
     if not isinstance(entries, list):
         raise AlertConfigError(f"{where}: 'rules:' must be a list of rules")
     rules = tuple(
-        _parse_rule(entry, f"{where}: rules[{i}]", channels, known_tenants)
+        _parse_rule(entry, f"{where}: rules[{i}]", channels, known_tenants, warn)
         for i, entry in enumerate(entries)
     )
     ids = [rule.id for rule in rules]
@@ -305,7 +315,11 @@ def _check_message(template: str, spec: MetricSpec, where: str) -> str:
 
 
 def _parse_rule(
-    entry: object, where: str, channels: Mapping[str, Channel], known_tenants: set[str] | None
+    entry: object,
+    where: str,
+    channels: Mapping[str, Channel],
+    known_tenants: set[str] | None,
+    warn: Warn,
 ) -> Rule:
     entry = _mapping(entry, where)
     rule_id = str(entry.get("id") or "")
@@ -335,10 +349,10 @@ def _parse_rule(
         if known_tenants is not None and tenant_id not in known_tenants:
             # One alerts file may serve installations with different tenants files (a tenant
             # taken out, the tests' tenants): its override is skipped, loudly, not fatal.
-            _LOG.warning(
-                "%s: overrides for tenant %r skipped: not in the tenants file (tenants are %s)",
-                where, tenant_id, sorted(known_tenants),
-            )  # fmt: skip
+            warn(
+                f"{where}: overrides for tenant {tenant_id!r} skipped: not in the tenants file "
+                f"(tenants are {sorted(known_tenants)})"
+            )
             continue
         overrides[str(tenant_id)] = _parse_override(
             override, spec, f"{where}: overrides.{tenant_id}"

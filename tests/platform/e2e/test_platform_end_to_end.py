@@ -7,6 +7,8 @@ the raw tables (what landed must be what the facts hold), and the first run
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -31,6 +33,22 @@ def test_main_command_succeeds_and_prints_the_summary(demo_platform):
     assert "raw_shopify.orders" in run.output
     assert str(demo_platform.duckdb_path) in run.output
     assert "make dagster" in run.output
+
+
+def test_each_step_line_is_whole_and_each_warning_has_a_line_of_its_own(demo_platform):
+    """Between the first line and the summary: a step, its time (or "failed", or "…" when a
+    warning interrupts it) and its notes, or one warning `! step: message`. The demo's tenants
+    are not the shipped alerts file's (casafacil_*): its overrides for them are skipped, and
+    that warning must not be written into a step's line."""
+    lines = demo_platform.first.output.splitlines()
+    steps = lines[1 : lines.index(next(x for x in lines if x.startswith("Cerebro platform run")))]
+    step_line = re.compile(r"  \w+ +(\d+\.\d s|failed|…)( · .*)?$")
+    odd = [line for line in steps if not (step_line.match(line) or line.startswith("  ! "))]
+    assert steps and not odd, "\n".join(steps)
+    assert any(
+        line.startswith("  ! alert_notifications: ") and "overrides for tenant" in line
+        for line in steps
+    ), "\n".join(steps)
 
 
 def test_summary_reports_models_built_and_every_test_passed(demo_platform):
