@@ -152,6 +152,9 @@ def _run_stopped_and_recorded(folder: Path, output: str) -> None:
     import dagster as dg
 
     assert "did not stop" not in output, output
+    # The summary says the run stopped, once, in words: no exception class, no empty table.
+    assert "Cerebro platform run stopped after" in output, output
+    assert "Interrupted" not in output and "Empty DataFrame" not in output, output
     with dg.DagsterInstance.from_config(str(folder / "data" / "dagster_home")) as instance:
         statuses = {run.status.value for run in instance.get_runs()}
     assert statuses and statuses <= {"CANCELED", "FAILURE"}, f"{statuses}\n{output}"
@@ -164,7 +167,8 @@ SIGNAL_CASES = [
          sigterm_when=r"fitting the model", exit_code=130,
          files={"spend.csv": _spend(days=400)}, message=INTERRUPTED, check=_no_outputs),
     Case("run: SIGTERM after the first step started", "error", ("run",), subprocess=True,
-         sigterm_when=r"demo_datasets", exit_code=130, env=OWN, files={"tenants.yml": TENANTS},
+         sigterm_when=r"dagster_run_history", exit_code=130, env=OWN,
+         files={"tenants.yml": TENANTS},
          message=INTERRUPTED, check=_run_stopped_and_recorded),
 ]  # fmt: skip
 
