@@ -140,8 +140,8 @@ bench-dbt: setup
 	$(RUN) python benchmarks/dbt_incremental_benchmark.py $(foreach size,$(SIZE),--size $(size)) \
 	  --warehouse $(WAREHOUSE) $(BENCH_DBT_ARGS)
 
-## bench: every stage of the platform timed per size and warehouse (not a test; README
-## "Benchmarks"): generation, Singer landing vs bulk load, dbt full and daily, CLV vs lifetimes,
+## bench: every stage of the platform timed per size and warehouse (not a test;
+## docs/benchmarks.md): generation, Singer landing vs bulk load, dbt full and daily, CLV vs lifetimes,
 ## MMM and optimizer, every dashboard card's p50/p95, the KPI functions; growth exponents and
 ## the targets. SIZE and WAREHOUSE as for bench-dbt; STAGE="dbt clv" measures only those
 ## (what they need still runs); BENCH_JSON=path (default .bench/platform/results.json, sizes

@@ -256,7 +256,7 @@ def _kpi_errors():
     "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 def kpis(page, tenant_id, date_from, date_to, output) -> None:
-    """Print one KPI page (KPIS.md) for a tenant and period."""
+    """Print one KPI page (docs/kpis.md) for a tenant and period."""
     import json
 
     from cerebro.kpis.report import PAGES, data_coverage_warning, render_page

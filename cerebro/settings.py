@@ -1,7 +1,7 @@
 """Where things live and which warehouse is used, from environment variables.
 
 Every setting has a default that works from a fresh clone, so the demo needs
-no configuration at all; production sets the variables (see README).
+no configuration at all; production sets the variables (docs/configuration.md).
 """
 
 from __future__ import annotations

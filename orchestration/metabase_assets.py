@@ -20,7 +20,7 @@ from orchestration.resources import CerebroResource
 MARTS = sorted(set().union(*(dashboard_tables(d) for d in load_dashboards())))
 NOT_CONFIGURED = (
     "skipped: METABASE_URL is not set, so there is no Metabase to provision "
-    "(see README, 'Metabase'); the static dashboards cover this case"
+    "(see docs/metabase.md); the static dashboards cover this case"
 )
 
 

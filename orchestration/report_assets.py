@@ -1,6 +1,6 @@
 """Scheduled reports as a Dagster asset: after the marts, each tenant's daily, weekly and
 monthly summaries that are due are built, written under ``<data dir>/reports`` and e-mailed
-once per period (``cerebro.reports``; README, "Scheduled reports").
+once per period (``cerebro.reports``; docs/alerts-and-reports.md).
 
 Which day the run landed comes from its tags: the publish run carries the schedule's tick date
 (the tenants' runs landed the day before), a ``cerebro run`` its partition range; a run launched

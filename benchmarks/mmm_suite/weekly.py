@@ -18,8 +18,8 @@ The levels differ in length only: ``weekly-1y`` trains on one year, ``weekly-3y`
 to four. With ten channels and one year some channels are thin on purpose (a radio flight or
 two, a small display budget): a model should say it cannot judge them.
 
-Seeds looked at while Cerebro's weekly fits were built: 0-4 (README, decision 0054); the
-tests and the benchmark's table use others.
+Seeds looked at while Cerebro's weekly fits were built: 0-4 (docs/budget-brain.md, decision
+0054); the tests and the benchmark's table use others.
 """
 
 from __future__ import annotations

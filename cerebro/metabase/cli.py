@@ -1,6 +1,6 @@
 """``cerebro metabase plan | apply | check``: the dashboard specs in Metabase.
 
-Settings come from the environment (README, "Metabase"); no secret is ever printed.
+Settings come from the environment (docs/metabase.md); no secret is ever printed.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Scheduled reports: each dashboard page's headline KPIs for a day, a week or a month, with
-the change from the period before, as an HTML e-mail (README, "Scheduled reports")."""
+the change from the period before, as an HTML e-mail (docs/alerts-and-reports.md)."""
 
 from cerebro.reports.config import ReportConfigError, ReportsConfig, load_reports_config
 from cerebro.reports.delivery import ScheduledReports, run_scheduled_reports, send_once

@@ -15,7 +15,7 @@ dbt's steps change:
   reader gives) are built there by dbt on the DuckDB target, over those views.
 
 On a cluster the landing and the warehouse folder are shared storage, and DuckDB reads the
-Parquet there (its httpfs extension), or the readers query Spark's Thrift server (README).
+Parquet there (its httpfs extension), or the readers query Spark's Thrift server (docs/spark.md).
 """
 
 from __future__ import annotations

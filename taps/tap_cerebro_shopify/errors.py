@@ -96,7 +96,7 @@ def _check_status(status: int, content: bytes, headers: Mapping[str, str], shop:
     if status == 403:
         raise ShopifyAuthError(
             f"Shopify forbids this access token on {shop} (HTTP 403 Forbidden): the app "
-            f"needs the scopes listed in the README. Response: {_excerpt(content)}"
+            f"needs the scopes listed in docs/sources.md. Response: {_excerpt(content)}"
         )
     if status == 429 or status >= 500:
         raise ShopifyServerError(
@@ -155,7 +155,7 @@ def _check_graphql_errors(body: dict, shop: str) -> None:
         needs = f" Required: {', '.join(required)}." if required else ""
         raise ShopifyAuthError(
             f"Shopify denied access on {shop} (ACCESS_DENIED): {messages}.{needs} Grant the "
-            "app the scopes listed in the README (read_customers, read_orders, "
+            "app the scopes listed in docs/sources.md (read_customers, read_orders, "
             "read_all_orders, read_checkouts, read_fulfillments) and reinstall it."
         )
     if "INTERNAL_SERVER_ERROR" in codes:

@@ -19,8 +19,8 @@ from tap_cerebro_shopify.conversions import (
 
 
 def customer_record(node: dict) -> dict:
-    """A ``Customer`` node. RUT and signup UTMs come from metafields (README, "Connecting
-    a real Shopify store"): Shopify has no field for either."""
+    """A ``Customer`` node. RUT and signup UTMs come from metafields (docs/sources.md):
+    Shopify has no field for either."""
     address = node.get("defaultAddress")
     return {
         "customer_id": legacy_id(node["id"]),

@@ -1,6 +1,6 @@
 """docker-compose.yml validates with Debian's docker-compose (1.29, no engine needed) given the
 example .env, and refuses to start without any one of its required secrets, naming it. The stack
-it describes is the one the README promises: pinned images, healthchecks, the one-shot
+it describes is the one docs/metabase.md promises: pinned images, healthchecks, the one-shot
 provisioning after Metabase is healthy, secrets only from .env and tenant-secrets.env, the
 Dagster UI on the loopback only, the code in its own gRPC code server that the webserver and
 the daemon reach through a workspace file (Dagster's Docker example), and the tenants file

@@ -6,7 +6,7 @@ by area and ``test_cli_bad_inputs.py`` runs every one. Whatever the outcome, a c
 asserts that no traceback was printed and that every file the case wrote before the run
 (its inputs) is byte-for-byte unchanged afterwards: no bad input may cost the user a file.
 
-Outcomes (``README.md``'s bad-input table counts them, and a test keeps it true):
+Outcomes (``docs/bad-input.md``'s table counts them, and a test keeps it true):
 
 - ``error``: a non-zero exit and one line on stderr, ``Error: …``, matched by ``message``
   (lines starting with ``Warning:`` may come before it);

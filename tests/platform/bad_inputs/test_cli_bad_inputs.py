@@ -1,5 +1,5 @@
 """Runs the bad-input catalogue (``bad_input_catalogue.py``; cases in
-``bad_input_cases_*.py``) and keeps the README's table of totals by outcome true."""
+``bad_input_cases_*.py``) and keeps docs/bad-input.md's table of totals by outcome true."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from tests.platform.bad_inputs.bad_input_catalogue import OUTCOMES, Case, run_case
 
 HERE = Path(__file__).parent
-README = HERE.parents[2] / "README.md"
+GUIDE = HERE.parents[2] / "docs" / "bad-input.md"
 MINIMUM_CASES = 80
 
 
@@ -43,18 +43,18 @@ def test_case_names_are_unique():
     assert [name for name, count in names.items() if count > 1] == []
 
 
-def test_readme_table_gives_the_catalogue_totals():
-    """The README's bad-input table states how many cases end each way, and there are at
+def test_bad_input_guide_table_gives_the_catalogue_totals():
+    """docs/bad-input.md's table states how many cases end each way, and there are at
     least ``MINIMUM_CASES`` of them."""
     counts = Counter(case.outcome for case in CASES)
     assert sum(counts.values()) >= MINIMUM_CASES
-    text = README.read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     labels = {"error": "clear error", "quarantined": "quarantined", "handled": "handled"}
     for outcome in OUTCOMES:
         row = re.search(rf"^\| {labels[outcome]} \| (\d+) \|", text, re.MULTILINE)
-        assert row, f"README.md has no bad-input row for {labels[outcome]!r}"
+        assert row, f"docs/bad-input.md has no row for {labels[outcome]!r}"
         assert int(row[1]) == counts[outcome], (
-            f"README says {row[1]} {outcome}, catalogue has {counts[outcome]}"
+            f"docs/bad-input.md says {row[1]} {outcome}, catalogue has {counts[outcome]}"
         )
     total = re.search(r"^\| total \| (\d+) \|", text, re.MULTILINE)
     assert total and int(total[1]) == sum(counts.values())

@@ -2,7 +2,7 @@
 
 Every scenario appends one line to ``test-artifacts/faults/ledger.jsonl``: the fault (kind,
 seed, point), whether it fired, and what the recovery left (rows lost, duplicate keys), so a
-run of the suite can be summed up afterwards (README, "Faults and recovery").
+run of the suite can be summed up afterwards (docs/data-quality.md, "Faults and recovery").
 """
 
 from __future__ import annotations
