@@ -4,7 +4,8 @@
 same small demo as `demo_duckdb`: the taps land into the run's DuckDB file, every dbt step
 builds on Spark (inside each dbt process, the default on one machine) from the Parquet landing,
 and the marts are served back from that file (decision 0040). Oracle: the DuckDB run, mart by
-mart and KPI by KPI.
+mart and KPI by KPI. The build leaves the data tests to the DuckDB run; each kind of test then
+runs here on Spark (decision 0057).
 
 Then partition runs on Spark (what the next nights' runs do), through a Spark Connect server
 started on this machine (``CEREBRO_SPARK_REMOTE=local``, the way a cluster is reached, decision
@@ -22,8 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +34,7 @@ import pytest
 from cerebro.spark.connect_server import reach_spark
 from cerebro.spark.dbt_command import run_dbt
 from orchestration.partitions import PartitionWindow
+from tests.support.dbt_manifest import prepared_dbt_manifest
 from tests.support.mart_comparison import (
     assert_every_mart_matches,
     assert_same_rows,
@@ -91,8 +95,59 @@ def _files(folder: Path) -> dict[str, float]:
     return {path.name: path.stat().st_mtime for path in folder.glob("*.parquet")}
 
 
+@pytest.fixture(scope="module")
+def spark_connect(demo_spark) -> Iterator[dict[str, str]]:
+    """One Spark Connect server started here for this module's dbt commands, as a run's steps
+    reach a cluster: dbt's environment to reach it."""
+    settings = dataclasses.replace(demo_spark.warehouse.settings, spark_remote="local")
+    with reach_spark(settings) as reached:
+        yield {**os.environ, **reached.dbt_env()}
+
+
+#: Generic tests whose arguments are only names (columns, models, quoting): every instance of
+#: one kind is the same SQL up to those names, so one of each proves the kind runs on Spark.
+#: A test whose argument is SQL (expression_is_true's expression) proves only itself.
+SQL_ARGUMENTS = {"expression_is_true": "expression"}
+
+
+def _data_tests_that_prove_each_kind() -> list[str]:
+    """Every singular test, every test whose argument is SQL, one test of every other kind
+    (its macro, its arguments' names, its quoting): decision 0057."""
+    manifest = json.loads(prepared_dbt_manifest().read_text(encoding="utf-8"))
+    chosen: dict[tuple, str] = {}
+    for node in sorted(manifest["nodes"].values(), key=lambda node: node["name"]):
+        if node["resource_type"] != "test":
+            continue
+        generic = node.get("test_metadata")
+        if generic is None or generic["name"] in SQL_ARGUMENTS:
+            chosen[(node["name"],)] = node["name"]
+            continue
+        arguments = generic["kwargs"]
+        kind = (generic["name"], tuple(sorted(arguments)), arguments.get("quote"))
+        chosen.setdefault(kind, node["name"])
+    return sorted(chosen.values())
+
+
+def test_every_kind_of_data_test_runs_on_spark_and_passes(spark_connect, tmp_path):
+    """The Spark build leaves the data tests out (decision 0057): the marts equal DuckDB's,
+    where every test passes. What only Spark can fail is a test's SQL: each kind runs here,
+    on the marts the build made."""
+    selected = _data_tests_that_prove_each_kind()
+    singular = [name for name in selected if name.startswith("assert_")]
+    assert len(singular) >= 7 and len(selected) >= 80, selected
+    target = tmp_path / "target"
+    run_dbt(
+        "the data tests", ["test", "--select", *selected, "--target-path", str(target)],
+        spark_connect, tmp_path / "spark-tests.log",
+    )  # fmt: skip
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    outcomes = {result["unique_id"].split(".")[2]: result["status"] for result in results}
+    assert sorted(outcomes) == selected
+    assert set(outcomes.values()) == {"pass"}, outcomes
+
+
 def test_a_partition_run_replaces_its_tenants_partitions_as_a_full_build_would(
-    demo_duckdb, demo_spark, tmp_path
+    demo_duckdb, demo_spark, spark_connect, tmp_path
 ):
     """Last in this module: it runs dbt on the Spark warehouse the other tests read."""
     settings = demo_spark.warehouse.settings
@@ -108,22 +163,21 @@ def test_a_partition_run_replaces_its_tenants_partitions_as_a_full_build_would(
         folder = marts / name / "tenant_id=test_pe"
         shutil.copy(next(folder.glob("*.parquet")), folder / "part-stale-copy.parquet")
 
-    # Both days on one Spark Connect server started here, as a run's steps reach a cluster.
+    # Both days on the module's Spark Connect server, as a run's steps reach a cluster.
     log = tmp_path / "spark-partitions.log"  # a dbt without the server fails: no Spark settings
-    with reach_spark(dataclasses.replace(settings, spark_remote="local")) as reached:
-        env = {**os.environ, **reached.dbt_env()}
-        assert env["SPARK_REMOTE"].startswith("sc://127.0.0.1:")
-        assert env["CEREBRO_DBT_TARGET"] == "spark_connect"
-        for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
-            window = PartitionWindow(("test_pe",), day, day)
-            run_dbt(
-                f"the partition {day}", ["run", "--select", "config.materialized:incremental"],
-                {**env, **window.dbt_env()}, log,
-            )  # fmt: skip
+    env = spark_connect
+    assert env["SPARK_REMOTE"].startswith("sc://127.0.0.1:")
+    assert env["CEREBRO_DBT_TARGET"] == "spark_connect"
+    for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
+        window = PartitionWindow(("test_pe",), day, day)
+        run_dbt(
+            f"the partition {day}", ["run", "--select", "config.materialized:incremental"],
+            {**env, **window.dbt_env()}, log,
+        )  # fmt: skip
 
     server_log = (settings.logs_dir / "spark-connect-server.log").read_text(encoding="utf-8")
     starts = [line for line in server_log.splitlines() if line.startswith("$ ")]
-    assert len(starts) == 1, starts  # one server for both days
+    assert len(starts) == 1, starts  # one server for both days (and the module's data tests)
     assert "spark.connect.grpc.binding.address=127.0.0.1" in starts[0]
 
     assert {name: _files(marts / name / "tenant_id=test_cl") for name in partitioned} == untouched
