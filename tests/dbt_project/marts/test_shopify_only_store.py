@@ -3,16 +3,22 @@ Shopify raw tables and the tenants table and no table of any other source, since
 landed one. The real dbt project builds on it every model that reads another source, all
 that follows from them and all they need, with their data tests, on DuckDB: the build must
 succeed, the marts of ads, search and calendar read empty, and the store's orders reach
-fct_orders (the hand-made rows below: two orders of one customer)."""
+fct_orders (the hand-made rows below: two orders of one customer). The budget brain, on the
+marts it reads, leaves the store out (no paid channel to plan) and succeeds, as the platform
+run needs to go on to the marts and dashboards."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import dagster as dg
 import duckdb
 import pytest
 from cerebro_raw_contract import SOURCES, STREAMS
 
+from ml_assets.mmm.tenant import NO_AD_SPEND
+from orchestration.mmm_assets import MARTS, mmm_budget_brain
+from orchestration.resources import CerebroResource
 from tests.dbt_project.marts.crafted_dbt import (
     build_models,
     crafted_warehouse,
@@ -72,11 +78,21 @@ def shopify_only_warehouse(request, tmp_path_factory):
     for table, rows in RAW_ROWS.items():
         insert_rows(environ["CEREBRO_DUCKDB_PATH"], table, rows)
     write_tenants(crafted_warehouse(environ), {TENANT: "America/Santiago"})
-    # Every model reading a source the store lacks, what follows from it, and what those need.
+    # Every model reading a source the store lacks, what follows from it, and what those need;
+    # and the marts the budget brain reads.
     selection = [f"@source:{source}" for source in SOURCES if source != "shopify"]
+    selection += [f"+{key.path[-1]}" for key in MARTS]
     seconds = build_models(environ, directory, *selection)
     print(f"dbt build of a Shopify-only store on duckdb: {seconds:.1f} s")
     return environ["CEREBRO_DUCKDB_PATH"]
+
+
+TENANTS_FILE = f"""
+tenants:
+  - {{tenant_id: {TENANT}, name: Tienda, timezone: America/Santiago, currency: CLP,
+     country_code: CL, demo: {{profile: cl_services, end_date: 2026-10-31, customers: 300,
+     history_days: 90}}, sources: {{shopify: {{tap: demo}}}}}}
+"""
 
 
 def test_shopify_only_warehouse_lands_no_other_source(shopify_only_warehouse):
@@ -109,3 +125,25 @@ def test_a_shopify_only_store_builds_with_empty_ad_search_and_calendar_facts(
         ("o1", 19990.0),
         ("o2", 25000.0),
     ]
+
+
+def test_the_budget_brain_leaves_out_a_store_without_ad_spend_and_succeeds(
+    shopify_only_warehouse, tmp_path
+):
+    tenants = tmp_path / "tenants.yml"
+    tenants.write_text(TENANTS_FILE, encoding="utf-8")
+    resource = CerebroResource(
+        data_dir=str(tmp_path), tenants_file=str(tenants), duckdb_path=shopify_only_warehouse
+    )
+    result = dg.materialize([mmm_budget_brain], resources={"cerebro": resource})
+    assert result.success
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    modelled = checks.pop("every_tenant_modelled")
+    assert not modelled.passed
+    assert modelled.metadata["skipped"].value == {TENANT: NO_AD_SPEND}
+    assert all(check.passed for check in checks.values())
+    with duckdb.connect(shopify_only_warehouse, read_only=True) as connection:
+        written = connection.execute(
+            "select count(*) from information_schema.tables where table_schema = 'ml'"
+        ).fetchone()[0]
+    assert written == 0
