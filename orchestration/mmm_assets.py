@@ -22,10 +22,10 @@ from ml_assets.mmm.guards import (
 from ml_assets.mmm.lift_tests import read_lift_tests
 from ml_assets.mmm.model import MODEL_VERSION
 from ml_assets.mmm.scenarios import load_scenarios
-from ml_assets.mmm.tenant import TenantInputs
+from ml_assets.mmm.tenant import NO_AD_SPEND, TenantInputs
 from ml_assets.mmm.tenant_pool import TenantJob, model_tenants
 from orchestration.resources import CerebroResource
-from orchestration.tenant_runs import check_results, replace_tables, run_per_tenant
+from orchestration.tenant_runs import TenantRuns, check_results, replace_tables, run_per_tenant
 
 #: Named scenarios (see the file's header).
 SCENARIOS_FILE = Path(__file__).resolve().parents[1] / "cerebro" / "scenarios.yml"
@@ -209,10 +209,17 @@ def mmm_budget_brain(
     warehouse = cerebro.warehouse()
     scenarios = load_scenarios(SCENARIOS_FILE)
     predicted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    jobs = []
+    jobs, skipped = [], {}
     for tenant in cerebro.tenants():
         params = {"tenant_id": tenant.tenant_id}
         inputs = TenantInputs(**{k: warehouse.query(sql, params) for k, sql in QUERIES.items()})
+        if inputs.spend.empty:
+            # A store that connects no paid channel (only Shopify, say) has no budget to plan:
+            # left out and named by the warning check, not a failed run that stops the marts
+            # and dashboards downstream.
+            skipped[tenant.tenant_id] = NO_AD_SPEND
+            context.log.warning(f"{tenant.tenant_id}: budget brain skipped: {NO_AD_SPEND}")
+            continue
         if not inputs.missing_spend.empty:
             missing = inputs.missing_spend.groupby("channel_group")["missing_days"].sum()
             context.log.warning(
@@ -230,17 +237,21 @@ def mmm_budget_brain(
             lift_tests=_experiments(cerebro.settings().data_dir, tenant.mmm.experiments),
         )  # fmt: skip
         jobs.append(TenantJob(tenant.tenant_id, arguments))
-    runs = run_per_tenant(
-        context, model_tenants(jobs), TABLES,
-        failure="budget brain skipped", each=_note_fits(context),
-    )  # fmt: skip
+    if jobs:
+        runs = run_per_tenant(
+            context, model_tenants(jobs), TABLES,
+            failure="budget brain skipped", each=_note_fits(context),
+        )  # fmt: skip
+    else:
+        # No rows: every table keeps what it held (replace_tables), none if never written.
+        runs = TenantRuns({table: pd.DataFrame() for table in TABLES}, {}, {})
     replace_tables(warehouse, runs.tables)
     for table, frame in runs.tables.items():
         metadata = {"rows": len(frame), "model_version": MODEL_VERSION}
         if table == "ml_mmm_channel_summary":
             metadata["tenants"] = runs.summaries
         yield dg.MaterializeResult(asset_key=KEYS[table], metadata=metadata)
-    yield from _check_results(runs.tables, runs.failed)
+    yield from _check_results(runs.tables, {**skipped, **runs.failed})
 
 
 def _note_fits(context):

@@ -8,7 +8,8 @@
     A source table that declares its columns (with data_type) in its yml may be absent: no
     tenant lands that source (a store without Amazon or TikTok campaigns), or it was added
     after the last landing. It then reads as empty, through source_or_empty, instead of
-    failing the build. A table without declared columns must exist, as before. -#}
+    failing the build. Every Singer-landed table declares them
+    (tests/dbt_project/quality/test_raw_source_columns.py); a table without must exist. -#}
 {% macro not_quarantined(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- if execute and relation.schema is not none

@@ -32,6 +32,9 @@ from ml_assets.mmm.workflow import MmmResult, fit_mmm
 TARGETS = {"new_customers": "new_customers", "revenue": "revenue"}
 EVENT_TYPES = ("public_holiday", "commercial_event")
 ORGANIC = "organic_search_clicks"
+#: Why a tenant without a day of ad spend (a store that connects no paid channel) is not
+#: modelled.
+NO_AD_SPEND = "no ad spend: the budget brain needs paid channels"
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def tenant_table(inputs: TenantInputs) -> tuple[pd.DataFrame, list[str], list[st
     Search Console covers the whole window), holiday and commercial-event indicators, revenue
     and new customers. Returns the table, channels, controls and events."""
     if inputs.spend.empty:
-        raise MmmInputError("no ad spend: the budget brain needs paid channels")
+        raise MmmInputError(NO_AD_SPEND)
     first = pd.to_datetime(inputs.spend["spend_date"]).min()
     targets = ((inputs.revenue, "created_date"), (inputs.signups, "signup_date"))
     ends = [pd.to_datetime(frame[column]).max() for frame, column in targets if not frame.empty]

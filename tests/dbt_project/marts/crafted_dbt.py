@@ -9,11 +9,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import pytest
-from cerebro_raw_contract import STREAMS
+from cerebro_raw_contract import STREAMS, RawStream
 
 from cerebro.settings import load_settings
 from cerebro.tenants import Tenant, tenants_frame
@@ -82,14 +83,17 @@ def insert_rows(path: str, table: str, rows: list[dict]) -> None:
             )
 
 
-def land_empty_streams(environ: dict, directory: Path) -> None:
-    """Every raw table of the data contract, empty, as the real DuckDB target creates it from
-    the streams' SCHEMA messages (with its `_sdc_` columns); tests then insert their rows."""
+def land_empty_streams(
+    environ: dict, directory: Path, streams: Sequence[RawStream] = STREAMS
+) -> None:
+    """The raw tables of ``streams`` (by default every stream of the data contract), empty, as
+    the real DuckDB target creates them from the streams' SCHEMA messages (with its `_sdc_`
+    columns); tests then insert their rows."""
     messages = [
         {"type": "SCHEMA", "stream": f"raw_{stream.source}-{stream.name}",
          "schema": stream.schema(),
          "key_properties": list(stream.primary_keys)}
-        for stream in STREAMS
+        for stream in streams
     ]  # fmt: skip
     config = directory / "target.json"
     config.write_text(
