@@ -14,7 +14,7 @@ from zoneinfo import available_timezones
 import pandas as pd
 from cerebro_raw_contract import SOURCES
 from cerebro_raw_contract.currencies import ISO_4217_CODES
-from tap_cerebro_demo.generator.profiles import PROFILES
+from cerebro_raw_contract.demo_profiles import DEMO_PROFILES
 
 from cerebro.segment_names import retired_segment_message, unknown_segment_message
 from cerebro.yaml_schema import (
@@ -128,8 +128,8 @@ class ActivationConfig:
 @dataclass(frozen=True)
 class DemoConfig:
     # A profile of the demo generator (taps/tap_cerebro_demo/generator/profiles.py), checked
-    # against its table when the file loads (the one import of the demo, allowed by the import
-    # contracts in pyproject.toml).
+    # when the file loads against the raw contract's list of their names (DEMO_PROFILES), so
+    # that the library never imports the demo.
     profile: str
     customers: int = 9500
     seed: int = 42
@@ -299,7 +299,7 @@ def _demo(value: object, where: str) -> DemoConfig:
     defaults = DemoConfig(profile="")
     return DemoConfig(
         profile=one_of(
-            required(value, "profile", where), PROFILES, key(where, "profile"), "demo profile"
+            required(value, "profile", where), DEMO_PROFILES, key(where, "profile"), "demo profile"
         ),
         customers=whole_number(
             value.get("customers", defaults.customers), key(where, "customers"), minimum=1
