@@ -20,12 +20,12 @@ from collections import Counter
 
 from pytest_httpserver import HTTPServer
 
-from cerebro.activation.destination import Audience, Member
-from cerebro.activation.destinations import google_customer_match, meta_audiences
-from tests.cerebro.activation.google.fake_customer_match import VERSION as GOOGLE_VERSION
-from tests.cerebro.activation.google.fake_customer_match import FakeCustomerMatch
-from tests.cerebro.activation.meta.fake_meta_audiences import VERSION as META_VERSION
-from tests.cerebro.activation.meta.fake_meta_audiences import FakeMetaAudiences
+from cerebro.actions.activation.destination import Audience, Member
+from cerebro.actions.activation.destinations import google_customer_match, meta_audiences
+from tests.cerebro.actions.activation.google.fake_customer_match import VERSION as GOOGLE_VERSION
+from tests.cerebro.actions.activation.google.fake_customer_match import FakeCustomerMatch
+from tests.cerebro.actions.activation.meta.fake_meta_audiences import VERSION as META_VERSION
+from tests.cerebro.actions.activation.meta.fake_meta_audiences import FakeMetaAudiences
 from tests.taps.fake_google_oauth import FakeGoogleTokenEndpoint
 
 AUDIENCE = Audience("bench", "en_riesgo", "Cerebro · bench · Frecuentes alejados")

@@ -19,9 +19,9 @@ import math
 import time
 from collections import Counter
 
-from cerebro.activation.destination import Audience, Member
-from cerebro.activation.destinations.klaviyo import from_config
-from tests.cerebro.activation.klaviyo.fake_klaviyo import FakeKlaviyo, serving
+from cerebro.actions.activation.destination import Audience, Member
+from cerebro.actions.activation.destinations.klaviyo import from_config
+from tests.cerebro.actions.activation.klaviyo.fake_klaviyo import FakeKlaviyo, serving
 
 #: Klaviyo's documented limits per endpoint (burst per second, steady per minute).
 RATE_LIMITS = {

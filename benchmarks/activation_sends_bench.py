@@ -31,10 +31,10 @@ import numpy as np
 from werkzeug import Request
 from werkzeug.serving import make_server
 
-from cerebro.activation.destination import Audience, Member
-from cerebro.activation.destinations import shopify_coupons, whatsapp
-from tests.cerebro.activation.shopify.fake_shopify_discounts import FakeShopifyDiscounts
-from tests.cerebro.activation.whatsapp.fake_whatsapp import FakeWhatsApp
+from cerebro.actions.activation.destination import Audience, Member
+from cerebro.actions.activation.destinations import shopify_coupons, whatsapp
+from tests.cerebro.actions.activation.shopify.fake_shopify_discounts import FakeShopifyDiscounts
+from tests.cerebro.actions.activation.whatsapp.fake_whatsapp import FakeWhatsApp
 
 AUDIENCE = Audience("bench_cl", "Frecuentes alejados", "Cerebro · bench_cl · Frecuentes alejados")
 TOKEN = "bench-token"

@@ -8,7 +8,8 @@ Each function here is one stage, run in a process of its own by ``benchmarks/ben
   again: the measurement of the run that generated it is kept beside the cache and reported
   (``--regenerate`` generates and times it anew).
 - ``singer``: a *sample* of the size landed for real, ``tap-cerebro-demo | target`` as
-  subprocesses per tenant and source (``cerebro/landing.py``), then the same rows bulk loaded
+  subprocesses per tenant and source (``cerebro/landing/pipeline.py``), then the same rows bulk
+  loaded
   into fresh tables of the same shape (``dbt_bench_load``: DuckDB's Arrow scan, PostgreSQL's
   COPY), the physical reference. Singer runs at a few thousand rows per second here, so the
   medium and large sizes land a deterministic sample (``SingerSample``) rather than hours of
@@ -41,9 +42,9 @@ from benchmarks.dbt_bench_data import (
     stream_specs,
 )
 from benchmarks.dbt_bench_load import append_rows, create_raw_tables, load_raw_warehouse
-from cerebro.ingest import raw_schema
-from cerebro.landing import run_pipeline
-from cerebro.taps import tap_invocation
+from cerebro.landing.ingest import raw_schema
+from cerebro.landing.pipeline import run_pipeline
+from cerebro.landing.taps import tap_invocation
 from cerebro.warehouse import Warehouse
 
 #: Days of history landed through Singer per size; None: every tenant's whole history.

@@ -2,7 +2,7 @@
 
 Both run for one tenant (the size's largest: the most rows behind each query) with real
 parameter values. A card runs with its dashboard's defaults, as a dashboard opens
-(``cerebro/dashboards/spec.py``: the period ends on the tenant's last day of data and spans
+(``cerebro/serving/dashboards/spec.py``: the period ends on the tenant's last day of data and spans
 the dashboard's days, 30 unless its spec says 90 or 365; optional filters unset; other
 defaults as specified), through ``Card.run`` (the spec's SQL bound for the warehouse, rows
 fetched into a DataFrame) on one connection per card, as a dashboard's pool holds one. A KPI
@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 
 from benchmarks.bench_timing import latency_summary, repeated_latencies
-from cerebro.dashboards.spec import (
+from cerebro.serving.dashboards.spec import (
     DEFAULT_PERIOD_DAYS,
     Dashboard,
+    latest_data_date,
     load_dashboards,
     resolve_filter_values,
 )
-from cerebro.kpis.report import latest_data_date
 from cerebro.warehouse import Warehouse
 
 #: The periods every KPI function is timed over, in days ending on the tenant's last day of
@@ -80,13 +80,14 @@ def time_cards(
 
 
 def kpi_functions() -> dict:
-    """Every public KPI page function of ``cerebro.kpis`` (those that take a period), by name;
+    """Every public KPI page function of ``cerebro.serving.kpis`` (those that take a period), by
+    name;
     a card run times the customer page, whose function takes a customer instead."""
     import inspect
 
-    import cerebro.kpis
+    import cerebro.serving.kpis
 
-    functions = {name: getattr(cerebro.kpis, name) for name in cerebro.kpis.__all__}
+    functions = {name: getattr(cerebro.serving.kpis, name) for name in cerebro.serving.kpis.__all__}
     return {
         name: function
         for name, function in functions.items()

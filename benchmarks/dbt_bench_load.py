@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from benchmarks.dbt_bench_data import BenchTenant, landed_tables, stream_specs
-from cerebro.ingest import raw_schema
+from cerebro.landing.ingest import raw_schema
 from cerebro.tenants import tenants_frame
 from cerebro.warehouse import Warehouse
 
@@ -149,7 +149,7 @@ def write_config_tables(warehouse: Warehouse, tenants: list[BenchTenant]) -> Non
     """What the platform writes beside the raw tables before dbt runs: the tenants table, the
     run history table of a new installation (no runs yet) and the landing's quarantine,
     which stays empty on demo data (the generator keeps every contract)."""
-    from cerebro.contracts.quarantine import ensure_quarantine_table
+    from cerebro.landing.contracts.quarantine import ensure_quarantine_table
     from orchestration.run_history import COLUMN_TYPES
 
     warehouse.replace_table("cerebro_config", "tenants", tenants_frame([t.tenant for t in tenants]))

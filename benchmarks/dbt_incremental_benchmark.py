@@ -65,9 +65,8 @@ from cerebro.settings import (
     console_script,
     environment_set,
 )
-from cerebro.spark.dbt_command import SparkBuildError, check_spark_installed
 from cerebro.spark.serving import land_for_dbt, registration_env
-from cerebro.warehouse import Warehouse
+from cerebro.warehouse import SparkBuildError, Warehouse, check_spark_installed
 from orchestration.partitions import PartitionWindow
 
 #: The models on the ML outputs: the platform's second dbt step (ML_MODELS in

@@ -23,7 +23,7 @@ import pandas as pd
 
 from cerebro.formatting import currency_unit_words
 
-#: The Singer sources a tenant lands (cerebro/taps.py).
+#: The Singer sources a tenant lands (cerebro/landing/taps.py).
 SOURCE_NAMES = {
     "shopify": "Shopify",
     "meta_ads": "Meta Ads",

@@ -14,7 +14,7 @@ from zoneinfo import available_timezones
 import pandas as pd
 from cerebro_raw_contract import SOURCES
 from cerebro_raw_contract.currencies import ISO_4217_CODES
-from tap_cerebro_demo.generator.profiles import PROFILES
+from cerebro_raw_contract.demo_profiles import DEMO_PROFILES
 
 from cerebro.segment_names import retired_segment_message, unknown_segment_message
 from cerebro.yaml_schema import (
@@ -36,7 +36,7 @@ from ml_assets.mmm.settings import MmmSettings
 
 DEMO_TAP = "demo"
 
-#: Tap name in the tenants file -> console script installed by this project (cerebro.taps
+#: Tap name in the tenants file -> console script installed by this project (cerebro.landing.taps
 #: runs them; the tenants file may name only these).
 TAP_EXECUTABLES = {
     DEMO_TAP: "tap-cerebro-demo",
@@ -49,6 +49,41 @@ TAP_EXECUTABLES = {
     "calendar": "tap-cerebro-calendar",
     "csv": "tap-cerebro-csv",
 }
+
+#: Destination name -> the settings its client reads (``destinations.<name>.settings``; the
+#: client of each is cerebro/actions/activation/destinations/<name>.py): the
+#: tenants file refuses any other key when it is loaded, since a misspelt one (``list_prefx``)
+#: would otherwise be ignored and its default used without a word.
+DESTINATION_SETTINGS: dict[str, frozenset[str]] = {
+    "klaviyo": frozenset({"base_url", "revision", "list_prefix"}),
+    "meta_audiences": frozenset({"ad_account_id", "base_url", "api_version"}),
+    "google_customer_match": frozenset(
+        {
+            "customer_id",
+            "login_customer_id",
+            "base_url",
+            "api_version",
+            "token_url",
+            "job_wait_seconds",
+        }
+    ),
+    "shopify_coupons": frozenset(
+        {"shop", "api_version", "base_url", "expiry_days", "title_prefix", "code_prefix", "rescue"}
+    ),
+    "whatsapp": frozenset(
+        {
+            "base_url",
+            "api_version",
+            "phone_number_id",
+            "template_name",
+            "language",
+            "parameters",
+            "name_fallback",
+            "messages_per_second",
+        }
+    ),
+}
+
 _TENANT_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 _ENV_VAR = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
@@ -93,8 +128,8 @@ class ActivationConfig:
 @dataclass(frozen=True)
 class DemoConfig:
     # A profile of the demo generator (taps/tap_cerebro_demo/generator/profiles.py), checked
-    # against its table when the file loads (the one import of the demo, allowed by the import
-    # contracts in pyproject.toml).
+    # when the file loads against the raw contract's list of their names (DEMO_PROFILES), so
+    # that the library never imports the demo.
     profile: str
     customers: int = 9500
     seed: int = 42
@@ -264,7 +299,7 @@ def _demo(value: object, where: str) -> DemoConfig:
     defaults = DemoConfig(profile="")
     return DemoConfig(
         profile=one_of(
-            required(value, "profile", where), PROFILES, key(where, "profile"), "demo profile"
+            required(value, "profile", where), DEMO_PROFILES, key(where, "profile"), "demo profile"
         ),
         customers=whole_number(
             value.get("customers", defaults.customers), key(where, "customers"), minimum=1
@@ -320,10 +355,7 @@ def _source(name: str, spec: object, where: str) -> SourceConfig:
 
 
 def _destination(name: str, spec: object, where: str) -> DestinationConfig:
-    # The registry's table names the destinations; read when a file is loaded, as the taps'.
-    from cerebro.activation.registry import DESTINATION_SETTINGS, DESTINATIONS
-
-    one_of(name, DESTINATIONS, where, "destination")
+    one_of(name, DESTINATION_SETTINGS, where, "destination")
     spec = mapping(
         _or_empty(spec), where, "a mapping with the destination's settings: and secrets:"
     )

@@ -8,7 +8,9 @@ never formatted into the SQL text.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +48,26 @@ class WarehouseLockedError(WarehouseError):
 
 class WarehouseUnreachableError(WarehouseError):
     """The warehouse cannot be opened or reached (server down, wrong host, port or login)."""
+
+
+#: How to get Spark when a warehouse on Spark (or `cerebro spark build`) finds it missing.
+SPARK_EXTRA_HINT = "run `make setup-spark` (Spark is an optional extra)"
+
+
+class SparkBuildError(RuntimeError):
+    """A Spark step stopped; the message, one line, says where and what to do."""
+
+
+def check_spark_installed() -> None:
+    """Spark's pieces are present: dbt-spark with pyspark, and a Java runtime."""
+    try:
+        import pyspark  # noqa: F401, I001 (first: the package the extra is named after)
+        import dbt.adapters.spark  # noqa: F401
+    except ImportError as error:
+        missing = error.name
+        raise SparkBuildError(f"Spark is not installed ({missing}): {SPARK_EXTRA_HINT}") from None
+    if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
+        raise SparkBuildError(f"Spark needs a Java 17 runtime (java not found): {SPARK_EXTRA_HINT}")
 
 
 _LOCK_HOLDER = re.compile(r"lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
@@ -161,8 +183,6 @@ class Warehouse:
         or out of reach stops a command before it starts its work (on Spark, also that Spark
         is installed)."""
         if self.kind == "spark":
-            from cerebro.spark.dbt_command import SparkBuildError, check_spark_installed
-
             try:
                 check_spark_installed()
             except SparkBuildError as error:

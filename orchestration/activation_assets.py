@@ -9,12 +9,12 @@ vendor to send to.
 
 import dagster as dg
 
-from cerebro.activation.errors import ActivationError
-from cerebro.activation.sync import activate
+from cerebro.actions.activation.errors import ActivationError
+from cerebro.actions.activation.sync import activate
 from orchestration.partitions import tenant_partitions
 from orchestration.resources import CerebroResource
 
-#: The marts a sync reads its segments and contacts from (cerebro/activation/members.py).
+#: The marts a sync reads its segments and contacts from (cerebro/actions/activation/members.py).
 SEGMENT_MARTS = [
     dg.AssetKey(["marts", name])
     for name in ("mart_customer_value", "mart_rfm_customers", "mart_customer_contacts")

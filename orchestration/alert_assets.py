@@ -1,7 +1,7 @@
 """Alerts in Dagster: the rules of ``cerebro/alerts.yml`` evaluated after the marts they read,
 and failed runs reported to the same channels.
 
-Both are thin adapters over ``cerebro.alerts``; no URL or password reaches a log line or the
+Both are thin adapters over ``cerebro.actions.alerts``; no URL or password reaches a log line or the
 metadata (the channels' secrets stay in environment variables).
 """
 
@@ -10,17 +10,17 @@ from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
-from cerebro.alerts import (
+from cerebro.actions.alerts import (
     METRICS,
     alerts_file_from_env,
     last_complete_local_day,
     load_alerts_config,
     run_alerts,
 )
-from cerebro.alerts.delivery import Deliverer
-from cerebro.alerts.messages import run_failure_notification
-from cerebro.alerts.store import join_channels, split_channels
-from cerebro.notify import NotifyError
+from cerebro.actions.alerts.delivery import Deliverer
+from cerebro.actions.alerts.messages import run_failure_notification
+from cerebro.actions.alerts.store import join_channels, split_channels
+from cerebro.actions.notify import NotifyError
 from cerebro.tenants import Tenant
 from orchestration.partitions import RANGE_END_TAG, tenant_daily_partitions
 from orchestration.resources import CerebroResource

@@ -1,7 +1,7 @@
 """Data contracts of the raw Singer streams as blocking asset checks of the landing assets.
 
 After a source lands, every raw table's rows written by that landing are evaluated against
-their stream's contract (cerebro/contracts); rows that break it go to ``ops.quarantine`` and
+their stream's contract (cerebro/landing/contracts); rows that break it go to ``ops.quarantine`` and
 staging leaves them out. A few bad rows are quarantined and reported; when a tenant's newly
 quarantined share of a table exceeds the limit, the source is sending garbage and the check
 fails, which blocks what is downstream in the run.
@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator
 import dagster as dg
 import pandas as pd
 
-from cerebro.contracts.keys import primary_keys_from_manifest
-from cerebro.contracts.landed import DEFAULT_FUTURE_TOLERANCE, StreamCheck, check_stream
-from cerebro.contracts.quarantine import read_quarantine, write_quarantine
+from cerebro.landing.contracts.keys import primary_keys_from_manifest
+from cerebro.landing.contracts.landed import DEFAULT_FUTURE_TOLERANCE, StreamCheck, check_stream
+from cerebro.landing.contracts.quarantine import read_quarantine, write_quarantine
 from cerebro.tenants import Tenant
 from cerebro.warehouse import Warehouse
 from orchestration.dbt_project import dbt_project

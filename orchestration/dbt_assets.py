@@ -21,7 +21,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from cerebro.progress import note
-from cerebro.security import apply_tenant_isolation
+from cerebro.serving.security import apply_tenant_isolation
 from cerebro.settings import Settings, environment_set
 from cerebro.spark.connect_server import reach_spark
 from cerebro.spark.serving import land_for_dbt, registration_env, serve_spark_tables

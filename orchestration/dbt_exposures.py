@@ -19,8 +19,8 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from cerebro.dashboards.spec import load_dashboards
-from cerebro.metabase.context import dashboard_tables
+from cerebro.serving.dashboards.spec import load_dashboards
+from cerebro.serving.metabase.context import dashboard_tables
 from cerebro.settings import DBT_PROJECT_DIR
 from orchestration.dbt_project import dbt_project
 

@@ -3,7 +3,7 @@
 import dagster as dg
 from tap_cerebro_demo.generator.storage import DemoSettings, load_or_generate, read_stream
 
-from cerebro.taps import demo_settings
+from cerebro.landing.taps import demo_settings
 from orchestration.resources import CerebroResource
 
 

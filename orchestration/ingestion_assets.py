@@ -12,9 +12,9 @@ import datetime as dt
 
 import dagster as dg
 
-from cerebro.contracts.landed import mark_checked, unchecked_since
-from cerebro.ingest import land_source, raw_row_counts
-from cerebro.landing import UnusableStateError
+from cerebro.landing.contracts.landed import mark_checked, unchecked_since
+from cerebro.landing.ingest import land_source, raw_row_counts
+from cerebro.landing.pipeline import UnusableStateError
 from cerebro.progress import note
 from orchestration.contract_checks import contract_check_specs, evaluate_contracts
 from orchestration.dbt_project import singer_sources

@@ -9,11 +9,11 @@ to the newest data.
 
 import dagster as dg
 
-from cerebro.dashboards.spec import load_dashboards
-from cerebro.metabase.context import dashboard_tables, read_context
-from cerebro.metabase.provision import provision, run_cards
-from cerebro.metabase.settings import load_metabase_settings
 from cerebro.progress import note
+from cerebro.serving.dashboards.spec import load_dashboards
+from cerebro.serving.metabase.context import dashboard_tables, read_context
+from cerebro.serving.metabase.provision import provision, run_cards
+from cerebro.serving.metabase.settings import load_metabase_settings
 from orchestration.resources import CerebroResource
 
 #: The marts the specs read (parsing the YAML specs reads files only: no network, no secret).

@@ -18,29 +18,14 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from cerebro.platform_run import PlatformRun
 from cerebro.settings import Settings
 from cerebro.spark.connect_server import reach_spark
 from orchestration.orphaned_runs import close_orphaned_runs, process_tags
 from orchestration.partition_days import last_complete_day, record_partitions_start
-
-
-@dataclass
-class PlatformRun:
-    success: bool
-    seconds: float
-    materialized: list[str]  # asset keys, "/"-joined
-    checks_passed: int
-    checks_failed: list[str]
-    dagster_home: Path
-    error: str | None = None
-    first_day: dt.date | None = None
-    last_day: dt.date | None = None
-    #: Stopped by Ctrl-C or SIGTERM (Dagster ends the running steps and records the run).
-    interrupted: bool = False
 
 
 def put_scripts_on_path() -> None:

@@ -1,6 +1,6 @@
 """Scheduled reports as a Dagster asset: after the marts, each tenant's daily, weekly and
 monthly summaries that are due are built, written under ``<data dir>/reports`` and e-mailed
-once per period (``cerebro.reports``; docs/alerts-and-reports.md).
+once per period (``cerebro.actions.reports``; docs/alerts-and-reports.md).
 
 Which day the run landed comes from its tags: the publish run carries the schedule's tick date
 (the tenants' runs landed the day before), a ``cerebro run`` its partition range; a run launched
@@ -13,12 +13,12 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field
 
-from cerebro.dashboards.spec import load_dashboards
-from cerebro.metabase.context import marts_tables
-from cerebro.notify import smtp_settings_from_env
-from cerebro.reports import load_reports_config, run_scheduled_reports
-from cerebro.reports.delivery import reports_dir
-from cerebro.reports.headlines import headline_cards
+from cerebro.actions.notify import smtp_settings_from_env
+from cerebro.actions.reports import load_reports_config, run_scheduled_reports
+from cerebro.actions.reports.delivery import reports_dir
+from cerebro.actions.reports.headlines import headline_cards
+from cerebro.serving.dashboards.spec import load_dashboards
+from cerebro.serving.metabase.context import marts_tables
 from cerebro.tenants import Tenant
 from orchestration.partition_days import last_complete_day
 from orchestration.partitions import RANGE_END_TAG, tenant_daily_partitions

@@ -203,13 +203,20 @@ def _shared_demos_read(item) -> set[str]:
     return demos
 
 
+#: The floors of cerebro/ whose packages tests/cerebro mirrors one level deeper
+#: (tests/cerebro/serving/kpis for cerebro/serving/kpis; decision 0056).
+_CEREBRO_FLOORS = {"landing", "serving", "actions", "cli"}
+
+
 def _folder(item) -> str:
-    """The test's folder as tests/ mirrors the packages: two levels down (`cerebro/kpis`,
-    `dbt_project/marts`, `platform/e2e`), a first-level folder for a file directly in it
-    (`cerebro`), the file's stem for a file directly in tests/."""
+    """The test's folder as tests/ mirrors the packages: two levels down (`dbt_project/marts`,
+    `platform/e2e`, `cerebro/spark`), three under a floor of cerebro/ (`cerebro/serving/kpis`),
+    so that each package's tests stay a group of their own; a first-level folder for a file
+    directly in it (`cerebro`), the file's stem for a file directly in tests/."""
     parts = Path(str(item.path)).relative_to(Path(__file__).parent).parts
-    if len(parts) > 2:
-        return "/".join(parts[:2])
+    depth = 3 if parts[0] == "cerebro" and len(parts) > 3 and parts[1] in _CEREBRO_FLOORS else 2
+    if len(parts) > depth:
+        return "/".join(parts[:depth])
     return parts[0] if len(parts) > 1 else Path(parts[0]).stem
 
 

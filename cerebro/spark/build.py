@@ -18,9 +18,10 @@ from pathlib import Path
 
 from cerebro.settings import Settings
 from cerebro.spark.connect_server import reach_spark
-from cerebro.spark.dbt_command import check_spark_installed, run_dbt
+from cerebro.spark.dbt_command import run_dbt
 from cerebro.spark.landing import LandedTable
 from cerebro.spark.serving import land_for_dbt, registration_env
+from cerebro.warehouse import check_spark_installed
 
 
 @dataclass

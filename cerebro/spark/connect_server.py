@@ -28,7 +28,7 @@ import jinja2
 import yaml
 
 from cerebro.settings import DBT_PROJECT_DIR, LOCAL_SPARK_REMOTE, Settings, environment_set
-from cerebro.spark.dbt_command import SparkBuildError, check_spark_installed
+from cerebro.warehouse import SparkBuildError, check_spark_installed
 
 CONNECT_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 #: How long a starting server may take to listen (a cold JVM on a busy 2-core machine: ~20 s).

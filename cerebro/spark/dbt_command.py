@@ -7,35 +7,17 @@ naming the step, dbt's first error and that log.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 from cerebro.settings import DBT_PROJECT_DIR, console_script
+from cerebro.warehouse import SparkBuildError
 
-SPARK_EXTRA_HINT = "run `make setup-spark` (Spark is an optional extra)"
 #: dbt's heading of a failed node ("Runtime Error in seed x (path)"), or of a failure before
 #: any node ran ("Compilation Error", "Encountered an error").
 _DBT_ERROR = re.compile(r"^(?:\w+ Error in \w+ .*|Compilation Error\b.*|Encountered an error.*)$")
 _TIME = re.compile(r"^\d\d:\d\d:\d\d\s+")
-
-
-class SparkBuildError(RuntimeError):
-    """A Spark step stopped; the message, one line, says where and what to do."""
-
-
-def check_spark_installed() -> None:
-    """Spark's pieces are present: dbt-spark with pyspark, and a Java runtime."""
-    try:
-        import pyspark  # noqa: F401, I001 (first: the package the extra is named after)
-        import dbt.adapters.spark  # noqa: F401
-    except ImportError as error:
-        missing = error.name
-        raise SparkBuildError(f"Spark is not installed ({missing}): {SPARK_EXTRA_HINT}") from None
-    if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
-        raise SparkBuildError(f"Spark needs a Java 17 runtime (java not found): {SPARK_EXTRA_HINT}")
 
 
 def run_dbt(

@@ -27,8 +27,9 @@ from pathlib import Path
 import duckdb
 
 from cerebro.settings import Settings
-from cerebro.spark.dbt_command import SparkBuildError, run_dbt
+from cerebro.spark.dbt_command import run_dbt
 from cerebro.spark.landing import LandedTable, land_as_parquet
+from cerebro.warehouse import SparkBuildError
 
 #: Spark schemas whose tables readers query (dbt's ``marts`` schema: the marts and the
 #: dimensions). Staging and intermediate models are Spark's working state.

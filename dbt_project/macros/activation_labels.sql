@@ -1,5 +1,5 @@
 {#- Spanish names of the activation destinations (issue 24; the codes are
-    cerebro/activation/registry.py's DESTINATIONS), defined once for every mart and sentence
+    cerebro/tenants.py's DESTINATION_SETTINGS), defined once for every mart and sentence
     that shows them; a destination without one keeps its code. -#}
 {% macro activation_destination_label(column) -%}
     case {{ column }}

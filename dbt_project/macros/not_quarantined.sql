@@ -1,7 +1,7 @@
 {#- The rows of a raw Singer table that staging may read: those with their whole primary key
     (declared in the source's `meta.primary_key`) and no open entry in the quarantine
     (ops.quarantine, written by the landing's contract checks). The record key is built as
-    cerebro/contracts/keys.py builds it: the key without tenant_id, each part cast to varchar,
+    cerebro/landing/contracts/keys.py builds it: the key without tenant_id, each part cast to varchar,
     joined with '|'. The quarantine is read through source_or_empty, so a build before the
     first contract check keeps every row.
 

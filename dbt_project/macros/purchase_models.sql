@@ -3,7 +3,7 @@
     any day (the life line and the health score's weeks). The fitted parameters and the model
     come from the customer brain's run (stg_ml__clv_model_runs: purchase_model, r, alpha, a,
     b, the day as time unit); the Python twins are ml_assets/clv/bgnbd_math.py and
-    mbgnbd_math.py, and tests/cerebro/kpis/test_kpi_oracle_customer_health.py checks the SQL's
+    mbgnbd_math.py, and tests/cerebro/serving/kpis/test_kpi_oracle_customer_health.py checks the SQL's
     P(alive) against lifetimes. Arguments are SQL expressions: model = 'bgnbd' or 'mbgnbd',
     x = repeat purchase days, t_x = days from the first to the last purchase, age = days from
     the first purchase to the as-of day (lifetimes' frequency, recency, T).

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def dashboard_screenshot(driver, target: Path, width: int = 1400, height: int = 900) -> Path:
     """The first screen of the tenant's "Resumen ejecutivo" page, every chart drawn."""
-    from cerebro.dashboards.static_site import render_site
+    from cerebro.serving.dashboards.static_site import render_site
     from cerebro.settings import load_settings
     from cerebro.warehouse import Warehouse
 

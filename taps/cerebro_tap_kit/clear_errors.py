@@ -4,7 +4,7 @@ A vendor refusing the token, an account that does not exist, a setting that cann
 input the target refuses: the exception's message already says what failed and what to do.
 Left to singer-sdk, it is logged with a ~50-line traceback that ends with the message again,
 burying the one line that matters. ``cerebro run``'s landing step shows the end of the tap's
-and target's logs (``cerebro/landing.py``), so that line is what the data engineer reads.
+and target's logs (``cerebro/landing/pipeline.py``), so that line is what the data engineer reads.
 
 The traceback is still logged, at DEBUG (``LOGLEVEL=DEBUG`` or ``<PLUGIN>_LOGLEVEL=DEBUG``
 shows it); any other exception is a bug and keeps the SDK's traceback at ERROR.

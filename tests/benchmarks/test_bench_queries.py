@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from benchmarks.bench_queries import KPI_PERIODS, default_parameters, kpi_functions
-from cerebro.dashboards.spec import load_dashboards
+from cerebro.serving.dashboards.spec import load_dashboards
 
 END = dt.date(2026, 10, 31)
 

@@ -18,7 +18,7 @@ from benchmarks.dbt_bench_data import (
     landed_table,
     stream_specs,
 )
-from cerebro.taps import demo_settings
+from cerebro.landing.taps import demo_settings
 
 TENANTS_YAML = """
 tenants:

@@ -21,8 +21,7 @@ from benchmarks.bench_landing import generated_rows
 from benchmarks.bench_queries import default_parameters, kpi_functions
 from benchmarks.dbt_bench_data import DEMO_TENANTS_FILE, bench_tenants
 from benchmarks.platform_benchmark import parse_options
-from cerebro.dashboards.spec import load_dashboards
-from cerebro.kpis.period import latest_data_date
+from cerebro.serving.dashboards.spec import latest_data_date, load_dashboards
 from cerebro.settings import PROJECT_ROOT
 from ml_assets.mmm.scenarios import GRID_RATIOS
 from tests.support.throwaway_postgres import PG_BINDIR

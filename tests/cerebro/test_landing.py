@@ -9,7 +9,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from cerebro.landing import LandingError, UnusableStateError, run_pipeline
+from cerebro.landing.pipeline import LandingError, UnusableStateError, run_pipeline
 from cerebro.settings import console_script
 
 DEMO_TAP_CONFIG = {

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from ml_assets.mmm.simulate import simulate
 from tests.ml_assets.mmm.fixed_posterior import fixed_posterior
 from tests.ml_assets.mmm.simulated_fits import media_at_truth

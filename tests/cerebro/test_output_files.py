@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from cerebro.output_files import (
     PARTIAL_SUFFIX,
     OutputPathError,
@@ -156,7 +156,7 @@ SIGINT_DURING_WRITE = textwrap.dedent(
     """
     import sys, time
     import pandas as pd
-    from cerebro.cli import main
+    from cerebro.cli.main import main
 
     real_to_csv = pd.DataFrame.to_csv
 

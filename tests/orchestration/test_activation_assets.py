@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from cerebro.activation.errors import ActivationError
+from cerebro.actions.activation.errors import ActivationError
 from orchestration import activation_assets
 from orchestration.resources import CerebroResource
 from tests.support.dagster_instance import dagster_test_instance
@@ -96,7 +96,7 @@ def test_the_schedule_starts_stopped_and_asks_for_each_tenant_with_activations(
 
 
 class _Report:
-    """What cerebro.activation.sync.activate returns, as far as the asset reads it."""
+    """What cerebro.actions.activation.sync.activate returns, as far as the asset reads it."""
 
     def __init__(self, segment: str):
         self.run_id, self.sent, self.removed, self.refused, self.failed = segment, 7, 1, 0, 0

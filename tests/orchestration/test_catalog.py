@@ -9,8 +9,8 @@ import re
 import dagster as dg
 import pytest
 
-from cerebro.dashboards.spec import load_dashboards
-from cerebro.metabase.context import dashboard_tables
+from cerebro.serving.dashboards.spec import load_dashboards
+from cerebro.serving.metabase.context import dashboard_tables
 from orchestration.dbt_exposures import EXPOSURES_FILE, render_exposures
 from tests.support.dbt_manifest import prepared_dbt_manifest
 

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cerebro.landing.taps import demo_settings
 from cerebro.settings import load_settings
-from cerebro.taps import demo_settings
 from cerebro.tenants import load_tenants
 from tests.support.dbt_manifest import prepared_dbt_manifest
 

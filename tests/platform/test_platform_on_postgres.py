@@ -26,7 +26,7 @@ import pytest
 import yaml
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 
-from cerebro.dashboards.spec import load_dashboards
+from cerebro.serving.dashboards.spec import load_dashboards
 from cerebro.settings import DBT_PROJECT_DIR
 from cerebro.warehouse import Warehouse
 from tests.support.demo_sources import DEMO_LANDED_SOURCES

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from cerebro.settings import Settings, load_settings
 from cerebro.warehouse import Warehouse
 from tests.support.shared_build import write_result

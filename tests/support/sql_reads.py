@@ -1,7 +1,8 @@
 """What a read of the KPI marts may do, checked on the SQL text (decision 0031): a KPI is
-defined once, in its dbt mart, and a dashboard card or a `cerebro.kpis` function only selects,
-filters, sums and divides the mart's rows. Used by tests/cerebro/dashboards and
-tests/cerebro/kpis.
+defined once, in its dbt mart, and a dashboard card or a `cerebro.serving.kpis` function only
+selects,
+filters, sums and divides the mart's rows. Used by tests/cerebro/serving/dashboards and
+tests/cerebro/serving/kpis.
 
 The checks parse the SQL with sqlglot (PostgreSQL dialect, which every card and function is
 written in): Metabase's ``{{name}}`` and the functions' ``%(name)s`` parameters become NULL, and

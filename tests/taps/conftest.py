@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cerebro.landing import LandingResult, run_pipeline
+from cerebro.landing.pipeline import LandingResult, run_pipeline
 from cerebro.settings import console_script
 from tests.taps.fake_google_oauth import FakeGoogleTokenEndpoint
 
@@ -82,7 +82,7 @@ def sync_in_process(tap_class, config: dict, *, clock, state: dict | None = None
 
 @dataclass
 class Landing:
-    """Runs a tap's console script into a DuckDB file through ``cerebro.landing``."""
+    """Runs a tap's console script into a DuckDB file through ``cerebro.landing.pipeline``."""
 
     workdir: Path
     tenant_id: str = "tienda_cl"

@@ -12,11 +12,11 @@ import importlib.util
 import pytest
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from cerebro.settings import SettingsError, load_settings
 from cerebro.spark import connect_server
 from cerebro.spark.connect_server import local_server_conf, reach_spark
-from cerebro.spark.dbt_command import SparkBuildError
+from cerebro.warehouse import SparkBuildError
 
 
 def _spark_settings(tmp_path, **environ):

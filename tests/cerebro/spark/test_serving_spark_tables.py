@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from cerebro.settings import load_settings
-from cerebro.spark.dbt_command import SparkBuildError
 from cerebro.spark.serving import expose_spark_tables
+from cerebro.warehouse import SparkBuildError
 
 
 @pytest.fixture

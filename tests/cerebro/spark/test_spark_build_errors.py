@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from cerebro.spark.dbt_command import first_error
 
 #: The tail of a real `dbt seed` on Spark that failed (dbt-spark 1.11, Spark 4.3): Spark's

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cerebro.dashboards.spec import load_dashboards
 from cerebro.formatting import format_currency, format_integer, locale_for
+from cerebro.serving.dashboards.spec import load_dashboards
 from cerebro.warehouse import Warehouse
 from tests.dbt_project.marts.crafted_dbt import build_models, crafted_warehouse, warehouse_environ
 from tests.dbt_project.marts.uplift_experiment import (

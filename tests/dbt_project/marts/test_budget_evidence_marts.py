@@ -14,8 +14,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from cerebro.dashboards.spec import load_dashboards
 from cerebro.formatting import format_currency, format_percent
+from cerebro.serving.dashboards.spec import load_dashboards
 from cerebro.settings import DBT_PROJECT_DIR
 from tests.dbt_project.marts import budget_evidence_inputs as crafted
 from tests.dbt_project.marts.crafted_dbt import (

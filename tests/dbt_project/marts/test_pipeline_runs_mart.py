@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cerebro.dashboards.spec import load_dashboards
+from cerebro.serving.dashboards.spec import load_dashboards
 from orchestration.run_history import COLUMNS
 from tests.dbt_project.marts.crafted_dbt import (
     build_models,

@@ -10,8 +10,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cerebro.contracts.quarantine import COLUMNS, write_quarantine
-from cerebro.dashboards.spec import load_dashboards
+from cerebro.landing.contracts.quarantine import COLUMNS, write_quarantine
+from cerebro.serving.dashboards.spec import load_dashboards
 from tests.dbt_project.marts.crafted_dbt import (
     build_models,
     crafted_warehouse,

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from cerebro.dashboards.spec import load_dashboards
+from cerebro.serving.dashboards.spec import load_dashboards
 from tests.dbt_project.marts.crafted_dbt import (
     build_models,
     crafted_warehouse,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from ml_assets.clv.predict import predict_customer_value
 from ml_assets.clv.settings import ClvSettings
 from tests.ml_assets.clv.clv_cdnow import (

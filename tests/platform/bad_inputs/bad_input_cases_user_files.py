@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from tests.platform.bad_inputs.bad_input_cases_clv import (
     QUARANTINED,
     RUN,

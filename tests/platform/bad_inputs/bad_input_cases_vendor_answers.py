@@ -18,7 +18,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from cerebro.activation import http as vendor_http
+from cerebro.actions.activation import http as vendor_http
 from tests.platform.bad_inputs.bad_input_catalogue import Case
 from tests.support.demo_platform import DEMO_TENANTS_YAML
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from cerebro.settings import console_script
 
 OUTCOMES = ("error", "quarantined", "handled")

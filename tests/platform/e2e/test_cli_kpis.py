@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cerebro.cli import main
-from cerebro.kpis import get_operations_kpis, get_rfm_segmentation
+from cerebro.cli.main import main
+from cerebro.serving.kpis import get_operations_kpis, get_rfm_segmentation
 from cerebro.settings import load_settings
 from cerebro.warehouse import Warehouse
 

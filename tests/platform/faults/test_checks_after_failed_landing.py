@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cerebro.landing import LandingError
+from cerebro.landing.pipeline import LandingError
+from cerebro.landing.taps import demo_settings
 from cerebro.settings import load_settings
-from cerebro.taps import demo_settings
 from cerebro.tenants import load_tenants
 from cerebro.warehouse import Warehouse
 from tests.platform.faults.fault_injection import SHIMS_ENV, TAP, Fault, install_shims

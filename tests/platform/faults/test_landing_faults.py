@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from cerebro.ingest import land_source
-from cerebro.landing import LandingError
+from cerebro.landing.ingest import land_source
+from cerebro.landing.pipeline import LandingError
 from cerebro.settings import Settings, load_settings
 from cerebro.tenants import load_tenants
 from cerebro.warehouse import Warehouse

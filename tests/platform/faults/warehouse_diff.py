@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from cerebro.contracts.keys import primary_keys_from_manifest
+from cerebro.landing.contracts.keys import primary_keys_from_manifest
 from cerebro.settings import DBT_PROJECT_DIR
 
 #: What dbt and the ML assets write for dashboards, and the operations tables (quarantine,

@@ -22,7 +22,7 @@ from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from singer_sdk.exceptions import FatalAPIError
 from tap_cerebro_amazon_ads.tap import TapCerebroAmazonAds
 
-from cerebro.landing import LandingError
+from cerebro.landing.pipeline import LandingError
 from tests.taps.tap_cerebro_amazon_ads.amazon_ads_profiles import LOS_ANGELES, MEXICO, NOW, PROFILES
 from tests.taps.tap_cerebro_amazon_ads.fake_amazon_ads_api import (
     bad_request,

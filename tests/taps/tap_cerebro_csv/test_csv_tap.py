@@ -25,7 +25,7 @@ from tap_cerebro_csv.reader import FileConfigError
 from tap_cerebro_csv.streams import STREAM_KINDS
 from tap_cerebro_csv.tap import TapCerebroCsv
 
-from cerebro.taps import tap_invocation
+from cerebro.landing.taps import tap_invocation
 from cerebro.tenants import load_tenants
 
 TIKTOK_COLUMNS = {

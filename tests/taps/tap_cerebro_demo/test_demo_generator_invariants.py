@@ -17,6 +17,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
+from cerebro_raw_contract.demo_profiles import DEMO_PROFILES
 from tap_cerebro_demo.generator.profiles import PROFILES
 
 CONTRACT = {stream.name: stream for stream in STREAMS}
@@ -306,3 +307,11 @@ def test_completed_checkout_is_completed_when_its_order_is_created(small_dataset
     open_or_ordered |= checkouts["created_at"] <= checkouts["completed_at"]
     assert open_or_ordered.all(), "a checkout completed before it was created"
     assert checkouts.loc[checkouts["order_id"].isna(), "completed_at"].isna().all()
+
+
+def test_the_generator_simulates_exactly_the_profiles_a_tenants_file_may_name():
+    """The tenants file checks `demo: profile:` against the raw contract's list without
+    importing the generator: a profile added to one and not the other would pass the check and
+    fail the run, or be refused though the generator has it."""
+    assert sorted(PROFILES) == sorted(DEMO_PROFILES)
+    assert all(profile.name == name for name, profile in PROFILES.items())

@@ -19,7 +19,7 @@ from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from singer_sdk.exceptions import FatalAPIError
 from tap_cerebro_google_ads.tap import TapCerebroGoogleAds
 
-from cerebro.landing import LandingError
+from cerebro.landing.pipeline import LandingError
 from tests.taps.tap_cerebro_google_ads.fake_google_ads_api import (
     Customer,
     FakeGoogleAdsApi,

@@ -19,7 +19,7 @@ from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from singer_sdk.exceptions import FatalAPIError
 from tap_cerebro_meta_ads.tap import TapCerebroMetaAds
 
-from cerebro.landing import LandingError
+from cerebro.landing.pipeline import LandingError
 from tests.taps.tap_cerebro_meta_ads.fake_meta_api import (
     Account,
     FakeMetaApi,

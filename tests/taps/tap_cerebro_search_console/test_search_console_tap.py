@@ -20,7 +20,7 @@ from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from singer_sdk.exceptions import FatalAPIError
 from tap_cerebro_search_console.tap import TapCerebroSearchConsole
 
-from cerebro.landing import LandingError
+from cerebro.landing.pipeline import LandingError
 from tests.taps.tap_cerebro_search_console.fake_search_console_api import (
     FakeSearchConsoleApi,
     backend_error,

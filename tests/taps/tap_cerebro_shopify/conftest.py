@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from tap_cerebro_shopify.tap import TapCerebroShopify
 
-from cerebro.landing import run_pipeline
+from cerebro.landing.pipeline import run_pipeline
 from cerebro.settings import console_script
 from tests.taps.tap_cerebro_shopify.shopify_fake_admin_api import (
     ALL_SCOPES,

@@ -1,4 +1,5 @@
-"""tap-cerebro-shopify | target-cerebro-duckdb, for real (``cerebro.landing.run_pipeline``),
+"""tap-cerebro-shopify | target-cerebro-duckdb, for real
+(``cerebro.landing.pipeline.run_pipeline``),
 against the local fake Admin API.
 
 Oracles: the demo rows the fake store serves (what lands must equal them, row for row),
@@ -17,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cerebro.landing import LandingError, LandingResult, run_pipeline
+from cerebro.landing.pipeline import LandingError, LandingResult, run_pipeline
 from cerebro.settings import console_script
 from tests.taps.tap_cerebro_shopify.shopify_fake_admin_api import FakeShop, Throttle
 from tests.taps.tap_cerebro_shopify.shopify_fake_shop import (

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cerebro.landing import run_pipeline
+from cerebro.landing.pipeline import run_pipeline
 from cerebro.settings import DBT_PROJECT_DIR, console_script
 from tests.taps.tap_cerebro_shopify.shopify_fake_shop import (
     STREAMS,

@@ -12,7 +12,7 @@ import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from tap_cerebro_shopify.tap import TapCerebroShopify
 
-from cerebro.taps import tap_invocation
+from cerebro.landing.taps import tap_invocation
 from cerebro.tenants import load_tenants
 
 CONFIG = {"tenant_id": "t", "shop": "tienda", "access_token": "shpat_x"}

@@ -13,7 +13,7 @@ entries as (
 ),
 
 labelled as (
-    -- Rule ids are `<kind>` or `<kind>:<column>` (cerebro/contracts/rules.py).
+    -- Rule ids are `<kind>` or `<kind>:<column>` (cerebro/landing/contracts/rules.py).
     select
         entries.*,
         case split_part(rule, ':', 1)

@@ -1,1 +1,0 @@
-"""One module per vendor, each a small client implementing ``cerebro.activation.destination``."""

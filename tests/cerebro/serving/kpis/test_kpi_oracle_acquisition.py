@@ -1,0 +1,12 @@
+"""`get_acquisition_kpis` equals the raw-data oracle, per warehouse, tenant and period."""
+
+from __future__ import annotations
+
+from cerebro.serving.kpis import get_acquisition_kpis
+from tests.cerebro.serving.kpis.kpi_oracle import acquisition_kpis
+from tests.cerebro.serving.kpis.kpi_oracle_compare import assert_same_kpis
+
+
+def test_acquisition_kpis_match_the_raw_data_oracle(oracle_demo, tenant, period):
+    actual = get_acquisition_kpis(tenant, *period, warehouse=oracle_demo.warehouse)
+    assert_same_kpis(actual, acquisition_kpis(oracle_demo.shops[tenant], *period))

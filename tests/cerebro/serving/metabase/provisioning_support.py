@@ -1,0 +1,70 @@
+"""Helpers shared by the provisioning tests: credentials, tenants and the apply-time context."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from types import SimpleNamespace
+
+from cerebro.serving.metabase.context import build_context, dashboard_tables
+
+ADMIN_EMAIL = "admin@cerebro.test"
+ADMIN_PASSWORD = "Adm1n-p@ss:/?#ñ-never-printed"
+READER_PASSWORD = "r3ader-p@ss-never-printed"
+TENANTS = (
+    SimpleNamespace(tenant_id="casafacil_cl", name="CasaFácil Chile", currency="CLP",
+                    country_code="CL"),
+    SimpleNamespace(tenant_id="casafacil_pe", name="CasaFácil Perú", currency="PEN",
+                    country_code="PE"),
+)  # fmt: skip
+#: Each tenant role's password, as METABASE_TENANT_<ID>_PASSWORD holds it.
+TENANT_PASSWORDS = {t.tenant_id: f"t3nant-{t.tenant_id}-never-printed" for t in TENANTS}
+#: The data's last day, as if the warehouse said so (fixed: tests must not depend on today).
+LAST_DAY = dt.date(2026, 10, 31)
+
+
+class NoMarts:
+    """A warehouse with nothing built: the context falls back to dates ending ``today``."""
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        return False
+
+
+def spec_tables(dashboards) -> set[str]:
+    return set().union(*(dashboard_tables(d) for d in dashboards))
+
+
+#: Each tenant's channels, as its own rows would give them (Peru has no TikTok).
+CHANNELS = {"casafacil_cl": ("Google Ads", "Meta Ads", "TikTok Ads"),
+            "casafacil_pe": ("Google Ads", "Meta Ads")}  # fmt: skip
+
+
+def tenant_logins(tenants=TENANTS) -> dict[str, str]:
+    """METABASE_TENANT_<ID>_USER and _PASSWORD for ``tenants``."""
+    logins = {}
+    for tenant in tenants:
+        stem = f"METABASE_TENANT_{tenant.tenant_id.upper()}"
+        logins[f"{stem}_USER"] = f"{tenant.tenant_id}_metabase"
+        logins[f"{stem}_PASSWORD"] = TENANT_PASSWORDS[tenant.tenant_id]
+    return logins
+
+
+def make_context(dashboards, tenants=TENANTS):
+    """The context as `apply` would build it on a warehouse whose data ends on LAST_DAY,
+    with each tenant's own choices for every category filter."""
+    context = build_context(dashboards, list(tenants), NoMarts(), today=LAST_DAY)
+    return replace(
+        context,
+        tables=frozenset(spec_tables(dashboards)),
+        notes=(),
+        tenants=tuple(
+            replace(
+                tenant,
+                choices={
+                    d.key: {f.key: CHANNELS[tenant.tenant_id] for f in d.filters if f.values_sql}
+                    for d in dashboards
+                },
+            )
+            for tenant in context.tenants
+        ),
+    )
