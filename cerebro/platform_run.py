@@ -9,7 +9,7 @@ which wires every floor of the library (decision 0056).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -19,10 +19,12 @@ class PlatformRun:
     seconds: float
     materialized: list[str]  # asset keys, "/"-joined
     checks_passed: int
-    checks_failed: list[str]
+    checks_failed: list[str]  # checks of severity ERROR that did not pass
     dagster_home: Path
     error: str | None = None
     first_day: dt.date | None = None
     last_day: dt.date | None = None
     #: Stopped by Ctrl-C or SIGTERM (Dagster ends the running steps and records the run).
     interrupted: bool = False
+    #: Checks of severity WARN that did not pass: worth a look, not a failed run.
+    checks_warned: list[str] = field(default_factory=list)

@@ -95,7 +95,8 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
     settings = settings_with(tenants_file, data_dir)
     tenants = load_tenants(settings.tenants_file)
     settings.check_data_dir_writable()
-    click.echo(f"Running the platform for {len(tenants)} tenants into {settings.warehouse}…")
+    tenant_count = f"{len(tenants)} tenant{'' if len(tenants) == 1 else 's'}"
+    click.echo(f"Running the platform for {tenant_count} into {settings.warehouse}…")
     with one_run_per_warehouse(settings, on_wait=click.echo):
         # A warehouse held by another program or out of reach fails now, not after dbt's parse.
         Warehouse(settings).check_available()

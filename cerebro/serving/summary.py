@@ -76,13 +76,15 @@ def render_summary(
     # dagster-dbt keys are [schema, name]: the node is found by its name.
     built = [key for key in run.materialized if kinds.get(key.split("/")[-1]) == "model"]
     seeds = [key for key in run.materialized if kinds.get(key.split("/")[-1]) == "seed"]
-    checks = run.checks_passed + len(run.checks_failed)
+    checks = run.checks_passed + len(run.checks_failed) + len(run.checks_warned)
     lines += [
         "",
         f"dbt: {len(built)} models and {len(seeds)} seeds built; "
-        f"{run.checks_passed} of {checks} tests passed",
+        f"{run.checks_passed} of {checks} tests passed"
+        + (f", {len(run.checks_warned)} with a warning" if run.checks_warned else ""),
     ]
     lines += [f"  failed: {name}" for name in run.checks_failed]
+    lines += [f"  warning: {name}" for name in run.checks_warned]
     if run.success:
         lines += ["", "Headline KPIs, each tenant's last 30 days of data:"]
         for tenant in tenants:

@@ -1,0 +1,50 @@
+"""The run summary a newcomer reads after `cerebro run`, on runs that did not go as planned."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import duckdb
+
+from cerebro.platform_run import PlatformRun
+from cerebro.serving import summary
+from cerebro.settings import load_settings
+from cerebro.tenants import Tenant
+
+TENANT = Tenant("t_cl", "Tienda", "America/Santiago", "CLP", "CL", sources={})
+
+
+def _render(tmp_path: Path, monkeypatch, **run) -> list[str]:
+    settings = load_settings(
+        {"CEREBRO_DATA_DIR": str(tmp_path / "data"), "CEREBRO_TENANTS_FILE": str(tmp_path / "t")}
+    )
+    settings.duckdb_path.parent.mkdir(parents=True)
+    duckdb.connect(str(settings.duckdb_path)).close()  # a warehouse where nothing landed yet
+    monkeypatch.setattr(summary, "_dbt_resource_types", lambda: {"fct_orders": "model"})
+    base = PlatformRun(
+        success=False, seconds=12.3, materialized=[], checks_passed=0, checks_failed=[],
+        dagster_home=tmp_path / "dagster_home",
+    )  # fmt: skip
+    return summary.render_summary(dataclasses.replace(base, **run), settings, [TENANT]).splitlines()
+
+
+def test_a_stopped_run_says_it_stopped_and_that_nothing_landed(tmp_path, monkeypatch):
+    lines = _render(tmp_path, monkeypatch, interrupted=True)
+    assert lines[0] == "Cerebro platform run stopped after 12.3 s"
+    landed = lines.index("Rows in the raw tables (landed through Singer):")
+    assert lines[landed + 1] == "  none yet"
+    assert "Error:" not in lines
+
+
+def test_a_warning_check_is_told_apart_from_a_failure(tmp_path, monkeypatch):
+    lines = _render(
+        tmp_path, monkeypatch, materialized=["marts/fct_orders"], checks_passed=3,
+        checks_failed=["marts/fct_orders: unique"], checks_warned=["ml/diagnostics: modelled"],
+    )  # fmt: skip
+    dbt = lines.index(next(line for line in lines if line.startswith("dbt: ")))
+    assert lines[dbt : dbt + 3] == [
+        "dbt: 1 models and 0 seeds built; 3 of 5 tests passed, 1 with a warning",
+        "  failed: marts/fct_orders: unique",
+        "  warning: ml/diagnostics: modelled",
+    ]
