@@ -64,8 +64,8 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
                 f"{result.tenant_id}/{source}: {result.records} records in {result.seconds:.1f}s"
             )
         records = sum(result.records for result in results)
-        tenants = f"{len(results)} tenant{'' if len(results) == 1 else 's'}"
-        note(context, f"{records:,} records for {tenants}")
+        landed_for = f"{len(results)} tenant{'' if len(results) == 1 else 's'}"
+        note(context, f"{records:,} records for {landed_for}")
         counts = raw_row_counts(cerebro.warehouse(), source)
         for table in tables:
             rows = counts[counts["table"] == f"raw_{source}.{table}"]

@@ -12,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cerebro.cli import main
+from cerebro.cli.main import main
 from tests.docs.markdown_pages import prose_lines
 
 ROOT = Path(__file__).resolve().parents[2]
