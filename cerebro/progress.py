@@ -21,6 +21,11 @@ NOTE_PREFIX = "· "
 STEP_WIDTH = 30
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 tenant``, ``2 tenants``: a count as `cerebro run`'s lines say it."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def note(context, text: str) -> None:
     """Add ``text`` to the step's line in `cerebro run`'s output (and log it in Dagster)."""
     context.log.info(f"{NOTE_PREFIX}{text}")

@@ -15,7 +15,7 @@ import dagster as dg
 from cerebro.landing.contracts.landed import mark_checked, unchecked_since
 from cerebro.landing.ingest import land_source, raw_row_counts
 from cerebro.landing.pipeline import UnusableStateError
-from cerebro.progress import note
+from cerebro.progress import counted, note
 from orchestration.contract_checks import contract_check_specs, evaluate_contracts
 from orchestration.dbt_project import singer_sources
 from orchestration.freshness import DAILY_FRESHNESS
@@ -64,8 +64,7 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
                 f"{result.tenant_id}/{source}: {result.records} records in {result.seconds:.1f}s"
             )
         records = sum(result.records for result in results)
-        landed_for = f"{len(results)} tenant{'' if len(results) == 1 else 's'}"
-        note(context, f"{records:,} records for {landed_for}")
+        note(context, f"{records:,} records for {counted(len(results), 'tenant')}")
         counts = raw_row_counts(cerebro.warehouse(), source)
         for table in tables:
             rows = counts[counts["table"] == f"raw_{source}.{table}"]

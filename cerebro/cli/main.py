@@ -21,6 +21,7 @@ from cerebro.cli.spark import spark
 from cerebro.disk_full import disk_full_message, disk_full_reported, silence_unraisable
 from cerebro.interrupts import Interrupted, sigterm_as_ctrl_c
 from cerebro.output_files import OutputPathError
+from cerebro.progress import counted
 from cerebro.settings import SettingsError, load_settings, settings_with
 from cerebro.tenants import TenantConfigError, load_tenants
 from cerebro.terminal import tolerate_narrow_terminals
@@ -95,8 +96,9 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
     settings = settings_with(tenants_file, data_dir)
     tenants = load_tenants(settings.tenants_file)
     settings.check_data_dir_writable()
-    tenant_count = f"{len(tenants)} tenant{'' if len(tenants) == 1 else 's'}"
-    click.echo(f"Running the platform for {tenant_count} into {settings.warehouse}…")
+    click.echo(
+        f"Running the platform for {counted(len(tenants), 'tenant')} into {settings.warehouse}…"
+    )
     with one_run_per_warehouse(settings, on_wait=click.echo):
         # A warehouse held by another program or out of reach fails now, not after dbt's parse.
         Warehouse(settings).check_available()
