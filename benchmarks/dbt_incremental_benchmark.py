@@ -67,19 +67,14 @@ from cerebro.settings import (
 )
 from cerebro.spark.serving import land_for_dbt, registration_env
 from cerebro.warehouse import SparkBuildError, Warehouse, check_spark_installed
+from orchestration.dbt_selection import (
+    MACRO_TESTS,
+    ML_MODELS,
+    PARTITION_RUN_EXCLUDES,
+    PARTITIONED_MODELS,
+)
 from orchestration.partitions import PartitionWindow
 
-#: The models on the ML outputs: the platform's second dbt step (ML_MODELS in
-#: orchestration/dbt_assets.py, which cannot be imported without a parsed dbt manifest).
-ML_STEP = "path:models/staging/ml+"
-#: What the partitioned step builds, models but not seeds (PARTITIONED_MODELS in
-#: orchestration/dbt_assets.py, decision 0019), and what it leaves out (PARTITION_RUN_EXCLUDES):
-#: the dbt unit tests, which CI and the full builds run.
-PARTITIONED_MODELS = "resource_type:model"
-PARTITION_RUN_EXCLUDES = ("--exclude-resource-type", "unit_test")
-#: The macro tests on fixed cases, which Dagster's dbt steps leave to CI and the full builds
-#: (MACRO_TESTS in orchestration/dbt_assets.py).
-MACRO_TESTS = "tag:macro_test"
 WAREHOUSES = ("duckdb", "postgres")
 #: Not among "both": it needs the optional extra, and its runs take several times as long.
 SPARK = "spark"
@@ -230,7 +225,7 @@ def run_scenarios(
         "all": PartitionWindow(tuple(ids), day, day).dbt_env(),
         "one": PartitionWindow(tuple(ids[:1]), day, day).dbt_env(),
     }
-    excluded = ("--exclude", ML_STEP)
+    excluded = ("--exclude", ML_MODELS)
     # Spark's builds leave the unit tests out, full ones too (what the platform's Spark build
     # does); the others' partition builds only.
     spark_excludes = PARTITION_RUN_EXCLUDES if dbt.settings.warehouse == SPARK else ()

@@ -49,7 +49,7 @@ from benchmarks.dbt_incremental_benchmark import (
     DEFAULT_WORK_DIR as DBT_WORK_DIR,
 )
 from benchmarks.dbt_incremental_benchmark import (
-    ML_STEP,
+    ML_MODELS,
     SCENARIOS,
     WAREHOUSES,
     BenchmarkError,
@@ -329,7 +329,7 @@ class SizeRun:
         per_tenant[key] = {"seconds": seconds, "failed": result["failed"]}
 
     def dbt_ml_step(self) -> None:
-        measurement = self.dbt.invoke("build", "--select", ML_STEP, label="ml_step")
+        measurement = self.dbt.invoke("build", "--select", ML_MODELS, label="ml_step")
         self.lines["dbt_ml_step"] = dbt_summary(
             "dbt build, models on the ML outputs", median_summary([measurement]), self.raw_rows
         )

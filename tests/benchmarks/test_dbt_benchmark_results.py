@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 
@@ -10,17 +9,12 @@ import pytest
 
 from benchmarks.dbt_bench_report import exponents_table, growth_exponent, timings_table
 from benchmarks.dbt_incremental_benchmark import (
-    MACRO_TESTS,
-    ML_STEP,
-    PARTITION_RUN_EXCLUDES,
-    PARTITIONED_MODELS,
     Measurement,
     median_summary,
     merge_results,
     summarize_run_results,
 )
 from benchmarks.process_usage import Usage
-from cerebro.settings import PROJECT_ROOT
 
 
 def test_the_growth_exponent_recovers_a_known_power_law():
@@ -48,22 +42,6 @@ def test_run_results_give_statuses_seconds_per_type_and_the_slowest_nodes():
     assert statuses == {"model:success": 2, "test:pass": 1, "test:warn": 1, "seed:success": 1}
     assert seconds == {"model": 6.5, "test": 2.0, "seed": 0.0}
     assert slowest[:2] == [("model.cerebro.fct_orders", 4.0), ("model.cerebro.dim_clients", 2.5)]
-
-
-def test_the_benchmark_selects_the_dbt_steps_as_dagster_runs_them():
-    """The benchmark cannot import orchestration/dbt_assets.py (it needs a parsed manifest), so
-    it repeats four of its constants: the excluded ML step, what partition runs build and what
-    they leave out."""
-    source = (PROJECT_ROOT / "orchestration" / "dbt_assets.py").read_text()
-    assigned = {
-        node.targets[0].id: ast.literal_eval(node.value)
-        for node in ast.parse(source).body
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant | ast.Tuple)
-    }
-    assert assigned["ML_MODELS"] == ML_STEP
-    assert assigned["PARTITIONED_MODELS"] == PARTITIONED_MODELS
-    assert assigned["MACRO_TESTS"] == MACRO_TESTS
-    assert assigned["PARTITION_RUN_EXCLUDES"] == PARTITION_RUN_EXCLUDES
 
 
 def _measurement(wall: float, cpu: float, peak: float, server_cpu=None, server_peak=None):

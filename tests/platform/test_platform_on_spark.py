@@ -33,7 +33,7 @@ import pytest
 
 from cerebro.spark.connect_server import reach_spark
 from cerebro.spark.dbt_command import run_dbt
-from orchestration.dbt_assets import MACRO_TESTS
+from orchestration.dbt_selection import MACRO_TESTS
 from orchestration.partitions import PartitionWindow
 from tests.support.dbt_manifest import prepared_dbt_manifest
 from tests.support.mart_comparison import (
@@ -109,7 +109,7 @@ def spark_connect(demo_spark) -> Iterator[dict[str, str]]:
 #: one kind is the same SQL up to those names, so one of each proves the kind runs on Spark.
 #: A test whose argument is SQL (expression_is_true's expression) proves only itself.
 SQL_ARGUMENTS = {"expression_is_true": "expression"}
-#: The tag of the macro tests' models (orchestration/dbt_assets.py, MACRO_TESTS).
+#: The tag of the macro tests' models (orchestration/dbt_selection.py, MACRO_TESTS).
 MACRO_TEST_TAG = MACRO_TESTS.removeprefix("tag:")
 
 
