@@ -64,7 +64,11 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
                 f"{result.tenant_id}/{source}: {result.records} records in {result.seconds:.1f}s"
             )
         records = sum(result.records for result in results)
-        note(context, f"{records:,} records for {counted(len(results), 'tenant')}")
+        if results:
+            note(context, f"{records:,} records for {counted(len(results), 'tenant')}")
+        else:
+            # "0 records for 0 tenants" read as a failed landing to a newcomer.
+            note(context, f"skipped: no tenant of this run connects {source}")
         counts = raw_row_counts(cerebro.warehouse(), source)
         for table in tables:
             rows = counts[counts["table"] == f"raw_{source}.{table}"]

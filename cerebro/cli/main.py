@@ -20,6 +20,7 @@ from cerebro.cli.security import security
 from cerebro.cli.spark import spark
 from cerebro.disk_full import disk_full_message, disk_full_reported, silence_unraisable
 from cerebro.interrupts import Interrupted, sigterm_as_ctrl_c
+from cerebro.landing.taps import MissingSecretError, check_source_secrets
 from cerebro.output_files import OutputPathError
 from cerebro.progress import counted
 from cerebro.settings import SettingsError, load_settings, settings_with
@@ -29,10 +30,11 @@ from cerebro.warehouse import SparkBuildError, Warehouse, WarehouseError
 
 #: Errors a user fixes (an environment variable, the tenants file, the warehouse's state or
 #: reachability, Spark's installation or server, an activation's segment, destination or
-#: secrets, an output path): whichever command meets one ends with its one-line message.
+#: secrets, an output path, a source's secret): whichever command meets one ends with its
+#: one-line message.
 USER_ERRORS = (
     SettingsError, TenantConfigError, WarehouseError, SparkBuildError, ActivationError,
-    OutputPathError,
+    OutputPathError, MissingSecretError,
 )  # fmt: skip
 
 
@@ -95,6 +97,7 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
 
     settings = settings_with(tenants_file, data_dir)
     tenants = load_tenants(settings.tenants_file)
+    check_source_secrets(tenants)  # in a second, not after the seeds and three retries
     settings.check_data_dir_writable()
     click.echo(
         f"Running the platform for {counted(len(tenants), 'tenant')} into {settings.warehouse}…"

@@ -4,15 +4,66 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cerebro.progress import counted
 from cerebro.settings import console_script
 from cerebro.tenants import TAP_EXECUTABLES, SourceConfig, Tenant
+
+#: Where secrets are set (docs/configuration.md, tenant-secrets.env.example).
+SECRETS_FILE = "the secrets file (tenant-secrets.env, see docs/configuration.md)"
 
 
 class MissingSecretError(RuntimeError):
     """A source's credential environment variable is not set."""
+
+
+@dataclass(frozen=True)
+class MissingSecret:
+    """A tap setting whose environment variable, named in the tenants file, is not set."""
+
+    tenant_id: str
+    source: str
+    setting: str
+    env_var: str
+
+    def __str__(self) -> str:
+        return (
+            f"tenant {self.tenant_id}: {self.source} needs {self.setting} from the "
+            f"environment variable {self.env_var}, which is not set"
+        )
+
+
+def missing_secrets(tenants: Iterable[Tenant]) -> list[MissingSecret]:
+    """Every source secret of ``tenants`` that is not set now (destinations' secrets are the
+    activation's to check, when it syncs)."""
+    return [
+        MissingSecret(tenant.tenant_id, source.source, setting, env_var)
+        for tenant in tenants
+        for source in tenant.sources.values()
+        if not source.is_demo
+        for setting, env_var in source.secrets.items()
+        if not os.environ.get(env_var)
+    ]
+
+
+def check_source_secrets(tenants: Iterable[Tenant]) -> None:
+    """Fail in one line before any work when a source's secret is not set: the landing would
+    meet it only after the seeds were built, and retry it."""
+    missing = missing_secrets(tenants)
+    if len(missing) == 1:
+        raise MissingSecretError(f"{missing[0]}: export it, or set it in {SECRETS_FILE}")
+    if missing:
+        names = ", ".join(sorted({m.env_var for m in missing}))
+        where = ", ".join(f"{m.tenant_id}/{m.source}" for m in missing)
+        raise MissingSecretError(
+            f"{counted(len({m.env_var for m in missing}), 'environment variable')} the tenants "
+            f"file names for source credentials not set: {names} ({where}): export them, or "
+            f"set them in {SECRETS_FILE}"
+        )
 
 
 def demo_end_date(tenant: Tenant) -> str:
@@ -51,11 +102,9 @@ def tap_invocation(tenant: Tenant, source: SourceConfig, cache_dir: Path) -> tup
         if source.tap == "csv":
             # Date-times without an offset in the files are the tenant's local time (decision 0010).
             config.setdefault("timezone", tenant.timezone)
+        missing = [m for m in missing_secrets([tenant]) if m.source == source.source]
+        if missing:
+            raise MissingSecretError(str(missing[0]))
         for setting, env_var in source.secrets.items():
-            if not os.environ.get(env_var):
-                raise MissingSecretError(
-                    f"tenant {tenant.tenant_id}: {source.source} needs {setting} from the "
-                    f"environment variable {env_var}, which is not set"
-                )
             config[setting] = os.environ[env_var]
     return [console_script(TAP_EXECUTABLES[source.tap])], config

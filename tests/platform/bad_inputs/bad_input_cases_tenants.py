@@ -214,4 +214,35 @@ CASES = [
         ),
         check=_nothing_started,
     ),
+    # A new store whose token was never exported: refused before the seeds, not after them and
+    # the landing's retries (issue 57).
+    Case(
+        "run: a source's secret not set, refused before any work",
+        "error",
+        RUN,
+        message=r"tenant tienda_cl: meta_ads needs access_token from the environment variable "
+        r"CEREBRO_TEST_UNSET_META, which is not set: export it, or set it in the secrets file",
+        files=_changed(
+            "meta_ads: {tap: demo}",
+            "meta_ads: {tap: meta_ads, settings: {account_ids: [act_1029384756]},"
+            " secrets: {access_token: CEREBRO_TEST_UNSET_META}}",
+        ),
+        check=_nothing_started,
+    ),
+    Case(
+        "run: two sources' secrets not set, both named in one line",
+        "error",
+        RUN,
+        message=r"2 environment variables the tenants file names for source credentials not "
+        r"set: CEREBRO_TEST_UNSET_META, CEREBRO_TEST_UNSET_SHOP \(tienda_cl/shopify, "
+        r"tienda_cl/meta_ads\): export them, or set them in the secrets file",
+        files=_changed(
+            "      shopify: {tap: demo}\n      meta_ads: {tap: demo}\n",
+            "      shopify: {tap: shopify, settings: {shop: tienda},"
+            " secrets: {access_token: CEREBRO_TEST_UNSET_SHOP}}\n"
+            "      meta_ads: {tap: meta_ads, settings: {account_ids: [act_1029384756]},"
+            " secrets: {access_token: CEREBRO_TEST_UNSET_META}}\n",
+        ),
+        check=_nothing_started,
+    ),
 ]

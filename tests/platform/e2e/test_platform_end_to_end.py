@@ -51,6 +51,23 @@ def test_each_step_line_is_whole_and_each_warning_has_a_line_of_its_own(demo_pla
     ), "\n".join(steps)
 
 
+def test_a_source_no_tenant_connects_says_it_was_skipped(demo_platform):
+    """A landing with no tenant to land once said "0 records for 0 tenants", which reads as a
+    failure; the demo's tenants connect every landed source and none of the others."""
+    lines = demo_platform.first.output.splitlines()
+    landings = {
+        match["source"]: match["note"]
+        for line in lines
+        if (match := re.match(r"  land_(?P<source>\w+) +\d+\.\d s · (?P<note>.*)$", line))
+    }
+    assert set(DEMO_LANDED_SOURCES) < set(landings), landings
+    for source, landing_note in landings.items():
+        if source in DEMO_LANDED_SOURCES:
+            assert re.fullmatch(r"[\d,]+ records for 2 tenants", landing_note), landing_note
+        else:
+            assert landing_note == f"skipped: no tenant of this run connects {source}"
+
+
 def test_summary_reports_models_built_and_every_test_passed(demo_platform):
     line = next(x for x in demo_platform.first.output.splitlines() if x.startswith("dbt:"))
     models = int(line.split()[1])
