@@ -332,8 +332,10 @@ class FakeKlaviyo:
             ids = {self.profile_by_email.get(email.lower()) for email in wanted}
             members = [pid for pid in ids if pid in self.members[id]]
         fields = context["query"].get("fields[profile]")
-        resources = [self._profile_resource(pid, fields) for pid in members]
-        return 200, self._page(resources, context, PAGE_MAX, default=20)
+        page = self._page(members, context, PAGE_MAX, default=20)
+        # Resources built for the page only: a 100,000-member list is read in 1,000 pages.
+        page["data"] = [self._profile_resource(pid, fields) for pid in page["data"]]
+        return 200, page
 
     def _relationship_ids(self, document, seen, list_id):
         self._known_list(list_id)
