@@ -35,10 +35,20 @@ _CHANNELS = {"email": "e-mail", "sms": "SMS/WhatsApp"}
     help="Print the plan (adds, removes, held out, skipped for consent): no vendor call, "
     "nothing written.",
 )
-def activate(tenant_id: str, segment: str, destination_name: str, dry_run: bool) -> None:
+@click.option(
+    "--resync",
+    is_flag=True,
+    help="Send every member of a list destination again (Klaviyo, Meta, Google), whatever "
+    "the vendor's list size says: repairs a list emptied or changed by hand. A sync does it "
+    "by itself when the vendor's list is missing or short.",
+)
+def activate(
+    tenant_id: str, segment: str, destination_name: str, dry_run: bool, resync: bool
+) -> None:
     """Sync a segment to a destination: consented members only, minus a stable control group
     (10 % by default), only what changed since the last sync; every answer is logged in
-    ops.activation_log."""
+    ops.activation_log. A list destination's list is read first and repaired when the vendor
+    lost members the log says it holds."""
     from cerebro.actions.activation.sync import activate as run_activation
     from cerebro.settings import load_settings
     from cerebro.tenants import load_tenants
@@ -53,7 +63,12 @@ def activate(tenant_id: str, segment: str, destination_name: str, dry_run: bool)
     # SIGTERM stops the sync as Ctrl-C does (cerebro.interrupts, for every command): the
     # answers already received are logged before the process exits.
     report = run_activation(
-        Warehouse(settings), tenants[tenant_id], segment, destination_name, dry_run=dry_run
+        Warehouse(settings),
+        tenants[tenant_id],
+        segment,
+        destination_name,
+        dry_run=dry_run,
+        resync=resync,
     )
     click.echo(render_report(report))
     if report.failed:
@@ -85,6 +100,8 @@ def render_report(report: SyncReport) -> str:
             f"  {held}: {len(plan.held_out)}",
             f"  skipped for consent (no {channel} consent): {len(plan.no_consent)}",
         ]
+        if plan.resync and not plan.one_shot:
+            lines.append(f"  to send again (--resync): {len(plan.kept)}")
         if report.missing_secrets:
             lines.append(
                 f"  not set: {', '.join(report.missing_secrets)} (a real sync needs "
@@ -96,9 +113,11 @@ def render_report(report: SyncReport) -> str:
         f"{plan.tenant_id} · {plan.segment!r} → {plan.destination}: run {report.run_id}, "
         "logged in ops.activation_log",
         f"  sent: {report.sent} · refused: {report.refused} · failed: {report.failed} · "
-        f"removed: {report.removed}",
+        f"removed: {report.removed}" + (f" · repaired: {report.repaired}" if report.drift else ""),
         f"  {held}: {len(plan.held_out)} · skipped for consent: {len(plan.no_consent)} · "
         f"{already}: {plan.unchanged}",
         f"  calls: {calls} · seconds: {report.seconds:.1f}",
     ]
+    if report.drift is not None:
+        lines.insert(2, f"  {report.drift.describe()}")
     return "\n".join(lines)

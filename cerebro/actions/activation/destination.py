@@ -27,8 +27,9 @@ from typing import ClassVar, Protocol
 #: Outcome statuses: the vendor accepted the action, refused it for this member (a reason
 #: that will not change by retrying), or it failed (retries exhausted, 5xx): sent again later.
 SENT, REFUSED, FAILED = "sent", "refused", "failed"
-#: Actions.
-ADD, REMOVE, SEND = "add", "remove", "send"
+#: Actions. ``repair`` is an add of a member the log says the vendor already holds, sent
+#: again because the vendor's list was found missing or short (``cerebro activate --resync``).
+ADD, REMOVE, SEND, REPAIR = "add", "remove", "send", "repair"
 
 
 class DestinationError(RuntimeError):
@@ -51,6 +52,11 @@ class Member:
     last_name: str | None = None
     country_code: str = "CL"
     attributes: Mapping[str, float | str | None] = field(default_factory=dict)
+    #: For a member to remove: the hashed identifiers this destination sent when it added
+    #: them (``Outcome.sent``, kept in ``ops.activation_identifiers``), so that a member whose
+    #: contacts are gone from the marts (an erased customer) still leaves the list, and one
+    #: whose e-mail changed leaves under the address that was added.
+    sent: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,22 @@ class Outcome:
     status: str
     detail: str = ""
     vendor_ref: str | None = None
+    #: For an accepted add: the hashed identifiers sent, by the vendor's key (e.g. Meta's
+    #: ``EMAIL``, Google's ``hashedEmail``, Klaviyo's ``email_sha256``); what a later removal
+    #: is given back as ``Member.sent``. Never a contact in clear.
+    sent: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ListState:
+    """What a list destination's vendor says about an audience's list, read in one call:
+    whether it exists and how many members it reports (exactly or not: the destination's
+    ``list_state`` judges it against the log, knowing how its vendor counts)."""
+
+    exists: bool
+    size: int | None = None
+    #: The vendor's words for the count (e.g. "approximate_count 1000-1200"), for the report.
+    said: str = ""
 
 
 class Destination(Protocol):
@@ -91,6 +113,26 @@ class Destination(Protocol):
     ) -> Iterator[Outcome]:
         """Apply the changes; one outcome per member and action, yielded as they are known."""
         ...
+
+
+class ListDestination(Destination, Protocol):
+    """A list destination that can be reconciled with its vendor (``cerebro.actions.activation
+    .reconcile``): it reads the list's state, and repairs it by sending again the members the
+    log says it holds (``repair``, answered with action ``repair``) besides the changes."""
+
+    def list_state(self, audience: Audience, expected: int) -> tuple[ListState, bool]:
+        """The vendor's state of the audience's list and whether it holds fewer members than
+        the ``expected`` the log says (each vendor's count is exact or not in its own way)."""
+        ...
+
+    def sync(
+        self,
+        audience: Audience,
+        add: Sequence[Member],
+        remove: Sequence[Member],
+        *,
+        repair: Sequence[Member] = (),
+    ) -> Iterator[Outcome]: ...
 
 
 class DestinationFactory(Protocol):

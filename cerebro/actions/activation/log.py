@@ -27,14 +27,24 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from cerebro.actions.activation.destination import ADD, FAILED, REFUSED, REMOVE, SEND, SENT
+from cerebro.actions.activation import sent_identifiers
+from cerebro.actions.activation.destination import (
+    ADD,
+    FAILED,
+    REFUSED,
+    REMOVE,
+    REPAIR,
+    SEND,
+    SENT,
+)
+from cerebro.actions.activation.sent_identifiers import Change
 from cerebro.warehouse import Warehouse
 
 SCHEMA, TABLE = "ops", "activation_log"
 #: Actions and statuses the sync writes besides the vendors' answers.
 HOLD_OUT, SKIP = "hold_out", "skip"
 HELD_OUT, NO_CONSENT = "held_out", "no_consent"
-ACTIONS = (ADD, REMOVE, SEND, HOLD_OUT, SKIP)
+ACTIONS = (ADD, REMOVE, SEND, REPAIR, HOLD_OUT, SKIP)
 STATUSES = (SENT, REFUSED, FAILED, HELD_OUT, NO_CONSENT)
 
 
@@ -84,7 +94,7 @@ def audience_history(
     return warehouse.query(
         f"select {', '.join(columns)} from {SCHEMA}.{TABLE} "
         "where tenant_id = %(tenant_id)s and destination = %(destination)s "
-        "and segment = %(segment)s and action in ('add', 'remove', 'send') "
+        "and segment = %(segment)s and action in ('add', 'remove', 'send', 'repair') "
         "order by run_started_at, logged_at",
         {"tenant_id": tenant_id, "destination": destination, "segment": segment},
     )
@@ -98,17 +108,20 @@ class LogWriter:
         self._kind = kind
         self.rows_written = 0
 
-    def write(self, rows: list[LogRow]) -> None:
+    def write(self, rows: list[LogRow], changes: list[Change] | None = None) -> None:
         """Append ``rows`` in one transaction and empty the list once they are committed, so
         that a caller writing the same list again after an interruption writes each row once;
-        an interrupted write is rolled back whole and leaves the list as it was."""
+        an interrupted write is rolled back whole and leaves the list as it was. ``changes``
+        to ``ops.activation_identifiers`` (of the rows' audience) go in the same transaction,
+        so the hashes kept always agree with the log."""
+        changes = [] if changes is None else changes
         if not rows:
             return
         try:
             if self._kind == "duckdb":
-                self._write_duckdb(rows)
+                self._write_duckdb(rows, changes)
             else:
-                self._write_postgres(rows)
+                self._write_postgres(rows, changes)
         except BaseException:
             # Nothing to roll back if it failed before its transaction began (DuckDB says so).
             with contextlib.suppress(Exception):
@@ -116,8 +129,9 @@ class LogWriter:
             raise
         self.rows_written += len(rows)
         rows.clear()
+        changes.clear()
 
-    def _write_duckdb(self, rows: list[LogRow]) -> None:
+    def _write_duckdb(self, rows: list[LogRow], changes: list[Change]) -> None:
         names = ", ".join(COLUMNS)
         connection = self._connection
         connection.execute("begin transaction")
@@ -138,9 +152,10 @@ class LogWriter:
                 )
             finally:
                 connection.unregister("incoming_log_rows")
+        sent_identifiers.apply(connection, self._kind, _audience(rows), changes)
         connection.execute("commit")
 
-    def _write_postgres(self, rows: list[LogRow]) -> None:
+    def _write_postgres(self, rows: list[LogRow], changes: list[Change]) -> None:
         names = ", ".join(COLUMNS)
         with (
             self._connection.cursor() as cursor,
@@ -148,7 +163,13 @@ class LogWriter:
         ):
             for row in rows:
                 copy.write_row(row)
+        sent_identifiers.apply(self._connection, self._kind, _audience(rows), changes)
         self._connection.commit()
+
+
+def _audience(rows: list[LogRow]) -> tuple[str, str, str]:
+    """The (tenant, destination, segment) of a sync's rows: one audience per sync."""
+    return rows[0].tenant_id, rows[0].destination, rows[0].segment
 
 
 @contextlib.contextmanager
@@ -158,6 +179,7 @@ def open_log(warehouse: Warehouse) -> Iterator[LogWriter]:
         cursor = connection.cursor()
         cursor.execute(f"create schema if not exists {SCHEMA}")
         cursor.execute(DDL)
+        cursor.execute(sent_identifiers.DDL)
         if warehouse.engine == "postgres":
             # The sync reads one audience's rows on every run; DuckDB scans without an index.
             cursor.execute(

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cerebro.actions.activation import registry
+from cerebro.actions.activation import registry, sent_identifiers
 from cerebro.actions.activation.control import is_held_out
 from cerebro.actions.activation.coupons import COUPON_DESTINATION, valid_coupons
 from cerebro.actions.activation.destination import (
@@ -44,6 +44,7 @@ from cerebro.actions.activation.destination import (
     FAILED,
     REFUSED,
     REMOVE,
+    REPAIR,
     SEND,
     SENT,
     Audience,
@@ -65,6 +66,8 @@ from cerebro.actions.activation.log import (
     utc_now,
 )
 from cerebro.actions.activation.members import SegmentMember, contacts_of, segment_members
+from cerebro.actions.activation.reconcile import Drift, check_list
+from cerebro.actions.activation.sent_identifiers import Change
 from cerebro.tenants import ActivationConfig, Tenant
 from cerebro.warehouse import Warehouse
 
@@ -103,6 +106,11 @@ class Plan:
     #: Customer id -> the identifier hash logged for it (members leaving may be gone from the
     #: marts: then the one logged when they were added).
     identifiers: Mapping[str, str | None] = field(default_factory=dict)
+    #: Target members the log says the vendor's list holds (``unchanged`` of them), with the
+    #: hashes they were sent with: what a repair sends again (list destinations only).
+    kept: tuple[SegmentMember, ...] = ()
+    #: Whether the sync reads the vendor's list and repairs it whatever its size says.
+    resync: bool = False
 
     @property
     def audience(self) -> Audience:
@@ -127,6 +135,10 @@ class SyncReport:
     first_failure: str | None = None
     #: Environment variables a real sync would need and that are not set (dry runs only).
     missing_secrets: list[str] = field(default_factory=list)
+    #: Members sent again to a list the vendor had lost or emptied (action ``repair``).
+    repaired: int = 0
+    #: What the vendor's list looked like against the log, when it was read.
+    drift: Drift | None = None
 
 
 def activate(
@@ -136,13 +148,17 @@ def activate(
     destination_name: str,
     *,
     dry_run: bool = False,
+    resync: bool = False,
     environ: Mapping[str, str] | None = None,
     destination: Destination | None = None,
     now: Callable[[], object] = utc_now,
 ) -> SyncReport:
     """Sync ``segment`` of ``tenant`` to ``destination_name`` as its tenants-file entry says
-    (settings, secrets, control share); with ``dry_run``, only plan. ``destination`` replaces
-    the configured client (tests). One-line ``ActivationError`` for what a user fixes."""
+    (settings, secrets, control share); with ``dry_run``, only plan. With ``resync`` a list
+    destination's members are sent again whatever the vendor's list size says (a list
+    destination reads its list on every sync and repairs it when missing or short anyway).
+    ``destination`` replaces the configured client (tests). One-line ``ActivationError`` for
+    what a user fixes."""
     environ = os.environ if environ is None else environ
     registry.check_name(destination_name)
     config = tenant.destinations.get(destination_name)
@@ -168,6 +184,7 @@ def activate(
         one_shot=kind.one_shot,
         control_share=share,
         today=now().date(),
+        resync=resync,
     )
     if dry_run:
         missing = registry.missing_secrets(config.secrets, environ)
@@ -199,6 +216,7 @@ def plan_sync(
     one_shot: bool,
     control_share: float,
     today: dt.date,
+    resync: bool = False,
 ) -> Plan:
     """Compare the segment with what the log says the vendor has (see the module's doc). A
     one-shot message's members carry their rescue coupon still valid on ``today``."""
@@ -219,7 +237,10 @@ def plan_sync(
     add = [m for m in retried if refused.get(m.customer_id, ()) != (m.identifier_for(consent),)]
     identifiers = {m.customer_id: m.identifier_for(consent) for m in members}
     leaving = set() if one_shot else in_list - {m.customer_id for m in target}
+    sent = {} if one_shot else sent_identifiers.read(warehouse, tenant_id, destination, segment)
     remove = _leaving_members(warehouse, tenant_id, leaving, history, identifiers, consent)
+    remove = [_with_sent(m, sent) for m in remove]
+    kept = tuple(_with_sent(m, sent) for m in target if m.customer_id in in_list)
     return Plan(
         tenant_id=tenant_id,
         segment=segment,
@@ -235,7 +256,17 @@ def plan_sync(
         unchanged=len(target) - len(retried),
         refused_before=len(retried) - len(add),
         identifiers=identifiers,
+        kept=kept,
+        resync=resync,
     )
+
+
+def _with_sent(member: SegmentMember, sent: Mapping[str, Mapping[str, str]]) -> SegmentMember:
+    """The member with the hashes its list was sent, if any are kept."""
+    hashes = sent.get(member.customer_id)
+    if not hashes:
+        return member
+    return dataclasses.replace(member, member=dataclasses.replace(member.member, sent=hashes))
 
 
 def _with_coupons(members: list[SegmentMember], coupons: dict[str, dict]) -> list[SegmentMember]:
@@ -260,7 +291,7 @@ def _vendor_state(history: pd.DataFrame, one_shot: bool) -> tuple[set[str], dict
         in_list = set(accepted.loc[accepted["action"].isin([ADD, SEND]), "customer_id"])
     else:
         last = accepted.drop_duplicates("customer_id", keep="last")
-        in_list = set(last.loc[last["action"] == ADD, "customer_id"])
+        in_list = set(last.loc[last["action"].isin([ADD, REPAIR]), "customer_id"])
     attempts = answered[answered["action"].isin([ADD, SEND])]
     attempts = attempts.drop_duplicates("customer_id", keep="last")
     refused = attempts[attempts["status"] == REFUSED]
@@ -308,6 +339,11 @@ def run_sync(
     asked = {(m.customer_id, ADD) for m in plan.add}
     asked |= {(m.customer_id, SEND) for m in plan.add}
     asked |= {(m.customer_id, REMOVE) for m in plan.remove}
+    repair: tuple[SegmentMember, ...] = ()
+    if not plan.one_shot:
+        report.drift = check_list(destination, plan)
+        repair = plan.kept if report.drift is not None and report.drift.repairs else ()
+        asked |= {(m.customer_id, REPAIR) for m in repair}
 
     def row(customer_id, action, status, detail=None, vendor_ref=None) -> LogRow:
         return LogRow(
@@ -322,11 +358,16 @@ def run_sync(
         buffer = [row(m.customer_id, HOLD_OUT, HELD_OUT, control) for m in plan.held_out]
         buffer += [row(m.customer_id, SKIP, NO_CONSENT, no_consent) for m in plan.no_consent]
         log.write(buffer)
+        # Changes to ops.activation_identifiers, written with the rows of the same answers.
+        changes: list[Change] = []
         flushed_at = time.monotonic()
         try:
-            if plan.add or plan.remove:
-                answers = destination.sync(
-                    plan.audience, [m.member for m in plan.add], [m.member for m in plan.remove]
+            if plan.add or plan.remove or repair:
+                add, remove = [m.member for m in plan.add], [m.member for m in plan.remove]
+                answers = (
+                    destination.sync(plan.audience, add, remove, repair=[m.member for m in repair])
+                    if repair
+                    else destination.sync(plan.audience, add, remove)
                 )
                 with contextlib.closing(answers):
                     for outcome in answers:
@@ -336,15 +377,18 @@ def run_sync(
                             row(outcome.customer_id, outcome.action, outcome.status,
                                 _one_line(outcome.detail), outcome.vendor_ref)
                         )  # fmt: skip
+                        change = _change(outcome, plan.one_shot, now())
+                        if change is not None:
+                            changes.append(change)
                         if (
                             plan.one_shot
                             or len(buffer) >= FLUSH_ROWS
                             or time.monotonic() - flushed_at >= FLUSH_SECONDS
                         ):
-                            log.write(buffer)
+                            log.write(buffer, changes)
                             flushed_at = time.monotonic()
         except (DestinationError, VendorUnavailable) as error:
-            log.write(buffer)
+            log.write(buffer, changes)
             answered = report.sent + report.removed + report.refused + report.failed
             raise ActivationError(
                 f"{error} (sync stopped: {answered} answers before it are logged in "
@@ -352,7 +396,7 @@ def run_sync(
             ) from error
         finally:
             # Ctrl-C, SIGTERM through the CLI, a bug: what the vendor accepted is logged.
-            log.write(buffer)
+            log.write(buffer, changes)
     report.calls = _delta(calls_before, _calls(destination))
     report.seconds = time.monotonic() - clock
     return report
@@ -369,10 +413,23 @@ def _check(outcome: Outcome, asked: set[tuple[str, str]], destination: str) -> N
         )
 
 
+def _change(outcome: Outcome, one_shot: bool, at: dt.datetime) -> Change | None:
+    """What an accepted answer changes in the hashes kept for removal (list destinations)."""
+    if one_shot or outcome.status != SENT:
+        return None
+    if outcome.action == REMOVE:
+        return Change(outcome.customer_id, None, at)
+    if outcome.sent:
+        return Change(outcome.customer_id, outcome.sent, at)
+    return None
+
+
 def _count(report: SyncReport, outcome: Outcome) -> None:
     if outcome.status == SENT:
         if outcome.action == REMOVE:
             report.removed += 1
+        elif outcome.action == REPAIR:
+            report.repaired += 1
         else:
             report.sent += 1
     elif outcome.status == REFUSED:

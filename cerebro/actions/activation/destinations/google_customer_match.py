@@ -50,6 +50,7 @@ and the protos (``OfflineUserDataJobService``, ``offline_user_data.proto``,
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,9 +66,11 @@ from cerebro.actions.activation.destination import (
     FAILED,
     REFUSED,
     REMOVE,
+    REPAIR,
     SENT,
     Audience,
     DestinationError,
+    ListState,
     Member,
     Outcome,
 )
@@ -88,8 +91,10 @@ MAX_LIFE_SPAN_DAYS = "540"
 JOB_POLL_WAITS = (5.0, 10.0, 30.0, 60.0)
 DEFAULT_JOB_WAIT_SECONDS = 15 * 60.0
 DONE = ("SUCCESS", "FAILED")
-#: OfflineUserDataJobOperation's field for each action.
-OPERATIONS = {ADD: "create", REMOVE: "remove"}
+#: OfflineUserDataJobOperation's field for each action (a repair is an add).
+OPERATIONS = {ADD: "create", REMOVE: "remove", REPAIR: "create"}
+#: The identifiers a removal is sent with when kept (``Outcome.sent``).
+KEPT_KEYS = ("hashedEmail", "hashedPhoneNumber")
 
 
 def from_config(
@@ -141,6 +146,8 @@ class Operation:
     member: Member
     identifiers: tuple[dict[str, str], ...]
     left_out: str = ""
+    #: The action the member is answered for (``add`` or ``repair`` share a job).
+    action: str = ADD
 
 
 def google_user_data(member: Member) -> Operation:
@@ -162,6 +169,12 @@ def google_user_data(member: Member) -> Operation:
     return Operation(member, tuple(identifiers), "; ".join(problems))
 
 
+def removal_user_data(member: Member) -> Operation:
+    """The identifiers a member was added with (kept hashes), else from its contacts."""
+    kept = tuple({key: member.sent[key]} for key in KEPT_KEYS if member.sent.get(key))
+    return Operation(member, kept) if kept else google_user_data(member)
+
+
 class _Unavailable(Exception):
     """Google kept failing or throttling: the members not yet in a running job are failed."""
 
@@ -181,13 +194,40 @@ class GoogleCustomerMatch:
     identifiers_per_request: int = MAX_IDENTIFIERS_PER_REQUEST
     _lists: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
+    def list_state(self, audience: Audience, expected: int) -> tuple[ListState, bool]:
+        """The user list and its sizes (``size_for_search``, ``size_for_display``), read with
+        the query that finds it. Short only when the list is missing (removed in the Google
+        Ads UI; a new one is created and filled): the sizes count matched users, not uploaded
+        identifiers, Google shows them rounded and as ranges (``UserListSizeRange``, "less than
+        500" … "over 50 million"), and they take up to 48 hours to reflect an upload, so no
+        count from them can be held to the log's; they are reported, and ``--resync`` sends
+        the list again when they look wrong."""
+        # Looked up again: the list this client found before may have been removed since.
+        self._lists.pop(audience.name, None)
+        try:
+            found = self._find_user_list(audience, sizes=True)
+        except _Unavailable as error:
+            return ListState(True, None, f"not read ({error})"), False
+        if found is None:
+            return ListState(False), expected > 0
+        search, display = found.get("sizeForSearch"), found.get("sizeForDisplay")
+        size = int(search) if search is not None else None
+        return ListState(True, size, f"size_for_search {search}, size_for_display {display}"), False
+
     def sync(
-        self, audience: Audience, add: Sequence[Member], remove: Sequence[Member]
+        self,
+        audience: Audience,
+        add: Sequence[Member],
+        remove: Sequence[Member],
+        *,
+        repair: Sequence[Member] = (),
     ) -> Iterator[Outcome]:
-        """A removal job, then an addition job (Google refuses both in one job); one outcome
-        per member and action."""
-        removals = yield from _usable(remove, REMOVE)
-        additions = yield from _usable(add, ADD)
+        """A removal job, then an addition job (Google refuses both in one job) holding the
+        members to add and those to add again (``repair``); one outcome per member and
+        action."""
+        removals = yield from _usable(remove, REMOVE, removal_user_data)
+        additions = yield from _usable(add, ADD, google_user_data)
+        additions += yield from _usable(repair, REPAIR, google_user_data)
         phases = [(action, ops) for action, ops in ((REMOVE, removals), (ADD, additions)) if ops]
         if not phases:
             return
@@ -220,6 +260,7 @@ class GoogleCustomerMatch:
                                for op in batch],
                 "enablePartialFailure": True,
             }  # fmt: skip
+            # An addition job also carries repairs: each member is answered for its own action.
             try:
                 answer = self._call(f"{job}:addOperations", body)
             except _Unavailable as error:
@@ -229,7 +270,7 @@ class GoogleCustomerMatch:
             refused = _partial_failures(answer)
             for index, op in enumerate(batch):
                 if index in refused:
-                    yield Outcome(op.member.customer_id, action, REFUSED, refused[index], job)
+                    yield Outcome(op.member.customer_id, op.action, REFUSED, refused[index], job)
                 else:
                     in_job.append(op)
         if not in_job:
@@ -246,13 +287,16 @@ class GoogleCustomerMatch:
         for op in in_job:
             if status == "FAILED":
                 detail = f"job {job} failed: {reason or 'no reason given'}"
-                yield Outcome(op.member.customer_id, action, FAILED, detail, job)
+                yield Outcome(op.member.customer_id, op.action, FAILED, detail, job)
                 continue
             detail = ""
             if status != "SUCCESS":
                 why = f" ({reason})" if reason else ""
                 detail = f"job {status} after {waited:.0f} s{why}; Google finishes it on its own"
-            yield Outcome(op.member.customer_id, action, SENT, _join(op.left_out, detail), job)
+            sent = None if op.action == REMOVE else _sent(op)
+            yield Outcome(
+                op.member.customer_id, op.action, SENT, _join(op.left_out, detail), job, sent
+            )
         return stopped
 
     def _wait(self, job: str) -> tuple[str, str, float]:
@@ -274,21 +318,30 @@ class GoogleCustomerMatch:
             self.http.sleep(pause)
             waited, polls = waited + pause, polls + 1
 
+    def _find_user_list(self, audience: Audience, *, sizes: bool = False) -> dict | None:
+        """The user list of the audience's name (a CRM-based one), or None."""
+        quoted = audience.name.replace("\\", "\\\\").replace("'", "\\'")
+        extra = ", user_list.size_for_search, user_list.size_for_display" if sizes else ""
+        rows = self._search(
+            f"SELECT user_list.resource_name, user_list.name, user_list.type{extra} "
+            f"FROM user_list WHERE user_list.name = '{quoted}'"
+        )
+        if not rows:
+            return None
+        found = rows[0]["userList"]
+        if found.get("type") != "CRM_BASED":
+            raise DestinationError(
+                f"Google Ads account {self.customer_id} has a {found.get('type')} user list "
+                f"named {audience.name!r}, not a Customer Match one; rename one of them"
+            )
+        self._lists[audience.name] = found["resourceName"]
+        return found
+
     def _user_list(self, audience: Audience) -> str:
         if audience.name in self._lists:
             return self._lists[audience.name]
-        quoted = audience.name.replace("\\", "\\\\").replace("'", "\\'")
-        rows = self._search(
-            "SELECT user_list.resource_name, user_list.name, user_list.type FROM user_list "
-            f"WHERE user_list.name = '{quoted}'"
-        )
-        if rows:
-            found = rows[0]["userList"]
-            if found.get("type") != "CRM_BASED":
-                raise DestinationError(
-                    f"Google Ads account {self.customer_id} has a {found.get('type')} user list "
-                    f"named {audience.name!r}, not a Customer Match one; rename one of them"
-                )
+        found = self._find_user_list(audience)
+        if found is not None:
             resource = found["resourceName"]
         else:
             user_list = {
@@ -413,20 +466,27 @@ def _partial_failures(answer: Mapping) -> dict[int, str]:
     return {index: "Google refused it: " + "; ".join(texts) for index, texts in failed.items()}
 
 
-def _usable(members: Sequence[Member], action: str) -> Generator[Outcome, None, list[Operation]]:
+def _usable(
+    members: Sequence[Member], action: str, to_operation: Callable[[Member], Operation]
+) -> Generator[Outcome, None, list[Operation]]:
     """Operations of the members that have something to match; refusals for the others."""
     operations = []
     for member in members:
         try:
-            operations.append(google_user_data(member))
+            operations.append(dataclasses.replace(to_operation(member), action=action))
         except UnusableIdentifier as error:
             yield Outcome(member.customer_id, action, REFUSED, str(error))
     return operations
 
 
+def _sent(op: Operation) -> dict[str, str]:
+    """The hashes an accepted add sent, kept for its removal."""
+    return {key: value for item in op.identifiers for key, value in item.items()}
+
+
 def _failed(operations: Sequence[Operation], action: str, why: str) -> Iterator[Outcome]:
     for op in operations:
-        yield Outcome(op.member.customer_id, action, FAILED, why)
+        yield Outcome(op.member.customer_id, op.action, FAILED, why)
 
 
 def _join(*parts: str) -> str:

@@ -46,14 +46,16 @@ from cerebro.actions.activation.destination import (
     FAILED,
     REFUSED,
     REMOVE,
+    REPAIR,
     SENT,
     Audience,
     DestinationError,
+    ListState,
     Member,
     Outcome,
 )
 from cerebro.actions.activation.http import VendorHttp, VendorResponse, VendorUnavailable
-from cerebro.actions.activation.identifiers import UnusableIdentifier, e164_phone
+from cerebro.actions.activation.identifiers import UnusableIdentifier, e164_phone, sha256_hex
 
 DEFAULT_BASE_URL = "https://a.klaviyo.com"
 #: The newest stable revision of Klaviyo's OpenAPI spec when this client was written.
@@ -112,26 +114,62 @@ class KlaviyoDestination:
     list_prefix: str = ""
     _tenant: str = field(default="", init=False, repr=False)
     _unavailable: str | None = field(default=None, init=False, repr=False)
+    _list_ids: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def list_state(self, audience: Audience, expected: int) -> tuple[ListState, bool]:
+        """The list and its ``profile_count`` (``GET /api/lists/{id}`` with
+        ``additional-fields[list]=profile_count``, an exact count; rate limit XS, 1/s burst
+        and 15/m steady, against one read per sync); short when it holds fewer than the log
+        says. A list Klaviyo cannot be asked about now is taken as it is (the sync goes on)."""
+        self._tenant = audience.tenant_id
+        list_name = f"{self.list_prefix}{audience.name}"
+        # Looked up again: the list this client found before may have been deleted since.
+        self._list_ids.pop(list_name, None)
+        try:
+            list_id = self._find_list(list_name)
+            if list_id is None:
+                return ListState(False), expected > 0
+            params = {"additional-fields[list]": "profile_count", "fields[list]": "name"}
+            response = self._call("GET", f"/api/lists/{list_id}", params=params)
+        except VendorUnavailable as error:
+            return ListState(True, None, f"not read ({error})"), False
+        if response.status == 404:  # deleted between the two reads
+            self._list_ids.pop(list_name, None)
+            return ListState(False), expected > 0
+        count = ((response.body or {}).get("data") or {}).get("attributes", {})
+        size = count.get("profile_count") if response.ok else None
+        if not isinstance(size, int):
+            return ListState(True, None, f"profile_count not read ({_reason(response)})"), False
+        return ListState(True, size, f"profile_count {size}"), size < expected
 
     def sync(
-        self, audience: Audience, add: Sequence[Member], remove: Sequence[Member]
+        self,
+        audience: Audience,
+        add: Sequence[Member],
+        remove: Sequence[Member],
+        *,
+        repair: Sequence[Member] = (),
     ) -> Iterator[Outcome]:
-        """Add and remove members of the audience's list; one outcome per member and action."""
-        if not add and not remove:
+        """Add and remove members of the audience's list, and add again those of ``repair``
+        (members the list lost); one outcome per member and action."""
+        if not add and not remove and not repair:
             return
         self._tenant = audience.tenant_id
         self._unavailable = None
         list_name = f"{self.list_prefix}{audience.name}"
         try:
             list_id = self._find_list(list_name)
-            if list_id is None and add:
+            if list_id is None and (add or repair):
                 list_id = self._create_list(list_name)
         except VendorUnavailable as error:
             yield from _all(add, ADD, FAILED, str(error))
+            yield from _all(repair, REPAIR, FAILED, str(error))
             yield from _all(remove, REMOVE, FAILED, str(error))
             return
         if add:
-            yield from self._add(list_id, add)
+            yield from self._add(list_id, add, ADD)
+        if repair:
+            yield from self._add(list_id, repair, REPAIR)
         if remove:
             if list_id is None:
                 yield from _all(remove, REMOVE, SENT, "the list does not exist yet")
@@ -141,6 +179,8 @@ class KlaviyoDestination:
     # Lists -----------------------------------------------------------------------------------
 
     def _find_list(self, list_name: str) -> str | None:
+        if list_name in self._list_ids:
+            return self._list_ids[list_name]
         params = {
             "filter": f"equals(name,{_literal(list_name)})",
             "sort": "created",
@@ -150,6 +190,7 @@ class KlaviyoDestination:
         for page in self._pages("/api/lists", params):
             for item in page:
                 if item.get("attributes", {}).get("name") == list_name:
+                    self._list_ids[list_name] = item["id"]
                     return item["id"]
         return None
 
@@ -158,41 +199,42 @@ class KlaviyoDestination:
         response = self._call("POST", "/api/lists", json_body=body)
         if not response.ok:
             raise VendorUnavailable(f"Klaviyo did not create the list: {_reason(response)}")
+        self._list_ids[list_name] = response.body["data"]["id"]
         return response.body["data"]["id"]
 
     # Adding ----------------------------------------------------------------------------------
 
-    def _add(self, list_id: str, members: Sequence[Member]) -> Iterator[Outcome]:
+    def _add(self, list_id: str, members: Sequence[Member], action: str) -> Iterator[Outcome]:
         by_email: dict[str, list[Member]] = {}
         for member in members:
             email = _email(member)
             if email is None:
-                yield Outcome(member.customer_id, ADD, REFUSED, "no e-mail address")
+                yield Outcome(member.customer_id, action, REFUSED, "no e-mail address")
             else:
                 by_email.setdefault(email, []).append(member)
         if len(by_email) <= SYNC_ADD_MAX:
-            yield from self._add_one_by_one(list_id, by_email)
+            yield from self._add_one_by_one(list_id, by_email, action)
         else:
             for batch, profiles in _import_batches(by_email):
-                yield from self._add_by_job(list_id, batch, profiles)
+                yield from self._add_by_job(list_id, batch, profiles, action)
 
     def _add_one_by_one(
-        self, list_id: str, by_email: Mapping[str, list[Member]]
+        self, list_id: str, by_email: Mapping[str, list[Member]], action: str
     ) -> Iterator[Outcome]:
         profile_ids: dict[str, str] = {}
         for email, same in by_email.items():
             if self._unavailable:
-                yield from _all(same, ADD, FAILED, self._unavailable)
+                yield from _all(same, action, FAILED, self._unavailable)
                 continue
             body = {"data": {"type": "profile", "attributes": _attributes(email, same[0])}}
             response = self._guarded("POST", "/api/profile-import", json_body=body)
             if response is None:
-                yield from _all(same, ADD, FAILED, self._unavailable or "")
+                yield from _all(same, action, FAILED, self._unavailable or "")
             elif response.ok:
                 profile_ids[email] = response.body["data"]["id"]
             else:
                 status = REFUSED if response.status in (400, 409, 422) else FAILED
-                yield from _all(same, ADD, status, _reason(response))
+                yield from _all(same, action, status, _reason(response))
         emails = list(profile_ids)
         for start in range(0, len(emails), LIST_RELATIONSHIP_MAX):
             chunk = emails[start : start + LIST_RELATIONSHIP_MAX]
@@ -201,16 +243,16 @@ class KlaviyoDestination:
             response = self._guarded("POST", path, json_body={"data": data})
             for email in chunk:
                 if response is not None and response.ok:
-                    yield from _all(by_email[email], ADD, SENT, "", profile_ids[email])
+                    yield from _accepted(by_email[email], action, email, profile_ids[email])
                 else:
                     detail = self._unavailable if response is None else _reason(response)
-                    yield from _all(by_email[email], ADD, FAILED, detail or "")
+                    yield from _all(by_email[email], action, FAILED, detail or "")
 
     def _add_by_job(
-        self, list_id: str, batch: Mapping[str, list[Member]], profiles: list[dict]
+        self, list_id: str, batch: Mapping[str, list[Member]], profiles: list[dict], action: str
     ) -> Iterator[Outcome]:
         if self._unavailable:
-            yield from _all(_flat(batch), ADD, FAILED, self._unavailable)
+            yield from _all(_flat(batch), action, FAILED, self._unavailable)
             return
         emails = list(batch)
         body = {
@@ -223,28 +265,28 @@ class KlaviyoDestination:
         response = self._guarded("POST", "/api/profile-bulk-import-jobs", json_body=body)
         if response is None or not response.ok:
             detail = self._unavailable if response is None else _reason(response)
-            yield from _all(_flat(batch), ADD, FAILED, detail or "")
+            yield from _all(_flat(batch), action, FAILED, detail or "")
             return
         job_id = response.body["data"]["id"]
         job = self._wait_for_job(job_id)
         if job is None:
             detail = self._unavailable or f"import job {job_id} not finished; the next sync retries"
-            yield from _all(_flat(batch), ADD, FAILED, detail)
+            yield from _all(_flat(batch), action, FAILED, detail)
             return
         refused = self._import_errors(job_id, emails) if job.get("failed_count") else {}
         if refused is None:
             # Some profiles failed and which ones is unknown: all are tried again next time
             # (an import is an upsert, and adding a member twice leaves one membership).
             detail = f"import job {job_id}: its errors could not be read; the next sync retries"
-            yield from _all(_flat(batch), ADD, FAILED, detail)
+            yield from _all(_flat(batch), action, FAILED, detail)
             return
         for email in emails:
             if email in refused:
-                yield from _all(batch[email], ADD, REFUSED, refused[email], job_id)
+                yield from _all(batch[email], action, REFUSED, refused[email], job_id)
             elif job["status"] == "complete":
-                yield from _all(batch[email], ADD, SENT, "", job_id)
+                yield from _accepted(batch[email], action, email, job_id)
             else:
-                yield from _all(batch[email], ADD, FAILED, f"import job {job_id} cancelled")
+                yield from _all(batch[email], action, FAILED, f"import job {job_id} cancelled")
 
     def _wait_for_job(self, job_id: str) -> dict | None:
         waited, polls = 0.0, 0
@@ -279,12 +321,19 @@ class KlaviyoDestination:
 
     def _remove(self, list_id: str, members: Sequence[Member]) -> Iterator[Outcome]:
         by_email: dict[str, list[Member]] = {}
+        by_hash: dict[str, list[Member]] = {}
         for member in members:
-            email = _email(member)
-            if email is None:
+            email, sent = _email(member), member.sent.get("email_sha256")
+            if sent and (email is None or sha256_hex(email) != sent):
+                # Erased from the marts, or the address changed since it was added: the list
+                # holds the address that was sent, found by its hash among the list's profiles.
+                by_hash.setdefault(sent, []).append(member)
+            elif email is None:
                 yield Outcome(member.customer_id, REMOVE, SENT, "no e-mail: not in the list")
             else:
                 by_email.setdefault(email, []).append(member)
+        if by_hash:
+            yield from self._remove_by_hash(list_id, by_hash)
         emails = list(by_email)
         for start in range(0, len(emails), LIST_RELATIONSHIP_MAX):
             chunk = emails[start : start + LIST_RELATIONSHIP_MAX]
@@ -306,6 +355,40 @@ class KlaviyoDestination:
                 else:
                     detail = self._unavailable if response is None else _reason(response)
                     yield from _all(same, REMOVE, FAILED, detail or "")
+
+    def _remove_by_hash(
+        self, list_id: str, by_hash: Mapping[str, list[Member]]
+    ) -> Iterator[Outcome]:
+        """Remove members known only by the hash of the address they were added with: Klaviyo
+        finds profiles by address, not by hash, so the list's members are read (``GET
+        /api/lists/{id}/profiles``, 100 a page, e-mail only) and hashed here."""
+        profiles, why = self._collect(
+            f"/api/lists/{list_id}/profiles",
+            {"fields[profile]": "email", "page[size]": PROFILES_PAGE_MAX},
+        )
+        if profiles is None:
+            yield from _all(_flat(by_hash), REMOVE, FAILED, why)
+            return
+        in_list: dict[str, str] = {}
+        for profile in profiles:
+            email = (profile.get("attributes", {}).get("email") or "").strip().lower()
+            if email:
+                in_list[sha256_hex(email)] = profile["id"]
+        found = [digest for digest in by_hash if digest in in_list]
+        for digest in by_hash:
+            if digest not in in_list:
+                yield from _all(by_hash[digest], REMOVE, SENT, "not in the list")
+        for start in range(0, len(found), LIST_RELATIONSHIP_MAX):
+            chunk = found[start : start + LIST_RELATIONSHIP_MAX]
+            data = [{"type": "profile", "id": in_list[digest]} for digest in chunk]
+            path = f"/api/lists/{list_id}/relationships/profiles"
+            response = self._guarded("DELETE", path, json_body={"data": data})
+            for digest in chunk:
+                if response is not None and response.ok:
+                    yield from _all(by_hash[digest], REMOVE, SENT, "", in_list[digest])
+                else:
+                    detail = self._unavailable if response is None else _reason(response)
+                    yield from _all(by_hash[digest], REMOVE, FAILED, detail or "")
 
     def _profile_ids_in_list(
         self, list_id: str, emails: Sequence[str]
@@ -406,6 +489,16 @@ def _all(
 ) -> Iterator[Outcome]:
     for member in members:
         yield Outcome(member.customer_id, action, status, detail, ref)
+
+
+def _accepted(
+    members: Sequence[Member], action: str, email: str, ref: str | None
+) -> Iterator[Outcome]:
+    """Accepted adds, with the hash of the address sent: what a removal matches the list's
+    profiles against once the address is gone from the marts."""
+    sent = {"email_sha256": sha256_hex(email)}
+    for member in members:
+        yield Outcome(member.customer_id, action, SENT, "", ref, sent)
 
 
 def _flat(by_email: Mapping[str, list[Member]], emails: Sequence[str] | None = None) -> list:

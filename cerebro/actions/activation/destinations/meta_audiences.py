@@ -59,9 +59,11 @@ from cerebro.actions.activation.destination import (
     FAILED,
     REFUSED,
     REMOVE,
+    REPAIR,
     SENT,
     Audience,
     DestinationError,
+    ListState,
     Member,
     Outcome,
 )
@@ -86,6 +88,13 @@ MAX_THROTTLE_WAIT_SECONDS = 15 * 60.0
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
 EXPIRED_TOKEN = 190
 UNKNOWN_OBJECT = (100, 33)
+#: The keys kept for a later removal (``Outcome.sent``): those Meta matches a person by. The
+#: name and country hashes are not kept: they match no one alone, and a hashed first name is
+#: read back with a list of names.
+KEPT_KEYS = ("EMAIL", "PHONE")
+#: Meta's size estimate counts matched people, rounded, after matching has run; below this
+#: many accepted rows an estimate of 0 may be a small audience, not a lost one.
+MIN_COUNTED = 1_000
 
 
 def from_config(
@@ -154,6 +163,19 @@ def meta_row(member: Member) -> Row:
     return Row(member, tuple(values), "; ".join(problems))
 
 
+def removal_row(member: Member) -> Row:
+    """The row a member was added with (its kept hashes), else one from its contacts."""
+    if any(member.sent.get(key) for key in KEPT_KEYS):
+        values = tuple(member.sent.get(key, "") if key in KEPT_KEYS else "" for key in SCHEMA)
+        return Row(member, values)
+    return meta_row(member)
+
+
+def _sent(row: Row) -> dict[str, str]:
+    return {key: value for key, value in zip(SCHEMA, row.values, strict=True)
+            if key in KEPT_KEYS and value}  # fmt: skip
+
+
 class _Unavailable(Exception):
     """Meta kept throttling or failing: the members not yet sent are failed."""
 
@@ -178,18 +200,27 @@ class MetaAudiences:
         remove: Sequence[Member],
         *,
         keep: Sequence[Member] | None = None,
+        repair: Sequence[Member] = (),
     ) -> Iterator[Outcome]:
         """Add and remove members; with ``keep`` (the members that stay) the audience is
-        replaced whole when ``replaces`` says so. One outcome per member of ``add``/``remove``."""
-        add_rows = yield from _usable(add, ADD)
-        remove_rows = yield from _usable(remove, REMOVE)
-        if not add_rows and not remove_rows:
+        replaced whole when ``replaces`` says so. With ``repair`` (the members staying, which
+        the audience lost) it is always replaced: a replace session leaves exactly the
+        members uploaded, whatever the audience held. One outcome per member of ``add``,
+        ``remove`` and ``repair``."""
+        add_rows = yield from _usable(add, ADD, meta_row)
+        remove_rows = yield from _usable(remove, REMOVE, removal_row)
+        repair_rows = yield from _usable(repair, REPAIR, meta_row)
+        if not add_rows and not remove_rows and not repair_rows:
             return
         try:
             audience_id = self._audience_id(audience)
         except _Unavailable as error:
             yield from _failed(remove_rows, REMOVE, str(error))
             yield from _failed(add_rows, ADD, str(error))
+            yield from _failed(repair_rows, REPAIR, str(error))
+            return
+        if repair_rows:
+            yield from self._replace(audience_id, [], add_rows, remove_rows, repair_rows)
             return
         if keep is not None and replaces(len(keep), len(add_rows), len(remove_rows)):
             keep_rows = [row for row in map(_row_or_none, keep) if row is not None]
@@ -208,10 +239,36 @@ class MetaAudiences:
                     return
                 yield from _outcomes(batch, action, answer)
 
+    def list_state(self, audience: Audience, expected: int) -> tuple[ListState, bool]:
+        """The audience and Meta's estimate of its size (``approximate_count_lower_bound`` /
+        ``_upper_bound``, read with the listing that finds it): people matched, not rows
+        uploaded, rounded and known only once matching has run, so it cannot be held to the
+        log's count. Short when the audience is missing (deleted in Ads Manager; a new one of
+        the same name is created and filled), or when the estimate is 0 while the log says at
+        least ``MIN_COUNTED`` rows were accepted."""
+        # Looked up again: the audience this client found before may have been deleted since.
+        self._audience_ids.pop(audience.name, None)
+        try:
+            found = self._find_audience(audience)
+        except _Unavailable as error:
+            return ListState(True, None, f"not read ({error})"), False
+        if found is None:
+            return ListState(False), expected > 0
+        low, high = (found.get(f"approximate_count_{end}_bound") for end in ("lower", "upper"))
+        if not isinstance(high, int):
+            return ListState(True, None, "no size estimate"), False
+        said = f"approximate_count {low}-{high}"
+        return ListState(True, high, said), high == 0 and expected >= MIN_COUNTED
+
     def _replace(
-        self, audience_id: str, keep: list[Row], add: list[Row], remove: list[Row]
+        self,
+        audience_id: str,
+        keep: list[Row],
+        add: list[Row],
+        remove: list[Row],
+        repair: Sequence[Row] = (),
     ) -> Iterator[Outcome]:
-        rows = keep + add
+        rows = keep + list(repair) + add
         session_id = random_ids.randbelow(2**62) + 1
         batches = [
             rows[start : start + self.rows_per_request]
@@ -234,34 +291,44 @@ class MetaAudiences:
                 why = f"replace session stopped at batch {number} of {len(batches)}: {error}"
                 yield from _failed(remove, REMOVE, why)
                 yield from _failed(add, ADD, why)
+                yield from _failed(repair, REPAIR, why)
                 return
             named, count = _invalid(batch, answer)
             invalid.update(named)
             unnamed += count
         note = f"Meta counted {unnamed} invalid entries it did not name" if unnamed else ""
-        for row in add:
-            if id(row) in invalid:
-                yield Outcome(row.member.customer_id, ADD, REFUSED, invalid[id(row)])
-            else:
-                yield Outcome(row.member.customer_id, ADD, SENT, _join(row.left_out, note))
+        for action, sent_rows in ((ADD, add), (REPAIR, repair)):
+            for row in sent_rows:
+                if id(row) in invalid:
+                    yield Outcome(row.member.customer_id, action, REFUSED, invalid[id(row)])
+                else:
+                    yield Outcome(row.member.customer_id, action, SENT,
+                                  _join(row.left_out, note), sent=_sent(row))  # fmt: skip
         for row in remove:
             yield Outcome(row.member.customer_id, REMOVE, SENT, "left out of the replaced audience")
+
+    def _find_audience(self, audience: Audience) -> dict | None:
+        """The first CUSTOM audience with the name, as the listing gives it, or None."""
+        path, after = f"act_{self.ad_account_id}/customaudiences", None
+        fields = "id,name,subtype,approximate_count_lower_bound,approximate_count_upper_bound"
+        while True:
+            params = {"fields": fields, "limit": AUDIENCES_PAGE_SIZE}
+            page = self._call("GET", path, params={**params, **({"after": after} if after else {})})
+            for item in page.get("data", []):
+                if item.get("name") == audience.name and item.get("subtype") == "CUSTOM":
+                    self._audience_ids[audience.name] = str(item["id"])
+                    return item
+            paging = page.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return None
 
     def _audience_id(self, audience: Audience) -> str:
         if audience.name in self._audience_ids:
             return self._audience_ids[audience.name]
-        path, after, found = f"act_{self.ad_account_id}/customaudiences", None, None
-        while found is None:
-            params = {"fields": "id,name,subtype", "limit": AUDIENCES_PAGE_SIZE}
-            page = self._call("GET", path, params={**params, **({"after": after} if after else {})})
-            for item in page.get("data", []):
-                if item.get("name") == audience.name and item.get("subtype") == "CUSTOM":
-                    found = str(item["id"])
-                    break
-            paging = page.get("paging") or {}
-            after = (paging.get("cursors") or {}).get("after")
-            if not paging.get("next") or not after:
-                break
+        path = f"act_{self.ad_account_id}/customaudiences"
+        item = self._find_audience(audience)
+        found = None if item is None else str(item["id"])
         if found is None:
             created = self._call(
                 "POST",
@@ -340,12 +407,14 @@ def _graph_error(body: object) -> dict:
     return error if isinstance(error, dict) else {}
 
 
-def _usable(members: Sequence[Member], action: str) -> Generator[Outcome, None, list[Row]]:
+def _usable(
+    members: Sequence[Member], action: str, to_row: Callable[[Member], Row]
+) -> Generator[Outcome, None, list[Row]]:
     """Rows of the members that have something to match; refusals yielded for the others."""
     rows = []
     for member in members:
         try:
-            rows.append(meta_row(member))
+            rows.append(to_row(member))
         except UnusableIdentifier as error:
             yield Outcome(member.customer_id, action, REFUSED, str(error))
     return rows
@@ -388,8 +457,9 @@ def _outcomes(rows: Sequence[Row], action: str, answer: Mapping) -> Iterator[Out
             yield Outcome(row.member.customer_id, action, REFUSED, named[id(row)])
         else:
             yield Outcome(
-                row.member.customer_id, action, SENT, _join(row.left_out, note if unnamed else "")
-            )
+                row.member.customer_id, action, SENT, _join(row.left_out, note if unnamed else ""),
+                sent=_sent(row) if action == ADD else None,
+            )  # fmt: skip
 
 
 def _failed(rows: Sequence[Row], action: str, why: str) -> Iterator[Outcome]:

@@ -24,6 +24,9 @@ counted as (
         sum(case when activation_log.is_treated then 1 else 0 end) as members_sent,
         sum(case when activation_log.action = 'remove' and activation_log.status = 'sent'
             then 1 else 0 end) as members_removed,
+        -- Adds sent again to a list the vendor had lost (decision 0058): not treatment.
+        sum(case when activation_log.action = 'repair' and activation_log.status = 'sent'
+            then 1 else 0 end) as members_repaired,
         sum(case when activation_log.status = 'refused' then 1 else 0 end) as members_refused,
         sum(case when activation_log.status = 'failed' then 1 else 0 end) as members_failed,
         sum(case when activation_log.is_held_out then 1 else 0 end) as members_held_out,
@@ -46,6 +49,7 @@ final as (
         counted.outcomes,
         counted.members_sent,
         counted.members_removed,
+        counted.members_repaired,
         counted.members_refused,
         counted.members_failed,
         counted.members_held_out,

@@ -140,6 +140,10 @@ class FakeCustomerMatch:
             )
 
     # Test helpers
+    def remove_user_list(self, name: str) -> None:
+        """As a user removing the list in the Google Ads UI."""
+        del self.user_lists[self.user_list_named(name).resource_name]
+
     def user_list_named(self, name: str) -> UserList:
         (found,) = [u for u in self.user_lists.values() if u.name == name]
         return found
@@ -165,10 +169,11 @@ class FakeCustomerMatch:
         if by_name:
             name = re.sub(r"\\(.)", r"\1", by_name.group(1))
             rows = [
-                {"userList": {"resourceName": u.resource_name, "name": u.name, "type": u.type}}
+                {"userList": {"resourceName": u.resource_name, "name": u.name, "type": u.type,
+                              **self._sizes(u, query)}}
                 for u in self.user_lists.values()
                 if u.name == name
-            ]
+            ]  # fmt: skip
         elif by_job and by_job.group(1) in self.jobs:
             job = self._advance(self.jobs[by_job.group(1)])
             found = {"resourceName": job.resource_name, "status": job.status}
@@ -353,6 +358,16 @@ class FakeCustomerMatch:
         return _ok({"name": f"customers/{self.customer_id}/operations/{next(self._ids)}"})
 
     # Helpers
+    @staticmethod
+    def _sizes(user_list: UserList, query: str) -> dict:
+        """The size fields the query selects: matched users (here every member), as int64
+        strings, the REST encoding of the proto's int64."""
+        selected = {"user_list.size_for_search": "sizeForSearch",
+                    "user_list.size_for_display": "sizeForDisplay"}  # fmt: skip
+        return {
+            key: str(len(user_list.members)) for field, key in selected.items() if field in query
+        }
+
     def _advance(self, job: Job) -> Job:
         """A running job finishes after a few looks at it."""
         if job.status != "RUNNING":

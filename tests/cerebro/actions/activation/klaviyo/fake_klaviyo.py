@@ -7,7 +7,9 @@ uses, with Klaviyo's shapes, limits and errors, and state kept between calls:
   the route's scope answers 403 ``permission_denied``; the ``revision`` header (a date) is
   required (400 without it);
 - lists: ``GET /api/lists`` (``filter=equals(name,"…")``, ``sort=created``, at most 10 a page,
-  opaque ``page[cursor]`` in ``links.next``) and ``POST /api/lists`` (names need not be unique);
+  opaque ``page[cursor]`` in ``links.next``), ``GET /api/lists/{id}`` (``profile_count`` only
+  when asked with ``additional-fields[list]=profile_count``, 404 for a deleted list) and
+  ``POST /api/lists`` (names need not be unique);
 - profiles: ``POST /api/profile-import`` (upsert by e-mail, 201 created / 200 updated, 400 for
   an invalid e-mail or a phone not in E.164);
 - membership: ``POST``/``DELETE /api/lists/{id}/relationships/profiles`` (at most 1000 ids,
@@ -58,6 +60,7 @@ _READ, _WRITE = {"lists:read", "profiles:read"}, {"lists:write", "profiles:write
 ROUTES = [
     ("GET", r"/api/lists", "get_lists", {"lists:read"}),
     ("POST", r"/api/lists", "create_list", {"lists:write"}),
+    ("GET", _LIST, "get_list", {"lists:read"}),
     ("POST", r"/api/profile-import", "import_profile", {"profiles:write"}),
     ("POST", _LIST + "/relationships/profiles", "add_to_list", _WRITE),
     ("DELETE", _LIST + "/relationships/profiles", "remove_from_list", _WRITE),
@@ -139,6 +142,12 @@ class FakeKlaviyo:
 
     def member_emails(self, list_id: str) -> set[str]:
         return {self.profiles[pid]["email"] for pid in self.members.get(list_id, {})}
+
+    def delete_list(self, list_id: str) -> None:
+        """As a user deleting the list in Klaviyo's UI: the list and its memberships go, the
+        profiles stay."""
+        self.lists.pop(list_id)
+        self.members.pop(list_id)
 
     def list_named(self, name: str) -> list[str]:
         return [lid for lid, item in self.lists.items() if item["name"] == name]
@@ -267,6 +276,19 @@ class FakeKlaviyo:
         resources = [_list_resource(item) for item in found]
         return 200, self._page(resources, context, LISTS_PAGE_MAX, default=10)
 
+    def get_list(self, _, context, id):
+        self._known_list(id)
+        resource = _list_resource(self.lists[id])
+        additional = context["query"].get("additional-fields[list]")
+        if additional is not None:
+            if additional != "profile_count":
+                raise _invalid_input(
+                    f"Invalid additional-fields[list]: {additional}",
+                    parameter="additional-fields[list]",
+                )
+            resource["attributes"]["profile_count"] = len(self.members[id])
+        return 200, {"data": resource}
+
     def create_list(self, document, context):
         name = _required(document, "list")["attributes"].get("name")
         if not isinstance(name, str) or not name.strip():
@@ -310,8 +332,10 @@ class FakeKlaviyo:
             ids = {self.profile_by_email.get(email.lower()) for email in wanted}
             members = [pid for pid in ids if pid in self.members[id]]
         fields = context["query"].get("fields[profile]")
-        resources = [self._profile_resource(pid, fields) for pid in members]
-        return 200, self._page(resources, context, PAGE_MAX, default=20)
+        page = self._page(members, context, PAGE_MAX, default=20)
+        # Resources built for the page only: a 100,000-member list is read in 1,000 pages.
+        page["data"] = [self._profile_resource(pid, fields) for pid in page["data"]]
+        return 200, page
 
     def _relationship_ids(self, document, seen, list_id):
         self._known_list(list_id)

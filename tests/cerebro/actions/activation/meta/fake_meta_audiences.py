@@ -87,6 +87,24 @@ class FakeAudience:
     replacing: dict | None = None  # session_id, next batch_seq, staged members
     replaced: int = 0
 
+    # Meta's size estimate: people matched (here every valid row), given as a range whose
+    # ends are the count rounded down and up to two significant digits, as Ads Manager shows
+    # audience sizes; 0-0 for an audience with nobody matched.
+    @property
+    def approximate_count_lower_bound(self) -> int:
+        return _round_to_two_digits(len(self.members), up=False)
+
+    @property
+    def approximate_count_upper_bound(self) -> int:
+        return _round_to_two_digits(len(self.members), up=True)
+
+
+def _round_to_two_digits(count: int, *, up: bool) -> int:
+    if count < 100:
+        return count
+    step = 10 ** (len(str(count)) - 2)
+    return -(-count // step) * step if up else count // step * step
+
 
 class FakeMetaAudiences:
     """The custom audiences of one ad account, with their members by hash."""
@@ -117,6 +135,10 @@ class FakeMetaAudiences:
         audience = FakeAudience(str(next(self._ids)), name, **fields)
         self.audiences[audience.id] = audience
         return audience
+
+    def delete_audience(self, name: str) -> None:
+        """As a user deleting the audience in Ads Manager: it is gone from the listing."""
+        del self.audiences[self.audience_named(name).id]
 
     def audience_named(self, name: str) -> FakeAudience:
         matches = [a for a in self.audiences.values() if a.name == name and a.subtype == "CUSTOM"]
