@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
 from .acquisition import simulate_acquisition
 from .calendar import COMMERCIAL_EVENT, PUBLIC_HOLIDAY, calendar_events
@@ -31,6 +32,7 @@ from .reports import (
     search_console_breakdowns,
     search_console_report,
 )
+from .rescue import log_rows, simulate_rescue, with_rescued_orders
 from .storage import GENERATOR_VERSION, DemoDataset, DemoSettings
 from .truth import TRUTH_DEFINITIONS, gone_at_cutoff, realized_by_channel, totals
 from .value_truth import new_customer_value
@@ -39,13 +41,14 @@ from .value_truth import new_customer_value
 def generate(settings: DemoSettings) -> DemoDataset:
     """Simulate one tenant from its profile's truth."""
     profile: TenantProfile = PROFILES[settings.profile]
-    # The twelfth child (journeys) and the thirteenth (guest checkouts), added later, leave
-    # the first eleven, and so every earlier draw, as they were: a child depends only on the
-    # seed and its index.
-    children = np.random.SeedSequence(settings.seed).spawn(13)
+    # The twelfth child (journeys), the thirteenth (guest checkouts) and the fourteenth (the
+    # past rescue experiment), added later, leave the first eleven, and so every earlier draw,
+    # as they were: a child depends only on the seed and its index.
+    children = np.random.SeedSequence(settings.seed).spawn(14)
     rngs = iter(np.random.default_rng(s) for s in children[:11])
     journey_rng = np.random.default_rng(children[11])
     guest_rng = np.random.default_rng(children[12])
+    experiment_rng = np.random.default_rng(children[13])
     clock = Clock(
         settings.end_date - dt.timedelta(days=settings.days - 1), settings.days, settings.timezone
     )
@@ -69,9 +72,10 @@ def generate(settings: DemoSettings) -> DemoDataset:
 
     shaper = RawShaper(settings.tenant_id, profile, clock)
     costs = cost_streams(settings.tenant_id, profile, clock)
+    journeys = customer_journeys(journey_rng, profile, life.orders)
     streams = {
         "customers": shaper.customers(next(rngs), customers, orders),
-        "orders": shaper.orders(life, customer_journeys(journey_rng, profile, life.orders)),
+        "orders": shaper.orders(life, journeys),
         "order_lines": shaper.order_lines(life, lines),
         "transactions": shaper.transactions(life),
         "refunds": shaper.refunds(life),
@@ -95,13 +99,43 @@ def generate(settings: DemoSettings) -> DemoDataset:
         lambda n: shaper.ids("customer", np.arange(accounts, accounts + n)),
         profile.email_domain,
     )
+    rescue = simulate_rescue(experiment_rng, profile, clock, customers, traits, purchases)
+    activation_log = None
+    if rescue is not None:
+        # The value truth below is an expectation from the latent traits and the orders'
+        # costs: it reads the orders without the rescued ones, the totals with them.
+        life, rescued_lines, journeys = with_rescued_orders(
+            experiment_rng, profile, clock, customers, life, lines, journeys, rescue
+        )
+        _append_rescued_orders(streams, shaper, life, rescued_lines, journeys)
+        activation_log = log_rows(
+            rescue, settings.tenant_id, clock, shaper.ids("customer", np.arange(accounts)),
+            shaper.customer_emails,
+        )  # fmt: skip
     truth = _truth(settings, profile, clock, acquisition, customers, purchases, life.orders)
     values = new_customer_value(profile, clock, customers, traits, orders, lines, costs)
     for group, value in values.items():
         truth["channels"][group]["value_12m"] = value
     truth["identity"] = identity
     truth["customers_gone"] = gone_at_cutoff(traits, horizon, shaper)
-    return DemoDataset(settings, streams, truth, acquisition.experiments)
+    truth["rescue_experiment"] = None if rescue is None else rescue.truth
+    return DemoDataset(settings, streams, truth, acquisition.experiments, activation_log)
+
+
+def _append_rescued_orders(streams, shaper, life, lines, journeys) -> None:
+    """Append the rescued orders' rows to the order streams: shaped with every order, so ids
+    continue where the others' end, and only the rows after the existing ones are taken (the
+    existing ones, which guest checkouts may have moved, stay as they are)."""
+    shaped = {
+        "orders": shaper.orders(life, journeys),
+        "order_lines": shaper.order_lines(life, lines),
+        "transactions": shaper.transactions(life),
+        "refunds": shaper.refunds(life),
+        "fulfillments": shaper.fulfillments(life),
+    }
+    for name, frame in shaped.items():
+        existing = streams[name]
+        streams[name] = pd.concat([existing, frame.iloc[len(existing) :]], ignore_index=True)
 
 
 def _truth(settings, profile, clock, acquisition, customers, purchases, orders) -> dict:

@@ -23,7 +23,9 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "13"
+GENERATOR_VERSION = "14"
+#: The past rescue's activation log rows (generator/rescue.py), beside the streams.
+ACTIVATION_LOG_FILE = "activation_log.parquet"
 
 
 @dataclass(frozen=True)
@@ -82,16 +84,20 @@ class DemoDataset:
     truth: dict
     #: Lift-test results the store read out (``experiments.py``), for the budget brain.
     experiments: pd.DataFrame | None = None
+    #: The past rescue's rows of ``ops.activation_log`` (``rescue.py``), as its sync wrote them.
+    activation_log: pd.DataFrame | None = None
 
 
 def write_dataset(dataset: DemoDataset, directory: Path) -> None:
-    """Parquet per stream, ``truth.json`` and, when the store ran one, ``experiments.csv``;
-    written atomically via a fingerprint file last."""
+    """Parquet per stream, ``truth.json`` and, when the store ran them, ``experiments.csv``
+    and ``activation_log.parquet``; written atomically via a fingerprint file last."""
     directory.mkdir(parents=True, exist_ok=True)
     for stream, frame in dataset.streams.items():
         frame.to_parquet(directory / f"{stream}.parquet", index=False)
     if dataset.experiments is not None and len(dataset.experiments):
         dataset.experiments.to_csv(directory / "experiments.csv", index=False)
+    if dataset.activation_log is not None:
+        dataset.activation_log.to_parquet(directory / ACTIVATION_LOG_FILE, index=False)
     (directory / "truth.json").write_text(json.dumps(dataset.truth, indent=2, ensure_ascii=False))
     (directory / "FINGERPRINT").write_text(dataset.settings.fingerprint)
 

@@ -84,6 +84,29 @@ intervals as (
         rates.predicted_clv_12m_diff_amount + {{ z }} * rates.predicted_clv_12m_diff_se
             as predicted_clv_12m_diff_upper_amount
     from rates
+),
+
+powered as (
+    -- The minimum detectable effect (cerebro/actions/activation/power.py, decision 0059): the
+    -- smallest true uplift this interval reads with var('activation_uplift_power') at the
+    -- control's purchase rate p, the positive root of
+    -- (1 + k²/n₁) δ² − k² (1 − 2p)/n₁ δ − k² p (1 − p) (1/n₀ + 1/n₁) = 0, k = z + z_power.
+    {%- set k2 = (var('activation_uplift_interval').z + var('activation_uplift_power').z) ** 2 %}
+    select
+        intervals.*,
+        case when intervals.treated_customers > 0 and intervals.control_customers > 0 then
+            (
+                {{ k2 }} * (1 - 2 * intervals.control_purchase_rate) / intervals.treated_customers
+                + sqrt(
+                    power({{ k2 }} * (1 - 2 * intervals.control_purchase_rate)
+                        / intervals.treated_customers, 2)
+                    + 4 * (1 + {{ k2 }} / intervals.treated_customers) * {{ k2 }}
+                        * intervals.control_purchase_rate * (1 - intervals.control_purchase_rate)
+                        * (1.0 / intervals.control_customers + 1.0 / intervals.treated_customers)
+                )
+            ) / (2 * (1 + {{ k2 }} / intervals.treated_customers))
+        end as minimum_detectable_effect
+    from intervals
 )
 
-select * from intervals
+select * from powered

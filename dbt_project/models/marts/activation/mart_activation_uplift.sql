@@ -37,6 +37,7 @@ scaled as (
         estimated.purchase_rate_diff,
         estimated.purchase_rate_diff_lower,
         estimated.purchase_rate_diff_upper,
+        estimated.minimum_detectable_effect,
         estimated.treated_revenue_per_customer_amount,
         estimated.control_revenue_per_customer_amount,
         estimated.revenue_per_customer_diff_amount,
