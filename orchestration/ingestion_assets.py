@@ -14,7 +14,7 @@ import dagster as dg
 
 from cerebro.landing.contracts.landed import mark_checked, unchecked_since
 from cerebro.landing.ingest import land_source, raw_row_counts
-from cerebro.landing.pipeline import UnusableStateError
+from cerebro.landing.pipeline import ForeseenLandingError, UnusableStateError
 from cerebro.progress import counted, note
 from orchestration.contract_checks import contract_check_specs, evaluate_contracts
 from orchestration.dbt_project import singer_sources
@@ -56,8 +56,9 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
         since = unchecked_since(cerebro.settings(), tenant_ids, source, landing_started)
         try:
             results = land_source(source, tenants, cerebro.settings(), cerebro.warehouse())
-        except UnusableStateError as error:
-            # The same file would fail the retries the same way: one failure, said once.
+        except (UnusableStateError, ForeseenLandingError) as error:
+            # The same file, token or host would fail the retries the same way: one failure,
+            # said once, in minutes rather than after two more attempts 30 s apart.
             raise dg.Failure(str(error), allow_retries=False) from error
         for result in results:
             context.log.info(

@@ -20,6 +20,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from cerebro_tap_kit.exit_codes import CLEAR_ERROR_EXIT_CODE
+
 # singer-sdk logs a record_count metric per stream (Singer metrics spec).
 _RECORD_COUNT = re.compile(r'METRIC: (\{"type":\s*"counter",\s*"metric":\s*"record_count".*\})')
 
@@ -33,6 +35,12 @@ _CHAINED_EXCEPTION = (
 
 class LandingError(RuntimeError):
     """A tap or target failed; the message carries the end of its log."""
+
+
+class ForeseenLandingError(LandingError):
+    """The tap stopped on a failure it foresaw and said in one line (a refused token, a host
+    that does not exist, a vendor that never answered within its retries): running it again
+    gives the same answer, so the step is not retried."""
 
 
 class UnusableStateError(LandingError):
@@ -201,6 +209,12 @@ def run_pipeline(
         # cause is named first: a process killed by a signal, else the target (a tap failing
         # on its own leaves the target a clean end of input).
         failed.sort(key=lambda failure: (failure[1] >= 0, failure[0] == "tap"))
+        if [(name, code) for name, code, _ in failed] == [("tap", CLEAR_ERROR_EXIT_CODE)]:
+            # Its last line is the whole story (cerebro_tap_kit/clear_errors.py).
+            raise ForeseenLandingError(
+                f"{tenant_id}/{source}: the tap failed ({_exit(tap.returncode)}): "
+                f"{_tail(tap_log, lines=1)} (log {tap_log})"
+            )
         raise LandingError(
             f"{tenant_id}/{source}: "
             + " and ".join(f"the {name} failed ({_exit(code)})" for name, code, _ in failed)

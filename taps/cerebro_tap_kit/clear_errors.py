@@ -16,8 +16,7 @@ import typing as t
 
 from singer_sdk.exceptions import FatalAPIError
 
-#: Exit code of a foreseen failure (the SDK exits 1 on a config that fails its schema).
-CLEAR_ERROR_EXIT_CODE = 2
+from cerebro_tap_kit.exit_codes import CLEAR_ERROR_EXIT_CODE
 
 
 def one_line(error: BaseException) -> str:

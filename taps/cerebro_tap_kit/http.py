@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import decimal
 import functools
+import socket
 import typing as t
 from urllib.parse import urlparse
 
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from urllib3.exceptions import NameResolutionError
 
 from cerebro_tap_kit.clock import Clock, SystemClock
 
@@ -30,6 +32,39 @@ RETRIABLE_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+
+
+#: Failures where no server answered (the network, a firewall, a host that is down): retried
+#: while the whole wait stays under ``ResilientStream.max_unanswered_seconds``.
+UNANSWERED_ERRORS = (
+    ConnectionResetError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+)
+
+
+#: The resolver's definitive "no such name" answers (a temporary failure, EAI_AGAIN, is not one).
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def unknown_host(error: BaseException) -> str | None:
+    """The host name when ``error`` says it does not exist: a retry cannot help, the setting
+    naming it is wrong. requests wraps urllib3's error in its own (``args[0]``, then
+    ``reason``), hence the walk."""
+    pending: list[object] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NameResolutionError):
+            # urllib3 keeps the host and the resolver's error it was built with.
+            if getattr(getattr(current, "_reason", None), "errno", None) in _NO_SUCH_NAME:
+                return getattr(current, "_host", None) or "the vendor's host"
+            continue
+        pending += [getattr(current, "reason", None), current.__cause__, *current.args]
+    return None
 
 
 class RetryAfter(RetriableAPIError):
@@ -56,6 +91,9 @@ class ResilientStream(RESTStream):
     backoff_max_seconds: t.ClassVar[float] = 300.0
     # A vendor may ask for long pauses; never block a run longer than this per attempt.
     max_wait_seconds: t.ClassVar[float] = 3600.0
+    # When no server answers at all, a run learns it within a minute rather than after eight
+    # attempts and four minutes of backoff (a vendor's own 5xx and 429 keep max_attempts).
+    max_unanswered_seconds: t.ClassVar[float] = 30.0
 
     @property
     def clock(self) -> Clock:
@@ -85,16 +123,32 @@ class ResilientStream(RESTStream):
         @functools.wraps(func)
         def with_retries(*args: t.Any, **kwargs: t.Any) -> t.Any:
             attempt = 1
+            unanswered_wait = 0.0
             while True:
                 try:
                     return func(*args, **kwargs)
                 except RETRIABLE_ERRORS as error:
                     reason = self.redact(str(error))
+                    host = unknown_host(error)
+                    if host is not None:
+                        raise FatalAPIError(
+                            f"{self.name}: the host {host} does not exist (DNS): check the "
+                            "setting that names it (the shop, the account, base_url) and that "
+                            "this machine resolves internet names"
+                        ) from error
                     if attempt >= self.max_attempts:
                         raise FatalAPIError(
                             f"{self.name}: gave up after {attempt} attempts; last error: {reason}"
                         ) from error
                     wait = self.retry_wait(error, attempt)
+                    if isinstance(error, UNANSWERED_ERRORS):
+                        if unanswered_wait + wait > self.max_unanswered_seconds:
+                            raise FatalAPIError(
+                                f"{self.name}: no answer from the vendor after {attempt} "
+                                f"attempts over {unanswered_wait:.0f} s: check this machine's "
+                                f"network and proxy; last error: {reason}"
+                            ) from error
+                        unanswered_wait += wait
                     attempt += 1
                     self.logger.warning(
                         "%s: %s; retrying in %.1f s (attempt %d of %d)",

@@ -9,7 +9,12 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from cerebro.landing.pipeline import LandingError, UnusableStateError, run_pipeline
+from cerebro.landing.pipeline import (
+    ForeseenLandingError,
+    LandingError,
+    UnusableStateError,
+    run_pipeline,
+)
 from cerebro.settings import console_script
 
 DEMO_TAP_CONFIG = {
@@ -179,3 +184,27 @@ def test_an_unusable_state_is_named_before_the_tap_runs_and_kept(tmp_path, conte
     assert f"the saved Singer state {state} cannot be used" in message
     assert problem in message and "move it aside (or delete it)" in message
     assert not marker.exists() and state.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "foreseen"), [(2, True), (1, False)], ids=["said in one line", "a crash"]
+)
+def test_a_tap_that_stops_on_a_failure_it_foresaw_is_one_line_and_not_retried(
+    tmp_path, exit_code, foreseen
+):
+    """Exit 2 is a tap's foreseen failure (cerebro_tap_kit.clear_errors): its last log line
+    says it all and the landing step does not retry it (issue 57: a misspelt shop cost two
+    Dagster retries). Any other exit shows the log's end and stays retriable."""
+    tap = python_command(
+        "import sys; sys.stderr.write('INFO starting the sync\\n'); "
+        "sys.stderr.write('ERROR orders: the host tienda.myshopify.com does not exist (DNS)\\n'); "
+        f"sys.exit({exit_code})"
+    )
+    with pytest.raises(LandingError) as raised:
+        land(tmp_path, "shopify", tap_command=tap)
+    message = str(raised.value)
+    assert isinstance(raised.value, ForeseenLandingError) is foreseen
+    assert f"the tap failed (exit {exit_code})" in message
+    assert "ERROR orders: the host tienda.myshopify.com does not exist (DNS)" in message
+    assert ("starting the sync" in message) is not foreseen
+    assert ("\n" in message) is not foreseen

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from decimal import Decimal
 
 import pytest
@@ -163,6 +164,44 @@ def test_persistent_server_errors_give_up_after_eight_attempts(
     assert isinstance(run.error, FatalAPIError)
     assert "gave up after 8 attempts" in str(run.error) and "transient error" in str(run.error)
     assert clock.sleeps == [2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]
+
+
+def test_a_host_that_does_not_exist_stops_at_once(
+    config, run_in_process, fake_clock_at, monkeypatch
+):
+    """DNS says the name does not exist: a wrong setting, which no retry mends (issue 57: a
+    misspelt host cost four minutes of backoff and two Dagster retries)."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):
+        if host == "graph.tienda-que-no-existe.example":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    clock = fake_clock_at(NOW)
+    broken = {**config, "base_url": "http://graph.tienda-que-no-existe.example"}
+    run = run_in_process(TapCerebroMetaAds, broken, clock=clock)
+    assert isinstance(run.error, FatalAPIError)
+    assert "the host graph.tienda-que-no-existe.example does not exist (DNS)" in str(run.error)
+    assert clock.sleeps == []
+
+
+def test_a_vendor_that_never_answers_is_given_up_within_thirty_seconds_of_waits(
+    config, run_in_process, fake_clock_at
+):
+    """Nothing listens (a firewall, no network): retried, but a run learns it in a minute,
+    not after eight attempts and four minutes; a vendor's own 5xx keeps its eight (above)."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    clock = fake_clock_at(NOW)
+    run = run_in_process(
+        TapCerebroMetaAds, {**config, "base_url": f"http://127.0.0.1:{closed_port}"}, clock=clock
+    )
+    assert isinstance(run.error, FatalAPIError)
+    assert "no answer from the vendor after 5 attempts over 30 s" in str(run.error)
+    assert clock.sleeps == [2.0, 4.0, 8.0, 16.0]
 
 
 def test_expired_token_stops_with_a_clear_message_that_never_shows_the_token(
