@@ -99,6 +99,7 @@ def run(tenants_file: Path | None, data_dir: Path | None, day, days: int) -> Non
     tenants = load_tenants(settings.tenants_file)
     check_source_secrets(tenants)  # in a second, not after the seeds and three retries
     settings.check_data_dir_writable()
+    _check_reachable(tenants, settings)
     click.echo(
         f"Running the platform for {counted(len(tenants), 'tenant')} into {settings.warehouse}…"
     )
@@ -153,6 +154,51 @@ def hourly(tenants_file: Path | None, data_dir: Path | None, tenant_ids, day) ->
         )
     if not all(run.success for run in runs):
         sys.exit(1)
+
+
+def _check_reachable(tenants, settings) -> None:
+    """Before any seed or model: every source that reaches a vendor answers its first records
+    (in parallel, under a minute), else one line per source that does not and the run stops."""
+    from cerebro.landing.check import check_sources
+
+    reaching = [t for t in tenants if any(not s.is_demo for s in t.sources.values())]
+    if not reaching:
+        return  # the demo reaches nothing: no time spent
+    checks = check_sources(reaching, settings.demo_dir)
+    failed = [check for check in checks if not check.ok]
+    for check in failed:
+        click.echo(f"  {check.tenant_id}/{check.source}: {check.message}", err=True)
+    if failed:
+        raise click.ClickException(
+            f"{counted(len(failed), 'source')} of {len(checks)} cannot be read (above): "
+            "fix them, then run again (`cerebro check` tries them alone)"
+        )
+
+
+@main.command()
+@click.option("--tenants-file", type=click.Path(path_type=Path), help="Tenants configuration file.")
+@click.option("--tenant", "tenant_ids", multiple=True, help="Only this tenant (repeatable).")
+def check(tenants_file: Path | None, tenant_ids) -> None:
+    """Try every source of every tenant before a run: its secrets set, then one record of each
+    stream read from the vendor (a minute at most); one line per source with what to do."""
+    from cerebro.landing.check import check_sources
+
+    settings = settings_with(tenants_file, None)
+    tenants = load_tenants(settings.tenants_file)
+    unknown = sorted(set(tenant_ids) - {t.tenant_id for t in tenants})
+    if unknown:
+        known = ", ".join(t.tenant_id for t in tenants)
+        raise click.ClickException(f"unknown tenant {', '.join(unknown)}; tenants are {known}")
+    chosen = [t for t in tenants if not tenant_ids or t.tenant_id in tenant_ids]
+    checks = check_sources(chosen, settings.demo_dir)
+    width = max((len(f"{c.tenant_id}/{c.source}") for c in checks), default=0)
+    for c in checks:
+        outcome = "ok" if c.ok else "FAILED"
+        click.echo(f"{c.tenant_id}/{c.source}".ljust(width + 2) + f"{outcome} · {c.message}"
+                   f" ({c.seconds:.1f} s)")  # fmt: skip
+    failed = sum(not c.ok for c in checks)
+    if failed:
+        raise click.ClickException(f"{counted(failed, 'source')} of {len(checks)} cannot be read")
 
 
 @main.command()

@@ -81,7 +81,7 @@ class LandingResult:
         return sum(self.records_by_stream.values())
 
 
-def _write_private_json(directory: Path, name: str, payload: dict) -> Path:
+def write_private_json(directory: Path, name: str, payload: dict) -> Path:
     """Config files may hold credentials: readable by the owner only."""
     path = directory / name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -176,14 +176,14 @@ def run_pipeline(
         tap_args = [
             *tap_command,
             "--config",
-            str(_write_private_json(scratch_dir, "tap.json", tap_config)),
+            str(write_private_json(scratch_dir, "tap.json", tap_config)),
         ]
         if state_path.exists():
             tap_args += ["--state", str(state_path)]
         target_args = [
             *target_command,
             "--config",
-            str(_write_private_json(scratch_dir, "target.json", target_config)),
+            str(write_private_json(scratch_dir, "target.json", target_config)),
         ]
         tap_err = stack.enter_context(tap_log.open("w"))
         target_err = stack.enter_context(target_log.open("w"))

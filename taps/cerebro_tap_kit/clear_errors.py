@@ -44,8 +44,18 @@ class ClearErrors:
     @classmethod
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
         """Run the command; a clear error is one ERROR line and ``SystemExit(2)``."""
+        cls._clearly(super().invoke, *args, **kwargs)  # type: ignore[misc]
+
+    @classmethod
+    def cb_test(cls, *args: t.Any, **kwargs: t.Any) -> None:
+        """``--test`` (one record per stream, what `cerebro check` asks): singer-sdk runs it
+        from the option's callback, before and outside ``invoke``."""
+        cls._clearly(super().cb_test, *args, **kwargs)  # type: ignore[misc]
+
+    @classmethod
+    def _clearly(cls, command: t.Callable[..., None], *args: t.Any, **kwargs: t.Any) -> None:
         try:
-            super().invoke(*args, **kwargs)  # type: ignore[misc]
+            command(*args, **kwargs)
         except cls.clear_errors as error:
             cls.logger.debug("Traceback of the error below:", exc_info=True)
             cls.logger.error("%s", cls.error_line(error))
