@@ -93,6 +93,42 @@ def test_missing_reader_password_stops_before_registering_the_warehouse(settings
         _apply(no_password, dashboards)
 
 
+def test_a_wrong_tenant_password_names_the_connection_and_the_variable(settings, dashboards):
+    variable = "METABASE_TENANT_CASAFACIL_CL_PASSWORD"
+    wrong = dataclasses.replace(
+        settings, tenant_logins={**settings.tenant_logins, variable: "not-the-password"}
+    )
+
+    with pytest.raises(MetabaseError) as raised:
+        _apply(wrong, dashboards)
+
+    message = str(raised.value)
+    assert message.startswith(
+        "Metabase cannot connect to the warehouse as "
+        "casafacil_cl_metabase@postgres:5432/cerebro (“Cerebro · casafacil_cl”): "
+        "Looks like your Password is incorrect."
+    )
+    assert variable in message and "\n" not in message
+    assert "not-the-password" not in message
+
+
+def test_a_changed_role_metabase_cannot_log_in_as_is_refused_on_update(fake, settings, dashboards):
+    _apply(settings, dashboards)
+    renamed = dataclasses.replace(
+        settings,
+        tenant_logins={**settings.tenant_logins, "METABASE_TENANT_CASAFACIL_PE_USER": "nobody"},
+    )
+    fake.reset_calls()
+
+    with pytest.raises(MetabaseError, match=r"as nobody@postgres.*Username is incorrect"):
+        _apply(renamed, dashboards)
+
+    assert [call for call in fake.writes() if call[1].startswith("/api/database")] == [
+        ("PUT", "/api/database/2")
+    ]
+    assert fake.databases[2]["details"]["user"] == "casafacil_pe_metabase"
+
+
 def test_every_card_runs_through_metabase_and_failures_are_named(fake, settings, dashboards):
     _apply(settings, dashboards)
     broken = f"casafacil_pe/{dashboards[0].key}/{dashboards[0].cards[-1].key}"
