@@ -60,10 +60,11 @@ def test_a_server_error_names_the_call_and_metabase_message(fake, settings, dash
 
 
 def test_error_messages_are_scrubbed_of_secrets(fake, settings, dashboards):
-    # A (careless) server echoing the password it was sent must not leak it through us.
+    # A (careless) server echoing the password it was sent must not leak it through us, nor
+    # through the line that names the connection Metabase could not make.
     fake.fail("POST", "/api/database", 400, f"cannot connect with password {READER_PASSWORD}")
 
-    with pytest.raises(MetabaseApiError) as raised:
+    with pytest.raises(MetabaseError) as raised:
         _apply(settings, dashboards)
 
     assert READER_PASSWORD not in str(raised.value)
