@@ -29,7 +29,8 @@ class MetabaseApiError(MetabaseError):
     """Metabase answered with an HTTP error."""
 
     def __init__(self, method: str, path: str, status: int, message: str) -> None:
-        self.method, self.path, self.status = method, path, status
+        #: ``message``: Metabase's own reason (scrubbed of secrets).
+        self.method, self.path, self.status, self.message = method, path, status, message
         super().__init__(f"{method} {path} failed with HTTP {status}: {message}")
 
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cerebro.serving.metabase.client import MetabaseClient, MetabaseError
+from cerebro.serving.metabase.client import MetabaseApiError, MetabaseClient, MetabaseError
 from cerebro.serving.metabase.current import items_of
 from cerebro.serving.metabase.settings import WarehouseConnection
 
@@ -67,6 +67,25 @@ def _require_password(connection: WarehouseConnection) -> None:
             f"registering the warehouse in Metabase as {connection.user} needs that role's "
             f"password: set {connection.password_variable}"
         )
+
+
+def _connected(request: Callable[[], dict], connection: WarehouseConnection) -> dict:
+    """Make a create or update request and return its answer. Metabase first connects with
+    the details and answers HTTP 400 with its reason when it cannot (warehouses/api.clj): say
+    which connection and what to check, in one line."""
+    try:
+        return request()
+    except MetabaseApiError as error:
+        if error.status != 400:
+            raise
+        raise MetabaseError(
+            f"Metabase cannot connect to the warehouse as {connection.user}@{connection.host}:"
+            f"{connection.port}/{connection.database} (“{connection.display_name}”): "
+            f"{error.message.rstrip('.')}. Check {connection.password_variable} (the role's "
+            "password), "
+            f"that the role {connection.user} exists, and that Metabase reaches "
+            f"{connection.host}:{connection.port} (METABASE_WAREHOUSE_HOST, _PORT, _DATABASE)"
+        ) from None
 
 
 def _synced_tables(
@@ -127,16 +146,14 @@ def ensure_database(
         if dry_run:
             return outcome
         _require_password(connection)
-        created = client.post(
-            "/api/database",
-            {
-                "engine": "postgres",
-                "name": connection.display_name,
-                "details": details(connection),
-                "is_full_sync": True,
-                "auto_run_queries": True,
-            },
-        )
+        body = {
+            "engine": "postgres",
+            "name": connection.display_name,
+            "details": details(connection),
+            "is_full_sync": True,
+            "auto_run_queries": True,
+        }
+        created = _connected(lambda: client.post("/api/database", body), connection)
         outcome.database_id = created["id"]
     else:
         changed = _changed_fields(existing, connection)
@@ -145,7 +162,8 @@ def ensure_database(
             return outcome
         if changed:
             _require_password(connection)
-            client.put(f"/api/database/{existing['id']}", {"details": details(connection)})
+            path, body = f"/api/database/{existing['id']}", {"details": details(connection)}
+            _connected(lambda: client.put(path, body), connection)
     tables = _synced_tables(client, outcome.database_id, connection.schema, set(), timeout, sleep)
     missing = needed_tables - tables
     if missing:

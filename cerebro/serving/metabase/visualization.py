@@ -36,6 +36,19 @@ DISPLAYS = {
     "table": "table",
     "heatmap": "table",
 }
+#: Metabase's visualization-settings version. Settings saved without it are version 1 and
+#: migrated when saved and read (``migrate-viz-settings`` in Metabase's models/interface.clj):
+#: a v1 ``pie.show_legend: true`` becomes percentages drawn inside the slices, and the card
+#: read back differs from the one sent, so every apply would rewrite it.
+SETTINGS_VERSION = 2
+#: Date styles are an enumeration in Metabase (six, e.g. "D/M/YYYY", "D MMMM, YYYY"); a
+#: native query's date column carries no time unit, so a table shows the day too: a month is
+#: "1 oct, 2026". (An unknown style such as "MMMM, YYYY" is saved without complaint but makes
+#: the browser warn and format with the style text itself.)
+DATE_FORMATS = {
+    "date": {"date_style": "D/M/YYYY"},
+    "month": {"date_style": "D MMMM, YYYY", "date_abbreviate": True},
+}
 #: Heatmap colour scale, white (low) to Metabase's brand blue (high).
 HEATMAP_COLOURS = ["#FFFFFF", "#509EE3"]
 CHARTS = {"bar", "row", "line", "area", "scatter"}
@@ -80,11 +93,7 @@ def column_format(kind: str, currency: str) -> dict:
     }
     if kind in numbers:
         return {**numbers[kind], **separators}
-    return {
-        "date": {"date_style": "D/M/YYYY"},
-        "month": {"date_style": "MMMM, YYYY"},
-        "text": {},
-    }[kind]
+    return {**DATE_FORMATS, "text": {}}[kind]
 
 
 def _column_settings(card: Card, currency: str) -> dict:
@@ -142,8 +151,9 @@ def _heatmap_settings(card: Card) -> dict:
 
 
 def visualization_settings(card: Card, currency: str) -> dict:
-    """The card's ``visualization_settings``: what to chart, titles and number formats."""
-    settings: dict = {}
+    """The card's ``visualization_settings``: what to chart, titles and number formats, in
+    Metabase's current settings version (so Metabase stores them as sent)."""
+    settings: dict = {"version": SETTINGS_VERSION}
     if is_rate_comparison(card):
         settings["table.columns"] = [
             {"name": column, "enabled": True} for column in rate_change_columns(card)

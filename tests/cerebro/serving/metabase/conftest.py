@@ -14,6 +14,7 @@ from tests.cerebro.serving.metabase.provisioning_support import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     READER_PASSWORD,
+    WAREHOUSE,
     make_context,
     spec_tables,
     tenant_logins,
@@ -40,8 +41,11 @@ def context(dashboards):
 
 @pytest.fixture
 def fake(dashboards):
-    """A fresh Metabase (no admin yet) whose warehouse holds every mart the specs read."""
-    server = FakeMetabase(warehouse_tables=tuple(sorted(spec_tables(dashboards)))).start()
+    """A fresh Metabase (no admin yet) that reaches the warehouse, which holds every mart the
+    specs read."""
+    server = FakeMetabase(
+        warehouse_tables=tuple(sorted(spec_tables(dashboards))), warehouse=WAREHOUSE
+    ).start()
     yield server
     server.stop()
 

@@ -10,6 +10,35 @@ the request bodies the way current Metabase does where provisioning could get th
 (closed dashboard and dashcard schemas, non-blank card descriptions, parameter mappings to
 existing parameters), answers cards in the newer MBQL 5 shape (SQL without its trailing
 newline, template tags as a list), and records every call. Failures can be injected.
+
+Four behaviours of the real server (v0.64, the version docker-compose.yml pins), each read in
+Metabase's source (github.com/metabase/metabase) and restated here, not copied:
+
+- **Connection test** (``src/metabase/warehouses/api.clj``, ``POST /`` and ``PUT /:id`` with
+  ``test-connection-details`` / ``test-database-connection``): a new database, or changed
+  ``details``, is connected to first; on failure the answer is HTTP 400 with the humanized
+  error (``src/metabase/driver/util.clj``, ``connection-error-messages``; the PostgreSQL
+  driver's ``humanize-connection-error-message`` in ``src/metabase/driver/postgres.clj``). A
+  ``details.password`` of ``**MetabasePass**`` on a PUT keeps the stored one
+  (``upsert-sensitive-fields``); other details replace the stored ones whole. The fake knows
+  the warehouse's hosts, databases and roles (``warehouse``); Metabase's opportunistic SSL
+  attempt is not modelled (the compose PostgreSQL has no SSL).
+- **Visualization-settings migration** (``src/metabase/models/interface.clj``,
+  ``migrate-viz-settings`` with ``viz-settings-current-version`` 2, applied when cards and
+  dashcards are saved and read): settings without ``version`` are version 1; ``pie.show_legend``
+  true becomes ``pie.percent_visibility: "inside"`` (else ``pie.show_legend_perecent`` [sic]
+  true becomes "legend"), a click behaviour's ``linkType`` "page" becomes "dashboard", and
+  ``version: 2`` is added, only when something changed.
+- **Asynchronous search indexing** (``src/metabase/search/ingestion.clj``): changes reach the
+  search index through a delay queue (100 ms per message, batches of up to 50), so
+  ``GET /api/search`` does not show a dashboard created or changed moments ago. The fake counts
+  requests instead of time: a change shows in search after ``search_lag`` further requests.
+  ``GET /api/collection/:id/items`` reads the application database and is current at once.
+- **Date styles** (``::date-style`` in ``src/metabase/models/visualization_settings.cljc``;
+  ``DATE_STYLE_TO_FORMAT`` in ``frontend/src/metabase/lib/formatting/date.tsx``): six styles.
+  The API stores any string; the browser, drawing a column with another style, logs "Unknown
+  date style" and uses the style text itself as the format. The fake stores it too and keeps
+  what the browser would log in ``browser_warnings``.
 """
 
 from __future__ import annotations
@@ -38,6 +67,41 @@ DASHBOARD_UPDATE_KEYS = {
 DASHBOARD_CREATE_KEYS = {
     "name", "parameters", "description", "cache_ttl", "collection_id", "collection_position",
 }  # fmt: skip
+#: Metabase's current visualization-settings version (``viz-settings-current-version``).
+VIZ_SETTINGS_VERSION = 2
+#: The date styles Metabase's frontend and its settings spec know.
+DATE_STYLES = {
+    "M/D/YYYY", "D/M/YYYY", "YYYY/M/D", "MMMM D, YYYY", "D MMMM, YYYY", "dddd, MMMM D, YYYY",
+}  # fmt: skip
+#: What Metabase answers in place of a stored password, and accepts back as "unchanged".
+PASSWORD_MASK = "**MetabasePass**"
+#: Connection failures as Metabase answers them (driver/util.clj's humanized messages; the
+#: unresolvable host and the missing password are PgJDBC's own texts, which the PostgreSQL
+#: driver's humanizer passes through unchanged).
+CONNECTION_ERRORS = {
+    "host": {"message": "The connection attempt failed."},
+    "port": {
+        "message": "Hmm, we couldn't connect to the database. Make sure your Host and Port "
+        "settings are correct",
+        "errors": {"host": "check your host settings", "port": "check your port settings"},
+    },
+    "dbname": {
+        "message": "Looks like the Database name is incorrect.",
+        "errors": {"dbname": "check your database name settings"},
+    },
+    "user": {
+        "message": "Looks like your Username is incorrect.",
+        "errors": {"user": "check your username"},
+    },
+    "no-password": {
+        "message": "The server requested password-based authentication, but no password was "
+        "provided."
+    },
+    "password": {
+        "message": "Looks like your Password is incorrect.",
+        "errors": {"password": "check your password"},
+    },
+}
 DASHCARD_KEYS = {
     "id", "size_x", "size_y", "row", "col", "card_id", "action_id", "dashboard_tab_id",
     "parameter_mappings", "visualization_settings", "inline_parameters", "series",
@@ -45,9 +109,39 @@ DASHCARD_KEYS = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message, *, text: bool = False) -> None:
+    def __init__(self, status: int, message, *, text: bool = False, body=None) -> None:
         super().__init__(message)
-        self.status, self.message, self.text = status, message, text
+        self.status, self.message, self.text, self.body = status, message, text, body
+
+
+def migrate_visualization_settings(settings: dict | None) -> dict:
+    """Version 1 settings (no ``version``) brought to version 2, as Metabase does on save and
+    on read; unchanged (and no ``version`` added) when the migration changes nothing."""
+    settings = copy.deepcopy(settings or {})
+    if not settings or settings.get("version", 1) >= VIZ_SETTINGS_VERSION:
+        return settings
+    migrated = dict(settings)
+    if settings.get("pie.show_legend"):
+        migrated["pie.percent_visibility"] = "inside"
+    elif settings.get("pie.show_legend_perecent"):
+        migrated["pie.percent_visibility"] = "legend"
+    click = settings.get("click_behavior")
+    if isinstance(click, dict) and click.get("linkType") == "page":
+        migrated["click_behavior"] = {**click, "linkType": "dashboard"}
+    if migrated != settings:
+        migrated["version"] = VIZ_SETTINGS_VERSION
+    return migrated
+
+
+def unknown_date_styles(settings: dict | None) -> list[tuple[str, str]]:
+    """(column key, style) of every column formatted with a date style Metabase lacks."""
+    columns = (settings or {}).get("column_settings") or {}
+    return [
+        (column, entry["date_style"])
+        for column, entry in columns.items()
+        if isinstance(entry, dict) and "date_style" in entry
+        and entry["date_style"] not in DATE_STYLES
+    ]  # fmt: skip
 
 
 def _mbql5(card: dict) -> dict:
@@ -80,6 +174,8 @@ class FakeMetabase:
         admin: tuple[str, str] | None = None,
         warehouse_tables: tuple[str, ...] = (),
         sync_polls: int = 1,
+        warehouse: dict | None = None,
+        search_lag: int = 50,
     ) -> None:
         self.users = {admin[0]: admin[1]} if admin else {}
         self.setup_token = "0f3c2a7e-setup-token"
@@ -103,6 +199,17 @@ class FakeMetabase:
         self.revisions = Counter()
         self.warehouse_tables = list(warehouse_tables)
         self.sync_polls = sync_polls
+        #: What Metabase can reach: ``{"hosts": {host: port}, "databases": {name},
+        #: "roles": {user: password}}`` (``None``: every connection succeeds).
+        self.warehouse = warehouse
+        #: Requests after which a dashboard's change shows in ``GET /api/search``.
+        self.search_lag = search_lag
+        #: The search index: dashboard id -> the document as last indexed.
+        self.search_index: dict[int, dict] = {}
+        #: Changes waiting to be indexed: (request number due, dashboard id).
+        self._index_queue: list[tuple[int, int]] = []
+        #: What a browser drawing the cards would log (an unknown date style).
+        self.browser_warnings: list[str] = []
         #: Substrings that make a card's query fail, with the database's message.
         self.failing_sql: dict[str, str] = {}
         #: Cards (by their ``[cerebro:key=…]`` marker) whose query fails, with the message.
@@ -186,6 +293,7 @@ class FakeMetabase:
 
     def dispatch(self, method, path, query, raw, headers):
         self.calls.append((method, path))
+        self._index_due()
         for index, (fail_method, pattern, status, message) in enumerate(self._failures):
             if fail_method == method and pattern.fullmatch(path):
                 del self._failures[index]
@@ -201,6 +309,8 @@ class FakeMetabase:
                     return status, payload, False
             raise ApiError(404, f"no route {method} {path}")
         except ApiError as error:
+            if error.body is not None:
+                return error.status, error.body, False
             payload = error.message if error.text else {"message": error.message}
             return error.status, payload, error.text
 
@@ -352,13 +462,30 @@ class FakeMetabase:
         self.revisions["collection"] += 1
         return self._collection_graph(None, query)
 
+    def _queue_index(self, dashboard_id: int) -> None:
+        self._index_queue.append((len(self.calls) + self.search_lag, dashboard_id))
+
+    def _index_due(self) -> None:
+        """Index the queued changes whose time (in requests) has come."""
+        due = [d for n, d in self._index_queue if n <= len(self.calls)]
+        self._index_queue = [(n, d) for n, d in self._index_queue if n > len(self.calls)]
+        for dashboard_id in due:
+            d = self.dashboards[dashboard_id]
+            self.search_index[dashboard_id] = {
+                "model": "dashboard", "id": d["id"], "name": d["name"],
+                "description": d["description"], "archived": d["archived"],
+                "collection": {"id": d["collection_id"]},
+            }  # fmt: skip
+
+    def index_now(self) -> None:
+        """Let the indexer catch up (as if enough time had passed)."""
+        self._index_queue = [(0, d) for _, d in self._index_queue]
+        self._index_due()
+
     def _search(self, body, query):
         models = set(query.get("models", ["dashboard", "card", "collection"]))
         found = [
-            {"model": "dashboard", "id": d["id"], "name": d["name"],
-             "description": d["description"], "archived": False,
-             "collection": {"id": d["collection_id"]}}
-            for d in self.live(self.dashboards)
+            copy.deepcopy(doc) for doc in self.search_index.values() if not doc["archived"]
         ] if "dashboard" in models else []  # fmt: skip
         return 200, {"data": found, "total": len(found), "models": sorted(models)}
 
@@ -387,22 +514,46 @@ class FakeMetabase:
     def _public_database(self, database: dict) -> dict:
         answer = copy.deepcopy(database)
         answer.pop("polls", None)
-        answer["details"]["password"] = "**MetabasePass**"
+        answer["details"]["password"] = PASSWORD_MASK
         return answer
 
     def _list_databases(self, body, query):
         data = [self._public_database(d) for d in self.databases.values()]
         return 200, {"data": data, "total": len(data)}
 
+    def _connection_error(self, details: dict) -> dict | None:
+        """Metabase's answer when it cannot connect with ``details`` (None: it can)."""
+        if self.warehouse is None:
+            return None
+        hosts = self.warehouse.get("hosts", {})
+        if details.get("host") not in hosts:
+            return CONNECTION_ERRORS["host"]
+        if str(details.get("port")) != str(hosts[details["host"]]):
+            return CONNECTION_ERRORS["port"]
+        if details.get("dbname") not in self.warehouse.get("databases", set()):
+            return CONNECTION_ERRORS["dbname"]
+        roles = self.warehouse.get("roles", {})
+        if details.get("user") not in roles:
+            return CONNECTION_ERRORS["user"]
+        if not details.get("password"):
+            return CONNECTION_ERRORS["no-password"]
+        if details["password"] != roles[details["user"]]:
+            return CONNECTION_ERRORS["password"]
+        return None
+
     def _create_database(self, body, query):
-        if body.get("engine") != "postgres" or not body.get("details", {}).get("password"):
-            raise ApiError(400, "engine and details (with a password) are required")
+        if not body.get("name") or body.get("engine") != "postgres":
+            raise ApiError(400, "name and engine (postgres) are required")
+        details = dict(body.get("details") or {})
+        failure = self._connection_error(details)
+        if failure is not None:
+            raise ApiError(400, failure["message"], body=copy.deepcopy(failure))
         database_id = self._new_id("database")
         self.databases[database_id] = {
             "id": database_id,
             "name": body["name"],
             "engine": body["engine"],
-            "details": dict(body["details"]),
+            "details": details,
             "initial_sync_status": "incomplete",
             "tables": [],
             "polls": 0,
@@ -423,8 +574,17 @@ class FakeMetabase:
         return 200, answer
 
     def _update_database(self, body, query, database_id):
-        self.databases[database_id]["details"].update(body.get("details", {}))
-        return 200, self._public_database(self.databases[database_id])
+        database = self.databases[database_id]
+        if body.get("details") is not None:
+            details = dict(body["details"])
+            if details.get("password") == PASSWORD_MASK:
+                details["password"] = database["details"].get("password")
+            if details != database["details"]:
+                failure = self._connection_error(details)
+                if failure is not None:
+                    raise ApiError(400, failure["message"], body=copy.deepcopy(failure))
+            database["details"] = details
+        return 200, self._public_database(database)
 
     def _sync_schema(self, body, query, database_id):
         self.databases[database_id]["tables"] = [
@@ -509,6 +669,17 @@ class FakeMetabase:
             raise ApiError(400, "only f=all is faked")
         return 200, [_mbql5(card) for card in self.live(self.cards)]
 
+    def _save_settings(self, card: dict) -> None:
+        """Store a card's settings as Metabase does (migrated) and note what a browser drawing
+        it would log."""
+        card["visualization_settings"] = migrate_visualization_settings(
+            card.get("visualization_settings")
+        )
+        for column, style in unknown_date_styles(card["visualization_settings"]):
+            self.browser_warnings.append(
+                f"card {card['id']} column {column}: Unknown date style {style!r}"
+            )
+
     def _create_card(self, body, query):
         self._check_card(body, creating=True)
         card_id = self._new_id("card")
@@ -518,6 +689,7 @@ class FakeMetabase:
             "database_id": body["dataset_query"]["database"],
             **copy.deepcopy(body),
         }
+        self._save_settings(self.cards[card_id])
         return 200, _mbql5(self.cards[card_id])
 
     def _get_card(self, body, query, card_id):
@@ -531,6 +703,8 @@ class FakeMetabase:
         card.update(copy.deepcopy(body))
         if "dataset_query" in body:
             card["database_id"] = body["dataset_query"]["database"]
+        if "visualization_settings" in body:
+            self._save_settings(card)
         return 200, _mbql5(card)
 
     def _run_card(self, body, query, card_id):
@@ -572,6 +746,7 @@ class FakeMetabase:
             "dashcards": [],
             "archived": False,
         }
+        self._queue_index(dashboard_id)
         return 200, copy.deepcopy(self.dashboards[dashboard_id])
 
     def _update_dashboard(self, body, query, dashboard_id):
@@ -586,6 +761,7 @@ class FakeMetabase:
             dashboard["parameters"] = copy.deepcopy(body["parameters"])
         if "dashcards" in body:
             dashboard["dashcards"] = self._save_dashcards(dashboard, body["dashcards"])
+        self._queue_index(dashboard_id)
         return 200, copy.deepcopy(dashboard)
 
     def _save_dashcards(self, dashboard: dict, dashcards: list[dict]) -> list[dict]:
@@ -615,5 +791,8 @@ class FakeMetabase:
                 entry = {**existing[dashcard["id"]], **copy.deepcopy(dashcard)}
             else:
                 raise ApiError(404, f"dashcard {dashcard['id']} is not on this dashboard")
+            entry["visualization_settings"] = migrate_visualization_settings(
+                entry.get("visualization_settings")
+            )
             saved.append(entry)
         return saved

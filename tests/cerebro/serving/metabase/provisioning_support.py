@@ -39,12 +39,37 @@ CHANNELS = {"casafacil_cl": ("Google Ads", "Meta Ads", "TikTok Ads"),
             "casafacil_pe": ("Google Ads", "Meta Ads")}  # fmt: skip
 
 
+#: The warehouse as the compose stack's Metabase reaches it, as settings give it...
+WAREHOUSE_ENVIRONMENT = {
+    "METABASE_WAREHOUSE_HOST": "postgres",
+    "METABASE_WAREHOUSE_PORT": "5432",
+    "METABASE_WAREHOUSE_DATABASE": "cerebro",
+}
+
+
+def tenant_role(tenant_id: str) -> str:
+    """The tenant's role, as METABASE_TENANT_<ID>_USER names it."""
+    return f"{tenant_id}_metabase"
+
+
+#: ...and as the fake Metabase can reach it: that host and database, and the roles
+#: provisioning logs in as (the all-tenant reader and each tenant's role) with their passwords.
+WAREHOUSE = {
+    "hosts": {"postgres": 5432},
+    "databases": {"cerebro"},
+    "roles": {
+        "metabase_reader": READER_PASSWORD,
+        **{tenant_role(t.tenant_id): TENANT_PASSWORDS[t.tenant_id] for t in TENANTS},
+    },
+}
+
+
 def tenant_logins(tenants=TENANTS) -> dict[str, str]:
     """METABASE_TENANT_<ID>_USER and _PASSWORD for ``tenants``."""
     logins = {}
     for tenant in tenants:
         stem = f"METABASE_TENANT_{tenant.tenant_id.upper()}"
-        logins[f"{stem}_USER"] = f"{tenant.tenant_id}_metabase"
+        logins[f"{stem}_USER"] = tenant_role(tenant.tenant_id)
         logins[f"{stem}_PASSWORD"] = TENANT_PASSWORDS[tenant.tenant_id]
     return logins
 

@@ -13,6 +13,7 @@ from tests.cerebro.serving.metabase.provisioning_support import (
     ADMIN_PASSWORD,
     READER_PASSWORD,
     TENANT_PASSWORDS,
+    WAREHOUSE_ENVIRONMENT,
     tenant_logins,
 )
 
@@ -27,6 +28,7 @@ def environment(fake, tmp_path, monkeypatch) -> dict[str, str]:
         "METABASE_ADMIN_EMAIL": ADMIN_EMAIL,
         "METABASE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "METABASE_API_KEY_FILE": str(tmp_path / "key"),
+        **WAREHOUSE_ENVIRONMENT,
         "METABASE_WAREHOUSE_PASSWORD": READER_PASSWORD,
         "METABASE_SYNC_TIMEOUT_SECONDS": "10",
         "CEREBRO_DATA_DIR": str(tmp_path / "data"),
@@ -61,6 +63,21 @@ def test_plan_then_apply_then_a_quiet_apply(fake, environment, specs_dir, tmp_pa
         assert ADMIN_PASSWORD not in output and READER_PASSWORD not in output
         assert key not in output
         assert not any(password in output for password in TENANT_PASSWORDS.values())
+
+
+def test_a_wrong_warehouse_password_is_one_line_naming_what_to_fix(fake, environment, specs_dir):
+    wrong = {**environment, "METABASE_WAREHOUSE_PASSWORD": "not-the-password"}
+
+    result = CliRunner().invoke(
+        main, ["metabase", "apply", "--specs-dir", str(specs_dir)], env=wrong
+    )
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # not a traceback
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: Metabase cannot connect to the warehouse as metabase_reader@")
+    assert "Looks like your Password is incorrect." in line
+    assert "METABASE_WAREHOUSE_PASSWORD" in line and "not-the-password" not in line
+    assert "Cerebro" not in fake.databases.get(3, {}).get("name", "")
 
 
 def test_check_exits_non_zero_and_names_the_failing_card(fake, environment, specs_dir, dashboards):

@@ -60,10 +60,11 @@ def test_a_server_error_names_the_call_and_metabase_message(fake, settings, dash
 
 
 def test_error_messages_are_scrubbed_of_secrets(fake, settings, dashboards):
-    # A (careless) server echoing the password it was sent must not leak it through us.
+    # A (careless) server echoing the password it was sent must not leak it through us, nor
+    # through the line that names the connection Metabase could not make.
     fake.fail("POST", "/api/database", 400, f"cannot connect with password {READER_PASSWORD}")
 
-    with pytest.raises(MetabaseApiError) as raised:
+    with pytest.raises(MetabaseError) as raised:
         _apply(settings, dashboards)
 
     assert READER_PASSWORD not in str(raised.value)
@@ -91,6 +92,42 @@ def test_missing_reader_password_stops_before_registering_the_warehouse(settings
 
     with pytest.raises(MetabaseError, match="METABASE_WAREHOUSE_PASSWORD"):
         _apply(no_password, dashboards)
+
+
+def test_a_wrong_tenant_password_names_the_connection_and_the_variable(settings, dashboards):
+    variable = "METABASE_TENANT_CASAFACIL_CL_PASSWORD"
+    wrong = dataclasses.replace(
+        settings, tenant_logins={**settings.tenant_logins, variable: "not-the-password"}
+    )
+
+    with pytest.raises(MetabaseError) as raised:
+        _apply(wrong, dashboards)
+
+    message = str(raised.value)
+    assert message.startswith(
+        "Metabase cannot connect to the warehouse as "
+        "casafacil_cl_metabase@postgres:5432/cerebro (“Cerebro · casafacil_cl”): "
+        "Looks like your Password is incorrect."
+    )
+    assert variable in message and "\n" not in message
+    assert "not-the-password" not in message
+
+
+def test_a_changed_role_metabase_cannot_log_in_as_is_refused_on_update(fake, settings, dashboards):
+    _apply(settings, dashboards)
+    renamed = dataclasses.replace(
+        settings,
+        tenant_logins={**settings.tenant_logins, "METABASE_TENANT_CASAFACIL_PE_USER": "nobody"},
+    )
+    fake.reset_calls()
+
+    with pytest.raises(MetabaseError, match=r"as nobody@postgres.*Username is incorrect"):
+        _apply(renamed, dashboards)
+
+    assert [call for call in fake.writes() if call[1].startswith("/api/database")] == [
+        ("PUT", "/api/database/2")
+    ]
+    assert fake.databases[2]["details"]["user"] == "casafacil_pe_metabase"
 
 
 def test_every_card_runs_through_metabase_and_failures_are_named(fake, settings, dashboards):

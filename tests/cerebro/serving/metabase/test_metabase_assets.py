@@ -22,6 +22,7 @@ from tests.cerebro.serving.metabase.provisioning_support import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     READER_PASSWORD,
+    WAREHOUSE_ENVIRONMENT,
     spec_tables,
     tenant_logins,
 )
@@ -107,6 +108,7 @@ def metabase_environment(fake, tmp_path, monkeypatch):
         "METABASE_ADMIN_EMAIL": ADMIN_EMAIL,
         "METABASE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "METABASE_API_KEY_FILE": str(tmp_path / "key"),
+        **WAREHOUSE_ENVIRONMENT,
         "METABASE_WAREHOUSE_PASSWORD": READER_PASSWORD,
         "METABASE_SYNC_TIMEOUT_SECONDS": "10",
         **tenant_logins(),
