@@ -11,6 +11,7 @@ import dagster as dg
 
 from cerebro.progress import note
 from cerebro.serving.dashboards.spec import load_dashboards
+from cerebro.serving.metabase.client import MetabaseAuthError, MetabaseSetupError
 from cerebro.serving.metabase.context import dashboard_tables, read_context
 from cerebro.serving.metabase.provision import provision, run_cards
 from cerebro.serving.metabase.settings import load_metabase_settings
@@ -47,7 +48,11 @@ def metabase_dashboards(
         return dg.MaterializeResult(metadata={"status": NOT_CONFIGURED})
     dashboards = load_dashboards()
     provisioning_context = read_context(dashboards, cerebro.tenants(), cerebro.warehouse())
-    result = provision(settings, dashboards, provisioning_context)
+    try:
+        result = provision(settings, dashboards, provisioning_context)
+    except (MetabaseAuthError, MetabaseSetupError) as error:
+        # A refused credential or warehouse connection: retrying in 30 s meets the same answer.
+        raise dg.Failure(str(error), allow_retries=False) from error
     for warning in result.notes:
         context.log.warning(warning)
     context.log.info(result.plan.summary())

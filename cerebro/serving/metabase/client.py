@@ -25,6 +25,11 @@ class MetabaseError(RuntimeError):
     """Metabase could not be reached or did not do what was asked; the message says what."""
 
 
+class MetabaseSetupError(MetabaseError):
+    """What a person must fix first (a password, a role, a credential): trying again later
+    meets the same answer."""
+
+
 class MetabaseApiError(MetabaseError):
     """Metabase answered with an HTTP error."""
 

@@ -14,7 +14,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cerebro.serving.metabase.client import MetabaseApiError, MetabaseClient, MetabaseError
+from cerebro.serving.metabase.client import (
+    MetabaseApiError,
+    MetabaseClient,
+    MetabaseError,
+    MetabaseSetupError,
+)
 from cerebro.serving.metabase.current import items_of
 from cerebro.serving.metabase.settings import WarehouseConnection
 
@@ -63,7 +68,7 @@ def _changed_fields(current: dict, connection: WarehouseConnection) -> tuple[str
 
 def _require_password(connection: WarehouseConnection) -> None:
     if not connection.password:
-        raise MetabaseError(
+        raise MetabaseSetupError(
             f"registering the warehouse in Metabase as {connection.user} needs that role's "
             f"password: set {connection.password_variable}"
         )
@@ -78,7 +83,7 @@ def _connected(request: Callable[[], dict], connection: WarehouseConnection) -> 
     except MetabaseApiError as error:
         if error.status != 400:
             raise
-        raise MetabaseError(
+        raise MetabaseSetupError(
             f"Metabase cannot connect to the warehouse as {connection.user}@{connection.host}:"
             f"{connection.port}/{connection.database} (“{connection.display_name}”): "
             f"{error.message.rstrip('.')}. Check {connection.password_variable} (the role's "

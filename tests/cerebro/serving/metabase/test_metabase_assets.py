@@ -148,3 +148,21 @@ def test_the_check_fails_listing_the_cards_whose_query_errors(fake, metabase_env
     assert not check.passed
     assert check.metadata["failed"].value == {key: 'ERROR: column "region_name" does not exist'}
     assert key in check.description
+
+
+def test_a_refused_warehouse_password_fails_once_without_retries(
+    fake, metabase_environment, tmp_path, monkeypatch
+):
+    """Metabase tests the connection and refuses it: retrying 30 s later meets the same
+    answer, so the step fails at once with the one line that names what to fix."""
+    monkeypatch.setenv("METABASE_WAREHOUSE_PASSWORD", "not-the-readers-password")
+
+    result = _materialize(tmp_path)
+
+    assert not result.success
+    kinds = [event.event_type for event in result.all_events]
+    assert dg.DagsterEventType.STEP_UP_FOR_RETRY not in kinds
+    (failure,) = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    message = failure.step_failure_data.error.message
+    assert "Metabase cannot connect to the warehouse" in message
+    assert "METABASE_WAREHOUSE_PASSWORD" in message and "not-the-readers-password" not in message
