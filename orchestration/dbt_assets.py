@@ -13,8 +13,12 @@ outputs.
 import contextlib
 import json
 import os
+import shutil
+import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -101,7 +105,11 @@ def _build_reaching(
         # dbt's process inherits the environment when it starts, inside cli(): `run_env` is
         # this invocation's alone, gone from ours before the next one starts.
         with environment_set(run_env or {}):
-            invocation = dbt.cli(["build", *args], context=context)
+            invocation = dbt.cli(
+                ["build", *args],
+                context=context,
+                target_path=_run_folder(settings, context.op_def.name),
+            )
         # dagster-dbt echoes each of dbt's lines to stdout (hundreds per build): they go to
         # the step's log file, and `cerebro run` shows the one-line summary.
         with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
@@ -118,6 +126,24 @@ def _build_reaching(
         # dbt recreates the marts' tables, and their row-level security with them (decision
         # 0009): tenant roles cannot read a rebuilt table until this runs (PostgreSQL only).
         context.log.info(apply_tenant_isolation(cerebro.warehouse()).summary())
+
+
+#: dbt folders (artifacts and dbt.log) kept per step, the latest ones: a night's runs, for
+#: reading what went wrong, not one more every run forever.
+KEPT_DBT_RUNS = 5
+
+
+def _run_folder(settings: Settings, step: str) -> Path:
+    """This invocation's dbt folder, under the data directory (the code checkout may be
+    read-only, and it grew by one folder per step and run); older ones of the step pruned."""
+    runs = settings.data_dir / "dbt_runs"
+    older = sorted(runs.glob(f"{step}-*"), key=lambda path: path.stat().st_mtime)
+    for folder in older[: max(0, len(older) - KEPT_DBT_RUNS + 1)]:
+        # Over an hour old: never a folder another run of this step is writing now.
+        if time.time() - folder.stat().st_mtime > 3600:
+            shutil.rmtree(folder, ignore_errors=True)
+    started = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    return runs / f"{step}-{started}-{uuid.uuid4().hex[:7]}"
 
 
 def _results_summary(invocation) -> str:

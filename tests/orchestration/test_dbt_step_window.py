@@ -44,6 +44,7 @@ class RecordingDbt(DbtCliResource):
                 "args": list(args),
                 "window": os.environ.get(DBT_WINDOW_ENV),
                 "pgoptions": os.environ.get("PGOPTIONS"),
+                "target_path": kwargs.get("target_path"),
             }
         )
         return _NoEvents()
@@ -91,9 +92,32 @@ def test_a_partition_run_passes_its_window_to_dbt_alone(tmp_path, monkeypatch, d
     # PostgreSQL's JIT is off for the partition run's sessions only (decision 0043).
     assert call["pgoptions"] == "-c jit=off"
     assert DBT_WINDOW_ENV not in os.environ and "PGOPTIONS" not in os.environ
+    # dbt's folder is the data directory's, never the code checkout's (it may be read-only).
+    assert call["target_path"].parent == tmp_path / "dbt_runs"
+    assert call["target_path"].name.startswith("dbt_models-")
 
 
 def test_a_partition_run_keeps_the_session_options_already_set(monkeypatch):
     monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=600000")
     window = PartitionWindow(("casafacil_cl",), dt.date(2026, 11, 20), dt.date(2026, 11, 20))
     assert window.dbt_env()["PGOPTIONS"] == "-c statement_timeout=600000 -c jit=off"
+
+
+def test_a_step_keeps_its_last_five_dbt_folders(tmp_path, dbt_assets_module):
+    """One folder per step and run grew the checkout by 3 GB over a few weeks of runs."""
+    runs = tmp_path / "dbt_runs"
+    for age_hours, name in enumerate(["dbt_models-a", "dbt_models-b", "dbt_models-c",
+                                      "dbt_models-d", "dbt_models-e", "dbt_models-f"]):  # fmt: skip
+        folder = runs / name
+        folder.mkdir(parents=True)
+        old = dt.datetime.now().timestamp() - (10 - age_hours) * 3600
+        os.utime(folder, (old, old))
+    (runs / "dbt_ml_models-z").mkdir()
+    settings = CerebroResource(data_dir=os.fspath(tmp_path)).settings()
+
+    new = dbt_assets_module._run_folder(settings, "dbt_models")
+
+    kept = sorted(path.name for path in runs.iterdir())
+    assert kept == ["dbt_ml_models-z", "dbt_models-c", "dbt_models-d", "dbt_models-e",
+                    "dbt_models-f"]  # fmt: skip
+    assert new.parent == runs and new.name.startswith("dbt_models-") and not new.exists()
