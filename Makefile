@@ -161,9 +161,12 @@ DATE ?=
 bench-hourly: setup
 	$(RUN) python benchmarks/hourly_bench.py $(if $(DATE),--date $(DATE)) $(BENCH_HOURLY_ARGS)
 
-## dagster: the Dagster UI on http://localhost:3000, over the demo's run history
+## dagster: the Dagster UI on http://localhost:3000, over the run history of the data directory
+## (`make dagster DATA_DIR=/path`; default CEREBRO_DATA_DIR, else data/)
+DATA_DIR ?= $(or $(CEREBRO_DATA_DIR),data)
 dagster: setup
-	DAGSTER_HOME=$(CURDIR)/data/dagster_home $(RUN) dagster dev
+	CEREBRO_DATA_DIR=$(abspath $(DATA_DIR)) DAGSTER_HOME=$(abspath $(DATA_DIR))/dagster_home \
+	  $(RUN) dagster dev
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -220,6 +220,14 @@ def port_number(value: str, variable: str, usual: str) -> int:
 EXECUTABLE_SHIMS_ENV = "CEREBRO_EXECUTABLE_SHIMS"
 
 
+def put_scripts_on_path() -> None:
+    """The environment's scripts (dbt, the taps, the target) first on PATH, so that they
+    are found even when the virtualenv is not activated (`.venv/bin/dagster dev`)."""
+    scripts = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != scripts:
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+
+
 def console_script(name: str) -> str:
     """A console script of this environment, found even when the venv is not activated."""
     shims = os.environ.get(EXECUTABLE_SHIMS_ENV)

@@ -5,11 +5,13 @@ from collections import defaultdict
 
 from dagster_dbt import DbtProject
 
-from cerebro.settings import DBT_PROJECT_DIR
+from cerebro.settings import DBT_PROJECT_DIR, put_scripts_on_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` the manifest is re-parsed at load; elsewhere `cerebro`
-# prepares it before loading the definitions (never at import time in prod).
+# Under `dagster dev` the manifest is re-parsed at load (dagster-dbt runs `dbt` from PATH,
+# which lacks the virtualenv's scripts when `.venv/bin/dagster` is run directly); elsewhere
+# `cerebro` prepares it before loading the definitions (never at import time in prod).
+put_scripts_on_path()
 dbt_project.prepare_if_dev()
 
 

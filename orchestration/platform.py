@@ -22,18 +22,10 @@ from pathlib import Path
 from typing import TextIO
 
 from cerebro.platform_run import PlatformRun
-from cerebro.settings import Settings
+from cerebro.settings import Settings, put_scripts_on_path
 from cerebro.spark.connect_server import reach_spark
 from orchestration.orphaned_runs import close_orphaned_runs, process_tags
 from orchestration.partition_days import last_complete_day, record_partitions_start
-
-
-def put_scripts_on_path() -> None:
-    """The environment's scripts (dbt, the taps, the target) first on PATH, so that they
-    are found even when the virtualenv is not activated."""
-    scripts = str(Path(sys.executable).parent)
-    if os.environ.get("PATH", "").split(os.pathsep)[0] != scripts:
-        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
 
 
 def export_settings(settings: Settings) -> None:

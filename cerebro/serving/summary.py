@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pandas as pd
 
@@ -10,7 +11,7 @@ from cerebro.landing.ingest import raw_row_counts
 from cerebro.platform_run import PlatformRun
 from cerebro.serving.dashboards.static_site import RenderedSite, tenant_folder_lines
 from cerebro.serving.kpis.report import headline
-from cerebro.settings import DBT_PROJECT_DIR, Settings
+from cerebro.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 from cerebro.tenants import SOURCES, Tenant
 from cerebro.warehouse import Warehouse
 
@@ -103,8 +104,14 @@ def render_summary(
                       f"marts served from {settings.duckdb_path}"]  # fmt: skip
     else:
         lines += ["", f"Warehouse: {warehouse.location}"]
-    lines += [
-        "Dagster UI: `make dagster`, then open http://localhost:3000 "
-        f"(runs and logs are kept in {run.dagster_home})",
-    ]
+    lines += [f"Dagster UI: `{dagster_command(settings)}`, then open http://localhost:3000 "
+              f"(runs and logs are kept in {run.dagster_home})"]  # fmt: skip
     return "\n".join(lines)
+
+
+def dagster_command(settings: Settings) -> str:
+    """The command that opens the Dagster UI over this run's history (the Makefile's
+    ``dagster`` target reads ``DATA_DIR``, by default ``data/`` of the checkout)."""
+    if settings.data_dir.resolve() == (PROJECT_ROOT / "data").resolve():
+        return "make dagster"
+    return f"make dagster DATA_DIR={shlex.quote(str(settings.data_dir))}"

@@ -48,3 +48,25 @@ def test_a_warning_check_is_told_apart_from_a_failure(tmp_path, monkeypatch):
         "  failed: marts/fct_orders: unique",
         "  warning: ml/diagnostics: modelled",
     ]
+
+
+def test_the_dagster_hint_opens_this_runs_history(tmp_path, monkeypatch):
+    """`make dagster` opened data/dagster_home whatever the run's data directory was."""
+    (hint,) = [line for line in _render(tmp_path, monkeypatch) if line.startswith("Dagster UI:")]
+    assert hint.startswith(f"Dagster UI: `make dagster DATA_DIR={tmp_path / 'data'}`, then open")
+    default = load_settings({"CEREBRO_TENANTS_FILE": str(tmp_path / "t")})
+    assert summary.dagster_command(default) == "make dagster"
+
+
+def test_make_dagster_points_dagster_at_the_data_directory_it_is_given(tmp_path):
+    """The Makefile's recipe, as make expands it (-n prints without running)."""
+    import subprocess
+
+    from cerebro.settings import PROJECT_ROOT
+
+    recipe = subprocess.run(
+        ["make", "-n", "--no-print-directory", "-o", "setup", "dagster", f"DATA_DIR={tmp_path}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"CEREBRO_DATA_DIR={tmp_path} DAGSTER_HOME={tmp_path}/dagster_home" in recipe
+    assert "dagster dev" in recipe
