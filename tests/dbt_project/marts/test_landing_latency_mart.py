@@ -46,6 +46,10 @@ RAW_ROWS = {
         _order("o3", updated_at="2026-11-02 03:30", loaded_at="2026-11-02 04:00"),
         # Landed on the next UTC day: its own row, 1 h.
         _order("o4", updated_at="2026-11-02 23:30", loaded_at="2026-11-03 00:30"),
+        # The first sync's history (a year before the first landing): not 8 761 h late.
+        _order("o0", updated_at="2025-11-02 02:00", loaded_at="2026-11-02 04:00"),
+        # Under two days before the first landing is still data, not history: 71 h late.
+        _order("o5", updated_at="2026-10-31 06:00", loaded_at="2026-11-03 05:00"),
     ],
     "raw_shopify.refunds": [  # an event: from created_at, 2.5 h
         {"tenant_id": "t_pe", "refund_id": "f1", "order_id": "o9", "amount": 5,
@@ -69,13 +73,14 @@ RAW_ROWS = {
          "_sdc_batched_at": D("2026-11-02 03:00")},
     ],
 }  # fmt: skip
-#: (tenant, source, stream, UTC landing day) -> time column, rows timed, p50 and max hours.
+#: (tenant, source, stream, UTC landing day) -> time column, rows timed, rows of history, p50
+#: and max hours.
 EXPECTED = {
-    ("t_cl", "shopify", "orders", "2026-11-02"): ("updated_at", 3, 2.0, 6.0),
-    ("t_cl", "shopify", "orders", "2026-11-03"): ("updated_at", 1, 1.0, 1.0),
-    ("t_pe", "shopify", "refunds", "2026-11-02"): ("created_at", 1, 2.5, 2.5),
-    ("t_cl", "meta_ads", "ads_insights", "2026-11-02"): ("spend_date", 2, 18.0, 30.0),
-    ("t_pe", "meta_ads", "ads_insights", "2026-11-02"): ("spend_date", 1, 4.0, 4.0),
+    ("t_cl", "shopify", "orders", "2026-11-02"): ("updated_at", 3, 1, 2.0, 6.0),
+    ("t_cl", "shopify", "orders", "2026-11-03"): ("updated_at", 2, 0, 36.0, 71.0),
+    ("t_pe", "shopify", "refunds", "2026-11-02"): ("created_at", 1, 0, 2.5, 2.5),
+    ("t_cl", "meta_ads", "ads_insights", "2026-11-02"): ("spend_date", 2, 0, 18.0, 30.0),
+    ("t_pe", "meta_ads", "ads_insights", "2026-11-02"): ("spend_date", 1, 0, 4.0, 4.0),
 }  # fmt: skip
 
 
@@ -99,9 +104,10 @@ def test_latency_follows_the_rule_of_each_kind_of_time_column(landing_marts):
     mart["_sdc_batched_date"] = mart["_sdc_batched_date"].astype(str).str[:10]
     mart = mart.set_index(["tenant_id", "source_name", "stream_name", "_sdc_batched_date"])
     assert sorted(mart.index) == sorted(EXPECTED)
-    for key, (column, rows, p50, maximum) in EXPECTED.items():
+    for key, (column, rows, history, p50, maximum) in EXPECTED.items():
         row = mart.loc[key]
         assert (row["event_time_column"], int(row["rows_timed"])) == (column, rows), key
+        assert int(row["rows_history"]) == history, key
         assert float(row["_sdc_latency_p50_hours"]) == pytest.approx(p50), key
         assert float(row["_sdc_latency_max_hours"]) == pytest.approx(maximum), key
 
@@ -113,7 +119,7 @@ def test_landing_mart_still_counts_every_stream_including_untimed_ones(landing_m
     )
     counts = {(r.tenant_id, r.stream_name): int(r.rows_landed) for r in landed.itertuples()}
     assert counts == {
-        ("t_cl", "orders"): 4, ("t_pe", "refunds"): 1, ("t_cl", "ads_insights"): 2,
+        ("t_cl", "orders"): 6, ("t_pe", "refunds"): 1, ("t_cl", "ads_insights"): 2,
         ("t_pe", "ads_insights"): 1, ("t_cl", "order_lines"): 1, ("t_cl", "customers"): 1,
     }  # fmt: skip
 
@@ -131,7 +137,7 @@ def test_latency_card_shows_each_streams_latest_landing_day(landing_marts):
         for row in frame.itertuples()
     }
     assert shown == {
-        ("orders", "2026-11-03"): (1.0, 1.0),
+        ("orders", "2026-11-03"): (36.0, 71.0),
         ("ads_insights", "2026-11-02"): (18.0, 30.0),
     }
     assert not pd.isna(frame["rows_timed"]).any()

@@ -7,8 +7,11 @@
 --            the tenant's timezone: loaded_at minus that midnight, on the tenant's wall clock
 --            (an hour off when a daylight-saving change falls in between).
 -- Streams with no time of their own are left out. A re-read (a tap's lookback window)
--- lands old rows again: they count as late. The latency columns keep Singer's `_sdc_`
--- prefix: they come from load times and differ on every run.
+-- lands old rows again: they count as late. Rows whose own time is more than two days before
+-- the stream's first landing for the tenant are its history (the first sync's backfill):
+-- counted apart, never as late (a first sync of two years read as 8.600 hours of latency).
+-- The latency columns keep Singer's `_sdc_` prefix: they come from load times and differ on
+-- every run.
 {%- set streams = landed_streams() | selectattr('event_time') | list %}
 
 with
@@ -34,6 +37,7 @@ latencies as (
         '{{ stream.source }}' as source_name,
         '{{ stream.stream }}' as stream_name,
         '{{ stream.event_time }}' as event_time_column,
+        {{ cte }}.loaded_at,
         cast({{ cte }}.loaded_at as date) as _sdc_batched_date,
         {% if stream.event_time.endswith('_at') -%}
         {{ dbt.datediff(event_time, cte ~ '.loaded_at', 'second') }}
@@ -59,6 +63,21 @@ latencies as (
     {% endfor %}
 ),
 
+classified as (
+    select
+        tenant_id,
+        source_name,
+        stream_name,
+        event_time_column,
+        _sdc_batched_date,
+        latency_seconds,
+        -- The row's own time (loaded_at - latency) before the first landing less two days.
+        latency_seconds > {{ dbt.datediff(
+            'min(loaded_at) over (partition by tenant_id, source_name, stream_name)',
+            'loaded_at', 'second') }} + 2 * 86400 as is_history
+    from latencies
+),
+
 daily as (
     select
         tenant_id,
@@ -66,11 +85,15 @@ daily as (
         stream_name,
         event_time_column,
         _sdc_batched_date,
-        count(latency_seconds) as rows_timed,
-        -- An ordered-set aggregate with the same syntax and meaning on PostgreSQL and DuckDB.
-        percentile_cont(0.5) within group (order by latency_seconds) as p50_latency_seconds,
-        max(latency_seconds) as max_latency_seconds
-    from latencies
+        count(case when not is_history then latency_seconds end) as rows_timed,
+        count(case when is_history then 1 end) as rows_history,
+        -- An ordered-set aggregate with the same syntax and meaning on PostgreSQL and DuckDB;
+        -- it leaves out the history rows' nulls.
+        percentile_cont(0.5) within group (
+            order by case when not is_history then latency_seconds end
+        ) as p50_latency_seconds,
+        max(case when not is_history then latency_seconds end) as max_latency_seconds
+    from classified
     group by 1, 2, 3, 4, 5
 )
 
@@ -81,6 +104,7 @@ select
     event_time_column,
     _sdc_batched_date,
     rows_timed,
+    rows_history,
     cast(p50_latency_seconds as {{ type_double() }}) / 3600 as _sdc_latency_p50_hours,
     cast(max_latency_seconds as {{ type_double() }}) / 3600 as _sdc_latency_max_hours
 from daily
