@@ -102,6 +102,8 @@ def render_report(report: SyncReport) -> str:
         ]
         if plan.resync and not plan.one_shot:
             lines.append(f"  to send again (--resync): {len(plan.kept)}")
+        if plan.holdout is not None:
+            lines.append(f"  {plan.holdout.sentence()}")
         if report.missing_secrets:
             lines.append(
                 f"  not set: {', '.join(report.missing_secrets)} (a real sync needs "
@@ -120,4 +122,6 @@ def render_report(report: SyncReport) -> str:
     ]
     if report.drift is not None:
         lines.insert(2, f"  {report.drift.describe()}")
+    if plan.holdout is not None:
+        lines.append(f"  {plan.holdout.sentence()}")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import math
 import os
 import time
 import uuid
@@ -66,6 +67,7 @@ from cerebro.actions.activation.log import (
     utc_now,
 )
 from cerebro.actions.activation.members import SegmentMember, contacts_of, segment_members
+from cerebro.actions.activation.power import HoldoutReading, holdout_reading
 from cerebro.actions.activation.reconcile import Drift, check_list
 from cerebro.actions.activation.sent_identifiers import Change
 from cerebro.tenants import ActivationConfig, Tenant
@@ -111,6 +113,8 @@ class Plan:
     kept: tuple[SegmentMember, ...] = ()
     #: Whether the sync reads the vendor's list and repairs it whatever its size says.
     resync: bool = False
+    #: What its control group can read (decision 0059); None without consented members.
+    holdout: HoldoutReading | None = None
 
     @property
     def audience(self) -> Audience:
@@ -258,7 +262,22 @@ def plan_sync(
         identifiers=identifiers,
         kept=kept,
         resync=resync,
+        holdout=_holdout_reading([*held_out, *target], control_share),
     )
+
+
+def _holdout_reading(consented: list[SegmentMember], control_share: float) -> HoldoutReading | None:
+    """The power of the activation's control group over 30 days, on the members' own predicted
+    chance to buy then: 1 - exp(-expected purchases), a purchase count's zero read as Poisson."""
+    rates = [
+        1 - math.exp(-float(expected))
+        for m in consented
+        if (expected := m.member.attributes.get("expected_purchases_30d")) is not None
+        and not math.isnan(float(expected))
+    ]
+    if not rates:
+        return None
+    return holdout_reading(len(consented), sum(rates) / len(rates), control_share)
 
 
 def _with_sent(member: SegmentMember, sent: Mapping[str, Mapping[str, str]]) -> SegmentMember:

@@ -90,6 +90,15 @@ def test_dry_run_prints_the_plan_names_the_missing_secret_and_writes_nothing(cli
     assert re.search(r"to add: [1-9]\d*\n  to remove: 0\n", result.output)
     assert "skipped for consent (no e-mail consent): 40" in result.output
     assert "not set: FAKE_LIST_KEY (a real sync needs it)" in result.output
+    # Before the first sync: what its control group can read (issue 55, decision 0059).
+    segment = int(re.search(r"segment: (\d+) customers", result.output)[1])
+    power = re.search(
+        r"  power: base purchase rate (\d+\.\d)% in 30 days, (\d+) consented members, 20% held "
+        r"out: (reads an uplift of|reads only) \d+\.\d points",
+        result.output,
+    )
+    assert power, result.output
+    assert int(power[2]) == segment - 40 and 0 < float(power[1]) < 100
     assert activation_fake_list.SHARED.requests == 0
     assert not warehouse.table_exists("ops", "activation_log")
 
