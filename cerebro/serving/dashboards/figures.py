@@ -217,6 +217,7 @@ class ChartBuilder:
                         name=series_name or self.card.label(y),
                         customdata=customdata,
                         hovertemplate=template,
+                        **self.meaning_color(y, series_name, "marker"),
                     )
                 )
         value_axis = self.value_axis(metrics[0]) if len(metrics) == 1 else self.count_ticks(metrics)
@@ -231,6 +232,12 @@ class ChartBuilder:
         return go.Figure(
             traces, layout={**layout, "barmode": "group", "showlegend": len(traces) > 1}
         )
+
+    def meaning_color(self, metric: str, series_name, part: str) -> dict:
+        """``{part: {"color": …}}`` for a metric whose spec says what it means (a series split
+        by a column's values keeps the palette)."""
+        color = None if series_name else self.card.series_color(metric)
+        return {part: {"color": color}} if color else {}
 
     def pie(self, *, hole: float) -> go.Figure:
         x, y = self.x, self.metrics[0]
@@ -282,7 +289,11 @@ class ChartBuilder:
                         name=series_name or self.card.label(y),
                         customdata=customdata,
                         hovertemplate=template,
-                        line={"width": 2.5, "shape": "linear"},
+                        line={
+                            "width": 2.5,
+                            "shape": "linear",
+                            **self.meaning_color(y, series_name, "line").get("line", {}),
+                        },
                         **extra,
                     )
                 )

@@ -64,6 +64,11 @@ class Filter:
     period_days: int | None = None
 
 
+#: The colour of a series by what it means (``Card.series_colors``), on the static pages and in
+#: Metabase alike: green is good news, red bad, grey neither.
+MEANING_COLORS = {"good": "#2f9e44", "bad": "#e03131", "neutral": "#868e96"}
+
+
 @dataclass(frozen=True)
 class Card:
     key: str
@@ -81,6 +86,9 @@ class Card:
     comparison: str | None = None
     #: With a comparison: whether a rise is good news for the metric (colours its change).
     higher_is_better: bool | None = None
+    #: Metric -> what its series means ("good", "bad", "neutral"): coloured so, not by its
+    #: place in the palette (failures were drawn in green).
+    series_colors: dict[str, str] | None = None
     #: The card applies only to tenants of these countries (e.g. the Chilean RUT).
     countries: tuple[str, ...] | None = None
     kpi: dict[str, str] | None = None
@@ -96,6 +104,11 @@ class Card:
 
     def label(self, column: str) -> str:
         return (self.labels or {}).get(column, column)
+
+    def series_color(self, metric: str) -> str | None:
+        """The colour of ``metric``'s series when the spec says what it means."""
+        meaning = (self.series_colors or {}).get(metric)
+        return None if meaning is None else MEANING_COLORS[meaning]
 
     def applies_to(self, country_code: str) -> bool:
         """Whether the card has a meaning for a tenant of that country (``countries``); a tenant
@@ -187,6 +200,11 @@ def _check_consistency(dashboard: Dashboard, where: str) -> None:
         if absent:
             raise DashboardSpecError(
                 f"{where}: card {card.key!r} charts {absent}, which are not in its columns"
+            )
+        uncharted = sorted(set(card.series_colors or {}) - set(card.y))
+        if uncharted:
+            raise DashboardSpecError(
+                f"{where}: card {card.key!r} colours {uncharted}, which are not among its y"
             )
         schemas = {s.lower() for s in _TABLE_REFERENCE.findall(_EXTRACT_FROM.sub("", card.sql))}
         if not schemas or not schemas <= ALLOWED_SCHEMAS:

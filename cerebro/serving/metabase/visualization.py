@@ -119,8 +119,14 @@ def _chart_settings(card: Card) -> dict:
         settings["graph.x_axis.title_text"] = card.label(card.x)
     if len(card.y) == 1:
         settings["graph.y_axis.title_text"] = card.label(card.y[0])
-    else:
-        settings["series_settings"] = {metric: {"title": card.label(metric)} for metric in card.y}
+    # A series' title (several metrics) and its colour (when the spec says what it means).
+    series = {
+        metric: ({"title": card.label(metric)} if len(card.y) > 1 else {})
+        | ({"color": color} if (color := card.series_color(metric)) else {})
+        for metric in card.y
+    }
+    if any(series.values()):
+        settings["series_settings"] = series
     if card.display in {"bar", "row"}:
         settings["graph.show_values"] = True
     return settings

@@ -108,6 +108,14 @@ BROKEN = {
         _set_card("y", ["rate"]),
         "card 'tasa_abandono_carrito' charts ['rate'], which are not in its columns",
     ),
+    "colours_a_series_it_does_not_chart": (
+        _set_card("series_colors", {"rate": "bad"}),
+        "card 'tasa_abandono_carrito' colours ['rate'], which are not among its y",
+    ),
+    "colours_by_an_unknown_meaning": (
+        _set_card("series_colors", {"value": "red"}),
+        "cards/0/series_colors/value: 'red' is not one of ['good', 'bad', 'neutral']",
+    ),
     "duplicated_card_key": (
         lambda d: d["cards"][1].__setitem__("key", d["cards"][0]["key"]),
         "duplicated card keys ['tasa_abandono_carrito']",
@@ -253,3 +261,21 @@ def test_default_periods_end_on_the_last_day_of_data_and_span_period_days(one_da
     simulator = filter_values(by_key["simulador"], one_day_warehouse, "t")
     # The plan maximizes customer value by default (issue 22: the product's central idea).
     assert (simulator["budget_percent"], simulator["objective"]) == (100, "Valor de clientes (LTV)")
+
+
+def test_a_series_the_spec_gives_a_meaning_is_drawn_in_its_colour():
+    """On the static page, as in Metabase: Fallidas red, Exitosas green, Otras grey."""
+    import pandas as pd
+
+    from cerebro.serving.dashboards.figures import build_figure
+    from cerebro.serving.dashboards.spec import MEANING_COLORS
+
+    card = next(c for d in load_dashboards() if d.key == "salud_datos" for c in d.cards
+                if c.key == "ejecuciones_por_dia")  # fmt: skip
+    frame = pd.DataFrame({"run_date": pd.to_datetime(["2026-11-01", "2026-11-02"]),
+                          "successes": [3, 4], "failures": [1, 0],
+                          "other_runs": [0, 1]})  # fmt: skip
+    figure = build_figure(card, frame, "CLP")
+    colors = {trace.name: trace.marker.color for trace in figure.data}
+    assert colors == {"Exitosas": MEANING_COLORS["good"], "Fallidas": MEANING_COLORS["bad"],
+                      "Otras": MEANING_COLORS["neutral"]}  # fmt: skip

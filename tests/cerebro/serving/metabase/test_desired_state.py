@@ -12,7 +12,7 @@ import babel.numbers
 import duckdb
 import pytest
 
-from cerebro.serving.dashboards.spec import Card
+from cerebro.serving.dashboards.spec import MEANING_COLORS, Card, load_dashboards
 from cerebro.serving.metabase.access import load_access
 from cerebro.serving.metabase.current import native_query, normal_sql, normal_tags
 from cerebro.serving.metabase.desired import metabase_sql
@@ -143,6 +143,16 @@ def test_charts_name_their_axes_and_series_in_spanish():
     assert settings["graph.metrics"] == ["orders", "revenue"]
     assert settings["graph.x_axis.title_text"] == "Hora del día"
     assert settings["series_settings"]["revenue"] == {"title": "Ventas"}
+
+
+def test_a_series_the_spec_gives_a_meaning_has_its_colour_in_metabase():
+    """Failures were drawn in the palette's second colour, green."""
+    card = next(c for d in load_dashboards() if d.key == "salud_datos" for c in d.cards
+                if c.key == "ejecuciones_por_dia")  # fmt: skip
+    colors = {metric: value.get("color") for metric, value in
+              visualization_settings(card, "CLP")["series_settings"].items()}  # fmt: skip
+    assert colors == {"successes": MEANING_COLORS["good"], "failures": MEANING_COLORS["bad"],
+                      "other_runs": MEANING_COLORS["neutral"]}  # fmt: skip
 
 
 def test_cards_and_filters_of_the_specs_per_tenant(dashboards, context):
