@@ -25,7 +25,8 @@ from cerebro.yaml_schema import (
     known_keys,
     mapping,
     one_of,
-    read_yaml,
+    parse_yaml,
+    read_text,
     required,
     shown,
     suggestion,
@@ -182,9 +183,18 @@ def load_tenants(path: Path) -> list[Tenant]:
     if not path.exists():
         raise TenantConfigError(f"tenants file not found: {path} (set CEREBRO_TENANTS_FILE)")
     try:
-        return _tenants(read_yaml(path))
+        return list(_parsed_tenants(read_text(path)))
     except SchemaError as error:
         raise TenantConfigError(f"{path}: {error}") from error
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_tenants(text: str) -> tuple[Tenant, ...]:
+    """The tenants a file's text describes, parsed once per process and text. One
+    ``cerebro run`` reads the file wherever a step needs it (the command, the runner, every
+    asset through its resource): each read sees the file as it is now, but only a changed
+    text is parsed and checked again. The parse depends on nothing but the text."""
+    return tuple(_tenants(parse_yaml(text)))
 
 
 def _tenants(document: object) -> list[Tenant]:
