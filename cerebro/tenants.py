@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import importlib.metadata
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from cerebro.yaml_schema import (
     known_keys,
     mapping,
     one_of,
-    read_yaml,
+    parse_yaml,
+    read_text,
     required,
     shown,
     suggestion,
@@ -36,19 +38,29 @@ from ml_assets.mmm.settings import MmmSettings
 
 DEMO_TAP = "demo"
 
+#: Every tap's console script is named so: ``tap-cerebro-meta-ads`` is the tap ``meta_ads``.
+TAP_SCRIPT_PREFIX = "tap-cerebro-"
+
+
+def _installed_taps() -> dict[str, str]:
+    """Tap name -> console script, read from this project's installed entry points.
+
+    ``[project.scripts]`` in pyproject.toml is the one list of the taps: a tap is the script
+    that runs it, and the tenants file may name only a tap whose script is installed.
+    tests/test_tap_lists.py keeps pyproject.toml's other lists of packages equal to it."""
+    scripts = importlib.metadata.distribution("cerebro").entry_points.select(
+        group="console_scripts"
+    )
+    return {
+        script.name.removeprefix(TAP_SCRIPT_PREFIX).replace("-", "_"): script.name
+        for script in sorted(scripts, key=lambda script: script.name)
+        if script.name.startswith(TAP_SCRIPT_PREFIX)
+    }
+
+
 #: Tap name in the tenants file -> console script installed by this project (cerebro.landing.taps
 #: runs them; the tenants file may name only these).
-TAP_EXECUTABLES = {
-    DEMO_TAP: "tap-cerebro-demo",
-    "shopify": "tap-cerebro-shopify",
-    "meta_ads": "tap-cerebro-meta-ads",
-    "google_ads": "tap-cerebro-google-ads",
-    "tiktok_ads": "tap-cerebro-tiktok-ads",
-    "amazon_ads": "tap-cerebro-amazon-ads",
-    "search_console": "tap-cerebro-search-console",
-    "calendar": "tap-cerebro-calendar",
-    "csv": "tap-cerebro-csv",
-}
+TAP_EXECUTABLES = _installed_taps()
 
 #: Destination name -> the settings its client reads (``destinations.<name>.settings``; the
 #: client of each is cerebro/actions/activation/destinations/<name>.py): the
@@ -171,9 +183,18 @@ def load_tenants(path: Path) -> list[Tenant]:
     if not path.exists():
         raise TenantConfigError(f"tenants file not found: {path} (set CEREBRO_TENANTS_FILE)")
     try:
-        return _tenants(read_yaml(path))
+        return list(_parsed_tenants(read_text(path)))
     except SchemaError as error:
         raise TenantConfigError(f"{path}: {error}") from error
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_tenants(text: str) -> tuple[Tenant, ...]:
+    """The tenants a file's text describes, parsed once per process and text. One
+    ``cerebro run`` reads the file wherever a step needs it (the command, the runner, every
+    asset through its resource): each read sees the file as it is now, but only a changed
+    text is parsed and checked again. The parse depends on nothing but the text."""
+    return tuple(_tenants(parse_yaml(text)))
 
 
 def _tenants(document: object) -> list[Tenant]:

@@ -136,8 +136,14 @@ _YAML_HINTS = {
 def read_yaml(path: Path) -> object:
     """The file's YAML document; a syntax error is one line with its line and column, and a
     file that cannot be read (a folder, no permission, not UTF-8) one line saying so."""
+    return parse_yaml(read_text(path))
+
+
+def read_text(path: Path) -> str:
+    """The file's text; a file that cannot be read (a folder, no permission, not UTF-8) is one
+    line saying so."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+        return path.read_text(encoding="utf-8")
     except IsADirectoryError as error:
         raise SchemaError("is a folder, not a file: give the file's path") from error
     except OSError as error:
@@ -149,6 +155,12 @@ def read_yaml(path: Path) -> object:
         raise SchemaError(
             f"not UTF-8 text ({error.reason} at byte {error.start}): save it as UTF-8"
         ) from error
+
+
+def parse_yaml(text: str) -> object:
+    """A YAML document; a syntax error is one line with its line and column."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]

@@ -315,7 +315,7 @@ def kpis(page, tenant_id, date_from, date_to, output) -> None:
     try:
         tenant = _tenant_data(tenant_id)
         start, end = _period(tenant, date_from, date_to)
-        result = PAGES[page][1](tenant_id, start, end, warehouse=tenant.warehouse)
+        result = PAGES[page](tenant_id, start, end, warehouse=tenant.warehouse)
     except _kpi_errors() as error:
         raise click.ClickException(str(error)) from error
     # Zeros for days the data do not reach are not "no sales": said as the report says it.

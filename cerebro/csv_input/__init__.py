@@ -10,8 +10,9 @@ cp1252), from psql or DuckDB (timestamps with a ``-03`` offset) or from a platfo
   text form the models' own validation reads (``normalized_frame``).
 
 Every problem is a ``CsvInputError`` (a ``ValueError``) whose message is one line. The file
-reading and the cell grammar are the CSV tap's (``tap_cerebro_csv.reader``,
-``tap_cerebro_csv.values``): one grammar for every CSV Cerebro reads. What the command line
+reading and the cell grammar are the tap kit's, shared with the CSV tap
+(``cerebro_tap_kit.csv_reader``, ``cerebro_tap_kit.csv_values``): one grammar for every CSV
+Cerebro reads. What the command line
 adds is the whole column: it holds the file, so the decimal separator is decided per column
 from all of its values rather than guessed from the delimiter.
 """

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
-from tap_cerebro_csv.values import (
+from cerebro_tap_kit.csv_values import (
     DEFAULT_DATE_FORMATS,
     NUMBER_PATTERNS,
     CellError,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tap_cerebro_csv.errors import FileConfigError
-from tap_cerebro_csv.reader import DEFAULT_ENCODING, ExportReader, FileSpec
+from cerebro_tap_kit.csv_errors import FileConfigError
+from cerebro_tap_kit.csv_reader import DEFAULT_ENCODING, ExportReader, FileSpec
 
 #: How the tap's advice for a file in another encoding names the setting on a command line.
 ENCODING_OPTION = "--encoding {}"

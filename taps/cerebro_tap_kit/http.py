@@ -67,6 +67,14 @@ def unknown_host(error: BaseException) -> str | None:
     return None
 
 
+def json_body(response: requests.Response) -> t.Any:
+    """The answer's parsed JSON, or None when its body is not JSON (an error page)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 class RetryAfter(RetriableAPIError):
     """A throttling answer: retry once the wait the API suggests has passed."""
 

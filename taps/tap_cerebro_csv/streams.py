@@ -15,12 +15,12 @@ from collections import Counter
 
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 from cerebro_tap_kit.contract_stream import ContractStream
+from cerebro_tap_kit.csv_errors import RowRejected
+from cerebro_tap_kit.csv_reader import ExportReader, FileSpec
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_cerebro_csv.errors import RowRejected
 from tap_cerebro_csv.ledger import KeyLedger
-from tap_cerebro_csv.reader import ExportReader, FileSpec
 from tap_cerebro_csv.validation import RowConverter
 
 # Stream kind -> the source whose contract stream of that name it lands.

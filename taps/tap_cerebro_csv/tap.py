@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
+from cerebro_tap_kit.csv_errors import FileConfigError, TapConfigError
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
-from tap_cerebro_csv.errors import FileConfigError, TapConfigError
 from tap_cerebro_csv.quarantine import Quarantine
 from tap_cerebro_csv.streams import STREAM_KINDS, CsvExportStream
 from tap_cerebro_csv.validation import DateWindow

@@ -21,10 +21,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from cerebro_raw_contract.currencies import ISO_4217_CODES
-
-from tap_cerebro_csv.errors import FileConfigError, RowRejected
-from tap_cerebro_csv.reader import Dialect, FileSpec
-from tap_cerebro_csv.values import (
+from cerebro_tap_kit.csv_errors import FileConfigError, RowRejected
+from cerebro_tap_kit.csv_reader import Dialect, FileSpec
+from cerebro_tap_kit.csv_values import (
     CellError,
     format_instant,
     parse_boolean,

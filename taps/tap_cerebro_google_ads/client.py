@@ -11,6 +11,8 @@ Vendor facts this module honours, each with its reference:
 - int64 fields (``metrics.costMicros``, impressions, clicks) are JSON strings;
   doubles (conversions) are numbers; zero values are omitted (proto3 JSON).
   https://protobuf.dev/programming-guides/proto3/#json
+- The error object, its failure details and ``retryDelay`` are read by
+  ``cerebro_tap_kit.google_ads_errors``, which the Customer Match destination shares.
 - Quota errors are HTTP 429 ``RESOURCE_EXHAUSTED`` with a ``quotaError`` of
   ``RESOURCE_EXHAUSTED`` or ``RESOURCE_TEMPORARILY_EXHAUSTED`` and a suggested
   ``retryDelay`` in the failure details.
@@ -31,62 +33,21 @@ import typing as t
 import requests
 from cerebro_tap_kit.contract_stream import ContractStream
 from cerebro_tap_kit.daily_reports import DailyReportStream
+from cerebro_tap_kit.google_ads_errors import (
+    digits,
+    error_codes,
+    failure_details,
+    google_error,
+    retry_delay_seconds,
+)
 from cerebro_tap_kit.google_oauth import GoogleOAuth
-from cerebro_tap_kit.http import RetryAfter
+from cerebro_tap_kit.http import RetryAfter, json_body
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 QUOTA_ERRORS = frozenset({"RESOURCE_EXHAUSTED", "RESOURCE_TEMPORARILY_EXHAUSTED"})
 TRANSIENT_STATUSES = frozenset({"UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "ABORTED"})
 # When a quota error suggests no delay; Google's guidance is to back off, not to hammer.
 QUOTA_FALLBACK_SECONDS = 30.0
-
-
-def digits(customer_id: str) -> str:
-    """A customer id as the API wants it: ``123-456-7890`` -> ``1234567890``."""
-    return "".join(ch for ch in str(customer_id) if ch.isdigit())
-
-
-def google_error(response: requests.Response) -> dict[str, t.Any]:
-    """The ``error`` object, whether it comes alone or as the only item of a stream array."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return {}
-    if isinstance(payload, list) and payload:
-        payload = payload[0]
-    error = payload.get("error") if isinstance(payload, dict) else None
-    return error if isinstance(error, dict) else {}
-
-
-def failure_details(error: dict) -> list[dict]:
-    """The GoogleAdsFailure ``errors`` inside an error's ``details``."""
-    return [item for detail in error.get("details", []) for item in detail.get("errors", [])]
-
-
-def retry_delay_seconds(error: dict) -> float | None:
-    """The largest ``retryDelay`` (a Duration such as ``"30s"``) anywhere in the error."""
-    delays = []
-
-    def visit(node: t.Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "retryDelay" and isinstance(value, str) and value.endswith("s"):
-                    delays.append(float(value[:-1]))
-                else:
-                    visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(error.get("details", []))
-    return max(delays) if delays else None
-
-
-def error_codes(error: dict) -> set[str]:
-    """Every ``errorCode`` value (``RESOURCE_EXHAUSTED``, ``USER_PERMISSION_DENIED``, ...)."""
-    return {
-        str(code) for item in failure_details(error) for code in item.get("errorCode", {}).values()
-    }
 
 
 class GoogleAdsStream(ContractStream, DailyReportStream):
@@ -170,7 +131,7 @@ class GoogleAdsStream(ContractStream, DailyReportStream):
         if response.status_code < 400:
             self.authenticator.accepted()
             return
-        error = google_error(response)
+        error = google_error(json_body(response))
         status, codes = error.get("status", ""), error_codes(error)
         detail = "; ".join(str(item.get("message", "")) for item in failure_details(error))
         detail = detail or error.get("message", "")

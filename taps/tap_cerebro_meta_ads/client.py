@@ -11,6 +11,8 @@ Vendor facts this module honours, each with its reference:
   gives ``reset_time_duration`` in seconds.
   https://developers.facebook.com/docs/marketing-api/overview/rate-limiting
   https://developers.facebook.com/docs/graph-api/overview/rate-limiting
+- The error object, the throttling codes and the usage headers' waits are read by
+  ``cerebro_tap_kit.meta_errors``, which the Custom Audiences destination shares.
 - Code 190 is an expired or revoked access token: fatal. Code 100 with subcode
   33 is an object (an ad account) that does not exist or that the token cannot
   see: fatal, naming the account_ids setting.
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import decimal
 import functools
-import json
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -32,18 +33,19 @@ from urllib.parse import parse_qsl
 import requests
 from cerebro_tap_kit.contract_stream import ContractStream
 from cerebro_tap_kit.daily_reports import DailyReportStream
-from cerebro_tap_kit.http import RetryAfter
+from cerebro_tap_kit.http import RetryAfter, json_body
+from cerebro_tap_kit.meta_errors import (
+    EXPIRED_TOKEN_CODE,
+    THROTTLE_FALLBACK_SECONDS,
+    THROTTLING_CODES,
+    UNKNOWN_OBJECT,
+    graph_error,
+    header_json,
+    regain_access_seconds,
+)
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import BaseHATEOASPaginator
 
-# error.code values Meta uses for rate limits (app, user, ad account, business use case).
-THROTTLING_CODES = frozenset({4, 17, 613, *range(80000, 80015)})
-EXPIRED_TOKEN_CODE = 190
-# "Unsupported get request. Object with ID ... does not exist, cannot be loaded due to missing
-# permissions, or does not support this operation" (code 100, subcode 33).
-UNKNOWN_OBJECT = (100, 33)
-# When a throttling answer carries no usage header: Meta asks to wait "a bit".
-THROTTLE_FALLBACK_SECONDS = 60.0
 # Percent-of-quota readings in the usage headers.
 USAGE_KEYS = ("call_count", "total_cputime", "total_time")
 
@@ -65,40 +67,15 @@ class NextPagePaginator(BaseHATEOASPaginator):
         return (response.json().get("paging") or {}).get("next")
 
 
-def graph_error(response: requests.Response) -> dict[str, t.Any]:
-    """The ``error`` object of a Graph API error response ({} when there is none)."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return {}
-    error = payload.get("error") if isinstance(payload, dict) else None
-    return error if isinstance(error, dict) else {}
-
-
-def regain_access_seconds(headers: t.Mapping[str, str]) -> float | None:
-    """Seconds until Meta lifts throttling, per its usage headers (None if they do not say)."""
-    waits = []
-    business = _header_json(headers, "x-business-use-case-usage")
-    for usages in (business or {}).values():
-        for usage in usages if isinstance(usages, list) else []:
-            minutes = usage.get("estimated_time_to_regain_access")
-            if minutes is not None:
-                waits.append(60.0 * float(minutes))
-    account = _header_json(headers, "x-ad-account-usage") or {}
-    if account.get("reset_time_duration") is not None:
-        waits.append(float(account["reset_time_duration"]))
-    return max(waits) if waits else None
-
-
 def usage_percent(headers: t.Mapping[str, str]) -> float:
     """The highest share of any quota used so far (0-100), from every usage header."""
     readings = [
         usage
-        for usages in (_header_json(headers, "x-business-use-case-usage") or {}).values()
+        for usages in (header_json(headers, "x-business-use-case-usage") or {}).values()
         for usage in (usages if isinstance(usages, list) else [])
     ]
     readings += [
-        _header_json(headers, name) or {}
+        header_json(headers, name) or {}
         for name in ("x-ad-account-usage", "x-fb-ads-insights-throttle", "x-app-usage")
     ]
     levels = [
@@ -108,17 +85,6 @@ def usage_percent(headers: t.Mapping[str, str]) -> float:
         if key in USAGE_KEYS or key.endswith("_util_pct")
     ]
     return max(levels, default=0.0)
-
-
-def _header_json(headers: t.Mapping[str, str], name: str) -> dict | None:
-    raw = headers.get(name)
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 class MetaInsightsStream(ContractStream, DailyReportStream):
@@ -197,7 +163,7 @@ class MetaInsightsStream(ContractStream, DailyReportStream):
         if response.status_code < 400:
             self._pause_near_the_limit(response)
             return
-        error = graph_error(response)
+        error = graph_error(json_body(response))
         code, message = error.get("code"), self.redact(str(error.get("message", "")))
         where = f"(HTTP {response.status_code}, fbtrace_id {error.get('fbtrace_id', '-')})"
         if code in THROTTLING_CODES:

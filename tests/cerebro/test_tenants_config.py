@@ -188,3 +188,26 @@ def test_the_test_suites_demo_tenants_file_is_valid(demo_root):
     """tests/conftest.py's DEMO_TENANTS_YAML, which the session's demo runs load."""
     tenants = load_tenants(demo_root / "tenants.yml")
     assert [t.tenant_id for t in tenants] == ["test_cl", "test_pe"]
+
+
+def test_a_file_read_again_is_parsed_once_and_an_edit_is_seen_at_once(tmp_path, monkeypatch):
+    """One `cerebro run` loads the tenants file in every step; only a changed text is parsed."""
+    from cerebro import tenants as module
+
+    parses = []
+    parse = module._tenants
+    monkeypatch.setattr(module, "_tenants", lambda document: parses.append(1) or parse(document))
+    module._parsed_tenants.cache_clear()
+    path = write(tmp_path, VALID.replace("name: Tienda", "name: Tienda Uno"))
+    first, again = load_tenants(path), load_tenants(path)
+    assert first == again and len(parses) == 1
+    assert first is not again  # each caller gets its own list
+
+    path.write_text(VALID.replace("name: Tienda", "name: Tienda Dos"))
+    assert load_tenants(path)[0].name == "Tienda Dos" and len(parses) == 2
+
+    path.write_text(VALID.replace("tenant_id: tienda_cl", "tenant_id: Tienda CL"))
+    with pytest.raises(TenantConfigError, match=r"tenants\.yml: tenants\[0\]\.tenant_id"):
+        load_tenants(path)
+    with pytest.raises(TenantConfigError):  # a refused text is refused again, not cached
+        load_tenants(path)

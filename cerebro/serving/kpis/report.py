@@ -15,7 +15,12 @@ from cerebro.formatting import (
     format_percent,
     locale_for,
 )
-from cerebro.serving.dashboards.spec import SPECS_DIR, latest_data_date, load_dashboard
+from cerebro.serving.dashboards.spec import (
+    SPECS_DIR,
+    latest_data_date,
+    load_dashboard,
+    load_dashboards,
+)
 from cerebro.serving.kpis.acquisition import get_acquisition_kpis
 from cerebro.serving.kpis.channels import get_channels_page
 from cerebro.serving.kpis.customer_health import get_customer_health_kpis
@@ -27,16 +32,33 @@ from cerebro.serving.kpis.retention import get_retention_kpis
 from cerebro.serving.kpis.segmentation import get_rfm_segmentation
 from cerebro.warehouse import Warehouse
 
+#: ``cerebro kpis <page>``: the function that reads each page's KPIs.
 PAGES = {
-    "acquisition": ("Adquisición", get_acquisition_kpis),
-    "engagement": ("Engagement y Conversión", get_engagement_kpis),
-    "operations": ("Operaciones y Calidad", get_operations_kpis),
-    "retention": ("Retención y Lealtad", get_retention_kpis),
-    "segmentation": ("Segmentación y Marketing", get_rfm_segmentation),
-    "channels": ("Canales", get_channels_page),
-    "health": ("Salud de los clientes", get_customer_health_kpis),
-    "margin": ("Margen y beneficio", get_margin_kpis),
-    "identity": ("Clientes unificados por RUT", get_identity_kpis),
+    "acquisition": get_acquisition_kpis,
+    "engagement": get_engagement_kpis,
+    "operations": get_operations_kpis,
+    "retention": get_retention_kpis,
+    "segmentation": get_rfm_segmentation,
+    "channels": get_channels_page,
+    "health": get_customer_health_kpis,
+    "margin": get_margin_kpis,
+    "identity": get_identity_kpis,
+}
+#: Terminal pages that are a dashboard page: titled as its spec (metabase/dashboards/*.yml,
+#: ``key`` -> ``title``), where the page names are written once.
+DASHBOARD_PAGES = {
+    "acquisition": "adquisicion",
+    "engagement": "engagement_conversion",
+    "operations": "operaciones_calidad",
+    "retention": "retencion_lealtad",
+    "segmentation": "segmentacion_marketing",
+}
+#: Terminal pages that are one part of a dashboard page, titled for what they show.
+OWN_TITLES = {
+    "channels": "Canales",
+    "health": "Salud de los clientes",
+    "margin": "Margen y beneficio",
+    "identity": "Clientes unificados por RUT",
 }
 RATES = {
     "onboarding_rate", "rut_validation_rate", "cart_abandonment_rate", "cancellation_rate",
@@ -66,9 +88,10 @@ def data_coverage_warning(name: str, last_data_date: dt.date | None, period_end:
     return ""
 
 
-def format_value(key: str, value, currency: str = "") -> str:
-    """A KPI as the dashboards show it, in the locale of a tenant whose currency is
-    ``currency`` (``cerebro.formatting``): rates as percentages, money in the currency."""
+def format_kpi(key: str, value, currency: str = "") -> str:
+    """A KPI named ``key`` as the dashboards show it, in the locale of a tenant whose currency
+    is ``currency``: rates as percentages, money in the currency. The name says the format here;
+    a dashboard column's format is its spec's (``cerebro.formatting.format_value``)."""
     locale = locale_for(currency)
     if value is None:
         return MISSING
@@ -84,9 +107,21 @@ def format_value(key: str, value, currency: str = "") -> str:
     return format_number(value, 2, locale)
 
 
+def page_title(page: str) -> str:
+    """The title ``cerebro kpis <page>`` prints: its dashboard page's, or its own."""
+    if page in OWN_TITLES:
+        return OWN_TITLES[page]
+    return _dashboard_titles()[DASHBOARD_PAGES[page]]
+
+
+@functools.cache
+def _dashboard_titles() -> dict[str, str]:
+    return {dashboard.key: dashboard.title for dashboard in load_dashboards()}
+
+
 def render_page(page: str, kpis: dict, currency: str = "") -> str:
     """A page's KPIs as plain text: scalars first, then each distribution as a small table."""
-    return render_kpis(PAGES[page][0], kpis, currency)
+    return render_kpis(page_title(page), kpis, currency)
 
 
 def render_kpis(title: str, kpis: dict, currency: str = "") -> str:
@@ -94,7 +129,7 @@ def render_kpis(title: str, kpis: dict, currency: str = "") -> str:
     lines = [title, "=" * len(title)]
     scalars = {k: v for k, v in kpis.items() if not isinstance(v, list) and k != "customers"}
     width = max((len(k) for k in scalars), default=0)
-    lines += [f"{k:<{width}}  {format_value(k, v, currency)}" for k, v in scalars.items()]
+    lines += [f"{k:<{width}}  {format_kpi(k, v, currency)}" for k, v in scalars.items()]
     for key, rows in kpis.items():
         if not isinstance(rows, list):
             continue
@@ -103,7 +138,7 @@ def render_kpis(title: str, kpis: dict, currency: str = "") -> str:
             lines.append("  (sin datos)")
             continue
         columns = list(rows[0])
-        cells = [[format_value(c, row[c], currency) for c in columns] for row in rows]
+        cells = [[format_kpi(c, row[c], currency) for c in columns] for row in rows]
         widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
         lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
         lines += [
@@ -133,7 +168,7 @@ def headline(
     o = get_operations_kpis(tenant_id, start, end, warehouse=warehouse)
     r = get_retention_kpis(tenant_id, start, end, warehouse=warehouse)
     s = get_rfm_segmentation(tenant_id, start, end, warehouse=warehouse)
-    f = functools.partial(format_value, currency=currency)
+    f = functools.partial(format_kpi, currency=currency)
     top = ", ".join(
         f"{x['segment']} {f('customers', x['customers'])}" for x in s["segment_distribution"][:3]
     )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pytest
-from tap_cerebro_csv.values import CellError
+from cerebro_tap_kit.csv_values import CellError
 
 from cerebro.csv_input.columns import (
     column_decimal_separator,

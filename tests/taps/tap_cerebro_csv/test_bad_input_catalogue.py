@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tap_cerebro_csv.errors import FileConfigError, TapConfigError
+from cerebro_tap_kit.csv_errors import FileConfigError, TapConfigError
 from tap_cerebro_csv.tap import TapCerebroCsv
 
 from cerebro.settings import console_script

@@ -21,7 +21,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from cerebro_raw_contract import raw_stream
-from tap_cerebro_csv.reader import FileConfigError
+from cerebro_tap_kit.csv_reader import FileConfigError
 from tap_cerebro_csv.streams import STREAM_KINDS
 from tap_cerebro_csv.tap import TapCerebroCsv
 

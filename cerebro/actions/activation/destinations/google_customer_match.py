@@ -57,9 +57,15 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from cerebro_tap_kit.clock import SystemClock
+from cerebro_tap_kit.google_ads_errors import (
+    digits,
+    error_codes,
+    failure_details,
+    google_error,
+    retry_delay_seconds,
+)
 from cerebro_tap_kit.google_oauth import GOOGLE_TOKEN_URL, GoogleOAuth
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
-from tap_cerebro_google_ads.client import digits, error_codes, failure_details, retry_delay_seconds
 
 from cerebro.actions.activation.destination import (
     ADD,
@@ -406,7 +412,7 @@ class GoogleCustomerMatch:
         if response.ok:
             self.oauth.accepted()
             return response.body if isinstance(response.body, dict) else {}
-        if "CONCURRENT_MODIFICATION" in error_codes(_google_error(response.body)):
+        if "CONCURRENT_MODIFICATION" in error_codes(google_error(response.body)):
             raise _Unavailable(
                 "another job on this user list is still running; the next sync sends them"
             )
@@ -421,7 +427,7 @@ class GoogleCustomerMatch:
             raise _Unavailable(f"Google's token endpoint: {error}") from None
 
     def _fatal(self, path: str, response: VendorResponse) -> str:
-        error = _google_error(response.body)
+        error = google_error(response.body)
         codes = ", ".join(sorted(error_codes(error)))
         said = "; ".join(str(item.get("message", "")) for item in failure_details(error))
         said = " ".join((said or str(error.get("message") or "")).split())
@@ -440,17 +446,9 @@ class GoogleCustomerMatch:
         return f"Google Ads refused {path.rsplit('/', 1)[-1]} ({what})"
 
 
-def _google_error(body: object) -> dict:
-    """The ``error`` object, alone or as the only item of a stream array."""
-    if isinstance(body, list) and body:
-        body = body[0]
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}
-
-
 def _retry_delay(response: VendorResponse) -> float | None:
     """The ``retryDelay`` Google puts in a quota error's details."""
-    return retry_delay_seconds(_google_error(response.body))
+    return retry_delay_seconds(google_error(response.body))
 
 
 def _partial_failures(answer: Mapping) -> dict[int, str]:

@@ -48,9 +48,12 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from tap_cerebro_meta_ads.client import (
+from cerebro_tap_kit.meta_errors import (
+    EXPIRED_TOKEN_CODE,
     THROTTLE_FALLBACK_SECONDS,
     THROTTLING_CODES,
+    UNKNOWN_OBJECT,
+    graph_error,
     regain_access_seconds,
 )
 
@@ -86,8 +89,6 @@ AUDIENCES_PAGE_SIZE = 500
 #: Meta may ask to wait an hour; beyond this the sync stops and the next one sends the rest.
 MAX_THROTTLE_WAIT_SECONDS = 15 * 60.0
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
-EXPIRED_TOKEN = 190
-UNKNOWN_OBJECT = (100, 33)
 #: The keys kept for a later removal (``Outcome.sent``): those Meta matches a person by. The
 #: name and country hashes are not kept: they match no one alone, and a hashed first name is
 #: read back with a list of names.
@@ -362,7 +363,7 @@ class MetaAudiences:
                 raise _Unavailable(str(error)) from None
             if response.ok:
                 return response.body if isinstance(response.body, dict) else {}
-            error = _graph_error(response.body)
+            error = graph_error(response.body)
             code = error.get("code")
             if code not in THROTTLING_CODES and not error.get("is_transient"):
                 raise DestinationError(self._fatal(method, path, response.status, error))
@@ -383,7 +384,7 @@ class MetaAudiences:
     def _fatal(self, method: str, path: str, status: int, error: Mapping) -> str:
         code, subcode = error.get("code"), error.get("error_subcode")
         said = " ".join(str(error.get("message") or f"HTTP {status}").split())
-        if code == EXPIRED_TOKEN:
+        if code == EXPIRED_TOKEN_CODE:
             return (
                 f"Meta rejected the access token (code 190, subcode {subcode or '-'}: {said}); "
                 "it expired or was revoked: put a new system-user token in the environment "
@@ -400,11 +401,6 @@ class MetaAudiences:
                 f"subcode 33); check settings.ad_account_id (act_{self.ad_account_id})"
             )
         return f"Meta refused {method} {path} (code {code}, subcode {subcode or '-'}: {said})"
-
-
-def _graph_error(body: object) -> dict:
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}
 
 
 def _usable(

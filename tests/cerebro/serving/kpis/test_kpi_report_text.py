@@ -7,7 +7,7 @@ from __future__ import annotations
 import babel.numbers
 import pytest
 
-from cerebro.serving.kpis.report import format_value, render_page
+from cerebro.serving.kpis.report import format_kpi, render_page
 
 LOCALES = {"CLP": "es_CL", "PEN": "es_PE"}
 
@@ -15,19 +15,19 @@ LOCALES = {"CLP": "es_CL", "PEN": "es_PE"}
 @pytest.mark.parametrize("currency", sorted(LOCALES))
 def test_money_rates_and_counts_are_written_in_the_tenants_locale(currency):
     locale = LOCALES[currency]
-    assert format_value("aov", 49434.4, currency) == babel.numbers.format_currency(
+    assert format_kpi("aov", 49434.4, currency) == babel.numbers.format_currency(
         round(49434.4, babel.numbers.get_currency_precision(currency)), currency, locale=locale
     )
-    assert format_value("repurchase_rate", 0.746, currency) == babel.numbers.format_percent(
+    assert format_kpi("repurchase_rate", 0.746, currency) == babel.numbers.format_percent(
         0.746, "#,##0.0%", locale=locale
     )
-    assert format_value("new_users", 1234567, currency) == babel.numbers.format_decimal(
+    assert format_kpi("new_users", 1234567, currency) == babel.numbers.format_decimal(
         1234567, locale=locale
     )
-    assert format_value("avg_rating", 4.256, currency) == babel.numbers.format_decimal(
+    assert format_kpi("avg_rating", 4.256, currency) == babel.numbers.format_decimal(
         4.26, "#,##0.00", locale=locale
     )
-    assert format_value("aov", None, currency) == "—"
+    assert format_kpi("aov", None, currency) == "—"
 
 
 def test_no_iso_code_and_no_english_separators_in_a_page():
@@ -71,3 +71,15 @@ def test_the_run_summary_names_the_rut_only_where_the_page_shows_it(
     text = "\n".join(report.headline("t", "PEN", warehouse=None, country_code=country))
     assert ("RUT válido" in text) is shows_rut
     assert "onboarding 50,0" in text or "onboarding 50.0" in text
+
+
+def test_each_terminal_page_has_one_title_and_a_dashboard_page_keeps_its_specs_title():
+    from cerebro.serving.dashboards.spec import SPECS_DIR, load_dashboard
+    from cerebro.serving.kpis.report import DASHBOARD_PAGES, OWN_TITLES, PAGES, page_title
+
+    assert not set(DASHBOARD_PAGES) & set(OWN_TITLES)
+    assert set(DASHBOARD_PAGES) | set(OWN_TITLES) == set(PAGES)
+    # The spec file read on its own, not through the titles' cache.
+    engagement = load_dashboard(SPECS_DIR / "02_engagement_conversion.yml")
+    assert page_title("engagement") == engagement.title == "Engagement y Conversión"
+    assert render_page("engagement", {"aov": 1.0}, "CLP").splitlines()[0] == engagement.title

@@ -16,9 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from tap_cerebro_csv.values import (
+from cerebro_tap_kit.csv_values import (
     CellError,
     parse_boolean,
     parse_count,
@@ -28,6 +26,8 @@ from tap_cerebro_csv.values import (
     parse_instant,
     parse_timestamp,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 SANTIAGO = ZoneInfo("America/Santiago")
 # No example database: the runs stay reproducible from the printed seed and leave no

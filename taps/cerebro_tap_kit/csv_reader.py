@@ -25,7 +25,7 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tap_cerebro_csv.errors import FileConfigError
+from cerebro_tap_kit.csv_errors import FileConfigError
 
 __all__ = ["Dialect", "ExportReader", "FileConfigError", "FileSpec"]
 
