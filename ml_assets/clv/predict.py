@@ -151,8 +151,14 @@ def fit_models(
     purchases = _fit_purchases(histories, settings, warnings, choice.model_class)
     tested = choice.backtests[choice.model]
     if isinstance(tested, Backtest) and tested.penalizer != purchases.penalizer:
-        # One of the two fits needed the retry penalizer: record the model as fitted.
-        tested = backtest_summary(holdout, model=choice.model_class, penalizer=purchases.penalizer)
+        # One of the two fits needed the retry penalizer: record the model as fitted, unless
+        # the shorter calibration history cannot be fitted so (it needed the retry where the
+        # whole history did not): then the candidate's backtest stands, with its penalizer.
+        refitted = backtest_summary(
+            holdout, model=choice.model_class, penalizer=purchases.penalizer
+        )
+        if isinstance(refitted, Backtest):
+            tested = refitted
     gamma_gamma, spend_report = _fit_spend(summaries, settings)
     warnings += _spend_warnings(spend_report, settings)
     return FittedModels(purchases, gamma_gamma, spend_report, warnings, choice, tested)

@@ -70,3 +70,15 @@ def test_the_acciones_page_says_the_result(demo_duckdb, uplift):
     )
     assert longest["uplift_text"].split(" en ")[0] in page.replace("&#x27;", "'")
     assert "Aún no hay activaciones" not in page
+
+
+def test_the_executive_insight_is_the_longest_horizons_sentence(demo_duckdb, uplift):
+    """The Resumen's insight on the campaign says what the Acciones page says, at the longest
+    finished horizon (the insights oracle leaves activations to this test)."""
+    longest = uplift.sort_values("horizon_days").iloc[-1]
+    insights = demo_duckdb.warehouse.query(
+        "select insight_text from marts.mart_executive_insights "
+        "where tenant_id = %(tenant_id)s and insight_key like 'activacion_%%'",
+        {"tenant_id": TENANT},
+    )
+    assert list(insights["insight_text"]) == [longest["uplift_text"]]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .acquisition import simulate_acquisition
 from .calendar import COMMERCIAL_EVENT, PUBLIC_HOLIDAY, calendar_events
-from .checkouts import build_checkouts
+from .checkouts import build_checkouts, completed_checkouts
 from .clock import Clock
 from .costs import cost_streams
 from .customers import describe_customers
@@ -104,10 +104,17 @@ def generate(settings: DemoSettings) -> DemoDataset:
     if rescue is not None:
         # The value truth below is an expectation from the latent traits and the orders'
         # costs: it reads the orders without the rescued ones, the totals with them.
+        orders_before = len(life.orders)
         life, rescued_lines, journeys = with_rescued_orders(
             experiment_rng, profile, clock, customers, life, lines, journeys, rescue
         )
-        _append_rescued_orders(streams, shaper, life, rescued_lines, journeys)
+        # Each rescued order was placed from a checkout, like every other order.
+        rescued_checkouts = completed_checkouts(experiment_rng, life.orders.iloc[orders_before:])
+        rescued_checkouts["items_count"] = experiment_rng.choice(
+            [1, 2, 3], size=len(rescued_checkouts), p=[0.75, 0.2, 0.05]
+        )
+        checkouts = pd.concat([checkouts, rescued_checkouts], ignore_index=True)
+        _append_rescued_orders(streams, shaper, life, rescued_lines, journeys, checkouts)
         activation_log = log_rows(
             rescue, settings.tenant_id, clock, shaper.ids("customer", np.arange(accounts)),
             shaper.customer_emails,
@@ -122,7 +129,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
     return DemoDataset(settings, streams, truth, acquisition.experiments, activation_log)
 
 
-def _append_rescued_orders(streams, shaper, life, lines, journeys) -> None:
+def _append_rescued_orders(streams, shaper, life, lines, journeys, checkouts) -> None:
     """Append the rescued orders' rows to the order streams: shaped with every order, so ids
     continue where the others' end, and only the rows after the existing ones are taken (the
     existing ones, which guest checkouts may have moved, stay as they are)."""
@@ -132,6 +139,7 @@ def _append_rescued_orders(streams, shaper, life, lines, journeys) -> None:
         "transactions": shaper.transactions(life),
         "refunds": shaper.refunds(life),
         "fulfillments": shaper.fulfillments(life),
+        "checkouts": shaper.checkouts(checkouts),
     }
     for name, frame in shaped.items():
         existing = streams[name]

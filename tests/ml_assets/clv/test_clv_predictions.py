@@ -194,6 +194,36 @@ def test_a_fit_without_finite_maximum_is_retried_with_a_penalizer_and_flagged():
         predict_customer_value(frame, cutoff=cutoff, settings=ClvSettings(retry_penalizer=None))
 
 
+def test_a_backtest_that_needed_the_retry_penalizer_is_kept_when_the_full_fit_did_not(
+    transactions, monkeypatch
+):
+    """The calibration history (the cut-off less 90 days) may need the retry penalizer where
+    the whole history fits without it; refitting the backtest at the whole fit's penalizer
+    then fails again, and the run reported no backtest at all (the test demo's Chilean store
+    after its rescue orders: a NaN error and a yellow light). The backtest that ran stands,
+    with the penalizer it ran with. The calibration fit is made to fail without a penalizer."""
+    from ml_assets.clv import backtest as backtest_module
+    from ml_assets.clv import model_choice, predict
+
+    real = backtest_module.backtest_summary
+
+    def calibration_needs_a_penalizer(holdout, *, model, penalizer=0.0):
+        if penalizer == 0.0:
+            return backtest_module.SkippedBacktest(
+                holdout.calibration_end.date(), holdout.holdout_days, "no convergence",
+                model.name, not_converged=True,
+            )  # fmt: skip
+        return real(holdout, model=model, penalizer=penalizer)
+
+    monkeypatch.setattr(model_choice, "backtest_summary", calibration_needs_a_penalizer)
+    monkeypatch.setattr(predict, "backtest_summary", calibration_needs_a_penalizer)
+    result = predict_customer_value(transactions)
+    assert result.purchases.penalizer == 0.0
+    assert isinstance(result.backtest, backtest_module.Backtest)
+    assert result.backtest.penalizer == ClvSettings().retry_penalizer
+    assert np.isfinite(result.backtest.relative_error)
+
+
 def test_explicit_cutoff_and_column_names(transactions):
     renamed = transactions.rename(
         columns={"customer_id": "cliente", "transaction_date": "fecha", "amount": "monto"}
