@@ -188,6 +188,14 @@ def load_tenants(path: Path) -> list[Tenant]:
         raise TenantConfigError(f"{path}: {error}") from error
 
 
+def parse_tenants_text(text: str) -> list[Tenant]:
+    """The tenants a tenants file's text describes (``load_tenants`` without the file)."""
+    try:
+        return list(_parsed_tenants(text))
+    except SchemaError as error:
+        raise TenantConfigError(str(error)) from error
+
+
 @functools.lru_cache(maxsize=8)
 def _parsed_tenants(text: str) -> tuple[Tenant, ...]:
     """The tenants a file's text describes, parsed once per process and text. One

@@ -201,15 +201,102 @@ def check(tenants_file: Path | None, tenant_ids) -> None:
         raise click.ClickException(f"{counted(failed, 'source')} of {len(checks)} cannot be read")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--tenants-file", type=click.Path(path_type=Path), help="Tenants configuration file.")
-def tenants(tenants_file: Path | None) -> None:
-    """List the configured tenants and their sources."""
-    settings = settings_with(tenants_file, None)
-    for tenant in load_tenants(settings.tenants_file):
+@click.pass_context
+def tenants(ctx: click.Context, tenants_file: Path | None) -> None:
+    """List the configured tenants and their sources (`cerebro tenants add` adds one)."""
+    ctx.obj = settings_with(tenants_file, None)
+    if ctx.invoked_subcommand is not None:
+        return
+    for tenant in load_tenants(ctx.obj.tenants_file):
         sources = ", ".join(f"{name} ({s.tap})" for name, s in tenant.sources.items())
         place = f"{tenant.timezone} · {tenant.currency}"
         click.echo(f"{tenant.tenant_id}: {tenant.name} · {place} · {sources}")
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _asked(value: str | None, flag: str, question: str) -> str:
+    """A flag's value, asked for in a terminal when it was left out; elsewhere (a script, CI)
+    its absence is an error naming the flag."""
+    if value is not None:
+        return value
+    if not _interactive():
+        raise click.UsageError(f"missing {flag} (or run the command in a terminal to be asked)")
+    return click.prompt(question)
+
+
+@tenants.command("add")
+@click.argument("tenant_id")
+@click.option("--name", help="The store's name, as the pages show it.")
+@click.option("--country", "country_code", help="ISO 3166 country code (CL, PE, …).")
+@click.option("--timezone", help="IANA time zone: days and periods are this zone's local dates.")
+@click.option("--currency", help="ISO 4217 currency code (CLP, PEN, …).")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    required=True,
+    help="A source to land, by its tap's name (shopify, meta_ads, …); repeatable.",
+)
+@click.option(
+    "--set",
+    "values",
+    multiple=True,
+    metavar="SOURCE.SETTING=VALUE",
+    help="A source's setting, e.g. shopify.shop=mitienda or "
+    "meta_ads.account_ids=[act_1029384756] (a YAML value); repeatable.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the entry; write nothing.")
+@click.pass_obj
+def tenants_add(settings, tenant_id: str, name: str, country_code: str, timezone: str,
+                currency: str, sources, values, dry_run: bool) -> None:  # fmt: skip
+    """Add a store to the tenants file from flags (or prompts in a terminal): the entry is
+    checked as the file is, written only whole, and the secrets to set are named."""
+    from cerebro.landing.new_tenant import (
+        NewTenant,
+        add_tenant,
+        entry_text,
+        setting_value,
+        what_sources_need,
+    )
+
+    name, country_code, timezone, currency = (
+        _asked(value, flag, question)
+        for value, flag, question in (
+            (name, "--name", "Store name"),
+            (country_code, "--country", "Country (ISO 3166, e.g. CL)"),
+            (timezone, "--timezone", "Time zone (e.g. America/Santiago)"),
+            (currency, "--currency", "Currency (ISO 4217, e.g. CLP)"),
+        )
+    )
+    given: dict[str, dict[str, object]] = {source: {} for source in sources}
+    for value in values:
+        key, equals, text = value.partition("=")
+        source, dot, setting = key.partition(".")
+        if not (equals and dot and setting) or source not in given:
+            raise click.BadParameter(
+                f"{value!r}: write SOURCE.SETTING=VALUE with a SOURCE given by --source",
+                param_hint="--set",
+            )
+        given[source][setting] = setting_value(text)
+    new = NewTenant(tenant_id, name, timezone, currency, country_code.upper(), given)
+    if dry_run:
+        click.echo(entry_text(new, what_sources_need(new)), nl=False)
+        return
+    added = add_tenant(settings.tenants_file, new)
+    click.echo(f"Added {added.tenant_id} ({added.name}) to {settings.tenants_file}.")
+    variables = [(source.source, setting, variable)
+                 for source in added.sources.values()
+                 for setting, variable in source.secrets.items()]  # fmt: skip
+    if variables:
+        click.echo("Set these secrets (export them, or put them in tenant-secrets.env):")
+        for source, setting, variable in variables:
+            click.echo(f"  {variable}  ({source} {setting})")
+    click.echo(f"Then try each source: cerebro check --tenant {added.tenant_id}")
 
 
 @dataclass(frozen=True)
