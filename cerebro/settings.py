@@ -220,6 +220,23 @@ def port_number(value: str, variable: str, usual: str) -> int:
 EXECUTABLE_SHIMS_ENV = "CEREBRO_EXECUTABLE_SHIMS"
 
 
+def read_env_file(path: Path) -> dict[str, str]:
+    """An env file's ``NAME=value`` lines (blank lines and ``#`` comments skipped); an absent
+    file is empty. A line without ``=`` is one line naming the file and the line."""
+    if not path.exists():
+        return {}
+    values = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        name, equals, value = text.partition("=")
+        if not equals:
+            raise SettingsError(f"{path}:{number}: not a NAME=value line")
+        values[name.strip()] = value.strip()
+    return values
+
+
 def put_scripts_on_path() -> None:
     """The environment's scripts (dbt, the taps, the target) first on PATH, so that they
     are found even when the virtualenv is not activated (`.venv/bin/dagster dev`)."""

@@ -107,3 +107,39 @@ def create_tenant_role_command(tenant_id, role_name, password_env_var, tenants_f
         f"and reads the marts rows of {role.tenant_id} only."
     )
     click.echo(role.isolation.summary())
+
+
+@security.command("bootstrap")
+@click.option(
+    "--secrets-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Env file keeping each tenant reader's password (created 0600; Metabase's "
+    "provisioning reads it as METABASE_TENANT_LOGINS_FILE).",
+)
+@click.option("--tenants-file", type=click.Path(path_type=Path), help="Tenants configuration file.")
+def bootstrap(secrets_file: Path, tenants_file: Path | None) -> None:
+    """Give every tenant of the tenants file its reader role (the one Metabase logs in as),
+    with the password set in the environment, kept in the secrets file, or generated there;
+    revoke the roles of tenants no longer in the file. Prints no password."""
+    from cerebro.serving.metabase.settings import default_tenant_role, tenant_login_variables
+    from cerebro.serving.security.bootstrap import bootstrap_tenant_roles
+    from cerebro.settings import settings_with
+    from cerebro.tenants import load_tenants
+
+    settings = settings_with(tenants_file, None)
+    tenant_ids = [tenant.tenant_id for tenant in load_tenants(settings.tenants_file)]
+    warehouse = _warehouse()
+    report = _run(
+        lambda: bootstrap_tenant_roles(
+            warehouse, tenant_ids, secrets_file, role_name=default_tenant_role,
+            password_variable=lambda tenant_id: tenant_login_variables(tenant_id)[1],
+        ),
+        warehouse,
+    )  # fmt: skip
+    for label, roles in (("created", report.created), ("password kept", report.updated),
+                         ("revoked (tenant removed)", report.revoked)):  # fmt: skip
+        if roles:
+            click.echo(f"{label}: {', '.join(roles)}")
+    if report.new_passwords:
+        click.echo(f"new passwords written to {secrets_file}: {', '.join(report.new_passwords)}")

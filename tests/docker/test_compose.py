@@ -25,7 +25,7 @@ ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 TENANT_SECRETS_EXAMPLE = PROJECT_ROOT / "tenant-secrets.env.example"
 WORKSPACE_FILE = PROJECT_ROOT / "docker" / "dagster" / "workspace.yaml"
 #: Services that run Cerebro's code (and so read the tenants file), and those that hold none.
-CODE_SERVICES = ("platform", "user-code", "metabase-provision")
+CODE_SERVICES = ("platform", "user-code", "tenant-readers", "metabase-provision")
 DAGSTER_SYSTEM_SERVICES = ("dagster-webserver", "dagster-daemon")
 
 
@@ -133,6 +133,29 @@ def test_images_are_pinned_services_are_checked_and_provisioning_waits_for_metab
     assert provision["command"][:3] == ["cerebro", "metabase", "apply"]
     assert provision["depends_on"]["metabase"]["condition"] == "service_healthy"
     assert provision["depends_on"]["platform"]["condition"] == "service_completed_successfully"
+
+
+def test_tenant_readers_are_made_after_the_build_and_their_passwords_reach_provisioning(
+    resolved,
+):
+    """No one creates the tenants' reader roles or chooses their passwords by hand (issue 57):
+    a one-shot makes them once the marts exist, keeps the passwords in the secrets volume, and
+    Metabase's provisioning waits for it and reads them from there."""
+    readers = resolved["tenant-readers"]
+    secrets_file = readers["command"][readers["command"].index("--secrets-file") + 1]
+    assert readers["command"][:3] == ["cerebro", "security", "bootstrap"]
+    assert readers["depends_on"]["platform"]["condition"] == "service_completed_successfully"
+    provision = resolved["metabase-provision"]
+    assert provision["depends_on"]["tenant-readers"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert provision["environment"]["METABASE_TENANT_LOGINS_FILE"] == secrets_file
+    for name in ("tenant-readers", "metabase-provision"):
+        folder = str(Path(secrets_file).parent)
+        mounts = [str(v) for v in resolved[name]["volumes"]]
+        assert any(f":{folder}" in m for m in mounts), (name, mounts)
+    init = (PROJECT_ROOT / "docker" / "postgres" / "initdb" / "10-cerebro.sh").read_text()
+    assert "CREATE ROLE cerebro LOGIN CREATEROLE" in init, "the bootstrap creates roles"
 
 
 def test_the_dagster_ui_and_postgres_are_published_on_the_loopback_only(resolved):

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cerebro.settings import read_env_file
+
 
 class MetabaseSettingsError(ValueError):
     """A setting is missing or malformed; the message names the environment variable."""
@@ -123,10 +125,17 @@ def _warehouse(environ) -> WarehouseConnection:
     )
 
 
+#: An env file of tenant passwords (`cerebro security bootstrap` writes it in the compose
+#: stack); a variable set in the environment wins over the file's.
+TENANT_LOGINS_FILE_VARIABLE = "METABASE_TENANT_LOGINS_FILE"
+
+
 def _tenant_logins(env) -> dict[str, str]:
+    path = env.get(TENANT_LOGINS_FILE_VARIABLE)
+    kept = read_env_file(Path(path)) if path else {}
     return {
         name: value
-        for name, value in env.items()
+        for name, value in {**kept, **env}.items()
         if name.startswith(TENANT_LOGIN_PREFIX) and name.endswith(("_USER", "_PASSWORD"))
     }
 

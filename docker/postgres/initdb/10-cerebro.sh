@@ -14,7 +14,9 @@ psql -v ON_ERROR_STOP=1 -X --username "$POSTGRES_USER" --dbname postgres \
     -v metabase_password="$METABASE_DB_PASSWORD" <<'SQL'
 -- cerebro builds the warehouse (Singer targets, dbt, ML assets); dagster keeps the run
 -- history; metabase is Metabase's application database (questions, dashboards, users).
-SELECT format('CREATE ROLE cerebro LOGIN PASSWORD %L', :'cerebro_password') \gexec
+-- CREATEROLE: `cerebro security bootstrap` (the tenant-readers service) makes each tenant's
+-- read-only role, as the marts' owner.
+SELECT format('CREATE ROLE cerebro LOGIN CREATEROLE PASSWORD %L', :'cerebro_password') \gexec
 SELECT format('CREATE ROLE dagster LOGIN PASSWORD %L', :'dagster_password') \gexec
 SELECT format('CREATE ROLE metabase LOGIN PASSWORD %L', :'metabase_password') \gexec
 CREATE DATABASE cerebro OWNER cerebro;
