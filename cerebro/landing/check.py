@@ -1,7 +1,8 @@
 """`cerebro check`: can each source of each tenant be reached, before any seed or model runs?
 
 A source's secrets must be set, then its tap reads one record of each stream (singer-sdk's
-``--test``) under a time limit. Taps stop on a host that does not exist, a refused token or a
+``--test``; Amazon Ads reads its profiles instead, a report taking it minutes) under a time
+limit. Taps stop on a host that does not exist, a refused token or a
 vendor that never answers with one line that says what to do (cerebro_tap_kit), which is what
 the check reports. Demo sources reach nothing and pass.
 """

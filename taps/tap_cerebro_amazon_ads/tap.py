@@ -79,6 +79,15 @@ class TapCerebroAmazonAds(ClearErrors, AccountsAfterReports, Tap):
         """The tap's streams: sp_campaigns, then profiles."""
         return [stream(tap=self) for stream in STREAM_TYPES]
 
+    def run_connection_test(self) -> bool:
+        """``--test`` (what `cerebro check` runs): the token, the region's host and every
+        profile, read from the profiles list. A record of each stream would mean a report,
+        which Amazon takes minutes to make."""
+        report = self.streams["sp_campaigns"]
+        for partition in report.partitions:
+            report.profile(partition)
+        return True
+
 
 if __name__ == "__main__":
     TapCerebroAmazonAds.cli()

@@ -365,3 +365,15 @@ def test_streams_are_the_raw_contract_streams_with_their_schemas_and_keys(config
         assert tuple(stream.primary_keys) == contract.primary_keys, name
     assert tap.streams["sp_campaigns"].replication_key == "date"
     assert tap.streams["profiles"].replication_key is None, "re-emitted whole every run"
+
+
+def test_the_connection_test_reads_the_profiles_and_asks_for_no_report(api, config, fake_clock_at):
+    """`cerebro check` runs the tap's --test: a report takes Amazon minutes to make, so the
+    test reads the token and the profiles list only, and names a profile it does not list."""
+    tap = TapCerebroAmazonAds(config=config)
+    tap.clock = fake_clock_at(NOW)
+    assert tap.run_connection_test()
+    assert [r["path"] for r in api.requests if r["method"] == "POST"] == []
+    wrong = TapCerebroAmazonAds(config={**config, "profile_ids": ["999"]})
+    with pytest.raises(FatalAPIError, match="Amazon Ads lists no profile 999"):
+        wrong.run_connection_test()
