@@ -102,13 +102,13 @@ def render_report(report: SyncReport) -> str:
         ]
         if plan.resync and not plan.one_shot:
             lines.append(f"  to send again (--resync): {len(plan.kept)}")
-        if plan.holdout is not None:
-            lines.append(f"  {plan.holdout.sentence()}")
         if report.missing_secrets:
             lines.append(
                 f"  not set: {', '.join(report.missing_secrets)} (a real sync needs "
                 f"{'them' if len(report.missing_secrets) > 1 else 'it'})"
             )
+        if plan.holdout is not None:
+            lines.append(f"  {plan.holdout.sentence()}")
         return "\n".join(lines)
     calls = "?" if report.calls is None else str(report.calls)
     lines = [
