@@ -17,10 +17,10 @@ def warehouse(tmp_path) -> Warehouse:
     with duckdb.connect(str(path)) as connection:
         connection.execute("create schema marts")
         connection.execute("create table marts.mart_budget_scenarios (tenant_id varchar)")
-        connection.execute("create table marts.fct_ad_spend_daily (tenant_id varchar)")
+        connection.execute("create table marts.mart_channel_spend_daily (tenant_id varchar)")
         connection.execute("insert into marts.mart_budget_scenarios values ('modelled')")
         connection.execute(
-            "insert into marts.fct_ad_spend_daily values ('modelled'), ('unmodelled')"
+            "insert into marts.mart_channel_spend_daily values ('modelled'), ('unmodelled')"
         )
     return Warehouse(load_settings({"CEREBRO_DUCKDB_PATH": str(path)}))
 
