@@ -43,8 +43,9 @@ def _write_secrets_file(path: Path, values: Mapping[str, str]) -> None:
     text = "# Tenant reader passwords, kept by `cerebro security bootstrap`. Never commit.\n"
     text += "".join(f"{name}={value}\n" for name, value in sorted(values.items()))
     with atomic_output(path) as temporary:
-        temporary.write_text(text, encoding="utf-8")
+        # Owner-only before the passwords are in it (the temporary file starts 0666 & ~umask).
         temporary.chmod(0o600)
+        temporary.write_text(text, encoding="utf-8")
 
 
 def bootstrap_tenant_roles(

@@ -72,7 +72,7 @@ def test_the_command_prints_the_roles_and_never_a_password(tenant_warehouse, tmp
         encoding="utf-8",
     )
     secrets_file = tmp_path / "tenant-readers.env"
-    environ = {k: v for k, v in cerebro_environ(tenant_warehouse).items()}
+    environ = cerebro_environ(tenant_warehouse)
     result = CliRunner().invoke(
         main,
         ["security", "bootstrap", "--secrets-file", str(secrets_file), "--tenants-file",
