@@ -211,8 +211,10 @@ def _tenants(document: object) -> list[Tenant]:
     document = mapping(document, "top level", "a mapping with a 'tenants:' list")
     known_keys(document, ("tenants",), "")
     entries = document.get("tenants")
-    if not isinstance(entries, list) or not entries:
-        raise SchemaError(f"tenants: expected a non-empty list of tenants, got {shown(entries)}")
+    if entries == [] or (entries is None and "tenants" in document):
+        raise SchemaError("tenants: the list is empty; add a store (`cerebro tenants add`)")
+    if not isinstance(entries, list):
+        raise SchemaError(f"tenants: expected a list of tenants, got {shown(entries)}")
     tenants = [_tenant(entry, item("tenants", i)) for i, entry in enumerate(entries)]
     seen: dict[str, int] = {}
     for i, tenant in enumerate(tenants):

@@ -130,13 +130,15 @@ def what_sources_need(tenant: NewTenant) -> dict[str, TapSettings]:
 
 
 def add_tenant(path: Path, tenant: NewTenant) -> Tenant:
-    """Append ``tenant`` to the tenants file at ``path``; the added tenant as loaded.
+    """Append ``tenant`` to the tenants file at ``path``, or start the file with it where there
+    is none yet (a deployment's own file, apart from the demo's); the added tenant as loaded.
     One-line ``TenantConfigError`` for what the user fixes."""
-    current = load_tenants(path)
+    first = not path.exists()
+    current = [] if first else load_tenants(path)
     if any(t.tenant_id == tenant.tenant_id for t in current):
         raise TenantConfigError(f"{path}: tenant {tenant.tenant_id!r} is already there")
     needs = what_sources_need(tenant)
-    text = read_text(path)
+    text = "tenants:\n" if first else read_text(path)
     new_text = text + ("" if text.endswith("\n") else "\n") + entry_text(tenant, needs)
     try:
         added = parse_tenants_text(new_text)
