@@ -315,13 +315,27 @@ def order_line_record(line: dict, order_node: dict, order: dict) -> dict:
     }
 
 
+#: Statuses WooCommerce reaches only once paid (or told so by the shop manager).
+PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
+
+
+def paid_at(order_node: dict) -> str | None:
+    """When the order was paid: ``date_paid_gmt``, which WooCommerce sets when an order first
+    reaches processing or completed; an order in a paid status without it (from before
+    WooCommerce 3.0, or moved there by a plugin) counts as paid when completed, else created."""
+    dated = gmt(order_node.get("date_paid_gmt"))
+    if dated is not None or order_node.get("status") not in PAID_STATUSES:
+        return dated
+    return gmt(order_node.get("date_completed_gmt") or order_node.get("date_created_gmt"))
+
+
 def transaction_records(order_node: dict, order: dict) -> list[dict]:
-    """The order's payment as the contract's SALE: successful when WooCommerce dated it
-    (``date_paid_gmt``), failed when the order's status is ``failed``; an order awaiting
-    payment has none. The gateway is the payment method's id (``bacs``, ``webpay``, ...)."""
-    paid_at = gmt(order_node.get("date_paid_gmt"))
-    if paid_at is not None:
-        status, at = "SUCCESS", paid_at
+    """The order's payment as the contract's SALE: successful when paid (``paid_at``), failed
+    when the order's status is ``failed``; an order awaiting payment has none. The gateway is
+    the payment method's id (``bacs``, ``webpay``, ...)."""
+    paid = paid_at(order_node)
+    if paid is not None:
+        status, at = "SUCCESS", paid
     elif order_node.get("status") == "failed":
         status, at = "FAILURE", gmt(order_node.get("date_modified_gmt"))
     else:

@@ -187,7 +187,9 @@ def test_orders_saved_in_one_second_beyond_a_page_are_all_read(
     api = make_api(served)
     run, _ = sync(run_in_process, fake_clock_at, config_for(api))
     assert run.error is None
-    assert sorted(int(r["order_id"]) for r in run.records("orders")) == [o.id for o in served.orders]
+    assert sorted(int(r["order_id"]) for r in run.records("orders")) == [
+        o.id for o in served.orders
+    ]
 
 
 def test_an_order_edited_while_the_sync_pages_moves_no_other_order_out_of_reach(
@@ -244,8 +246,11 @@ def test_a_store_that_keeps_failing_gives_up_after_eight_attempts(
 def test_a_refused_key_stops_at_once_without_retrying_or_writing_state(
     api, config, run_in_process, fake_clock_at
 ):
-    state = {"bookmarks": {"orders": {"replication_key": "updated_at",
-                                      "replication_key_value": "2026-06-01T00:00:00+00:00"}}}  # fmt: skip
+    bookmark = {
+        "replication_key": "updated_at",
+        "replication_key_value": "2026-06-01T00:00:00+00:00",
+    }
+    state = {"bookmarks": {"orders": bookmark}}
     run, clock = sync(run_in_process, fake_clock_at, {**config, "consumer_secret": "cs_wrong"},
                       state=state)  # fmt: skip
     assert isinstance(run.error, FatalAPIError)
@@ -259,7 +264,9 @@ def test_the_next_sync_starts_at_the_bookmark_minus_the_lookback(
     api, shop, config, run_in_process, fake_clock_at
 ):
     first, _ = sync(run_in_process, fake_clock_at, config)
-    bookmark = dt.datetime.fromisoformat(first.final_state["bookmarks"]["orders"]["replication_key_value"])
+    bookmark = dt.datetime.fromisoformat(
+        first.final_state["bookmarks"]["orders"]["replication_key_value"]
+    )
     edited = shop.orders[-3]
     edited.status, edited.completed = "completed", NOW + dt.timedelta(minutes=5)
     edited.paid = edited.paid or edited.completed
@@ -293,7 +300,9 @@ def test_an_interrupted_sync_resumes_from_its_state_with_nothing_lost_or_repeate
     bookmark = saved["bookmarks"]["orders"]["replication_key_value"]
     partly = landing.query("select count(*) from raw_shopify.orders")[0][0]
     assert 0 < partly < len(served.orders)
-    assert served.orders[0].modified.isoformat() <= bookmark < served.orders[-1].modified.isoformat()
+    assert (
+        served.orders[0].modified.isoformat() <= bookmark < served.orders[-1].modified.isoformat()
+    )
 
     api.fail_after = None
     landing.run(SCRIPT, "shopify", config)
@@ -359,7 +368,9 @@ def test_query_string_auth_sends_the_key_as_parameters_and_never_logs_them(
     assert SECRET not in command.stderr
 
 
-def test_the_connection_test_cerebro_check_runs_reads_one_record_of_each_stream(api, config, tmp_path):
+def test_the_connection_test_cerebro_check_runs_reads_one_record_of_each_stream(
+    api, config, tmp_path
+):
     config_file = tmp_path / "tap.json"
     config_file.write_text(json.dumps(config))
     done = subprocess.run([console_script(SCRIPT), "--config", str(config_file), "--test"],
