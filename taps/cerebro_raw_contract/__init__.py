@@ -138,6 +138,17 @@ STREAMS_BY_SOURCE: dict[str, tuple[str, ...]] = {
     for source in dict.fromkeys(s.source for s in STREAMS)
 }
 SOURCES: tuple[str, ...] = tuple(STREAMS_BY_SOURCE)
+#: The store's source: Shopify's streams, which every store platform lands.
+STORE_SOURCE = "shopify"
+#: Taps of other store platforms: they land the store streams in Shopify's shapes, so a tenant
+#: names them under the store's source and every model reads them unchanged (decision 0060).
+STORE_PLATFORM_TAPS: frozenset[str] = frozenset({"woocommerce"})
+
+
+def source_of_tap(tap: str) -> str:
+    """The source a tap lands when a store is given it by the tap's name (`cerebro tenants
+    add --source woocommerce` is the store's source)."""
+    return STORE_SOURCE if tap in STORE_PLATFORM_TAPS else tap
 
 
 def raw_stream(source: str, name: str) -> RawStream:
