@@ -364,7 +364,7 @@ def _static_pages(value: object, where: str) -> StaticPagesConfig:
 
 
 def _source(name: str, spec: object, where: str) -> SourceConfig:
-    if name in STORE_PLATFORM_TAPS:
+    if name in STORE_PLATFORM_TAPS and name not in SOURCES:
         raise SchemaError(
             f"{where}: {name} is a store's tap, which lands the store's orders and customers: "
             f"write it as {STORE_SOURCE}: {{tap: {name}}}"
@@ -373,7 +373,7 @@ def _source(name: str, spec: object, where: str) -> SourceConfig:
     spec = mapping(spec, where, "a mapping with the source's tap (e.g. {tap: demo})")
     known_keys(spec, tuple(n for n in _field_names(SourceConfig) if n != "source"), where)
     tap = one_of(required(spec, "tap", where), TAP_EXECUTABLES, key(where, "tap"), "tap")
-    if tap in STORE_PLATFORM_TAPS and name != STORE_SOURCE:
+    if tap in STORE_PLATFORM_TAPS and name not in STORE_PLATFORM_TAPS[tap]:
         raise SchemaError(
             f"{key(where, 'tap')}: {tap} lands the store's orders and customers, under "
             f"{STORE_SOURCE}: {{tap: {tap}}}, not under {name}"

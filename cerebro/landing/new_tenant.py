@@ -4,13 +4,14 @@ What a source needs comes from its tap's own settings schema (``tap-… --about`
 it requires and those it marks secret. Secrets are written as the names of environment
 variables (``<TAP>_<SETTING>_<TENANT>``, upper case), never as values. A source is given by its
 tap's name, and lands where that tap lands: another store platform's tap (``woocommerce``)
-under the store's source, ``shopify``. The entry is appended as text, so the file's comments
-stay, and the file is replaced only once the new text loads with every tenant it had plus the
-new one.
+under the store's source, ``shopify``, Stripe's there and under its own. The entry is appended
+as text, so the file's comments stay, and the file is replaced only once the new text loads
+with every tenant it had plus the new one.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import subprocess
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from cerebro_raw_contract import source_of_tap
+from cerebro_raw_contract import sources_of_tap
 
 from cerebro.output_files import atomic_output
 from cerebro.settings import console_script
@@ -97,7 +98,8 @@ def entry_text(tenant: NewTenant, needs: dict[str, TapSettings]) -> str:
         }
         if secrets:
             spec["secrets"] = secrets
-        sources[source_of_tap(tap)] = spec
+        for source in sources_of_tap(tap):
+            sources[source] = copy.deepcopy(spec)  # no YAML anchors between two entries
     entry = {
         "tenant_id": tenant.tenant_id,
         "name": tenant.name,
@@ -121,12 +123,12 @@ def what_sources_need(tenant: NewTenant) -> dict[str, TapSettings]:
         )
     landing = {}
     for tap in tenant.sources:
-        other = landing.setdefault(source_of_tap(tap), tap)
-        if other != tap:
-            raise TenantConfigError(
-                f"{other} and {tap} both land the {source_of_tap(tap)} source (the store's "
-                "orders and customers): give one of them"
-            )
+        for source in sources_of_tap(tap):
+            other = landing.setdefault(source, tap)
+            if other != tap:
+                raise TenantConfigError(
+                    f"{other} and {tap} both land the {source} source: give one of them"
+                )
     needs = {source: tap_settings(source) for source in tenant.sources}
     missing = [
         f"{source}.{name}"

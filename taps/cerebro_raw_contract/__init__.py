@@ -125,6 +125,9 @@ STREAMS: tuple[RawStream, ...] = (
         "date",
     ),
     RawStream("calendar", "events", ("tenant_id", "event_date", "event_name"), "event_date"),
+    # A subscription business's subscriptions (Stripe's), re-read whole on every run: their
+    # status changes at any time and Stripe lists them by creation only.
+    RawStream("stripe", "subscriptions", ("tenant_id", "subscription_id"), "created_at"),
     # Cost inputs of the contribution margin (decision 0036): each row is valid from its
     # valid_from (a local day) until the next row of the same key.
     _cost("product_costs", "sku"),
@@ -140,15 +143,20 @@ STREAMS_BY_SOURCE: dict[str, tuple[str, ...]] = {
 SOURCES: tuple[str, ...] = tuple(STREAMS_BY_SOURCE)
 #: The store's source: Shopify's streams, which every store platform lands.
 STORE_SOURCE = "shopify"
-#: Taps of other store platforms: they land the store streams in Shopify's shapes, so a tenant
-#: names them under the store's source and every model reads them unchanged (decision 0060).
-STORE_PLATFORM_TAPS: frozenset[str] = frozenset({"woocommerce"})
+#: Taps of other store platforms, and the sources they land: the store's streams in Shopify's
+#: shapes first (a tenant names the tap under the store's source, and every model reads it
+#: unchanged), then any source of their own (decision 0060). A tap that lands more than one
+#: is told which by its ``source`` setting.
+STORE_PLATFORM_TAPS: dict[str, tuple[str, ...]] = {
+    "woocommerce": (STORE_SOURCE,),
+    "stripe": (STORE_SOURCE, "stripe"),
+}
 
 
-def source_of_tap(tap: str) -> str:
-    """The source a tap lands when a store is given it by the tap's name (`cerebro tenants
-    add --source woocommerce` is the store's source)."""
-    return STORE_SOURCE if tap in STORE_PLATFORM_TAPS else tap
+def sources_of_tap(tap: str) -> tuple[str, ...]:
+    """The sources a tap lands: a store platform's, or the one named after the tap
+    (``cerebro tenants add --source stripe`` writes an entry for each)."""
+    return STORE_PLATFORM_TAPS.get(tap, (tap,))
 
 
 def raw_stream(source: str, name: str) -> RawStream:
