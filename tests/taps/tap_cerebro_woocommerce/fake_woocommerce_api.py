@@ -368,7 +368,7 @@ class FakeWooCommerceApi:
         keys = {"modified": lambda o: (o.modified, o.id), "id": lambda o: (o.id,)}
         key = keys.get(params["orderby"], lambda o: (o.created, o.id))
         orders.sort(key=key, reverse=params["order"] == "desc")
-        return self._page([o.render() for o in orders], params)
+        return self._page(orders, params, lambda order: order.render())
 
     def _refunds(self, order_id: int, args: list[tuple[str, str]]) -> Response:
         params = collection_params(args, ORDER_ORDERBY, default_order="desc", default_by="date")
@@ -378,7 +378,7 @@ class FakeWooCommerceApi:
             return wp_error(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
         refunds = sorted(order.refunds, key=lambda r: (r.created, r.id),
                          reverse=params["order"] == "desc")  # fmt: skip
-        return self._page([order.render_refund(r) for r in refunds], params)
+        return self._page(refunds, params, order.render_refund)
 
     def _customers(self, args: list[tuple[str, str]]) -> Response:
         params = collection_params(args, CUSTOMER_ORDERBY, default_order="asc", default_by="name")
@@ -391,12 +391,12 @@ class FakeWooCommerceApi:
             params["orderby"], lambda c: (c.first_name, c.id)
         )
         customers.sort(key=key, reverse=params["order"] == "desc")
-        return self._page([c.render() for c in customers], params)
+        return self._page(customers, params, lambda customer: customer.render())
 
-    def _page(self, items: list[dict], params: dict) -> Response:
+    def _page(self, items: list, params: dict, render) -> Response:
         per_page, page = params["per_page"], params["page"]
         start = (page - 1) * per_page + params["offset"]
-        chosen = items[start : start + per_page]
+        chosen = [render(item) for item in items[start : start + per_page]]
         if params["fields"]:
             chosen = [{k: v for k, v in item.items() if k in params["fields"]} for item in chosen]
         total_pages = -(-len(items) // per_page)
