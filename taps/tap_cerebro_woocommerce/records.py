@@ -1,4 +1,4 @@
-"""WooCommerce wc/v3 objects turned into the raw contract's store records (decision 0061).
+"""WooCommerce wc/v3 objects turned into the raw contract's store records (decision 0060).
 
 One function per stream; each returns the contract's columns except ``tenant_id``, which the
 stream stamps. The store's words become the contract's (Shopify's) where the models read them:
