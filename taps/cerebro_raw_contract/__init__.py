@@ -125,6 +125,9 @@ STREAMS: tuple[RawStream, ...] = (
         "date",
     ),
     RawStream("calendar", "events", ("tenant_id", "event_date", "event_name"), "event_date"),
+    # A subscription business's subscriptions (Stripe's), re-read whole on every run: their
+    # status changes at any time and Stripe lists them by creation only.
+    RawStream("stripe", "subscriptions", ("tenant_id", "subscription_id"), "created_at"),
     # Cost inputs of the contribution margin (decision 0036): each row is valid from its
     # valid_from (a local day) until the next row of the same key.
     _cost("product_costs", "sku"),
@@ -138,6 +141,22 @@ STREAMS_BY_SOURCE: dict[str, tuple[str, ...]] = {
     for source in dict.fromkeys(s.source for s in STREAMS)
 }
 SOURCES: tuple[str, ...] = tuple(STREAMS_BY_SOURCE)
+#: The store's source: Shopify's streams, which every store platform lands.
+STORE_SOURCE = "shopify"
+#: Taps of other store platforms, and the sources they land: the store's streams in Shopify's
+#: shapes first (a tenant names the tap under the store's source, and every model reads it
+#: unchanged), then any source of their own (decision 0060). A tap that lands more than one
+#: is told which by its ``source`` setting.
+STORE_PLATFORM_TAPS: dict[str, tuple[str, ...]] = {
+    "woocommerce": (STORE_SOURCE,),
+    "stripe": (STORE_SOURCE, "stripe"),
+}
+
+
+def sources_of_tap(tap: str) -> tuple[str, ...]:
+    """The sources a tap lands: a store platform's, or the one named after the tap
+    (``cerebro tenants add --source stripe`` writes an entry for each)."""
+    return STORE_PLATFORM_TAPS.get(tap, (tap,))
 
 
 def raw_stream(source: str, name: str) -> RawStream:
