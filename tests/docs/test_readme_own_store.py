@@ -19,10 +19,12 @@ from cerebro.cli.main import main
 from tests.taps.tap_cerebro_meta_ads.fake_meta_api import Account, FakeMetaApi
 from tests.taps.tap_cerebro_shopify.shopify_fake_admin_api import FakeShop, FakeShopifyAdminAPI
 from tests.taps.tap_cerebro_shopify.shopify_fake_shop import NOW
+from tests.taps.tap_cerebro_woocommerce.fake_woocommerce_api import FakeStore, FakeWooCommerceApi
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SHOPIFY_TOKEN = "shpat_readme0own0store0token0c0ffee"
 META_TOKEN = "EAAB-readme-own-store-token-1234567890"
+WOO_KEY, WOO_SECRET = "ck_readme0own0store0key", "cs_readme0own0store0secret"
 
 
 def own_store_section() -> str:
@@ -56,7 +58,15 @@ def vendors(httpserver) -> dict[str, str]:
     shopify.install(httpserver)
     meta = FakeMetaApi(META_TOKEN, {"1029384756": Account("America/Santiago", "CLP", ("120001",))})
     meta.register(httpserver)
-    return {"shopify": httpserver.url_for("/"), "meta_ads": meta.base_url}
+    woocommerce = FakeWooCommerceApi(
+        FakeStore(customers=[], orders=[]), key=WOO_KEY, secret=WOO_SECRET
+    )
+    woocommerce.register(httpserver)
+    return {
+        "shopify": httpserver.url_for("/"),
+        "meta_ads": meta.base_url,
+        "woocommerce": woocommerce.base_url,
+    }
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -93,11 +103,10 @@ def test_the_tenants_add_command_writes_a_store_whose_named_secrets_pass_the_che
 
 
 def test_the_tenants_file_and_the_commands_after_it_work_as_written(tmp_path, vendors, monkeypatch):
-    (document,) = code_blocks("yaml")
-    tenants = yaml.safe_load(document)
+    tenants = yaml.safe_load(code_blocks("yaml")[0])
     (tenant,) = tenants["tenants"]
-    for source, url in vendors.items():
-        tenant["sources"][source]["settings"]["base_url"] = url
+    for source in ("shopify", "meta_ads"):
+        tenant["sources"][source]["settings"]["base_url"] = vendors[source]
     tenants_file = tmp_path / "tenants.yml"
     tenants_file.write_text(yaml.safe_dump(tenants), encoding="utf-8")
     monkeypatch.setenv("CEREBRO_TENANTS_FILE", str(tenants_file))
@@ -129,3 +138,25 @@ def test_the_tenants_file_and_the_commands_after_it_work_as_written(tmp_path, ve
             for line in lines
         ), checked.output
     assert SHOPIFY_TOKEN not in checked.output and META_TOKEN not in checked.output
+
+
+def test_the_woocommerce_store_snippet_replaces_shopify_and_passes_the_check(
+    tmp_path, vendors, monkeypatch
+):
+    tenants = yaml.safe_load(code_blocks("yaml")[0])
+    (tenant,) = tenants["tenants"]
+    store = yaml.safe_load(code_blocks("yaml")[1])["shopify"]
+    assert store["tap"] == "woocommerce"
+    store["settings"]["store_url"] = vendors["woocommerce"]
+    tenant["sources"] = {"shopify": store}
+    tenants_file = tmp_path / "tenants.yml"
+    tenants_file.write_text(yaml.safe_dump(tenants), encoding="utf-8")
+    for setting, value in {"consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET}.items():
+        monkeypatch.setenv(store["secrets"][setting], value)
+
+    checked = run("check", "--tenants-file", str(tenants_file))
+    assert checked.exit_code == 0, checked.output
+    assert re.fullmatch(
+        rf"{tenant['tenant_id']}/shopify +ok · answered \(\d+\.\d s\)", checked.output.strip()
+    )
+    assert WOO_SECRET not in checked.output
