@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 import typing as t
-from dataclasses import dataclass, field
+
+from cerebro_tap_kit.order_children import HeldChildStream, OrderChildren
 
 from tap_cerebro_stripe import records
 from tap_cerebro_stripe.client import CreatedSlices, StripeStream
@@ -21,22 +22,6 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 CHILD_STREAMS = ("order_lines", "transactions")
-
-
-@dataclass
-class OrderChildren:
-    """The child records of a slice of orders, handed from the orders stream to its children."""
-
-    last_order_id: str | None = None
-    by_stream: dict[str, list[dict]] = field(default_factory=dict)
-
-    def hold(self, last_order_id: str, by_stream: dict[str, list[dict]]) -> None:
-        """Keep a slice's children until its last order is emitted and its children synced."""
-        self.last_order_id, self.by_stream = last_order_id, by_stream
-
-    def take(self, stream_name: str) -> list[dict]:
-        """The held records of one child stream."""
-        return self.by_stream.pop(stream_name, [])
 
 
 class StoreStream(StripeStream):
@@ -124,23 +109,14 @@ class OrdersStream(CreatedSlices, StoreStream):
         return [records.invoice_line_record(line, invoice["currency"], order) for line in lines]
 
     def generate_child_contexts(self, record: dict, context: Context | None) -> Iterator[dict]:
-        """Children are synced once per day of charges, after its last order."""
-        if record["order_id"] == self.children.last_order_id:
-            yield {"orders_updated_through": record["updated_at"]}
+        """Children are synced once per page of orders (cerebro_tap_kit.order_children)."""
+        yield from self.children.contexts_after(record)
 
 
-class OrderChildStream(StoreStream):
+class OrderChildStream(HeldChildStream, StoreStream):
     """A list of an order, emitted after its day of orders, with the order's keys."""
 
     parent_stream_type = OrdersStream
-    state_partitioning_keys: t.ClassVar[list[str]] = []
-
-    def __init__(self, tap, children: OrderChildren) -> None:
-        super().__init__(tap)
-        self.children = children
-
-    def get_records(self, context: Context | None) -> Iterator[dict]:
-        yield from self.children.take(self.name)
 
 
 class OrderLinesStream(OrderChildStream):

@@ -10,13 +10,13 @@ import functools
 from cerebro_raw_contract import STORE_PLATFORM_TAPS
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
+from cerebro_tap_kit.order_children import OrderChildren
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_cerebro_stripe.client import API_VERSION, MAX_PAGE_SIZE, StripeStream
 from tap_cerebro_stripe.streams import (
     CustomersStream,
-    OrderChildren,
     OrderLinesStream,
     OrdersStream,
     RefundsStream,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import typing as t
-from dataclasses import dataclass, field
+
+from cerebro_tap_kit.order_children import HeldChildStream, OrderChildren
 
 from tap_cerebro_woocommerce import records
 from tap_cerebro_woocommerce.client import (
@@ -34,22 +35,6 @@ if t.TYPE_CHECKING:
 CHILD_STREAMS = ("order_lines", "transactions", "refunds", "fulfillments")
 #: What the guests' pass reads of each order (WordPress's ``_fields`` trims the answer).
 GUEST_FIELDS = "id,customer_id,billing,meta_data,date_created_gmt,date_modified_gmt"
-
-
-@dataclass
-class OrderChildren:
-    """The child records of a page of orders, handed from the orders stream to its children."""
-
-    last_order_id: str | None = None
-    by_stream: dict[str, list[dict]] = field(default_factory=dict)
-
-    def hold(self, last_order_id: str, by_stream: dict[str, list[dict]]) -> None:
-        """Keep a page's children until its last order is emitted and its children synced."""
-        self.last_order_id, self.by_stream = last_order_id, by_stream
-
-    def take(self, stream_name: str) -> list[dict]:
-        """The held records of one child stream."""
-        return self.by_stream.pop(stream_name, [])
 
 
 class IncrementalWindow:
@@ -202,29 +187,14 @@ class OrdersStream(IncrementalWindow, WooCommerceStream):
             page += 1
 
     def generate_child_contexts(self, record: dict, context: Context | None) -> Iterator[dict]:
-        """Children are synced once per page of orders, after the page's last order.
-
-        The SDK syncs a child stream once per context and writes a SCHEMA and a STATE message
-        each time; per order that would cost more than the records. The STATE written after a
-        page's children never claims an order whose children were not emitted: the SDK
-        advances the bookmark only after the parent record."""
-        if record["order_id"] == self.children.last_order_id:
-            yield {"orders_updated_through": record["updated_at"]}
+        """Children are synced once per page of orders (cerebro_tap_kit.order_children)."""
+        yield from self.children.contexts_after(record)
 
 
-class OrderChildStream(WooCommerceStream):
+class OrderChildStream(HeldChildStream, WooCommerceStream):
     """A list inside an order, emitted after its page of orders, with the order's keys."""
 
     parent_stream_type = OrdersStream
-    # One bookmark per stream, not one per order: the parent's window drives the reads.
-    state_partitioning_keys: t.ClassVar[list[str]] = []
-
-    def __init__(self, tap, children: OrderChildren) -> None:
-        super().__init__(tap)
-        self.children = children
-
-    def get_records(self, context: Context | None) -> Iterator[dict]:
-        yield from self.children.take(self.name)
 
 
 class OrderLinesStream(OrderChildStream):

@@ -9,6 +9,7 @@ import functools
 
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
+from cerebro_tap_kit.order_children import OrderChildren
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -16,7 +17,6 @@ from tap_cerebro_woocommerce.client import MAX_PAGE_SIZE, WooCommerceStream, sto
 from tap_cerebro_woocommerce.streams import (
     CustomersStream,
     FulfillmentsStream,
-    OrderChildren,
     OrderLinesStream,
     OrdersStream,
     RefundsStream,
