@@ -199,8 +199,8 @@ def test_secrets_and_the_tenants_file_reach_only_the_containers_that_run_code(re
     for name in DAGSTER_SYSTEM_SERVICES:
         environment = resolved[name]["environment"]
         assert set(environment) == {
-            "DAGSTER_HOME", "DAGSTER_PG_HOST", "DAGSTER_PG_DB", "DAGSTER_PG_USER",
-            "DAGSTER_PG_PASSWORD",
+            "DAGSTER_HOME", "DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_DB",
+            "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD",
         }, name  # fmt: skip
         mounts = " ".join(str(v) for v in resolved[name].get("volumes", []))
         assert "tenants.yml" not in mounts and "secrets" not in mounts, name
