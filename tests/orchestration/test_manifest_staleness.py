@@ -31,9 +31,7 @@ def test_a_missing_manifest_is_stale(tmp_path, monkeypatch):
     assert project_module.manifest_is_stale()
 
 
-def test_a_manifest_newer_than_every_file_is_kept_and_an_edit_makes_it_stale(
-    tmp_path, monkeypatch
-):
+def test_a_manifest_newer_than_every_file_is_kept_and_an_edit_makes_it_stale(tmp_path, monkeypatch):
     model, manifest = _project(tmp_path, monkeypatch)
     for path in (model, model.parents[2] / "dbt_project.yml"):
         _age(path, 60)
