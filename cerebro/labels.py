@@ -26,6 +26,8 @@ from cerebro.formatting import currency_unit_words
 #: The Singer sources a tenant lands (cerebro/landing/taps.py).
 SOURCE_NAMES = {
     "shopify": "Shopify",
+    "woocommerce": "WooCommerce",
+    "stripe": "Stripe",
     "meta_ads": "Meta Ads",
     "google_ads": "Google Ads",
     "tiktok_ads": "TikTok Ads",
@@ -62,6 +64,7 @@ STREAM_NAMES = {
     "payment_fees": "Comisiones de pago",
     "order_costs": "Costos por orden",
     "tax_rates": "Impuestos",
+    "subscriptions": "Suscripciones",
 }
 #: What a stream's latency is measured from (marts.mart_landing_latency_daily).
 EVENT_TIME_COLUMNS = {
