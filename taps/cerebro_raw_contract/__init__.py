@@ -125,6 +125,14 @@ STREAMS: tuple[RawStream, ...] = (
         "date",
     ),
     RawStream("calendar", "events", ("tenant_id", "event_date", "event_name"), "event_date"),
+    # Daily exchange rates (decision 0060): one rate per currency pair and day it is in force,
+    # ``rate`` units of the quote currency per unit of the base currency.
+    RawStream(
+        "exchange_rates",
+        "daily_rates",
+        ("tenant_id", "base_currency", "quote_currency", "rate_date"),
+        "rate_date",
+    ),
     # Cost inputs of the contribution margin (decision 0036): each row is valid from its
     # valid_from (a local day) until the next row of the same key.
     _cost("product_costs", "sku"),
