@@ -49,6 +49,8 @@ tenants:
       search_console: {tap: demo}
       calendar: {tap: demo}
       costs: {tap: demo}
+      # The Chilean store's Meta account bills in USD (the Peruvian store's rates are empty).
+      exchange_rates: {tap: demo}
     # Activation destinations for `cerebro activate --dry-run` (the bad-input catalogue): the
     # hosts end in .invalid (never resolve) and the secrets' variables are set nowhere.
     destinations:
