@@ -100,6 +100,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
             clock,
             acquisition.campaign_spend,
             exchange_rates,
+            dict(settings.billed_in),
         ),
         "daily_rates": (
             empty_stream("exchange_rates", "daily_rates")

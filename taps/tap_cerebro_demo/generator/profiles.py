@@ -104,9 +104,8 @@ class TenantProfile:
     commercial_events: tuple[str, ...] = field(default=())
     # An experiment the store ran, read out as a lift test for the budget brain.
     geo_holdout: GeoHoldout | None = None
-    # Ad accounts billed in another currency than the store's (platform -> ISO 4217 code), and
-    # the exchange-rate series the store lands to convert them (exchange_rates.py).
-    billing_currencies: dict[str, str] = field(default_factory=dict)
+    # The exchange-rate series the store lands (exchange_rates.py): an ad account of the demo
+    # may bill in its base currency (``DemoSettings.billed_in``).
     exchange_rates: RateSeries | None = None
 
 
@@ -333,9 +332,8 @@ PROFILES: dict[str, TenantProfile] = {
         # one worth an experiment (six weeks dark in half of the regions, ending in August
         # for a history that ends in November).
         geo_holdout=GeoHoldout("google_ads", days=42, ends_days_before_end=90),
-        # Chilean teams pay Meta in US dollars: the store's Meta account bills in USD, and it
-        # lands Banco Central de Chile's dólar observado to convert it (decision 0060).
-        billing_currencies={"meta_ads": "USD"},
+        # Chilean teams pay Meta in US dollars: the store lands Banco Central de Chile's dólar
+        # observado to convert an account billed in them (decision 0060; casafacil_cl's Meta).
         exchange_rates=RateSeries(
             series_id="F073.TCO.PRE.Z.D",
             base_currency="USD",

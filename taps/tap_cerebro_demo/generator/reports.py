@@ -27,6 +27,8 @@ from .profiles import TenantProfile
 CPM = {"meta_ads": 3_500.0, "google_ads": 9_000.0, "tiktok": 2_500.0}
 CTR = {"meta_ads": 0.012, "google_ads": 0.045, "tiktok": 0.008}
 ACCOUNT_SUFFIX = {"meta_ads": "1029384756", "google_ads": "5551234567", "tiktok": "7001"}
+#: The source (and tap) that lands each platform's reports.
+AD_SOURCES = {"meta_ads": "meta_ads", "google_ads": "google_ads", "tiktok": "tiktok_ads"}
 META_PURCHASE_RATE = 0.02
 # Website purchases TikTok's pixel claims per click.
 TIKTOK_PURCHASE_RATE = 0.01
@@ -55,11 +57,12 @@ def ad_reports(
     clock: Clock,
     campaign_spend: pd.DataFrame,
     exchange_rates: ExchangeRates | None = None,
+    billed_in: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``ads_insights`` (Meta), ``campaign_performance`` (Google), ``campaign_reports``
     (TikTok), the accounts each tap read, and the empty Amazon and CSV streams. An account
-    the profile bills in another currency reports its money in that currency, at the rate in
-    force each day (``exchange_rates``)."""
+    billed in another currency (``billed_in``: ad source -> currency) reports its money in it,
+    at the rate in force each day (``exchange_rates``)."""
     spend_unit = profile.price_unit
     delivered = campaign_spend[campaign_spend["spend"] > 0].reset_index(drop=True)
     day = clock.dates[delivered["day"].to_numpy()].date
@@ -97,7 +100,10 @@ def ad_reports(
         profile.currency_decimals,
     )
     read = {"report_start_date": clock.start, "report_end_date": clock.end}
-    currency = {p: profile.billing_currencies.get(p, profile.currency) for p in ACCOUNT_SUFFIX}
+    currency = {
+        platform: (billed_in or {}).get(source, profile.currency)
+        for platform, source in AD_SOURCES.items()
+    }
 
     def money(platform: str, frame: pd.DataFrame, amounts) -> np.ndarray:
         """Amounts decided in the store's currency, as the platform's account bills them."""

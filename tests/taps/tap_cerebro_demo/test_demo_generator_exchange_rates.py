@@ -1,8 +1,8 @@
 """The demo store's USD-billed Meta account and its dólar observado series (decision 0060).
 
-Oracles: the same store generated with its Meta account billed in pesos (the profile without
-``billing_currencies``), whose every stream but Meta's money, the accounts' currency and the
-rates, and whose truth, must be identical (the rates draw from their own random stream); Meta's
+Oracles: the same store generated with its Meta account billed in pesos (settings without
+``billed_in``), whose every stream but Meta's money and the accounts' currency, and whose
+truth, must be identical (the rates draw from their own random stream); Meta's
 dollars times the rate in force that day (the last rate dated on or before it, computed here
 with pandas) give back those pesos to within half a cent's worth; the rates are published on
 banking days only, against the store's own calendar stream.
@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from cerebro_raw_contract import raw_stream
-from tap_cerebro_demo.generator import dataset
+from cerebro_raw_contract.demo_profiles import DEMO_RATE_CURRENCIES
 from tap_cerebro_demo.generator.dataset import generate
 from tap_cerebro_demo.generator.profiles import PROFILES
+from tap_cerebro_demo.generator.storage import DemoDataset
 
 from tests.taps.tap_cerebro_demo.conftest import SMALL_TENANTS
 
@@ -28,17 +29,9 @@ META_MONEY = ("spend", "purchase_value")
 
 
 @pytest.fixture(scope="module")
-def billed_in_pesos(monkeypatch_module) -> dataset.DemoDataset:
-    """casafacil_cl's small twin with every account billed in pesos."""
-    pesos = dataclasses.replace(PROFILES["cl_services"], billing_currencies={})
-    monkeypatch_module.setitem(dataset.PROFILES, "cl_services", pesos)
-    return generate(SMALL_TENANTS["cl_services"])
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
+def billed_in_pesos() -> DemoDataset:
+    """The small Chilean store's twin with every account billed in pesos."""
+    return generate(dataclasses.replace(SMALL_TENANTS["cl_services"], billed_in=()))
 
 
 def rate_in_force(rates: pd.DataFrame, days: pd.Series) -> np.ndarray:
@@ -53,7 +46,7 @@ def rate_in_force(rates: pd.DataFrame, days: pd.Series) -> np.ndarray:
 
 def test_the_chilean_store_bills_meta_in_dollars_and_lands_its_rates(small_datasets):
     cl = small_datasets["cl_services"]
-    assert PROFILES["cl_services"].billing_currencies == {"meta_ads": "USD"}
+    assert SMALL_TENANTS["cl_services"].billed_in == (("meta_ads", "USD"),)
     assert set(cl.streams["ads_insights"]["account_currency"]) == {"USD"}
     rates = cl.streams["daily_rates"]
     assert list(rates.columns) == list(raw_stream("exchange_rates", "daily_rates").schema()
@@ -83,6 +76,17 @@ def test_rates_are_published_on_banking_days_from_before_the_history_to_its_end(
     assert expected <= days, "every banking day of the history has its rate"
 
 
+def test_a_currency_without_rates_is_refused_before_anything_is_generated():
+    for profile, currency in (("cl_services", "EUR"), ("pe_services", "USD")):
+        with pytest.raises(ValueError, match=f"demo profile {profile} has no exchange rates"):
+            dataclasses.replace(SMALL_TENANTS[profile], billed_in=(("meta_ads", currency),))
+    assert {
+        name: profile.exchange_rates.base_currency
+        for name, profile in PROFILES.items()
+        if profile.exchange_rates is not None
+    } == DEMO_RATE_CURRENCIES
+
+
 def test_the_peruvian_store_lands_no_rates(small_datasets):
     rates = small_datasets["pe_services"].streams["daily_rates"]
     assert rates.empty
@@ -110,7 +114,13 @@ def test_dollars_times_the_rate_in_force_give_back_the_pesos_the_simulation_spen
 
 def test_nothing_else_of_the_store_changes(small_datasets, billed_in_pesos):
     dollars = small_datasets["cl_services"]
-    assert dollars.truth == billed_in_pesos.truth, "the truth stays in pesos"
+    # The truth stays in pesos; only its echo of the settings says how Meta bills.
+    truth, pesos_truth = dict(dollars.truth), dict(billed_in_pesos.truth)
+    assert truth.pop("settings") == {
+        **pesos_truth.pop("settings"),
+        "billed_in": (("meta_ads", "USD"),),
+    }
+    assert truth == pesos_truth
     for name, frame in dollars.streams.items():
         other = billed_in_pesos.streams[name]
         if name == "ads_insights":
@@ -121,3 +131,4 @@ def test_nothing_else_of_the_store_changes(small_datasets, billed_in_pesos):
                 columns="account_currency")  # fmt: skip
         pd.testing.assert_frame_equal(frame, other, obj=name)
     assert set(billed_in_pesos.streams["ad_accounts"]["account_currency"]) == {"CLP"}
+    assert set(billed_in_pesos.streams["ads_insights"]["account_currency"]) == {"CLP"}

@@ -140,11 +140,12 @@ def test_orders_checkouts_and_children_reference_existing_parents(small_dataset)
 def test_money_amounts_have_no_more_decimals_than_the_currency(small_dataset):
     profile = PROFILES[small_dataset.settings.profile]
     # An ad account billed in another currency (casafacil_cl's Meta, in US dollars) bills cents.
-    billed = {"ads_insights": "meta_ads", "campaign_reports": "tiktok",
+    source = {"ads_insights": "meta_ads", "campaign_reports": "tiktok_ads",
               "campaign_performance": "google_ads"}  # fmt: skip
+    billed_in = dict(small_dataset.settings.billed_in)
 
     def decimals(stream: str) -> int:
-        other = billed.get(stream) in profile.billing_currencies
+        other = source.get(stream) in billed_in
         return BILLED_DECIMALS if other else profile.currency_decimals
 
     for stream, columns in MONEY_COLUMNS.items():

@@ -34,6 +34,7 @@ def tenant(request, tmp_path_factory):
         seed=3,
         end_date=dt.date(2024, 12, 31),
         days=365,
+        billed_in=(("meta_ads", "USD"),) if request.param == "cl_services" else (),
     )
     directory = load_or_generate(settings, tmp_path_factory.mktemp("cache"))
     truth = json.loads((directory / "truth.json").read_text())
@@ -96,7 +97,7 @@ def test_truth_spend_per_paid_channel_equals_its_report_stream(tenant):
     meta = streams["ads_insights"]
     rows = {"meta_ads": len(meta), "google_ads": 0, "tiktok": 0}
     rate = np.ones(len(meta))
-    if "meta_ads" in PROFILES[settings.profile].billing_currencies:
+    if "meta_ads" in dict(settings.billed_in):
         rate = _in_force(streams["daily_rates"], meta["date_start"])
     reported = {
         "meta_ads": float((meta["spend"] * rate).sum()),
