@@ -1,6 +1,7 @@
-{#- A table: every staging model with amounts joins it, and as a view its windows would be
-    computed again by every query reading one of them (orders are read by dozens of models). -#}
-{{ config(materialized='table') }}
+{#- Stored, not a view: every staging model with amounts joins it, and a view's windows would
+    be computed again by every query reading one of them (orders are read by dozens of models).
+    Incremental per tenant (decision 0017): a tenant's run rebuilds its own rates only. -#}
+{{ config(materialized='incremental') }}
 
 -- The rate in force on every day, per tenant and currency, into the tenant's currency
 -- (decision 0060). A rate is in force from the day its provider dates it until the next one:
@@ -13,10 +14,12 @@ with
 
 daily_rates as (
     select * from {{ ref('stg_exchange_rates__daily_rates') }}
+    where {{ in_partition_tenants() }}
 ),
 
 tenants as (
     select * from {{ ref('stg_cerebro_config__tenants') }}
+    where {{ in_partition_tenants() }}
 ),
 
 days_carried as (

@@ -1,6 +1,7 @@
-{#- A table: the staging models of an order's lines, payments and refunds join it on every
-    read, and a store in its own currency gives it no row, so the join costs nothing there. -#}
-{{ config(materialized='table') }}
+{#- Stored, not a view: the staging models of an order's lines, payments and refunds join it
+    on every read, and a store in its own currency gives it no row, so the join costs nothing
+    there. Incremental per tenant (decision 0017): a tenant's run reads its own orders only. -#}
+{{ config(materialized='incremental') }}
 
 -- The orders placed in another currency than their tenant's, with the rate their lines,
 -- payments and refunds convert at: the order's own, in force on its local day of creation
@@ -10,6 +11,7 @@ with
 
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
+    where {{ in_partition_tenants() }}
 )
 
 select
