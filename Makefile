@@ -13,7 +13,7 @@ export UV_COMPILE_BYTECODE := 1
 # virtualenv was made from, and a shim never matches, so every uv command made .venv again.
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
 
-.PHONY: setup setup-spark setup-test system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-radar bench-mmm bench-dbt \
+.PHONY: setup setup-spark setup-test system-deps demo test test-slow test-all lint format dagster clean bench-clv bench-radar bench-mmm bench-dbt bench-load \
 	bench bench-hourly
 
 $(UV):
@@ -160,6 +160,12 @@ bench: setup
 DATE ?=
 bench-hourly: setup
 	$(RUN) python benchmarks/hourly_bench.py $(if $(DATE),--date $(DATE)) $(BENCH_HOURLY_ARGS)
+
+## bench-load: the CPU and wall seconds of loading the Dagster code location in a fresh process
+## (what the code server, `dagster dev` and every run pay first), libraries and Cerebro's part
+## apart; needs a parsed manifest (`make demo` first) (not a test)
+bench-load: setup
+	$(RUN) python benchmarks/code_location_bench.py
 
 ## dagster: the Dagster UI on http://localhost:3000, over the run history of the data directory
 ## (`make dagster DATA_DIR=/path`; default CEREBRO_DATA_DIR, else data/)

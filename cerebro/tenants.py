@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 import pandas as pd
-from cerebro_raw_contract import SOURCES
+from cerebro_raw_contract import SOURCES, STORE_PLATFORM_TAPS, STORE_SOURCE
 from cerebro_raw_contract.currencies import ISO_4217_CODES
 from cerebro_raw_contract.demo_profiles import (
     DEMO_BILLED_SOURCES,
@@ -218,8 +218,10 @@ def _tenants(document: object) -> list[Tenant]:
     document = mapping(document, "top level", "a mapping with a 'tenants:' list")
     known_keys(document, ("tenants",), "")
     entries = document.get("tenants")
-    if not isinstance(entries, list) or not entries:
-        raise SchemaError(f"tenants: expected a non-empty list of tenants, got {shown(entries)}")
+    if entries == [] or (entries is None and "tenants" in document):
+        raise SchemaError("tenants: the list is empty; add a store (`cerebro tenants add`)")
+    if not isinstance(entries, list):
+        raise SchemaError(f"tenants: expected a list of tenants, got {shown(entries)}")
     tenants = [_tenant(entry, item("tenants", i)) for i, entry in enumerate(entries)]
     seen: dict[str, int] = {}
     for i, tenant in enumerate(tenants):
@@ -397,10 +399,20 @@ def _static_pages(value: object, where: str) -> StaticPagesConfig:
 
 
 def _source(name: str, spec: object, where: str) -> SourceConfig:
+    if name in STORE_PLATFORM_TAPS and name not in SOURCES:
+        raise SchemaError(
+            f"{where}: {name} is a store's tap, which lands the store's orders and customers: "
+            f"write it as {STORE_SOURCE}: {{tap: {name}}}"
+        )
     one_of(name, SOURCES, where, "source")
     spec = mapping(spec, where, "a mapping with the source's tap (e.g. {tap: demo})")
     known_keys(spec, tuple(n for n in _field_names(SourceConfig) if n != "source"), where)
     tap = one_of(required(spec, "tap", where), TAP_EXECUTABLES, key(where, "tap"), "tap")
+    if tap in STORE_PLATFORM_TAPS and name not in STORE_PLATFORM_TAPS[tap]:
+        raise SchemaError(
+            f"{key(where, 'tap')}: {tap} lands the store's orders and customers, under "
+            f"{STORE_SOURCE}: {{tap: {tap}}}, not under {name}"
+        )
     settings = mapping(
         _or_empty(spec.get("settings")), key(where, "settings"), "a mapping of tap settings"
     )

@@ -126,6 +126,10 @@ def _postgres_type(column: pd.Series) -> str:
     return "text"
 
 
+#: PostgreSQL's names (``format_type``) for the types ``_postgres_type`` spells shorter.
+_SAME_TYPE = {"timestamp without time zone": "timestamp"}
+
+
 def _copy_rows(cursor, name: str, frame: pd.DataFrame) -> None:
     """Append ``frame``'s rows to the PostgreSQL table ``name`` (its columns named, in any
     order) with ``COPY``, then analyze it: the statement that reads the table next (the
@@ -286,7 +290,14 @@ class Warehouse:
             return False
 
     def replace_table(self, schema: str, table: str, frame: pd.DataFrame) -> None:
-        """Create or replace ``schema.table`` with the rows of ``frame``."""
+        """Create or replace ``schema.table`` with the rows of ``frame``.
+
+        On PostgreSQL a table that already has ``frame``'s columns keeps itself and gets the
+        new rows in one transaction: dbt's views read these tables (the tenants table, the
+        ML outputs), and PostgreSQL refuses to drop a table a view depends on, so dropping it
+        failed every run after the first. A table of another shape (an upgrade that changed
+        the columns) is dropped with the views over it, which the run's next dbt step
+        creates again."""
         name = f"{_identifier(schema)}.{_identifier(table)}"
         with self.connect() as connection:
             if self.engine == "duckdb":
@@ -297,13 +308,22 @@ class Warehouse:
                 )
                 connection.unregister("incoming_frame")
                 return
-            columns = ", ".join(
-                f"{_identifier(c)} {_postgres_type(frame[c])}" for c in frame.columns
-            )
+            wanted = {_identifier(c): _postgres_type(frame[c]) for c in frame.columns}
             with connection.cursor() as cursor:
                 cursor.execute(f"create schema if not exists {_identifier(schema)}")
-                cursor.execute(f"drop table if exists {name}")
-                cursor.execute(f"create table {name} ({columns})")
+                cursor.execute(
+                    "select attname, format_type(atttypid, atttypmod) from pg_attribute "
+                    "where attrelid = to_regclass(%(name)s) and attnum > 0 "
+                    "and not attisdropped",
+                    {"name": name},
+                )
+                existing = {column: _SAME_TYPE.get(kind, kind) for column, kind in cursor}
+                if existing == wanted:
+                    cursor.execute(f"delete from {name}")
+                else:
+                    columns = ", ".join(f"{column} {kind}" for column, kind in wanted.items())
+                    cursor.execute(f"drop table if exists {name} cascade")
+                    cursor.execute(f"create table {name} ({columns})")
                 _copy_rows(cursor, name, frame)
 
     def replace_rows(self, schema: str, table: str, frame: pd.DataFrame) -> None:

@@ -10,7 +10,6 @@ fails, which blocks what is downstream in the run.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator
 
 import dagster as dg
@@ -21,7 +20,7 @@ from cerebro.landing.contracts.landed import DEFAULT_FUTURE_TOLERANCE, StreamChe
 from cerebro.landing.contracts.quarantine import read_quarantine, write_quarantine
 from cerebro.tenants import Tenant
 from cerebro.warehouse import Warehouse
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import load_manifest
 
 CHECK_NAME = "contract"
 #: Share of a tenant's checked rows of a table newly quarantined in one run above which the
@@ -49,7 +48,7 @@ def contract_check_specs(source: str, tables: Iterable[str]) -> list[dg.AssetChe
 
 def manifest_primary_keys() -> dict[tuple[str, str], tuple[str, ...]]:
     """Primary keys of the Singer streams, as the dbt sources declare them."""
-    return primary_keys_from_manifest(json.loads(dbt_project.manifest_path.read_text()))
+    return primary_keys_from_manifest(load_manifest())
 
 
 def _utc_now() -> dt.datetime:

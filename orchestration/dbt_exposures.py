@@ -13,7 +13,6 @@ nothing materializes one dashboard alone; jobs select executable assets only.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -22,7 +21,7 @@ import yaml
 from cerebro.serving.dashboards.spec import load_dashboards
 from cerebro.serving.metabase.context import dashboard_tables
 from cerebro.settings import DBT_PROJECT_DIR
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import dbt_project, load_manifest
 
 EXPOSURES_FILE = DBT_PROJECT_DIR / "models" / "exposures.yml"
 REPOSITORY = DBT_PROJECT_DIR.parent
@@ -71,14 +70,13 @@ def render_exposures(specs_dir: Path | None = None) -> str:
 
 def dashboard_specs() -> list[dg.AssetSpec]:
     """One external asset per dbt exposure of the manifest, after the marts it reads."""
-    from orchestration.dbt_assets import CerebroDbtTranslator
+    from orchestration.dbt_assets import TRANSLATOR
 
-    manifest = json.loads(dbt_project.manifest_path.read_text())
-    translator = CerebroDbtTranslator()
+    manifest = load_manifest()
     specs = []
     for unique_id, exposure in sorted(manifest["exposures"].items()):
         marts = [
-            translator.get_asset_spec(manifest, node, dbt_project).key
+            TRANSLATOR.get_asset_spec(manifest, node, dbt_project).key
             for node in exposure["depends_on"]["nodes"]
         ]
         specs.append(

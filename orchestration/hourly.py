@@ -9,7 +9,6 @@ are imported inside the function, after the dbt manifest is prepared.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass, field
 
@@ -68,9 +67,9 @@ def rows_rewritten(warehouse, unique_ids: list[str], tenant_id: str, day: dt.dat
     import yaml
 
     from cerebro.settings import DBT_PROJECT_DIR
-    from orchestration.dbt_project import dbt_project
+    from orchestration.dbt_project import load_manifest
 
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = load_manifest()
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     total = 0
     for unique_id in unique_ids:

@@ -2,13 +2,16 @@
 
 What a source needs comes from its tap's own settings schema (``tap-… --about``): the settings
 it requires and those it marks secret. Secrets are written as the names of environment
-variables (``<SOURCE>_<SETTING>_<TENANT>``, upper case), never as values. The entry is
-appended as text, so the file's comments stay, and the file is replaced only once the new text
-loads with every tenant it had plus the new one.
+variables (``<TAP>_<SETTING>_<TENANT>``, upper case), never as values. A source is given by its
+tap's name, and lands where that tap lands: another store platform's tap (``woocommerce``)
+under the store's source, ``shopify``, Stripe's there and under its own. The entry is appended
+as text, so the file's comments stay, and the file is replaced only once the new text loads
+with every tenant it had plus the new one.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import subprocess
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from cerebro_raw_contract import sources_of_tap
 
 from cerebro.output_files import atomic_output
 from cerebro.settings import console_script
@@ -85,16 +89,17 @@ class NewTenant:
 def entry_text(tenant: NewTenant, needs: dict[str, TapSettings]) -> str:
     """The tenant's entry as YAML text, indented as an item of the file's ``tenants:`` list."""
     sources = {}
-    for source, settings in tenant.sources.items():
-        spec: dict[str, object] = {"tap": source}
+    for tap, settings in tenant.sources.items():
+        spec: dict[str, object] = {"tap": tap}
         if settings:
             spec["settings"] = settings
         secrets = {
-            name: secret_variable(source, name, tenant.tenant_id) for name in needs[source].secrets
+            name: secret_variable(tap, name, tenant.tenant_id) for name in needs[tap].secrets
         }
         if secrets:
             spec["secrets"] = secrets
-        sources[source] = spec
+        for source in sources_of_tap(tap):
+            sources[source] = copy.deepcopy(spec)  # no YAML anchors between two entries
     entry = {
         "tenant_id": tenant.tenant_id,
         "name": tenant.name,
@@ -116,6 +121,14 @@ def what_sources_need(tenant: NewTenant) -> dict[str, TapSettings]:
         raise TenantConfigError(
             f"unknown source {', '.join(unknown)}; sources are {', '.join(real_taps)}"
         )
+    landing = {}
+    for tap in tenant.sources:
+        for source in sources_of_tap(tap):
+            other = landing.setdefault(source, tap)
+            if other != tap:
+                raise TenantConfigError(
+                    f"{other} and {tap} both land the {source} source: give one of them"
+                )
     needs = {source: tap_settings(source) for source in tenant.sources}
     missing = [
         f"{source}.{name}"
@@ -130,13 +143,15 @@ def what_sources_need(tenant: NewTenant) -> dict[str, TapSettings]:
 
 
 def add_tenant(path: Path, tenant: NewTenant) -> Tenant:
-    """Append ``tenant`` to the tenants file at ``path``; the added tenant as loaded.
+    """Append ``tenant`` to the tenants file at ``path``, or start the file with it where there
+    is none yet (a deployment's own file, apart from the demo's); the added tenant as loaded.
     One-line ``TenantConfigError`` for what the user fixes."""
-    current = load_tenants(path)
+    first = not path.exists()
+    current = [] if first else load_tenants(path)
     if any(t.tenant_id == tenant.tenant_id for t in current):
         raise TenantConfigError(f"{path}: tenant {tenant.tenant_id!r} is already there")
     needs = what_sources_need(tenant)
-    text = read_text(path)
+    text = "tenants:\n" if first else read_text(path)
     new_text = text + ("" if text.endswith("\n") else "\n") + entry_text(tenant, needs)
     try:
         added = parse_tenants_text(new_text)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cerebro_raw_contract import sources_of_tap
+
 from cerebro.progress import counted
 from cerebro.settings import console_script
 from cerebro.tenants import TAP_EXECUTABLES, SourceConfig, Tenant
@@ -103,6 +105,9 @@ def tap_invocation(tenant: Tenant, source: SourceConfig, cache_dir: Path) -> tup
         if source.tap == "csv":
             # Date-times without an offset in the files are the tenant's local time (decision 0010).
             config.setdefault("timezone", tenant.timezone)
+        if len(sources_of_tap(source.tap)) > 1:
+            # A tap landing several sources emits the streams of the one it runs for.
+            config["source"] = source.source
         missing = [m for m in missing_secrets([tenant]) if m.source == source.source]
         if missing:
             raise MissingSecretError(str(missing[0]))

@@ -1,4 +1,4 @@
-{#- Amounts converted to the tenant's currency in staging (decision 0060). A staging model
+{#- Amounts converted to the tenant's currency in staging (decision 0061). A staging model
     names its landed currency and amounts `<name>_original`, then reads them through
 
         rated as ({{ with_exchange_rate('renamed', 'currency_original', 'renamed.spend_date') }})

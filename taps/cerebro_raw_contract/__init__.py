@@ -125,7 +125,10 @@ STREAMS: tuple[RawStream, ...] = (
         "date",
     ),
     RawStream("calendar", "events", ("tenant_id", "event_date", "event_name"), "event_date"),
-    # Daily exchange rates (decision 0060): one rate per currency pair and day it is in force,
+    # A subscription business's subscriptions (Stripe's), re-read whole on every run: their
+    # status changes at any time and Stripe lists them by creation only.
+    RawStream("stripe", "subscriptions", ("tenant_id", "subscription_id"), "created_at"),
+    # Daily exchange rates (decision 0061): one rate per currency pair and day it is in force,
     # ``rate`` units of the quote currency per unit of the base currency.
     RawStream(
         "exchange_rates",
@@ -146,6 +149,22 @@ STREAMS_BY_SOURCE: dict[str, tuple[str, ...]] = {
     for source in dict.fromkeys(s.source for s in STREAMS)
 }
 SOURCES: tuple[str, ...] = tuple(STREAMS_BY_SOURCE)
+#: The store's source: Shopify's streams, which every store platform lands.
+STORE_SOURCE = "shopify"
+#: Taps of other store platforms, and the sources they land: the store's streams in Shopify's
+#: shapes first (a tenant names the tap under the store's source, and every model reads it
+#: unchanged), then any source of their own (decision 0060). A tap that lands more than one
+#: is told which by its ``source`` setting.
+STORE_PLATFORM_TAPS: dict[str, tuple[str, ...]] = {
+    "woocommerce": (STORE_SOURCE,),
+    "stripe": (STORE_SOURCE, "stripe"),
+}
+
+
+def sources_of_tap(tap: str) -> tuple[str, ...]:
+    """The sources a tap lands: a store platform's, or the one named after the tap
+    (``cerebro tenants add --source stripe`` writes an entry for each)."""
+    return STORE_PLATFORM_TAPS.get(tap, (tap,))
 
 
 def raw_stream(source: str, name: str) -> RawStream:

@@ -10,7 +10,7 @@ DEMO_PROFILES: tuple[str, ...] = ("cl_services", "pe_services")
 
 #: The currency each profile's exchange-rate series quotes in its own (the dólar observado:
 #: pesos per US dollar): the one currency its ad accounts may bill in besides the store's
-#: (``demo: billed_in:`` in the tenants file; decision 0060). The generator's profiles carry the
+#: (``demo: billed_in:`` in the tenants file; decision 0061). The generator's profiles carry the
 #: series itself; a test keeps the two the same.
 DEMO_RATE_CURRENCIES: dict[str, str] = {"cl_services": "USD"}
 #: The demo's ad sources whose accounts may bill in that currency.

@@ -13,7 +13,7 @@ page beside it, ``index.htm``):
   of ``{"indexDateString": "DD-MM-YYYY", "value": "945.31", "statusCode": "OK"}``. A day
   without an observation (a weekend, a bank holiday) is listed with ``statusCode`` "ND" and
   ``value`` "NaN"; it is not a rate and is not landed (staging carries the last rate in force
-  over those days; decision 0060).
+  over those days; decision 0061).
 - Errors come back with HTTP 200 and a negative ``Codigo``: -5 "Invalid username or password"
   (a retry cannot fix it), -50 "An internal error has occurred, information is not
   available." (retried a few times; when it persists the series code is the likely cause).

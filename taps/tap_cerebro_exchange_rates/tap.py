@@ -2,7 +2,7 @@
 
 Each configured series (by default the dólar observado, CLP per USD, and the Unidad de Fomento,
 CLP per CLF) lands in ``raw_exchange_rates.daily_rates`` as a rate of its currency pair on each
-banking day, the day the rate is in force (decision 0060). Staging converts every amount that
+banking day, the day the rate is in force (decision 0061). Staging converts every amount that
 is not in the tenant's currency with them.
 """
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import typing as t
-from dataclasses import dataclass, field
+
+from cerebro_tap_kit.order_children import HeldChildStream, OrderChildren
 
 from tap_cerebro_shopify import records
 from tap_cerebro_shopify.client import ShopifyStream, load_query
@@ -25,22 +26,6 @@ if t.TYPE_CHECKING:
 #: https://shopify.dev/docs/api/usage/access-scopes#orders-permissions
 ORDERS_VISIBLE_WITHOUT_READ_ALL_ORDERS = dt.timedelta(days=60)
 CHILD_STREAMS = ("order_lines", "transactions", "refunds", "fulfillments")
-
-
-@dataclass
-class OrderChildren:
-    """The child records of a page of orders, from the orders stream to its children."""
-
-    last_order_id: str | None = None
-    by_stream: dict[str, list[dict]] = field(default_factory=dict)
-
-    def hold(self, last_order_id: str, by_stream: dict[str, list[dict]]) -> None:
-        """Keep a page's children until its last order is emitted and its children synced."""
-        self.last_order_id, self.by_stream = last_order_id, by_stream
-
-    def take(self, stream_name: str) -> list[dict]:
-        """The held records of one child stream."""
-        return self.by_stream.pop(stream_name, [])
 
 
 class CustomersStream(ShopifyStream):
@@ -136,30 +121,14 @@ class OrdersStream(ShopifyStream):
             )
 
     def generate_child_contexts(self, record: dict, context: Context | None) -> Iterator[dict]:
-        """Children are synced once per page of orders, after the page's last order.
-
-        The SDK syncs a child stream once per context and writes a SCHEMA and a STATE
-        message each time; once per order that costs more than the records themselves.
-        The STATE written after a page's children never claims an order whose children
-        were not emitted: the SDK advances the bookmark only after the parent record.
-        """
-        if record["order_id"] == self.children.last_order_id:
-            yield {"orders_updated_through": record["updated_at"]}
+        """Children are synced once per page of orders (cerebro_tap_kit.order_children)."""
+        yield from self.children.contexts_after(record)
 
 
-class OrderChildStream(ShopifyStream):
+class OrderChildStream(HeldChildStream, ShopifyStream):
     """A list inside an order, emitted after its page of orders, with the order's keys."""
 
     parent_stream_type = OrdersStream
-    # One bookmark per stream, not one per order: the parent's window drives the reads.
-    state_partitioning_keys: t.ClassVar[list[str]] = []
-
-    def __init__(self, tap, children: OrderChildren) -> None:
-        super().__init__(tap)
-        self.children = children
-
-    def get_records(self, context: Context | None) -> Iterator[dict]:
-        yield from self.children.take(self.name)
 
 
 class OrderLinesStream(OrderChildStream):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
+from cerebro_tap_kit.order_children import OrderChildren
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -14,7 +15,6 @@ from tap_cerebro_shopify.streams import (
     CheckoutsStream,
     CustomersStream,
     FulfillmentsStream,
-    OrderChildren,
     OrderLinesStream,
     OrdersStream,
     RefundsStream,

@@ -164,7 +164,8 @@ def test_the_streams_are_the_demo_taps_with_their_keys():
     assert specs["campaign_reports"].source == "tiktok_ads"
     assert specs["sp_campaigns"].source == "amazon_ads"
     assert specs["product_costs"].source == "costs"
-    assert len(specs) == 24
+    assert specs["subscriptions"].source == "stripe"
+    assert len(specs) == 25
 
 
 def test_bench_tenant_settings_are_what_the_demo_tap_reads_from_the_tenant(tenants_file):

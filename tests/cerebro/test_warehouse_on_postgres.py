@@ -70,6 +70,32 @@ def test_replace_table_creates_then_replaces_and_table_exists_sees_it(warehouse)
     ]
 
 
+def test_replace_table_keeps_the_views_over_a_table_of_the_same_shape(warehouse):
+    """dbt's staging views read the tables Cerebro writes (the tenants table, the ML outputs):
+    a second write of the same columns replaces the rows under the view, which keeps working;
+    a write of other columns replaces the table, and the view over the old shape goes with it
+    (dbt's next step makes it again)."""
+    first = pd.DataFrame({"tenant_id": ["a"], "orders": [1], "at": pd.to_datetime(["2026-01-01"])})
+    warehouse.replace_table("cerebro_config", "tenants", first)
+    warehouse.execute(
+        ("create schema staging", None),
+        ("create view staging.tenants as select * from cerebro_config.tenants", None),
+    )
+    second = pd.DataFrame(
+        {"tenant_id": ["b", "c"], "orders": [2, 3], "at": pd.to_datetime(["2026-02-01"] * 2)}
+    )
+    warehouse.replace_table("cerebro_config", "tenants", second)
+    assert warehouse.query("select tenant_id, orders from staging.tenants order by 1").to_dict(
+        "records"
+    ) == [{"tenant_id": "b", "orders": 2}, {"tenant_id": "c", "orders": 3}]
+
+    warehouse.replace_table("cerebro_config", "tenants", pd.DataFrame({"tenant_id": ["d"]}))
+    assert warehouse.query("select * from cerebro_config.tenants").to_dict("records") == [
+        {"tenant_id": "d"}
+    ]
+    assert not warehouse.table_exists("staging", "tenants")
+
+
 def test_replace_table_rejects_names_that_are_not_plain_identifiers(warehouse):
     with pytest.raises(ValueError, match="not a valid identifier"):
         warehouse.replace_table("raw", "x; drop table y", pd.DataFrame({"a": [1]}))

@@ -168,8 +168,9 @@ def test_the_dagster_ui_and_postgres_are_published_on_the_loopback_only(resolved
 
 def test_the_code_runs_in_its_own_grpc_server_which_the_webserver_and_daemon_reach(resolved):
     """As in Dagster's Docker example: `dagster api grpc` in the user-code service, a
-    workspace file pointing the webserver and the daemon at it, and neither of them loading
-    the code (no -m) nor waiting on anything but PostgreSQL and a healthy code server."""
+    workspace file pointing the webserver and the daemon at it, neither of them loading the
+    code (no -m), both waiting for a healthy code server, and the daemon for the first build
+    too (its seeds sensor would race it)."""
     code = resolved["user-code"]["command"]
     assert code[:3] == ["dagster", "api", "grpc"]
     port = int(code[code.index("-p") + 1])
@@ -189,6 +190,9 @@ def test_the_code_runs_in_its_own_grpc_server_which_the_webserver_and_daemon_rea
         assert command[command.index("-w") + 1] == "/opt/dagster/home/workspace.yaml", name
         assert "-m" not in command, name
         assert resolved[name]["depends_on"]["user-code"]["condition"] == "service_healthy"
+    # The daemon's sensors and schedules start after the first build, not during it.
+    daemon_waits_for = resolved["dagster-daemon"]["depends_on"]["platform"]["condition"]
+    assert daemon_waits_for == "service_completed_successfully"
 
 
 def test_secrets_and_the_tenants_file_reach_only_the_containers_that_run_code(resolved):
@@ -199,8 +203,8 @@ def test_secrets_and_the_tenants_file_reach_only_the_containers_that_run_code(re
     for name in DAGSTER_SYSTEM_SERVICES:
         environment = resolved[name]["environment"]
         assert set(environment) == {
-            "DAGSTER_HOME", "DAGSTER_PG_HOST", "DAGSTER_PG_DB", "DAGSTER_PG_USER",
-            "DAGSTER_PG_PASSWORD",
+            "DAGSTER_HOME", "DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_DB",
+            "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD",
         }, name  # fmt: skip
         mounts = " ".join(str(v) for v in resolved[name].get("volumes", []))
         assert "tenants.yml" not in mounts and "secrets" not in mounts, name

@@ -281,6 +281,11 @@ TRANSACTION_KINDS = frozenset(
 TRANSACTION_STATUSES = frozenset(
     {"AWAITING_RESPONSE", "ERROR", "FAILURE", "PENDING", "SUCCESS", "UNKNOWN"}
 )
+#: Stripe's subscription statuses. https://docs.stripe.com/api/subscriptions/object#subscription_object-status
+SUBSCRIPTION_STATUSES = frozenset(
+    {"incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled"}
+    | {"unpaid", "paused"}
+)
 #: Shopify's CustomerState.
 CUSTOMER_STATES = frozenset({"DECLINED", "DISABLED", "ENABLED", "INVITED"})
 #: Shopify's test gateway: orders of a store's checkout tests (staging flags them).
@@ -414,6 +419,23 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
         ("search_console", "performance_by_page"): _search_console(),
         ("search_console", "performance_by_query"): _search_console(),
         ("calendar", "events"): [TimestampInRange("event_date", future_allowed=True)],
+        ("stripe", "subscriptions"): [
+            AcceptedValues("status", SUBSCRIPTION_STATUSES, case="lower"),
+            *_non_negative("recurring_amount", "quantity", "items_count"),
+            Currency("currency"),
+            # A subscription's current period and scheduled cancellation lie ahead.
+            *_timestamps("created_at", "started_at", "canceled_at", "ended_at"),
+            *(
+                TimestampInRange(column, future_allowed=True)
+                for column in (
+                    "trial_start_at",
+                    "trial_end_at",
+                    "current_period_start_at",
+                    "current_period_end_at",
+                    "cancel_at",
+                )
+            ),
+        ],
         # A rate may be published ahead of the day it is in force (the UF is, to the 9th of
         # the next month).
         ("exchange_rates", "daily_rates"): [

@@ -4,7 +4,7 @@
 {{ config(materialized='incremental') }}
 
 -- The rate in force on every day, per tenant and currency, into the tenant's currency
--- (decision 0060). A rate is in force from the day its provider dates it until the next one:
+-- (decision 0061). A rate is in force from the day its provider dates it until the next one:
 -- Banco Central de Chile publishes no dólar observado for weekends and bank holidays, and on
 -- those days the last one published is the one in force, so it is carried forward, for at most
 -- var('exchange_rate_max_days_carried') days. Beyond that (a source that stopped landing, a

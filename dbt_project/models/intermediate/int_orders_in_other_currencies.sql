@@ -5,7 +5,7 @@
 
 -- The orders placed in another currency than their tenant's, with the rate their lines,
 -- payments and refunds convert at: the order's own, in force on its local day of creation
--- (decision 0060). An order without a rate is here with none, so its children's amounts are
+-- (decision 0061). An order without a rate is here with none, so its children's amounts are
 -- not converted either (stg_shopify__orders' has_exchange_rate test names it).
 with
 

@@ -1,5 +1,5 @@
 {#- A staging model's rows that have no rate into their tenant's currency (macro
-    with_exchange_rate, decision 0060), one result row per tenant and currency with the first
+    with_exchange_rate, decision 0061), one result row per tenant and currency with the first
     and last day lacking one and how many rows: what to land (the exchange_rates source, those
     days) is in the failure itself. The failure count is the rows, as a not_null test on
     `exchange_rate` would report them. -#}

@@ -6,7 +6,7 @@ day (no weekends, no public holidays), dated the day it is in force, two decimal
 is a geometric random walk around ``level``, drawn from its own random stream so that nothing
 else of the simulation changes. The spend the simulation decides in the store's currency is
 billed as that amount divided by the rate in force that day, rounded to cents; staging
-converts it back at the same rate (decision 0060), so the store's figures, the truth and what
+converts it back at the same rate (decision 0061), so the store's figures, the truth and what
 the models recover stay in its currency, off by less than a cent's worth a row.
 """
 

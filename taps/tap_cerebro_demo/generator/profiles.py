@@ -333,7 +333,7 @@ PROFILES: dict[str, TenantProfile] = {
         # for a history that ends in November).
         geo_holdout=GeoHoldout("google_ads", days=42, ends_days_before_end=90),
         # Chilean teams pay Meta in US dollars: the store lands Banco Central de Chile's dólar
-        # observado to convert an account billed in them (decision 0060; casafacil_cl's Meta).
+        # observado to convert an account billed in them (decision 0061; casafacil_cl's Meta).
         exchange_rates=RateSeries(
             series_id="F073.TCO.PRE.Z.D",
             base_currency="USD",

@@ -186,13 +186,17 @@ def ad_reports(
               "advertiser_name": f"{profile.site_url.removeprefix('sc-domain:')} TikTok",
               "currency": currency["tiktok"], "timezone": clock.timezone, **read}]
         ),
-        # No Amazon campaigns and no spend exported by hand: the streams exist, empty.
+        # No Amazon campaigns, no spend exported by hand, no subscriptions: the streams exist,
+        # empty.
         **{name: empty_stream(source, name) for source, name in EMPTY_STREAMS},
     }  # fmt: skip
 
 
 #: Streams the demo store has no data for.
-EMPTY_STREAMS = (("amazon_ads", "sp_campaigns"), ("amazon_ads", "profiles"), ("csv", "ad_spend"))
+EMPTY_STREAMS = (
+    ("amazon_ads", "sp_campaigns"), ("amazon_ads", "profiles"), ("csv", "ad_spend"),
+    ("stripe", "subscriptions"),
+)  # fmt: skip
 
 
 def empty_stream(source: str, name: str) -> pd.DataFrame:

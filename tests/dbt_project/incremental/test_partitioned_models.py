@@ -29,7 +29,7 @@ DAYS = 60
 #: always holds it). It is rebuilt like the others, and compared like them.
 CURRENT_ROWS = {"intermediate.int_customer_records"}
 #: Tables the demo leaves empty: its stores sell in their own currencies, so no order converts
-#: (decision 0060; converted orders are tested on crafted rows in
+#: (decision 0061; converted orders are tested on crafted rows in
 #: tests/dbt_project/marts/test_currency_conversion.py). Still rebuilt and compared.
 EMPTY_IN_THE_DEMO = {"intermediate.int_orders_in_other_currencies"}
 

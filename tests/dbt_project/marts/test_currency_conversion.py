@@ -1,4 +1,4 @@
-"""Currency conversion in staging (decision 0060) against an independent pandas oracle, on
+"""Currency conversion in staging (decision 0061) against an independent pandas oracle, on
 crafted raw rows built by the real dbt project on DuckDB and on PostgreSQL.
 
 The oracle reads the rule as the decision states it: a rate is in force from the day its

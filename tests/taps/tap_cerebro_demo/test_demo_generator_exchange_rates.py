@@ -1,4 +1,4 @@
-"""The demo store's USD-billed Meta account and its dólar observado series (decision 0060).
+"""The demo store's USD-billed Meta account and its dólar observado series (decision 0061).
 
 Oracles: the same store generated with its Meta account billed in pesos (settings without
 ``billed_in``), whose every stream but Meta's money and the accounts' currency, and whose

@@ -35,7 +35,7 @@ rated as (
 
 converted as (
     -- Amounts in the tenant's currency at the rate in force on the report's day (decision
-    -- 0060): a US marketplace's profile reports in USD. The reported ones are kept beside.
+    -- 0061): a US marketplace's profile reports in USD. The reported ones are kept beside.
     select
         tenant_id,
         account_id,

@@ -27,7 +27,7 @@ rated as (
 
 converted as (
     -- A cost given in another currency is converted at the rate in force on its valid_from
-    -- (decision 0060): the cost as it stood when it was set. To follow the rate, give it a row
+    -- (decision 0061): the cost as it stood when it was set. To follow the rate, give it a row
     -- per period.
     select
         tenant_id,

@@ -25,7 +25,7 @@ rated as (
 ),
 
 converted as (
-    -- Spend in the tenant's currency at the rate in force on its day (decision 0060), the
+    -- Spend in the tenant's currency at the rate in force on its day (decision 0061), the
     -- exported amount kept beside it.
     select
         tenant_id,

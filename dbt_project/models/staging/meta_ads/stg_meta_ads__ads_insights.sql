@@ -32,7 +32,7 @@ rated as (
 
 converted as (
     -- Amounts in the tenant's currency at the rate in force on the report's day (decision
-    -- 0060), the billed ones kept beside them.
+    -- 0061), the billed ones kept beside them.
     select
         tenant_id,
         account_id,

@@ -33,7 +33,7 @@ rated as (
 
 converted as (
     -- In the tenant's currency at the rate in force on the checkout's local day (decision
-    -- 0060), the amount as landed kept beside it.
+    -- 0061), the amount as landed kept beside it.
     select
         tenant_id,
         checkout_id,

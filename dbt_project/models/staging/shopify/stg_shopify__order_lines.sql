@@ -42,7 +42,7 @@ rated as (
 ),
 
 converted as (
-    -- In the tenant's currency at its order's rate (decision 0060): 1 for an order in the tenant's
+    -- In the tenant's currency at its order's rate (decision 0061): 1 for an order in the tenant's
     -- currency, which int_orders_in_other_currencies leaves out.
     select
         tenant_id,

@@ -70,7 +70,7 @@ renamed as (
 
 rated as (
     -- An order is one sale: its amounts, its lines', payments' and refunds' convert at the rate
-    -- in force on its local day of creation (decision 0060; int_orders_in_other_currencies).
+    -- in force on its local day of creation (decision 0061; int_orders_in_other_currencies).
     {{ with_exchange_rate(
         'renamed', 'currency_original',
         to_local_date('renamed.created_at', 'tenant_currencies.timezone')) }}

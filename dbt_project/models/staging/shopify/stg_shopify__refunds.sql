@@ -41,7 +41,7 @@ rated as (
 ),
 
 converted as (
-    -- In the tenant's currency at its order's rate, not the refund day's (decision 0060): a whole
+    -- In the tenant's currency at its order's rate, not the refund day's (decision 0061): a whole
     -- refund then gives back the order's total, no more, no less.
     select
         tenant_id,

@@ -45,7 +45,7 @@ rated as (
 ),
 
 converted as (
-    -- In the tenant's currency at its order's rate, not the payment day's (decision 0060): an
+    -- In the tenant's currency at its order's rate, not the payment day's (decision 0061): an
     -- order's payments then add up to its total in the tenant's currency too.
     select
         tenant_id,

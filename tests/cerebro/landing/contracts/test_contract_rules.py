@@ -98,7 +98,7 @@ def test_each_transaction_rule_quarantines_its_bad_row_and_keeps_the_good_ones()
             _transaction("g1"),
             _transaction("g2", gateway="bogus", kind="refund", status="failure"),
             _transaction("g3", gateway=" Mercado_Pago ", kind="CAPTURE", status="PENDING"),
-            _transaction("b1", gateway="stripe"),
+            _transaction("b1", gateway="pago_desconocido"),
             _transaction("b2", kind="TIP"),
             _transaction("b3", status="DONE"),
             _transaction("b4", order_id="o404"),

@@ -91,7 +91,7 @@ def built(tmp_path_factory):
     quarantine, _ = merge_quarantine(quarantine, passed, T2)
     warehouse = Warehouse(load_settings(environ))
     write_quarantine(warehouse, quarantine)
-    # Staging converts amounts to each tenant's currency (decision 0060): it reads the tenants.
+    # Staging converts amounts to each tenant's currency (decision 0061): it reads the tenants.
     warehouse.replace_table(
         "cerebro_config", "tenants",
         tenants_frame([Tenant(t, t, "America/Santiago", "CLP", "CL", sources={}) for t in "tu"]),
