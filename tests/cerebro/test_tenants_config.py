@@ -110,7 +110,7 @@ def load_changed(tmp_path, old, new):
         (("tap: demo}", "tap: demo, settings: {x: 1}}"), "demo tap takes no settings"),
         (("    sources:\n", "    clv: {vip: 1}\n    sources:\n"), r"clv: unknown CLV"),
         (("    sources:\n", "    mmm: 200\n    sources:\n"), r"mmm: expected a mapping"),
-        # A demo account billed in another currency (decision 0060): a demo ad source, in the
+        # A demo account billed in another currency (decision 0061): a demo ad source, in the
         # currency the profile has rates for, with the rates landed.
         (
             ("{profile: cl_services}", "{profile: cl_services, billed_in: {meta_ads: USD}}"),
