@@ -15,7 +15,11 @@ from zoneinfo import available_timezones
 import pandas as pd
 from cerebro_raw_contract import SOURCES, STORE_PLATFORM_TAPS, STORE_SOURCE
 from cerebro_raw_contract.currencies import ISO_4217_CODES
-from cerebro_raw_contract.demo_profiles import DEMO_PROFILES
+from cerebro_raw_contract.demo_profiles import (
+    DEMO_BILLED_SOURCES,
+    DEMO_PROFILES,
+    DEMO_RATE_CURRENCIES,
+)
 
 from cerebro.segment_names import retired_segment_message, unknown_segment_message
 from cerebro.yaml_schema import (
@@ -147,6 +151,9 @@ class DemoConfig:
     seed: int = 42
     end_date: str | None = None
     history_days: int = 730
+    # Ad sources whose demo account bills in another currency than the tenant's (source -> ISO
+    # 4217 code, e.g. {meta_ads: USD}); the tenant then lands the rates (exchange_rates).
+    billed_in: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -255,6 +262,12 @@ def _tenant(entry: object, where: str) -> Tenant:
     }
     if demo is None and any(s.is_demo for s in sources.values()):
         raise SchemaError(f"{where}: sources use the demo tap but there is no 'demo:' block")
+    if demo is not None and demo.billed_in and "exchange_rates" not in sources:
+        billed = ", ".join(f"{source} in {code}" for source, code in demo.billed_in.items())
+        raise SchemaError(
+            f"{key(key(where, 'demo'), 'billed_in')}: {billed} needs the rates that convert it: "
+            "add exchange_rates: {tap: demo} under sources"
+        )
     return Tenant(
         tenant_id=tenant_id,
         name=text(required(entry, "name", where), key(where, "name")),
@@ -340,7 +353,27 @@ def _demo(value: object, where: str) -> DemoConfig:
         history_days=whole_number(
             value.get("history_days", defaults.history_days), key(where, "history_days"), minimum=1
         ),
+        billed_in=_billed_in(value.get("billed_in"), value.get("profile"), key(where, "billed_in")),
     )
+
+
+def _billed_in(value: object, profile: object, where: str) -> dict[str, str]:
+    """The demo accounts billed in another currency: an ad source of the demo each, in the one
+    currency the profile's exchange-rate series quotes (the generator has no other)."""
+    billed = mapping(
+        _or_empty(value), where, "a mapping of ad source to currency, e.g. {meta_ads: USD}"
+    )
+    for source, currency in billed.items():
+        one_of(source, DEMO_BILLED_SOURCES, where, "ad source of the demo")
+        code = _currency(currency, key(where, source))
+        rated = DEMO_RATE_CURRENCIES.get(str(profile))
+        if code != rated:
+            raise SchemaError(
+                f"{key(where, source)}: the demo profile {profile} has exchange rates for "
+                + (f"{rated} only" if rated else "no currency")
+                + f", not {code}"
+            )
+    return {str(source): str(currency) for source, currency in billed.items()}
 
 
 def _model_settings(cls, value: object, where: str):

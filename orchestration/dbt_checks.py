@@ -54,6 +54,10 @@ TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"`{a['actual_column']}` equals `{a['expected_column']}` on every case (NULL agrees "
         "with NULL)."
     ),
+    "has_exchange_rate": lambda a: (
+        f"Every row has a rate from `{a['currency_column']}` into its tenant's currency on its "
+        f"day (`{a['day_column']}`): no amount is left unconverted."
+    ),
     "is_normalized_place_name": lambda a: (
         f"`{a['column_name']}` is the normalized form of `{a['name_column']}` "
         "(normalize_place_name), so it matches customers' places."

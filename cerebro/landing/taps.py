@@ -86,6 +86,7 @@ def demo_settings(tenant: Tenant, cache_dir: Path) -> dict:
         "seed": tenant.demo.seed,
         "end_date": demo_end_date(tenant),
         "history_days": tenant.demo.history_days,
+        "billed_in": dict(tenant.demo.billed_in),
         "cache_dir": str(cache_dir),
     }
 

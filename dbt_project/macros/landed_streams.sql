@@ -6,8 +6,8 @@
     itself (immutable rows: created_at); `*_date` is the day a row of daily
     figures is about, complete at the end of that day. None: the stream has no
     time of its own (order lines change with their order; calendar events are
-    known in advance; ad accounts and cost inputs are re-read whole every run), so it has no
-    latency. -#}
+    known in advance, and so is the UF's rate; ad accounts and cost inputs are re-read whole
+    every run), so it has no latency. -#}
 {% macro landed_streams() -%}
     {{ return([
         {'source': 'shopify', 'stream': 'customers', 'event_time': 'updated_at'},
@@ -30,6 +30,7 @@
         {'source': 'search_console', 'stream': 'performance_by_page', 'event_time': 'search_date'},
         {'source': 'search_console', 'stream': 'performance_by_query', 'event_time': 'search_date'},
         {'source': 'calendar', 'stream': 'events', 'event_time': none},
+        {'source': 'exchange_rates', 'stream': 'daily_rates', 'event_time': none},
         {'source': 'costs', 'stream': 'product_costs', 'event_time': none},
         {'source': 'costs', 'stream': 'payment_fees', 'event_time': none},
         {'source': 'costs', 'stream': 'order_costs', 'event_time': none},

@@ -2,7 +2,9 @@
 {{ config(meta={'dagster': {'ref': {'name': 'dim_tenants'}}}) }}
 
 -- Every order, ad-spend and cost-input row is in its tenant's currency: amounts of two
--- currencies must never be added up. Returns the rows that break this. A partition run checks
+-- currencies must never be added up. Staging converts them (decision 0061), so this checks the
+-- converted `currency`, which keeps the landed one where no rate was in force (the staging
+-- models' has_exchange_rate tests name those days). Returns the rows that break this. A partition run checks
 -- its tenants' rows, as the generic tests do (decision 0015); both engines push the filter
 -- into each branch of the union.
 {%- set window = partition_window() if execute else none %}

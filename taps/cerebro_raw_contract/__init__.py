@@ -128,6 +128,14 @@ STREAMS: tuple[RawStream, ...] = (
     # A subscription business's subscriptions (Stripe's), re-read whole on every run: their
     # status changes at any time and Stripe lists them by creation only.
     RawStream("stripe", "subscriptions", ("tenant_id", "subscription_id"), "created_at"),
+    # Daily exchange rates (decision 0061): one rate per currency pair and day it is in force,
+    # ``rate`` units of the quote currency per unit of the base currency.
+    RawStream(
+        "exchange_rates",
+        "daily_rates",
+        ("tenant_id", "base_currency", "quote_currency", "rate_date"),
+        "rate_date",
+    ),
     # Cost inputs of the contribution margin (decision 0036): each row is valid from its
     # valid_from (a local day) until the next row of the same key.
     _cost("product_costs", "sku"),

@@ -7,3 +7,11 @@ on the demo; decision 0056). The generator simulates one profile of this list ea
 """
 
 DEMO_PROFILES: tuple[str, ...] = ("cl_services", "pe_services")
+
+#: The currency each profile's exchange-rate series quotes in its own (the dólar observado:
+#: pesos per US dollar): the one currency its ad accounts may bill in besides the store's
+#: (``demo: billed_in:`` in the tenants file; decision 0061). The generator's profiles carry the
+#: series itself; a test keeps the two the same.
+DEMO_RATE_CURRENCIES: dict[str, str] = {"cl_services": "USD"}
+#: The demo's ad sources whose accounts may bill in that currency.
+DEMO_BILLED_SOURCES: tuple[str, ...] = ("meta_ads", "google_ads", "tiktok_ads")

@@ -70,6 +70,13 @@ class TapCerebroDemo(Tap):
             description="Days of history ending on end_date.",
         ),
         th.Property(
+            "billed_in",
+            th.ObjectType(additional_properties=th.StringType),
+            default={},
+            description="Ad sources whose account bills in another currency (e.g. "
+            '{"meta_ads": "USD"}), at the rates the exchange_rates source emits.',
+        ),
+        th.Property(
             "cache_dir",
             th.StringType,
             required=True,

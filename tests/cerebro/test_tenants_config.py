@@ -110,6 +110,24 @@ def load_changed(tmp_path, old, new):
         (("tap: demo}", "tap: demo, settings: {x: 1}}"), "demo tap takes no settings"),
         (("    sources:\n", "    clv: {vip: 1}\n    sources:\n"), r"clv: unknown CLV"),
         (("    sources:\n", "    mmm: 200\n    sources:\n"), r"mmm: expected a mapping"),
+        # A demo account billed in another currency (decision 0061): a demo ad source, in the
+        # currency the profile has rates for, with the rates landed.
+        (
+            ("{profile: cl_services}", "{profile: cl_services, billed_in: {meta_ads: USD}}"),
+            r"demo\.billed_in: meta_ads in USD needs the rates .* exchange_rates: \{tap: demo\}",
+        ),
+        (
+            ("{profile: cl_services}", "{profile: cl_services, billed_in: {meta_ads: EUR}}"),
+            r"demo\.billed_in\.meta_ads: the demo profile cl_services has exchange rates for USD",
+        ),
+        (
+            ("{profile: cl_services}", "{profile: pe_services, billed_in: {meta_ads: USD}}"),
+            r"profile pe_services has exchange rates for no currency",
+        ),
+        (
+            ("{profile: cl_services}", "{profile: cl_services, billed_in: {shopify: USD}}"),
+            r"demo\.billed_in: unknown ad source of the demo 'shopify'",
+        ),
     ],
 )
 def test_schema_errors_name_the_key_path_and_what_to_write(tmp_path, change, message):
@@ -176,6 +194,17 @@ def test_secrets_must_be_a_mapping_of_variable_names(tmp_path):
         load_changed(
             tmp_path, "shopify: {tap: demo}", "shopify: {tap: shopify, secrets: [SHOP_TOKEN]}"
         )
+
+
+def test_a_demo_account_billed_in_dollars_with_its_rates_landed_is_accepted(tmp_path):
+    text = VALID.replace(
+        "{profile: cl_services}", "{profile: cl_services, billed_in: {meta_ads: USD}}"
+    ).replace(
+        "      shopify: {tap: demo}\n",
+        "      shopify: {tap: demo}\n      exchange_rates: {tap: demo}\n",
+    )
+    (tenant,) = load_tenants(write(tmp_path, text))
+    assert tenant.demo.billed_in == {"meta_ads": "USD"}
 
 
 def test_demo_end_date_may_be_written_as_a_yaml_date_or_as_text(tmp_path):

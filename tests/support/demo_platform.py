@@ -36,7 +36,8 @@ tenants:
     currency: CLP
     country_code: CL
     demo:
-      {profile: cl_services, customers: 800, seed: 11, end_date: "2026-10-31", history_days: 365}
+      {profile: cl_services, customers: 800, seed: 11, end_date: "2026-10-31", history_days: 365,
+       billed_in: {meta_ads: USD}}
     # Fewer posterior draws than the default 200: the tests check the tables' shape and
     # consistency here; interval coverage is measured in tests/ml_assets/mmm.
     # The demo's geo holdout on Google Ads (written with the demo data) calibrates that channel.
@@ -49,6 +50,9 @@ tenants:
       search_console: {tap: demo}
       calendar: {tap: demo}
       costs: {tap: demo}
+      # The Chilean store's Meta account bills in USD (billed_in); the Peruvian store's demo
+      # has no rates to land (an empty stream).
+      exchange_rates: {tap: demo}
     # Activation destinations for `cerebro activate --dry-run` (the bad-input catalogue): the
     # hosts end in .invalid (never resolve) and the secrets' variables are set nowhere.
     destinations:

@@ -104,6 +104,8 @@ class _BoundedNumber:
 
     minimum: float = 0
     maximum: float | None = None
+    #: Whether the minimum itself is out of bounds (a rate of 0 converts every amount to 0).
+    strict_minimum: bool = False
 
     def prepare(self, frame: pd.DataFrame, bounds: Bounds) -> None:
         # Decimals arrive as Python objects and a misbehaving source may send text.
@@ -111,7 +113,7 @@ class _BoundedNumber:
 
     def expectations(self, gxe, bounds: Bounds) -> list:
         number = _as_number(self.column)
-        within = {"min_value": self.minimum}
+        within = {"min_value": self.minimum, "strict_min": self.strict_minimum}
         if self.maximum is not None:
             within |= {"max_value": self.maximum, "strict_max": True}
         return [
@@ -131,6 +133,20 @@ class NonNegativeNumber(_BoundedNumber):
     @property
     def description(self) -> str:
         return f"{self.column} es un número ≥ 0"
+
+
+@dataclass(frozen=True)
+class PositiveNumber(_BoundedNumber):
+    column: str
+    strict_minimum: bool = True
+
+    @property
+    def rule_id(self) -> str:
+        return f"positive:{self.column}"
+
+    @property
+    def description(self) -> str:
+        return f"{self.column} es un número > 0"
 
 
 @dataclass(frozen=True)
@@ -419,6 +435,15 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
                     "cancel_at",
                 )
             ),
+        ],
+        # A rate may be published ahead of the day it is in force (the UF is, to the 9th of
+        # the next month).
+        ("exchange_rates", "daily_rates"): [
+            NotNull("rate"),
+            PositiveNumber("rate"),
+            Currency("base_currency"),
+            Currency("quote_currency"),
+            TimestampInRange("rate_date", future_allowed=True),
         ],
         # Cost inputs (decision 0036): a cost may be announced ahead of its day.
         ("costs", "product_costs"): [

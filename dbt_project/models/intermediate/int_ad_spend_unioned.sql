@@ -28,10 +28,12 @@ ad_platforms as (
 unioned as (
     -- What each platform says its ads earned (its own attribution): Meta's and TikTok's
     -- purchase value, Google's conversion value, Amazon's 7-day attributed sales (on Amazon:
-    -- ACOS divides spend by them); a CSV export reports none.
+    -- ACOS divides spend by them); a CSV export reports none. Amounts are in the tenant's
+    -- currency (staging converts them), the billed spend and its currency beside.
     select
         tenant_id, 'meta_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
-        currency, spend_amount, impressions, clicks,
+        currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
+        impressions, clicks,
         platform_purchase_value as platform_conversion_value_amount
     from meta_ads
 
@@ -39,7 +41,8 @@ unioned as (
 
     select
         tenant_id, 'google_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
-        currency, spend_amount, impressions, clicks,
+        currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
+        impressions, clicks,
         platform_conversions_value as platform_conversion_value_amount
     from google_ads
 
@@ -47,7 +50,8 @@ unioned as (
 
     select
         tenant_id, 'tiktok_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
-        currency, spend_amount, impressions, clicks,
+        currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
+        impressions, clicks,
         platform_purchase_value as platform_conversion_value_amount
     from tiktok_ads
 
@@ -55,7 +59,8 @@ unioned as (
 
     select
         tenant_id, 'amazon_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
-        currency, spend_amount, impressions, clicks,
+        currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
+        impressions, clicks,
         platform_sales_7d_amount as platform_conversion_value_amount
     from amazon_ads
 
@@ -63,7 +68,8 @@ unioned as (
 
     select
         tenant_id, platform, account_id, cast(null as {{ dbt.type_string() }}) as campaign_id,
-        campaign_name, spend_date, currency, spend_amount, impressions, clicks,
+        campaign_name, spend_date, currency, currency_original, exchange_rate, spend_amount,
+        spend_amount_original, impressions, clicks,
         cast(null as {{ cerebro.type_amount() }}) as platform_conversion_value_amount
     from csv_ad_spend
 ),
@@ -78,7 +84,10 @@ labelled as (
         unioned.campaign_name,
         unioned.spend_date,
         unioned.currency,
+        unioned.currency_original,
+        unioned.exchange_rate,
         unioned.spend_amount,
+        unioned.spend_amount_original,
         unioned.impressions,
         unioned.clicks,
         unioned.platform_conversion_value_amount

@@ -19,6 +19,7 @@ from .checkouts import build_checkouts, completed_checkouts
 from .clock import Clock
 from .costs import cost_streams
 from .customers import describe_customers
+from .exchange_rates import simulate_exchange_rates
 from .guests import add_guest_checkouts
 from .journeys import customer_journeys
 from .lifecycle import simulate_lifecycle
@@ -29,6 +30,7 @@ from .raw_shape import RawShaper
 from .reports import (
     ad_reports,
     calendar_report,
+    empty_stream,
     search_console_breakdowns,
     search_console_report,
 )
@@ -41,14 +43,16 @@ from .value_truth import new_customer_value
 def generate(settings: DemoSettings) -> DemoDataset:
     """Simulate one tenant from its profile's truth."""
     profile: TenantProfile = PROFILES[settings.profile]
-    # The twelfth child (journeys), the thirteenth (guest checkouts) and the fourteenth (the
-    # past rescue experiment), added later, leave the first eleven, and so every earlier draw,
-    # as they were: a child depends only on the seed and its index.
-    children = np.random.SeedSequence(settings.seed).spawn(14)
+    # The twelfth child (journeys), the thirteenth (guest checkouts), the fourteenth (the
+    # past rescue experiment) and the fifteenth (exchange rates), added later, leave the first
+    # eleven, and so every earlier draw, as they were: a child depends only on the seed and
+    # its index.
+    children = np.random.SeedSequence(settings.seed).spawn(15)
     rngs = iter(np.random.default_rng(s) for s in children[:11])
     journey_rng = np.random.default_rng(children[11])
     guest_rng = np.random.default_rng(children[12])
     experiment_rng = np.random.default_rng(children[13])
+    exchange_rng = np.random.default_rng(children[14])
     clock = Clock(
         settings.end_date - dt.timedelta(days=settings.days - 1), settings.days, settings.timezone
     )
@@ -70,6 +74,14 @@ def generate(settings: DemoSettings) -> DemoDataset:
     life = simulate_lifecycle(next(rngs), orders, horizon)
     checkouts = build_checkouts(next(rngs), customers, orders, horizon)
 
+    exchange_rates = (
+        None
+        if profile.exchange_rates is None
+        else simulate_exchange_rates(
+            exchange_rng, settings.tenant_id, profile.exchange_rates, profile.currency, clock,
+            holiday_days,
+        )
+    )  # fmt: skip
     shaper = RawShaper(settings.tenant_id, profile, clock)
     costs = cost_streams(settings.tenant_id, profile, clock)
     journeys = customer_journeys(journey_rng, profile, life.orders)
@@ -81,7 +93,20 @@ def generate(settings: DemoSettings) -> DemoDataset:
         "refunds": shaper.refunds(life),
         "fulfillments": shaper.fulfillments(life),
         "checkouts": shaper.checkouts(checkouts),
-        **ad_reports(next(rngs), settings.tenant_id, profile, clock, acquisition.campaign_spend),
+        **ad_reports(
+            next(rngs),
+            settings.tenant_id,
+            profile,
+            clock,
+            acquisition.campaign_spend,
+            exchange_rates,
+            dict(settings.billed_in),
+        ),
+        "daily_rates": (
+            empty_stream("exchange_rates", "daily_rates")
+            if exchange_rates is None
+            else exchange_rates.rates
+        ),
         "performance_by_date": search_console_report(
             next(rngs), settings.tenant_id, profile, clock, acquisition.search_clicks
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .exchange_rates import RateSeries
 from .experiments import GeoHoldout
 
 
@@ -103,6 +104,9 @@ class TenantProfile:
     commercial_events: tuple[str, ...] = field(default=())
     # An experiment the store ran, read out as a lift test for the budget brain.
     geo_holdout: GeoHoldout | None = None
+    # The exchange-rate series the store lands (exchange_rates.py): an ad account of the demo
+    # may bill in its base currency (``DemoSettings.billed_in``).
+    exchange_rates: RateSeries | None = None
 
 
 def _services_cl() -> tuple[Service, ...]:
@@ -328,6 +332,14 @@ PROFILES: dict[str, TenantProfile] = {
         # one worth an experiment (six weeks dark in half of the regions, ending in August
         # for a history that ends in November).
         geo_holdout=GeoHoldout("google_ads", days=42, ends_days_before_end=90),
+        # Chilean teams pay Meta in US dollars: the store lands Banco Central de Chile's dólar
+        # observado to convert an account billed in them (decision 0061; casafacil_cl's Meta).
+        exchange_rates=RateSeries(
+            series_id="F073.TCO.PRE.Z.D",
+            base_currency="USD",
+            level=940.0,
+            daily_volatility=0.004,
+        ),
     ),
     "pe_services": TenantProfile(
         name="pe_services",

@@ -20,12 +20,15 @@ from cerebro_raw_contract import raw_stream
 
 from .acquisition import CAMPAIGNS
 from .clock import Clock
+from .exchange_rates import ExchangeRates, billed
 from .profiles import TenantProfile
 
 # Cost per thousand impressions and click-through rate per platform (CLP-based CPM).
 CPM = {"meta_ads": 3_500.0, "google_ads": 9_000.0, "tiktok": 2_500.0}
 CTR = {"meta_ads": 0.012, "google_ads": 0.045, "tiktok": 0.008}
 ACCOUNT_SUFFIX = {"meta_ads": "1029384756", "google_ads": "5551234567", "tiktok": "7001"}
+#: The source (and tap) that lands each platform's reports.
+AD_SOURCES = {"meta_ads": "meta_ads", "google_ads": "google_ads", "tiktok": "tiktok_ads"}
 META_PURCHASE_RATE = 0.02
 # Website purchases TikTok's pixel claims per click.
 TIKTOK_PURCHASE_RATE = 0.01
@@ -53,9 +56,13 @@ def ad_reports(
     profile: TenantProfile,
     clock: Clock,
     campaign_spend: pd.DataFrame,
+    exchange_rates: ExchangeRates | None = None,
+    billed_in: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``ads_insights`` (Meta), ``campaign_performance`` (Google), ``campaign_reports``
-    (TikTok), the accounts each tap read, and the empty Amazon and CSV streams."""
+    (TikTok), the accounts each tap read, and the empty Amazon and CSV streams. An account
+    billed in another currency (``billed_in``: ad source -> currency) reports its money in it,
+    at the rate in force each day (``exchange_rates``)."""
     spend_unit = profile.price_unit
     delivered = campaign_spend[campaign_spend["spend"] > 0].reset_index(drop=True)
     day = clock.dates[delivered["day"].to_numpy()].date
@@ -93,30 +100,43 @@ def ad_reports(
         profile.currency_decimals,
     )
     read = {"report_start_date": clock.start, "report_end_date": clock.end}
+    currency = {
+        platform: (billed_in or {}).get(source, profile.currency)
+        for platform, source in AD_SOURCES.items()
+    }
+
+    def money(platform: str, frame: pd.DataFrame, amounts) -> np.ndarray:
+        """Amounts decided in the store's currency, as the platform's account bills them."""
+        amounts = np.asarray(amounts, dtype=float)
+        if currency[platform] == profile.currency:
+            return amounts
+        assert exchange_rates is not None and exchange_rates.base_currency == currency[platform]
+        return billed(amounts, frame["day"].to_numpy(), exchange_rates)
+
     return {
         "ads_insights": pd.DataFrame(
             {
                 "tenant_id": tenant_id,
                 "account_id": account["meta_ads"],
-                "account_currency": profile.currency,
+                "account_currency": currency["meta_ads"],
                 "account_timezone": clock.timezone,
                 "campaign_id": meta["campaign_id"],
                 "campaign_name": meta["campaign"],
                 "date_start": meta["date"],
                 "date_stop": meta["date"],
-                "spend": meta["spend"],
+                "spend": money("meta_ads", meta, meta["spend"]),
                 "impressions": meta["impressions"],
                 "clicks": meta["clicks"],
                 "reach": np.round(meta["impressions"] / 1.6).astype(np.int64),
                 "purchases": purchases,
-                "purchase_value": purchase_value,
+                "purchase_value": money("meta_ads", meta, purchase_value),
             }
         ),
         "campaign_performance": pd.DataFrame(
             {
                 "tenant_id": tenant_id,
                 "account_id": account["google_ads"],
-                "currency_code": profile.currency,
+                "currency_code": currency["google_ads"],
                 "time_zone": clock.timezone,
                 "campaign_id": google["campaign_id"],
                 "campaign_name": google["campaign"],
@@ -125,44 +145,46 @@ def ad_reports(
                 ),
                 "date": google["date"],
                 # Google Ads reports cost in micros of the account currency.
-                "cost_micros": np.round(google["spend"].to_numpy() * 1_000_000).astype(np.int64),
+                "cost_micros": np.round(
+                    money("google_ads", google, google["spend"]) * 1_000_000
+                ).astype(np.int64),
                 "impressions": google["impressions"],
                 "clicks": google["clicks"],
                 "conversions": np.round(google["clicks"] * GOOGLE_CONVERSION_RATE, 2),
-                "conversions_value": np.round(
-                    google["clicks"] * GOOGLE_CONVERSION_RATE * 40_000 * spend_unit, 2
-                ),
+                "conversions_value": np.round(money("google_ads", google, (
+                    google["clicks"] * GOOGLE_CONVERSION_RATE * 40_000 * spend_unit)), 2),
             }
         ),
         "campaign_reports": pd.DataFrame(
             {
                 "tenant_id": tenant_id,
                 "advertiser_id": account["tiktok"],
-                "currency": profile.currency,
+                "currency": currency["tiktok"],
                 "timezone": clock.timezone,
                 "campaign_id": tiktok["campaign_id"],
                 "campaign_name": tiktok["campaign"],
                 "stat_date": tiktok["date"],
-                "spend": tiktok["spend"],
+                "spend": money("tiktok", tiktok, tiktok["spend"]),
                 "impressions": tiktok["impressions"],
                 "clicks": tiktok["clicks"],
                 "conversions": tiktok_purchases.astype(float),
                 "purchases": tiktok_purchases.astype(float),
-                "purchase_value": tiktok_purchase_value,
+                "purchase_value": money("tiktok", tiktok, tiktok_purchase_value),
             }
         ),
         "ad_accounts": pd.DataFrame(
             [{"tenant_id": tenant_id, "account_id": account["meta_ads"],
-              "account_currency": profile.currency, "account_timezone": clock.timezone, **read}]
+              "account_currency": currency["meta_ads"], "account_timezone": clock.timezone,
+              **read}]
         ),
         "accounts": pd.DataFrame(
             [{"tenant_id": tenant_id, "account_id": account["google_ads"],
-              "currency_code": profile.currency, "time_zone": clock.timezone, **read}]
+              "currency_code": currency["google_ads"], "time_zone": clock.timezone, **read}]
         ),
         "advertisers": pd.DataFrame(
             [{"tenant_id": tenant_id, "advertiser_id": account["tiktok"],
               "advertiser_name": f"{profile.site_url.removeprefix('sc-domain:')} TikTok",
-              "currency": profile.currency, "timezone": clock.timezone, **read}]
+              "currency": currency["tiktok"], "timezone": clock.timezone, **read}]
         ),
         # No Amazon campaigns, no spend exported by hand, no subscriptions: the streams exist,
         # empty.

@@ -23,7 +23,7 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "15"
+GENERATOR_VERSION = "16"
 #: The past rescue's activation log rows (generator/rescue.py), beside the streams.
 ACTIVATION_LOG_FILE = "activation_log.parquet"
 
@@ -39,6 +39,8 @@ class DemoSettings:
     seed: int
     end_date: dt.date
     days: int = 730
+    #: (ad source, currency) of each account billed in another currency than the store's.
+    billed_in: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -49,6 +51,13 @@ class DemoSettings:
             raise ValueError("a demo tenant needs at least 10 customers")
         if self.days < 30:
             raise ValueError("a demo needs at least 30 days of history")
+        series = PROFILES[self.profile].exchange_rates
+        for source, currency in self.billed_in:
+            if series is None or currency != series.base_currency:
+                raise ValueError(
+                    f"demo profile {self.profile} has no exchange rates for {currency} "
+                    f"({source} cannot bill in it)"
+                )
 
     @classmethod
     def from_tap_config(cls, config: dict) -> DemoSettings:
@@ -67,6 +76,7 @@ class DemoSettings:
             seed=config.get("seed", 42),
             end_date=end,
             days=config.get("history_days", 730),
+            billed_in=tuple(sorted((config.get("billed_in") or {}).items())),
         )
 
     @property

@@ -39,13 +39,18 @@ def crafted_warehouse(environ: dict) -> Warehouse:
     return Warehouse(load_settings(environ))
 
 
-def write_tenants(warehouse: Warehouse, tenants: dict[str, str]) -> None:
-    """The tenants table as `cerebro run` writes it, for {tenant_id: timezone}."""
+def write_tenants(
+    warehouse: Warehouse, tenants: dict[str, str], currencies: dict[str, str] | None = None
+) -> None:
+    """The tenants table as `cerebro run` writes it, for {tenant_id: timezone}; each tenant's
+    currency is CLP unless ``currencies`` gives it."""
+    currencies = currencies or {}
     warehouse.replace_table(
         "cerebro_config",
         "tenants",
         tenants_frame(
-            [Tenant(tenant_id, tenant_id, timezone, "CLP", "CL", sources={})
+            [Tenant(tenant_id, tenant_id, timezone, currencies.get(tenant_id, "CLP"), "CL",
+                    sources={})
              for tenant_id, timezone in tenants.items()]
         ),
     )  # fmt: skip

@@ -21,6 +21,8 @@ SMALL_TENANTS = {
         seed=7,
         end_date=END_DATE,
         days=HISTORY_DAYS,
+        # Its Meta account bills in US dollars, as casafacil_cl's (decision 0061).
+        billed_in=(("meta_ads", "USD"),),
     ),
     "pe_services": DemoSettings(
         tenant_id="demo_pe",

@@ -4,7 +4,8 @@ Oracles: Search Console's own arithmetic (every click lands on one page, so
 pages add up to the day; anonymized queries are left out, so queries add up to
 less; rows without impressions do not exist), its ``dataState: all`` flags (the
 last days are incomplete, and ``first_incomplete_date`` says from when), and
-the tenant settings the ad accounts are configured with (timezone, currency).
+the tenant settings the ad accounts are configured with (timezone, currency, or the currency
+the demo settings bill an account in).
 """
 
 from __future__ import annotations
@@ -55,8 +56,15 @@ def test_ad_accounts_report_in_the_tenants_timezone_and_currency(small_dataset):
     assert set(meta["account_timezone"]) == {settings.timezone}
     assert set(google["time_zone"]) == {settings.timezone}
     assert set(tiktok["timezone"]) == {settings.timezone}
-    assert set(meta["account_currency"]) == {PROFILES[settings.profile].currency}
-    assert set(tiktok["currency"]) == {PROFILES[settings.profile].currency}
+    profile = PROFILES[settings.profile]
+    # Each account bills in the store's currency unless the settings bill it in another
+    # (casafacil_cl's Meta account in USD; test_demo_generator_exchange_rates.py).
+    billed = {source: dict(settings.billed_in).get(source, profile.currency)
+              for source in ("meta_ads", "google_ads", "tiktok_ads")}  # fmt: skip
+    assert set(meta["account_currency"]) == {billed["meta_ads"]}
+    assert set(small_dataset.streams["ad_accounts"]["account_currency"]) == {billed["meta_ads"]}
+    assert set(google["currency_code"]) == {billed["google_ads"]}
+    assert set(tiktok["currency"]) == {billed["tiktok_ads"]}
 
 
 def test_each_ad_account_was_read_every_day_of_the_history_dark_days_included(small_dataset):

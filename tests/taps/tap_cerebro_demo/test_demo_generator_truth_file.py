@@ -34,6 +34,7 @@ def tenant(request, tmp_path_factory):
         seed=3,
         end_date=dt.date(2024, 12, 31),
         days=365,
+        billed_in=(("meta_ads", "USD"),) if request.param == "cl_services" else (),
     )
     directory = load_or_generate(settings, tmp_path_factory.mktemp("cache"))
     truth = json.loads((directory / "truth.json").read_text())
@@ -81,17 +82,35 @@ def test_paid_channels_carry_their_media_response_and_organic_ones_do_not(tenant
         assert media["hill_half_saturation"] > 0 and media["beta_signups_per_day"] > 0
 
 
+def _in_force(rates: pd.DataFrame, days: pd.Series) -> np.ndarray:
+    """The rate dated on or before each day (the last one published)."""
+    dated = rates.assign(rate_date=pd.to_datetime(rates["rate_date"])).sort_values("rate_date")
+    asked = pd.DataFrame({"day": pd.to_datetime(days).to_numpy(), "row": np.arange(len(days))})
+    found = pd.merge_asof(asked.sort_values("day"), dated, left_on="day", right_on="rate_date")
+    return found.sort_values("row")["rate"].to_numpy()
+
+
 def test_truth_spend_per_paid_channel_equals_its_report_stream(tenant):
+    """In the store's currency: an account billed in another (casafacil_cl's Meta, in USD)
+    gives the truth's pesos back at the rate in force each day, to half a cent a row."""
     settings, truth, streams = tenant
+    meta = streams["ads_insights"]
+    rows = {"meta_ads": len(meta), "google_ads": 0, "tiktok": 0}
+    rate = np.ones(len(meta))
+    if "meta_ads" in dict(settings.billed_in):
+        rate = _in_force(streams["daily_rates"], meta["date_start"])
     reported = {
-        "meta_ads": streams["ads_insights"]["spend"].sum(),
+        "meta_ads": float((meta["spend"] * rate).sum()),
         "google_ads": streams["campaign_performance"]["cost_micros"].sum() / 1_000_000,
         "tiktok": streams["campaign_reports"]["spend"].sum(),
     }
     for channel in PROFILES[settings.profile].channels:
         if channel.is_paid:
             media = truth["channels"][channel.group]["media"]
-            assert media["total_spend"] == pytest.approx(reported[media["platform"]], rel=1e-9)
+            cents = rows[media["platform"]] * 0.005 * float(rate.max())
+            assert media["total_spend"] == pytest.approx(
+                reported[media["platform"]], rel=1e-9, abs=cents
+            )
 
 
 def test_realized_signups_buyers_and_purchases_match_the_streams(tenant):

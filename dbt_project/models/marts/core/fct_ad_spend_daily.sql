@@ -18,6 +18,9 @@ select
     spend_amount,
     impressions,
     clicks,
-    platform_conversion_value_amount
+    platform_conversion_value_amount,
+    currency_original,
+    exchange_rate,
+    spend_amount_original
 from ad_spend
 where {{ in_partition_window('spend_date') }}

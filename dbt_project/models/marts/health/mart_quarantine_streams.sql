@@ -20,6 +20,7 @@ labelled as (
             when 'not_null' then 'falta un valor obligatorio'
             when 'unique_key' then 'clave repetida'
             when 'non_negative' then 'número negativo o ilegible'
+            when 'positive' then 'número cero, negativo o ilegible'
             when 'accepted_values' then 'valor desconocido'
             when 'timestamp_range' then 'fecha ilegible o fuera de rango'
             when 'references' then 'referencia a un registro inexistente'

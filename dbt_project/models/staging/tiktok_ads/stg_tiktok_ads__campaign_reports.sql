@@ -11,19 +11,48 @@ renamed as (
         campaign_id,
         campaign_name,
         cast(stat_date as date) as spend_date,
-        upper(currency) as currency,
+        upper(currency) as currency_original,
         -- TikTok reports days of the advertiser's time zone, not the tenant's.
         timezone as account_timezone,
-        cast(spend as {{ cerebro.type_amount() }}) as spend_amount,
+        cast(spend as {{ cerebro.type_amount() }}) as spend_amount_original,
         cast(impressions as {{ dbt.type_bigint() }}) as impressions,
         cast(clicks as {{ dbt.type_bigint() }}) as clicks,
         -- As TikTok attributes them (restated for up to 28 days; the tap re-reads them):
         -- the campaign's optimization event, website purchases and their value.
         cast(conversions as {{ cerebro.type_amount() }}) as platform_conversions,
         cast(purchases as {{ cerebro.type_amount() }}) as platform_purchases,
-        cast(purchase_value as {{ cerebro.type_amount() }}) as platform_purchase_value,
+        cast(purchase_value as {{ cerebro.type_amount() }}) as platform_purchase_value_original,
         _sdc_batched_at as loaded_at
     from source
+),
+
+rated as (
+    {{ with_exchange_rate('renamed', 'currency_original', 'renamed.spend_date') }}
+),
+
+converted as (
+    -- Amounts in the tenant's currency at the rate in force on the report's day (decision
+    -- 0061), the billed ones kept beside them.
+    select
+        tenant_id,
+        account_id,
+        campaign_id,
+        campaign_name,
+        spend_date,
+        {{ converted_currency('currency_original') }} as currency,
+        currency_original,
+        exchange_rate,
+        account_timezone,
+        {{ converted_amount('spend_amount_original') }} as spend_amount,
+        spend_amount_original,
+        impressions,
+        clicks,
+        platform_conversions,
+        platform_purchases,
+        {{ converted_amount('platform_purchase_value_original') }} as platform_purchase_value,
+        platform_purchase_value_original,
+        loaded_at
+    from rated
 )
 
-select * from renamed
+select * from converted

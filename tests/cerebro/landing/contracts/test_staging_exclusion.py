@@ -24,6 +24,7 @@ from cerebro.landing.contracts.quarantine import (
     write_quarantine,
 )
 from cerebro.settings import DBT_PROJECT_DIR, load_settings
+from cerebro.tenants import Tenant, tenants_frame
 from cerebro.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # a dbt invocation
@@ -90,12 +91,18 @@ def built(tmp_path_factory):
     quarantine, _ = merge_quarantine(quarantine, passed, T2)
     warehouse = Warehouse(load_settings(environ))
     write_quarantine(warehouse, quarantine)
+    # Staging converts amounts to each tenant's currency (decision 0061): it reads the tenants.
+    warehouse.replace_table(
+        "cerebro_config", "tenants",
+        tenants_frame([Tenant(t, t, "America/Santiago", "CLP", "CL", sources={}) for t in "tu"]),
+    )  # fmt: skip
 
     dbt = Path(sys.executable).parent / "dbt"
     done = subprocess.run(
         [str(dbt), "run", "--profiles-dir", ".", "--target-path", str(directory / "target"),
          "--log-path", str(directory / "logs"),
-         "--select", "stg_shopify__orders", "stg_meta_ads__ads_insights"],
+         # With what they read: the tenants and the rates in force (empty here).
+         "--select", "+stg_shopify__orders", "+stg_meta_ads__ads_insights"],
         cwd=DBT_PROJECT_DIR, env=environ, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:

@@ -1,0 +1,1 @@
+"""tap-cerebro-exchange-rates: daily rates from Banco Central de Chile's statistics API (BDE)."""
