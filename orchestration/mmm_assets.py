@@ -37,6 +37,7 @@ TABLES = (
     "ml_mmm_backtest",
     "ml_budget_scenarios",
     "ml_budget_recommendations",
+    "ml_mmm_models",
 )
 KEYS = {table: dg.AssetKey(["ml", table]) for table in TABLES}
 DESCRIPTIONS = {
@@ -56,6 +57,8 @@ DESCRIPTIONS = {
     "advice for today's budget (aumentar, reducir, mantener, experimentar), the recommended "
     "spend, the expected change with interval and the experiment that would measure an "
     "unidentified channel; every page sentence about a channel's budget is written from it.",
+    "ml_mmm_models": "One row per tenant and target: the fitted model as its JSON document "
+    "(posterior draws of every curve), which the static Simulador plans on in the browser.",
 }
 MARTS = [
     dg.AssetKey(["marts", name])

@@ -1,4 +1,5 @@
-"""`cerebro mmm fit` and `cerebro mmm optimize`: the budget brain on any CSV.
+"""`cerebro mmm fit` and `cerebro mmm optimize`: the budget brain on any CSV; `cerebro mmm
+export`: the platform's own fit of a tenant, for `optimize` to plan on.
 
 Heavy imports (pandas, the model) happen inside the commands so that `cerebro --help` stays fast.
 """
@@ -375,3 +376,58 @@ def optimize(
     from cerebro.serving.mmm_verdict import read_diagnostics, verdict_lines
 
     click.echo("\n".join(verdict_lines(plan, model, read_diagnostics(path))))
+
+
+#: The platform's fitted models (one per tenant and target), as the budget brain wrote them.
+MODELS_SQL = (
+    "select model_document from marts.mart_budget_models "
+    "where tenant_id = %(tenant_id)s and target = %(target)s"
+)
+
+
+@mmm.command("export")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. casafacil_cl.")
+@click.option(
+    "--target",
+    type=click.Choice(["new_customers", "revenue"]),
+    default="new_customers",
+    show_default=True,
+    help="The model of new customers (what the customer-value plans read) or of revenue.",
+)
+@click.option(
+    "--out-dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for model.json (created if missing).",
+)
+def export(tenant_id, target, out_dir) -> None:
+    """Write the model the platform fitted for a tenant (marts.mart_budget_models) into
+    OUT_DIR/model.json: `cerebro mmm optimize --model OUT_DIR` then plans on the very curves of
+    the Simulador page and the budget scenarios."""
+    from cerebro.output_files import OutputPathError, atomic_output, check_output_folder
+    from cerebro.settings import load_settings
+    from cerebro.warehouse import Warehouse, WarehouseError
+
+    try:
+        check_output_folder(out_dir, option="--out-dir")
+        warehouse = Warehouse(load_settings())
+        if not warehouse.table_exists("marts", "mart_budget_models"):
+            raise click.ClickException(
+                "the warehouse has no fitted models yet (marts.mart_budget_models): "
+                "run `cerebro run`"
+            )
+        rows = warehouse.query(MODELS_SQL, {"tenant_id": tenant_id, "target": target})
+        known = warehouse.query(
+            "select distinct tenant_id from marts.mart_budget_models order by 1"
+        )["tenant_id"].tolist()
+    except (OutputPathError, WarehouseError) as error:
+        raise click.ClickException(str(error)) from error
+    if rows.empty:
+        raise click.ClickException(
+            f"no {target} model for tenant {tenant_id!r}; tenants with models: "
+            f"{', '.join(known) or 'none'}"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_output(out_dir / MODEL_FILE) as path:
+        path.write_text(rows["model_document"].iloc[0], encoding="utf-8")
+    click.echo(f"{tenant_id} · {target} model written to {out_dir / MODEL_FILE}")

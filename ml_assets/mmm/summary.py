@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml_assets.mmm.curves import TabulatedCurve
+from ml_assets.mmm.curves import HermiteCurve, TabulatedCurve
 from ml_assets.mmm.model import DERIVED, MarketingMixModel
 
 #: Identification rules (docs/decisions/0021-bayesian-budget-brain.md). A channel's effect is
@@ -108,6 +108,20 @@ def tabulated_response(model: MarketingMixModel, channel: str, upper: float) -> 
         table = TabulatedCurve.from_draws(model.response(channel), max(reach, upper * 1.25))
         tables[channel] = table
     return DailyResponse(table, model.period_days)
+
+
+def hermite_response(model: MarketingMixModel, channel: str, upper: float) -> DailyResponse:
+    """The channel's posterior mean curve per day by exact values and slopes reaching at least
+    ``upper`` daily spend (``curves.HermiteCurve``; the same reach as ``tabulated_response``),
+    kept on the model for the plans that follow."""
+    curves = _derived(model).setdefault("hermite_curves", {})
+    curve = curves.get(channel)
+    if curve is None or curve.spend[-1] < upper:
+        c = model.channels_.index(channel)
+        reach = TABLE_REACH * max(model.current_spend_[c], model.mean_spend_[c])
+        curve = HermiteCurve.from_draws(model.response(channel), max(reach, upper * 1.25))
+        curves[channel] = curve
+    return DailyResponse(curve, model.period_days)
 
 
 def identification_issues(

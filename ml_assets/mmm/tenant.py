@@ -11,6 +11,7 @@ about, and each acquisition channel's first-days revenue.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ from ml_assets.mmm.customer_revenue import (
 from ml_assets.mmm.inputs import MmmInputError
 from ml_assets.mmm.lift_tests import lift_tests_for
 from ml_assets.mmm.model import MODEL_VERSION
+from ml_assets.mmm.persistence import model_to_dict
 from ml_assets.mmm.recommendation import recommend
 from ml_assets.mmm.scenarios import Scenario, grid_scenarios, run_scenarios
 from ml_assets.mmm.workflow import MmmResult, fit_mmm
@@ -253,6 +255,7 @@ def run_tenant_mmm(
             "ml_budget_recommendations": _recommendations(
                 result, target, customer_values, values_are_margins, seed
             ),
+            "ml_mmm_models": model_row(result),
         }
         for name, frame in outputs.items():
             stamped = _stamp(frame, tenant_id, target, cutoff, predicted_at)
@@ -263,6 +266,14 @@ def run_tenant_mmm(
                 ignore_index=True,
             )
     return run
+
+
+def model_row(result: MmmResult) -> pd.DataFrame:
+    """The fitted model as one row: its JSON document (``persistence.py``, what ``cerebro mmm
+    optimize --model`` reads), so that the static Simulador plans on the very curves the
+    scenarios were planned on, and a data engineer can plan on them from the terminal."""
+    document = json.dumps(model_to_dict(result.model), ensure_ascii=False, separators=(",", ":"))
+    return pd.DataFrame({"model_document": [document]})
 
 
 def _objectives(result: MmmResult, target: str, customer_values) -> list[tuple[str, dict | None]]:

@@ -71,9 +71,16 @@ class CardView:
     error: str | None = None
     not_applicable: str | None = None  # why the card means nothing for this tenant
     withheld: str | None = None  # why the card is not drawn: it would show contact data
+    #: A form the page computes in the browser (``Card.widget``), and why it cannot, if so.
+    widget: str | None = None
+    widget_missing: str | None = None
+    #: A table narrowed in the page to one value of a column (``browser_cards.Choice``).
+    choices: list | None = None
 
     @property
     def kind(self) -> str:
+        if self.widget is not None:
+            return "widget"
         if self.error is not None:
             return "error"
         if self.not_applicable is not None:
@@ -139,7 +146,7 @@ def _sort_key(value: object, fmt: str) -> str:
     return format_value(value, fmt)
 
 
-def _cell(value: object, fmt: str, currency: str) -> tuple[str, str, str, str]:
+def table_cell(value: object, fmt: str, currency: str) -> tuple[str, str, str, str]:
     """A table cell: numbers align right, sentences wrap, traffic-light words get their light."""
     text = format_value(value, fmt, currency)
     if fmt in NUMERIC_FORMATS:
@@ -158,7 +165,7 @@ def table_view(
 ) -> TableView:
     """The first rows of a table card, formatted, with what each column sorts by."""
     rows = [
-        [_cell(record[c], fmt, currency) for c, fmt in card.columns.items()]
+        [table_cell(record[c], fmt, currency) for c, fmt in card.columns.items()]
         for record in frame.head(TABLE_ROWS_SHOWN).to_dict("records")
     ]
     headers = [

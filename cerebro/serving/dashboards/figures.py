@@ -271,32 +271,52 @@ class ChartBuilder:
         legend = {"orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle"}
         return go.Figure([trace], layout=self.layout(legend=legend, showlegend=True))
 
+    def line_points(self) -> list[dict]:
+        """Each line's points as the figure draws them: x, y, the tooltip's texts
+        (customdata), the mode and the name. The static pages redraw a line chart from these
+        alone when the page changes what it shows (a customer found by its search)."""
+        x, metrics = self.x, self.metrics
+        frame = self.frame
+        if self.fmt(x) in NUMERIC_FORMATS | TIME_FORMATS:
+            frame = frame.sort_values(x, kind="stable")
+        points = []
+        for series_name, rows in self.groups(frame):
+            for y in metrics if not series_name else metrics[:1]:
+                customdata, template = self.hover(rows, x, y, series_name)
+                points.append(
+                    {
+                        "x": chart_values(rows, x, self.fmt(x)),
+                        "y": chart_values(rows, y, self.fmt(y)),
+                        "mode": "lines+markers" if len(rows) <= LINE_DOTS_UP_TO else "lines",
+                        "name": series_name or self.card.label(y),
+                        "customdata": [list(point) for point in customdata],
+                        "hovertemplate": template,
+                        "metric": y,
+                        "series_name": series_name,
+                    }
+                )
+        return points
+
     def lines(self, *, area: bool) -> go.Figure:
         x, metrics = self.x, self.metrics
         frame = self.frame
         if self.fmt(x) in NUMERIC_FORMATS | TIME_FORMATS:
             frame = frame.sort_values(x, kind="stable")
         traces = []
-        for series_name, rows in self.groups(frame):
-            for y in metrics if not series_name else metrics[:1]:
-                customdata, template = self.hover(rows, x, y, series_name)
-                extra = {"stackgroup": "area"} if area else {}
-                traces.append(
-                    go.Scatter(
-                        x=chart_values(rows, x, self.fmt(x)),
-                        y=chart_values(rows, y, self.fmt(y)),
-                        mode="lines+markers" if len(rows) <= LINE_DOTS_UP_TO else "lines",
-                        name=series_name or self.card.label(y),
-                        customdata=customdata,
-                        hovertemplate=template,
-                        line={
-                            "width": 2.5,
-                            "shape": "linear",
-                            **self.meaning_color(y, series_name, "line").get("line", {}),
-                        },
-                        **extra,
-                    )
+        for points in self.line_points():
+            metric, series_name = points.pop("metric"), points.pop("series_name")
+            extra = {"stackgroup": "area"} if area else {}
+            traces.append(
+                go.Scatter(
+                    **points,
+                    line={
+                        "width": 2.5,
+                        "shape": "linear",
+                        **self.meaning_color(metric, series_name, "line").get("line", {}),
+                    },
+                    **extra,
                 )
+            )
         if self.card.marker:
             traces.append(self.marker_trace(frame, x, metrics[0]))
         value_axis = self.value_axis(metrics[0]) if len(metrics) == 1 else self.count_ticks(metrics)

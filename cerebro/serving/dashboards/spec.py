@@ -62,6 +62,13 @@ class Filter:
     any_value: bool = False
     #: With default 'period_start': the period opens on the tenant's last ``period_days`` days.
     period_days: int | None = None
+    #: On the static pages, a search box over embedded data: ``search_sql`` (key first, and an
+    #: optional ``email``) and ``search_limit`` (schema: ``static_page``).
+    static_page: dict | None = None
+
+    @property
+    def is_search(self) -> bool:
+        return bool(self.static_page and self.static_page.get("search_sql"))
 
 
 #: The colour of a series by what it means (``Card.series_colors``), on the static pages and in
@@ -92,6 +99,29 @@ class Card:
     #: The card applies only to tenants of these countries (e.g. the Chilean RUT).
     countries: tuple[str, ...] | None = None
     kpi: dict[str, str] | None = None
+    #: How the static pages show the card where they differ from Metabase: ``description``,
+    #: ``widget`` (a form computed in the page), ``choose`` (rows narrowed to one value of a
+    #: column, with its CSV) or ``rows_sql`` (every customer's rows, for a search filter).
+    static_page: dict | None = None
+
+    @property
+    def widget(self) -> str | None:
+        """The form the static pages show instead of the card's rows, if any."""
+        return (self.static_page or {}).get("widget")
+
+    @property
+    def choose(self) -> dict | None:
+        """``{"filter", "column"}``: the table's rows narrowed in the page by one column."""
+        return (self.static_page or {}).get("choose")
+
+    @property
+    def rows_sql(self) -> str | None:
+        return (self.static_page or {}).get("rows_sql")
+
+    @property
+    def static_description(self) -> str:
+        """What the card says on the static pages."""
+        return (self.static_page or {}).get("description") or self.description
 
     @property
     def parameters(self) -> list[str]:
@@ -206,11 +236,50 @@ def _check_consistency(dashboard: Dashboard, where: str) -> None:
             raise DashboardSpecError(
                 f"{where}: card {card.key!r} colours {uncharted}, which are not among its y"
             )
-        schemas = {s.lower() for s in _TABLE_REFERENCE.findall(_EXTRACT_FROM.sub("", card.sql))}
-        if not schemas or not schemas <= ALLOWED_SCHEMAS:
+        _check_marts_only(card.sql, f"{where}: card {card.key!r}")
+        if card.rows_sql is not None:
+            _check_marts_only(card.rows_sql, f"{where}: card {card.key!r} (rows_sql)")
+        _check_static_page(dashboard, card, where)
+    for item in dashboard.filters:
+        if item.is_search:
+            _check_marts_only(item.static_page["search_sql"], f"{where}: filter {item.key!r}")
+
+
+def _check_marts_only(sql: str, where: str) -> None:
+    schemas = {s.lower() for s in _TABLE_REFERENCE.findall(_EXTRACT_FROM.sub("", sql))}
+    if not schemas or not schemas <= ALLOWED_SCHEMAS:
+        raise DashboardSpecError(f"{where} must read the marts schema only (reads {schemas})")
+
+
+#: The displays a card's per-customer rows (``rows_sql``) can be shown with in the page.
+SEARCHABLE_DISPLAYS = frozenset({"scalar", "table", "line", "area"})
+
+
+def _check_static_page(dashboard: Dashboard, card: Card, where: str) -> None:
+    """A card's ``static_page``: a choice names a filter the card uses and one of its columns;
+    per-customer rows go with a search filter the card uses, on a display the page can redraw."""
+    if card.choose is not None:
+        if card.display != "table" or card.choose["filter"] not in card.parameters:
             raise DashboardSpecError(
-                f"{where}: card {card.key!r} must read the marts schema only (reads {schemas})"
+                f"{where}: card {card.key!r} chooses by filter {card.choose['filter']!r}: only "
+                "a table card can, by a filter it uses"
             )
+        if card.choose["column"] not in card.columns:
+            raise DashboardSpecError(
+                f"{where}: card {card.key!r} chooses by {card.choose['column']!r}, "
+                "which is not in its columns"
+            )
+    searches = [f.key for f in dashboard.filters if f.is_search and f.key in card.parameters]
+    if card.rows_sql is not None and (not searches or card.display not in SEARCHABLE_DISPLAYS):
+        raise DashboardSpecError(
+            f"{where}: card {card.key!r} has rows_sql: it needs a search filter among its "
+            f"parameters and a display among {sorted(SEARCHABLE_DISPLAYS)}"
+        )
+    if searches and card.rows_sql is None and card.widget is None:
+        raise DashboardSpecError(
+            f"{where}: card {card.key!r} uses search filter {searches[0]!r}: give it rows_sql "
+            "(its rows for every customer the page can find)"
+        )
 
 
 def compared_sql(sql: str, start: str, end: str) -> str:
@@ -253,6 +322,7 @@ def in_tenant_words(dashboard: Dashboard, country_code: str, currency: str) -> D
             title=worded(card.title),
             description=worded(card.description),
             labels={k: worded(v) for k, v in card.labels.items()} if card.labels else None,
+            static_page=_static_page_worded(card.static_page, worded),
         )
 
     if not labels.tenant_words(country_code, currency):
@@ -264,6 +334,13 @@ def in_tenant_words(dashboard: Dashboard, country_code: str, currency: str) -> D
         filters=tuple(dataclasses.replace(f, label=worded(f.label)) for f in dashboard.filters),
         cards=tuple(card_worded(card) for card in dashboard.cards),
     )
+
+
+def _static_page_worded(static_page: dict | None, worded) -> dict | None:
+    """A card's ``static_page`` with its description in the tenant's words."""
+    if not static_page or "description" not in static_page:
+        return static_page
+    return {**static_page, "description": worded(static_page["description"])}
 
 
 def _date_range(filters: tuple[Filter, ...]) -> tuple[str, str] | None:

@@ -7,7 +7,9 @@
     <out>/<tenant_id>/index.html           the tenant's dashboards
     <out>/<tenant_id>/<dashboard_key>.html one page per spec, in the spec's 24-column grid
     <out>/<tenant_id>/<dashboard_key>-<card_key>.csv   each table card's rows
-    <out>/<tenant_id>/plotly.min.js, cerebro.css, cerebro.js
+    <out>/<tenant_id>/<dashboard_key>-<card_key>-<value>.csv   a table's rows per value of
+                                           the column a reader chooses by (``static_page.choose``)
+    <out>/<tenant_id>/plotly.min.js, cerebro.css, cerebro.js, simulator.js, simulator_forms.js
 
 A tenant's folder is complete on its own and names no other tenant: an agency hands each client
 its folder (a zip, a shared drive) and the client sees nothing of the others. So every folder
@@ -16,12 +18,19 @@ with no network. Customers' contact data (names, e-mails, phones) is left out of
 pages and CSVs unless its ``static_pages.contact_data`` is on (``contact_data.py``). Numbers
 are written in the tenant's locale (``cerebro.formatting``), and so are the CSV downloads (a
 spreadsheet's separators).
+
+What a page's text asks a reader to do, the page does in the browser, offline
+(``static_page`` in the specs): the Simulador's forms plan any budget and value any move on
+the model's curves embedded in the page (``simulator.py``), a table is narrowed to one value
+of a column with that value's CSV, and a search box finds a customer among those the page
+carries (``browser_cards.py``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -40,6 +49,11 @@ from cerebro.formatting import (
     locale_for,
 )
 from cerebro.labels import translate_frame
+from cerebro.serving.dashboards.browser_cards import (
+    browser_filters,
+    search_payload,
+    table_choices,
+)
 from cerebro.serving.dashboards.card_views import (
     EMPTY_MESSAGE,
     CardView,
@@ -52,6 +66,7 @@ from cerebro.serving.dashboards.contact_data import (
     draws_contact_data,
     without_contact_data,
 )
+from cerebro.serving.dashboards.simulator import simulator_payload
 from cerebro.serving.dashboards.spec import (
     Dashboard,
     DashboardSpecError,
@@ -67,11 +82,17 @@ from cerebro.warehouse import Warehouse
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: Written into every tenant's folder, so that the folder works alone (the root index needs
 #: only the styles).
-STATIC_FILES = ("cerebro.css", "cerebro.js")
+STATIC_FILES = ("cerebro.css", "cerebro.js", "simulator.js", "simulator_forms.js")
 PLOTLY_FILE = "plotly.min.js"
 ROOT_STATIC_FILES = ("cerebro.css",)
 #: What a filter without a value means on a page.
 NO_FILTER = {"category": "Todos", "number": "Sin filtro", "date": "Sin filtro"}
+#: What a Simulador form says where the tenant has no fitted curves to plan on.
+NO_CURVES_MESSAGE = (
+    "Este cliente aún no tiene curvas de respuesta del modelo de mezcla de medios: sin gasto "
+    "en publicidad conectado, o el modelo no ha corrido (revise «Mezcla de medios» en Salud "
+    "de datos)."
+)
 
 
 @dataclass(frozen=True)
@@ -169,9 +190,13 @@ def _environment() -> Environment:
 
 
 def filter_chips(dashboard: Dashboard, values: dict, tenant: SiteTenant) -> list[FilterChip]:
-    """Each filter with the value the page was computed with."""
+    """Each filter with the value the page was computed with; the filters the reader sets in
+    the browser (``browser_cards.browser_filters``) have a control of their own instead."""
     chips = []
+    in_browser = browser_filters(dashboard)
     for item in dashboard.filters:
+        if item.key in in_browser:
+            continue
         value = values.get(item.key)
         if item.type == "tenant":
             shown = tenant.name
@@ -205,6 +230,10 @@ def render_cards(
     views, csv_files, failures = [], [], []
     for card in sorted(dashboard.cards, key=lambda c: (c.layout["row"], c.layout["col"])):
         csv_name = f"{dashboard.key}-{card.key}.csv"
+        if card.widget is not None:
+            # A form the page computes in the browser: its SQL is Metabase's.
+            views.append(CardView(card, widget=card.widget))
+            continue
         if not card.applies_to(tenant.country_code):
             views.append(not_applicable_view(card, tenant.country_code))
             continue
@@ -232,6 +261,9 @@ def render_cards(
         if view.table is not None:
             write_csv(card, frame, tenant_dir / csv_name, tenant.currency)
             csv_files.append(tenant_dir / csv_name)
+            if card.choose is not None:
+                view.choices = table_choices(card, frame, tenant.currency, csv_name, tenant_dir)
+                csv_files += [tenant_dir / choice.csv_name for choice in view.choices]
         views.append(view)
     return views, csv_files, failures
 
@@ -313,10 +345,12 @@ def _render_tenant(environment, dashboards, tenant, warehouse, tenant_dir, gener
     for dashboard in dashboards:
         values = filter_values(dashboard, warehouse, tenant.tenant_id)
         views, csv_files, failures = render_cards(dashboard, tenant, values, warehouse, tenant_dir)
+        browser = browser_data(dashboard, tenant, values, warehouse, views, failures)
         page = environment.get_template("dashboard.html.j2").render(
             dashboard=dashboard,
             tenant=tenant,
             views=views,
+            browser=browser,
             chips=filter_chips(dashboard, values, tenant),
             period=dashboard_period(dashboard, values),
             navigation=navigation,
@@ -341,6 +375,57 @@ def _render_tenant(environment, dashboards, tenant, warehouse, tenant_dir, gener
     )
     (tenant_dir / "index.html").write_text(index, encoding="utf-8")
     site.pages.append(tenant_dir / "index.html")
+
+
+@dataclass
+class BrowserData:
+    """What a page carries for the reader's browser: the Simulador's curves and the search's
+    customers (JSON, safe inside a <script> element), and the search filter."""
+
+    simulator_json: str | None = None
+    search_json: str | None = None
+    search: object = None  # the spec's search Filter
+
+    @property
+    def needs_simulator(self) -> bool:
+        return self.simulator_json is not None
+
+
+def _script_json(payload) -> str:
+    # NaN is no JSON: a missing value that slipped through fails here, not in the browser.
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/")
+
+
+def browser_data(dashboard, tenant, values, warehouse, views, failures) -> BrowserData:
+    """The data a page's forms and search compute on; a form without data says why (its
+    view's ``widget_missing``), and a search that fails is reported like a card."""
+    data = BrowserData()
+    widgets = [view for view in views if view.widget is not None]
+    if widgets:
+        objective = next((f.default for f in dashboard.filters if f.key == "objective"), None)
+        try:
+            payload = simulator_payload(warehouse, tenant.tenant_id, tenant.currency, objective)
+            data.simulator_json = None if payload is None else _script_json(payload)
+            missing = NO_CURVES_MESSAGE
+        # As a card's: the forms say so and the render reports it.
+        except Exception as error:
+            failures.append(f"{tenant.tenant_id}/{dashboard.key}/simulator: {error}")
+            missing = f"No se pudieron leer las curvas del modelo: {error}"
+        if data.simulator_json is None:
+            for view in widgets:
+                view.widget_missing = missing
+    search = next((f for f in dashboard.filters if f.is_search), None)
+    if search is not None:
+        try:
+            data.search_json = _script_json(
+                search_payload(dashboard, search, values, warehouse, tenant)
+            )
+            data.search = search
+        # As a card's: the page keeps its default customer and the render reports it.
+        except Exception as error:
+            failures.append(f"{tenant.tenant_id}/{dashboard.key}/{search.key}: {error}")
+    return data
 
 
 def tenant_folder_lines(site: RenderedSite) -> list[str]:

@@ -30,7 +30,7 @@ class PageReader(HTMLParser):
             self._in_sidebar = True
         elif tag == "section" and "card" in classes:
             self.cards[attributes["id"]] = attributes["data-kind"]
-        elif tag == "script" and attributes.get("type") == "application/json":
+        elif tag == "script" and (attributes.get("id") or "").startswith("figure-"):
             self._start("figure", "script", attributes["id"].removeprefix("figure-"))
         elif tag == "li" and "chip" in classes:
             self._start("chip", "li")
@@ -97,7 +97,8 @@ class _VisibleText(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style", "head"):
             self._hidden += 1
-            self._figure = dict(attrs).get("type") == "application/json"
+            # A chart's figure; the Simulador's curves and the search's customers are data.
+            self._figure = (dict(attrs).get("id") or "").startswith("figure-")
 
     def handle_endtag(self, tag):
         if tag in ("script", "style", "head"):

@@ -203,7 +203,9 @@ def test_pages_use_only_files_in_their_tenants_folder_which_carries_its_own_plot
     root index (the operator's) needs only the styles."""
     bundle = plotly.offline.get_plotlyjs()
     assert sorted(p.relative_to(site.out_dir).as_posix() for p in site.out_dir.rglob("*.js")) == [
-        f"{t}/{name}" for t in TENANTS for name in ("cerebro.js", "plotly.min.js")
+        f"{t}/{name}"
+        for t in TENANTS
+        for name in ("cerebro.js", "plotly.min.js", "simulator.js", "simulator_forms.js")
     ]
     for tenant_id in TENANTS:
         assert (site.out_dir / tenant_id / "plotly.min.js").read_text(encoding="utf-8") == bundle
@@ -266,8 +268,8 @@ def test_rendering_one_tenant_keeps_the_others_and_removes_stale_pages(
     site = render_site(tiny_warehouse, out, dashboards=crafted_specs[:1], tenant_ids=["t_cl"])
     assert [t.tenant_id for t in site.tenants] == ["t_cl"]
     assert sorted(p.name for p in (out / "t_cl").iterdir()) == [
-        "cerebro.css", "cerebro.js", "index.html", "plotly.min.js", "ventas-clientes.csv",
-        "ventas.html",
+        "cerebro.css", "cerebro.js", "index.html", "plotly.min.js", "simulator.js",
+        "simulator_forms.js", "ventas-clientes.csv", "ventas.html",
     ]  # fmt: skip
     index = read_page(out / "index.html").references
     assert "t_cl/index.html" in index and "t_pe/index.html" in index

@@ -52,7 +52,7 @@ cards:
 """
 #: Files every folder carries that are the installed bundle or the templates' own, byte for
 #: byte (checked below), so they hold no tenant's data.
-SHARED_FILES = ("plotly.min.js", "cerebro.css", "cerebro.js")
+SHARED_FILES = ("plotly.min.js", "cerebro.css", "cerebro.js", "simulator.js", "simulator_forms.js")
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def _data_files(folder):
     """Every file of the folder but the shared ones, after checking that those are the
     installed Plotly bundle and the templates' files unchanged."""
     assert (folder / "plotly.min.js").read_text(encoding="utf-8") == plotly.offline.get_plotlyjs()
-    for name in ("cerebro.css", "cerebro.js"):
+    for name in ("cerebro.css", "cerebro.js", "simulator.js", "simulator_forms.js"):
         assert (folder / name).read_bytes() == (TEMPLATES_DIR / "static" / name).read_bytes()
     return [p for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in SHARED_FILES]
 
