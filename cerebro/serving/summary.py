@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 
 import pandas as pd
 
@@ -104,14 +105,25 @@ def render_summary(
                       f"marts served from {settings.duckdb_path}"]  # fmt: skip
     else:
         lines += ["", f"Warehouse: {warehouse.location}"]
-    lines += [f"Dagster UI: `{dagster_command(settings)}`, then open http://localhost:3000 "
+    ui = dagster_command(settings, run.dagster_home)
+    lines += [f"Dagster UI: `{ui}`, then open http://localhost:3000 "
               f"(runs and logs are kept in {run.dagster_home})"]  # fmt: skip
     return "\n".join(lines)
 
 
-def dagster_command(settings: Settings) -> str:
-    """The command that opens the Dagster UI over this run's history (the Makefile's
-    ``dagster`` target reads ``DATA_DIR``, by default ``data/`` of the checkout)."""
+def dagster_command(settings: Settings, dagster_home: Path | None = None) -> str:
+    """The command that opens the Dagster UI over this run's history.
+
+    The Makefile's ``dagster`` target reads ``DATA_DIR`` (by default ``data/`` of the
+    checkout) and keeps Dagster's instance under it. A run whose ``DAGSTER_HOME`` lies
+    elsewhere belongs to a deployed instance, such as the compose stack's, whose webserver
+    serves the workspace file kept beside ``dagster.yaml``; `make` is not even in its image."""
+    home = dagster_home or settings.dagster_home
+    if home.resolve() != settings.dagster_home.resolve():
+        workspace = home / "workspace.yaml"
+        if workspace.exists():
+            return f"dagster-webserver -w {shlex.quote(str(workspace))}"
+        return f"DAGSTER_HOME={shlex.quote(str(home))} dagster dev"
     if settings.data_dir.resolve() == (PROJECT_ROOT / "data").resolve():
         return "make dagster"
     return f"make dagster DATA_DIR={shlex.quote(str(settings.data_dir))}"

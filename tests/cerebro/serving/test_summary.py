@@ -24,7 +24,7 @@ def _render(tmp_path: Path, monkeypatch, **run) -> list[str]:
     monkeypatch.setattr(summary, "_dbt_resource_types", lambda: {"fct_orders": "model"})
     base = PlatformRun(
         success=False, seconds=12.3, materialized=[], checks_passed=0, checks_failed=[],
-        dagster_home=tmp_path / "dagster_home",
+        dagster_home=settings.dagster_home,
     )  # fmt: skip
     return summary.render_summary(dataclasses.replace(base, **run), settings, [TENANT]).splitlines()
 
@@ -56,6 +56,24 @@ def test_the_dagster_hint_opens_this_runs_history(tmp_path, monkeypatch):
     assert hint.startswith(f"Dagster UI: `make dagster DATA_DIR={tmp_path / 'data'}`, then open")
     default = load_settings({"CEREBRO_TENANTS_FILE": str(tmp_path / "t")})
     assert summary.dagster_command(default) == "make dagster"
+
+
+def test_a_deployed_instance_is_opened_by_its_own_webserver(tmp_path, monkeypatch):
+    """In the compose stack DAGSTER_HOME is /opt/dagster/home, beside its workspace file, and
+    the image has no make: `make dagster DATA_DIR=…` would open an empty instance."""
+    deployed = tmp_path / "dagster" / "home"
+    deployed.mkdir(parents=True)
+    (hint,) = [
+        line
+        for line in _render(tmp_path, monkeypatch, dagster_home=deployed)
+        if line.startswith("Dagster UI:")
+    ]
+    assert f"`DAGSTER_HOME={deployed} dagster dev`" in hint
+    (deployed / "workspace.yaml").write_text("load_from: []\n")
+    settings = load_settings({"CEREBRO_DATA_DIR": str(tmp_path / "data")})
+    assert summary.dagster_command(settings, deployed) == (
+        f"dagster-webserver -w {deployed / 'workspace.yaml'}"
+    )
 
 
 def test_make_dagster_points_dagster_at_the_data_directory_it_is_given(tmp_path):
