@@ -49,6 +49,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from cerebro_raw_contract.email_identity import normal_email
+
 
 class UnusableIdentifier(ValueError):
     """A contact value the platforms cannot match; the message is the reason, one line, and
@@ -99,8 +101,8 @@ def sha256_hex(text: str) -> str:
 
 def normalize_email(raw: str) -> str:
     """Spaces trimmed and lower-cased, as the warehouse hashes it; refused if not an address."""
-    value = raw.strip(" ").lower()
-    if not value:
+    value = normal_email(raw)
+    if value is None:
         raise UnusableIdentifier("e-mail is empty")
     if not _EMAIL.fullmatch(value):
         raise UnusableIdentifier("e-mail is not an address (name@domain.tld, no spaces)")
