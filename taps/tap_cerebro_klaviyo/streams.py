@@ -46,6 +46,12 @@ class EmailEventsStream(ContractStream, KlaviyoStream):
     name = "email_events"
     is_sorted = True
 
+    def __init__(self, tap, *args, **kwargs) -> None:
+        super().__init__(tap, *args, **kwargs)
+        # A STATE message every page's worth of records (singer-sdk's default is every
+        # 10,000): a sync cut short resumes from its last page, not from its last metric.
+        self.STATE_MSG_FREQUENCY = int(self.config["page_size"])
+
     @functools.cached_property
     def partitions(self) -> list[dict]:
         """One context per metric whose name is asked for (``GET /api/metrics``; an account
