@@ -19,6 +19,7 @@ import pytest
 from cerebro_raw_contract import raw_stream
 from cerebro_raw_contract.email_identity import email_sha256
 
+from cerebro.serving.dashboards.spec import load_dashboards
 from tests.dbt_project.marts.crafted_dbt import (
     build_models,
     crafted_warehouse,
@@ -29,10 +30,12 @@ from tests.dbt_project.marts.crafted_dbt import (
 )
 
 TENANT, SEGMENT = "tienda_cl", "Frecuentes alejados"
+QUIET = "sin_klaviyo_cl"  # a tenant with no activation and no event
 R1 = dt.datetime(2026, 11, 1, 13, 0)
 R2 = dt.datetime(2026, 11, 4, 13, 0)
 SELECTION = ("+dim_tenants", "stg_ops__activation_log", "int_activation_members_assigned",
-             "stg_klaviyo__email_events", "int_activation_engagement_counted")  # fmt: skip
+             "stg_klaviyo__email_events", "int_activation_engagement_counted",
+             "mart_activation_engagement")  # fmt: skip
 
 
 def address(customer: str) -> str:
@@ -96,7 +99,7 @@ def warehouse(request, tmp_path_factory):
     directory = tmp_path_factory.mktemp("activation_engagement")
     environ = warehouse_environ(request, "duckdb", directory)
     warehouse = crafted_warehouse(environ)
-    write_tenants(warehouse, {TENANT: "America/Santiago"})
+    write_tenants(warehouse, {TENANT: "America/Santiago", QUIET: "America/Santiago"})
     warehouse.replace_table("ops", "activation_log", pd.DataFrame(LOG))
     land_empty_streams(environ, directory, [raw_stream("klaviyo", "email_events")])
     insert_rows(environ["CEREBRO_DUCKDB_PATH"], "raw_klaviyo.email_events", EVENTS)
@@ -122,3 +125,27 @@ def test_staging_names_each_metric_in_one_word(warehouse):
         "Received Email": "received", "Opened Email": "opened", "Clicked Email": "clicked",
         "Placed Order": "ordered",
     }  # fmt: skip
+
+
+def test_the_mart_rates_opens_and_clicks_over_those_who_received_and_the_page_shows_them(
+    warehouse,
+):
+    page = next(d for d in load_dashboards() if d.key == "acciones")
+    frame = page.card("correos_por_activacion").run(warehouse, {"tenant": TENANT})
+    # Newest first: R2 (1 of 1 received, none opened), then R1 (2 of 4; 1 opened, 1 clicked).
+    assert frame["segment"].tolist() == [SEGMENT, SEGMENT]
+    assert frame["members_sent"].astype(int).tolist() == [1, 4]
+    assert frame["members_delivered"].astype(int).tolist() == [1, 2]
+    assert frame["open_rate"].astype(float).tolist() == [0.0, 0.5]
+    assert frame["click_rate"].astype(float).tolist() == [0.0, 0.5]
+    rates = warehouse.query(
+        "select run_id, delivered_rate from marts.mart_activation_engagement order by run_id"
+    )
+    assert rates["delivered_rate"].astype(float).tolist() == [0.5, 1.0]
+
+
+def test_before_any_klaviyo_event_the_card_says_what_to_do(warehouse):
+    page = next(d for d in load_dashboards() if d.key == "acciones")
+    frame = page.card("correos_por_activacion").run(warehouse, {"tenant": QUIET})
+    assert len(frame) == 1
+    assert frame["segment"].iloc[0].startswith("Aún no hay eventos de Klaviyo")
