@@ -29,8 +29,14 @@ def main() -> None:
     args = parser.parse_args()
     fake = account(profiles=args.profiles, seed=1)
     with serving(fake) as url:
-        config = {"tenant_id": "bench_cl", "api_key": KEY, "start_date": START.isoformat(),
-                  "end_date": NOW.isoformat(), "base_url": url, "page_size": args.page_size}  # fmt: skip
+        config = {
+            "tenant_id": "bench_cl",
+            "api_key": KEY,
+            "start_date": START.isoformat(),
+            "end_date": NOW.isoformat(),
+            "base_url": url,
+            "page_size": args.page_size,
+        }
         started = time.perf_counter()
         run = sync_in_process(TapCerebroKlaviyo, config, clock=FakeClock(NOW))
         seconds = time.perf_counter() - started
