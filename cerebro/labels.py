@@ -35,6 +35,7 @@ SOURCE_NAMES = {
     "search_console": "Search Console",
     "calendar": "Calendario comercial",
     "exchange_rates": "Tipos de cambio",
+    "klaviyo": "Klaviyo",
     "csv": "Archivo CSV",
     "costs": "Costos",
     "demo": "Datos de demostración",
@@ -67,6 +68,7 @@ STREAM_NAMES = {
     "order_costs": "Costos por orden",
     "tax_rates": "Impuestos",
     "subscriptions": "Suscripciones",
+    "email_events": "Eventos de e-mail",
 }
 #: What a stream's latency is measured from (marts.mart_landing_latency_daily).
 EVENT_TIME_COLUMNS = {

@@ -136,6 +136,9 @@ STREAMS: tuple[RawStream, ...] = (
         ("tenant_id", "base_currency", "quote_currency", "rate_date"),
         "rate_date",
     ),
+    # What Klaviyo recorded after a list was synced (decision 0065): one row per event of the
+    # e-mail metrics read (received, opened, clicked, ordered), with the e-mail's hash only.
+    RawStream("klaviyo", "email_events", ("tenant_id", "event_id"), "occurred_at"),
     # Cost inputs of the contribution margin (decision 0036): each row is valid from its
     # valid_from (a local day) until the next row of the same key.
     _cost("product_costs", "sku"),

@@ -3,9 +3,10 @@
 E-mail (Meta and Google alike): spaces trimmed from both ends and lower-cased, exactly as the
 warehouse does it (``dbt_project/macros/pii.sql``: ``lower(trim(…))``, where SQL's ``trim``
 removes spaces only), so that ``email_sha256`` in the marts, Meta's ``EMAIL`` and Google's
-``hashedEmail`` are the same digest. A value that is not an address (no ``@``, no dot in the
-domain, whitespace inside once trimmed) is refused rather than hashed: the platforms would
-only count it as invalid.
+``hashedEmail`` are the same digest (the normal form itself lives in
+``cerebro_raw_contract.email_identity``, which the Klaviyo tap hashes with too). A value that
+is not an address (no ``@``, no dot in the domain, whitespace inside once trimmed) is refused
+rather than hashed: the platforms would only count it as invalid.
 https://developers.facebook.com/docs/marketing-api/audiences/guides/custom-audiences#hash
 https://developers.google.com/google-ads/api/docs/remarketing/audience-segments/customer-match/get-started
 
@@ -48,6 +49,8 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from cerebro_raw_contract.email_identity import normal_email
 
 
 class UnusableIdentifier(ValueError):
@@ -99,8 +102,8 @@ def sha256_hex(text: str) -> str:
 
 def normalize_email(raw: str) -> str:
     """Spaces trimmed and lower-cased, as the warehouse hashes it; refused if not an address."""
-    value = raw.strip(" ").lower()
-    if not value:
+    value = normal_email(raw)
+    if value is None:
         raise UnusableIdentifier("e-mail is empty")
     if not _EMAIL.fullmatch(value):
         raise UnusableIdentifier("e-mail is not an address (name@domain.tld, no spaces)")

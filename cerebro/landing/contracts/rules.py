@@ -445,6 +445,13 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
             Currency("quote_currency"),
             TimestampInRange("rate_date", future_allowed=True),
         ],
+        # Klaviyo's e-mail events (decision 0065): each is of a metric, at a time.
+        ("klaviyo", "email_events"): [
+            NotNull("metric_name"),
+            NotNull("occurred_at"),
+            *_timestamps("occurred_at"),
+            *_non_negative("event_value"),
+        ],
         # Cost inputs (decision 0036): a cost may be announced ahead of its day.
         ("costs", "product_costs"): [
             NotNull("unit_cost"),

@@ -18,6 +18,13 @@ uses, with Klaviyo's shapes, limits and errors, and state kept between calls:
   ``GET …/{id}`` (queued → processing → complete after one or two polls, alternately), and
   ``GET …/{id}/import-errors`` (one error per refused profile, with ``source.pointer`` and
   ``original_payload``, 100 a page);
+- metrics and events, what the Klaviyo tap reads (revision 2026-07-15's OpenAPI spec):
+  ``GET /api/metrics`` (cursor pages, ``fields[metric]``) and ``GET /api/events`` (``filter``
+  of ``equals(metric_id|profile_id,"…")`` and ``greater-or-equal|greater-than|less-or-equal|
+  less-than(datetime,<unquoted ISO date-time>)`` joined by ``and(…)``; ``sort`` by
+  ``[-]datetime``; ``include`` of ``metric``/``profile`` with sparse ``fields[…]``;
+  ``page[size]`` 1 to 1000, 200 by default); a quoted date-time, an operator or field the
+  endpoint does not list, or an unknown parameter is a 400 ``invalid``;
 - errors as ``{"errors": [{id, status, code, title, detail, source}]}``; rate-limit headers on
   every answer but a 429, which carries ``Retry-After``; 429 and 5xx on demand.
 
@@ -31,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import http.server
 import itertools
 import json
@@ -47,7 +55,11 @@ PAGE_MAX = 100
 RELATIONSHIPS_MAX = 1_000
 BULK_PROFILES_MAX = 10_000
 BULK_BYTES_MAX = 5_000_000
-ALL_SCOPES = frozenset({"lists:read", "lists:write", "profiles:read", "profiles:write"})
+ALL_SCOPES = frozenset(
+    {"lists:read", "lists:write", "profiles:read", "profiles:write", "events:read", "metrics:read"}
+)
+EVENTS_PAGE_MAX = 1_000
+EVENTS_PAGE_DEFAULT = 200
 _EMAIL = re.compile(r"^[^@\s\"]+@[^@\s\"]+\.[A-Za-z]{2,}$")
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.pre)?$")
@@ -68,6 +80,8 @@ ROUTES = [
     ("POST", r"/api/profile-bulk-import-jobs", "spawn_job", _WRITE),
     ("GET", _JOB, "get_job", _READ),
     ("GET", _JOB + "/import-errors", "get_import_errors", {"profiles:read"}),
+    ("GET", r"/api/metrics", "get_metrics", {"metrics:read"}),
+    ("GET", r"/api/events", "get_events", {"events:read"}),
 ]
 
 
@@ -128,6 +142,9 @@ class FakeKlaviyo:
         self.profile_by_email: dict[str, str] = {}
         self.members: dict[str, dict[str, None]] = {}  # list id → profile ids, in joining order
         self.jobs: dict[str, Job] = {}
+        self.metrics: dict[str, str] = {}  # metric id → name
+        self.events: list[dict] = []
+        self.event_queries: list[dict] = []  # the query of each GET /api/events answered
         self.seen: list[Seen] = []
         self._faults: deque[tuple[int, dict]] = deque()
         self._revoke_in: int | None = None
@@ -162,6 +179,31 @@ class FakeKlaviyo:
     def revoke_after(self, requests: int) -> None:
         """The key is revoked after the next ``requests`` requests (as a user would, mid-sync)."""
         self._revoke_in = requests
+
+    def add_metric(self, name: str) -> str:
+        """A metric (as an integration or Klaviyo itself creates it with its first event)."""
+        with self._lock:
+            metric_id = f"M{next(self._ids):05d}"
+            self.metrics[metric_id] = name
+            return metric_id
+
+    def add_event(
+        self, metric_id: str, email: str, when: dt.datetime, properties: dict | None = None
+    ) -> str:
+        """An event of ``metric_id`` for the profile of ``email`` (created if new) at ``when``."""
+        with self._lock:
+            profile_id = self._upsert({"email": email})
+            event_id = f"EV{next(self._ids):010d}"
+            self.events.append(
+                {
+                    "id": event_id,
+                    "metric_id": metric_id,
+                    "profile_id": profile_id,
+                    "datetime": when.astimezone(dt.UTC),
+                    "properties": dict(properties or {}),
+                }
+            )
+            return event_id
 
     def largest(self, route: str) -> int:
         return max((s.items for s in self.seen if s.route == route), default=0)
@@ -464,9 +506,83 @@ class FakeKlaviyo:
             "links": {"self": f"/api/profile-bulk-import-jobs/{job.id}/"},
         }
 
+    # Metrics and events --------------------------------------------------------------------------
+
+    def get_metrics(self, _, context):
+        query = context["query"]
+        _known_parameters(query, {"fields[metric]", "filter", "page[cursor]"})
+        if query.get("filter"):
+            raise _invalid_input("This fake answers metrics unfiltered.", parameter="filter")
+        fields = _sparse(query, "metric", {"name", "created", "updated", "integration"})
+        resources = [
+            {
+                "type": "metric",
+                "id": metric_id,
+                "attributes": _only({"name": name, "integration": {"name": "Klaviyo"}}, fields),
+                "links": {"self": f"/api/metrics/{metric_id}/"},
+            }
+            for metric_id, name in self.metrics.items()
+        ]
+        # Get Metrics takes no page[size]; its pages are the server's (fixed here at 200).
+        return 200, self._page(resources, {**context, "query": {**query, "page[size]": "200"}},
+                               200, default=200, echo=query)  # fmt: skip
+
+    def get_events(self, _, context):
+        query = context["query"]
+        _known_parameters(
+            query,
+            {"filter", "sort", "include", "page[size]", "page[cursor]", "fields[event]",
+             "fields[profile]", "fields[metric]", "fields[attribution]"},
+        )  # fmt: skip
+        self.event_queries.append(dict(query))
+        tests = _event_filter(query.get("filter"))
+        found = [event for event in self.events if all(test(event) for test in tests)]
+        sort = query.get("sort")
+        if sort is not None:
+            if sort.lstrip("-") not in ("datetime", "timestamp"):
+                raise _invalid_input(f"Invalid sort: {sort}", parameter="sort")
+            found.sort(key=lambda event: (event["datetime"], event["id"]),
+                       reverse=sort.startswith("-"))  # fmt: skip
+        include = [part for part in (query.get("include") or "").split(",") if part]
+        if set(include) - {"attributions", "metric", "profile"}:
+            raise _invalid_input(f"Invalid include: {query['include']}", parameter="include")
+        event_fields = _sparse(query, "event", {"datetime", "event_properties", "id",
+                                                "timestamp", "uuid"})  # fmt: skip
+        profile_fields = query.get("fields[profile]")
+        page = self._page(found, context, EVENTS_PAGE_MAX, default=EVENTS_PAGE_DEFAULT)
+        events, page["data"], included = page["data"], [], {}
+        for event in events:
+            attributes = {
+                "timestamp": int(event["datetime"].timestamp()),
+                "event_properties": event["properties"],
+                "datetime": event["datetime"].isoformat(),
+                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, event["id"])),
+            }
+            page["data"].append(
+                {
+                    "type": "event",
+                    "id": event["id"],
+                    "attributes": _only(attributes, event_fields),
+                    "relationships": {
+                        "profile": {"data": {"type": "profile", "id": event["profile_id"]}},
+                        "metric": {"data": {"type": "metric", "id": event["metric_id"]}},
+                    },
+                    "links": {"self": f"/api/events/{event['id']}/"},
+                }
+            )
+            if "profile" in include:
+                included[("profile", event["profile_id"])] = self._profile_resource(
+                    event["profile_id"], profile_fields
+                )
+        if include:
+            page["included"] = list(included.values())
+        return 200, page
+
     # Pagination ----------------------------------------------------------------------------------
 
-    def _page(self, resources: list, context, maximum: int, *, default: int) -> dict:
+    def _page(
+        self, resources: list, context, maximum: int, *, default: int, echo: dict | None = None
+    ) -> dict:
         query = context["query"]
         try:
             size = int(query.get("page[size]", default))
@@ -479,7 +595,7 @@ class FakeKlaviyo:
         start = _offset(query.get("page[cursor]"))
         body = {"data": resources[start : start + size], "links": {"self": context["path"]}}
         if start + size < len(resources):
-            following = {**query, "page[cursor]": _cursor(start + size)}
+            following = {**(query if echo is None else echo), "page[cursor]": _cursor(start + size)}
             body["links"]["next"] = (
                 f"http://{context['host']}{context['path']}?{urllib.parse.urlencode(following)}"
             )
@@ -532,6 +648,76 @@ def _filter(expression: str | None, allowed: dict[str, str]):
         ):
             return match.group(2), value
     raise _invalid_input(f"Invalid filter: {expression}", parameter="filter")
+
+
+_DATETIME_OPERATORS = {
+    "greater-or-equal": lambda left, right: left >= right,
+    "greater-than": lambda left, right: left > right,
+    "less-or-equal": lambda left, right: left <= right,
+    "less-than": lambda left, right: left < right,
+}
+_EXPRESSION = re.compile(r"([a-z-]+)\(([a-z_]+),([^()]*)\)")
+
+
+def _event_filter(expression: str | None) -> list:
+    """Tests on an event for Get Events' filter, refusing what its spec does not list."""
+    if not expression:
+        return []
+    text = expression.strip()
+    if text.startswith("and(") and text.endswith(")"):
+        text = text[4:-1]
+    tests, position = [], 0
+    for match in _EXPRESSION.finditer(text):
+        if text[position : match.start()].strip(", ") or match.start() < position:
+            break
+        position = match.end()
+        operator, field_name, argument = match.groups()
+        if field_name in ("metric_id", "profile_id") and operator == "equals":
+            try:
+                value = json.loads(argument)
+            except ValueError:
+                value = None
+            if not isinstance(value, str):
+                break
+            tests.append(lambda event, f=field_name, v=value: event[f] == v)
+        elif field_name == "datetime" and operator in _DATETIME_OPERATORS:
+            # Date-times are written unquoted; a quoted one is an invalid filter.
+            try:
+                bound = dt.datetime.fromisoformat(argument)
+            except ValueError:
+                break
+            if bound.tzinfo is None:
+                bound = bound.replace(tzinfo=dt.UTC)
+            compare = _DATETIME_OPERATORS[operator]
+            tests.append(lambda event, c=compare, b=bound: c(event["datetime"], b))
+        else:
+            break
+    else:
+        if not text[position:].strip(", ") and tests:
+            return tests
+    raise _invalid_input(f"Invalid filter provided: {expression}", parameter="filter")
+
+
+def _known_parameters(query: dict, known: set[str]) -> None:
+    for name in query:
+        if name not in known:
+            raise _invalid_input(f"'{name}' is not a valid parameter.", parameter=name)
+
+
+def _sparse(query: dict, resource: str, allowed: set[str]) -> set[str] | None:
+    value = query.get(f"fields[{resource}]")
+    if value is None:
+        return None
+    fields = set(value.split(","))
+    if fields - allowed:
+        raise _invalid_input(
+            f"Invalid fields[{resource}]: {value}", parameter=f"fields[{resource}]"
+        )
+    return fields
+
+
+def _only(attributes: dict, fields: set[str] | None) -> dict:
+    return attributes if fields is None else {k: v for k, v in attributes.items() if k in fields}
 
 
 def _cursor(offset: int) -> str:

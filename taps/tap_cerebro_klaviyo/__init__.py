@@ -1,0 +1,1 @@
+"""tap-cerebro-klaviyo: what Klaviyo recorded about the e-mails Cerebro's lists received."""
