@@ -162,6 +162,9 @@ def provision(
                 timeout=settings.sync_timeout_seconds,
                 sleep=sleep,
                 databases=listed,
+                # Tenants' connections run their requests' actions (decision 0063); the
+                # agency's all-tenant reader only reads.
+                enable_actions=key != AGENCY,
             )
             for key, wanted in connections.items()
         }

@@ -5,9 +5,12 @@ what PostgreSQL refuses or returns to each role."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from psycopg import errors
 
+from cerebro.serving.metabase.requests import scenario_action
 from tests.cerebro.serving.security.tenant_marts import CL, PE
 
 INSERT = (
@@ -101,3 +104,27 @@ def test_a_double_click_queues_one_request(tenant_warehouse, tenant_roles):
     with tenant_warehouse.connect(tenant_roles[CL]) as cl:
         _ask(cl, CL)
         assert cl.execute("select count(*) from ops.action_requests").fetchone() == (3,)
+
+
+def _run_action(connection, tenant_id: str, **values) -> None:
+    """The "Guardar escenario" action's SQL as provisioning gives it to Metabase, with its
+    template tags bound as parameters (as Metabase binds a native query's values)."""
+    sql = re.sub(r"\{\{(\w+)\}\}", r"%(\1)s", scenario_action(tenant_id).sql)
+    connection.execute(sql, values)
+
+
+def test_the_metabase_action_queues_one_request_per_double_click(tenant_warehouse, tenant_roles):
+    asked = {"scenario_name": "CyberDay", "budget_amount": 1_500_000, "period_days": 30}
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        _run_action(cl, CL, **asked)
+        _run_action(cl, CL, **asked)
+        rows = cl.execute("select kind, scenario_name, state from ops.action_requests").fetchall()
+    assert rows == [("guardar_escenario", "CyberDay", "queued")]
+
+
+def test_a_tenant_running_another_tenants_action_is_refused(tenant_warehouse, tenant_roles):
+    with (
+        tenant_warehouse.connect(tenant_roles[PE]) as pe,
+        pytest.raises(errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        _run_action(pe, CL, scenario_name="x", budget_amount=10, period_days=30)
