@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from cerebro.settings import console_script
+from orchestration.action_request_sensor import action_requests_sensor
 from orchestration.activation_assets import activation_syncs
 from orchestration.alert_assets import alert_notifications, notify_on_run_failure
 from orchestration.clv_assets import clv_predictions
@@ -75,6 +76,7 @@ defs = dg.Definitions(
         reference_data_sensor,
         daily_publish_sensor,
         notify_on_run_failure,
+        action_requests_sensor,
     ],
     resources={
         "cerebro": CerebroResource(),

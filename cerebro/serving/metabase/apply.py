@@ -1,6 +1,7 @@
 """Carry out a plan against Metabase, in its order, resolving keys to ids as objects appear.
 
-Endpoints: ``POST/PUT /api/collection``, ``POST/PUT /api/card``, ``POST/PUT /api/dashboard``.
+Endpoints: ``POST/PUT /api/collection``, ``POST/PUT /api/card``, ``POST/PUT /api/action``,
+``POST/PUT /api/dashboard``.
 Dashcards are saved with ``PUT /api/dashboard/:id`` (the ``dashcards`` list: existing ids
 are updated, negative ids created, missing ones removed); archiving is ``archived: true``.
 """
@@ -12,8 +13,14 @@ from cerebro.serving.metabase.current import CurrentState
 from cerebro.serving.metabase.desired import DesiredDashboard, resolve_text
 from cerebro.serving.metabase.layout import DesiredState
 from cerebro.serving.metabase.plan import Change, Plan
+from cerebro.serving.metabase.requests import action_button_settings
 
-ENDPOINTS = {"collection": "/api/collection", "card": "/api/card", "dashboard": "/api/dashboard"}
+ENDPOINTS = {
+    "collection": "/api/collection",
+    "card": "/api/card",
+    "action": "/api/action",
+    "dashboard": "/api/dashboard",
+}
 
 
 class _Ids:
@@ -24,6 +31,7 @@ class _Ids:
             "collection": {k: v["id"] for k, v in current.collections.items()},
             "card": {k: v["id"] for k, v in current.cards.items()},
             "dashboard": {k: v["id"] for k, v in current.dashboards.items()},
+            "action": {k: v["id"] for k, v in current.actions.items()},
         }
 
     def get(self, model: str, key: str | None) -> int | None:
@@ -47,22 +55,27 @@ def _text_card(text: str) -> dict:
 def dashcards_body(board: DesiredDashboard, ids: _Ids, existing: list[dict]) -> list[dict]:
     """The ``dashcards`` of ``PUT /api/dashboard/:id``: a dashcard already showing a card
     keeps its id (updated in place), the others get negative ids (created)."""
-    reuse: dict[int, int] = {}
+    # By card and action: a model shows both as a table and under its action's button.
+    reuse: dict[tuple, int] = {}
     for dashcard in existing:
-        reuse.setdefault(dashcard.get("card_id"), dashcard["id"])
+        reuse.setdefault((dashcard.get("card_id"), dashcard.get("action_id")), dashcard["id"])
     body, new_id = [], -1
     for dashcard in board.dashcards:
         card_id = ids.get("card", dashcard.card)
-        dashcard_id = reuse.pop(card_id, None)
+        action_id = ids.get("action", dashcard.action)
+        dashcard_id = reuse.pop((card_id, action_id), None)
         if dashcard_id is None:
             dashcard_id, new_id = new_id, new_id - 1
         settings = {}
         if dashcard.text is not None:
             settings = _text_card(resolve_text(dashcard.text, ids.by_model["collection"]))
+        if dashcard.action is not None:
+            settings = action_button_settings(dashcard.label or "")
         body.append(
             {
                 "id": dashcard_id,
                 "card_id": card_id,
+                **({"action_id": action_id} if dashcard.action is not None else {}),
                 "row": dashcard.row,
                 "col": dashcard.col,
                 "size_x": dashcard.size_x,
@@ -109,6 +122,8 @@ def _apply(change: Change, desired: dict, current: CurrentState, ids: _Ids, clie
         body = wanted.payload(
             database_ids.get(wanted.database), ids.get("collection", wanted.collection)
         )
+    elif change.model == "action":
+        body = wanted.payload(ids.get("card", wanted.model), database_ids.get(wanted.database))
     else:
         body = _dashboard_fields(wanted, ids)
     if change.action == "create":
@@ -139,6 +154,7 @@ def apply_plan(
         "collection": {c.key: c for c in desired.collections},
         "card": {c.key: c for c in desired.cards},
         "dashboard": {d.key: d for d in desired.dashboards},
+        "action": {a.key: a for a in desired.actions},
     }
     ids = _Ids(current)
     for change in plan.changes:

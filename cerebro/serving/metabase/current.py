@@ -7,12 +7,13 @@ and template tags may be a map or a list. Comparisons therefore use a normal for
 (whitespace collapsed) and of the tags (the fields provisioning sets), never raw JSON.
 
 Endpoints: ``GET /api/collection``, ``GET /api/card?f=all``,
-``GET /api/collection/:id/items?models=dashboard`` (for each managed collection) and
-``GET /api/dashboard/:id``. Dashboards are not found through ``GET /api/search``: Metabase fills
-its search index from a delayed queue (search/ingestion.clj), so an apply soon after another
-would miss the newest dashboards and create them again; a collection's items are read from
-Metabase's own database. (A managed dashboard moved out of the managed collections is not
-found, and is created again where the specs put it.)
+``GET /api/collection/:id/items?models=dashboard`` (for each managed collection),
+``GET /api/dashboard/:id`` and ``GET /api/action``. Dashboards are not found through
+``GET /api/search``: Metabase fills its search index from a delayed queue
+(search/ingestion.clj), so an apply soon after another would miss the newest dashboards and
+create them again; a collection's items are read from Metabase's own database. (A managed
+dashboard moved out of the managed collections is not found, and is created again where the
+specs put it.)
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class CurrentState:
     cards: dict[str, dict] = field(default_factory=dict)
     dashboards: dict[str, dict] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)
+    #: Query actions on the managed models (decision 0063).
+    actions: dict[str, dict] = field(default_factory=dict)
 
 
 def _by_key(objects: list[dict], model: str, duplicates: list[str]) -> dict[str, dict]:
@@ -110,4 +113,6 @@ def read_current_state(client: MetabaseClient) -> CurrentState:
     ]
     full = [client.get(f"/api/dashboard/{item['id']}") for item in managed]
     state.dashboards = _by_key(full, "dashboard", state.duplicates)
+    # Every action on a model the caller can read (actions/api.clj, ``GET /api/action``).
+    state.actions = _by_key(items_of(client.get("/api/action")), "action", state.duplicates)
     return state

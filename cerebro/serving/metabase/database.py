@@ -27,6 +27,8 @@ POLL_SECONDS = 2.0
 #: How long to wait for a schema sync to show new marts (the first sync has its own timeout).
 RESYNC_SECONDS = 60.0
 #: The connection fields compared on re-runs (Metabase never returns the password).
+#: Metabase's database-local setting that allows actions on a database.
+ACTIONS_SETTING = "database-enable-actions"
 COMPARED = ("host", "port", "dbname", "user", "schema-filters-type", "schema-filters-patterns")
 
 
@@ -133,9 +135,13 @@ def ensure_database(
     timeout: float,
     sleep: Callable[[float], None] = time.sleep,
     databases: list[dict] | None = None,
+    enable_actions: bool = False,
 ) -> DatabaseOutcome:
     """Register (or re-point) the warehouse and make sure Metabase has synced it.
-    ``databases``: ``GET /api/database``'s answer when the caller has read it already."""
+    ``databases``: ``GET /api/database``'s answer when the caller has read it already.
+    ``enable_actions``: turn on Metabase's actions for it (the database-local setting
+    ``database-enable-actions``, without which Metabase refuses to create or run an action:
+    ``check-actions-enabled-for-database!`` in src/metabase/actions/actions.clj)."""
     if databases is None:
         databases = items_of(client.get("/api/database"))
     existing = next(
@@ -157,18 +163,27 @@ def ensure_database(
             "details": details(connection),
             "is_full_sync": True,
             "auto_run_queries": True,
+            **({"settings": {ACTIONS_SETTING: True}} if enable_actions else {}),
         }
         created = _connected(lambda: client.post("/api/database", body), connection)
         outcome.database_id = created["id"]
     else:
         changed = _changed_fields(existing, connection)
-        outcome = DatabaseOutcome("update" if changed else "none", existing["id"], changed)
+        settings = existing.get("settings") or {}
+        actions = enable_actions and settings.get(ACTIONS_SETTING) is not True
+        fields = (*changed, *(("actions",) if actions else ()))
+        outcome = DatabaseOutcome("update" if fields else "none", existing["id"], fields)
         if dry_run:
             return outcome
         if changed:
             _require_password(connection)
             path, body = f"/api/database/{existing['id']}", {"details": details(connection)}
             _connected(lambda: client.put(path, body), connection)
+        if actions:
+            client.put(
+                f"/api/database/{existing['id']}",
+                {"settings": {**settings, ACTIONS_SETTING: True}},
+            )
     tables = _synced_tables(client, outcome.database_id, connection.schema, set(), timeout, sleep)
     missing = needed_tables - tables
     if missing:

@@ -65,6 +65,8 @@ class DesiredCard:
     visualization_settings: dict
     #: The key of the database connection the card queries (a tenant id, or the agency's).
     database: str = ""
+    #: "question", or "model" for a card actions are made on (decision 0063).
+    card_type: str = "question"
 
     def payload(self, database_id: int | None, collection_id: int | None) -> dict:
         """The body of ``POST /api/card`` and ``PUT /api/card/:id`` (legacy native format,
@@ -73,7 +75,7 @@ class DesiredCard:
             "name": self.name,
             "description": self.description,
             "display": self.display,
-            "type": "question",
+            "type": self.card_type,
             "collection_id": collection_id,
             "visualization_settings": self.visualization_settings,
             "dataset_query": {
@@ -96,6 +98,9 @@ class DesiredDashcard:
     mappings: tuple[tuple[str, str], ...] = ()
     #: A text dashcard's Markdown; ``{collection:<key>}`` becomes that collection's id.
     text: str | None = None
+    #: An action button: the action's key (``card`` is then its model) and the button's label.
+    action: str | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True)

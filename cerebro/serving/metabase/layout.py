@@ -47,6 +47,13 @@ from cerebro.serving.metabase.periods import (
     shown_filters,
 )
 from cerebro.serving.metabase.periods import with_period as _with_period
+from cerebro.serving.metabase.requests import (
+    REQUESTS_DASHBOARD,
+    DesiredAction,
+    request_dashcards,
+    requests_model,
+    scenario_action,
+)
 from cerebro.serving.metabase.visualization import metabase_display, visualization_settings
 
 #: The agency's keys: a hyphen, which no tenant id has, so no tenant can take them.
@@ -73,6 +80,8 @@ class DesiredState:
     collection_permissions: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Database keys: the tenants' ids, and AGENCY for the all-tenant reader.
     databases: tuple[str, ...] = ()
+    #: Query actions on models (decision 0063), created after the cards.
+    actions: tuple[DesiredAction, ...] = ()
 
 
 def _literal(tenant_id: str) -> str:
@@ -240,18 +249,27 @@ def _tenant_objects(dashboards, tenant: TenantContext, access: Access, offline: 
         for area in access.areas
     ]
     collections += _question_collections(t, "Las preguntas de cada tablero.", dashboards)
-    cards, boards = [], []
+    cards, boards, actions = [], [], []
     for dashboard in dashboards:
         dashboard = in_tenant_words(dashboard, tenant.country_code, tenant.currency)
         own = [_card(dashboard, c, tenant, t, t) for c in dashboard.cards]
         cards += own
+        extra = ()
+        if dashboard.key == REQUESTS_DASHBOARD:
+            # The tenant's requests and the buttons that make them (decision 0063), with the
+            # dashboard's questions, so the roles that read the page may use them.
+            cards.append(requests_model(t, f"{t}/{QUESTIONS}/{dashboard.key}"))
+            actions.append(scenario_action(t))
+            bottom = max((c.layout["row"] + c.layout["height"] for c in dashboard.cards), default=0)
+            extra = request_dashcards(t, bottom)
         area = access.area_of(dashboard.key)
         boards.append(
             _dashboard(
-                dashboard, own, t, f"{t}/{area.key}", _parameters(dashboard, tenant, offline)
+                dashboard, own, t, f"{t}/{area.key}", _parameters(dashboard, tenant, offline),
+                extra,
             )
-        )
-    return collections, cards, boards
+        )  # fmt: skip
+    return collections, cards, boards, actions
 
 
 def _role_permissions(dashboards, tenant_id: str, access: Access, state: dict) -> None:
@@ -299,12 +317,13 @@ def desired_state(
     """Everything Metabase should hold for the tenants of ``context``, in creation order."""
     access.check_dashboards([d.key for d in dashboards])
     offline = not context.from_warehouse
-    collections, cards, boards, groups = [], [], [], []
+    collections, cards, boards, groups, actions = [], [], [], [], []
     permissions: dict = {"data": {}, "collections": {}}
     for tenant in context.tenants:
-        tenant_collections, tenant_cards, tenant_boards = _tenant_objects(
+        tenant_collections, tenant_cards, tenant_boards, tenant_actions = _tenant_objects(
             dashboards, tenant, access, offline
         )
+        actions += tenant_actions
         collections += tenant_collections
         cards += tenant_cards
         boards += tenant_boards
@@ -337,4 +356,5 @@ def desired_state(
         data_permissions=permissions["data"],
         collection_permissions=permissions["collections"],
         databases=tuple(databases),
+        actions=tuple(actions),
     )

@@ -158,6 +158,7 @@ def _totals(desired: DesiredState, context: ProvisioningContext) -> str:
     for kind, objects in (
         ("collection", desired.collections),
         ("card", desired.cards),
+        ("action", desired.actions),
         ("dashboard", desired.dashboards),
         ("group", desired.groups),
     ):
@@ -165,11 +166,16 @@ def _totals(desired: DesiredState, context: ProvisioningContext) -> str:
             counts[(_owner(item.key), kind)] += 1
     for database in desired.databases:
         counts[(database, "connection")] += 1
-    kinds = ("collection", "card", "dashboard", "group", "connection")
+    kinds = ("collection", "card", "action", "dashboard", "group", "connection")
     owners = [*context.tenant_ids, *([AGENCY] if AGENCY in desired.databases else [])]
     rows = []
     for owner in owners:
         total = sum(counts[(owner, kind)] for kind in kinds)
-        detail = ", ".join(_count(counts[(owner, kind)], kind) for kind in kinds)
+        # Actions only where there are some (the agency has none).
+        detail = ", ".join(
+            _count(counts[(owner, kind)], kind)
+            for kind in kinds
+            if counts[(owner, kind)] or kind != "action"
+        )
         rows.append(f"  {owner}: {total} objects ({detail})")
     return "\n".join(["Objects:", *rows])

@@ -22,8 +22,9 @@ from cerebro.serving.metabase.desired import (
 )
 from cerebro.serving.metabase.layout import DesiredState
 from cerebro.serving.metabase.permissions import PermissionChange
+from cerebro.serving.metabase.requests import DesiredAction
 
-MODELS = ("collection", "card", "dashboard", "group")
+MODELS = ("collection", "card", "action", "dashboard", "group")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,29 @@ def _card_fields(desired: DesiredCard, current: dict, collection_id, database_id
         changed.append("template_tags")
     if database_id is None or card_database_id(current) != database_id:
         changed.append("database")
+    if (current.get("type") or "question") != desired.card_type:
+        changed.append("type")
+    return changed
+
+
+def _action_fields(desired: DesiredAction, current: dict, model_id, database_id) -> list[str]:
+    """The fields of a query action that differ, on what provisioning sets."""
+    changed = [f for f in ("name", "description") if current.get(f) != getattr(desired, f)]
+    if model_id is None or current.get("model_id") != model_id:
+        changed.append("model")
+    sql, tags = native_query(current.get("dataset_query") or {})
+    if database_id is None or current.get("database_id") != database_id:
+        changed.append("database")
+    if normal_sql(sql) != normal_sql(desired.sql) or normal_tags(tags) != normal_tags(
+        desired.template_tags
+    ):
+        changed.append("sql")
+    have = [{key: p.get(key) for key in want} for want, p in
+            zip(desired.parameters, current.get("parameters") or [], strict=False)]  # fmt: skip
+    if have != list(desired.parameters):
+        changed.append("parameters")
+    if (current.get("visualization_settings") or {}) != desired.visualization_settings:
+        changed.append("visualization_settings")
     return changed
 
 
@@ -119,6 +143,7 @@ def normal_dashcards(dashcards: list[dict]) -> list[tuple]:
         (
             str(_text(dashcard)),
             dashcard.get("card_id") or 0,
+            dashcard.get("action_id") or 0,
             dashcard.get("row"),
             dashcard.get("col"),
             dashcard.get("size_x"),
@@ -135,12 +160,16 @@ def normal_dashcards(dashcards: list[dict]) -> list[tuple]:
 
 
 def desired_dashcards(
-    desired: DesiredDashboard, card_ids: dict[str, int], collection_ids: dict[str, int]
+    desired: DesiredDashboard,
+    card_ids: dict[str, int],
+    collection_ids: dict[str, int],
+    action_ids: dict[str, int] | None = None,
 ) -> list[tuple]:
     return sorted(
         (
             str(None if d.text is None else resolve_text(d.text, collection_ids)),
             0 if d.card is None else card_ids.get(d.card),
+            0 if d.action is None else (action_ids or {}).get(d.action),
             d.row,
             d.col,
             d.size_x,
@@ -163,7 +192,7 @@ def _parameters_differ(desired: tuple[dict, ...], current: list[dict]) -> bool:
 
 
 def _dashboard_fields(
-    desired: DesiredDashboard, current: dict, collection_ids: dict, card_ids: dict
+    desired: DesiredDashboard, current: dict, collection_ids: dict, card_ids: dict, action_ids
 ) -> list[str]:
     collection_id = collection_ids.get(desired.collection)
     changed = [f for f in ("name", "description") if current.get(f) != getattr(desired, f)]
@@ -173,10 +202,9 @@ def _dashboard_fields(
         changed.append("position")
     if _parameters_differ(desired.parameters, current.get("parameters") or []):
         changed.append("parameters")
-    wanted = desired_dashcards(desired, card_ids, collection_ids)
-    if any(card_id is None for _, card_id, *_ in wanted) or wanted != normal_dashcards(
-        current.get("dashcards") or []
-    ):
+    wanted = desired_dashcards(desired, card_ids, collection_ids, action_ids)
+    missing = any(card_id is None or action_id is None for _, card_id, action_id, *_ in wanted)
+    if missing or wanted != normal_dashcards(current.get("dashcards") or []):
         changed.append("dashcards")
     return changed
 
@@ -187,13 +215,14 @@ def make_plan(
     database_ids: dict[str, int],
     groups: dict[str, int] | None = None,
 ) -> Plan:
-    """Creates and updates in dependency order (collections, cards, dashboards, groups), then
-    the archives of managed objects no spec or tenant asks for any more (cards, dashboards,
-    collections). ``database_ids``: connection key -> Metabase id (absent: not registered
-    yet); ``groups``: Metabase's groups by name."""
+    """Creates and updates in dependency order (collections, cards, actions, dashboards,
+    groups), then the archives of managed objects no spec or tenant asks for any more
+    (actions, cards, dashboards, collections). ``database_ids``: connection key -> Metabase
+    id (absent: not registered yet); ``groups``: Metabase's groups by name."""
     plan = Plan()
     collection_ids = {key: c["id"] for key, c in current.collections.items()}
     card_ids = {key: c["id"] for key, c in current.cards.items()}
+    action_ids = {key: a["id"] for key, a in current.actions.items()}
 
     def compare(model, wanted, have, fields):
         if have is None:
@@ -212,23 +241,31 @@ def make_plan(
             card, have, collection_ids.get(card.collection), database_ids.get(card.database)
         )
         compare("card", card, have, fields)
+    for action in desired.actions:
+        have = current.actions.get(action.key)
+        fields = have and _action_fields(
+            action, have, card_ids.get(action.model), database_ids.get(action.database)
+        )
+        compare("action", action, have, fields)
     for board in desired.dashboards:
         have = current.dashboards.get(board.key)
-        fields = have and _dashboard_fields(board, have, collection_ids, card_ids)
+        fields = have and _dashboard_fields(board, have, collection_ids, card_ids, action_ids)
         compare("dashboard", board, have, fields)
     for group in desired.groups:
         compare("group", group, (groups or {}).get(group.name), [])
     wanted = {
+        "action": {a.key for a in desired.actions},
         "card": {c.key for c in desired.cards},
         "dashboard": {d.key for d in desired.dashboards},
         "collection": {c.key for c in desired.collections},
     }
     existing = {
+        "action": current.actions,
         "card": current.cards,
         "dashboard": current.dashboards,
         "collection": current.collections,
     }
-    for model in ("card", "dashboard", "collection"):
+    for model in ("action", "card", "dashboard", "collection"):
         keys = sorted(set(existing[model]) - wanted[model])
         if model == "collection":
             keys.sort(key=lambda k: -k.count("/"))  # children before their parents

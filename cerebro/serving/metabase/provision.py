@@ -26,6 +26,7 @@ from cerebro.serving.metabase.permissions import (
     read_groups,
 )
 from cerebro.serving.metabase.plan import Plan, make_plan
+from cerebro.serving.metabase.requests import REQUESTS_DASHBOARD, model_key
 from cerebro.serving.metabase.settings import MetabaseSettings, WarehouseConnection
 
 #: The portfolio specs: same schema as metabase/dashboards, kept apart because they read every
@@ -162,6 +163,9 @@ def provision(
                 timeout=settings.sync_timeout_seconds,
                 sleep=sleep,
                 databases=listed,
+                # Tenants' connections run their requests' actions (decision 0063); the
+                # agency's all-tenant reader only reads.
+                enable_actions=key != AGENCY,
             )
             for key, wanted in connections.items()
         }
@@ -239,6 +243,9 @@ def run_cards(
         for dashboard in specs
         for card in dashboard.cards
     ]
+    if any(dashboard.key == REQUESTS_DASHBOARD for dashboard in dashboards):
+        # Each tenant's requests model too: it reads ops.action_requests (decision 0063).
+        expected += [model_key(tenant_id) for tenant_id in tenant_ids]
     connection = connect(settings, dry_run=True)
     if connection.needs_setup:
         raise MetabaseError("Metabase has no admin yet: run `cerebro metabase apply` first")

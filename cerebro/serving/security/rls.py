@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from psycopg import errors, sql
 
+from cerebro.serving.security.action_requests import secure_requests
 from cerebro.serving.security.invoker_views import secure_invoker_chains
 from cerebro.serving.security.policies import (
     ACCESS_SCHEMA,
@@ -306,6 +307,8 @@ def secure_schema(cursor, schema: str = DEFAULT_SCHEMA) -> IsolationReport:
             cursor.execute(sql.SQL("grant select on {} to {}").format(table, group))
         # After the marts' tables: a chain may read them (dim_tenants), secured just above.
         invoker_views, invoker_chain, refused = secure_invoker_chains(cursor, schema, tenants=True)
+        # What tenants ask from Metabase (decision 0063): insert and read their own requests.
+        secure_requests(cursor)
     not_granted = [name for name in not_granted if name not in invoker_views]
     if refused:
         logger.info("security_invoker views not granted to tenants: %s", "; ".join(refused))

@@ -1,4 +1,5 @@
-"""Per-tenant login roles: read the marts of one tenant, nothing else, never write.
+"""Per-tenant login roles: read the marts of one tenant, nothing else; write only that
+tenant's requests (``ops.action_requests``, decision 0063).
 
 The password comes from an environment variable and reaches the server only as a SCRAM
 verifier computed here (as psql's ``\\password`` does), so the clear text is in no statement
@@ -148,8 +149,10 @@ def _create_or_update_role(cursor, connection, role_name: str, password: str, cr
     if not group_exists(cursor):
         cursor.execute(sql.SQL("create role {} nologin").format(group))
     cursor.execute(sql.SQL("grant {} to {}").format(group, role))
-    # Belt and braces, as for Metabase's reader: even a mistaken grant would not let it write.
-    cursor.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(role))
+    # Not read-only by default (it was, until decision 0063): the tenant's Metabase actions
+    # insert requests through this login. Grants are the boundary: SELECT on the marts and
+    # INSERT of a request's own columns into ops.action_requests, nothing else.
+    cursor.execute(sql.SQL("alter role {} reset default_transaction_read_only").format(role))
     cursor.execute("select current_database()")
     (database,) = cursor.fetchone()
     cursor.execute(
@@ -178,9 +181,10 @@ def create_tenant_role(
     """Create (or reset the password of) a LOGIN role that reads ``schema`` for one tenant.
 
     The role gets SELECT on the marts only, through the tenant group, and row-level security
-    limits it to ``tenant_id``'s rows; it is read-only and owns nothing. Run as the marts'
-    owner (the role dbt uses) with CREATEROLE, or as a superuser: the mapping and policies
-    are created as the marts' owner either way. Re-running for the same role and tenant sets
+    limits it to ``tenant_id``'s rows; it writes nothing but its tenant's requests
+    (ops.action_requests) and owns nothing. Run as the marts' owner (the role dbt uses)
+    with CREATEROLE, or as a superuser: the mapping and policies are created as the marts'
+    owner either way. Re-running for the same role and tenant sets
     the password again; an existing role that is not this tenant's is refused.
     """
     _check_names(tenant_id, role_name, password_env_var)

@@ -34,6 +34,16 @@ Metabase's source (github.com/metabase/metabase) and restated here, not copied:
   ``GET /api/search`` does not show a dashboard created or changed moments ago. The fake counts
   requests instead of time: a change shows in search after ``search_lag`` further requests.
   ``GET /api/collection/:id/items`` reads the application database and is current at once.
+- **Actions** (``src/metabase/actions/api.clj``, ``POST /`` and ``PUT /:id``;
+  ``check-actions-enabled-for-database!`` in ``src/metabase/actions/actions.clj``; the
+  before-insert checks of ``src/metabase/actions/models.clj``): an action needs a string
+  ``name`` and a positive ``model_id`` naming a card (404 otherwise); ``type`` is ``http``,
+  ``query`` or ``implicit``; a query action needs ``database_id``; an implicit one needs a
+  card of type ``model``; each database the action runs on (its model's, and
+  ``database_id``) must have the database-local setting ``database-enable-actions`` true, else
+  400 "Actions are not enabled."; a query action's database is its query's. ``GET /api/action``
+  lists the unarchived actions of unarchived models. A dashcard's ``action_id`` must name an
+  action (a foreign key in Metabase's database). Database ``settings`` are stored and merged.
 - **Date styles** (``::date-style`` in ``src/metabase/models/visualization_settings.cljc``;
   ``DATE_STYLE_TO_FORMAT`` in ``frontend/src/metabase/lib/formatting/date.tsx``): six styles.
   The API stores any string; the browser, drawing a column with another style, logs "Unknown
@@ -185,6 +195,7 @@ class FakeMetabase:
         self.collections: dict[int, dict] = {}
         self.cards: dict[int, dict] = {}
         self.dashboards: dict[int, dict] = {}
+        self.actions: dict[int, dict] = {}
         self.groups: dict[int, str] = {
             ALL_USERS_GROUP_ID: "All Users",
             ADMIN_GROUP_ID: "Administrators",
@@ -357,6 +368,10 @@ class FakeMetabase:
             ("POST", "/api/dashboard", self._create_dashboard, False),
             ("GET", f"/api/dashboard/{integer}", self._get_dashboard, False),
             ("PUT", f"/api/dashboard/{integer}", self._update_dashboard, False),
+            ("GET", "/api/action", self._list_actions, False),
+            ("POST", "/api/action", self._create_action, False),
+            ("GET", f"/api/action/{integer}", self._get_action, False),
+            ("PUT", f"/api/action/{integer}", self._update_action, False),
         ]
 
     # Session, setup, users, keys ------------------------------------------------------------
@@ -557,6 +572,7 @@ class FakeMetabase:
             "initial_sync_status": "incomplete",
             "tables": [],
             "polls": 0,
+            "settings": copy.deepcopy(body.get("settings") or {}),
         }
         # Metabase opens a new database to All Users, SQL included.
         self.data_permissions[ALL_USERS_GROUP_ID][database_id] = dict(FULL_DATA)
@@ -584,6 +600,8 @@ class FakeMetabase:
                 if failure is not None:
                     raise ApiError(400, failure["message"], body=copy.deepcopy(failure))
             database["details"] = details
+        if body.get("settings") is not None:
+            database["settings"] = {**database.get("settings", {}), **body["settings"]}
         return 200, self._public_database(database)
 
     def _sync_schema(self, body, query, database_id):
@@ -782,6 +800,8 @@ class FakeMetabase:
                 raise ApiError(400, "a dashcard without a card must be a virtual (text) card")
             if dashcard.get("card_id") is not None and (card is None or card["archived"]):
                 raise ApiError(400, f"card {dashcard.get('card_id')} does not exist or is archived")
+            if dashcard.get("action_id") is not None and dashcard["action_id"] not in self.actions:
+                raise ApiError(400, f"action {dashcard['action_id']} does not exist")
             for mapping in dashcard.get("parameter_mappings") or []:
                 if mapping["parameter_id"] not in parameter_ids:
                     raise ApiError(400, f"unknown parameter {mapping['parameter_id']}")
@@ -796,3 +816,73 @@ class FakeMetabase:
             )
             saved.append(entry)
         return saved
+
+    # Actions --------------------------------------------------------------------------------
+
+    def _check_actions_enabled(self, database_id) -> None:
+        database = self.databases.get(database_id)
+        if database is None or not (database.get("settings") or {}).get("database-enable-actions"):
+            raise ApiError(400, "Actions are not enabled.")
+
+    def _action_databases(self, action: dict) -> list:
+        """The databases an action runs on: its query's for a query action, its model's."""
+        model = self.cards[action["model_id"]]
+        query = action.get("dataset_query") or {}
+        return [model["database_id"], query.get("database") or action.get("database_id")]
+
+    def _list_actions(self, body, query):
+        models = {c["id"] for c in self.live(self.cards)}
+        if "model-id" in query:
+            models &= {int(query["model-id"][0])}
+        return 200, [copy.deepcopy(a) for a in self.live(self.actions) if a["model_id"] in models]
+
+    def _get_action(self, body, query, action_id):
+        action = self.actions.get(action_id)
+        if action is None or action["archived"]:
+            raise ApiError(404, "Not found.")
+        return 200, copy.deepcopy(action)
+
+    def _create_action(self, body, query):
+        if not isinstance(body.get("name"), str):
+            raise ApiError(400, "name: value must be a string.")
+        model_id = body.get("model_id")
+        if not isinstance(model_id, int) or model_id < 1:
+            raise ApiError(400, "model_id: value must be an integer greater than zero.")
+        kind = body.get("type")
+        if kind is not None and kind not in {"http", "query", "implicit"}:
+            raise ApiError(400, "type: Unsupported action type")
+        if kind == "query" and body.get("database_id") is None:
+            raise ApiError(400, "Must provide a database_id for query actions")
+        model = self.cards.get(model_id)
+        if model is None:
+            raise ApiError(404, "Not found.")
+        for database_id in (model["database_id"], body.get("database_id")):
+            if database_id is not None:
+                self._check_actions_enabled(database_id)
+        if kind == "implicit" and model.get("type") != "model":
+            raise ApiError(400, "Actions must be made with models, not cards.")
+        action_id = self._new_id("action")
+        action = {"id": action_id, "archived": False, "parameters": [],
+                  "visualization_settings": {}, **copy.deepcopy(body)}  # fmt: skip
+        action["collection_id"] = model.get("collection_id")
+        if (action.get("dataset_query") or {}).get("database") is not None:
+            action["database_id"] = action["dataset_query"]["database"]
+        self.actions[action_id] = action
+        return 200, copy.deepcopy(action)
+
+    def _update_action(self, body, query, action_id):
+        action = self.actions.get(action_id)
+        if action is None:
+            raise ApiError(404, "Not found.")
+        for database_id in self._action_databases(action):
+            self._check_actions_enabled(database_id)
+        action.update(copy.deepcopy(body))
+        if (action.get("dataset_query") or {}).get("database") is not None:
+            action["database_id"] = action["dataset_query"]["database"]
+        if body.get("archived"):
+            # Archiving an action removes its dashcards (actions/models.clj, update*!).
+            for dashboard in self.dashboards.values():
+                dashboard["dashcards"] = [
+                    d for d in dashboard["dashcards"] if d.get("action_id") != action_id
+                ]
+        return 200, copy.deepcopy(action)

@@ -104,16 +104,18 @@ def test_offline_plan_lists_each_tenant_and_the_portfolio_without_a_server(envir
     assert "logs in as casafacil_pe_metabase (from METABASE_TENANT_CASAFACIL_PE_USER)" in output
     assert "Período (default Últimos 90 días" in output
     assert "Agency “Agencia”" in output and "Portafolio de tiendas" in output
-    # One Metabase card per spec card and a dashboard per spec; per tenant 4 groups, one
-    # connection and its collections: its own, one per area of metabase/access.yml (3),
-    # "Preguntas" and one sub-collection of it per dashboard.
+    # One Metabase card per spec card and a dashboard per spec; per tenant the requests model
+    # and its action (decision 0063), 4 groups, one connection and its collections: its own,
+    # one per area of metabase/access.yml (3), "Preguntas" and one sub-collection of it per
+    # dashboard.
     specs = load_dashboards(specs_dir)
-    cards = sum(len(spec.cards) for spec in specs)
+    cards = sum(len(spec.cards) for spec in specs) + 1
     collections = 1 + 3 + 1 + len(specs)
     assert (
-        f"casafacil_cl: {collections + cards + len(specs) + 4 + 1} objects ({collections} "
-        f"collections, {cards} cards, {len(specs)} dashboards, 4 groups, 1 connection)"
+        f"casafacil_cl: {collections + cards + 1 + len(specs) + 4 + 1} objects ({collections} "
+        f"collections, {cards} cards, 1 action, {len(specs)} dashboards, 4 groups, 1 connection)"
     ) in output
+    assert "agencia-cerebro: 7 objects (3 collections, 1 card, 1 dashboard" in output
     assert not any(password in output for password in TENANT_PASSWORDS.values())
     assert READER_PASSWORD not in output
 

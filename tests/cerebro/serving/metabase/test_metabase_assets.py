@@ -120,8 +120,8 @@ def test_with_metabase_the_asset_provisions_and_reports_its_calls(
     fake, metabase_environment, tmp_path
 ):
     desired = _desired()
-    objects = sum(len(x) for x in (desired.collections, desired.cards, desired.dashboards,
-                                    desired.groups))  # fmt: skip
+    objects = sum(len(x) for x in (desired.collections, desired.cards, desired.actions,
+                                    desired.dashboards, desired.groups))  # fmt: skip
 
     result = _materialize(tmp_path)
 

@@ -28,18 +28,20 @@ PORTFOLIO = load_portfolio()
 
 def _totals(dashboards, tenants: int = 2) -> dict[str, int]:
     """Objects the apply creates: per tenant its collection, one per area, "Preguntas" and one
-    per dashboard, its cards, dashboards and groups; the agency's collections, cards,
-    dashboard and group."""
+    per dashboard, its cards and its requests model, its "Guardar escenario" action,
+    dashboards and groups; the agency's collections, cards, dashboard and group."""
     access = load_access()
     per_tenant = {
         "collections": 1 + len(access.areas) + 1 + len(dashboards),
-        "cards": sum(len(d.cards) for d in dashboards),
+        "cards": sum(len(d.cards) for d in dashboards) + 1,
+        "actions": 1,
         "dashboards": len(dashboards),
         "groups": len(access.roles),
     }
     agency = {
         "collections": 2 + len(PORTFOLIO),
         "cards": sum(len(d.cards) for d in PORTFOLIO),
+        "actions": 0,
         "dashboards": len(PORTFOLIO),
         "groups": 1,
     }
@@ -79,6 +81,7 @@ def test_fresh_apply_creates_per_tenant_objects_and_connections_as_their_roles(
     assert len(fake.live(fake.collections)) == totals["collections"]
     assert len(fake.live(fake.cards)) == totals["cards"]
     assert len(fake.live(fake.dashboards)) == totals["dashboards"]
+    assert len(fake.live(fake.actions)) == totals["actions"]
     assert len(fake.groups) == 2 + totals["groups"]
     assert result.counts() == {"create": sum(totals.values()), "update": 0, "archive": 0}
     # One connection per tenant, logged in as its role (settings: METABASE_TENANT_<ID>_USER),
@@ -228,7 +231,7 @@ def test_a_tenant_removed_from_the_file_is_archived_and_its_groups_lose_access(
 
     archives = [c for c in result.plan.changes if c.action == "archive"]
     assert {(c.model, c.key.split("/")[0]) for c in archives} == {
-        (m, peru.tenant_id) for m in ("card", "dashboard", "collection")
+        (m, peru.tenant_id) for m in ("action", "card", "dashboard", "collection")
     }
     # The only other change: the portfolio's links to the stores, one store fewer.
     (links,) = [c for c in result.plan.changes if c.action != "archive"]
@@ -237,8 +240,9 @@ def test_a_tenant_removed_from_the_file_is_archived_and_its_groups_lose_access(
     per_tenant = _totals(dashboards, 1)
     agency = _totals(dashboards, 0)
     assert result.plan.count("archive") == sum(
-        per_tenant[k] - agency[k] for k in ("collections", "cards", "dashboards")
+        per_tenant[k] - agency[k] for k in ("collections", "cards", "actions", "dashboards")
     )
+    assert not [a for a in fake.live(fake.actions) if peru.tenant_id in a["description"]]
     live = _by_key(fake.cards) | _by_key(fake.dashboards) | _by_key(fake.collections)
     assert not [k for k in live if k.split("/")[0] == peru.tenant_id]
     # Its groups (kept, with their members) and All Users may reach nothing of it.

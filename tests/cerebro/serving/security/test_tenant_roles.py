@@ -42,7 +42,7 @@ def test_a_new_tenant_role_logs_in_reads_its_tenant_and_holds_no_power(
     role = new_tenant_role(shared_warehouse, PE)
     assert attributes_of(shared_warehouse, role.name) == (
         True, False, False, False, False, False, True,
-        ["default_transaction_read_only=on"], [TENANT_READER_GROUP], 0,
+        None, [TENANT_READER_GROUP], 0,  # not read-only: it inserts requests (0063)
     )  # fmt: skip
     with shared_warehouse.connect(role) as connection:
         assert connection.execute("select count(*) from marts.fct_orders").fetchone() == (

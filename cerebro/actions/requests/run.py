@@ -1,0 +1,222 @@
+"""Run what tenants asked from Metabase with the command line's own code, and write back one
+line in Spanish (decision 0063).
+
+- ``guardar_escenario``: plans the budget on the tenant's fitted revenue model
+  (``marts.mart_budget_models``, what ``cerebro mmm export`` writes for ``cerebro mmm
+  optimize``) with ``plan_budget``, and saves the plan per channel in ``ops.saved_scenarios``.
+- ``sincronizar_segmento``: with ``preview``, the plan of ``cerebro activate --dry-run``
+  (nothing sent, nothing written but the answer); without it, the sync itself.
+- ``detener_activacion`` and ``alerta`` are accepted by the table but not run yet: refused
+  with a line that says so.
+
+A request the platform cannot run as asked (an unknown segment, a budget the model has never
+seen, a tenant without a model) is ``refused`` with the reason and nothing else written; an
+error of the platform's own is ``failed`` with its first line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cerebro.actions.activation.errors import ActivationError
+from cerebro.actions.activation.members import known_segments
+from cerebro.actions.activation.registry import DESTINATIONS
+from cerebro.actions.activation.sync import SyncReport, activate
+from cerebro.actions.requests import queue
+from cerebro.formatting import format_currency, format_integer
+from cerebro.serving.security.action_requests import (
+    DONE,
+    FAILED,
+    REFUSED,
+    SAVE_SCENARIO,
+    SYNC_SEGMENT,
+)
+from cerebro.tenants import Tenant
+from cerebro.warehouse import Warehouse, WarehouseError
+from ml_assets.mmm.budget import plan_budget
+from ml_assets.mmm.persistence import ModelFileError, model_from_dict
+from ml_assets.mmm.scenarios import GRID_RATIOS
+
+logger = logging.getLogger(__name__)
+
+#: The largest budget a request may plan, relative to the current spend over its period: the
+#: Simulador's grid ends there, and the curves have seen nothing like beyond it.
+MAX_BUDGET_RATIO = float(max(GRID_RATIOS))
+#: The model scenarios are planned on (the Simulador's revenue curves).
+SCENARIO_TARGET = "revenue"
+SAVED_SCENARIOS = "ops.saved_scenarios"
+_PLAN_COLUMNS = (
+    "channel",
+    "current_spend",
+    "optimal_spend",
+    "expected_revenue_change",
+    "expected_revenue_change_low",
+    "expected_revenue_change_high",
+)
+_SAVED_DDL = (
+    f"create table if not exists {SAVED_SCENARIOS} (request_id bigint, tenant_id text, "
+    "scenario_name text, period_days integer, total_budget double precision, "
+    + ", ".join(f"{c} {'text' if c == 'channel' else 'double precision'}" for c in _PLAN_COLUMNS)
+    + ", saved_at timestamp)"
+)
+
+
+class Refused(Exception):
+    """The request cannot be run as asked; the message is the Spanish line the page shows."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    request_id: int
+    kind: str
+    state: str
+    result: str
+
+
+def run_pending(
+    warehouse: Warehouse,
+    tenants: Mapping[str, Tenant],
+    *,
+    limit: int = 5,
+    now: Callable[[], dt.datetime] = queue.utc_now,
+) -> list[Outcome]:
+    """Claim and run up to ``limit`` queued requests, oldest first; what became of each."""
+    outcomes = []
+    for request_id in queue.queued_ids(warehouse, limit):
+        row = queue.claim(warehouse, request_id, now())
+        if row is None:
+            continue
+        outcomes.append(_run_one(warehouse, tenants, row, now))
+    return outcomes
+
+
+def _run_one(warehouse, tenants, row: pd.Series, now) -> Outcome:
+    request_id, kind = int(row["request_id"]), row["kind"]
+    writes: list = []
+    try:
+        tenant = tenants.get(row["tenant_id"])
+        if tenant is None:
+            raise Refused(f"El cliente {row['tenant_id']} no está en el archivo de clientes.")
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            raise Refused(
+                f"Las solicitudes «{kind}» aún no se ejecutan desde Metabase; pídalas al "
+                "equipo de datos."
+            )
+        state, result, writes = DONE, *handler(warehouse, tenant, row, now)
+    except Refused as refusal:
+        state, result, writes = REFUSED, str(refusal), []
+    except Exception as error:
+        logger.exception("action request %s failed", request_id)
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        state, result, writes = FAILED, f"Falló al ejecutarse: {first}", []
+    queue.finish(warehouse, request_id, state, result, now(), writes)
+    return Outcome(request_id, kind, state, result)
+
+
+def _fitted_model(warehouse: Warehouse, tenant_id: str):
+    missing = Refused(
+        "Este cliente aún no tiene un modelo de presupuesto ajustado: no hay curvas con qué "
+        "planificar el escenario (corra el cerebro de presupuesto primero)."
+    )
+    if not warehouse.table_exists("marts", "mart_budget_models"):
+        raise missing
+    rows = warehouse.query(
+        "select model_document, currency from marts.mart_budget_models "
+        "where tenant_id = %(tenant_id)s and target = %(target)s",
+        {"tenant_id": tenant_id, "target": SCENARIO_TARGET},
+    )
+    if rows.empty:
+        raise missing
+    try:
+        model = model_from_dict(json.loads(rows["model_document"].iloc[0]))
+    except (ModelFileError, ValueError, KeyError) as error:
+        raise Refused(f"El modelo guardado de este cliente no se puede leer ({error}).") from None
+    return model, rows["currency"].iloc[0]
+
+
+def save_scenario(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
+    """Plan the asked budget as ``cerebro mmm optimize`` does, and save the plan."""
+    model, currency = _fitted_model(warehouse, tenant.tenant_id)
+    name, budget, days = row["scenario_name"], float(row["budget_amount"]), int(row["period_days"])
+    current = float(model.current_spend_.sum() / model.period_days) * days
+    money = lambda value: format_currency(value, currency)  # noqa: E731
+    if current > 0 and budget > MAX_BUDGET_RATIO * current:
+        raise Refused(
+            f"Un presupuesto de {money(budget)} en {days} días es más de "
+            f"{format_integer(MAX_BUDGET_RATIO)} veces el gasto actual ({money(current)}): el "
+            "modelo no ha visto inversiones así; pida uno menor."
+        )
+    try:
+        plan = plan_budget(model, budget, period_days=days)
+    except ValueError as error:
+        raise Refused(f"El presupuesto no se puede repartir así: {error}.") from None
+    first = plan.iloc[0]
+    result = (
+        f"Escenario «{name}» guardado: {money(budget)} en {days} días, cambio esperado en "
+        f"ingresos {money(first.scenario_change)} (entre {money(first.scenario_change_low)} y "
+        f"{money(first.scenario_change_high)})."
+    )
+    saved_at = now()
+    writes = [(_SAVED_DDL, None)] + [
+        (f"insert into {SAVED_SCENARIOS} values (%(request_id)s, %(tenant_id)s, %(name)s, "
+         "%(days)s, %(budget)s, " + ", ".join(f"%({c})s" for c in _PLAN_COLUMNS)
+         + ", %(saved_at)s)",
+         {"request_id": int(row["request_id"]), "tenant_id": tenant.tenant_id, "name": name,
+          "days": days, "budget": budget, "saved_at": saved_at,
+          **{c: (str(line[c]) if c == "channel" else float(line[c])) for c in _PLAN_COLUMNS}})
+        for _, line in plan.iterrows()
+    ]  # fmt: skip
+    return result, writes
+
+
+def sync_segment(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
+    """``cerebro activate`` for the asked segment and destination (``--dry-run`` when the
+    request is a preview)."""
+    segment, destination, preview = row["segment"], row["destination"], bool(row["preview"])
+    if destination not in DESTINATIONS:
+        raise Refused(
+            f"No existe el destino «{destination}»; los destinos son: {', '.join(DESTINATIONS)}."
+        )
+    if destination not in tenant.destinations:
+        raise Refused(
+            f"El destino «{destination}» no está configurado para este cliente; pida al equipo "
+            "de datos que lo agregue en el archivo de clientes."
+        )
+    if warehouse.table_exists("marts", "dim_rfm_segments"):
+        known = known_segments(warehouse)
+        if segment not in known:
+            raise Refused(
+                f"No existe el segmento «{segment}»; los segmentos son: {', '.join(known)}."
+            )
+    try:
+        report = activate(warehouse, tenant, segment, destination, dry_run=preview, now=now)
+    except (ActivationError, WarehouseError) as error:
+        raise Refused(f"No se puede sincronizar «{segment}» con {destination}: {error}.") from None
+    return _sync_line(report), []
+
+
+def _sync_line(report: SyncReport) -> str:
+    plan = report.plan
+    where = f"«{plan.segment}» → {plan.destination}"
+    if report.dry_run:
+        return (
+            f"Vista previa de {where}: {plan.members} clientes en el segmento, "
+            f"{len(plan.add)} por {'enviar' if plan.one_shot else 'agregar'}, "
+            f"{len(plan.remove)} por quitar, {len(plan.held_out)} en el grupo de control, "
+            f"{len(plan.no_consent)} sin consentimiento; nada enviado."
+        )
+    return (
+        f"Sincronizado {where}: {report.sent} enviados, {report.refused} rechazados, "
+        f"{report.failed} fallidos, {report.removed} quitados, {len(plan.held_out)} en el "
+        f"grupo de control (corrida {report.run_id})."
+    )
+
+
+_HANDLERS = {SAVE_SCENARIO: save_scenario, SYNC_SEGMENT: sync_segment}

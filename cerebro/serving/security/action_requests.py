@@ -1,0 +1,205 @@
+"""``ops.action_requests``: what a tenant asks the platform to do from Metabase, one row per
+request (docs/decisions/0063-requests-from-metabase-under-row-level-security.md).
+
+A Metabase action on the tenant's own connection (its row-level-security role, decision 0030)
+inserts a row; the Dagster sensor claims it, runs it with the command line's code and writes
+the outcome back. What a tenant may ask is held by the table itself:
+
+- **CHECK constraints** name the kinds, the states, and each kind's parameters (a scenario
+  needs a name, a positive budget and 1..365 days; a segment sync a segment and a destination).
+- **Column grants**: the tenant group may insert the request's own columns only, so a tenant
+  cannot write a state, a result, who asked or when; the defaults do.
+- **Row-level security**: a tenant role inserts rows of its own tenant only (``with check``)
+  and reads its own tenant's rows only, through the same mapping as the marts
+  (``tenant_access.tenant_ids_of``); it can neither update nor delete.
+- **One pending request per question**: a unique index over the kind and parameters of the
+  requests still queued or running, so a double click inserts one row (PostgreSQL only; on
+  DuckDB, the embedded default with no Metabase writing to it, ``submit`` checks the same).
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from cerebro.serving.security.policies import (
+    ACCESS_SCHEMA,
+    READABLE_POLICY,
+    TENANT_IDS_FUNCTION,
+    TENANT_READER_GROUP,
+)
+from cerebro.warehouse import Warehouse
+
+SCHEMA, TABLE = "ops", "action_requests"
+SAVE_SCENARIO = "guardar_escenario"
+SYNC_SEGMENT = "sincronizar_segmento"
+STOP_ACTIVATION = "detener_activacion"
+ALERT = "alerta"
+KINDS = (SAVE_SCENARIO, SYNC_SEGMENT, STOP_ACTIVATION, ALERT)
+QUEUED, RUNNING, DONE, REFUSED, FAILED = "queued", "running", "done", "refused", "failed"
+STATES = (QUEUED, RUNNING, DONE, REFUSED, FAILED)
+PENDING = (QUEUED, RUNNING)
+#: What a tenant writes; everything else has a default or is the sensor's.
+REQUEST_COLUMNS = (
+    "tenant_id",
+    "kind",
+    "scenario_name",
+    "budget_amount",
+    "period_days",
+    "segment",
+    "destination",
+    "preview",
+    "alert_name",
+)
+#: The columns that tell two requests apart (a double click repeats all of them).
+PARAMETER_COLUMNS = REQUEST_COLUMNS[2:]
+#: Longest free text a request may carry (names of scenarios, segments, alerts).
+MAX_TEXT = 120
+MAX_PERIOD_DAYS = 365
+
+INSERT_POLICY = "cerebro_tenant_requests_insert"
+ISOLATION_POLICY = "cerebro_tenant_requests_isolation"
+PENDING_INDEX = "action_requests_one_pending"
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _text(column: str) -> str:
+    return f"{column} is not null and length({column}) between 1 and {MAX_TEXT}"
+
+
+#: Each kind's parameters, and nothing of the others'.
+_KIND_RULES = f"""(
+    kind = '{SAVE_SCENARIO}' and {_text("scenario_name")}
+        and budget_amount is not null and budget_amount > 0
+        and period_days is not null and period_days between 1 and {MAX_PERIOD_DAYS}
+        and segment is null and destination is null and preview is null and alert_name is null
+) or (
+    kind in ('{SYNC_SEGMENT}', '{STOP_ACTIVATION}') and {_text("segment")}
+        and {_text("destination")}
+        and (preview is not null or kind = '{STOP_ACTIVATION}')
+        and scenario_name is null and budget_amount is null and period_days is null
+        and alert_name is null
+) or (
+    kind = '{ALERT}' and {_text("alert_name")}
+        and scenario_name is null and budget_amount is null and period_days is null
+        and segment is null and destination is null and preview is null
+)"""
+
+_CHECKS = (
+    f"constraint action_requests_kind check (kind in ({_in(KINDS)}))",
+    f"constraint action_requests_state check (state in ({_in(STATES)}))",
+    f"constraint action_requests_parameters check ({_KIND_RULES})",
+    # A finished request has its result; a queued one has none yet.
+    "constraint action_requests_outcome check ("
+    f"(state in ({_in(PENDING)}) and finished_at is null) "
+    f"or (state not in ({_in(PENDING)}) and finished_at is not null and result is not null))",
+)
+
+
+def _ddl(identity: str, requested_by: str, now: str) -> str:
+    return f"""create table if not exists {SCHEMA}.{TABLE} (
+        request_id {identity},
+        tenant_id text not null,
+        kind text not null,
+        scenario_name text,
+        budget_amount numeric(18, 2),
+        period_days integer,
+        segment text,
+        destination text,
+        preview boolean,
+        alert_name text,
+        requested_by text {requested_by},
+        requested_at timestamp not null default {now},
+        state text not null default '{QUEUED}',
+        started_at timestamp,
+        finished_at timestamp,
+        result text,
+        {", ".join(_CHECKS)}
+    )"""
+
+
+_POSTGRES_DDL = _ddl(
+    "bigint generated always as identity primary key",
+    "not null default current_user",
+    "(now() at time zone 'UTC')",
+)
+# DuckDB: no identity columns (a sequence instead), no current_user (the caller says who).
+_DUCKDB_SEQUENCE = f"create sequence if not exists {SCHEMA}.action_request_ids"
+_DUCKDB_DDL = _ddl(
+    f"bigint primary key default nextval('{SCHEMA}.action_request_ids')",
+    "not null",
+    "current_timestamp::timestamp",
+)
+# Coalesced: a unique index treats NULLs as distinct, and most parameters are NULL.
+_PENDING_INDEX_SQL = (
+    f"create unique index if not exists {PENDING_INDEX} on {SCHEMA}.{TABLE} (tenant_id, kind, "
+    + ", ".join(f"coalesce({column}::text, '')" for column in PARAMETER_COLUMNS)
+    + f") where state in ({_in(PENDING)})"
+)
+_TENANT_QUAL = (
+    f"tenant_id = any ((select {ACCESS_SCHEMA}.{TENANT_IDS_FUNCTION}(current_user))::text[])"
+)
+
+
+def create_table_postgres(cursor) -> None:
+    """The table and its pending-request index (created if missing), through an open cursor,
+    as the role that owns the warehouse."""
+    cursor.execute(f"create schema if not exists {SCHEMA}")
+    cursor.execute(_POSTGRES_DDL)
+    cursor.execute(_PENDING_INDEX_SQL)
+
+
+def secure_requests(cursor) -> None:
+    """Row-level security, policies and column grants of the request table for the tenant
+    group (run by ``secure_schema`` after the access objects exist, as the owner). The
+    policies are recreated each time, in the caller's transaction."""
+    create_table_postgres(cursor)
+    table = sql.Identifier(SCHEMA, TABLE)
+    group = sql.Identifier(TENANT_READER_GROUP)
+    qual = sql.SQL(_TENANT_QUAL)
+    statements = [
+        sql.SQL("alter table {} enable row level security").format(table),
+        *(
+            sql.SQL("drop policy if exists {} on {}").format(sql.Identifier(name), table)
+            for name in (READABLE_POLICY, INSERT_POLICY, ISOLATION_POLICY)
+        ),
+        # Every role that was granted SELECT reads every row (the owner, the sensor)...
+        sql.SQL("create policy {} on {} as permissive for select to public using (true)").format(
+            sql.Identifier(READABLE_POLICY), table
+        ),
+        # ...a tenant role only its tenant's; it inserts only its tenant's, as queued.
+        sql.SQL("create policy {} on {} as restrictive for all to {} using ({})").format(
+            sql.Identifier(ISOLATION_POLICY), table, group, qual
+        ),
+        sql.SQL("create policy {} on {} as permissive for insert to {} with check ({})").format(
+            sql.Identifier(INSERT_POLICY),
+            table,
+            group,
+            sql.SQL("{} and state = {} and requested_by = current_user").format(
+                qual, sql.Literal(QUEUED)
+            ),
+        ),
+        sql.SQL("revoke all on {} from {}").format(table, group),
+        sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(SCHEMA), group),
+        sql.SQL("grant select on {} to {}").format(table, group),
+        sql.SQL("grant insert ({}) on {} to {}").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c in REQUEST_COLUMNS), table, group
+        ),
+    ]
+    for statement in statements:
+        cursor.execute(statement)
+
+
+def ensure_table(warehouse: Warehouse) -> None:
+    """Create the request table if it is missing, on either warehouse (on PostgreSQL without
+    its tenant grants: ``apply_tenant_isolation`` adds them once a tenant role exists)."""
+    with warehouse.connect() as connection:
+        if warehouse.engine == "duckdb":
+            connection.execute(f"create schema if not exists {SCHEMA}")
+            connection.execute(_DUCKDB_SEQUENCE)
+            connection.execute(_DUCKDB_DDL)
+            return
+        with connection.cursor() as cursor:
+            create_table_postgres(cursor)

@@ -1,0 +1,132 @@
+"""Requests from Metabase (decision 0063): provisioning turns actions on for each tenant's
+connection, makes the requests model and its "Guardar escenario" query action, and puts the
+action's button and the requests on the Acciones dashboard; the fake refuses the action
+requests Metabase refuses.
+
+Oracles: Metabase's source for the pinned v0.64 line (github.com/metabase/metabase):
+``src/metabase/actions/api.clj`` (``POST /api/action``: ``name`` and ``model_id`` required, a
+query action needs ``database_id``), ``src/metabase/actions/actions.clj``
+(``check-actions-enabled-for-database!``: "Actions are not enabled."),
+``src/metabase/actions/models.clj`` (an implicit action needs a model: "Actions must be made
+with models, not cards.") and ``frontend/src/metabase/dashboard/actions/actions.ts``
+(``addActionToDashboard``: the button dashcard's ``action_id``, ``card_id`` and settings).
+"""
+
+from __future__ import annotations
+
+from cerebro.serving.dashboards.spec import load_dashboards
+from cerebro.serving.metabase.desired import marker_key
+from cerebro.serving.metabase.provision import provision
+from cerebro.serving.metabase.requests import REQUESTS_DASHBOARD
+from tests.cerebro.serving.metabase.provisioning_support import TENANTS, make_context
+from tests.cerebro.serving.metabase.test_fake_metabase import _call, _login, server  # noqa: F401
+
+
+def _apply(settings, specs_dir):
+    dashboards = load_dashboards(specs_dir)
+    return provision(settings, dashboards, make_context(dashboards), sleep=lambda _: None)
+
+
+def _managed(objects: dict) -> dict:
+    return {marker_key(o.get("description")): o for o in objects.values() if not o["archived"]}
+
+
+def test_each_tenant_gets_its_requests_model_action_and_button(fake, settings, specs_dir):
+    _apply(settings, specs_dir)
+    databases = {db["name"]: db for db in fake.databases.values()}
+    assert not databases["Cerebro"]["settings"].get("database-enable-actions")
+    cards, actions = _managed(fake.cards), _managed(fake.actions)
+    for tenant in TENANTS:
+        t = tenant.tenant_id
+        database = databases[f"Cerebro · {t}"]
+        assert database["settings"]["database-enable-actions"] is True
+        model = cards[f"{t}/{REQUESTS_DASHBOARD}/solicitudes"]
+        assert model["type"] == "model" and model["database_id"] == database["id"]
+        sql = model["dataset_query"]["native"]["query"]
+        assert "from ops.action_requests" in sql and f"tenant_id = '{t}'" in sql
+        action = actions[f"{t}/{REQUESTS_DASHBOARD}/guardar_escenario"]
+        assert (action["type"], action["model_id"], action["database_id"]) == (
+            "query",
+            model["id"],
+            database["id"],
+        )
+        assert f"values ('{t}', 'guardar_escenario'" in action["dataset_query"]["native"]["query"]
+        assert {p["slug"] for p in action["parameters"]} == {
+            "scenario_name", "budget_amount", "period_days"
+        }  # fmt: skip
+        board = _managed(fake.dashboards)[f"{t}/{REQUESTS_DASHBOARD}"]
+        (button,) = [d for d in board["dashcards"] if d.get("action_id") == action["id"]]
+        assert button["card_id"] == model["id"]
+        settings_ = button["visualization_settings"]
+        assert settings_["actionDisplayType"] == "button"
+        assert settings_["button.label"] == "Guardar escenario"
+        assert settings_["virtual_card"]["display"] == "action"
+        assert [d for d in board["dashcards"] if d["card_id"] == model["id"]
+                and not d.get("action_id")]  # fmt: skip
+
+
+def test_a_second_apply_leaves_the_actions_alone(fake, settings, specs_dir):
+    _apply(settings, specs_dir)
+    fake.reset_calls()
+    second = _apply(settings, specs_dir)
+    assert fake.writes() == [] and second.plan.is_empty
+
+
+def test_an_action_changed_by_hand_is_put_back(fake, settings, specs_dir):
+    _apply(settings, specs_dir)
+    action = next(iter(_managed(fake.actions).values()))
+    action["dataset_query"]["native"]["query"] = "delete from ops.action_requests"
+    fake.reset_calls()
+    result = _apply(settings, specs_dir)
+    (change,) = result.plan.changes
+    assert (change.model, change.action, change.fields) == ("action", "update", ("sql",))
+    assert "insert into ops.action_requests" in action["dataset_query"]["native"]["query"]
+    assert fake.writes() == [("PUT", f"/api/action/{action['id']}")]
+
+
+def _question_and_database(fake, session, *, enable_actions: bool) -> tuple[int, int]:
+    from tests.cerebro.serving.metabase.test_fake_metabase import _details
+
+    body = {"name": "W", "engine": "postgres", "details": _details()}
+    if enable_actions:
+        body["settings"] = {"database-enable-actions": True}
+    status, database = _call(fake, "POST", "/api/database", body, session)
+    assert status == 200
+    card = {"name": "Q", "display": "table", "type": "question", "description": "q",
+            "visualization_settings": {},
+            "dataset_query": {"type": "native", "database": database["id"],
+                              "native": {"query": "select 1"}}}  # fmt: skip
+    status, created = _call(fake, "POST", "/api/card", card, session)
+    assert status == 200
+    return created["id"], database["id"]
+
+
+def _action(model_id, database, **changes) -> dict:
+    return {"name": "A", "type": "query", "model_id": model_id, "database_id": database,
+            "dataset_query": {"type": "native", "database": database,
+                              "native": {"query": "insert into t values (1)"}},
+            **changes}  # fmt: skip
+
+
+def test_the_fake_refuses_actions_as_metabases_api_does(server):  # noqa: F811
+    session = _login(server)
+    off_model, off_db = _question_and_database(server, session, enable_actions=False)
+    on_model, on_db = _question_and_database(server, session, enable_actions=True)
+    cases = [
+        (_action(on_model, on_db, database_id=None), 400, "Must provide a database_id"),
+        (_action(on_model, on_db, name=None), 400, "name"),
+        (_action(on_model, on_db, type="sql"), 400, "Unsupported action type"),
+        (_action(999, on_db), 404, "Not found"),
+        (_action(off_model, off_db), 400, "Actions are not enabled."),
+        (_action(on_model, off_db), 400, "Actions are not enabled."),
+        ({"name": "A", "type": "implicit", "kind": "row/create", "model_id": on_model}, 400,
+         "Actions must be made with models, not cards."),
+    ]  # fmt: skip
+    for body, status, message in cases:
+        answer = _call(server, "POST", "/api/action", body, session)
+        assert answer[0] == status and message in answer[1]["message"], body
+    assert _call(server, "GET", "/api/action", None, session)[1] == []
+    status, created = _call(server, "POST", "/api/action", _action(on_model, on_db), session)
+    assert status == 200 and created["database_id"] == on_db
+    listed = _call(server, "GET", f"/api/action?model-id={on_model}", None, session)[1]
+    assert [a["id"] for a in listed] == [created["id"]]

@@ -1,0 +1,130 @@
+"""``ops.action_requests`` on a real PostgreSQL: a tenant's login (the role its Metabase
+connection uses) inserts and reads its own tenant's requests only, asks only what the CHECK
+constraints allow, and a double click queues one request. The oracle is the server itself:
+what PostgreSQL refuses or returns to each role."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from psycopg import errors
+
+from cerebro.serving.metabase.requests import scenario_action
+from tests.cerebro.serving.security.tenant_marts import CL, PE
+
+INSERT = (
+    "insert into ops.action_requests (tenant_id, kind, scenario_name, budget_amount, "
+    "period_days) values (%s, 'guardar_escenario', %s, %s, 30)"
+)
+
+
+def _ask(connection, tenant_id: str, name: str = "Plan CyberDay", budget: float = 1_000_000):
+    connection.execute(INSERT, (tenant_id, name, budget))
+
+
+def test_a_tenant_inserts_and_reads_its_own_requests_only(tenant_warehouse, tenant_roles):
+    with (
+        tenant_warehouse.connect(tenant_roles[CL]) as cl,
+        tenant_warehouse.connect(tenant_roles[PE]) as pe,
+    ):
+        _ask(cl, CL)
+        _ask(pe, PE, "Plan Perú")
+        seen_by_cl = cl.execute("select tenant_id, scenario_name, state, requested_by "
+                                "from ops.action_requests").fetchall()  # fmt: skip
+        seen_by_pe = pe.execute("select tenant_id from ops.action_requests").fetchall()
+    assert seen_by_cl == [(CL, "Plan CyberDay", "queued", tenant_roles[CL].name)]
+    assert seen_by_pe == [(PE,)]
+    with tenant_warehouse.as_owner() as owner:
+        assert owner.execute("select count(*) from ops.action_requests").fetchone() == (2,)
+
+
+def test_a_tenant_cannot_insert_for_another_tenant(tenant_warehouse, tenant_roles):
+    with (
+        tenant_warehouse.connect(tenant_roles[CL]) as cl,
+        pytest.raises(errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        _ask(cl, PE)
+    with tenant_warehouse.as_owner() as owner:
+        assert owner.execute("select count(*) from ops.action_requests").fetchone() == (0,)
+
+
+def test_a_tenant_cannot_write_the_state_the_result_or_who_asked(tenant_warehouse, tenant_roles):
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        _ask(cl, CL)
+        for statement in (
+            "insert into ops.action_requests (tenant_id, kind, alert_name, state, result, "
+            f"finished_at) values ('{CL}', 'alerta', 'x', 'done', 'hecho', now())",
+            "insert into ops.action_requests (tenant_id, kind, alert_name, requested_by) "
+            f"values ('{CL}', 'alerta', 'x', 'someone_else')",
+            "update ops.action_requests set state = 'done'",
+            "delete from ops.action_requests",
+        ):
+            with pytest.raises(errors.InsufficientPrivilege):
+                cl.execute(statement)
+        assert cl.execute("select state from ops.action_requests").fetchall() == [("queued",)]
+
+
+@pytest.mark.parametrize(
+    ("columns", "values"),
+    [
+        ("kind, scenario_name, budget_amount, period_days", "'guardar_escenario', 'x', -5, 30"),
+        ("kind, scenario_name, budget_amount, period_days", "'guardar_escenario', 'x', 100, 0"),
+        ("kind, scenario_name, budget_amount, period_days", "'guardar_escenario', '', 100, 30"),
+        ("kind, alert_name", "'borrar_todo', 'x'"),
+        ("kind, segment, destination", "'sincronizar_segmento', 'Campeones', 'klaviyo'"),
+        ("kind, alert_name, segment", "'alerta', 'x', 'Campeones'"),
+    ],
+    ids=["negative budget", "zero days", "empty name", "unknown kind",
+         "sync without preview", "alert with a segment"],
+)  # fmt: skip
+def test_the_check_refuses_a_bad_request(tenant_warehouse, tenant_roles, columns, values):
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl, pytest.raises(errors.CheckViolation):
+        cl.execute(
+            f"insert into ops.action_requests (tenant_id, {columns}) values ('{CL}', {values})"
+        )
+
+
+def test_a_double_click_queues_one_request(tenant_warehouse, tenant_roles):
+    """The second identical insert of a pending request is refused by the unique index (the
+    Metabase action's SQL says ``on conflict do nothing``); once the first is finished, the
+    same question may be asked again."""
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        _ask(cl, CL)
+        with pytest.raises(errors.UniqueViolation):
+            _ask(cl, CL)
+        cl.execute(INSERT.replace("30)", "30) on conflict do nothing"), (CL, "Plan CyberDay", 1e6))
+        _ask(cl, CL, budget=2_000_000)
+    with tenant_warehouse.as_owner() as owner:
+        assert owner.execute("select count(*) from ops.action_requests").fetchone() == (2,)
+        owner.execute(
+            "update ops.action_requests set state = 'done', result = 'listo', "
+            "finished_at = now() where budget_amount = 1000000"
+        )
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        _ask(cl, CL)
+        assert cl.execute("select count(*) from ops.action_requests").fetchone() == (3,)
+
+
+def _run_action(connection, tenant_id: str, **values) -> None:
+    """The "Guardar escenario" action's SQL as provisioning gives it to Metabase, with its
+    template tags bound as parameters (as Metabase binds a native query's values)."""
+    sql = re.sub(r"\{\{(\w+)\}\}", r"%(\1)s", scenario_action(tenant_id).sql)
+    connection.execute(sql, values)
+
+
+def test_the_metabase_action_queues_one_request_per_double_click(tenant_warehouse, tenant_roles):
+    asked = {"scenario_name": "CyberDay", "budget_amount": 1_500_000, "period_days": 30}
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        _run_action(cl, CL, **asked)
+        _run_action(cl, CL, **asked)
+        rows = cl.execute("select kind, scenario_name, state from ops.action_requests").fetchall()
+    assert rows == [("guardar_escenario", "CyberDay", "queued")]
+
+
+def test_a_tenant_running_another_tenants_action_is_refused(tenant_warehouse, tenant_roles):
+    with (
+        tenant_warehouse.connect(tenant_roles[PE]) as pe,
+        pytest.raises(errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        _run_action(pe, CL, scenario_name="x", budget_amount=10, period_days=30)
