@@ -82,3 +82,36 @@ def test_the_executive_insight_is_the_longest_horizons_sentence(demo_duckdb, upl
         {"tenant_id": TENANT},
     )
     assert list(insights["insight_text"]) == [longest["uplift_text"]]
+
+
+def test_each_discount_is_measured_against_its_true_response(demo_duckdb, truth):
+    """Decision 0064: the store drew its treated's discount over the ladder. Each discount's
+    arm has the size the store drew, is compared with every member without a coupon, and its
+    estimate lies within three standard errors (from the truth, not the estimate) of the true
+    uplift at that discount; the page says which response the rule uses."""
+    rows = demo_duckdb.warehouse.query(
+        "select * from marts.mart_activation_discount_response "
+        "where tenant_id = %(tenant_id)s and destination = %(destination)s "
+        "and segment = %(segment)s order by horizon_days, discount",
+        {"tenant_id": TENANT, "destination": truth["destination"], "segment": truth["segment"]},
+    )
+    coupons = [p for p in truth["ladder_percent"] if p]
+    assert len(rows) == len(coupons) * len(truth["horizons"]), rows
+    control = truth["control_customers"]
+    for row in rows.itertuples(index=False):
+        percent = str(round(float(row.discount) * 100))
+        assert row.treated_customers == truth["customers_by_discount"][percent]
+        assert row.baseline_customers == control
+        horizon = truth["horizons"][str(row.horizon_days)]
+        true_uplift = horizon["uplift_truth_by_discount"][percent]
+        base = horizon["base_purchase_rate"]
+        rate = base + true_uplift
+        n = row.treated_customers
+        se = math.sqrt(rate * (1 - rate) / n + base * (1 - base) / control)
+        assert abs(float(row.purchase_rate_diff) - true_uplift) <= 3 * se, (row, se)
+    measured = bool(rows["is_rule_measured"].all())
+    page = (demo_duckdb.data_dir / "dashboards" / TENANT / "acciones.html").read_text(
+        encoding="utf-8"
+    )
+    said = "usa la respuesta medida" if measured else "usa la respuesta supuesta"
+    assert f"La regla de descuento {said}" in page

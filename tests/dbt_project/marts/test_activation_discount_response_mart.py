@@ -20,6 +20,7 @@ import pytest
 
 from cerebro.actions.activation.discount_experiment import read_levels, response_rule
 from cerebro.actions.activation.rescue_offer import RescueAssumptions, rescue_offer
+from cerebro.serving.dashboards.spec import load_dashboards
 from tests.dbt_project.marts.crafted_dbt import build_models, crafted_warehouse, warehouse_environ
 from tests.dbt_project.marts.discount_experiment import (
     DESTINATION,
@@ -111,3 +112,31 @@ def test_the_rule_uses_the_measured_response_and_picks_the_step_it_pays_for(ware
                 "expected_spend_per_purchase_amount": 20_000.0}  # fmt: skip
     assert rescue_offer(customer, assumptions).discount is None
     assert rescue_offer(customer, rule.in_use).discount == 0.05
+
+
+def test_the_assumed_curve_is_the_rules_default_and_every_step_is_told_apart(mart):
+    assumed = RescueAssumptions()
+    for row in mart.itertuples(index=False):
+        assert float(row.assumed_response) == pytest.approx(assumed.response(row.discount))
+        assert row.is_distinguishable and row.is_rule_measured
+        assert row.rule_text.startswith("La regla de descuento usa la respuesta medida")
+    five = mart[(mart["horizon_days"] == 30) & (mart["discount"].round(2) == 0.05)].iloc[0]
+    low, high = five["response_lower"] * 100, five["response_upper"] * 100
+    assert five["response_text"] == (
+        f"5%: respuesta medida {_comma(five['response'] * 100)}% (IC 90%: {_comma(low)}% a "
+        f"{_comma(high)}%), supuesta 6,0%: distinguible."
+    )
+
+
+def test_the_acciones_page_says_which_response_the_rule_uses(warehouse):
+    page = next(d for d in load_dashboards() if d.key == "acciones")
+    card = page.card("descuento_de_rescate")
+    frame = card.run(warehouse, {"tenant": TENANT})
+    texts = list(frame["discount_text"])
+    assert len(texts) == 1 + len(RESPONSE)
+    assert texts[0].startswith("La regla de descuento usa la respuesta medida")
+    assert [text.split(":")[0] for text in texts[1:]] == ["5%", "10%", "15%", "20%"]
+
+
+def _comma(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")

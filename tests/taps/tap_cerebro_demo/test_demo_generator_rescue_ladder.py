@@ -37,9 +37,7 @@ def without_rescue():
         return dataset_module.generate(SETTINGS)
 
 
-def test_the_rescue_appends_rows_and_leaves_every_other_row_unchanged(
-    with_rescue, without_rescue
-):
+def test_the_rescue_appends_rows_and_leaves_every_other_row_unchanged(with_rescue, without_rescue):
     appended = 0
     for name, before in without_rescue.streams.items():
         after = with_rescue.streams[name]
