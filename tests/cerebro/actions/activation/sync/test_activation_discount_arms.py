@@ -9,10 +9,14 @@ the control rule of control.py, and the vendor's own record of what it was asked
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 from typing import ClassVar
 
-from cerebro.actions.activation.discount_experiment import ARM_ATTRIBUTE, ZERO_ARM_DETAIL
+import pandas as pd
+
+from cerebro.actions.activation.discount_experiment import ARM_ATTRIBUTE, MART, ZERO_ARM_DETAIL
+from cerebro.actions.activation.rescue_offer import RescueAssumptions
 from cerebro.actions.activation.sync import activate
 from cerebro.cli.activation import render_report
 from tests.cerebro.actions.activation.sync.activation_crafted_marts import (
@@ -28,9 +32,11 @@ SEGMENT = "Frecuentes alejados"
 
 @dataclasses.dataclass
 class FakeRescue(FakeList):
-    """A one-shot vendor that, like shopify_coupons, lets the sync draw its discounts."""
+    """A one-shot vendor that, like shopify_coupons, lets the sync draw its discounts and
+    decides with the rule's assumptions otherwise."""
 
     learns_discount: ClassVar[bool] = True
+    assumptions: RescueAssumptions = dataclasses.field(default_factory=RescueAssumptions)
 
 
 def _arm_by_hand(customer_id: str) -> float:
@@ -76,3 +82,36 @@ def test_a_resync_draws_the_same_arms(warehouse, tenant):
     assert arms == [(m.customer_id, m.member.attributes[ARM_ATTRIBUTE]) for m in first.add]
     assert planned.zero_arm == first.zero_arm == again.zero_arm and first.zero_arm
     assert again.add == ()
+
+
+def _measured(intervals: dict[float, tuple[float, float]], complete: bool = True) -> pd.DataFrame:
+    """Rows of the per-discount mart for one finished randomised rescue at 30 days."""
+    return pd.DataFrame([
+        {"tenant_id": TENANT, "destination": "klaviyo", "segment": SEGMENT, "run_id": "r0",
+         "run_started_at": dt.datetime(2026, 9, 1, 13), "horizon_days": 30, "discount": d,
+         "response": (lo + hi) / 2, "response_lower": lo, "response_upper": hi,
+         "treated_customers": 500, "is_complete": complete}
+        for d, (lo, hi) in intervals.items()
+    ])  # fmt: skip
+
+
+def test_once_every_step_is_distinguishable_the_sync_stops_drawing_and_decides_measured(
+    warehouse, tenant
+):
+    people = customers(120)
+    write_marts(warehouse, people)
+    schema, table = MART.split(".")
+    clear = {0.05: (0.10, 0.16), 0.10: (0.16, 0.22), 0.15: (0.18, 0.24), 0.20: (0.19, 0.25)}
+    # Not complete yet: the rule still assumes, and draws.
+    warehouse.replace_table(schema, table, _measured(clear, complete=False))
+    assert activate(warehouse, tenant, SEGMENT, "klaviyo", destination=FakeRescue(),
+                    dry_run=True).plan.zero_arm  # fmt: skip
+    warehouse.replace_table(schema, table, _measured(clear))
+    vendor = VendorState()
+    client = FakeRescue(vendor, one_shot=True)
+    report = activate(warehouse, tenant, SEGMENT, "klaviyo", destination=client)
+    assert report.plan.zero_arm == () and report.plan.discount_rule.is_measured
+    assert vendor.members_seen and all(
+        ARM_ATTRIBUTE not in m.attributes for m in vendor.members_seen
+    )
+    assert "descuento de rescate: usa la respuesta medida (5%: 13,0%" in render_report(report)
