@@ -155,8 +155,7 @@ def simulate_rescue(
         "control_customers": int((~coupon).sum()),
         "held_out_customers": int((~treated).sum()),
         "customers_by_discount": {
-            str(p): int((percent == p).sum()) if p else int((~coupon).sum())
-            for p in LADDER_PERCENT
+            str(p): int((percent == p).sum()) if p else int((~coupon).sum()) for p in LADDER_PERCENT
         },
         "rescued_orders": len(who),
         "horizons": {},
