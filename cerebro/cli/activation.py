@@ -109,6 +109,9 @@ def render_report(report: SyncReport) -> str:
             )
         if plan.holdout is not None:
             lines.append(f"  {plan.holdout.sentence()}")
+        if plan.discount_rule is not None:
+            lines.append(f"  0 % arm (no coupon, held out): {len(plan.zero_arm)}")
+            lines.append(f"  {plan.discount_rule.sentence()}")
         return "\n".join(lines)
     calls = "?" if report.calls is None else str(report.calls)
     lines = [
@@ -124,4 +127,7 @@ def render_report(report: SyncReport) -> str:
         lines.insert(2, f"  {report.drift.describe()}")
     if plan.holdout is not None:
         lines.append(f"  {plan.holdout.sentence()}")
+    if plan.discount_rule is not None:
+        lines.append(f"  0 % arm (no coupon, held out): {len(plan.zero_arm)}")
+        lines.append(f"  {plan.discount_rule.sentence()}")
     return "\n".join(lines)

@@ -8,10 +8,14 @@ and the Acciones page read it like any sync.
 Oracles, from ``truth.json``'s ``rescue_experiment``: the sides' sizes (exact: they are the
 log); per horizon the true uplift of the purchase rate over the experiment's members (the share
 who respond to the coupon and would not have bought without it, known for every simulated
-member), which the mart's 90 % interval must hold (such intervals miss one time in ten; the
-seed's draw is fixed) and its estimate must lie within three standard errors of, the standard
-error computed from the truth's base rate and uplift and the sides' sizes, not from the
-estimate. The page must say the result in its sentence.
+member), from which its estimate must lie within three standard errors, the standard error
+computed from the truth's base rate and uplift and the sides' sizes, not from the estimate.
+Since decision 0064 the test demo's few coupon members (7 of 15 consented on test_cl) are split
+over four discounts, and the mart's 90 % Wald interval on so few is not a fair oracle (in this
+draw none of the 7 responded, and with no buyer on either side the interval is zero wide): it is
+not checked here; its coverage is, on a crafted rescue of 10 000 members
+(tests/dbt_project/marts/test_activation_discount_response_mart.py). The page must say the
+result in its sentence.
 """
 
 from __future__ import annotations
@@ -56,7 +60,6 @@ def test_the_measured_uplift_holds_the_true_effect(uplift, truth):
         assert row.is_complete
         horizon = truth["horizons"][str(row.horizon_days)]
         true_uplift, base = horizon["uplift_truth"], horizon["base_purchase_rate"]
-        assert row.purchase_rate_diff_lower <= true_uplift <= row.purchase_rate_diff_upper, row
         treated_rate = base + true_uplift
         se = math.sqrt(treated_rate * (1 - treated_rate) / treated + base * (1 - base) / control)
         assert abs(row.purchase_rate_diff - true_uplift) <= 3 * se, (row, se)
@@ -82,3 +85,36 @@ def test_the_executive_insight_is_the_longest_horizons_sentence(demo_duckdb, upl
         {"tenant_id": TENANT},
     )
     assert list(insights["insight_text"]) == [longest["uplift_text"]]
+
+
+def test_each_discount_is_measured_against_its_true_response(demo_duckdb, truth):
+    """Decision 0064: the store drew its treated's discount over the ladder. Each discount's
+    arm has the size the store drew, is compared with every member without a coupon, and its
+    estimate lies within three standard errors (from the truth, not the estimate) of the true
+    uplift at that discount; the page says which response the rule uses."""
+    rows = demo_duckdb.warehouse.query(
+        "select * from marts.mart_activation_discount_response "
+        "where tenant_id = %(tenant_id)s and destination = %(destination)s "
+        "and segment = %(segment)s order by horizon_days, discount",
+        {"tenant_id": TENANT, "destination": truth["destination"], "segment": truth["segment"]},
+    )
+    drawn = [p for p in truth["ladder_percent"] if p and truth["customers_by_discount"][str(p)]]
+    assert len(rows) == len(drawn) * len(truth["horizons"]), rows
+    control = truth["control_customers"]
+    for row in rows.itertuples(index=False):
+        percent = str(round(float(row.discount) * 100))
+        assert row.treated_customers == truth["customers_by_discount"][percent]
+        assert row.baseline_customers == control
+        horizon = truth["horizons"][str(row.horizon_days)]
+        true_uplift = horizon["uplift_truth_by_discount"][percent]
+        base = horizon["base_purchase_rate"]
+        rate = base + true_uplift
+        n = row.treated_customers
+        se = math.sqrt(rate * (1 - rate) / n + base * (1 - base) / control)
+        assert abs(float(row.purchase_rate_diff) - true_uplift) <= 3 * se, (row, se)
+    measured = bool(rows["is_rule_measured"].all())
+    page = (demo_duckdb.data_dir / "dashboards" / TENANT / "acciones.html").read_text(
+        encoding="utf-8"
+    )
+    said = "usa la respuesta medida" if measured else "usa la respuesta supuesta"
+    assert f"La regla de descuento {said}" in page

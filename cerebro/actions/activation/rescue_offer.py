@@ -63,6 +63,10 @@ class RescueAssumptions:
     gross_margin: float = 0.40
     #: c: the cost of one offer (a message, in the tenant's currency).
     cost_per_offer: float = 0.0
+    #: (discount, measured r(d)) pairs replacing the assumed curve at those discounts, set by
+    #: the discount experiment once its measurement is distinguishable (discount_experiment.py,
+    #: decision 0064); not a setting.
+    measured_response: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         ladder = tuple(float(step) for step in self.ladder)
@@ -89,7 +93,7 @@ class RescueAssumptions:
         """Assumptions from a destination's ``rescue:`` settings block (missing keys keep their
         defaults; unknown keys are refused)."""
         settings = dict(settings or {})
-        known = set(cls.__dataclass_fields__)
+        known = set(cls.__dataclass_fields__) - {"measured_response"}
         unknown = sorted(set(settings) - known)
         if unknown:
             raise ValueError(f"unknown rescue setting(s) {unknown}; known: {sorted(known)}")
@@ -101,7 +105,11 @@ class RescueAssumptions:
         return cls(**settings)  # type: ignore[arg-type]
 
     def response(self, discount: float) -> float:
-        """r(d): the share of would-be-lost customers brought back by ``discount``."""
+        """r(d): the share of would-be-lost customers brought back by ``discount``: measured
+        when the discount experiment has measured it, else the assumed curve."""
+        for step, measured in self.measured_response:
+            if math.isclose(step, discount):
+                return measured
         k = self.response_steepness
         scaled = (discount / self.half_response_discount) ** k
         return self.max_response * scaled / (1.0 + scaled)

@@ -54,6 +54,15 @@ from cerebro.actions.activation.destination import (
     Member,
     Outcome,
 )
+from cerebro.actions.activation.discount_experiment import (
+    ARM_ATTRIBUTE,
+    ZERO_ARM_DETAIL,
+    ResponseRule,
+    arms,
+    discount_arm,
+    read_levels,
+    response_rule,
+)
 from cerebro.actions.activation.errors import ActivationError
 from cerebro.actions.activation.http import VendorUnavailable
 from cerebro.actions.activation.log import (
@@ -69,6 +78,7 @@ from cerebro.actions.activation.log import (
 from cerebro.actions.activation.members import SegmentMember, contacts_of, segment_members
 from cerebro.actions.activation.power import HoldoutReading, holdout_reading
 from cerebro.actions.activation.reconcile import Drift, check_list
+from cerebro.actions.activation.rescue_offer import RescueAssumptions
 from cerebro.actions.activation.sent_identifiers import Change
 from cerebro.tenants import ActivationConfig, Tenant
 from cerebro.warehouse import Warehouse
@@ -115,6 +125,10 @@ class Plan:
     resync: bool = False
     #: What its control group can read (decision 0059); None without consented members.
     holdout: HoldoutReading | None = None
+    #: A rescue's discount rule: assumed or measured response (decision 0064); None elsewhere.
+    discount_rule: ResponseRule | None = None
+    #: Members to add drawn on the 0 % arm of the discount experiment: logged held out.
+    zero_arm: tuple[SegmentMember, ...] = ()
 
     @property
     def audience(self) -> Audience:
@@ -179,6 +193,14 @@ def activate(
         ActivationConfig(segment, destination_name).control_share,
     )  # fmt: skip
     kind = destination if destination is not None else _destination_class(destination_name)
+    rule = None
+    if getattr(kind, "learns_discount", False):
+        try:
+            assumptions = RescueAssumptions.from_settings(config.settings.get("rescue"))
+        except (TypeError, ValueError) as error:
+            raise ActivationError(f"{destination_name}.settings.rescue: {error}") from None
+        levels = read_levels(warehouse, tenant.tenant_id, destination_name, segment)
+        rule = response_rule(assumptions, levels)
     plan = plan_sync(
         warehouse,
         tenant.tenant_id,
@@ -189,6 +211,7 @@ def activate(
         control_share=share,
         today=now().date(),
         resync=resync,
+        discount_rule=rule,
     )
     if dry_run:
         missing = registry.missing_secrets(config.secrets, environ)
@@ -200,6 +223,9 @@ def activate(
             )
         except DestinationError as error:
             raise ActivationError(f"{destination_name}: {error}; nothing was sent") from error
+    if rule is not None and rule.is_measured:
+        # The experiment has answered: the client decides with the measured response.
+        destination = dataclasses.replace(destination, assumptions=rule.in_use)
     return run_sync(warehouse, plan, destination, now=now)
 
 
@@ -221,6 +247,7 @@ def plan_sync(
     control_share: float,
     today: dt.date,
     resync: bool = False,
+    discount_rule: ResponseRule | None = None,
 ) -> Plan:
     """Compare the segment with what the log says the vendor has (see the module's doc). A
     one-shot message's members carry their rescue coupon still valid on ``today``."""
@@ -239,6 +266,20 @@ def plan_sync(
             target.append(member)
     retried = [m for m in target if m.customer_id not in in_list]
     add = [m for m in retried if refused.get(m.customer_id, ()) != (m.identifier_for(consent),)]
+    zero_arm = []
+    if discount_rule is not None and not discount_rule.is_measured:
+        # Decision 0064: the discount is drawn per member, stable for the activation.
+        ladder, drawn = arms(discount_rule.assumptions), []
+        for m in add:
+            arm = discount_arm(tenant_id, destination, segment, m.customer_id, ladder)
+            if arm == 0:
+                zero_arm.append(m)
+                continue
+            attributes = {**m.member.attributes, ARM_ATTRIBUTE: arm}
+            drawn.append(
+                dataclasses.replace(m, member=dataclasses.replace(m.member, attributes=attributes))
+            )
+        add = drawn
     identifiers = {m.customer_id: m.identifier_for(consent) for m in members}
     leaving = set() if one_shot else in_list - {m.customer_id for m in target}
     sent = {} if one_shot else sent_identifiers.read(warehouse, tenant_id, destination, segment)
@@ -263,6 +304,8 @@ def plan_sync(
         kept=kept,
         resync=resync,
         holdout=_holdout_reading([*held_out, *target], control_share),
+        discount_rule=discount_rule,
+        zero_arm=tuple(zero_arm),
     )
 
 
@@ -375,6 +418,7 @@ def run_sync(
         no_consent = f"no {plan.consent} marketing consent"
         # One list for the whole run: `log.write` empties it once its rows are committed.
         buffer = [row(m.customer_id, HOLD_OUT, HELD_OUT, control) for m in plan.held_out]
+        buffer += [row(m.customer_id, HOLD_OUT, HELD_OUT, ZERO_ARM_DETAIL) for m in plan.zero_arm]
         buffer += [row(m.customer_id, SKIP, NO_CONSENT, no_consent) for m in plan.no_consent]
         log.write(buffer)
         # Changes to ops.activation_identifiers, written with the rows of the same answers.

@@ -23,7 +23,7 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "16"
+GENERATOR_VERSION = "17"
 #: The past rescue's activation log rows (generator/rescue.py), beside the streams.
 ACTIVATION_LOG_FILE = "activation_log.parquet"
 

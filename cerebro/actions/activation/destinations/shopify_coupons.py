@@ -51,6 +51,7 @@ from cerebro.actions.activation.destination import (
     Member,
     Outcome,
 )
+from cerebro.actions.activation.discount_experiment import ARM_ATTRIBUTE
 from cerebro.actions.activation.http import VendorHttp, VendorResponse, VendorUnavailable
 from cerebro.actions.activation.rescue_offer import (
     RescueAssumptions,
@@ -107,6 +108,9 @@ class ShopifyCoupons:
     name: ClassVar[str] = "shopify_coupons"
     consent: ClassVar[str] = "email"
     one_shot: ClassVar[bool] = True
+    #: The sync draws each member's discount over the ladder until the response is measured
+    #: (discount_experiment.py, decision 0064).
+    learns_discount: ClassVar[bool] = True
 
     http: VendorHttp
     shop: str
@@ -148,13 +152,16 @@ class ShopifyCoupons:
         match = _CUSTOMER_ID.fullmatch(member.customer_id.strip())
         if match is None:
             return outcome(REFUSED, "customer_id no es un id de cliente de Shopify")
-        offer = rescue_offer(member.attributes, self.assumptions)
-        if offer.discount is None:
-            return outcome(REFUSED, offer.reason)
+        discount = member.attributes.get(ARM_ATTRIBUTE)
+        if discount is None:  # not drawn by the discount experiment: the rule decides
+            offer = rescue_offer(member.attributes, self.assumptions)
+            if offer.discount is None:
+                return outcome(REFUSED, offer.reason)
+            discount = offer.discount
         starts = self.now().astimezone(dt.UTC).replace(microsecond=0)
         ends = starts + dt.timedelta(days=self.expiry_days)
         code = self.code_for(audience, match.group(1), starts.date())
-        percent = percent_text(offer.discount)
+        percent = percent_text(discount)
         variables = {
             "basicCodeDiscount": {
                 "title": f"{self.title_prefix} {percent} · {code}",
@@ -163,7 +170,7 @@ class ShopifyCoupons:
                 "endsAt": _iso(ends),
                 "context": {"customers": {"add": [f"gid://shopify/Customer/{match.group(1)}"]}},
                 "customerGets": {
-                    "value": {"percentage": offer.discount},
+                    "value": {"percentage": discount},
                     "items": {"all": True},
                 },
                 "usageLimit": 1,

@@ -25,7 +25,12 @@ per_run as (
         activation_log.run_id,
         activation_log.run_started_at,
         -- Sent wins over a hold-out row of the same run: the customer was reached.
-        max(case when activation_log.is_treated then 1 else 0 end) = 1 as is_treated
+        max(case when activation_log.is_treated then 1 else 0 end) = 1 as is_treated,
+        -- The discount of a rescue coupon the vendor accepted (decision 0064), from the log's
+        -- detail as rescue_offer.coupon_detail writes it ("12,5% hasta 2026-12-10"); NULL for
+        -- every other row, the held-out (and a coupon experiment's 0 % arm) among them.
+        max(case when activation_log.is_treated then {{ coupon_discount('activation_log.detail') }} end)
+            as discount
     from activation_log
     group by 1, 2, 3, 4, 5, 6
 ),
@@ -53,7 +58,8 @@ assigned as (
         {{ to_local_date('first_entries.run_started_at', 'tenants.timezone') }}
             as activation_date,
         first_entries.customer_id,
-        first_entries.is_treated
+        first_entries.is_treated,
+        first_entries.discount
     from first_entries
     inner join tenants
         on first_entries.tenant_id = tenants.tenant_id

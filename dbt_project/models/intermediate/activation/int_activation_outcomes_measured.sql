@@ -72,6 +72,7 @@ measured as (
         windows.customer_id,
         windows.horizon_days,
         windows.is_treated,
+        windows.discount,
         windows.activation_date,
         windows.horizon_end_date,
         windows.predicted_clv_12m,
@@ -83,7 +84,7 @@ measured as (
         and windows.customer_id = orders.customer_id
         and orders.created_date > windows.activation_date
         and orders.created_date <= windows.horizon_end_date
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 )
 
 select * from measured
