@@ -26,7 +26,8 @@ from tests.dbt_project.marts.uplift_experiment import (
 )
 from tests.dbt_project.marts.uplift_oracle import KEYS, expected_uplift
 
-SELECTION = ("+dim_tenants", "stg_ops__activation_log", "path:models/intermediate/activation",
+SELECTION = ("+dim_tenants", "stg_ops__activation_log", "stg_klaviyo__email_events",
+             "path:models/intermediate/activation",
              "path:models/marts/activation")  # fmt: skip
 #: Tables the mart reads that the crafted warehouse writes itself, and their date columns.
 WRITTEN = {
