@@ -67,6 +67,17 @@ def unknown_host(error: BaseException) -> str | None:
     return None
 
 
+def unknown_host_error(stream_name: str, error: BaseException) -> FatalAPIError | None:
+    """The one-line failure for a host that does not exist (``unknown_host``), or None."""
+    host = unknown_host(error)
+    if host is None:
+        return None
+    return FatalAPIError(
+        f"{stream_name}: the host {host} does not exist (DNS): check the setting that names it "
+        "(the shop, the account, base_url) and that this machine resolves internet names"
+    )
+
+
 def json_body(response: requests.Response) -> t.Any:
     """The answer's parsed JSON, or None when its body is not JSON (an error page)."""
     try:
@@ -137,13 +148,9 @@ class ResilientStream(RESTStream):
                     return func(*args, **kwargs)
                 except RETRIABLE_ERRORS as error:
                     reason = self.redact(str(error))
-                    host = unknown_host(error)
-                    if host is not None:
-                        raise FatalAPIError(
-                            f"{self.name}: the host {host} does not exist (DNS): check the "
-                            "setting that names it (the shop, the account, base_url) and that "
-                            "this machine resolves internet names"
-                        ) from error
+                    dns_failure = unknown_host_error(self.name, error)
+                    if dns_failure is not None:
+                        raise dns_failure from error
                     if attempt >= self.max_attempts:
                         raise FatalAPIError(
                             f"{self.name}: gave up after {attempt} attempts; last error: {reason}"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import requests
 from cerebro_tap_kit.contract_stream import ContractStream
+from cerebro_tap_kit.http import unknown_host_error
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.streams import GraphQLStream
@@ -157,6 +158,9 @@ class ShopifyStream(ContractStream, GraphQLStream):
                 self.logger.info("Throttled by Shopify; waiting %.2f s", error.wait_seconds)
                 self.clock.sleep(error.wait_seconds)
             except (ShopifyServerError, requests.ConnectionError, requests.Timeout) as error:
+                dns_failure = unknown_host_error(self.name, error)
+                if dns_failure is not None:  # a misspelt shop: no retry can help
+                    raise dns_failure from None
                 failures += 1
                 if failures >= self.max_attempts:
                     message = redact(str(error), self.config.get("access_token"))

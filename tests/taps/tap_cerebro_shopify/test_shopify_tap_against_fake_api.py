@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import json
 import logging
+import socket
 
 import jsonschema
 import pytest
@@ -105,6 +106,23 @@ def test_5xx_that_never_ends_stops_after_the_last_attempt(
     assert isinstance(run.error, FatalAPIError)
     assert "failed 5 times in a row" in str(run.error)
     assert run.sleeps == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_a_shop_whose_host_does_not_exist_stops_at_once(tap_config, run_tap, monkeypatch):
+    """A misspelt shop name is a host DNS does not know: a wrong setting no retry mends
+    (issue 57: `cerebro check` retried it five times and printed urllib3's words)."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):
+        if host == "tienda-mal-escrita.myshopify.example":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    run = run_tap({**tap_config, "base_url": "http://tienda-mal-escrita.myshopify.example/"})
+    assert isinstance(run.error, FatalAPIError)
+    assert "the host tienda-mal-escrita.myshopify.example does not exist (DNS)" in str(run.error)
+    assert run.sleeps == []
 
 
 def test_too_costly_query_is_retried_with_a_page_that_fits(
