@@ -20,7 +20,7 @@ from tests.support.demo_platform import (
     read_shared_run,
     run_demo_platform,
 )
-from tests.support.shared_build import SharedBuild
+from tests.support.shared_build import SharedBuild, stop_builder
 from tests.support.throwaway_postgres import PG_BINDIR, PostgresServer, throwaway_postgres
 
 # One first partition day for the whole session. A platform run records its first day as the
@@ -75,7 +75,7 @@ WORKER_NICENESS = 5
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _start_shared_demos(request, tmp_path_factory) -> None:
+def _start_shared_demos(request, tmp_path_factory) -> Iterator[None]:
     """Start, in the background, the build of every shared demo this run's tests read, before
     the first test: the workers run other tests while it builds.
 
@@ -83,10 +83,20 @@ def _start_shared_demos(request, tmp_path_factory) -> None:
     any worker's share of the rest), so the workers then lower their own priority: the builds
     take the cores when they need them and the workers every cycle they leave."""
     needed = _demos_needed(request.session.items)
-    for fixture in sorted(needed):
-        _shared_demo(tmp_path_factory, fixture).start()
-    if needed and os.environ.get("PYTEST_XDIST_WORKER"):
+    under_xdist = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+    # In a single process, nothing can read a build after this session: one still running
+    # when it ends (a run of a few files, stopped by -x) is stopped with it, or it would go
+    # on for minutes, orphaned. Under xdist another worker may still be waiting for it.
+    started = [
+        _shared_demo(tmp_path_factory, fixture).start(own_process_group=not under_xdist)
+        for fixture in sorted(needed)
+    ]
+    if needed and under_xdist:
         os.nice(WORKER_NICENESS)
+    yield
+    if not under_xdist:
+        for builder in filter(None, started):
+            stop_builder(builder)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -52,11 +53,14 @@ class SharedBuild:
     def log_path(self) -> Path:
         return self.directory / LOG_FILE
 
-    def start(self) -> None:
-        """Start the build in the background unless it is built or being built; never waits."""
+    def start(self, *, own_process_group: bool = False) -> subprocess.Popen | None:
+        """Start the build in the background unless it is built or being built; never waits.
+        Returns the builder it started, if any. In a process group of its own, the builder
+        and everything it starts can be stopped together (`stop_builder`)."""
         with self._lock(blocking=False) as lock:
             if lock is not None and not self.result_path.exists():
-                self._spawn(lock, wait=False)
+                return self._spawn(lock, wait=False, own_process_group=own_process_group)
+        return None
 
     def wait(self) -> dict:
         """The build's result, once it is there: waits for a running build, builds here
@@ -83,7 +87,7 @@ class SharedBuild:
         finally:
             os.close(descriptor)
 
-    def _spawn(self, lock: int, *, wait: bool) -> None:
+    def _spawn(self, lock: int, *, wait: bool, own_process_group: bool = False) -> subprocess.Popen:
         with self.log_path.open("w", encoding="utf-8") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", self.module, str(self.directory)],
@@ -92,9 +96,27 @@ class SharedBuild:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 pass_fds=(lock,),  # the child holds the lock until it exits
+                start_new_session=own_process_group,
             )
         if wait:
             process.wait()
+        return process
+
+
+def stop_builder(process: subprocess.Popen, grace_seconds: float = 10.0) -> None:
+    """Stop a builder started in its own process group, with every process it started (dbt,
+    the taps, model workers), unless it has finished. No result is written, so a later
+    `wait` builds again."""
+    if process.poll() is not None:
+        return
+    for signal_number in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal_number)
+        try:
+            process.wait(timeout=grace_seconds)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def write_result(directory: Path, result: dict) -> None:
