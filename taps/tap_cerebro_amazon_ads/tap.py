@@ -15,6 +15,7 @@ from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.oauth_refresh import oauth_client_properties, token_url_property
 from cerebro_tap_kit.report_accounts import AccountsAfterReports
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -30,10 +31,7 @@ class TapCerebroAmazonAds(ClearErrors, AccountsAfterReports, Tap):
     clock: Clock = SystemClock()
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True,
-            description="Tenant stamped on every record and part of every primary key.",
-        ),
+        tenant_id_property(),
         *oauth_client_properties("Login with Amazon", "advertising::campaign_management"),
         th.Property(
             "profile_ids", th.ArrayType(th.StringType), required=True,

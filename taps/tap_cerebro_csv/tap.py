@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.csv_errors import FileConfigError, TapConfigError
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -68,10 +69,7 @@ class TapCerebroCsv(ClearErrors, Tap):
     clear_errors = (TapConfigError,)
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True,
-            description="Tenant stamped on every record and part of every primary key.",
-        ),
+        tenant_id_property(),
         th.Property(
             "files",
             th.ObjectType(*(th.Property(kind, th.ArrayType(FILE)) for kind in STREAM_KINDS)),

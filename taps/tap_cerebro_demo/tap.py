@@ -11,6 +11,7 @@ import functools
 from pathlib import Path
 
 from cerebro_raw_contract import SOURCES, STREAMS
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -23,9 +24,7 @@ class TapCerebroDemo(Tap):
     name = "tap-cerebro-demo"
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True, description="Tenant stamped on every record."
-        ),
+        tenant_id_property(),
         th.Property(
             "source",
             th.StringType,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from cerebro_raw_contract.currencies import ISO_4217_CODES
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
@@ -39,10 +40,7 @@ class TapCerebroExchangeRates(ClearErrors, Tap):
     clock: Clock = SystemClock()
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True,
-            description="Tenant stamped on every record and part of every primary key.",
-        ),
+        tenant_id_property(),
         th.Property(
             "user", th.StringType, required=True, secret=True,
             description="User of Banco Central de Chile's statistics API (BDE), as registered "

@@ -18,6 +18,7 @@ from cerebro_tap_kit.google_oauth import (
     google_token_url_property,
 )
 from cerebro_tap_kit.report_accounts import AccountsAfterReports
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -32,10 +33,7 @@ class TapCerebroGoogleAds(ClearErrors, AccountsAfterReports, Tap):
     clock: Clock = SystemClock()
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True,
-            description="Tenant stamped on every record and part of every primary key.",
-        ),
+        tenant_id_property(),
         th.Property(
             "customer_ids", th.ArrayType(th.StringType), required=True,
             description="Google Ads customer (account) ids, with or without dashes.",

@@ -9,6 +9,7 @@ import functools
 
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -27,10 +28,7 @@ class TapCerebroKlaviyo(ClearErrors, Tap):
     clock: Clock = SystemClock()
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True,
-            description="Tenant stamped on every record and part of every primary key.",
-        ),
+        tenant_id_property(),
         th.Property(
             "api_key", th.StringType, required=True, secret=True,
             description="A private API key (pk_...) with the scopes events:read, metrics:read "

@@ -16,6 +16,7 @@ from cerebro_tap_kit.google_oauth import (
     google_oauth_properties,
     google_token_url_property,
 )
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -30,10 +31,7 @@ class TapCerebroSearchConsole(ClearErrors, Tap):
     clock: Clock = SystemClock()
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True,
-            description="Tenant stamped on every record and part of every primary key.",
-        ),
+        tenant_id_property(),
         th.Property(
             "site_urls", th.ArrayType(th.StringType), required=True,
             description="Properties, as Search Console names them: https://www.example.cl/ "

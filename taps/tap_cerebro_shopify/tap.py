@@ -7,6 +7,7 @@ from __future__ import annotations
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.order_children import OrderChildren
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -32,9 +33,7 @@ class TapCerebroShopify(ClearErrors, Tap):
     clock: Clock = SystemClock()
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True, description="Tenant stamped on every record."
-        ),
+        tenant_id_property(),
         th.Property(
             "shop",
             th.StringType,

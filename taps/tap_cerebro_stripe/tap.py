@@ -11,6 +11,7 @@ from cerebro_raw_contract import STORE_PLATFORM_TAPS
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.order_children import OrderChildren
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -35,10 +36,7 @@ class TapCerebroStripe(ClearErrors, Tap):
     clock: Clock = SystemClock()
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True,
-            description="Tenant stamped on every record and part of every primary key.",
-        ),
+        tenant_id_property(),
         th.Property(
             "api_key", th.StringType, required=True, secret=True,
             description="A restricted key with read access to Charges, Customers, Invoices, "

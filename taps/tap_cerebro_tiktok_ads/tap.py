@@ -10,6 +10,7 @@ from __future__ import annotations
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.report_accounts import AccountsAfterReports
+from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -24,10 +25,7 @@ class TapCerebroTikTokAds(ClearErrors, AccountsAfterReports, Tap):
     clock: Clock = SystemClock()
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant_id", th.StringType, required=True,
-            description="Tenant stamped on every record and part of every primary key.",
-        ),
+        tenant_id_property(),
         th.Property(
             "access_token", th.StringType, required=True, secret=True,
             description="Long-term access token of a TikTok for Business app authorized for "
