@@ -117,6 +117,7 @@ class BenchTenant:
             seed=demo.seed,
             end_date=dt.date.fromisoformat(str(demo.end_date)),
             days=demo.history_days,
+            billed_in=tuple(sorted(demo.billed_in.items())),
         )
 
 
