@@ -73,6 +73,21 @@ def _demo_streams(demo_run) -> list[tuple[str, str, dict]]:
     return [stream for stream in _singer_streams() if stream[0] in sources]
 
 
+def _sources_landed(warehouse, tenant: str) -> set[str]:
+    """The sources that landed rows for ``tenant`` (read from the raw tables themselves)."""
+    tables = warehouse.query(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema like 'raw\\_%' escape '\\'"
+    )
+    return {
+        schema.removeprefix("raw_")
+        for schema, table in tables.itertuples(index=False)
+        if warehouse.query(
+            f"select count(*) as n from {schema}.{table} where tenant_id = '{tenant}'"
+        )["n"].iloc[0]
+    }
+
+
 def _hours(rule: dict | None):
     return None if not rule else rule["count"] * HOURS[rule["period"]]
 
@@ -92,6 +107,11 @@ def test_landing_mart_counts_every_landed_row_of_every_singer_stream(demo_run):
             f"from raw_{source}.{stream} group by 1"
         ).set_index("tenant_id")
         for tenant in DEMO_TENANTS:
+            if tenant not in raw.index:
+                # A source with nothing to land for this tenant (the Peruvian demo store has
+                # no exchange rates): no landing, no row.
+                assert (tenant, source, stream) not in landed.index, (tenant, source, stream)
+                continue
             row = landed.loc[(tenant, source, stream)]
             assert int(row["rows_landed"]) == int(raw.loc[tenant, "n"]), (tenant, source, stream)
             assert pd.Timestamp(row["last_batched_at"]) == pd.Timestamp(raw.loc[tenant, "last"])
@@ -110,7 +130,7 @@ def test_source_freshness_card_is_green_right_after_the_run(demo_run, dashboards
         for tenant in DEMO_TENANTS:
             values = filter_values(dashboard, warehouse, tenant)
             frame = run_card(warehouse, dashboard, card, values).frame
-            assert set(frame["source_name"]) == {s for s, _, _ in _demo_streams(demo_run)}
+            assert set(frame["source_name"]) == _sources_landed(warehouse, tenant)
             assert (frame["status"] == "verde").all(), frame
             minutes = frame["lag_minutes"].astype(int)
             assert (minutes >= 0).all()
