@@ -15,13 +15,16 @@ from tests.cerebro.serving.kpis.kpi_oracle_channels import _order_channels
 from tests.cerebro.serving.kpis.kpi_oracle_reference import Reference
 
 COST_TABLES = ("product_costs", "payment_fees", "order_costs", "tax_rates")
-#: Raw spend tables: (schema.table, day column, spend expression, channel group).
+#: Raw spend tables: (schema.table, day column, spend expression, currency column or None when
+#: the account bills in the store's currency, channel group).
 SPEND_TABLES = (
-    ("raw_meta_ads.ads_insights", "date_start", "spend", "Meta Ads"),
-    ("raw_google_ads.campaign_performance", "date", "cost_micros / 1000000.0", "Google Ads"),
-    ("raw_tiktok_ads.campaign_reports", "stat_date", "spend", "TikTok Ads"),
-    ("raw_amazon_ads.sp_campaigns", "date", "cost", "Amazon Ads"),
+    ("raw_meta_ads.ads_insights", "date_start", "spend", "account_currency", "Meta Ads"),
+    ("raw_google_ads.campaign_performance", "date", "cost_micros / 1000000.0", None, "Google Ads"),
+    ("raw_tiktok_ads.campaign_reports", "stat_date", "spend", None, "TikTok Ads"),
+    ("raw_amazon_ads.sp_campaigns", "date", "cost", None, "Amazon Ads"),
 )
+#: How long a rate stays in force after its day (weekends, holidays), as decision 0061 says.
+RATE_CARRIED_DAYS = 7
 AMOUNTS = ("net_revenue", "cogs", "payment_fees", "order_costs", "contribution_margin",
            "ad_spend", "net_profit")  # fmt: skip
 
@@ -42,15 +45,41 @@ def load_margin_inputs(warehouse) -> dict[str, pd.DataFrame]:
         inputs[table] = frame
     inputs["transactions"] = _clean(warehouse.query("select * from raw_shopify.transactions"))
     spend = []
-    for table, day, expression, channel in SPEND_TABLES:
+    for table, day, expression, currency, channel in SPEND_TABLES:
         schema, name = table.split(".")
         if warehouse.table_exists(schema, name):
+            billed = f"{currency}" if currency else "null"
             rows = warehouse.query(
-                f"select tenant_id, {day} as day, {expression} as spend from {table}"
+                f"select tenant_id, {day} as day, {expression} as spend, {billed} as currency "
+                f"from {table}"
             )
-            spend.append(rows.assign(day=_dates(rows["day"]), channel=channel))
+            rows = rows.assign(day=_dates(rows["day"]), channel=channel)
+            spend.append(_in_store_currency(warehouse, rows.astype({"spend": float})))
     inputs["spend"] = pd.concat(spend, ignore_index=True).astype({"spend": float})
     return inputs
+
+
+def _in_store_currency(warehouse, rows: pd.DataFrame) -> pd.DataFrame:
+    """Spend billed in another currency, times the latest raw rate (billed -> store currency)
+    dated on or at most RATE_CARRIED_DAYS before its day."""
+    stores = warehouse.query("select tenant_id, currency as store from cerebro_config.tenants")
+    rows = rows.merge(stores, on="tenant_id", how="left")
+    foreign = rows["currency"].notna() & (rows["currency"] != rows["store"])
+    if not foreign.any():
+        return rows.drop(columns=["currency", "store"])
+    rates = warehouse.query(
+        "select tenant_id, base_currency, quote_currency, rate_date, rate "
+        "from raw_exchange_rates.daily_rates"
+    ).assign(rate_date=lambda f: _dates(f["rate_date"]))
+    for index, row in rows[foreign].iterrows():
+        known = rates[
+            (rates["tenant_id"] == row["tenant_id"]) & (rates["base_currency"] == row["currency"])
+            & (rates["quote_currency"] == row["store"]) & (rates["rate_date"] <= row["day"])
+            & (rates["rate_date"] >= row["day"] - dt.timedelta(days=RATE_CARRIED_DAYS))
+        ]  # fmt: skip
+        latest = known.sort_values("rate_date").iloc[-1]
+        rows.loc[index, "spend"] = row["spend"] * float(latest["rate"])
+    return rows.drop(columns=["currency", "store"])
 
 
 def _valid_row(rows: pd.DataFrame, day: dt.date) -> dict | None:
