@@ -32,7 +32,12 @@ def test_main_command_succeeds_and_prints_the_summary(demo_platform):
         assert tenant in run.output
     assert "raw_shopify.orders" in run.output
     assert str(demo_platform.duckdb_path) in run.output
-    assert "make dagster" in run.output
+    # The run's Dagster instance is its own DAGSTER_HOME, outside the data directory: the hint
+    # opens that one (`make dagster` would open data/dagster_home, another instance).
+    (hint,) = [line for line in run.output.splitlines() if line.startswith("Dagster UI: ")]
+    assert "dagster dev" in hint and "make dagster" not in hint
+    home = hint.split("(runs and logs are kept in ")[1].rstrip(")")
+    assert f"DAGSTER_HOME={home} " in hint
 
 
 def test_each_step_line_is_whole_and_each_warning_has_a_line_of_its_own(demo_platform):
