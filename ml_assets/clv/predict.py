@@ -201,10 +201,12 @@ def predict_from_summaries(
 
 
 def non_finite_error(purchases: PurchaseModel, columns: list[str]) -> ConvergenceError:
+    fitted = purchases.params_.items()
+    parameters = ", ".join(f"{name} {float(value):.4g}" for name, value in fitted)
     return ConvergenceError(
-        f"the fitted {purchases.label} parameters {purchases.params_} give non-finite "
-        f"{columns}: the data do not pin the model down (no dropout, or too few repeat "
-        "buyers); set a larger penalizer"
+        f"the fitted {purchases.label} parameters ({parameters}) give non-finite "
+        f"{', '.join(columns)}: the data do not pin the model down (no dropout, or too few "
+        "repeat buyers); set a larger penalizer"
     )
 
 
@@ -218,7 +220,8 @@ def _fit_purchases(
     histories, settings: ClvSettings, warnings: list[str], model: type[PurchaseModel]
 ) -> PurchaseModel:
     """The purchase model with the configured penalizer, retried once with
-    ``retry_penalizer`` (and a warning) when the likelihood has no finite maximum."""
+    ``retry_penalizer`` (and a warning) when the likelihood has no finite maximum or the fit
+    cannot score the customers it was fitted on."""
     weights = customer_weights(histories)
     customers, repeat_buyers = customer_counts(histories)
     if repeat_buyers < MIN_REPEAT_BUYERS:
@@ -230,7 +233,7 @@ def _fit_purchases(
         )
     columns = (histories["frequency"], histories["recency"], histories["T"])
     try:
-        return model(penalizer=settings.penalizer).fit(*columns, sample_weight=weights)
+        return _finite_fit(model(penalizer=settings.penalizer), columns, weights, settings)
     except ConvergenceError as error:
         retry = settings.retry_penalizer
         if retry is None or retry <= settings.penalizer:
@@ -239,7 +242,23 @@ def _fit_purchases(
             f"{model.label} did not converge with penalizer {settings.penalizer} ({error}); "
             f"refitted with penalizer {retry}"
         )
-        return model(penalizer=retry).fit(*columns, sample_weight=weights)
+        return _finite_fit(model(penalizer=retry), columns, weights, settings)
+
+
+def _finite_fit(
+    model: PurchaseModel, columns: tuple, weights, settings: ClvSettings
+) -> PurchaseModel:
+    """``model`` fitted, refused as not converged when it cannot score the histories it was
+    fitted on. Without a penalty the likelihood of a small tenant with little dropout can
+    peak at the boundary (r and alpha running off together to hundreds of thousands): the
+    optimizer stops there, and the closed forms overflow on every customer. That fit is a
+    failure to converge, and gets the retry penalizer like one."""
+    fitted = model.fit(*columns, sample_weight=weights)
+    scores = score_histories(*(np.asarray(c, dtype=float) for c in columns), fitted, settings)
+    bad = [name for name, values in scores.items() if not np.isfinite(values).all()]
+    if bad:
+        raise non_finite_error(fitted, bad)
+    return fitted
 
 
 def _fit_spend(summaries: CustomerSummaries, settings: ClvSettings):

@@ -28,8 +28,9 @@ class ClvSettings:
 
     - ``penalizer``: L2 penalty of both fits (lifetimes' ``penalizer_coef``), default none;
     - ``retry_penalizer``: when a fit with ``penalizer`` does not converge (no finite maximum,
-      typically a and b of BG/NBD running off together on a small tenant), it is retried
-      once with this penalty and the run is flagged; ``None`` fails instead;
+      typically a and b of BG/NBD running off together on a small tenant, or r and alpha
+      stopping so far out that the predictions overflow), it is retried once with this
+      penalty and the run is flagged; ``None`` fails instead;
     - ``monthly_discount_rate``: discount of future months in the 12-month CLV (1 %);
     - ``outlier_std``: transactions above mean + this many standard deviations are left out
       of the Gamma-Gamma fit (reported); ``None`` keeps them;

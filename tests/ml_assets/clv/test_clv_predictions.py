@@ -194,6 +194,45 @@ def test_a_fit_without_finite_maximum_is_retried_with_a_penalizer_and_flagged():
         predict_customer_value(frame, cutoff=cutoff, settings=ClvSettings(retry_penalizer=None))
 
 
+def _same_rate_customers(seed: int, mean_gap_days: float, dropout: float) -> pd.DataFrame:
+    """220 customers over four months who all buy at one rate (one order every
+    ``mean_gap_days`` on average) and leave after each order with one probability: the
+    production rehearsal's small Peruvian store, where the purchase model failed."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for customer in range(220):
+        first = START + pd.Timedelta(days=int(rng.integers(0, 110)))
+        rows.append((str(customer), first, 100.0))
+        gap = 0.0
+        while rng.random() > dropout:
+            gap += rng.exponential(mean_gap_days)
+            if (first - START).days + int(gap) > 120:  # past the cut-off, day 120
+                break
+            rows.append((str(customer), first + pd.Timedelta(days=int(gap)), rng.gamma(5, 20)))
+    return pd.DataFrame(rows, columns=["customer_id", "transaction_date", "amount"])
+
+
+@pytest.mark.parametrize(("seed", "mean_gap_days"), [(2, 120), (3, 30)])
+def test_a_fit_that_cannot_score_its_own_customers_is_retried_with_a_penalizer(seed, mean_gap_days):
+    """Without a penalty the likelihood peaks at the boundary here (r and alpha in the
+    hundreds of thousands, no heterogeneity of rates to find): the optimizer stops, and every
+    prediction overflows. Such a fit has not converged: it is retried like one."""
+    frame = _same_rate_customers(seed, mean_gap_days, dropout=0.3)
+    cutoff = (START + pd.Timedelta(days=120)).date()
+    result = predict_customer_value(frame, cutoff=cutoff)
+    assert result.purchases.penalizer == ClvSettings().retry_penalizer
+    assert any("refitted with penalizer 0.001" in warning for warning in result.warnings)
+    assert np.isfinite(result.predictions.select_dtypes("number").to_numpy()).all()
+    # Every customer is alive with probability 0.7 at least after each order: the model must
+    # see them mostly alive, and expect purchases no faster than the common rate allows.
+    assert 0.5 < result.predictions["prob_alive"].mean() < 1
+    assert (result.predictions["expected_purchases_30d"] <= 30 / mean_gap_days * 1.5).all()
+    refused = r"give non-finite .*set a larger penalizer"
+    with pytest.raises(ConvergenceError, match=refused) as error:
+        predict_customer_value(frame, cutoff=cutoff, settings=ClvSettings(retry_penalizer=None))
+    assert "np.float64" not in str(error.value)
+
+
 def test_a_backtest_that_needed_the_retry_penalizer_is_kept_when_the_full_fit_did_not(
     transactions, monkeypatch
 ):
