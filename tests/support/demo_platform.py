@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from cerebro.cli.main import main
 from cerebro.settings import Settings, load_settings
 from cerebro.warehouse import Warehouse
-from tests.support.shared_build import write_result
+from tests.support.shared_build import stop_with_parent, write_result
 
 #: Two tenants (two currencies, two timezones), every source, a fixed end date: small enough to
 #: run the platform twice in a few minutes, large enough for every mart to have rows. Most demo
@@ -206,4 +206,5 @@ def build(build_dir: Path) -> None:
 
 
 if __name__ == "__main__":
+    stop_with_parent()
     build(Path(sys.argv[1]))

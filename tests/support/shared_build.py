@@ -24,6 +24,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,6 +119,24 @@ def stop_builder(process: subprocess.Popen, grace_seconds: float = 10.0) -> None
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def stop_with_parent(poll_seconds: float = 2.0) -> None:
+    """Stop this builder when the pytest process that started it is gone: a run killed
+    (``kill``, a timeout) ends without its session's clean-up, and its build would otherwise
+    take both cores for minutes with nobody to read it. A builder in a process group of its own
+    takes every process it started with it; one in its starter's group stops alone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        if os.getpgid(0) == os.getpid():
+            os.killpg(0, signal.SIGTERM)
+        else:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="stop-with-parent", daemon=True).start()
 
 
 def write_result(directory: Path, result: dict) -> None:
