@@ -7,10 +7,10 @@ and the marts are served back from that file (decision 0040). Oracle: the DuckDB
 mart and KPI by KPI. The build leaves the data tests to the DuckDB run; each kind of test then
 runs here on Spark (decision 0057).
 
-Then partition runs on Spark (what the next nights' runs do), through a Spark Connect server
-started on this machine (``CEREBRO_SPARK_REMOTE=local``, the way a cluster is reached, decision
-0049): they must replace their tenant's partitions of the incremental tables, leave the other
-tenant's files alone, and give the rows of a full build.
+Then a partition run on Spark (two days of one tenant, what a catch-up night's run does),
+through a Spark Connect server started on this machine (``CEREBRO_SPARK_REMOTE=local``, the way
+a cluster is reached, decision 0049): it must replace its tenant's partitions of the incremental
+tables, leave the other tenant's files alone, and give the rows of a full build.
 
 Needs the Spark extra (`make setup-spark`, which `make test` installs). The Spark run is the
 suite's longest build (about ten minutes on two cores, most of it Spark's seconds per model and
@@ -175,26 +175,27 @@ def test_a_partition_run_replaces_its_tenants_partitions_as_a_full_build_would(
         folder = marts / name / "tenant_id=test_pe"
         shutil.copy(next(folder.glob("*.parquet")), folder / "part-stale-copy.parquet")
 
-    # Both days on the module's Spark Connect server, as a run's steps reach a cluster.
+    # The last two days in one run (a catch-up night's window, as a single-run backfill gives
+    # it), on the module's Spark Connect server, as a run's steps reach a cluster. One dbt
+    # invocation: on Spark each costs every incremental model's statements whatever its days.
     log = tmp_path / "spark-partitions.log"  # a dbt without the server fails: no Spark settings
     env = spark_connect
     assert env["SPARK_REMOTE"].startswith("sc://127.0.0.1:")
     assert env["CEREBRO_DBT_TARGET"] == "spark_connect"
-    for day in (DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY):
-        window = PartitionWindow(("test_pe",), day, day)
-        # A target folder of its own: dbt_project/target holds the manifest the Dagster
-        # definitions are built from, which other tests read meanwhile (a Spark manifest
-        # there lacks the DuckDB-only table functions).
-        run_dbt(
-            f"the partition {day}",
-            ["run", "--select", "config.materialized:incremental",
-             "--target-path", str(tmp_path / "target")],
-            {**env, **window.dbt_env()}, log,
-        )  # fmt: skip
+    window = PartitionWindow(("test_pe",), DEMO_LAST_DAY - dt.timedelta(days=1), DEMO_LAST_DAY)
+    # A target folder of its own: dbt_project/target holds the manifest the Dagster
+    # definitions are built from, which other tests read meanwhile (a Spark manifest there
+    # lacks the DuckDB-only table functions).
+    run_dbt(
+        f"the partitions {window.start} to {window.end}",
+        ["run", "--select", "config.materialized:incremental",
+         "--target-path", str(tmp_path / "target")],
+        {**env, **window.dbt_env()}, log,
+    )  # fmt: skip
 
     server_log = (settings.logs_dir / "spark-connect-server.log").read_text(encoding="utf-8")
     starts = [line for line in server_log.splitlines() if line.startswith("$ ")]
-    assert len(starts) == 1, starts  # one server for both days (and the module's data tests)
+    assert len(starts) == 1, starts  # one server for the run and the module's data tests
     assert "spark.connect.grpc.binding.address=127.0.0.1" in starts[0]
 
     assert {name: _files(marts / name / "tenant_id=test_cl") for name in partitioned} == untouched
