@@ -137,3 +137,30 @@ def test_the_check_fails_only_above_five_percent_newly_quarantined(warehouse, ba
     assert orders.metadata["open_quarantine_total"].value == bad_rows
     assert results["customers"].passed and results["order_lines"].passed
     assert len(read_quarantine(warehouse)) == bad_rows
+
+
+def test_a_landing_of_no_tenant_reports_the_open_entries_and_writes_nothing(warehouse, monkeypatch):
+    """Most sources land for no tenant of a one-tenant night: their checks report what is
+    open and leave the quarantine, which the landings beside them write, alone."""
+    _land(warehouse, "orders", _orders([("o1", -5, T1)]))
+    _check(warehouse, "orders", since=None, now=T1)
+    before = read_quarantine(warehouse)
+    written = []
+    monkeypatch.setattr(
+        "orchestration.contract_checks.write_quarantine", lambda *args: written.append(args)
+    )
+
+    results = list(
+        evaluate_contracts(
+            dg.build_asset_context(), "shopify", [], warehouse, since=None, primary_keys=KEYS
+        )
+    )
+
+    assert written == []
+    assert {r.asset_key.path[-1]: r.passed for r in results} == dict.fromkeys(
+        ("customers", "order_lines", "orders"), True
+    )
+    opened = {r.asset_key.path[-1]: r.metadata["open_quarantine_total"].value for r in results}
+    assert opened == {"customers": 0, "order_lines": 0, "orders": 1}
+    assert all(r.metadata["rows_checked"].value == 0 for r in results)
+    pd.testing.assert_frame_equal(read_quarantine(warehouse), before)
