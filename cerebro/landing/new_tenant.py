@@ -31,7 +31,7 @@ from cerebro.tenants import (
     load_tenants,
     parse_tenants_text,
 )
-from cerebro.yaml_schema import read_text
+from cerebro.yaml_schema import read_text, suggestion
 
 #: Settings Cerebro fills itself when it runs a tap (cerebro/landing/taps.py).
 FILLED_BY_CEREBRO = frozenset({"tenant_id", "timezone"})
@@ -118,9 +118,8 @@ def what_sources_need(tenant: NewTenant) -> dict[str, TapSettings]:
     real_taps = sorted(set(TAP_EXECUTABLES) - {DEMO_TAP})
     unknown = sorted(set(tenant.sources) - set(real_taps))
     if unknown:
-        raise TenantConfigError(
-            f"unknown source {', '.join(unknown)}; sources are {', '.join(real_taps)}"
-        )
+        named = ", ".join(f"{name}{suggestion(name, real_taps)}" for name in unknown)
+        raise TenantConfigError(f"unknown source {named}; sources are {', '.join(real_taps)}")
     landing = {}
     for tap in tenant.sources:
         for source in sources_of_tap(tap):
