@@ -10,7 +10,9 @@ line in Spanish (decision 0063).
   confirmation, and still true (the segment, its control group and its consent exclusions
   unchanged: ``previews``).
 - ``detener_activacion``: the pair's scheduled syncs stop (``ops.stopped_activations``).
-- ``alerta``: not run yet: refused with a line that says so.
+- ``alerta``: an alert of the tenant's (``ops.requested_alerts``) on one of the alerts file's
+  metrics or any KPI mart scalar, checked first (a text column, an unknown metric, a channel
+  the alerts file lacks are refused).
 
 A request the platform cannot run as asked (an unknown segment, a budget the model has never
 seen, a tenant without a model) is ``refused`` with the reason and nothing else written; an
@@ -28,6 +30,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cerebro.actions.activation.errors import ActivationError
+from cerebro.actions.alerts import requested
+from cerebro.actions.alerts.config import alerts_file_from_env, load_alerts_config
+from cerebro.actions.alerts.metrics import METRICS
 from cerebro.actions.activation.members import known_segments
 from cerebro.actions.activation.registry import DESTINATIONS
 from cerebro.actions.activation.stops import (
@@ -40,6 +45,7 @@ from cerebro.actions.activation.sync import SyncReport, activate
 from cerebro.actions.requests import previews, queue
 from cerebro.formatting import format_currency, format_integer, format_timestamp
 from cerebro.serving.security.action_requests import (
+    ALERT,
     DONE,
     FAILED,
     REFUSED,
@@ -270,8 +276,38 @@ def _sync_line(report: SyncReport) -> str:
     )
 
 
+def create_alert(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
+    """An alert of this tenant, evaluated with the alerts file's rules after each daily run
+    (``cerebro.actions.alerts.requested``)."""
+    name, metric = row["alert_name"], row["metric"]
+    threshold, kind = float(row["threshold"]), row["channel"]
+    try:
+        config = load_alerts_config(alerts_file_from_env(), tenant_ids=[tenant.tenant_id])
+        channel = requested.channel_for(config, kind)
+        target = requested.metric_target(warehouse, tenant.tenant_id, metric)
+    except requested.AlertRequestError as error:
+        raise Refused(str(error)) from None
+    problem = METRICS[target[0]].threshold_problem(threshold)
+    if problem:
+        raise Refused(f"El umbral {threshold:g} no sirve para «{metric}» ({problem}).")
+    rule = requested.rule_id(name)
+    if requested.exists(warehouse, tenant.tenant_id, rule):
+        raise Refused(f"Ya existe la alerta «{name}»; use otro nombre.")
+    writes = requested.record_writes(
+        int(row["request_id"]), tenant.tenant_id, rule, name, target, row["comparison"],
+        threshold, kind, channel, now(),
+    )  # fmt: skip
+    words = {"above": "sobre", "at_or_above": "desde", "below": "bajo", "at_or_below": "hasta"}
+    return (
+        f"Alerta «{name}» creada: avisa por {kind} cuando «{metric}» esté "
+        f"{words[row['comparison']]} {threshold:g}; se revisa después de cada corrida diaria.",
+        writes,
+    )
+
+
 _HANDLERS = {
     SAVE_SCENARIO: save_scenario,
     SYNC_SEGMENT: sync_segment,
     STOP_ACTIVATION: stop_activation,
+    ALERT: create_alert,
 }

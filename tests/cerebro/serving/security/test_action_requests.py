@@ -10,7 +10,7 @@ import re
 import pytest
 from psycopg import errors
 
-from cerebro.serving.metabase.requests import scenario_action
+from cerebro.serving.metabase.requests import request_actions, scenario_action
 from tests.cerebro.serving.security.tenant_marts import CL, PE
 
 INSERT = (
@@ -128,3 +128,41 @@ def test_a_tenant_running_another_tenants_action_is_refused(tenant_warehouse, te
         pytest.raises(errors.InsufficientPrivilege, match="row-level security"),
     ):
         _run_action(pe, CL, scenario_name="x", budget_amount=10, period_days=30)
+
+
+@pytest.mark.parametrize(
+    ("key", "values"),
+    [("vista_previa_sincronizacion", {"segment": "Campeones", "destination": "klaviyo"}),
+     ("sincronizar_segmento", {"segment": "Campeones", "destination": "klaviyo"}),
+     ("detener_activacion", {"segment": "Campeones", "destination": "klaviyo"}),
+     ("alerta", {"alert_name": "CAC alto", "metric": "cac", "comparison": "above",
+                 "threshold": 25_000, "channel": "slack"})],
+)  # fmt: skip
+def test_each_new_action_queues_one_request_per_double_click(
+    tenant_warehouse, tenant_roles, key, values
+):
+    (action,) = [a for a in request_actions(CL) if a.key.endswith(f"/{key}")]
+    sql = re.sub(r"\{\{(\w+)\}\}", r"%(\1)s", action.sql)
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        cl.execute(sql, values)
+        cl.execute(sql, values)
+        assert cl.execute("select count(*) from ops.action_requests").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    ("columns", "values"),
+    [("kind, segment, destination, preview", "'detener_activacion', 'Campeones', 'klaviyo', true"),
+     ("kind, alert_name, metric, comparison, threshold, channel",
+      "'alerta', 'x', 'cac', 'above', 1, 'paloma'"),
+     ("kind, alert_name, metric, comparison, threshold, channel",
+      "'alerta', 'x', 'cac', 'más o menos', 1, 'email'"),
+     ("kind, alert_name, metric, comparison, channel", "'alerta', 'x', 'cac', 'above', 'email'"),
+     ("kind, alert_name, comparison, threshold, channel", "'alerta', 'x', 'above', 1, 'email'")],
+    ids=["stop with a preview", "unknown channel", "unknown comparison", "no threshold",
+         "no metric"],
+)  # fmt: skip
+def test_the_check_refuses_a_bad_stop_or_alert(tenant_warehouse, tenant_roles, columns, values):
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl, pytest.raises(errors.CheckViolation):
+        cl.execute(
+            f"insert into ops.action_requests (tenant_id, {columns}) values ('{CL}', {values})"
+        )
