@@ -227,6 +227,8 @@ def sync_segment(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
         problem = previews.staleness(seen, planned.plan, now(), where)
         if problem:
             raise Refused(problem)
+        # Sending may take a while: the claim says it is alive before it starts.
+        queue.heartbeat(warehouse, int(row["request_id"]), now())
         report = activate(warehouse, tenant, segment, destination, now=now)
     except (ActivationError, WarehouseError) as error:
         raise Refused(f"No se puede sincronizar {where}: {error}.") from None
