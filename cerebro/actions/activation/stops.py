@@ -45,6 +45,7 @@ def stop_writes(
     """The statements that stop the pair, for one transaction (idempotent: a pair already
     stopped keeps its first stop)."""
     return [
+        ("create schema if not exists ops", None),
         (_DDL, None),
         (f"insert into {STOPS} values (%(tenant_id)s, %(segment)s, %(destination)s, %(now)s, "
          "%(by)s, %(request_id)s) on conflict do nothing",
