@@ -16,8 +16,8 @@ from cerebro.formatting import (
     format_date,
     format_days,
     format_hours,
-    format_percent,
     format_number,
+    format_percent,
     is_missing,
     locale_for,
 )

@@ -444,9 +444,7 @@ METRICS: dict[str, MetricSpec] = {
             name="kpi_scalar",
             unit="number",
             default_title="Métrica fuera de umbral",
-            default_message=(
-                "{metric_name} vale {value}; se alerta con {comparison} {threshold}."
-            ),
+            default_message=("{metric_name} vale {value}; se alerta con {comparison} {threshold}."),
             reads=(),
             evaluate=_kpi_scalar,
             params={"mart": _mart, "column": _column},

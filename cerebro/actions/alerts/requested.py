@@ -64,9 +64,10 @@ def metric_target(warehouse: Warehouse, tenant_id: str, metric: str) -> tuple[st
         return metric, "", ""
     mart, _, column = metric.partition(".")
     if not (mart.startswith("mart_") and column) or not warehouse.table_exists("marts", mart):
+        named = ", ".join(sorted(set(METRICS) - {"kpi_scalar"}))
         raise AlertRequestError(
-            f"No existe la métrica «{metric}»: use una de {', '.join(sorted(set(METRICS) - {'kpi_scalar'}))} "
-            "o una columna de un mart de KPIs como mart_nombre.columna."
+            f"No existe la métrica «{metric}»: use una de {named} o una columna de un mart de "
+            "KPIs como mart_nombre.columna."
         )
     types = warehouse.query(
         "select column_name, data_type from information_schema.columns where "
@@ -77,9 +78,10 @@ def metric_target(warehouse: Warehouse, tenant_id: str, metric: str) -> tuple[st
     if column not in found:
         raise AlertRequestError(f"El mart {mart} no tiene la columna «{column}».")
     if not any(word in found[column] for word in _NUMERIC):
+        textual = any(word in found[column] for word in ("char", "text", "string"))
         raise AlertRequestError(
-            f"«{metric}» es una columna de {found[column]}, no un número: un umbral solo se "
-            "aplica a columnas numéricas."
+            f"«{metric}» es una columna de {'texto' if textual else found[column]}, no un "
+            "número: un umbral solo se aplica a columnas numéricas."
         )
     count = warehouse.query(
         f"select count(*) as n from marts.{mart} where tenant_id = %(tenant_id)s",

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cerebro.serving.security.action_requests import (
-    PARAMETER_COLUMNS,
     FAILED,
+    PARAMETER_COLUMNS,
     PENDING,
     QUEUED,
     REQUEST_COLUMNS,

@@ -30,9 +30,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cerebro.actions.activation.errors import ActivationError
-from cerebro.actions.alerts import requested
-from cerebro.actions.alerts.config import alerts_file_from_env, load_alerts_config
-from cerebro.actions.alerts.metrics import METRICS
 from cerebro.actions.activation.members import known_segments
 from cerebro.actions.activation.registry import DESTINATIONS
 from cerebro.actions.activation.stops import (
@@ -42,6 +39,9 @@ from cerebro.actions.activation.stops import (
     stopped_since,
 )
 from cerebro.actions.activation.sync import SyncReport, activate
+from cerebro.actions.alerts import requested
+from cerebro.actions.alerts.config import alerts_file_from_env, load_alerts_config
+from cerebro.actions.alerts.metrics import METRICS
 from cerebro.actions.requests import previews, queue
 from cerebro.formatting import format_currency, format_integer, format_timestamp
 from cerebro.serving.security.action_requests import (
@@ -247,8 +247,7 @@ def stop_activation(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
     if since is not None:
         raise Refused(f"La activación {where} ya está detenida desde el {format_timestamp(since)}.")
     scheduled = any(
-        (entry.segment, entry.destination) == (segment, destination)
-        for entry in tenant.activations
+        (entry.segment, entry.destination) == (segment, destination) for entry in tenant.activations
     )
     if not scheduled and not has_synced(warehouse, tenant.tenant_id, segment, destination):
         raise Refused(f"No hay una activación {where} que detener: nunca se ha sincronizado.")

@@ -21,7 +21,6 @@ import uuid
 from dataclasses import dataclass
 
 from cerebro.serving.metabase.desired import DesiredCard, DesiredDashcard, with_marker
-from cerebro.serving.security.action_requests import ALERT_CHANNELS, ALERT_COMPARISONS
 
 #: The dashboard that shows a tenant's requests and their buttons (metabase/dashboards/).
 REQUESTS_DASHBOARD = "acciones"
@@ -36,6 +35,11 @@ _KIND_LABELS = {
     "detener_activacion": "Detener activación",
     "alerta": "Alerta",
 }
+#: The alert form's choices: the values the table's CHECK allows
+#: (``cerebro/serving/security/action_requests.py``, a sibling this package does not import;
+#: a test holds the two equal).
+ALERT_CHANNELS = ("email", "slack", "whatsapp")
+ALERT_COMPARISONS = ("above", "at_or_above", "below", "at_or_below")
 _STATE_LABELS = {
     "queued": "En cola",
     "running": "En curso",
@@ -171,10 +175,7 @@ def _query_action(tenant_id: str, key_name: str, name: str, description: str, ki
     columns = ", ".join(("tenant_id", "kind", *(f.tag for f in fields), *(c for c, _ in fixed)))
     values = ", ".join((f"'{tenant_id}'", f"'{kind}'", *(f"{{{{{f.tag}}}}}" for f in fields),
                         *(v for _, v in fixed)))  # fmt: skip
-    sql = (
-        f"insert into ops.action_requests ({columns})\nvalues ({values})\n"
-        "on conflict do nothing"
-    )
+    sql = f"insert into ops.action_requests ({columns})\nvalues ({values})\non conflict do nothing"
     tags = {
         f.tag: {"id": ids[f.tag], "name": f.tag, "display-name": f.label, "type": f.tag_type,
                 "required": True}
@@ -221,7 +222,10 @@ def scenario_action(tenant_id: str) -> DesiredAction:
 
 
 def _pair_fields(destinations: tuple[str, ...]) -> tuple[Field, ...]:
-    return (_text_field("segment", "Segmento"), _select_field("destination", "Destino", destinations))
+    return (
+        _text_field("segment", "Segmento"),
+        _select_field("destination", "Destino", destinations),
+    )
 
 
 def request_actions(

@@ -103,8 +103,9 @@ _KIND_RULES = f"""(
     kind = '{ALERT}' and {_text("alert_name")} and {_text("metric")}
         and threshold is not null
         and comparison in ({_in(ALERT_COMPARISONS)}) and channel in ({_in(ALERT_CHANNELS)})
-        and {_none("scenario_name", "budget_amount", "period_days", "segment", "destination",
-                   "preview")}
+        and {
+    _none("scenario_name", "budget_amount", "period_days", "segment", "destination", "preview")
+}
 )"""
 
 _CHECKS = (

@@ -49,7 +49,8 @@ def kpi_mart(warehouse):
 def _alert(warehouse, metric, threshold=1_000_000, channel="slack", name="Ventas altas",
            comparison="above"):  # fmt: skip
     return submit(warehouse, "cl_reader", tenant_id=TENANT, kind="alerta", alert_name=name,
-                  metric=metric, comparison=comparison, threshold=threshold, channel=channel)  # fmt: skip
+                  metric=metric, comparison=comparison, threshold=threshold,
+                  channel=channel)  # fmt: skip
 
 
 def test_an_alert_on_a_kpi_mart_scalar_is_evaluated_beside_the_files_rules(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cerebro.actions.activation.sync import activate, audience_name
-from cerebro.actions.requests import claim, run_pending, submit
+from cerebro.actions.requests import claim, run_pending
 from cerebro.actions.requests.queue import LEASE, STALE_RESULT
 from tests.cerebro.actions.activation.sync.activation_crafted_marts import (
     TENANT,

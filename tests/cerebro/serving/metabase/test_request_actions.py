@@ -109,6 +109,14 @@ def test_each_request_kind_has_its_action_form_and_button(fake, settings, specs_
         assert fields["Umbral"]["inputType"] == "number"
 
 
+def test_the_alert_forms_choices_are_what_the_tables_check_allows():
+    from cerebro.serving.metabase import requests
+    from cerebro.serving.security import action_requests
+
+    assert requests.ALERT_CHANNELS == action_requests.ALERT_CHANNELS
+    assert requests.ALERT_COMPARISONS == action_requests.ALERT_COMPARISONS
+
+
 def test_a_form_the_frontend_cannot_draw_is_found(fake, settings, specs_dir):
     _apply(settings, specs_dir)
     action = _managed(fake.actions)[f"casafacil_cl/{REQUESTS_DASHBOARD}/alerta"]
