@@ -191,11 +191,15 @@ def create_table_postgres(cursor) -> None:
     for statement in _ADD_COLUMNS:
         cursor.execute(statement)
     # The kinds' rules change as kinds are added: the constraint is put back as this code
-    # says (a table made by an older release refuses the new kinds otherwise).
+    # says (a table made by an older release refuses the new kinds otherwise). NOT VALID:
+    # new rows are checked, and rows written under the old rules (an alert asked before
+    # alerts had a metric, refused then) are kept as they were.
     for name, check in (("action_requests_kind", f"kind in ({_in(KINDS)})"),
                         ("action_requests_parameters", _KIND_RULES)):  # fmt: skip
         cursor.execute(f"alter table {SCHEMA}.{TABLE} drop constraint if exists {name}")
-        cursor.execute(f"alter table {SCHEMA}.{TABLE} add constraint {name} check ({check})")
+        cursor.execute(
+            f"alter table {SCHEMA}.{TABLE} add constraint {name} check ({check}) not valid"
+        )
     for old in _OLD_PENDING_INDEXES:
         cursor.execute(f"drop index if exists {SCHEMA}.{old}")
     cursor.execute(_PENDING_INDEX_SQL)
