@@ -10,6 +10,7 @@ vendor to send to.
 import dagster as dg
 
 from cerebro.actions.activation.errors import ActivationError
+from cerebro.actions.activation.stops import stopped_since
 from cerebro.actions.activation.sync import activate
 from orchestration.partitions import tenant_partitions
 from orchestration.resources import CerebroResource
@@ -55,9 +56,14 @@ def activation_syncs(
     if tenant is None:
         raise dg.Failure(f"tenant {tenant_id} is not in the tenants file", allow_retries=False)
     warehouse = cerebro.warehouse()
-    synced, failed = {}, {}
+    synced, failed, stopped = {}, {}, []
     for entry in tenant.activations:
         name = f"{entry.segment} → {entry.destination}"
+        if stopped_since(warehouse, tenant_id, entry.segment, entry.destination) is not None:
+            # Stopped from Metabase or `cerebro activate --stop` (ops.stopped_activations).
+            stopped.append(name)
+            context.log.info(f"{tenant_id}: {name} is stopped: not synced")
+            continue
         try:
             synced[name] = _summary(activate(warehouse, tenant, entry.segment, entry.destination))
         except ActivationError as error:
@@ -67,6 +73,7 @@ def activation_syncs(
         "activations": synced,
         "sent": sum(summary["sent"] for summary in synced.values()),
         "failed_activations": failed,
+        "stopped_activations": stopped,
     }
     if failed:
         # The reasons are for a person to fix (a secret, a credential): retrying will not.

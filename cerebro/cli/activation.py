@@ -42,8 +42,14 @@ _CHANNELS = {"email": "e-mail", "sms": "SMS/WhatsApp"}
     "the vendor's list size says: repairs a list emptied or changed by hand. A sync does it "
     "by itself when the vendor's list is missing or short.",
 )
+@click.option(
+    "--stop",
+    is_flag=True,
+    help="Stop the pair's scheduled syncs (ops.stopped_activations; a sync confirmed from "
+    "Metabase resumes it). Nothing is taken out of the vendor's list.",
+)
 def activate(
-    tenant_id: str, segment: str, destination_name: str, dry_run: bool, resync: bool
+    tenant_id: str, segment: str, destination_name: str, dry_run: bool, resync: bool, stop: bool
 ) -> None:
     """Sync a segment to a destination: consented members only, minus a stable control group
     (10 % by default), only what changed since the last sync; every answer is logged in
@@ -60,6 +66,18 @@ def activate(
         raise click.ClickException(
             f"unknown tenant {tenant_id!r}; {settings.tenants_file} has: {', '.join(tenants)}"
         )
+    if stop:
+        import datetime as dt
+        import getpass
+
+        from cerebro.actions.activation.stops import stop_writes
+
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        Warehouse(settings).execute(
+            *stop_writes(tenant_id, segment, destination_name, now, getpass.getuser())
+        )
+        click.echo(f"{tenant_id} · {segment!r} → {destination_name}: stopped")
+        return
     # SIGTERM stops the sync as Ctrl-C does (cerebro.interrupts, for every command): the
     # answers already received are logged before the process exits.
     report = run_activation(

@@ -23,12 +23,12 @@ from tests.cerebro.actions.activation.sync.activation_crafted_marts import (
 )
 from tests.support.dbt_manifest import prepared_dbt_manifest
 
-SEGMENT = "Frecuentes alejados"
 #: Holds the DuckDB file open for writing until its stdin closes.
 HOLD_LOCK = (
     "import sys, duckdb; connection = duckdb.connect(sys.argv[1]); "
     "print('holding', flush=True); sys.stdin.read(); connection.close()"
 )
+SEGMENT = "Frecuentes alejados"
 TENANTS_YAML = f"""
 tenants:
   - tenant_id: {TENANT}
@@ -40,6 +40,8 @@ tenants:
     sources: {{shopify: {{tap: demo}}}}
     destinations:
       klaviyo: {{secrets: {{api_key: KLAVIYO_KEY_TEST}}}}
+    activations:
+      - {{segment: {SEGMENT}, destination: klaviyo}}
 """
 
 
@@ -81,6 +83,24 @@ def test_a_tick_runs_each_queued_request_once_and_writes_its_outcome(tmp_path):
     )
     second = _tick(cerebro)
     assert second.skip_message == "no queued requests"
+    assert not warehouse.table_exists("ops", "activation_log")
+
+
+def test_a_tick_stops_an_activation_and_refuses_a_sync_without_its_preview(tmp_path):
+    """The kinds added in decision 0069 run through the sensor with the same code: a stop of
+    a scheduled pair is done, a confirmation with no preview is refused, nothing is sent."""
+    cerebro = _resource(tmp_path)
+    warehouse = cerebro.warehouse()
+    write_marts(warehouse, customers(10))
+    (tenant,) = cerebro.tenants()
+    activate(warehouse, tenant, SEGMENT, "klaviyo", dry_run=True)
+    stop = submit(warehouse, "cl_reader", tenant_id=TENANT, kind="detener_activacion",
+                  segment=SEGMENT, destination="klaviyo")  # fmt: skip
+    confirm = submit(warehouse, "cl_reader", tenant_id=TENANT, kind="sincronizar_segmento",
+                     segment=SEGMENT, destination="klaviyo", preview=False)  # fmt: skip
+    tick = _tick(cerebro)
+    assert f"{stop} done" in tick.skip_message and f"{confirm} refused" in tick.skip_message
+    assert warehouse.query("select count(*) as n from ops.stopped_activations")["n"][0] == 1
     assert not warehouse.table_exists("ops", "activation_log")
 
 

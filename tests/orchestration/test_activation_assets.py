@@ -164,3 +164,17 @@ def test_failed_answers_fail_the_asset_for_a_retry_as_the_command_exits_1(cerebr
         _sync_shop_cl(cerebro)
     # Retried by the asset's policy: the next sync sends only what failed.
     assert failure.value.allow_retries is not False
+
+
+def test_a_stopped_activation_is_not_synced(cerebro, monkeypatch):
+    """A pair stopped from Metabase (ops.stopped_activations) is skipped and said so; the
+    others sync."""
+    from cerebro.actions.activation.stops import stop_writes
+
+    cerebro.warehouse().execute(
+        *stop_writes("shop_cl", "Frecuentes alejados", "klaviyo", dt.datetime(2026, 11, 20), "x")
+    )
+    calls = _record_syncs(monkeypatch, _Report)
+    result = _sync_shop_cl(cerebro)
+    assert [segment for _, segment, _, _ in calls] == ["Muy frecuentes alejados"]
+    assert result.metadata["stopped_activations"] == ["Frecuentes alejados → klaviyo"]

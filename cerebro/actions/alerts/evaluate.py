@@ -31,6 +31,7 @@ from cerebro.actions.alerts.messages import (
     render_message,
 )
 from cerebro.actions.alerts.metrics import Measurement, MetricContext
+from cerebro.actions.alerts.requested import requested_rules
 from cerebro.actions.alerts.store import (
     AlertStore,
     LoggedAlert,
@@ -139,6 +140,8 @@ def run_alerts(
         for rule in (r.for_tenant(tenant.tenant_id) for r in config.rules)
         if rule.enabled
     ]
+    # Beside the file's rules, the alerts each tenant set from Metabase (its own only).
+    pairs += [(by_id[t], rule) for t, rule in requested_rules(warehouse) if t in by_id]
     # One read-only connection for the ops tables and the rules, opened again only after a
     # rule fails (on PostgreSQL a failed query spoils its transaction).
     with warehouse.reading():

@@ -16,6 +16,7 @@ from cerebro.formatting import (
     format_date,
     format_days,
     format_hours,
+    format_number,
     format_percent,
     is_missing,
     locale_for,
@@ -64,6 +65,8 @@ def format_metric_value(unit: str, value: float | None, currency: str) -> str:
         return format_hours(value, locale, decimals=1)
     if unit == "days":
         return format_days(value, locale)
+    if unit == "number":
+        return format_number(value, locale=locale)
     raise ValueError(f"unknown metric unit {unit!r}")
 
 

@@ -13,6 +13,7 @@ alert and the dashboard always show the same number.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -97,6 +98,7 @@ class MetricSpec:
             "currency": "an amount in the tenant's currency (override it per tenant)",
             "hours": "a number of hours",
             "days": "a number of days (0: any day at all)",
+            "number": "a number in the column's own unit",
         }[self.unit]
 
     def threshold_problem(self, value: float) -> str | None:
@@ -107,6 +109,7 @@ class MetricSpec:
             "currency": value < 0,
             "hours": value <= 0,
             "days": value < 0,
+            "number": False,
         }[self.unit]
         return f"expected {self.threshold_hint}" if bad else None
 
@@ -315,6 +318,37 @@ def _spend_missing_days(context: MetricContext) -> Measurement:
     return Measurement(float(total), {"sources": sources or "ninguna"})
 
 
+# Any KPI mart scalar: a numeric column of a marts table with one row for the tenant (an
+# alert asked from Metabase names it as "<mart>.<column>"; decision 0069). ------------------
+
+_MART_NAME = re.compile(r"^mart_[a-z0-9_]{1,60}$")
+_COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def _mart(value: object) -> str:
+    if not isinstance(value, str) or not _MART_NAME.match(value):
+        raise ValueError(f"mart {value!r} is not a KPI mart's name (mart_...)")
+    return value
+
+
+def _column(value: object) -> str:
+    if not isinstance(value, str) or not _COLUMN_NAME.match(value):
+        raise ValueError(f"column {value!r} is not a column name")
+    return value
+
+
+def _kpi_scalar(context: MetricContext) -> Measurement:
+    """The column's value on the tenant's one row (names checked by the params' parsers);
+    no row, several rows or an empty value is no data."""
+    mart, column = context.params["mart"], context.params["column"]
+    rows = context.warehouse.query(
+        f"select {column} as value from marts.{mart} where tenant_id = %(tenant_id)s",
+        {"tenant_id": context.tenant.tenant_id},
+    )
+    value = number(rows["value"].iloc[0]) if len(rows) == 1 else None
+    return Measurement(value, {"metric_name": f"{mart}.{column}"})
+
+
 METRICS: dict[str, MetricSpec] = {
     spec.name: spec
     for spec in (
@@ -405,6 +439,16 @@ METRICS: dict[str, MetricSpec] = {
             reads=("mart_ad_spend_gaps",),
             evaluate=_spend_missing_days,
             detail_placeholders=("sources",),
+        ),
+        MetricSpec(
+            name="kpi_scalar",
+            unit="number",
+            default_title="Métrica fuera de umbral",
+            default_message=("{metric_name} vale {value}; se alerta con {comparison} {threshold}."),
+            reads=(),
+            evaluate=_kpi_scalar,
+            params={"mart": _mart, "column": _column},
+            detail_placeholders=("metric_name",),
         ),
     )
 }

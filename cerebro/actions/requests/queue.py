@@ -5,6 +5,12 @@ A request is claimed by moving it from ``queued`` to ``running`` in one statemen
 matches a queued row, so two sensor ticks (or two processes) never both run it. It is finished
 in one transaction with whatever it writes, so a request is either done with its rows or not
 done at all.
+
+A claim is a lease: it stamps ``heartbeat_at`` and counts the attempt. A request still
+``running`` when its lease has run out (``LEASE``) was left by a process that died (a sensor
+killed mid-run, a lost machine): ``release_stale`` queues it again once, or fails it with the
+reason after ``MAX_ATTEMPTS``. Every kind is safe to run again: a scenario and a stop write in
+the finishing transaction, and a sync sends only what its log does not hold.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cerebro.serving.security.action_requests import (
+    FAILED,
     PARAMETER_COLUMNS,
     PENDING,
     QUEUED,
@@ -28,6 +35,11 @@ from cerebro.serving.security.action_requests import (
 from cerebro.warehouse import Warehouse
 
 NAME = f"{SCHEMA}.{TABLE}"
+#: How long a claim holds without a heartbeat: far longer than a request runs (a sensor tick
+#: has about a minute), so a running request older than this has lost its process.
+LEASE = dt.timedelta(minutes=15)
+#: Attempts a request gets: the first, and one more after its process died.
+MAX_ATTEMPTS = 2
 
 
 def utc_now() -> dt.datetime:
@@ -94,11 +106,54 @@ def claim(warehouse: Warehouse, request_id: int, now: dt.datetime) -> pd.Series 
     columns = ", ".join(("request_id", *REQUEST_COLUMNS, "requested_by"))
     rows, names = _fetch(
         warehouse,
-        f"update {NAME} set state = '{RUNNING}', started_at = %(now)s "
-        f"where request_id = %(id)s and state = '{QUEUED}' returning {columns}",
+        f"update {NAME} set state = '{RUNNING}', started_at = %(now)s, heartbeat_at = %(now)s, "
+        f"attempts = attempts + 1 where request_id = %(id)s and state = '{QUEUED}' "
+        f"returning {columns}, attempts",
         {"now": now, "id": request_id},
     )
     return pd.Series(dict(zip(names, rows[0], strict=True))) if rows else None
+
+
+def heartbeat(warehouse: Warehouse, request_id: int, now: dt.datetime) -> None:
+    """Renew a running request's lease (a long step says it is still alive)."""
+    _fetch(
+        warehouse,
+        f"update {NAME} set heartbeat_at = %(now)s where request_id = %(id)s "
+        f"and state = '{RUNNING}'",
+        {"now": now, "id": request_id},
+    )
+
+
+def release_stale(
+    warehouse: Warehouse, now: dt.datetime, lease: dt.timedelta = LEASE
+) -> list[tuple[int, str]]:
+    """Requests whose lease ran out: queued again if they have an attempt left, else failed
+    with the reason. Each statement matches only a still-stale running row, so two processes
+    releasing at once change each request once. (request id, new state) pairs."""
+    ensure_table(warehouse)
+    expired = now - lease
+    stale = f"state = '{RUNNING}' and coalesce(heartbeat_at, started_at) < %(expired)s"
+    params = {"expired": expired, "now": now, "attempts": MAX_ATTEMPTS}
+    requeued, _ = _fetch(
+        warehouse,
+        f"update {NAME} set state = '{QUEUED}', started_at = null, heartbeat_at = null "
+        f"where {stale} and attempts < %(attempts)s returning request_id",
+        params,
+    )
+    failed, _ = _fetch(
+        warehouse,
+        f"update {NAME} set state = '{FAILED}', finished_at = %(now)s, result = %(result)s "
+        f"where {stale} and attempts >= %(attempts)s returning request_id",
+        {**params, "result": STALE_RESULT},
+    )
+    return [(int(r[0]), QUEUED) for r in requeued] + [(int(r[0]), FAILED) for r in failed]
+
+
+#: What a request that lost its process twice says.
+STALE_RESULT = (
+    f"Falló: el proceso que la ejecutaba se detuvo {MAX_ATTEMPTS} veces sin terminarla; "
+    "revise el resultado en el destino y pídala de nuevo."
+)
 
 
 def finish(

@@ -5,9 +5,14 @@ line in Spanish (decision 0063).
   (``marts.mart_budget_models``, what ``cerebro mmm export`` writes for ``cerebro mmm
   optimize``) with ``plan_budget``, and saves the plan per channel in ``ops.saved_scenarios``.
 - ``sincronizar_segmento``: with ``preview``, the plan of ``cerebro activate --dry-run``
-  (nothing sent, nothing written but the answer); without it, the sync itself.
-- ``detener_activacion`` and ``alerta`` are accepted by the table but not run yet: refused
-  with a line that says so.
+  (nothing sent; the plan's counts kept in ``ops.sync_previews``); without it, the sync
+  itself, confirmed only by a preview of the same pair that is recent, not used by another
+  confirmation, and still true (the segment, its control group and its consent exclusions
+  unchanged: ``previews``).
+- ``detener_activacion``: the pair's scheduled syncs stop (``ops.stopped_activations``).
+- ``alerta``: an alert of the tenant's (``ops.requested_alerts``) on one of the alerts file's
+  metrics or any KPI mart scalar, checked first (a text column, an unknown metric, a channel
+  the alerts file lacks are refused).
 
 A request the platform cannot run as asked (an unknown segment, a budget the model has never
 seen, a tenant without a model) is ``refused`` with the reason and nothing else written; an
@@ -27,14 +32,25 @@ import pandas as pd
 from cerebro.actions.activation.errors import ActivationError
 from cerebro.actions.activation.members import known_segments
 from cerebro.actions.activation.registry import DESTINATIONS
+from cerebro.actions.activation.stops import (
+    has_synced,
+    resume_writes,
+    stop_writes,
+    stopped_since,
+)
 from cerebro.actions.activation.sync import SyncReport, activate
-from cerebro.actions.requests import queue
-from cerebro.formatting import format_currency, format_integer
+from cerebro.actions.alerts import requested
+from cerebro.actions.alerts.config import alerts_file_from_env, load_alerts_config
+from cerebro.actions.alerts.metrics import METRICS
+from cerebro.actions.requests import previews, queue
+from cerebro.formatting import format_currency, format_integer, format_timestamp
 from cerebro.serving.security.action_requests import (
+    ALERT,
     DONE,
     FAILED,
     REFUSED,
     SAVE_SCENARIO,
+    STOP_ACTIVATION,
     SYNC_SEGMENT,
 )
 from cerebro.tenants import Tenant
@@ -88,6 +104,8 @@ def run_pending(
 ) -> list[Outcome]:
     """Claim and run up to ``limit`` queued requests, oldest first; what became of each."""
     outcomes = []
+    for request_id, state in queue.release_stale(warehouse, now()):
+        logger.warning("action request %s lost its process: now %s", request_id, state)
     for request_id in queue.queued_ids(warehouse, limit):
         row = queue.claim(warehouse, request_id, now())
         if row is None:
@@ -176,10 +194,7 @@ def save_scenario(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
     return result, writes
 
 
-def sync_segment(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
-    """``cerebro activate`` for the asked segment and destination (``--dry-run`` when the
-    request is a preview)."""
-    segment, destination, preview = row["segment"], row["destination"], bool(row["preview"])
+def _check_pair(warehouse: Warehouse, tenant: Tenant, segment: str, destination: str) -> None:
     if destination not in DESTINATIONS:
         raise Refused(
             f"No existe el destino «{destination}»; los destinos son: {', '.join(DESTINATIONS)}."
@@ -195,11 +210,54 @@ def sync_segment(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
             raise Refused(
                 f"No existe el segmento «{segment}»; los segmentos son: {', '.join(known)}."
             )
+
+
+def sync_segment(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
+    """``cerebro activate`` for the asked segment and destination: ``--dry-run`` when the
+    request is a preview (its plan kept in ``ops.sync_previews``); otherwise the sync itself,
+    only after a preview of the same pair that is recent, unused and still true."""
+    segment, destination, preview = row["segment"], row["destination"], bool(row["preview"])
+    _check_pair(warehouse, tenant, segment, destination)
+    where = f"«{segment}» → {destination}"
     try:
-        report = activate(warehouse, tenant, segment, destination, dry_run=preview, now=now)
+        planned = activate(warehouse, tenant, segment, destination, dry_run=True, now=now)
+        if preview:
+            return _sync_line(planned), previews.record(row, planned.plan, now())
+        seen = previews.latest(warehouse, tenant.tenant_id, segment, destination)
+        problem = previews.staleness(seen, planned.plan, now(), where)
+        if problem:
+            raise Refused(problem)
+        # Sending may take a while: the claim says it is alive before it starts.
+        queue.heartbeat(warehouse, int(row["request_id"]), now())
+        report = activate(warehouse, tenant, segment, destination, now=now)
     except (ActivationError, WarehouseError) as error:
-        raise Refused(f"No se puede sincronizar «{segment}» con {destination}: {error}.") from None
-    return _sync_line(report), []
+        raise Refused(f"No se puede sincronizar {where}: {error}.") from None
+    writes = previews.use(seen["request_id"], int(row["request_id"]))
+    writes += resume_writes(tenant.tenant_id, segment, destination)
+    return _sync_line(report), writes
+
+
+def stop_activation(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
+    """``cerebro activate --stop``: the scheduled syncs of the pair stop (nothing is taken
+    out of the vendor's list)."""
+    segment, destination = row["segment"], row["destination"]
+    _check_pair(warehouse, tenant, segment, destination)
+    where = f"«{segment}» → {destination}"
+    since = stopped_since(warehouse, tenant.tenant_id, segment, destination)
+    if since is not None:
+        raise Refused(f"La activación {where} ya está detenida desde el {format_timestamp(since)}.")
+    scheduled = any(
+        (entry.segment, entry.destination) == (segment, destination) for entry in tenant.activations
+    )
+    if not scheduled and not has_synced(warehouse, tenant.tenant_id, segment, destination):
+        raise Refused(f"No hay una activación {where} que detener: nunca se ha sincronizado.")
+    writes = stop_writes(tenant.tenant_id, segment, destination, now(), row["requested_by"],
+                         int(row["request_id"]))  # fmt: skip
+    return (
+        f"Activación {where} detenida: las sincronizaciones programadas ya no la envían; "
+        "la lista del destino queda como está.",
+        writes,
+    )
 
 
 def _sync_line(report: SyncReport) -> str:
@@ -219,4 +277,38 @@ def _sync_line(report: SyncReport) -> str:
     )
 
 
-_HANDLERS = {SAVE_SCENARIO: save_scenario, SYNC_SEGMENT: sync_segment}
+def create_alert(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
+    """An alert of this tenant, evaluated with the alerts file's rules after each daily run
+    (``cerebro.actions.alerts.requested``)."""
+    name, metric = row["alert_name"], row["metric"]
+    threshold, kind = float(row["threshold"]), row["channel"]
+    try:
+        config = load_alerts_config(alerts_file_from_env(), tenant_ids=[tenant.tenant_id])
+        channel = requested.channel_for(config, kind)
+        target = requested.metric_target(warehouse, tenant.tenant_id, metric)
+    except requested.AlertRequestError as error:
+        raise Refused(str(error)) from None
+    problem = METRICS[target[0]].threshold_problem(threshold)
+    if problem:
+        raise Refused(f"El umbral {threshold:g} no sirve para «{metric}» ({problem}).")
+    rule = requested.rule_id(name)
+    if requested.exists(warehouse, tenant.tenant_id, rule):
+        raise Refused(f"Ya existe la alerta «{name}»; use otro nombre.")
+    writes = requested.record_writes(
+        int(row["request_id"]), tenant.tenant_id, rule, name, target, row["comparison"],
+        threshold, kind, channel, now(),
+    )  # fmt: skip
+    words = {"above": "sobre", "at_or_above": "desde", "below": "bajo", "at_or_below": "hasta"}
+    return (
+        f"Alerta «{name}» creada: avisa por {kind} cuando «{metric}» esté "
+        f"{words[row['comparison']]} {threshold:g}; se revisa después de cada corrida diaria.",
+        writes,
+    )
+
+
+_HANDLERS = {
+    SAVE_SCENARIO: save_scenario,
+    SYNC_SEGMENT: sync_segment,
+    STOP_ACTIVATION: stop_activation,
+    ALERT: create_alert,
+}

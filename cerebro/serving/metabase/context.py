@@ -35,6 +35,8 @@ class TenantContext:
     country_code: str = ""
     defaults: dict[str, dict[str, object]] = field(default_factory=dict)
     choices: dict[str, dict[str, tuple]] = field(default_factory=dict)
+    #: The destinations of the tenants file (the sync forms' choices).
+    destinations: tuple[str, ...] = ()
 
     def default(self, dashboard_key: str, filter_key: str):
         return self.defaults.get(dashboard_key, {}).get(filter_key)
@@ -133,7 +135,12 @@ def _tenant_context(dashboards, tenant, warehouse, built: bool, today: dt.date, 
         country_code=getattr(tenant, "country_code", ""),
         defaults=defaults,
         choices=choices,
+        destinations=_destinations(tenant),
     )
+
+
+def _destinations(tenant) -> tuple[str, ...]:
+    return tuple(sorted(getattr(tenant, "destinations", None) or {}))
 
 
 def build_context(
@@ -183,6 +190,7 @@ def offline_context(dashboards: list[Dashboard], tenants) -> ProvisioningContext
                 tenant.currency,
                 getattr(tenant, "country_code", ""),
                 defaults=defaults,
+                destinations=_destinations(tenant),
             )
         )
     return ProvisioningContext(tenants=tuple(contexts), from_warehouse=False)

@@ -50,9 +50,9 @@ from cerebro.serving.metabase.periods import with_period as _with_period
 from cerebro.serving.metabase.requests import (
     REQUESTS_DASHBOARD,
     DesiredAction,
+    request_actions,
     request_dashcards,
     requests_model,
-    scenario_action,
 )
 from cerebro.serving.metabase.visualization import metabase_display, visualization_settings
 
@@ -259,9 +259,10 @@ def _tenant_objects(dashboards, tenant: TenantContext, access: Access, offline: 
             # The tenant's requests and the buttons that make them (decision 0063), with the
             # dashboard's questions, so the roles that read the page may use them.
             cards.append(requests_model(t, f"{t}/{QUESTIONS}/{dashboard.key}"))
-            actions.append(scenario_action(t))
+            own_actions = request_actions(t, tenant.destinations)
+            actions.extend(own_actions)
             bottom = max((c.layout["row"] + c.layout["height"] for c in dashboard.cards), default=0)
-            extra = request_dashcards(t, bottom)
+            extra = request_dashcards(t, bottom, own_actions)
         area = access.area_of(dashboard.key)
         boards.append(
             _dashboard(

@@ -35,6 +35,11 @@ _KIND_LABELS = {
     "detener_activacion": "Detener activación",
     "alerta": "Alerta",
 }
+#: The alert form's choices: the values the table's CHECK allows
+#: (``cerebro/serving/security/action_requests.py``, a sibling this package does not import;
+#: a test holds the two equal).
+ALERT_CHANNELS = ("email", "slack", "whatsapp")
+ALERT_COMPARISONS = ("above", "at_or_above", "below", "at_or_below")
 _STATE_LABELS = {
     "queued": "En cola",
     "running": "En curso",
@@ -57,6 +62,9 @@ def _model_sql(tenant_id: str) -> str:
     requests.budget_amount as "Presupuesto",
     requests.period_days as "Días",
     requests.destination as "Destino",
+    requests.metric as "Métrica",
+    requests.threshold as "Umbral",
+    requests.channel as "Canal",
     {_case("state", _STATE_LABELS)} as "Estado",
     requests.result as "Resultado",
     requests.requested_at as "Pedida (UTC)",
@@ -123,47 +131,74 @@ class DesiredAction:
         }
 
 
-#: The form's fields: template tag, Metabase tag type, parameter type, label, input type.
+@dataclass(frozen=True)
+class Field:
+    """One field of an action's form: its template tag, Metabase tag type, parameter type,
+    label, input type (``InputSettingType`` in ``frontend/src/metabase-types/api/actions.ts``)
+    and, for a ``select``, its options."""
+
+    tag: str
+    tag_type: str
+    parameter_type: str
+    label: str
+    input_type: str
+    options: tuple[str, ...] = ()
+
+
+def _text_field(tag: str, label: str) -> Field:
+    return Field(tag, "text", "string/=", label, "string")
+
+
+def _number_field(tag: str, label: str) -> Field:
+    return Field(tag, "number", "number/=", label, "number")
+
+
+def _select_field(tag: str, label: str, options: tuple[str, ...]) -> Field:
+    # Without options (a tenant with no destination yet) the field is typed, and the sensor
+    # refuses a value that names nothing.
+    if not options:
+        return _text_field(tag, label)
+    return Field(tag, "text", "string/=", label, "select", options)
+
+
 _SCENARIO_FIELDS = (
-    ("scenario_name", "text", "string/=", "Nombre del escenario", "string"),
-    ("budget_amount", "number", "number/=", "Presupuesto total", "number"),
-    ("period_days", "number", "number/=", "Días", "number"),
+    _text_field("scenario_name", "Nombre del escenario"),
+    _number_field("budget_amount", "Presupuesto total"),
+    _number_field("period_days", "Días"),
 )
 
 
-def scenario_action(tenant_id: str) -> DesiredAction:
-    """ "Guardar escenario": a budget for a period, planned on the tenant's fitted curves by
-    the sensor and saved with its plan."""
-    key = f"{tenant_id}/{REQUESTS_DASHBOARD}/{SCENARIO_ACTION_KEY}"
-    ids = {tag: str(uuid.uuid5(_NAMESPACE, f"{key}/{tag}")) for tag, *_ in _SCENARIO_FIELDS}
-    values = ", ".join(f"{{{{{tag}}}}}" for tag, *_ in _SCENARIO_FIELDS)
-    sql = (
-        "insert into ops.action_requests (tenant_id, kind, scenario_name, budget_amount, "
-        f"period_days)\nvalues ('{tenant_id}', 'guardar_escenario', {values})\n"
-        "on conflict do nothing"
-    )
+def _query_action(tenant_id: str, key_name: str, name: str, description: str, kind: str,
+                  fields: tuple[Field, ...], fixed: tuple[tuple[str, str], ...] = ()
+                  ) -> DesiredAction:  # fmt: skip
+    """A query action that inserts one request of ``kind`` with the form's ``fields`` (and
+    ``fixed`` columns as SQL literals); a double click inserts nothing more."""
+    key = f"{tenant_id}/{REQUESTS_DASHBOARD}/{key_name}"
+    ids = {f.tag: str(uuid.uuid5(_NAMESPACE, f"{key}/{f.tag}")) for f in fields}
+    columns = ", ".join(("tenant_id", "kind", *(f.tag for f in fields), *(c for c, _ in fixed)))
+    values = ", ".join((f"'{tenant_id}'", f"'{kind}'", *(f"{{{{{f.tag}}}}}" for f in fields),
+                        *(v for _, v in fixed)))  # fmt: skip
+    sql = f"insert into ops.action_requests ({columns})\nvalues ({values})\non conflict do nothing"
     tags = {
-        tag: {"id": ids[tag], "name": tag, "display-name": label, "type": kind, "required": True}
-        for tag, kind, _, label, _ in _SCENARIO_FIELDS
-    }
-    parameters = tuple(
-        {"id": ids[tag], "name": label, "slug": tag, "type": parameter_type, "required": True,
-         "target": ["variable", ["template-tag", tag]]}
-        for tag, _, parameter_type, label, _ in _SCENARIO_FIELDS
-    )  # fmt: skip
-    fields = {
-        ids[tag]: {"id": ids[tag], "title": label, "inputType": input_type, "required": True,
-                   "hidden": False, "order": order}
-        for order, (tag, _, _, label, input_type) in enumerate(_SCENARIO_FIELDS)
+        f.tag: {"id": ids[f.tag], "name": f.tag, "display-name": f.label, "type": f.tag_type,
+                "required": True}
+        for f in fields
     }  # fmt: skip
+    parameters = tuple(
+        {"id": ids[f.tag], "name": f.label, "slug": f.tag, "type": f.parameter_type,
+         "required": True, "target": ["variable", ["template-tag", f.tag]]}
+        for f in fields
+    )  # fmt: skip
+    settings = {}
+    for order, f in enumerate(fields):
+        settings[ids[f.tag]] = {"id": ids[f.tag], "title": f.label, "inputType": f.input_type,
+                                "required": True, "hidden": False, "order": order}  # fmt: skip
+        if f.options:
+            settings[ids[f.tag]]["valueOptions"] = list(f.options)
     return DesiredAction(
         key=key,
-        name="Guardar escenario",
-        description=with_marker(
-            "Pide planificar un presupuesto en las curvas del modelo y guardar el plan; el "
-            "resultado aparece en Solicitudes.",
-            key,
-        ),
+        name=name,
+        description=with_marker(description, key),
         model=model_key(tenant_id),
         database=tenant_id,
         sql=sql,
@@ -171,11 +206,67 @@ def scenario_action(tenant_id: str) -> DesiredAction:
         template_tags=tags,
         visualization_settings={
             "type": "form",
-            "fields": fields,
+            "fields": settings,
             "submitButtonLabel": "Pedir",
             "successMessage": "Pedido: el resultado aparece en Solicitudes en menos de un minuto.",
         },
     )
+
+
+def scenario_action(tenant_id: str) -> DesiredAction:
+    """ "Guardar escenario": a budget for a period, planned on the tenant's fitted curves by
+    the sensor and saved with its plan."""
+    return _query_action(
+        tenant_id, SCENARIO_ACTION_KEY, "Guardar escenario",
+        "Pide planificar un presupuesto en las curvas del modelo y guardar el plan; el "
+        "resultado aparece en Solicitudes.",
+        "guardar_escenario", _SCENARIO_FIELDS,
+    )  # fmt: skip
+
+
+def _pair_fields(destinations: tuple[str, ...]) -> tuple[Field, ...]:
+    return (
+        _text_field("segment", "Segmento"),
+        _select_field("destination", "Destino", destinations),
+    )
+
+
+def request_actions(
+    tenant_id: str, destinations: tuple[str, ...] = (), metrics: tuple[str, ...] = ()
+) -> tuple[DesiredAction, ...]:
+    """Every action of a tenant's Acciones page, in button order: the scenario, the sync's
+    preview and its confirmation, stopping an activation, and an alert (decision 0069)."""
+    pair = _pair_fields(destinations)
+    return (
+        scenario_action(tenant_id),
+        _query_action(
+            tenant_id, "vista_previa_sincronizacion", "Vista previa de sincronización",
+            "Muestra, sin enviar nada, cuántos clientes del segmento irían al destino, cuántos "
+            "quedan en el grupo de control y cuántos se excluyen por consentimiento.",
+            "sincronizar_segmento", pair, (("preview", "true"),),
+        ),
+        _query_action(
+            tenant_id, "sincronizar_segmento", "Sincronizar este segmento",
+            "Envía el segmento al destino, solo si su vista previa tiene menos de una hora y "
+            "el segmento no cambió desde entonces.",
+            "sincronizar_segmento", pair, (("preview", "false"),),
+        ),
+        _query_action(
+            tenant_id, "detener_activacion", "Detener activación",
+            "Detiene las sincronizaciones programadas del segmento con el destino.",
+            "detener_activacion", pair,
+        ),
+        _query_action(
+            tenant_id, "alerta", "Crear alerta",
+            "Avisa cuando una métrica cruza el umbral, por correo, Slack o WhatsApp.",
+            "alerta",
+            (_text_field("alert_name", "Nombre de la alerta"),
+             _select_field("metric", "Métrica", metrics),
+             _select_field("comparison", "Comparación", ALERT_COMPARISONS),
+             _number_field("threshold", "Umbral"),
+             _select_field("channel", "Canal", ALERT_CHANNELS)),
+        ),
+    )  # fmt: skip
 
 
 def action_button_settings(label: str) -> dict:
@@ -185,12 +276,18 @@ def action_button_settings(label: str) -> dict:
     return {"actionDisplayType": "button", "virtual_card": virtual, "button.label": label}
 
 
-def request_dashcards(tenant_id: str, below: int) -> tuple[DesiredDashcard, ...]:
-    """The button and the requests table, from row ``below`` down."""
-    action = scenario_action(tenant_id)
-    return (
-        DesiredDashcard(action.model, row=below, col=0, size_x=6, size_y=BUTTON_HEIGHT,
-                        action=action.key, label=action.name),
-        DesiredDashcard(action.model, row=below + BUTTON_HEIGHT, col=0, size_x=24,
-                        size_y=TABLE_HEIGHT),
+def request_dashcards(
+    tenant_id: str, below: int, actions: tuple[DesiredAction, ...] | None = None
+) -> tuple[DesiredDashcard, ...]:
+    """A button per action side by side, and the requests table under them, from row
+    ``below`` down."""
+    actions = actions or (scenario_action(tenant_id),)
+    width = 24 // len(actions)
+    buttons = tuple(
+        DesiredDashcard(action.model, row=below, col=index * width, size_x=width,
+                        size_y=BUTTON_HEIGHT, action=action.key, label=action.name)
+        for index, action in enumerate(actions)
     )  # fmt: skip
+    table = DesiredDashcard(model_key(tenant_id), row=below + BUTTON_HEIGHT, col=0, size_x=24,
+                            size_y=TABLE_HEIGHT)  # fmt: skip
+    return (*buttons, table)

@@ -35,6 +35,10 @@ SYNC_SEGMENT = "sincronizar_segmento"
 STOP_ACTIVATION = "detener_activacion"
 ALERT = "alerta"
 KINDS = (SAVE_SCENARIO, SYNC_SEGMENT, STOP_ACTIVATION, ALERT)
+#: Where an alert asked from Metabase may go (mapped to the alerts file's channels).
+ALERT_CHANNELS = ("email", "slack", "whatsapp")
+#: How an alert compares its metric with the threshold (the alerts file's words).
+ALERT_COMPARISONS = ("above", "at_or_above", "below", "at_or_below")
 QUEUED, RUNNING, DONE, REFUSED, FAILED = "queued", "running", "done", "refused", "failed"
 STATES = (QUEUED, RUNNING, DONE, REFUSED, FAILED)
 PENDING = (QUEUED, RUNNING)
@@ -49,6 +53,10 @@ REQUEST_COLUMNS = (
     "destination",
     "preview",
     "alert_name",
+    "metric",
+    "comparison",
+    "threshold",
+    "channel",
 )
 #: The columns that tell two requests apart (a double click repeats all of them).
 PARAMETER_COLUMNS = REQUEST_COLUMNS[2:]
@@ -58,7 +66,10 @@ MAX_PERIOD_DAYS = 365
 
 INSERT_POLICY = "cerebro_tenant_requests_insert"
 ISOLATION_POLICY = "cerebro_tenant_requests_isolation"
-PENDING_INDEX = "action_requests_one_pending"
+# Versioned: the index is over the parameter columns, and a table made before a column
+# existed gets the new index (the old one is dropped).
+PENDING_INDEX = "action_requests_one_pending_v2"
+_OLD_PENDING_INDEXES = ("action_requests_one_pending",)
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -69,22 +80,32 @@ def _text(column: str) -> str:
     return f"{column} is not null and length({column}) between 1 and {MAX_TEXT}"
 
 
+_ALERT_COLUMNS = ("metric", "comparison", "threshold", "channel")
+
+
+def _none(*columns: str) -> str:
+    return " and ".join(f"{column} is null" for column in columns)
+
+
 #: Each kind's parameters, and nothing of the others'.
 _KIND_RULES = f"""(
     kind = '{SAVE_SCENARIO}' and {_text("scenario_name")}
         and budget_amount is not null and budget_amount > 0
         and period_days is not null and period_days between 1 and {MAX_PERIOD_DAYS}
-        and segment is null and destination is null and preview is null and alert_name is null
+        and {_none("segment", "destination", "preview", "alert_name", *_ALERT_COLUMNS)}
 ) or (
     kind in ('{SYNC_SEGMENT}', '{STOP_ACTIVATION}') and {_text("segment")}
         and {_text("destination")}
-        and (preview is not null or kind = '{STOP_ACTIVATION}')
-        and scenario_name is null and budget_amount is null and period_days is null
-        and alert_name is null
+        and ((kind = '{SYNC_SEGMENT}' and preview is not null)
+             or (kind = '{STOP_ACTIVATION}' and preview is null))
+        and {_none("scenario_name", "budget_amount", "period_days", "alert_name", *_ALERT_COLUMNS)}
 ) or (
-    kind = '{ALERT}' and {_text("alert_name")}
-        and scenario_name is null and budget_amount is null and period_days is null
-        and segment is null and destination is null and preview is null
+    kind = '{ALERT}' and {_text("alert_name")} and {_text("metric")}
+        and threshold is not null
+        and comparison in ({_in(ALERT_COMPARISONS)}) and channel in ({_in(ALERT_CHANNELS)})
+        and {
+    _none("scenario_name", "budget_amount", "period_days", "segment", "destination", "preview")
+}
 )"""
 
 _CHECKS = (
@@ -110,10 +131,16 @@ def _ddl(identity: str, requested_by: str, now: str) -> str:
         destination text,
         preview boolean,
         alert_name text,
+        metric text,
+        comparison text,
+        threshold double precision,
+        channel text,
         requested_by text {requested_by},
         requested_at timestamp not null default {now},
         state text not null default '{QUEUED}',
         started_at timestamp,
+        heartbeat_at timestamp,
+        attempts integer not null default 0,
         finished_at timestamp,
         result text,
         {", ".join(_CHECKS)}
@@ -138,6 +165,19 @@ _PENDING_INDEX_SQL = (
     + ", ".join(f"coalesce({column}::text, '')" for column in PARAMETER_COLUMNS)
     + f") where state in ({_in(PENDING)})"
 )
+#: Columns added after the table's first release: a table made before gets them.
+_ADDED_COLUMNS = (
+    ("metric", "text"),
+    ("comparison", "text"),
+    ("threshold", "double precision"),
+    ("channel", "text"),
+    ("heartbeat_at", "timestamp"),
+    ("attempts", "integer not null default 0"),
+)
+_ADD_COLUMNS = [
+    f"alter table {SCHEMA}.{TABLE} add column if not exists {column} {kind}"
+    for column, kind in _ADDED_COLUMNS
+]
 _TENANT_QUAL = (
     f"tenant_id = any ((select {ACCESS_SCHEMA}.{TENANT_IDS_FUNCTION}(current_user))::text[])"
 )
@@ -148,6 +188,20 @@ def create_table_postgres(cursor) -> None:
     as the role that owns the warehouse."""
     cursor.execute(f"create schema if not exists {SCHEMA}")
     cursor.execute(_POSTGRES_DDL)
+    for statement in _ADD_COLUMNS:
+        cursor.execute(statement)
+    # The kinds' rules change as kinds are added: the constraint is put back as this code
+    # says (a table made by an older release refuses the new kinds otherwise). NOT VALID:
+    # new rows are checked, and rows written under the old rules (an alert asked before
+    # alerts had a metric, refused then) are kept as they were.
+    for name, check in (("action_requests_kind", f"kind in ({_in(KINDS)})"),
+                        ("action_requests_parameters", _KIND_RULES)):  # fmt: skip
+        cursor.execute(f"alter table {SCHEMA}.{TABLE} drop constraint if exists {name}")
+        cursor.execute(
+            f"alter table {SCHEMA}.{TABLE} add constraint {name} check ({check}) not valid"
+        )
+    for old in _OLD_PENDING_INDEXES:
+        cursor.execute(f"drop index if exists {SCHEMA}.{old}")
     cursor.execute(_PENDING_INDEX_SQL)
 
 
@@ -200,6 +254,23 @@ def ensure_table(warehouse: Warehouse) -> None:
             connection.execute(f"create schema if not exists {SCHEMA}")
             connection.execute(_DUCKDB_SEQUENCE)
             connection.execute(_DUCKDB_DDL)
+            # DuckDB cannot alter a CHECK: a table of an older release gets the new columns,
+            # and its old rules stay (the sensor refuses what the new rules would).
+            # (DuckDB adds no NOT NULL column with IF NOT EXISTS: only the missing ones, as
+            # nullable with their default.)
+            have = {
+                row[0]
+                for row in connection.execute(
+                    "select column_name from information_schema.columns "
+                    f"where table_schema = '{SCHEMA}' and table_name = '{TABLE}'"
+                ).fetchall()
+            }
+            for column, kind in _ADDED_COLUMNS:
+                if column not in have:
+                    connection.execute(
+                        f"alter table {SCHEMA}.{TABLE} add column {column} "
+                        + kind.replace("not null ", "")
+                    )
             return
         with connection.cursor() as cursor:
             create_table_postgres(cursor)

@@ -129,12 +129,6 @@ def test_a_bad_sync_request_is_refused_in_one_spanish_line(
     assert not warehouse.table_exists("ops", "activation_log")
 
 
-def test_kinds_not_run_yet_are_refused_saying_so(warehouse, tenant):
-    submit(warehouse, "cl_reader", tenant_id=TENANT, kind="alerta", alert_name="Caída de ventas")
-    (outcome,) = run_pending(warehouse, {TENANT: tenant})
-    assert outcome.state == "refused" and "aún no se ejecutan" in outcome.result
-
-
 def test_a_double_click_queues_once_and_a_claimed_request_is_never_claimed_again(
     warehouse, tenant, model
 ):

@@ -44,6 +44,10 @@ Metabase's source (github.com/metabase/metabase) and restated here, not copied:
   400 "Actions are not enabled."; a query action's database is its query's. ``GET /api/action``
   lists the unarchived actions of unarchived models. A dashcard's ``action_id`` must name an
   action (a foreign key in Metabase's database). Database ``settings`` are stored and merged.
+  The API stores an action's form settings as given; what the form can draw is the
+  frontend's ``FieldSettings`` (``frontend/src/metabase-types/api/actions.ts``: ``inputType``
+  one of ``InputSettingType``, ``valueOptions`` a list of strings or numbers), which
+  ``form_problems`` checks for the tests, not the API.
 - **Date styles** (``::date-style`` in ``src/metabase/models/visualization_settings.cljc``;
   ``DATE_STYLE_TO_FORMAT`` in ``frontend/src/metabase/lib/formatting/date.tsx``): six styles.
   The API stores any string; the browser, drawing a column with another style, logs "Unknown
@@ -869,6 +873,32 @@ class FakeMetabase:
             action["database_id"] = action["dataset_query"]["database"]
         self.actions[action_id] = action
         return 200, copy.deepcopy(action)
+
+    #: ``InputSettingType`` (frontend/src/metabase-types/api/actions.ts).
+    INPUT_TYPES = frozenset(
+        {"date", "time", "datetime", "string", "text", "number", "select", "radio", "boolean"}
+    )
+
+    def form_problems(self, action: dict) -> list[str]:
+        """What an action's form settings say that the frontend's ``FieldSettings`` type
+        cannot draw: an unknown input type, a choice without options, a field of no
+        parameter."""
+        problems = []
+        parameters = {p.get("id") for p in action.get("parameters") or []}
+        fields = (action.get("visualization_settings") or {}).get("fields") or {}
+        for field_id, field in fields.items():
+            if field_id not in parameters:
+                problems.append(f"{field_id}: no parameter has this id")
+            if field.get("inputType") not in self.INPUT_TYPES:
+                problems.append(f"{field_id}: inputType {field.get('inputType')!r}")
+            options = field.get("valueOptions")
+            if field.get("inputType") in {"select", "radio"} and not options:
+                problems.append(f"{field_id}: a {field['inputType']} without valueOptions")
+            if options is not None and not all(
+                isinstance(o, str | int | float) and not isinstance(o, bool) for o in options
+            ):
+                problems.append(f"{field_id}: valueOptions must be strings or numbers")
+        return problems
 
     def _update_action(self, body, query, action_id):
         action = self.actions.get(action_id)

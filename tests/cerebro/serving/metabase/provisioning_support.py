@@ -13,9 +13,9 @@ ADMIN_PASSWORD = "Adm1n-p@ss:/?#ñ-never-printed"
 READER_PASSWORD = "r3ader-p@ss-never-printed"
 TENANTS = (
     SimpleNamespace(tenant_id="casafacil_cl", name="CasaFácil Chile", currency="CLP",
-                    country_code="CL"),
+                    country_code="CL", destinations={"klaviyo": None, "whatsapp": None}),
     SimpleNamespace(tenant_id="casafacil_pe", name="CasaFácil Perú", currency="PEN",
-                    country_code="PE"),
+                    country_code="PE", destinations={}),
 )  # fmt: skip
 #: Each tenant role's password, as METABASE_TENANT_<ID>_PASSWORD holds it.
 TENANT_PASSWORDS = {t.tenant_id: f"t3nant-{t.tenant_id}-never-printed" for t in TENANTS}

@@ -1,4 +1,4 @@
-"""Requests from Metabase (decision 0063): provisioning turns actions on for each tenant's
+"""Requests from Metabase (decisions 0063 and 0069): provisioning turns actions on for each tenant's
 connection, makes the requests model and its "Guardar escenario" query action, and puts the
 action's button and the requests on the Acciones dashboard; the fake refuses the action
 requests Metabase refuses.
@@ -9,7 +9,8 @@ query action needs ``database_id``), ``src/metabase/actions/actions.clj``
 (``check-actions-enabled-for-database!``: "Actions are not enabled."),
 ``src/metabase/actions/models.clj`` (an implicit action needs a model: "Actions must be made
 with models, not cards.") and ``frontend/src/metabase/dashboard/actions/actions.ts``
-(``addActionToDashboard``: the button dashcard's ``action_id``, ``card_id`` and settings).
+(``addActionToDashboard``: the button dashcard's ``action_id``, ``card_id`` and settings) and
+``frontend/src/metabase-types/api/actions.ts`` (``FieldSettings``: what a form can draw).
 """
 
 from __future__ import annotations
@@ -63,6 +64,65 @@ def test_each_tenant_gets_its_requests_model_action_and_button(fake, settings, s
         assert settings_["virtual_card"]["display"] == "action"
         assert [d for d in board["dashcards"] if d["card_id"] == model["id"]
                 and not d.get("action_id")]  # fmt: skip
+
+
+ACTION_KINDS = {
+    "guardar_escenario": ("guardar_escenario", None),
+    "vista_previa_sincronizacion": ("sincronizar_segmento", "true"),
+    "sincronizar_segmento": ("sincronizar_segmento", "false"),
+    "detener_activacion": ("detener_activacion", None),
+    "alerta": ("alerta", None),
+}
+
+
+def test_each_request_kind_has_its_action_form_and_button(fake, settings, specs_dir):
+    """Every kind the sensor runs has a button on the tenant's Acciones page; a sync's preview
+    and its confirmation are two buttons (the confirmation sends only after a preview); the
+    destination is a choice of the tenant's own destinations, the alert's channel a choice of
+    e-mail, Slack and WhatsApp; every form is one the frontend can draw."""
+    _apply(settings, specs_dir)
+    actions = _managed(fake.actions)
+    for tenant in TENANTS:
+        t = tenant.tenant_id
+        board = _managed(fake.dashboards)[f"{t}/{REQUESTS_DASHBOARD}"]
+        buttons = {d["action_id"]: d for d in board["dashcards"] if d.get("action_id")}
+        for key, (kind, preview) in ACTION_KINDS.items():
+            action = actions[f"{t}/{REQUESTS_DASHBOARD}/{key}"]
+            sql = action["dataset_query"]["native"]["query"]
+            assert f"'{t}', '{kind}'" in sql and "on conflict do nothing" in sql
+            assert (f", {preview})" in sql) if preview else "preview" not in sql
+            assert fake.form_problems(action) == [], key
+            assert buttons[action["id"]]["visualization_settings"]["button.label"] == action["name"]
+        fields = {
+            f["title"]: f
+            for key in ("sincronizar_segmento", "alerta")
+            for f in actions[f"{t}/{REQUESTS_DASHBOARD}/{key}"]["visualization_settings"][
+                "fields"
+            ].values()
+        }
+        destinations = sorted(tenant.destinations)
+        if destinations:
+            assert fields["Destino"]["valueOptions"] == destinations
+        else:
+            assert fields["Destino"]["inputType"] == "string"
+        assert fields["Canal"]["valueOptions"] == ["email", "slack", "whatsapp"]
+        assert fields["Umbral"]["inputType"] == "number"
+
+
+def test_the_alert_forms_choices_are_what_the_tables_check_allows():
+    from cerebro.serving.metabase import requests
+    from cerebro.serving.security import action_requests
+
+    assert requests.ALERT_CHANNELS == action_requests.ALERT_CHANNELS
+    assert requests.ALERT_COMPARISONS == action_requests.ALERT_COMPARISONS
+
+
+def test_a_form_the_frontend_cannot_draw_is_found(fake, settings, specs_dir):
+    _apply(settings, specs_dir)
+    action = _managed(fake.actions)[f"casafacil_cl/{REQUESTS_DASHBOARD}/alerta"]
+    field = next(iter(action["visualization_settings"]["fields"].values()))
+    field["inputType"] = "dropdown"
+    assert any("inputType 'dropdown'" in p for p in fake.form_problems(action))
 
 
 def test_a_second_apply_leaves_the_actions_alone(fake, settings, specs_dir):

@@ -10,7 +10,7 @@ import re
 import pytest
 from psycopg import errors
 
-from cerebro.serving.metabase.requests import scenario_action
+from cerebro.serving.metabase.requests import request_actions, scenario_action
 from tests.cerebro.serving.security.tenant_marts import CL, PE
 
 INSERT = (
@@ -128,3 +128,89 @@ def test_a_tenant_running_another_tenants_action_is_refused(tenant_warehouse, te
         pytest.raises(errors.InsufficientPrivilege, match="row-level security"),
     ):
         _run_action(pe, CL, scenario_name="x", budget_amount=10, period_days=30)
+
+
+@pytest.mark.parametrize(
+    ("key", "values"),
+    [("vista_previa_sincronizacion", {"segment": "Campeones", "destination": "klaviyo"}),
+     ("sincronizar_segmento", {"segment": "Campeones", "destination": "klaviyo"}),
+     ("detener_activacion", {"segment": "Campeones", "destination": "klaviyo"}),
+     ("alerta", {"alert_name": "CAC alto", "metric": "cac", "comparison": "above",
+                 "threshold": 25_000, "channel": "slack"})],
+)  # fmt: skip
+def test_each_new_action_queues_one_request_per_double_click(
+    tenant_warehouse, tenant_roles, key, values
+):
+    (action,) = [a for a in request_actions(CL) if a.key.endswith(f"/{key}")]
+    sql = re.sub(r"\{\{(\w+)\}\}", r"%(\1)s", action.sql)
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        cl.execute(sql, values)
+        cl.execute(sql, values)
+        assert cl.execute("select count(*) from ops.action_requests").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    ("columns", "values"),
+    [("kind, segment, destination, preview", "'detener_activacion', 'Campeones', 'klaviyo', true"),
+     ("kind, alert_name, metric, comparison, threshold, channel",
+      "'alerta', 'x', 'cac', 'above', 1, 'paloma'"),
+     ("kind, alert_name, metric, comparison, threshold, channel",
+      "'alerta', 'x', 'cac', 'más o menos', 1, 'email'"),
+     ("kind, alert_name, metric, comparison, channel", "'alerta', 'x', 'cac', 'above', 'email'"),
+     ("kind, alert_name, comparison, threshold, channel", "'alerta', 'x', 'above', 1, 'email'")],
+    ids=["stop with a preview", "unknown channel", "unknown comparison", "no threshold",
+         "no metric"],
+)  # fmt: skip
+def test_the_check_refuses_a_bad_stop_or_alert(tenant_warehouse, tenant_roles, columns, values):
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl, pytest.raises(errors.CheckViolation):
+        cl.execute(
+            f"insert into ops.action_requests (tenant_id, {columns}) values ('{CL}', {values})"
+        )
+
+
+def test_a_table_of_the_first_release_is_migrated_by_the_secure_pass(
+    tenant_warehouse, tenant_roles
+):
+    """A warehouse whose request table predates the new kinds (no alert columns, the old
+    rules and pending index) takes an alert from the Metabase action once the secure pass has
+    run, and keeps its rows."""
+    from cerebro.serving.security.action_requests import PENDING_INDEX, secure_requests
+
+    with tenant_warehouse.as_owner() as owner:
+        owner.execute("drop table ops.action_requests")
+        owner.execute(
+            "create table ops.action_requests (request_id bigint generated always as identity "
+            "primary key, tenant_id text not null, kind text not null, scenario_name text, "
+            "budget_amount numeric(18, 2), period_days integer, segment text, destination "
+            "text, preview boolean, alert_name text, requested_by text not null default "
+            "current_user, requested_at timestamp not null default now(), state text not null "
+            "default 'queued', started_at timestamp, finished_at timestamp, result text, "
+            "constraint action_requests_parameters check (kind <> 'alerta' or "
+            "(alert_name is not null and segment is null)))"
+        )
+        owner.execute(
+            "create unique index action_requests_one_pending on ops.action_requests "
+            "(tenant_id, kind, coalesce(alert_name, '')) where state in ('queued', 'running')"
+        )
+        owner.execute(
+            f"insert into ops.action_requests (tenant_id, kind, alert_name) values ('{CL}', "
+            "'alerta', 'vieja')"
+        )
+        with owner.cursor() as cursor:
+            secure_requests(cursor)
+        indexes = {
+            row[0]
+            for row in owner.execute(
+                "select indexname from pg_indexes where schemaname = 'ops'"
+            ).fetchall()
+        }
+    assert PENDING_INDEX in indexes and "action_requests_one_pending" not in indexes
+    (action,) = [a for a in request_actions(CL) if a.key.endswith("/alerta")]
+    sql = re.sub(r"\{\{(\w+)\}\}", r"%(\1)s", action.sql)
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        cl.execute(sql, {"alert_name": "CAC alto", "metric": "cac", "comparison": "above",
+                         "threshold": 25_000, "channel": "email"})  # fmt: skip
+        rows = cl.execute(
+            "select alert_name, metric, attempts from ops.action_requests order by request_id"
+        ).fetchall()
+    assert rows == [("vieja", None, 0), ("CAC alto", "cac", 0)]

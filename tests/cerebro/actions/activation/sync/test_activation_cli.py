@@ -166,3 +166,14 @@ def test_a_tenants_file_naming_a_retired_segment_is_one_spanish_line_with_its_ne
         "alejados»; los clientes en riesgo del modelo son «ALTO RIESGO - VIP» y «CLIENTE "
         "PERDIDO» (decisión 0047)"
     )
+
+
+def test_stop_writes_the_stop_that_the_scheduled_syncs_skip_and_sends_nothing(cli, warehouse):
+    from cerebro.actions.activation.stops import stopped_since
+
+    result = cli(*ACTIVATE, "--stop")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{TENANT} · 'Frecuentes alejados' → klaviyo: stopped"
+    assert stopped_since(warehouse, TENANT, "Frecuentes alejados", "klaviyo") is not None
+    assert not warehouse.table_exists("ops", "activation_log")
+    assert activation_fake_list.SHARED.lists == {}
