@@ -91,8 +91,17 @@ def demo_settings(tenant: Tenant, cache_dir: Path) -> dict:
     }
 
 
-def tap_invocation(tenant: Tenant, source: SourceConfig, cache_dir: Path) -> tuple[list[str], dict]:
-    """The tap's command line and its configuration, secrets read from the environment now."""
+#: Taps whose refresh token is single-use: each run's new one is kept in ``token_dir``.
+ROTATING_REFRESH_TOKEN_TAPS = frozenset({"mercadolibre"})
+
+
+def tap_invocation(
+    tenant: Tenant, source: SourceConfig, cache_dir: Path, token_dir: Path | None = None
+) -> tuple[list[str], dict]:
+    """The tap's command line and its configuration, secrets read from the environment now.
+
+    ``token_dir`` keeps the refresh tokens a tap rotates (Mercado Libre's work once, decision
+    0068): a file per tenant and source, written by the tap, readable by its owner only."""
     if source.tap not in TAP_EXECUTABLES:
         raise ValueError(
             f"tenant {tenant.tenant_id}: tap {source.tap!r} for {source.source} is not installed; "
@@ -113,4 +122,8 @@ def tap_invocation(tenant: Tenant, source: SourceConfig, cache_dir: Path) -> tup
             raise MissingSecretError(str(missing[0]))
         for setting, env_var in source.secrets.items():
             config[setting] = os.environ[env_var]
+        if source.tap in ROTATING_REFRESH_TOKEN_TAPS and token_dir is not None:
+            config.setdefault(
+                "token_store_path", str(token_dir / f"{tenant.tenant_id}-{source.tap}.json")
+            )
     return [console_script(TAP_EXECUTABLES[source.tap])], config
