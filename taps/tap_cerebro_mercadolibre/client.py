@@ -26,7 +26,7 @@ import requests
 from cerebro_tap_kit.contract_stream import ContractStream
 from cerebro_tap_kit.http import ResilientStream, RetryAfter, json_body
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
-from singer_sdk.pagination import BaseOffsetPaginator
+from singer_sdk.pagination import OffsetPaginator
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,7 +54,8 @@ SITES = {
 
 def meli_time(value: dt.datetime) -> str:
     """An instant as the search filters take it (milliseconds, explicit UTC offset)."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000-00:00")
+    utc = value.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}-00:00"
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
@@ -75,13 +76,13 @@ def error_parts(response: requests.Response) -> tuple[str | None, str]:
     return None, " ".join(response.text[:200].split())
 
 
-class PagingPaginator(BaseOffsetPaginator):
+class PagingPaginator(OffsetPaginator):
     """``offset`` forward by the page size while ``paging.total`` says more follow."""
 
     def has_more(self, response: requests.Response) -> bool:
         """Whether records follow this page."""
         paging = (json_body(response) or {}).get("paging") or {}
-        return self.current_value + self._page_size < int(paging.get("total") or 0)
+        return self.current_value + self.page_size < int(paging.get("total") or 0)
 
 
 class MercadoLibreAPI:

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import sys
 import typing as t
+from zoneinfo import ZoneInfo
 
 from cerebro_tap_kit.contract_stream import ContractStream
 from cerebro_tap_kit.daily_reports import DailyReportStream
@@ -221,7 +222,15 @@ class CampaignReportsStream(MercadoLibreAPI, ContractStream, DailyReportStream):
     def first_day(self, context: dict | None) -> dt.date:
         """The usual first day, but never before the days Product Ads keeps."""
         first = super().first_day(context)
-        kept_from = self.last_day(context) - dt.timedelta(days=MAX_REPORT_DAYS - 1)
+        # Kept from 90 days before today (not before end_date: a backfill's end is in the past).
+        today = self.clock.now().astimezone(ZoneInfo(self.report_timezone(context))).date()
+        kept_from = today - dt.timedelta(days=MAX_REPORT_DAYS - 1)
+        if first < kept_from:
+            self.logger.warning(
+                "%s: Product Ads keeps %d days; reading advertiser %s from %s, not %s",
+                self.name, MAX_REPORT_DAYS, (context or {}).get("advertiser_id"), kept_from,
+                first,
+            )  # fmt: skip
         return max(first, kept_from)
 
     def get_new_paginator(self) -> PagingPaginator:

@@ -111,6 +111,8 @@ class FakeMercadoLibreApi:
         self.spent: list[str] = []
         self.faults: list[Fault] = []
         self.fail_after: tuple[int, Fault] | None = None
+        #: After this many API requests every access token expires (six hours went by).
+        self.expire_after: int | None = None
         self.requests: list[dict] = []
         self.base_url = ""
 
@@ -142,6 +144,12 @@ class FakeMercadoLibreApi:
                    "scope": "offline_access read", "user_id": self.seller.seller_id,
                    "refresh_token": self.refresh_token})  # fmt: skip
 
+    def token_for_test(self) -> str:
+        """An access token issued outside the OAuth flow (to probe the API directly)."""
+        access = f"APP_USR-probe-{len(self.access_tokens)}"
+        self.access_tokens[access] = self.now() + TOKEN_LIFETIME
+        return access
+
     def revoke(self) -> None:
         """The seller revoked the app: every token, refresh token included, is dead."""
         self.access_tokens.clear()
@@ -154,6 +162,9 @@ class FakeMercadoLibreApi:
         auth = request.headers.get("Authorization") or ""
         self.requests.append({"path": request.path, "args": args, "authorization": auth,
                               "api_version": request.headers.get("Api-Version")})  # fmt: skip
+        if self.expire_after is not None and len(self.api_requests()) > self.expire_after:
+            self.expire_after = None
+            self.access_tokens.clear()
         given = auth.removeprefix("Bearer ")
         expires = self.access_tokens.get(given)
         if not auth.startswith("Bearer ") or expires is None or self.now() >= expires:
@@ -182,6 +193,9 @@ class FakeMercadoLibreApi:
         ):
             return self.campaign_metrics(match.group(1), int(match.group(2)), args, request)
         return error(404, "not_found", f"Resource {request.path} not found")
+
+    def api_requests(self) -> list[dict]:
+        return [r for r in self.requests if r["path"] != "/oauth/token"]
 
     def order_searches(self) -> list[dict]:
         return [r for r in self.requests if r["path"] == "/orders/search"]
