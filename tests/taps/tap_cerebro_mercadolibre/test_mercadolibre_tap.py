@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -66,8 +67,8 @@ def test_every_order_lands_once_with_what_the_buyer_paid(api, served, config, cl
         assert landed["currency"] == order["currency_id"]
         assert landed["customer_id"] == f"meli-{order['buyer']['id']}"
         assert landed["email"] is None
-        assert (landed["source_name"], landed["landing_utm_source"],
-                landed["landing_utm_medium"]) == ("mercadolibre", "mercadolibre", "marketplace")  # fmt: skip
+        marked = (landed["source_name"], landed["landing_utm_source"], landed["landing_utm_medium"])
+        assert marked == ("mercadolibre", "mercadolibre", "marketplace")
         # Dates in UTC: Chile's offset is gone, the instant kept.
         created = dt.datetime.fromisoformat(order["date_created"])
         assert dt.datetime.fromisoformat(landed["created_at"]) == created
@@ -111,7 +112,7 @@ def test_the_rotated_refresh_token_is_kept_privately_and_serves_the_next_run(api
     first = sync(config, clock)
     assert first.error is None
     store = config["token_store_path"]
-    kept = json.loads(open(store, encoding="utf-8").read())
+    kept = json.loads(Path(store).read_text(encoding="utf-8"))
     assert kept["refresh_token"] == api.refresh_token != REFRESH_TOKEN
     assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
     # The variable's token is spent: only the kept one can refresh now.
