@@ -249,7 +249,7 @@ def order_line_records(node: dict, order: dict) -> list[dict]:
 
 
 def transaction_records(node: dict, order: dict) -> list[dict]:
-    """Each payment as a SALE (Mercado Pago's method as the gateway)."""
+    """Each payment as a SALE through Mercado Pago."""
     found = []
     for payment in node.get("payments") or []:
         at = iso(payment.get("date_approved") or payment.get("date_created"))
@@ -259,7 +259,8 @@ def transaction_records(node: dict, order: dict) -> list[dict]:
                 **order_keys(order),
                 "kind": "SALE",
                 "status": PAYMENT_STATUS.get(str(payment.get("status")), "UNKNOWN"),
-                "gateway": f"mercadopago_{payment.get('payment_type') or 'unknown'}",
+                # Mercado Pago collects every Mercado Libre sale (payment_gateways seed).
+                "gateway": "mercadopago",
                 "amount": money(payment.get("total_paid_amount")),
                 "currency": payment.get("currency_id") or node.get("currency_id"),
                 "error_code": payment.get("status_detail") if payment.get("status") == "rejected"

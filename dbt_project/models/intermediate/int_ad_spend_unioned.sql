@@ -17,6 +17,10 @@ amazon_ads as (
     select * from {{ ref('stg_amazon_ads__sp_campaigns') }}
 ),
 
+mercadolibre_ads as (
+    select * from {{ ref('stg_mercadolibre_ads__campaign_reports') }}
+),
+
 csv_ad_spend as (
     select * from {{ ref('stg_csv__ad_spend') }}
 ),
@@ -63,6 +67,15 @@ unioned as (
         impressions, clicks,
         platform_sales_7d_amount as platform_conversion_value_amount
     from amazon_ads
+
+    union all
+
+    select
+        tenant_id, 'mercadolibre_ads' as platform, account_id, campaign_id, campaign_name,
+        spend_date, currency, currency_original, exchange_rate, spend_amount,
+        spend_amount_original, impressions, clicks,
+        platform_sales_amount as platform_conversion_value_amount
+    from mercadolibre_ads
 
     union all
 

@@ -24,8 +24,8 @@ START = dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 
 
-def seller(buyers: int = 40, seed: int = 11) -> Seller:
-    return make_seller(seed=seed, buyers=buyers, start=START, end=NOW)
+def seller(buyers: int = 40, seed: int = 11, ads_end: dt.datetime | None = None) -> Seller:
+    return make_seller(seed=seed, buyers=buyers, start=START, end=NOW, ads_end=ads_end)
 
 
 @pytest.fixture

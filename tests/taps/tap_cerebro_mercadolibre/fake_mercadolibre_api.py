@@ -256,10 +256,11 @@ class FakeMercadoLibreApi:
 
 
 def make_seller(*, seed: int, buyers: int, start: dt.datetime, end: dt.datetime,
-                ads_days: int = 40) -> Seller:  # fmt: skip
+                ads_days: int = 40, ads_end: dt.datetime | None = None) -> Seller:  # fmt: skip
     """A Chilean seller (site MLC, pesos): orders of ``buyers`` buyers between ``start`` and
     ``end`` (paid, cancelled, some refunded, a few in another currency), their shipments, and
-    one Product Ads advertiser with two campaigns over the last ``ads_days`` days."""
+    one Product Ads advertiser with two campaigns over the ``ads_days`` days to ``ads_end``
+    (``end`` by default)."""
     rng = random.Random(seed)
     seller_id = 98765432
     orders, shipments = [], {}
@@ -333,7 +334,7 @@ def make_seller(*, seed: int, buyers: int, start: dt.datetime, end: dt.datetime,
     advertisers = [{"advertiser_id": 555001, "site_id": "MLC", "advertiser_name": "Tienda",
                     "account_name": "Tienda MLC"}]  # fmt: skip
     campaign_days = []
-    last_day = end.astimezone(CHILE).date()
+    last_day = (ads_end or end).astimezone(CHILE).date()
     for days_ago in range(ads_days):
         day = last_day - dt.timedelta(days=days_ago)
         for campaign_id, name in ((351001, "Ventas verano"), (351002, "Liquidación")):
