@@ -37,7 +37,7 @@ def land_source(
         if source not in tenant.sources:
             continue
         tap_command, tap_config = tap_invocation(
-            tenant, tenant.sources[source], settings.demo_dir, settings.state_dir / "tokens"
+            tenant, tenant.sources[source], settings.demo_dir, settings.state_dir
         )
         results.append(
             run_pipeline(

@@ -100,8 +100,9 @@ def tap_invocation(
 ) -> tuple[list[str], dict]:
     """The tap's command line and its configuration, secrets read from the environment now.
 
-    ``token_dir`` keeps the refresh tokens a tap rotates (Mercado Libre's work once, decision
-    0068): a file per tenant and source, written by the tap, readable by its owner only."""
+    ``token_dir`` (the state folder) keeps the refresh tokens a tap rotates (Mercado Libre's
+    work once, decision 0068): ``<tenant>/<tap>.refresh_token.json`` beside the tenant's Singer
+    states, one per tap (its sources share it), written by the tap, readable by its owner only."""
     if source.tap not in TAP_EXECUTABLES:
         raise ValueError(
             f"tenant {tenant.tenant_id}: tap {source.tap!r} for {source.source} is not installed; "
@@ -124,6 +125,7 @@ def tap_invocation(
             config[setting] = os.environ[env_var]
         if source.tap in ROTATING_REFRESH_TOKEN_TAPS and token_dir is not None:
             config.setdefault(
-                "token_store_path", str(token_dir / f"{tenant.tenant_id}-{source.tap}.json")
+                "token_store_path",
+                str(token_dir / tenant.tenant_id / f"{source.tap}.refresh_token.json"),
             )
     return [console_script(TAP_EXECUTABLES[source.tap])], config

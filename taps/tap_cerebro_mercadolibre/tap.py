@@ -61,7 +61,7 @@ class TapCerebroMercadoLibre(ClearErrors, Tap):
         th.Property(
             "token_store_path", th.StringType,
             description="File where the rotated refresh token is kept (owner-only, replaced "
-            "atomically; Cerebro sets it under its state folder). Unset: nothing is kept and "
+            "atomically; Cerebro sets it in the tenant's state folder). Unset: nothing is kept and "
             "the next run's refresh_token must be a new one.",
         ),
         th.Property(

@@ -5,7 +5,7 @@ the rotated refresh token is kept (one file for both, so they share the token), 
 
 Oracles: the raw contract (the sources the tap lands), the secrets' naming rule
 (``<TAP>_<SETTING>_<TENANT>``), the tap's own settings schema and decision 0068 (the token file
-under the state folder's ``tokens/``).
+in the tenant's state folder).
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ def test_each_run_is_told_its_source_and_both_share_the_kept_token(tmp_path, mon
     (tenant,) = load_tenants(tenants_file)
     monkeypatch.setenv("MERCADOLIBRE_CLIENT_SECRET_TIENDA_MELI_CL", "secret-from-env")
     monkeypatch.setenv("MERCADOLIBRE_REFRESH_TOKEN_TIENDA_MELI_CL", "TG-from-env")
-    tokens = tmp_path / "state" / "tokens"
+    state = tmp_path / "state"
     for source in ("shopify", "mercadolibre_ads"):
-        _, config = tap_invocation(tenant, tenant.sources[source], tmp_path / "demo", tokens)
+        _, config = tap_invocation(tenant, tenant.sources[source], tmp_path / "demo", state)
         assert config == {
             "tenant_id": "tienda_meli_cl",
             "seller_id": "98765432",
@@ -54,7 +54,7 @@ def test_each_run_is_told_its_source_and_both_share_the_kept_token(tmp_path, mon
             "client_secret": "secret-from-env",
             "refresh_token": "TG-from-env",
             "source": source,
-            "token_store_path": str(tokens / "tienda_meli_cl-mercadolibre.json"),
+            "token_store_path": str(state / "tienda_meli_cl" / "mercadolibre.refresh_token.json"),
         }
         tap = TapCerebroMercadoLibre(config=config, parse_env_config=False)
         assert {s.source for s in tap.streams.values()} == {source}
