@@ -22,6 +22,7 @@ import pytest
 import requests
 from cerebro_raw_contract import STREAMS_BY_SOURCE, raw_stream
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from tap_cerebro_mercadolibre.auth import MercadoLibreOAuth, TokenStore
 from tap_cerebro_mercadolibre.tap import TapCerebroMercadoLibre
 
 from tests.taps.conftest import sync_in_process
@@ -235,3 +236,26 @@ def test_the_window_ends_when_the_sync_began(api, config, clock):
     ends = [dt.datetime.fromisoformat(r["args"]["order.date_last_updated.to"])
             for r in api.order_searches()]  # fmt: skip
     assert max(ends) == NOW - dt.timedelta(milliseconds=1)
+
+
+def test_two_runs_of_one_seller_refresh_in_turn_each_with_the_token_the_other_left(
+    api, config, clock
+):
+    # A tenant's orders and ads run side by side, both started from the variable's token.
+    def oauth() -> MercadoLibreOAuth:
+        return MercadoLibreOAuth(
+            token_url=f"{api.base_url}/oauth/token", client_id=config["client_id"],
+            client_secret=CLIENT_SECRET, refresh_token=REFRESH_TOKEN,
+            store=TokenStore(config["token_store_path"]), clock=clock,
+        )  # fmt: skip
+
+    orders, ads = oauth(), oauth()
+    assert orders.access_token() != ads.access_token()
+    assert api.spent == [REFRESH_TOKEN, "TG-rotated-1-98765432"]
+    without_store = MercadoLibreOAuth(
+        token_url=f"{api.base_url}/oauth/token", client_id=config["client_id"],
+        client_secret=CLIENT_SECRET, refresh_token=REFRESH_TOKEN, store=TokenStore(None),
+        clock=clock,
+    )  # fmt: skip
+    with pytest.raises(FatalAPIError, match="invalid_grant"):
+        without_store.access_token()
