@@ -25,6 +25,8 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from tap_cerebro_mercadolibre.auth import MercadoLibreOAuth, TokenStore
 from tap_cerebro_mercadolibre.tap import TapCerebroMercadoLibre
 
+from cerebro.landing.pipeline import ForeseenLandingError, run_pipeline
+from cerebro.settings import console_script
 from tests.taps.conftest import sync_in_process
 from tests.taps.tap_cerebro_mercadolibre.conftest import (
     CLIENT_SECRET,
@@ -259,3 +261,37 @@ def test_two_runs_of_one_seller_refresh_in_turn_each_with_the_token_the_other_le
     )  # fmt: skip
     with pytest.raises(FatalAPIError, match="invalid_grant"):
         without_store.access_token()
+
+
+def test_an_interrupted_landing_resumes_with_nothing_lost_or_repeated_in_the_warehouse(
+    api, served, config, landing
+):
+    def land():
+        return run_pipeline(
+            tenant_id=landing.tenant_id, source="shopify", tap_command=tap_command(),
+            tap_config={**config, "tenant_id": landing.tenant_id, "end_date": NOW.isoformat()},
+            target_command=[console_script("target-cerebro-duckdb")],
+            target_config={"path": str(landing.duckdb_path),
+                           "default_target_schema": "raw_shopify"},
+            state_path=landing.state_path("shopify"), log_dir=landing.workdir / "logs",
+        )  # fmt: skip
+
+    api.fail_after = (7, forbidden())
+    with pytest.raises(ForeseenLandingError, match="forbade"):
+        land()
+    partly = landing.query("select count(*) from raw_shopify.orders")[0][0]
+    assert 0 < partly < len(served.orders)
+    api.fail_after = None
+    land()
+    expected = {
+        "orders": ("order_id", len(served.orders)),
+        "order_lines": ("order_line_id", sum(len(o["order_items"]) for o in served.orders)),
+        "transactions": ("transaction_id", sum(len(o["payments"]) for o in served.orders)),
+        "customers": ("customer_id", len({o["buyer"]["id"] for o in served.orders})),
+    }
+    for table, (key, count) in expected.items():
+        landed = landing.query(f"select count(*), count(distinct {key}) from raw_shopify.{table}")
+        assert landed[0] == (count, count), table
+    for secret in (REFRESH_TOKEN, CLIENT_SECRET):
+        assert secret not in landing.tap_log("shopify")
+        assert secret not in landing.state_path("shopify").read_text()
