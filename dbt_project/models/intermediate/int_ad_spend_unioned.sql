@@ -32,8 +32,9 @@ ad_platforms as (
 unioned as (
     -- What each platform says its ads earned (its own attribution): Meta's and TikTok's
     -- purchase value, Google's conversion value, Amazon's 7-day attributed sales (on Amazon:
-    -- ACOS divides spend by them); a CSV export reports none. Amounts are in the tenant's
-    -- currency (staging converts them), the billed spend and its currency beside.
+    -- ACOS divides spend by them), Mercado Ads' attributed sales on Mercado Libre; a CSV export
+    -- reports none. Amounts are in the tenant's currency (staging converts them), the billed
+    -- spend and its currency beside.
     select
         tenant_id, 'meta_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
         currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
