@@ -28,6 +28,8 @@ SOURCE_NAMES = {
     "shopify": "Shopify",
     "woocommerce": "WooCommerce",
     "stripe": "Stripe",
+    "mercadolibre": "Mercado Libre",
+    "mercadolibre_ads": "Mercado Ads",
     "meta_ads": "Meta Ads",
     "google_ads": "Google Ads",
     "tiktok_ads": "TikTok Ads",

@@ -164,7 +164,7 @@ def _check_reachable(tenants, settings) -> None:
     reaching = [t for t in tenants if any(not s.is_demo for s in t.sources.values())]
     if not reaching:
         return  # the demo reaches nothing: no time spent
-    checks = check_sources(reaching, settings.demo_dir)
+    checks = check_sources(reaching, settings.demo_dir, settings.state_dir)
     failed = [check for check in checks if not check.ok]
     for check in failed:
         click.echo(f"  {check.tenant_id}/{check.source}: {check.message}", err=True)
@@ -190,7 +190,7 @@ def check(tenants_file: Path | None, tenant_ids) -> None:
         known = ", ".join(t.tenant_id for t in tenants)
         raise click.ClickException(f"unknown tenant {', '.join(unknown)}; tenants are {known}")
     chosen = [t for t in tenants if not tenant_ids or t.tenant_id in tenant_ids]
-    checks = check_sources(chosen, settings.demo_dir)
+    checks = check_sources(chosen, settings.demo_dir, settings.state_dir)
     width = max((len(f"{c.tenant_id}/{c.source}") for c in checks), default=0)
     for c in checks:
         outcome = "ok" if c.ok else "FAILED"

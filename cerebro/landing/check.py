@@ -35,14 +35,18 @@ class SourceCheck:
     seconds: float
 
 
-def check_sources(tenants: Iterable[Tenant], demo_dir: Path) -> list[SourceCheck]:
+def check_sources(
+    tenants: Iterable[Tenant], demo_dir: Path, token_dir: Path | None = None
+) -> list[SourceCheck]:
     """Every source of ``tenants`` tried at once (each its own tap process), in file order."""
     pairs = [(tenant, source) for tenant in tenants for source in tenant.sources.values()]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(pool.map(lambda pair: _check(*pair, demo_dir), pairs))
+        return list(pool.map(lambda pair: _check(*pair, demo_dir, token_dir), pairs))
 
 
-def _check(tenant: Tenant, source: SourceConfig, demo_dir: Path) -> SourceCheck:
+def _check(
+    tenant: Tenant, source: SourceConfig, demo_dir: Path, token_dir: Path | None
+) -> SourceCheck:
     started = time.monotonic()
 
     def result(ok: bool, message: str) -> SourceCheck:
@@ -54,7 +58,7 @@ def _check(tenant: Tenant, source: SourceConfig, demo_dir: Path) -> SourceCheck:
     missing = [m.env_var for m in missing_secrets([tenant]) if m.source == source.source]
     if missing:
         return result(False, f"not set: {', '.join(missing)}: set it in {SECRETS_FILE}")
-    command, config = tap_invocation(tenant, source, demo_dir)
+    command, config = tap_invocation(tenant, source, demo_dir, token_dir)
     with tempfile.TemporaryDirectory(prefix="cerebro-check-") as scratch:
         config_path = write_private_json(Path(scratch), "tap.json", config)
         try:

@@ -36,7 +36,9 @@ def land_source(
     for tenant in tenants:
         if source not in tenant.sources:
             continue
-        tap_command, tap_config = tap_invocation(tenant, tenant.sources[source], settings.demo_dir)
+        tap_command, tap_config = tap_invocation(
+            tenant, tenant.sources[source], settings.demo_dir, settings.state_dir
+        )
         results.append(
             run_pipeline(
                 tenant_id=tenant.tenant_id,

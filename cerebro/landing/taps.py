@@ -91,8 +91,18 @@ def demo_settings(tenant: Tenant, cache_dir: Path) -> dict:
     }
 
 
-def tap_invocation(tenant: Tenant, source: SourceConfig, cache_dir: Path) -> tuple[list[str], dict]:
-    """The tap's command line and its configuration, secrets read from the environment now."""
+#: Taps whose refresh token is single-use: each run's new one is kept in ``token_dir``.
+ROTATING_REFRESH_TOKEN_TAPS = frozenset({"mercadolibre"})
+
+
+def tap_invocation(
+    tenant: Tenant, source: SourceConfig, cache_dir: Path, token_dir: Path | None = None
+) -> tuple[list[str], dict]:
+    """The tap's command line and its configuration, secrets read from the environment now.
+
+    ``token_dir`` (the state folder) keeps the refresh tokens a tap rotates (Mercado Libre's
+    work once, decision 0068): ``<tenant>/<tap>.refresh_token.json`` beside the tenant's Singer
+    states, one per tap (its sources share it), written by the tap, readable by its owner only."""
     if source.tap not in TAP_EXECUTABLES:
         raise ValueError(
             f"tenant {tenant.tenant_id}: tap {source.tap!r} for {source.source} is not installed; "
@@ -113,4 +123,9 @@ def tap_invocation(tenant: Tenant, source: SourceConfig, cache_dir: Path) -> tup
             raise MissingSecretError(str(missing[0]))
         for setting, env_var in source.secrets.items():
             config[setting] = os.environ[env_var]
+        if source.tap in ROTATING_REFRESH_TOKEN_TAPS and token_dir is not None:
+            config.setdefault(
+                "token_store_path",
+                str(token_dir / tenant.tenant_id / f"{source.tap}.refresh_token.json"),
+            )
     return [console_script(TAP_EXECUTABLES[source.tap])], config

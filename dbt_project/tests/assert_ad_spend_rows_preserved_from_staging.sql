@@ -1,10 +1,10 @@
 -- Reported in Dagster as a check on fct_ad_spend_daily.
 {{ config(meta={'dagster': {'ref': {'name': 'fct_ad_spend_daily'}}}) }}
 
--- Per tenant and platform, every staged ad spend row (Meta, Google, TikTok, Amazon, CSV
--- exports; staging has already left out the quarantined rows, decision 0012) is one row of the
--- fact, with the same spend to less than one minor unit of the tenant's currency. Returns the
--- tenants and platforms whose rows or spend differ.
+-- Per tenant and platform, every staged ad spend row (Meta, Google, TikTok, Amazon, Mercado
+-- Libre, CSV exports; staging has already left out the quarantined rows, decision 0012) is one
+-- row of the fact, with the same spend to less than one minor unit of the tenant's currency.
+-- Returns the tenants and platforms whose rows or spend differ.
 with
 
 tenants as (
@@ -25,6 +25,10 @@ staged_tiktok_ads as (
 
 staged_amazon_ads as (
     select * from {{ ref('stg_amazon_ads__sp_campaigns') }}
+),
+
+staged_mercadolibre_ads as (
+    select * from {{ ref('stg_mercadolibre_ads__campaign_reports') }}
 ),
 
 staged_csv_ad_spend as (
@@ -50,6 +54,12 @@ summed_landed as (
     union all
     select tenant_id, 'amazon_ads' as platform, count(*) as row_count, sum(spend_amount) as amount
     from staged_amazon_ads
+    group by 1, 2
+    union all
+    select
+        tenant_id, 'mercadolibre_ads' as platform, count(*) as row_count,
+        sum(spend_amount) as amount
+    from staged_mercadolibre_ads
     group by 1, 2
     union all
     select tenant_id, platform, count(*) as row_count, sum(spend_amount) as amount

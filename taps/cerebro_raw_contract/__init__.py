@@ -103,6 +103,13 @@ STREAMS: tuple[RawStream, ...] = (
         "date",
     ),
     _report_accounts("amazon_ads", "profiles", "profile_id"),
+    # Mercado Libre's Product Ads (decision 0068): a campaign's day as Mercado Ads reports it.
+    RawStream(
+        "mercadolibre_ads",
+        "campaign_reports",
+        ("tenant_id", "advertiser_id", "campaign_id", "date"),
+        "date",
+    ),
     RawStream(
         "csv", "ad_spend", ("tenant_id", "date", "platform", "account_id", "campaign_name"), "date"
     ),
@@ -161,6 +168,9 @@ STORE_SOURCE = "shopify"
 STORE_PLATFORM_TAPS: dict[str, tuple[str, ...]] = {
     "woocommerce": (STORE_SOURCE,),
     "stripe": (STORE_SOURCE, "stripe"),
+    # Mercado Libre: the marketplace's orders as the store, its Product Ads spend beside
+    # (decision 0068).
+    "mercadolibre": (STORE_SOURCE, "mercadolibre_ads"),
 }
 
 

@@ -75,7 +75,7 @@ def test_a_check_is_described_by_what_its_dbt_test_checks(graph):
     by_name = {spec.name: spec for spec in _check_specs(graph)}
     assert by_name["accepted_values_channel_mapping_channel_group"].description == (
         "`channel_group` is one of: Meta Ads, Google Ads, TikTok Ads, Amazon Ads, "
-        "SEO / Orgánico, Email, Referido, Otro (or NULL)."
+        "Mercado Libre, SEO / Orgánico, Email, Referido, Otro (or NULL)."
     )
     assert by_name["unique_key_fct_orders"].description == (
         "One row per `tenant_id`, `order_id`: no two rows share them."

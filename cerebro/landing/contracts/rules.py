@@ -410,6 +410,19 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
             *_timestamps("date"),
         ],
         ("amazon_ads", "profiles"): _report_accounts("currency_code"),
+        ("mercadolibre_ads", "campaign_reports"): [
+            *_non_negative(
+                "prints",
+                "clicks",
+                "cost",
+                "units_quantity",
+                "direct_amount",
+                "indirect_amount",
+                "total_amount",
+            ),
+            Currency("currency_code"),
+            *_timestamps("date"),
+        ],
         ("csv", "ad_spend"): [
             *_non_negative("spend", "impressions", "clicks"),
             Currency("currency"),

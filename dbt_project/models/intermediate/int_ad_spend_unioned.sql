@@ -17,6 +17,10 @@ amazon_ads as (
     select * from {{ ref('stg_amazon_ads__sp_campaigns') }}
 ),
 
+mercadolibre_ads as (
+    select * from {{ ref('stg_mercadolibre_ads__campaign_reports') }}
+),
+
 csv_ad_spend as (
     select * from {{ ref('stg_csv__ad_spend') }}
 ),
@@ -28,8 +32,9 @@ ad_platforms as (
 unioned as (
     -- What each platform says its ads earned (its own attribution): Meta's and TikTok's
     -- purchase value, Google's conversion value, Amazon's 7-day attributed sales (on Amazon:
-    -- ACOS divides spend by them); a CSV export reports none. Amounts are in the tenant's
-    -- currency (staging converts them), the billed spend and its currency beside.
+    -- ACOS divides spend by them), Mercado Ads' attributed sales on Mercado Libre; a CSV export
+    -- reports none. Amounts are in the tenant's currency (staging converts them), the billed
+    -- spend and its currency beside.
     select
         tenant_id, 'meta_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
         currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
@@ -63,6 +68,15 @@ unioned as (
         impressions, clicks,
         platform_sales_7d_amount as platform_conversion_value_amount
     from amazon_ads
+
+    union all
+
+    select
+        tenant_id, 'mercadolibre_ads' as platform, account_id, campaign_id, campaign_name,
+        spend_date, currency, currency_original, exchange_rate, spend_amount,
+        spend_amount_original, impressions, clicks,
+        platform_sales_amount as platform_conversion_value_amount
+    from mercadolibre_ads
 
     union all
 

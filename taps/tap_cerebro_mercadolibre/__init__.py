@@ -1,0 +1,1 @@
+"""Singer tap for Mercado Libre: a seller's orders (the store's streams) and Product Ads."""
