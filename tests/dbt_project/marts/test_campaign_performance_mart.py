@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from cerebro.settings import DBT_PROJECT_DIR
 from cerebro.warehouse import Warehouse
 from tests.dbt_project.marts.crafted_dbt import build_models, crafted_warehouse, warehouse_environ
 from tests.dbt_project.quality.test_mart_column_types import _family
-from cerebro.settings import DBT_PROJECT_DIR
 
 CUTOFF = dt.date(2026, 6, 30)
 START = dt.date(2026, 1, 1)
@@ -203,10 +203,12 @@ def expected_mart(crafted: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "month_start_date": _month(valid["created_date"]).to_numpy(),
             f"{touch}_click_orders": 1, f"{touch}_click_revenue_amount": valid["total_amount"],
         })  # fmt: skip
-        credited.append(frame.groupby(KEYS).agg(
-            **{f"{touch}_name": ("campaign_name", "min"),
-               f"{touch}_click_orders": (f"{touch}_click_orders", "sum"),
-               f"{touch}_click_revenue_amount": (f"{touch}_click_revenue_amount", "sum")}))  # fmt: skip
+        sums = {
+            f"{touch}_name": ("campaign_name", "min"),
+            f"{touch}_click_orders": (f"{touch}_click_orders", "sum"),
+            f"{touch}_click_revenue_amount": (f"{touch}_click_revenue_amount", "sum"),
+        }
+        credited.append(frame.groupby(KEYS).agg(**sums))
 
     customers = crafted["customers"].copy()
     keyed = [_resolve(aliases, row.tenant_id, row.acquisition_channel, row.acquisition_utm_campaign)
@@ -244,10 +246,12 @@ def expected_mart(crafted: dict[str, pd.DataFrame]) -> pd.DataFrame:
                    "predicted_customers", "predicted_clv_12m_amount", "prob_alive_sum",
                    "repurchase_observed_customers", "repurchased_customers"):  # fmt: skip
         mart[column] = mart[column].fillna(0).astype(float)
-    mart["predicted_clv_12m_per_customer_amount"] = (
-        mart["predicted_clv_12m_amount"] / mart["predicted_customers"].replace(0, np.nan)
+    mart["predicted_clv_12m_per_customer_amount"] = mart["predicted_clv_12m_amount"] / mart[
+        "predicted_customers"
+    ].replace(0, np.nan)
+    mart["mean_prob_alive"] = mart["prob_alive_sum"] / mart["predicted_customers"].replace(
+        0, np.nan
     )
-    mart["mean_prob_alive"] = mart["prob_alive_sum"] / mart["predicted_customers"].replace(0, np.nan)
     mart["repurchase_rate"] = mart["repurchased_customers"] / mart[
         "repurchase_observed_customers"
     ].replace(0, np.nan)
@@ -272,9 +276,15 @@ def _with_paybacks(mart: pd.DataFrame, customers: pd.DataFrame, margins: pd.Data
         ].index
         orders = margins[margins["customer_id"].isin(members)]
         by_offset = (
-            orders.assign(offset=[_months_between(row.month_start_date, pd.Timestamp(day))
-                                  for day in orders["created_date"]])  # fmt: skip
-            .groupby("offset")["contribution_margin_amount"].sum().sort_index()
+            orders.assign(
+                offset=[
+                    _months_between(row.month_start_date, pd.Timestamp(day))
+                    for day in orders["created_date"]
+                ]
+            )
+            .groupby("offset")["contribution_margin_amount"]
+            .sum()
+            .sort_index()
         )
         reached = by_offset.cumsum()
         reached = reached[reached >= row.spend_amount]
@@ -394,7 +404,9 @@ def test_the_matching_cases_of_the_doc_block(mart):
     assert ("Meta Ads", "utm:influencers") not in campaigns.index
     assert ("Meta Ads", "utm:influencers v1") not in campaigns.index
     # The same spelling in TikTok Ads is TikTok's own campaign, with no spend.
-    tiktok = mart[(mart["channel_group"] == "TikTok Ads") & (mart["campaign_key"] == "utm:influencers")]
+    tiktok = mart[
+        (mart["channel_group"] == "TikTok Ads") & (mart["campaign_key"] == "utm:influencers")
+    ]
     assert len(tiktok) > 0 and not tiktok["has_ad_spend"].any()
     assert campaigns[("TikTok Ads", "utm:influencers")] == "Influencers"
     # The CSV campaign without an id is found by its name.

@@ -24,13 +24,26 @@ from cerebro.serving.kpis.campaigns import get_campaign_kpis
 from cerebro.settings import load_settings
 from cerebro.warehouse import Warehouse
 
-COLUMNS = (
-    "tenant_id channel_group campaign_key campaign_name month_start_date spend_amount "
-    "platform_conversions platform_conversion_value_amount first_click_revenue_amount "
-    "last_click_revenue_amount new_customers predicted_customers predicted_clv_12m_amount "
-    "prob_alive_sum repurchase_observed_customers repurchased_customers months_observed "
-    "payback_months"
-).split()
+COLUMNS = [
+    "tenant_id",
+    "channel_group",
+    "campaign_key",
+    "campaign_name",
+    "month_start_date",
+    "spend_amount",
+    "platform_conversions",
+    "platform_conversion_value_amount",
+    "first_click_revenue_amount",
+    "last_click_revenue_amount",
+    "new_customers",
+    "predicted_customers",
+    "predicted_clv_12m_amount",
+    "prob_alive_sum",
+    "repurchase_observed_customers",
+    "repurchased_customers",
+    "months_observed",
+    "payback_months",
+]
 NA = None
 ROWS = [
     ("t_cl", "Meta Ads", "meta_ads:1", "Influencers", "2026-04-01", 999999.0, 9.0, 9.0, 9.0,
