@@ -133,3 +133,23 @@ def test_cli_json_has_one_entry_per_campaign(environ):
     assert [row["campaign"] for row in document["campaigns"]] == [
         "Influencers", "Retargeting", "(sin campaña)",
     ]  # fmt: skip
+
+
+def test_the_canales_card_shows_what_the_function_returns(environ, page):
+    """Canales' «Campañas» card (metabase/dashboards/08_canales_marketing.yml) on the same
+    crafted mart, period and tenant: the same campaigns with the same figures, in its order."""
+    from cerebro.serving.dashboards.spec import SPECS_DIR, load_dashboard
+
+    card = load_dashboard(SPECS_DIR / "08_canales_marketing.yml").card("campanas")
+    values = {"tenant": "t_cl", "date_from": PERIOD[0], "date_to": PERIOD[1], "channel": None}
+    frame = card.run(Warehouse(load_settings(environ)), values)
+    assert list(frame["campaign"]) == [row["campaign"] for row in page["campaigns"]]
+    for record, row in zip(frame.to_dict("records"), page["campaigns"], strict=True):
+        for column in card.columns:
+            shown, returned = record[column], row[column]
+            if returned is None:
+                assert pd.isna(shown), (row["campaign"], column)
+            elif isinstance(returned, str):
+                assert shown == returned
+            else:
+                assert float(shown) == pytest.approx(returned, rel=1e-12), (row["campaign"], column)
