@@ -13,6 +13,7 @@ but drew no order; and a seeded mix of a few hundred customers and their orders.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -40,13 +41,17 @@ AD_CAMPAIGNS = [
     ("google_ads", "Google Ads", "123", "Search Marca", "2026-01-01", "2026-06-30"),
     ("google_ads", "Google Ads", "456", "Display Invierno", "2026-05-01", "2026-06-15"),
     ("csv", "TikTok Ads", None, "Tiktok Verano", "2026-01-10", "2026-03-31"),
+    # Found by the slug of its name (accents, case, punctuation), and through the shipped seed
+    # campaign_aliases ('pmax').
+    ("meta_ads", "Meta Ads", "m4", "Prospección - Limpieza", "2026-02-01", "2026-05-31"),
+    ("google_ads", "Google Ads", "789", "Performance Max", "2026-03-01", "2026-06-30"),
 ]  # fmt: skip
 
 #: UTM campaigns a touch of each channel may carry (None: no UTM campaign).
 UTMS = {
     "Meta Ads": ["Influencers", " influencers ", "INFLUENCERS V1", "retargeting", "M2",
-                 "Verano", None],
-    "Google Ads": ["123", "search marca", "Otra", None],
+                 "Verano", "prospeccion_limpieza", None],
+    "Google Ads": ["123", "search marca", "Otra", "pmax", None],
     # The same spelling as Meta's campaign, in another channel: a campaign of its own.
     "TikTok Ads": ["Influencers", "tiktok verano", None],
     "Email": ["newsletter", None],
@@ -134,6 +139,16 @@ def crafted() -> dict[str, pd.DataFrame]:
 # --- the oracle: the doc block, written out without the models' SQL shapes -----------------
 
 
+def _slug(text) -> str | None:
+    """The doc block's slug: lower case, Spanish accents dropped, other runs one '_'."""
+    if not isinstance(text, str):
+        return None
+    plain = text.lower().translate(
+        str.maketrans("áàäâéèëêíìïîóòöôúùüûñç", "aaaaeeeeiiiioooouuuunc")
+    )
+    return re.sub("[^a-z0-9]+", "_", plain).strip("_") or None
+
+
 def _month(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.to_period("M").dt.start_time
 
@@ -151,18 +166,27 @@ def _ad_campaigns(spend: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     newest = landed.sort_values(["last_day", "campaign_name"], ascending=[False, True])
     display = newest.groupby(["tenant_id", "campaign_key"])["campaign_name"].first()
     landed["display"] = [display[(row.tenant_id, row.campaign_key)] for row in landed.itertuples()]
-    aliases: dict[tuple, list[tuple[str, str]]] = {}
+    aliases: dict[tuple, list[tuple[int, str, str]]] = {}
+    seed = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "campaign_aliases.csv", dtype=str)
     for row in landed.itertuples():
         spellings = [row.campaign_name] + ([row.campaign_id] if isinstance(row.campaign_id, str)
                                            else [])  # fmt: skip
         for spelling in spellings:
-            alias = (row.tenant_id, row.channel_group, spelling.strip(" ").lower())
-            aliases.setdefault(alias, []).append((row.campaign_key, row.display))
-    return landed, {alias: min(hits) for alias, hits in aliases.items()}
+            alias = (row.tenant_id, row.channel_group, _slug(spelling))
+            aliases.setdefault(alias, []).append((1, row.campaign_key, row.display))
+        for entry in seed.itertuples():
+            if (
+                entry.channel_group == row.channel_group
+                and (pd.isna(entry.tenant_id) or entry.tenant_id == row.tenant_id)
+                and _slug(entry.campaign_name) in {_slug(spelling) for spelling in spellings}
+            ):
+                alias = (row.tenant_id, row.channel_group, _slug(entry.utm_campaign))
+                aliases.setdefault(alias, []).append((0, row.campaign_key, row.display))
+    return landed, {alias: min(hits)[1:] for alias, hits in aliases.items()}
 
 
 def _resolve(aliases: dict, tenant: str, channel: str, utm) -> tuple[str, str]:
-    spelled = utm.strip(" ").lower() if isinstance(utm, str) else ""
+    spelled = _slug(utm)
     if not spelled:
         return NO_CAMPAIGN, NO_CAMPAIGN
     if (tenant, channel, spelled) in aliases:
@@ -346,7 +370,8 @@ def campaign_warehouse(request, tmp_path_factory, crafted) -> Warehouse:
             connection.commit()
     seconds = build_models(environ, directory, "int_ad_campaigns", "int_campaign_touches",
                            "int_campaign_spend_monthly", "int_campaign_new_customers",
-                           "int_campaign_paybacks", "mart_campaign_performance")  # fmt: skip
+                           "int_campaign_paybacks", "mart_campaign_performance",
+                           "campaign_aliases")  # fmt: skip
     print(f"dbt build of the campaign mart on {request.param}: {seconds:.1f} s")
     return warehouse
 
@@ -402,7 +427,7 @@ def test_the_matching_cases_of_the_doc_block(mart):
     # all find it.
     assert campaigns[("Meta Ads", "meta_ads:m1")] == "Influencers"
     assert ("Meta Ads", "utm:influencers") not in campaigns.index
-    assert ("Meta Ads", "utm:influencers v1") not in campaigns.index
+    assert ("Meta Ads", "utm:influencers_v1") not in campaigns.index
     # The same spelling in TikTok Ads is TikTok's own campaign, with no spend.
     tiktok = mart[
         (mart["channel_group"] == "TikTok Ads") & (mart["campaign_key"] == "utm:influencers")
@@ -411,7 +436,7 @@ def test_the_matching_cases_of_the_doc_block(mart):
     assert campaigns[("TikTok Ads", "utm:influencers")] == "Influencers"
     # The CSV campaign without an id is found by its name.
     assert ("TikTok Ads", "csv:nombre:tiktok verano") in campaigns.index
-    assert ("TikTok Ads", "utm:tiktok verano") not in campaigns.index
+    assert ("TikTok Ads", "utm:tiktok_verano") not in campaigns.index
     # The Google id in the UTM finds Search Marca; Meta's id 'M2' finds Retargeting; the name
     # m2 and m3 share goes to m2 (m3 has spend and no order).
     assert ("Google Ads", "utm:123") not in campaigns.index
@@ -419,6 +444,11 @@ def test_the_matching_cases_of_the_doc_block(mart):
     m3 = mart[mart["campaign_key"] == "meta_ads:m3"]
     assert (m3["first_click_orders"] == 0).all() and (m3["spend_amount"] > 0).all()
     assert campaigns[("Meta Ads", "utm:verano")] == "Verano"
+    # The slug finds the accented name; the shipped alias finds Performance Max.
+    assert campaigns[("Meta Ads", "meta_ads:m4")] == "Prospección - Limpieza"
+    assert ("Meta Ads", "utm:prospeccion_limpieza") not in campaigns.index
+    assert ("Google Ads", "utm:pmax") not in campaigns.index
+    assert mart[mart["campaign_key"] == "google_ads:789"]["first_click_orders"].sum() > 0
     assert campaigns[("Directo", NO_CAMPAIGN)] == NO_CAMPAIGN
     spent = mart[mart["spend_amount"] > 0]
     assert spent["payback_months"].notna().any() and spent["payback_months"].isna().any()

@@ -2,7 +2,8 @@
 -- journey's first and last visit, int_order_journeys) and a customer's acquisition
 -- (dim_customers' first touch), each with its channel group and the campaign its UTM names,
 -- matched to an ad campaign of the same channel group (doc block kpi_campaign_performance):
--- its UTM, trimmed and lower-cased, equal to one of the campaign's names or its id. A UTM
+-- its UTM's slug (macro campaign_slug) equal to one of the campaign's names' or its id's, or
+-- to an alias of the editable seed campaign_aliases. A UTM
 -- that matches none is a campaign of its own ('utm:' key); a touch without a UTM campaign is
 -- the channel's '(sin campaña)'. Nothing is left out.
 with
@@ -24,17 +25,34 @@ ad_campaigns as (
     select * from {{ ref('int_ad_campaigns') }}
 ),
 
--- Every spelling a UTM may use for a campaign; a spelling two campaigns of a channel share
--- goes to the first key (deterministic, not guessed).
+campaign_aliases as (
+    select * from {{ ref('campaign_aliases') }}
+),
+
+-- Every slug a UTM may use for a campaign: its names and its id, and the editable aliases
+-- (which win). A slug two campaigns of a channel share goes to the first key (deterministic,
+-- not guessed).
 aliases as (
-    select tenant_id, channel_group, lower(trim(campaign_name)) as alias, campaign_key,
-        campaign_display_name
+    select tenant_id, channel_group, {{ campaign_slug('campaign_name') }} as alias,
+        campaign_key, campaign_display_name, 1 as alias_priority
     from ad_campaigns
     union
-    select tenant_id, channel_group, lower(trim(campaign_id)) as alias, campaign_key,
-        campaign_display_name
+    select tenant_id, channel_group, {{ campaign_slug('campaign_id') }} as alias, campaign_key,
+        campaign_display_name, 1 as alias_priority
     from ad_campaigns
     where campaign_id is not null
+    union
+    select ad_campaigns.tenant_id, ad_campaigns.channel_group,
+        {{ campaign_slug('campaign_aliases.utm_campaign') }} as alias, ad_campaigns.campaign_key,
+        ad_campaigns.campaign_display_name, 0 as alias_priority
+    from campaign_aliases
+    inner join ad_campaigns
+        on campaign_aliases.channel_group = ad_campaigns.channel_group
+        and (campaign_aliases.tenant_id is null
+            or campaign_aliases.tenant_id = ad_campaigns.tenant_id)
+        and {{ campaign_slug('campaign_aliases.campaign_name') }} in (
+            {{ campaign_slug('ad_campaigns.campaign_name') }},
+            {{ campaign_slug('ad_campaigns.campaign_id') }})
 ),
 
 ranked_aliases as (
@@ -42,9 +60,10 @@ ranked_aliases as (
         aliases.*,
         row_number() over (
             partition by aliases.tenant_id, aliases.channel_group, aliases.alias
-            order by aliases.campaign_key
+            order by aliases.alias_priority, aliases.campaign_key
         ) as alias_rank
     from aliases
+    where aliases.alias is not null
 ),
 
 touches as (
@@ -84,7 +103,7 @@ touches as (
 keyed as (
     select
         touches.*,
-        nullif(lower(trim(touches.utm_campaign)), '') as utm_campaign_key
+        {{ campaign_slug('touches.utm_campaign') }} as utm_campaign_key
     from touches
 ),
 
