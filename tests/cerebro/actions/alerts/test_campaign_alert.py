@@ -72,9 +72,7 @@ def _outcomes(warehouse, write_config, **settings):
     return {outcome.tenant_id: outcome for outcome in summary.outcomes}
 
 
-def test_a_campaign_far_below_its_channel_fires_with_the_briefs_sentence(
-    campaigns, write_config
-):
+def test_a_campaign_far_below_its_channel_fires_with_the_briefs_sentence(campaigns, write_config):
     outcome = _outcomes(campaigns, write_config, lookback_days=180)["t_cl"]
     assert outcome.measurement.value == pytest.approx(1 / 6, rel=1e-12)
     assert outcome.fired
@@ -111,6 +109,4 @@ def test_min_customers_must_be_a_whole_number_of_customers(write_config, bad):
     from cerebro.actions.alerts import AlertConfigError
 
     with pytest.raises(AlertConfigError, match="min_customers must be a whole number"):
-        write_config(
-            alerts_document([rule("c", "campaign_customer_gap", 0.5, min_customers=bad)])
-        )
+        write_config(alerts_document([rule("c", "campaign_customer_gap", 0.5, min_customers=bad)]))
