@@ -371,6 +371,7 @@ def _kpi_errors():
             "retention",
             "segmentation",
             "channels",
+            "campaigns",
             "health",
             "margin",
             "identity",

@@ -77,8 +77,8 @@ def test_the_seeds_are_a_step_of_their_own_not_part_of_the_daily_runs(defs):
     daily, _ = _job_assets_and_checks(defs, "daily_tenant")
     reference, reference_checks = _job_assets_and_checks(defs, "reference_data")
     assert reference == {
-        "ad_platforms", "channel_mapping", "comuna_aliases", "comunas", "payment_gateways",
-        "regions", "rfm_segments",
+        "ad_platforms", "campaign_aliases", "channel_mapping", "comuna_aliases", "comunas",
+        "payment_gateways", "regions", "rfm_segments",
     }  # fmt: skip
     assert reference.isdisjoint(daily) and "fct_orders" in daily
     assert "unique_payment_gateways_gateway" in reference_checks["payment_gateways"]

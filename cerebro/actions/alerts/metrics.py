@@ -19,11 +19,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cerebro.actions.alerts.campaign_gap import (
+    CAMPAIGN_COHORTS,
+    DEFAULT_MIN_CUSTOMERS,
+    min_customers_setting,
+    worst_campaign,
+)
 from cerebro.formatting import (
     format_currency,
     format_date,
     format_days,
     format_integer,
+    format_percent,
     format_period,
     format_timestamp,
     locale_for,
@@ -349,6 +356,43 @@ def _kpi_scalar(context: MetricContext) -> Measurement:
     return Measurement(value, {"metric_name": f"{mart}.{column}"})
 
 
+# A campaign whose customers are worth far less than its channel's other customers
+# (mart_campaign_performance, doc block kpi_campaign_performance) -----------------------------
+
+
+def _campaign_customer_gap(context: MetricContext) -> Measurement:
+    """The worst campaign of the window's cohorts (signup months from the window's first day's
+    month to the alert date): its customers' 60-day repurchase rate and mean predicted
+    12-month value, each over the rest of its channel's, the lower of the two. Only
+    campaigns and channels with ``min_customers`` customers behind a figure count."""
+    start, end = context.window
+    rows = context.warehouse.query(
+        CAMPAIGN_COHORTS,
+        {"tenant_id": context.tenant.tenant_id, "month_from": start.replace(day=1),
+         "date_to": end},
+    )  # fmt: skip
+    worst = worst_campaign(rows, int(context.params.get("min_customers", DEFAULT_MIN_CUSTOMERS)))
+    if worst is None:
+        return Measurement(None, _window_details(context))
+    score, name, row, found = worst
+    currency, locale = context.tenant.currency, locale_for(context.tenant.currency)
+    repurchase = found.get("repurchase", (None, None))
+    value = found.get("value", (None, None))
+    return Measurement(
+        score,
+        {
+            **_window_details(context),
+            "campaign": name,
+            "channel": row["channel_group"],
+            "new_customers": format_integer(row["new_customers"], locale),
+            "campaign_repurchase": format_percent(repurchase[0], locale=locale),
+            "channel_repurchase": format_percent(repurchase[1], locale=locale),
+            "campaign_value": format_currency(value[0], currency),
+            "channel_value": format_currency(value[1], currency),
+        },
+    )
+
+
 METRICS: dict[str, MetricSpec] = {
     spec.name: spec
     for spec in (
@@ -449,6 +493,33 @@ METRICS: dict[str, MetricSpec] = {
             evaluate=_kpi_scalar,
             params={"mart": _mart, "column": _column},
             detail_placeholders=("metric_name",),
+        ),
+        MetricSpec(
+            name="campaign_customer_gap",
+            unit="rate",
+            default_title="Campaña con clientes de churn altísimo",
+            default_message=(
+                "Los clientes de la campaña '{campaign}' ({channel}) tienen un churn "
+                "altísimo: recompra a 60 días {campaign_repurchase} contra {channel_repurchase} "
+                "del resto del canal, valor predicho a 12 meses {campaign_value} contra "
+                "{channel_value} ({new_customers} clientes nuevos, cohortes de {period}). "
+                "Valen {value} de lo que vale el resto del canal; se alerta con {comparison} "
+                "{threshold}. Corta esta campaña."
+            ),
+            reads=("mart_campaign_performance",),
+            evaluate=_campaign_customer_gap,
+            default_lookback_days=180,
+            params={"min_customers": min_customers_setting},
+            detail_placeholders=(
+                "period",
+                "campaign",
+                "channel",
+                "new_customers",
+                "campaign_repurchase",
+                "channel_repurchase",
+                "campaign_value",
+                "channel_value",
+            ),
         ),
     )
 }

@@ -7,6 +7,7 @@ defaults to the one the environment configures.
 """
 
 from cerebro.serving.kpis.acquisition import get_acquisition_kpis
+from cerebro.serving.kpis.campaigns import get_campaign_kpis
 from cerebro.serving.kpis.channels import get_channel_kpis
 from cerebro.serving.kpis.customer_health import get_customer_health_kpis
 from cerebro.serving.kpis.customer_life_line import get_customer_life_line
@@ -19,6 +20,7 @@ from cerebro.serving.kpis.segmentation import get_rfm_segmentation
 
 __all__ = [
     "get_acquisition_kpis",
+    "get_campaign_kpis",
     "get_cart_abandonment_rate",
     "get_channel_kpis",
     "get_customer_health_kpis",

@@ -22,6 +22,7 @@ from cerebro.serving.dashboards.spec import (
     load_dashboards,
 )
 from cerebro.serving.kpis.acquisition import get_acquisition_kpis
+from cerebro.serving.kpis.campaigns import get_campaign_kpis
 from cerebro.serving.kpis.channels import get_channels_page
 from cerebro.serving.kpis.customer_health import get_customer_health_kpis
 from cerebro.serving.kpis.engagement import get_engagement_kpis
@@ -40,6 +41,7 @@ PAGES = {
     "retention": get_retention_kpis,
     "segmentation": get_rfm_segmentation,
     "channels": get_channels_page,
+    "campaigns": get_campaign_kpis,
     "health": get_customer_health_kpis,
     "margin": get_margin_kpis,
     "identity": get_identity_kpis,
@@ -56,6 +58,7 @@ DASHBOARD_PAGES = {
 #: Terminal pages that are one part of a dashboard page, titled for what they show.
 OWN_TITLES = {
     "channels": "Canales",
+    "campaigns": "Canales · Campañas",
     "health": "Salud de los clientes",
     "margin": "Margen y beneficio",
     "identity": "Clientes unificados por RUT",
@@ -71,6 +74,7 @@ MONEY = {
     "order_costs", "contribution_margin", "margin_per_order", "ad_spend", "net_profit",
     "acquisition_spend", "cac", "cohort_margin", "historical_net_amount", "predicted_clv_12m",
     "amount", "refunded_amount", "recoverable_value", "new_customer_value", "first_order_value",
+    "spend", "platform_value", "first_click_revenue", "last_click_revenue",
 }  # fmt: skip
 
 

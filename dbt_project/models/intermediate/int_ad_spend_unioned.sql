@@ -31,15 +31,17 @@ ad_platforms as (
 
 unioned as (
     -- What each platform says its ads earned (its own attribution): Meta's and TikTok's
-    -- purchase value, Google's conversion value, Amazon's 7-day attributed sales (on Amazon:
-    -- ACOS divides spend by them), Mercado Ads' attributed sales on Mercado Libre; a CSV export
-    -- reports none. Amounts are in the tenant's currency (staging converts them), the billed
-    -- spend and its currency beside.
+    -- purchases and their value, Google's conversions and their value, Amazon's 7-day
+    -- attributed purchases and sales (on Amazon: ACOS divides spend by them), Mercado Ads'
+    -- units sold and their sales on Mercado Libre; a CSV export reports none. The count and the
+    -- value of each platform are the same conversions. Amounts are in the tenant's currency
+    -- (staging converts them), the billed spend and its currency beside.
     select
         tenant_id, 'meta_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
         currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
         impressions, clicks,
-        platform_purchase_value as platform_conversion_value_amount
+        platform_purchase_value as platform_conversion_value_amount,
+        cast(platform_purchases as {{ type_double() }}) as platform_conversions
     from meta_ads
 
     union all
@@ -48,7 +50,8 @@ unioned as (
         tenant_id, 'google_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
         currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
         impressions, clicks,
-        platform_conversions_value as platform_conversion_value_amount
+        platform_conversions_value as platform_conversion_value_amount,
+        cast(platform_conversions as {{ type_double() }}) as platform_conversions
     from google_ads
 
     union all
@@ -57,7 +60,8 @@ unioned as (
         tenant_id, 'tiktok_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
         currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
         impressions, clicks,
-        platform_purchase_value as platform_conversion_value_amount
+        platform_purchase_value as platform_conversion_value_amount,
+        cast(platform_purchases as {{ type_double() }}) as platform_conversions
     from tiktok_ads
 
     union all
@@ -66,7 +70,8 @@ unioned as (
         tenant_id, 'amazon_ads' as platform, account_id, campaign_id, campaign_name, spend_date,
         currency, currency_original, exchange_rate, spend_amount, spend_amount_original,
         impressions, clicks,
-        platform_sales_7d_amount as platform_conversion_value_amount
+        platform_sales_7d_amount as platform_conversion_value_amount,
+        cast(platform_purchases_7d as {{ type_double() }}) as platform_conversions
     from amazon_ads
 
     union all
@@ -75,7 +80,8 @@ unioned as (
         tenant_id, 'mercadolibre_ads' as platform, account_id, campaign_id, campaign_name,
         spend_date, currency, currency_original, exchange_rate, spend_amount,
         spend_amount_original, impressions, clicks,
-        platform_sales_amount as platform_conversion_value_amount
+        platform_sales_amount as platform_conversion_value_amount,
+        cast(platform_units as {{ type_double() }}) as platform_conversions
     from mercadolibre_ads
 
     union all
@@ -84,7 +90,8 @@ unioned as (
         tenant_id, platform, account_id, cast(null as {{ dbt.type_string() }}) as campaign_id,
         campaign_name, spend_date, currency, currency_original, exchange_rate, spend_amount,
         spend_amount_original, impressions, clicks,
-        cast(null as {{ cerebro.type_amount() }}) as platform_conversion_value_amount
+        cast(null as {{ cerebro.type_amount() }}) as platform_conversion_value_amount,
+        cast(null as {{ type_double() }}) as platform_conversions
     from csv_ad_spend
 ),
 
@@ -104,7 +111,8 @@ labelled as (
         unioned.spend_amount_original,
         unioned.impressions,
         unioned.clicks,
-        unioned.platform_conversion_value_amount
+        unioned.platform_conversion_value_amount,
+        unioned.platform_conversions
     from unioned
     left join ad_platforms
         on unioned.platform = ad_platforms.platform

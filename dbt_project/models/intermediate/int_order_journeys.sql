@@ -11,7 +11,8 @@
     a one-tenant partition run at the large size. -#}
 {%- set window = partition_window() if is_incremental() else none %}
 
--- One row per order per tenant: the channel groups of its journey's first and last visit and
+-- One row per order per tenant: the channel groups (and UTM campaigns) of its journey's first
+-- and last visit and
 -- how many sessions the journey counts, as the attribution marts credit them
 -- (doc block kpi_channel_attribution).
 with
@@ -46,6 +47,11 @@ joined as (
         -- A journey whose last visit Shopify did not give closed in its first visit.
         coalesce(last_visits.channel_group, first_visits.channel_group, 'Directo')
             as last_touch_channel_group,
+        -- The UTM campaign of the same visits (the campaign marts' first and last click): the
+        -- last visit's only where Shopify gave that visit, as for its channel.
+        first_visits.utm_campaign as first_touch_utm_campaign,
+        case when last_visits.touchpoint_id is not null then last_visits.utm_campaign
+            else first_visits.utm_campaign end as last_touch_utm_campaign,
         -- Two sessions are known when the last visit started after the first; one otherwise
         -- (a single-session journey has the same visit as first and last).
         case when orders.last_visit_at > orders.first_visit_at then 2 else 1 end
@@ -67,6 +73,8 @@ counted as (
         joined.order_id,
         joined.first_touch_channel_group,
         joined.last_touch_channel_group,
+        joined.first_touch_utm_campaign,
+        joined.last_touch_utm_campaign,
         -- Shopify's count, never fewer than the visits it gave us; while it is still
         -- attributing the order (count NULL) the known visits are the whole journey.
         greatest(coalesce(joined.journey_moments_count, 0), joined.known_sessions)

@@ -96,11 +96,13 @@ def _tables(journeys: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
         "touchpoint_id": journeys["order_id"],
         # int_touchpoints_channel_mapped maps an order with no landing data to Directo.
         "channel_group": journeys["first_channel"].fillna("Directo"),
+        "utm_campaign": ("first_" + journeys["order_id"]).where(has_journey),
     })  # fmt: skip
     closing = journeys[has_last]
     last = pd.DataFrame({
         "tenant_id": closing["tenant_id"], "touchpoint_type": "order_last_visit",
         "touchpoint_id": closing["order_id"], "channel_group": closing["last_channel"],
+        "utm_campaign": "last_" + closing["order_id"],
     })  # fmt: skip
     facts = journeys[["tenant_id", "order_id", "created_date", "is_valid", "total_amount"]]
     tenants = pd.DataFrame({"tenant_id": journeys["tenant_id"].unique(),
@@ -211,3 +213,20 @@ def test_the_hand_made_journeys_get_the_documented_shares(mart):
     assert day.loc[UNNAMED, "position_based_orders"] == pytest.approx(0.4)
     assert day.loc["Email", "position_based_orders"] == pytest.approx(0.8)
     assert day.loc["Email", "linear_revenue_amount"] == pytest.approx(2 / 3 * 900)
+
+
+def test_the_journeys_carry_the_campaign_of_their_first_and_last_visit(
+    attribution_warehouse, journeys
+):
+    """The campaign marts' first and last click (int_order_journeys): the landing's UTM
+    campaign, and the last visit's, or the landing's when Shopify gave no last visit."""
+    built = attribution_warehouse.query(
+        "select order_id, first_touch_utm_campaign, last_touch_utm_campaign "
+        "from intermediate.int_order_journeys"
+    ).set_index("order_id")
+    for row in journeys.itertuples():
+        first = f"first_{row.order_id}" if isinstance(row.first_channel, str) else None
+        last = f"last_{row.order_id}" if isinstance(row.last_channel, str) else first
+        got = built.loc[row.order_id]
+        got = tuple(None if pd.isna(value) else value for value in got)
+        assert got == (first, last), row.order_id

@@ -122,7 +122,8 @@ first_order_channels as (
     select
         ranked_orders.tenant_id,
         ranked_orders.customer_id,
-        touchpoints.channel_group
+        touchpoints.channel_group,
+        touchpoints.utm_campaign
     from ranked_orders
     inner join touchpoints
         on ranked_orders.tenant_id = touchpoints.tenant_id
@@ -153,6 +154,11 @@ enriched as (
             when signup_touchpoints.has_touchpoint_data then signup_touchpoints.channel_group
             else coalesce(first_order_channels.channel_group, 'Directo')
         end as acquisition_channel,
+        -- The UTM campaign of the same touchpoint (the campaign marts' new customers).
+        case
+            when signup_touchpoints.has_touchpoint_data then signup_touchpoints.utm_campaign
+            else first_order_channels.utm_campaign
+        end as acquisition_utm_campaign,
         coalesce(addresses.comuna, 'Sin comuna') as comuna,
         addresses.region_code,
         coalesce(addresses.region_name, 'Sin región') as region_name,

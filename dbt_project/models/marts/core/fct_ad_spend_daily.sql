@@ -19,6 +19,7 @@ select
     impressions,
     clicks,
     platform_conversion_value_amount,
+    platform_conversions,
     currency_original,
     exchange_rate,
     spend_amount_original

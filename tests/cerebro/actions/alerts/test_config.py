@@ -21,7 +21,7 @@ def test_the_shipped_alerts_file_is_valid_for_the_shipped_tenants():
     metrics = {r.metric for r in config.rules}
     assert metrics == {
         "cart_abandonment_rate", "cancellation_rate", "cac", "capital_at_risk_change",
-        "source_hours_since_sync", "spend_missing_days",
+        "source_hours_since_sync", "spend_missing_days", "campaign_customer_gap",
     }  # fmt: skip
     assert {r.severity for r in config.rules} == {"info", "warning", "critical"}
     assert config.run_failure_channels and all(

@@ -17,13 +17,14 @@ from cerebro.settings import DBT_PROJECT_DIR
 from tests.support.sql_reads import parse, problems, relations
 
 #: The marts that define the KPIs (dbt_project/models/marts/kpis).
-#: The marts that define KPIs: the pages' (marts/kpis) and the customers' (marts/customers:
-#: health score, life line).
+#: The marts that define KPIs: the pages' (marts/kpis), the customers' (marts/customers:
+#: health score, life line) and the campaigns' (in marts/ml: it reads the customer brain's
+#: predictions for its cohorts; decision 0070).
 KPI_MARTS = {
     path.stem
     for folder in ("kpis", "customers")
     for path in (DBT_PROJECT_DIR / "models" / "marts" / folder).glob("*.sql")
-}
+} | {"mart_campaign_performance"}
 CARDS = [(d, c) for d in load_dashboards() for c in d.cards]
 KPI_CARDS = [
     (d, c) for d, c in CARDS if {n.split(".")[1] for n in relations(parse(c.sql))} & KPI_MARTS

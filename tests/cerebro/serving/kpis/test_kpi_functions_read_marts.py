@@ -97,6 +97,7 @@ def test_every_page_function_lives_in_a_checked_module():
     names = {path.stem for path in MODULES}
     assert names == {
         "acquisition",
+        "campaigns",
         "channels",
         "customer_health",
         "customer_life_line",
