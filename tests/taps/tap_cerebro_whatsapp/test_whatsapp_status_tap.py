@@ -11,6 +11,7 @@ spool's quarantine (a payload that is not one is kept with its reason)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import threading
 import urllib.error
@@ -93,8 +94,6 @@ def sync(run_in_process, fake_clock_at, tmp_path, state=None):
 def land(messages: list[dict], path) -> list[tuple]:
     """The messages through target-cerebro-duckdb (upsert by the contract's key); the landed
     statuses."""
-    import json
-
     config_file = path.parent / "target.json"
     config_file.write_text(json.dumps({"path": str(path), "default_target_schema": "raw_whatsapp"}))
     lines = "".join(json.dumps(m, default=str) + "\n" for m in messages)
@@ -249,8 +248,8 @@ def test_a_payload_received_within_the_settle_window_waits_for_the_next_sync(
     directory = tmp_path / "spool" / TENANT
     spool.append(directory, meta.notification(meta.status(message(1), "sent", 1)), NOW)
     assert sync(run_in_process, fake_clock_at, tmp_path).records("message_statuses") == []
-    later = run_in_process(TapCerebroWhatsApp, config(tmp_path),
-                           clock=fake_clock_at((NOW + dt.timedelta(minutes=5)).isoformat()))  # fmt: skip
+    five_minutes_later = fake_clock_at((NOW + dt.timedelta(minutes=5)).isoformat())
+    later = run_in_process(TapCerebroWhatsApp, config(tmp_path), clock=five_minutes_later)
     assert len(later.records("message_statuses")) == 1
 
 
