@@ -38,6 +38,7 @@ SOURCE_NAMES = {
     "calendar": "Calendario comercial",
     "exchange_rates": "Tipos de cambio",
     "klaviyo": "Klaviyo",
+    "whatsapp": "WhatsApp",
     "csv": "Archivo CSV",
     "costs": "Costos",
     "demo": "Datos de demostración",
@@ -71,6 +72,7 @@ STREAM_NAMES = {
     "tax_rates": "Impuestos",
     "subscriptions": "Suscripciones",
     "email_events": "Eventos de e-mail",
+    "message_statuses": "Estados de mensajes de WhatsApp",
 }
 #: What a stream's latency is measured from (marts.mart_landing_latency_daily).
 EVENT_TIME_COLUMNS = {

@@ -22,3 +22,20 @@
         then cast(replace(split_part({{ detail }}, '%', 1), ',', '.') as {{ type_double() }}) / 100
     end
 {%- endmacro %}
+
+{#- A WhatsApp delivery failure in Spanish for a manager: the codes whose reasons the
+    destination already words (cerebro/actions/activation/destinations/whatsapp.py
+    REFUSAL_REASONS, held equal by tests/dbt_project/marts/test_activation_whatsapp_engagement.py),
+    else Meta's title, else the code alone. -#}
+{% macro whatsapp_failure_reason(code, title) -%}
+    case {{ code }}
+        when 131026 then 'WhatsApp no pudo entregarlo (número sin WhatsApp, términos no aceptados o app antigua)'
+        when 131047 then 'fuera de la ventana de 24 horas'
+        when 131049 then 'Meta no lo entregó para cuidar la interacción del ecosistema'
+        when 131050 then 'el cliente dejó de recibir mensajes de marketing'
+        when 131021 then 'el destinatario es el mismo número que envía'
+        when 131030 then 'el número no está en la lista permitida de la cuenta de prueba'
+        else coalesce({{ title }}, 'código ' || cast({{ code }} as {{ dbt.type_string() }}),
+                      'sin motivo informado')
+    end
+{%- endmacro %}

@@ -146,6 +146,15 @@ STREAMS: tuple[RawStream, ...] = (
     # What Klaviyo recorded after a list was synced (decision 0065): one row per event of the
     # e-mail metrics read (received, opened, clicked, ordered), with the e-mail's hash only.
     RawStream("klaviyo", "email_events", ("tenant_id", "event_id"), "occurred_at"),
+    # What became of the WhatsApp messages the activation sent (decision 0066): one row per
+    # status Meta's webhooks reported (sent, delivered, read, failed) for a message id, read
+    # from the receiver's spool in the order it was received (the spool file is the bookmark).
+    RawStream(
+        "whatsapp",
+        "message_statuses",
+        ("tenant_id", "message_id", "status", "status_at"),
+        "spool_file",
+    ),
     # Cost inputs of the contribution margin (decision 0036): each row is valid from its
     # valid_from (a local day) until the next row of the same key.
     _cost("product_costs", "sku"),

@@ -167,7 +167,8 @@ def test_the_streams_are_the_demo_taps_with_their_keys():
     assert specs["subscriptions"].source == "stripe"
     assert specs["daily_rates"].source == "exchange_rates"
     assert specs["email_events"].source == "klaviyo"
-    assert len(specs) == 27
+    assert specs["message_statuses"].source == "whatsapp"
+    assert len(specs) == 28
 
 
 def test_bench_tenant_settings_are_what_the_demo_tap_reads_from_the_tenant(tenants_file):

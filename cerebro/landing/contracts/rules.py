@@ -465,6 +465,16 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
             *_timestamps("occurred_at"),
             *_non_negative("event_value"),
         ],
+        # WhatsApp's message statuses (decision 0066): the statuses Meta's webhook reference
+        # lists, each at a time; any other is held back until staging knows it.
+        ("whatsapp", "message_statuses"): [
+            AcceptedValues(
+                "status",
+                frozenset({"sent", "delivered", "read", "failed", "played", "deleted"}),
+                case="lower",
+            ),
+            *_timestamps("status_at"),
+        ],
         # Cost inputs (decision 0036): a cost may be announced ahead of its day.
         ("costs", "product_costs"): [
             NotNull("unit_cost"),

@@ -186,8 +186,8 @@ def ad_reports(
               "advertiser_name": f"{profile.site_url.removeprefix('sc-domain:')} TikTok",
               "currency": currency["tiktok"], "timezone": clock.timezone, **read}]
         ),
-        # No Amazon campaigns, no spend exported by hand, no subscriptions, no Klaviyo events:
-        # the streams exist, empty.
+        # No Amazon campaigns, no spend exported by hand, no subscriptions, no Klaviyo events,
+        # no WhatsApp statuses (the demo sends no message): the streams exist, empty.
         **{name: empty_stream(source, name) for source, name in EMPTY_STREAMS},
     }  # fmt: skip
 
@@ -196,6 +196,7 @@ def ad_reports(
 EMPTY_STREAMS = (
     ("amazon_ads", "sp_campaigns"), ("amazon_ads", "profiles"), ("csv", "ad_spend"),
     ("stripe", "subscriptions"), ("klaviyo", "email_events"),
+    ("whatsapp", "message_statuses"),
 )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ R1 = dt.datetime(2026, 11, 1, 13, 0)
 R2 = dt.datetime(2026, 11, 4, 13, 0)
 SELECTION = ("+dim_tenants", "stg_ops__activation_log", "int_activation_members_assigned",
              "stg_klaviyo__email_events", "int_activation_engagement_counted",
+             "stg_whatsapp__message_statuses", "int_activation_whatsapp_messages_reached",
              "mart_activation_engagement")  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from tests.dbt_project.marts.uplift_experiment import (
 from tests.dbt_project.marts.uplift_oracle import KEYS, expected_uplift
 
 SELECTION = ("+dim_tenants", "stg_ops__activation_log", "stg_klaviyo__email_events",
-             "path:models/intermediate/activation",
+             "stg_whatsapp__message_statuses", "path:models/intermediate/activation",
              "path:models/marts/activation")  # fmt: skip
 #: Tables the mart reads that the crafted warehouse writes itself, and their date columns.
 WRITTEN = {

@@ -40,8 +40,10 @@ Meta's answers (https://developers.facebook.com/docs/whatsapp/cloud-api/support/
   missing in that language, wrong parameter count, paused or disabled).
 
 Meta also reports failures later, in the ``messages`` webhook (a message accepted here and
-undelivered afterwards): Cerebro does not receive webhooks yet, so "sent" means accepted by
-the Cloud API (``message_status``, e.g. ``accepted``, is kept in the detail).
+undelivered afterwards): "sent" in the log means accepted by the Cloud API (``message_status``,
+e.g. ``accepted``, is kept in the detail), and what became of the message arrives through
+``cerebro-whatsapp-receiver`` and ``tap-cerebro-whatsapp``, joined by the message id this
+client logs as ``vendor_ref`` (decision 0066).
 """
 
 from __future__ import annotations

@@ -27,9 +27,12 @@ handle.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -256,3 +259,73 @@ class _MessagesPath(URIPattern):
     def match(self, uri: str) -> bool:
         parts = uri.removeprefix(self.prefix).split("/")
         return uri.startswith(self.prefix) and len(parts) == 2 and parts[1] == "messages"
+
+
+#: Title Meta's status webhook gives a delivery failure, per code (its error-code table).
+FAILURE_TITLES: dict[int, str] = {
+    131026: "Message undeliverable",
+    131049: "This message was not delivered to maintain healthy ecosystem engagement",
+    131050: "User has stopped marketing messages",
+    131047: "Re-engagement message",
+}
+
+
+@dataclass
+class MetaWebhooks:
+    """Meta's side of the ``messages`` webhook for one app: it builds status notifications
+    for messages the fake API accepted and signs them as Meta does
+    (https://developers.facebook.com/docs/graph-api/webhooks/getting-started: a POST of JSON
+    whose ``X-Hub-Signature-256`` is ``sha256=`` and the hex HMAC-SHA256 of the raw body keyed
+    with the app secret; the verification GET carries hub.mode, hub.challenge and
+    hub.verify_token), the payload shaped as the status webhook reference shows it
+    (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/
+    reference/messages/status/: ``entry[].changes[].value.statuses[]`` with the message id,
+    status, unix ``timestamp`` as a string, ``recipient_id`` (the wa_id), ``pricing`` and, for
+    a failure, ``errors[]`` with code, title, message and ``error_data.details``)."""
+
+    app_secret: str
+    verify_token: str
+    business_account_id: str = "102290129340398"
+    phone_number_id: str = "106540352242922"
+    display_phone_number: str = "56229000000"
+
+    def status(self, message: SentMessage, status: str, at: int, *, code: int | None = None):
+        """One status object of ``message``; ``code`` makes it a failure with Meta's error."""
+        item: dict = {
+            "id": message.id,
+            "status": status,
+            "timestamp": str(at),
+            "recipient_id": message.to,
+        }
+        if status in ("sent", "delivered", "read"):
+            item["pricing"] = {"billable": True, "pricing_model": "PMP",
+                               "category": "marketing"}  # fmt: skip
+        if code is not None:
+            title = FAILURE_TITLES.get(code, ERRORS.get(code, (400, "Error"))[1])
+            item["errors"] = [{"code": code, "title": title, "message": title,
+                               "error_data": {"details": DETAILS.get(code, title)}}]  # fmt: skip
+        return item
+
+    def notification(self, *statuses: dict) -> bytes:
+        """The body Meta posts for ``statuses`` (one entry, one change), as raw bytes."""
+        payload = {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": self.business_account_id, "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": self.display_phone_number,
+                             "phone_number_id": self.phone_number_id},
+                "statuses": list(statuses)}}]}],
+        }  # fmt: skip
+        return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+    def signed(self, body: bytes) -> dict[str, str]:
+        """The headers Meta sends with ``body``."""
+        digest = hmac.new(self.app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+        return {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}"}
+
+    def verification(self, challenge: str = "1158201444", token: str | None = None) -> str:
+        """The query string of the GET that subscribes the callback URL."""
+        return urllib.parse.urlencode({
+            "hub.mode": "subscribe", "hub.challenge": challenge,
+            "hub.verify_token": self.verify_token if token is None else token,
+        })  # fmt: skip

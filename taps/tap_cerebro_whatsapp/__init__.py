@@ -1,0 +1,1 @@
+"""tap-cerebro-whatsapp: what became of the WhatsApp messages Cerebro's activation sent."""
