@@ -27,10 +27,18 @@ REFRESH_MARGIN = dt.timedelta(seconds=120)
 class RefreshTokenOAuth(requests.auth.AuthBase):
     """Signs requests with a current access token (``Authorization: Bearer``).
 
-    Subclasses name the ``provider`` (it appears in every message).
+    Subclasses name the ``provider`` (it appears in every message), may say how to recover
+    from a refused refresh (``refusal_hint``) and how long a token lives when the answer does
+    not say (``default_lifetime``), and may extend ``_refresh`` (a provider whose refresh
+    token rotates keeps the new one, see tap_cerebro_mercadolibre.auth).
     """
 
     provider: t.ClassVar[str] = "The OAuth provider"
+    refusal_hint: t.ClassVar[str] = (
+        "Authorize the app again and put the new refresh token in the environment variable "
+        "the tenant names for refresh_token."
+    )
+    default_lifetime: t.ClassVar[dt.timedelta] = dt.timedelta(hours=1)
 
     def __init__(
         self,
@@ -88,6 +96,10 @@ class RefreshTokenOAuth(requests.auth.AuthBase):
         self._refreshed_after_rejection = False
 
     def _refresh(self) -> None:
+        self._use(self._token_answer())
+
+    def _token_answer(self) -> dict[str, t.Any]:
+        """The token endpoint's answer to the refresh grant; a refusal is fatal, one line."""
         response = self._session.post(
             self.token_url,
             data={
@@ -95,6 +107,7 @@ class RefreshTokenOAuth(requests.auth.AuthBase):
                 "refresh_token": self._refresh_token,
                 **self._client,
             },
+            headers={"Accept": "application/json"},
             timeout=60,
         )
         if response.status_code == 429 or response.status_code >= 500:
@@ -108,13 +121,17 @@ class RefreshTokenOAuth(requests.auth.AuthBase):
             # client credentials.
             raise FatalAPIError(
                 f"{self.provider} refused to refresh the access token (HTTP "
-                f"{response.status_code}, {payload.get('error', 'no error code')}: "
-                f"{payload.get('error_description', 'no description')}). Authorize the app "
-                "again and put the new refresh token in the environment variable the tenant "
-                "names for refresh_token."
+                f"{response.status_code}, {payload.get('error') or 'no error code'}: "
+                f"{payload.get('error_description') or 'no description'}). "
+                f"{self.refusal_hint}"
             )
-        self._access_token = payload["access_token"]
-        lifetime = dt.timedelta(seconds=int(payload.get("expires_in", 3600)))
+        return payload
+
+    def _use(self, payload: dict[str, t.Any]) -> None:
+        """Sign with the answer's access token until shortly before it expires."""
+        self._access_token = str(payload["access_token"])
+        seconds = payload.get("expires_in")
+        lifetime = dt.timedelta(seconds=int(seconds)) if seconds else self.default_lifetime
         self._expires_at = self._clock.now() + lifetime
         self.refreshes += 1
 

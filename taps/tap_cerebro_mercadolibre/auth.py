@@ -30,8 +30,7 @@ import typing as t
 from pathlib import Path
 
 import requests
-from cerebro_tap_kit.oauth_refresh import REFRESH_MARGIN
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from cerebro_tap_kit.oauth_refresh import RefreshTokenOAuth
 
 if t.TYPE_CHECKING:
     from cerebro_tap_kit.clock import Clock
@@ -102,9 +101,17 @@ class TokenStore:
             raise
 
 
-class MercadoLibreOAuth(requests.auth.AuthBase):
+class MercadoLibreOAuth(RefreshTokenOAuth):
     """Signs requests with a current access token, refreshing (and persisting the rotated
     refresh token) when it is missing, about to expire, or rejected once with 401."""
+
+    provider = "Mercado Libre"
+    refusal_hint = (
+        "Its refresh token works once and was already used, expired or revoked: authorize "
+        "the app again and put the new refresh token in the environment variable the tenant "
+        "names for refresh_token."
+    )
+    default_lifetime = dt.timedelta(seconds=DEFAULT_LIFETIME_SECONDS)
 
     def __init__(
         self,
@@ -117,86 +124,24 @@ class MercadoLibreOAuth(requests.auth.AuthBase):
         clock: Clock,
         session: requests.Session | None = None,
     ) -> None:
-        self.token_url = token_url
-        self._client = {"client_id": client_id, "client_secret": client_secret}
+        super().__init__(
+            token_url=token_url, client_id=client_id, client_secret=client_secret,
+            refresh_token=refresh_token, clock=clock, session=session,
+        )  # fmt: skip
         self._configured = refresh_token
         self._store = store
-        self._refresh_token = refresh_token
-        self._clock = clock
-        self._session = session or requests.Session()
-        self._access_token: str | None = None
-        self._expires_at = dt.datetime.min.replace(tzinfo=dt.UTC)
-        self._refreshed_after_rejection = False
         self.user_id: str | None = None
-        self.refreshes = 0
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Put a valid access token on ``request``."""
-        request.headers["Authorization"] = f"Bearer {self.access_token()}"
-        return request
-
-    def access_token(self) -> str:
-        """The current token, refreshed when missing or within two minutes of expiring."""
-        if self._access_token is None or self._clock.now() >= self._expires_at - REFRESH_MARGIN:
-            self._refresh()
-        assert self._access_token is not None
-        return self._access_token
-
-    def retry_after_rejection(self) -> bool:
-        """The API answered 401: True (and drop the token) if one refresh may fix it."""
-        if self._refreshed_after_rejection:
-            return False
-        self._refreshed_after_rejection = True
-        self._access_token = None
-        return True
-
-    def accepted(self) -> None:
-        """The API accepted the token; a later 401 deserves another refresh."""
-        self._refreshed_after_rejection = False
 
     def _refresh(self) -> None:
         with self._store.locked():
             # Another run of the same seller may have spent the token this one loaded.
             self._refresh_token = self._store.load(self._configured)
-            self._refresh_locked()
-
-    def _refresh_locked(self) -> None:
-        response = self._session.post(
-            self.token_url,
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": self._refresh_token,
-                **self._client,
-            },
-            headers={"Accept": "application/json"},
-            timeout=60,
-        )
-        if response.status_code == 429 or response.status_code >= 500:
-            raise RetriableAPIError(
-                f"Mercado Libre's token endpoint answered HTTP {response.status_code}", response
-            )
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {}
-        if not isinstance(payload, dict):
-            payload = {}
-        if response.status_code != 200 or "access_token" not in payload:
-            error = payload.get("error") or "no error code"
-            raise FatalAPIError(
-                f"Mercado Libre refused to refresh the access token (HTTP "
-                f"{response.status_code}, {error}): the refresh token was already used, "
-                "expired or revoked; authorize the app again and put the new refresh token in "
-                "the environment variable the tenant names for refresh_token"
-            )
-        new_refresh = payload.get("refresh_token")
-        if new_refresh:
-            # Persist before use: the old token is already spent at Mercado Libre.
-            self._store.save(str(new_refresh), self._configured, payload.get("user_id"))
-            self._refresh_token = str(new_refresh)
-        self._access_token = str(payload["access_token"])
-        lifetime = int(payload.get("expires_in") or DEFAULT_LIFETIME_SECONDS)
-        self._expires_at = self._clock.now() + dt.timedelta(seconds=lifetime)
-        if payload.get("user_id") is not None:
-            self.user_id = str(payload["user_id"])
-        self.refreshes += 1
+            payload = self._token_answer()
+            new_refresh = payload.get("refresh_token")
+            if new_refresh:
+                # Persist before use: the old token is already spent at Mercado Libre.
+                self._store.save(str(new_refresh), self._configured, payload.get("user_id"))
+                self._refresh_token = str(new_refresh)
+            self._use(payload)
+            if payload.get("user_id") is not None:
+                self.user_id = str(payload["user_id"])
