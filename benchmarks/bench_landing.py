@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from cerebro_raw_contract import STREAMS_BY_SOURCE
+from tap_cerebro_demo.generator.storage import generated_streams
 
 from benchmarks.bench_timing import timed_repeats
 from benchmarks.dbt_bench_data import (
@@ -109,8 +110,8 @@ def sample_tables(
     """(raw schema, table, rows) of the sample in the targets' shape, as the tap emits them."""
     tables = []
     for tenant in sample.tenants:
-        for source, streams in STREAMS_BY_SOURCE.items():
-            for spec in (s for s in stream_specs() if s.name in streams):
+        for source in STREAMS_BY_SOURCE:
+            for spec in (s for s in stream_specs() if s.source == source):
                 table = landed_table(directories[tenant.tenant_id], spec, tenant, landed_at)
                 if sample.start is not None:
                     table = _keep_from(table, spec.replication_key, sample.start)
@@ -242,12 +243,11 @@ def save_generation(datasets_dir: Path, size: str, tenants: list, line: dict) ->
 def generated_rows(tenants: list[BenchTenant], datasets_dir: Path) -> dict[str, int]:
     """Rows per raw table of the generated datasets (parquet metadata, nothing read)."""
     return {
-        f"{raw_schema(source)}.{stream}": sum(
-            pq.read_metadata(datasets_dir / t.tenant_id / f"{stream}.parquet").num_rows
+        f"{raw_schema(stream.source)}.{stream.name}": sum(
+            pq.read_metadata(datasets_dir / t.tenant_id / f"{stream.name}.parquet").num_rows
             for t in tenants
         )
-        for source, streams in STREAMS_BY_SOURCE.items()
-        for stream in streams
+        for stream in generated_streams()
     }
 
 

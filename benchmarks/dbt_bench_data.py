@@ -44,9 +44,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 from tap_cerebro_demo.generator.profiles import PROFILES
-from tap_cerebro_demo.generator.storage import DemoSettings, load_or_generate, read_stream
+from tap_cerebro_demo.generator.storage import (
+    DemoSettings,
+    generated_streams,
+    load_or_generate,
+    read_stream,
+)
 from target_cerebro_duckdb.sink import DEFAULT_BATCH_SIZE_ROWS as TARGET_BATCH_ROWS
 
 from cerebro.settings import PROJECT_ROOT
@@ -277,7 +282,8 @@ class StreamSpec:
 
 
 def stream_specs() -> list[StreamSpec]:
-    """Every stream of the raw contract (cerebro_raw_contract), as the demo tap emits it."""
+    """Every stream of the raw contract the demo tap emits (generated_streams), as it emits
+    it."""
     return [
         StreamSpec(
             name=stream.name,
@@ -286,7 +292,7 @@ def stream_specs() -> list[StreamSpec]:
             primary_keys=tuple(stream.primary_keys),
             replication_key=stream.replication_key,
         )
-        for stream in STREAMS
+        for stream in generated_streams()
     ]
 
 

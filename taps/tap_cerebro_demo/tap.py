@@ -10,13 +10,13 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from cerebro_raw_contract import SOURCES, STREAMS
+from cerebro_raw_contract import SOURCES
 from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_cerebro_demo.generator.profiles import PROFILES
-from tap_cerebro_demo.generator.storage import DemoSettings, load_or_generate
+from tap_cerebro_demo.generator.storage import DemoSettings, generated_streams, load_or_generate
 from tap_cerebro_demo.streams import DemoStream
 
 
@@ -90,7 +90,7 @@ class TapCerebroDemo(Tap):
 
     def discover_streams(self) -> list[DemoStream]:
         source = self.config["source"]
-        return [DemoStream(self, stream) for stream in STREAMS if stream.source == source]
+        return [DemoStream(self, s) for s in generated_streams() if s.source == source]
 
     @functools.cached_property
     def settings(self) -> DemoSettings:

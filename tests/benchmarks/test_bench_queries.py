@@ -59,6 +59,7 @@ def test_every_kpi_function_is_timed_over_thirty_and_ninety_days():
     assert KPI_PERIODS == (30, 90)
     assert sorted(kpi_functions()) == [
         "get_acquisition_kpis",
+        "get_campaign_kpis",
         "get_cart_abandonment_rate",
         "get_channel_kpis",
         "get_customer_health_kpis",

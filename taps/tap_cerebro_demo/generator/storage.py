@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from cerebro_raw_contract import STREAMS, RawStream
 
 from .profiles import PROFILES
 
@@ -123,6 +124,17 @@ def load_or_generate(settings: DemoSettings, cache_dir: Path) -> Path:
 
         write_dataset(generate(settings), directory)
     return directory
+
+
+#: Sources the demo has no data for and no file: a dataset folder names its files by stream, and
+#: Mercado Libre's Product Ads stream has TikTok's name (``campaign_reports``). The demo tap
+#: lands nothing for them, rather than another source's rows.
+SOURCES_NOT_GENERATED = frozenset({"mercadolibre_ads"})
+
+
+def generated_streams() -> tuple[RawStream, ...]:
+    """The contract's streams a dataset folder holds, one file each (named by stream)."""
+    return tuple(stream for stream in STREAMS if stream.source not in SOURCES_NOT_GENERATED)
 
 
 def read_stream(directory: Path, stream: str) -> pa.Table:

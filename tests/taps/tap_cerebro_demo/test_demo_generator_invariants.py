@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import numpy as np
 import pandas as pd
-from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
+from cerebro_raw_contract import STREAMS_BY_SOURCE
 from cerebro_raw_contract.demo_profiles import DEMO_PROFILES
 from tap_cerebro_demo.generator.exchange_rates import BILLED_DECIMALS, DAYS_BEFORE_HISTORY
 from tap_cerebro_demo.generator.profiles import PROFILES
+from tap_cerebro_demo.generator.storage import generated_streams
 
-CONTRACT = {stream.name: stream for stream in STREAMS}
-PRIMARY_KEYS = {stream.name: list(stream.primary_keys) for stream in STREAMS}
+CONTRACT = {stream.name: stream for stream in generated_streams()}
+PRIMARY_KEYS = {stream.name: list(stream.primary_keys) for stream in generated_streams()}
 MONEY_COLUMNS = {
     "orders": (
         "subtotal_amount",
