@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from cerebro.cli.main import main
 from cerebro.serving.dashboards.spec import load_dashboards
+from cerebro.serving.metabase.requests import request_actions
 from tests.cerebro.serving.metabase.provisioning_support import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -105,15 +106,18 @@ def test_offline_plan_lists_each_tenant_and_the_portfolio_without_a_server(envir
     assert "Período (default Últimos 90 días" in output
     assert "Agency “Agencia”" in output and "Portafolio de tiendas" in output
     # One Metabase card per spec card and a dashboard per spec; per tenant the requests model
-    # and its action (decision 0063), 4 groups, one connection and its collections: its own,
-    # one per area of metabase/access.yml (3), "Preguntas" and one sub-collection of it per
-    # dashboard.
+    # and the Acciones page's actions (decisions 0063, 0069), 4 groups, one connection and its
+    # collections: its own, one per area of metabase/access.yml (3), "Preguntas" and one
+    # sub-collection of it per dashboard.
     specs = load_dashboards(specs_dir)
     cards = sum(len(spec.cards) for spec in specs) + 1
     collections = 1 + 3 + 1 + len(specs)
+    actions = len(request_actions("casafacil_cl"))
+    assert actions == 5  # scenario, sync preview, sync, stop, alert
     assert (
-        f"casafacil_cl: {collections + cards + 1 + len(specs) + 4 + 1} objects ({collections} "
-        f"collections, {cards} cards, 1 action, {len(specs)} dashboards, 4 groups, 1 connection)"
+        f"casafacil_cl: {collections + cards + actions + len(specs) + 4 + 1} objects "
+        f"({collections} collections, {cards} cards, {actions} actions, {len(specs)} "
+        "dashboards, 4 groups, 1 connection)"
     ) in output
     assert "agencia-cerebro: 7 objects (3 collections, 1 card, 1 dashboard" in output
     assert not any(password in output for password in TENANT_PASSWORDS.values())
