@@ -109,7 +109,12 @@ class _Writer:
             "identifier_sha256": hashlib.sha256(f"{customer}@example.cl".encode()).hexdigest(),
             "action": action, "status": status,
             "detail": None if status in ("sent", "held_out") else f"{status} by the vendor",
-            "vendor_ref": f"{run.run_id}-{minute // 100}",
+            # Klaviyo answers one import job per batch of 100; WhatsApp one message id each.
+            "vendor_ref": (
+                f"wamid.{run.run_id}.{minute}"
+                if run.destination == "whatsapp"
+                else f"{run.run_id}-{minute // 100}"
+            ),
             "logged_at": run.started_at + dt.timedelta(seconds=minute),
             "run_started_at": run.started_at,
         })  # fmt: skip
