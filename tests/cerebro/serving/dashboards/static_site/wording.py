@@ -26,8 +26,9 @@ ENGLISH_WORDS = frozenset({
 })  # fmt: skip
 #: A run of capitals (accents too) or a capitalised code with underscores.
 _CAPITALS = re.compile(r"(?<![\w/])[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ0-9_]{2,}(?![\w/])")
-#: E-mail addresses and web addresses are data, not words.
-_ADDRESSES = re.compile(r"\S+@\S+|\w+://\S+")
+#: E-mail addresses, web addresses and the names vendors give their products (Google's
+#: "Performance Max" campaign type, which campaigns are named after) are data, not words.
+_ADDRESSES = re.compile(r"\S+@\S+|\w+://\S+|\bPerformance Max\b")
 _WORD = re.compile(r"[^\W\d_]+")
 _PATHS = (
     re.compile(r"\b(?:[\w.-]+/)+[\w.-]+\.(?:ya?ml|py|csv|sql|json|j2|md)\b"),
