@@ -96,13 +96,23 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+def _content_length(header: str | None) -> int | None:
+    """The body's length in bytes, ``None`` when the header is not a whole number (a broken
+    client; reading on would block on a body that never comes or log a traceback)."""
+    if header is None or header == "":
+        return 0
+    return int(header) if header.isdigit() else None
+
+
 def server(receiver: Receiver, host: str, port: int) -> http.server.ThreadingHTTPServer:
     """An HTTP server answering with ``receiver`` (call ``serve_forever``)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def _answer(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
+            length = _content_length(self.headers.get("Content-Length"))
+            if length is None:
+                status, text = 400, "Content-Length must be a whole number of bytes"
+            elif length > MAX_BODY_BYTES:
                 status, text = 413, "body too large"
             else:
                 body = self.rfile.read(length) if length else b""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import subprocess
 import threading
 import urllib.error
@@ -193,6 +194,29 @@ def test_statuses_of_the_messages_the_destination_sent_land_with_their_wamid_and
     assert all(r["tenant_id"] == TENANT and r["phone_number_id"] == PHONE_NUMBER_ID
                for r in records)  # fmt: skip
     assert "56987654321" not in str(run.messages).replace(failed["recipient_phone_sha256"], "")
+
+
+def test_a_request_whose_content_length_is_not_a_number_is_refused_and_spools_nothing(
+    tmp_path,
+):
+    spool_dir = tmp_path / "spool" / TENANT
+    http = server(Receiver({TENANT: Hook(SECRET, VERIFY, spool_dir)}), "127.0.0.1", 0)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answers = []
+        for length in ("abc", "-5", "1.5"):
+            with socket.create_connection(http.server_address, timeout=10) as connection:
+                connection.sendall(
+                    f"POST /whatsapp/{TENANT} HTTP/1.1\r\nHost: x\r\n"
+                    f"Content-Length: {length}\r\nConnection: close\r\n\r\n{{}}".encode()
+                )
+                answers.append(connection.makefile("rb").readline().split()[1])
+    finally:
+        http.shutdown()
+        http.server_close()
+    assert answers == [b"400", b"400", b"400"]
+    assert not spool_dir.exists() or not any(spool_dir.iterdir())
 
 
 def test_a_replayed_payload_is_spooled_once_and_a_status_repeated_lands_once(
