@@ -22,32 +22,9 @@ cutoffs as (
     select * from {{ ref('int_tenant_data_cutoffs') }}
 ),
 
-margins_by_offset as (
-    select
-        new_customers.tenant_id,
-        new_customers.channel_group,
-        new_customers.campaign_key,
-        new_customers.cohort_month,
-        {{ dbt.datediff('new_customers.cohort_month', 'order_margins.created_date', 'month') }}
-            as month_offset,
-        {{ sum_exact('order_margins.contribution_margin_amount') }} as contribution_margin_amount
-    from order_margins
-    inner join new_customers
-        on order_margins.tenant_id = new_customers.tenant_id
-        and order_margins.customer_id = new_customers.customer_id
-    group by 1, 2, 3, 4, 5
-),
-
 cumulative_margins as (
-    select
-        margins_by_offset.*,
-        sum(margins_by_offset.contribution_margin_amount) over (
-            partition by margins_by_offset.tenant_id, margins_by_offset.channel_group,
-                margins_by_offset.campaign_key, margins_by_offset.cohort_month
-            order by margins_by_offset.month_offset
-            rows between unbounded preceding and current row
-        ) as cumulative_margin_amount
-    from margins_by_offset
+    {{ cohort_cumulative_margins('new_customers', 'order_margins',
+                                 ['channel_group', 'campaign_key']) }}
 ),
 
 paybacks as (
@@ -58,10 +35,7 @@ paybacks as (
         spend.month_start_date as cohort_month,
         coalesce({{ sum_exact('cumulative_margins.contribution_margin_amount') }}, 0)
             as cohort_margin_amount,
-        min(case
-            when cumulative_margins.cumulative_margin_amount >= spend.spend_amount
-                then cumulative_margins.month_offset + 1
-        end) as payback_months
+        {{ payback_months('cumulative_margins', 'spend.spend_amount') }} as payback_months
     from spend
     left join cumulative_margins
         on spend.tenant_id = cumulative_margins.tenant_id

@@ -50,32 +50,9 @@ monthly_spend as (
     having sum(spend_amount) > 0
 ),
 
--- The cohort's margin per month since its month (0 = the cohort's own month).
-margins_by_offset as (
-    select
-        cohort_customers.tenant_id,
-        cohort_customers.channel_group,
-        cohort_customers.cohort_month,
-        {{ dbt.datediff('cohort_customers.cohort_month', 'order_margins.created_date', 'month') }}
-            as month_offset,
-        {{ sum_exact('order_margins.contribution_margin_amount') }} as contribution_margin_amount
-    from order_margins
-    inner join cohort_customers
-        on order_margins.tenant_id = cohort_customers.tenant_id
-        and order_margins.customer_id = cohort_customers.customer_id
-    group by 1, 2, 3, 4
-),
-
+-- The cohort's margin per month since its month (0 = the cohort's own month), cumulated.
 cumulative_margins as (
-    select
-        margins_by_offset.*,
-        sum(margins_by_offset.contribution_margin_amount) over (
-            partition by margins_by_offset.tenant_id, margins_by_offset.channel_group,
-                margins_by_offset.cohort_month
-            order by margins_by_offset.month_offset
-            rows between unbounded preceding and current row
-        ) as cumulative_margin_amount
-    from margins_by_offset
+    {{ cohort_cumulative_margins('cohort_customers', 'order_margins', ['channel_group']) }}
 ),
 
 paybacks as (
@@ -84,11 +61,8 @@ paybacks as (
         cumulative_margins.channel_group,
         cumulative_margins.cohort_month,
         {{ sum_exact('cumulative_margins.contribution_margin_amount') }} as cohort_margin_amount,
-        min(case
-            when cumulative_margins.cumulative_margin_amount
-                >= monthly_spend.acquisition_spend_amount
-                then cumulative_margins.month_offset + 1
-        end) as payback_months
+        {{ payback_months('cumulative_margins', 'monthly_spend.acquisition_spend_amount') }}
+            as payback_months
     from cumulative_margins
     inner join monthly_spend
         on cumulative_margins.tenant_id = monthly_spend.tenant_id
