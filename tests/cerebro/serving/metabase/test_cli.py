@@ -108,7 +108,7 @@ def test_offline_plan_lists_each_tenant_and_the_portfolio_without_a_server(envir
     # One Metabase card per spec card and a dashboard per spec; per tenant the requests model
     # and the Acciones page's actions (decisions 0063, 0069), 4 groups, one connection and its
     # collections: its own, one per area of metabase/access.yml (3), "Preguntas" and one
-    # sub-collection of it per dashboard.
+    # sub-collection of it per dashboard, and "Audiencias" (decision 0073).
     specs = load_dashboards(specs_dir)
     cards = sum(len(spec.cards) for spec in specs) + 1
     collections = 1 + 3 + 1 + len(specs)
