@@ -14,9 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 
 from cerebro.actions.activation.errors import ActivationError
-
-#: How a segment names a saved question.
-AUDIENCE_PREFIX = "audiencia:"
+from cerebro.segment_names import AUDIENCE_PREFIX
 
 #: (tenant id, question name or id) -> the customer ids the question returns.
 AudienceReader = Callable[[str, str], list[str]]

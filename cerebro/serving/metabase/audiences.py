@@ -52,14 +52,14 @@ def _collection_id(client: MetabaseClient, tenant_id: str) -> int:
     # Metabase lists only the collections the credential may read.
     raise AudienceError(
         f"Metabase no tiene la colección {AUDIENCES_NAME} de {tenant_id}, o esta credencial no "
-        "puede leerla: ejecute `cerebro metabase apply` o use la clave de provisión."
+        "puede leerla: ejecute `cerebro metabase apply` o use la clave de provisión"
     )
 
 
 def _denied(error: MetabaseApiError, tenant_id: str) -> AudienceError:
     return AudienceError(
         f"Metabase no deja leer la colección {AUDIENCES_NAME} de {tenant_id} con esta "
-        f"credencial (HTTP {error.status}: {error.message})."
+        f"credencial (HTTP {error.status}: {error.message})"
     )
 
 
@@ -86,19 +86,19 @@ def _find_card(client: MetabaseClient, tenant_id: str, collection_id: int, refer
             if card is not None and not card.get("archived"):
                 raise AudienceError(
                     f"La pregunta {reference} («{card.get('name')}») no está en la colección "
-                    f"{AUDIENCES_NAME} de {tenant_id}: muévala allí para usarla como audiencia."
+                    f"{AUDIENCES_NAME} de {tenant_id}: muévala allí para usarla como audiencia"
                 )
     if not named:
         listed = ", ".join(f"«{c.get('name')}»" for c in cards) or "ninguna"
         raise AudienceError(
             f"No existe la pregunta «{reference}» en la colección {AUDIENCES_NAME} de "
-            f"{tenant_id} (tiene: {listed})."
+            f"{tenant_id} (tiene: {listed})"
         )
     if len(named) > 1:
         ids = ", ".join(str(c["id"]) for c in named)
         raise AudienceError(
             f"Hay {len(named)} preguntas «{reference}» en {AUDIENCES_NAME} (ids {ids}): "
-            "nómbrela por su id."
+            "nómbrela por su id"
         )
     return named[0]
 
@@ -119,26 +119,26 @@ def audience_ids(
     if databases.get(database_id) != database_name:
         raise AudienceError(
             f"La pregunta «{name}» consulta la base «{databases.get(database_id, database_id)}», "
-            f"no «{database_name}», la conexión de {tenant_id}: guárdela sobre esa conexión."
+            f"no «{database_name}», la conexión de {tenant_id}: guárdela sobre esa conexión"
         )
     try:
         rows = client.post(f"/api/card/{item['id']}/query/json", {"format_rows": False})
     except MetabaseApiError as error:
         if error.status == 403:
             raise _denied(error, tenant_id) from None
-        raise AudienceError(f"La pregunta «{name}» falló en Metabase: {error.message}.") from None
+        raise AudienceError(f"La pregunta «{name}» falló en Metabase: {error.message}") from None
     if isinstance(rows, dict):
         # A query that fails answers its error instead of the rows.
-        raise AudienceError(f"La pregunta «{name}» falló en Metabase: {rows.get('error') or rows}.")
+        raise AudienceError(f"La pregunta «{name}» falló en Metabase: {rows.get('error') or rows}")
     titles = list(rows[0]) if rows else []
     columns = [t for t in titles if _column_key(t) in ID_COLUMNS]
     if rows and not columns:
         raise AudienceError(
             f"La pregunta «{name}» no devuelve una columna de id de cliente (acepta "
-            f"{', '.join(ID_COLUMNS)}; devuelve {', '.join(titles)})."
+            f"{', '.join(ID_COLUMNS)}; devuelve {', '.join(titles)})"
         )
     ids = [str(row[columns[0]]).strip() for row in rows if row.get(columns[0]) is not None]
     ids = list(dict.fromkeys(i for i in ids if i))
     if not ids:
-        raise AudienceError(f"La pregunta «{name}» no devuelve ningún id de cliente.")
+        raise AudienceError(f"La pregunta «{name}» no devuelve ningún id de cliente")
     return ids

@@ -15,8 +15,10 @@ import pytest
 from cerebro.actions.activation.audiences import metabase_reader
 from cerebro.actions.activation.errors import ActivationError
 from cerebro.actions.activation.sync import activate, audience_name
+from cerebro.actions.requests import run_pending, submit
 from cerebro.serving.metabase.client import MetabaseClient
 from cerebro.serving.metabase.desired import with_marker
+from cerebro.tenants import load_tenants
 from tests.cerebro.actions.activation.sync.activation_crafted_marts import (
     TENANT,
     customers,
@@ -160,8 +162,7 @@ def test_question_audience_syncs_consented_treated_members_and_holdout_is_stable
         m.customer_id for m in preview.held_out
     }
     held = warehouse.query(
-        "select run_id, count(*) as n from ops.activation_log where action = 'hold_out' "
-        "group by 1"
+        "select run_id, count(*) as n from ops.activation_log where action = 'hold_out' group by 1"
     )
     assert list(held["n"]) == [len(preview.held_out)] * 2
 
@@ -249,9 +250,7 @@ def test_ids_of_another_tenant_are_refused_and_nothing_is_sent(warehouse, tenant
     assert not vendor.lists and log_count(warehouse) == 0
 
 
-def test_a_credential_that_cannot_read_the_collection_is_refused(
-    warehouse, tenant, world, environ
-):
+def test_a_credential_that_cannot_read_the_collection_is_refused(warehouse, tenant, world, environ):
     write_customers(warehouse, customers(10))
     world.question(QUESTION, ["customer_id"], [["c0001"]])
     outsiders = world.client.post("/api/permissions/group", {"name": "Ajenos"})["id"]
@@ -274,3 +273,53 @@ def test_without_metabase_settings_an_audience_is_one_line(warehouse, tenant):
     write_customers(warehouse, customers(5))
     message = refusal(warehouse, tenant, "audiencia:x", lambda *_: metabase_reader({})(*_))
     assert "defina METABASE_URL" in message
+
+
+def test_the_tenants_file_accepts_an_audience_in_activations(tmp_path):
+    path = tmp_path / "tenants.yml"
+    path.write_text(
+        """
+tenants:
+  - tenant_id: tienda_cl
+    name: Tienda
+    timezone: America/Santiago
+    currency: CLP
+    country_code: CL
+    demo: {profile: cl_services}
+    sources: {shopify: {tap: demo}}
+    destinations:
+      klaviyo: {secrets: {api_key: KLAVIYO_KEY_CL}}
+    activations:
+      - {segment: "audiencia:Compraron en verano", destination: klaviyo}
+""",
+        encoding="utf-8",
+    )
+    (loaded,) = load_tenants(path)
+    assert [a.segment for a in loaded.activations] == ["audiencia:Compraron en verano"]
+
+
+def test_a_request_from_metabase_previews_and_refuses_an_audience(
+    warehouse, tenant, world, environ, monkeypatch
+):
+    people = customers(60)
+    write_customers(warehouse, people)
+    world.question(QUESTION, ["customer_id"], [[c.customer_id] for c in people[:40]])
+    for name in ("METABASE_API_KEY", "METABASE_API_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    plan = activate(
+        warehouse, tenant, f"audiencia:{QUESTION}", "klaviyo", dry_run=True,
+        audience_reader=metabase_reader(environ),
+    ).plan  # fmt: skip
+    for segment in (f"audiencia:{QUESTION}", "audiencia:No existe"):
+        submit(warehouse, "cl_reader", tenant_id=TENANT, kind="sincronizar_segmento",
+               segment=segment, destination="klaviyo", preview=True)  # fmt: skip
+    done, refused = sorted(run_pending(warehouse, {TENANT: tenant}), key=lambda o: o.state)
+    assert done.state == "done" and done.result.startswith(
+        f"Vista previa de «audiencia:{QUESTION}» → klaviyo: {plan.members} clientes en el "
+        f"segmento, {len(plan.add)} por agregar"
+    )
+    assert refused.state == "refused" and "\n" not in refused.result
+    assert "No existe la pregunta «No existe» en la colección Audiencias" in refused.result
+    assert log_count(warehouse) == 0
