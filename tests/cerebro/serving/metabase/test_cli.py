@@ -111,7 +111,7 @@ def test_offline_plan_lists_each_tenant_and_the_portfolio_without_a_server(envir
     # sub-collection of it per dashboard, and "Audiencias" (decision 0073).
     specs = load_dashboards(specs_dir)
     cards = sum(len(spec.cards) for spec in specs) + 1
-    collections = 1 + 3 + 1 + len(specs)
+    collections = 1 + 3 + 1 + len(specs) + 1
     actions = len(request_actions("casafacil_cl"))
     assert actions == 5  # scenario, sync preview, sync, stop, alert
     assert (
