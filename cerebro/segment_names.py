@@ -35,6 +35,9 @@ _MODEL_NOTION = {
     "Potenciales leales": "los clientes leales del modelo son «CLIENTE LEAL»",
 }
 _BY_FOLDED = {name.casefold(): name for name in RENAMED_RFM_SEGMENTS}
+#: A segment named ``audiencia:<question>`` is a saved question of the tenant's "Audiencias"
+#: collection in Metabase (decision 0073): any question may be named; it is checked when read.
+AUDIENCE_PREFIX = "audiencia:"
 
 
 def retired_segment_message(segment: str) -> str | None:
@@ -66,7 +69,7 @@ def unknown_segment_message(segment: str) -> str | None:
     A near-miss of a retired name (``En riezgo``) is pointed at that name's new one, as the
     retired name itself is."""
     rfm = rfm_segment_names()
-    if segment in rfm or segment in CHURN_RISK_SEGMENTS:
+    if segment in rfm or segment in CHURN_RISK_SEGMENTS or segment.startswith(AUDIENCE_PREFIX):
         return None
     candidates = [*rfm, *CHURN_RISK_SEGMENTS, *RENAMED_RFM_SEGMENTS]
     # Case first: 'alto riesgo - vip' is 'ALTO RIESGO - VIP' whatever difflib's ratio says.

@@ -20,8 +20,9 @@ _CHANNELS = {"email": "e-mail", "sms": "SMS/WhatsApp"}
 @click.option(
     "--segment",
     required=True,
-    help='RFM segment (e.g. "Frecuentes alejados") or churn-risk segment (e.g. '
-    '"ALTO RIESGO - VIP").',
+    help='RFM segment (e.g. "Frecuentes alejados"), churn-risk segment (e.g. '
+    '"ALTO RIESGO - VIP"), or "audiencia:<name or id>", a saved question of the tenant\'s '
+    "Audiencias collection in Metabase that returns customer ids (decision 0073).",
 )
 @click.option(
     "--destination",

@@ -18,6 +18,12 @@ from decimal import Decimal
 
 import pandas as pd
 
+from cerebro.actions.activation.audiences import (
+    AudienceReader,
+    audience_ids,
+    is_audience,
+    question_of,
+)
 from cerebro.actions.activation.destination import Member
 from cerebro.actions.activation.errors import ActivationError
 from cerebro.segment_names import retired_segment_message
@@ -168,34 +174,92 @@ def _check_columns(warehouse: Warehouse) -> None:
         )
 
 
-def segment_members(warehouse: Warehouse, tenant_id: str, segment: str) -> list[SegmentMember]:
-    """Every customer of ``segment`` for the tenant, by customer id."""
+def segment_members(
+    warehouse: Warehouse,
+    tenant_id: str,
+    segment: str,
+    *,
+    audience_reader: AudienceReader | None = None,
+) -> list[SegmentMember]:
+    """Every customer of ``segment`` for the tenant, by customer id. A segment
+    ``audiencia:<question>`` is the customers a saved question returns (``audiences``; read
+    with ``audience_reader``, by default from the Metabase of ``METABASE_URL``)."""
+    if is_audience(segment):
+        return _audience_members(warehouse, tenant_id, segment, audience_reader)
     with warehouse.reading():
         tenant = check_tenant(warehouse, tenant_id)
         mart, column = _SEGMENT_COLUMNS[segment_kind(warehouse, segment)]
         frame = warehouse.query(
-            f"""
-            with chosen as (
-                select customer_id from marts.{mart}
-                where tenant_id = %(tenant_id)s and {column} = %(segment)s
+            _members_sql(
+                f"select customer_id from marts.{mart} "
+                f"where tenant_id = %(tenant_id)s and {column} = %(segment)s"
             ),
-            contacts as ({_CONTACTS}),
-            predictions as (
-                select * from marts.mart_customer_value where tenant_id = %(tenant_id)s
-            )
-            select chosen.customer_id, contacts.email, contacts.phone, contacts.first_name,
-                   contacts.last_name, contacts.email_sha256, contacts.phone_sha256,
-                   contacts.has_email_marketing_consent, contacts.has_sms_marketing_consent,
-                   {", ".join(f"predictions.{c} as {a}" for a, c in _PREDICTIONS.items())}
-            from chosen
-            left join contacts on contacts.customer_id = chosen.customer_id
-            left join predictions on predictions.customer_id = chosen.customer_id
-            order by predictions.recoverable_value desc nulls last, chosen.customer_id
-            """,
             {"tenant_id": tenant_id, "segment": segment},
         )
     country, extra = str(tenant["country_code"]), {"currency": str(tenant["currency"])}
     return [_member(row, country, extra) for row in _records(frame)]
+
+
+def _audience_members(
+    warehouse: Warehouse, tenant_id: str, segment: str, reader: AudienceReader | None
+) -> list[SegmentMember]:
+    """The members of a saved question's audience: every id must be one of the tenant's
+    customers (``marts.dim_customers``), else nothing is synced. Queried in chunks of ids
+    (bound parameters), then ordered as a segment's members are."""
+    with warehouse.reading():
+        tenant = check_tenant(warehouse, tenant_id)
+        if not warehouse.table_exists("marts", "dim_customers"):
+            raise WarehouseNotBuiltError(
+                f"the marts in {warehouse.location} lack marts.dim_customers: run `cerebro run`"
+            )
+    ids = audience_ids(tenant_id, segment, reader)
+    frames = []
+    with warehouse.reading():
+        for start in range(0, len(ids), _ID_CHUNK):
+            params = {f"id_{i}": value for i, value in enumerate(ids[start : start + _ID_CHUNK])}
+            listed = ", ".join(f"%({name})s" for name in params)
+            chosen = (
+                "select distinct customer_id from marts.dim_customers "
+                f"where tenant_id = %(tenant_id)s and customer_id in ({listed})"
+            )
+            frames.append(warehouse.query(_members_sql(chosen), {"tenant_id": tenant_id, **params}))
+    frame = pd.concat(frames, ignore_index=True)
+    strangers = [i for i in ids if i not in set(frame["customer_id"].astype(str))]
+    if strangers:
+        raise ActivationError(
+            f"{len(strangers)} de los {len(ids)} ids que devuelve «{question_of(segment)}» no son "
+            f"clientes de {tenant_id} (p. ej. {', '.join(strangers[:3])}): no se sincroniza nada"
+        )
+    frame = frame.sort_values(
+        ["recoverable_value", "customer_id"], ascending=[False, True], na_position="last"
+    )
+    country, extra = str(tenant["country_code"]), {"currency": str(tenant["currency"])}
+    return [_member(row, country, extra) for row in _records(frame)]
+
+
+#: Ids per query when a segment is a list of ids (bound parameters, within every driver's limit).
+_ID_CHUNK = 500
+
+
+def _members_sql(chosen: str) -> str:
+    """A segment's members with contacts and predictions, by recoverable value; ``chosen``
+    selects their ids."""
+    predictions = ", ".join(f"predictions.{c} as {a}" for a, c in _PREDICTIONS.items())
+    return f"""
+        with chosen as ({chosen}),
+        contacts as ({_CONTACTS}),
+        predictions as (
+            select * from marts.mart_customer_value where tenant_id = %(tenant_id)s
+        )
+        select chosen.customer_id, contacts.email, contacts.phone, contacts.first_name,
+               contacts.last_name, contacts.email_sha256, contacts.phone_sha256,
+               contacts.has_email_marketing_consent, contacts.has_sms_marketing_consent,
+               predictions.recoverable_value, {predictions}
+        from chosen
+        left join contacts on contacts.customer_id = chosen.customer_id
+        left join predictions on predictions.customer_id = chosen.customer_id
+        order by predictions.recoverable_value desc nulls last, chosen.customer_id
+    """
 
 
 def contacts_of(

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cerebro.actions.activation import registry, sent_identifiers
+from cerebro.actions.activation.audiences import AudienceReader
 from cerebro.actions.activation.control import is_held_out
 from cerebro.actions.activation.coupons import COUPON_DESTINATION, valid_coupons
 from cerebro.actions.activation.destination import (
@@ -170,13 +171,15 @@ def activate(
     environ: Mapping[str, str] | None = None,
     destination: Destination | None = None,
     now: Callable[[], object] = utc_now,
+    audience_reader: AudienceReader | None = None,
 ) -> SyncReport:
     """Sync ``segment`` of ``tenant`` to ``destination_name`` as its tenants-file entry says
     (settings, secrets, control share); with ``dry_run``, only plan. With ``resync`` a list
     destination's members are sent again whatever the vendor's list size says (a list
     destination reads its list on every sync and repairs it when missing or short anyway).
-    ``destination`` replaces the configured client (tests). One-line ``ActivationError`` for
-    what a user fixes."""
+    ``destination`` replaces the configured client (tests); ``audience_reader`` reads the
+    ids of a segment ``audiencia:<question>`` (default: the Metabase of ``METABASE_URL``).
+    One-line ``ActivationError`` for what a user fixes."""
     environ = os.environ if environ is None else environ
     registry.check_name(destination_name)
     config = tenant.destinations.get(destination_name)
@@ -212,6 +215,7 @@ def activate(
         today=now().date(),
         resync=resync,
         discount_rule=rule,
+        audience_reader=audience_reader,
     )
     if dry_run:
         missing = registry.missing_secrets(config.secrets, environ)
@@ -248,10 +252,11 @@ def plan_sync(
     today: dt.date,
     resync: bool = False,
     discount_rule: ResponseRule | None = None,
+    audience_reader: AudienceReader | None = None,
 ) -> Plan:
     """Compare the segment with what the log says the vendor has (see the module's doc). A
     one-shot message's members carry their rescue coupon still valid on ``today``."""
-    members = segment_members(warehouse, tenant_id, segment)
+    members = segment_members(warehouse, tenant_id, segment, audience_reader=audience_reader)
     if one_shot and destination != COUPON_DESTINATION:
         members = _with_coupons(members, valid_coupons(warehouse, tenant_id, today))
     history = audience_history(warehouse, tenant_id, destination, segment)

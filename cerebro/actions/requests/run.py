@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cerebro.actions.activation.audiences import is_audience
 from cerebro.actions.activation.errors import ActivationError
 from cerebro.actions.activation.members import known_segments
 from cerebro.actions.activation.registry import DESTINATIONS
@@ -204,7 +205,8 @@ def _check_pair(warehouse: Warehouse, tenant: Tenant, segment: str, destination:
             f"El destino «{destination}» no está configurado para este cliente; pida al equipo "
             "de datos que lo agregue en el archivo de clientes."
         )
-    if warehouse.table_exists("marts", "dim_rfm_segments"):
+    # A saved question's audience (decision 0073) is checked when it is read.
+    if not is_audience(segment) and warehouse.table_exists("marts", "dim_rfm_segments"):
         known = known_segments(warehouse)
         if segment not in known:
             raise Refused(

@@ -26,6 +26,8 @@ from cerebro.yaml_schema import (
 ACCESS_FILE = PROJECT_ROOT / "metabase" / "access.yml"
 #: The tenant's top collection in a role's ``collections``.
 TENANT = "tenant"
+#: The tenant's "Audiencias" collection (decision 0073): questions there are audiences.
+AUDIENCES = "audiencias"
 COLLECTION_LEVELS = ("read", "write")
 #: access.yml's words for Metabase's ``create-queries`` values.
 QUERIES = {"no": "no", "query-builder": "query-builder", "native": "query-builder-and-native"}
@@ -108,7 +110,7 @@ def _role(entry: object, where: str, areas: list[str]) -> Role:
         required(entry, "collections", where), key(where, "collections"), "area: read or write"
     )
     for name, level in collections.items():
-        one_of(name, [TENANT, *areas], key(where, "collections"), "area")
+        one_of(name, [TENANT, AUDIENCES, *areas], key(where, "collections"), "area")
         one_of(level, COLLECTION_LEVELS, key(key(where, "collections"), name), "level")
     queries = one_of(required(entry, "queries", where), QUERIES, key(where, "queries"), "level")
     return Role(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from cerebro.serving.dashboards.spec import Card, Dashboard, in_tenant_words
 from cerebro.serving.metabase.access import TENANT, Access
+from cerebro.serving.metabase.audiences import AUDIENCES_NAME, audiences_key
 from cerebro.serving.metabase.context import ProvisioningContext, TenantContext
 from cerebro.serving.metabase.desired import (
     PARAMETER_TYPES,
@@ -249,6 +250,13 @@ def _tenant_objects(dashboards, tenant: TenantContext, access: Access, offline: 
         for area in access.areas
     ]
     collections += _question_collections(t, "Las preguntas de cada tablero.", dashboards)
+    # Decision 0073: a question saved here that returns customer ids is a segment
+    # (`cerebro activate --segment "audiencia:<nombre>"`).
+    collections.append(
+        _collection(audiences_key(t), AUDIENCES_NAME, "Preguntas que devuelven clientes "
+                    "(una columna customer_id): cada una es una audiencia que se puede "
+                    "sincronizar como un segmento.", t)
+    )  # fmt: skip
     cards, boards, actions = [], [], []
     for dashboard in dashboards:
         dashboard = in_tenant_words(dashboard, tenant.country_code, tenant.currency)
@@ -278,6 +286,7 @@ def _role_permissions(dashboards, tenant_id: str, access: Access, state: dict) -
         group = group_key(tenant_id, role.key)
         state["data"][(group, tenant_id)] = role.queries
         for area_key, level in role.collections.items():
+            # The tenant's top collection, its Audiencias, or an area's: keys under its own.
             key = tenant_id if area_key == TENANT else f"{tenant_id}/{area_key}"
             state["collections"][(group, key)] = level
         readable = access.dashboards_readable_by(role)

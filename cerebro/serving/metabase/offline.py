@@ -93,6 +93,10 @@ def _tenant_lines(tenant, dashboards, access: Access, desired, settings, names) 
         f"    “Preguntas”: {len(dashboards)} sub-collections holding "
         f"{sum(cards.values())} cards, each querying “{settings.tenant_connection(t).display_name}”"
     )
+    lines.append(
+        "    “Audiencias”: questions saved there that return customer ids are segments "
+        '(`cerebro activate --segment "audiencia:<name or id>"`)'
+    )
     lines.append("  groups")
     for role in access.roles:
         group = group_key(t, role.key)

@@ -231,6 +231,9 @@ class FakeMetabase:
         self.failing_cards: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []
         self._failures: list[tuple[str, re.Pattern, int, str]] = []
+        #: What a card's SQL returns when exported: SQL -> (column titles, rows).
+        self.results: dict[str, tuple[list[str], list[list]]] = {}
+        self._caller_group = ADMIN_GROUP_ID
         self._ids: Counter = Counter()
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
@@ -320,7 +323,8 @@ class FakeMetabase:
                 if route_method == method and match:
                     if not public:
                         self._authenticate(headers)
-                    status, payload = handler(body, query, *map(int, match.groups()))
+                    groups = [int(g) if g.isdigit() else g for g in match.groups()]
+                    status, payload = handler(body, query, *groups)
                     return status, payload, False
             raise ApiError(404, f"no route {method} {path}")
         except ApiError as error:
@@ -332,10 +336,39 @@ class FakeMetabase:
     def _authenticate(self, headers) -> None:
         session, key = headers.get("X-Metabase-Session"), headers.get("x-api-key")
         if session in self.sessions:
+            # Sessions are the admin's: the fake has one user.
+            self._caller_group = ADMIN_GROUP_ID
             return
-        if key and any(k["key"] == key for k in self.api_keys.values()):
+        found = next((k for k in self.api_keys.values() if key and k["key"] == key), None)
+        if found is not None:
+            # An API key acts with its group's permissions.
+            self._caller_group = found.get("group_id", ADMIN_GROUP_ID)
             return
         raise ApiError(401, "Unauthenticated", text=True)
+
+    def add_api_key(self, name: str, group_id: int) -> str:
+        """A key in any group (``POST /api/api-key`` here takes the admin group only): what a
+        user of that group could do through the API."""
+        key_id = self._new_id("api_key")
+        key = f"mb_groupkey{key_id:04d}xyz"
+        self.api_keys[key_id] = {"name": name, "key": key, "group_id": group_id}
+        return key
+
+    def _can_read(self, collection_id) -> bool:
+        """Whether the caller's group (or All Users) reads the collection; admins read all.
+        ``GET /api/collection`` lists only those (collections_rest/api.clj)."""
+        group = self._caller_group
+        if group == ADMIN_GROUP_ID:
+            return True
+        where = collection_id or "root"
+        levels = {self.collection_level(g, where) for g in (group, ALL_USERS_GROUP_ID)}
+        return bool(levels & {"read", "write"})
+
+    def _check_read(self, collection_id) -> None:
+        """Reading a collection or its cards needs read or write on it (``api/read-check``):
+        else 403 with Metabase's plain-text body."""
+        if not self._can_read(collection_id):
+            raise ApiError(403, "You don't have permissions to do that.", text=True)
 
     def _routes(self):
         integer = r"(\d+)"
@@ -369,6 +402,7 @@ class FakeMetabase:
             ("GET", f"/api/card/{integer}", self._get_card, False),
             ("PUT", f"/api/card/{integer}", self._update_card, False),
             ("POST", f"/api/card/{integer}/query", self._run_card, False),
+            ("POST", f"/api/card/{integer}/query/([a-z]+)", self._export_card, False),
             ("POST", "/api/dashboard", self._create_dashboard, False),
             ("GET", f"/api/dashboard/{integer}", self._get_dashboard, False),
             ("PUT", f"/api/dashboard/{integer}", self._update_dashboard, False),
@@ -627,7 +661,8 @@ class FakeMetabase:
         root = {"id": "root", "name": "Our analytics", "can_write": True}
         personal = {"id": 1000, "name": "Admin's Personal Collection", "location": "/",
                     "personal_owner_id": 1, "description": None, "archived": False}  # fmt: skip
-        return 200, [root, personal, *copy.deepcopy(self.live(self.collections))]
+        readable = [c for c in self.live(self.collections) if self._can_read(c["id"])]
+        return 200, [root, personal, *copy.deepcopy(readable)]
 
     def _create_collection(self, body, query):
         if not body.get("name"):
@@ -656,8 +691,24 @@ class FakeMetabase:
         return 200, copy.deepcopy(collection)
 
     def _collection_items(self, body, query, collection_id):
+        if collection_id not in self.collections:
+            raise ApiError(404, "Not found.", text=True)
+        self._check_read(collection_id)
         models = set(query.get("models", ["card", "dashboard"]))
         items = []
+        if "card" in models:
+            items += [
+                {
+                    "id": c["id"],
+                    "name": c["name"],
+                    "description": c.get("description"),
+                    "model": "dataset" if c.get("type") == "model" else "card",
+                    "database_id": c["database_id"],
+                    "collection_position": c.get("collection_position"),
+                }
+                for c in self.live(self.cards)
+                if c.get("collection_id") == collection_id
+            ]
         if "dashboard" in models:
             items += [
                 {
@@ -717,6 +768,7 @@ class FakeMetabase:
     def _get_card(self, body, query, card_id):
         if card_id not in self.cards:
             raise ApiError(404, "Not found.")
+        self._check_read(self.cards[card_id].get("collection_id"))
         return 200, _mbql5(self.cards[card_id])
 
     def _update_card(self, body, query, card_id):
@@ -742,6 +794,24 @@ class FakeMetabase:
             if fragment in sql:
                 return 202, {"status": "failed", "error": message, "row_count": 0}
         return 202, {"status": "completed", "row_count": 1, "data": {"rows": [[1]]}}
+
+    def _export_card(self, body, query, card_id, export_format):
+        """``POST /api/card/:card-id/query/:export-format`` (queries_rest/api/card.clj): the
+        whole result (no row limit) as a file; ``json`` is an array of one object per row keyed
+        by the column titles (query_processor/streaming/json.clj). Unknown or archived card:
+        404 "Not found." as text; a card the caller cannot read: 403."""
+        if export_format not in {"csv", "json", "xlsx", "api"}:
+            raise ApiError(400, f"export-format: invalid format {export_format!r}")
+        if export_format != "json":
+            raise ApiError(400, f"the fake exports json only, not {export_format}")
+        card = self.cards.get(card_id)
+        if card is None or card["archived"]:
+            raise ApiError(404, "Not found.", text=True)
+        self._check_read(card.get("collection_id"))
+        if not isinstance((body or {}).get("format_rows", False), bool):
+            raise ApiError(400, "format_rows: value must be a valid boolean string")
+        titles, rows = self.results.get(card["dataset_query"]["native"]["query"], ([], []))
+        return 200, [dict(zip(titles, row, strict=True)) for row in rows]
 
     # Dashboards -----------------------------------------------------------------------------
 
