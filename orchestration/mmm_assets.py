@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from cerebro.actions.requests.experiments import tenant_lift_tests
 from cerebro.progress import note
 from ml_assets.mmm.guards import (
     allocations_guard,
@@ -19,7 +20,6 @@ from ml_assets.mmm.guards import (
     curves_guard,
     intervals_guard,
 )
-from ml_assets.mmm.lift_tests import read_lift_tests
 from ml_assets.mmm.model import MODEL_VERSION
 from ml_assets.mmm.scenarios import load_scenarios
 from ml_assets.mmm.tenant import NO_AD_SPEND, TenantInputs
@@ -127,11 +127,10 @@ def _chosen(run_value: int | None, tenant_value: int) -> int:
     return tenant_value if run_value is None else run_value
 
 
-def _experiments(data_dir: Path, path: str | None) -> pd.DataFrame | None:
-    """The tenant's lift-test results (relative paths start at the data directory)."""
-    if path is None:
-        return None
-    return read_lift_tests(Path(data_dir) / path)
+def _experiments(warehouse, tenant_id: str, data_dir: Path, path: str | None):
+    """The tenant's lift-test results: its experiments file (relative paths start at the data
+    directory) and those registered from Metabase, each test once (decision 0072)."""
+    return tenant_lift_tests(warehouse, tenant_id, None if path is None else Path(data_dir) / path)
 
 
 def _new_customer_values(
@@ -204,8 +203,9 @@ def mmm_budget_brain(
     """Fits the Bayesian marketing-mix model per tenant on daily new customers and on daily
     revenue (spend per channel group; trend, seasonality, holidays, commercial events and
     organic search clicks as baseline; NUTS posterior draws behind every interval and
-    identification flag; the tenant's lift tests, and for revenue each channel's new
-    customers times their first-days revenue as evidence, dbt var mmm_first_days); backtests
+    identification flag; the tenant's lift tests (its experiments file and those registered
+    from Metabase), and for revenue each channel's new customers times their first-days
+    revenue as evidence, dbt var mmm_first_days); backtests
     on the last weeks; plans the budget for a grid of totals (10 %..300 %) and the named
     scenarios of `cerebro/scenarios.yml`, and writes the advice per channel. Replaces the
     `ml.ml_mmm_*` and `ml.ml_budget_*` tables (re-runs never duplicate rows)."""
@@ -237,7 +237,8 @@ def mmm_budget_brain(
             holdout_days=_chosen(config.holdout_days, tenant.mmm.holdout_days),
             draws=_chosen(config.draws, tenant.mmm.draws),
             seed=_chosen(config.seed, tenant.mmm.seed),
-            lift_tests=_experiments(cerebro.settings().data_dir, tenant.mmm.experiments),
+            lift_tests=_experiments(warehouse, tenant.tenant_id, cerebro.settings().data_dir,
+                                    tenant.mmm.experiments),
         )  # fmt: skip
         jobs.append(TenantJob(tenant.tenant_id, arguments))
     if jobs:

@@ -126,6 +126,13 @@ def backtest(data: ModelInput, model_params: dict, holdout_periods: int) -> pd.D
     # The same sampler settings as the full fit: a history of similar length then reuses its
     # compiled sampler (posterior.py), which costs more than the draws.
     params = dict(model_params)
+    # A test that starts after the refit's last day (an experiment of the last weeks) has no
+    # day to calibrate in it; the full fit still uses it.
+    last_seen = pd.Timestamp(frame.index[cutoff - 1])
+    if params.get("lift_tests"):
+        params["lift_tests"] = [
+            test for test in params["lift_tests"] if pd.Timestamp(test["start"]) <= last_seen
+        ] or None
     model = _model(data, params).fit(frame.iloc[:cutoff], frame[data.target].iloc[:cutoff])
     predicted = model.predict(frame)[cutoff:]
     return pd.DataFrame(

@@ -13,6 +13,8 @@ line in Spanish (decision 0063).
 - ``alerta``: an alert of the tenant's (``ops.requested_alerts``) on one of the alerts file's
   metrics or any KPI mart scalar, checked first (a text column, an unknown metric, a channel
   the alerts file lacks are refused).
+- ``registrar_experimento``: a lift-test readout for calibration (``ops.registered_experiments``,
+  ``experiments``), checked with the experiments file's rules.
 
 A request the platform cannot run as asked (an unknown segment, a budget the model has never
 seen, a tenant without a model) is ``refused`` with the reason and nothing else written; an
@@ -43,13 +45,14 @@ from cerebro.actions.activation.sync import SyncReport, activate
 from cerebro.actions.alerts import requested
 from cerebro.actions.alerts.config import alerts_file_from_env, load_alerts_config
 from cerebro.actions.alerts.metrics import METRICS
-from cerebro.actions.requests import previews, queue
+from cerebro.actions.requests import experiments, previews, queue
 from cerebro.formatting import format_currency, format_integer, format_timestamp
 from cerebro.serving.security.action_requests import (
     ALERT,
     DONE,
     FAILED,
     REFUSED,
+    REGISTER_EXPERIMENT,
     SAVE_SCENARIO,
     STOP_ACTIVATION,
     SYNC_SEGMENT,
@@ -308,9 +311,18 @@ def create_alert(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
     )
 
 
+def register_experiment(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
+    """A lift test the tenant ran, kept once for the budget model's next fit."""
+    try:
+        return experiments.register(warehouse, tenant, row, now)
+    except experiments.ExperimentRefused as refusal:
+        raise Refused(str(refusal)) from None
+
+
 _HANDLERS = {
     SAVE_SCENARIO: save_scenario,
     SYNC_SEGMENT: sync_segment,
     STOP_ACTIVATION: stop_activation,
     ALERT: create_alert,
+    REGISTER_EXPERIMENT: register_experiment,
 }

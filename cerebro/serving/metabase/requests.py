@@ -34,12 +34,15 @@ _KIND_LABELS = {
     "sincronizar_segmento": "Sincronizar segmento",
     "detener_activacion": "Detener activación",
     "alerta": "Alerta",
+    "registrar_experimento": "Registrar experimento",
 }
 #: The alert form's choices: the values the table's CHECK allows
 #: (``cerebro/serving/security/action_requests.py``, a sibling this package does not import;
 #: a test holds the two equal).
 ALERT_CHANNELS = ("email", "slack", "whatsapp")
 ALERT_COMPARISONS = ("above", "at_or_above", "below", "at_or_below")
+#: The experiment form's targets, as the table's CHECK allows them (same test).
+EXPERIMENT_TARGETS = ("revenue", "new_customers")
 _STATE_LABELS = {
     "queued": "En cola",
     "running": "En curso",
@@ -65,6 +68,11 @@ def _model_sql(tenant_id: str) -> str:
     requests.metric as "Métrica",
     requests.threshold as "Umbral",
     requests.channel as "Canal",
+    requests.start_date as "Desde",
+    requests.end_date as "Hasta",
+    requests.lift as "Efecto medido",
+    requests.standard_error as "Error estándar",
+    requests.target as "Objetivo",
     {_case("state", _STATE_LABELS)} as "Estado",
     requests.result as "Resultado",
     requests.requested_at as "Pedida (UTC)",
@@ -153,6 +161,12 @@ def _number_field(tag: str, label: str) -> Field:
     return Field(tag, "number", "number/=", label, "number")
 
 
+def _date_field(tag: str, label: str) -> Field:
+    # A date variable: Metabase's action editor maps the "date" input to a "date" template
+    # tag and a "date/single" parameter.
+    return Field(tag, "date", "date/single", label, "date")
+
+
 def _select_field(tag: str, label: str, options: tuple[str, ...]) -> Field:
     # Without options (a tenant with no destination yet) the field is typed, and the sensor
     # refuses a value that names nothing.
@@ -235,7 +249,8 @@ def request_actions(
     tenant_id: str, destinations: tuple[str, ...] = (), metrics: tuple[str, ...] = ()
 ) -> tuple[DesiredAction, ...]:
     """Every action of a tenant's Acciones page, in button order: the scenario, the sync's
-    preview and its confirmation, stopping an activation, and an alert (decision 0069)."""
+    preview and its confirmation, stopping an activation, an alert (decision 0069) and an
+    experiment's readout (decision 0072)."""
     pair = _pair_fields(destinations)
     return (
         scenario_action(tenant_id),
@@ -265,6 +280,20 @@ def request_actions(
              _select_field("comparison", "Comparación", ALERT_COMPARISONS),
              _number_field("threshold", "Umbral"),
              _select_field("channel", "Canal", ALERT_CHANNELS)),
+        ),
+        _query_action(
+            tenant_id, "registrar_experimento", "Registrar experimento",
+            "Registra el resultado de un experimento de incrementalidad (lift test) de un "
+            "canal, para calibrar el modelo de presupuesto en su próximo ajuste.",
+            "registrar_experimento",
+            # The channel is typed: its choices are the tenant's paid channels in the
+            # warehouse, which the sensor checks, not the provisioning's.
+            (_text_field("channel", "Canal"),
+             _date_field("start_date", "Inicio"),
+             _date_field("end_date", "Fin"),
+             _number_field("lift", "Efecto medido"),
+             _number_field("standard_error", "Error estándar"),
+             _select_field("target", "Objetivo", EXPERIMENT_TARGETS)),
         ),
     )  # fmt: skip
 

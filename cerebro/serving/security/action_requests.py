@@ -6,7 +6,9 @@ inserts a row; the Dagster sensor claims it, runs it with the command line's cod
 the outcome back. What a tenant may ask is held by the table itself:
 
 - **CHECK constraints** name the kinds, the states, and each kind's parameters (a scenario
-  needs a name, a positive budget and 1..365 days; a segment sync a segment and a destination).
+  needs a name, a positive budget and 1..365 days; a segment sync a segment and a destination;
+  an experiment a channel, its start no later than its end, a lift, a standard error above 0
+  and a target).
 - **Column grants**: the tenant group may insert the request's own columns only, so a tenant
   cannot write a state, a result, who asked or when; the defaults do.
 - **Row-level security**: a tenant role inserts rows of its own tenant only (``with check``)
@@ -34,11 +36,14 @@ SAVE_SCENARIO = "guardar_escenario"
 SYNC_SEGMENT = "sincronizar_segmento"
 STOP_ACTIVATION = "detener_activacion"
 ALERT = "alerta"
-KINDS = (SAVE_SCENARIO, SYNC_SEGMENT, STOP_ACTIVATION, ALERT)
+REGISTER_EXPERIMENT = "registrar_experimento"
+KINDS = (SAVE_SCENARIO, SYNC_SEGMENT, STOP_ACTIVATION, ALERT, REGISTER_EXPERIMENT)
 #: Where an alert asked from Metabase may go (mapped to the alerts file's channels).
 ALERT_CHANNELS = ("email", "slack", "whatsapp")
 #: How an alert compares its metric with the threshold (the alerts file's words).
 ALERT_COMPARISONS = ("above", "at_or_above", "below", "at_or_below")
+#: Which model an experiment calibrates (``ml_assets/mmm/lift_tests.py``'s targets).
+EXPERIMENT_TARGETS = ("revenue", "new_customers")
 QUEUED, RUNNING, DONE, REFUSED, FAILED = "queued", "running", "done", "refused", "failed"
 STATES = (QUEUED, RUNNING, DONE, REFUSED, FAILED)
 PENDING = (QUEUED, RUNNING)
@@ -57,6 +62,11 @@ REQUEST_COLUMNS = (
     "comparison",
     "threshold",
     "channel",
+    "start_date",
+    "end_date",
+    "lift",
+    "standard_error",
+    "target",
 )
 #: The columns that tell two requests apart (a double click repeats all of them).
 PARAMETER_COLUMNS = REQUEST_COLUMNS[2:]
@@ -68,8 +78,8 @@ INSERT_POLICY = "cerebro_tenant_requests_insert"
 ISOLATION_POLICY = "cerebro_tenant_requests_isolation"
 # Versioned: the index is over the parameter columns, and a table made before a column
 # existed gets the new index (the old one is dropped).
-PENDING_INDEX = "action_requests_one_pending_v2"
-_OLD_PENDING_INDEXES = ("action_requests_one_pending",)
+PENDING_INDEX = "action_requests_one_pending_v3"
+_OLD_PENDING_INDEXES = ("action_requests_one_pending", "action_requests_one_pending_v2")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -81,10 +91,16 @@ def _text(column: str) -> str:
 
 
 _ALERT_COLUMNS = ("metric", "comparison", "threshold", "channel")
+_EXPERIMENT_COLUMNS = ("start_date", "end_date", "lift", "standard_error", "target")
 
 
 def _none(*columns: str) -> str:
     return " and ".join(f"{column} is null" for column in columns)
+
+
+def _others(*mine: str) -> str:
+    """Every parameter column but ``mine`` is empty."""
+    return _none(*(column for column in PARAMETER_COLUMNS if column not in mine))
 
 
 #: Each kind's parameters, and nothing of the others'.
@@ -92,20 +108,24 @@ _KIND_RULES = f"""(
     kind = '{SAVE_SCENARIO}' and {_text("scenario_name")}
         and budget_amount is not null and budget_amount > 0
         and period_days is not null and period_days between 1 and {MAX_PERIOD_DAYS}
-        and {_none("segment", "destination", "preview", "alert_name", *_ALERT_COLUMNS)}
+        and {_others("scenario_name", "budget_amount", "period_days")}
 ) or (
     kind in ('{SYNC_SEGMENT}', '{STOP_ACTIVATION}') and {_text("segment")}
         and {_text("destination")}
         and ((kind = '{SYNC_SEGMENT}' and preview is not null)
              or (kind = '{STOP_ACTIVATION}' and preview is null))
-        and {_none("scenario_name", "budget_amount", "period_days", "alert_name", *_ALERT_COLUMNS)}
+        and {_others("segment", "destination", "preview")}
 ) or (
     kind = '{ALERT}' and {_text("alert_name")} and {_text("metric")}
         and threshold is not null
         and comparison in ({_in(ALERT_COMPARISONS)}) and channel in ({_in(ALERT_CHANNELS)})
-        and {
-    _none("scenario_name", "budget_amount", "period_days", "segment", "destination", "preview")
-}
+        and {_others("alert_name", *_ALERT_COLUMNS)}
+) or (
+    kind = '{REGISTER_EXPERIMENT}' and {_text("channel")}
+        and start_date is not null and end_date is not null and start_date <= end_date
+        and lift is not null and standard_error is not null and standard_error > 0
+        and target in ({_in(EXPERIMENT_TARGETS)})
+        and {_others("channel", *_EXPERIMENT_COLUMNS)}
 )"""
 
 _CHECKS = (
@@ -135,6 +155,11 @@ def _ddl(identity: str, requested_by: str, now: str) -> str:
         comparison text,
         threshold double precision,
         channel text,
+        start_date date,
+        end_date date,
+        lift double precision,
+        standard_error double precision,
+        target text,
         requested_by text {requested_by},
         requested_at timestamp not null default {now},
         state text not null default '{QUEUED}',
@@ -159,10 +184,21 @@ _DUCKDB_DDL = _ddl(
     "not null",
     "current_timestamp::timestamp",
 )
+_DATE_COLUMNS = ("start_date", "end_date")
+
+
+def _as_text(column: str) -> str:
+    # An index expression must be immutable: a date's text follows the session's DateStyle
+    # (PostgreSQL refuses date::text here), its distance in days from a fixed day does not.
+    if column in _DATE_COLUMNS:
+        return f"({column} - date '2000-01-01')::text"
+    return f"{column}::text"
+
+
 # Coalesced: a unique index treats NULLs as distinct, and most parameters are NULL.
 _PENDING_INDEX_SQL = (
     f"create unique index if not exists {PENDING_INDEX} on {SCHEMA}.{TABLE} (tenant_id, kind, "
-    + ", ".join(f"coalesce({column}::text, '')" for column in PARAMETER_COLUMNS)
+    + ", ".join(f"coalesce({_as_text(column)}, '')" for column in PARAMETER_COLUMNS)
     + f") where state in ({_in(PENDING)})"
 )
 #: Columns added after the table's first release: a table made before gets them.
@@ -173,6 +209,11 @@ _ADDED_COLUMNS = (
     ("channel", "text"),
     ("heartbeat_at", "timestamp"),
     ("attempts", "integer not null default 0"),
+    ("start_date", "date"),
+    ("end_date", "date"),
+    ("lift", "double precision"),
+    ("standard_error", "double precision"),
+    ("target", "text"),
 )
 _ADD_COLUMNS = [
     f"alter table {SCHEMA}.{TABLE} add column if not exists {column} {kind}"

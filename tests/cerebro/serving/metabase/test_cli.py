@@ -107,14 +107,14 @@ def test_offline_plan_lists_each_tenant_and_the_portfolio_without_a_server(envir
     assert "“Audiencias”: questions saved there that return customer ids" in output
     assert "Agency “Agencia”" in output and "Portafolio de tiendas" in output
     # One Metabase card per spec card and a dashboard per spec; per tenant the requests model
-    # and the Acciones page's actions (decisions 0063, 0069), 4 groups, one connection and its
-    # collections: its own, one per area of metabase/access.yml (3), "Preguntas" and one
+    # and the Acciones page's actions (decisions 0063, 0069, 0072), 4 groups, one connection and
+    # its collections: its own, one per area of metabase/access.yml (3), "Preguntas" and one
     # sub-collection of it per dashboard, and "Audiencias" (decision 0073).
     specs = load_dashboards(specs_dir)
     cards = sum(len(spec.cards) for spec in specs) + 1
     collections = 1 + 3 + 1 + len(specs) + 1
     actions = len(request_actions("casafacil_cl"))
-    assert actions == 5  # scenario, sync preview, sync, stop, alert
+    assert actions == 6  # scenario, sync preview, sync, stop, alert, experiment
     assert (
         f"casafacil_cl: {collections + cards + actions + len(specs) + 4 + 1} objects "
         f"({collections} collections, {cards} cards, {actions} actions, {len(specs)} "

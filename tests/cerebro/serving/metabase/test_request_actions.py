@@ -72,6 +72,7 @@ ACTION_KINDS = {
     "sincronizar_segmento": ("sincronizar_segmento", "false"),
     "detener_activacion": ("detener_activacion", None),
     "alerta": ("alerta", None),
+    "registrar_experimento": ("registrar_experimento", None),
 }
 
 
@@ -107,6 +108,15 @@ def test_each_request_kind_has_its_action_form_and_button(fake, settings, specs_
             assert fields["Destino"]["inputType"] == "string"
         assert fields["Canal"]["valueOptions"] == ["email", "slack", "whatsapp"]
         assert fields["Umbral"]["inputType"] == "number"
+        experiment = actions[f"{t}/{REQUESTS_DASHBOARD}/registrar_experimento"]
+        typed = {f["title"]: f for f in experiment["visualization_settings"]["fields"].values()}
+        assert {title: f["inputType"] for title, f in typed.items()} == {
+            "Canal": "string", "Inicio": "date", "Fin": "date", "Efecto medido": "number",
+            "Error estándar": "number", "Objetivo": "select",
+        }  # fmt: skip
+        assert typed["Objetivo"]["valueOptions"] == ["revenue", "new_customers"]
+        tags = experiment["dataset_query"]["native"]["template-tags"]
+        assert (tags["start_date"]["type"], tags["end_date"]["type"]) == ("date", "date")
 
 
 def test_the_alert_forms_choices_are_what_the_tables_check_allows():
@@ -115,6 +125,14 @@ def test_the_alert_forms_choices_are_what_the_tables_check_allows():
 
     assert requests.ALERT_CHANNELS == action_requests.ALERT_CHANNELS
     assert requests.ALERT_COMPARISONS == action_requests.ALERT_COMPARISONS
+    assert requests.EXPERIMENT_TARGETS == action_requests.EXPERIMENT_TARGETS
+
+
+def test_the_experiment_targets_are_the_experiments_files():
+    from cerebro.serving.metabase.requests import EXPERIMENT_TARGETS
+    from ml_assets.mmm.lift_tests import TARGETS
+
+    assert EXPERIMENT_TARGETS == TARGETS
 
 
 def test_a_form_the_frontend_cannot_draw_is_found(fake, settings, specs_dir):
