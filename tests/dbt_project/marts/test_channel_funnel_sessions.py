@@ -139,7 +139,7 @@ def expected_funnel(crafted: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 ],
                 "sessions": traffic["sessions"],
             }
-        )  # fmt: skip
+        )
     )
     orders, customers = crafted["orders"], crafted["customers"]
     order_channel = orders.set_index(["tenant_id", "order_id"])["channel_group"]
@@ -168,7 +168,7 @@ def expected_funnel(crafted: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "valid_orders": orders["is_valid"].astype(int),
                 "repeat_orders": [int(o in repeats) for o in orders["order_id"]],
             }
-        )  # fmt: skip
+        )
     )
     frame = pd.concat(steps, ignore_index=True)
     expected = frame.groupby(KEYS).agg(
