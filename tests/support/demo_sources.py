@@ -1,10 +1,13 @@
 """The raw sources the session's demo tenants land (tests/conftest.py DEMO_TENANTS_YAML, like
 the shipped demo): every source of the raw contract but Amazon Ads (the demo store runs no
 Amazon campaigns), hand-exported CSV spend, Stripe's subscriptions (the demo sells no
-subscription), Klaviyo's e-mail events (the demo sends no e-mail) and WhatsApp's message
-statuses (nor any WhatsApp message). Their raw tables are never created."""
+subscription), Klaviyo's e-mail events (the demo sends no e-mail), WhatsApp's message
+statuses (nor any WhatsApp message) and GA4's traffic (the demo store has no GA4 property: its
+funnel's sessions stay null). Their raw tables are never created."""
 
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 
-SOURCES_NOT_IN_THE_DEMO = frozenset({"amazon_ads", "csv", "stripe", "klaviyo", "whatsapp"})
+SOURCES_NOT_IN_THE_DEMO = frozenset(
+    {"amazon_ads", "csv", "stripe", "klaviyo", "whatsapp", "ga4"}
+)
 DEMO_LANDED_SOURCES = tuple(s for s in STREAMS_BY_SOURCE if s not in SOURCES_NOT_IN_THE_DEMO)
