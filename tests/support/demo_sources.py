@@ -7,7 +7,5 @@ funnel's sessions stay null). Their raw tables are never created."""
 
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 
-SOURCES_NOT_IN_THE_DEMO = frozenset(
-    {"amazon_ads", "csv", "stripe", "klaviyo", "whatsapp", "ga4"}
-)
+SOURCES_NOT_IN_THE_DEMO = frozenset({"amazon_ads", "csv", "stripe", "klaviyo", "whatsapp", "ga4"})
 DEMO_LANDED_SOURCES = tuple(s for s in STREAMS_BY_SOURCE if s not in SOURCES_NOT_IN_THE_DEMO)
