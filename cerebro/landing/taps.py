@@ -91,6 +91,11 @@ def demo_settings(tenant: Tenant, cache_dir: Path) -> dict:
     }
 
 
+#: Taps whose ``timezone`` setting is the tenant's unless the tenants file says otherwise: the
+#: CSV files' date-times without an offset are the tenant's local time (decision 0010); a GA4
+#: property reports days in its own time zone, the store's as a rule (decision 0074).
+TAPS_IN_TENANT_TIMEZONE = frozenset({"csv", "ga4"})
+
 #: Taps whose refresh token is single-use: each run's new one is kept in ``token_dir``.
 ROTATING_REFRESH_TOKEN_TAPS = frozenset({"mercadolibre"})
 
@@ -112,8 +117,7 @@ def tap_invocation(
         config = {**demo_settings(tenant, cache_dir), "source": source.source}
     else:
         config = {"tenant_id": tenant.tenant_id, **source.settings}
-        if source.tap == "csv":
-            # Date-times without an offset in the files are the tenant's local time (decision 0010).
+        if source.tap in TAPS_IN_TENANT_TIMEZONE:
             config.setdefault("timezone", tenant.timezone)
         if len(sources_of_tap(source.tap)) > 1:
             # A tap landing several sources emits the streams of the one it runs for.

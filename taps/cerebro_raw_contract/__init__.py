@@ -131,6 +131,22 @@ STREAMS: tuple[RawStream, ...] = (
         ("tenant_id", "site_url", "search_type", "date", "query"),
         "date",
     ),
+    # GA4's sessions, users, engaged sessions and key events per property, day (the property's
+    # reporting time zone) and session source / medium / campaign (decision 0074). GA4 writes
+    # "(not set)", "(direct)" and "(none)" where a value is missing, so no key column is null.
+    RawStream(
+        "ga4",
+        "traffic_daily",
+        (
+            "tenant_id",
+            "property_id",
+            "date",
+            "session_source",
+            "session_medium",
+            "session_campaign_name",
+        ),
+        "date",
+    ),
     RawStream("calendar", "events", ("tenant_id", "event_date", "event_name"), "event_date"),
     # A subscription business's subscriptions (Stripe's), re-read whole on every run: their
     # status changes at any time and Stripe lists them by creation only.

@@ -431,6 +431,10 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
         ("search_console", "performance_by_date"): _search_console(),
         ("search_console", "performance_by_page"): _search_console(),
         ("search_console", "performance_by_query"): _search_console(),
+        ("ga4", "traffic_daily"): [
+            *_non_negative("sessions", "total_users", "engaged_sessions", "key_events"),
+            *_timestamps("date"),
+        ],
         ("calendar", "events"): [TimestampInRange("event_date", future_allowed=True)],
         ("stripe", "subscriptions"): [
             AcceptedValues("status", SUBSCRIPTION_STATUSES, case="lower"),

@@ -187,7 +187,8 @@ def ad_reports(
               "currency": currency["tiktok"], "timezone": clock.timezone, **read}]
         ),
         # No Amazon campaigns, no spend exported by hand, no subscriptions, no Klaviyo events,
-        # no WhatsApp statuses (the demo sends no message): the streams exist, empty.
+        # no WhatsApp statuses (the demo sends no message), no GA4 property: the streams
+        # exist, empty.
         **{name: empty_stream(source, name) for source, name in EMPTY_STREAMS},
     }  # fmt: skip
 
@@ -196,7 +197,7 @@ def ad_reports(
 EMPTY_STREAMS = (
     ("amazon_ads", "sp_campaigns"), ("amazon_ads", "profiles"), ("csv", "ad_spend"),
     ("stripe", "subscriptions"), ("klaviyo", "email_events"),
-    ("whatsapp", "message_statuses"),
+    ("whatsapp", "message_statuses"), ("ga4", "traffic_daily"),
 )  # fmt: skip
 
 

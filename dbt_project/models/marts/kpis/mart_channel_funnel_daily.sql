@@ -2,8 +2,9 @@
 
 -- Página "Canales": the funnel per local day and channel group (doc block kpi_channel_funnel):
 -- impressions and clicks where the channel reports them (the ad platforms; Search Console for
--- SEO / Orgánico), checkouts, valid orders and repeat orders. Each step is a count on its own
--- day, so a period's conversion between two steps is a ratio of sums.
+-- SEO / Orgánico), sessions where the tenant lands GA4, checkouts, valid orders and repeat
+-- orders. Each step is a count on its own day, so a period's conversion between two steps is a
+-- ratio of sums.
 with
 
 ad_reach as (
@@ -14,6 +15,11 @@ ad_reach as (
 organic_search as (
     select * from {{ ref('fct_organic_search_daily') }}
     where {{ in_partition_window('search_date') }}
+),
+
+web_traffic as (
+    select * from {{ ref('int_ga4_traffic_channel_mapped') }}
+    where {{ in_partition_window('session_date') }}
 ),
 
 orders as (
@@ -67,6 +73,7 @@ reach_steps as (
         ad_reach.channel_group,
         ad_reach.impressions,
         ad_reach.clicks,
+        cast(null as bigint) as sessions,
         0 as checkouts_created,
         0 as valid_orders,
         0 as repeat_orders
@@ -82,10 +89,27 @@ reach_steps as (
         'SEO / Orgánico' as channel_group,
         organic_search.impressions,
         organic_search.clicks,
+        cast(null as bigint) as sessions,
         0 as checkouts_created,
         0 as valid_orders,
         0 as repeat_orders
     from organic_search
+),
+
+-- The visit step: GA4's sessions by the channel its source / medium maps to. A tenant without
+-- GA4 has no rows here and its sessions stay null, as every other step was before GA4.
+session_steps as (
+    select
+        web_traffic.tenant_id,
+        web_traffic.session_date as funnel_date,
+        web_traffic.channel_group,
+        cast(null as bigint) as impressions,
+        cast(null as bigint) as clicks,
+        web_traffic.sessions,
+        0 as checkouts_created,
+        0 as valid_orders,
+        0 as repeat_orders
+    from web_traffic
 ),
 
 -- A checkout that became an order counts for the order's channel; one abandoned, for the
@@ -101,6 +125,7 @@ checkout_steps as (
         end as channel_group,
         cast(null as bigint) as impressions,
         cast(null as bigint) as clicks,
+        cast(null as bigint) as sessions,
         1 as checkouts_created,
         0 as valid_orders,
         0 as repeat_orders
@@ -121,6 +146,7 @@ order_steps as (
         coalesce(orders.channel_group, 'Directo') as channel_group,
         cast(null as bigint) as impressions,
         cast(null as bigint) as clicks,
+        cast(null as bigint) as sessions,
         0 as checkouts_created,
         case when orders.is_valid then 1 else 0 end as valid_orders,
         case when numbered_valid_orders.valid_order_number > 1 then 1 else 0 end as repeat_orders
@@ -132,6 +158,8 @@ order_steps as (
 
 steps as (
     select * from reach_steps
+    union all
+    select * from session_steps
     union all
     select * from checkout_steps
     union all
@@ -146,6 +174,8 @@ aggregated as (
         -- Null where the channel reports no reach (Directo, Email, ...), not zero.
         sum(steps.impressions) as impressions,
         sum(steps.clicks) as clicks,
+        -- Null where the tenant lands no GA4 (or GA4 saw no session of the channel that day).
+        sum(steps.sessions) as sessions,
         sum(steps.checkouts_created) as checkouts_created,
         sum(steps.valid_orders) as valid_orders,
         sum(steps.repeat_orders) as repeat_orders
