@@ -22,6 +22,7 @@ on 1 March in UTC: February's), one past due (c12); and a Peruvian store's quart
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pandas as pd
 import pytest
@@ -45,8 +46,10 @@ USD_RATE = 950.0
 MONTHS_PER = {"day": 12 / 365, "week": 12 / 52, "month": 1.0, "year": 12.0}
 
 
-def _subscription(tenant, sub_id, customer, status, amount, start, *, interval="month",
-                  count=1, quantity=1, currency=None, trial_end=None, ended=None) -> dict:
+def _subscription(
+    tenant, sub_id, customer, status, amount, start, *, interval="month", count=1, quantity=1,
+    currency=None, trial_end=None, ended=None,
+) -> dict:  # fmt: skip
     return {
         "tenant_id": tenant, "subscription_id": sub_id, "customer_id": customer,
         "status": status, "currency": currency or CURRENCIES[tenant].lower(),
@@ -64,7 +67,7 @@ SUBSCRIPTIONS = [
     _subscription("t_cl", "s1", "c1", "canceled", 10_000, "2026-01-10 15:00",
                   ended="2026-03-15 15:00"),
     _subscription("t_cl", "s1b", "c1", "active", 25_000, "2026-03-15 15:00"),
-    # c2: two seats at 20 000 each (the raw amount is price × quantity), downgraded on 20 April.
+    # c2: two seats at 20 000 each (the raw amount is price times quantity), downgraded on 20 April.
     _subscription("t_cl", "s2", "c2", "canceled", 40_000, "2026-02-03 15:00", quantity=2,
                   ended="2026-04-20 15:00"),
     _subscription("t_cl", "s2b", "c2", "active", 15_000, "2026-04-20 15:00"),
@@ -97,7 +100,7 @@ SUBSCRIPTIONS = [
     _subscription("t_cl", "s12", "c12", "past_due", 9_000, "2026-04-02 15:00"),
     # A Peruvian store's quarterly plan.
     _subscription("t_pe", "p1", "k1", "active", 300, "2026-01-15 15:00", count=3),
-]
+]  # fmt: skip
 
 
 def _raw_frame(source: str, stream: str, rows: list[dict]) -> pd.DataFrame:
@@ -121,8 +124,10 @@ def _raw_frame(source: str, stream: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def land(warehouse: Warehouse) -> None:
-    rates = [{"tenant_id": "t_cl", "base_currency": "USD", "quote_currency": "CLP",
-              "rate_date": dt.date(2026, 3, 2), "rate": USD_RATE, "series_id": "crafted"}]  # fmt: skip
+    rates = [
+        {"tenant_id": "t_cl", "base_currency": "USD", "quote_currency": "CLP",
+         "rate_date": dt.date(2026, 3, 2), "rate": USD_RATE, "series_id": "crafted"}
+    ]  # fmt: skip
     for table, rows in {
         "stripe.subscriptions": SUBSCRIPTIONS,
         "exchange_rates.daily_rates": rates,
@@ -176,7 +181,7 @@ def expected_waterfall(tenant: str) -> pd.DataFrame:
     ever: set[str] = set()
     rows = []
     started = False
-    for previous, month in zip(months, months[1:], strict=False):
+    for previous, month in itertools.pairwise(months):
         opening, closing = balances[previous], balances[month]
         started = started or bool(closing)
         if not started:
@@ -206,7 +211,8 @@ def expected_waterfall(tenant: str) -> pd.DataFrame:
         base = row["opening_mrr_amount"]
         row["logo_churn_rate"] = (
             row["churned_subscribers"] / row["opening_subscribers"]
-            if row["opening_subscribers"] else None
+            if row["opening_subscribers"]
+            else None
         )
         row["mrr_churn_rate"] = (
             (row["churned_mrr_amount"] + row["contraction_mrr_amount"]) / base if base else None
