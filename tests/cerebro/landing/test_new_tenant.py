@@ -68,7 +68,7 @@ def test_a_store_is_added_with_its_secrets_named_and_the_file_kept(tenants_file)
          r"the taps need meta_ads\.start_date: give them \(--set meta_ads\.start_date=…\)"),
         (lambda a: [*a[:12], "--source", "tiktok"],
          r"unknown source tiktok \(did you mean 'tiktok_ads'\?\); sources are amazon_ads, "
-         r"calendar, csv, exchange_rates, google_ads"),
+         r"calendar, csv, exchange_rates, (\w+, )*tiktok_ads"),
         (lambda a: [*a[:1], "casafacil_cl", *a[2:]], r"tenant 'casafacil_cl' is already there"),
         (lambda a: [*a[:7], "America/Santiagoo", *a[8:]],
          r"the new entry would not load: .*timezone.*America/Santiagoo"),
