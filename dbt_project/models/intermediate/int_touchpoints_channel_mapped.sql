@@ -80,48 +80,8 @@ touchpoints as (
     where orders.last_visit_at is not null
 ),
 
--- Rules are matched once per distinct combination of the matched fields, not once per
--- touchpoint: millions of touchpoints share a few hundred combinations, and matching is a
--- join on nullable patterns that cannot be hashed.
-matchable_combinations as (
-    select distinct
-        touchpoints.utm_source,
-        touchpoints.utm_medium,
-        touchpoints.referring_domain
-    from touchpoints
-),
-
-ranked_matches as (
-    select
-        matchable_combinations.utm_source,
-        matchable_combinations.utm_medium,
-        matchable_combinations.referring_domain,
-        channel_mapping.channel_group as matched_channel_group,
-        row_number() over (
-            partition by
-                matchable_combinations.utm_source,
-                matchable_combinations.utm_medium,
-                matchable_combinations.referring_domain
-            order by channel_mapping.priority
-        ) as match_rank
-    from matchable_combinations
-    left join channel_mapping
-        on (channel_mapping.utm_source is null or channel_mapping.utm_source = matchable_combinations.utm_source)
-        and (channel_mapping.utm_medium is null or channel_mapping.utm_medium = matchable_combinations.utm_medium)
-        and (
-            channel_mapping.referring_domain is null
-            or channel_mapping.referring_domain = matchable_combinations.referring_domain
-        )
-),
-
 combination_channels as (
-    select
-        ranked_matches.utm_source,
-        ranked_matches.utm_medium,
-        ranked_matches.referring_domain,
-        ranked_matches.matched_channel_group
-    from ranked_matches
-    where ranked_matches.match_rank = 1
+    {{ channel_rule_matches('touchpoints', 'channel_mapping') }}
 ),
 
 mapped as (
@@ -137,26 +97,11 @@ mapped as (
             or touchpoints.utm_medium is not null
             or touchpoints.referring_domain is not null
             as has_touchpoint_data,
-        case
-            when touchpoints.utm_source is null
-                and touchpoints.utm_medium is null
-                and touchpoints.referring_domain is null
-                then 'Directo'
-            else coalesce(combination_channels.matched_channel_group, 'Otro')
-        end as channel_group,
+        {{ channel_group_of('touchpoints', 'combination_channels') }} as channel_group,
         touchpoints.partition_date
     from touchpoints
-    -- NULL-safe equality written as hashable equalities (a coalesced value and its NULL
-    -- flag): PostgreSQL cannot hash-join on `is not distinct from`.
     left join combination_channels
-        on coalesce(touchpoints.utm_source, '') = coalesce(combination_channels.utm_source, '')
-        and (touchpoints.utm_source is null) = (combination_channels.utm_source is null)
-        and coalesce(touchpoints.utm_medium, '') = coalesce(combination_channels.utm_medium, '')
-        and (touchpoints.utm_medium is null) = (combination_channels.utm_medium is null)
-        and coalesce(touchpoints.referring_domain, '')
-            = coalesce(combination_channels.referring_domain, '')
-        and (touchpoints.referring_domain is null)
-            = (combination_channels.referring_domain is null)
+        on {{ channel_rule_join('touchpoints', 'combination_channels') }}
 )
 
 select * from mapped
