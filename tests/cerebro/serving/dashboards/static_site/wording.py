@@ -11,7 +11,7 @@ from cerebro.labels import BY_COLUMN
 #: Capitalised abbreviations a Spanish reader knows (currencies, metrics, documents).
 ACRONYMS = frozenset({
     "CLP", "PEN", "USD", "CSV", "PNG", "RFM", "ROAS", "LTV", "MAU", "RUT", "DNI", "RUC", "IVA",
-    "IGV", "UTC", "MAPE", "NBD", "ROI", "CAC", "SEO", "UTM", "VIP", "KPI",
+    "IGV", "UTC", "MAPE", "NBD", "ROI", "CAC", "SEO", "UTM", "VIP", "KPI", "MRR",
 })  # fmt: skip
 #: English words that have no place in Spanish text (none is also a Spanish word).
 ENGLISH_WORDS = frozenset({
