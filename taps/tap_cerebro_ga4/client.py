@@ -167,13 +167,7 @@ class RunReportStream(ContractStream, DailyReportStream):
             wait = float(response.headers.get("Retry-After") or QUOTA_WAIT_SECONDS)
             raise RetryAfter(f"GA4 quota exhausted ({message})", response, wait_seconds=wait)
         if response.status_code == 401:
-            if self.authenticator.retry_after_rejection():
-                raise RetryAfter("GA4 rejected the access token; refreshing it",
-                                 response, wait_seconds=0)  # fmt: skip
-            raise FatalAPIError(
-                f"GA4 rejected a freshly refreshed access token ({message}). Check that "
-                "client_id, client_secret and refresh_token belong to the same OAuth client."
-            )
+            self.authenticator.raise_for_rejected_token("GA4", message, response)
         if response.status_code == 403:
             raise FatalAPIError(
                 f"GA4 refused access to property {self.failed_property(response)} ({message}). "

@@ -6,12 +6,10 @@ One run reads every configured GA4 property of one tenant into
 
 from __future__ import annotations
 
-import functools
-
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.google_oauth import (
-    GoogleOAuth,
+    GoogleOAuthTap,
     google_oauth_properties,
     google_token_url_property,
 )
@@ -22,7 +20,7 @@ from singer_sdk import typing as th
 from tap_cerebro_ga4.streams import STREAM_TYPES
 
 
-class TapCerebroGa4(ClearErrors, Tap):
+class TapCerebroGa4(GoogleOAuthTap, ClearErrors, Tap):
     """GA4 traffic for one tenant."""
 
     name = "tap-cerebro-ga4"
@@ -69,11 +67,6 @@ class TapCerebroGa4(ClearErrors, Tap):
         ),
         google_token_url_property(),
     ).to_dict()  # fmt: skip
-
-    @functools.cached_property
-    def google_oauth(self) -> GoogleOAuth:
-        """The access token shared by every request of the run."""
-        return GoogleOAuth.from_config(self.config, self.clock)
 
     def discover_streams(self) -> list:
         """Traffic by day, source, medium and campaign."""

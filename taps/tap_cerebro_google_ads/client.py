@@ -140,13 +140,7 @@ class GoogleAdsStream(ContractStream, DailyReportStream):
             wait = retry_delay_seconds(error) or QUOTA_FALLBACK_SECONDS
             raise RetryAfter(f"Google Ads quota exhausted ({message})", response, wait_seconds=wait)
         if response.status_code == 401:
-            if self.authenticator.retry_after_rejection():
-                raise RetryAfter("Google Ads rejected the access token; refreshing it", response,
-                                 wait_seconds=0)  # fmt: skip
-            raise FatalAPIError(
-                f"Google Ads rejected a freshly refreshed access token ({message}). Check that "
-                "client_id, client_secret and refresh_token belong to the same OAuth client."
-            )
+            self.authenticator.raise_for_rejected_token("Google Ads", message, response)
         if response.status_code == 403:
             raise FatalAPIError(
                 f"Google Ads refused access ({message}). Check that the developer token is "

@@ -8,12 +8,10 @@ it, in ``raw_google_ads.accounts``.
 
 from __future__ import annotations
 
-import functools
-
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.google_oauth import (
-    GoogleOAuth,
+    GoogleOAuthTap,
     google_oauth_properties,
     google_token_url_property,
 )
@@ -25,7 +23,7 @@ from singer_sdk import typing as th
 from tap_cerebro_google_ads.streams import STREAM_TYPES
 
 
-class TapCerebroGoogleAds(ClearErrors, AccountsAfterReports, Tap):
+class TapCerebroGoogleAds(GoogleOAuthTap, ClearErrors, AccountsAfterReports, Tap):
     """Google Ads campaign performance for one tenant."""
 
     name = "tap-cerebro-google-ads"
@@ -70,11 +68,6 @@ class TapCerebroGoogleAds(ClearErrors, AccountsAfterReports, Tap):
         ),
         google_token_url_property(),
     ).to_dict()  # fmt: skip
-
-    @functools.cached_property
-    def google_oauth(self) -> GoogleOAuth:
-        """The access token shared by every request of the run."""
-        return GoogleOAuth.from_config(self.config, self.clock)
 
     def discover_streams(self) -> list:
         """The tap's streams: campaign_performance, then accounts."""

@@ -193,13 +193,7 @@ class SearchAnalyticsStream(ContractStream, DailyReportStream):
             raise RetryAfter(f"Search Console quota exceeded ({message})", response,
                              wait_seconds=wait)  # fmt: skip
         if response.status_code == 401:
-            if self.authenticator.retry_after_rejection():
-                raise RetryAfter("Search Console rejected the access token; refreshing it",
-                                 response, wait_seconds=0)  # fmt: skip
-            raise FatalAPIError(
-                f"Search Console rejected a freshly refreshed access token ({message}). Check "
-                "that client_id, client_secret and refresh_token belong to the same OAuth client."
-            )
+            self.authenticator.raise_for_rejected_token("Search Console", message, response)
         if response.status_code == 403:
             raise FatalAPIError(
                 f"Search Console refused access to {self.context_site(response)} ({message}). "

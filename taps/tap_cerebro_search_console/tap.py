@@ -7,12 +7,10 @@ One run reads every configured property (and search type) of one tenant into
 
 from __future__ import annotations
 
-import functools
-
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.google_oauth import (
-    GoogleOAuth,
+    GoogleOAuthTap,
     google_oauth_properties,
     google_token_url_property,
 )
@@ -23,7 +21,7 @@ from singer_sdk import typing as th
 from tap_cerebro_search_console.streams import STREAM_TYPES
 
 
-class TapCerebroSearchConsole(ClearErrors, Tap):
+class TapCerebroSearchConsole(GoogleOAuthTap, ClearErrors, Tap):
     """Search Console search analytics for one tenant."""
 
     name = "tap-cerebro-search-console"
@@ -70,11 +68,6 @@ class TapCerebroSearchConsole(ClearErrors, Tap):
         ),
         google_token_url_property(),
     ).to_dict()  # fmt: skip
-
-    @functools.cached_property
-    def google_oauth(self) -> GoogleOAuth:
-        """The access token shared by every request of the run."""
-        return GoogleOAuth.from_config(self.config, self.clock)
 
     def discover_streams(self) -> list:
         """Performance by date, by page and by query."""
