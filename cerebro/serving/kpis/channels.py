@@ -12,6 +12,7 @@ _BY_CHANNEL = """
     select channel_group,
            sum(impressions) as impressions,
            sum(clicks) as clicks,
+           sum(sessions) as sessions,
            sum(checkouts_created) as checkouts_created,
            sum(valid_orders) as valid_orders,
            sum(repeat_orders) as repeat_orders
@@ -28,22 +29,28 @@ _NEW_CUSTOMER_VALUE = """
     where tenant_id = %(tenant_id)s and customer_value_amount is not null
     order by customer_value_amount desc, channel_group
 """
-STEPS = ("impressions", "clicks", "checkouts_created", "valid_orders", "repeat_orders")
+#: Steps every channel has (zero when nothing happened).
+STEPS = ("checkouts_created", "valid_orders", "repeat_orders")
+#: Steps only some sources report: impressions and clicks (ad platforms, Search Console),
+#: sessions (GA4). None where no source reports them, not zero.
+REPORTED_STEPS = ("impressions", "clicks", "sessions")
 
 
-def _reach(value) -> int | None:
-    """Impressions or clicks: None for a channel that reports no reach (not zero)."""
+def _reported(value) -> int | None:
+    """A step only some sources report: None where none does (not zero)."""
     return None if value is None or pd.isna(value) else int(value)
 
 
 def _funnel_row(channel: str, steps: dict) -> dict:
     return {
         "channel": channel,
-        "impressions": _reach(steps["impressions"]),
-        "clicks": _reach(steps["clicks"]),
+        "impressions": _reported(steps["impressions"]),
+        "clicks": _reported(steps["clicks"]),
         "click_through_rate": ratio(steps["clicks"], steps["impressions"]),
+        "sessions": _reported(steps["sessions"]),
         "checkouts_created": count(steps["checkouts_created"]),
         "click_to_checkout_rate": ratio(steps["checkouts_created"], steps["clicks"]),
+        "session_to_checkout_rate": ratio(steps["checkouts_created"], steps["sessions"]),
         "valid_orders": count(steps["valid_orders"]),
         "checkout_to_order_rate": ratio(steps["valid_orders"], steps["checkouts_created"]),
         "repeat_orders": count(steps["repeat_orders"]),
@@ -53,12 +60,14 @@ def _funnel_row(channel: str, steps: dict) -> dict:
 
 def get_channel_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> dict:
     """The funnel's steps in the period (impressions and clicks of the channels that report
-    them, checkouts, valid orders, repeat orders), in total and per channel with the
-    conversion from each step to the next, channels with the most valid orders first."""
+    them, GA4's sessions where the tenant lands GA4, checkouts, valid orders, repeat orders),
+    in total and per channel with the conversion from each step to the next, channels with
+    the most valid orders first."""
     with kpi_request(tenant_id, date_from, date_to, warehouse) as request:
         rows = request.query(_BY_CHANNEL)
         rows = rows.sort_values(["valid_orders", "channel_group"], ascending=[False, True])
         return {
+            **{step: _reported(rows[step].sum(min_count=1)) for step in REPORTED_STEPS},
             **{step: count(rows[step].sum()) for step in STEPS},
             "channel_funnel": [
                 _funnel_row(record["channel_group"], record) for record in rows.to_dict("records")

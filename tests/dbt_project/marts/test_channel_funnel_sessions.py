@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cerebro.serving.kpis import get_channel_kpis
 from cerebro.warehouse import Warehouse
-from tests.cerebro.serving.kpis.kpi_oracle_reference import DIRECT, channel_group, load_reference
+from tests.cerebro.serving.kpis.kpi_oracle_reference import DIRECT, ga4_channel, load_reference
 from tests.dbt_project.marts.crafted_dbt import build_models, crafted_warehouse, warehouse_environ
 
 GA4, NO_GA4 = "t_ga4", "t_sin_ga4"
@@ -44,7 +45,6 @@ TRAFFIC = [
     ("111", "2026-03-02", "chatgpt.com", "(not set)", "(not set)", 6),
     ("111", "2026-03-03", "(direct)", "(none)", "(direct)", 30),  # no order that day
 ]  # fmt: skip
-GA4_PLACEHOLDERS = {"", "(direct)", "(none)", "(not set)"}
 
 
 def _traffic() -> pd.DataFrame:
@@ -100,19 +100,6 @@ def _crafted() -> dict[str, pd.DataFrame]:
 
 
 # --- the oracle: the doc block, written out without the models' SQL shapes -----------------
-
-
-def _ga4_value(value: str) -> str | None:
-    text = value.strip().lower()
-    return None if text in GA4_PLACEHOLDERS else text
-
-
-def ga4_channel(reference, source: str, medium: str) -> str:
-    """GA4's session source / medium as a touchpoint: placeholders are no value, and a
-    referral's source is the referring site."""
-    utm_source, utm_medium = _ga4_value(source), _ga4_value(medium)
-    referring_site = utm_source if utm_medium == "referral" else None
-    return channel_group(reference, utm_source, utm_medium, referring_site)
 
 
 def expected_funnel(crafted: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -216,6 +203,8 @@ def funnel_warehouse(request, tmp_path_factory, crafted) -> Warehouse:
                            "int_ga4_traffic_channel_mapped",
                            "mart_channel_funnel_daily")  # fmt: skip
     print(f"dbt build of the funnel with GA4 on {request.param}: {seconds:.1f} s")
+    # The KPI functions check the tenant against dim_tenants, which this build leaves out.
+    warehouse.replace_table("marts", "dim_tenants", pd.DataFrame({"tenant_id": [GA4, NO_GA4]}))
     return warehouse
 
 
@@ -268,3 +257,29 @@ def test_a_tenant_without_ga4_keeps_its_funnel_with_null_sessions(mart, crafted)
         np.testing.assert_array_equal(both[step].to_numpy(), both[f"{step}_ga4"].to_numpy())
     assert dt.date(2026, 3, 3) in set(with_ga4["funnel_date"].dt.date), "sessions alone"
     assert dt.date(2026, 3, 3) not in set(without["funnel_date"].dt.date)
+
+
+@pytest.mark.parametrize("tenant", [GA4, NO_GA4])
+def test_the_channels_page_shows_each_channels_sessions_and_their_conversion(
+    funnel_warehouse, crafted, tenant
+):
+    """`cerebro kpis channels` and the Canales card read the visit step: the period's sessions
+    per channel and checkouts per session, null (not zero) without GA4."""
+    expected = expected_funnel(crafted)
+    expected = expected[expected["tenant_id"] == tenant].groupby("channel_group").agg(
+        sessions=("sessions", lambda s: s.sum(min_count=1)),
+        checkouts_created=("checkouts_created", "sum"),
+    )
+    page = get_channel_kpis(tenant, "2026-03-01", "2026-03-03", warehouse=funnel_warehouse)
+    rows = {row["channel"]: row for row in page["channel_funnel"]}
+    assert set(rows) == set(expected.index)
+    for channel, want in expected.iterrows():
+        row = rows[channel]
+        if pd.isna(want["sessions"]):
+            assert row["sessions"] is None and row["session_to_checkout_rate"] is None, row
+            continue
+        assert row["sessions"] == want["sessions"], channel
+        rate = want["checkouts_created"] / want["sessions"]
+        assert row["session_to_checkout_rate"] == pytest.approx(rate), channel
+    total = expected["sessions"].sum(min_count=1)
+    assert page["sessions"] == (None if pd.isna(total) else total)

@@ -1,6 +1,6 @@
 """The funnel per channel (doc block kpi_channel_funnel), computed in pandas from the raw landed
-tables: the ad platforms' and Search Console's reports for reach, and the oracle's Shop
-(kpi_oracle.py) for checkouts and orders. Written from the doc block, not from the mart.
+tables: the ad platforms' and Search Console's reports for reach, GA4's report for sessions,
+and the oracle's Shop (kpi_oracle.py) for checkouts and orders. Written from the doc block, not from the mart.
 """
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ import datetime as dt
 import pandas as pd
 
 from tests.cerebro.serving.kpis.kpi_oracle import Shop, _in_period, _ratio
-from tests.cerebro.serving.kpis.kpi_oracle_reference import DIRECT, Reference, channel_group
+from tests.cerebro.serving.kpis.kpi_oracle_reference import (
+    DIRECT,
+    Reference,
+    channel_group,
+    ga4_channel,
+)
 
 #: Raw reach tables: (schema.table, date column, channel group), as each vendor reports a day
 #: of its account. Search Console reports Google's organic results.
@@ -40,6 +45,19 @@ def load_reach(warehouse) -> pd.DataFrame:
     return reach
 
 
+def load_sessions(warehouse) -> pd.DataFrame:
+    """GA4's sessions per tenant, day, session source and medium; no rows without GA4."""
+    columns = ["tenant_id", "day", "source", "medium", "sessions"]
+    if not warehouse.table_exists("raw_ga4", "traffic_daily"):
+        return pd.DataFrame(columns=columns)
+    rows = warehouse.query(
+        "select tenant_id, date as day, session_source as source, session_medium as medium,"
+        " sessions from raw_ga4.traffic_daily"
+    )
+    rows["day"] = pd.to_datetime(rows["day"]).dt.date
+    return rows[columns]
+
+
 def _order_channels(shop: Shop, reference: Reference) -> pd.Series:
     """Each order's channel: its landing visit's UTMs and referrer (Directo without any)."""
     return pd.Series(
@@ -56,7 +74,12 @@ def _order_channels(shop: Shop, reference: Reference) -> pd.Series:
 
 
 def channel_kpis(
-    shop: Shop, reach: pd.DataFrame, reference: Reference, date_from: dt.date, date_to: dt.date
+    shop: Shop,
+    reach: pd.DataFrame,
+    sessions: pd.DataFrame,
+    reference: Reference,
+    date_from: dt.date,
+    date_to: dt.date,
 ) -> dict:
     orders = shop.orders.assign(channel=_order_channels(shop, reference))
     valid = orders[orders["is_valid"]].sort_values(["created_at", "order_id"])
@@ -83,14 +106,21 @@ def channel_kpis(
     def step(channel: str) -> dict:
         return steps.setdefault(
             channel,
-            {"impressions": None, "clicks": None, "checkouts_created": 0, "valid_orders": 0,
-             "repeat_orders": 0},
+            {"impressions": None, "clicks": None, "sessions": None, "checkouts_created": 0,
+             "valid_orders": 0, "repeat_orders": 0},
         )  # fmt: skip
 
     for channel, rows in mine.groupby("channel"):
         step(channel).update(
             impressions=int(rows["impressions"].sum()), clicks=int(rows["clicks"].sum())
         )
+    visits = sessions[sessions["tenant_id"] == shop.tenant_id]
+    visits = visits[_in_period(visits["day"], date_from, date_to)]
+    for source, medium, count in zip(
+        visits["source"], visits["medium"], visits["sessions"], strict=True
+    ):
+        counts = step(ga4_channel(reference, source, medium))
+        counts["sessions"] = (counts["sessions"] or 0) + int(count)
     for channel in checkout_channels:
         step(channel)["checkouts_created"] += 1
     for channel, order_id in zip(valid["channel"], valid["order_id"], strict=True):
@@ -103,6 +133,9 @@ def channel_kpis(
             **counts,
             "click_through_rate": _ratio(counts["clicks"] or 0, counts["impressions"] or 0),
             "click_to_checkout_rate": _ratio(counts["checkouts_created"], counts["clicks"] or 0),
+            "session_to_checkout_rate": _ratio(
+                counts["checkouts_created"], counts["sessions"] or 0
+            ),
             "checkout_to_order_rate": _ratio(counts["valid_orders"], counts["checkouts_created"]),
             "repeat_order_share": _ratio(counts["repeat_orders"], counts["valid_orders"]),
         }
@@ -111,7 +144,10 @@ def channel_kpis(
     rows.sort(key=lambda row: (-row["valid_orders"], row["channel"]))
     totals = {
         name: sum(row[name] or 0 for row in rows)
-        for name in ("impressions", "clicks", "checkouts_created", "valid_orders",
-                     "repeat_orders")
-    }  # fmt: skip
+        for name in ("checkouts_created", "valid_orders", "repeat_orders")
+    }
+    # A step no channel reports (sessions without GA4) is None in total too.
+    for name in ("impressions", "clicks", "sessions"):
+        reported = [row[name] for row in rows if row[name] is not None]
+        totals[name] = sum(reported) if reported else None
     return {**totals, "channel_funnel": rows}

@@ -205,6 +205,23 @@ def channel_group(reference: Reference, utm_source, utm_medium, referring_site) 
     return OTHER
 
 
+#: GA4's words for "no value" in a session's source, medium or campaign.
+GA4_PLACEHOLDERS = {"", "(direct)", "(none)", "(not set)"}
+
+
+def _ga4_value(value: str) -> str | None:
+    text = value.strip().lower()
+    return None if text in GA4_PLACEHOLDERS else text
+
+
+def ga4_channel(reference: Reference, source: str, medium: str) -> str:
+    """GA4's session source / medium as a touchpoint: placeholders are no value, and a
+    referral's source is the referring site."""
+    utm_source, utm_medium = _ga4_value(source), _ga4_value(medium)
+    referring_site = utm_source if utm_medium == "referral" else None
+    return channel_group(reference, utm_source, utm_medium, referring_site)
+
+
 def payment_method(reference: Reference, gateway) -> str:
     """The label of a gateway in payment_gateways.csv (Otro when unknown)."""
     key = (_text(gateway) or "").lower()

@@ -6,18 +6,19 @@ from __future__ import annotations
 import pytest
 
 from cerebro.serving.kpis import get_channel_kpis
-from tests.cerebro.serving.kpis.kpi_oracle_channels import channel_kpis, load_reach
+from tests.cerebro.serving.kpis.kpi_oracle_channels import channel_kpis, load_reach, load_sessions
 from tests.cerebro.serving.kpis.kpi_oracle_compare import assert_same_kpis
 
 
 @pytest.fixture(scope="session")
 def reach_by_warehouse():
-    """The raw reach tables of each warehouse's demo, read once."""
+    """The raw reach and GA4 tables of each warehouse's demo, read once."""
     loaded = {}
 
     def reach(oracle_demo):
         if oracle_demo.kind not in loaded:
-            loaded[oracle_demo.kind] = load_reach(oracle_demo.warehouse)
+            warehouse = oracle_demo.warehouse
+            loaded[oracle_demo.kind] = (load_reach(warehouse), load_sessions(warehouse))
         return loaded[oracle_demo.kind]
 
     return reach
@@ -28,7 +29,8 @@ def test_channel_funnel_matches_the_raw_data_oracle(
 ):
     actual = get_channel_kpis(tenant, *period, warehouse=oracle_demo.warehouse)
     shop = oracle_demo.shops[tenant]
-    expected = channel_kpis(shop, reach_by_warehouse(oracle_demo), oracle_demo.reference, *period)
+    reach, sessions = reach_by_warehouse(oracle_demo)
+    expected = channel_kpis(shop, reach, sessions, oracle_demo.reference, *period)
     assert_same_kpis(actual, expected)
 
 
