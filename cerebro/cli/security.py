@@ -122,7 +122,13 @@ def bootstrap(secrets_file: Path, tenants_file: Path | None) -> None:
     """Give every tenant of the tenants file its reader role (the one Metabase logs in as),
     with the password set in the environment, kept in the secrets file, or generated there;
     revoke the roles of tenants no longer in the file. Prints no password."""
-    from cerebro.serving.metabase.settings import default_tenant_role, tenant_login_variables
+    from cerebro.serving.metabase.access import load_access
+    from cerebro.serving.metabase.settings import (
+        default_group_role,
+        default_tenant_role,
+        group_login_variables,
+        tenant_login_variables,
+    )
     from cerebro.serving.security.bootstrap import bootstrap_tenant_roles
     from cerebro.settings import settings_with
     from cerebro.tenants import load_tenants
@@ -134,6 +140,10 @@ def bootstrap(secrets_file: Path, tenants_file: Path | None) -> None:
         lambda: bootstrap_tenant_roles(
             warehouse, tenant_ids, secrets_file, role_name=default_tenant_role,
             password_variable=lambda tenant_id: tenant_login_variables(tenant_id)[1],
+            # Who may ask which request: metabase/access.yml, one login per asking role.
+            request_kinds=load_access().request_kinds(), group_role_name=default_group_role,
+            group_password_variable=lambda tenant_id, group: group_login_variables(
+                tenant_id, group)[1],
         ),
         warehouse,
     )  # fmt: skip

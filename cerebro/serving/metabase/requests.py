@@ -35,7 +35,10 @@ _KIND_LABELS = {
     "detener_activacion": "Detener activación",
     "alerta": "Alerta",
     "registrar_experimento": "Registrar experimento",
+    "retirar_experimento": "Retirar experimento",
 }
+#: Every kind of request a form can ask (the table's CHECK holds the same; a test says so).
+REQUEST_KINDS = tuple(_KIND_LABELS)
 #: The alert form's choices: the values the table's CHECK allows
 #: (``cerebro/serving/security/action_requests.py``, a sibling this package does not import;
 #: a test holds the two equal).
@@ -43,6 +46,16 @@ ALERT_CHANNELS = ("email", "slack", "whatsapp")
 ALERT_COMPARISONS = ("above", "at_or_above", "below", "at_or_below")
 #: The experiment form's targets, as the table's CHECK allows them (same test).
 EXPERIMENT_TARGETS = ("revenue", "new_customers")
+#: What a select shows for each code it stores. A form's ``valueOptions`` are plain values
+#: (``FieldValueOptions = (string | number)[]`` in ``frontend/src/metabase-types/api/
+#: actions.ts``, each turned into ``{name: o, value: o}`` by ``getOptionsFromArray`` in
+#: ``frontend/src/metabase/actions/utils.ts``): a label cannot travel beside its value. So the
+#: form offers the labels and the action's SQL turns the label back into the code.
+CHOICE_LABELS = {
+    "target": {"revenue": "Ingresos", "new_customers": "Clientes nuevos"},
+    "comparison": {"above": "Mayor que", "at_or_above": "Mayor o igual que",
+                   "below": "Menor que", "at_or_below": "Menor o igual que"},
+}  # fmt: skip
 _STATE_LABELS = {
     "queued": "En cola",
     "running": "En curso",
@@ -72,7 +85,8 @@ def _model_sql(tenant_id: str) -> str:
     requests.end_date as "Hasta",
     requests.lift as "Efecto medido",
     requests.standard_error as "Error estándar",
-    requests.target as "Objetivo",
+    {_case("target", CHOICE_LABELS["target"])} as "Objetivo",
+    requests.experiment_request_id as "Experimento (solicitud)",
     {_case("state", _STATE_LABELS)} as "Estado",
     requests.result as "Resultado",
     requests.requested_at as "Pedida (UTC)",
@@ -151,6 +165,17 @@ class Field:
     label: str
     input_type: str
     options: tuple[str, ...] = ()
+    #: code -> label of a select whose labels are shown and codes stored.
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def value_sql(self) -> str:
+        """The field's value in the action's SQL: its template tag, or for a labelled select
+        the code of the label chosen (anything else passes as typed, for the CHECK to refuse)."""
+        tag = f"{{{{{self.tag}}}}}"
+        if not self.labels:
+            return tag
+        whens = " ".join(f"when '{label}' then '{code}'" for code, label in self.labels)
+        return f"case {tag} {whens} else {tag} end"
 
 
 def _text_field(tag: str, label: str) -> Field:
@@ -175,6 +200,13 @@ def _select_field(tag: str, label: str, options: tuple[str, ...]) -> Field:
     return Field(tag, "text", "string/=", label, "select", options)
 
 
+def _labelled_field(tag: str, label: str) -> Field:
+    """A select of ``CHOICE_LABELS[tag]``: Spanish words shown, codes stored."""
+    labels = tuple(CHOICE_LABELS[tag].items())
+    return Field(tag, "text", "string/=", label, "select",
+                 tuple(word for _, word in labels), labels)  # fmt: skip
+
+
 _SCENARIO_FIELDS = (
     _text_field("scenario_name", "Nombre del escenario"),
     _number_field("budget_amount", "Presupuesto total"),
@@ -190,7 +222,7 @@ def _query_action(tenant_id: str, key_name: str, name: str, description: str, ki
     key = f"{tenant_id}/{REQUESTS_DASHBOARD}/{key_name}"
     ids = {f.tag: str(uuid.uuid5(_NAMESPACE, f"{key}/{f.tag}")) for f in fields}
     columns = ", ".join(("tenant_id", "kind", *(f.tag for f in fields), *(c for c, _ in fixed)))
-    values = ", ".join((f"'{tenant_id}'", f"'{kind}'", *(f"{{{{{f.tag}}}}}" for f in fields),
+    values = ", ".join((f"'{tenant_id}'", f"'{kind}'", *(f.value_sql() for f in fields),
                         *(v for _, v in fixed)))  # fmt: skip
     sql = f"insert into ops.action_requests ({columns})\nvalues ({values})\non conflict do nothing"
     tags = {
@@ -250,7 +282,7 @@ def request_actions(
 ) -> tuple[DesiredAction, ...]:
     """Every action of a tenant's Acciones page, in button order: the scenario, the sync's
     preview and its confirmation, stopping an activation, an alert (decision 0069) and an
-    experiment's readout (decision 0072)."""
+    experiment's readout (decision 0072) and its withdrawal (decision 0075)."""
     pair = _pair_fields(destinations)
     return (
         scenario_action(tenant_id),
@@ -277,7 +309,7 @@ def request_actions(
             "alerta",
             (_text_field("alert_name", "Nombre de la alerta"),
              _select_field("metric", "Métrica", metrics),
-             _select_field("comparison", "Comparación", ALERT_COMPARISONS),
+             _labelled_field("comparison", "Comparación"),
              _number_field("threshold", "Umbral"),
              _select_field("channel", "Canal", ALERT_CHANNELS)),
         ),
@@ -293,7 +325,14 @@ def request_actions(
              _date_field("end_date", "Fin"),
              _number_field("lift", "Efecto medido"),
              _number_field("standard_error", "Error estándar"),
-             _select_field("target", "Objetivo", EXPERIMENT_TARGETS)),
+             _labelled_field("target", "Objetivo")),
+        ),
+        _query_action(
+            tenant_id, "retirar_experimento", "Retirar experimento",
+            "Deja de calibrar el modelo de presupuesto con un experimento registrado; se "
+            "indica con el número de la solicitud que lo registró (columna Solicitud).",
+            "retirar_experimento",
+            (_number_field("experiment_request_id", "Solicitud que lo registró"),),
         ),
     )  # fmt: skip
 

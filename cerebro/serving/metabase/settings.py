@@ -93,6 +93,18 @@ def tenant_login_variables(tenant_id: str) -> tuple[str, str]:
     return f"{stem}_USER", f"{stem}_PASSWORD"
 
 
+def group_login_variables(tenant_id: str, group: str) -> tuple[str, str]:
+    """The environment variables holding the name and password of the login of one of a
+    tenant's Metabase groups (a role of access.yml that asks requests, decision 0075)."""
+    stem = f"{TENANT_LOGIN_PREFIX}{tenant_id.upper()}_{group.upper()}"
+    return f"{stem}_USER", f"{stem}_PASSWORD"
+
+
+def default_group_role(tenant_id: str, group: str) -> str:
+    """The login of a tenant's group: ``casafacil_cl_marketing``."""
+    return f"{tenant_id}_{group}"
+
+
 def default_tenant_role(tenant_id: str) -> str:
     """The tenant's role name when ``METABASE_TENANT_<ID>_USER`` is not set."""
     return f"{tenant_id}_reader"

@@ -73,6 +73,7 @@ ACTION_KINDS = {
     "detener_activacion": ("detener_activacion", None),
     "alerta": ("alerta", None),
     "registrar_experimento": ("registrar_experimento", None),
+    "retirar_experimento": ("retirar_experimento", None),
 }
 
 
@@ -114,7 +115,12 @@ def test_each_request_kind_has_its_action_form_and_button(fake, settings, specs_
             "Canal": "string", "Inicio": "date", "Fin": "date", "Efecto medido": "number",
             "Error estándar": "number", "Objetivo": "select",
         }  # fmt: skip
-        assert typed["Objetivo"]["valueOptions"] == ["revenue", "new_customers"]
+        # Spanish words shown; the SQL stores the code of the word chosen.
+        assert typed["Objetivo"]["valueOptions"] == ["Ingresos", "Clientes nuevos"]
+        assert fields["Comparación"]["valueOptions"][0] == "Mayor que"
+        sql = experiment["dataset_query"]["native"]["query"]
+        assert ("case {{target}} when 'Ingresos' then 'revenue' when 'Clientes nuevos' then "
+                "'new_customers' else {{target}} end") in sql  # fmt: skip
         tags = experiment["dataset_query"]["native"]["template-tags"]
         assert (tags["start_date"]["type"], tags["end_date"]["type"]) == ("date", "date")
 
@@ -126,6 +132,9 @@ def test_the_alert_forms_choices_are_what_the_tables_check_allows():
     assert requests.ALERT_CHANNELS == action_requests.ALERT_CHANNELS
     assert requests.ALERT_COMPARISONS == action_requests.ALERT_COMPARISONS
     assert requests.EXPERIMENT_TARGETS == action_requests.EXPERIMENT_TARGETS
+    assert tuple(requests.CHOICE_LABELS["target"]) == action_requests.EXPERIMENT_TARGETS
+    assert tuple(requests.CHOICE_LABELS["comparison"]) == action_requests.ALERT_COMPARISONS
+    assert requests.REQUEST_KINDS == action_requests.KINDS
 
 
 def test_the_experiment_targets_are_the_experiments_files():
@@ -141,6 +150,19 @@ def test_a_form_the_frontend_cannot_draw_is_found(fake, settings, specs_dir):
     field = next(iter(action["visualization_settings"]["fields"].values()))
     field["inputType"] = "dropdown"
     assert any("inputType 'dropdown'" in p for p in fake.form_problems(action))
+
+
+def test_the_fake_refuses_labelled_options_as_the_frontend_cannot_draw_them(
+    fake, settings, specs_dir
+):
+    """``FieldValueOptions`` is ``(string | number)[]``: an option carrying its own label
+    (``{name, value}``, the shape the form builds internally) is not one Metabase stores."""
+    _apply(settings, specs_dir)
+    action = _managed(fake.actions)[f"casafacil_cl/{REQUESTS_DASHBOARD}/registrar_experimento"]
+    field = next(f for f in action["visualization_settings"]["fields"].values()
+                 if f["title"] == "Objetivo")  # fmt: skip
+    field["valueOptions"] = [{"name": "Ingresos", "value": "revenue"}]
+    assert any("valueOptions must be strings or numbers" in p for p in fake.form_problems(action))
 
 
 def test_a_second_apply_leaves_the_actions_alone(fake, settings, specs_dir):
