@@ -214,9 +214,7 @@ def withdraw(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now) -> tuple
              f"al {format_date(pd.Timestamp(found['end_date']).date())}")  # fmt: skip
     by = found["withdrawn_by"]
     if by is not None and not pd.isna(by) and int(by) != request_id:
-        raise ExperimentRefused(
-            f"El experimento de {where} ya fue retirado (solicitud {int(by)})."
-        )
+        raise ExperimentRefused(f"El experimento de {where} ya fue retirado (solicitud {int(by)}).")
     writes = [
         *((statement, None) for statement in _WITHDRAWAL_COLUMNS),
         (f"update {REGISTERED} set withdrawn_by = %(request_id)s, withdrawn_at = %(now)s "

@@ -58,9 +58,7 @@ def test_every_kind_is_asked_by_some_group_and_every_group_asks_known_kinds():
     assert asked["automatizacion"] == ("alerta",)
 
 
-def test_a_group_login_inserts_only_its_kinds_with_a_spanish_refusal(
-    tenant_warehouse, monkeypatch
-):
+def test_a_group_login_inserts_only_its_kinds_with_a_spanish_refusal(tenant_warehouse, monkeypatch):
     asked = load_access().request_kinds()
     logins = {group: _group_login(tenant_warehouse, monkeypatch, CL, group) for group in asked}
     for group, login in logins.items():
@@ -119,8 +117,9 @@ def test_a_tenants_reader_keeps_asking_every_kind(tenant_warehouse, tenant_roles
 def test_a_kind_access_yml_does_not_know_is_one_line(tmp_path):
     from cerebro.serving.metabase.access import ACCESS_FILE
 
-    text = ACCESS_FILE.read_text(encoding="utf-8").replace("requests: [alerta]",
-                                                           "requests: [alertas]")
+    text = ACCESS_FILE.read_text(encoding="utf-8").replace(
+        "requests: [alerta]", "requests: [alertas]"
+    )
     (tmp_path / "access.yml").write_text(text, encoding="utf-8")
     with pytest.raises(AccessError) as error:
         load_access(tmp_path / "access.yml")
