@@ -29,13 +29,14 @@ PORTFOLIO = load_portfolio()
 def _totals(dashboards, tenants: int = 2) -> dict[str, int]:
     """Objects the apply creates: per tenant its collection, one per area, "Preguntas" and one
     per dashboard, "Audiencias" (decision 0073), its cards and its requests model, the Acciones
-    page's actions (scenario, sync preview, sync, stop, alert, experiment: decisions 0063, 0069
-    and 0072), dashboards and groups; the agency's collections, cards, dashboard and group."""
+    page's actions (scenario, sync preview, sync, stop, alert, experiment and its withdrawal:
+    decisions 0063, 0069, 0072 and 0075), dashboards and groups; the agency's collections,
+    cards, dashboard and group."""
     access = load_access()
     per_tenant = {
         "collections": 1 + len(access.areas) + 1 + len(dashboards) + 1,
         "cards": sum(len(d.cards) for d in dashboards) + 1,
-        "actions": 6,
+        "actions": 7,
         "dashboards": len(dashboards),
         "groups": len(access.roles),
     }
