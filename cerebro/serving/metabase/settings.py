@@ -6,6 +6,7 @@ Secrets (the admin password, the API key, the warehouse reader's password) are f
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,20 @@ class MetabaseSettings:
             password=self.tenant_logins.get(password_var, ""),
             schema=base.schema,
             display_name=f"{base.display_name} · {tenant_id}",
+            password_variable=password_var,
+        )
+
+    def group_connection(self, tenant_id: str, group: str) -> WarehouseConnection:
+        """How Metabase reaches the warehouse for one of a tenant's asking groups (decision
+        0075): as the tenant's connection, logged in as the group's login (``cerebro security
+        bootstrap``), whose insert policy takes only the group's kinds of request."""
+        tenant = self.tenant_connection(tenant_id)
+        user_var, password_var = group_login_variables(tenant_id, group)
+        return dataclasses.replace(
+            tenant,
+            user=self.tenant_logins.get(user_var) or default_group_role(tenant_id, group),
+            password=self.tenant_logins.get(password_var, ""),
+            display_name=f"{tenant.display_name} · {group}",
             password_variable=password_var,
         )
 

@@ -67,10 +67,13 @@ def bootstrap_tenant_roles(
     groups = dict(request_kinds or {})
     if groups and (group_role_name is None or group_password_variable is None):
         raise ValueError("group logins need group_role_name and group_password_variable")
-    # (tenant, role name, password variable, kinds): the reader (every kind), then each group.
+    # (tenant, role name, password variable, kinds): the reader, then each group. With group
+    # logins the reader asks nothing (Metabase's actions run on the groups' connections); a
+    # bootstrap without groups keeps the reader's every kind (NULL), as before decision 0075.
+    reader_kinds = () if groups else None
     logins = []
     for tenant_id in tenant_ids:
-        logins.append((tenant_id, role_name(tenant_id), password_variable(tenant_id), None))
+        logins.append((tenant_id, role_name(tenant_id), password_variable(tenant_id), reader_kinds))
         logins += [(tenant_id, group_role_name(tenant_id, group),
                     group_password_variable(tenant_id, group), tuple(kinds))
                    for group, kinds in groups.items()]  # fmt: skip
