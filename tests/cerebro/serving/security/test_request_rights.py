@@ -125,3 +125,57 @@ def test_a_kind_access_yml_does_not_know_is_one_line(tmp_path):
         load_access(tmp_path / "access.yml")
     assert "unknown request kind 'alertas'" in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_after_bootstrap_the_reader_asks_nothing_and_metabase_connects_as_each_group(
+    tenant_warehouse, tmp_path, monkeypatch
+):
+    """Decision 0075: with access.yml's groups, bootstrap leaves the tenant's reader (the
+    connection every card reads on) no kind at all, so a button run on it inserts nothing;
+    each group's login, which Metabase's group connection logs in as, asks its own kinds."""
+    from cerebro.serving.metabase.settings import (
+        group_login_variables,
+        offline_settings,
+        tenant_login_variables,
+    )
+    from cerebro.serving.security.bootstrap import bootstrap_tenant_roles
+    from cerebro.settings import read_env_file
+
+    asked = load_access().request_kinds()
+    suffix = secrets.token_hex(3)
+    for group in (None, *asked):
+        variable = (tenant_login_variables(CL) if group is None
+                    else group_login_variables(CL, group))[1]  # fmt: skip
+        monkeypatch.delenv(variable, raising=False)
+    secrets_file = tmp_path / "tenant-logins.env"
+    bootstrap_tenant_roles(
+        tenant_warehouse.warehouse, [CL], secrets_file,
+        role_name=lambda t: f"{t}_reader_{suffix}",
+        password_variable=lambda t: tenant_login_variables(t)[1],
+        request_kinds=asked,
+        group_role_name=lambda t, g: f"{t}_{g}_{suffix}",
+        group_password_variable=lambda t, g: group_login_variables(t, g)[1],
+    )  # fmt: skip
+    kept = read_env_file(secrets_file)
+    reader = Role(f"{CL}_reader_{suffix}", kept[tenant_login_variables(CL)[1]])
+    for kind in KINDS:
+        with tenant_warehouse.connect(reader) as connection:
+            with pytest.raises(errors.InsufficientPrivilege) as refused:
+                _insert(connection, CL, kind)
+        assert str(refused.value).splitlines()[0] == (
+            "Su grupo no puede pedir solicitudes desde Metabase."
+        )
+    settings = offline_settings({"METABASE_TENANT_LOGINS_FILE": str(secrets_file)})
+    for group, kinds in asked.items():
+        connection_ = settings.group_connection(CL, group)
+        assert connection_.display_name == f"Cerebro · {CL} · {group}"
+        login = Role(f"{CL}_{group}_{suffix}", connection_.password)
+        with tenant_warehouse.connect(login) as connection:
+            # Each group's last kind: no two groups share it (a pending duplicate is one row).
+            _insert(connection, CL, kinds[-1])
+    with tenant_warehouse.as_owner() as owner:
+        kept_rows = owner.execute(
+            "select requested_by from ops.action_requests where requested_by like %s",
+            (f"%{suffix}",),
+        ).fetchall()
+    assert sorted(r for (r,) in kept_rows) == sorted(f"{CL}_{g}_{suffix}" for g in asked)
