@@ -366,7 +366,6 @@ def request_actions(
     return tuple(action for action in every if action.kind in kinds)
 
 
-
 def action_button_settings(label: str) -> dict:
     """A button dashcard's settings, as Metabase's dashboard editor saves them."""
     virtual = {"name": None, "display": "action", "visualization_settings": {},
@@ -375,7 +374,9 @@ def action_button_settings(label: str) -> dict:
 
 
 def request_dashcards(
-    tenant_id: str, below: int, actions: tuple[DesiredAction, ...] = (),
+    tenant_id: str,
+    below: int,
+    actions: tuple[DesiredAction, ...] = (),
     group: str | None = None,
 ) -> tuple[DesiredDashcard, ...]:
     """A button per action side by side (none: the page only reads), and the requests table

@@ -159,9 +159,11 @@ def test_after_bootstrap_the_reader_asks_nothing_and_metabase_connects_as_each_g
     kept = read_env_file(secrets_file)
     reader = Role(f"{CL}_reader_{suffix}", kept[tenant_login_variables(CL)[1]])
     for kind in KINDS:
-        with tenant_warehouse.connect(reader) as connection:
-            with pytest.raises(errors.InsufficientPrivilege) as refused:
-                _insert(connection, CL, kind)
+        with (
+            tenant_warehouse.connect(reader) as connection,
+            pytest.raises(errors.InsufficientPrivilege) as refused,
+        ):
+            _insert(connection, CL, kind)
         assert str(refused.value).splitlines()[0] == (
             "Su grupo no puede pedir solicitudes desde Metabase."
         )
