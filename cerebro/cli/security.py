@@ -119,21 +119,36 @@ def create_tenant_role_command(tenant_id, role_name, password_env_var, tenants_f
 )
 @click.option("--tenants-file", type=click.Path(path_type=Path), help="Tenants configuration file.")
 def bootstrap(secrets_file: Path, tenants_file: Path | None) -> None:
-    """Give every tenant of the tenants file its reader role (the one Metabase logs in as),
-    with the password set in the environment, kept in the secrets file, or generated there;
-    revoke the roles of tenants no longer in the file. Prints no password."""
-    from cerebro.serving.metabase.settings import default_tenant_role, tenant_login_variables
+    """Give every tenant of the tenants file its reader role (the one Metabase logs in as) and
+    one login per role of metabase/access.yml that asks requests (only those kinds), each with
+    the password set in the environment, kept in the secrets file, or generated there; revoke
+    the roles of tenants no longer in the file. Prints no password."""
+    from cerebro.serving.metabase.access import AccessError, load_access
+    from cerebro.serving.metabase.settings import (
+        default_group_role,
+        default_tenant_role,
+        group_login_variables,
+        tenant_login_variables,
+    )
     from cerebro.serving.security.bootstrap import bootstrap_tenant_roles
     from cerebro.settings import settings_with
     from cerebro.tenants import load_tenants
 
     settings = settings_with(tenants_file, None)
     tenant_ids = [tenant.tenant_id for tenant in load_tenants(settings.tenants_file)]
+    try:
+        # Who may ask which request: metabase/access.yml, one login per asking role.
+        request_kinds = load_access().request_kinds()
+    except AccessError as error:
+        raise click.ClickException(str(error)) from None
     warehouse = _warehouse()
     report = _run(
         lambda: bootstrap_tenant_roles(
             warehouse, tenant_ids, secrets_file, role_name=default_tenant_role,
             password_variable=lambda tenant_id: tenant_login_variables(tenant_id)[1],
+            request_kinds=request_kinds, group_role_name=default_group_role,
+            group_password_variable=lambda tenant_id, group: group_login_variables(
+                tenant_id, group)[1],
         ),
         warehouse,
     )  # fmt: skip

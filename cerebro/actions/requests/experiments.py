@@ -4,6 +4,9 @@ into the "Registrar experimento" form, checked with the rules of the experiments
 dates in order and not after today, a standard error above 0) and kept in
 ``ops.registered_experiments``, one row per test. The budget brain calibrates each tenant's
 model on them together with its ``mmm: {experiments: ...}`` file (``tenant_lift_tests``).
+
+A registered test is withdrawn by the number of the request that registered it (decision
+0075): its row stays, stamped with the withdrawing request, and calibration leaves it out.
 """
 
 from __future__ import annotations
@@ -34,7 +37,13 @@ _DDL = (
     "channel text not null, start_date date not null, end_date date not null, "
     "lift double precision not null, standard_error double precision not null, "
     "request_id bigint not null, requested_by text, registered_at timestamp not null, "
+    "withdrawn_by bigint, withdrawn_at timestamp, "
     "primary key (tenant_id, target, channel, start_date, end_date))"
+)
+# A table made before withdrawals existed gets their columns (both warehouses take this).
+_WITHDRAWAL_COLUMNS = tuple(
+    f"alter table {REGISTERED} add column if not exists {column} {kind}"
+    for column, kind in (("withdrawn_by", "bigint"), ("withdrawn_at", "timestamp"))
 )
 #: The paid channels the tenant's budget model fits (``ml_assets.mmm.tenant.tenant_table``
 #: keeps the channel groups with spend).
@@ -119,7 +128,7 @@ def registered_by(warehouse: Warehouse, tenant_id: str, test: dict) -> int | Non
     rows = warehouse.query(
         f"select request_id from {REGISTERED} where tenant_id = %(tenant_id)s "
         "and target = %(target)s and channel = %(channel)s and start_date = %(start)s "
-        "and end_date = %(end)s",
+        "and end_date = %(end)s and withdrawn_by is null",
         {"tenant_id": tenant_id, "target": test["target"], "channel": test["channel"],
          "start": dt.date.fromisoformat(test["start"]),
          "end": dt.date.fromisoformat(test["end"])},
@@ -130,11 +139,19 @@ def registered_by(warehouse: Warehouse, tenant_id: str, test: dict) -> int | Non
 def record_writes(request_id: int, tenant_id: str, test: dict, requested_by: str,
                   now: dt.datetime) -> list[tuple[str, dict | None]]:  # fmt: skip
     """The statements that keep the test, for the request's finishing transaction."""
+    # A withdrawn test registered again comes back as this request's; a live one (this
+    # request run again after a lost process) is left as it is.
     return [
         (_DDL, None),
-        (f"insert into {REGISTERED} values (%(tenant_id)s, %(target)s, %(channel)s, %(start)s, "
-         "%(end)s, %(lift)s, %(standard_error)s, %(request_id)s, %(requested_by)s, %(now)s) "
-         "on conflict do nothing",
+        *((statement, None) for statement in _WITHDRAWAL_COLUMNS),
+        (f"insert into {REGISTERED} (tenant_id, target, channel, start_date, end_date, lift, "
+         "standard_error, request_id, requested_by, registered_at) values (%(tenant_id)s, "
+         "%(target)s, %(channel)s, %(start)s, %(end)s, %(lift)s, %(standard_error)s, "
+         "%(request_id)s, %(requested_by)s, %(now)s) on conflict (tenant_id, target, channel, "
+         "start_date, end_date) do update set lift = excluded.lift, standard_error = "
+         "excluded.standard_error, request_id = excluded.request_id, requested_by = "
+         "excluded.requested_by, registered_at = excluded.registered_at, withdrawn_by = null, "
+         f"withdrawn_at = null where {TABLE}.withdrawn_by is not null",
          {"tenant_id": tenant_id, "target": test["target"], "channel": test["channel"],
           "start": dt.date.fromisoformat(test["start"]),
           "end": dt.date.fromisoformat(test["end"]), "lift": test["lift"],
@@ -169,6 +186,49 @@ def register(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now) -> tuple
     )
 
 
+def withdraw(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now) -> tuple[str, list]:
+    """Take the test registered by request ``experiment_request_id`` out of calibration. The
+    same request run again finds its own stamp and says the same; another request finds the
+    test already withdrawn and is refused naming who withdrew it."""
+    asked, request_id = int(row["experiment_request_id"]), int(row["request_id"])
+    found = None
+    if warehouse.table_exists(SCHEMA, TABLE):
+        columns = warehouse.query(
+            "select column_name from information_schema.columns "
+            "where table_schema = %(schema)s and table_name = %(table)s",
+            {"schema": SCHEMA, "table": TABLE},
+        )["column_name"]
+        withdrawn = "withdrawn_by" if "withdrawn_by" in set(columns) else "null as withdrawn_by"
+        rows = warehouse.query(
+            f"select channel, start_date, end_date, target, {withdrawn} from {REGISTERED} "
+            "where tenant_id = %(tenant_id)s and request_id = %(asked)s",
+            {"tenant_id": tenant.tenant_id, "asked": asked},
+        )
+        found = None if rows.empty else rows.iloc[0]
+    if found is None:
+        raise ExperimentRefused(
+            f"La solicitud {asked} no registró ningún experimento de este cliente: escriba el "
+            "número que aparece en Solicitudes junto al experimento registrado."
+        )
+    where = (f"{found['channel']} del {format_date(pd.Timestamp(found['start_date']).date())} "
+             f"al {format_date(pd.Timestamp(found['end_date']).date())}")  # fmt: skip
+    by = found["withdrawn_by"]
+    if by is not None and not pd.isna(by) and int(by) != request_id:
+        raise ExperimentRefused(f"El experimento de {where} ya fue retirado (solicitud {int(by)}).")
+    writes = [
+        *((statement, None) for statement in _WITHDRAWAL_COLUMNS),
+        (f"update {REGISTERED} set withdrawn_by = %(request_id)s, withdrawn_at = %(now)s "
+         "where tenant_id = %(tenant_id)s and request_id = %(asked)s and withdrawn_by is null",
+         {"request_id": request_id, "now": now(), "tenant_id": tenant.tenant_id,
+          "asked": asked}),
+    ]  # fmt: skip
+    return (
+        f"Experimento de {where} sobre {_TARGET_WORDS[found['target']]} retirado: el modelo "
+        "de presupuesto deja de calibrarse con él desde su próximo ajuste.",
+        writes,
+    )
+
+
 def registered_experiments(warehouse: Warehouse, tenant_id: str) -> pd.DataFrame:
     """The tenant's registered tests as the experiments file reads (``lift_tests.COLUMNS``),
     oldest first."""
@@ -176,7 +236,7 @@ def registered_experiments(warehouse: Warehouse, tenant_id: str) -> pd.DataFrame
         return pd.DataFrame(columns=list(COLUMNS))
     rows = warehouse.query(
         f"select channel, start_date, end_date, lift, standard_error, target from {REGISTERED} "
-        "where tenant_id = %(tenant_id)s order by request_id",
+        "where tenant_id = %(tenant_id)s and withdrawn_by is null order by request_id",
         {"tenant_id": tenant_id},
     )
     return pd.DataFrame({

@@ -15,6 +15,8 @@ line in Spanish (decision 0063).
   the alerts file lacks are refused).
 - ``registrar_experimento``: a lift-test readout for calibration (``ops.registered_experiments``,
   ``experiments``), checked with the experiments file's rules.
+- ``retirar_experimento``: a registered test, named by the request that registered it, leaves
+  calibration (``experiments.withdraw``).
 
 A request the platform cannot run as asked (an unknown segment, a budget the model has never
 seen, a tenant without a model) is ``refused`` with the reason and nothing else written; an
@@ -56,6 +58,7 @@ from cerebro.serving.security.action_requests import (
     SAVE_SCENARIO,
     STOP_ACTIVATION,
     SYNC_SEGMENT,
+    WITHDRAW_EXPERIMENT,
 )
 from cerebro.tenants import Tenant
 from cerebro.warehouse import Warehouse, WarehouseError
@@ -319,10 +322,19 @@ def register_experiment(warehouse: Warehouse, tenant: Tenant, row: pd.Series, no
         raise Refused(str(refusal)) from None
 
 
+def withdraw_experiment(warehouse: Warehouse, tenant: Tenant, row: pd.Series, now):
+    """A registered lift test leaves calibration."""
+    try:
+        return experiments.withdraw(warehouse, tenant, row, now)
+    except experiments.ExperimentRefused as refusal:
+        raise Refused(str(refusal)) from None
+
+
 _HANDLERS = {
     SAVE_SCENARIO: save_scenario,
     SYNC_SEGMENT: sync_segment,
     STOP_ACTIVATION: stop_activation,
     ALERT: create_alert,
     REGISTER_EXPERIMENT: register_experiment,
+    WITHDRAW_EXPERIMENT: withdraw_experiment,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cerebro.serving.metabase.requests import REQUEST_KINDS
 from cerebro.settings import PROJECT_ROOT
 from cerebro.yaml_schema import (
     SchemaError,
@@ -52,6 +53,8 @@ class Role:
     collections: dict[str, str]
     #: Metabase's ``create-queries`` on the tenant's connection.
     queries: str
+    #: The request kinds (``ops.action_requests``) the role may ask; empty: none (0075).
+    requests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ class Access:
             if keys:
                 raise AccessError(f"access: dashboards {problem}: {', '.join(keys)}")
 
+    def request_kinds(self) -> dict[str, tuple[str, ...]]:
+        """Role key -> the request kinds it may ask, for the roles that ask any: what the
+        warehouse's per-role logins are made from (decision 0075)."""
+        return {role.key: role.requests for role in self.roles if role.requests}
+
     def dashboards_readable_by(self, role: Role) -> list[str]:
         return [d for area in self.areas if area.key in role.collections for d in area.dashboards]
 
@@ -105,7 +113,7 @@ def _area(entry: object, where: str) -> Area:
 
 def _role(entry: object, where: str, areas: list[str]) -> Role:
     entry = mapping(entry, where, "a role with key, name, collections and queries")
-    known_keys(entry, ("key", "name", "collections", "queries"), where)
+    known_keys(entry, ("key", "name", "collections", "queries", "requests"), where)
     collections = mapping(
         required(entry, "collections", where), key(where, "collections"), "area: read or write"
     )
@@ -113,11 +121,17 @@ def _role(entry: object, where: str, areas: list[str]) -> Role:
         one_of(name, [TENANT, AUDIENCES, *areas], key(where, "collections"), "area")
         one_of(level, COLLECTION_LEVELS, key(key(where, "collections"), name), "level")
     queries = one_of(required(entry, "queries", where), QUERIES, key(where, "queries"), "level")
+    asked = entry.get("requests", [])
+    if not isinstance(asked, list):
+        raise SchemaError(f"{key(where, 'requests')}: expected a list of request kinds")
+    for i, kind in enumerate(asked):
+        one_of(kind, REQUEST_KINDS, item(key(where, "requests"), i), "request kind")
     return Role(
         key=text(required(entry, "key", where), key(where, "key")),
         name=text(required(entry, "name", where), key(where, "name")),
         collections=dict(collections),
         queries=QUERIES[queries],
+        requests=tuple(dict.fromkeys(asked)),
     )
 
 

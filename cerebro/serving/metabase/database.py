@@ -170,6 +170,9 @@ def ensure_database(
     else:
         changed = _changed_fields(existing, connection)
         settings = existing.get("settings") or {}
+        # Turned on, never off: a tenant's reader connection that ran actions before decision
+        # 0075 keeps the setting so that its old actions can still be archived (Metabase
+        # refuses to change an action on a database without actions); its login asks nothing.
         actions = enable_actions and settings.get(ACTIONS_SETTING) is not True
         fields = (*changed, *(("actions",) if actions else ()))
         outcome = DatabaseOutcome("update" if fields else "none", existing["id"], fields)

@@ -4,6 +4,9 @@ portfolio; the groups and the permissions that keep them apart (decision 0029).
 Per tenant (keys start with the tenant id):
 - a database connection ``Cerebro · <tenant_id>`` that logs in as the tenant's
   row-level-security role, which every card of the tenant queries;
+- per group that asks requests (``requests:`` in access.yml), a connection
+  ``Cerebro · <tenant_id> · <group>`` logging in as the group's login, and in a collection only
+  that group reads, an Acciones page with the buttons of its kinds (decision 0075);
 - a collection named after the tenant, holding one collection per area of
   ``metabase/access.yml`` with that area's dashboards, and "Preguntas" with one sub-collection
   of cards per dashboard;
@@ -51,6 +54,8 @@ from cerebro.serving.metabase.periods import with_period as _with_period
 from cerebro.serving.metabase.requests import (
     REQUESTS_DASHBOARD,
     DesiredAction,
+    group_database_key,
+    owner_key,
     request_actions,
     request_dashcards,
     requests_model,
@@ -264,13 +269,12 @@ def _tenant_objects(dashboards, tenant: TenantContext, access: Access, offline: 
         cards += own
         extra = ()
         if dashboard.key == REQUESTS_DASHBOARD:
-            # The tenant's requests and the buttons that make them (decision 0063), with the
-            # dashboard's questions, so the roles that read the page may use them.
+            # The tenant's requests, read on the tenant's connection (which asks nothing), with
+            # the dashboard's questions, so the roles that read the page see them; the buttons
+            # are on each asking group's own page (decision 0075).
             cards.append(requests_model(t, f"{t}/{QUESTIONS}/{dashboard.key}"))
-            own_actions = request_actions(t, tenant.destinations)
-            actions.extend(own_actions)
             bottom = max((c.layout["row"] + c.layout["height"] for c in dashboard.cards), default=0)
-            extra = request_dashcards(t, bottom, own_actions)
+            extra = request_dashcards(t, bottom)
         area = access.area_of(dashboard.key)
         boards.append(
             _dashboard(
@@ -278,7 +282,41 @@ def _tenant_objects(dashboards, tenant: TenantContext, access: Access, offline: 
                 extra,
             )
         )  # fmt: skip
+    if any(d.key == REQUESTS_DASHBOARD for d in dashboards):
+        for role in access.roles:
+            if role.requests:
+                group_objects = _group_requests(tenant, role.key, role.name, role.requests)
+                collections.append(group_objects[0])
+                cards.append(group_objects[1])
+                actions.extend(group_objects[2])
+                boards.append(group_objects[3])
     return collections, cards, boards, actions
+
+
+def _group_requests(tenant: TenantContext, group: str, group_name: str, kinds):
+    """An asking group's own Acciones page (decision 0075): a collection only that group reads
+    (``<tenant>/acciones/<group>``), holding a requests model on the group's connection, which
+    logs in as the group's login, the actions of the group's kinds on it, and a dashboard with
+    their buttons above the requests table. The database refuses any other kind."""
+    t, key = tenant.tenant_id, owner_key(tenant.tenant_id, group)
+    collection = _collection(key, f"Acciones · {group_name}",
+                             f"Lo que {group_name} puede pedir para {tenant.name}.", t)  # fmt: skip
+    model = requests_model(t, key, group, group_database_key(t, group))
+    own = request_actions(t, tenant.destinations, group=group, kinds=tuple(kinds))
+    board = DesiredDashboard(
+        key=key,
+        collection=key,
+        name=f"Acciones · {group_name}",
+        description=with_marker(
+            "Pedidos que este grupo puede hacer (el almacén rechaza cualquier otro) y el "
+            "estado de las solicitudes de la tienda.",
+            key,
+        ),
+        position=1,
+        parameters=(),
+        dashcards=request_dashcards(t, 0, own, group),
+    )
+    return collection, model, own, board
 
 
 def _role_permissions(dashboards, tenant_id: str, access: Access, state: dict) -> None:
@@ -289,6 +327,9 @@ def _role_permissions(dashboards, tenant_id: str, access: Access, state: dict) -
             # The tenant's top collection, its Audiencias, or an area's: keys under its own.
             key = tenant_id if area_key == TENANT else f"{tenant_id}/{area_key}"
             state["collections"][(group, key)] = level
+        if role.requests and any(d.key == REQUESTS_DASHBOARD for d in dashboards):
+            # The group's own Acciones page: its group alone reads it (decision 0075).
+            state["collections"][(group, owner_key(tenant_id, role.key))] = "read"
         readable = access.dashboards_readable_by(role)
         if readable:
             state["collections"][(group, f"{tenant_id}/{QUESTIONS}")] = "read"
@@ -343,6 +384,11 @@ def desired_state(
         ]
         _role_permissions(dashboards, tenant.tenant_id, access, permissions)
     databases = list(context.tenant_ids)
+    if any(d.key == REQUESTS_DASHBOARD for d in dashboards):
+        # Each asking group's connection (decision 0075); no group gets queries on it: its
+        # model and actions are saved questions.
+        databases += [group_database_key(t, group) for t in context.tenant_ids
+                      for group in access.request_kinds()]  # fmt: skip
     if portfolio:
         agency_collections, agency_cards, agency_boards = _agency_objects(
             list(portfolio), context, access

@@ -16,6 +16,7 @@ from cerebro.serving.metabase.access import Access
 from cerebro.serving.metabase.context import ProvisioningContext, TenantContext
 from cerebro.serving.metabase.layout import AGENCY, QUESTIONS, DesiredState, group_key
 from cerebro.serving.metabase.periods import PeriodFilter, shown_filters
+from cerebro.serving.metabase.requests import REQUESTS_DASHBOARD
 from cerebro.serving.metabase.settings import MetabaseSettings, WarehouseConnection
 
 _QUERIES = {
@@ -80,7 +81,17 @@ def _levels(desired: DesiredState, group: str, names: dict[str, str]) -> str:
 def _tenant_lines(tenant, dashboards, access: Access, desired, settings, names) -> list[str]:
     t = tenant.tenant_id
     lines = [f"Tenant {t} “{tenant.name}” ({_money(tenant.currency)})"]
-    lines.append(_connection(settings.tenant_connection(t), settings, t))
+    lines.append(_connection(settings.tenant_connection(t), settings, t) + "; runs no action")
+    if any(d.key == REQUESTS_DASHBOARD for d in dashboards):
+        for role in access.roles:
+            if role.requests:
+                # Decision 0075: the group's buttons run on its own login, which the warehouse
+                # lets insert only these kinds.
+                lines.append(
+                    _connection(settings.group_connection(t, role.key), settings, t)
+                    + f"; runs “{tenant.name} · {role.name}”'s requests: "
+                    + ", ".join(role.requests)
+                )
     lines.append(f"  collection “{tenant.name}”")
     cards = {d.key: len(d.cards) for d in dashboards}
     for area in access.areas:
@@ -169,7 +180,7 @@ def _totals(desired: DesiredState, context: ProvisioningContext) -> str:
         for item in objects:
             counts[(_owner(item.key), kind)] += 1
     for database in desired.databases:
-        counts[(database, "connection")] += 1
+        counts[(_owner(database), "connection")] += 1
     kinds = ("collection", "card", "action", "dashboard", "group", "connection")
     owners = [*context.tenant_ids, *([AGENCY] if AGENCY in desired.databases else [])]
     rows = []

@@ -91,13 +91,17 @@ class ProvisionResult:
         }
 
 
+def _connection(settings: MetabaseSettings, key: str) -> WarehouseConnection:
+    if key == AGENCY:
+        return settings.warehouse
+    tenant_id, _, group = key.partition("/")
+    return settings.group_connection(tenant_id, group) if group else settings.tenant_connection(key)
+
+
 def _connections(settings: MetabaseSettings, desired: DesiredState) -> dict:
-    """Each desired database's connection: the tenants' roles, and the all-tenant reader for
-    the agency's portfolio."""
-    return {
-        key: settings.warehouse if key == AGENCY else settings.tenant_connection(key)
-        for key in desired.databases
-    }
+    """Each desired database's connection: the tenants' roles, each asking group's login
+    (``<tenant>/<group>``, decision 0075), and the all-tenant reader for the portfolio."""
+    return {key: _connection(settings, key) for key in desired.databases}
 
 
 def _stale_databases(listed: list[dict], settings: MetabaseSettings, connections) -> dict:
@@ -163,9 +167,9 @@ def provision(
                 timeout=settings.sync_timeout_seconds,
                 sleep=sleep,
                 databases=listed,
-                # Tenants' connections run their requests' actions (decision 0063); the
-                # agency's all-tenant reader only reads.
-                enable_actions=key != AGENCY,
+                # Only the asking groups' connections run actions (decisions 0063, 0075);
+                # the tenants' readers and the agency's all-tenant reader only read.
+                enable_actions="/" in key,
             )
             for key, wanted in connections.items()
         }
@@ -232,6 +236,7 @@ def run_cards(
     dashboards: list[Dashboard],
     tenant_ids: tuple[str, ...] | list[str],
     portfolio: list[Dashboard] | None = None,
+    access: Access | None = None,
 ) -> tuple[list[CardRun], int]:
     """Run every card's saved question for every tenant and the portfolio (``POST
     /api/card/:id/query``, with its default parameters, through the card's own connection)
@@ -244,8 +249,10 @@ def run_cards(
         for card in dashboard.cards
     ]
     if any(dashboard.key == REQUESTS_DASHBOARD for dashboard in dashboards):
-        # Each tenant's requests model too: it reads ops.action_requests (decision 0063).
-        expected += [model_key(tenant_id) for tenant_id in tenant_ids]
+        # Each tenant's requests model too, and each asking group's on its own login: they
+        # read ops.action_requests (decisions 0063, 0075).
+        groups = [None, *(access or load_access()).request_kinds()]
+        expected += [model_key(tenant_id, group) for tenant_id in tenant_ids for group in groups]
     connection = connect(settings, dry_run=True)
     if connection.needs_setup:
         raise MetabaseError("Metabase has no admin yet: run `cerebro metabase apply` first")

@@ -35,7 +35,10 @@ _KIND_LABELS = {
     "detener_activacion": "Detener activación",
     "alerta": "Alerta",
     "registrar_experimento": "Registrar experimento",
+    "retirar_experimento": "Retirar experimento",
 }
+#: Every kind of request a form can ask (the table's CHECK holds the same; a test says so).
+REQUEST_KINDS = tuple(_KIND_LABELS)
 #: The alert form's choices: the values the table's CHECK allows
 #: (``cerebro/serving/security/action_requests.py``, a sibling this package does not import;
 #: a test holds the two equal).
@@ -43,6 +46,16 @@ ALERT_CHANNELS = ("email", "slack", "whatsapp")
 ALERT_COMPARISONS = ("above", "at_or_above", "below", "at_or_below")
 #: The experiment form's targets, as the table's CHECK allows them (same test).
 EXPERIMENT_TARGETS = ("revenue", "new_customers")
+#: What a select shows for each code it stores. A form's ``valueOptions`` are plain values
+#: (``FieldValueOptions = (string | number)[]`` in ``frontend/src/metabase-types/api/
+#: actions.ts``, each turned into ``{name: o, value: o}`` by ``getOptionsFromArray`` in
+#: ``frontend/src/metabase/actions/utils.ts``): a label cannot travel beside its value. So the
+#: form offers the labels and the action's SQL turns the label back into the code.
+CHOICE_LABELS = {
+    "target": {"revenue": "Ingresos", "new_customers": "Clientes nuevos"},
+    "comparison": {"above": "Mayor que", "at_or_above": "Mayor o igual que",
+                   "below": "Menor que", "at_or_below": "Menor o igual que"},
+}  # fmt: skip
 _STATE_LABELS = {
     "queued": "En cola",
     "running": "En curso",
@@ -72,7 +85,8 @@ def _model_sql(tenant_id: str) -> str:
     requests.end_date as "Hasta",
     requests.lift as "Efecto medido",
     requests.standard_error as "Error estándar",
-    requests.target as "Objetivo",
+    {_case("target", CHOICE_LABELS["target"])} as "Objetivo",
+    requests.experiment_request_id as "Experimento (solicitud)",
     {_case("state", _STATE_LABELS)} as "Estado",
     requests.result as "Resultado",
     requests.requested_at as "Pedida (UTC)",
@@ -82,14 +96,28 @@ where requests.tenant_id = '{tenant_id}'
 order by requests.request_id desc"""
 
 
-def model_key(tenant_id: str) -> str:
-    return f"{tenant_id}/{REQUESTS_DASHBOARD}/{MODEL_KEY}"
+def owner_key(tenant_id: str, group: str | None = None) -> str:
+    """The key prefix of a tenant's requests objects: the Acciones page's (the reader's
+    model, which only reads), or one asking group's (decision 0075)."""
+    base = f"{tenant_id}/{REQUESTS_DASHBOARD}"
+    return f"{base}/{group}" if group else base
 
 
-def requests_model(tenant_id: str, collection: str) -> DesiredCard:
+def model_key(tenant_id: str, group: str | None = None) -> str:
+    return f"{owner_key(tenant_id, group)}/{MODEL_KEY}"
+
+
+def group_database_key(tenant_id: str, group: str) -> str:
+    """The key of the Metabase connection that logs in as a group's login (decision 0075)."""
+    return f"{tenant_id}/{group}"
+
+
+def requests_model(
+    tenant_id: str, collection: str, group: str | None = None, database: str | None = None
+) -> DesiredCard:
     """The tenant's requests as a Metabase model (a question of type ``model``: actions can
-    be made only on models)."""
-    key = model_key(tenant_id)
+    be made only on models), on the tenant's connection or, for a group, on ``database``."""
+    key = model_key(tenant_id, group)
     return DesiredCard(
         key=key,
         collection=collection,
@@ -103,7 +131,7 @@ def requests_model(tenant_id: str, collection: str) -> DesiredCard:
         sql=_model_sql(tenant_id),
         template_tags={},
         visualization_settings={},
-        database=tenant_id,
+        database=database or tenant_id,
         card_type="model",
     )
 
@@ -121,6 +149,8 @@ class DesiredAction:
     parameters: tuple[dict, ...]
     template_tags: dict
     visualization_settings: dict
+    #: The kind of request it inserts (``ops.action_requests.kind``).
+    kind: str = ""
 
     def payload(self, model_id: int | None, database_id: int | None) -> dict:
         return {
@@ -151,6 +181,17 @@ class Field:
     label: str
     input_type: str
     options: tuple[str, ...] = ()
+    #: code -> label of a select whose labels are shown and codes stored.
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def value_sql(self) -> str:
+        """The field's value in the action's SQL: its template tag, or for a labelled select
+        the code of the label chosen (anything else passes as typed, for the CHECK to refuse)."""
+        tag = f"{{{{{self.tag}}}}}"
+        if not self.labels:
+            return tag
+        whens = " ".join(f"when '{label}' then '{code}'" for code, label in self.labels)
+        return f"case {tag} {whens} else {tag} end"
 
 
 def _text_field(tag: str, label: str) -> Field:
@@ -175,6 +216,13 @@ def _select_field(tag: str, label: str, options: tuple[str, ...]) -> Field:
     return Field(tag, "text", "string/=", label, "select", options)
 
 
+def _labelled_field(tag: str, label: str) -> Field:
+    """A select of ``CHOICE_LABELS[tag]``: Spanish words shown, codes stored."""
+    labels = tuple(CHOICE_LABELS[tag].items())
+    return Field(tag, "text", "string/=", label, "select",
+                 tuple(word for _, word in labels), labels)  # fmt: skip
+
+
 _SCENARIO_FIELDS = (
     _text_field("scenario_name", "Nombre del escenario"),
     _number_field("budget_amount", "Presupuesto total"),
@@ -183,14 +231,15 @@ _SCENARIO_FIELDS = (
 
 
 def _query_action(tenant_id: str, key_name: str, name: str, description: str, kind: str,
-                  fields: tuple[Field, ...], fixed: tuple[tuple[str, str], ...] = ()
-                  ) -> DesiredAction:  # fmt: skip
+                  fields: tuple[Field, ...], fixed: tuple[tuple[str, str], ...] = (),
+                  group: str | None = None) -> DesiredAction:  # fmt: skip
     """A query action that inserts one request of ``kind`` with the form's ``fields`` (and
-    ``fixed`` columns as SQL literals); a double click inserts nothing more."""
-    key = f"{tenant_id}/{REQUESTS_DASHBOARD}/{key_name}"
+    ``fixed`` columns as SQL literals); a double click inserts nothing more. A ``group``'s
+    action runs on that group's connection, on its model."""
+    key = f"{owner_key(tenant_id, group)}/{key_name}"
     ids = {f.tag: str(uuid.uuid5(_NAMESPACE, f"{key}/{f.tag}")) for f in fields}
     columns = ", ".join(("tenant_id", "kind", *(f.tag for f in fields), *(c for c, _ in fixed)))
-    values = ", ".join((f"'{tenant_id}'", f"'{kind}'", *(f"{{{{{f.tag}}}}}" for f in fields),
+    values = ", ".join((f"'{tenant_id}'", f"'{kind}'", *(f.value_sql() for f in fields),
                         *(v for _, v in fixed)))  # fmt: skip
     sql = f"insert into ops.action_requests ({columns})\nvalues ({values})\non conflict do nothing"
     tags = {
@@ -213,8 +262,8 @@ def _query_action(tenant_id: str, key_name: str, name: str, description: str, ki
         key=key,
         name=name,
         description=with_marker(description, key),
-        model=model_key(tenant_id),
-        database=tenant_id,
+        model=model_key(tenant_id, group),
+        database=group_database_key(tenant_id, group) if group else tenant_id,
         sql=sql,
         parameters=parameters,
         template_tags=tags,
@@ -224,17 +273,18 @@ def _query_action(tenant_id: str, key_name: str, name: str, description: str, ki
             "submitButtonLabel": "Pedir",
             "successMessage": "Pedido: el resultado aparece en Solicitudes en menos de un minuto.",
         },
+        kind=kind,
     )
 
 
-def scenario_action(tenant_id: str) -> DesiredAction:
+def scenario_action(tenant_id: str, group: str | None = None) -> DesiredAction:
     """ "Guardar escenario": a budget for a period, planned on the tenant's fitted curves by
     the sensor and saved with its plan."""
     return _query_action(
         tenant_id, SCENARIO_ACTION_KEY, "Guardar escenario",
         "Pide planificar un presupuesto en las curvas del modelo y guardar el plan; el "
         "resultado aparece en Solicitudes.",
-        "guardar_escenario", _SCENARIO_FIELDS,
+        "guardar_escenario", _SCENARIO_FIELDS, group=group,
     )  # fmt: skip
 
 
@@ -246,30 +296,35 @@ def _pair_fields(destinations: tuple[str, ...]) -> tuple[Field, ...]:
 
 
 def request_actions(
-    tenant_id: str, destinations: tuple[str, ...] = (), metrics: tuple[str, ...] = ()
+    tenant_id: str,
+    destinations: tuple[str, ...] = (),
+    metrics: tuple[str, ...] = (),
+    group: str | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> tuple[DesiredAction, ...]:
-    """Every action of a tenant's Acciones page, in button order: the scenario, the sync's
+    """The actions of a tenant's Acciones page, in button order: the scenario, the sync's
     preview and its confirmation, stopping an activation, an alert (decision 0069) and an
-    experiment's readout (decision 0072)."""
+    experiment's readout (decision 0072) and its withdrawal (decision 0075); for a ``group``,
+    those of its ``kinds`` only, on its own model and connection."""
     pair = _pair_fields(destinations)
-    return (
-        scenario_action(tenant_id),
+    every = (
+        scenario_action(tenant_id, group),
         _query_action(
             tenant_id, "vista_previa_sincronizacion", "Vista previa de sincronización",
             "Muestra, sin enviar nada, cuántos clientes del segmento irían al destino, cuántos "
             "quedan en el grupo de control y cuántos se excluyen por consentimiento.",
-            "sincronizar_segmento", pair, (("preview", "true"),),
+            "sincronizar_segmento", pair, (("preview", "true"),), group,
         ),
         _query_action(
             tenant_id, "sincronizar_segmento", "Sincronizar este segmento",
             "Envía el segmento al destino, solo si su vista previa tiene menos de una hora y "
             "el segmento no cambió desde entonces.",
-            "sincronizar_segmento", pair, (("preview", "false"),),
+            "sincronizar_segmento", pair, (("preview", "false"),), group,
         ),
         _query_action(
             tenant_id, "detener_activacion", "Detener activación",
             "Detiene las sincronizaciones programadas del segmento con el destino.",
-            "detener_activacion", pair,
+            "detener_activacion", pair, group=group,
         ),
         _query_action(
             tenant_id, "alerta", "Crear alerta",
@@ -277,9 +332,10 @@ def request_actions(
             "alerta",
             (_text_field("alert_name", "Nombre de la alerta"),
              _select_field("metric", "Métrica", metrics),
-             _select_field("comparison", "Comparación", ALERT_COMPARISONS),
+             _labelled_field("comparison", "Comparación"),
              _number_field("threshold", "Umbral"),
              _select_field("channel", "Canal", ALERT_CHANNELS)),
+            group=group,
         ),
         _query_action(
             tenant_id, "registrar_experimento", "Registrar experimento",
@@ -293,9 +349,21 @@ def request_actions(
              _date_field("end_date", "Fin"),
              _number_field("lift", "Efecto medido"),
              _number_field("standard_error", "Error estándar"),
-             _select_field("target", "Objetivo", EXPERIMENT_TARGETS)),
+             _labelled_field("target", "Objetivo")),
+            group=group,
+        ),
+        _query_action(
+            tenant_id, "retirar_experimento", "Retirar experimento",
+            "Deja de calibrar el modelo de presupuesto con un experimento registrado; se "
+            "indica con el número de la solicitud que lo registró (columna Solicitud).",
+            "retirar_experimento",
+            (_number_field("experiment_request_id", "Solicitud que lo registró"),),
+            group=group,
         ),
     )  # fmt: skip
+    if kinds is None:
+        return every
+    return tuple(action for action in every if action.kind in kinds)
 
 
 def action_button_settings(label: str) -> dict:
@@ -306,17 +374,20 @@ def action_button_settings(label: str) -> dict:
 
 
 def request_dashcards(
-    tenant_id: str, below: int, actions: tuple[DesiredAction, ...] | None = None
+    tenant_id: str,
+    below: int,
+    actions: tuple[DesiredAction, ...] = (),
+    group: str | None = None,
 ) -> tuple[DesiredDashcard, ...]:
-    """A button per action side by side, and the requests table under them, from row
-    ``below`` down."""
-    actions = actions or (scenario_action(tenant_id),)
-    width = 24 // len(actions)
+    """A button per action side by side (none: the page only reads), and the requests table
+    under them, from row ``below`` down."""
+    width = 24 // max(len(actions), 1)
     buttons = tuple(
         DesiredDashcard(action.model, row=below, col=index * width, size_x=width,
                         size_y=BUTTON_HEIGHT, action=action.key, label=action.name)
         for index, action in enumerate(actions)
     )  # fmt: skip
-    table = DesiredDashcard(model_key(tenant_id), row=below + BUTTON_HEIGHT, col=0, size_x=24,
+    row = below + (BUTTON_HEIGHT if actions else 0)
+    table = DesiredDashcard(model_key(tenant_id, group), row=row, col=0, size_x=24,
                             size_y=TABLE_HEIGHT)  # fmt: skip
     return (*buttons, table)

@@ -6,6 +6,7 @@ Secrets (the admin password, the API key, the warehouse reader's password) are f
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,20 @@ class MetabaseSettings:
             password_variable=password_var,
         )
 
+    def group_connection(self, tenant_id: str, group: str) -> WarehouseConnection:
+        """How Metabase reaches the warehouse for one of a tenant's asking groups (decision
+        0075): as the tenant's connection, logged in as the group's login (``cerebro security
+        bootstrap``), whose insert policy takes only the group's kinds of request."""
+        tenant = self.tenant_connection(tenant_id)
+        user_var, password_var = group_login_variables(tenant_id, group)
+        return dataclasses.replace(
+            tenant,
+            user=self.tenant_logins.get(user_var) or default_group_role(tenant_id, group),
+            password=self.tenant_logins.get(password_var, ""),
+            display_name=f"{tenant.display_name} · {group}",
+            password_variable=password_var,
+        )
+
     def stored_api_key(self) -> str | None:
         """The API key: ``METABASE_API_KEY``, else the content of ``METABASE_API_KEY_FILE``."""
         if self.api_key:
@@ -91,6 +106,18 @@ def tenant_login_variables(tenant_id: str) -> tuple[str, str]:
     """The environment variables holding a tenant role's name and password."""
     stem = f"{TENANT_LOGIN_PREFIX}{tenant_id.upper()}"
     return f"{stem}_USER", f"{stem}_PASSWORD"
+
+
+def group_login_variables(tenant_id: str, group: str) -> tuple[str, str]:
+    """The environment variables holding the name and password of the login of one of a
+    tenant's Metabase groups (a role of access.yml that asks requests, decision 0075)."""
+    stem = f"{TENANT_LOGIN_PREFIX}{tenant_id.upper()}_{group.upper()}"
+    return f"{stem}_USER", f"{stem}_PASSWORD"
+
+
+def default_group_role(tenant_id: str, group: str) -> str:
+    """The login of a tenant's group: ``casafacil_cl_marketing``."""
+    return f"{tenant_id}_{group}"
 
 
 def default_tenant_role(tenant_id: str) -> str:

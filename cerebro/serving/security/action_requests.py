@@ -14,6 +14,10 @@ the outcome back. What a tenant may ask is held by the table itself:
 - **Row-level security**: a tenant role inserts rows of its own tenant only (``with check``)
   and reads its own tenant's rows only, through the same mapping as the marts
   (``tenant_access.tenant_ids_of``); it can neither update nor delete.
+- **Which kinds a login may ask** (decision 0075): each role of ``metabase/access.yml`` that
+  asks anything has its own login per tenant, mapped with its kinds
+  (``ops.tenant_roles.request_kinds``); the insert policy lets a login insert only those, and
+  the trigger says so in Spanish. A tenant's reader (NULL kinds) may ask every kind.
 - **One pending request per question**: a unique index over the kind and parameters of the
   requests still queued or running, so a double click inserts one row (PostgreSQL only; on
   DuckDB, the embedded default with no Metabase writing to it, ``submit`` checks the same).
@@ -25,9 +29,13 @@ from psycopg import sql
 
 from cerebro.serving.security.policies import (
     ACCESS_SCHEMA,
+    MAPPING_SCHEMA,
+    MAPPING_TABLE,
     READABLE_POLICY,
+    REQUEST_KINDS_FUNCTION,
     TENANT_IDS_FUNCTION,
     TENANT_READER_GROUP,
+    ensure_mapping,
 )
 from cerebro.warehouse import Warehouse
 
@@ -37,7 +45,9 @@ SYNC_SEGMENT = "sincronizar_segmento"
 STOP_ACTIVATION = "detener_activacion"
 ALERT = "alerta"
 REGISTER_EXPERIMENT = "registrar_experimento"
-KINDS = (SAVE_SCENARIO, SYNC_SEGMENT, STOP_ACTIVATION, ALERT, REGISTER_EXPERIMENT)
+WITHDRAW_EXPERIMENT = "retirar_experimento"
+KINDS = (SAVE_SCENARIO, SYNC_SEGMENT, STOP_ACTIVATION, ALERT, REGISTER_EXPERIMENT,
+         WITHDRAW_EXPERIMENT)  # fmt: skip
 #: Where an alert asked from Metabase may go (mapped to the alerts file's channels).
 ALERT_CHANNELS = ("email", "slack", "whatsapp")
 #: How an alert compares its metric with the threshold (the alerts file's words).
@@ -67,6 +77,7 @@ REQUEST_COLUMNS = (
     "lift",
     "standard_error",
     "target",
+    "experiment_request_id",
 )
 #: The columns that tell two requests apart (a double click repeats all of them).
 PARAMETER_COLUMNS = REQUEST_COLUMNS[2:]
@@ -79,8 +90,12 @@ EXPLAIN_FUNCTION, EXPLAIN_TRIGGER = "explain_refused_request", "action_requests_
 ISOLATION_POLICY = "cerebro_tenant_requests_isolation"
 # Versioned: the index is over the parameter columns, and a table made before a column
 # existed gets the new index (the old one is dropped).
-PENDING_INDEX = "action_requests_one_pending_v3"
-_OLD_PENDING_INDEXES = ("action_requests_one_pending", "action_requests_one_pending_v2")
+PENDING_INDEX = "action_requests_one_pending_v4"
+_OLD_PENDING_INDEXES = (
+    "action_requests_one_pending",
+    "action_requests_one_pending_v2",
+    "action_requests_one_pending_v3",
+)
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -100,6 +115,7 @@ _KIND_COLUMNS = {
     STOP_ACTIVATION: ("segment", "destination", "preview"),
     ALERT: ("alert_name", *_ALERT_COLUMNS),
     REGISTER_EXPERIMENT: ("channel", *_EXPERIMENT_COLUMNS),
+    WITHDRAW_EXPERIMENT: ("experiment_request_id",),
 }
 #: Each kind's rules, a condition on the row (``{r}`` before each column: nothing in the
 #: CHECK, ``new.`` in the trigger) and what a marketer reads in Metabase when it fails. One
@@ -143,6 +159,11 @@ _KIND_RULES_EXPLAINED: dict[str, tuple[tuple[str, str], ...]] = {
         (f"{{r}}target in ({_in(EXPERIMENT_TARGETS)})",
          "El objetivo debe ser uno de: " + ", ".join(EXPERIMENT_TARGETS) + "."),
     ),
+    # The experiment is named by the request that registered it (its number in Solicitudes).
+    WITHDRAW_EXPERIMENT: (
+        ("{r}experiment_request_id is not null and {r}experiment_request_id > 0",
+         "Escriba el número de la solicitud que registró el experimento."),
+    ),
 }  # fmt: skip
 _OTHER_PARAMETERS = "La solicitud trae datos que no corresponden a su tipo."
 
@@ -166,6 +187,25 @@ _KIND_RULES = " or ".join(
 )
 
 
+_KINDS_OF = f"{ACCESS_SCHEMA}.{REQUEST_KINDS_FUNCTION}"
+# SECURITY DEFINER as tenant_ids_of (rls.py): a tenant login cannot read the mapping. NULL
+# for a role outside the mapping (the owner, the sensor: the trigger lets them by), every kind
+# for a mapped role without a list (a tenant's reader), else the role's list.
+_KINDS_FUNCTION_SQL = (
+    f"""create or replace function {_KINDS_OF}(role_name name)
+    returns text[]
+    language sql stable security definer
+    set search_path = pg_catalog, pg_temp
+    as $$
+        select coalesce(mapping.request_kinds, array[{_in(KINDS)}]::text[])
+        from {MAPPING_SCHEMA}.{MAPPING_TABLE} as mapping
+        where mapping.role_name = {REQUEST_KINDS_FUNCTION}.role_name
+          and pg_has_role(session_user, {REQUEST_KINDS_FUNCTION}.role_name, 'MEMBER')
+    $$""",
+    f"revoke all on function {_KINDS_OF}(name) from public",
+)
+
+
 def _raise(message: str) -> str:
     return f"raise exception using errcode = 'check_violation', message = '{message}';"
 
@@ -176,7 +216,18 @@ def _explaining_trigger_sql() -> str:
     <message>" (``src/metabase/actions/execution.clj``), and a CHECK's message names only the
     constraint."""
     kinds = ", ".join(KINDS)
-    branches = []
+    # A login of a role that may not ask this kind (a quoted literal: the kind is the row's).
+    refused_kind = (
+        "raise exception using errcode = 'insufficient_privilege', message = "
+        "case when cardinality(allowed) = 0 then 'Su grupo no puede pedir solicitudes desde "
+        "Metabase.' else 'Su grupo no puede pedir «' || new.kind || '»; puede pedir: ' || "
+        "array_to_string(allowed, ', ') || '.' end;"
+    )
+    branches = [
+        f"allowed := {_KINDS_OF}(current_user);\n    "
+        f"if new.kind in ({_in(KINDS)}) and allowed is not null "
+        f"and not (new.kind = any (allowed)) then {refused_kind} end if;"
+    ]
     for kind, rules in _KIND_RULES_EXPLAINED.items():
         checks = "".join(
             f"\n        if not coalesce(({condition.format(r='new.')}), false) then "
@@ -191,6 +242,8 @@ def _explaining_trigger_sql() -> str:
     body = "\n    ".join(branches)
     return f"""create or replace function {SCHEMA}.{EXPLAIN_FUNCTION}() returns trigger
 language plpgsql as $explain$
+declare
+    allowed text[];
 begin
     {body}
     {_raise(f"Tipo de solicitud desconocido: debe ser uno de {kinds}.")}
@@ -230,6 +283,7 @@ def _ddl(identity: str, requested_by: str, now: str) -> str:
         lift double precision,
         standard_error double precision,
         target text,
+        experiment_request_id bigint,
         requested_by text {requested_by},
         requested_at timestamp not null default {now},
         state text not null default '{QUEUED}',
@@ -284,6 +338,7 @@ _ADDED_COLUMNS = (
     ("lift", "double precision"),
     ("standard_error", "double precision"),
     ("target", "text"),
+    ("experiment_request_id", "bigint"),
 )
 _ADD_COLUMNS = [
     f"alter table {SCHEMA}.{TABLE} add column if not exists {column} {kind}"
@@ -292,6 +347,8 @@ _ADD_COLUMNS = [
 _TENANT_QUAL = (
     f"tenant_id = any ((select {ACCESS_SCHEMA}.{TENANT_IDS_FUNCTION}(current_user))::text[])"
 )
+# What the login may ask (NULL for an unmapped member of the group: nothing).
+_KIND_QUAL = f"kind = any ((select {_KINDS_OF}(current_user))::text[])"
 
 
 def create_table_postgres(cursor) -> None:
@@ -314,6 +371,9 @@ def create_table_postgres(cursor) -> None:
     for old in _OLD_PENDING_INDEXES:
         cursor.execute(f"drop index if exists {SCHEMA}.{old}")
     cursor.execute(_PENDING_INDEX_SQL)
+    ensure_mapping(cursor)
+    for statement in _KINDS_FUNCTION_SQL:
+        cursor.execute(statement)
     cursor.execute(_explaining_trigger_sql())
     cursor.execute(
         f"create or replace trigger {EXPLAIN_TRIGGER} before insert on {SCHEMA}.{TABLE} "
@@ -347,9 +407,12 @@ def secure_requests(cursor) -> None:
             sql.Identifier(INSERT_POLICY),
             table,
             group,
-            sql.SQL("{} and state = {} and requested_by = current_user").format(
-                qual, sql.Literal(QUEUED)
+            sql.SQL("{} and {} and state = {} and requested_by = current_user").format(
+                qual, sql.SQL(_KIND_QUAL), sql.Literal(QUEUED)
             ),
+        ),
+        sql.SQL("grant execute on function {}(name) to {}").format(
+            sql.Identifier(ACCESS_SCHEMA, REQUEST_KINDS_FUNCTION), group
         ),
         sql.SQL("revoke all on {} from {}").format(table, group),
         sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(SCHEMA), group),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,26 +55,42 @@ def bootstrap_tenant_roles(
     *,
     role_name: Callable[[str], str],
     password_variable: Callable[[str], str],
+    request_kinds: Mapping[str, Sequence[str]] | None = None,
+    group_role_name: Callable[[str, str], str] | None = None,
+    group_password_variable: Callable[[str, str], str] | None = None,
 ) -> BootstrapReport:
-    """Create or refresh the reader role of each of ``tenant_ids``; revoke the roles of
-    tenants no longer there (no login, out of the tenant group, unmapped)."""
+    """Create or refresh the reader role of each of ``tenant_ids``, and one login per tenant
+    and group of ``request_kinds`` (group key -> the request kinds it may ask, from
+    ``metabase/access.yml``: decision 0075); revoke the roles of tenants no longer there (no
+    login, out of the tenant group, unmapped)."""
     tenant_ids = list(tenant_ids)
+    groups = dict(request_kinds or {})
+    if groups and (group_role_name is None or group_password_variable is None):
+        raise ValueError("group logins need group_role_name and group_password_variable")
+    # (tenant, role name, password variable, kinds): the reader, then each group. With group
+    # logins the reader asks nothing (Metabase's actions run on the groups' connections); a
+    # bootstrap without groups keeps the reader's every kind (NULL), as before decision 0075.
+    reader_kinds = () if groups else None
+    logins = []
+    for tenant_id in tenant_ids:
+        logins.append((tenant_id, role_name(tenant_id), password_variable(tenant_id), reader_kinds))
+        logins += [(tenant_id, group_role_name(tenant_id, group),
+                    group_password_variable(tenant_id, group), tuple(kinds))
+                   for group, kinds in groups.items()]  # fmt: skip
     kept = read_env_file(secrets_file)
     report = BootstrapReport()
     passwords = {}
-    for tenant_id in tenant_ids:
-        variable = password_variable(tenant_id)
+    for _, _, variable, _ in logins:
         password = os.environ.get(variable) or kept.get(variable)
         if not password:
             password = secrets.token_urlsafe(PASSWORD_BYTES)
             report.new_passwords.append(variable)
         passwords[variable] = password
-    # The file holds the readers' passwords only: a removed tenant's goes with its role.
+    # The file holds the logins' passwords only: a removed tenant's goes with its roles.
     _write_secrets_file(secrets_file, passwords)
-    for tenant_id in tenant_ids:
-        variable = password_variable(tenant_id)
+    for tenant_id, name, variable, kinds in logins:
         with environment_set({variable: passwords[variable]}):
-            role = create_tenant_role(warehouse, tenant_id, role_name(tenant_id), variable)
+            role = create_tenant_role(warehouse, tenant_id, name, variable, request_kinds=kinds)
         (report.created if role.created else report.updated).append(role.role_name)
     report.revoked = _revoke_others(warehouse, tenant_ids)
     return report

@@ -11,6 +11,8 @@ TENANT_READER_GROUP = "cerebro_tenant_reader"
 MAPPING_SCHEMA, MAPPING_TABLE = "ops", "tenant_roles"
 #: The one schema outside the marts tenant roles may use: it holds only the lookup function.
 ACCESS_SCHEMA, TENANT_IDS_FUNCTION = "tenant_access", "tenant_ids_of"
+#: The request kinds a role may ask (``ops.tenant_roles.request_kinds``, decision 0075).
+REQUEST_KINDS_FUNCTION = "request_kinds_of"
 #: apply recognises a secured table by these names, kinds and roles: a change to a policy's
 #: expression needs a new name, or tables secured before would keep the old one.
 READABLE_POLICY = "cerebro_rows_readable"
@@ -23,6 +25,29 @@ DEFAULT_SCHEMA = "marts"
 #: several tenants, which tells a tenant nothing about another one. Every other table keeps
 #: NULL rows from all tenant roles.
 EVERY_TENANT_ROWS = frozenset({("ops", "dagster_runs")})
+
+_ENSURE_MAPPING = (
+    f"create schema if not exists {MAPPING_SCHEMA}",
+    f"""create table if not exists {MAPPING_SCHEMA}.{MAPPING_TABLE} (
+        role_name name primary key,
+        tenant_id text not null,
+        mapped_at timestamp not null default (now() at time zone 'UTC')
+    )""",
+    # The request kinds the role may ask (decision 0075); NULL: every kind (a tenant's
+    # reader, which Metabase's shared connection logs in as).
+    f"alter table {MAPPING_SCHEMA}.{MAPPING_TABLE} add column if not exists request_kinds text[]",
+    f"revoke all on {MAPPING_SCHEMA}.{MAPPING_TABLE} from public",
+    f"create schema if not exists {ACCESS_SCHEMA}",
+    f"revoke all on schema {ACCESS_SCHEMA} from public",
+)
+
+
+def ensure_mapping(cursor) -> None:
+    """The role -> tenant mapping and the access schema (created if missing): what the
+    lookup functions read, before any tenant role exists."""
+    for statement in _ENSURE_MAPPING:
+        cursor.execute(statement)
+
 
 # The lookup runs once per query: as a scalar subquery it becomes an InitPlan. Called bare,
 # the SECURITY DEFINER function ran once per row (19 ms against 640 ms for 19,000 rows on

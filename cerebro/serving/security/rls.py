@@ -49,23 +49,13 @@ from cerebro.serving.security.policies import (
     READABLE_POLICY,
     TENANT_IDS_FUNCTION,
     TENANT_READER_GROUP,
+    ensure_mapping,
     secure_table,
 )
 from cerebro.warehouse import Warehouse
 
 logger = logging.getLogger(__name__)
 
-_ENSURE_MAPPING = (
-    f"create schema if not exists {MAPPING_SCHEMA}",
-    f"""create table if not exists {MAPPING_SCHEMA}.{MAPPING_TABLE} (
-        role_name name primary key,
-        tenant_id text not null,
-        mapped_at timestamp not null default (now() at time zone 'UTC')
-    )""",
-    f"revoke all on {MAPPING_SCHEMA}.{MAPPING_TABLE} from public",
-    f"create schema if not exists {ACCESS_SCHEMA}",
-    f"revoke all on schema {ACCESS_SCHEMA} from public",
-)
 # SECURITY DEFINER: runs as its owner (the admin), who can read the mapping. search_path is
 # pinned so that a tenant cannot shadow pg_catalog objects with its own (temporary) ones.
 # session_user is the login role: the membership test stops a tenant from asking which
@@ -198,7 +188,8 @@ class IsolationReport:
 def ensure_access_objects(cursor) -> None:
     """The mapping table and the lookup function (created if missing; the function is
     replaced so that its definition follows this module)."""
-    for statement in (*_ENSURE_MAPPING, *_ENSURE_FUNCTION):
+    ensure_mapping(cursor)
+    for statement in _ENSURE_FUNCTION:
         cursor.execute(statement)
 
 

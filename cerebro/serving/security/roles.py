@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psycopg import errors, sql
@@ -160,14 +161,15 @@ def _create_or_update_role(cursor, connection, role_name: str, password: str, cr
     )
 
 
-def _map(cursor, role_name: str, tenant_id: str) -> None:
+def _map(cursor, role_name: str, tenant_id: str, request_kinds: list[str] | None) -> None:
     # A row left by a role dropped by hand is replaced: the mapping follows the role.
     cursor.execute(
         sql.SQL(
-            "insert into {} (role_name, tenant_id) values (%s, %s) "
-            "on conflict (role_name) do update set tenant_id = excluded.tenant_id"
+            "insert into {} (role_name, tenant_id, request_kinds) values (%s, %s, %s) "
+            "on conflict (role_name) do update set tenant_id = excluded.tenant_id, "
+            "request_kinds = excluded.request_kinds"
         ).format(_MAPPING),
-        (role_name, tenant_id),
+        (role_name, tenant_id, request_kinds),
     )
 
 
@@ -177,8 +179,12 @@ def create_tenant_role(
     role_name: str,
     password_env_var: str,
     schema: str = DEFAULT_SCHEMA,
+    request_kinds: Sequence[str] | None = None,
 ) -> TenantRole:
     """Create (or reset the password of) a LOGIN role that reads ``schema`` for one tenant.
+
+    ``request_kinds``: the kinds of request it may insert into ops.action_requests (a role of
+    ``metabase/access.yml``'s login, decision 0075); None, every kind (the tenant's reader).
 
     The role gets SELECT on the marts only, through the tenant group, and row-level security
     limits it to ``tenant_id``'s rows; it writes nothing but its tenant's requests
@@ -209,7 +215,8 @@ def create_tenant_role(
                 _check_existing(role_name, tenant_id, attributes, mapped)
             _create_or_update_role(cursor, connection, role_name, password, attributes is None)
             with acting_as(cursor, owner):
-                _map(cursor, role_name, tenant_id)
+                _map(cursor, role_name, tenant_id,
+                     None if request_kinds is None else list(request_kinds))  # fmt: skip
             report = secure_schema(cursor, schema)
     except errors.InsufficientPrivilege as error:
         raise TenantIsolationError(

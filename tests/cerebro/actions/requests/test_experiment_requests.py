@@ -175,3 +175,64 @@ def test_a_claimed_experiment_carries_its_parameters(warehouse, spend):
     assert (row["channel"], pd.Timestamp(row["start_date"]).date(), row["target"]) == (
         "Meta Ads", dt.date(2026, 10, 1), "revenue"
     )  # fmt: skip
+
+
+def _withdraw(warehouse, request_id):
+    return submit(warehouse, "cl_marketing", tenant_id=TENANT, kind="retirar_experimento",
+                  experiment_request_id=request_id)  # fmt: skip
+
+
+def test_a_withdrawn_experiment_leaves_calibration_and_a_second_withdrawal_is_refused(
+    warehouse, tenant, spend
+):
+    """Oracle: the calibration input (``tenant_lift_tests``) before and after; the request that
+    registered the test names it."""
+    registered = _ask(warehouse)
+    _ask(warehouse, channel="Google Ads")
+    _run(warehouse, tenant)
+    assert len(tenant_lift_tests(warehouse, TENANT, None)) == 2
+    _withdraw(warehouse, registered)
+    (outcome,) = _run(warehouse, tenant)
+    assert outcome.state == "done", outcome.result
+    assert outcome.result.startswith("Experimento de Meta Ads del 1 oct 2026 al 28 oct 2026 "
+                                     "sobre ingresos retirado")  # fmt: skip
+    left = tenant_lift_tests(warehouse, TENANT, None)
+    assert list(left["channel"]) == ["Google Ads"]
+    _withdraw(warehouse, registered)
+    (again,) = _run(warehouse, tenant)
+    assert again.state == "refused"
+    assert again.result == (f"El experimento de Meta Ads del 1 oct 2026 al 28 oct 2026 ya fue "
+                            f"retirado (solicitud {outcome.request_id}).")  # fmt: skip
+    assert list(tenant_lift_tests(warehouse, TENANT, None)["channel"]) == ["Google Ads"]
+
+
+def test_a_withdrawal_run_again_after_its_process_died_changes_nothing(warehouse, tenant, spend):
+    registered = _ask(warehouse)
+    _run(warehouse, tenant)
+    _withdraw(warehouse, registered)
+    (first,) = _run(warehouse, tenant)
+    warehouse.execute(("update ops.action_requests set state = 'running', finished_at = null, "
+                       f"result = null where request_id = {first.request_id}", None))  # fmt: skip
+    (retry,) = _run(warehouse, tenant, now=NOW + LEASE + dt.timedelta(seconds=1))
+    assert (retry.state, retry.result) == ("done", first.result)
+    assert tenant_lift_tests(warehouse, TENANT, None) is None
+
+
+def test_withdrawing_what_no_request_registered_is_refused(warehouse, tenant, spend):
+    _withdraw(warehouse, 999)
+    (outcome,) = _run(warehouse, tenant)
+    assert outcome.state == "refused"
+    assert outcome.result.startswith("La solicitud 999 no registró ningún experimento")
+
+
+def test_a_withdrawn_experiment_registered_again_calibrates_again(warehouse, tenant, spend):
+    registered = _ask(warehouse)
+    _run(warehouse, tenant)
+    _withdraw(warehouse, registered)
+    _run(warehouse, tenant)
+    again = _ask(warehouse, lift=1_200_000.0)
+    (outcome,) = _run(warehouse, tenant)
+    assert outcome.state == "done", outcome.result
+    table = registered_experiments(warehouse, TENANT)
+    assert list(table["lift"]) == [1_200_000.0]
+    assert again is not None

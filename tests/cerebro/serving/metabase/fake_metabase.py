@@ -47,7 +47,13 @@ Metabase's source (github.com/metabase/metabase) and restated here, not copied:
   The API stores an action's form settings as given; what the form can draw is the
   frontend's ``FieldSettings`` (``frontend/src/metabase-types/api/actions.ts``: ``inputType``
   one of ``InputSettingType``, ``valueOptions`` a list of strings or numbers), which
-  ``form_problems`` checks for the tests, not the API.
+  ``form_problems`` checks for the tests, not the API. Running an action from a dashboard
+  (``POST /api/dashboard/:id/dashcard/:dashcard-id/execute`` in
+  ``src/metabase/dashboards_rest/api.clj``, ``execute-dashcard!`` in
+  ``src/metabase/actions/execution.clj``, ``check-query-action-permissions*`` in
+  ``src/metabase/query_processor/middleware/permissions.clj``) needs read on the dashboard and
+  on the model, and actions enabled on the action's databases; the query runs as the login of
+  the action's database, so what it may insert is the warehouse's to say.
 - **Date styles** (``::date-style`` in ``src/metabase/models/visualization_settings.cljc``;
   ``DATE_STYLE_TO_FORMAT`` in ``frontend/src/metabase/lib/formatting/date.tsx``): six styles.
   The API stores any string; the browser, drawing a column with another style, logs "Unknown
@@ -230,6 +236,8 @@ class FakeMetabase:
         #: Cards (by their ``[cerebro:key=…]`` marker) whose query fails, with the message.
         self.failing_cards: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []
+        #: Actions run from a dashboard: (the login its database connects as, SQL, parameters).
+        self.executed: list[tuple[str, str, dict]] = []
         self._failures: list[tuple[str, re.Pattern, int, str]] = []
         #: What a card's SQL returns when exported: SQL -> (column titles, rows).
         self.results: dict[str, tuple[list[str], list[list]]] = {}
@@ -410,7 +418,9 @@ class FakeMetabase:
             ("POST", "/api/action", self._create_action, False),
             ("GET", f"/api/action/{integer}", self._get_action, False),
             ("PUT", f"/api/action/{integer}", self._update_action, False),
-        ]
+            ("POST", f"/api/dashboard/{integer}/dashcard/{integer}/execute",
+             self._execute_dashcard, False),
+        ]  # fmt: skip
 
     # Session, setup, users, keys ------------------------------------------------------------
 
@@ -943,6 +953,33 @@ class FakeMetabase:
             action["database_id"] = action["dataset_query"]["database"]
         self.actions[action_id] = action
         return 200, copy.deepcopy(action)
+
+    def _execute_dashcard(self, body, query, dashboard_id, dashcard_id):
+        """``POST /api/dashboard/:id/dashcard/:dashcard-id/execute``: the caller must read the
+        dashboard (``api/read-check``), the dashcard must be on it with an action (404), the
+        action's databases must allow actions (``check-actions-enabled!``), and the caller must
+        read the model (``check-query-action-permissions*`` binds ``*card-id*`` to the model and
+        checks its read perms; view-data is unrestricted in open-source Metabase, so no data
+        level is needed). The fake cannot run SQL: it records which login the action's
+        database connects as, the SQL and the parameters in ``executed``, for a test to run
+        on a real warehouse."""
+        dashboard = self.dashboards.get(dashboard_id)
+        if dashboard is None or dashboard["archived"]:
+            raise ApiError(404, "Not found.")
+        self._check_read(dashboard.get("collection_id"))
+        dashcard = next((d for d in dashboard["dashcards"] if d["id"] == dashcard_id), None)
+        action = self.actions.get((dashcard or {}).get("action_id"))
+        if action is None or action["archived"]:
+            raise ApiError(404, "Not found.")
+        for database_id in self._action_databases(action):
+            self._check_actions_enabled(database_id)
+        self._check_read(self.cards[action["model_id"]].get("collection_id"))
+        parameters = (body or {}).get("parameters") or {}
+        database = self.databases[action["database_id"]]
+        self.executed.append(
+            (database["details"]["user"], action["dataset_query"]["native"]["query"], parameters)
+        )
+        return 200, {"rows-affected": 1}
 
     #: ``InputSettingType`` (frontend/src/metabase-types/api/actions.ts).
     INPUT_TYPES = frozenset(

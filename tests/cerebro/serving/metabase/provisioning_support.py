@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from types import SimpleNamespace
 
+from cerebro.serving.metabase.access import load_access
 from cerebro.serving.metabase.context import build_context, dashboard_tables
 
 ADMIN_EMAIL = "admin@cerebro.test"
@@ -19,6 +20,14 @@ TENANTS = (
 )  # fmt: skip
 #: Each tenant role's password, as METABASE_TENANT_<ID>_PASSWORD holds it.
 TENANT_PASSWORDS = {t.tenant_id: f"t3nant-{t.tenant_id}-never-printed" for t in TENANTS}
+#: The groups of metabase/access.yml that ask requests: each logs in as its own login per
+#: tenant, ``<tenant>_<group>`` (decision 0075), with METABASE_TENANT_<ID>_<GROUP>_PASSWORD.
+ASKING_GROUPS = tuple(load_access().request_kinds())
+GROUP_PASSWORDS = {
+    f"{t.tenant_id}_{group}": f"gr0up-{t.tenant_id}-{group}-never-printed"
+    for t in TENANTS
+    for group in ASKING_GROUPS
+}
 #: The data's last day, as if the warehouse said so (fixed: tests must not depend on today).
 LAST_DAY = dt.date(2026, 10, 31)
 
@@ -60,6 +69,7 @@ WAREHOUSE = {
     "roles": {
         "metabase_reader": READER_PASSWORD,
         **{tenant_role(t.tenant_id): TENANT_PASSWORDS[t.tenant_id] for t in TENANTS},
+        **GROUP_PASSWORDS,
     },
 }
 
@@ -71,6 +81,9 @@ def tenant_logins(tenants=TENANTS) -> dict[str, str]:
         stem = f"METABASE_TENANT_{tenant.tenant_id.upper()}"
         logins[f"{stem}_USER"] = tenant_role(tenant.tenant_id)
         logins[f"{stem}_PASSWORD"] = TENANT_PASSWORDS[tenant.tenant_id]
+        for group in ASKING_GROUPS:
+            password = GROUP_PASSWORDS[f"{tenant.tenant_id}_{group}"]
+            logins[f"{stem}_{group.upper()}_PASSWORD"] = password
     return logins
 
 

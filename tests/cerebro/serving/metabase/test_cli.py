@@ -8,7 +8,6 @@ from click.testing import CliRunner
 
 from cerebro.cli.main import main
 from cerebro.serving.dashboards.spec import load_dashboards
-from cerebro.serving.metabase.requests import request_actions
 from tests.cerebro.serving.metabase.provisioning_support import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -78,7 +77,8 @@ def test_a_wrong_warehouse_password_is_one_line_naming_what_to_fix(fake, environ
     assert line.startswith("Error: Metabase cannot connect to the warehouse as metabase_reader@")
     assert "Looks like your Password is incorrect." in line
     assert "METABASE_WAREHOUSE_PASSWORD" in line and "not-the-password" not in line
-    assert "Cerebro" not in fake.databases.get(3, {}).get("name", "")
+    # The all-tenant reader's connection was not registered (the tenants' ones come first).
+    assert "Cerebro" not in {db["name"] for db in fake.databases.values()}
 
 
 def test_check_exits_non_zero_and_names_the_failing_card(fake, environment, specs_dir, dashboards):
@@ -106,20 +106,26 @@ def test_offline_plan_lists_each_tenant_and_the_portfolio_without_a_server(envir
     assert "Período (default Últimos 90 días" in output
     assert "“Audiencias”: questions saved there that return customer ids" in output
     assert "Agency “Agencia”" in output and "Portafolio de tiendas" in output
-    # One Metabase card per spec card and a dashboard per spec; per tenant the requests model
-    # and the Acciones page's actions (decisions 0063, 0069, 0072), 4 groups, one connection and
-    # its collections: its own, one per area of metabase/access.yml (3), "Preguntas" and one
-    # sub-collection of it per dashboard, and "Audiencias" (decision 0073).
+    # One Metabase card per spec card and a dashboard per spec; per tenant the requests model,
+    # 4 groups, one connection and its collections: its own, one per area of
+    # metabase/access.yml (3), "Preguntas" and one sub-collection of it per dashboard, and
+    # "Audiencias" (decision 0073); per asking group (Directivo, Marketing, Automatización:
+    # decision 0075) a connection as its login, a collection, a requests model, a dashboard
+    # and the actions of its kinds: Directivo 4 (scenario, sync preview, sync, stop),
+    # Marketing those and the experiment and its withdrawal (6), Automatización the alert (1).
     specs = load_dashboards(specs_dir)
-    cards = sum(len(spec.cards) for spec in specs) + 1
-    collections = 1 + 3 + 1 + len(specs) + 1
-    actions = len(request_actions("casafacil_cl"))
-    assert actions == 6  # scenario, sync preview, sync, stop, alert, experiment
+    cards = sum(len(spec.cards) for spec in specs) + 1 + 3
+    collections = 1 + 3 + 1 + len(specs) + 1 + 3
+    dashboards = len(specs) + 3
+    actions = 4 + 6 + 1
     assert (
-        f"casafacil_cl: {collections + cards + actions + len(specs) + 4 + 1} objects "
-        f"({collections} collections, {cards} cards, {actions} actions, {len(specs)} "
-        "dashboards, 4 groups, 1 connection)"
+        f"casafacil_cl: {collections + cards + actions + dashboards + 4 + 4} objects "
+        f"({collections} collections, {cards} cards, {actions} actions, {dashboards} "
+        "dashboards, 4 groups, 4 connections)"
     ) in output
+    assert ("logs in as casafacil_cl_marketing (default); password from "
+            "METABASE_TENANT_CASAFACIL_CL_MARKETING_PASSWORD") in output  # fmt: skip
+    assert ("runs “CasaFácil Chile · Automatización/DevOps”'s requests: alerta") in output
     assert "agencia-cerebro: 7 objects (3 collections, 1 card, 1 dashboard" in output
     assert not any(password in output for password in TENANT_PASSWORDS.values())
     assert READER_PASSWORD not in output

@@ -141,10 +141,14 @@ def test_every_card_runs_through_metabase_and_failures_are_named(fake, settings,
     failed = {run.key: run.error for run in runs if run.error}
     assert failed == {broken: 'ERROR: relation "marts.no_such_mart" does not exist'}
     portfolio = sum(len(d.cards) for d in load_portfolio())
-    # Each tenant's cards and its requests model (decision 0063), and the portfolio's.
-    per_tenant = sum(len(d.cards) for d in dashboards) + 1
+    # Each tenant's cards, its requests model (decision 0063) and each asking group's
+    # (decision 0075: Directivo, Marketing, Automatización), and the portfolio's.
+    groups = ("directivo", "marketing", "automatizacion")
+    per_tenant = sum(len(d.cards) for d in dashboards) + 1 + len(groups)
     assert len(runs) == len(TENANT_IDS) * per_tenant + portfolio
     assert {run.key for run in runs} >= {f"{t}/acciones/solicitudes" for t in TENANT_IDS}
+    assert {run.key for run in runs} >= {f"{t}/acciones/{g}/solicitudes" for t in TENANT_IDS
+                                         for g in groups}  # fmt: skip
     assert all(run.rows == 1 for run in runs if run.error is None)
     # Running cards changes nothing: the only POSTs are the query runs.
     assert all(path.endswith("/query") for _, path in fake.writes())

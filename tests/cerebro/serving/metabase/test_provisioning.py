@@ -24,19 +24,26 @@ from tests.cerebro.serving.metabase.provisioning_support import (
 )
 
 PORTFOLIO = load_portfolio()
+#: Buttons per kind of request: a sync is a preview and its confirmation.
+ACTIONS_PER_KIND = {"guardar_escenario": 1, "sincronizar_segmento": 2, "detener_activacion": 1,
+                    "alerta": 1, "registrar_experimento": 1, "retirar_experimento": 1}  # fmt: skip
 
 
 def _totals(dashboards, tenants: int = 2) -> dict[str, int]:
     """Objects the apply creates: per tenant its collection, one per area, "Preguntas" and one
     per dashboard, "Audiencias" (decision 0073), its cards and its requests model, the Acciones
-    page's actions (scenario, sync preview, sync, stop, alert, experiment: decisions 0063, 0069
-    and 0072), dashboards and groups; the agency's collections, cards, dashboard and group."""
+    page's actions (scenario, sync preview, sync, stop, alert, experiment and its withdrawal:
+    decisions 0063, 0069, 0072 and 0075), dashboards and groups; the agency's collections,
+    cards, dashboard and group."""
     access = load_access()
+    asking = access.request_kinds()
     per_tenant = {
-        "collections": 1 + len(access.areas) + 1 + len(dashboards) + 1,
-        "cards": sum(len(d.cards) for d in dashboards) + 1,
-        "actions": 6,
-        "dashboards": len(dashboards),
+        # ... and per asking group (decision 0075) its Acciones collection, requests model,
+        # the actions of its kinds and its Acciones dashboard.
+        "collections": 1 + len(access.areas) + 1 + len(dashboards) + 1 + len(asking),
+        "cards": sum(len(d.cards) for d in dashboards) + 1 + len(asking),
+        "actions": sum(ACTIONS_PER_KIND[kind] for kinds in asking.values() for kind in kinds),
+        "dashboards": len(dashboards) + len(asking),
         "groups": len(access.roles),
     }
     agency = {
@@ -88,17 +95,22 @@ def test_fresh_apply_creates_per_tenant_objects_and_connections_as_their_roles(
     # One connection per tenant, logged in as its role (settings: METABASE_TENANT_<ID>_USER),
     # and the all-tenant reader for the portfolio; all restricted to the marts.
     users = {db["name"]: db["details"]["user"] for db in fake.databases.values()}
+    # ... and one per tenant and asking group, logged in as the group's login (decision 0075).
     assert users == {
         "Cerebro · casafacil_cl": "casafacil_cl_metabase",
         "Cerebro · casafacil_pe": "casafacil_pe_metabase",
         "Cerebro": "metabase_reader",
-    }
+        **{f"Cerebro · {t.tenant_id} · {group}": f"{t.tenant_id}_{group}"
+           for t in TENANTS for group in load_access().request_kinds()},
+    }  # fmt: skip
     assert {db["details"]["schema-filters-patterns"] for db in fake.databases.values()} == {"marts"}
     # Every tenant card queries its tenant's connection, every portfolio card the reader.
     database_ids = {db["name"]: db["id"] for db in fake.databases.values()}
     for key, card in _by_key(fake.cards).items():
-        owner = key.split("/")[0]
+        owner, *rest = key.split("/")
         name = "Cerebro" if owner == AGENCY else f"Cerebro · {owner}"
+        if rest[0] == "acciones" and len(rest) == 3:  # an asking group's requests model
+            name = f"{name} · {rest[1]}"
         assert card["database_id"] == database_ids[name], key
     key_file = settings.api_key_file
     assert key_file.read_text().strip() == next(iter(fake.api_keys.values()))["key"]
@@ -132,6 +144,11 @@ def test_each_tenant_group_sees_exactly_its_collections_and_connection(fake, set
             collections, databases = _visible(fake, group)
             # Only this tenant's collections, and exactly the areas the role is given.
             assert collections <= own, role.key
+            # Its own Acciones page, if it asks requests: no other group's (decision 0075).
+            pages = {k for k in collections if k.startswith(f"{tenant.tenant_id}/acciones/")}
+            assert pages == ({f"{tenant.tenant_id}/acciones/{role.key}"} if role.requests
+                             else set()), role.key  # fmt: skip
+            collections -= pages
             areas = {k.split("/")[1] for k in collections if k.count("/") == 1} - {"preguntas"}
             assert areas == set(role.collections) - {"tenant"}, role.key
             readable = set(access.dashboards_readable_by(role))

@@ -74,7 +74,7 @@ BAD_REQUESTS = [
      "El escenario necesita un nombre (de 1 a 120 letras)."),
     ("kind, alert_name", "'borrar_todo', 'x'",
      "Tipo de solicitud desconocido: debe ser uno de guardar_escenario, sincronizar_segmento, "
-     "detener_activacion, alerta, registrar_experimento."),
+     "detener_activacion, alerta, registrar_experimento, retirar_experimento."),
     ("kind, segment, destination", "'sincronizar_segmento', 'Campeones', 'klaviyo'",
      "Diga si es una vista previa o la sincronización."),
     ("kind, alert_name, segment", "'alerta', 'x', 'Campeones'", "Elija la métrica de la alerta."),

@@ -113,3 +113,39 @@ def test_the_sensor_keeps_the_experiment_once_where_no_tenant_reads_it(
             pytest.raises(errors.InsufficientPrivilege),
         ):
             login.execute("select * from ops.registered_experiments")
+
+
+def test_a_withdrawn_experiment_leaves_calibration_and_can_be_registered_again(
+    tenant_warehouse, tenant_roles
+):
+    """On PostgreSQL (decision 0075): the withdrawal stamps the test, calibration leaves it
+    out, a second withdrawal is refused, and the same test asked again comes back."""
+    from cerebro.actions.requests.experiments import tenant_lift_tests
+
+    with tenant_warehouse.as_owner() as owner:
+        owner.execute("create table marts.mart_channel_spend_daily (tenant_id text, spend_date "
+                      "date, channel_group text, spend_amount double precision)")  # fmt: skip
+        owner.execute("insert into marts.mart_channel_spend_daily values "
+                      f"('{CL}', '2026-10-01', 'Meta Ads', 5000)")  # fmt: skip
+    tenants = {CL: Tenant(CL, "CasaFácil", "America/Santiago", "CLP", "CL", sources={})}
+    warehouse = tenant_warehouse.warehouse
+    withdraw = ("insert into ops.action_requests (tenant_id, kind, experiment_request_id) "
+                "values (%s, 'retirar_experimento', %s) on conflict do nothing")  # fmt: skip
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        cl.execute(_action_sql(CL), ASKED)
+    (registered,) = run_pending(warehouse, tenants, now=lambda: NOW)
+    assert len(tenant_lift_tests(warehouse, CL, None)) == 1
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        cl.execute(withdraw, (CL, registered.request_id))
+    (withdrawn,) = run_pending(warehouse, tenants, now=lambda: NOW)
+    assert withdrawn.state == "done", withdrawn.result
+    assert tenant_lift_tests(warehouse, CL, None) is None
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        cl.execute(withdraw, (CL, registered.request_id))
+    (twice,) = run_pending(warehouse, tenants, now=lambda: NOW)
+    assert twice.state == "refused" and f"(solicitud {withdrawn.request_id})" in twice.result
+    with tenant_warehouse.connect(tenant_roles[CL]) as cl:
+        cl.execute(_action_sql(CL), {**ASKED, "lift": 900_000})
+    (again,) = run_pending(warehouse, tenants, now=lambda: NOW)
+    assert again.state == "done", again.result
+    assert list(tenant_lift_tests(warehouse, CL, None)["lift"]) == [900_000]

@@ -13,7 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from cerebro.cli.main import main
-from cerebro.serving.metabase.settings import offline_settings, tenant_login_variables
+from cerebro.serving.metabase.access import load_access
+from cerebro.serving.metabase.settings import (
+    group_login_variables,
+    offline_settings,
+    tenant_login_variables,
+)
 from cerebro.serving.security.bootstrap import bootstrap_tenant_roles
 from cerebro.settings import read_env_file
 from tests.cerebro.serving.security.tenant_marts import CL, PE, Role, rows_of
@@ -80,10 +85,16 @@ def test_the_command_prints_the_roles_and_never_a_password(tenant_warehouse, tmp
         env={**environ, tenant_login_variables(tenant_id)[1]: ""},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    (password,) = read_env_file(secrets_file).values()
+    kept = read_env_file(secrets_file)
+    # The reader, then one login per role of metabase/access.yml that asks requests.
+    groups = list(load_access().request_kinds())
+    variables = [tenant_login_variables(tenant_id)[1],
+                 *(group_login_variables(tenant_id, group)[1] for group in groups)]  # fmt: skip
+    assert sorted(kept) == sorted(variables)
     assert result.output.splitlines() == [
-        f"created: {tenant_id}_reader",
-        f"new passwords written to {secrets_file}: {tenant_login_variables(tenant_id)[1]}",
+        "created: " + ", ".join([f"{tenant_id}_reader", *(f"{tenant_id}_{g}" for g in groups)]),
+        f"new passwords written to {secrets_file}: {', '.join(variables)}",
     ]
-    assert password not in result.output and len(password) >= 24
+    for password in kept.values():
+        assert password not in result.output and len(password) >= 24
     assert os.environ.get(tenant_login_variables(tenant_id)[1]) is None
