@@ -266,9 +266,13 @@ def test_the_channels_page_shows_each_channels_sessions_and_their_conversion(
     """`cerebro kpis channels` and the Canales card read the visit step: the period's sessions
     per channel and checkouts per session, null (not zero) without GA4."""
     expected = expected_funnel(crafted)
-    expected = expected[expected["tenant_id"] == tenant].groupby("channel_group").agg(
-        sessions=("sessions", lambda s: s.sum(min_count=1)),
-        checkouts_created=("checkouts_created", "sum"),
+    expected = (
+        expected[expected["tenant_id"] == tenant]
+        .groupby("channel_group")
+        .agg(
+            sessions=("sessions", lambda s: s.sum(min_count=1)),
+            checkouts_created=("checkouts_created", "sum"),
+        )
     )
     page = get_channel_kpis(tenant, "2026-03-01", "2026-03-03", warehouse=funnel_warehouse)
     rows = {row["channel"]: row for row in page["channel_funnel"]}

@@ -1,6 +1,7 @@
 """The funnel per channel (doc block kpi_channel_funnel), computed in pandas from the raw landed
 tables: the ad platforms' and Search Console's reports for reach, GA4's report for sessions,
-and the oracle's Shop (kpi_oracle.py) for checkouts and orders. Written from the doc block, not from the mart.
+and the oracle's Shop (kpi_oracle.py) for checkouts and orders. Written from the doc block,
+not from the mart.
 """
 
 from __future__ import annotations
