@@ -123,13 +123,14 @@ def _raw_frame(source: str, stream: str, rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def land(warehouse: Warehouse) -> None:
+def land(warehouse: Warehouse, subscriptions: list[dict] = SUBSCRIPTIONS) -> None:
+    """The crafted raw rows and tenants (``subscriptions``: the crafted store's by default)."""
     rates = [
         {"tenant_id": "t_cl", "base_currency": "USD", "quote_currency": "CLP",
          "rate_date": dt.date(2026, 3, 2), "rate": USD_RATE, "series_id": "crafted"}
     ]  # fmt: skip
     for table, rows in {
-        "stripe.subscriptions": SUBSCRIPTIONS,
+        "stripe.subscriptions": subscriptions,
         "exchange_rates.daily_rates": rates,
     }.items():
         source, stream = table.split(".")
@@ -239,7 +240,7 @@ def built(request, tmp_path_factory) -> Warehouse:
     return warehouse
 
 
-def _built_mart(warehouse: Warehouse, tenant: str) -> pd.DataFrame:
+def built_mart(warehouse: Warehouse, tenant: str) -> pd.DataFrame:
     frame = warehouse.query(
         f"select * from marts.mart_subscription_mrr_monthly where tenant_id = '{tenant}'"
         " order by mrr_month"
@@ -248,9 +249,9 @@ def _built_mart(warehouse: Warehouse, tenant: str) -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize("tenant", sorted(TENANTS))
-def test_the_mrr_waterfall_matches_the_oracle(built, tenant):
-    actual, expected = _built_mart(built, tenant), expected_waterfall(tenant)
+def assert_matches_the_oracle(actual: pd.DataFrame, tenant: str) -> None:
+    """The built mart's rows of ``tenant`` are the oracle's, month by month."""
+    expected = expected_waterfall(tenant)
     assert actual["mrr_month"].tolist() == expected["mrr_month"].tolist()
     for column in MONEY:
         assert pd.to_numeric(actual[column]).astype(float).tolist() == pytest.approx(
@@ -267,9 +268,14 @@ def test_the_mrr_waterfall_matches_the_oracle(built, tenant):
         ), column
 
 
+@pytest.mark.parametrize("tenant", sorted(TENANTS))
+def test_the_mrr_waterfall_matches_the_oracle(built, tenant):
+    assert_matches_the_oracle(built_mart(built, tenant), tenant)
+
+
 def test_hand_worked_months(built):
     """Figures worked by hand from the scenario, beside the oracle."""
-    mart = _built_mart(built, "t_cl").set_index("mrr_month")
+    mart = built_mart(built, "t_cl").set_index("mrr_month")
     january, february = mart.loc[dt.date(2026, 1, 1)], mart.loc[dt.date(2026, 2, 1)]
     march, april, may = (mart.loc[dt.date(2026, m, 1)] for m in (3, 4, 5))
     # January: c1 10 000, c3's yearly 120 000 as 10 000, c4 30 000; c10 came and went.
