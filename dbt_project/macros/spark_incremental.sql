@@ -11,7 +11,14 @@
     tests/platform/test_platform_on_spark.py checks that it gives the rows of a full build.
 
     A full build (no window, a new or full-refreshed table, changed columns, a table built
-    before it was partitioned, a model without tenant_id) recreates the table. -#}
+    before it was partitioned, a model without tenant_id) recreates the table.
+
+    A table without rows is not partitioned: Spark writes no file for a partitioned table
+    without partitions, only for an unpartitioned one (an empty file that carries the
+    columns), and the readers of Spark's Parquet (the DuckDB file's serving views,
+    cerebro/spark/serving.py) find the columns only in a file, as the landing's empty tables
+    do (cerebro/spark/landing.py). The next run with rows recreates it partitioned, losing
+    nothing: it had no rows. -#}
 {% materialization incremental, adapter='spark' %}
     {%- set existing = load_relation(this) -%}
     {%- set window = partition_window() -%}
@@ -57,6 +64,15 @@
             {% if by_tenant %}partitioned by (tenant_id){% endif %}
             as select * from {{ new_rows }}
         {%- endcall -%}
+        {%- if by_tenant and run_query('show partitions ' ~ this).rows | length == 0 -%}
+            {%- call statement('drop_empty_table') -%}
+                drop table {{ this }}
+            {%- endcall -%}
+            {#- `limit 0`: Spark's plan of it reads nothing. #}
+            {%- call statement('empty_table') -%}
+                create table {{ this }} using parquet as select * from {{ new_rows }} limit 0
+            {%- endcall -%}
+        {%- endif -%}
     {%- endif -%}
 
     {% do persist_docs(this, model) %}

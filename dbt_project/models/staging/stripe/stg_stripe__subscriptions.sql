@@ -63,16 +63,20 @@ converted as (
     select
         in_tenant_currency.*,
         -- What the subscription bills, as a month's worth (the MRR it contributes while it
-        -- lasts): Stripe bills every `billing_interval_count` days, weeks, months or years.
+        -- lasts): Stripe bills every `billing_interval_count` days, weeks, months or years, so
+        -- a month's worth is the amount times its intervals in a year over twelve. In double
+        -- precision on every warehouse: Spark gives a quotient of decimals six decimals
+        -- (1.0 / 12 = 0.083333, a yearly 120 000 would be 9 999.96 a month), and DuckDB
+        -- divides decimals as doubles anyway.
         cast(
-            in_tenant_currency.recurring_amount
+            cast(in_tenant_currency.recurring_amount as {{ type_double() }})
             * case in_tenant_currency.billing_interval
-                when 'day' then 365.0 / 12
-                when 'week' then 52.0 / 12
-                when 'month' then 1.0
-                when 'year' then 1.0 / 12
+                when 'day' then 365
+                when 'week' then 52
+                when 'month' then 12
+                when 'year' then 1
             end
-            / nullif(in_tenant_currency.billing_interval_count, 0)
+            / (12 * nullif(in_tenant_currency.billing_interval_count, 0))
             as {{ cerebro.type_amount() }}
         ) as monthly_recurring_amount,
         -- Stripe's statuses of a subscription still billed (past_due and unpaid are still
