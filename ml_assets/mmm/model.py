@@ -173,6 +173,7 @@ class MarketingMixModel(Estimator):
             share_low=low,
             share_high=high,
             positive=self._positive_columns(design_spec),
+            period_days=self.period_days,
         )
         posterior = sample_posterior(
             problem, chains=self.chains, warmup=self.warmup, draws=self.draws, seed=self.seed

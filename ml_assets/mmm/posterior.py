@@ -13,8 +13,8 @@ matrix needed three times the leapfrog steps. This module is the only one that i
 the rest of ``ml_assets.mmm`` sees numpy arrays of draws.
 
 Compiling the sampler costs about 20 s of CPU, sampling a few seconds. So the data are the
-compiled program's arguments (not constants in it), rows are padded to a multiple of
-``ROW_BUCKET`` with a mask, one sampler is kept per shape and setting in the process, and
+compiled program's arguments (not constants in it), rows are padded to a multiple of a bucket
+(``row_bucket``) with a mask, one sampler is kept per shape and setting in the process, and
 compiled programs are cached on disk (``compilation_cache_dir``): the backtest, both
 targets and every tenant with as many channels share one compilation, and later runs none.
 """
@@ -44,10 +44,13 @@ from numpyro.infer import MCMC, NUTS, init_to_median
 # Sums over hundreds of days of squared residuals lose digits in float32.
 jax.config.update("jax_enable_x64", True)
 
-#: Rows are padded up to a multiple of this, and baseline terms (whose changepoints depend on
-#: the history's length) to a multiple of ``TERM_BUCKET``, so that histories of similar
-#: length (a tenant's backtest and its full fit) share a compiled sampler.
-ROW_BUCKET = 128
+#: Rows are padded up to a multiple of a bucket (``row_bucket``), and baseline terms (whose
+#: changepoints depend on the history's length) to a multiple of ``TERM_BUCKET``, so that
+#: histories of similar length (a tenant's backtest and its full fit) share a compiled sampler.
+#: The bucket grows with the rows, an eighth to a quarter of them (at least ``ROW_BUCKET``):
+#: padded rows cost as much as real ones in every step, and a fixed bucket of 128 more than
+#: doubled the work of a year of weeks (52 rows) and added a third to 200 weeks.
+ROW_BUCKET = 8
 TERM_BUCKET = 8
 #: A chain is discarded when more than this share of its transitions diverged, or when it
 #: never moved (every draw the same point: it stuck where every proposal diverged, e.g. a
@@ -101,6 +104,8 @@ class PosteriorProblem:
     #: organic search clicks: more of them never lowers the target). Their prior is the
     #: half-normal of the column's sd; they are sampled, the other columns integrated out.
     positive: np.ndarray | None = None
+    #: Days per row: the decay's prior is about carry-over in days (``Priors.decay_prior``).
+    period_days: int = 1
 
     def positive_columns(self) -> np.ndarray:
         """(terms,) bool: ``positive``, or no column."""
@@ -155,19 +160,19 @@ def _collapsed_log_likelihood(arrays, residual, sigma):
     out (Woodbury identity and the matrix determinant lemma; Rasmussen & Williams 2006,
     "Gaussian Processes for Machine Learning", A.9 and 2.7): the sampler then moves only the
     media parameters and the noise, and the baseline's strong correlation with always-on
-    spend no longer slows it down."""
+    spend no longer slows it down.
+
+    With Lambda^(1/2) B'B Lambda^(1/2) = Q D Q' computed once (``_arrays``), the precision
+    B'B / sigma^2 + Lambda^-1 is diagonal in the basis Q' Lambda^(1/2) for every sigma, so
+    a step needs no factorisation: with z = Q' Lambda^(1/2) B' e ("rotated"),
+    e' (sigma^2 I + B Lambda B')^-1 e = (e'e - sum z^2 / (d + sigma^2)) / sigma^2 and
+    log det(sigma^2 I + B Lambda B') = sum log(1 + d / sigma^2) + rows log sigma^2."""
     rows = arrays["rows"]  # padded rows have a zero residual and a zero design row
     variance = sigma**2
-    projected = arrays["baseline_t"] @ residual / variance  # B'e / sigma^2
-    precision = arrays["gram"] / variance + jnp.diag(1.0 / arrays["prior_var"])
-    factor = jnp.linalg.cholesky(precision)
-    solved = jax.scipy.linalg.cho_solve((factor, True), projected)
-    quadratic = residual @ residual / variance - projected @ solved
-    log_det = (
-        2.0 * jnp.sum(jnp.log(jnp.diag(factor)))
-        + jnp.sum(jnp.log(arrays["prior_var"]))
-        + rows * jnp.log(variance)
-    )
+    eigenvalues = arrays["eigenvalues"]
+    rotated = arrays["rotated"] @ residual
+    quadratic = (residual @ residual - jnp.sum(rotated**2 / (eigenvalues + variance))) / variance
+    log_det = jnp.sum(jnp.log1p(eigenvalues / variance)) + rows * jnp.log(variance)
     return -0.5 * (quadratic + log_det + rows * jnp.log(2.0 * jnp.pi))
 
 
@@ -213,9 +218,8 @@ def _truncated_offsets(offsets, low, high):
 
 def _model(arrays: dict, *, priors: Priors, bounded: bool):
     channels = arrays["spend_share"].shape[0]
-    decay = numpyro.sample(
-        "decay", dist.Beta(priors.decay_alpha, priors.decay_beta).expand([channels])
-    )
+    decay_alpha, decay_beta = arrays["decay_prior"]
+    decay = numpyro.sample("decay", dist.Beta(decay_alpha, decay_beta).expand([channels]))
     half = _pooled_positive(
         "half_saturation", 0.0, priors.half_saturation_log_sd, priors.curve_pooling, channels
     )
@@ -272,12 +276,27 @@ def _padded(values: np.ndarray, rows: int) -> np.ndarray:
     return np.pad(values, [(0, 0)] * (values.ndim - 1) + [(0, extra)])
 
 
+def _rotated_baseline(baseline_t: np.ndarray, prior_var: np.ndarray) -> dict:
+    """The eigenbasis of the collapsed likelihood (``_collapsed_log_likelihood``): the
+    eigenvalues d of Lambda^(1/2) B'B Lambda^(1/2) and the rows of Q' Lambda^(1/2) B'."""
+    scaled = baseline_t * np.sqrt(prior_var)[:, None]  # Lambda^(1/2) B'
+    eigenvalues, vectors = np.linalg.eigh(scaled @ scaled.T)
+    return {"eigenvalues": np.clip(eigenvalues, 0.0, None), "rotated": vectors.T @ scaled}
+
+
+def row_bucket(rows: int) -> int:
+    """The multiple ``rows`` are padded to: the power of two an eighth to a quarter of them,
+    at least ``ROW_BUCKET`` (52 weekly rows: 8, so 56; 200: 32, so 224; 730 daily: 128)."""
+    return max(ROW_BUCKET, 2 ** (max(rows, 1).bit_length() - 3))
+
+
 def _arrays(problem: PosteriorProblem) -> dict:
-    """The sampler's arguments: the problem padded to a multiple of ``ROW_BUCKET`` rows."""
+    """The sampler's arguments: the problem padded to a multiple of ``row_bucket`` rows."""
     positive = problem.positive_columns()
     free = problem.baseline[:, ~positive]
     rows, terms = free.shape
-    padded = -(-rows // ROW_BUCKET) * ROW_BUCKET
+    bucket = row_bucket(rows)
+    padded = -(-rows // bucket) * bucket
     # A padded term is an all-zero column with a unit prior: it adds log(1) to the collapsed
     # likelihood's determinant terms, and nothing else.
     padded_terms = -(-terms // TERM_BUCKET) * TERM_BUCKET
@@ -287,12 +306,11 @@ def _arrays(problem: PosteriorProblem) -> dict:
     arrays = {
         "rows": np.float64(rows),
         "mask": _padded(np.ones(rows), padded),
-        "baseline_t": baseline,
-        "gram": baseline @ baseline.T,
-        "prior_var": prior_var,
+        **_rotated_baseline(baseline, prior_var),
         "prior_mean_fit": _padded(free @ problem.baseline_prior_mean[~positive], padded),
         "lagged": _padded(problem.lagged_spend, padded),
         "spend_share": problem.spend_share,
+        "decay_prior": np.array(problem.priors.decay_prior(problem.period_days)),
         "target": _padded(problem.target, padded),
     }
     if positive.any():

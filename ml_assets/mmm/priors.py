@@ -37,7 +37,9 @@ class Priors:
     #: their returns then shrink towards the portfolio's instead of splitting the credit at
     #: random (Gelman et al., "Bayesian Data Analysis", 3rd ed., 5.5).
     channel_spread: float = 0.5
-    #: Adstock decay: uniform on [0, 1); daily data identifies carry-over well.
+    #: Adstock decay per *day*: uniform on [0, 1); daily data identifies carry-over well. A
+    #: longer period gets the prior that says the same about carry-over in days
+    #: (``decay_prior``), not the same prior per period.
     decay_alpha: float = 1.0
     decay_beta: float = 1.0
     #: Hill half-saturation relative to mean spend: median 1 (half saturated on an average
@@ -70,6 +72,24 @@ class Priors:
     def __post_init__(self) -> None:
         if not 0.0 <= self.curve_pooling < 1.0:
             raise ValueError(f"curve_pooling must be in [0, 1), got {self.curve_pooling}")
+
+    def decay_prior(self, period_days: int) -> tuple[float, float]:
+        """The Beta prior of the decay per period of ``period_days`` days.
+
+        A uniform decay per week would make "half of the effect is left a week later" an
+        even bet, where the daily prior gives it 9 % (a daily decay above 0.5 ** (1/7)). On
+        weekly simulations (benchmarks/mmm_suite/weekly.py, development seeds) that mass at
+        long carry-over put short-lived channels' decay near 0.5 where the truth was 0.1-0.3,
+        and a smoother adstocked spend needs a larger effect to explain the same weekly
+        swings: the fits credited media with more than their return. For Beta(a, b) with
+        a = 1, P(decay > 1/2) = 2 ** -b; scaling b keeps that probability equal to the daily
+        prior's for the same carry-over in days: b_p = b * log2(1 / (1 - 2 ** (-1 / p))) (1
+        for a day, 3.4 for a week; pymc-marketing's weekly default is Beta(1, 3)). With a != 1
+        the same scaling of b is an approximation. The exact transform of the daily prior
+        (decay_week = decay_day ** 7) is not used: it all but rules out the weeks-long
+        carry-over of television that weekly data can show."""
+        scale = float(np.log2(1.0 / (1.0 - 0.5 ** (1.0 / period_days))))
+        return self.decay_alpha, self.decay_beta * scale
 
     def share_location(self) -> float:
         """Log-median of the portfolio media share."""

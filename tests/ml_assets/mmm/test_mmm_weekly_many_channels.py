@@ -63,8 +63,8 @@ def one_year():
     return _fit("weekly-1y")
 
 
-#: The three-to-four-year fit costs about three times the one-year one (200 weeks, nine
-#: channels: ~170 CPU-s): its tests run with the other accuracy checks on simulated truth
+#: The three-to-four-year fit costs more than the one-year one (200 weeks, nine channels:
+#: about 70 CPU-s against 50): its tests run with the other accuracy checks on simulated truth
 #: (`make test-slow`, like test_mmm_recovery's coverage on independent data).
 @pytest.fixture(scope="module")
 def three_years():
@@ -81,12 +81,6 @@ def test_both_histories_pass_the_floor_with_their_backtest(level):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 52 item 7, open: on held-out seed 100, 4 of the 7 channels called identified "
-    "hold their true ROI (57 %, nominal 90 %); the model credits media with about 1.7 times "
-    "their true return on both histories (decision 0054, Left open)",
-)
 def test_identified_channels_hold_the_true_roi_in_their_intervals(one_year, three_years):
     summaries = pd.concat([one_year["summary"], three_years["summary"]])
     identified = summaries[summaries["identified"]]
