@@ -353,7 +353,7 @@ def landed_table(
 ) -> pa.Table:
     """One tenant's stream as the Singer target lands it: the schema's properties in the
     tap's order (replication key, then keys), ids shifted, plus the ``_sdc_*`` columns."""
-    table = _shift_ids(read_stream(directory, spec.name), tenant)
+    table = _shift_ids(read_stream(directory, spec.source, spec.name), tenant)
     properties = [name for name in spec.schema["properties"] if name in table.column_names]
     order = [(spec.replication_key, "ascending"), *((k, "ascending") for k in spec.primary_keys)]
     table = _as_tap_emits(table.select(properties).sort_by(order))

@@ -103,7 +103,7 @@ def _orders_dataset(directory):
         }
     )
     directory.mkdir()
-    frame.to_parquet(directory / "orders.parquet", index=False)
+    frame.to_parquet(directory / "shopify" / "orders.parquet", index=False)
     return directory
 
 
@@ -142,9 +142,9 @@ def test_a_copy_lands_the_tap_records_with_shifted_ids_and_singer_metadata(
 def test_ids_beyond_one_stride_are_refused_rather_than_colliding(tmp_path, tenants_file):
     tenant = bench_tenants("large", tenants_file)[-1]
     directory = _orders_dataset(tmp_path / "pe_3")
-    frame = pd.read_parquet(directory / "orders.parquet")
+    frame = pd.read_parquet(directory / "shopify" / "orders.parquet")
     frame.loc[0, "order_id"] = str(6_200_000_000_000 + ID_STRIDE)
-    frame.to_parquet(directory / "orders.parquet", index=False)
+    frame.to_parquet(directory / "shopify" / "orders.parquet", index=False)
     spec = next(s for s in stream_specs() if s.name == "orders")
 
     with pytest.raises(ValueError, match="order_id reaches 6201000000000"):
@@ -236,7 +236,9 @@ def test_a_magallanes_store_lives_an_hour_ahead_of_santiago_only_in_the_southern
             tenant_id="store", profile="cl_services", timezone=zone, customers=30, seed=5,
             end_date=dt.date(2026, 10, 31), days=400,
         )  # fmt: skip
-        orders = read_stream(load_or_generate(settings, tmp_path / zone), "orders").to_pandas()
+        orders = read_stream(
+            load_or_generate(settings, tmp_path / zone), "shopify", "orders"
+        ).to_pandas()
         created[zone] = orders.set_index("order_id")["created_at"]
     santiago, magallanes = created["America/Santiago"], created["America/Punta_Arenas"]
 
