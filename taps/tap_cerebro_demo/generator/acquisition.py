@@ -30,7 +30,7 @@ SPEND_STYLES = {
     "google_ads": "always_on",
     "meta_ads": "flighted",
     "tiktok": "pulsed",
-    "mercadolibre_ads": "daily_budget",
+    "mercadolibre_ads": "flighted",
 }
 CAMPAIGNS = {
     "google_ads": ("Search - Servicios hogar", "Search - Marca", "Performance Max"),

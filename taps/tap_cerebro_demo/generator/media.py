@@ -58,11 +58,7 @@ def spend_pattern(
     - ``flighted`` (social prospecting): flights of three to eight weeks, each at
       its own budget, with one to three dark weeks between them;
     - ``pulsed`` (short-video awareness): three weeks on and two off, each burst
-      at its own budget;
-    - ``daily_budget`` (a marketplace's product ads): the monthly budgets of
-      ``always_on``, never paused. Mercado Libre's Product Ads run on a daily budget, and
-      their tap lands no span of days read (decision 0068): a day without delivery would
-      be a day nobody read to the marts, which the budget brain cannot fit across.
+      at its own budget.
 
     Every channel runs during commercial events, at 2.2 times its usual level,
     and delivery varies a little from day to day.
@@ -71,8 +67,6 @@ def spend_pattern(
         pattern = _monthly_budgets(rng, n_days)
         for start in rng.choice(n_days - 14, size=max(1, round(1.5 * n_days / 365)), replace=False):
             pattern[start : start + rng.integers(7, 13)] = 0.0
-    elif style == "daily_budget":
-        pattern = _monthly_budgets(rng, n_days)
     elif style == "flighted":
         pattern = np.zeros(n_days)
         day = int(rng.integers(0, 14))

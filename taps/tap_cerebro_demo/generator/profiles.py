@@ -312,9 +312,9 @@ def _mercado_libre(price_unit: float) -> ChannelProfile:
     the marketplace's search, which Product Ads buy into with a small budget.
 
     A buyer exists for the store only once it orders (every signup converts) and buys again
-    there, moderately: worth more than TikTok Ads' customers and less than Referido's. Product
-    Ads run on a daily budget revised monthly, never paused (``media.spend_pattern``), and
-    search intent carries over little (low adstock decay).
+    there, moderately: worth more than TikTok Ads' customers and less than Referido's. Sellers
+    turn Product Ads on for a season and off again (flighted), and search intent carries over
+    little (low adstock decay).
     """
     return ChannelProfile(
         "Mercado Libre",

@@ -125,6 +125,19 @@ def ad_reports(
         for platform, source in AD_SOURCES.items()
     }
 
+    # The Product Ads advertiser, where the store sells on Mercado Libre, read like the other
+    # accounts: every day of the history, paused days included. Its site is the store's
+    # country, so the site's time zone (Product Ads cuts days there) is the store's.
+    if any(channel.is_marketplace for channel in profile.channels):
+        meli_advertisers = pd.DataFrame(
+            [{"tenant_id": tenant_id, "advertiser_id": account["mercadolibre_ads"],
+              "advertiser_name": f"{profile.site_url.removeprefix('sc-domain:')} Mercado Libre",
+              "site_id": MERCADOLIBRE_SITES.get(currency["mercadolibre_ads"]),
+              "currency": currency["mercadolibre_ads"], "timezone": clock.timezone, **read}]
+        )  # fmt: skip
+    else:
+        meli_advertisers = empty_stream("mercadolibre_ads", "advertisers")
+
     def money(platform: str, frame: pd.DataFrame, amounts) -> np.ndarray:
         """Amounts decided in the store's currency, as the platform's account bills them."""
         amounts = np.asarray(amounts, dtype=float)
@@ -225,6 +238,7 @@ def ad_reports(
               "advertiser_name": f"{profile.site_url.removeprefix('sc-domain:')} TikTok",
               "currency": currency["tiktok"], "timezone": clock.timezone, **read}]
         ),
+        ("mercadolibre_ads", "advertisers"): meli_advertisers,
         # No Amazon campaigns, no spend exported by hand, no subscriptions, no Klaviyo events,
         # no WhatsApp statuses (the demo sends no message), no GA4 property: the streams
         # exist, empty.
