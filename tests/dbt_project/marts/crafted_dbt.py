@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
-from cerebro_raw_contract import STREAMS, RawStream
+from cerebro_raw_contract import STREAMS, RawStream, raw_stream
 
 from cerebro.settings import load_settings
 from cerebro.tenants import Tenant, tenants_frame
@@ -111,3 +112,24 @@ def land_empty_streams(
     )  # fmt: skip
     if done.returncode != 0:
         pytest.fail(f"target-cerebro-duckdb failed:\n{done.stderr[-6000:]}")
+
+
+def raw_frame(source: str, stream: str, rows: list[dict], landed) -> pd.DataFrame:
+    """Rows with every column of the raw contract's stream, typed as the target lands them,
+    landed at ``landed``."""
+    properties = raw_stream(source, stream).schema()["properties"]
+    frame = pd.DataFrame({name: [row.get(name) for row in rows] for name in properties})
+    for name, spec in properties.items():
+        kinds = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
+        if spec.get("format") in ("date", "date-time"):
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
+        elif "number" in kinds:
+            frame[name] = pd.to_numeric(frame[name]).astype(float)
+        elif "integer" in kinds:
+            frame[name] = pd.to_numeric(frame[name]).astype("Int64")
+        elif "boolean" in kinds:
+            frame[name] = frame[name].astype("boolean")
+        else:
+            frame[name] = frame[name].astype("string")
+    frame["_sdc_batched_at"] = pd.Timestamp(landed).as_unit("us")
+    return frame

@@ -17,12 +17,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from cerebro_raw_contract import raw_stream
 
 from cerebro.warehouse import Warehouse
 from tests.dbt_project.marts.crafted_dbt import (
     build_models,
     crafted_warehouse,
+    raw_frame,
     warehouse_environ,
     write_tenants,
 )
@@ -65,33 +65,15 @@ HAND_WORKED = {
 }
 
 
-def _raw_frame(source: str, stream: str, rows: list[dict]) -> pd.DataFrame:
-    """Rows with every column of the contract, typed as the target lands them."""
-    properties = raw_stream(source, stream).schema()["properties"]
-    frame = pd.DataFrame({name: [row.get(name) for row in rows] for name in properties})
-    for name, spec in properties.items():
-        kinds = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
-        if spec.get("format") in ("date", "date-time"):
-            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
-        elif "number" in kinds:
-            frame[name] = pd.to_numeric(frame[name]).astype(float)
-        elif "integer" in kinds:
-            frame[name] = pd.to_numeric(frame[name]).astype("Int64")
-        elif "boolean" in kinds:
-            frame[name] = frame[name].astype("boolean")
-        else:
-            frame[name] = frame[name].astype("string")
-    frame["_sdc_batched_at"] = pd.Timestamp("2026-03-21 06:00").as_unit("us")
-    return frame
-
-
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def built(request, tmp_path_factory) -> Warehouse:
     directory = tmp_path_factory.mktemp(f"ad_spend_gaps_{request.param}")
     environ = warehouse_environ(request, request.param, directory)
     warehouse = crafted_warehouse(environ)
     for (source, stream), rows in RAW.items():
-        warehouse.replace_table(f"raw_{source}", stream, _raw_frame(source, stream, rows))
+        warehouse.replace_table(
+            f"raw_{source}", stream, raw_frame(source, stream, rows, "2026-03-21 06:00")
+        )
     write_tenants(warehouse, {TENANT: "America/Santiago"})
     seconds = build_models(environ, directory, "+mart_ad_spend_gaps")
     print(f"dbt build of mart_ad_spend_gaps on {request.param}: {seconds:.1f} s")

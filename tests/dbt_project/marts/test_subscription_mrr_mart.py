@@ -26,12 +26,12 @@ import itertools
 
 import pandas as pd
 import pytest
-from cerebro_raw_contract import raw_stream
 
 from cerebro.warehouse import Warehouse
 from tests.dbt_project.marts.crafted_dbt import (
     build_models,
     crafted_warehouse,
+    raw_frame,
     warehouse_environ,
     write_tenants,
 )
@@ -103,26 +103,6 @@ SUBSCRIPTIONS = [
 ]  # fmt: skip
 
 
-def _raw_frame(source: str, stream: str, rows: list[dict]) -> pd.DataFrame:
-    """Rows with every column of the contract, typed as the target lands them."""
-    properties = raw_stream(source, stream).schema()["properties"]
-    frame = pd.DataFrame({name: [row.get(name) for row in rows] for name in properties})
-    for name, spec in properties.items():
-        kinds = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
-        if spec.get("format") in ("date", "date-time"):
-            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
-        elif "number" in kinds:
-            frame[name] = pd.to_numeric(frame[name]).astype(float)
-        elif "integer" in kinds:
-            frame[name] = pd.to_numeric(frame[name]).astype("Int64")
-        elif "boolean" in kinds:
-            frame[name] = frame[name].astype("boolean")
-        else:
-            frame[name] = frame[name].astype("string")
-    frame["_sdc_batched_at"] = pd.Timestamp(LANDED).as_unit("us")
-    return frame
-
-
 def land(warehouse: Warehouse, subscriptions: list[dict] = SUBSCRIPTIONS) -> None:
     """The crafted raw rows and tenants (``subscriptions``: the crafted store's by default)."""
     rates = [
@@ -134,7 +114,7 @@ def land(warehouse: Warehouse, subscriptions: list[dict] = SUBSCRIPTIONS) -> Non
         "exchange_rates.daily_rates": rates,
     }.items():
         source, stream = table.split(".")
-        warehouse.replace_table(f"raw_{source}", stream, _raw_frame(source, stream, rows))
+        warehouse.replace_table(f"raw_{source}", stream, raw_frame(source, stream, rows, LANDED))
     write_tenants(warehouse, TENANTS, CURRENCIES)
 
 
