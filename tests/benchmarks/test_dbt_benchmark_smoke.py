@@ -12,7 +12,6 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 from cerebro_raw_contract import STREAMS_BY_SOURCE
-from tap_cerebro_demo.generator.storage import stream_file
 
 from benchmarks.dbt_bench_data import bench_tenants
 from cerebro.settings import PROJECT_ROOT
@@ -39,9 +38,7 @@ def test_the_benchmark_command_times_a_tiny_full_build_and_daily_run(tmp_path):
     tenants = bench_tenants("tiny")
     generated = {
         f"raw_{source}.{stream}": sum(
-            pq.read_metadata(
-                stream_file(tmp_path / "datasets" / t.tenant_id, source, stream)
-            ).num_rows
+            pq.read_metadata(tmp_path / "datasets" / t.tenant_id / f"{stream}.parquet").num_rows
             for t in tenants
         )
         for source, streams in STREAMS_BY_SOURCE.items()

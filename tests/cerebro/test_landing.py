@@ -6,8 +6,8 @@ import json
 import sys
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
-from tap_cerebro_demo.generator.storage import read_stream
 
 from cerebro.landing.pipeline import (
     ForeseenLandingError,
@@ -50,9 +50,7 @@ def land(tmp_path, source, tap_command=None, target_command=None):
 
 def test_demo_source_lands_every_record_and_saves_state(tmp_path):
     result = land(tmp_path, "search_console")
-    generated = read_stream(
-        tmp_path / "demo" / "tienda_cl", "search_console", "performance_by_date"
-    )
+    generated = pq.read_table(tmp_path / "demo" / "tienda_cl" / "performance_by_date.parquet")
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as connection:
         (rows,) = connection.execute(
             "select count(*) from raw_search_console.performance_by_date"
