@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from cerebro_raw_contract import STREAMS_BY_SOURCE
-from tap_cerebro_demo.generator.storage import generated_streams, stream_file
+from tap_cerebro_demo.generator.storage import generated_streams
 
 from benchmarks.bench_timing import timed_repeats
 from benchmarks.dbt_bench_data import (
@@ -244,9 +244,7 @@ def generated_rows(tenants: list[BenchTenant], datasets_dir: Path) -> dict[str, 
     """Rows per raw table of the generated datasets (parquet metadata, nothing read)."""
     return {
         f"{raw_schema(stream.source)}.{stream.name}": sum(
-            pq.read_metadata(
-                stream_file(datasets_dir / t.tenant_id, stream.source, stream.name)
-            ).num_rows
+            pq.read_metadata(datasets_dir / t.tenant_id / f"{stream.name}.parquet").num_rows
             for t in tenants
         )
         for stream in generated_streams()

@@ -47,7 +47,7 @@ class RadarGrade:
 def demo_transactions(dataset: DemoDataset) -> pd.DataFrame:
     """The valid orders per person and local day, guests resolved to their account as identity
     resolution does (decision 0037): what the customer-value model reads from the marts."""
-    orders = dataset.streams["shopify", "orders"]
+    orders = dataset.streams["orders"]
     valid = (
         ~orders["is_test"].astype(bool)
         & orders["cancelled_at"].isna()

@@ -96,7 +96,6 @@ SHOPIFY_ID_COLUMNS = (
 #: ``id_base + entity offset (< 9e8) + row index``; the check in ``_shift_ids`` keeps them
 #: below one stride, and 100 strides fit between two profiles' id bases (1e11 apart).
 ID_STRIDE = 10**9
-MARKETPLACE_BUYER_PREFIX = "meli-"
 
 
 @dataclass(frozen=True)
@@ -305,19 +304,14 @@ def _shift_ids(table: pa.Table, tenant: BenchTenant) -> pa.Table:
     for name in SHOPIFY_ID_COLUMNS:
         if name not in table.column_names:
             continue
-        # A marketplace's buyer is ``meli-<buyer id>`` (decision 0068): its number moves too.
-        is_buyer = pc.fill_null(pc.starts_with(table[name], MARKETPLACE_BUYER_PREFIX), False)
-        ids = pc.cast(pc.replace_substring(table[name], MARKETPLACE_BUYER_PREFIX, ""), pa.int64())
-        highest = pc.max(pc.filter(ids, pc.invert(is_buyer))).as_py()
+        ids = pc.cast(table[name], pa.int64())
+        highest = pc.max(ids).as_py()
         if highest is not None and highest - id_base >= ID_STRIDE:
             raise ValueError(
                 f"{tenant.tenant_id}: {name} reaches {highest}, beyond one id stride above the "
                 f"profile's id base; lower MAX_TENANT_CUSTOMERS"
             )
         moved = pc.cast(pc.add(ids, pa.scalar(tenant.id_shift, pa.int64())), pa.string())
-        moved = pc.if_else(
-            is_buyer, pc.binary_join_element_wise(MARKETPLACE_BUYER_PREFIX, moved, ""), moved
-        )
         table = table.set_column(table.column_names.index(name), name, moved)
     return table
 
@@ -359,7 +353,7 @@ def landed_table(
 ) -> pa.Table:
     """One tenant's stream as the Singer target lands it: the schema's properties in the
     tap's order (replication key, then keys), ids shifted, plus the ``_sdc_*`` columns."""
-    table = _shift_ids(read_stream(directory, spec.source, spec.name), tenant)
+    table = _shift_ids(read_stream(directory, spec.name), tenant)
     properties = [name for name in spec.schema["properties"] if name in table.column_names]
     order = [(spec.replication_key, "ascending"), *((k, "ascending") for k in spec.primary_keys)]
     table = _as_tap_emits(table.select(properties).sort_by(order))

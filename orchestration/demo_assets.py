@@ -30,8 +30,8 @@ def demo_datasets(cerebro: CerebroResource) -> dg.MaterializeResult:
         directory = load_or_generate(demo, settings.demo_dir)
         summary[tenant.tenant_id] = {
             "directory": str(directory),
-            "customers": len(read_stream(directory, "shopify", "customers")),
-            "orders": len(read_stream(directory, "shopify", "orders")),
+            "customers": len(read_stream(directory, "customers")),
+            "orders": len(read_stream(directory, "orders")),
         }
         if (directory / ACTIVATION_LOG_FILE).exists():
             rows = pd.read_parquet(directory / ACTIVATION_LOG_FILE)

@@ -32,7 +32,7 @@ class DemoStream(ContractStream, Stream):
         return True
 
     def get_records(self, context) -> t.Iterable[dict]:
-        table = read_stream(self._tap.dataset_dir, self.source, self.name)
+        table = read_stream(self._tap.dataset_dir, self.name)
         key = _as_utc_timestamps(table[self.replication_key])
         start = self.get_starting_replication_key_value(context) or self.config.get("start_date")
         if start:

@@ -11,7 +11,6 @@ from cerebro_raw_contract import STORE_PLATFORM_TAPS
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.order_children import OrderChildren
-from cerebro_tap_kit.report_accounts import AccountsAfterReports
 from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -20,7 +19,6 @@ from tap_cerebro_mercadolibre.auth import MercadoLibreOAuth, TokenStore
 from tap_cerebro_mercadolibre.client import API_BASE, TOKEN_PATH
 from tap_cerebro_mercadolibre.streams import (
     MAX_ORDERS_PAGE,
-    AdvertisersStream,
     CampaignReportsStream,
     CustomersStream,
     FulfillmentsStream,
@@ -33,7 +31,7 @@ from tap_cerebro_mercadolibre.streams import (
 SOURCES = STORE_PLATFORM_TAPS["mercadolibre"]
 
 
-class TapCerebroMercadoLibre(ClearErrors, AccountsAfterReports, Tap):
+class TapCerebroMercadoLibre(ClearErrors, Tap):
     """A Mercado Libre seller for one tenant."""
 
     name = "tap-cerebro-mercadolibre"
@@ -79,8 +77,7 @@ class TapCerebroMercadoLibre(ClearErrors, AccountsAfterReports, Tap):
         th.Property(
             "source", th.StringType(allowed_values=list(SOURCES)), default=SOURCES[0],
             description="Which source this run lands (Cerebro sets it): shopify, the orders "
-            "and what comes with them; mercadolibre_ads, Product Ads by campaign and day and "
-            "the advertisers read, with the span of days read for each.",
+            "and what comes with them; mercadolibre_ads, Product Ads by campaign and day.",
         ),
         th.Property(
             "lookback_minutes", th.IntegerType(minimum=0), default=30,
@@ -140,10 +137,9 @@ class TapCerebroMercadoLibre(ClearErrors, AccountsAfterReports, Tap):
         )
 
     def discover_streams(self) -> list:
-        """The orders and what they bring, or Product Ads and the advertisers read
-        (``source``)."""
+        """The orders and what they bring, or Product Ads (``source``)."""
         if self.config.get("source", SOURCES[0]) == "mercadolibre_ads":
-            return [CampaignReportsStream(self), AdvertisersStream(self)]
+            return [CampaignReportsStream(self)]
         children = OrderChildren()
         return [
             OrdersStream(self, children),

@@ -61,12 +61,12 @@ def _break_a_fifth_of_the_spend(settings, tenant_id: str) -> None:
     directory = load_or_generate(
         DemoSettings.from_tap_config(demo_settings(tenant, settings.demo_dir)), settings.demo_dir
     )
-    table = pq.read_table(directory / "meta_ads" / "ads_insights.parquet")
+    table = pq.read_table(directory / "ads_insights.parquet")
     spend = [-abs(x) - 1 if n % 5 == 0 else x for n, x in enumerate(table["spend"].to_pylist())]
     column = table.column_names.index("spend")
     pq.write_table(
         table.set_column(column, "spend", pa.array(spend, table["spend"].type)),
-        directory / "meta_ads" / "ads_insights.parquet",
+        directory / "ads_insights.parquet",
     )
 
 

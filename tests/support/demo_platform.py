@@ -42,20 +42,17 @@ tenants:
     # consistency here; interval coverage is measured in tests/ml_assets/mmm.
     # The demo's geo holdout on Google Ads (written with the demo data) calibrates that channel.
     mmm: {draws: 60, experiments: demo/test_cl/experiments.csv}
-    sources:
-      <<: &all_demo
-        shopify: {tap: demo}
-        meta_ads: {tap: demo}
-        google_ads: {tap: demo}
-        tiktok_ads: {tap: demo}
-        search_console: {tap: demo}
-        calendar: {tap: demo}
-        costs: {tap: demo}
-        # The Chilean store's Meta account bills in USD (billed_in); the Peruvian store's
-        # demo has no rates to land (an empty stream).
-        exchange_rates: {tap: demo}
-      # The Chilean store also sells on Mercado Libre (decision 0068): its Product Ads.
-      mercadolibre_ads: {tap: demo}
+    sources: &all_demo
+      shopify: {tap: demo}
+      meta_ads: {tap: demo}
+      google_ads: {tap: demo}
+      tiktok_ads: {tap: demo}
+      search_console: {tap: demo}
+      calendar: {tap: demo}
+      costs: {tap: demo}
+      # The Chilean store's Meta account bills in USD (billed_in); the Peruvian store's demo
+      # has no rates to land (an empty stream).
+      exchange_rates: {tap: demo}
     # Activation destinations for `cerebro activate --dry-run` (the bad-input catalogue): the
     # hosts end in .invalid (never resolve) and the secrets' variables are set nowhere.
     destinations:

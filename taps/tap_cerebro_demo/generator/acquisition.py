@@ -26,17 +26,11 @@ from .media import (
 from .profiles import TenantProfile
 
 # How each platform is bought (see media.spend_pattern).
-SPEND_STYLES = {
-    "google_ads": "always_on",
-    "meta_ads": "flighted",
-    "tiktok": "pulsed",
-    "mercadolibre_ads": "flighted",
-}
+SPEND_STYLES = {"google_ads": "always_on", "meta_ads": "flighted", "tiktok": "pulsed"}
 CAMPAIGNS = {
     "google_ads": ("Search - Servicios hogar", "Search - Marca", "Performance Max"),
     "meta_ads": ("Prospección - Limpieza", "Prospección - Reparaciones", "Remarketing"),
     "tiktok": ("Awareness - Hogar", "Conversiones - Limpieza"),
-    "mercadolibre_ads": ("Campaña Limpieza", "Campaña Reparaciones"),
 }
 
 

@@ -32,25 +32,15 @@ def describe_customers(
     ruts, rut_valid = draw_ruts(rng, n) if profile.has_rut else ([None] * n, np.zeros(n, bool))
     touch = touchpoint_columns(rng, profile.channels, signups["channel"].to_numpy())
     recorded = rng.random(n) < SIGNUP_UTM_RECORDED
-    # A marketplace's buyer (decision 0068) always comes from it, gives the store no RUT and
-    # no consent to be contacted.
-    marketplace = np.array([c.is_marketplace for c in profile.channels])[
-        signups["channel"].to_numpy()
-    ]
-    recorded |= marketplace
     return signups.assign(
         place=rng.choice(len(profile.places), size=n, p=weights / weights.sum()),
         gateway=rng.choice(list(profile.gateways), size=n, p=list(profile.gateways.values())),
         state=state,
         verified_email=verified,
-        email_marketing_state=np.where(
-            marketplace,
-            "NOT_SUBSCRIBED",
-            rng.choice(MARKETING_STATES, size=n, p=(0.55, 0.35, 0.10)),
-        ),
+        email_marketing_state=rng.choice(MARKETING_STATES, size=n, p=(0.55, 0.35, 0.10)),
         tags=rng.choice(TAGS, size=n),
-        rut=np.where(marketplace, None, np.asarray(ruts, dtype=object)),
-        is_rut_valid=rut_valid & ~marketplace,
+        rut=ruts,
+        is_rut_valid=rut_valid,
         **{
             f"signup_{k}": np.where(recorded, touch[k], None)
             for k in ("utm_source", "utm_medium", "utm_campaign", "referring_site")

@@ -73,9 +73,6 @@ def generate(settings: DemoSettings) -> DemoDataset:
     lines = build_order_lines(next(rngs), profile, orders)
     life = simulate_lifecycle(next(rngs), orders, horizon)
     checkouts = build_checkouts(next(rngs), customers, orders, horizon)
-    # A marketplace's buyers never check out in the store.
-    marketplace = np.array([c.is_marketplace for c in profile.channels])[customers["channel"]]
-    checkouts = checkouts[~marketplace[checkouts["customer"].to_numpy()]].reset_index(drop=True)
 
     exchange_rates = (
         None
@@ -85,10 +82,10 @@ def generate(settings: DemoSettings) -> DemoDataset:
             holiday_days,
         )
     )  # fmt: skip
-    shaper = RawShaper(settings.tenant_id, profile, clock, customers["channel"].to_numpy())
+    shaper = RawShaper(settings.tenant_id, profile, clock)
     costs = cost_streams(settings.tenant_id, profile, clock)
     journeys = customer_journeys(journey_rng, profile, life.orders)
-    store = {
+    streams = {
         "customers": shaper.customers(next(rngs), customers, orders),
         "orders": shaper.orders(life, journeys),
         "order_lines": shaper.order_lines(life, lines),
@@ -96,24 +93,34 @@ def generate(settings: DemoSettings) -> DemoDataset:
         "refunds": shaper.refunds(life),
         "fulfillments": shaper.fulfillments(life),
         "checkouts": shaper.checkouts(checkouts),
+        **ad_reports(
+            next(rngs),
+            settings.tenant_id,
+            profile,
+            clock,
+            acquisition.campaign_spend,
+            exchange_rates,
+            dict(settings.billed_in),
+        ),
+        "daily_rates": (
+            empty_stream("exchange_rates", "daily_rates")
+            if exchange_rates is None
+            else exchange_rates.rates
+        ),
+        "performance_by_date": search_console_report(
+            next(rngs), settings.tenant_id, profile, clock, acquisition.search_clicks
+        ),
+        "events": calendar_report(settings.tenant_id, profile, events),
+        **costs,
     }
-    ads = ad_reports(
-        next(rngs),
-        settings.tenant_id,
-        profile,
-        clock,
-        acquisition.campaign_spend,
-        exchange_rates,
-        dict(settings.billed_in),
+    by_date = streams["performance_by_date"]
+    streams.update(
+        search_console_breakdowns(next(rngs), settings.tenant_id, profile, clock, by_date)
     )
-    by_date = search_console_report(
-        next(rngs), settings.tenant_id, profile, clock, acquisition.search_clicks
-    )
-    breakdowns = search_console_breakdowns(next(rngs), settings.tenant_id, profile, clock, by_date)
-    accounts = len(store["customers"])
+    accounts = len(streams["customers"])
     identity = add_guest_checkouts(
         guest_rng,
-        store,
+        streams,
         lambda n: shaper.ids("customer", np.arange(accounts, accounts + n)),
         profile.email_domain,
     )
@@ -132,7 +139,7 @@ def generate(settings: DemoSettings) -> DemoDataset:
             [1, 2, 3], size=len(rescued_checkouts), p=[0.75, 0.2, 0.05]
         )
         checkouts = pd.concat([checkouts, rescued_checkouts], ignore_index=True)
-        _append_rescued_orders(store, shaper, life, rescued_lines, journeys, checkouts)
+        _append_rescued_orders(streams, shaper, life, rescued_lines, journeys, checkouts)
         activation_log = log_rows(
             rescue, settings.tenant_id, clock, shaper.ids("customer", np.arange(accounts)),
             shaper.customer_emails,
@@ -144,24 +151,11 @@ def generate(settings: DemoSettings) -> DemoDataset:
     truth["identity"] = identity
     truth["customers_gone"] = gone_at_cutoff(traits, horizon, shaper)
     truth["rescue_experiment"] = None if rescue is None else rescue.truth
-    streams = {
-        **{("shopify", name): frame for name, frame in store.items()},
-        **ads,
-        ("exchange_rates", "daily_rates"): (
-            empty_stream("exchange_rates", "daily_rates")
-            if exchange_rates is None
-            else exchange_rates.rates
-        ),
-        ("search_console", "performance_by_date"): by_date,
-        **breakdowns,
-        ("calendar", "events"): calendar_report(settings.tenant_id, profile, events),
-        **{("costs", name): frame for name, frame in costs.items()},
-    }
     return DemoDataset(settings, streams, truth, acquisition.experiments, activation_log)
 
 
-def _append_rescued_orders(store, shaper, life, lines, journeys, checkouts) -> None:
-    """Append the rescued orders' rows to the store's order streams: shaped with every order, so ids
+def _append_rescued_orders(streams, shaper, life, lines, journeys, checkouts) -> None:
+    """Append the rescued orders' rows to the order streams: shaped with every order, so ids
     continue where the others' end, and only the rows after the existing ones are taken (the
     existing ones, which guest checkouts may have moved, stay as they are)."""
     shaped = {
@@ -173,8 +167,8 @@ def _append_rescued_orders(store, shaper, life, lines, journeys, checkouts) -> N
         "checkouts": shaper.checkouts(checkouts),
     }
     for name, frame in shaped.items():
-        existing = store[name]
-        store[name] = pd.concat([existing, frame.iloc[len(existing) :]], ignore_index=True)
+        existing = streams[name]
+        streams[name] = pd.concat([existing, frame.iloc[len(existing) :]], ignore_index=True)
 
 
 def _truth(settings, profile, clock, acquisition, customers, purchases, orders) -> dict:

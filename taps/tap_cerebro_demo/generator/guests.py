@@ -90,9 +90,7 @@ def add_guest_checkouts(
     customers, orders = streams["customers"], streams["orders"]
     ranked = orders.sort_values(["customer_id", "created_at", "order_id"])
     is_later = ranked.groupby("customer_id").cumcount() > 0
-    # A marketplace's buyer (``meli-``, decision 0068) orders there, never as a store's guest.
-    in_store = ~ranked["customer_id"].str.startswith("meli-")
-    candidates = ranked[is_later & ~ranked["is_test"] & in_store]
+    candidates = ranked[is_later & ~ranked["is_test"]]
     chosen = candidates[rng.random(len(candidates)) < GUEST_ORDER_SHARE].sort_values("order_id")
     ids = list(guest_ids(len(chosen)))
     accounts = customers.set_index("customer_id")

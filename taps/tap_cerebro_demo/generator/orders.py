@@ -20,7 +20,6 @@ EXTRA_ORDER_RATES = {"cancelled": 0.04, "unpaid": 0.02, "test": 0.003}
 DISCOUNT_RATE, DISCOUNT_SHARE = 0.12, 0.10
 VISIT_FEE_RATE = 0.4
 MINUTE = 1 / 1440
-MARKETPLACE_GATEWAY = "mercado_pago"
 
 
 def _extra_orders(rng: np.random.Generator, valid: pd.DataFrame, signup_t: np.ndarray):
@@ -81,11 +80,7 @@ def build_orders(
         size=n,
         p=[0.45, 0.2, 0.2, 0.15],
     )
-    # A marketplace's buyer orders there again (decision 0068: the store cannot reach them).
-    marketplace = np.array([c.is_marketplace for c in profile.channels])[acquisition]
-    touch_channel = np.where(
-        orders["is_first"].to_numpy() | (comeback < 0) | marketplace, acquisition, comeback
-    )
+    touch_channel = np.where(orders["is_first"].to_numpy() | (comeback < 0), acquisition, comeback)
     touch = touchpoint_columns(rng, profile.channels, touch_channel)
 
     place = np.where(
@@ -100,8 +95,6 @@ def build_orders(
         rng.choice(gateways, size=n, p=list(profile.gateways.values())),
     ).astype(object)
     gateway[orders["kind"].to_numpy() == "test"] = "bogus"  # Shopify's test gateway
-    # Mercado Pago collects every Mercado Libre sale, at its fees.
-    gateway[marketplace] = MARKETPLACE_GATEWAY
 
     scale = 10**profile.currency_decimals
     total = np.maximum(np.round(orders["value"].to_numpy() * scale), scale).astype(np.int64)

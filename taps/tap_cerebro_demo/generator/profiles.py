@@ -29,9 +29,7 @@ class MediaResponse:
     adstock_max_lag: int
     half_saturation_ratio: float
     hill_shape: float
-    platform: (
-        str  # which ad-spend stream reports it: meta_ads, google_ads, tiktok, mercadolibre_ads
-    )
+    platform: str  # which ad-spend stream reports it: meta_ads, google_ads, tiktok
 
 
 @dataclass(frozen=True)
@@ -57,9 +55,6 @@ class ChannelProfile:
     q: float
     v: float
     media: MediaResponse | None = None
-    #: Its customers buy on a marketplace, not in the store (decision 0068): a buyer account
-    #: with no e-mail or phone, no session or checkout in the store, every order there.
-    is_marketplace: bool = False
 
     @property
     def is_paid(self) -> bool:
@@ -307,32 +302,6 @@ def _channels(price_unit: float) -> tuple[ChannelProfile, ...]:
     )
 
 
-def _mercado_libre(price_unit: float) -> ChannelProfile:
-    """Mercado Libre, a store's second shop window (decision 0068): its buyers arrive through
-    the marketplace's search, which Product Ads buy into with a small budget.
-
-    A buyer exists for the store only once it orders (every signup converts) and buys again
-    there, moderately: worth more than TikTok Ads' customers and less than Referido's. Sellers
-    turn Product Ads on for a season and off again (flighted), and search intent carries over
-    little (low adstock decay).
-    """
-    return ChannelProfile(
-        "Mercado Libre",
-        0.04,
-        Touchpoint(("mercadolibre",), "marketplace"),
-        1.0,
-        r=0.3,
-        alpha=70.0,
-        a=1.0,
-        b=1.0,
-        p=6.0,
-        q=4.0,
-        v=18_000 * price_unit,
-        media=MediaResponse(14_000 * price_unit, 0.3, 13, 1.0, 1.3, "mercadolibre_ads"),
-        is_marketplace=True,
-    )
-
-
 PROFILES: dict[str, TenantProfile] = {
     "cl_services": TenantProfile(
         name="cl_services",
@@ -346,9 +315,7 @@ PROFILES: dict[str, TenantProfile] = {
         site_url="sc-domain:casafacil.example.cl",
         has_rut=True,
         price_unit=1.0,
-        # casafacil_cl also sells on Mercado Libre (decision 0068), last so that the other
-        # channels keep their indices.
-        channels=(*_channels(price_unit=1.0), _mercado_libre(price_unit=1.0)),
+        channels=_channels(price_unit=1.0),
         services=_services_cl(),
         gateways={
             "webpay_plus": 0.45,

@@ -28,76 +28,23 @@ ID_OFFSETS = {
 }
 
 
-#: What a marketplace's order says of where it came from (decision 0068, as
-#: tap-cerebro-mercadolibre lands it): the marketplace, and no session in the store.
-MARKETPLACE_SOURCE = "mercadolibre"
-#: The order columns a marketplace's order leaves empty: no visit to the store before it.
-NO_VISIT_COLUMNS = ("landing_utm_campaign", "landing_utm_content", "landing_utm_term",
-                    "referring_site", "landing_page", "first_visit_at", "first_visit_source",
-                    "last_visit_at", "last_visit_source", "journey_moments_count",
-                    "journey_days_to_conversion", "is_journey_ready", "rating")  # fmt: skip
-#: The customer columns a marketplace's buyer leaves empty: Mercado Libre gives sellers no
-#: e-mail, phone, RUT or consent, and no address but the shipment's.
-NO_CONTACT_COLUMNS = ("email", "phone", "verified_email", "email_marketing_state",
-                      "sms_marketing_state", "rut", "signup_utm_campaign",
-                      "signup_referring_site", "default_address_city",
-                      "default_address_province", "default_address_province_code",
-                      "default_address_country_code")  # fmt: skip
-
-
 # The last visit's touchpoint columns, as journeys.customer_journeys names them after `last_`.
 LAST_VISIT_COLUMNS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
                       "referring_site", "landing_page")  # fmt: skip
 
 
-def _blank(frame: pd.DataFrame, rows: np.ndarray, columns) -> pd.DataFrame:
-    """``frame`` with ``columns`` missing on ``rows`` (unchanged, dtypes too, when no row is)."""
-    if not rows.any():
-        return frame
-    blanked = {}
-    for column in columns:
-        values = frame[column]
-        # Numpy's booleans and integers hold no missing value: pandas' nullable ones do.
-        if values.dtype == bool:
-            values = values.astype("boolean")
-        elif values.dtype.kind in "iu" and not isinstance(
-            values.dtype, pd.api.extensions.ExtensionDtype
-        ):
-            values = values.astype("Int64")
-        blanked[column] = values.mask(rows)
-    return frame.assign(**blanked)
-
-
 class RawShaper:
     """Turns simulation frames into stream frames for one tenant."""
 
-    def __init__(
-        self, tenant_id: str, profile: TenantProfile, clock: Clock, channel: np.ndarray
-    ) -> None:
-        """``channel``: each simulated customer's acquisition channel (an index of the
-        profile's channels)."""
+    def __init__(self, tenant_id: str, profile: TenantProfile, clock: Clock) -> None:
         self.tenant_id = tenant_id
         self.profile = profile
         self.clock = clock
         self.scale = 10**profile.currency_decimals
-        self.is_marketplace = np.array([c.is_marketplace for c in profile.channels])[channel]
 
     def ids(self, entity: str, index: np.ndarray) -> np.ndarray:
-        index = np.asarray(index, dtype=np.int64)
-        ids = (self.profile.id_base + ID_OFFSETS[entity] + 1 + index).astype(str)
-        if entity == "customer":
-            # A marketplace's buyer is its account there, ``meli-<buyer id>`` (decision 0068);
-            # indices past the simulated customers are the guest records.
-            known = index < len(self.is_marketplace)
-            buyer = np.zeros(len(index), dtype=bool)
-            buyer[known] = self.is_marketplace[index[known]]
-            buyer_ids = [f"meli-{self.profile.id_base // 10**4 + i}" for i in index[buyer]]
-            ids = ids.astype(object)
-            ids[buyer] = buyer_ids
-        return ids
-
-    def _marketplace_orders(self, customer: np.ndarray) -> np.ndarray:
-        return self.is_marketplace[np.asarray(customer, dtype=np.int64)]
+        base = self.profile.id_base + ID_OFFSETS[entity] + 1
+        return (base + np.asarray(index, dtype=np.int64)).astype(str)
 
     def money(self, minor: np.ndarray) -> np.ndarray:
         return np.asarray(minor, dtype=np.int64) / self.scale
@@ -121,8 +68,7 @@ class RawShaper:
             updated[last_order_t.index.to_numpy()], last_order_t.to_numpy()
         )
         self.customer_emails = np.array(people["email"], dtype=object)
-        self.customer_emails[self.is_marketplace] = None
-        shaped = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "tenant_id": self.tenant_id,
                 "customer_id": ids,
@@ -152,10 +98,6 @@ class RawShaper:
                 "updated_at": self.utc(updated),
             }
         )
-        buyers = self.is_marketplace
-        shaped = _blank(shaped, buyers, NO_CONTACT_COLUMNS)
-        shaped.loc[buyers, ["state", "tags"]] = ["DISABLED", MARKETPLACE_SOURCE]
-        return shaped
 
     def orders(self, life: Lifecycle, journeys: pd.DataFrame) -> pd.DataFrame:
         o = life.orders
@@ -164,7 +106,7 @@ class RawShaper:
         place = o["place"].to_numpy()
         total = o["total_minor"].to_numpy()
         subtotal = o["original_minor"].to_numpy() - o["discount_minor"].to_numpy()
-        shaped = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "tenant_id": self.tenant_id,
                 "order_id": self.ids("order", o["order_idx"]),
@@ -215,14 +157,6 @@ class RawShaper:
                 "tags": np.where(o["kind"].to_numpy() == "test", "test", ""),
             }
         )
-        marketplace = self._marketplace_orders(o["customer"])
-        shaped = _blank(
-            shaped,
-            marketplace,
-            (*NO_VISIT_COLUMNS, *(f"last_visit_{name}" for name in LAST_VISIT_COLUMNS)),
-        )
-        shaped.loc[marketplace, "source_name"] = MARKETPLACE_SOURCE
-        return shaped
 
     def _order_keys(self, life: Lifecycle, order_idx: np.ndarray) -> dict:
         updated = life.orders["updated_t"].to_numpy()[order_idx]

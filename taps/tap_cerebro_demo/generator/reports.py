@@ -1,10 +1,8 @@
 """Ad platform, Search Console and calendar reports, shaped as their taps land them.
 
-Meta, Google, TikTok and Mercado Libre's Product Ads report a row per campaign per day with
-delivery (no rows on dark days) in the ad account's timezone, and each tap but Mercado Libre's
-lands its accounts with the span of days it read, every day of the history: a dark day there
-spent nothing. Streams are keyed by (source, stream): TikTok's and Mercado Libre's reports
-share the name ``campaign_reports``. The
+Meta, Google and TikTok report a row per campaign per day with delivery (no rows
+on dark days) in the ad account's timezone, and each tap lands its accounts with the
+span of days it read, every day of the history: a dark day there spent nothing. The
 demo store runs no Amazon campaigns and exports no spend by hand (those streams are
 empty); Search Console reports daily totals per property, and per page and per query
 (the query breakdown leaves out anonymized queries, so it sums to less). Its
@@ -26,14 +24,11 @@ from .exchange_rates import ExchangeRates, billed
 from .profiles import TenantProfile
 
 # Cost per thousand impressions and click-through rate per platform (CLP-based CPM).
-# Mercado Libre's Product Ads are bought per click (about 180 CLP a click).
-CPM = {"meta_ads": 3_500.0, "google_ads": 9_000.0, "tiktok": 2_500.0, "mercadolibre_ads": 1_800.0}
-CTR = {"meta_ads": 0.012, "google_ads": 0.045, "tiktok": 0.008, "mercadolibre_ads": 0.01}
-ACCOUNT_SUFFIX = {"meta_ads": "1029384756", "google_ads": "5551234567", "tiktok": "7001",
-                  "mercadolibre_ads": "8801"}  # fmt: skip
+CPM = {"meta_ads": 3_500.0, "google_ads": 9_000.0, "tiktok": 2_500.0}
+CTR = {"meta_ads": 0.012, "google_ads": 0.045, "tiktok": 0.008}
+ACCOUNT_SUFFIX = {"meta_ads": "1029384756", "google_ads": "5551234567", "tiktok": "7001"}
 #: The source (and tap) that lands each platform's reports.
-AD_SOURCES = {"meta_ads": "meta_ads", "google_ads": "google_ads", "tiktok": "tiktok_ads",
-              "mercadolibre_ads": "mercadolibre_ads"}  # fmt: skip
+AD_SOURCES = {"meta_ads": "meta_ads", "google_ads": "google_ads", "tiktok": "tiktok_ads"}
 META_PURCHASE_RATE = 0.02
 # Website purchases TikTok's pixel claims per click.
 TIKTOK_PURCHASE_RATE = 0.01
@@ -45,11 +40,6 @@ GOOGLE_CONVERSION_RATE = 0.012
 # Search Console finishes processing a day two to three days later; the demo's last
 # INCOMPLETE_DAYS days are flagged as still incomplete, as `dataState: all` reports them.
 INCOMPLETE_DAYS = 2
-#: Units Mercado Ads attributes to a click (its own claim, as Meta's pixel's), at a typical
-#: order's value; a quarter more again of the seller's other items (``indirect_amount``).
-MERCADOLIBRE_UNITS_PER_CLICK, MERCADOLIBRE_INDIRECT_SHARE = 0.03, 0.25
-#: Mercado Libre's site of each demo currency (an advertiser reports in its site's).
-MERCADOLIBRE_SITES = {"CLP": "MLC", "PEN": "MPE"}
 SHARE_OF_CLICKS_WITH_A_KNOWN_QUERY = 0.7
 
 
@@ -70,8 +60,7 @@ def ad_reports(
     billed_in: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``ads_insights`` (Meta), ``campaign_performance`` (Google), ``campaign_reports``
-    (TikTok's and Mercado Libre's), the accounts each tap read, and the empty Amazon and CSV
-    streams, keyed by (source, stream). An account
+    (TikTok), the accounts each tap read, and the empty Amazon and CSV streams. An account
     billed in another currency (``billed_in``: ad source -> currency) reports its money in it,
     at the rate in force each day (``exchange_rates``)."""
     spend_unit = profile.price_unit
@@ -98,7 +87,6 @@ def ad_reports(
     meta = delivered[delivered["platform"] == "meta_ads"]
     google = delivered[delivered["platform"] == "google_ads"]
     tiktok = delivered[delivered["platform"] == "tiktok"]
-    meli = delivered[delivered["platform"] == "mercadolibre_ads"]
     # Purchases as Meta's pixel attributes them: a platform's own claim, not the store's orders.
     purchases = rng.binomial(meta["clicks"].to_numpy(), META_PURCHASE_RATE)
     purchase_value = np.round(
@@ -111,32 +99,11 @@ def ad_reports(
         tiktok_purchases * 35_000 * spend_unit * rng.lognormal(0.0, 0.25, len(tiktok)),
         profile.currency_decimals,
     )
-    # Drawn after TikTok's, and nothing for a store without Product Ads: every stream drawn
-    # before is the same as without them.
-    meli_units = rng.binomial(meli["clicks"].to_numpy(), MERCADOLIBRE_UNITS_PER_CLICK)
-    meli_direct = np.round(
-        meli_units * 30_000 * spend_unit * rng.lognormal(0.0, 0.25, len(meli)),
-        profile.currency_decimals,
-    )
-    meli_indirect = np.round(meli_direct * MERCADOLIBRE_INDIRECT_SHARE, profile.currency_decimals)
     read = {"report_start_date": clock.start, "report_end_date": clock.end}
     currency = {
         platform: (billed_in or {}).get(source, profile.currency)
         for platform, source in AD_SOURCES.items()
     }
-
-    # The Product Ads advertiser, where the store sells on Mercado Libre, read like the other
-    # accounts: every day of the history, paused days included. Its site is the store's
-    # country, so the site's time zone (Product Ads cuts days there) is the store's.
-    if any(channel.is_marketplace for channel in profile.channels):
-        meli_advertisers = pd.DataFrame(
-            [{"tenant_id": tenant_id, "advertiser_id": account["mercadolibre_ads"],
-              "advertiser_name": f"{profile.site_url.removeprefix('sc-domain:')} Mercado Libre",
-              "site_id": MERCADOLIBRE_SITES.get(currency["mercadolibre_ads"]),
-              "currency": currency["mercadolibre_ads"], "timezone": clock.timezone, **read}]
-        )  # fmt: skip
-    else:
-        meli_advertisers = empty_stream("mercadolibre_ads", "advertisers")
 
     def money(platform: str, frame: pd.DataFrame, amounts) -> np.ndarray:
         """Amounts decided in the store's currency, as the platform's account bills them."""
@@ -147,7 +114,7 @@ def ad_reports(
         return billed(amounts, frame["day"].to_numpy(), exchange_rates)
 
     return {
-        ("meta_ads", "ads_insights"): pd.DataFrame(
+        "ads_insights": pd.DataFrame(
             {
                 "tenant_id": tenant_id,
                 "account_id": account["meta_ads"],
@@ -165,7 +132,7 @@ def ad_reports(
                 "purchase_value": money("meta_ads", meta, purchase_value),
             }
         ),
-        ("google_ads", "campaign_performance"): pd.DataFrame(
+        "campaign_performance": pd.DataFrame(
             {
                 "tenant_id": tenant_id,
                 "account_id": account["google_ads"],
@@ -188,7 +155,7 @@ def ad_reports(
                     google["clicks"] * GOOGLE_CONVERSION_RATE * 40_000 * spend_unit)), 2),
             }
         ),
-        ("tiktok_ads", "campaign_reports"): pd.DataFrame(
+        "campaign_reports": pd.DataFrame(
             {
                 "tenant_id": tenant_id,
                 "advertiser_id": account["tiktok"],
@@ -205,44 +172,24 @@ def ad_reports(
                 "purchase_value": money("tiktok", tiktok, tiktok_purchase_value),
             }
         ),
-        ("mercadolibre_ads", "campaign_reports"): pd.DataFrame(
-            {
-                "tenant_id": tenant_id,
-                "advertiser_id": account["mercadolibre_ads"],
-                "site_id": MERCADOLIBRE_SITES.get(currency["mercadolibre_ads"]),
-                "currency_code": currency["mercadolibre_ads"],
-                "campaign_id": meli["campaign_id"],
-                "campaign_name": meli["campaign"],
-                "campaign_status": "active",
-                "date": meli["date"],
-                "prints": meli["impressions"],
-                "clicks": meli["clicks"],
-                "cost": money("mercadolibre_ads", meli, meli["spend"]),
-                "units_quantity": meli_units,
-                "direct_amount": money("mercadolibre_ads", meli, meli_direct),
-                "indirect_amount": money("mercadolibre_ads", meli, meli_indirect),
-                "total_amount": money("mercadolibre_ads", meli, meli_direct + meli_indirect),
-            }
-        ),
-        ("meta_ads", "ad_accounts"): pd.DataFrame(
+        "ad_accounts": pd.DataFrame(
             [{"tenant_id": tenant_id, "account_id": account["meta_ads"],
               "account_currency": currency["meta_ads"], "account_timezone": clock.timezone,
               **read}]
         ),
-        ("google_ads", "accounts"): pd.DataFrame(
+        "accounts": pd.DataFrame(
             [{"tenant_id": tenant_id, "account_id": account["google_ads"],
               "currency_code": currency["google_ads"], "time_zone": clock.timezone, **read}]
         ),
-        ("tiktok_ads", "advertisers"): pd.DataFrame(
+        "advertisers": pd.DataFrame(
             [{"tenant_id": tenant_id, "advertiser_id": account["tiktok"],
               "advertiser_name": f"{profile.site_url.removeprefix('sc-domain:')} TikTok",
               "currency": currency["tiktok"], "timezone": clock.timezone, **read}]
         ),
-        ("mercadolibre_ads", "advertisers"): meli_advertisers,
         # No Amazon campaigns, no spend exported by hand, no subscriptions, no Klaviyo events,
         # no WhatsApp statuses (the demo sends no message), no GA4 property: the streams
         # exist, empty.
-        **{(source, name): empty_stream(source, name) for source, name in EMPTY_STREAMS},
+        **{name: empty_stream(source, name) for source, name in EMPTY_STREAMS},
     }  # fmt: skip
 
 
@@ -325,7 +272,7 @@ def search_console_breakdowns(
     by_page = _breakdown(rng, days, pages, page_weights, clicks, impressions)
     by_query = _breakdown(rng, days, queries, query_weights, known_clicks, known_impressions)
     return {
-        ("search_console", f"performance_by_{dimension}"): _with_data_state(
+        f"performance_by_{dimension}": _with_data_state(
             pd.DataFrame(
                 {
                     "tenant_id": tenant_id,

@@ -161,15 +161,6 @@ def simulate_rescue(
         "horizons": {},
     }
     for days in HORIZONS:
-        if not len(members):
-            # A store too small to have any consented regular drifting away: no rate to give
-            # (not NaN, which no JSON reader takes and no two runs compare equal on).
-            truth["horizons"][str(days)] = {
-                "base_purchase_rate": None,
-                "uplift_truth": None,
-                "uplift_truth_by_discount": {str(p): None for p in LADDER_PERCENT},
-            }
-            continue
         bought = _bought_within(purchases, members, day, days)
         by_discount = {
             str(p): round(float(((responsiveness < RESPONSE_BY_PERCENT[p]) & ~bought).mean()), 6)

@@ -24,7 +24,7 @@ from .profiles import PROFILES
 if TYPE_CHECKING:
     import pandas as pd
 
-GENERATOR_VERSION = "18"
+GENERATOR_VERSION = "17"
 #: The past rescue's activation log rows (generator/rescue.py), beside the streams.
 ACTIVATION_LOG_FILE = "activation_log.parquet"
 
@@ -88,15 +88,10 @@ class DemoSettings:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-#: A stream's key in a dataset: (source, stream), as two sources may name a stream alike
-#: (TikTok's and Mercado Libre's ``campaign_reports``).
-StreamKey = tuple[str, str]
-
-
 @dataclass
 class DemoDataset:
     settings: DemoSettings
-    streams: dict[StreamKey, pd.DataFrame]
+    streams: dict[str, pd.DataFrame]
     truth: dict
     #: Lift-test results the store read out (``experiments.py``), for the budget brain.
     experiments: pd.DataFrame | None = None
@@ -105,13 +100,11 @@ class DemoDataset:
 
 
 def write_dataset(dataset: DemoDataset, directory: Path) -> None:
-    """Parquet per stream (``<source>/<stream>.parquet``), ``truth.json`` and, when the store
-    ran them, ``experiments.csv`` and ``activation_log.parquet``; written atomically via a
-    fingerprint file last."""
+    """Parquet per stream, ``truth.json`` and, when the store ran them, ``experiments.csv``
+    and ``activation_log.parquet``; written atomically via a fingerprint file last."""
     directory.mkdir(parents=True, exist_ok=True)
-    for (source, stream), frame in dataset.streams.items():
-        stream_file(directory, source, stream).parent.mkdir(exist_ok=True)
-        frame.to_parquet(stream_file(directory, source, stream), index=False)
+    for stream, frame in dataset.streams.items():
+        frame.to_parquet(directory / f"{stream}.parquet", index=False)
     if dataset.experiments is not None and len(dataset.experiments):
         dataset.experiments.to_csv(directory / "experiments.csv", index=False)
     if dataset.activation_log is not None:
@@ -133,17 +126,16 @@ def load_or_generate(settings: DemoSettings, cache_dir: Path) -> Path:
     return directory
 
 
+#: Sources the demo has no data for and no file: a dataset folder names its files by stream, and
+#: Mercado Libre's Product Ads stream has TikTok's name (``campaign_reports``). The demo tap
+#: lands nothing for them, rather than another source's rows.
+SOURCES_NOT_GENERATED = frozenset({"mercadolibre_ads"})
+
+
 def generated_streams() -> tuple[RawStream, ...]:
-    """The contract's streams a dataset folder holds: every one, a file each (empty where the
-    store has no such data)."""
-    return STREAMS
+    """The contract's streams a dataset folder holds, one file each (named by stream)."""
+    return tuple(stream for stream in STREAMS if stream.source not in SOURCES_NOT_GENERATED)
 
 
-def stream_file(directory: Path, source: str, stream: str) -> Path:
-    """Where a dataset keeps one source's stream: a folder per source, as the warehouse keeps
-    a raw schema per source, so that two sources' streams of one name never meet."""
-    return directory / source / f"{stream}.parquet"
-
-
-def read_stream(directory: Path, source: str, stream: str) -> pa.Table:
-    return pq.read_table(stream_file(directory, source, stream))
+def read_stream(directory: Path, stream: str) -> pa.Table:
+    return pq.read_table(directory / f"{stream}.parquet")

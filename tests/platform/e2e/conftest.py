@@ -19,7 +19,6 @@ RAW_TABLES = [
     "raw_shopify.checkouts", "raw_meta_ads.ads_insights", "raw_meta_ads.ad_accounts",
     "raw_google_ads.campaign_performance", "raw_google_ads.accounts",
     "raw_tiktok_ads.campaign_reports", "raw_tiktok_ads.advertisers",
-    "raw_mercadolibre_ads.campaign_reports", "raw_mercadolibre_ads.advertisers",
     "raw_search_console.performance_by_date",
     "raw_search_console.performance_by_page", "raw_search_console.performance_by_query",
     "raw_calendar.events",

@@ -56,12 +56,12 @@ def _dataset_with_a_negative_spend(settings) -> str:
     directory = load_or_generate(
         DemoSettings.from_tap_config(demo_settings(tenant, settings.demo_dir)), settings.demo_dir
     )
-    table = pq.read_table(directory / "meta_ads" / "ads_insights.parquet")
+    table = pq.read_table(directory / "ads_insights.parquet")
     spend = table["spend"].to_pylist()
     spend[0] = -1.0
     column = table.column_names.index("spend")
     table = table.set_column(column, "spend", pa.array(spend, table["spend"].type))
-    pq.write_table(table, directory / "meta_ads" / "ads_insights.parquet")
+    pq.write_table(table, directory / "ads_insights.parquet")
     row = table.slice(0, 1).to_pylist()[0]
     return f"{row['account_id']}|{row['campaign_id']}|{row['date_start'].isoformat()}"
 

@@ -12,13 +12,13 @@ import datetime as dt
 
 
 def events_on(dataset, day: dt.date) -> dict[str, str]:
-    events = dataset.streams["calendar", "events"]
+    events = dataset.streams["events"]
     rows = events[events["event_date"] == day]
     return dict(zip(rows["event_name"], rows["event_type"], strict=True))
 
 
 def event_dates(dataset, name: str) -> list[dt.date]:
-    events = dataset.streams["calendar", "events"]
+    events = dataset.streams["events"]
     return sorted(events.loc[events["event_name"] == name, "event_date"])
 
 
@@ -46,5 +46,5 @@ def test_peru_lands_28_july_and_not_chiles_events(small_datasets):
     assert not events_on(cl, dt.date(2024, 7, 28)), "28 July is not a holiday in Chile"
     assert event_dates(pe, "CyberDay") == []
     assert event_dates(cl, "CyberWow") == []
-    assert set(pe.streams["calendar", "events"]["country_code"]) == {"PE"}
-    assert set(cl.streams["calendar", "events"]["country_code"]) == {"CL"}
+    assert set(pe.streams["events"]["country_code"]) == {"PE"}
+    assert set(cl.streams["events"]["country_code"]) == {"CL"}

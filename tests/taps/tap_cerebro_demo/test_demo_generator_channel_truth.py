@@ -45,8 +45,8 @@ def moderate_tenant():
 
 
 def repeat_orders_per_buyer(streams, utm_sources) -> tuple[float, int]:
-    customers = streams["shopify", "customers"]
-    orders = streams["shopify", "orders"]
+    customers = streams["customers"]
+    orders = streams["orders"]
     valid = orders[
         ~orders["is_test"]
         & orders["cancelled_at"].isna()

@@ -47,8 +47,8 @@ def rate_in_force(rates: pd.DataFrame, days: pd.Series) -> np.ndarray:
 def test_the_chilean_store_bills_meta_in_dollars_and_lands_its_rates(small_datasets):
     cl = small_datasets["cl_services"]
     assert SMALL_TENANTS["cl_services"].billed_in == (("meta_ads", "USD"),)
-    assert set(cl.streams["meta_ads", "ads_insights"]["account_currency"]) == {"USD"}
-    rates = cl.streams["exchange_rates", "daily_rates"]
+    assert set(cl.streams["ads_insights"]["account_currency"]) == {"USD"}
+    rates = cl.streams["daily_rates"]
     assert list(rates.columns) == list(raw_stream("exchange_rates", "daily_rates").schema()
                                        ["properties"])  # fmt: skip
     assert set(zip(rates["base_currency"], rates["quote_currency"], rates["series_id"],
@@ -60,8 +60,8 @@ def test_the_chilean_store_bills_meta_in_dollars_and_lands_its_rates(small_datas
 
 def test_rates_are_published_on_banking_days_from_before_the_history_to_its_end(small_datasets):
     cl, settings = small_datasets["cl_services"], SMALL_TENANTS["cl_services"]
-    days = set(cl.streams["exchange_rates", "daily_rates"]["rate_date"])
-    events = cl.streams["calendar", "events"]
+    days = set(cl.streams["daily_rates"]["rate_date"])
+    events = cl.streams["events"]
     holidays = set(events.loc[events["event_type"] == "public_holiday", "event_date"])
     first = settings.end_date - dt.timedelta(days=settings.days - 1)
     assert min(days) < first <= max(days) + dt.timedelta(days=3) and max(days) <= settings.end_date
@@ -88,7 +88,7 @@ def test_a_currency_without_rates_is_refused_before_anything_is_generated():
 
 
 def test_the_peruvian_store_lands_no_rates(small_datasets):
-    rates = small_datasets["pe_services"].streams["exchange_rates", "daily_rates"]
+    rates = small_datasets["pe_services"].streams["daily_rates"]
     assert rates.empty
     assert list(rates.columns) == list(raw_stream("exchange_rates", "daily_rates").schema()
                                        ["properties"])  # fmt: skip
@@ -97,11 +97,11 @@ def test_the_peruvian_store_lands_no_rates(small_datasets):
 def test_dollars_times_the_rate_in_force_give_back_the_pesos_the_simulation_spent(
     small_datasets, billed_in_pesos
 ):
-    dollars = small_datasets["cl_services"].streams["meta_ads", "ads_insights"]
-    pesos = billed_in_pesos.streams["meta_ads", "ads_insights"]
+    dollars = small_datasets["cl_services"].streams["ads_insights"]
+    pesos = billed_in_pesos.streams["ads_insights"]
     keys = ["campaign_id", "date_start"]
     assert dollars[keys].values.tolist() == pesos[keys].values.tolist()
-    rate = rate_in_force(small_datasets["cl_services"].streams["exchange_rates", "daily_rates"],
+    rate = rate_in_force(small_datasets["cl_services"].streams["daily_rates"],
                          dollars["date_start"])  # fmt: skip
     assert not np.isnan(rate).any(), "every day with spend has a rate in force"
     for column in META_MONEY:
@@ -123,12 +123,12 @@ def test_nothing_else_of_the_store_changes(small_datasets, billed_in_pesos):
     assert truth == pesos_truth
     for name, frame in dollars.streams.items():
         other = billed_in_pesos.streams[name]
-        if name == ("meta_ads", "ads_insights"):
+        if name == "ads_insights":
             frame = frame.drop(columns=[*META_MONEY, "account_currency"])
             other = other.drop(columns=[*META_MONEY, "account_currency"])
-        elif name == ("meta_ads", "ad_accounts"):
+        elif name == "ad_accounts":
             frame, other = frame.drop(columns="account_currency"), other.drop(
                 columns="account_currency")  # fmt: skip
         pd.testing.assert_frame_equal(frame, other, obj=name)
-    assert set(billed_in_pesos.streams["meta_ads", "ad_accounts"]["account_currency"]) == {"CLP"}
-    assert set(billed_in_pesos.streams["meta_ads", "ads_insights"]["account_currency"]) == {"CLP"}
+    assert set(billed_in_pesos.streams["ad_accounts"]["account_currency"]) == {"CLP"}
+    assert set(billed_in_pesos.streams["ads_insights"]["account_currency"]) == {"CLP"}

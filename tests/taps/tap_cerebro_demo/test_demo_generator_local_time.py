@@ -38,7 +38,7 @@ def best_shift(hours: np.ndarray) -> int:
 
 def test_order_local_hours_follow_hourly_activity_after_zoneinfo_conversion(small_dataset):
     timezone = small_dataset.settings.timezone
-    created = small_dataset.streams["shopify", "orders"]["created_at"]
+    created = small_dataset.streams["orders"]["created_at"]
     hours = local_hours(created, timezone)
     counts = np.bincount(hours, minlength=24)
     assert len(hours) > 1000

@@ -50,17 +50,7 @@ def test_the_rescue_appends_rows_and_leaves_every_other_row_unchanged(with_rescu
         appended += len(after) - len(before)
     rescued = with_rescue.truth["rescue_experiment"]["rescued_orders"]
     assert rescued > 0
-    # Each rescued purchase is one valid order; like every purchase it may come with a
-    # cancelled, unpaid or test twin placed shortly before it (generator/orders.py).
-    appended_orders = with_rescue.streams["shopify", "orders"].iloc[
-        len(without_rescue.streams["shopify", "orders"]) :
-    ]
-    valid = (
-        appended_orders["cancelled_at"].isna()
-        & ~appended_orders["is_test"]
-        & appended_orders["financial_status"].isin(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"])
-    )
-    assert valid.sum() == rescued
+    assert len(with_rescue.streams["orders"]) - len(without_rescue.streams["orders"]) == rescued
     assert appended > rescued  # with their lines, payments, fulfilments and checkouts
 
 
@@ -104,7 +94,5 @@ def test_the_log_says_each_members_step_and_the_steps_are_drawn_uniformly(with_r
 def test_each_rescued_order_carries_its_members_coupon(with_rescue, without_rescue):
     log = with_rescue.activation_log
     sent = log[log["action"] == "send"]
-    orders = with_rescue.streams["shopify", "orders"].iloc[
-        len(without_rescue.streams["shopify", "orders"]) :
-    ]
+    orders = with_rescue.streams["orders"].iloc[len(without_rescue.streams["orders"]) :]
     assert set(orders["customer_id"].astype(str)) <= set(sent["customer_id"].astype(str))

@@ -23,11 +23,8 @@ def daily(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def test_pages_add_up_to_the_days_clicks_and_queries_to_less(small_dataset):
     streams = small_dataset.streams
-    by_date = streams["search_console", "performance_by_date"].set_index("date")
-    by_page, by_query = (
-        streams["search_console", "performance_by_page"],
-        streams["search_console", "performance_by_query"],
-    )
+    by_date = streams["performance_by_date"].set_index("date")
+    by_page, by_query = streams["performance_by_page"], streams["performance_by_query"]
     pages = daily(by_page, "clicks").reindex(by_date.index, fill_value=0)
     queries = daily(by_query, "clicks").reindex(by_date.index, fill_value=0)
     assert (pages == by_date["clicks"]).all()
@@ -43,7 +40,7 @@ def test_only_the_last_days_are_flagged_incomplete_from_first_incomplete_date(sm
     end = small_dataset.settings.end_date
     first_incomplete = end - dt.timedelta(days=INCOMPLETE_DAYS - 1)
     for stream in ("performance_by_date", "performance_by_page", "performance_by_query"):
-        frame = small_dataset.streams["search_console", stream]
+        frame = small_dataset.streams[stream]
         assert set(frame["first_incomplete_date"]) == {first_incomplete}, stream
         incomplete = frame["date"] >= first_incomplete
         assert (frame.loc[incomplete, "data_state"] == "incomplete").all(), stream
@@ -53,9 +50,9 @@ def test_only_the_last_days_are_flagged_incomplete_from_first_incomplete_date(sm
 
 def test_ad_accounts_report_in_the_tenants_timezone_and_currency(small_dataset):
     settings = small_dataset.settings
-    meta = small_dataset.streams["meta_ads", "ads_insights"]
-    google = small_dataset.streams["google_ads", "campaign_performance"]
-    tiktok = small_dataset.streams["tiktok_ads", "campaign_reports"]
+    meta = small_dataset.streams["ads_insights"]
+    google = small_dataset.streams["campaign_performance"]
+    tiktok = small_dataset.streams["campaign_reports"]
     assert set(meta["account_timezone"]) == {settings.timezone}
     assert set(google["time_zone"]) == {settings.timezone}
     assert set(tiktok["timezone"]) == {settings.timezone}
@@ -65,9 +62,7 @@ def test_ad_accounts_report_in_the_tenants_timezone_and_currency(small_dataset):
     billed = {source: dict(settings.billed_in).get(source, profile.currency)
               for source in ("meta_ads", "google_ads", "tiktok_ads")}  # fmt: skip
     assert set(meta["account_currency"]) == {billed["meta_ads"]}
-    assert set(small_dataset.streams["meta_ads", "ad_accounts"]["account_currency"]) == {
-        billed["meta_ads"]
-    }
+    assert set(small_dataset.streams["ad_accounts"]["account_currency"]) == {billed["meta_ads"]}
     assert set(google["currency_code"]) == {billed["google_ads"]}
     assert set(tiktok["currency"]) == {billed["tiktok_ads"]}
 
@@ -75,17 +70,11 @@ def test_ad_accounts_report_in_the_tenants_timezone_and_currency(small_dataset):
 def test_each_ad_account_was_read_every_day_of_the_history_dark_days_included(small_dataset):
     settings, streams = small_dataset.settings, small_dataset.streams
     first = settings.end_date - dt.timedelta(days=settings.days - 1)
-    for source, accounts, report, key, day in (
-        ("meta_ads", "ad_accounts", "ads_insights", "account_id", "date_start"),
-        ("google_ads", "accounts", "campaign_performance", "account_id", "date"),
-        ("tiktok_ads", "advertisers", "campaign_reports", "advertiser_id", "stat_date"),
-        ("mercadolibre_ads", "advertisers", "campaign_reports", "advertiser_id", "date"),
+    for accounts, report, key, day in (
+        ("ad_accounts", "ads_insights", "account_id", "date_start"),
+        ("accounts", "campaign_performance", "account_id", "date"),
+        ("advertisers", "campaign_reports", "advertiser_id", "stat_date"),
     ):
-        accounts, report = (source, accounts), (source, report)
-        if streams[report].empty:
-            # A store that does not sell on Mercado Libre has no advertiser read either.
-            assert source == "mercadolibre_ads" and streams[accounts].empty
-            continue
         (account,) = streams[accounts].to_dict("records")
         assert (account["report_start_date"], account["report_end_date"]) == (
             first,
@@ -96,44 +85,14 @@ def test_each_ad_account_was_read_every_day_of_the_history_dark_days_included(sm
         days_with_rows = set(streams[report][day])
         assert first <= min(days_with_rows) and max(days_with_rows) <= settings.end_date
         assert len(days_with_rows) < settings.days, accounts
-    assert streams["amazon_ads", "sp_campaigns"].empty and streams["amazon_ads", "profiles"].empty
-    assert streams["csv", "ad_spend"].empty, "TikTok spend comes through its API stream, not a CSV"
+    assert streams["sp_campaigns"].empty and streams["profiles"].empty
+    assert streams["ad_spend"].empty, "TikTok spend comes through its API stream, not a CSV"
 
 
 def test_meta_purchases_are_whole_counts_with_value_only_when_purchased(small_dataset):
-    meta = small_dataset.streams["meta_ads", "ads_insights"]
+    meta = small_dataset.streams["ads_insights"]
     assert (meta["purchases"] >= 0).all() and (meta["purchases"] % 1 == 0).all()
     assert (meta["purchases"] <= meta["clicks"]).all()
     assert (meta.loc[meta["purchases"] == 0, "purchase_value"] == 0).all()
     assert (meta.loc[meta["purchases"] > 0, "purchase_value"] > 0).all()
     assert meta["purchases"].sum() > 0
-
-
-def test_mercado_libre_product_ads_are_the_chilean_stores_only_in_its_sites_currency(
-    small_dataset,
-):
-    # Oracle: the tenant's profile (casafacil_cl also sells on Mercado Libre, decision 0068)
-    # and Mercado Ads' report shape: a campaign's day on the advertiser's site (MLC: Chile, in
-    # pesos), attributed sales the sum of the advertised items' and the others'.
-    streams, settings = small_dataset.streams, small_dataset.settings
-    meli = streams["mercadolibre_ads", "campaign_reports"]
-    sells_there = any(c.is_marketplace for c in PROFILES[settings.profile].channels)
-    assert sells_there == (settings.profile == "cl_services")
-    if not sells_there:
-        assert meli.empty
-        return
-    tiktok = streams["tiktok_ads", "campaign_reports"]
-    assert set(meli["campaign_id"]).isdisjoint(tiktok["campaign_id"])
-    assert set(meli["site_id"]) == {"MLC"} and set(meli["currency_code"]) == {"CLP"}
-    assert meli["advertiser_id"].nunique() == 1
-    (advertiser,) = streams["mercadolibre_ads", "advertisers"].to_dict("records")
-    assert advertiser["advertiser_id"] == meli["advertiser_id"].iloc[0]
-    assert (advertiser["site_id"], advertiser["currency"], advertiser["timezone"]) == (
-        "MLC", "CLP", settings.timezone,
-    )  # fmt: skip
-    assert (meli["cost"] > 0).all() and (meli["clicks"] <= meli["prints"]).all()
-    assert (meli["total_amount"] == meli["direct_amount"] + meli["indirect_amount"]).all()
-    assert (meli.loc[no_units := meli["units_quantity"] == 0, "total_amount"] == 0).all()
-    assert (meli.loc[~no_units, "direct_amount"] > 0).all()
-    # Flighted: seasons on and off, so days without a row (read, so days without spend).
-    assert meli["date"].nunique() < settings.days

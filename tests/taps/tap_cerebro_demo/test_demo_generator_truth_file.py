@@ -38,10 +38,7 @@ def tenant(request, tmp_path_factory):
     )
     directory = load_or_generate(settings, tmp_path_factory.mktemp("cache"))
     truth = json.loads((directory / "truth.json").read_text())
-    streams = {
-        (path.parent.name, path.stem): pd.read_parquet(path)
-        for path in sorted(directory.glob("*/*.parquet"))
-    }
+    streams = {path.stem: pd.read_parquet(path) for path in sorted(directory.glob("*.parquet"))}
     return settings, truth, streams
 
 
@@ -97,18 +94,15 @@ def test_truth_spend_per_paid_channel_equals_its_report_stream(tenant):
     """In the store's currency: an account billed in another (casafacil_cl's Meta, in USD)
     gives the truth's pesos back at the rate in force each day, to half a cent a row."""
     settings, truth, streams = tenant
-    meta = streams["meta_ads", "ads_insights"]
-    rows = {"meta_ads": len(meta), "google_ads": 0, "tiktok": 0, "mercadolibre_ads": 0}
+    meta = streams["ads_insights"]
+    rows = {"meta_ads": len(meta), "google_ads": 0, "tiktok": 0}
     rate = np.ones(len(meta))
     if "meta_ads" in dict(settings.billed_in):
-        rate = _in_force(streams["exchange_rates", "daily_rates"], meta["date_start"])
+        rate = _in_force(streams["daily_rates"], meta["date_start"])
     reported = {
         "meta_ads": float((meta["spend"] * rate).sum()),
-        "google_ads": streams["google_ads", "campaign_performance"]["cost_micros"].sum()
-        / 1_000_000,
-        "tiktok": streams["tiktok_ads", "campaign_reports"]["spend"].sum(),
-        # Mercado Libre's Product Ads: the same stream name as TikTok's, its own file.
-        "mercadolibre_ads": streams["mercadolibre_ads", "campaign_reports"]["cost"].sum(),
+        "google_ads": streams["campaign_performance"]["cost_micros"].sum() / 1_000_000,
+        "tiktok": streams["campaign_reports"]["spend"].sum(),
     }
     for channel in PROFILES[settings.profile].channels:
         if channel.is_paid:
@@ -124,11 +118,9 @@ def test_realized_signups_buyers_and_purchases_match_the_streams(tenant):
     settings, truth, streams = tenant
     per_channel = truth["channels"].values()
     person = {g["customer_id"]: g["person_customer_id"] for g in truth["identity"]["guests"]}
-    assert sum(c["signups"] for c in per_channel) == len(streams["shopify", "customers"]) - len(
-        person
-    )
+    assert sum(c["signups"] for c in per_channel) == len(streams["customers"]) - len(person)
 
-    orders = streams["shopify", "orders"]
+    orders = streams["orders"]
     orders = orders.assign(customer_id=orders["customer_id"].map(lambda c: person.get(c, c)))
     cutoff_local_midnight = pd.Timestamp(settings.end_date + dt.timedelta(days=1))  # local midnight
     # A UTC timestamp is at most 14 h away from local time; a day of margin is safe.
@@ -158,11 +150,7 @@ def test_revenue_contribution_14d_and_totals_match_the_marts_valid_orders(tenant
     # sale (paid) and no cancellation; it counts on its local creation day. A guest
     # checkout's order is its person's (truth.json's identity block, decision 0037).
     settings, truth, streams = tenant
-    orders, customers, tx = (
-        streams["shopify", "orders"],
-        streams["shopify", "customers"],
-        streams["shopify", "transactions"],
-    )
+    orders, customers, tx = streams["orders"], streams["customers"], streams["transactions"]
     person = {g["customer_id"]: g["person_customer_id"] for g in truth["identity"]["guests"]}
     customers = customers[~customers["customer_id"].isin(person)]
     orders = orders.assign(customer_id=orders["customer_id"].map(lambda c: person.get(c, c)))
@@ -209,17 +197,14 @@ def test_guest_checkouts_are_later_orders_of_a_known_account(tenant):
     # Oracle: truth.json's identity block against the streams. Each guest record is a DISABLED
     # customer created with its one order, a later order of its person's account.
     _, truth, streams = tenant
-    identity, customers = (
-        truth["identity"],
-        streams["shopify", "customers"].set_index("customer_id"),
-    )
+    identity, customers = truth["identity"], streams["customers"].set_index("customer_id")
     guests = pd.DataFrame(identity["guests"])
     assert identity["accounts"] + identity["guest_records"] == len(customers)
     assert 0 < identity["guest_records"] == len(guests)
     assert sum(identity["guest_records_by_kind"].values()) == len(guests)
     assert (customers.loc[guests["customer_id"], "state"] == "DISABLED").all()
     assert not guests["person_customer_id"].isin(guests["customer_id"]).any()
-    orders = streams["shopify", "orders"].set_index("customer_id")
+    orders = streams["orders"].set_index("customer_id")
     first_of_person = orders.groupby(level=0)["created_at"].min()
     for guest in guests.to_dict("records"):
         (order_at,) = orders.loc[[guest["customer_id"]], "created_at"]
@@ -230,8 +215,8 @@ def test_guest_checkouts_are_later_orders_of_a_known_account(tenant):
 def test_customers_gone_are_account_holders_who_bought(tenant):
     _, truth, streams = tenant
     gone = truth["customers_gone"]
-    buyers = set(streams["shopify", "orders"]["customer_id"])
-    accounts = set(streams["shopify", "customers"]["customer_id"]) - {
+    buyers = set(streams["orders"]["customer_id"])
+    accounts = set(streams["customers"]["customer_id"]) - {
         guest["customer_id"] for guest in truth["identity"]["guests"]
     }
     assert len(gone) == len(set(gone)) and set(gone) <= buyers & accounts
