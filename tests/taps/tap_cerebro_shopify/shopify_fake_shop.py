@@ -61,25 +61,7 @@ def read_raw_rows(connection: duckdb.DuckDBPyConnection, tenant_id: str) -> dict
             [tenant_id],
         )
         rows[stream] = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
-    return _store_rows_only(rows)
-
-
-def _store_rows_only(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """Leave out the demo's Mercado Libre sales: their buyers (``meli-<id>``) and orders land
-    from the marketplace's tap (decision 0068), and Shopify never serves them."""
-
-    def marketplace(row: dict) -> bool:
-        return str(row.get("customer_id") or "").startswith("meli-")
-
-    marketplace_orders = {row["order_id"] for row in rows["orders"] if marketplace(row)}
-    return {
-        stream: [
-            row
-            for row in stream_rows
-            if not marketplace(row) and row.get("order_id") not in marketplace_orders
-        ]
-        for stream, stream_rows in rows.items()
-    }
+    return rows
 
 
 def expected_tap_rows(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
