@@ -239,13 +239,25 @@ class Webserver:
         return data["runsOrError"]["results"]
 
     def events(self, run_id: str) -> list[dict]:
-        data = self.query(
-            "query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events { "
-            "__typename ... on MessageEvent { message level } "
-            "... on ExecutionStepFailureEvent { error { message cause { message } } } } } } }",
-            id=run_id,
-        )
-        return data["logsForRun"]["events"]
+        """Every event of a run. The webserver serves at most 1 000 a call
+        (DAGSTER_UI_EVENT_LOAD_CHUNK_SIZE) and a tenant's night has more, its dbt step's
+        failure among the last: pages are read until there are no more."""
+        events: list[dict] = []
+        cursor = None
+        while True:
+            page = self.query(
+                "query($id: ID!, $cursor: String) { logsForRun(runId: $id, afterCursor: "
+                "$cursor) { ... on EventConnection { cursor hasMore events { __typename "
+                "... on MessageEvent { message level stepKey } "
+                "... on ExecutionStepFailureEvent { error { message cause { message } } } "
+                "} } } }",
+                id=run_id,
+                cursor=cursor,
+            )["logsForRun"]
+            events += page["events"]
+            if not page["hasMore"] or page["cursor"] == cursor:
+                return events
+            cursor = page["cursor"]
 
     def wait(self, run_ids: list[str], timeout: float, stack: Stack) -> list[dict]:
         """The runs once every one has finished; a failed one fails the test with its errors."""
@@ -260,14 +272,33 @@ class Webserver:
         for run in runs:
             if run["status"] != "SUCCESS":
                 errors = [
-                    json.dumps(e.get("error")) if e.get("error") else e["message"]
+                    f"{e.get('stepKey')}: "
+                    + (json.dumps(e.get("error")) if e.get("error") else e["message"])
                     for e in self.events(run["runId"])
-                    if e.get("level") == "ERROR"
+                    if e.get("level") in ("ERROR", "CRITICAL")
                 ]
                 pytest.fail(
-                    f"{run['jobName']} {run['runId']}: {run['status']}\n" + "\n".join(errors)
+                    f"{run['jobName']} {run['runId']}: {run['status']}\n"
+                    + "\n".join(errors + _code_server_errors(stack, run["runId"]))
                 )
         return runs
+
+
+def _code_server_errors(stack: Stack, run_id: str) -> list[str]:
+    """The last of what the code server logged at warning level or worse for the run, and of
+    its other error lines (a crashed worker's traceback is not a Dagster event)."""
+    log = stack.logs / "user-code.log"
+    if not log.exists():
+        return []
+    dagster_warning = re.compile(r" - dagster - (WARNING|ERROR|CRITICAL) - ")
+    other_error = re.compile(r"\b(Traceback|Error|ERROR|CRITICAL|Failure)\b")
+    kept = [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if (run_id in line and dagster_warning.search(line))
+        or (" - dagster - " not in line and other_error.search(line))
+    ]
+    return ["user-code.log: " + line[:400] for line in kept[-40:]]
 
 
 def _tags(run: dict) -> dict[str, str]:
