@@ -26,6 +26,7 @@
         {'source': 'amazon_ads', 'stream': 'sp_campaigns', 'event_time': 'spend_date'},
         {'source': 'amazon_ads', 'stream': 'profiles', 'event_time': none},
         {'source': 'mercadolibre_ads', 'stream': 'campaign_reports', 'event_time': 'spend_date'},
+        {'source': 'mercadolibre_ads', 'stream': 'advertisers', 'event_time': none},
         {'source': 'csv', 'stream': 'ad_spend', 'event_time': 'spend_date'},
         {'source': 'search_console', 'stream': 'performance_by_date', 'event_time': 'search_date'},
         {'source': 'search_console', 'stream': 'performance_by_page', 'event_time': 'search_date'},

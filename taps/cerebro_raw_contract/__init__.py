@@ -110,6 +110,7 @@ STREAMS: tuple[RawStream, ...] = (
         ("tenant_id", "advertiser_id", "campaign_id", "date"),
         "date",
     ),
+    _report_accounts("mercadolibre_ads", "advertisers", "advertiser_id"),
     RawStream(
         "csv", "ad_spend", ("tenant_id", "date", "platform", "account_id", "campaign_name"), "date"
     ),

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from cerebro_tap_kit.contract_stream import ContractStream
 from cerebro_tap_kit.daily_reports import DailyReportStream
 from cerebro_tap_kit.order_children import HeldChildStream, OrderChildren
+from cerebro_tap_kit.report_accounts import ReportAccountsStream
 
 from tap_cerebro_mercadolibre import records
 from tap_cerebro_mercadolibre.client import (
@@ -211,7 +212,8 @@ class CampaignReportsStream(MercadoLibreAPI, ContractStream, DailyReportStream):
         ]
 
     def report_timezone(self, context: dict | None) -> str:
-        """Product Ads cuts days in its site's time zone."""
+        """Product Ads cuts days in its site's time zone (the advertisers endpoint names no
+        time zone of the account: ``date_from`` / ``date_to`` are the site's days)."""
         advertiser = self.advertisers[(context or {})["advertiser_id"]]
         return advertiser.get("timezone") or "America/Santiago"
 
@@ -251,3 +253,27 @@ class CampaignReportsStream(MercadoLibreAPI, ContractStream, DailyReportStream):
     def shape(self, row: dict, context: dict | None) -> dict:
         """A campaign's day as the contract's record."""
         return records.campaign_report_record(row, self.advertisers[context["advertiser_id"]])
+
+
+class AdvertisersStream(ReportAccountsStream):
+    """Each Product Ads advertiser read, its site, currency and time zone, and the days read
+    for it: a day of that span without a campaign row had no delivery (the ads were paused or
+    the budget spent), a day outside it is unknown (cerebro_tap_kit.report_accounts).
+
+    https://developers.mercadolibre.cl/es_ar/product-ads-lectura
+    """
+
+    source = "mercadolibre_ads"
+    name = "advertisers"
+    report_stream_name = "campaign_reports"
+
+    def account(self, report: CampaignReportsStream, partition: dict) -> dict[str, t.Any]:
+        """The advertiser as ``/advertising/advertisers`` listed it, with its site's facts."""
+        advertiser = report.advertisers[partition["advertiser_id"]]
+        return {
+            "advertiser_id": partition["advertiser_id"],
+            "advertiser_name": advertiser.get("advertiser_name"),
+            "site_id": advertiser.get("site_id"),
+            "currency": advertiser.get("currency"),
+            "timezone": report.report_timezone(partition),
+        }

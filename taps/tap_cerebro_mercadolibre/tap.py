@@ -1,6 +1,7 @@
 """tap-cerebro-mercadolibre: a Mercado Libre seller's orders (with their buyers, items,
 payments, refunds and shipments) landed as the raw contract's store streams, and its Product
-Ads spend by campaign and day as an ad source of its own (decision 0068)."""
+Ads spend by campaign and day as an ad source of its own, with each advertiser read and its
+span of days read (decision 0068)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from cerebro_raw_contract import STORE_PLATFORM_TAPS
 from cerebro_tap_kit.clear_errors import ClearErrors
 from cerebro_tap_kit.clock import Clock, SystemClock
 from cerebro_tap_kit.order_children import OrderChildren
+from cerebro_tap_kit.report_accounts import AccountsAfterReports
 from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -19,6 +21,7 @@ from tap_cerebro_mercadolibre.auth import MercadoLibreOAuth, TokenStore
 from tap_cerebro_mercadolibre.client import API_BASE, TOKEN_PATH
 from tap_cerebro_mercadolibre.streams import (
     MAX_ORDERS_PAGE,
+    AdvertisersStream,
     CampaignReportsStream,
     CustomersStream,
     FulfillmentsStream,
@@ -31,7 +34,7 @@ from tap_cerebro_mercadolibre.streams import (
 SOURCES = STORE_PLATFORM_TAPS["mercadolibre"]
 
 
-class TapCerebroMercadoLibre(ClearErrors, Tap):
+class TapCerebroMercadoLibre(ClearErrors, AccountsAfterReports, Tap):
     """A Mercado Libre seller for one tenant."""
 
     name = "tap-cerebro-mercadolibre"
@@ -77,7 +80,8 @@ class TapCerebroMercadoLibre(ClearErrors, Tap):
         th.Property(
             "source", th.StringType(allowed_values=list(SOURCES)), default=SOURCES[0],
             description="Which source this run lands (Cerebro sets it): shopify, the orders "
-            "and what comes with them; mercadolibre_ads, Product Ads by campaign and day.",
+            "and what comes with them; mercadolibre_ads, Product Ads by campaign and day and "
+            "the advertisers read, with the span of days read for each.",
         ),
         th.Property(
             "lookback_minutes", th.IntegerType(minimum=0), default=30,
@@ -137,9 +141,10 @@ class TapCerebroMercadoLibre(ClearErrors, Tap):
         )
 
     def discover_streams(self) -> list:
-        """The orders and what they bring, or Product Ads (``source``)."""
+        """The orders and what they bring, or Product Ads and the advertisers read
+        (``source``)."""
         if self.config.get("source", SOURCES[0]) == "mercadolibre_ads":
-            return [CampaignReportsStream(self)]
+            return [CampaignReportsStream(self), AdvertisersStream(self)]
         children = OrderChildren()
         return [
             OrdersStream(self, children),

@@ -423,6 +423,7 @@ def stream_rules(source: str, stream: str) -> list[Rule]:
             Currency("currency_code"),
             *_timestamps("date"),
         ],
+        ("mercadolibre_ads", "advertisers"): _report_accounts("currency"),
         ("csv", "ad_spend"): [
             *_non_negative("spend", "impressions", "clicks"),
             Currency("currency"),

@@ -19,6 +19,10 @@ amazon_ads as (
     select * from {{ ref('stg_amazon_ads__profiles') }}
 ),
 
+mercadolibre_ads as (
+    select * from {{ ref('stg_mercadolibre_ads__advertisers') }}
+),
+
 unioned as (
     select
         tenant_id, 'meta_ads' as platform, account_id, currency, account_timezone,
@@ -45,6 +49,13 @@ unioned as (
         tenant_id, 'amazon_ads' as platform, account_id, currency, account_timezone,
         report_start_date, report_end_date
     from amazon_ads
+
+    union all
+
+    select
+        tenant_id, 'mercadolibre_ads' as platform, account_id, currency, account_timezone,
+        report_start_date, report_end_date
+    from mercadolibre_ads
 )
 
 select * from unioned

@@ -19,9 +19,10 @@ and Product Ads.
   ``date_from`` / ``date_to`` at most 90 days apart and not before 90 days ago (400), ``limit``
   at most 50; with ``aggregation_type=DAILY`` a row per campaign and day with delivery.
 
-Faults queued by a test are served to the next API requests (429, 5xx, 403); ``fail_after``
-fails every order search after the n-th. Every request is logged, tokens included, so a test can
-check what was (and was not) sent.
+Faults queued by a test are served to the next API requests (429, 5xx, 403), or to the next
+campaign searches (``campaign_faults``); ``fail_after`` fails every order search after the
+n-th. Every request is logged, tokens included, so a test can check what was (and was not)
+sent.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ class FakeMercadoLibreApi:
         self.spent: list[str] = []
         self.faults: list[Fault] = []
         self.fail_after: tuple[int, Fault] | None = None
+        #: Served to the next Product Ads campaign searches (after the advertisers' list).
+        self.campaign_faults: list[Fault] = []
         #: After this many API requests every access token expires (six hours went by).
         self.expire_after: int | None = None
         self.requests: list[dict] = []
@@ -224,6 +227,10 @@ class FakeMercadoLibreApi:
                    "sort": {"id": "date_desc" if descending else "date_asc"}})  # fmt: skip
 
     def campaign_metrics(self, site: str, advertiser_id: int, args: dict, request) -> Response:
+        if self.campaign_faults:
+            fault = self.campaign_faults.pop(0)
+            return Response(json.dumps(fault.body), status=fault.status,
+                            content_type="application/json")  # fmt: skip
         if request.headers.get("Api-Version") != "2":
             return error(400, "bad_request", "Api-Version: 2 is required")
         known = {(a["site_id"], a["advertiser_id"]) for a in self.seller.advertisers}

@@ -1,7 +1,8 @@
 """tap-cerebro-mercadolibre against a local server that behaves like Mercado Libre's API.
 
 Oracles: the fake seller's own objects (every order lands exactly once, its total as the buyer
-paid it, its buyer as the customer ``meli-<id>``; every Product Ads day of the last 90 days),
+paid it, its buyer as the customer ``meli-<id>``; every Product Ads day of the last 90 days,
+and each advertiser with the span of days read),
 Mercado Libre's documented behaviour (a refresh token works once, six-hour access tokens, at
 most 51 orders a page, 90 days of ads, its error bodies) and the Singer state (resumable,
 nothing lost or repeated across an interrupted sync).
@@ -17,6 +18,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -219,6 +221,38 @@ def test_product_ads_land_every_campaign_day_of_the_last_90(api, served, config,
     assert versions == {"1", "2"}
 
 
+def test_advertisers_land_with_the_span_of_days_read(api, served, config, clock):
+    run = sync(config, clock, source="mercadolibre_ads")
+    assert run.error is None
+    # start_date is months back, but Product Ads keeps 90 days: the first day read is the
+    # 90th before today in the site's time zone (Chile), the last is today.
+    today = NOW.astimezone(ZoneInfo("America/Santiago")).date()
+    first = (today - dt.timedelta(days=89)).isoformat()
+    assert run.records("advertisers") == [{
+        "tenant_id": config["tenant_id"], "advertiser_id": "555001", "advertiser_name": "Tienda",
+        "site_id": "MLC", "currency": "CLP", "timezone": "America/Santiago",
+        "report_start_date": first, "report_end_date": today.isoformat(),
+    }]  # fmt: skip
+    # Days inside the span without a campaign row exist: they are days without delivery.
+    with_rows = {day["date"] for day in served.campaign_days}
+    assert len(with_rows) < 90
+    # Ten days later Product Ads no longer keeps the first days, yet they were read: the span
+    # still starts there (the first day read is kept in the state).
+    clock.instant = NOW + dt.timedelta(days=10)
+    later = sync(config, clock, state=run.final_state, source="mercadolibre_ads")
+    assert later.error is None
+    spans = [(r["report_start_date"], r["report_end_date"]) for r in later.records("advertisers")]
+    assert spans == [(first, (today + dt.timedelta(days=10)).isoformat())]
+
+
+def test_a_sync_that_fails_lands_no_advertiser_span(api, config, clock):
+    # The campaign search fails after the advertisers were listed: no span is claimed.
+    api.campaign_faults = [forbidden()]
+    run = sync(config, clock, source="mercadolibre_ads")
+    assert run.error is not None
+    assert run.records("advertisers") == []
+
+
 def test_streams_are_the_contracts(config):
     tap = TapCerebroMercadoLibre(config=config, parse_env_config=False)
     assert set(tap.streams) == set(STORE_STREAMS)
@@ -226,7 +260,7 @@ def test_streams_are_the_contracts(config):
     ads = TapCerebroMercadoLibre(config={**config, "source": "mercadolibre_ads"},
                                  parse_env_config=False)  # fmt: skip
     for name, stream in {**tap.streams, **ads.streams}.items():
-        source = "mercadolibre_ads" if name == "campaign_reports" else "shopify"
+        source = "mercadolibre_ads" if name in ads.streams else "shopify"
         contract = raw_stream(source, name)
         assert stream.schema == contract.schema(), name
         assert tuple(stream.primary_keys) == contract.primary_keys, name
