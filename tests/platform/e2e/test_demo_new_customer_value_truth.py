@@ -31,6 +31,9 @@ advised plan truly earns money and falls short of the true optimum by less than 
 the 90 % interval of its gain, the resolution of the evidence. Where the advice abstains, the
 truth's own gain must be smaller than that width.
 
+Each test prints its recovered-vs-true table (tenant, seed, channel) before it asserts, so a
+run with ``-s`` gives the figures docs/demo.md quotes, whether it passes or fails.
+
 Slow (two years of both stores, about five minutes a seed on two cores): ``make test-slow``.
 """
 
@@ -118,6 +121,70 @@ def recovered_vs_true(run, tenant_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("channel")
 
 
+def _seed(request, tenant_id: str) -> str:
+    kind = request.node.callspec.params["default_demo"]
+    return f"{SEEDS[kind][tenant_id]} ({kind.replace('_', ' ')})"
+
+
+def _off(figure: pd.Series, truth: pd.Series, scale: pd.Series) -> pd.Series:
+    """The miss as a share of the scale the test holds it to, as the percentage printed."""
+    return ((figure - truth) / scale.abs() * 100).round(1)
+
+
+def value_table_to_print(table: pd.DataFrame) -> pd.DataFrame:
+    """The value test's figures with each miss on the basis its assertion uses (``_misses``)."""
+    return pd.DataFrame(
+        {
+            "revenue true": table["true_revenue"].round(2),
+            "revenue est": table["revenue"].round(2),
+            "revenue off %": _off(table["revenue"], table["true_revenue"], table["true_revenue"]),
+            "margin true": table["true_margin"].round(2),
+            "margin est": table["margin"].round(2),
+            "margin off % (of true revenue)": _off(
+                table["margin"], table["true_margin"], table["true_revenue"]
+            ),
+            "LTV-ROAS rev true": table["true_ltv_cac_revenue"].round(2),
+            "LTV-ROAS rev est": table["ltv_roas_revenue"].round(2),
+            "LTV-ROAS rev off %": _off(
+                table["ltv_roas_revenue"],
+                table["true_ltv_cac_revenue"],
+                table["true_ltv_cac_revenue"],
+            ),
+            "LTV-ROAS page true": table["true_ltv_cac"].round(2),
+            "LTV-ROAS page est": table["ltv_roas"].round(2),
+            "LTV-ROAS page off % (of rev)": _off(
+                table["ltv_roas"], table["true_ltv_cac"], table["true_ltv_cac_scale"]
+            ),
+        }
+    )
+
+
+def advice_table_to_print(table: pd.DataFrame, plan: dict) -> str:
+    """The advice test's figures per channel, and the plan's gain beside the truth's."""
+    channels = pd.DataFrame(
+        {
+            "current": table["current"].round(0),
+            "advised": table["advised"].round(0),
+            "true optimum": table["true_optimum"].round(0),
+            "direction": table["direction"],
+            "model direction": table["model_direction"],
+            "true move %": (table["true_move"] * 100).round(1),
+            "true direction": table["true_direction"],
+        }
+    )
+    gain = (
+        f"{'abstains (' + str(plan['reason']) + ')' if plan['is_abstained'] else 'moves money'}; "
+        f"gain {plan['change']:,.0f} [90 %: {plan['low']:,.0f}, {plan['high']:,.0f}]; "
+        f"true gain of the advice {plan['true_gain_of_advice']:,.0f}, "
+        f"of the true optimum {plan['true_gain_of_optimum']:,.0f}"
+    )
+    return f"{channels.to_string()}\n{gain}"
+
+
+def _print_table(heading: str, body: str) -> None:
+    print(f"\n{heading}\n{body}")
+
+
 def _misses(table: pd.DataFrame) -> list[str]:
     checks = (
         ("revenue", "true_revenue", "true_revenue"),
@@ -134,8 +201,13 @@ def _misses(table: pd.DataFrame) -> list[str]:
 
 
 @pytest.mark.parametrize("tenant_id", ["casafacil_cl", "casafacil_pe"])
-def test_value_of_a_new_customer_and_ltv_roas_hold_the_truth(default_demo, tenant_id):
+def test_value_of_a_new_customer_and_ltv_roas_hold_the_truth(default_demo, tenant_id, request):
     table = recovered_vs_true(default_demo, tenant_id)
+    _print_table(
+        f"{tenant_id} seed {_seed(request, tenant_id)}: value of a new customer and LTV-ROAS, "
+        f"recovered vs true (tolerance {TOLERANCE:.0%})",
+        value_table_to_print(table).to_string(),
+    )
     assert len(table) == 3
     assert not _misses(table), (_misses(table), table.round(2).to_string())
 
@@ -191,8 +263,14 @@ def margin_advice_vs_truth(run, tenant_id: str) -> tuple[pd.DataFrame, dict]:
 
 
 @pytest.mark.parametrize("tenant_id", ["casafacil_cl", "casafacil_pe"])
-def test_margin_advice_moves_each_channel_the_way_the_true_optimum_does(default_demo, tenant_id):
+def test_margin_advice_moves_each_channel_the_way_the_true_optimum_does(
+    default_demo, tenant_id, request
+):
     table, plan = margin_advice_vs_truth(default_demo, tenant_id)
+    _print_table(
+        f"{tenant_id} seed {_seed(request, tenant_id)}: margin advice vs the true optimum",
+        advice_table_to_print(table, plan),
+    )
     shown = (table.round(0).to_string(), plan)
     # The demo is costed: the margin plan is the one the pages lead with.
     assert plan["is_headline"], shown
