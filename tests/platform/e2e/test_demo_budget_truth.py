@@ -4,7 +4,8 @@ The default demo store (``cerebro/tenants.yml``'s casafacil_cl, with its geo hol
 Google Ads as the lift test it configures) runs through the whole platform; each paid
 channel's estimated new customers and revenue contribution must hold the generator's
 realized figures (``truth.json``, defined in ``tap_cerebro_demo/generator/truth.py``) in
-their 90 % interval, with the point estimate within 25 %.
+their 90 % interval, with the point estimate within 25 %. Each test prints the channels' truth
+beside the estimate and its interval before it asserts (``-s`` shows them).
 
 Run on the shipped demo's seed and on one held out from development. Slow (the real demo: two
 years, ~9 500 customers, about four minutes a seed): ``make test-slow``.
@@ -57,14 +58,23 @@ def _recovered(run) -> dict[tuple[str, str], dict]:
 
 
 @pytest.mark.parametrize("target", ["new_customers", "revenue"])
-def test_each_channel_holds_the_truth_in_its_interval_and_within_a_quarter(default_demo, target):
+def test_each_channel_holds_the_truth_in_its_interval_and_within_a_quarter(
+    default_demo, target, request
+):
     truth = json.loads((default_demo.data_dir / "demo" / TENANT / "truth.json").read_text())
     recovered = _recovered(default_demo)
     paid = {g: c["media"] for g, c in truth["channels"].items() if "media" in c}
     assert len(paid) == 3
+    seed = request.node.callspec.params["default_demo"]
+    print(f"\n{TENANT} seed {seed}: {target}, true vs estimated [90 %]")
     misses = []
     for channel, media in paid.items():
         row, true = recovered[(target, channel)], media[TRUTH_FIELDS[target]]
+        print(
+            f"{channel:<12} true {true:>15,.0f}  estimated {row['contribution']:>15,.0f} "
+            f"[{row['contribution_low']:,.0f}, {row['contribution_high']:,.0f}]  "
+            f"off {row['contribution'] / true - 1:+.1%}  calibrated {row['calibrated']}"
+        )
         inside = row["contribution_low"] <= true <= row["contribution_high"]
         close = abs(row["contribution"] / true - 1) <= TOLERANCE
         if not (inside and close):
