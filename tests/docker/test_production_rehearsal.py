@@ -395,6 +395,11 @@ def test_the_compose_stack_as_processes_runs_a_night_for_two_tenants(postgres_se
                 f"{NIGHT_DAY}|{tenant}" for tenant in TENANTS
             ]
             tenant_runs = _launch_and_wait(webserver, stack, requests, "daily_tenant")
+            # A failed run is reported from its events, read past the webserver's page of
+            # 1 000: a tenant's night has more, the run's end among the last.
+            night_events = webserver.events(tenant_runs[0]["runId"])
+            stack.note(f"daily_tenant: {len(night_events)} events in the first run")
+            assert "RunSuccessEvent" in {event["__typename"] for event in night_events}
 
             # Once both have finished, the publish sensor asks for the publish run. Launched
             # with the two tags the daemon gives a sensor's run, so that the daemon's own
