@@ -287,9 +287,7 @@ class Webserver:
 def _code_server_errors(stack: Stack, run_id: str) -> list[str]:
     """The last of what the code server logged at warning level or worse for the run, and of
     its other error lines (a crashed worker's traceback is not a Dagster event)."""
-    log = stack.logs / "user-code.log"
-    if not log.exists():
-        return []
+    log = stack.processes["user-code"].log
     dagster_warning = re.compile(r" - dagster - (WARNING|ERROR|CRITICAL) - ")
     other_error = re.compile(r"\b(Traceback|Error|ERROR|CRITICAL|Failure)\b")
     kept = [
@@ -298,7 +296,7 @@ def _code_server_errors(stack: Stack, run_id: str) -> list[str]:
         if (run_id in line and dagster_warning.search(line))
         or (" - dagster - " not in line and other_error.search(line))
     ]
-    return ["user-code.log: " + line[:400] for line in kept[-40:]]
+    return [f"{log.name}: {line[:400]}" for line in kept[-40:]]
 
 
 def _tags(run: dict) -> dict[str, str]:
