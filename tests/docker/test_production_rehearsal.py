@@ -91,6 +91,8 @@ PROVIDED = ("postgres", "metabase")
 ONE_SHOTS = ("platform", "tenant-readers", "metabase-provision")
 LONG_RUNNING = ("user-code", "dagster-webserver", "dagster-daemon")
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+#: The levels of the events a failed run is reported by.
+FAILING = ("ERROR", "CRITICAL")
 
 
 #: libpq's words for a failed connection, and the kind of Metabase's answer for each.
@@ -271,17 +273,27 @@ class Webserver:
             time.sleep(2)
         for run in runs:
             if run["status"] != "SUCCESS":
-                errors = [
-                    f"{e.get('stepKey')}: "
-                    + (json.dumps(e.get("error")) if e.get("error") else e["message"])
-                    for e in self.events(run["runId"])
-                    if e.get("level") in ("ERROR", "CRITICAL")
-                ]
+                # CI shows the head and the last lines of a failure: the step's own error,
+                # one line, goes last.
+                events = [e for e in self.events(run["runId"]) if e.get("level") in FAILING]
                 pytest.fail(
                     f"{run['jobName']} {run['runId']}: {run['status']}\n"
-                    + "\n".join(errors + _code_server_errors(stack, run["runId"]))
+                    + "\n".join(
+                        _code_server_errors(stack, run["runId"])
+                        + sorted((_one_line(e) for e in events), key=lambda line: "cause" in line)
+                    )
                 )
         return runs
+
+
+def _one_line(event: dict) -> str:
+    """An error event as one line: its message, or its error's and that error's cause."""
+    error = event.get("error") or {}
+    parts = [error.get("message") or event["message"]]
+    if (error.get("cause") or {}).get("message"):
+        parts.append(f"cause: {error['cause']['message']}")
+    text = " | ".join(parts)
+    return f"{event.get('stepKey')}: {' '.join(text.split())[:700]}"
 
 
 def _code_server_errors(stack: Stack, run_id: str) -> list[str]:
@@ -296,7 +308,7 @@ def _code_server_errors(stack: Stack, run_id: str) -> list[str]:
         if (run_id in line and dagster_warning.search(line))
         or (" - dagster - " not in line and other_error.search(line))
     ]
-    return [f"{log.name}: {line[:400]}" for line in kept[-40:]]
+    return [f"{log.name}: {line[:300]}" for line in kept[-12:]]
 
 
 def _tags(run: dict) -> dict[str, str]:

@@ -23,18 +23,16 @@ import pandas as pd
 
 from cerebro.serving.security.action_requests import (
     FAILED,
+    NAME,
     PARAMETER_COLUMNS,
     PENDING,
     QUEUED,
     REQUEST_COLUMNS,
     RUNNING,
-    SCHEMA,
-    TABLE,
     ensure_table,
 )
 from cerebro.warehouse import Warehouse
 
-NAME = f"{SCHEMA}.{TABLE}"
 #: How long a claim holds without a heartbeat: far longer than a request runs (a sensor tick
 #: has about a minute), so a running request older than this has lost its process.
 LEASE = dt.timedelta(minutes=15)

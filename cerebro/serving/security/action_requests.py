@@ -25,6 +25,8 @@ the outcome back. What a tenant may ask is held by the table itself:
 
 from __future__ import annotations
 
+import hashlib
+
 from psycopg import sql
 
 from cerebro.serving.security.policies import (
@@ -36,10 +38,12 @@ from cerebro.serving.security.policies import (
     TENANT_IDS_FUNCTION,
     TENANT_READER_GROUP,
     ensure_mapping,
+    hold_setup_lock,
 )
 from cerebro.warehouse import Warehouse
 
 SCHEMA, TABLE = "ops", "action_requests"
+NAME = f"{SCHEMA}.{TABLE}"
 SAVE_SCENARIO = "guardar_escenario"
 SYNC_SEGMENT = "sincronizar_segmento"
 STOP_ACTIVATION = "detener_activacion"
@@ -351,6 +355,23 @@ _TENANT_QUAL = (
 _KIND_QUAL = f"kind = any ((select {_KINDS_OF}(current_user))::text[])"
 
 
+#: The table's comment once this code has set it up: a digest of every statement of the setup,
+#: so a release that changes one sets the table up again on its first use.
+_SETUP_STATEMENTS = (
+    _POSTGRES_DDL,
+    *_ADD_COLUMNS,
+    _KIND_RULES,
+    *_OLD_PENDING_INDEXES,
+    _PENDING_INDEX_SQL,
+    *_KINDS_FUNCTION_SQL,
+    _explaining_trigger_sql(),
+)
+_SETUP_MARK = (
+    "Cerebro: what tenants ask from Metabase (decision 0063); setup "
+    + (hashlib.sha256("\n".join(_SETUP_STATEMENTS).encode()).hexdigest()[:16])
+)
+
+
 def create_table_postgres(cursor) -> None:
     """The table and its pending-request index (created if missing), through an open cursor,
     as the role that owns the warehouse."""
@@ -379,6 +400,7 @@ def create_table_postgres(cursor) -> None:
         f"create or replace trigger {EXPLAIN_TRIGGER} before insert on {SCHEMA}.{TABLE} "
         f"for each row execute function {SCHEMA}.{EXPLAIN_FUNCTION}()"
     )
+    cursor.execute(f"comment on table {SCHEMA}.{TABLE} is '{_SETUP_MARK}'")
 
 
 def secure_requests(cursor) -> None:
@@ -452,4 +474,10 @@ def ensure_table(warehouse: Warehouse) -> None:
                     )
             return
         with connection.cursor() as cursor:
+            # The request sensor asks every 30 seconds: a table this code already set up is
+            # read as it is, with no lock taken and no function replaced.
+            cursor.execute("select obj_description(to_regclass(%s), 'pg_class')", (NAME,))
+            if cursor.fetchone()[0] == _SETUP_MARK:
+                return
+            hold_setup_lock(cursor)
             create_table_postgres(cursor)

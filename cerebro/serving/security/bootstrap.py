@@ -22,7 +22,12 @@ from pathlib import Path
 from psycopg import sql
 
 from cerebro.output_files import atomic_output
-from cerebro.serving.security.policies import MAPPING_SCHEMA, MAPPING_TABLE, TENANT_READER_GROUP
+from cerebro.serving.security.policies import (
+    MAPPING_SCHEMA,
+    MAPPING_TABLE,
+    TENANT_READER_GROUP,
+    hold_setup_lock,
+)
 from cerebro.serving.security.roles import create_tenant_role
 from cerebro.settings import environment_set, read_env_file
 from cerebro.warehouse import Warehouse
@@ -102,6 +107,7 @@ def _revoke_others(warehouse: Warehouse, tenant_ids: list[str]) -> list[str]:
     mapping = sql.Identifier(MAPPING_SCHEMA, MAPPING_TABLE)
     revoked = []
     with warehouse.connect() as connection, connection.cursor() as cursor:
+        hold_setup_lock(cursor)
         cursor.execute(
             sql.SQL(
                 "select mapped.role_name from {} as mapped join pg_roles "

@@ -26,6 +26,13 @@ DEFAULT_SCHEMA = "marts"
 #: NULL rows from all tenant roles.
 EVERY_TENANT_ROWS = frozenset({("ops", "dagster_runs")})
 
+#: The transaction-level advisory lock every transaction that (re)creates the security
+#: objects takes first: the dbt step's isolation pass, the request table's setup, a tenant role
+#: made or revoked. Each replaces functions and policies and locks the request table; two at
+#: once (the request sensor's tick beside a night's isolation pass) deadlocked, and
+#: PostgreSQL aborted one of them, failing the run. Holding this first, they take turns.
+SETUP_LOCK_KEY = 0x43455245  # "CERE"
+
 _ENSURE_MAPPING = (
     f"create schema if not exists {MAPPING_SCHEMA}",
     f"""create table if not exists {MAPPING_SCHEMA}.{MAPPING_TABLE} (
@@ -40,6 +47,12 @@ _ENSURE_MAPPING = (
     f"create schema if not exists {ACCESS_SCHEMA}",
     f"revoke all on schema {ACCESS_SCHEMA} from public",
 )
+
+
+def hold_setup_lock(cursor) -> None:
+    """Wait for any other security setup to commit, then hold the setup lock to the end of the
+    cursor's transaction. Call it before the transaction's first lock on a security object."""
+    cursor.execute("select pg_advisory_xact_lock(%s)", (SETUP_LOCK_KEY,))
 
 
 def ensure_mapping(cursor) -> None:

@@ -50,6 +50,7 @@ from cerebro.serving.security.policies import (
     TENANT_IDS_FUNCTION,
     TENANT_READER_GROUP,
     ensure_mapping,
+    hold_setup_lock,
     secure_table,
 )
 from cerebro.warehouse import Warehouse
@@ -243,6 +244,7 @@ def _skipped(schema: str, reason: str) -> IsolationReport:
 
 def secure_schema(cursor, schema: str = DEFAULT_SCHEMA) -> IsolationReport:
     """Apply the policies and grants on ``schema`` through an open cursor (one transaction)."""
+    hold_setup_lock(cursor)
     owner = schema_owner(cursor, schema)
     if owner is None:
         return _skipped(schema, f"the warehouse has no {schema} schema yet (dbt builds it)")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from psycopg import errors, sql
 
+from cerebro.serving.security.policies import hold_setup_lock
 from cerebro.serving.security.rls import (
     DEFAULT_SCHEMA,
     MAPPING_SCHEMA,
@@ -202,6 +203,7 @@ def create_tenant_role(
     password = _password(password_env_var)
     try:
         with warehouse.connect() as connection, connection.cursor() as cursor:
+            hold_setup_lock(cursor)
             owner = schema_owner(cursor, schema)
             if owner is None:
                 raise TenantIsolationError(
