@@ -10,7 +10,8 @@ of ``cerebro/scenarios.yml``.
 ``read_seconds``), then fits and plans every tenant once, largest first, in ``ml_workers``
 spawned processes side by side, as the nightly asset spreads its tenants over the cores
 (``ml_assets/mmm/tenant_pool.py``: the sampler runs its chains on one core, so two workers use
-two cores). It reports the wall and CPU seconds of the whole pool and each tenant's own
+two cores; fewer if ``CEREBRO_MMM_MEMORY_MIB`` holds fewer at their measured peak). It
+reports the wall and CPU seconds of the whole pool and each tenant's own
 seconds; a tenant that cannot be modelled is named with the reason — the platform's own
 ``MmmInputError`` message when its data cannot support a fit (too few days, a channel that
 never spent, no orders) — and the others go on. The asset fits a second target per tenant
@@ -19,10 +20,8 @@ never spent, no orders) — and the others go on. The asset fits a second target
 
 from __future__ import annotations
 
-import multiprocessing
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ import pandas as pd
 
 from benchmarks.bench_timing import cpu_seconds
 from ml_assets.mmm.inputs import MmmInputError
+from ml_assets.mmm.memory_pool import memory_budget_mib, run_within_memory
 from ml_assets.mmm.scenarios import Scenario, run_scenarios
 from ml_assets.mmm.settings import MmmSettings
 from ml_assets.mmm.tenant import TenantInputs, tenant_table
@@ -103,24 +103,25 @@ def fit_tenant(job: TenantFit) -> dict:
 
 
 def fit_every_tenant(jobs: list[TenantFit], workers: int) -> dict[str, dict]:
-    """Each job's ``fit_tenant`` figures by tenant, in ``workers`` spawned processes (one:
-    in this process), a line printed as each tenant ends (the stage's log shows progress)."""
+    """Each job's ``fit_tenant`` figures by tenant, in at most ``workers`` spawned processes,
+    as many at once as the asset's memory budget holds (``ml_assets/mmm/memory_pool.py``,
+    ``CEREBRO_MMM_MEMORY_MIB``), with the peak memory of the worker that ran it; one worker:
+    in this process. A line is printed as each tenant ends (the stage's log shows progress)."""
     if workers <= 1:
         return {job.tenant_id: _noted(job.tenant_id, fit_tenant(job)) for job in jobs}
     results = {}
-    # spawn: a forked copy of a process that has started JAX's thread pools can deadlock.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(fit_tenant, job): job.tenant_id for job in jobs}
-        for future in as_completed(futures):
-            tenant_id = futures[future]
-            try:
-                figures = future.result()
-            except Exception as error:
-                # The worker itself died (memory, a signal): the pool names every tenant lost.
-                figures = {"error": f"worker process failed: {type(error).__name__}: {error}"}
-            results[tenant_id] = _noted(tenant_id, figures)
-    return {job.tenant_id: results[job.tenant_id] for job in jobs}
+    finished = run_within_memory(fit_tenant, jobs, workers, memory_budget_mib())
+    for job, done in zip(jobs, finished, strict=True):
+        if done.error is not None:
+            # The worker itself died (memory, a signal): the pool names every tenant lost.
+            error = f"worker process failed: {type(done.error).__name__}: {done.error}"
+            figures = {"error": error}
+        elif "error" in done.result:
+            figures = done.result
+        else:
+            figures = {**done.result, "worker_peak_mib": done.peak_mib}
+        results[job.tenant_id] = _noted(job.tenant_id, figures)
+    return results
 
 
 def _noted(tenant_id: str, figures: dict) -> dict:
@@ -161,6 +162,11 @@ def mmm_tenants_stage(request: dict, warehouse: Warehouse, tenants: list) -> dic
         "repeats": 1,
         "read_seconds": read_seconds,
         "workers": min(workers, len(jobs)),
+        # The pool runs fewer when the budget holds fewer at the workers' measured peak.
+        "memory_budget_mib": memory_budget_mib(),
+        "max_worker_peak_mib": max(
+            (figures.get("worker_peak_mib", 0) for figures in modelled.values()), default=None
+        ),
         "rows": len(modelled),
         "rows_label": "tenants",
         "tenants_total": len(jobs),

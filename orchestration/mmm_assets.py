@@ -261,7 +261,8 @@ def mmm_budget_brain(
 def _note_fits(context):
     def noted(outcome) -> None:
         fits = ", ".join(f"{t} {s:.0f} s" for t, s in outcome.fit_seconds.items())
-        note(context, f"{outcome.tenant_id}: {fits}")
+        memory = f" · {outcome.peak_mib:,} MiB at its process's peak" if outcome.peak_mib else ""
+        note(context, f"{outcome.tenant_id}: {fits}{memory}")
 
     return noted
 

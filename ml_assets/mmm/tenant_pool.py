@@ -6,20 +6,20 @@ with another tenant's, and its sampler runs its chains one after the other on on
 sampler holds the interpreter while it traces and the compiled programs are not thread-safe to
 share. Workers are *spawned* — a forked copy of a process that has started JAX's thread pools
 can deadlock — and send back only tables and plain summaries; the fitted models stay in the
-worker.
+worker. A worker holds about 2 GB whatever the store (JAX and the compiled sampler): as many
+run at once as ``CEREBRO_MMM_MEMORY_MIB`` holds at their measured peak (``memory_pool.py``).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ml_assets.mmm.inputs import MmmInputError
+from ml_assets.mmm.memory_pool import memory_budget_mib, peak_resident_mib, run_within_memory
 from ml_assets.mmm.side_process import usable_cores
 from ml_assets.mmm.tenant import TenantMmm, run_tenant_mmm
 
@@ -46,18 +46,27 @@ class TenantOutcome:
     error: str | None = None
     summary: dict = field(default_factory=dict)
     fit_seconds: dict[str, float] = field(default_factory=dict)
+    #: The peak resident memory of the process that ran it, so far (MiB).
+    peak_mib: int = 0
 
 
 def model_tenants(jobs: list[TenantJob], workers: int | None = None) -> Iterator[TenantOutcome]:
     """Each job's outcome, in the jobs' order; ``workers`` processes at most (default: the
-    cores, or ``CEREBRO_MMM_WORKERS``). One job, or one worker, runs in this process."""
+    cores, or ``CEREBRO_MMM_WORKERS``), fewer if ``CEREBRO_MMM_MEMORY_MIB`` (default: half the
+    machine's memory) holds fewer at their measured peak. One job, or one worker, runs in this
+    process."""
     workers = min(len(jobs), workers or _default_workers())
     if workers <= 1:
-        yield from map(model_tenant, jobs)
+        for job in jobs:
+            outcome = model_tenant(job)
+            outcome.peak_mib = peak_resident_mib()
+            yield outcome
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(model_tenant, jobs)
+    for finished in run_within_memory(model_tenant, jobs, workers, memory_budget_mib()):
+        if finished.error is not None:
+            raise finished.error
+        finished.result.peak_mib = finished.peak_mib
+        yield finished.result
 
 
 def _default_workers() -> int:
