@@ -15,8 +15,13 @@ machine is translated:
   mounts are links to the checkout's files, and the files the Dockerfile copies to an absolute
   path (Dagster's instance and workspace files) are copied there, their hosts and ports
   translated like the services';
-- **the image**: the commands are the virtualenv's console scripts, run from the checkout
-  (the editable install), with the Dockerfile's ``PYTHONUNBUFFERED`` and a home of their own.
+- **the image**: the commands are the virtualenv's console scripts with the Dockerfile's
+  ``PYTHONUNBUFFERED`` and a home of their own, run from the image's code: the files the
+  Dockerfile copies into its ``WORKDIR``, copied to ``<root>/opt/cerebro/app`` and first on
+  the path, with the dbt manifest its build step parses there (``Machine.build_image``). Not
+  the checkout's: other tests of the same run parse the checkout's manifest for their own
+  warehouse (on Spark some models are ephemeral, no asset), and a run of the stack reading
+  that one found outputs its dbt step did not have.
 """
 
 from __future__ import annotations
@@ -98,6 +103,34 @@ def container_ports(service: dict) -> list[int]:
     return ports
 
 
+def _dockerfile_lines() -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined."""
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def image_workdir() -> str:
+    """The Dockerfile's ``WORKDIR``: where the image's code is."""
+    (workdir,) = [line.split()[1] for line in _dockerfile_lines() if line.startswith("WORKDIR ")]
+    return workdir
+
+
+def code_copies() -> list[str]:
+    """What the Dockerfile's ``COPY`` lines put into its ``WORKDIR`` (relative targets)."""
+    return [
+        source
+        for words in (line.split() for line in _dockerfile_lines())
+        if words[:1] == ["COPY"] and words[-1].startswith(".")
+        for source in words[1:-1]
+    ]
+
+
+def build_steps() -> list[str]:
+    """The Dockerfile's ``RUN`` lines that run the project's code (after it is installed)."""
+    return [line[len("RUN ") :] for line in _dockerfile_lines()
+            if line.startswith("RUN ") and "from orchestration" in line]  # fmt: skip
+
+
 def image_copies() -> list[tuple[list[str], str]]:
     """The Dockerfile's ``COPY`` lines to an absolute path: (sources in the checkout, target)."""
     copies = []
@@ -118,6 +151,8 @@ class Machine:
     root: Path
     services: dict[str, dict]
     ports: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: The image's code once ``build_image`` made it; the checkout until then.
+    code: Path = PROJECT_ROOT
 
     # Names, ports, paths ------------------------------------------------------------------
 
@@ -199,6 +234,27 @@ class Machine:
                 shutil.copy(PROJECT_ROOT / source, folder)
                 self._translate_file(folder / Path(source).name)
 
+    def build_image(self, home: Path) -> None:
+        """The image's code: what the Dockerfile copies into its ``WORKDIR``, then its build
+        steps run there (the dbt manifest's parse) with the image's environment."""
+        code = Path(str(self.root) + image_workdir())
+        code.mkdir(parents=True, exist_ok=True)
+        left_out = shutil.ignore_patterns("__pycache__", "*.pyc", "target", "logs", ".pytest_cache")
+        for source in code_copies():
+            origin = PROJECT_ROOT / source
+            if origin.is_dir():
+                shutil.copytree(origin, code / source, ignore=left_out, dirs_exist_ok=True)
+            else:
+                shutil.copy(origin, code / source)
+        self.code = code
+        for step in build_steps():
+            done = subprocess.run(
+                ["sh", "-c", step], env=code_environment(home, code), cwd=code,
+                capture_output=True, text=True, timeout=600, check=False,
+            )  # fmt: skip
+            if done.returncode != 0:
+                raise ComposeError(f"the image's build step failed: {step}\n{done.stderr[-2000:]}")
+
     def _translate_file(self, path: Path) -> None:
         """A Dagster workspace file's gRPC servers, as the services' hosts and ports."""
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -225,6 +281,16 @@ def base_environment(home: Path) -> dict[str, str]:
     }
     if os.environ.get("PYTHONPATH"):
         environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return environment
+
+
+def code_environment(home: Path, code: Path) -> dict[str, str]:
+    """``base_environment`` with ``code`` first on the path (ahead of the editable install),
+    when it is not the checkout."""
+    environment = base_environment(home)
+    if code != PROJECT_ROOT:
+        paths = [str(code), str(code / "taps"), *filter(None, [environment.get("PYTHONPATH")])]
+        environment["PYTHONPATH"] = os.pathsep.join(paths)
     return environment
 
 
@@ -303,7 +369,10 @@ class Stack:
     def spec(self, name: str) -> tuple[list[str], dict[str, str]]:
         """The service's command and environment on this machine."""
         service = self.machine.services[name]
-        environment = {**base_environment(self.home), **self.machine.environment(service)}
+        environment = {
+            **code_environment(self.home, self.machine.code),
+            **self.machine.environment(service),
+        }
         argv = self.machine.command(name, [str(word) for word in service["command"]])
         executable = shutil.which(argv[0], path=environment["PATH"])
         if executable is None:
@@ -315,7 +384,8 @@ class Stack:
         log = self.logs / f"{name}.log"
         with log.open("w", encoding="utf-8") as output:
             popen = subprocess.Popen(
-                argv, env=environment, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT,
+                argv, env=environment, cwd=self.machine.code, stdout=output,
+                stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
         self.processes[name] = Process(name, popen, log, time.monotonic())
@@ -344,7 +414,7 @@ class Stack:
         if test[0] != "CMD":
             raise ComposeError(f"{name}: only exec healthchecks are run here, not {test[0]}")
         argv, environment = self.spec_of(name, test[1:])
-        done = subprocess.run(argv, env=environment, cwd=PROJECT_ROOT, capture_output=True,
+        done = subprocess.run(argv, env=environment, cwd=self.machine.code, capture_output=True,
                               timeout=60, check=False)  # fmt: skip
         if done.returncode == 0:
             self.healthy.add(name)
@@ -354,7 +424,10 @@ class Stack:
     def spec_of(self, name: str, argv: list[str]) -> tuple[list[str], dict[str, str]]:
         """Another command in the service's container (its healthcheck)."""
         service = self.machine.services[name]
-        environment = {**base_environment(self.home), **self.machine.environment(service)}
+        environment = {
+            **code_environment(self.home, self.machine.code),
+            **self.machine.environment(service),
+        }
         argv = self.machine.command(name, [str(word) for word in argv])
         return [shutil.which(argv[0], path=environment["PATH"]) or argv[0], *argv[1:]], environment
 

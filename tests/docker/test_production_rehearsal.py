@@ -54,7 +54,6 @@ from tests.docker.compose_processes import (
     load_compose,
     running,
 )
-from tests.support.dbt_manifest import prepared_dbt_manifest
 
 pytestmark = pytest.mark.e2e
 
@@ -374,12 +373,12 @@ def _launch_and_wait(webserver: Webserver, stack: Stack, requests: list[dict], j
 def test_the_compose_stack_as_processes_runs_a_night_for_two_tenants(postgres_server, tmp_path):
     started, cpu_before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     server_cpu_before = _server_cpu_seconds(postgres_server)
-    prepared_dbt_manifest()  # the image's build step (Dockerfile: prepare_dbt_manifest)
     fake = ConnectingMetabase(search_lag=50).start()
     root = tmp_path / "containers"
     machine = _machine(postgres_server, fake, root, _variables(tmp_path))
     (tmp_path / "logs").mkdir()
     (tmp_path / "home").mkdir()
+    machine.build_image(tmp_path / "home")  # its code, and the manifest its build step parses
     stack = Stack(machine, list(machine.services), list(PROVIDED), tmp_path / "logs",
                   tmp_path / "home")  # fmt: skip
     (ui_port,) = container_ports(machine.services["dagster-webserver"])
