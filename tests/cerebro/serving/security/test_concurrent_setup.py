@@ -1,9 +1,8 @@
 """Security setups at the same time, on a real PostgreSQL server (policies.hold_setup_lock).
 
-The production rehearsal's night failed once in three CI runs: the request sensor set up
-``ops.action_requests`` on its 30-second tick while the dbt step's isolation pass did the
-same, the two deadlocked, and PostgreSQL aborted the step's side. Before the fix, the first
-test below saw 28 deadlocks in 30 seconds."""
+The request sensor set up ``ops.action_requests`` on its 30-second tick while a dbt step's
+isolation pass did the same; the two deadlocked and PostgreSQL aborted one, failing the step
+when it chose the pass. Before the fix, the first test below saw 28 deadlocks in 30 seconds."""
 
 from __future__ import annotations
 
