@@ -133,12 +133,11 @@ def build_steps() -> list[str]:
 
 def image_copies() -> list[tuple[list[str], str]]:
     """The Dockerfile's ``COPY`` lines to an absolute path: (sources in the checkout, target)."""
-    copies = []
-    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
-        words = line.split()
-        if words[:1] == ["COPY"] and words[-1].startswith("/"):
-            copies.append((words[1:-1], words[-1]))
-    return copies
+    return [
+        (words[1:-1], words[-1])
+        for words in (line.split() for line in _dockerfile_lines())
+        if words[:1] == ["COPY"] and words[-1].startswith("/")
+    ]
 
 
 @dataclass

@@ -272,15 +272,13 @@ class Webserver:
             time.sleep(2)
         for run in runs:
             if run["status"] != "SUCCESS":
-                # CI shows the head and the last lines of a failure: the step's own error,
-                # one line, goes last.
-                events = [e for e in self.events(run["runId"]) if e.get("level") in FAILING]
+                # CI shows the head and the last lines of a failure: the run's error events,
+                # one line each, go last.
+                events = self.events(run["runId"])
+                errors = [_one_line(e) for e in events if e.get("level") in FAILING]
                 pytest.fail(
                     f"{run['jobName']} {run['runId']}: {run['status']}\n"
-                    + "\n".join(
-                        _code_server_errors(stack, run["runId"])
-                        + sorted((_one_line(e) for e in events), key=lambda line: "cause" in line)
-                    )
+                    + "\n".join(_code_server_errors(stack, run["runId"]) + errors)
                 )
         return runs
 

@@ -32,12 +32,12 @@ from psycopg import sql
 from cerebro.serving.security.policies import (
     ACCESS_SCHEMA,
     MAPPING_SCHEMA,
+    MAPPING_STATEMENTS,
     MAPPING_TABLE,
     READABLE_POLICY,
     REQUEST_KINDS_FUNCTION,
     TENANT_IDS_FUNCTION,
     TENANT_READER_GROUP,
-    ensure_mapping,
     hold_setup_lock,
 )
 from cerebro.warehouse import Warehouse
@@ -355,51 +355,50 @@ _TENANT_QUAL = (
 _KIND_QUAL = f"kind = any ((select {_KINDS_OF}(current_user))::text[])"
 
 
-#: The table's comment once this code has set it up: a digest of every statement of the setup,
-#: so a release that changes one sets the table up again on its first use.
+#: The constraints put back on every setup (see below), by name.
+_RULE_CONSTRAINTS = (
+    ("action_requests_kind", f"kind in ({_in(KINDS)})"),
+    ("action_requests_parameters", _KIND_RULES),
+)
+#: The request table's setup, in order: the table and its columns, its rules, its pending
+#: index, the mapping its policies read, the kinds function and the explaining trigger.
 _SETUP_STATEMENTS = (
+    f"create schema if not exists {SCHEMA}",
     _POSTGRES_DDL,
     *_ADD_COLUMNS,
-    _KIND_RULES,
-    *_OLD_PENDING_INDEXES,
+    # The kinds' rules change as kinds are added: the constraint is put back as this code
+    # says (a table made by an older release refuses the new kinds otherwise). NOT VALID:
+    # new rows are checked, and rows written under the old rules (an alert asked before
+    # alerts had a metric, refused then) are kept as they were.
+    *(
+        statement
+        for name, check in _RULE_CONSTRAINTS
+        for statement in (
+            f"alter table {SCHEMA}.{TABLE} drop constraint if exists {name}",
+            f"alter table {SCHEMA}.{TABLE} add constraint {name} check ({check}) not valid",
+        )
+    ),
+    *(f"drop index if exists {SCHEMA}.{old}" for old in _OLD_PENDING_INDEXES),
     _PENDING_INDEX_SQL,
+    *MAPPING_STATEMENTS,
     *_KINDS_FUNCTION_SQL,
     _explaining_trigger_sql(),
+    f"create or replace trigger {EXPLAIN_TRIGGER} before insert on {SCHEMA}.{TABLE} "
+    f"for each row execute function {SCHEMA}.{EXPLAIN_FUNCTION}()",
 )
+#: The table's comment once this code has set it up: a digest of the setup's statements, so a
+#: release that changes one sets the table up again on its first use.
 _SETUP_MARK = (
     "Cerebro: what tenants ask from Metabase (decision 0063); setup "
-    + (hashlib.sha256("\n".join(_SETUP_STATEMENTS).encode()).hexdigest()[:16])
+    + hashlib.sha256("\n".join(_SETUP_STATEMENTS).encode()).hexdigest()[:16]
 )
 
 
 def create_table_postgres(cursor) -> None:
     """The table and its pending-request index (created if missing), through an open cursor,
     as the role that owns the warehouse."""
-    cursor.execute(f"create schema if not exists {SCHEMA}")
-    cursor.execute(_POSTGRES_DDL)
-    for statement in _ADD_COLUMNS:
+    for statement in _SETUP_STATEMENTS:
         cursor.execute(statement)
-    # The kinds' rules change as kinds are added: the constraint is put back as this code
-    # says (a table made by an older release refuses the new kinds otherwise). NOT VALID:
-    # new rows are checked, and rows written under the old rules (an alert asked before
-    # alerts had a metric, refused then) are kept as they were.
-    for name, check in (("action_requests_kind", f"kind in ({_in(KINDS)})"),
-                        ("action_requests_parameters", _KIND_RULES)):  # fmt: skip
-        cursor.execute(f"alter table {SCHEMA}.{TABLE} drop constraint if exists {name}")
-        cursor.execute(
-            f"alter table {SCHEMA}.{TABLE} add constraint {name} check ({check}) not valid"
-        )
-    for old in _OLD_PENDING_INDEXES:
-        cursor.execute(f"drop index if exists {SCHEMA}.{old}")
-    cursor.execute(_PENDING_INDEX_SQL)
-    ensure_mapping(cursor)
-    for statement in _KINDS_FUNCTION_SQL:
-        cursor.execute(statement)
-    cursor.execute(_explaining_trigger_sql())
-    cursor.execute(
-        f"create or replace trigger {EXPLAIN_TRIGGER} before insert on {SCHEMA}.{TABLE} "
-        f"for each row execute function {SCHEMA}.{EXPLAIN_FUNCTION}()"
-    )
     cursor.execute(f"comment on table {SCHEMA}.{TABLE} is '{_SETUP_MARK}'")
 
 

@@ -33,7 +33,8 @@ EVERY_TENANT_ROWS = frozenset({("ops", "dagster_runs")})
 #: PostgreSQL aborted one of them, failing the run. Holding this first, they take turns.
 SETUP_LOCK_KEY = 0x43455245  # "CERE"
 
-_ENSURE_MAPPING = (
+#: What ``ensure_mapping`` runs (also part of the request table's setup, action_requests.py).
+MAPPING_STATEMENTS = (
     f"create schema if not exists {MAPPING_SCHEMA}",
     f"""create table if not exists {MAPPING_SCHEMA}.{MAPPING_TABLE} (
         role_name name primary key,
@@ -58,7 +59,7 @@ def hold_setup_lock(cursor) -> None:
 def ensure_mapping(cursor) -> None:
     """The role -> tenant mapping and the access schema (created if missing): what the
     lookup functions read, before any tenant role exists."""
-    for statement in _ENSURE_MAPPING:
+    for statement in MAPPING_STATEMENTS:
         cursor.execute(statement)
 
 
