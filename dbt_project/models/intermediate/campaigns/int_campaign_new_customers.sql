@@ -3,22 +3,27 @@
 -- block kpi_campaign_performance): a customer whose first valid order is at least
 -- var('campaign_performance').repurchase_days days before the data's cut-off is observed; of
 -- those, one with a second valid order within that many days of the first repurchased.
+-- Incremental, rebuilt per tenant, as int_campaign_touches (which says why).
+{{ config(materialized='incremental') }}
 {%- set days = var('campaign_performance').repurchase_days %}
 
 with
 
 acquisitions as (
     select * from {{ ref('int_campaign_touches') }}
-    where touch_type = 'acquisition'
+    where {{ in_partition_tenants() }}
+        and touch_type = 'acquisition'
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    where is_valid and customer_id is not null
+    where {{ in_partition_tenants() }}
+        and is_valid and customer_id is not null
 ),
 
 cutoffs as (
     select * from {{ ref('int_tenant_data_cutoffs') }}
+    where {{ in_partition_tenants() }}
 ),
 
 ranked_orders as (

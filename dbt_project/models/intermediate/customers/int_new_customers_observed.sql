@@ -24,7 +24,9 @@ signup_touchpoints as (
         and has_touchpoint_data
 ),
 
-observed as (
+-- Read twice (both samples): not materialized, so a reader's tenant filter reaches dim_customers
+-- on PostgreSQL instead of every tenant's customers being computed first.
+observed as {{ not_materialized() }} (
     select
         customers.tenant_id,
         customers.customer_id,
