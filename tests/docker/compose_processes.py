@@ -365,14 +365,19 @@ class Stack:
         self.timeline: list[tuple[float, str]] = []
         self._started = time.monotonic()
 
+    def environment(self, name: str) -> dict[str, str]:
+        """The environment of the service's container: the image's, then the service's own."""
+        return {
+            **code_environment(self.home, self.machine.code),
+            **self.machine.environment(self.machine.services[name]),
+        }
+
     def spec(self, name: str) -> tuple[list[str], dict[str, str]]:
         """The service's command and environment on this machine."""
-        service = self.machine.services[name]
-        environment = {
-            **code_environment(self.home, self.machine.code),
-            **self.machine.environment(service),
-        }
-        argv = self.machine.command(name, [str(word) for word in service["command"]])
+        environment = self.environment(name)
+        argv = self.machine.command(
+            name, [str(word) for word in self.machine.services[name]["command"]]
+        )
         executable = shutil.which(argv[0], path=environment["PATH"])
         if executable is None:
             raise ComposeError(f"{name}: {argv[0]} is not installed")
@@ -422,11 +427,7 @@ class Stack:
 
     def spec_of(self, name: str, argv: list[str]) -> tuple[list[str], dict[str, str]]:
         """Another command in the service's container (its healthcheck)."""
-        service = self.machine.services[name]
-        environment = {
-            **code_environment(self.home, self.machine.code),
-            **self.machine.environment(service),
-        }
+        environment = self.environment(name)
         argv = self.machine.command(name, [str(word) for word in argv])
         return [shutil.which(argv[0], path=environment["PATH"]) or argv[0], *argv[1:]], environment
 
