@@ -78,11 +78,15 @@ def _table_result(
                     f"{check.evaluation.tenant_id}:{key}" for key in outcome.sample
                 )
     skipped = sorted({rule for check in checks for rule in check.evaluation.skipped_rules})
+    # The check blocks what follows when every tenant it judged broke the limit. In a run for
+    # several tenants one that broke it is held out of the dbt step instead, and the others go
+    # on (orchestration/held_back.py, decision 0078).
+    some_tenants_over = bool(over) and len(over) < len(shares)
     return dg.AssetCheckResult(
         asset_key=[source, table],
         check_name=CHECK_NAME,
         passed=not over,
-        severity=dg.AssetCheckSeverity.ERROR,
+        severity=dg.AssetCheckSeverity.WARN if some_tenants_over else dg.AssetCheckSeverity.ERROR,
         metadata={
             "rows_checked": sum(check.evaluation.rows_checked for check in checks),
             "rows_checked_by_tenant": dg.MetadataValue.json(

@@ -11,6 +11,7 @@ outputs.
 """
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import time
@@ -39,6 +40,7 @@ from orchestration.dbt_selection import (
     REFERENCE_DATA,
 )
 from orchestration.freshness import DAILY_FRESHNESS, HOURLY_FRESHNESS
+from orchestration.held_back import tenants_held_back
 from orchestration.partitions import tenant_daily_partitions, window_of
 from orchestration.resources import CerebroResource
 
@@ -189,6 +191,16 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cerebro: 
     """Runs `dbt build` for the run's tenants and days: models and their data tests (scoped to
     the window, decision 0015)."""
     window = window_of(context.partition_keys)
+    held = tenants_held_back(context.instance, context.run_id)
+    if held:
+        for tenant, check in sorted(held.items()):
+            context.log.warning(
+                f"{tenant}: left out of this dbt step, its marts unchanged ({check})"
+            )
+        kept = tuple(t for t in window.tenants if t not in held)
+        if not kept:
+            raise dg.Failure(f"every tenant of the run was held back by its checks: {held}")
+        window = dataclasses.replace(window, tenants=kept)
     context.log.info(
         f"dbt window: {', '.join(window.tenants)} from {window.start} to {window.end} "
         "(incremental models also re-read their lookback)"

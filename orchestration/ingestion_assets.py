@@ -5,7 +5,9 @@ dbt manifest, so dagster-dbt wires staging models downstream of ingestion with
 no list to keep in sync. Landing is partitioned like the dbt step (per tenant and day): a run
 lands the tenants of its partitions. Each sync is incremental from the tenant's Singer state
 (with the tap's own lookback for restated days) and upserts by key, so landing a partition again,
-or many partitions in one backfill run, lands each row once.
+or many partitions in one backfill run, lands each row once. In a run for several tenants
+(a night's, decision 0078) a tenant whose landing fails is set aside and the others land; the
+step fails only when none of them could, and its check ``every_tenant_landed`` names them.
 """
 
 import datetime as dt
@@ -13,14 +15,40 @@ import datetime as dt
 import dagster as dg
 
 from cerebro.landing.contracts.landed import mark_checked, unchecked_since
-from cerebro.landing.ingest import land_source, raw_row_counts
-from cerebro.landing.pipeline import ForeseenLandingError, UnusableStateError
+from cerebro.landing.ingest import land_each_tenant, raw_row_counts
+from cerebro.landing.pipeline import ForeseenLandingError, LandingError, UnusableStateError
 from cerebro.progress import counted, note
 from orchestration.contract_checks import contract_check_specs, evaluate_contracts
 from orchestration.dbt_project import singer_sources
 from orchestration.freshness import DAILY_FRESHNESS
 from orchestration.partitions import tenant_daily_partitions, window_of
 from orchestration.resources import CerebroResource
+
+#: The check a landing step reports on its first table: every tenant of the run landed.
+EVERY_TENANT_LANDED = "every_tenant_landed"
+
+
+def _every_tenant_landed_spec(source: str, table: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        EVERY_TENANT_LANDED,
+        asset=[source, table],
+        description=(
+            f"Every tenant of the run with {source} landed it. A tenant whose tap failed keeps "
+            "its last landed rows (its marts a day older) while the run's other tenants go on; "
+            "the check's metadata says why it failed."
+        ),
+    )
+
+
+def _landing_failure(failures: dict[str, LandingError]) -> Exception:
+    """No tenant of the run landed: the error the step fails with."""
+    errors = list(failures.values())
+    if all(isinstance(e, (UnusableStateError, ForeseenLandingError)) for e in errors):
+        # The same file, token or host would fail the retries the same way: one failure, said
+        # once, in minutes rather than after two more attempts 30 s apart.
+        return dg.Failure("\n".join(str(e) for e in errors), allow_retries=False)
+    # Anything else may be transient: the step's retry policy tries again.
+    return errors[0] if len(errors) == 1 else LandingError("\n".join(str(e) for e in errors))
 
 
 def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
@@ -37,7 +65,10 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
             )
             for table in tables
         ],
-        check_specs=contract_check_specs(source, tables),
+        check_specs=[
+            *contract_check_specs(source, tables),
+            _every_tenant_landed_spec(source, tables[0]),
+        ],
         retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
         partitions_def=tenant_daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -54,12 +85,14 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
         landing_started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         tenant_ids = [t.tenant_id for t in tenants]
         since = unchecked_since(cerebro.settings(), tenant_ids, source, landing_started)
-        try:
-            results = land_source(source, tenants, cerebro.settings(), cerebro.warehouse())
-        except (UnusableStateError, ForeseenLandingError) as error:
-            # The same file, token or host would fail the retries the same way: one failure,
-            # said once, in minutes rather than after two more attempts 30 s apart.
-            raise dg.Failure(str(error), allow_retries=False) from error
+        landings = land_each_tenant(source, tenants, cerebro.settings(), cerebro.warehouse())
+        results, failures = landings.results, landings.failures
+        if failures and not results:
+            raise _landing_failure(failures)
+        for tenant_id, error in failures.items():
+            context.log.error(
+                f"{tenant_id}/{source}: not landed, its data stays as it was: {error}"
+            )
         for result in results:
             context.log.info(
                 f"{result.tenant_id}/{source}: {result.records} records in {result.seconds:.1f}s"
@@ -83,8 +116,15 @@ def _landing_asset(source: str, tables: list[str]) -> dg.AssetsDefinition:
                     "records_synced_this_run": synced,
                 },
             )
-        yield from evaluate_contracts(context, source, tenants, cerebro.warehouse(), since=since)
-        mark_checked(cerebro.settings(), tenant_ids, source)
+        yield dg.AssetCheckResult(
+            asset_key=[source, tables[0]],
+            check_name=EVERY_TENANT_LANDED,
+            passed=not failures,
+            metadata={"failed": {t: str(e).splitlines()[0] for t, e in failures.items()}},
+        )
+        landed = [t for t in tenants if t.tenant_id not in failures]
+        yield from evaluate_contracts(context, source, landed, cerebro.warehouse(), since=since)
+        mark_checked(cerebro.settings(), [t.tenant_id for t in landed], source)
 
     return land
 

@@ -92,6 +92,21 @@ def window_of(keys: Iterable[str | dg.MultiPartitionKey]) -> PartitionWindow:
     return PartitionWindow(tuple(sorted(tenants)), min(days), max(days))
 
 
+def tenants_of_run(tags: dict[str, str], instance: dg.DagsterInstance) -> list[str]:
+    """The tenants a run covers: its partition's, or every tenant of its range (a night's run
+    for several tenants, a backfill) in the order they were registered."""
+    tenant = tags.get("dagster/partition/tenant")
+    if tenant is not None:
+        return [tenant]
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if start is None or end is None:
+        return []
+    keys = tenant_daily_partitions.get_partition_keys_in_range(
+        dg.PartitionKeyRange(start, end), dynamic_partitions_store=instance
+    )
+    return list(dict.fromkeys(key.keys_by_dimension["tenant"] for key in keys))
+
+
 def register_tenants(instance: dg.DagsterInstance, tenant_ids: Sequence[str]) -> list[str]:
     """Add the tenants missing from the tenant dimension; returns those added."""
     known = set(instance.get_dynamic_partitions(TENANT_PARTITIONS))

@@ -19,7 +19,7 @@ from orchestration.jobs import (
     daily_tenant_job,
     reference_data_job,
 )
-from orchestration.partitions import TENANT_PARTITIONS, tenant_partitions
+from orchestration.partitions import TENANT_PARTITIONS, tenant_partitions, tenants_of_run
 from orchestration.resources import CerebroResource
 from orchestration.schedules import PUBLISH_DATE_TAG, TENANTS_EXPECTED_TAG
 
@@ -79,12 +79,14 @@ def reference_data_sensor(context: dg.SensorEvaluationContext):
     )
 
 
-def _latest_run_per_tenant(runs: list[dg.DagsterRun]) -> dict[str, dg.DagsterRun]:
-    """Re-executions share the tick's tags: a tenant's latest run is its outcome."""
+def _latest_run_per_tenant(
+    runs: list[dg.DagsterRun], instance: dg.DagsterInstance
+) -> dict[str, dg.DagsterRun]:
+    """Re-executions share the tick's tags: a tenant's latest run is its outcome (a run of
+    several tenants is each one's). ``runs`` are newest first, as Dagster lists them."""
     latest: dict[str, dg.DagsterRun] = {}
-    for run in sorted(runs, key=lambda r: r.run_id):
-        tenant = run.tags.get("dagster/partition/tenant")
-        if tenant is not None:
+    for run in reversed(runs):
+        for tenant in tenants_of_run(run.tags, instance):
             latest[tenant] = run
     return latest
 
@@ -123,13 +125,12 @@ def daily_publish_sensor(context: dg.SensorEvaluationContext):
     if not by_date:
         return dg.SkipReason("no scheduled tenant runs yet")
     publish_date = max(by_date)
-    latest = _latest_run_per_tenant(by_date[publish_date])
+    latest = _latest_run_per_tenant(by_date[publish_date], context.instance)
     expected = max(int(r.tags.get(TENANTS_EXPECTED_TAG, "0")) for r in by_date[publish_date])
     pending = [t for t, r in latest.items() if r.status not in FINISHED]
     if len(latest) < expected or pending:
-        return dg.SkipReason(
-            f"{publish_date}: {len(latest) - len(pending)} of {expected} tenant runs finished"
-        )
+        finished = len(latest) - len(pending)
+        return dg.SkipReason(f"{publish_date}: {finished} of {expected} tenants' runs finished")
     last_fit = context.instance.get_latest_materialization_event(FIT_KEY)
     since = last_fit.timestamp if last_fit else None
     landed, total = _orders_landed_since(context.instance, since)

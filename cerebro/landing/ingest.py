@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from cerebro_raw_contract import STREAMS_BY_SOURCE
 
-from cerebro.landing.pipeline import LandingResult, check_state, run_pipeline
+from cerebro.landing.pipeline import LandingError, LandingResult, check_state, run_pipeline
 from cerebro.landing.taps import tap_invocation
 from cerebro.settings import Settings
 from cerebro.tenants import Tenant
@@ -28,30 +29,57 @@ def land_source(
     source: str, tenants: list[Tenant], settings: Settings, warehouse: Warehouse
 ) -> list[LandingResult]:
     """Run the source's tap into the warehouse for each tenant configured with it."""
-    target_command, target_config = warehouse.singer_target(raw_schema(source))
-    for tenant in tenants:  # every tenant's state before any lands: a bad one stops them all
-        if source in tenant.sources:
-            check_state(state_path(settings, tenant.tenant_id, source))
-    results = []
+    target = warehouse.singer_target(raw_schema(source))
+    having = [tenant for tenant in tenants if source in tenant.sources]
+    for tenant in having:  # every tenant's state before any lands: a bad one stops them all
+        check_state(state_path(settings, tenant.tenant_id, source))
+    return [_land(source, tenant, settings, target) for tenant in having]
+
+
+@dataclass(frozen=True)
+class Landings:
+    """What landed, and each tenant whose landing failed with its error."""
+
+    results: list[LandingResult]
+    failures: dict[str, LandingError] = field(default_factory=dict)
+
+
+def land_each_tenant(
+    source: str, tenants: list[Tenant], settings: Settings, warehouse: Warehouse
+) -> Landings:
+    """As :func:`land_source`, but a tenant whose landing fails (its state, its tap, its
+    target) is set aside and the others still land: in a night's run for many stores, one
+    store's expired token must not leave the others' data a day old."""
+    target = warehouse.singer_target(raw_schema(source))
+    results, failures = [], {}
     for tenant in tenants:
         if source not in tenant.sources:
             continue
-        tap_command, tap_config = tap_invocation(
-            tenant, tenant.sources[source], settings.demo_dir, settings.state_dir
-        )
-        results.append(
-            run_pipeline(
-                tenant_id=tenant.tenant_id,
-                source=source,
-                tap_command=tap_command,
-                tap_config=tap_config,
-                target_command=target_command,
-                target_config=target_config,
-                state_path=state_path(settings, tenant.tenant_id, source),
-                log_dir=settings.logs_dir / tenant.tenant_id,
-            )
-        )
-    return results
+        try:
+            check_state(state_path(settings, tenant.tenant_id, source))
+            results.append(_land(source, tenant, settings, target))
+        except LandingError as error:
+            failures[tenant.tenant_id] = error
+    return Landings(results, failures)
+
+
+def _land(
+    source: str, tenant: Tenant, settings: Settings, target: tuple[list[str], dict]
+) -> LandingResult:
+    target_command, target_config = target
+    tap_command, tap_config = tap_invocation(
+        tenant, tenant.sources[source], settings.demo_dir, settings.state_dir
+    )
+    return run_pipeline(
+        tenant_id=tenant.tenant_id,
+        source=source,
+        tap_command=tap_command,
+        tap_config=tap_config,
+        target_command=target_command,
+        target_config=target_config,
+        state_path=state_path(settings, tenant.tenant_id, source),
+        log_dir=settings.logs_dir / tenant.tenant_id,
+    )
 
 
 def raw_row_counts(warehouse: Warehouse, source: str) -> pd.DataFrame:

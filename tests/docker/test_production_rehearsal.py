@@ -13,13 +13,14 @@ The stack comes up: the gRPC code server, the webserver and the daemon, the one-
 run (`cerebro run`), the tenants' reader roles, and Metabase's provisioning. Then the night:
 the 02:00 schedule is evaluated for a chosen tick through the webserver (the UI's "Test
 schedule", evaluated by the code server) and its runs launched as the UI's "Launch all" does;
-they queue in PostgreSQL, the daemon dequeues them and the code server runs them, one per
-tenant and day. The publish sensor, evaluated the same way once they have finished, launches
-the publish run (models on the ML outputs, Metabase, alerts, reports), and the hourly schedule
-one run per tenant with Shopify. Oracles: the runs' outcomes in Dagster's PostgreSQL storage,
-the partitions they carry, the warehouse's rows per tenant, Metabase's connections logging in
-to the warehouse as each tenant's reader and reading its rows only, a second apply that
-writes nothing, and the reports written for the month the night closed.
+they queue in PostgreSQL, the daemon dequeues them and the code server runs them, one for the
+tenants whose yesterday is the same day (decision 0078). The publish sensor, evaluated the
+same way once it has finished, launches the publish run (models on the ML outputs, Metabase,
+alerts, reports), and the hourly schedule one run per tenant with Shopify. Oracles: the
+runs' outcomes in Dagster's PostgreSQL storage, the partitions they carry, the warehouse's rows
+per tenant, Metabase's connections logging in to the warehouse as each tenant's reader and
+reading its rows only, a second apply that writes nothing, and the reports written for the
+month the night closed.
 
 Two demo stores with Shopify only and a few months of history: the rehearsal proves the
 wiring, not the models (no ad spend, so no budget brain to fit).
@@ -44,6 +45,7 @@ import pytest
 from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
 from cerebro.settings import PROJECT_ROOT, read_env_file
+from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG
 from tests.cerebro.serving.metabase.fake_metabase import CONNECTION_ERRORS, FakeMetabase
 from tests.docker.compose_processes import (
     Machine,
@@ -394,11 +396,13 @@ def test_the_compose_stack_as_processes_runs_a_night_for_two_tenants(postgres_se
             provisioning_calls, provisioned = len(fake.calls), len(fake.live(fake.dashboards))
             fake.reset_calls()
 
-            # The night: the 02:00 tick, one run per tenant for the day that ended.
+            # The night: the 02:00 tick, one run for both tenants, whose yesterday (Santiago's
+            # and Lima's) is the same day.
             requests = webserver.dry_run(
                 "schedule", "daily_tenant_schedule", NIGHT.timestamp() - 60
             )
-            assert sorted(_tags(r)["dagster/partition"] for r in requests) == [
+            (night_tags,) = [_tags(r) for r in requests]
+            assert [night_tags[RANGE_START_TAG], night_tags[RANGE_END_TAG]] == [
                 f"{NIGHT_DAY}|{tenant}" for tenant in TENANTS
             ]
             tenant_runs = _launch_and_wait(webserver, stack, requests, "daily_tenant")

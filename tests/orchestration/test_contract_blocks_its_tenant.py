@@ -1,6 +1,7 @@
 """A blocking contract check stops what is downstream for the tenant whose landing broke it, and
-only for that tenant: the daily schedule launches one run per tenant partition, and each run's
-check judges only the rows its own tenant landed.
+only for that tenant: in a run of its own, the run's check judges only the rows its tenant
+landed; in a night's run for several tenants (decision 0078), the tenant that broke it, or
+whose landing failed, is held out of what follows and the others go on.
 
 The Meta Ads landing asset runs for real (demo tap, DuckDB target, Great Expectations) for two
 tenants; one's dataset has a fifth of its spend rows negative, above the 5 % a check tolerates.
@@ -71,8 +72,9 @@ def _break_a_fifth_of_the_spend(settings, tenant_id: str) -> None:
 
 
 def _landing_and_a_reader():
+    from orchestration.held_back import tenants_held_back
     from orchestration.ingestion_assets import landing_assets
-    from orchestration.partitions import tenant_daily_partitions
+    from orchestration.partitions import tenant_daily_partitions, window_of
     from orchestration.resources import CerebroResource
 
     (land,) = [asset for asset in landing_assets() if asset.op.name == "land_meta_ads"]
@@ -82,8 +84,12 @@ def _landing_and_a_reader():
         partitions_def=tenant_daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
-    def spend_read_downstream() -> None:
-        """Stands for the dbt step: materialized only when the landing's checks let it."""
+    def spend_read_downstream(context) -> dg.MaterializeResult:
+        """Stands for the dbt step: materialized only when the landing's checks let it, for
+        the run's tenants its checks did not hold back (as dbt_models narrows its window)."""
+        held = tenants_held_back(context.instance, context.run_id)
+        built = sorted(set(window_of(context.partition_keys).tenants) - set(held))
+        return dg.MaterializeResult(metadata={"built": built, "held": sorted(held)})
 
     return [land, spend_read_downstream], {"cerebro": CerebroResource()}
 
@@ -116,3 +122,71 @@ def test_a_failed_contract_check_stops_downstream_for_its_tenant_only(settings):
     assert outcome(runs["broken_cl"]) == (False, landed)
     assert outcome(runs["sound_pe"]) == (True, [*landed, "spend_read_downstream"])
     assert not runs["broken_cl"].success and runs["sound_pe"].success
+
+
+def _one_run_for_both(assets, resources):
+    from orchestration.partitions import (
+        RANGE_END_TAG,
+        RANGE_START_TAG,
+        partition_key,
+        register_tenants,
+    )
+
+    instance = dg.DagsterInstance.ephemeral()
+    register_tenants(instance, ["broken_cl", "sound_pe"])
+    tags = {  # the night's run for both tenants, as the schedule launches it
+        RANGE_START_TAG: str(partition_key(DAY, "broken_cl")),
+        RANGE_END_TAG: str(partition_key(DAY, "sound_pe")),
+    }
+    return dg.materialize(
+        assets, instance=instance, resources=resources, tags=tags, raise_on_error=False
+    )
+
+
+def _check(result, name: str, table: str | None = None):
+    (check,) = [
+        evaluation for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name == name
+        and table in (None, evaluation.asset_key.path[-1])
+    ]  # fmt: skip
+    return check
+
+
+def _reader_metadata(result) -> dict:
+    """What the reader built: the same for each of the run's partitions (one event each)."""
+    metadata = [
+        {k: v.value for k, v in event.materialization.metadata.items()}
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey("spend_read_downstream")
+    ]
+    assert len(metadata) == 2 and metadata[0] == metadata[1], metadata
+    return metadata[0]
+
+
+def test_in_a_run_for_both_tenants_the_one_that_broke_its_contract_is_held_back(settings):
+    _break_a_fifth_of_the_spend(settings, "broken_cl")
+    result = _one_run_for_both(*_landing_and_a_reader())
+
+    check = _check(result, "contract", "ads_insights")
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.metadata["tenants_over_limit"].value == ["broken_cl"]
+    assert result.success
+    assert _reader_metadata(result) == {"built": ["sound_pe"], "held": ["broken_cl"]}
+
+
+def test_in_a_run_for_both_tenants_a_failed_landing_leaves_the_other_landed(settings):
+    from cerebro.landing.ingest import state_path
+
+    unusable = state_path(settings, "sound_pe", "meta_ads")
+    unusable.parent.mkdir(parents=True, exist_ok=True)
+    unusable.write_text("[]")  # a JSON list: no tap can resume from it
+    result = _one_run_for_both(*_landing_and_a_reader())
+
+    landed = _check(result, "every_tenant_landed")
+    assert not landed.passed
+    assert list(landed.metadata["failed"].value) == ["sound_pe"]
+    assert "sound_pe/meta_ads" in landed.metadata["failed"].value["sound_pe"]
+    assert _check(result, "contract", "ads_insights").passed
+    assert result.success
+    assert _reader_metadata(result) == {"built": ["broken_cl"], "held": ["sound_pe"]}
+    assert unusable.read_text() == "[]"  # left for the user to mend, as in a run of its own

@@ -61,15 +61,32 @@ def _tick(instance, cerebro, when: dt.datetime) -> list[dg.RunRequest]:
 
 def test_the_schedule_asks_for_yesterday_in_each_tenants_timezone(instance, cerebro):
     # 02:00 in Santiago on 21 November 2026 (summer time, UTC-3) is 05:00 UTC: the 20th is
-    # over in Santiago and Lima (00:00), but not yet in Mexico City (23:00 on the 20th).
+    # over in Santiago and Lima (00:00), but not yet in Mexico City (23:00 on the 20th). The
+    # two tenants whose yesterday is the 20th share one run (decision 0078).
     requests = _tick(instance, cerebro, dt.datetime(2026, 11, 21, 2, 0, tzinfo=SANTIAGO))
-    keys = {r.partition_key for r in requests}
-    assert keys == {"2026-11-20|shop_cl", "2026-11-20|shop_pe", "2026-11-19|shop_mx"}
-    assert {r.run_key for r in requests} == {
-        "shop_cl:2026-11-20", "shop_pe:2026-11-20", "shop_mx:2026-11-19"
-    }  # fmt: skip
+    by_key = {r.run_key: r for r in requests}
+    assert set(by_key) == {"shop_cl..shop_pe:2026-11-20", "shop_mx:2026-11-19"}
+    both = by_key["shop_cl..shop_pe:2026-11-20"]
+    assert both.partition_key is None
+    assert both.tags["dagster/asset_partition_range_start"] == "2026-11-20|shop_cl"
+    assert both.tags["dagster/asset_partition_range_end"] == "2026-11-20|shop_pe"
+    assert by_key["shop_mx:2026-11-19"].partition_key == "2026-11-19|shop_mx"
     assert {r.tags["cerebro/publish_date"] for r in requests} == {"2026-11-21"}
+    assert {r.tags["cerebro/tenants_expected"] for r in requests} == {"3"}
     assert set(instance.get_dynamic_partitions("tenant")) == {"shop_cl", "shop_pe", "shop_mx"}
+
+
+def test_a_nights_runs_are_ranges_of_tenants_with_the_same_yesterday():
+    from orchestration.schedules import runs_of_a_night
+
+    day, before = dt.date(2026, 11, 20), dt.date(2026, 11, 19)
+    # Registered a, b, c, gone, d, e: c's yesterday differs, and a tenant registered but taken
+    # out of the tenants file splits the range around it (it would be landed otherwise).
+    days = {"a": day, "b": day, "c": before, "d": day, "e": day}
+    assert runs_of_a_night(["a", "b", "c", "gone", "d", "e"], days) == [
+        (day, ["a", "b"]), (before, ["c"]), (day, ["d", "e"]),
+    ]  # fmt: skip
+    assert runs_of_a_night(["gone"], {}) == []
 
 
 def test_the_schedule_fires_at_two_in_santiago(defs):
@@ -119,6 +136,25 @@ def test_publish_waits_for_every_tenant_run_to_finish(defs, instance):
     _record_tenant_run(instance, "shop_pe", "2026-11-20", dg.DagsterRunStatus.STARTED)
     skipped = _publish(defs, instance)
     assert isinstance(skipped, dg.SkipReason) and "1 of 2" in skipped.skip_message
+
+
+def test_publish_counts_each_tenant_of_a_run_for_several(defs, instance):
+    instance.add_dynamic_partitions("tenant", ["shop_cl", "shop_pe"])
+    tags = {
+        "dagster/asset_partition_range_start": "2026-11-20|shop_cl",
+        "dagster/asset_partition_range_end": "2026-11-20|shop_pe",
+        "cerebro/publish_date": "2026-11-21",
+        "cerebro/tenants_expected": "2",
+    }
+    run = create_run_for_test(
+        instance, job_name="daily_tenant", status=dg.DagsterRunStatus.STARTED, tags=tags
+    )
+    skipped = _publish(defs, instance)
+    assert isinstance(skipped, dg.SkipReason) and "0 of 2" in skipped.skip_message
+    instance.report_run_failed(run)
+    request = _publish(defs, instance)
+    assert request.run_key == "publish:2026-11-21"
+    assert request.tags["cerebro/tenants_failed"] == "shop_cl,shop_pe"
 
 
 def test_publish_runs_once_per_day_with_the_models_when_never_fitted(defs, instance):

@@ -98,7 +98,10 @@ def test_a_bad_row_of_a_landing_killed_after_its_state_is_quarantined_by_the_nex
     monkeypatch.delenv(SHIMS_ENV)
     results = _land(environment)
 
-    (check,) = [r for r in results if isinstance(r, dg.AssetCheckResult)]
+    (check,) = [
+        r for r in results if isinstance(r, dg.AssetCheckResult) and r.check_name == "contract"
+        and r.asset_key == dg.AssetKey(["meta_ads", "ads_insights"])
+    ]  # fmt: skip
     assert check.metadata["rows_newly_quarantined"].value == 1
     quarantine = warehouse.query("select record_key, rule from ops.quarantine")
     assert quarantine.values.tolist() == [[record_key, "non_negative:spend"]]
