@@ -6,12 +6,13 @@ schedule, off by default: each tenant's segments synced to their destinations.
 Santiago the previous day is over from Lima to Madrid. The tenants whose yesterday is the same
 day share one run, a range of the tenant dimension (decision 0078): one landing step and one dbt
 invocation for many stores instead of one each, whose start-up and ~470 statements cost the
-same for a store of 400 customers as for one of 40 000. A tenant whose landing fails leaves the
-others to go on (orchestration/ingestion_assets.py). The run key makes a re-evaluated tick
-harmless.
+same for a store of 400 customers as for one of 40 000; the hourly runs alike. A tenant whose
+landing fails leaves the others to go on (orchestration/ingestion_assets.py). The run key
+makes a re-evaluated tick harmless.
 """
 
 import datetime as dt
+from collections.abc import Iterator
 
 import dagster as dg
 
@@ -49,18 +50,26 @@ def daily_tenant_schedule(context: dg.ScheduleEvaluationContext, cerebro: Cerebr
     register_tenants(context.instance, [tenant.tenant_id for tenant in tenants])
     tags = {PUBLISH_DATE_TAG: tick.date().isoformat(), TENANTS_EXPECTED_TAG: str(len(tenants))}
     days = {tenant.tenant_id: last_complete_day(tenant.timezone, tick) for tenant in tenants}
-    registered = context.instance.get_dynamic_partitions(TENANT_PARTITIONS)
-    for day, block in runs_of_a_night(registered, days):
+    yield from _runs_by_day(context.instance, days, run_key="{tenants}:{day}", tags=tags)
+
+
+def _runs_by_day(
+    instance: dg.DagsterInstance, days: dict[str, dt.date], run_key: str, tags: dict[str, str]
+) -> Iterator[dg.RunRequest]:
+    """One run per day for the tenants given that day (``run_key`` formatted with the day and
+    ``tenant`` or ``first..last``): a single partition for a tenant alone, else a range."""
+    registered = instance.get_dynamic_partitions(TENANT_PARTITIONS)
+    for day, block in runs_by_day(registered, days):
         first, last = block[0], block[-1]
         if first == last:
             yield dg.RunRequest(
-                run_key=f"{first}:{day.isoformat()}",
+                run_key=run_key.format(tenants=first, day=day.isoformat()),
                 partition_key=partition_key(day, first),
                 tags=tags,
             )
         else:
             yield dg.RunRequest(
-                run_key=f"{first}..{last}:{day.isoformat()}",
+                run_key=run_key.format(tenants=f"{first}..{last}", day=day.isoformat()),
                 tags={
                     **tags,
                     RANGE_START_TAG: str(partition_key(day, first)),
@@ -69,13 +78,11 @@ def daily_tenant_schedule(context: dg.ScheduleEvaluationContext, cerebro: Cerebr
             )
 
 
-def runs_of_a_night(
-    registered: list[str], days: dict[str, dt.date]
-) -> list[tuple[dt.date, list[str]]]:
-    """The night's runs: each a day and the tenants that run it, consecutive in the tenant
+def runs_by_day(registered: list[str], days: dict[str, dt.date]) -> list[tuple[dt.date, list[str]]]:
+    """The runs of a tick: each a day and the tenants that run it, consecutive in the tenant
     dimension's order (``registered``), since a run's tenants are a range of it. A tenant
-    registered but gone from the tenants file (not in ``days``) runs nothing and splits the
-    range around it."""
+    registered but not asked for (gone from the tenants file, or without the source an hourly
+    run lands) runs nothing and splits the range around it."""
     runs: list[tuple[dt.date, list[str]]] = []
     previous: dt.date | None = None
     for tenant_id in registered:
@@ -105,13 +112,10 @@ def hourly_operations_schedule(context: dg.ScheduleEvaluationContext, cerebro: C
     tenants = [tenant for tenant in cerebro.tenants() if "shopify" in tenant.sources]
     register_tenants(context.instance, [tenant.tenant_id for tenant in tenants])
     hour = tick.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
-    for tenant in tenants:
-        day = hourly_day(tenant.timezone, tick)
-        yield dg.RunRequest(
-            run_key=f"hourly:{tenant.tenant_id}:{hour}",
-            partition_key=partition_key(day, tenant.tenant_id),
-            tags={HOURLY_TICK_TAG: hour},
-        )
+    days = {tenant.tenant_id: hourly_day(tenant.timezone, tick) for tenant in tenants}
+    # The hour is the key, not the day: the tenants' "today" is one day for every tick of it.
+    run_key = "hourly:{tenants}:" + hour
+    yield from _runs_by_day(context.instance, days, run_key=run_key, tags={HOURLY_TICK_TAG: hour})
 
 
 @dg.schedule(

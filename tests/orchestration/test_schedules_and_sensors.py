@@ -77,16 +77,16 @@ def test_the_schedule_asks_for_yesterday_in_each_tenants_timezone(instance, cere
 
 
 def test_a_nights_runs_are_ranges_of_tenants_with_the_same_yesterday():
-    from orchestration.schedules import runs_of_a_night
+    from orchestration.schedules import runs_by_day
 
     day, before = dt.date(2026, 11, 20), dt.date(2026, 11, 19)
     # Registered a, b, c, gone, d, e: c's yesterday differs, and a tenant registered but taken
     # out of the tenants file splits the range around it (it would be landed otherwise).
     days = {"a": day, "b": day, "c": before, "d": day, "e": day}
-    assert runs_of_a_night(["a", "b", "c", "gone", "d", "e"], days) == [
+    assert runs_by_day(["a", "b", "c", "gone", "d", "e"], days) == [
         (day, ["a", "b"]), (before, ["c"]), (day, ["d", "e"]),
     ]  # fmt: skip
-    assert runs_of_a_night(["gone"], {}) == []
+    assert runs_by_day(["gone"], {}) == []
 
 
 def test_the_schedule_fires_at_two_in_santiago(defs):
