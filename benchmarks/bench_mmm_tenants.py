@@ -119,7 +119,9 @@ def fit_every_tenant(jobs: list[TenantFit], workers: int) -> dict[str, dict]:
         elif "error" in done.result:
             figures = done.result
         else:
-            figures = {**done.result, "worker_peak_mib": done.peak_mib}
+            figures = {
+                **done.result, "worker_peak_mib": done.peak_mib, "pool_workers": done.pool_workers
+            }  # fmt: skip
         results[job.tenant_id] = _noted(job.tenant_id, figures)
     return results
 
@@ -161,8 +163,12 @@ def mmm_tenants_stage(request: dict, warehouse: Warehouse, tenants: list) -> dic
         "wall_seconds_each": [round(wall, 4)],
         "repeats": 1,
         "read_seconds": read_seconds,
-        "workers": min(workers, len(jobs)),
-        # The pool runs fewer when the budget holds fewer at the workers' measured peak.
+        # The pool runs fewer than asked when the budget holds fewer at the workers' measured
+        # peak: the most that ran side by side.
+        "workers": max(
+            (figures.get("pool_workers", 1) for figures in modelled.values()),
+            default=min(workers, len(jobs)),
+        ),
         "memory_budget_mib": memory_budget_mib(),
         "max_worker_peak_mib": max(
             (figures.get("worker_peak_mib", 0) for figures in modelled.values()), default=None

@@ -40,6 +40,8 @@ class Finished:
     result: Any = None
     error: BaseException | None = None
     peak_mib: int = 0
+    #: How many workers the pool that ran it had (what the budget held at the time).
+    pool_workers: int = 0
 
 
 def memory_budget_mib() -> int:
@@ -118,6 +120,7 @@ def run_within_memory(
                         finished[index] = future.result()
                     except Exception as error:  # its worker died (memory, a signal)
                         finished[index] = Finished(error=error)
+                    finished[index].pool_workers = size
                     peak = max(peak, finished[index].peak_mib)
                 while next_out in finished:
                     yield finished.pop(next_out)

@@ -59,6 +59,8 @@ def test_once_the_peaks_are_measured_above_the_budget_the_rest_run_one_at_a_time
     assert _most_at_once(later) == 1
     # Every later item started after the first two had ended: none ran beside them.
     assert min(start for start, _ in later) >= max(end for _, end in first_two)
+    # Each says the size of the pool it ran in, as the benchmark reports the workers.
+    assert [f.pool_workers for f in finished] == [2, 2, 1, 1, 1]
 
 
 def test_a_first_estimate_above_the_measured_peak_gives_way_to_more_workers():
