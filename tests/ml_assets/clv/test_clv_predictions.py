@@ -227,7 +227,9 @@ def test_a_fit_that_cannot_score_its_own_customers_is_retried_with_a_penalizer(s
     # see them mostly alive, and expect purchases no faster than the common rate allows.
     assert 0.5 < result.predictions["prob_alive"].mean() < 1
     assert (result.predictions["expected_purchases_30d"] <= 30 / mean_gap_days * 1.5).all()
-    refused = r"give non-finite .*set a larger penalizer"
+    # Refused either way the boundary shows: predictions that overflow, or (where numpy's log
+    # and exp take other vector paths) a search that stops short of the tolerance there.
+    refused = r"(give non-finite|did not converge).*penalizer"
     with pytest.raises(ConvergenceError, match=refused) as error:
         predict_customer_value(frame, cutoff=cutoff, settings=ClvSettings(retry_penalizer=None))
     assert "np.float64" not in str(error.value)
