@@ -25,17 +25,6 @@ def state_path(settings: Settings, tenant_id: str, source: str) -> Path:
     return settings.state_dir / tenant_id / f"{source}.json"
 
 
-def land_source(
-    source: str, tenants: list[Tenant], settings: Settings, warehouse: Warehouse
-) -> list[LandingResult]:
-    """Run the source's tap into the warehouse for each tenant configured with it."""
-    target = warehouse.singer_target(raw_schema(source))
-    having = [tenant for tenant in tenants if source in tenant.sources]
-    for tenant in having:  # every tenant's state before any lands: a bad one stops them all
-        check_state(state_path(settings, tenant.tenant_id, source))
-    return [_land(source, tenant, settings, target) for tenant in having]
-
-
 @dataclass(frozen=True)
 class Landings:
     """What landed, and each tenant whose landing failed with its error."""
@@ -47,9 +36,10 @@ class Landings:
 def land_each_tenant(
     source: str, tenants: list[Tenant], settings: Settings, warehouse: Warehouse
 ) -> Landings:
-    """As :func:`land_source`, but a tenant whose landing fails (its state, its tap, its
-    target) is set aside and the others still land: in a night's run for many stores, one
-    store's expired token must not leave the others' data a day old."""
+    """Run the source's tap into the warehouse for each tenant configured with it. A tenant
+    whose landing fails (its state, its tap, its target) is set aside and the others still
+    land: in a night's run for many stores, one store's expired token must not leave the
+    others' data a day old."""
     target = warehouse.singer_target(raw_schema(source))
     results, failures = [], {}
     for tenant in tenants:
@@ -61,6 +51,17 @@ def land_each_tenant(
         except LandingError as error:
             failures[tenant.tenant_id] = error
     return Landings(results, failures)
+
+
+def land_source(
+    source: str, tenants: list[Tenant], settings: Settings, warehouse: Warehouse
+) -> list[LandingResult]:
+    """As :func:`land_each_tenant`, raising the first tenant's failure once every tenant has
+    been tried."""
+    landings = land_each_tenant(source, tenants, settings, warehouse)
+    for error in landings.failures.values():
+        raise error
+    return landings.results
 
 
 def _land(
