@@ -75,6 +75,17 @@ class PartitionWindow:
         return {DBT_WINDOW_ENV: json.dumps(self.dbt_vars()), "PGOPTIONS": options}
 
 
+def range_tags(
+    first_day: dt.date, first_tenant: str, last_day: dt.date, last_tenant: str
+) -> dict[str, str]:
+    """The tags of one run over a range of partitions: from the first tenant's first day to
+    the last tenant's last day (every tenant registered between them, every day between)."""
+    return {
+        RANGE_START_TAG: str(partition_key(first_day, first_tenant)),
+        RANGE_END_TAG: str(partition_key(last_day, last_tenant)),
+    }
+
+
 def window_of(keys: Iterable[str | dg.MultiPartitionKey]) -> PartitionWindow:
     """The window spanned by a run's partition keys (one key, or a single-run backfill)."""
     tenants: set[str] = set()

@@ -89,21 +89,12 @@ def partition_range_tags(
     The tenant dimension is ordered as the tenants were registered; the range spans from the
     first to the last of ``tenant_ids`` in that order.
     """
-    from orchestration.partitions import (
-        RANGE_END_TAG,
-        RANGE_START_TAG,
-        TENANT_PARTITIONS,
-        partition_key,
-        register_tenants,
-    )
+    from orchestration.partitions import TENANT_PARTITIONS, range_tags, register_tenants
 
     register_tenants(instance, tenant_ids)
     order = {t: i for i, t in enumerate(instance.get_dynamic_partitions(TENANT_PARTITIONS))}
     ordered = sorted(tenant_ids, key=order.__getitem__)
-    return {
-        RANGE_START_TAG: str(partition_key(first_day, ordered[0])),
-        RANGE_END_TAG: str(partition_key(last_day, ordered[-1])),
-    }
+    return range_tags(first_day, ordered[0], last_day, ordered[-1])
 
 
 def latest_complete_day(timezones: list[str], now: dt.datetime | None = None) -> dt.date:

@@ -19,10 +19,9 @@ import dagster as dg
 from orchestration.jobs import activation_job, daily_tenant_job, hourly_operations_job
 from orchestration.partition_days import SCHEDULE_TIMEZONE, hourly_day, last_complete_day
 from orchestration.partitions import (
-    RANGE_END_TAG,
-    RANGE_START_TAG,
     TENANT_PARTITIONS,
     partition_key,
+    range_tags,
     register_tenants,
 )
 from orchestration.resources import CerebroResource
@@ -70,11 +69,7 @@ def _runs_by_day(
         else:
             yield dg.RunRequest(
                 run_key=run_key.format(tenants=f"{first}..{last}", day=day.isoformat()),
-                tags={
-                    **tags,
-                    RANGE_START_TAG: str(partition_key(day, first)),
-                    RANGE_END_TAG: str(partition_key(day, last)),
-                },
+                tags={**tags, **range_tags(day, first, day, last)},
             )
 
 
