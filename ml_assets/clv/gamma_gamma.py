@@ -6,6 +6,7 @@ import numpy as np
 
 from ml_assets.clv import gamma_gamma_math
 from ml_assets.clv.fitting import (
+    PARAMETER_CEILING,
     as_float_array,
     as_weights,
     compress,
@@ -70,6 +71,10 @@ class GammaGammaModel(Estimator):
             start,
             self.penalizer,
             model="Gamma-Gamma",
+            names=PARAMETER_NAMES,
+            # v is a scale in currency units (millions of pesos are ordinary); p and q are
+            # shapes.
+            ceilings=(PARAMETER_CEILING, PARAMETER_CEILING, np.inf),
         )
         self.params_ = {
             name: float(value)

@@ -249,10 +249,9 @@ def _finite_fit(
     model: PurchaseModel, columns: tuple, weights, settings: ClvSettings
 ) -> PurchaseModel:
     """``model`` fitted, refused as not converged when it cannot score the histories it was
-    fitted on. Without a penalty the likelihood of a small tenant with little dropout can
-    peak at the boundary (r and alpha running off together to hundreds of thousands): the
-    optimizer stops there, and the closed forms overflow on every customer. That fit is a
-    failure to converge, and gets the retry penalizer like one."""
+    fitted on. A fit running off toward the boundary, where the closed forms overflow, is
+    refused by the fit itself (``PARAMETER_CEILING``); this guards whatever slips under it,
+    and gets the retry penalizer like a failure to converge."""
     fitted = model.fit(*columns, sample_weight=weights)
     scores = score_histories(*(np.asarray(c, dtype=float) for c in columns), fitted, settings)
     bad = [name for name, values in scores.items() if not np.isfinite(values).all()]

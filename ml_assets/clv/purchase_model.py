@@ -16,6 +16,7 @@ import numpy as np
 from ml_assets.clv import bgnbd_math
 from ml_assets.clv.factor import distinct_rows
 from ml_assets.clv.fitting import (
+    PARAMETER_CEILING,
     as_float_array,
     as_weights,
     compress,
@@ -97,6 +98,8 @@ class PurchaseModel(Estimator):
             np.full(4, START_LOG_PARAMETER),
             self.penalizer,
             model=self.label,
+            names=PARAMETER_NAMES,
+            ceilings=(PARAMETER_CEILING,) * len(PARAMETER_NAMES),
         )
         r, scaled_alpha, a, b = (float(v) for v in np.exp(optimum.log_params))
         self.params_ = {"r": r, "alpha": scaled_alpha / scale, "a": a, "b": b}

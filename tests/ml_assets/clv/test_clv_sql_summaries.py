@@ -216,9 +216,10 @@ def test_customers_scored_in_the_warehouse_equal_the_in_memory_predictions(
         "select * from ml.ml_customer_predictions where tenant_id = %(t)s", {"t": tenant}
     )
 
-    # The fits: the same models. On the crafted tenant's few dozen repeat buyers
-    # Gamma-Gamma's likelihood has a ridge (p, q and v grow together), so its parameters
-    # move with the amounts' last decimals; the mean spend they imply does not.
+    # The fits: the same models. The crafted tenant's customers all buy at one rhythm and
+    # spend from one distribution: neither likelihood has a finite maximum without a
+    # penalty, and both paths refuse it alike (the purchase model is refitted with the retry
+    # penalizer, Gamma-Gamma gives way to the flagged mean), whatever the amounts' last bits.
     assert fit.fitted.choice.model == library.choice.model
     for name, value in library.purchases.params_.items():
         assert fit.fitted.purchases.params_[name] == pytest.approx(value, rel=1e-6)
