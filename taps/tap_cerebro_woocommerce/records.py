@@ -384,3 +384,22 @@ def refund_record(refund: dict, order_node: dict, order: dict) -> dict:
         "currency": text(order_node.get("currency")),
         "note": text(refund.get("reason")),
     }
+
+
+#: The contract's streams an order's nested lists become, in the order they are emitted.
+CHILD_STREAMS = ("order_lines", "transactions", "refunds", "fulfillments")
+
+
+def order_with_children(node: dict, refunds: list[dict]) -> tuple[dict, dict[str, list[dict]]]:
+    """An order object as the contract's order and its children's records by stream;
+    ``refunds`` are the order's refund objects (``/orders/<id>/refunds``, which carry the
+    dates the order's own list lacks)."""
+    order = order_record(node)
+    children = {
+        "order_lines": [order_line_record(line, node, order) for line in node["line_items"]],
+        "transactions": transaction_records(node, order),
+        "refunds": [refund_record(refund, node, order) for refund in refunds],
+        "fulfillments": fulfillment_records(node, order),
+    }
+    return order, children
+

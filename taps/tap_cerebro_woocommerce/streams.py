@@ -32,7 +32,6 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-CHILD_STREAMS = ("order_lines", "transactions", "refunds", "fulfillments")
 #: What the guests' pass reads of each order (WordPress's ``_fields`` trims the answer).
 GUEST_FIELDS = "id,customer_id,billing,meta_data,date_created_gmt,date_modified_gmt"
 
@@ -158,19 +157,14 @@ class OrdersStream(IncrementalWindow, WooCommerceStream):
         nodes = list(super().parse_response(response))
         if not nodes:
             return
-        orders = [records.order_record(node) for node in nodes]
-        children: dict[str, list[dict]] = {name: [] for name in CHILD_STREAMS}
-        for node, order in zip(nodes, orders, strict=True):
-            children["order_lines"] += [
-                records.order_line_record(line, node, order) for line in node["line_items"]
-            ]
-            children["transactions"] += records.transaction_records(node, order)
-            children["fulfillments"] += records.fulfillment_records(node, order)
-            if node.get("refunds"):
-                children["refunds"] += [
-                    records.refund_record(refund, node, order)
-                    for refund in self.order_refunds(node["id"])
-                ]
+        orders = []
+        children: dict[str, list[dict]] = {name: [] for name in records.CHILD_STREAMS}
+        for node in nodes:
+            refunds = self.order_refunds(node["id"]) if node.get("refunds") else []
+            order, its_children = records.order_with_children(node, refunds)
+            orders.append(order)
+            for name, found in its_children.items():
+                children[name] += found
         self.children.hold(orders[-1]["order_id"], children)
         yield from orders
 
