@@ -19,6 +19,7 @@ from cerebro_raw_contract.demo_profiles import (
     DEMO_BILLED_SOURCES,
     DEMO_PROFILES,
     DEMO_RATE_CURRENCIES,
+    DEMO_STORE_PLATFORMS,
 )
 
 from cerebro.segment_names import retired_segment_message, unknown_segment_message
@@ -154,6 +155,9 @@ class DemoConfig:
     # Ad sources whose demo account bills in another currency than the tenant's (source -> ISO
     # 4217 code, e.g. {meta_ads: USD}); the tenant then lands the rates (exchange_rates).
     billed_in: dict[str, str] = field(default_factory=dict)
+    # The platform the demo store runs on (DEMO_STORE_PLATFORMS): woocommerce lands the same
+    # business through the WooCommerce tap's mapping, as such a store would land.
+    store: str = "shopify"
 
 
 @dataclass(frozen=True)
@@ -354,6 +358,12 @@ def _demo(value: object, where: str) -> DemoConfig:
             value.get("history_days", defaults.history_days), key(where, "history_days"), minimum=1
         ),
         billed_in=_billed_in(value.get("billed_in"), value.get("profile"), key(where, "billed_in")),
+        store=one_of(
+            value.get("store", defaults.store),
+            DEMO_STORE_PLATFORMS,
+            key(where, "store"),
+            "store platform of the demo",
+        ),
     )
 
 

@@ -87,6 +87,7 @@ def demo_settings(tenant: Tenant, cache_dir: Path) -> dict:
         "end_date": demo_end_date(tenant),
         "history_days": tenant.demo.history_days,
         "billed_in": dict(tenant.demo.billed_in),
+        "store_platform": tenant.demo.store,
         "cache_dir": str(cache_dir),
     }
 

@@ -13,6 +13,18 @@
     )
 {%- endmacro %}
 
+{#- Whether the store records what onboarding asks of a customer: always, unless the tenant
+    requires a verified e-mail and the store keeps no verification (WooCommerce: null). The
+    onboarding rate is taken over these customers, so a store that cannot tell reads no rate,
+    not 0 %. -#}
+{% macro onboarding_is_observed(is_email_verified) -%}
+    {%- if var('onboarding_requires_verified_email') -%}
+        ({{ is_email_verified }} is not null)
+    {%- else -%}
+        (1 = 1)
+    {%- endif -%}
+{%- endmacro %}
+
 {#- ISO 3166-2 region code from a Shopify province code, which comes without
     the country prefix ('RM' -> 'CL-RM'); codes already prefixed pass through. -#}
 {% macro region_code(country_code, province_code, fallback_country_code) -%}

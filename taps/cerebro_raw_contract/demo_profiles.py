@@ -15,3 +15,7 @@ DEMO_PROFILES: tuple[str, ...] = ("cl_services", "pe_services")
 DEMO_RATE_CURRENCIES: dict[str, str] = {"cl_services": "USD"}
 #: The demo's ad sources whose accounts may bill in that currency.
 DEMO_BILLED_SOURCES: tuple[str, ...] = ("meta_ads", "google_ads", "tiktok_ads")
+#: The store platforms a demo store may run on (``demo: store:``): Shopify, whose streams the
+#: generator writes, or WooCommerce, whose tap's mapping the demo lands them through
+#: (``tap_cerebro_demo/woocommerce_store.py``).
+DEMO_STORE_PLATFORMS: tuple[str, ...] = ("shopify", "woocommerce")

@@ -13,11 +13,12 @@ import typing as t
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from cerebro_raw_contract import RawStream
+from cerebro_raw_contract import STORE_SOURCE, RawStream
 from cerebro_tap_kit.contract_stream import ContractStream
 from singer_sdk import Stream
 
 from tap_cerebro_demo.generator.storage import read_stream
+from tap_cerebro_demo.woocommerce_store import parse_instant
 
 
 class DemoStream(ContractStream, Stream):
@@ -32,6 +33,9 @@ class DemoStream(ContractStream, Stream):
         return True
 
     def get_records(self, context) -> t.Iterable[dict]:
+        if self._tap.on_woocommerce and self.source == STORE_SOURCE:
+            yield from self._woocommerce_records(context)
+            return
         table = read_stream(self._tap.dataset_dir, self.name)
         key = _as_utc_timestamps(table[self.replication_key])
         start = self.get_starting_replication_key_value(context) or self.config.get("start_date")
@@ -43,6 +47,21 @@ class DemoStream(ContractStream, Stream):
         order = [("__rk", "ascending"), *((k, "ascending") for k in self.primary_keys)]
         table = table.append_column("__rk", key).sort_by(order).drop_columns(["__rk"])
         yield from _to_singer_records(table)
+
+    def _woocommerce_records(self, context) -> t.Iterator[dict]:
+        """The stream as the WooCommerce tap maps the store (woocommerce_store), from the
+        bookmark on, in the replication key's order."""
+        tenant = self.config["tenant_id"]
+        found = [{"tenant_id": tenant, **r} for r in self._tap.woocommerce_records[self.name]]
+        start = self.get_starting_replication_key_value(context) or self.config.get("start_date")
+        if start:
+            since = _parse_utc(str(start))
+            found = [r for r in found if parse_instant(r[self.replication_key]) >= since]
+        keys = self.primary_keys
+        yield from sorted(
+            found,
+            key=lambda r: (parse_instant(r[self.replication_key]), *(str(r[k]) for k in keys)),
+        )
 
 
 def _parse_utc(value: str) -> dt.datetime:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from cerebro_raw_contract import SOURCES
+from cerebro_raw_contract import SOURCES, STORE_SOURCE
+from cerebro_raw_contract.demo_profiles import DEMO_STORE_PLATFORMS
 from cerebro_tap_kit.settings import tenant_id_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -18,6 +19,7 @@ from singer_sdk import typing as th
 from tap_cerebro_demo.generator.profiles import PROFILES
 from tap_cerebro_demo.generator.storage import DemoSettings, generated_streams, load_or_generate
 from tap_cerebro_demo.streams import DemoStream
+from tap_cerebro_demo.woocommerce_store import WOOCOMMERCE_STREAMS, woocommerce_records
 
 
 class TapCerebroDemo(Tap):
@@ -76,6 +78,15 @@ class TapCerebroDemo(Tap):
             '{"meta_ads": "USD"}), at the rates the exchange_rates source emits.',
         ),
         th.Property(
+            "store_platform",
+            th.StringType,
+            default="shopify",
+            allowed_values=list(DEMO_STORE_PLATFORMS),
+            description="The platform the demo store runs on: its store streams are what "
+            "that platform's tap lands (woocommerce: no checkouts, one attribution per order, "
+            "guests; tap_cerebro_demo/woocommerce_store.py).",
+        ),
+        th.Property(
             "cache_dir",
             th.StringType,
             required=True,
@@ -90,7 +101,20 @@ class TapCerebroDemo(Tap):
 
     def discover_streams(self) -> list[DemoStream]:
         source = self.config["source"]
-        return [DemoStream(self, s) for s in generated_streams() if s.source == source]
+        streams = [s for s in generated_streams() if s.source == source]
+        if self.on_woocommerce and source == STORE_SOURCE:
+            streams = [s for s in streams if s.name in WOOCOMMERCE_STREAMS]
+        return [DemoStream(self, s) for s in streams]
+
+    @property
+    def on_woocommerce(self) -> bool:
+        return self.config.get("store_platform", "shopify") == "woocommerce"
+
+    @functools.cached_property
+    def woocommerce_records(self) -> dict[str, list[dict]]:
+        """The store's streams as the WooCommerce tap would land them (computed once per run:
+        every store stream reads the same orders)."""
+        return woocommerce_records(self.dataset_dir)
 
     @functools.cached_property
     def settings(self) -> DemoSettings:

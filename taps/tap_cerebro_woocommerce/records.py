@@ -402,4 +402,3 @@ def order_with_children(node: dict, refunds: list[dict]) -> tuple[dict, dict[str
         "fulfillments": fulfillment_records(node, order),
     }
     return order, children
-

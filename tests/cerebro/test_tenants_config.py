@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from cerebro.landing.taps import demo_settings
 from cerebro.settings import PROJECT_ROOT
 from cerebro.tenants import TenantConfigError, load_tenants, tenants_frame
+from tests.support.demo_platform import DEMO_TENANTS
 
 VALID = """
 tenants:
@@ -128,6 +130,11 @@ def load_changed(tmp_path, old, new):
             ("{profile: cl_services}", "{profile: cl_services, billed_in: {shopify: USD}}"),
             r"demo\.billed_in: unknown ad source of the demo 'shopify'",
         ),
+        (
+            ("{profile: cl_services}", "{profile: cl_services, store: woocomerce}"),
+            r"demo\.store: unknown store platform of the demo 'woocomerce' \(did you mean "
+            r"'woocommerce'\?\); known: shopify, woocommerce",
+        ),
     ],
 )
 def test_schema_errors_name_the_key_path_and_what_to_write(tmp_path, change, message):
@@ -207,6 +214,15 @@ def test_a_demo_account_billed_in_dollars_with_its_rates_landed_is_accepted(tmp_
     assert tenant.demo.billed_in == {"meta_ads": "USD"}
 
 
+def test_a_demo_store_on_woocommerce_is_run_by_the_demo_tap_as_such(tmp_path):
+    (shopify,) = load_tenants(write(tmp_path, VALID))
+    (tenant,) = load_changed(
+        tmp_path, "{profile: cl_services}", "{profile: cl_services, store: woocommerce}"
+    )
+    assert (shopify.demo.store, tenant.demo.store) == ("shopify", "woocommerce")
+    assert demo_settings(tenant, tmp_path)["store_platform"] == "woocommerce"
+
+
 def test_demo_end_date_may_be_written_as_a_yaml_date_or_as_text(tmp_path):
     for written in ("2026-10-31", '"2026-10-31"'):
         (tenant,) = load_changed(
@@ -218,7 +234,7 @@ def test_demo_end_date_may_be_written_as_a_yaml_date_or_as_text(tmp_path):
 def test_the_test_suites_demo_tenants_file_is_valid(demo_root):
     """tests/conftest.py's DEMO_TENANTS_YAML, which the session's demo runs load."""
     tenants = load_tenants(demo_root / "tenants.yml")
-    assert [t.tenant_id for t in tenants] == ["test_cl", "test_pe"]
+    assert [t.tenant_id for t in tenants] == list(DEMO_TENANTS)
 
 
 def test_a_file_read_again_is_parsed_once_and_an_edit_is_seen_at_once(tmp_path, monkeypatch):

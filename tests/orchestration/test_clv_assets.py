@@ -25,6 +25,7 @@ from ml_assets.clv.predict import MODEL_VERSION
 from orchestration.clv_assets import MODEL_RUNS, PREDICTIONS, clv_predictions
 from orchestration.resources import CerebroResource
 from tests.support.dbt_in_process import failures, run_dbt
+from tests.support.demo_platform import DEMO_TENANTS
 
 ML_MARTS = ("mart_customer_value", "mart_churn_radar_capital", "mart_churn_radar_top_customers",
             "mart_churn_risk_segments")  # fmt: skip
@@ -91,8 +92,8 @@ def test_platform_job_wrote_predictions_and_built_the_ml_marts(demo_duckdb):
         ).fetchall()
         radar = connection.execute("select count(*) from marts.mart_churn_radar_capital").fetchone()
     assert customers == predicted == valued
-    assert [tenant for tenant, _ in predicted] == ["test_cl", "test_pe"]
-    assert radar == (2,)
+    assert [tenant for tenant, _ in predicted] == sorted(DEMO_TENANTS)
+    assert radar == (len(DEMO_TENANTS),)
 
 
 def test_asset_writes_one_row_per_customer_and_one_run_per_tenant(materialized):
@@ -103,7 +104,7 @@ def test_asset_writes_one_row_per_customer_and_one_run_per_tenant(materialized):
     assert len(predictions) == orders.groupby(["tenant_id", "customer_id"]).ngroups
     assert not predictions.duplicated(["tenant_id", "customer_id"]).any()
     runs = copy.query("select * from ml.ml_clv_model_runs order by tenant_id")
-    assert list(runs["tenant_id"]) == ["test_cl", "test_pe"]
+    assert list(runs["tenant_id"]) == sorted(DEMO_TENANTS)
     last_days = orders.groupby("tenant_id")["created_date"].max()
     for run in runs.itertuples():
         # Default cut-off: the tenant's last day with a valid order.
@@ -129,7 +130,7 @@ def test_checks_pass_with_the_actual_values_in_their_metadata(materialized):
     probabilities = checks["prob_alive_in_unit_interval"].metadata
     assert 0 <= probabilities["prob_alive_min"].value <= probabilities["prob_alive_max"].value <= 1
     backtest = checks["backtest_error_within_bound"].metadata["tenants"].value
-    assert set(backtest) == {"test_cl", "test_pe"}
+    assert set(backtest) == set(DEMO_TENANTS)
     assert all(t["bound"] == 0.5 and t["status"] in ("ok", "skipped") for t in backtest.values())
 
 
@@ -151,7 +152,7 @@ def test_a_backtest_error_above_the_tenant_bound_fails_its_check(demo_duckdb, tm
     result = copy.materialize(tenants_file=strict)
     check = _checks(result)["backtest_error_within_bound"]
     assert not check.passed
-    assert sorted(check.metadata["failing"].value) == ["test_cl", "test_pe"]
+    assert sorted(check.metadata["failing"].value) == sorted(DEMO_TENANTS)
 
 
 def test_a_tenant_valued_by_margin_has_its_customers_valued_by_contribution_margin(
@@ -202,12 +203,12 @@ def test_rerunning_replaces_rows_and_a_new_cutoff_adds_a_run(materialized):
     again = copy.query("select * from ml.ml_customer_predictions")
     assert len(again) == len(before)
     pd.testing.assert_series_equal(again["predicted_clv_12m"], before["predicted_clv_12m"])
-    assert len(copy.query("select * from ml.ml_clv_model_runs")) == 2
+    assert len(copy.query("select * from ml.ml_clv_model_runs")) == len(DEMO_TENANTS)
 
     config = {"ops": {"clv_predictions": {"config": {"cutoff_date": "2026-09-30"}}}}
     assert copy.materialize(run_config=config).success
     runs = copy.query("select tenant_id, cutoff_date from ml.ml_clv_model_runs")
-    assert len(runs) == 4
+    assert len(runs) == 2 * len(DEMO_TENANTS)
     cutoffs = copy.query("select distinct cutoff_date from ml.ml_customer_predictions")
     assert list(cutoffs["cutoff_date"].dt.date.astype(str)) == ["2026-09-30"]
 
@@ -219,7 +220,7 @@ def test_rerunning_replaces_rows_and_a_new_cutoff_adds_a_run(materialized):
     assert not refused.success
     failure = refused.get_step_failure_events()[0].step_failure_data.error.message
     assert f"the cut-off {tomorrow} is after today" in failure
-    assert len(copy.query("select * from ml.ml_clv_model_runs")) == 4
+    assert len(copy.query("select * from ml.ml_clv_model_runs")) == 2 * len(DEMO_TENANTS)
 
 
 def _dbt(verb: str, duckdb_path: Path, work: Path, *select: str) -> None:

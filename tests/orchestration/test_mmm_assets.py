@@ -24,6 +24,7 @@ from ml_assets.mmm.persistence import model_from_dict
 from orchestration.mmm_assets import KEYS, TABLES, mmm_budget_brain
 from orchestration.resources import CerebroResource
 from tests.ml_assets.mmm.fixed_posterior import fixed_posterior
+from tests.support.demo_platform import DEMO_TENANTS
 
 SORT_KEYS = ("tenant_id", "target", "objective", "scenario", "channel", "component", "metric",
              "contribution_date", "backtest_date", "daily_spend")  # fmt: skip
@@ -71,9 +72,7 @@ def two_runs(warehouse_copy):
 def _assert_both_targets_of_every_demo_tenant(tables: dict) -> None:
     for table in TABLES:
         pairs = set(map(tuple, tables[table][["tenant_id", "target"]].drop_duplicates().values))
-        assert pairs == {
-            (t, g) for t in ("test_cl", "test_pe") for g in ("revenue", "new_customers")
-        }
+        assert pairs == {(t, g) for t in DEMO_TENANTS for g in ("revenue", "new_customers")}
     summary = tables["ml_mmm_channel_summary"]
     assert set(summary["channel"]) <= {"Meta Ads", "Google Ads", "TikTok Ads"}
     assert (summary["model_version"] == "cerebro-mmm-2").all()
@@ -147,7 +146,7 @@ def test_the_models_table_holds_the_fits_the_plans_were_made_on(two_runs):
     (declared,) = [t["columns"] for t in source["tables"] if t["name"] == "ml_mmm_models"]
     # As written, but predicted_at (_tables drops the one column a re-run changes).
     assert list(models.columns) == [c["name"] for c in declared if c["name"] != "predicted_at"]
-    assert len(models) == 4  # two tenants, two targets
+    assert len(models) == 2 * len(DEMO_TENANTS)  # two targets per tenant
     for row in models.itertuples(index=False):
         model = model_from_dict(json.loads(row.model_document))
         plan = scenarios[

@@ -55,7 +55,7 @@ def _section(output: str, heading: str) -> list[str]:
 
 def test_the_run_builds_on_spark_and_says_where_the_data_is(demo_spark):
     output = demo_spark.output
-    assert "Running the platform for 2 tenants into spark…" in output
+    assert "Running the platform for 3 tenants into spark…" in output
     dbt_steps = [line for line in output.splitlines() if line.strip().startswith("dbt_")]
     assert len(dbt_steps) == 3, dbt_steps
     # The steps that build marts serve them; the seeds' step has none yet to serve.

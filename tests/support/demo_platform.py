@@ -27,7 +27,9 @@ from tests.support.shared_build import stop_with_parent, write_result
 #: run the platform twice in a few minutes, large enough for every mart to have rows. Most demo
 #: customers book once or twice a year, so it takes a year of history for the customer brain to
 #: see some of them stop (the churn radar) and for its 90-day backtest to have repeat purchases:
-#: 800 and 400 signups give about 890 and 370 orders.
+#: 800 and 400 signups give about 890 and 370 orders. A third, smaller store runs on WooCommerce,
+#: as the shipped demo's third store does: no abandoned checkouts, one attribution per order,
+#: guests checking out without an account, no marketing consent.
 DEMO_TENANTS_YAML = """
 tenants:
   - tenant_id: test_cl
@@ -78,8 +80,18 @@ tenants:
       {profile: pe_services, customers: 400, seed: 12, end_date: "2026-10-31", history_days: 365}
     mmm: {draws: 60}
     sources: *all_demo
+  - tenant_id: test_woo
+    name: Tienda WooCommerce de prueba
+    timezone: America/Santiago
+    currency: CLP
+    country_code: CL
+    demo:
+      {profile: cl_services, customers: 300, seed: 13, end_date: "2026-10-31",
+       history_days: 365, store: woocommerce}
+    mmm: {draws: 60}
+    sources: *all_demo
 """
-DEMO_TENANTS = ("test_cl", "test_pe")
+DEMO_TENANTS = ("test_cl", "test_pe", "test_woo")
 #: The warehouse a shared build runs on, by the name of its folder (``duckdb``, ``spark``).
 #: The Spark build runs dbt's models without their data tests (dbt's own switch, which
 #: dagster-dbt honours): its marts are compared with DuckDB's, where every test passes, and

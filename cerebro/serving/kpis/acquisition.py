@@ -8,6 +8,7 @@ _BY_CHANNEL_AND_REGION = """
     select acquisition_channel, region_name,
            sum(new_users) as new_users,
            sum(onboarded_users) as onboarded_users,
+           sum(onboarding_observed_users) as onboarding_observed_users,
            sum(rut_validated_users) as rut_validated_users
     from marts.mart_acquisition_daily
     where tenant_id = %(tenant_id)s and signup_date between %(date_from)s and %(date_to)s
@@ -24,7 +25,11 @@ def get_acquisition_kpis(tenant_id, date_from, date_to, *, warehouse=None) -> di
         by_region = rows.groupby("region_name", as_index=False)["new_users"].sum()
         return {
             "new_users": new_users,
-            "onboarding_rate": ratio(rows["onboarded_users"].sum(), new_users),
+            # Over the new users whose store records the e-mail's verification: none on
+            # WooCommerce, whose rate is then empty rather than 0 %.
+            "onboarding_rate": ratio(
+                rows["onboarded_users"].sum(), rows["onboarding_observed_users"].sum()
+            ),
             "rut_validation_rate": ratio(rows["rut_validated_users"].sum(), new_users),
             "channel_distribution": distribution(
                 by_channel.rename(columns={"acquisition_channel": "channel"}),

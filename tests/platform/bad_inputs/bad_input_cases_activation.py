@@ -12,7 +12,7 @@ import pandas as pd
 
 from tests.platform.bad_inputs.bad_input_catalogue import Case
 
-#: The session's demo warehouse (tenants test_cl and test_pe; test_cl has destinations).
+#: The session's demo warehouse (tenants test_cl, test_pe and test_woo; test_cl has destinations).
 DEMO = {"CEREBRO_DATA_DIR": "{data_dir}", "CEREBRO_TENANTS_FILE": "{tenants_file}"}
 EXPORT = ("segment", "export", "--tenant", "test_cl", "--segment", "Frecuentes alejados", "--out",
           "{dir}/out.csv")  # fmt: skip
@@ -111,8 +111,8 @@ CASES = [
         "activate: a tenant added to the tenants file but not yet to the warehouse",
         "error",
         activate("Frecuentes alejados", "klaviyo", "--dry-run", tenant="nuevo_cl"),
-        message=r"tenant 'nuevo_cl' is not in the warehouse yet \(it has: test_cl, test_pe\): "
-        r"run `cerebro run` after adding it",
+        message=r"tenant 'nuevo_cl' is not in the warehouse yet "
+        r"\(it has: test_cl, test_pe, test_woo\): run `cerebro run` after adding it",
         files={"tenants.yml": TENANTS.replace("test_cl", "nuevo_cl")},
         env={"CEREBRO_DATA_DIR": "{data_dir}", "CEREBRO_TENANTS_FILE": "{dir}/tenants.yml"},
         warehouse=True,

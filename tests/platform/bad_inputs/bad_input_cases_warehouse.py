@@ -17,7 +17,7 @@ DUCKDB = {
     "CEREBRO_DATA_DIR": "{dir}/data",
     "CEREBRO_DUCKDB_PATH": "{dir}/data/cerebro.duckdb",
 }
-#: The session's demo warehouse (tenants test_cl and test_pe, orders up to 2026-10-31).
+#: The session's demo warehouse (tenants test_cl, test_pe and test_woo, orders up to 2026-10-31).
 DEMO = {"CEREBRO_DATA_DIR": "{data_dir}", "CEREBRO_TENANTS_FILE": "{tenants_file}"}
 KPIS = ("kpis", "acquisition", "--tenant", "test_cl")
 SEGMENT = ("segment", "export", "--tenant", "test_cl", "--out", "{dir}/out.csv")
@@ -207,7 +207,7 @@ CASES = [
         "kpis: unknown tenant",
         "error",
         ("kpis", "retention", "--tenant", "test_mx"),
-        message=r"unknown tenant 'test_mx'; the warehouse has: test_cl, test_pe$",
+        message=r"unknown tenant 'test_mx'; the warehouse has: test_cl, test_pe, test_woo$",
         env=DEMO,
         warehouse=True,
     ),
@@ -215,7 +215,7 @@ CASES = [
         "kpis: unknown tenant with a period after the data",
         "error",
         ("kpis", "retention", "--tenant", "test_mx", "--from", "2030-01-01"),
-        message=r"unknown tenant 'test_mx'; the warehouse has: test_cl, test_pe$",
+        message=r"unknown tenant 'test_mx'; the warehouse has: test_cl, test_pe, test_woo$",
         env=DEMO,
         warehouse=True,
     ),
@@ -261,7 +261,7 @@ CASES = [
             "--out",
             "{dir}/out.csv",
         ),
-        message=r"unknown tenant 'nope'; the warehouse has: test_cl, test_pe$",
+        message=r"unknown tenant 'nope'; the warehouse has: test_cl, test_pe, test_woo$",
         env=DEMO,
         warehouse=True,
         check=_nothing_written,

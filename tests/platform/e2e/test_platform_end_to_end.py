@@ -7,12 +7,14 @@ the raw tables (what landed must be what the facts hold), and the first run
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from cerebro_raw_contract import STREAMS, STREAMS_BY_SOURCE
+from cerebro_raw_contract import STORE_SOURCE, STREAMS, STREAMS_BY_SOURCE
+from tap_cerebro_demo.woocommerce_store import woocommerce_records
 
 from tests.support.demo_sources import DEMO_LANDED_SOURCES
 
@@ -71,7 +73,7 @@ def test_a_source_no_tenant_connects_says_it_was_skipped(demo_platform):
     assert set(DEMO_LANDED_SOURCES) < set(landings), landings
     for source, landing_note in landings.items():
         if source in DEMO_LANDED_SOURCES:
-            assert re.fullmatch(r"[\d,]+ records for 2 tenants", landing_note), landing_note
+            assert re.fullmatch(r"[\d,]+ records for 3 tenants", landing_note), landing_note
         else:
             assert landing_note == f"skipped: no tenant of this run connects {source}"
 
@@ -85,18 +87,56 @@ def test_summary_reports_models_built_and_every_test_passed(demo_platform):
     assert passed == total
 
 
-@pytest.mark.parametrize("tenant", TENANTS)
+#: The test demo's store on WooCommerce (tests/support/demo_platform.py): its store streams
+#: land as the WooCommerce tap maps its generated store, without checkouts.
+WOOCOMMERCE_TENANT = "test_woo"
+
+
+def _emitted_rows(data_dir, tenant: str, source: str, stream: str) -> int:
+    """How many rows the demo tap emitted for one tenant's stream."""
+    dataset = data_dir / "demo" / tenant
+    if tenant == WOOCOMMERCE_TENANT and source == STORE_SOURCE:
+        return len(woocommerce_records(dataset).get(stream, []))
+    return pq.read_table(dataset / f"{stream}.parquet").num_rows
+
+
+@pytest.mark.parametrize("tenant", (*TENANTS, WOOCOMMERCE_TENANT))
 @pytest.mark.parametrize(
     "source, stream", [(s, t) for s in DEMO_LANDED_SOURCES for t in STREAMS_BY_SOURCE[s]]
 )
 def test_every_generated_row_lands_exactly_once(demo_platform, tenant, source, stream):
-    generated = pq.read_table(demo_platform.data_dir / "demo" / tenant / f"{stream}.parquet")
+    emitted = _emitted_rows(demo_platform.data_dir, tenant, source, stream)
     landed = demo_platform.query(
         f"select count(*) as n, count(distinct ({', '.join(KEYS[source, stream])})) as keys "
         f"from raw_{source}.{stream} where tenant_id = '{tenant}'"
     )
-    assert landed["n"].iloc[0] == generated.num_rows
-    assert landed["keys"].iloc[0] == generated.num_rows
+    assert landed["n"].iloc[0] == emitted
+    assert landed["keys"].iloc[0] == emitted
+
+
+def test_the_woocommerce_store_lands_its_orders_as_generated(demo_platform):
+    """The WooCommerce store's facts hold the generated store's orders and revenue, and its
+    buyers are the generator's people: each guest order, landed as a customer record of its
+    own, is joined to its person exactly where the truth says resolution should (decision
+    0037), as the Shopify stores' guest records are."""
+    dataset = demo_platform.data_dir / "demo" / WOOCOMMERCE_TENANT
+    orders = pq.read_table(dataset / "orders.parquet").to_pandas()
+    truth = json.loads((dataset / "truth.json").read_text(encoding="utf-8"))
+    person = {
+        guest["customer_id"]: guest["person_customer_id"]
+        for guest in truth["identity"]["guests"]
+        if guest["is_resolvable"]
+    }
+    facts = demo_platform.query(
+        "select count(*) as n, sum(total_amount) as revenue, count(distinct customer_id) as buyers "
+        f"from marts.fct_orders where tenant_id = '{WOOCOMMERCE_TENANT}'"
+    ).iloc[0]
+    assert facts["n"] == len(orders)
+    assert float(facts["revenue"]) == pytest.approx(orders["total_amount"].sum(), abs=0.5)
+    assert (
+        person
+        and facts["buyers"] == orders["customer_id"].map(lambda c: person.get(c, c)).nunique()
+    )
 
 
 def test_every_order_has_its_customer_in_the_same_tenant(demo_platform):
@@ -129,7 +169,7 @@ def test_order_amounts_reconcile_with_lines_and_with_what_landed(demo_platform):
         group by 1
         """
     )
-    assert set(by_tenant["tenant_id"]) == set(TENANTS)
+    assert set(by_tenant["tenant_id"]) == {*TENANTS, WOOCOMMERCE_TENANT}
     for row in by_tenant.itertuples():
         assert float(row.facts_total) == pytest.approx(float(row.lines_total), abs=0.01)
         assert float(row.facts_total) == pytest.approx(float(row.landed_total), abs=0.01)
@@ -153,8 +193,9 @@ def test_no_tenant_mixing_counts_and_currencies_per_tenant(demo_platform):
     mixed_lines = demo_platform.query(
         """
         select count(*) as n from marts.fct_order_lines as lines
-        inner join marts.fct_orders as orders on lines.order_id = orders.order_id
-        where lines.tenant_id <> orders.tenant_id
+        left join marts.fct_orders as orders
+            on lines.tenant_id = orders.tenant_id and lines.order_id = orders.order_id
+        where orders.order_id is null
         """
     )
     assert mixed_lines["n"].iloc[0] == 0
@@ -164,7 +205,11 @@ def test_local_dates_use_each_tenants_timezone(demo_platform):
     orders = demo_platform.query(
         "select tenant_id, created_at, created_date, created_hour from marts.fct_orders"
     )
-    zones = {"test_cl": "America/Santiago", "test_pe": "America/Lima"}
+    zones = {
+        "test_cl": "America/Santiago",
+        "test_pe": "America/Lima",
+        "test_woo": "America/Santiago",
+    }
     for tenant, zone in zones.items():
         mine = orders[orders["tenant_id"] == tenant]
         local = pd.to_datetime(mine["created_at"]).dt.tz_localize("UTC").dt.tz_convert(zone)

@@ -20,7 +20,9 @@ renamed as (
         first_name,
         last_name,
         upper(state) as account_state,
-        coalesce(verified_email, false) as is_email_verified,
+        -- Unknown stays unknown: a store platform that keeps no verification (WooCommerce)
+        -- lands null, which the onboarding rate leaves out of its denominator.
+        verified_email as is_email_verified,
         upper(email_marketing_state) as email_marketing_state,
         upper(sms_marketing_state) as sms_marketing_state,
         nullif(trim(tags), '') as tags,

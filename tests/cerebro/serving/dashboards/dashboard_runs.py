@@ -15,8 +15,6 @@ from cerebro.serving import kpis
 from cerebro.serving.dashboards.spec import Card, Dashboard, filter_values
 from cerebro.warehouse import Warehouse
 
-#: The tenants of the session's small demo (tests/conftest.py).
-DEMO_TENANTS = ("test_cl", "test_pe")
 #: Relative tolerance between a card and its KPI function (the same warehouse and marts).
 KPI_RELATIVE_TOLERANCE = 1e-9
 

@@ -15,8 +15,8 @@ import re
 import numpy as np
 import pytest
 
-from tests.cerebro.serving.dashboards.dashboard_runs import DEMO_TENANTS
 from tests.cerebro.serving.dashboards.insights_oracle import abstention, load_inputs, with_paybacks
+from tests.support.demo_platform import DEMO_TENANTS
 
 pytestmark = pytest.mark.e2e
 

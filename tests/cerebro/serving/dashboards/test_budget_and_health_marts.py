@@ -16,7 +16,8 @@ import yaml
 
 from cerebro.serving.dashboards.spec import filter_values
 from cerebro.settings import DBT_PROJECT_DIR
-from tests.cerebro.serving.dashboards.dashboard_runs import DEMO_TENANTS, run_card
+from tests.cerebro.serving.dashboards.dashboard_runs import run_card
+from tests.support.demo_platform import DEMO_TENANTS
 
 pytestmark = pytest.mark.e2e
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from cerebro.serving.dashboards.spec import filter_values
-from tests.cerebro.serving.dashboards.dashboard_runs import DEMO_TENANTS
+from tests.support.demo_platform import DEMO_TENANTS
 
 #: Periods besides each page's default (its last 90 days): a week and a month that end
 #: inside the demo's data (it ends on 31 Oct 2026).

@@ -9,11 +9,11 @@ import pytest
 
 from cerebro.serving.dashboards.spec import load_dashboards
 from tests.cerebro.serving.dashboards.dashboard_runs import (
-    DEMO_TENANTS,
     default_runs,
     filter_choices,
     optional_filter_runs,
 )
+from tests.support.demo_platform import DEMO_TENANTS
 
 pytestmark = pytest.mark.e2e
 DASHBOARD_KEYS = [dashboard.key for dashboard in load_dashboards()]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from cerebro.serving.dashboards.spec import load_dashboards
-from tests.cerebro.serving.dashboards.dashboard_runs import DEMO_TENANTS, default_runs, kpi_mismatch
+from tests.cerebro.serving.dashboards.dashboard_runs import default_runs, kpi_mismatch
+from tests.support.demo_platform import DEMO_TENANTS
 
 pytestmark = pytest.mark.e2e
 KPI_DASHBOARDS = [d.key for d in load_dashboards() if any(c.kpi for c in d.cards)]

@@ -212,7 +212,8 @@ def test_optional_clauses_are_kept_only_with_a_value():
 
 def test_a_comparison_card_runs_its_period_and_the_previous_one_of_equal_length(tmp_path):
     """Four days ending 2026-10-31 and the four before: new users 1+2+3+4 = 10 and 5+6+7+8 = 26
-    (day i before the 31st has i + 1 users), onboarded ones half of them, rounded down."""
+    (day i before the 31st has i + 1 users), onboarded ones half of them, rounded down, the
+    verification recorded for all but i // 3 of them."""
     path = tmp_path / "w.duckdb"
     with duckdb.connect(str(path)) as connection:
         connection.execute("create schema marts")
@@ -220,7 +221,8 @@ def test_a_comparison_card_runs_its_period_and_the_previous_one_of_equal_length(
             "create table marts.mart_acquisition_daily as "
             "select 't' as tenant_id, date '2026-10-31' - cast(i as integer) as signup_date, "
             "'Email' as acquisition_channel, 'Biobío' as region_name, i + 1 as new_users, "
-            "(i + 1) // 2 as onboarded_users, 0 as rut_validated_users from range(10) as days(i)"
+            "(i + 1) // 2 as onboarded_users, i + 1 - i // 3 as onboarding_observed_users, "
+            "0 as rut_validated_users from range(10) as days(i)"
         )
     warehouse = Warehouse(load_settings({"CEREBRO_DUCKDB_PATH": str(path)}))
     page = {d.key: d for d in load_dashboards()}["adquisicion"]
@@ -231,7 +233,8 @@ def test_a_comparison_card_runs_its_period_and_the_previous_one_of_equal_length(
     frame = users.run(warehouse, values)
     assert frame.values.tolist() == [[dt.date(2026, 10, 24), 26], [dt.date(2026, 10, 28), 10]]
     rate = page.card("tasa_onboarding").run(warehouse, {**values, "channel": "Email"})
-    assert rate["value"].tolist() == [(2 + 3 + 3 + 4) / 26, (0 + 1 + 1 + 2) / 10]
+    # Over the users whose verification is recorded (i + 1 less one in three), not all.
+    assert rate["value"].tolist() == [(2 + 3 + 3 + 4) / (4 + 5 + 5 + 6), (0 + 1 + 1 + 2) / 9]
 
 
 # Default periods --------------------------------------------------------------------------------

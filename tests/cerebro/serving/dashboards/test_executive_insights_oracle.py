@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cerebro.serving.dashboards.dashboard_runs import DEMO_TENANTS
 from tests.cerebro.serving.dashboards.insights_oracle import (
     expected_insights,
     load_inputs,
     mismatch,
     numbers_in,
 )
+from tests.support.demo_platform import DEMO_TENANTS
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,8 @@ import pytest
 
 from cerebro.serving.dashboards.spec import filter_values
 from cerebro.serving.kpis.channels import get_channels_page
-from tests.cerebro.serving.dashboards.dashboard_runs import DEMO_TENANTS, run_card
+from tests.cerebro.serving.dashboards.dashboard_runs import run_card
+from tests.support.demo_platform import DEMO_TENANTS
 
 pytestmark = pytest.mark.e2e
 

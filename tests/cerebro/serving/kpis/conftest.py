@@ -13,9 +13,10 @@ import pytest
 
 from tests.cerebro.serving.kpis.kpi_oracle import OracleDemo, load_oracle_demo
 from tests.cerebro.serving.kpis.kpi_oracle_reference import load_reference, tenant_timezones
+from tests.support.demo_platform import DEMO_TENANTS
 
 WAREHOUSE_KINDS = ("duckdb", "postgres")
-TENANTS = ("test_cl", "test_pe")
+TENANTS = DEMO_TENANTS
 #: The demo's data ends on 2026-10-31 (local), after 365 days of history (from 2025-11-01).
 PERIODS = {
     "last_30_days": (dt.date(2026, 10, 2), dt.date(2026, 10, 31)),

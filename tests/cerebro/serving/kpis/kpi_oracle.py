@@ -177,6 +177,8 @@ def prepare_shop(raw: dict[str, pd.DataFrame], reference: Reference, tenant_id: 
     customers["is_onboarded"] = (customers["state"] == "ENABLED") & (
         customers["verified_email"].fillna(False).astype(bool)
     )
+    # A store that keeps no e-mail verification (WooCommerce) cannot tell who is onboarded.
+    customers["onboarding_observed"] = customers["verified_email"].notna()
     customers["has_valid_rut"] = [is_valid_rut(rut) for rut in customers["rut"]]
     customers["channel"] = _acquisition_channels(customers, orders, reference)
     customers["region"] = [
@@ -268,7 +270,9 @@ def acquisition_kpis(shop: Shop, date_from: dt.date, date_to: dt.date) -> dict:
     new = new_customers(shop, date_from, date_to)
     return {
         "new_users": len(new),
-        "onboarding_rate": _ratio(int(new["is_onboarded"].sum()), len(new)),
+        "onboarding_rate": _ratio(
+            int(new["is_onboarded"].sum()), int(new["onboarding_observed"].sum())
+        ),
         "rut_validation_rate": _ratio(int(new["has_valid_rut"].sum()), len(new)),
         "channel_distribution": _distribution(new["channel"], "channel", "new_users"),
         "region_distribution": _distribution(new["region"], "region", "new_users"),

@@ -49,6 +49,10 @@ def _truth(demo_run_dir, tenant) -> dict:
     return json.loads((demo_run_dir / "demo" / tenant / "truth.json").read_text())
 
 
+#: The truth names each guest checkout by the Shopify record the generator wrote; the WooCommerce
+#: store lands one record per guest order instead, and its buyers are checked against the same
+#: truth in tests/platform/e2e (test_the_woocommerce_store_lands_its_orders_as_generated).
+@pytest.mark.parametrize("tenant", ("test_cl", "test_pe"))
 def test_the_mapping_recovers_the_demos_guest_checkouts(oracle_demo, tenant, demo_root):
     # Oracle: truth.json's identity block, each guest record's true person. Precision: merged
     # records whose person is their true person (an account's is itself); recall: resolvable

@@ -17,6 +17,8 @@ TENANTS = (
                     country_code="CL", destinations={"klaviyo": None, "whatsapp": None}),
     SimpleNamespace(tenant_id="casafacil_pe", name="CasaFácil Perú", currency="PEN",
                     country_code="PE", destinations={}),
+    SimpleNamespace(tenant_id="hogarlisto_cl", name="Hogar Listo", currency="CLP",
+                    country_code="CL", destinations={}),
 )  # fmt: skip
 #: Each tenant role's password, as METABASE_TENANT_<ID>_PASSWORD holds it.
 TENANT_PASSWORDS = {t.tenant_id: f"t3nant-{t.tenant_id}-never-printed" for t in TENANTS}
@@ -45,7 +47,8 @@ def spec_tables(dashboards) -> set[str]:
 
 #: Each tenant's channels, as its own rows would give them (Peru has no TikTok).
 CHANNELS = {"casafacil_cl": ("Google Ads", "Meta Ads", "TikTok Ads"),
-            "casafacil_pe": ("Google Ads", "Meta Ads")}  # fmt: skip
+            "casafacil_pe": ("Google Ads", "Meta Ads"),
+            "hogarlisto_cl": ("Google Ads", "Meta Ads", "TikTok Ads")}  # fmt: skip
 
 
 #: The warehouse as the compose stack's Metabase reaches it, as settings give it...

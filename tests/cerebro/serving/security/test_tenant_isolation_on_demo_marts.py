@@ -11,9 +11,7 @@ import secrets
 import psycopg
 
 from cerebro.serving.security import apply_tenant_isolation, create_tenant_role
-
-#: tests/conftest.py's DEMO_TENANTS (a conftest cannot be imported by name).
-DEMO_TENANTS = ("test_cl", "test_pe")
+from tests.support.demo_platform import DEMO_TENANTS
 
 TABLES_WITH_TENANT_ID = """
 select t.table_name from information_schema.tables as t
@@ -75,7 +73,9 @@ def test_a_tenant_role_scores_its_own_customers_as_of_a_date_and_no_one_elses(
     roles = _tenant_roles(warehouse, monkeypatch)
     apply_tenant_isolation(warehouse)
     for tenant_id, (name, password) in roles.items():
-        (other,) = set(DEMO_TENANTS) - {tenant_id}
+        # Another tenant with customers of its own (ids may repeat across stores: two stores on
+        # the same platform number their customers alike).
+        other = next(t for t in DEMO_TENANTS if t != tenant_id)
         expected = warehouse.query(RFM_AS_OF, {"tenant": tenant_id, "as_of": AS_OF})["n"].iloc[0]
         assert expected > 0
         assert warehouse.query(RFM_AS_OF, {"tenant": other, "as_of": AS_OF})["n"].iloc[0] > 0

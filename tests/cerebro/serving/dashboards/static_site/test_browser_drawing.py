@@ -13,9 +13,9 @@ import pytest
 from cerebro.serving.dashboards.spec import load_dashboards
 from cerebro.serving.dashboards.static_site import site_dir
 from tests.cerebro.serving.dashboards.static_site.browser_pages import drawing, go_offline, load
+from tests.support.demo_platform import DEMO_TENANTS
 
 DASHBOARDS = {dashboard.key: dashboard for dashboard in load_dashboards()}
-DEMO_TENANTS = ("test_cl", "test_pe")
 #: A whole number as a tick reads in es_CL ("1.000") or es_PE ("1,000"), with an affix.
 WHOLE_TICK = re.compile(r"^\D*-?\d{1,3}(?:[.,\u00a0]\d{3})*\D*$")
 

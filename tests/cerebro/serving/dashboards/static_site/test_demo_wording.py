@@ -26,11 +26,11 @@ from tests.cerebro.serving.dashboards.static_site.static_pages import (
     visible_texts,
 )
 from tests.cerebro.serving.dashboards.static_site.wording import wording_problems
+from tests.support.demo_platform import DEMO_TENANTS
 
-DEMO_TENANTS = ("test_cl", "test_pe")
 DASHBOARDS = {dashboard.key: dashboard for dashboard in load_dashboards()}
 #: Each demo tenant's country and currency (tests/support/demo_platform.py).
-TENANT_WORDS = {"test_cl": ("CL", "CLP"), "test_pe": ("PE", "PEN")}
+TENANT_WORDS = {"test_cl": ("CL", "CLP"), "test_pe": ("PE", "PEN"), "test_woo": ("CL", "CLP")}
 #: What a Chilean page calls the currency's unit, the national id and the local area.
 CHILEAN_WORDS = re.compile(r"\b(pesos?|RUTs?|comunas?)\b", re.IGNORECASE)
 #: A change in money (the currency's own decimals: CLP none, PEN two) and a count of customers.
