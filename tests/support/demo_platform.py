@@ -23,13 +23,16 @@ from cerebro.settings import Settings, load_settings
 from cerebro.warehouse import Warehouse
 from tests.support.shared_build import stop_with_parent, write_result
 
-#: Two tenants (two currencies, two timezones), every source, a fixed end date: small enough to
-#: run the platform twice in a few minutes, large enough for every mart to have rows. Most demo
+#: Three tenants (two currencies, two timezones, two store platforms), every source, a fixed end
+#: date: small enough to run the platform twice in a few minutes, large enough for every mart to
+#: have rows. Most demo
 #: customers book once or twice a year, so it takes a year of history for the customer brain to
 #: see some of them stop (the churn radar) and for its 90-day backtest to have repeat purchases:
-#: 800 and 400 signups give about 890 and 370 orders. A third, smaller store runs on WooCommerce,
+#: 800 and 400 signups give about 890 and 370 orders. A third store runs on WooCommerce,
 #: as the shipped demo's third store does: no abandoned checkouts, one attribution per order,
-#: guests checking out without an account, no marketing consent.
+#: guests checking out without an account, no marketing consent. 600 signups: with fewer, a
+#: paid channel brings too few customers to be valued and the plan has no customer-value
+#: objective (a store's right answer, but not the pages these tests read).
 DEMO_TENANTS_YAML = """
 tenants:
   - tenant_id: test_cl
@@ -86,7 +89,7 @@ tenants:
     currency: CLP
     country_code: CL
     demo:
-      {profile: cl_services, customers: 300, seed: 13, end_date: "2026-10-31",
+      {profile: cl_services, customers: 600, seed: 5, end_date: "2026-10-31",
        history_days: 365, store: woocommerce}
     mmm: {draws: 60}
     sources: *all_demo

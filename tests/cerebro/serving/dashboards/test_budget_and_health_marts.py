@@ -78,7 +78,7 @@ def _sources_landed(warehouse, tenant: str) -> set[str]:
     """The sources that landed rows for ``tenant`` (read from the raw tables themselves)."""
     tables = warehouse.query(
         "select table_schema, table_name from information_schema.tables "
-        "where table_schema like 'raw\\_%' escape '\\'"
+        "where left(table_schema, 4) = 'raw_'"
     )
     return {
         schema.removeprefix("raw_")

@@ -93,7 +93,8 @@ def test_export_of_a_tenant_without_a_model_names_those_with_one(demo_env, tmp_p
     result = CliRunner().invoke(main, args, env=demo_env)
     assert result.exit_code == 1
     assert result.output.strip() == (
-        "Error: no new_customers model for tenant 'nadie'; tenants with models: test_cl, test_pe, test_woo"
+        "Error: no new_customers model for tenant 'nadie'; tenants with models: "
+        "test_cl, test_pe, test_woo"
     )
     assert not (tmp_path / "m").exists()
 

@@ -32,7 +32,8 @@ def test_cerebro_run_writes_every_dashboard_for_every_tenant(request, demo_run):
     summary = run.output.split("Dashboards without Metabase", 1)[-1]
     assert f"open {site / 'index.html'}" in summary, run.output
     for tenant_id in DEMO_TENANTS:
-        folder = rf"{tenant_id} +{re.escape(str(site / tenant_id / 'index.html'))} · contact data left out"
+        index = re.escape(str(site / tenant_id / "index.html"))
+        folder = rf"{tenant_id} +{index} · contact data left out"
         assert re.search(folder, summary), summary
     assert "failed:" not in summary, summary
     tenants = sorted(p.parent.name for p in site.glob("*/index.html"))
