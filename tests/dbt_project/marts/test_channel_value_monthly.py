@@ -16,6 +16,7 @@ from tests.dbt_project.marts.new_customer_value_oracle import (
 from tests.dbt_project.marts.new_customer_value_oracle import (
     expected_new_customer_value,
 )
+from tests.support.demo_platform import DEMO_TENANTS
 
 INPUTS = {
     "customers": "select tenant_id, customer_id, signup_date, acquisition_channel "
@@ -108,7 +109,7 @@ def test_new_customer_value_and_channel_value_match_the_definitions(request, kin
     # and every paid channel has a value.
     assert set(mart["value_basis"]) == {"margin"}
     paid = mart[mart["channel_group"].isin(["Google Ads", "Meta Ads", "TikTok Ads"])]
-    assert len(paid) == 6 and paid["customer_value_amount"].notna().all()
+    assert len(paid) == 3 * len(DEMO_TENANTS) and paid["customer_value_amount"].notna().all()
 
     frames = {name: warehouse.query(sql) for name, sql in INPUTS.items()}
     expected = expected_channel_value(frames, values)

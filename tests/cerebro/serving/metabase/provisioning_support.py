@@ -17,17 +17,22 @@ TENANTS = (
                     country_code="CL", destinations={"klaviyo": None, "whatsapp": None}),
     SimpleNamespace(tenant_id="casafacil_pe", name="CasaFácil Perú", currency="PEN",
                     country_code="PE", destinations={}),
+)  # fmt: skip
+#: The shipped tenants file's tenants (what the command line and the asset provision): the two
+#: above and the demo's store on WooCommerce.
+SHIPPED_TENANTS = (
+    *TENANTS,
     SimpleNamespace(tenant_id="hogarlisto_cl", name="Hogar Listo", currency="CLP",
                     country_code="CL", destinations={}),
 )  # fmt: skip
 #: Each tenant role's password, as METABASE_TENANT_<ID>_PASSWORD holds it.
-TENANT_PASSWORDS = {t.tenant_id: f"t3nant-{t.tenant_id}-never-printed" for t in TENANTS}
+TENANT_PASSWORDS = {t.tenant_id: f"t3nant-{t.tenant_id}-never-printed" for t in SHIPPED_TENANTS}
 #: The groups of metabase/access.yml that ask requests: each logs in as its own login per
 #: tenant, ``<tenant>_<group>`` (decision 0075), with METABASE_TENANT_<ID>_<GROUP>_PASSWORD.
 ASKING_GROUPS = tuple(load_access().request_kinds())
 GROUP_PASSWORDS = {
     f"{t.tenant_id}_{group}": f"gr0up-{t.tenant_id}-{group}-never-printed"
-    for t in TENANTS
+    for t in SHIPPED_TENANTS
     for group in ASKING_GROUPS
 }
 #: The data's last day, as if the warehouse said so (fixed: tests must not depend on today).
@@ -71,13 +76,13 @@ WAREHOUSE = {
     "databases": {"cerebro"},
     "roles": {
         "metabase_reader": READER_PASSWORD,
-        **{tenant_role(t.tenant_id): TENANT_PASSWORDS[t.tenant_id] for t in TENANTS},
+        **{tenant_role(t.tenant_id): TENANT_PASSWORDS[t.tenant_id] for t in SHIPPED_TENANTS},
         **GROUP_PASSWORDS,
     },
 }
 
 
-def tenant_logins(tenants=TENANTS) -> dict[str, str]:
+def tenant_logins(tenants=SHIPPED_TENANTS) -> dict[str, str]:
     """METABASE_TENANT_<ID>_USER and _PASSWORD for ``tenants``."""
     logins = {}
     for tenant in tenants:
