@@ -18,7 +18,6 @@ from cerebro_tap_kit.contract_stream import ContractStream
 from singer_sdk import Stream
 
 from tap_cerebro_demo.generator.storage import read_stream
-from tap_cerebro_demo.woocommerce_store import parse_instant
 
 
 class DemoStream(ContractStream, Stream):
@@ -56,11 +55,11 @@ class DemoStream(ContractStream, Stream):
         start = self.get_starting_replication_key_value(context) or self.config.get("start_date")
         if start:
             since = _parse_utc(str(start))
-            found = [r for r in found if parse_instant(r[self.replication_key]) >= since]
+            found = [r for r in found if _parse_utc(r[self.replication_key]) >= since]
         keys = self.primary_keys
         yield from sorted(
             found,
-            key=lambda r: (parse_instant(r[self.replication_key]), *(str(r[k]) for k in keys)),
+            key=lambda r: (_parse_utc(r[self.replication_key]), *(str(r[k]) for k in keys)),
         )
 
 

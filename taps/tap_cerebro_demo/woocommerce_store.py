@@ -22,7 +22,6 @@ tax beside (``prices_include_tax`` says the store shows them with it).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -270,9 +269,3 @@ def refund(row) -> dict:
         "amount": wc_money(amount(row.amount)),
         "reason": row.note,
     }
-
-
-def parse_instant(value: str) -> dt.datetime:
-    """A mapped record's ISO instant as a naive UTC datetime (bookmarks compare so)."""
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
