@@ -30,6 +30,7 @@ import pandas as pd
 from benchmarks.bench_timing import cpu_seconds
 from ml_assets.mmm.inputs import MmmInputError
 from ml_assets.mmm.memory_pool import memory_budget_mib, run_within_memory
+from ml_assets.mmm.posterior import release_compiled_programs
 from ml_assets.mmm.scenarios import Scenario, run_scenarios
 from ml_assets.mmm.settings import MmmSettings
 from ml_assets.mmm.tenant import TenantInputs, tenant_table
@@ -90,6 +91,8 @@ def fit_tenant(job: TenantFit) -> dict:
         # One tenant's unexpected failure is reported under its name with its type, rather
         # than costing the figures of the tenants still to run.
         return {"error": f"{type(error).__name__}: {error}"}
+    finally:
+        release_compiled_programs()  # as the asset's workers do after each tenant
     return {
         "days": len(table),
         "channels": channels,

@@ -27,6 +27,8 @@ from ml_assets.mmm.transforms import adstock, hill, hill_derivative
 
 MAX_PROFILE_POINTS = 1000
 SATURATION_LEVEL = 0.9
+#: The most (draw, spend, point) values ``CurveDraws`` holds at once (4 M: 32 MB of floats).
+BLOCK_ELEMENTS = 4_000_000
 
 
 def spend_reaching(value, target: float, scale: float) -> float:
@@ -130,25 +132,38 @@ class CurveDraws:
     shape: np.ndarray
     profiles: np.ndarray
 
-    def _levels(self, spend: np.ndarray, function) -> np.ndarray:
-        """function(s * profile) averaged over each draw's profile: (draws, spends)."""
-        carried = spend[None, :, None] * self.profiles[:, None, :]
-        values = function(carried, self.half_saturation[:, None, None], self.shape[:, None, None])
-        return values.mean(axis=2)
+    def _averaged(self, spend: np.ndarray, per_point) -> np.ndarray:
+        """mean_t per_point(s * profile_t, ...) for every draw and spend: (draws, spends).
+
+        The (draws, spends, points) products are formed a block of spends at a time, at most
+        ``BLOCK_ELEMENTS`` values each: the optimizer's grid (201 spends) against 400 draws of
+        a 730-day profile is 59 M values, 470 MB at once, the budget brain's largest
+        allocation. Each (draw, spend) is averaged over the same points in the same order
+        whatever the block, so the result does not depend on the blocks."""
+        levels = np.empty((len(self.coefficient), len(spend)))
+        cells = max(1, self.profiles.shape[0] * self.profiles.shape[1])
+        block = max(1, BLOCK_ELEMENTS // cells)
+        for start in range(0, len(spend), block):
+            carried = spend[None, start : start + block, None] * self.profiles[:, None, :]
+            levels[:, start : start + block] = per_point(carried).mean(axis=2)
+        return levels
 
     def draw_values(self, spend) -> np.ndarray:
         """f_d(s) for every draw d and spend s: (draws, spends)."""
         spend = np.atleast_1d(np.asarray(spend, dtype=float))
-        return self.coefficient[:, None] * self._levels(spend, hill)
+        half, shape = self.half_saturation[:, None, None], self.shape[:, None, None]
+        return self.coefficient[:, None] * self._averaged(
+            spend, lambda carried: hill(carried, half, shape)
+        )
 
     def draw_marginals(self, spend) -> np.ndarray:
         """f_d'(s) for every draw d and spend s: (draws, spends)."""
         spend = np.atleast_1d(np.asarray(spend, dtype=float))
-        carried = spend[None, :, None] * self.profiles[:, None, :]
-        slopes = hill_derivative(
-            carried, self.half_saturation[:, None, None], self.shape[:, None, None]
+        half, shape = self.half_saturation[:, None, None], self.shape[:, None, None]
+        profiles = self.profiles[:, None, :]
+        return self.coefficient[:, None] * self._averaged(
+            spend, lambda carried: hill_derivative(carried, half, shape) * profiles
         )
-        return self.coefficient[:, None] * (slopes * self.profiles[:, None, :]).mean(axis=2)
 
     def value(self, spend) -> np.ndarray:
         """Posterior mean response at each spend."""

@@ -15,6 +15,8 @@ Only the standard library here: the tests' workers import this module without th
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import multiprocessing
 import os
@@ -71,6 +73,18 @@ def peak_resident_mib() -> int:
     except OSError:
         pass
     return 0
+
+
+def return_freed_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). Memory a process frees stays in its heap, resident, until then: after a
+    tenant's run and its compiled programs were dropped, a worker still held 1.4-1.9 GB;
+    trimmed, about 0.4 GB (2026-11-29)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator returns memory its own way
+        pass
 
 
 def workers_within(budget_mib: int, peak_mib: int, most: int) -> int:

@@ -22,12 +22,14 @@ targets and every tenant with as many channels share one compilation, and later 
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ml_assets.mmm.memory_pool import return_freed_memory
 from ml_assets.mmm.priors import Priors
 
 # Two host devices let the two chains run in parallel on two cores; the flag only takes effect
@@ -58,6 +60,23 @@ TERM_BUCKET = 8
 #: ``MAX_SAMPLER_RUNS`` times, until it has as many good chains as asked.
 MAX_DIVERGING_SHARE = 0.5
 MAX_SAMPLER_RUNS = 3
+
+
+def release_compiled_programs() -> None:
+    """Drop the programs JAX compiled and the traces it keeps for them, and give the memory
+    back to the system.
+
+    A tenant's samplers are compiled for its data's shapes; kept, they stay resident after its
+    run, so a worker that runs tenant after tenant grew from 1.2 GB to 2.2 GB in six of them
+    (two-year, three-channel stores, 2026-11-29). Dropped and trimmed after each tenant, a
+    worker's resident memory falls back to about 0.4 GB, and its peak is one tenant's (1.6 GB
+    in six). The next tenant loads its samplers from the compilation cache on disk again
+    (its backtest and full fit still share theirs)."""
+    gc.collect()  # a fitted model's closures refer to the programs through reference cycles
+    jax.clear_caches()
+    return_freed_memory()
+
+
 #: Keys of the re-runs: the fit's seed plus multiples of this (same seed, same draws).
 RERUN_SEED_STEP = 7919
 

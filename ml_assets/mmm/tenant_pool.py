@@ -82,7 +82,17 @@ def _default_workers() -> int:
 
 
 def model_tenant(job: TenantJob) -> TenantOutcome:
-    """One tenant's run, reduced to what crosses a process boundary."""
+    """One tenant's run, reduced to what crosses a process boundary; its compiled samplers
+    are dropped after it, so a worker's memory does not grow with the tenants it ran."""
+    try:
+        return _outcome(job)
+    finally:
+        from ml_assets.mmm.posterior import release_compiled_programs  # imports JAX
+
+        release_compiled_programs()
+
+
+def _outcome(job: TenantJob) -> TenantOutcome:
     try:
         run = run_tenant_mmm(job.tenant_id, **job.arguments)
     except MmmInputError as error:

@@ -43,3 +43,25 @@ def test_the_worker_cap_must_be_a_whole_number(monkeypatch):
     jobs = [_job_without_spend("tienda_a", 30), _job_without_spend("tienda_b", 30)]
     with pytest.raises(ValueError, match=f"{WORKERS_VARIABLE} must be a whole number"):
         list(model_tenants(jobs))
+
+
+def test_a_worker_drops_the_programs_it_compiled_after_each_tenant(monkeypatch):
+    import jax
+    import jax.numpy as jnp
+
+    from ml_assets.mmm import posterior
+
+    compiled = jax.jit(lambda x: jnp.sin(x) * 2.0)
+    compiled(jnp.arange(3.0))
+    assert compiled._cache_size() == 1
+    released = []
+    original = posterior.release_compiled_programs
+    monkeypatch.setattr(
+        posterior, "release_compiled_programs", lambda: released.append(original())
+    )
+
+    # Whether the tenant is modelled or comes back with its reason.
+    [outcome] = model_tenants([_job_without_spend("tienda_a", 30)], workers=1)
+
+    assert outcome.error or outcome.failed
+    assert released == [None] and compiled._cache_size() == 0
