@@ -56,9 +56,7 @@ def test_a_worker_drops_the_programs_it_compiled_after_each_tenant(monkeypatch):
     assert compiled._cache_size() == 1
     released = []
     original = posterior.release_compiled_programs
-    monkeypatch.setattr(
-        posterior, "release_compiled_programs", lambda: released.append(original())
-    )
+    monkeypatch.setattr(posterior, "release_compiled_programs", lambda: released.append(original()))
 
     # Whether the tenant is modelled or comes back with its reason.
     [outcome] = model_tenants([_job_without_spend("tienda_a", 30)], workers=1)
