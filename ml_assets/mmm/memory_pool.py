@@ -1,9 +1,9 @@
 """Work spread over spawned processes, as many at once as a memory budget holds.
 
 The budget brain fits one tenant per worker (``tenant_pool.py``). A worker's memory is not its
-share of the data: importing JAX and compiling the sampler's loops put a worker at 1.8-2.3 GB
-at its peak whatever the store's size (a two-year, three-channel store, eight fits in one
-process, 2026-11-28; the agency benchmark's workers held about 2.1 GB). So the number of
+share of the data: importing JAX and compiling the sampler's loops put a worker at about
+1.6 GB at its peak whatever the store's size (two-year, three-channel stores, 2026-11-29; it
+gives the memory back after each tenant, ``return_freed_memory``). So the number of
 workers follows what they were measured to use, not the cores alone: each item reports its
 worker's peak resident memory (``VmHWM``), and no more workers run than the budget holds at
 the largest peak seen so far. Idle workers keep their memory, so when the measured peaks

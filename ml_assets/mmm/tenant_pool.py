@@ -6,7 +6,8 @@ with another tenant's, and its sampler runs its chains one after the other on on
 sampler holds the interpreter while it traces and the compiled programs are not thread-safe to
 share. Workers are *spawned* — a forked copy of a process that has started JAX's thread pools
 can deadlock — and send back only tables and plain summaries; the fitted models stay in the
-worker. A worker holds about 2 GB whatever the store (JAX and the compiled sampler): as many
+worker. A tenant's run peaks at about 1.6 GB whatever the store (JAX and the compiled
+samplers), and a worker gives that memory back after each tenant (``model_tenant``): as many
 run at once as ``CEREBRO_MMM_MEMORY_MIB`` holds at their measured peak (``memory_pool.py``).
 """
 
