@@ -13,14 +13,18 @@
     end
 {%- endmacro %}
 
-{#- The order pages list plan objectives in, and the first a tenant has is its headline:
-    margin net of spend, customer value, revenue, new customers. -#}
+{#- Every plan objective, in the order pages list them; the first a tenant has is its
+    headline: margin net of spend, customer value, revenue, new customers. -#}
+{% macro mmm_objectives() -%}
+    {{ return(['net_value', 'ltv', 'revenue', 'new_customers']) }}
+{%- endmacro %}
+
 {% macro mmm_objective_rank(column) -%}
     case {{ column }}
-        when 'net_value' then 1
-        when 'ltv' then 2
-        when 'revenue' then 3
-        else 4
+        {%- for objective in mmm_objectives() %}
+        when '{{ objective }}' then {{ loop.index }}
+        {%- endfor %}
+        else {{ mmm_objectives() | length + 1 }}
     end
 {%- endmacro %}
 

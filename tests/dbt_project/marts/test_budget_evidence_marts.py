@@ -27,7 +27,7 @@ from tests.dbt_project.marts.crafted_dbt import (
 )
 
 SELECTION = ("+mart_budget_recommendation", "+mart_budget_scenario_summaries",
-             "+mart_executive_insights")  # fmt: skip
+             "+mart_executive_insights", "mart_budget_objective_choices")  # fmt: skip
 #: A channel moved by less than this share of its spend is not moved (recommendation.py).
 MIN_MOVE_SHARE = 0.05
 MOVING_WORDS = ("Aumentar", "Reducir", "Mover", "Llevar")

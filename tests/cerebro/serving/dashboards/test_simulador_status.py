@@ -18,6 +18,10 @@ def warehouse(tmp_path) -> Warehouse:
         connection.execute("create schema marts")
         connection.execute("create table marts.mart_budget_scenarios (tenant_id varchar)")
         connection.execute("create table marts.mart_channel_spend_daily (tenant_id varchar)")
+        connection.execute(
+            "create table marts.mart_budget_objective_choices (tenant_id varchar, "
+            "requested_label varchar, shown_label varchar, is_requested_planned boolean)"
+        )
         connection.execute("insert into marts.mart_budget_scenarios values ('modelled')")
         connection.execute(
             "insert into marts.mart_channel_spend_daily values ('modelled'), ('unmodelled')"
@@ -35,5 +39,6 @@ def warehouse(tmp_path) -> Warehouse:
 )
 def test_the_page_says_where_its_plans_come_from_or_why_there_are_none(warehouse, tenant, opening):
     page = next(d for d in load_dashboards() if d.key == "simulador")
-    (message,) = page.card("estado_simulador").run(warehouse, {"tenant": tenant})["message"]
+    parameters = {"tenant": tenant, "objective": "Valor de clientes (LTV)"}
+    (message,) = page.card("estado_simulador").run(warehouse, parameters)["message"]
     assert message.startswith(opening)
