@@ -28,6 +28,11 @@
     end
 {%- endmacro %}
 
+{#- An objective's place among its tenant's objectives: 1 is the tenant's headline. -#}
+{% macro mmm_objective_rank_in_tenant(column) -%}
+    row_number() over (partition by tenant_id order by {{ mmm_objective_rank(column) }})
+{%- endmacro %}
+
 {#- Whether a plan objective is valued in the tenant's currency (revenue, ltv, net_value)
     rather than counted in customers (new_customers): how pages format its expected change. -#}
 {% macro mmm_objective_is_money(column) -%}

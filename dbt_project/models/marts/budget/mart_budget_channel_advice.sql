@@ -48,9 +48,7 @@ objectives_ranked as (
     select
         tenant_id,
         objective,
-        row_number() over (
-            partition by tenant_id order by {{ mmm_objective_rank('objective') }}
-        ) as objective_rank
+        {{ mmm_objective_rank_in_tenant('objective') }} as objective_rank
     from recommendations
     group by 1, 2
 ),
