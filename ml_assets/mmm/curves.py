@@ -139,7 +139,8 @@ class CurveDraws:
         ``BLOCK_ELEMENTS`` values each: the optimizer's grid (201 spends) against 400 draws of
         a 730-day profile is 59 M values, 470 MB at once, the budget brain's largest
         allocation. Each (draw, spend) is averaged over the same points in the same order
-        whatever the block, so the result does not depend on the blocks."""
+        whatever the block, so the blocks change at most the last bits of the Hill function's
+        logarithms and exponentials (numpy's vector loops split the arrays elsewhere)."""
         levels = np.empty((len(self.coefficient), len(spend)))
         cells = max(1, self.profiles.shape[0] * self.profiles.shape[1])
         block = max(1, BLOCK_ELEMENTS // cells)
