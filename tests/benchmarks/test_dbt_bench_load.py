@@ -72,6 +72,7 @@ def test_bulk_loaded_duckdb_raw_tables_equal_the_singer_landing(demo_duckdb, dem
         assert {schema for schema, _ in landed_tables} == {f"raw_{s}" for s in sources}
         bulk_columns = [c for c in _columns(connection, "bulk") if (c[0], c[1]) in landed_tables]
         assert bulk_columns == _columns(connection, "landed")
+        bench_ids = _bench_tenant_ids(demo_root)
         for schema, table in landed_tables:
             columns = ", ".join(
                 f'"{name}"'
@@ -80,8 +81,7 @@ def test_bulk_loaded_duckdb_raw_tables_equal_the_singer_landing(demo_duckdb, dem
             )
             mine = f"select {columns} from {schema}.{table}"
             theirs = (
-                f"select {columns} from landed.{schema}.{table}"
-                f" where tenant_id in ({_bench_tenant_ids(demo_root)})"
+                f"select {columns} from landed.{schema}.{table} where tenant_id in ({bench_ids})"
             )
             differing = connection.execute(
                 f"select (select count(*) from ({mine} except all {theirs}))"
@@ -135,13 +135,13 @@ def test_bulk_loaded_postgres_raw_tables_equal_the_singer_landing(
     with postgres_server.connect(database) as connection:
         bulk_columns = [c for c in _columns(connection) if (c[0], c[1]) in landed_tables]
     assert bulk_columns == landed_columns
+    bench_only = f"where tenant_id in ({_bench_tenant_ids(demo_root)})"
     for schema, table in landed_tables:
         columns = [
             name
             for s, t, name, _, _ in landed_columns
             if (s, t) == (schema, table) and not name.startswith("_sdc_")
         ]
-        bench_only = f"where tenant_id in ({_bench_tenant_ids(demo_root)})"
         expected = _rows(postgres_server, landed_database, schema, table, columns, bench_only)
         actual = _rows(postgres_server, database, schema, table, columns)
         assert counts[f"{schema}.{table}"] == expected.total() > 0
