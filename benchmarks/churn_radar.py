@@ -9,7 +9,12 @@ The radar is what the pages call "en riesgo": ``prob_alive`` below the risk thre
 - the AUC of ``1 - prob_alive`` for "gone", overall and among one-time buyers (where BG/NBD,
   which gives every one-time buyer P(alive) = 1, can only score one half);
 - precision (= recall) of a list as long as the number really gone, ordered by ``prob_alive``:
-  how the ranking does, whatever the threshold.
+  how the ranking does, whatever the threshold;
+- the share of customers P(alive) says are gone (its mean complement) beside the true share:
+  what "capital en riesgo" and the segments' sizes rest on.
+
+The same grades on customers of the three textbook processes (``textbook_customers.py``), whose
+truth is who is alive at the end of the simulation.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import pandas as pd
 from tap_cerebro_demo.generator.dataset import generate
 from tap_cerebro_demo.generator.storage import DemoDataset, DemoSettings
 
+from benchmarks.textbook_customers import simulate_customers
 from ml_assets.clv.backtest import weighted_auc
 from ml_assets.clv.predict import predict_customer_value
 from ml_assets.clv.segments import ChurnRiskThresholds
@@ -36,6 +42,8 @@ class RadarGrade:
     purchase_model: str
     customers: int
     gone_share: float
+    #: The mean of 1 - P(alive): the share of customers the model says are gone.
+    said_gone_share: float
     flagged: int
     precision: float
     recall: float
@@ -84,6 +92,7 @@ def grade(predictions: pd.DataFrame, gone_ids, purchase_model: str) -> RadarGrad
         purchase_model=purchase_model,
         customers=len(predictions),
         gone_share=float(gone.mean()),
+        said_gone_share=float(1 - alive.mean()),
         flagged=int(flagged.sum()),
         precision=hits / flagged.sum() if flagged.any() else float("nan"),
         recall=hits / gone.sum(),
@@ -105,6 +114,25 @@ def grade_demo(settings: DemoSettings, purchase_models=("bgnbd", "auto")) -> lis
         )
         name = model if model != "auto" else f"auto: {result.choice.model}"
         grades.append(grade(result.predictions, dataset.truth["customers_gone"], name))
+    return grades
+
+
+def grade_process(
+    process: str, seed: int, customers: int, days: int, purchase_models=("bgnbd", "mbgnbd", "auto")
+) -> list[RadarGrade]:
+    """Simulate ``customers`` of a textbook ``process`` over ``days`` and grade the radar of
+    each purchase model on them (``auto`` as in ``grade_demo``)."""
+    simulated = simulate_customers(process, seed, customers, days)
+    gone_ids = simulated.alive.index[~simulated.alive.to_numpy()]
+    grades = []
+    for model in purchase_models:
+        result = predict_customer_value(
+            simulated.transactions,
+            cutoff=simulated.last_day,
+            settings=ClvSettings(purchase_model=model),
+        )
+        name = model if model != "auto" else f"auto: {result.choice.model}"
+        grades.append(grade(result.predictions, gone_ids, name))
     return grades
 
 

@@ -131,9 +131,10 @@ def clv_predictions(
     """Fits a purchase model and Gamma-Gamma per tenant on its valid orders per local day (net
     of refunds) up to its last day of data or the configured cut-off (one after today is
     refused): BG/NBD and MBG/NBD are backtested on the last days, and the one whose purchase
-    predictions are better beyond chance, or else whose P(alive) ranks who bought again
-    better, scores the tenant's customers (BG/NBD on a full tie; each tenant's choice and why
-    are in this run's metadata and `ml.ml_clv_model_runs`, decision 0045). Writes
+    predictions are better beyond chance, or else that fits the calibration period clearly
+    better, or else whose P(alive) ranks who bought again better, scores the tenant's
+    customers (BG/NBD on a full tie; each tenant's choice and why are in this run's metadata
+    and `ml.ml_clv_model_runs`, decisions 0045 and 0080). Writes
     `ml.ml_customer_predictions` (replaced; every customer scored by the warehouse from its
     distinct histories' scores, `ml.ml_clv_history_scores`) and `ml.ml_clv_model_runs`
     (upserted by tenant, cut-off and model version). A failed blocking check stops the dbt

@@ -10,7 +10,9 @@ Besides the paper's comparison of counts, two scores say how well each customer 
 predicted: the mean Poisson deviance of the predicted holdout purchases (a proper scoring
 rule for an expected count: lowest, on average, for the true expectations; compared customer
 by customer between models, ``model_choice.py``), and the AUC of P(alive) at the calibration end for
-"buys again in the holdout" (how well the churn radar's score ranks who comes back).
+"buys again in the holdout" (how well the churn radar's score ranks who comes back). The
+calibration fit's log-likelihood is kept too: where the holdout cannot separate two models,
+how well each fits the longer calibration period can (``model_choice.py``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class Backtest:
     mean_poisson_deviance: float
     #: None when nobody, or everybody, bought in the holdout (nothing to rank).
     prob_alive_auc: float | None
+    #: The calibration fit's log-likelihood, total over the calibration customers (without the
+    #: penalty): how likely the model finds the histories it was fitted on.
+    log_likelihood: float
     #: Each row's Poisson deviance, aligned with the holdout summary's histories, for
     #: comparing two models customer by customer (``model_choice.py``).
     row_deviances: np.ndarray = field(repr=False, compare=False)
@@ -168,6 +173,7 @@ def backtest_summary(
         penalizer=float(penalizer),
         mean_poisson_deviance=float(deviances @ weights / weights.sum()),
         prob_alive_auc=weighted_auc(fitted.probability_alive(*columns), actual > 0, weights),
+        log_likelihood=float(fitted.log_likelihood_),
         row_deviances=deviances,
     )
 

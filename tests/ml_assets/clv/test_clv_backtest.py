@@ -72,6 +72,6 @@ def test_frequency_groups_cap_at_seven_plus():
 def test_relative_error_is_undefined_without_holdout_purchases():
     empty = Backtest(
         pd.Timestamp("2024-01-01").date(), 90, 10, 0.4, 0, 0.04, pd.DataFrame(), "bgnbd", 0.0,
-        0.3, None, np.zeros(10),
+        0.3, None, -12.0, np.zeros(10),
     )  # fmt: skip
     assert empty.relative_error is None

@@ -2,8 +2,9 @@
 
 Oracles: simulated truth (customers who buy and leave as BG/NBD says, through the demo
 generator's process, itself tested against the papers' closed forms; or as MBG/NBD says, the
-same process with a dropout chance right after the first purchase too), scipy's Mann-Whitney
-U for the weighted AUC, and plain arithmetic for the paired comparison.
+same process with a dropout chance right after the first purchase too; and who is alive at
+the end, from ``benchmarks/textbook_customers.py``, tested against the models' closed forms),
+scipy's Mann-Whitney U for the weighted AUC, and plain arithmetic for the paired comparison.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ import pytest
 from scipy.stats import mannwhitneyu
 from tap_cerebro_demo.generator.purchases import simulate_repeat_times
 
+from benchmarks.textbook_customers import simulate_customers
 from ml_assets.clv.backtest import Backtest, poisson_deviance, weighted_auc
+from ml_assets.clv.mbgnbd import ModifiedBetaGeoModel
 from ml_assets.clv.model_choice import (
+    DECISIVE_LOG_LIKELIHOOD,
     PURCHASE_MODELS,
     SIGNIFICANT_DIFFERENCE,
     choose_purchase_model,
     paired_difference,
 )
+from ml_assets.clv.predict import predict_customer_value
 from ml_assets.clv.settings import PURCHASE_MODELS as SETTING_NAMES
 from ml_assets.clv.settings import ClvSettings
 from ml_assets.clv.summaries import summarize_holdout
@@ -83,16 +88,55 @@ def test_mbgnbd_is_chosen_where_customers_also_leave_after_their_first_purchase(
     assert scores["mbgnbd"].prob_alive_auc > scores["bgnbd"].prob_alive_auc
 
 
-def test_when_the_purchases_cannot_tell_them_apart_the_radars_ranking_decides():
+def test_when_neither_the_purchases_nor_the_likelihoods_tell_them_apart_the_radar_decides():
     """A small tenant: 2 000 customers give the holdout too few purchases to separate the two
-    models' predictions; P(alive)'s AUC for "bought again" decides, and BG/NBD's is worse
-    because every one-time buyer gets 1."""
+    models' predictions, and their calibration fits are about as likely; P(alive)'s AUC for
+    "bought again" decides, and BG/NBD's is worse because every one-time buyer gets 1."""
     holdout = _holdout(5, 2_000, leave_after_first=True, r=0.25, alpha=30.0, a=0.8, b=2.4)
     choice = choose_purchase_model(holdout, ClvSettings())
     assert "cannot tell the models apart" in choice.reason, choice.reason
+    assert "likelihoods are within 2" in choice.reason, choice.reason
     assert choice.model == "mbgnbd" and "ranks who bought again better (AUC" in choice.reason
     scores = choice.backtests
     assert scores["mbgnbd"].prob_alive_auc > scores["bgnbd"].prob_alive_auc
+    gap = abs(scores["mbgnbd"].log_likelihood - scores["bgnbd"].log_likelihood)
+    assert gap <= DECISIVE_LOG_LIKELIHOOD
+
+
+def test_where_the_holdout_cannot_tell_them_apart_the_calibration_likelihood_decides():
+    """BG/NBD's own customers (CDNOW's published BG/NBD fit, 20 000 of them): the 90-day
+    holdout's purchases do not separate the models and MBG/NBD's P(alive) ranks who bought
+    again better (a one-time buyer is alive but slow under BG/NBD, and MBG/NBD calls the slow
+    ones gone), yet the calibration period's histories are far likelier under BG/NBD, which
+    is kept: chosen by the ranking, these customers were given MBG/NBD."""
+    simulated = simulate_customers("bgnbd", 5103, 20_000, 540)
+    holdout = summarize_holdout(daily_transactions(simulated.transactions), simulated.last_day, 90)
+    choice = choose_purchase_model(holdout, ClvSettings())
+    assert choice.model == "bgnbd", choice.reason
+    assert "cannot tell the models apart" in choice.reason
+    assert "it fits the calibration period's histories better (log-likelihood" in choice.reason
+    scores = choice.backtests
+    assert scores["bgnbd"].log_likelihood - scores["mbgnbd"].log_likelihood > 2
+    assert scores["mbgnbd"].prob_alive_auc > scores["bgnbd"].prob_alive_auc
+
+
+@pytest.mark.parametrize("process", ["bgnbd", "mbgnbd"])
+def test_the_chosen_model_says_how_many_of_its_own_customers_are_gone(process):
+    """Customers simulated from each model with its published CDNOW fit (a seed not looked at
+    while the rule was written): the tenant gets that model, and the share of customers its
+    P(alive) says are gone is the simulated share, within 3 points. On BG/NBD's customers
+    MBG/NBD would say more than twice as many."""
+    simulated = simulate_customers(process, 5101, 20_000, 540)
+    result = predict_customer_value(simulated.transactions, cutoff=simulated.last_day)
+    predictions = result.predictions
+    truly_gone = 1 - simulated.alive.reindex(predictions["customer_id"]).mean()
+    said_gone = 1 - predictions["prob_alive"].mean()
+    assert result.choice.model == process, result.choice.reason
+    assert abs(said_gone - truly_gone) < 0.03, (said_gone, truly_gone)
+    if process == "bgnbd":
+        columns = (predictions["frequency"], predictions["recency"], predictions["T"])
+        other = ModifiedBetaGeoModel().fit(*columns).probability_alive(*columns)
+        assert 1 - other.mean() > 2 * truly_gone
 
 
 def test_a_model_named_in_the_settings_is_backtested_alone_and_used():
@@ -132,7 +176,8 @@ def test_weighted_auc_is_mann_whitney_on_the_expanded_rows():
 def test_paired_difference_counts_each_row_by_its_customers():
     def backtest(deviances):
         return Backtest(None, 90, 0, 0.0, 0, 0.0, pd.DataFrame(), "bgnbd", 0.0,
-                        float(np.mean(deviances)), None, np.asarray(deviances, float))  # fmt: skip
+                        float(np.mean(deviances)), None, 0.0,
+                        np.asarray(deviances, float))  # fmt: skip
 
     better, worse = [0.1, 0.5, 0.2, 0.9], [0.3, 0.4, 0.6, 1.5]
     weights = np.array([2.0, 1.0, 3.0, 1.0])
