@@ -183,8 +183,9 @@ def test_the_cli_backtests_both_purchase_models_and_says_which_it_chose_and_why(
     tmp_path, cdnow_csv
 ):
     """On the CDNOW sample the last 90 days before the cut-off cannot tell the two models'
-    purchase predictions apart, and MBG/NBD's P(alive) ranks who bought again there better
-    (BG/NBD's is 1 for the 60 % who bought once): MBG/NBD, whose CDNOW parameters BTYDplus
+    purchase predictions apart, nor the calibration period's likelihoods (1.5 apart), and
+    MBG/NBD's P(alive) ranks who bought again there better (BG/NBD's is 1 for the 60 % who
+    bought once): MBG/NBD, whose CDNOW parameters BTYDplus
     publishes in weeks (r 0.525, alpha 6.183, a 0.891, b 1.614; alpha x 7 in days)."""
     out, params = tmp_path / "predictions.csv", tmp_path / "params.json"
     result = _run("--transactions", str(cdnow_csv), *ARGS, "--cutoff", CDNOW_CUTOFF,
@@ -192,6 +193,7 @@ def test_the_cli_backtests_both_purchase_models_and_says_which_it_chose_and_why(
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("Purchase model: "))
     assert line.startswith("Purchase model: MBG/NBD: the 90-day holdout's purchases cannot")
+    assert "likelihoods are within 2 (log-likelihood BG/NBD -10130.0, MBG/NBD -10131.5)" in line
     assert "AUC BG/NBD 0.33, MBG/NBD 0.64" in line
     assert "written to" in result.output and "; MBG/NBD r=" in result.output
     document = json.loads(params.read_text())
