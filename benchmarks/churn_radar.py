@@ -47,8 +47,8 @@ class RadarGrade:
     flagged: int
     precision: float
     recall: float
-    auc: float
-    one_time_auc: float
+    auc: float | None
+    one_time_auc: float | None
     list_precision: float
 
 

@@ -6,7 +6,7 @@ Both demo tenants as ``cerebro/tenants.yml`` ships them (casafacil_cl: cl_servic
 signups, seed 42; casafacil_pe: pe_services, 3 800, seed 7) and the same profiles on seeds no
 one developed on. For each: BG/NBD and the tenant's own choice (``auto``), graded by
 ``churn_radar.grade``. Then customers of the textbook processes (BG/NBD, MBG/NBD, Pareto/NBD with
-their published CDNOW fits; a small and a larger store, seeds no one developed on): each model
+their published CDNOW fits; stores of three sizes, seeds no one developed on): each model
 and the choice, graded against who is alive at the end.
 """
 
@@ -21,7 +21,7 @@ from benchmarks.textbook_customers import PROCESSES
 SHIPPED = (("cl_services", 9_500, 42), ("pe_services", 3_800, 7))
 HELD_OUT_SEEDS = (2027, 3031)
 TEXTBOOK_SEEDS = (6101, 6102, 6103)
-TEXTBOOK_STORES = (5_000, 20_000)
+TEXTBOOK_STORES = (1_000, 5_000, 20_000)
 TEXTBOOK_DAYS = 540
 HEADER = (
     f"{'model':16} {'buyers':>6} {'gone':>5} {'said':>5} {'flagged':>7} "
@@ -29,11 +29,17 @@ HEADER = (
 )
 
 
+def score(value: float | None) -> str:
+    """A grade with three decimals, or a dash where it is undefined (an AUC among one-time
+    buyers when none of them is gone)."""
+    return "—" if value is None else f"{value:.3f}"
+
+
 def row(g: RadarGrade) -> str:
     return (
         f"{g.purchase_model:16} {g.customers:>6} {g.gone_share:>5.1%} {g.said_gone_share:>5.1%} "
-        f"{g.flagged:>7} {g.precision:>9.3f} {g.recall:>6.3f} {g.auc:>5.3f} "
-        f"{g.one_time_auc:>6.3f} {g.list_precision:>6.3f}"
+        f"{g.flagged:>7} {score(g.precision):>9} {score(g.recall):>6} {score(g.auc):>5} "
+        f"{score(g.one_time_auc):>6} {score(g.list_precision):>6}"
     )
 
 
