@@ -6,6 +6,7 @@ downstream of this asset, which itself runs after the marts it reads.
 """
 
 import datetime as dt
+from collections import Counter
 
 import dagster as dg
 import pandas as pd
@@ -78,6 +79,18 @@ def _tenant_summary(fit: TenantFit) -> dict:
         "backtest_relative_error": error,
         "warnings": "; ".join(fit.fitted.warnings),
     }
+
+
+def models_chosen(summaries: dict[str, dict]) -> str:
+    """Which purchase model scored how many tenants, for the run's one-line note: a newcomer
+    reading `cerebro run` sees the radar's model without opening the metadata."""
+    counts = Counter(summary["purchase_model"] for summary in summaries.values())
+    if not counts:
+        return "no tenant modelled"
+    if len(counts) == 1:
+        ((label, tenants),) = counts.items()
+        return f"{label} for {'the tenant' if tenants == 1 else f'all {tenants}'}"
+    return ", ".join(f"{label} for {tenants}" for label, tenants in sorted(counts.items()))
 
 
 @dg.multi_asset(
@@ -164,7 +177,7 @@ def clv_predictions(
     note(
         context,
         f"{scored.rows:,} customers of {len(runs.summaries)} tenants "
-        f"({histories:,} distinct histories scored)",
+        f"({histories:,} distinct histories scored; {models_chosen(runs.summaries)})",
     )
     yield dg.MaterializeResult(
         asset_key=PREDICTIONS,

@@ -22,7 +22,7 @@ import yaml
 
 from ml_assets.clv.model_choice import PURCHASE_MODELS
 from ml_assets.clv.predict import MODEL_VERSION
-from orchestration.clv_assets import MODEL_RUNS, PREDICTIONS, clv_predictions
+from orchestration.clv_assets import MODEL_RUNS, PREDICTIONS, clv_predictions, models_chosen
 from orchestration.resources import CerebroResource
 from tests.support.dbt_in_process import failures, run_dbt
 from tests.support.demo_platform import DEMO_TENANTS
@@ -325,3 +325,13 @@ def test_predictions_are_the_same_on_postgres(demo_warehouses):
         demo_warehouses.duckdb.warehouse.query(capital).astype({"capital_at_risk_amount": float}),
         rtol=1e-9,
     )
+
+
+def test_the_runs_note_says_which_purchase_model_scored_how_many_tenants():
+    def runs(*labels):
+        return {f"t{i}": {"purchase_model": label} for i, label in enumerate(labels)}
+
+    assert models_chosen(runs("MBG/NBD", "MBG/NBD", "MBG/NBD")) == "MBG/NBD for all 3"
+    assert models_chosen(runs("BG/NBD")) == "BG/NBD for the tenant"
+    assert models_chosen(runs("MBG/NBD", "BG/NBD", "MBG/NBD")) == "BG/NBD for 1, MBG/NBD for 2"
+    assert models_chosen({}) == "no tenant modelled"
