@@ -102,38 +102,39 @@ def grade(predictions: pd.DataFrame, gone_ids, purchase_model: str) -> RadarGrad
     )
 
 
-def grade_demo(settings: DemoSettings, purchase_models=("bgnbd", "auto")) -> list[RadarGrade]:
-    """Generate one demo tenant and grade the radar of each purchase model on it; ``auto`` is
-    the tenant's own choice by backtest, graded under the name of the model it chose."""
-    dataset = generate(settings)
-    transactions = demo_transactions(dataset)
+def grade_models(transactions: pd.DataFrame, cutoff, gone_ids, purchase_models) -> list[RadarGrade]:
+    """The radar of each purchase model fitted on ``transactions`` up to ``cutoff``, graded
+    against ``gone_ids``; ``auto`` is the tenant's own choice by backtest, graded under the
+    name of the model it chose."""
     grades = []
     for model in purchase_models:
         result = predict_customer_value(
-            transactions, cutoff=settings.end_date, settings=ClvSettings(purchase_model=model)
+            transactions, cutoff=cutoff, settings=ClvSettings(purchase_model=model)
         )
         name = model if model != "auto" else f"auto: {result.choice.model}"
-        grades.append(grade(result.predictions, dataset.truth["customers_gone"], name))
+        grades.append(grade(result.predictions, gone_ids, name))
     return grades
+
+
+def grade_demo(settings: DemoSettings, purchase_models=("bgnbd", "auto")) -> list[RadarGrade]:
+    """Generate one demo tenant and grade the radar of each purchase model on it."""
+    dataset = generate(settings)
+    return grade_models(
+        demo_transactions(dataset),
+        settings.end_date,
+        dataset.truth["customers_gone"],
+        purchase_models,
+    )
 
 
 def grade_process(
     process: str, seed: int, customers: int, days: int, purchase_models=("bgnbd", "mbgnbd", "auto")
 ) -> list[RadarGrade]:
     """Simulate ``customers`` of a textbook ``process`` over ``days`` and grade the radar of
-    each purchase model on them (``auto`` as in ``grade_demo``)."""
+    each purchase model on them."""
     simulated = simulate_customers(process, seed, customers, days)
     gone_ids = simulated.alive.index[~simulated.alive.to_numpy()]
-    grades = []
-    for model in purchase_models:
-        result = predict_customer_value(
-            simulated.transactions,
-            cutoff=simulated.last_day,
-            settings=ClvSettings(purchase_model=model),
-        )
-        name = model if model != "auto" else f"auto: {result.choice.model}"
-        grades.append(grade(result.predictions, gone_ids, name))
-    return grades
+    return grade_models(simulated.transactions, simulated.last_day, gone_ids, purchase_models)
 
 
 def demo_settings(profile: str, customers: int, seed: int) -> DemoSettings:
