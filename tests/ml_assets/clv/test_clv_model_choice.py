@@ -116,7 +116,9 @@ def test_where_the_holdout_cannot_tell_them_apart_the_calibration_likelihood_dec
     assert "cannot tell the models apart" in choice.reason
     assert "it fits the calibration period's histories better (log-likelihood" in choice.reason
     scores = choice.backtests
-    assert scores["bgnbd"].log_likelihood - scores["mbgnbd"].log_likelihood > 2
+    assert (
+        scores["bgnbd"].log_likelihood - scores["mbgnbd"].log_likelihood > DECISIVE_LOG_LIKELIHOOD
+    )
     assert scores["mbgnbd"].prob_alive_auc > scores["bgnbd"].prob_alive_auc
 
 
