@@ -9,7 +9,6 @@ a table the sync has not seen yet is a warning (the browser will not list it), n
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,9 @@ from cerebro.serving.metabase.client import (
 from cerebro.serving.metabase.current import items_of
 from cerebro.serving.metabase.settings import WarehouseConnection
 
+#: The first wait between two polls of a sync, doubled up to POLL_SECONDS: a schema of a few
+#: dozen marts syncs within a second, and a large one is not asked four times a second.
+FIRST_POLL_SECONDS = 0.25
 POLL_SECONDS = 2.0
 #: How long to wait for a schema sync to show new marts (the first sync has its own timeout).
 RESYNC_SECONDS = 60.0
@@ -95,6 +97,16 @@ def _connected(request: Callable[[], dict], connection: WarehouseConnection) -> 
         ) from None
 
 
+def poll_waits(timeout: float) -> list[float]:
+    """The waits between the polls of a sync: doubling from FIRST_POLL_SECONDS up to
+    POLL_SECONDS, as many as add up to ``timeout`` (at least one)."""
+    waits, wait = [], FIRST_POLL_SECONDS
+    while not waits or sum(waits) < timeout:
+        waits.append(wait)
+        wait = min(2 * wait, POLL_SECONDS)
+    return waits
+
+
 def _synced_tables(
     client: MetabaseClient,
     database_id: int,
@@ -105,9 +117,9 @@ def _synced_tables(
 ) -> set[str]:
     """Wait for the first sync to complete, then for the ``needed`` tables (or the timeout).
     Polls a fixed number of times, so that an injected ``sleep`` also bounds the wait."""
-    for attempt in range(max(1, math.ceil(timeout / POLL_SECONDS)) + 1):
-        if attempt:
-            sleep(POLL_SECONDS)
+    for wait in (0.0, *poll_waits(timeout)):
+        if wait:
+            sleep(wait)
         answer = client.get(f"/api/database/{database_id}", include="tables")
         status = answer.get("initial_sync_status")
         if status == "aborted":
