@@ -25,6 +25,7 @@ from cerebro.serving.metabase.settings import WarehouseConnection
 #: The first wait between two polls of a sync, doubled up to POLL_SECONDS: a schema of a few
 #: dozen marts syncs within a second, and a large one is not asked four times a second.
 FIRST_POLL_SECONDS = 0.25
+#: The longest wait between two polls.
 POLL_SECONDS = 2.0
 #: How long to wait for a schema sync to show new marts (the first sync has its own timeout).
 RESYNC_SECONDS = 60.0
