@@ -36,6 +36,21 @@
 {% endmacro %}
 
 
+{#- The persons of window_customers: each record as identity resolution (dim_customer_identity)
+    puts it in a person, a record it does not know as its own person. What dim_customers
+    re-merges, and the first of the customers a per-customer model recomputes
+    (touched_customers). -#}
+{% macro window_persons(window) %}
+    select distinct
+        window_customers.tenant_id,
+        coalesce(customer_identity.person_id, window_customers.customer_id) as person_id
+    from ({{ window_customers(window) }}) as window_customers
+    left join {{ ref('dim_customer_identity') }} as customer_identity
+        on window_customers.tenant_id = customer_identity.tenant_id
+        and window_customers.customer_id = customer_identity.customer_id
+{% endmacro %}
+
+
 {#- Orders, dated by their local creation day, which never moves: in a window, the window's
     orders (fct_orders' own); with `of_window_customers`, also every order of the window's
     customers (dim_customers reads their first order, which may lie outside the window). -#}

@@ -177,7 +177,11 @@
 -#}
 {% macro get_incremental_partition_window_sql(arg_dict) %}
     {%- set date_column = config.get('partition_date_column') -%}
-    {%- if date_column is none -%}
+    {%- set customers_window = touched_customers_window()
+        if config.get('partition_customers') is not none else none -%}
+    {%- if customers_window is not none -%}
+        {{ return(replace_touched_customers_rows(arg_dict, customers_window)) }}
+    {%- elif date_column is none -%}
         {%- set rows = partition_window_tenants_predicate(partition_window()) -%}
     {%- else -%}
         {%- set rows = partition_window_predicate(partition_window(), date_column) -%}
@@ -211,6 +215,21 @@
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ new_rows }}
+{% endmacro %}
+
+
+{#- A per-customer model's run (touched_customers.sql): delete the rows of the customers the
+    window touched, wherever they are dated, and insert their new rows. -#}
+{% macro replace_touched_customers_rows(arg_dict, window) %}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    using ({{ touched_customers(window) }}) as touched
+    where {{ target }}.tenant_id = touched.tenant_id
+        and {{ target }}.customer_id = touched.customer_id;
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {% endmacro %}
 
 

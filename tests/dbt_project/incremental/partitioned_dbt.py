@@ -13,10 +13,12 @@ import duckdb
 
 from orchestration.partitions import PartitionWindow
 from tests.support.dbt_in_process import WarehouseCopy, failures
+from tests.support.demo_platform import DEMO_TENANTS
 
-#: The demo of tests/conftest.py ends here, for both tenants.
+#: The demo of tests/conftest.py ends here, for every tenant.
 DEMO_LAST_DAY = dt.date(2026, 10, 31)
-TENANTS = ("test_cl", "test_pe")
+#: Every tenant of that demo: a run for fewer leaves the others' rows as they were.
+TENANTS = DEMO_TENANTS
 
 
 def expect_success(result, args: Iterable[str]) -> None:
@@ -67,6 +69,25 @@ class PartitionedCopy(WarehouseCopy):
             f"{node['schema']}.{node['name']}": node["config"].get("partition_date_column")
             for node in self.project.nodes.values()
             if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+        }
+
+    def per_customer_tables(self) -> dict[str, list[tuple[str, str]]]:
+        """The incremental models a partition run recomputes per touched customer
+        (`partition_customers`, macros/touched_customers.sql), as schema.table -> their dated
+        inputs (schema.table, date column) whose customers on a window's days it recomputes
+        beside the window's persons."""
+        models = {
+            node["name"]: node
+            for node in self.project.nodes.values()
+            if node["resource_type"] == "model"
+        }
+        return {
+            f"{node['schema']}.{name}": [
+                (f"{models[ref]['schema']}.{ref}", date_column)
+                for ref, date_column in node["config"]["partition_customers"].get("dated", [])
+            ]
+            for name, node in models.items()
+            if node["config"].get("partition_customers") is not None
         }
 
 

@@ -38,15 +38,53 @@ EMPTY_IN_THE_DEMO = {
 }  # fmt: skip
 
 
-def _delete_window(database, tables: dict[str, str | None], first_day: dt.date) -> None:
+#: The persons the window changed, as the platform keys them (identity resolved): signed up or
+#: changed, or with an order, from the window's first day.
+WINDOW_PERSONS = """
+    select tenant_id, customer_id from marts.dim_customers
+    where signup_date >= $first_day or updated_date >= $first_day
+    union
+    select tenant_id, customer_id from marts.fct_orders where created_date >= $first_day
+"""
+
+
+def _touched_customers(dated_inputs: list[tuple[str, str]]) -> str:
+    """A per-customer model's customers whose inputs the window changed: the window's persons
+    and the customers of its dated inputs (a checkout, an order's margin) on the window's days."""
+    dated = "".join(
+        f" union select tenant_id, customer_id from {table} where {column} >= $first_day"
+        for table, column in dated_inputs
+    )
+    return f"{WINDOW_PERSONS}{dated}"
+
+
+def _delete_window(
+    database,
+    tables: dict[str, str | None],
+    per_customer: dict[str, list[tuple[str, str]]],
+    first_day: dt.date,
+) -> None:
     """Lose the window's rows: what the partition runs must rebuild. dim_customers loses the
-    window's new customers; the models rebuilt per tenant (no date column) lose every row."""
+    window's new customers; the per-customer models every row of the customers whose inputs
+    the window changed (their other customers are kept: a run must leave them as they are);
+    the models rebuilt per tenant (no date column) lose every row."""
     with duckdb.connect(str(database)) as connection:
+        touched = {
+            table: connection.execute(_touched_customers(dated), {"first_day": first_day}).df()
+            for table, dated in per_customer.items()
+        }
         for table, date_column in tables.items():
             if table in CURRENT_ROWS:
                 continue
             column = date_column or ("signup_date" if table == "marts.dim_customers" else None)
-            if column is None:
+            if table in per_customer:
+                connection.register("customers", touched[table])
+                connection.execute(
+                    f"delete from {table} using customers where {table}.tenant_id ="
+                    f" customers.tenant_id and {table}.customer_id = customers.customer_id"
+                )
+                connection.unregister("customers")
+            elif column is None:
                 connection.execute(f"delete from {table}")
             else:
                 connection.execute(f"delete from {table} where {column} >= ?", [first_day])
@@ -62,8 +100,13 @@ def test_sixty_partitions_one_by_one_equal_a_full_rebuild(dbt_on_copy, tmp_path)
         tables
     )
 
+    per_customer = dbt_on_copy.per_customer_tables()
+    assert {"marts.mart_customer_retention_daily", "marts.mart_customer_margin"} <= set(
+        per_customer
+    )
+
     first_day = DEMO_LAST_DAY - dt.timedelta(days=DAYS - 1)
-    _delete_window(dbt_on_copy.database, tables, first_day)
+    _delete_window(dbt_on_copy.database, tables, per_customer, first_day)
     lost = table_differences(dbt_on_copy.database, rebuilt, tables)
     assert set(lost) == set(tables) - CURRENT_ROWS - EMPTY_IN_THE_DEMO, (
         "every incremental table had rows in the window"
@@ -179,3 +222,60 @@ def test_a_customer_changed_long_after_its_last_change_keeps_one_row(dbt_on_copy
     keyed = [t for t in dbt_on_copy.incremental_tables() if not t.startswith("marts.mart_")]
     assert {"marts.dim_customers", "intermediate.int_addresses_placed"} <= set(keyed)
     assert table_differences(dbt_on_copy.database, rebuilt.database, keyed) == {}
+
+
+def test_a_customer_whose_window_rows_vanished_loses_them_in_the_per_customer_marts(
+    dbt_on_copy,
+):
+    """A per-customer model recomputes the customers its window touched (decision 0081). A
+    customer whose only activity in the window was a checkout that is gone upstream has no
+    order, record change nor activity there any more: only the model's own rows dated in the
+    window (`own_date`) name the customer, and the run must drop that day's row."""
+    first_day = DEMO_LAST_DAY - dt.timedelta(days=30)  # the project's 30-day lookback
+    with duckdb.connect(str(dbt_on_copy.database)) as connection:
+        found = connection.execute(
+            "select retention.customer_id, retention.activity_date, checkouts.checkout_id"
+            " from marts.mart_customer_retention_daily as retention"
+            " join marts.fct_checkouts as checkouts"
+            "   on checkouts.tenant_id = retention.tenant_id"
+            "   and checkouts.customer_id = retention.customer_id"
+            "   and checkouts.created_date = retention.activity_date"
+            " join marts.dim_customers as customers"
+            "   on customers.tenant_id = retention.tenant_id"
+            "   and customers.customer_id = retention.customer_id"
+            " where retention.tenant_id = 'test_cl' and retention.activity_date >= $first"
+            "   and checkouts.source_customer_id = checkouts.customer_id"
+            "   and customers.signup_date < $first and customers.updated_date < $first"
+            "   and (select count(*) from marts.fct_checkouts as others"
+            "        where others.tenant_id = retention.tenant_id"
+            "        and others.customer_id = retention.customer_id"
+            "        and others.created_date >= $first) = 1"
+            "   and not exists (select 1 from marts.fct_orders as orders"
+            "        where orders.tenant_id = retention.tenant_id"
+            "        and orders.customer_id = retention.customer_id"
+            "        and orders.created_date >= $first)"
+            " order by 1 limit 1",
+            {"first": first_day},
+        ).fetchone()
+        assert found is not None, "the demo has a customer whose window holds one checkout only"
+        customer_id, activity_date, checkout_id = found
+        connection.execute(
+            "delete from raw_shopify.checkouts where tenant_id = 'test_cl' and checkout_id = ?",
+            [checkout_id],
+        )
+        rows_before = connection.execute(
+            "select count(*) from marts.mart_customer_retention_daily"
+            " where tenant_id = 'test_cl' and customer_id = ?",
+            [customer_id],
+        ).fetchone()[0]
+
+    dbt_on_copy.run_partitions(DEMO_LAST_DAY, DEMO_LAST_DAY, tenants=["test_cl"])
+
+    with duckdb.connect(str(dbt_on_copy.database), read_only=True) as connection:
+        days = connection.execute(
+            "select activity_date from marts.mart_customer_retention_daily"
+            " where tenant_id = 'test_cl' and customer_id = ?",
+            [customer_id],
+        ).fetchall()
+    assert (activity_date,) not in days
+    assert len(days) == rows_before - 1

@@ -5,7 +5,9 @@ does not. So a model without a date column must read its sources through
 `in_partition_tenants()` (else a run would insert other tenants' rows) and nothing through the
 window (else a run would replace its tenants' whole history with the window's rows), and one
 with a date column must read through the window (else a run would reread everything to replace
-a few days). Read from the parsed manifest, no build."""
+a few days). A per-customer model (`partition_customers`) is rebuilt per tenant too, but only
+for the customers its window touched: it must also keep them in every source it reads.
+Read from the parsed manifest, no build."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import re
 WINDOW_READS = re.compile(r"\b(in_partition_window(_utc)?|partition_window)\(")
 TENANT_READS = re.compile(r"\bin_partition_tenants\(")
 #: Config keys a model no longer repeats: dbt_project.yml sets them for every model.
+TOUCHED_READS = re.compile(r"\bof_touched_customers\(")
+TOUCHED_CTE = re.compile(r"\btouched_customers_cte\(\)")
+SOURCE_READS = re.compile(r"\{\{\s*ref\(")
 SET_ONCE = re.compile(r"\b(incremental_strategy\s*=\s*'partition_\w+'|on_schema_change\s*=)")
 
 
@@ -50,3 +55,27 @@ def test_models_do_not_repeat_the_projects_incremental_configuration(dbt_project
     assert repeating == []
     strategies = {node["config"]["incremental_strategy"] for node in models.values()}
     assert strategies == {"partition_window", "window_merge"}
+
+
+def test_every_per_customer_model_keeps_the_touched_customers_in_every_source(
+    dbt_project_parsed,
+):
+    models = _incremental_models(dbt_project_parsed.manifest_json)
+    per_customer = {
+        name: node for name, node in models.items()
+        if node["config"].get("partition_customers") is not None
+    }  # fmt: skip
+    assert {"mart_customer_retention_daily", "mart_customer_margin"} <= set(per_customer)
+    wrong = []
+    for name, node in sorted(per_customer.items()):
+        config, code = node["config"], node["raw_code"]
+        if config.get("partition_date_column"):
+            wrong.append(f"{name}: per customer, so it names no partition_date_column")
+        if "customer_id" not in node["columns"]:
+            wrong.append(f"{name}: per customer, so it declares a customer_id column")
+        if not TOUCHED_CTE.search(code):
+            wrong.append(f"{name}: does not define the touched customers (touched_customers_cte)")
+        reads, kept = len(SOURCE_READS.findall(code)), len(TOUCHED_READS.findall(code))
+        if kept < reads:
+            wrong.append(f"{name}: reads {reads} relations, keeps the touched customers in {kept}")
+    assert wrong == []

@@ -110,11 +110,28 @@ touches as (
     from customers
 ),
 
+-- Each distinct UTM slugged once: a tenant's touches repeat a few hundred UTMs, and the slug's
+-- regular expression per touch was most of this model's time.
+utms as (
+    select distinct utm_campaign
+    from touches
+    where utm_campaign is not null
+),
+
+utm_slugs as (
+    select
+        utm_campaign,
+        {{ campaign_slug('utm_campaign') }} as utm_campaign_key
+    from utms
+),
+
 keyed as (
     select
         touches.*,
-        {{ campaign_slug('touches.utm_campaign') }} as utm_campaign_key
+        utm_slugs.utm_campaign_key
     from touches
+    left join utm_slugs
+        on touches.utm_campaign = utm_slugs.utm_campaign
 ),
 
 resolved as (

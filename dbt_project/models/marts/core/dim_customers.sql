@@ -52,18 +52,8 @@ customer_identity as (
 ),
 {%- if window is not none %}
 
-customers_in_window as (
-    {{ window_customers(window) }}
-),
-
 persons_in_window as (
-    select distinct
-        customers_in_window.tenant_id,
-        coalesce(customer_identity.person_id, customers_in_window.customer_id) as person_id
-    from customers_in_window
-    left join customer_identity
-        on customers_in_window.tenant_id = customer_identity.tenant_id
-        and customers_in_window.customer_id = customer_identity.customer_id
+    {{ window_persons(window) }}
 ),
 {%- endif %}
 

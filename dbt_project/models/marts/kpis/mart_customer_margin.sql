@@ -1,17 +1,31 @@
 -- The contribution margin of each customer's valid orders to date (doc block
 -- kpi_contribution_margin), with the customer's acquisition channel and signup day: what the
--- lifetime value is worth after costs. Rebuilt per tenant (whole history).
+-- lifetime value is worth after costs. A customer's row depends on the customer alone: a
+-- partition run recomputes the customers its window touched (macro touched_customers).
+{{
+    config(
+        partition_customers={
+            'dated': [['fct_order_margins', 'created_date']],
+            'own_date': 'last_order_date',
+        },
+        indexes=postgres_only_indexes(['tenant_id', 'customer_id']),
+    )
+}}
 with
 
+{{ touched_customers_cte() }}
+
 customers as (
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('dim_customers') }} as customers
     where {{ in_partition_tenants() }}
+        and {{ of_touched_customers('customers') }}
 ),
 
 order_margins as (
-    select * from {{ ref('fct_order_margins') }}
+    select * from {{ ref('fct_order_margins') }} as order_margins
     where {{ in_partition_tenants() }}
         and customer_id is not null
+        and {{ of_touched_customers('order_margins') }}
 ),
 
 customer_totals as (

@@ -4,22 +4,37 @@
 -- counts: became a buyer (first valid order), a repeat buyer (second valid order),
 -- a buyer of the month (first valid order of the calendar month). A figure as of a
 -- date is a sum over the rows up to that date, for any date and any filter on the
--- customer's channel or region.
+-- customer's channel or region. A customer's rows depend on the customer alone: a partition
+-- run recomputes the customers its window touched (macro touched_customers).
+{{
+    config(
+        partition_customers={
+            'dated': [['mart_customer_activity_daily', 'activity_date']],
+            'own_date': 'activity_date',
+        },
+        indexes=postgres_only_indexes(['tenant_id', 'customer_id']),
+    )
+}}
 with
 
+{{ touched_customers_cte() }}
+
 customer_activity as (
-    select * from {{ ref('mart_customer_activity_daily') }}
+    select * from {{ ref('mart_customer_activity_daily') }} as activity
     where {{ in_partition_tenants() }}
+        and {{ of_touched_customers('activity') }}
 ),
 
 customer_orders as (
-    select * from {{ ref('mart_customer_orders_daily') }}
+    select * from {{ ref('mart_customer_orders_daily') }} as customer_orders
     where {{ in_partition_tenants() }}
+        and {{ of_touched_customers('customer_orders') }}
 ),
 
 customers as (
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('dim_customers') }} as customers
     where {{ in_partition_tenants() }}
+        and {{ of_touched_customers('customers') }}
 ),
 
 days_joined as (
