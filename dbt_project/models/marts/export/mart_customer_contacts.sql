@@ -8,6 +8,7 @@
     config(
         partition_customers={},
         indexes=postgres_only_indexes(['tenant_id', 'customer_id']),
+        pre_hook="{{ hash_joins_only() }}",
     )
 }}
 with

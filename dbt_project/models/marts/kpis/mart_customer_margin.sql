@@ -9,6 +9,7 @@
             'own_date': 'last_order_date',
         },
         indexes=postgres_only_indexes(['tenant_id', 'customer_id']),
+        pre_hook="{{ hash_joins_only() }}",
     )
 }}
 with

@@ -13,6 +13,7 @@
             'own_date': 'activity_date',
         },
         indexes=postgres_only_indexes(['tenant_id', 'customer_id']),
+        pre_hook="{{ hash_joins_only() }}",
     )
 }}
 with
