@@ -1,7 +1,7 @@
 {#-
     Per-customer models (issue 60, decision 0081). A model whose rows for a customer depend on
-    nothing but that customer's own history and attributes (retention days, margin to date,
-    contacts) names `partition_customers` in its config. A partition run then recomputes and
+    nothing but that customer's own history and attributes (retention days, margin to date)
+    names `partition_customers` in its config. A partition run then recomputes and
     replaces only the customers the window touched, not its tenants' whole history:
     - the window's persons (window_persons: a record created or changed, or an order placed,
       in the window; as the person identity resolution puts it in);
@@ -19,8 +19,8 @@
     on Spark (whose window covers whole tenants) every customer of the run's tenants is rebuilt.
     On PostgreSQL such a model takes the `hash_joins_only()` pre-hook: the window's persons
     are picked by local dates PostgreSQL cannot estimate, and with nested loops it matched
-    every one of a store's 40 000 records against the touched customers one by one (the
-    contacts mart took 141 s of one store's partition at the agency size).
+    every one of a store's 40 000 records against the touched customers one by one (a contacts
+    mart built this way took 141 s of one store's partition at the agency size).
 -#}
 
 {#- The window of a per-customer model's run, or none when the run rebuilds whole tenants. -#}

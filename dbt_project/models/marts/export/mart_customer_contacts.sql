@@ -1,30 +1,17 @@
 -- The contact sheet behind the customer lists a marketer exports (Segmentación y Marketing,
 -- Clientes, `cerebro segment export`) and activation syncs: the one mart with e-mail and phone in clear
 -- (docs/decisions/0014). Every other model carries email_sha256 / phone_sha256, which join
--- here on (tenant_id, customer_id) or match ad-platform audiences as they are. A person's
--- row depends on its record alone: a partition run recomputes the persons its window touched
--- (macro touched_customers).
-{{
-    config(
-        partition_customers={},
-        indexes=postgres_only_indexes(['tenant_id', 'customer_id']),
-        pre_hook="{{ hash_joins_only() }}",
-    )
-}}
+-- here on (tenant_id, customer_id) or match ad-platform audiences as they are.
 with
 
-{{ touched_customers_cte() }}
-
 customers as (
-    select * from {{ ref('dim_customers') }} as customers
+    select * from {{ ref('dim_customers') }}
     where {{ in_partition_tenants() }}
-        and {{ of_touched_customers('customers') }}
 ),
 
 staged_customers as (
-    select * from {{ ref('stg_shopify__customers') }} as staged_customers
+    select * from {{ ref('stg_shopify__customers') }}
     where {{ in_partition_tenants() }}
-        and {{ of_touched_customers('staged_customers') }}
 ),
 
 contacts as (
