@@ -3,7 +3,9 @@
     in get_where_subquery; given a partition window (vars or CEREBRO_DBT_PARTITION_WINDOW),
     this version also keeps only what the run rebuilt or reads for its window:
     - an incremental model with a `partition_date_column`: the window's tenants and days
-      (with the model's lookback), the rows the run replaced;
+      (with the model's lookback), the rows the run replaced; a staging view of daily figures
+      with one (Search Console's day): the same days, those a night lands again (the search
+      views' two key tests read every store's 2.2 M rows in the agency's night, 9 s);
     - a model with a `partition_timestamp_column` (a staging view's event time, UTC): the
       window's tenants and the UTC superset of its days with the lookback, the rows the run's
       incremental models re-read (decision 0016);
@@ -26,7 +28,7 @@
             {%- set model_window = partition_window(
                 tested.config.get('lookback_days', var('incremental_lookback_days'))
             ) -%}
-            {%- if tested.config.materialized == 'incremental' and date_column -%}
+            {%- if date_column -%}
                 {%- do conditions.append(partition_window_predicate(model_window, date_column)) -%}
             {%- elif timestamp_column -%}
                 {%- do conditions.append(

@@ -1,3 +1,7 @@
+{#- A partition run's tests read the window's days, lookback included (macros/partition_tests.sql):
+    the days a night lands again (Search Console's last days settle) and its models re-read. -#}
+{{ config(partition_date_column='search_date') }}
+
 with
 
 source as (
