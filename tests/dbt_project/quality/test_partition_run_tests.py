@@ -1,7 +1,8 @@
 """A partition run's data tests read its window (decisions 0015 and 0016): a fault inside the
 window fails the run that wrote it, a fault in older history is left to the full build, which
-still finds it. Covered: a generic test of a staging view (its `partition_timestamp_column`)
-and the reconciliations (tests/assert_*), which compare the window's staged and fact rows."""
+still finds it. Covered: a generic test of a staging view (its `partition_timestamp_column`, or
+the `partition_date_column` of a view of daily figures) and the reconciliations
+(tests/assert_*), which compare the window's staged and fact rows."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ INSIDE_FROM = dt.datetime(2026, 10, 10)  # well inside the window, whatever the 
 OUTSIDE_BEFORE = dt.datetime(2026, 8, 1)  # well before it
 
 CHECKOUT_GRAIN = "stg_shopify__checkouts,test_name:unique_combination_of_columns"
+SEARCH_GRAIN = "stg_search_console__performance_by_query,test_name:unique_combination_of_columns"
 RECONCILIATIONS = (
     "assert_order_totals_reconcile_with_lines",
     "assert_revenue_reconciles_with_staging",
@@ -70,6 +72,18 @@ def _duplicate_raw_checkout(connection, tenant_id: str, *, inside: bool) -> None
     )
 
 
+def _duplicate_raw_search_row(connection, tenant_id: str, *, inside: bool) -> None:
+    """Land one day's figures for a query twice, inside the window or well before it."""
+    condition = "cast(date as date) >= ?" if inside else "cast(date as date) < ?"
+    landed = connection.execute(
+        "insert into raw_search_console.performance_by_query"
+        " select * from raw_search_console.performance_by_query"
+        f" where tenant_id = ? and {condition} order by date, query, site_url, search_type limit 1",
+        [tenant_id, (INSIDE_FROM if inside else OUTSIDE_BEFORE).date()],
+    ).fetchone()[0]
+    assert landed == 1
+
+
 def _corrupt_order_total(connection, tenant_id: str, *, inside: bool) -> str:
     """Change one fact order's total: what a bug in fct_orders would do."""
     condition = "created_date >= ?" if inside else "created_date < ?"
@@ -94,6 +108,18 @@ def test_a_staging_grain_test_reads_the_window_of_its_timestamp(warehouse_copy, 
 
     in_partition_run = _statuses(warehouse_copy, CHECKOUT_GRAIN, env=WINDOW)
     in_full_build = _statuses(warehouse_copy, CHECKOUT_GRAIN)
+    assert set(in_partition_run.values()) == {"fail" if inside else "pass"}
+    assert set(in_full_build.values()) == {"fail"}
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["older_history", "inside_window"])
+def test_a_daily_staging_view_grain_test_reads_the_window_of_its_day(warehouse_copy, inside):
+    assert set(_statuses(warehouse_copy, SEARCH_GRAIN, env=WINDOW).values()) == {"pass"}
+    with duckdb.connect(str(warehouse_copy.database)) as connection:
+        _duplicate_raw_search_row(connection, "test_cl", inside=inside)
+
+    in_partition_run = _statuses(warehouse_copy, SEARCH_GRAIN, env=WINDOW)
+    in_full_build = _statuses(warehouse_copy, SEARCH_GRAIN)
     assert set(in_partition_run.values()) == {"fail" if inside else "pass"}
     assert set(in_full_build.values()) == {"fail"}
 
