@@ -100,26 +100,25 @@ def _corrupt_order_total(connection, tenant_id: str, *, inside: bool) -> str:
     return order_id
 
 
-@pytest.mark.parametrize("inside", [False, True], ids=["older_history", "inside_window"])
-def test_a_staging_grain_test_reads_the_window_of_its_timestamp(warehouse_copy, inside):
-    assert set(_statuses(warehouse_copy, CHECKOUT_GRAIN, env=WINDOW).values()) == {"pass"}
-    with duckdb.connect(str(warehouse_copy.database)) as connection:
-        _duplicate_raw_checkout(connection, "test_cl", inside=inside)
-
-    in_partition_run = _statuses(warehouse_copy, CHECKOUT_GRAIN, env=WINDOW)
-    in_full_build = _statuses(warehouse_copy, CHECKOUT_GRAIN)
-    assert set(in_partition_run.values()) == {"fail" if inside else "pass"}
-    assert set(in_full_build.values()) == {"fail"}
+#: A staging view's grain test and how to land one of its rows twice: the checkouts (their
+#: UTC `partition_timestamp_column`) and Search Console's queries (the day of daily figures,
+#: their `partition_date_column`).
+GRAIN_TESTS = {
+    "timestamp": (CHECKOUT_GRAIN, _duplicate_raw_checkout),
+    "day": (SEARCH_GRAIN, _duplicate_raw_search_row),
+}
 
 
 @pytest.mark.parametrize("inside", [False, True], ids=["older_history", "inside_window"])
-def test_a_daily_staging_view_grain_test_reads_the_window_of_its_day(warehouse_copy, inside):
-    assert set(_statuses(warehouse_copy, SEARCH_GRAIN, env=WINDOW).values()) == {"pass"}
+@pytest.mark.parametrize("dated_by", sorted(GRAIN_TESTS))
+def test_a_staging_grain_test_reads_the_window_of_its_time_column(warehouse_copy, dated_by, inside):
+    selection, duplicate_a_raw_row = GRAIN_TESTS[dated_by]
+    assert set(_statuses(warehouse_copy, selection, env=WINDOW).values()) == {"pass"}
     with duckdb.connect(str(warehouse_copy.database)) as connection:
-        _duplicate_raw_search_row(connection, "test_cl", inside=inside)
+        duplicate_a_raw_row(connection, "test_cl", inside=inside)
 
-    in_partition_run = _statuses(warehouse_copy, SEARCH_GRAIN, env=WINDOW)
-    in_full_build = _statuses(warehouse_copy, SEARCH_GRAIN)
+    in_partition_run = _statuses(warehouse_copy, selection, env=WINDOW)
+    in_full_build = _statuses(warehouse_copy, selection)
     assert set(in_partition_run.values()) == {"fail" if inside else "pass"}
     assert set(in_full_build.values()) == {"fail"}
 
