@@ -6,7 +6,7 @@
     - the window's persons (window_persons: a record created or changed, or an order placed,
       in the window; as the person identity resolution puts it in);
     - the customers of the model's dated inputs on the window's days (`dated`: pairs of a ref
-      and its date column; a checkout or a cost is not in window_persons);
+      and its date column: a checkout is not in window_persons);
     - the customers of the model's own rows dated in the window (`own_date`): one whose last
       rows there vanished upstream (a quarantined checkout) is replaced by nothing.
     Everything a customer's rows read changes only on those days (the inputs are incremental
