@@ -15,10 +15,12 @@ import re
 
 WINDOW_READS = re.compile(r"\b(in_partition_window(_utc)?|partition_window)\(")
 TENANT_READS = re.compile(r"\bin_partition_tenants\(")
-#: Config keys a model no longer repeats: dbt_project.yml sets them for every model.
+#: A per-customer model's reads: the relations it refs, those it keeps to the touched
+#: customers, and the CTE that names them.
+SOURCE_READS = re.compile(r"\{\{\s*ref\(")
 TOUCHED_READS = re.compile(r"\bof_touched_customers\(")
 TOUCHED_CTE = re.compile(r"\btouched_customers_cte\(\)")
-SOURCE_READS = re.compile(r"\{\{\s*ref\(")
+#: Config keys a model no longer repeats: dbt_project.yml sets them for every model.
 SET_ONCE = re.compile(r"\b(incremental_strategy\s*=\s*'partition_\w+'|on_schema_change\s*=)")
 
 
