@@ -360,6 +360,17 @@ def _server_cpu_seconds(server) -> float:
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def _sessions_by_database(server) -> dict[str, int]:
+    """Sessions opened on the stack's databases, which the rehearsal creates (printed, not
+    checked: each one costs the server a process start)."""
+    with server.connect(autocommit=True) as connection:
+        rows = connection.execute(
+            "select datname, sessions from pg_stat_database "
+            "where datname in ('cerebro', 'dagster', 'metabase')"
+        ).fetchall()
+    return dict(rows)
+
+
 def _machine(server, fake: FakeMetabase, root: Path, variables: dict[str, str]) -> Machine:
     """The compose file read with ``variables`` (the .env), each container port given one of
     this machine (PostgreSQL's the server's, Metabase's the fake's), the containers' files
@@ -464,6 +475,7 @@ def test_the_compose_stack_as_processes_runs_a_night_for_two_tenants(postgres_se
             f"\nrehearsal: {time.monotonic() - started:.0f} s wall; CPU {cpu:.0f} s in its "
             f"processes, {server_cpu:.0f} s in PostgreSQL"
         )
+        print("  sessions by database:", _sessions_by_database(postgres_server))
         print("\n".join(f"  {at:7.1f} s  {event}" for at, event in stack.timeline))
         print(
             "  CPU by service (s):",
