@@ -2,9 +2,9 @@
 
 dagster-postgres opens a new connection for each call of its run, event-log and schedule
 storages (SQLAlchemy's ``NullPool``) except in the webserver, which asks for a pool. Every
-event of a run is such a call: the production rehearsal's night opened about 19 500 sessions
-on Dagster's database, and starting and ending them cost the server about 80 s of CPU, more
-than the statements themselves (docs/production.md). This storage is dagster-postgres' own,
+event of a run is such a call: the production rehearsal opened 19 704 sessions on Dagster's
+database, and starting and ending them cost the server more CPU than the statements themselves
+(decision 0082, docs/development.md). This storage is dagster-postgres' own,
 given in every process what the webserver gives itself: one connection kept per storage, more
 opened for a burst of threads and closed after it. docker/dagster/dagster.yaml names it.
 """
