@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import dagster as dg
+if TYPE_CHECKING:
+    import dagster as dg
 
 #: Marks a step's summary among its log messages (the Dagster UI shows it as it is).
 NOTE_PREFIX = "· "
@@ -86,6 +87,10 @@ class StepLines(logging.Handler):
 def progress_logger_for(stream: TextIO | None = None) -> dg.LoggerDefinition:
     """A Dagster logger writing ``StepLines`` to ``stream`` (default: stdout as it is now,
     so that a test's captured output or a redirect made later in the run does not move it)."""
+    # Imported here: the command line imports this module for `counted`, and Dagster takes
+    # half a second to import for the commands that never run it (`cerebro --help`).
+    import dagster as dg
+
     handler = StepLines(stream or sys.stdout)
 
     @dg.logger(description="One line per step with its time (cerebro run's terminal output).")
