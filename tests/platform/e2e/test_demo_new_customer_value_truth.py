@@ -292,7 +292,8 @@ def test_margin_advice_moves_each_channel_the_way_the_true_optimum_does(
         assert (table["direction"] * table["true_direction"] >= 0).all(), shown
         large = table[table["true_move"].abs() >= LARGE_MOVE_SHARE]
         kept = large[large["direction"] == 0]
-        assert (large.drop(kept.index)["direction"] == large["true_direction"]).all(), shown
+        moved = large.drop(kept.index)
+        assert (moved["direction"] == moved["true_direction"]).all(), shown
         assert (kept["true_gain_of_channel_move"] < resolution).all(), shown
         assert plan["true_gain_of_advice"] > 0, shown
         assert plan["true_gain_of_optimum"] - plan["true_gain_of_advice"] < resolution, shown
