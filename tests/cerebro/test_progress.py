@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 
 import dagster as dg
 
@@ -64,9 +66,6 @@ def test_a_failed_step_says_so():
 def test_the_command_line_starts_without_importing_dagster():
     """`cerebro --help`, `cerebro tenants` and the other commands that run no job must not pay
     Dagster's import (half a second, measured; the command line imports this module)."""
-    import subprocess
-    import sys
-
     loaded = subprocess.run(
         [sys.executable, "-c", "import sys, cerebro.cli.main; print('dagster' in sys.modules)"],
         capture_output=True, text=True, check=True,
