@@ -26,6 +26,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+from ml_assets.mmm.held_interrupts import interrupts_held
+
 #: ``CEREBRO_MMM_MEMORY_MIB``: the resident memory the workers may hold together, in MiB.
 MEMORY_VARIABLE = "CEREBRO_MMM_MEMORY_MIB"
 #: Without it: this share of the machine's memory (the rest for the warehouse, the step's own
@@ -121,7 +123,8 @@ def run_within_memory(
                 while accepting and pending and len(running) < size:
                     index, item = pending.pop()
                     try:
-                        running[pool.submit(measured, item)] = index
+                        with interrupts_held():  # a submit starts a worker if one is missing
+                            running[pool.submit(measured, item)] = index
                     except BrokenProcessPool:  # a worker died: the rest go to a new pool
                         pending.append((index, item))
                         accepting = False

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from ml_assets.mmm.held_interrupts import interrupts_held
+
 #: ``CEREBRO_MMM_SIDE_PROCESS=0`` keeps all of a fit in this process.
 SIDE_PROCESS_VARIABLE = "CEREBRO_MMM_SIDE_PROCESS"
 
@@ -52,7 +54,8 @@ class Beside:
         self.function, self.args = function, args
         self.future: Future | None = None
         if side_process_allowed():
-            self.future = _helper().submit(function, *args)
+            with interrupts_held():  # the first call starts the helper
+                self.future = _helper().submit(function, *args)
 
     def result(self):
         """The function's value (its exception, raised here). A helper that died (killed, out
