@@ -2,7 +2,8 @@
 for a channel, never one of its own. Read on the session's small demo: the budget plan's
 customer-value objective (ml.ml_budget_recommendations' value_per_unit, the value it planned
 with), Canales' "CAC vs LTV" card, the Resumen's LTV-ROAS (its model customers valued at the
-same number) and `cerebro kpis channels`."""
+same number) and `cerebro kpis channels`; and the Resumen's LTV-ROAS with its interval, over
+the model's window."""
 
 from __future__ import annotations
 
@@ -66,3 +67,35 @@ def test_every_reader_shows_the_marts_value_of_a_new_customer(demo_duckdb, dashb
     cli = get_channels_page(tenant, period["date_from"], period["date_to"], warehouse=warehouse)
     shown = {row["channel"]: row["new_customer_value"] for row in cli["new_customer_value"]}
     assert shown == pytest.approx(values, rel=1e-9)
+
+
+@pytest.mark.parametrize("tenant", DEMO_TENANTS)
+def test_the_resumen_shows_ltv_roas_with_the_models_interval(demo_duckdb, dashboards, tenant):
+    """The Resumen's LTV-ROAS over the model's window with its interval: the new-customer
+    model's own output (ml.ml_mmm_channel_summary: its new customers per channel, their 90 %
+    interval and the window's spend) valued at mart_new_customer_value's number."""
+    warehouse = demo_duckdb.warehouse
+    values = _values(warehouse, tenant)
+    model = warehouse.query(
+        "select channel, spend, contribution, contribution_low, contribution_high, calibrated "
+        "from ml.ml_mmm_channel_summary "
+        "where tenant_id = %(tenant)s and target = 'new_customers'",
+        {"tenant": tenant},
+    ).set_index("channel")
+    assert not model.empty, "no new-customer model"
+    resumen = dashboards["resumen_ejecutivo"]
+    card = run_card(
+        warehouse, resumen, resumen.card("ltv_roas_con_intervalo"),
+        filter_values(resumen, warehouse, tenant),
+    )  # fmt: skip
+    assert card.problem() is None, card.problem()
+    shown = card.frame.set_index("channel")
+    assert sorted(shown.index) == sorted(set(model.index) & set(values))
+    for channel, row in shown.iterrows():
+        fit = model.loc[channel].astype(float)
+        ends = sorted(fit[["contribution_low", "contribution_high"]] * values[channel])
+        expected = [fit["contribution"] * values[channel], *ends]
+        got = row[["ltv_roas", "ltv_roas_low", "ltv_roas_high"]].astype(float).to_numpy()
+        np.testing.assert_allclose(got * fit["spend"], expected, rtol=1e-9, err_msg=channel)
+        calibrated = bool(model.loc[channel, "calibrated"])
+        assert (row["identification_label"] == "Calibrado con experimento") == calibrated
