@@ -4,8 +4,9 @@
 -- (mart_new_customer_value, the one home of that figure), over the channel's spend in that
 -- window. The Resumen's period chart divides the same kind of sums over the days a page
 -- picks; this is the figure with what the model is sure of, and whether an experiment
--- calibrated it: an always-on channel that no experiment measured can be off by half its
--- interval (docs/demo.md).
+-- calibrated it, or else whether the channel's spend was ever off: a channel with spend on
+-- nearly every day (var always_on_day_share) shows the model how the next peso works, not how
+-- many customers it brings at all, and its level leans on the curve's prior (docs/demo.md).
 with
 
 channels as (
@@ -16,6 +17,40 @@ channels as (
 new_customer_values as (
     select * from {{ ref('mart_new_customer_value') }}
     where customer_value_amount is not null
+),
+
+spend_days as (
+    select * from {{ ref('mart_channel_spend_daily') }}
+),
+
+-- The model's window runs from the tenant's first day of ad spend to its cut-off.
+windows as (
+    select
+        channels.tenant_id,
+        channels.channel_group,
+        min(channels.cutoff_date) as cutoff_date,
+        min(spend_days.spend_date) as first_spend_date
+    from channels
+    inner join spend_days
+        on channels.tenant_id = spend_days.tenant_id
+    group by channels.tenant_id, channels.channel_group
+),
+
+active_days as (
+    select
+        windows.tenant_id,
+        windows.channel_group,
+        count(distinct spend_days.spend_date) as days_with_spend,
+        {{ dbt.datediff('windows.first_spend_date', 'windows.cutoff_date', 'day') }} + 1
+            as window_days
+    from windows
+    left join spend_days
+        on windows.tenant_id = spend_days.tenant_id
+        and windows.channel_group = spend_days.channel_group
+        and spend_days.spend_amount > 0
+        and spend_days.spend_date between windows.first_spend_date and windows.cutoff_date
+    group by windows.tenant_id, windows.channel_group, windows.first_spend_date,
+        windows.cutoff_date
 ),
 
 valued as (
@@ -41,11 +76,16 @@ valued as (
             channels.contribution_high * new_customer_values.customer_value_amount
         ) as model_value_high_amount,
         channels.is_calibrated,
-        channels.identification_label
+        channels.identification_label,
+        {{ safe_divide('active_days.days_with_spend', 'active_days.window_days') }}
+            as active_day_share
     from channels
     inner join new_customer_values
         on channels.tenant_id = new_customer_values.tenant_id
         and channels.channel_group = new_customer_values.channel_group
+    inner join active_days
+        on channels.tenant_id = active_days.tenant_id
+        and channels.channel_group = active_days.channel_group
 )
 
 select
@@ -63,5 +103,12 @@ select
     {{ safe_divide('model_value_low_amount', 'spend_amount') }} as ltv_roas_low,
     {{ safe_divide('model_value_high_amount', 'spend_amount') }} as ltv_roas_high,
     is_calibrated,
-    identification_label
+    identification_label,
+    active_day_share,
+    case
+        when is_calibrated then 'Experimento'
+        when active_day_share >= {{ var('always_on_day_share') }}
+            then 'Extrapolado: el canal casi nunca se apagó'
+        else 'Días con y sin inversión'
+    end as level_evidence_label
 from valued

@@ -7,15 +7,26 @@ the model's window."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+import yaml
 
 from cerebro.serving.dashboards.spec import filter_values
 from cerebro.serving.kpis.channels import get_channels_page
+from cerebro.settings import DBT_PROJECT_DIR
 from tests.cerebro.serving.dashboards.dashboard_runs import run_card
 from tests.support.demo_platform import DEMO_TENANTS
 
 pytestmark = pytest.mark.e2e
+
+#: dbt var always_on_day_share (dbt_project.yml).
+ALWAYS_ON_DAY_SHARE = float(
+    yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][
+        "always_on_day_share"
+    ]
+)
 
 
 def _values(warehouse, tenant: str) -> dict[str, float]:
@@ -91,11 +102,44 @@ def test_the_resumen_shows_ltv_roas_with_the_models_interval(demo_duckdb, dashbo
     assert card.problem() is None, card.problem()
     shown = card.frame.set_index("channel")
     assert sorted(shown.index) == sorted(set(model.index) & set(values))
+    # The mart counts the days itself; the model counted its rows: the same share.
+    active_shares = _model_active_shares(warehouse, tenant)
+    counted = (
+        warehouse.query(
+            "select channel_group, active_day_share from marts.mart_budget_ltv_roas "
+            "where tenant_id = %(tenant)s",
+            {"tenant": tenant},
+        )
+        .set_index("channel_group")["active_day_share"]
+        .astype(float)
+    )
+    for channel, share in counted.items():
+        assert share == pytest.approx(active_shares[channel], rel=1e-9), channel
     for channel, row in shown.iterrows():
         fit = model.loc[channel].astype(float)
         ends = sorted(fit[["contribution_low", "contribution_high"]] * values[channel])
         expected = [fit["contribution"] * values[channel], *ends]
         got = row[["ltv_roas", "ltv_roas_low", "ltv_roas_high"]].astype(float).to_numpy()
         np.testing.assert_allclose(got * fit["spend"], expected, rtol=1e-9, err_msg=channel)
-        calibrated = bool(model.loc[channel, "calibrated"])
-        assert (row["identification_label"] == "Calibrado con experimento") == calibrated
+        assert row["level_evidence_label"] == _level_evidence(
+            bool(model.loc[channel, "calibrated"]), active_shares[channel]
+        ), channel
+
+
+def _level_evidence(calibrated: bool, active_share: float) -> str:
+    if calibrated:
+        return "Experimento"
+    if active_share >= ALWAYS_ON_DAY_SHARE:
+        return "Extrapolado: el canal casi nunca se apagó"
+    return "Días con y sin inversión"
+
+
+def _model_active_shares(warehouse, tenant: str) -> dict[str, float]:
+    """Per channel, the share of the fitted rows with spend, as the model computed it."""
+    document = warehouse.query(
+        "select model_document from ml.ml_mmm_models "
+        "where tenant_id = %(tenant)s and target = 'new_customers'",
+        {"tenant": tenant},
+    )["model_document"].iloc[0]
+    identification = json.loads(document)["fitted"]["identification_"]
+    return {channel: stats["active_share"] for channel, stats in identification.items()}
