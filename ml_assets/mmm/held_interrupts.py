@@ -8,6 +8,12 @@ prints ``EOFError: Ran out of input`` with a traceback under the command's one-l
 Held back for the few milliseconds of a start, the signal is handled as soon as it ends, by the
 handler that was there before.
 
+The callers hold it around a pool's whole ``submit``, not around the process's start alone (a
+``Process.start`` wrapped in a spawn context of our own): stopped right after the start, the
+pool is left half set up, this process exits and removes the pool's queue semaphores before
+the child has read them, and the child prints ``FileNotFoundError`` instead (tried,
+test_held_interrupts.py fails that way).
+
 Only the standard library here: the worker pools import it without the model.
 """
 
