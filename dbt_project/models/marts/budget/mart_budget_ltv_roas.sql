@@ -24,33 +24,30 @@ spend_days as (
 ),
 
 -- The model's window runs from the tenant's first day of ad spend to its cut-off.
-windows as (
-    select
-        channels.tenant_id,
-        channels.channel_group,
-        min(channels.cutoff_date) as cutoff_date,
-        min(spend_days.spend_date) as first_spend_date
-    from channels
-    inner join spend_days
-        on channels.tenant_id = spend_days.tenant_id
-    group by channels.tenant_id, channels.channel_group
+first_spend_days as (
+    select tenant_id, min(spend_date) as first_spend_date
+    from spend_days
+    group by tenant_id
 ),
 
 active_days as (
     select
-        windows.tenant_id,
-        windows.channel_group,
+        channels.tenant_id,
+        channels.channel_group,
         count(distinct spend_days.spend_date) as days_with_spend,
-        {{ dbt.datediff('windows.first_spend_date', 'windows.cutoff_date', 'day') }} + 1
+        {{ dbt.datediff('first_spend_days.first_spend_date', 'channels.cutoff_date', 'day') }} + 1
             as window_days
-    from windows
+    from channels
+    inner join first_spend_days
+        on channels.tenant_id = first_spend_days.tenant_id
     left join spend_days
-        on windows.tenant_id = spend_days.tenant_id
-        and windows.channel_group = spend_days.channel_group
+        on channels.tenant_id = spend_days.tenant_id
+        and channels.channel_group = spend_days.channel_group
         and spend_days.spend_amount > 0
-        and spend_days.spend_date between windows.first_spend_date and windows.cutoff_date
-    group by windows.tenant_id, windows.channel_group, windows.first_spend_date,
-        windows.cutoff_date
+        and spend_days.spend_date between first_spend_days.first_spend_date
+            and channels.cutoff_date
+    group by channels.tenant_id, channels.channel_group, first_spend_days.first_spend_date,
+        channels.cutoff_date
 ),
 
 valued as (
